@@ -1,0 +1,89 @@
+/**
+ * The checker's public contract. The checker knows nothing of file systems: a model is
+ * any explicit-state transition system given by these few functions (compare stateright's
+ * `Model` trait, or a TLA+ spec's Init/Next/invariants).
+ */
+
+export interface Model<S, A> {
+  name: string;
+  /** Initial states. */
+  init(): S[];
+  /** Actions enabled in `state`. An empty list is a deadlock unless done(state) is true. */
+  actions(state: S): A[];
+  /** Successor of `state` under `action`. Must be pure: the same inputs give an equal state. */
+  next(state: S, action: A): S;
+  /** Must hold in every reachable state, the initial ones included. */
+  invariants?: Record<string, (state: S) => boolean>;
+  /** Must hold in at least one reachable state of a complete search (guards against vacuity). */
+  sometimes?: Record<string, (state: S) => boolean>;
+  /** Terminal states that are not deadlocks. */
+  done?(state: S): boolean;
+  /** Canonical identity; default: the state's structure (equal canonical JSON = same state). */
+  key?(state: S): string;
+  /** Action name shown in traces and coverage. */
+  label?(action: A): string;
+  /** Optional: explains why an invariant failed in `state` (shown with the violation). */
+  explain?(property: string, state: S): string | undefined;
+}
+
+export interface Progress {
+  distinctStates: number;
+  transitions: number;
+  statesPerSecond: number;
+  depth: number;
+  frontier: number;
+  elapsedMs: number;
+}
+
+export interface CheckOptions {
+  /** 'bfs' (default) gives shortest counterexamples; 'dfs' uses an explicit stack. */
+  strategy?: 'bfs' | 'dfs';
+  /** Stop with status 'incomplete' after storing this many distinct states. */
+  maxStates?: number;
+  /** Do not expand states at this depth (the initial states are at depth 0). */
+  maxDepth?: number;
+  /** Stop with status 'incomplete' after this many milliseconds. */
+  timeLimitMs?: number;
+  /** Stop at the first violation (default true); false collects one violation per property. */
+  stopAtFirst?: boolean;
+  /** Called about once a second. */
+  onProgress?: (p: Progress) => void;
+}
+
+export type CheckStatus = 'ok' | 'violation' | 'incomplete' | 'error';
+
+export interface TraceStep<S, A> {
+  /** null for the initial state. */
+  action: A | null;
+  label: string;
+  state: S;
+}
+
+export type ViolationKind = 'invariant' | 'deadlock' | 'sometimes' | 'error';
+
+export interface Violation<S, A> {
+  property: string;
+  kind: ViolationKind;
+  message?: string;
+  /** From an initial state to the state that violates the property (empty for 'sometimes'). */
+  trace: Array<TraceStep<S, A>>;
+}
+
+export interface CheckResult<S, A> {
+  status: CheckStatus;
+  distinctStates: number;
+  transitions: number;
+  /** Greatest depth reached (initial states are at depth 0). */
+  depth: number;
+  elapsedMs: number;
+  statesPerSecond: number;
+  /** Bytes of checker memory per stored state (visited table and parent links). */
+  bytesPerState: number;
+  /** Estimated probability that a 64-bit fingerprint collision hid a state. */
+  collisionProbability: number;
+  /** How often each action label fired. */
+  coverage: Record<string, number>;
+  violations: Array<Violation<S, A>>;
+  /** Why the search stopped early, when status is 'incomplete'. */
+  incompleteReason?: 'maxStates' | 'maxDepth' | 'timeLimit';
+}
