@@ -1,0 +1,675 @@
+/*
+ * writepath conformance helper: runs programs of file syscalls against a real
+ * file system and prints, for each syscall, one JSON line with what it
+ * returned.
+ *
+ * Usage: helper DIR
+ *   Reads programs from stdin. A program is a sequence of op lines ended by a
+ *   line "end". Each program runs on fresh files (DIR/p<N>-<name>), which are
+ *   closed and unlinked when the program ends. For each op the helper prints
+ *   one JSON object on its own line; after "end" it prints {"end":N}.
+ *
+ * Op lines (tokens separated by spaces; key=value arguments, all optional
+ * unless said otherwise; numbers are decimal or 0x-hex):
+ *   open    [file=f] [direct=0|1] [dsync=0|1] [sync=0|1] [trunc=0|1]
+ *           -> open(O_CREAT|O_RDWR|...), result "ret" is the fd slot (0,1,..)
+ *   pwritev2 fd=SLOT off=N segs=LEN[,LEN...] [flags=NAME|NAME|0xN] [id=W]
+ *           [misalign=B]
+ *           -> pwritev2 with 1..16 iovecs. Buffers are posix_memalign'ed to
+ *           4096 and then offset by misalign bytes. The data of write id W is
+ *           its pattern: the write's logical byte stream (segments
+ *           concatenated) is cut into 4 KiB "write blocks"; block b holds 256
+ *           16-byte records "W%04uB%04uP%03u;\n" naming W, b and the record.
+ *   pread   fd=SLOT off=N len=N [misalign=B]
+ *           -> pread into an aligned (+misalign) buffer; "blocks" summarises
+ *           the bytes read per 4 KiB of the file (see token() below).
+ *   fsync fd=SLOT | fdatasync fd=SLOT | ftruncate fd=SLOT len=N | close fd=SLOT
+ *   statx   fd=SLOT  -> statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS |
+ *           STATX_DIOALIGN | STATX_WRITE_ATOMIC | STATX_DIO_READ_ALIGN)
+ *   mincore fd=SLOT  -> page residency of the whole file via mmap+mincore:
+ *           "pages" is a run-length string over 4 KiB pages: "8r248." means
+ *           8 resident pages then 248 not resident.
+ *
+ * Output: {"i":K,"op":"pwritev2","ret":N,"errno":"EINVAL"|null, ...}
+ *
+ * Read tokens, one per 4 KiB file block covered by the read (relative to the
+ * read's first byte; reads in the generator start 4 KiB-aligned):
+ *   "0"        all bytes zero
+ *   "W.b"      exactly block b of write W (4 KiB aligned relative to the write)
+ *   otherwise  the block's 512-byte sectors joined with '/', each "0",
+ *              "W.b.s" (sector s of block b of write W) or "#crc32".
+ * A short final block is summarised over the bytes read only, with the
+ * same rules ("W.b" then means: a prefix of block b of write W).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/*
+ * Flag values and struct statx layout, defined here because the C library
+ * headers on the build machine may predate them. Taken from Linux 6.18
+ * include/uapi/linux/fs.h (RWF_*) and include/uapi/linux/stat.h (struct
+ * statx, STATX_*): the layout of the 0x90..0xc0 area is the one since 6.16
+ * (stx_atomic_write_unit_max_opt); 6.18 turns __spare3[0] into stx_mnt_ns_id,
+ * which we do not use.
+ */
+#define WP_RWF_HIPRI 0x00000001
+#define WP_RWF_DSYNC 0x00000002
+#define WP_RWF_SYNC 0x00000004
+#define WP_RWF_NOWAIT 0x00000008
+#define WP_RWF_APPEND 0x00000010
+#define WP_RWF_NOAPPEND 0x00000020
+#define WP_RWF_ATOMIC 0x00000040
+#define WP_RWF_DONTCACHE 0x00000080
+#define WP_RWF_NOSIGNAL 0x00000100
+
+#define WP_STATX_BASIC_STATS 0x000007ffU
+#define WP_STATX_DIOALIGN 0x00002000U
+#define WP_STATX_WRITE_ATOMIC 0x00010000U
+#define WP_STATX_DIO_READ_ALIGN 0x00020000U
+#define WP_STATX_ATTR_WRITE_ATOMIC 0x00400000ULL
+
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+
+struct wp_statx_timestamp {
+	int64_t tv_sec;
+	uint32_t tv_nsec;
+	int32_t __reserved;
+};
+
+struct wp_statx {
+	/* 0x00 */
+	uint32_t stx_mask;
+	uint32_t stx_blksize;
+	uint64_t stx_attributes;
+	/* 0x10 */
+	uint32_t stx_nlink;
+	uint32_t stx_uid;
+	uint32_t stx_gid;
+	uint16_t stx_mode;
+	uint16_t __spare0[1];
+	/* 0x20 */
+	uint64_t stx_ino;
+	uint64_t stx_size;
+	uint64_t stx_blocks;
+	uint64_t stx_attributes_mask;
+	/* 0x40 */
+	struct wp_statx_timestamp stx_atime;
+	struct wp_statx_timestamp stx_btime;
+	struct wp_statx_timestamp stx_ctime;
+	struct wp_statx_timestamp stx_mtime;
+	/* 0x80 */
+	uint32_t stx_rdev_major;
+	uint32_t stx_rdev_minor;
+	uint32_t stx_dev_major;
+	uint32_t stx_dev_minor;
+	/* 0x90 */
+	uint64_t stx_mnt_id;
+	uint32_t stx_dio_mem_align;
+	uint32_t stx_dio_offset_align;
+	/* 0xa0 */
+	uint64_t stx_subvol;
+	uint32_t stx_atomic_write_unit_min;
+	uint32_t stx_atomic_write_unit_max;
+	/* 0xb0 */
+	uint32_t stx_atomic_write_segments_max;
+	uint32_t stx_dio_read_offset_align;
+	uint32_t stx_atomic_write_unit_max_opt;
+	uint32_t __spare2[1];
+	/* 0xc0 */
+	uint64_t __spare3[8];
+	/* 0x100 */
+};
+
+_Static_assert(sizeof(struct wp_statx) == 0x100, "struct statx is 256 bytes");
+_Static_assert(offsetof(struct wp_statx, stx_mnt_id) == 0x90, "layout");
+_Static_assert(offsetof(struct wp_statx, stx_atomic_write_unit_min) == 0xa8, "layout");
+_Static_assert(offsetof(struct wp_statx, stx_atomic_write_segments_max) == 0xb0, "layout");
+
+#define BLK 4096
+#define SECT 512
+#define REC 16
+#define MAX_FDS 8
+#define MAX_SEGS 16
+#define MAX_IO (16 * 1024 * 1024)
+
+static const char *dir;
+static long prog_no;
+static int fds[MAX_FDS];
+static char names[MAX_FDS][64];
+static int nfds;
+static char created[MAX_FDS][64];
+static int ncreated;
+
+static const char *errname(int e)
+{
+	switch (e) {
+	case 0: return NULL;
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case EIO: return "EIO";
+	case EBADF: return "EBADF";
+	case EAGAIN: return "EAGAIN";
+	case ENOMEM: return "ENOMEM";
+	case EACCES: return "EACCES";
+	case EFAULT: return "EFAULT";
+	case EBUSY: return "EBUSY";
+	case EEXIST: return "EEXIST";
+	case EINVAL: return "EINVAL";
+	case EFBIG: return "EFBIG";
+	case ENOSPC: return "ENOSPC";
+	case ENOSYS: return "ENOSYS";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case ENOTBLK: return "ENOTBLK";
+	case EOVERFLOW: return "EOVERFLOW";
+	case ERANGE: return "ERANGE";
+	case ENOTTY: return "ENOTTY";
+	default: {
+		static char buf[32];
+		snprintf(buf, sizeof buf, "E%d", e);
+		return buf;
+	}
+	}
+}
+
+/* ---- argument parsing ---- */
+
+struct args {
+	char op[32];
+	int n;
+	char key[16][24];
+	char val[16][256];
+};
+
+static int parse_line(char *line, struct args *a)
+{
+	char *save = NULL;
+	char *tok = strtok_r(line, " \t\r\n", &save);
+	if (!tok)
+		return 0;
+	snprintf(a->op, sizeof a->op, "%s", tok);
+	a->n = 0;
+	while ((tok = strtok_r(NULL, " \t\r\n", &save)) && a->n < 16) {
+		char *eq = strchr(tok, '=');
+		if (!eq)
+			continue;
+		*eq = 0;
+		snprintf(a->key[a->n], sizeof a->key[0], "%s", tok);
+		snprintf(a->val[a->n], sizeof a->val[0], "%s", eq + 1);
+		a->n++;
+	}
+	return 1;
+}
+
+static const char *arg(const struct args *a, const char *k)
+{
+	for (int i = 0; i < a->n; i++)
+		if (!strcmp(a->key[i], k))
+			return a->val[i];
+	return NULL;
+}
+
+static long long num(const struct args *a, const char *k, long long dflt)
+{
+	const char *v = arg(a, k);
+	if (!v)
+		return dflt;
+	return strtoll(v, NULL, 0);
+}
+
+static int parse_flags(const char *v, int *out)
+{
+	int f = 0;
+	char buf[256];
+	char *save = NULL;
+	if (!v || !*v) {
+		*out = 0;
+		return 0;
+	}
+	snprintf(buf, sizeof buf, "%s", v);
+	for (char *t = strtok_r(buf, "|", &save); t; t = strtok_r(NULL, "|", &save)) {
+		if (!strcmp(t, "ATOMIC")) f |= WP_RWF_ATOMIC;
+		else if (!strcmp(t, "DSYNC")) f |= WP_RWF_DSYNC;
+		else if (!strcmp(t, "SYNC")) f |= WP_RWF_SYNC;
+		else if (!strcmp(t, "NOWAIT")) f |= WP_RWF_NOWAIT;
+		else if (!strcmp(t, "DONTCACHE")) f |= WP_RWF_DONTCACHE;
+		else if (!strcmp(t, "HIPRI")) f |= WP_RWF_HIPRI;
+		else if (!strcmp(t, "APPEND")) f |= WP_RWF_APPEND;
+		else if (!strcmp(t, "NOAPPEND")) f |= WP_RWF_NOAPPEND;
+		else if (!strcmp(t, "NOSIGNAL")) f |= WP_RWF_NOSIGNAL;
+		else if (!strcmp(t, "0") || !strcmp(t, "NONE")) ;
+		else if (t[0] == '0' && t[1] == 'x') f |= (int)strtol(t, NULL, 16);
+		else return -1;
+	}
+	*out = f;
+	return 0;
+}
+
+/* ---- data pattern and tokens ---- */
+
+static void fill_record(char *dst, unsigned w, unsigned b, unsigned p)
+{
+	char tmp[REC + 8];
+	snprintf(tmp, sizeof tmp, "W%04uB%04uP%03u;\n", w % 10000, b % 10000, p % 1000);
+	memcpy(dst, tmp, REC);
+}
+
+/* byte j of write w's logical stream */
+static void fill_stream(char *dst, size_t len, size_t start, unsigned w)
+{
+	size_t j = start;
+	while (j < start + len) {
+		size_t recstart = j - (j % REC);
+		char rec[REC];
+		fill_record(rec, w, (unsigned)(recstart / BLK), (unsigned)((recstart % BLK) / REC));
+		size_t from = j - recstart;
+		size_t n = REC - from;
+		if (n > start + len - j)
+			n = start + len - j;
+		memcpy(dst + (j - start), rec + from, n);
+		j += n;
+	}
+}
+
+static uint32_t crc32(const unsigned char *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+	for (size_t i = 0; i < n; i++) {
+		c ^= p[i];
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+	}
+	return ~c;
+}
+
+static int all_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+/* Parse the record at p; returns 1 and sets w,b,r when it is a record. */
+static int parse_record(const unsigned char *p, unsigned *w, unsigned *b, unsigned *r)
+{
+	if (p[0] != 'W' || p[5] != 'B' || p[10] != 'P' || p[14] != ';' || p[15] != '\n')
+		return 0;
+	unsigned v[3] = {0, 0, 0};
+	const int at[3] = {1, 6, 11};
+	const int len[3] = {4, 4, 3};
+	for (int k = 0; k < 3; k++)
+		for (int i = 0; i < len[k]; i++) {
+			unsigned char ch = p[at[k] + i];
+			if (ch < '0' || ch > '9')
+				return 0;
+			v[k] = v[k] * 10 + (ch - '0');
+		}
+	*w = v[0];
+	*b = v[1];
+	*r = v[2];
+	return 1;
+}
+
+/* Identify n bytes (n multiple of REC not required) as a piece of one write's
+ * stream starting at stream offset that is a multiple of REC. Returns 1 and
+ * the write id and stream offset on success. */
+static int identify(const unsigned char *p, size_t n, unsigned *w, size_t *off)
+{
+	unsigned w0, b0, r0;
+	if (n < REC || !parse_record(p, &w0, &b0, &r0))
+		return 0;
+	size_t start = (size_t)b0 * BLK + (size_t)r0 * REC;
+	static char expect[BLK];
+	if (n > BLK)
+		return 0;
+	fill_stream(expect, n, start, w0);
+	if (memcmp(expect, p, n))
+		return 0;
+	*w = w0;
+	*off = start;
+	return 1;
+}
+
+static void token(const unsigned char *p, size_t n, char *out, size_t outsz)
+{
+	unsigned w;
+	size_t off;
+	if (all_zero(p, n)) {
+		snprintf(out, outsz, "0");
+		return;
+	}
+	if (identify(p, n, &w, &off) && off % BLK == 0) {
+		snprintf(out, outsz, "%u.%zu", w, off / BLK);
+		return;
+	}
+	size_t used = 0;
+	out[0] = 0;
+	for (size_t s = 0; s < n; s += SECT) {
+		size_t m = n - s < SECT ? n - s : SECT;
+		char t[48];
+		if (all_zero(p + s, m))
+			snprintf(t, sizeof t, "0");
+		else if (identify(p + s, m, &w, &off) && off % SECT == 0)
+			snprintf(t, sizeof t, "%u.%zu.%zu", w, off / BLK, (off % BLK) / SECT);
+		else
+			snprintf(t, sizeof t, "#%08x", crc32(p + s, m));
+		used += (size_t)snprintf(out + used, outsz - used, "%s%s", s ? "/" : "", t);
+		if (used >= outsz)
+			break;
+	}
+}
+
+/* ---- ops ---- */
+
+static void *alloc_buf(size_t len, long misalign, void **base)
+{
+	void *b = NULL;
+	if (posix_memalign(&b, BLK, len + (size_t)misalign + BLK))
+		return NULL;
+	*base = b;
+	return (char *)b + misalign;
+}
+
+static int slot_fd(const struct args *a)
+{
+	long long s = num(a, "fd", 0);
+	if (s < 0 || s >= nfds)
+		return -1;
+	return fds[s];
+}
+
+static void print_ret(int i, const char *op, long long ret, int err)
+{
+	const char *e = errname(err);
+	if (e)
+		printf("{\"i\":%d,\"op\":\"%s\",\"ret\":%lld,\"errno\":\"%s\"", i, op, ret, e);
+	else
+		printf("{\"i\":%d,\"op\":\"%s\",\"ret\":%lld,\"errno\":null", i, op, ret);
+}
+
+static void bad(int i, const char *op, const char *why)
+{
+	printf("{\"i\":%d,\"op\":\"%s\",\"bad\":\"%s\"}\n", i, op, why);
+}
+
+static void do_open(int i, const struct args *a)
+{
+	const char *f = arg(a, "file");
+	if (!f)
+		f = "f";
+	if (nfds >= MAX_FDS || strlen(f) > 32 || strchr(f, '/')) {
+		bad(i, "open", "too many fds or bad name");
+		return;
+	}
+	int flags = O_CREAT | O_RDWR | O_CLOEXEC;
+	if (num(a, "direct", 0)) flags |= O_DIRECT;
+	if (num(a, "dsync", 0)) flags |= O_DSYNC;
+	if (num(a, "sync", 0)) flags |= O_SYNC;
+	if (num(a, "trunc", 0)) flags |= O_TRUNC;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/p%ld-%s", dir, prog_no, f);
+	int fd = open(path, flags, 0644);
+	int err = fd < 0 ? errno : 0;
+	if (fd >= 0) {
+		fds[nfds] = fd;
+		snprintf(names[nfds], sizeof names[0], "%s", f);
+		int seen = 0;
+		for (int k = 0; k < ncreated; k++)
+			if (!strcmp(created[k], f))
+				seen = 1;
+		if (!seen && ncreated < MAX_FDS)
+			snprintf(created[ncreated++], sizeof created[0], "%s", f);
+		print_ret(i, "open", nfds, 0);
+		nfds++;
+	} else {
+		print_ret(i, "open", -1, err);
+	}
+	printf("}\n");
+}
+
+static void do_pwritev2(int i, const struct args *a)
+{
+	int fd = slot_fd(a);
+	int flags;
+	if (parse_flags(arg(a, "flags"), &flags)) {
+		bad(i, "pwritev2", "bad flags");
+		return;
+	}
+	long long off = num(a, "off", 0);
+	long misalign = (long)num(a, "misalign", 0);
+	unsigned w = (unsigned)num(a, "id", 0);
+	const char *segs = arg(a, "segs");
+	size_t lens[MAX_SEGS];
+	int nseg = 0;
+	size_t total = 0;
+	if (segs) {
+		char buf[256];
+		char *save = NULL;
+		snprintf(buf, sizeof buf, "%s", segs);
+		for (char *t = strtok_r(buf, ",", &save); t && nseg < MAX_SEGS; t = strtok_r(NULL, ",", &save)) {
+			lens[nseg] = (size_t)strtoull(t, NULL, 0);
+			total += lens[nseg];
+			nseg++;
+		}
+	}
+	if (nseg == 0 || total > MAX_IO || misalign < 0 || misalign >= BLK) {
+		bad(i, "pwritev2", "bad segs or misalign");
+		return;
+	}
+	struct iovec iov[MAX_SEGS];
+	void *bases[MAX_SEGS];
+	size_t pos = 0;
+	for (int k = 0; k < nseg; k++) {
+		iov[k].iov_base = alloc_buf(lens[k], misalign, &bases[k]);
+		iov[k].iov_len = lens[k];
+		if (!iov[k].iov_base) {
+			bad(i, "pwritev2", "no memory");
+			return;
+		}
+		fill_stream(iov[k].iov_base, lens[k], pos, w);
+		pos += lens[k];
+	}
+	errno = 0;
+	ssize_t r = pwritev2(fd, iov, nseg, off, flags);
+	int err = r < 0 ? errno : 0;
+	for (int k = 0; k < nseg; k++)
+		free(bases[k]);
+	print_ret(i, "pwritev2", r, err);
+	printf("}\n");
+}
+
+static void do_pread(int i, const struct args *a)
+{
+	int fd = slot_fd(a);
+	long long off = num(a, "off", 0);
+	long long len = num(a, "len", 0);
+	long misalign = (long)num(a, "misalign", 0);
+	if (len < 0 || len > MAX_IO || misalign < 0 || misalign >= BLK) {
+		bad(i, "pread", "bad len or misalign");
+		return;
+	}
+	void *base;
+	unsigned char *buf = alloc_buf((size_t)len, misalign, &base);
+	if (!buf) {
+		bad(i, "pread", "no memory");
+		return;
+	}
+	memset(buf, 0xa5, (size_t)len);
+	errno = 0;
+	ssize_t r = pread(fd, buf, (size_t)len, off);
+	int err = r < 0 ? errno : 0;
+	print_ret(i, "pread", r, err);
+	printf(",\"blocks\":[");
+	if (r > 0) {
+		char t[BLK / SECT * 48];
+		for (ssize_t s = 0; s < r; s += BLK) {
+			size_t m = (size_t)(r - s) < BLK ? (size_t)(r - s) : BLK;
+			token(buf + s, m, t, sizeof t);
+			printf("%s\"%s\"", s ? "," : "", t);
+		}
+	}
+	printf("]}\n");
+	free(base);
+}
+
+static void do_simple(int i, const struct args *a)
+{
+	int fd = slot_fd(a);
+	int r;
+	errno = 0;
+	if (!strcmp(a->op, "fsync"))
+		r = fsync(fd);
+	else if (!strcmp(a->op, "fdatasync"))
+		r = fdatasync(fd);
+	else if (!strcmp(a->op, "ftruncate"))
+		r = ftruncate(fd, (off_t)num(a, "len", 0));
+	else {
+		long long s = num(a, "fd", 0);
+		r = close(fd);
+		if (r == 0 && s >= 0 && s < nfds)
+			fds[s] = -1;
+	}
+	int err = r < 0 ? errno : 0;
+	print_ret(i, a->op, r, err);
+	printf("}\n");
+}
+
+static void do_statx(int i, const struct args *a)
+{
+	int fd = slot_fd(a);
+	struct wp_statx stx;
+	memset(&stx, 0, sizeof stx);
+	errno = 0;
+	long r = syscall(SYS_statx, fd, "", AT_EMPTY_PATH,
+			 WP_STATX_BASIC_STATS | WP_STATX_DIOALIGN | WP_STATX_WRITE_ATOMIC |
+				 WP_STATX_DIO_READ_ALIGN,
+			 &stx);
+	int err = r < 0 ? errno : 0;
+	print_ret(i, "statx", r, err);
+	if (r == 0) {
+		printf(",\"mask\":%u,\"blksize\":%u,\"size\":%llu,\"blocks\":%llu"
+		       ",\"dio\":%s,\"dio_mem_align\":%u,\"dio_offset_align\":%u"
+		       ",\"dio_read_offset_align\":%u"
+		       ",\"atomic\":%s,\"attr_write_atomic\":%s"
+		       ",\"awu_min\":%u,\"awu_max\":%u,\"awu_segments_max\":%u,\"awu_max_opt\":%u",
+		       stx.stx_mask, stx.stx_blksize, (unsigned long long)stx.stx_size,
+		       (unsigned long long)stx.stx_blocks,
+		       (stx.stx_mask & WP_STATX_DIOALIGN) ? "true" : "false",
+		       stx.stx_dio_mem_align, stx.stx_dio_offset_align, stx.stx_dio_read_offset_align,
+		       (stx.stx_mask & WP_STATX_WRITE_ATOMIC) ? "true" : "false",
+		       (stx.stx_attributes & WP_STATX_ATTR_WRITE_ATOMIC) ? "true" : "false",
+		       stx.stx_atomic_write_unit_min, stx.stx_atomic_write_unit_max,
+		       stx.stx_atomic_write_segments_max, stx.stx_atomic_write_unit_max_opt);
+	}
+	printf("}\n");
+}
+
+static void do_mincore(int i, const struct args *a)
+{
+	int fd = slot_fd(a);
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		print_ret(i, "mincore", -1, errno);
+		printf("}\n");
+		return;
+	}
+	size_t len = (size_t)st.st_size;
+	size_t pages = (len + BLK - 1) / BLK;
+	if (pages > 65536) {
+		bad(i, "mincore", "file too large");
+		return;
+	}
+	if (pages == 0) {
+		print_ret(i, "mincore", 0, 0);
+		printf(",\"pages\":\"\"}\n");
+		return;
+	}
+	void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		print_ret(i, "mincore", -1, errno);
+		printf("}\n");
+		return;
+	}
+	unsigned char *vec = malloc(pages);
+	int r = vec ? mincore(m, len, vec) : -1;
+	int err = r < 0 ? errno : 0;
+	print_ret(i, "mincore", r, err);
+	printf(",\"pages\":\"");
+	if (r == 0)
+		for (size_t k = 0; k < pages;) {
+			size_t run = 1;
+			while (k + run < pages && (vec[k + run] & 1) == (vec[k] & 1))
+				run++;
+			printf("%zu%c", run, (vec[k] & 1) ? 'r' : '.');
+			k += run;
+		}
+	printf("\"}\n");
+	free(vec);
+	munmap(m, len);
+}
+
+static void end_program(void)
+{
+	for (int k = 0; k < nfds; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+	for (int k = 0; k < ncreated; k++) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/p%ld-%s", dir, prog_no, created[k]);
+		unlink(path);
+	}
+	nfds = 0;
+	ncreated = 0;
+	printf("{\"end\":%ld}\n", prog_no);
+	fflush(stdout);
+	prog_no++;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DIR < program\n", argv[0]);
+		return 2;
+	}
+	dir = argv[1];
+	char *line = NULL;
+	size_t cap = 0;
+	int i = 0;
+	while (getline(&line, &cap, stdin) > 0) {
+		struct args a;
+		if (!parse_line(line, &a))
+			continue;
+		if (!strcmp(a.op, "end")) {
+			end_program();
+			i = 0;
+			continue;
+		}
+		if (!strcmp(a.op, "open")) do_open(i, &a);
+		else if (!strcmp(a.op, "pwritev2")) do_pwritev2(i, &a);
+		else if (!strcmp(a.op, "pread")) do_pread(i, &a);
+		else if (!strcmp(a.op, "fsync") || !strcmp(a.op, "fdatasync") ||
+			 !strcmp(a.op, "ftruncate") || !strcmp(a.op, "close"))
+			do_simple(i, &a);
+		else if (!strcmp(a.op, "statx")) do_statx(i, &a);
+		else if (!strcmp(a.op, "mincore")) do_mincore(i, &a);
+		else bad(i, a.op, "unknown op");
+		i++;
+	}
+	if (nfds || ncreated)
+		end_program();
+	free(line);
+	return 0;
+}

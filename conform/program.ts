@@ -1,0 +1,201 @@
+/**
+ * The conformance program vocabulary: what the native helper (conform/helper.c) can run,
+ * how a program is written to it, and how its JSON answers are parsed back.
+ *
+ * A program is a single-task sequence of syscalls on one fresh file (and, with `file`,
+ * a few named siblings). Every write has an id; the helper fills each 4 KiB block of the
+ * write's data with a pattern naming (id, block), and reads come back as per-block
+ * tokens: "0" (zeros), "W.b" (block b of write W, in place), or per-sector tokens.
+ */
+
+export const RWF_FLAGS = ['ATOMIC', 'DSYNC', 'SYNC', 'NOWAIT', 'DONTCACHE'] as const;
+export type RwfFlag = (typeof RWF_FLAGS)[number];
+
+export type Op =
+  | { op: 'open'; direct: boolean; dsync?: boolean; file?: string }
+  | {
+      op: 'pwritev2';
+      fd: number;
+      off: number;
+      /** Length of each iovec segment, in order (1..16 segments). */
+      segs: number[];
+      flags: RwfFlag[];
+      /** Write id: names the data (tokens "id.block"). */
+      id: number;
+      /** Bytes added to each segment's 4 KiB-aligned buffer address (0 = aligned). */
+      misalign: number;
+      /** Raw RWF_* bits OR-ed in besides `flags` (for unknown-flag validation). */
+      rawFlags?: number;
+    }
+  | { op: 'pread'; fd: number; off: number; len: number; misalign: number }
+  | { op: 'fsync'; fd: number }
+  | { op: 'fdatasync'; fd: number }
+  | { op: 'ftruncate'; fd: number; len: number }
+  | { op: 'close'; fd: number }
+  | { op: 'statx'; fd: number }
+  | { op: 'mincore'; fd: number };
+
+export interface Program {
+  ops: Op[];
+}
+
+export interface StatxInfo {
+  mask: number;
+  blksize: number;
+  size: number;
+  blocks: number;
+  dio: boolean;
+  dioMemAlign: number;
+  dioOffsetAlign: number;
+  dioReadOffsetAlign: number;
+  atomic: boolean;
+  attrWriteAtomic: boolean;
+  awuMin: number;
+  awuMax: number;
+  awuSegmentsMax: number;
+  awuMaxOpt: number;
+}
+
+export interface OpResult {
+  i: number;
+  op: string;
+  ret: number;
+  errno: string | null;
+  /** pread: one token per 4 KiB of the bytes read. */
+  blocks?: string[];
+  /** statx: the fields asked for. */
+  statx?: StatxInfo;
+  /** mincore: run-length residency, e.g. "2r14." */
+  pages?: string;
+}
+
+export interface ProgramResult {
+  results: OpResult[];
+}
+
+/** One line per op, then "end". Ops whose fd slot does not exist are still sent: the helper passes -1 (EBADF). */
+export function serialize(p: Program): string {
+  const lines = p.ops.map((o): string => {
+    switch (o.op) {
+      case 'open':
+        return `open direct=${o.direct ? 1 : 0} dsync=${o.dsync === true ? 1 : 0}${o.file === undefined ? '' : ` file=${o.file}`}`;
+      case 'pwritev2': {
+        const parts: string[] = [...o.flags];
+        if (o.rawFlags !== undefined && o.rawFlags !== 0) parts.push(`0x${o.rawFlags.toString(16)}`);
+        const flags = parts.length === 0 ? '0' : parts.join('|');
+        return `pwritev2 fd=${o.fd} off=${o.off} segs=${o.segs.join(',')} flags=${flags} id=${o.id} misalign=${o.misalign}`;
+      }
+      case 'pread':
+        return `pread fd=${o.fd} off=${o.off} len=${o.len} misalign=${o.misalign}`;
+      case 'ftruncate':
+        return `ftruncate fd=${o.fd} len=${o.len}`;
+      case 'fsync':
+      case 'fdatasync':
+      case 'close':
+      case 'statx':
+      case 'mincore':
+        return `${o.op} fd=${o.fd}`;
+    }
+  });
+  return lines.join('\n') + '\nend\n';
+}
+
+/** A readable one-line-per-op rendering (used in shrunk counterexamples and notes). */
+export function show(p: Program): string {
+  return serialize(p).replace(/\nend\n$/, '');
+}
+
+export class ParseError extends Error {}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function num(o: Record<string, unknown>, k: string): number {
+  const v = o[k];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ParseError(`field ${k} is not a number: ${JSON.stringify(v)}`);
+  return v;
+}
+
+function bool(o: Record<string, unknown>, k: string): boolean {
+  const v = o[k];
+  if (typeof v !== 'boolean') throw new ParseError(`field ${k} is not a boolean: ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Parses one helper output line. Returns {end: n} for the end marker. */
+export function parseLine(line: string): OpResult | { end: number } {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    throw new ParseError(`helper printed a line that is not JSON: ${line}`);
+  }
+  if (!isRecord(v)) throw new ParseError(`helper printed a non-object: ${line}`);
+  if ('end' in v) return { end: num(v, 'end') };
+  if (typeof v['bad'] === 'string') throw new ParseError(`helper refused op ${String(v['i'])} (${String(v['op'])}): ${v['bad']}`);
+  const op = v['op'];
+  if (typeof op !== 'string') throw new ParseError(`missing op in ${line}`);
+  const errno = v['errno'];
+  if (errno !== null && typeof errno !== 'string') throw new ParseError(`bad errno in ${line}`);
+  const r: OpResult = { i: num(v, 'i'), op, ret: num(v, 'ret'), errno };
+  if (op === 'pread') {
+    const b = v['blocks'];
+    if (!Array.isArray(b) || !b.every((x): x is string => typeof x === 'string')) throw new ParseError(`bad blocks in ${line}`);
+    r.blocks = b;
+  }
+  if (op === 'mincore') {
+    const p = v['pages'];
+    if (p !== undefined) {
+      if (typeof p !== 'string') throw new ParseError(`bad pages in ${line}`);
+      r.pages = p;
+    }
+  }
+  if (op === 'statx' && errno === null) {
+    r.statx = {
+      mask: num(v, 'mask'),
+      blksize: num(v, 'blksize'),
+      size: num(v, 'size'),
+      blocks: num(v, 'blocks'),
+      dio: bool(v, 'dio'),
+      dioMemAlign: num(v, 'dio_mem_align'),
+      dioOffsetAlign: num(v, 'dio_offset_align'),
+      dioReadOffsetAlign: num(v, 'dio_read_offset_align'),
+      atomic: bool(v, 'atomic'),
+      attrWriteAtomic: bool(v, 'attr_write_atomic'),
+      awuMin: num(v, 'awu_min'),
+      awuMax: num(v, 'awu_max'),
+      awuSegmentsMax: num(v, 'awu_segments_max'),
+      awuMaxOpt: num(v, 'awu_max_opt'),
+    };
+  }
+  return r;
+}
+
+/** Parses a whole program's output (the lines up to and including the end marker). */
+export function parseOutput(text: string): ProgramResult {
+  const results: OpResult[] = [];
+  let ended = false;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    if (ended) throw new ParseError(`output after the end marker: ${line}`);
+    const r = parseLine(line);
+    if ('end' in r) ended = true;
+    else {
+      if (r.i !== results.length) throw new ParseError(`op index ${r.i} out of order (expected ${results.length})`);
+      results.push(r);
+    }
+  }
+  if (!ended) throw new ParseError('helper output has no end marker');
+  return { results };
+}
+
+/** Decodes a pread block token: zeros, an in-place block of a write, or anything else. */
+export type BlockToken = { kind: 'zero' } | { kind: 'block'; write: number; block: number } | { kind: 'mixed'; sectors: string[] };
+
+export function decodeToken(t: string): BlockToken {
+  if (t === '0') return { kind: 'zero' };
+  const m = /^(\d+)\.(\d+)$/.exec(t);
+  if (m !== null && m[1] !== undefined && m[2] !== undefined) return { kind: 'block', write: Number(m[1]), block: Number(m[2]) };
+  return { kind: 'mixed', sectors: t.split('/') };
+}
