@@ -1,0 +1,20 @@
+/**
+ * writepath's model checker. It knows nothing of file systems: give it any `Model` (initial
+ * states, enabled actions, a successor function, properties) and it explores every reachable
+ * state, breadth-first or depth-first, and returns statistics and counterexample traces.
+ */
+export type {
+  Model,
+  CheckOptions,
+  CheckResult,
+  CheckStatus,
+  Progress,
+  TraceStep,
+  Violation,
+  ViolationKind,
+} from './types.ts';
+export { check } from './search.ts';
+export { replay, validateTrace, canonicalJson } from './trace.ts';
+export { structuralFingerprinter, fingerprintString, fingerprinterFor, type Fingerprint, type Fingerprinter } from './fingerprint.ts';
+export { FingerprintSet, ParentLinks } from './store.ts';
+export { defaultLabel } from './label.ts';

@@ -1,0 +1,155 @@
+/**
+ * Compact storage for the search: the set of visited fingerprints and, for each stored state,
+ * the link back to its parent.
+ *
+ * The visited set is an open-addressing (linear probing) hash table over two Uint32Arrays,
+ * one per fingerprint lane; it doubles when it is three quarters full. A JavaScript Set or Map
+ * stops at 2^24 entries and costs tens of bytes per entry; this costs 8 bytes a slot.
+ *
+ * Parent links are what TLC keeps too: not the states, only enough to re-execute the path.
+ * State i (numbered in discovery order) records the number of its parent and the index of
+ * the action, in the parent's `actions()` list, that produced it. For an initial state the
+ * parent is NO_PARENT and the action index is its index in `init()`.
+ */
+
+export const NO_PARENT = 0xffffffff;
+
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK - 1;
+const MIN_CAPACITY = 1 << 12;
+
+export class FingerprintSet {
+  private hi: Uint32Array;
+  private lo: Uint32Array;
+  private mask: number;
+  private count = 0;
+  private limit: number;
+
+  constructor(expected = 0) {
+    let cap = MIN_CAPACITY;
+    while (cap * 0.75 < expected) cap *= 2;
+    this.hi = new Uint32Array(cap);
+    this.lo = new Uint32Array(cap);
+    this.mask = cap - 1;
+    this.limit = Math.floor(cap * 0.75);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
+  get byteLength(): number {
+    return this.hi.byteLength + this.lo.byteLength;
+  }
+
+  /** Adds the fingerprint; returns false if it was already present. (0,0) is never passed. */
+  add(hi: number, lo: number): boolean {
+    const his = this.hi;
+    const los = this.lo;
+    const mask = this.mask;
+    // lo is already well mixed; spreading by it avoids clustering on the table's low bits.
+    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+    for (;;) {
+      const h = his[i]!;
+      const l = los[i]!;
+      if (h === 0 && l === 0) break;
+      if (h === hi && l === lo) return false;
+      i = (i + 1) & mask;
+    }
+    his[i] = hi;
+    los[i] = lo;
+    if (++this.count > this.limit) this.grow();
+    return true;
+  }
+
+  has(hi: number, lo: number): boolean {
+    const mask = this.mask;
+    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+    for (;;) {
+      const h = this.hi[i]!;
+      const l = this.lo[i]!;
+      if (h === 0 && l === 0) return false;
+      if (h === hi && l === lo) return true;
+      i = (i + 1) & mask;
+    }
+  }
+
+  private grow(): void {
+    const oldHi = this.hi;
+    const oldLo = this.lo;
+    const cap = (this.mask + 1) * 2;
+    const his = new Uint32Array(cap);
+    const los = new Uint32Array(cap);
+    const mask = cap - 1;
+    for (let j = 0; j < oldHi.length; j++) {
+      const hi = oldHi[j]!;
+      const lo = oldLo[j]!;
+      if (hi === 0 && lo === 0) continue;
+      let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+      while (his[i] !== 0 || los[i] !== 0) i = (i + 1) & mask;
+      his[i] = hi;
+      los[i] = lo;
+    }
+    this.hi = his;
+    this.lo = los;
+    this.mask = mask;
+    this.limit = Math.floor(cap * 0.75);
+  }
+}
+
+/** Parent links in fixed-size chunks, so growing never copies and never over-allocates by 2x. */
+export class ParentLinks {
+  private parents: Uint32Array[] = [];
+  private actions: Uint16Array[] = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get byteLength(): number {
+    return this.parents.length * CHUNK * (4 + 2);
+  }
+
+  /** Records a new state; returns its number. */
+  push(parent: number, actionIndex: number): number {
+    if (actionIndex > 0xffff) {
+      throw new RangeError(`a state has more than 65,536 enabled actions (index ${actionIndex}); the checker records action indexes in 16 bits`);
+    }
+    const id = this.count++;
+    const c = id >>> CHUNK_BITS;
+    if (c === this.parents.length) {
+      this.parents.push(new Uint32Array(CHUNK));
+      this.actions.push(new Uint16Array(CHUNK));
+    }
+    this.parents[c]![id & CHUNK_MASK] = parent;
+    this.actions[c]![id & CHUNK_MASK] = actionIndex;
+    return id;
+  }
+
+  parent(id: number): number {
+    return this.parents[id >>> CHUNK_BITS]![id & CHUNK_MASK]!;
+  }
+
+  action(id: number): number {
+    return this.actions[id >>> CHUNK_BITS]![id & CHUNK_MASK]!;
+  }
+
+  /** The path from an initial state to `id`: [init index, action index, action index, ...]. */
+  path(id: number): number[] {
+    const rev: number[] = [];
+    let cur = id;
+    for (;;) {
+      rev.push(this.action(cur));
+      const p = this.parent(cur);
+      if (p === NO_PARENT) break;
+      cur = p;
+    }
+    return rev.reverse();
+  }
+}
