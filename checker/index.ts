@@ -12,7 +12,10 @@ export type {
   TraceStep,
   Violation,
   ViolationKind,
+  Expectation,
+  Scenario,
 } from './types.ts';
+export { meetsExpectation, describeResult, describeExpectation } from './expect.ts';
 export { check } from './search.ts';
 export { replay, validateTrace, canonicalJson } from './trace.ts';
 export { structuralFingerprinter, fingerprintString, fingerprinterFor, type Fingerprint, type Fingerprinter } from './fingerprint.ts';

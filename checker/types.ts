@@ -87,3 +87,18 @@ export interface CheckResult<S, A> {
   /** Why the search stopped early, when status is 'incomplete'. */
   incompleteReason?: 'maxStates' | 'maxDepth' | 'timeLimit';
 }
+
+/** What a scenario expects of its check: every property holds, or the named one is violated. */
+export type Expectation = 'holds' | { violates: string };
+
+/**
+ * A scenario: a model with its expectation and its bounds. A scenario file's default export
+ * is one of these (or an array of them); `writepath check` runs them.
+ */
+export interface Scenario<S = unknown, A = unknown> {
+  name: string;
+  description: string;
+  model: Model<S, A>;
+  expect: Expectation;
+  options?: CheckOptions;
+}
