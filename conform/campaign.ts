@@ -1,0 +1,251 @@
+/**
+ * The conformance campaign: random programs on real XFS and ext4, each compared with the
+ * outcomes the spec allows; every disagreement shrunk to a minimal program.
+ *
+ *   npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink]
+ *                      [--max-shrink M] [--record FILE]
+ *
+ * Prints a summary table (file system, programs, syscalls, agreements, disagreements,
+ * time). Exit status: 0 when every program agreed (or the machine cannot run the
+ * harness: a SKIP line says why), 1 when there were disagreements, 2 on a usage error.
+ */
+import fc from 'fast-check';
+import { fileURLToPath } from 'node:url';
+import { FS_KINDS, startHelper, withLab, writeBuildFile } from './harness.ts';
+import type { FsKind, HelperProcess, Lab } from './harness.ts';
+import { programArb } from './generate.ts';
+import { compare, loadSpecOracle } from './oracle.ts';
+import type { Disagreement, Oracle } from './oracle.ts';
+import { show } from './program.ts';
+import type { Program, ProgramResult } from './program.ts';
+
+export interface CampaignOptions {
+  runs: number;
+  fs: FsKind[];
+  seed: number;
+  maxOps: number;
+  shrink: boolean;
+  /** At most this many disagreements (distinct by signature) are shrunk per file system. */
+  maxShrink: number;
+  /** Write every program and the kernel's results (JSON lines) here, under conform/build/. */
+  record?: string;
+}
+
+export const DEFAULTS: CampaignOptions = { runs: 20_000, fs: [...FS_KINDS], seed: 20251121, maxOps: 6, shrink: true, maxShrink: 10 };
+
+export interface Counterexample {
+  index: number;
+  signature: string;
+  program: Program;
+  disagreement: Disagreement;
+  /** The shrunk program and its disagreement, when shrinking ran. */
+  shrunk?: { program: Program; disagreement: Disagreement };
+}
+
+export interface FsSummary {
+  fs: FsKind;
+  programs: number;
+  syscalls: number;
+  /** Programs whose every syscall was within the spec's allowed outcomes (undefined in record-only mode). */
+  agreements: number | undefined;
+  disagreements: number | undefined;
+  ms: number;
+  /** Kernel outcomes per syscall kind and errno, e.g. "pwritev2 EINVAL" -> 123. */
+  outcomes: Map<string, number>;
+  counterexamples: Counterexample[];
+}
+
+function signature(p: Program, d: Disagreement): string {
+  const op = p.ops[d.op];
+  return `${op?.op ?? '?'}: kernel ${d.kernel.replace(/\[.*\]/, '[..]')} / spec ${d.allowed.join(' | ').replace(/\[.*?\]/g, '[..]')}`;
+}
+
+async function shrink(h: HelperProcess, oracle: Oracle, fs: FsKind, opts: CampaignOptions, index: number): Promise<{ program: Program; disagreement: Disagreement } | undefined> {
+  const arb = programArb({ maxOps: opts.maxOps });
+  let last: { program: Program; disagreement: Disagreement } | undefined;
+  const prop = fc.asyncProperty(arb, async (p) => {
+    const r = await h.run(p);
+    const v = compare(p, r, oracle.allowed(fs, p));
+    if (!v.agreed && v.disagreement !== undefined) last = { program: p, disagreement: v.disagreement };
+    return v.agreed;
+  });
+  const out = await fc.check(prop, { seed: opts.seed, path: String(index), numRuns: opts.runs });
+  const ce = out.counterexample?.[0];
+  if (ce === undefined) return undefined;
+  // Re-run the minimal program so the reported disagreement is the minimal one's own.
+  const r = await h.run(ce);
+  const v = compare(ce, r, oracle.allowed(fs, ce));
+  if (v.disagreement !== undefined) return { program: ce, disagreement: v.disagreement };
+  return last;
+}
+
+/** Runs the campaign on an open lab. `oracle` undefined = record-only. */
+export async function runCampaign(lab: Lab, opts: CampaignOptions, oracle: Oracle | undefined, log: (s: string) => void = () => undefined): Promise<FsSummary[]> {
+  const programs = fc.sample(programArb({ maxOps: opts.maxOps }), { seed: opts.seed, numRuns: opts.runs });
+  const out: FsSummary[] = [];
+  const records: string[] = [];
+  for (const fs of opts.fs) {
+    const h = startHelper(lab, fs);
+    const t0 = performance.now();
+    const s: FsSummary = { fs, programs: 0, syscalls: 0, agreements: oracle === undefined ? undefined : 0, disagreements: oracle === undefined ? undefined : 0, ms: 0, outcomes: new Map(), counterexamples: [] };
+    const seen = new Set<string>();
+    for (let i = 0; i < programs.length; i++) {
+      const p = programs[i];
+      if (p === undefined) continue;
+      const r: ProgramResult = await h.run(p);
+      s.programs++;
+      s.syscalls += r.results.length;
+      for (const x of r.results) {
+        const k = `${x.op} ${x.errno ?? 'ok'}`;
+        s.outcomes.set(k, (s.outcomes.get(k) ?? 0) + 1);
+      }
+      if (opts.record !== undefined) records.push(JSON.stringify({ fs, index: i, program: p.ops, results: r.results }));
+      if (oracle === undefined) continue;
+      const v = compare(p, r, oracle.allowed(fs, p));
+      if (v.agreed) {
+        s.agreements = (s.agreements ?? 0) + 1;
+        continue;
+      }
+      s.disagreements = (s.disagreements ?? 0) + 1;
+      if (v.disagreement === undefined) continue;
+      const sig = signature(p, v.disagreement);
+      if (seen.has(sig)) continue;
+      seen.add(sig);
+      s.counterexamples.push({ index: i, signature: sig, program: p, disagreement: v.disagreement });
+    }
+    if (oracle !== undefined && opts.shrink) {
+      for (const c of s.counterexamples.slice(0, opts.maxShrink)) {
+        log(`shrinking ${fs} program #${c.index}: ${c.signature}`);
+        const m = await shrink(h, oracle, fs, opts, c.index);
+        if (m !== undefined) c.shrunk = m;
+      }
+    }
+    s.ms = performance.now() - t0;
+    await h.end();
+    out.push(s);
+    log(`${fs}: ${s.programs} programs in ${(s.ms / 1000).toFixed(1)} s`);
+  }
+  if (opts.record !== undefined) log(`recorded to ${writeBuildFile(opts.record, records.join('\n') + '\n')}`);
+  return out;
+}
+
+export function formatTable(rows: FsSummary[]): string {
+  const head = ['file system', 'programs', 'syscalls', 'agreements', 'disagreements', 'time'];
+  const body = rows.map((r) => [r.fs, String(r.programs), String(r.syscalls), r.agreements === undefined ? 'n/a' : String(r.agreements), r.disagreements === undefined ? 'n/a' : String(r.disagreements), `${(r.ms / 1000).toFixed(1)} s`]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
+  const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padEnd(w[i] ?? 0)).join(' | ') + ' |';
+  return [line(head), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...body.map(line)].join('\n');
+}
+
+export function formatCounterexamples(rows: FsSummary[]): string {
+  const parts: string[] = [];
+  for (const r of rows) {
+    for (const c of r.counterexamples) {
+      const m = c.shrunk ?? { program: c.program, disagreement: c.disagreement };
+      parts.push(
+        [
+          `--- ${r.fs}: ${c.signature}${c.shrunk === undefined ? ' (not shrunk)' : ' (shrunk)'}`,
+          show(m.program),
+          `op ${m.disagreement.op}: kernel ${m.disagreement.kernel}; spec allows ${m.disagreement.allowed.join(' | ') || 'nothing'}`,
+        ].join('\n'),
+      );
+    }
+  }
+  return parts.join('\n');
+}
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv: string[]): CampaignOptions {
+  const o: CampaignOptions = { ...DEFAULTS, fs: [...DEFAULTS.fs] };
+  const int = (flag: string, v: string | undefined, min: number): number => {
+    if (v === undefined || !/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`${flag} needs an integer >= ${min}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+    return Number(v);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--runs':
+        o.runs = int('--runs', value(), 1);
+        break;
+      case '--seed':
+        o.seed = int('--seed', value(), 0);
+        break;
+      case '--max-ops':
+        o.maxOps = int('--max-ops', value(), 1);
+        break;
+      case '--max-shrink':
+        o.maxShrink = int('--max-shrink', value(), 0);
+        break;
+      case '--no-shrink':
+        o.shrink = false;
+        break;
+      case '--record': {
+        const v = value();
+        if (v === undefined || v === '' || v.includes('/')) throw new UsageError('--record needs a file name (written under conform/build/)');
+        o.record = v;
+        break;
+      }
+      case '--fs': {
+        const v = value() ?? '';
+        const kinds = v.split(',').filter((x) => x !== '');
+        const bad = kinds.filter((k) => !FS_KINDS.includes(k as FsKind));
+        if (kinds.length === 0 || bad.length > 0) throw new UsageError(`--fs takes a comma-separated list of ${FS_KINDS.join(', ')}; got ${JSON.stringify(v)}`);
+        o.fs = FS_KINDS.filter((k) => kinds.includes(k));
+        break;
+      }
+      case '--help':
+      case '-h':
+        throw new UsageError('');
+      default:
+        throw new UsageError(`unknown option ${JSON.stringify(a)}`);
+    }
+  }
+  return o;
+}
+
+const USAGE = 'usage: npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink] [--max-shrink M] [--record FILE]';
+
+export async function main(argv: string[]): Promise<number> {
+  let opts: CampaignOptions;
+  try {
+    opts = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      if (e.message !== '') console.error(`conform: ${e.message}`);
+      console.error(USAGE);
+      return e.message === '' ? 0 : 2;
+    }
+    throw e;
+  }
+  const loaded = loadSpecOracle();
+  const oracle = loaded.ok ? loaded.oracle : undefined;
+  if (!loaded.ok) console.log(`note: ${loaded.reason}`);
+  console.log(`conform: ${opts.runs} programs per file system on ${opts.fs.join(', ')}, seed ${opts.seed}, at most ${opts.maxOps} ops after the open(s)`);
+  const r = await withLab(opts.fs, (lab) => runCampaign(lab, opts, oracle, (s) => console.log(s)));
+  if ('skipped' in r) {
+    console.log(`SKIP conformance campaign: ${r.skipped}`);
+    return 0;
+  }
+  console.log(formatTable(r.value));
+  for (const s of r.value) {
+    console.log(`${s.fs} kernel outcomes: ${[...s.outcomes].sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  }
+  const ces = formatCounterexamples(r.value);
+  if (ces !== '') console.log(`\nDisagreements (one per signature, minimal programs):\n${ces}`);
+  return r.value.some((s) => (s.disagreements ?? 0) > 0) ? 1 : 0;
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+      process.exitCode = 1;
+    },
+  );
+}

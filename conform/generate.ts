@@ -1,0 +1,132 @@
+/**
+ * fast-check arbitraries for random single-task conformance programs.
+ *
+ * Sized for the spec: one file, offsets up to a few MiB, writes up to 2 MiB, at most
+ * MAX_OPS syscalls after the opens. Offsets and lengths mix 4 KiB-aligned, 512-aligned,
+ * powers of two (inside and outside the atomic unit limits 4 KiB..1 MiB seen on XFS) and
+ * arbitrary values; writes have one or several iovec segments, all RWF flag mixes, and
+ * aligned or deliberately misaligned buffers.
+ */
+import fc from 'fast-check';
+import type { Arbitrary } from 'fast-check';
+import { RWF_FLAGS } from './program.ts';
+import type { Op, Program, RwfFlag } from './program.ts';
+
+export const MAX_OPS = 6;
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** Powers of two from 2^lo to 2^hi. */
+const pow2 = (lo: number, hi: number): Arbitrary<number> => fc.integer({ min: lo, max: hi }).map((e) => 2 ** e);
+
+/** File offsets: block-aligned small, naturally aligned big, sector-aligned, arbitrary. */
+export const offsetArb: Arbitrary<number> = fc.oneof(
+  { weight: 5, arbitrary: fc.integer({ min: 0, max: 64 }).map((b) => b * 4 * KiB) },
+  { weight: 2, arbitrary: fc.tuple(pow2(12, 21), fc.integer({ min: 0, max: 3 })).map(([a, k]) => a * k) },
+  { weight: 2, arbitrary: fc.integer({ min: 0, max: 512 }).map((s) => s * 512) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 256 * KiB }) },
+);
+
+/** Write/read lengths: powers of two 512 B..2 MiB, block multiples, sector multiples, arbitrary. */
+export const lengthArb: Arbitrary<number> = fc.oneof(
+  { weight: 5, arbitrary: pow2(9, 21) },
+  { weight: 3, arbitrary: fc.integer({ min: 1, max: 48 }).map((b) => b * 4 * KiB) },
+  { weight: 2, arbitrary: fc.integer({ min: 1, max: 64 }).map((s) => s * 512) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 12 * KiB }) },
+);
+
+/** Splits a length into 1..4 segments (at 4 KiB, 512-byte or arbitrary cut points). */
+export function segmentsArb(total: number): Arbitrary<number[]> {
+  const one: Arbitrary<number[]> = fc.constant<number[]>([total]);
+  if (total < 2) return one;
+  const cut = (unit: number): Arbitrary<number[]> | undefined => {
+    const units = Math.floor(total / unit);
+    if (units < 2 || total % unit !== 0) return undefined;
+    return fc
+      .uniqueArray(fc.integer({ min: 1, max: units - 1 }), { minLength: 1, maxLength: Math.min(3, units - 1) })
+      .map((cuts) => {
+        const pts = [0, ...[...cuts].sort((a, b) => a - b), units];
+        const segs: number[] = [];
+        for (let i = 1; i < pts.length; i++) segs.push(((pts[i] ?? 0) - (pts[i - 1] ?? 0)) * unit);
+        return segs;
+      });
+  };
+  const options: Array<{ weight: number; arbitrary: Arbitrary<number[]> }> = [{ weight: 6, arbitrary: one }];
+  const c4k = cut(4 * KiB);
+  if (c4k !== undefined) options.push({ weight: 2, arbitrary: c4k });
+  const c512 = cut(512);
+  if (c512 !== undefined) options.push({ weight: 1, arbitrary: c512 });
+  options.push({ weight: 1, arbitrary: fc.integer({ min: 1, max: total - 1 }).map((a): number[] => [a, total - a]) });
+  return fc.oneof(...options);
+}
+
+/** RWF flag sets; RWF_ATOMIC in about half of them. */
+export const flagsArb: Arbitrary<RwfFlag[]> = fc
+  .tuple(fc.boolean(), fc.subarray(RWF_FLAGS.filter((f) => f !== 'ATOMIC')))
+  .map(([atomic, rest]) => (atomic ? ['ATOMIC' as const, ...rest] : rest));
+
+const misalignArb: Arbitrary<number> = fc.oneof(
+  { weight: 8, arbitrary: fc.constant(0) },
+  { weight: 1, arbitrary: fc.constantFrom(1, 8, 256, 512, 2048) },
+);
+
+type RawOp = (fd: number) => Op;
+
+const writeArb: Arbitrary<RawOp> = fc
+  .tuple(offsetArb, lengthArb, flagsArb, misalignArb, fc.oneof({ weight: 30, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(0x200, 0x400, 0x8000) }))
+  .chain(([off, len, flags, misalign, raw]) =>
+    segmentsArb(len).map(
+      (segs): RawOp =>
+        (fd) => {
+          const o: Op = { op: 'pwritev2', fd, off, segs, flags, id: 0, misalign };
+          if (raw !== 0) o.rawFlags = raw;
+          return o;
+        },
+    ),
+  );
+
+const readArb: Arbitrary<RawOp> = fc
+  .tuple(
+    fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 64 }).map((b) => b * 4 * KiB) }, { weight: 1, arbitrary: offsetArb }),
+    fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 64 }).map((b) => b * 4 * KiB) }, { weight: 1, arbitrary: lengthArb.filter((l) => l <= 2 * MiB) }),
+    misalignArb,
+  )
+  .map(([off, len, misalign]): RawOp => (fd) => ({ op: 'pread', fd, off, len, misalign }));
+
+const otherArb: Arbitrary<RawOp> = fc.oneof(
+  fc.constant((fd: number): Op => ({ op: 'fsync', fd })),
+  fc.constant((fd: number): Op => ({ op: 'fdatasync', fd })),
+  fc.constant((fd: number): Op => ({ op: 'statx', fd })),
+  offsetArb.map((len): RawOp => (fd) => ({ op: 'ftruncate', fd, len })),
+);
+
+const opArb: Arbitrary<RawOp> = fc.oneof({ weight: 6, arbitrary: writeArb }, { weight: 2, arbitrary: readArb }, { weight: 2, arbitrary: otherArb });
+
+export interface GenOptions {
+  /** Ops after the open(s), at most. Default MAX_OPS. */
+  maxOps?: number;
+  /** Include mincore (page cache, not yet modelled by the spec). Default false. */
+  mincore?: boolean;
+}
+
+/** A random program: one or two opens (O_DIRECT or not), then up to maxOps syscalls. Write ids are 1, 2, ... */
+export function programArb(opts: GenOptions = {}): Arbitrary<Program> {
+  const maxOps = opts.maxOps ?? MAX_OPS;
+  const body: Arbitrary<RawOp> = opts.mincore === true ? fc.oneof({ weight: 9, arbitrary: opArb }, { weight: 1, arbitrary: fc.constant((fd: number): Op => ({ op: 'mincore', fd })) }) : opArb;
+  const opens = fc.oneof(
+    { weight: 4, arbitrary: fc.boolean().map((d) => [d]) },
+    { weight: 1, arbitrary: fc.boolean().map((d) => [d, !d]) },
+  );
+  return fc
+    .tuple(opens, fc.array(fc.tuple(body, fc.nat()), { minLength: 1, maxLength: maxOps }))
+    .map(([directs, raw]) => {
+      const ops: Op[] = directs.map((direct): Op => ({ op: 'open', direct }));
+      let id = 0;
+      for (const [mk, pick] of raw) {
+        const o = mk(pick % directs.length);
+        if (o.op === 'pwritev2') o.id = ++id;
+        ops.push(o);
+      }
+      return { ops };
+    });
+}
