@@ -247,6 +247,7 @@ export async function withLab<T>(kinds: readonly FsKind[], fn: (lab: Lab) => Pro
 
 interface Pending {
   results: OpResult[];
+  error?: Error;
   resolve: (r: ProgramResult) => void;
   reject: (e: Error) => void;
 }
@@ -284,15 +285,20 @@ export class HelperProcess {
       this.fail(new ParseError(`unexpected helper output: ${line}`));
       return;
     }
+    // A refused op or a malformed line fails the program, but its remaining lines are
+    // still consumed up to its end marker so the next program's answers stay aligned.
+    if (/^\{"end":\d+\}$/.test(line)) {
+      this.queue.shift();
+      if (p.error !== undefined) p.reject(p.error);
+      else p.resolve({ results: p.results });
+      return;
+    }
     try {
       const r = parseLine(line);
-      if ('end' in r) {
-        this.queue.shift();
-        p.resolve({ results: p.results });
-      } else p.results.push(r);
+      if ('end' in r) throw new ParseError(`malformed end marker: ${line}`);
+      p.results.push(r);
     } catch (e) {
-      this.queue.shift();
-      p.reject(e instanceof Error ? e : new Error(String(e)));
+      p.error ??= e instanceof Error ? e : new Error(String(e));
     }
   }
 

@@ -1,0 +1,148 @@
+/**
+ * The harness cleans up after itself: after a program the helper refuses, after a thrown
+ * error, and after SIGTERM/SIGINT, no loop device, mount or temporary directory is left.
+ * Skips (with the reason) where this machine cannot make loop devices.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { closeLab, loopBackedBy, openLab, probe, startHelper, withLab } from '../conform/harness.ts';
+import type { Lab } from '../conform/harness.ts';
+import type { Program } from '../conform/program.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function mounted(mnt: string): boolean {
+  return readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[1] === mnt);
+}
+
+interface Footprint {
+  dir: string;
+  mnts: string[];
+  images: string[];
+}
+
+function footprint(lab: Lab): Footprint {
+  return { dir: lab.dir, mnts: lab.mounts.map((m) => m.mnt), images: lab.mounts.map((m) => m.image) };
+}
+
+function assertGone(f: Footprint): void {
+  for (const m of f.mnts) assert.equal(mounted(m), false, `${m} is still mounted`);
+  for (const i of f.images) assert.deepEqual(loopBackedBy(i), [], `a loop device still backs ${i}`);
+  assert.equal(existsSync(f.dir), false, `${f.dir} still exists`);
+}
+
+const skip = probe();
+
+test('a lab mounts XFS (reflink) and ext4, runs a program on each, and cleans up', async (t) => {
+  if (skip !== undefined) {
+    t.skip(`no loop devices: ${skip}`);
+    return;
+  }
+  let fp: Footprint | undefined;
+  const r = await withLab(['xfs', 'ext4'], async (lab) => {
+    fp = footprint(lab);
+    for (const m of lab.mounts) {
+      assert.ok(mounted(m.mnt));
+      assert.match(readFileSync('/proc/mounts', 'utf8'), new RegExp(`${m.mnt} ${m.kind} `));
+    }
+    const p: Program = { ops: [{ op: 'open', direct: true }, { op: 'statx', fd: 0 }] };
+    const xfs = await startHelper(lab, 'xfs').run(p);
+    const ext4 = await startHelper(lab, 'ext4').run(p);
+    return { xfs: xfs.results[1]?.statx, ext4: ext4.results[1]?.statx };
+  });
+  assert.ok('value' in r, 'skipped' in r ? r.skipped : '');
+  // What this machine's kernel reports (issue 4): XFS with reflink has software atomics.
+  assert.equal(r.value.xfs?.awuMin, 4096);
+  assert.equal(r.value.xfs?.awuMax, 1048576);
+  assert.equal(r.value.xfs?.awuSegmentsMax, 1);
+  assert.equal(r.value.ext4?.awuMax, 0);
+  assert.ok(fp !== undefined);
+  assertGone(fp);
+});
+
+test('after a program the helper refuses, the error propagates and nothing is left', async (t) => {
+  if (skip !== undefined) {
+    t.skip(`no loop devices: ${skip}`);
+    return;
+  }
+  let fp: Footprint | undefined;
+  await assert.rejects(
+    withLab(['xfs'], async (lab) => {
+      fp = footprint(lab);
+      const h = startHelper(lab, 'xfs');
+      // Hold a file open on the mount, then send an op the helper refuses (32 MiB write).
+      await h.run({ ops: [{ op: 'open', direct: false }] });
+      return h.run({ ops: [{ op: 'open', direct: true }, { op: 'pwritev2', fd: 0, off: 0, segs: [32 * 1024 * 1024], flags: [], id: 1, misalign: 0 }] });
+    }),
+    /refused/,
+  );
+  assert.ok(fp !== undefined);
+  assertGone(fp);
+});
+
+test('after a thrown error with a busy mount, nothing is left; closeLab is idempotent', async (t) => {
+  if (skip !== undefined) {
+    t.skip(`no loop devices: ${skip}`);
+    return;
+  }
+  const r = openLab(['ext4', 'xfs']);
+  if (!r.ok) {
+    t.skip(r.skip);
+    return;
+  }
+  const fp = footprint(r.lab);
+  try {
+    const h = startHelper(r.lab, 'ext4');
+    void h.run({ ops: [{ op: 'open', direct: true }, { op: 'pwritev2', fd: 0, off: 0, segs: [4096], flags: [], id: 1, misalign: 0 }] });
+    throw new Error('boom');
+  } catch (e) {
+    assert.equal((e as Error).message, 'boom');
+  } finally {
+    assert.deepEqual(closeLab(r.lab), []);
+    assert.deepEqual(closeLab(r.lab), []);
+  }
+  assertGone(fp);
+});
+
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  test(`${sig} while programs run: the signal handler unmounts, detaches and removes the directory`, async (t) => {
+    if (skip !== undefined) {
+      t.skip(`no loop devices: ${skip}`);
+      return;
+    }
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'conform', 'hold-lab.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const nl = out.indexOf('\n');
+        if (nl >= 0) resolve(out.slice(0, nl));
+      });
+      child.on('exit', (code) => reject(new Error(`hold-lab exited early (${String(code)}): ${err}`)));
+    });
+    const info: unknown = JSON.parse(line);
+    assert.ok(typeof info === 'object' && info !== null);
+    if ('skip' in info) {
+      child.kill('SIGKILL');
+      t.skip(String(info.skip));
+      return;
+    }
+    const fp = info as Footprint & { devs: string[] };
+    for (const m of fp.mnts) assert.ok(mounted(m), `${m} should be mounted while the child runs`);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    child.kill(sig);
+    const how = await exited;
+    assert.equal(how.signal, sig, `child should die of ${sig} (exit ${String(how.code)}): ${err}`);
+    assertGone(fp);
+  });
+}

@@ -1,0 +1,181 @@
+/**
+ * Unit tests of the conformance plumbing that need no loop device: the helper's output
+ * parsing, the program text format, the outcome comparison, the campaign's option
+ * parsing, and the helper's data tokens (run on a plain temporary directory).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { ParseError, decodeToken, parseLine, parseOutput, serialize } from '../conform/program.ts';
+import type { Program } from '../conform/program.ts';
+import { compare } from '../conform/oracle.ts';
+import { UsageError, parseArgs, DEFAULTS, formatTable } from '../conform/campaign.ts';
+import { HelperProcess, buildHelper } from '../conform/harness.ts';
+import { programArb, MAX_OPS } from '../conform/generate.ts';
+
+test('parseLine: plain result, errno, end marker', () => {
+  assert.deepEqual(parseLine('{"i":0,"op":"open","ret":0,"errno":null}'), { i: 0, op: 'open', ret: 0, errno: null });
+  assert.deepEqual(parseLine('{"i":3,"op":"pwritev2","ret":-1,"errno":"EOPNOTSUPP"}'), { i: 3, op: 'pwritev2', ret: -1, errno: 'EOPNOTSUPP' });
+  assert.deepEqual(parseLine('{"end":7}'), { end: 7 });
+});
+
+test('parseLine: pread blocks, mincore pages, statx fields', () => {
+  const r = parseLine('{"i":1,"op":"pread","ret":8192,"errno":null,"blocks":["2.0","0"]}');
+  assert.ok(!('end' in r));
+  assert.deepEqual(r.blocks, ['2.0', '0']);
+  const m = parseLine('{"i":2,"op":"mincore","ret":0,"errno":null,"pages":"2r14."}');
+  assert.ok(!('end' in m));
+  assert.equal(m.pages, '2r14.');
+  const s = parseLine(
+    '{"i":1,"op":"statx","ret":0,"errno":null,"mask":210943,"blksize":4096,"size":0,"blocks":0,"dio":true,"dio_mem_align":512,"dio_offset_align":512,"dio_read_offset_align":512,"atomic":true,"attr_write_atomic":true,"awu_min":4096,"awu_max":1048576,"awu_segments_max":1,"awu_max_opt":0}',
+  );
+  assert.ok(!('end' in s));
+  assert.equal(s.statx?.awuMin, 4096);
+  assert.equal(s.statx?.awuMax, 1048576);
+  assert.equal(s.statx?.awuSegmentsMax, 1);
+  assert.equal(s.statx?.attrWriteAtomic, true);
+  assert.equal(s.statx?.dioOffsetAlign, 512);
+});
+
+test('parseLine rejects malformed output and helper refusals', () => {
+  assert.throws(() => parseLine('not json'), ParseError);
+  assert.throws(() => parseLine('[1,2]'), ParseError);
+  assert.throws(() => parseLine('{"i":0,"op":"open","ret":"x","errno":null}'), ParseError);
+  assert.throws(() => parseLine('{"i":0,"op":"pread","ret":1,"errno":null,"blocks":[1]}'), ParseError);
+  assert.throws(() => parseLine('{"i":0,"op":"frob","bad":"unknown op"}'), /refused/);
+});
+
+test('parseOutput: order, end marker, nothing after it', () => {
+  const ok = parseOutput('{"i":0,"op":"open","ret":0,"errno":null}\n{"i":1,"op":"fsync","ret":0,"errno":null}\n{"end":0}\n');
+  assert.equal(ok.results.length, 2);
+  assert.throws(() => parseOutput('{"i":0,"op":"open","ret":0,"errno":null}\n'), /no end marker/);
+  assert.throws(() => parseOutput('{"i":1,"op":"open","ret":0,"errno":null}\n{"end":0}\n'), /out of order/);
+  assert.throws(() => parseOutput('{"end":0}\n{"i":0,"op":"open","ret":0,"errno":null}\n'), /after the end/);
+});
+
+test('decodeToken', () => {
+  assert.deepEqual(decodeToken('0'), { kind: 'zero' });
+  assert.deepEqual(decodeToken('12.3'), { kind: 'block', write: 12, block: 3 });
+  assert.deepEqual(decodeToken('1.0.0/0/#deadbeef'), { kind: 'mixed', sectors: ['1.0.0', '0', '#deadbeef'] });
+});
+
+test('serialize: one line per op then end', () => {
+  const p: Program = {
+    ops: [
+      { op: 'open', direct: true },
+      { op: 'pwritev2', fd: 0, off: 4096, segs: [4096, 4096], flags: ['ATOMIC', 'DSYNC'], id: 1, misalign: 0 },
+      { op: 'pwritev2', fd: 0, off: 0, segs: [512], flags: [], id: 2, misalign: 1, rawFlags: 0x400 },
+      { op: 'pread', fd: 0, off: 0, len: 8192, misalign: 0 },
+      { op: 'ftruncate', fd: 0, len: 100 },
+      { op: 'statx', fd: 0 },
+    ],
+  };
+  assert.equal(
+    serialize(p),
+    'open direct=1 dsync=0\npwritev2 fd=0 off=4096 segs=4096,4096 flags=ATOMIC|DSYNC id=1 misalign=0\npwritev2 fd=0 off=0 segs=512 flags=0x400 id=2 misalign=1\npread fd=0 off=0 len=8192 misalign=0\nftruncate fd=0 len=100\nstatx fd=0\nend\n',
+  );
+});
+
+test('compare: agreement, first disagreeing op, unconstrained fields', () => {
+  const p: Program = { ops: [{ op: 'open', direct: true }, { op: 'pwritev2', fd: 0, off: 0, segs: [4096], flags: ['ATOMIC'], id: 1, misalign: 0 }] };
+  const k = { results: [{ i: 0, op: 'open', ret: 0, errno: null }, { i: 1, op: 'pwritev2', ret: -1, errno: 'EOPNOTSUPP' }] };
+  assert.equal(compare(p, k, [[{}, { errno: 'EOPNOTSUPP' }]]).agreed, true);
+  assert.equal(compare(p, k, [[{}, { ret: 4096, errno: null }], [{}, { errno: 'EOPNOTSUPP' }]]).agreed, true);
+  const v = compare(p, k, [[{}, { ret: 4096, errno: null }]]);
+  assert.equal(v.agreed, false);
+  assert.equal(v.disagreement?.op, 1);
+  assert.equal(v.disagreement?.kernel, 'EOPNOTSUPP');
+  assert.deepEqual(v.disagreement?.allowed, ['ret 4096']);
+  assert.equal(compare(p, k, []).agreed, false);
+});
+
+test('campaign options: defaults, values, unknown options are usage errors', () => {
+  assert.equal(parseArgs([]).runs, DEFAULTS.runs);
+  assert.equal(parseArgs(['--runs', '50']).runs, 50);
+  assert.equal(parseArgs(['--runs=7']).runs, 7);
+  assert.deepEqual(parseArgs(['--fs', 'ext4']).fs, ['ext4']);
+  assert.throws(() => parseArgs(['--frobnicate']), UsageError);
+  assert.throws(() => parseArgs(['--runs', 'many']), UsageError);
+  assert.throws(() => parseArgs(['--fs', 'btrfs']), UsageError);
+  assert.match(formatTable([{ fs: 'xfs', programs: 1, syscalls: 2, agreements: 1, disagreements: 0, ms: 1000, outcomes: new Map(), counterexamples: [] }]), /\| xfs +\| 1 +\| 2 +\| 1 +\| 0 +\| 1\.0 s \|/);
+});
+
+test('generated programs: at most MAX_OPS ops after the opens, write ids 1..n, segments sum to a positive length', () => {
+  fc.assert(
+    fc.property(programArb(), (p) => {
+      const opens = p.ops.filter((o) => o.op === 'open').length;
+      assert.ok(opens === 1 || opens === 2);
+      assert.ok(p.ops.length - opens <= MAX_OPS);
+      let id = 0;
+      for (const o of p.ops) {
+        if (o.op === 'pwritev2') {
+          assert.equal(o.id, ++id);
+          assert.ok(o.segs.length >= 1 && o.segs.length <= 4);
+          assert.ok(o.segs.every((s) => s > 0));
+        }
+        if ('fd' in o) assert.ok(o.fd < opens);
+      }
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('helper tokens: a read maps each block back to the write that put it there (tmpfs/any directory, buffered)', async (t) => {
+  const built = buildHelper();
+  if (!built.ok) {
+    t.skip(built.reason);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'writepath-helper-'));
+  const h = new HelperProcess(built.path, dir);
+  try {
+    const r = await h.run({
+      ops: [
+        { op: 'open', direct: false },
+        { op: 'pwritev2', fd: 0, off: 0, segs: [8192, 4096], flags: [], id: 7, misalign: 0 },
+        { op: 'pwritev2', fd: 0, off: 4096 + 512, segs: [512], flags: [], id: 8, misalign: 3 },
+        { op: 'ftruncate', fd: 0, len: 20480 },
+        { op: 'pread', fd: 0, off: 0, len: 20480, misalign: 0 },
+        { op: 'pread', fd: 0, off: 0, len: 100, misalign: 0 },
+        { op: 'pwritev2', fd: 5, off: 0, segs: [1], flags: [], id: 9, misalign: 0 },
+        { op: 'statx', fd: 0 },
+      ],
+    });
+    assert.equal(r.results.length, 8);
+    assert.equal(r.results[1]?.ret, 12288);
+    assert.equal(r.results[2]?.ret, 512);
+    assert.deepEqual(r.results[4]?.blocks, ['7.0', '7.1.0/8.0.0/7.1.2/7.1.3/7.1.4/7.1.5/7.1.6/7.1.7', '7.2', '0', '0']);
+    assert.deepEqual(r.results[5]?.blocks, ['7.0']);
+    assert.equal(r.results[6]?.errno, 'EBADF');
+    assert.equal(r.results[7]?.statx?.size, 20480);
+    // A second program runs on a fresh file.
+    const r2 = await h.run({ ops: [{ op: 'open', direct: false }, { op: 'pread', fd: 0, off: 0, len: 4096, misalign: 0 }] });
+    assert.equal(r2.results[1]?.ret, 0);
+  } finally {
+    await h.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('helper: a refused op fails only its own program; the next program still gets its own answers', async (t) => {
+  const built = buildHelper();
+  if (!built.ok) {
+    t.skip(built.reason);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'writepath-helper-'));
+  const h = new HelperProcess(built.path, dir);
+  try {
+    const bad = h.run({ ops: [{ op: 'open', direct: false }, { op: 'pwritev2', fd: 0, off: 0, segs: [64 * 1024 * 1024], flags: [], id: 1, misalign: 0 }, { op: 'fsync', fd: 0 }] });
+    const good = h.run({ ops: [{ op: 'open', direct: false }, { op: 'fdatasync', fd: 0 }] });
+    await assert.rejects(bad, /refused op 1/);
+    const g = await good;
+    assert.deepEqual(g.results.map((r) => r.op), ['open', 'fdatasync']);
+  } finally {
+    await h.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
