@@ -54,11 +54,14 @@ class Hasher {
   a = 0x9e3779b9;
   b = 0x7f4a7c15;
   n = 0;
+  /** Words hashed by children on this hasher's behalf: a cost measure, not part of the hash. */
+  childWork = 0;
 
   reset(seedA: number, seedB: number): void {
     this.a = seedA;
     this.b = seedB;
     this.n = 0;
+    this.childWork = 0;
   }
 
   word(w: number): void {
@@ -92,6 +95,9 @@ class Hasher {
   }
 }
 
+/** Objects whose hashing costs fewer words than this are not worth a WeakMap entry. */
+const CACHE_MIN_WORDS = 48;
+
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 
@@ -114,15 +120,25 @@ export function fingerprintString(s: string, out: Fingerprint): void {
 /**
  * The default, structural fingerprinter. Each call of `structuralFingerprinter()` returns a
  * fingerprinter with its own cache, so two searches never share cached hashes.
+ *
+ * An object's members are combined by adding their 64-bit pair hashes (lane by lane), which
+ * does not depend on key order, so keys need no sorting; each pair hash mixes the key with
+ * the value's hash, so moving a value to another key changes the sum.
  */
 export function structuralFingerprinter(): Fingerprinter<unknown> {
   // A frozen object's hash, by identity. The key is weak: states the search has dropped
   // take their cache entries with them.
   const cache = new WeakMap<object, Fingerprint>();
-  const keyCache = new WeakMap<object, string[]>();
+  // One hasher per nesting level, reused, so hashing allocates nothing but cache entries.
+  const hashers: Hasher[] = [];
+  const pair = new Hasher();
   const tmp: Fingerprint = { hi: 0, lo: 0 };
+  // Words hashed for the object just finished, its uncached children included. A WeakMap
+  // insertion costs as much as hashing some tens of words, so small objects are not cached:
+  // they are re-hashed only when an enclosing object changes, which is cheap.
+  let work = 0;
 
-  function hashInto(h: Hasher, v: unknown): void {
+  function hashInto(h: Hasher, v: unknown, level: number): void {
     switch (typeof v) {
       case 'number':
         h.word(TAG_NUM);
@@ -146,7 +162,8 @@ export function structuralFingerprinter(): Fingerprinter<unknown> {
           h.word(TAG_NULL);
           return;
         }
-        objectHash(v, tmp);
+        objectHash(v, tmp, level + 1);
+        h.childWork += work;
         h.word(tmp.hi);
         h.word(tmp.lo);
         return;
@@ -160,53 +177,60 @@ export function structuralFingerprinter(): Fingerprinter<unknown> {
     }
   }
 
-  function sortedKeys(o: object, frozen: boolean): string[] {
-    if (frozen) {
-      const cached = keyCache.get(o);
-      if (cached !== undefined) return cached;
-    }
-    const keys = Object.keys(o).sort();
-    if (frozen) keyCache.set(o, keys);
-    return keys;
-  }
-
-  function objectHash(o: object, out: Fingerprint): void {
+  function objectHash(o: object, out: Fingerprint, level: number): void {
     const frozen = Object.isFrozen(o);
     if (frozen) {
       const c = cache.get(o);
       if (c !== undefined) {
         out.hi = c.hi;
         out.lo = c.lo;
+        work = 0;
         return;
       }
     }
-    const h = new Hasher();
+    const h = (hashers[level] ??= new Hasher());
+    let total: number;
     if (Array.isArray(o)) {
-      h.word(TAG_ARR);
-      h.word(o.length);
-      for (let i = 0; i < o.length; i++) hashInto(h, o[i]);
+      h.reset(TAG_ARR, o.length);
+      for (let i = 0; i < o.length; i++) hashInto(h, o[i], level);
+      total = h.n + h.childWork;
+      h.finish(out);
     } else {
-      h.word(TAG_OBJ);
+      total = 0;
+      let sumHi = 0;
+      let sumLo = 0;
+      let n = 0;
       const rec = o as Record<string, unknown>;
-      for (const k of sortedKeys(o, frozen)) {
+      for (const k in rec) {
+        if (!Object.prototype.hasOwnProperty.call(rec, k)) continue;
         const val = rec[k];
         if (val === undefined || typeof val === 'function' || typeof val === 'symbol') continue;
+        h.reset(TAG_OBJ, 0x2545f491);
         hashString(h, k);
-        hashInto(h, val);
+        hashInto(h, val, level);
+        total += h.n + h.childWork;
+        h.finish(out);
+        sumHi = (sumHi + out.hi) | 0;
+        sumLo = (sumLo + out.lo) | 0;
+        n++;
       }
+      pair.reset(TAG_OBJ, n);
+      pair.word(sumHi);
+      pair.word(sumLo);
+      pair.finish(out);
     }
-    h.finish(out);
-    if (frozen) cache.set(o, { hi: out.hi, lo: out.lo });
+    if (frozen && total >= CACHE_MIN_WORDS) cache.set(o, { hi: out.hi, lo: out.lo });
+    work = total;
   }
 
   const root = new Hasher();
   return (state: unknown, out: Fingerprint): void => {
     if (typeof state === 'object' && state !== null) {
-      objectHash(state, out);
+      objectHash(state, out, 0);
       return;
     }
     root.reset(0x9e3779b9, 0x7f4a7c15);
-    hashInto(root, state);
+    hashInto(root, state, 0);
     root.finish(out);
   };
 }
