@@ -3,7 +3,7 @@
  * outcomes the spec allows; every disagreement shrunk to a minimal program.
  *
  *   npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink]
- *                      [--max-shrink M] [--record FILE]
+ *                      [--max-shrink M] [--record FILE] [--vocabulary spec|full]
  *
  * Prints a summary table (file system, programs, syscalls, agreements, disagreements,
  * time). Exit status: 0 when every program agreed (or the machine cannot run the
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { FS_KINDS, startHelper, withLab, writeBuildFile } from './harness.ts';
 import type { FsKind, HelperProcess, Lab } from './harness.ts';
 import { programArb } from './generate.ts';
+import type { Vocabulary } from './generate.ts';
 import { compare, loadSpecOracle } from './oracle.ts';
 import type { Disagreement, Oracle } from './oracle.ts';
 import { show } from './program.ts';
@@ -29,6 +30,13 @@ export interface CampaignOptions {
   maxShrink: number;
   /** Write every program and the kernel's results (JSON lines) here, under conform/build/. */
   record?: string;
+  /** Which programs: 'spec' (what the spec can express; the default when comparing) or 'full'. */
+  vocabulary?: Vocabulary;
+}
+
+/** The generator a campaign uses (the shrinker must use the same one). */
+export function campaignArb(opts: CampaignOptions, comparing: boolean): ReturnType<typeof programArb> {
+  return programArb({ maxOps: opts.maxOps, vocabulary: opts.vocabulary ?? (comparing ? 'spec' : 'full') });
 }
 
 export const DEFAULTS: CampaignOptions = { runs: 20_000, fs: [...FS_KINDS], seed: 20251121, maxOps: 6, shrink: true, maxShrink: 10 };
@@ -61,7 +69,7 @@ function signature(p: Program, d: Disagreement): string {
 }
 
 async function shrink(h: HelperProcess, oracle: Oracle, fs: FsKind, opts: CampaignOptions, index: number): Promise<{ program: Program; disagreement: Disagreement } | undefined> {
-  const arb = programArb({ maxOps: opts.maxOps });
+  const arb = campaignArb(opts, true);
   let last: { program: Program; disagreement: Disagreement } | undefined;
   const prop = fc.asyncProperty(arb, async (p) => {
     const r = await h.run(p);
@@ -81,7 +89,7 @@ async function shrink(h: HelperProcess, oracle: Oracle, fs: FsKind, opts: Campai
 
 /** Runs the campaign on an open lab. `oracle` undefined = record-only. */
 export async function runCampaign(lab: Lab, opts: CampaignOptions, oracle: Oracle | undefined, log: (s: string) => void = () => undefined): Promise<FsSummary[]> {
-  const programs = fc.sample(programArb({ maxOps: opts.maxOps }), { seed: opts.seed, numRuns: opts.runs });
+  const programs = fc.sample(campaignArb(opts, oracle !== undefined), { seed: opts.seed, numRuns: opts.runs });
   const out: FsSummary[] = [];
   const records: string[] = [];
   for (const fs of opts.fs) {
@@ -179,6 +187,12 @@ export function parseArgs(argv: string[]): CampaignOptions {
       case '--max-shrink':
         o.maxShrink = int('--max-shrink', value(), 0);
         break;
+      case '--vocabulary': {
+        const v = value();
+        if (v !== 'spec' && v !== 'full') throw new UsageError(`--vocabulary takes spec or full, got ${JSON.stringify(v ?? '')}`);
+        o.vocabulary = v;
+        break;
+      }
       case '--no-shrink':
         o.shrink = false;
         break;
@@ -206,7 +220,7 @@ export function parseArgs(argv: string[]): CampaignOptions {
   return o;
 }
 
-const USAGE = 'usage: npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink] [--max-shrink M] [--record FILE]';
+const USAGE = 'usage: npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink] [--max-shrink M] [--record FILE] [--vocabulary spec|full]';
 
 export async function main(argv: string[]): Promise<number> {
   let opts: CampaignOptions;

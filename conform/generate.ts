@@ -72,47 +72,65 @@ const misalignArb: Arbitrary<number> = fc.oneof(
 
 type RawOp = (fd: number) => Op;
 
-const writeArb: Arbitrary<RawOp> = fc
-  .tuple(offsetArb, lengthArb, flagsArb, misalignArb, fc.oneof({ weight: 30, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(0x200, 0x400, 0x8000) }))
-  .chain(([off, len, flags, misalign, raw]) =>
+function writeArb(v: Vocabulary): Arbitrary<RawOp> {
+  const mis = v === 'spec' ? fc.constant(0) : misalignArb;
+  const raw = v === 'spec' ? fc.constant(0) : fc.oneof({ weight: 30, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(0x200, 0x400, 0x8000) });
+  return fc.tuple(offsetArb, lengthArb, flagsArb, mis, raw).chain(([off, len, flags, misalign, rawBits]) =>
     segmentsArb(len).map(
       (segs): RawOp =>
         (fd) => {
           const o: Op = { op: 'pwritev2', fd, off, segs, flags, id: 0, misalign };
-          if (raw !== 0) o.rawFlags = raw;
+          if (rawBits !== 0) o.rawFlags = rawBits;
           return o;
         },
     ),
   );
+}
 
-const readArb: Arbitrary<RawOp> = fc
-  .tuple(
-    fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 64 }).map((b) => b * 4 * KiB) }, { weight: 1, arbitrary: offsetArb }),
-    fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 64 }).map((b) => b * 4 * KiB) }, { weight: 1, arbitrary: lengthArb.filter((l) => l <= 2 * MiB) }),
-    misalignArb,
-  )
-  .map(([off, len, misalign]): RawOp => (fd) => ({ op: 'pread', fd, off, len, misalign }));
+function readArb(v: Vocabulary): Arbitrary<RawOp> {
+  return fc
+    .tuple(
+      fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 64 }).map((b) => b * 4 * KiB) }, { weight: 1, arbitrary: offsetArb }),
+      fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 64 }).map((b) => b * 4 * KiB) }, { weight: 1, arbitrary: lengthArb.filter((l) => l <= 2 * MiB) }),
+      v === 'spec' ? fc.constant(0) : misalignArb,
+    )
+    .map(([off, len, misalign]): RawOp => (fd) => ({ op: 'pread', fd, off, len, misalign }));
+}
 
-const otherArb: Arbitrary<RawOp> = fc.oneof(
-  fc.constant((fd: number): Op => ({ op: 'fsync', fd })),
-  fc.constant((fd: number): Op => ({ op: 'fdatasync', fd })),
-  fc.constant((fd: number): Op => ({ op: 'statx', fd })),
-  offsetArb.map((len): RawOp => (fd) => ({ op: 'ftruncate', fd, len })),
-);
+function otherArb(v: Vocabulary): Arbitrary<RawOp> {
+  const ops: Array<Arbitrary<RawOp>> = [
+    fc.constant((fd: number): Op => ({ op: 'fsync', fd })),
+    fc.constant((fd: number): Op => ({ op: 'fdatasync', fd })),
+    fc.constant((fd: number): Op => ({ op: 'statx', fd })),
+  ];
+  if (v === 'full') ops.push(offsetArb.map((len): RawOp => (fd) => ({ op: 'ftruncate', fd, len })));
+  return fc.oneof(...ops);
+}
 
-const opArb: Arbitrary<RawOp> = fc.oneof({ weight: 6, arbitrary: writeArb }, { weight: 2, arbitrary: readArb }, { weight: 2, arbitrary: otherArb });
+function opArb(v: Vocabulary): Arbitrary<RawOp> {
+  return fc.oneof({ weight: 6, arbitrary: writeArb(v) }, { weight: 2, arbitrary: readArb(v) }, { weight: 2, arbitrary: otherArb(v) });
+}
+
+/**
+ * 'full': everything the helper can issue. 'spec': only what the spec's syscall vocabulary
+ * can express (no misaligned user buffers, no unknown RWF bits, no ftruncate/mincore).
+ */
+export type Vocabulary = 'full' | 'spec';
 
 export interface GenOptions {
   /** Ops after the open(s), at most. Default MAX_OPS. */
   maxOps?: number;
   /** Include mincore (page cache, not yet modelled by the spec). Default false. */
   mincore?: boolean;
+  /** Default 'full'. */
+  vocabulary?: Vocabulary;
 }
 
 /** A random program: one or two opens (O_DIRECT or not), then up to maxOps syscalls. Write ids are 1, 2, ... */
 export function programArb(opts: GenOptions = {}): Arbitrary<Program> {
   const maxOps = opts.maxOps ?? MAX_OPS;
-  const body: Arbitrary<RawOp> = opts.mincore === true ? fc.oneof({ weight: 9, arbitrary: opArb }, { weight: 1, arbitrary: fc.constant((fd: number): Op => ({ op: 'mincore', fd })) }) : opArb;
+  const v = opts.vocabulary ?? 'full';
+  const body: Arbitrary<RawOp> = opts.mincore === true && v === 'full' ? fc.oneof({ weight: 9, arbitrary: opArb(v) }, { weight: 1, arbitrary: fc.constant((fd: number): Op => ({ op: 'mincore', fd })) }) : opArb(v);
   const opens = fc.oneof(
     { weight: 4, arbitrary: fc.boolean().map((d) => [d]) },
     { weight: 1, arbitrary: fc.boolean().map((d) => [d, !d]) },
