@@ -1,0 +1,85 @@
+/**
+ * Free-space map, block allocators and the per-inode extent map (data fork + CoW fork).
+ *
+ * Allocation is deterministic (lowest address first): the interesting nondeterminism is in
+ * interleavings and power loss, not in which free block an allocator prefers.
+ */
+import type { CowMapping, Inode, Mapping } from './types.ts';
+
+/** First run of n free blocks whose start is a multiple of `align`, or null. */
+function findRun(free: boolean[], n: number, align: number): number | null {
+  for (let p = 0; p + n <= free.length; p += align) {
+    let ok = true;
+    for (let i = 0; i < n && ok; i++) ok = free[p + i] === true;
+    if (ok) return p;
+  }
+  return null;
+}
+
+function take(free: boolean[], ps: number[]): number[] {
+  for (const p of ps) {
+    if (free[p] !== true) throw new Error(`allocator: p${p} is not free`);
+    free[p] = false;
+  }
+  return ps;
+}
+
+/**
+ * ext4_mb_new_blocks with the RFC's aligned allocation (EXT4_MB_ALIGNED): a power-of-two
+ * run aligned to its own length, or null when free space has none (the RFC fails then).
+ */
+export function ext4MbAlignedAlloc(free: boolean[], n: number): number[] | null {
+  const p = findRun(free, n, n);
+  return p === null ? null : take(free, Array.from({ length: n }, (_, i) => p + i));
+}
+
+/** Ordinary allocation (ext4 mballoc / xfs_bmapi_write): contiguous if possible, else the lowest free blocks. */
+export function allocBlocks(free: boolean[], n: number): number[] | null {
+  const run = findRun(free, n, 1);
+  if (run !== null) return take(free, Array.from({ length: n }, (_, i) => run + i));
+  const ps: number[] = [];
+  for (let p = 0; p < free.length && ps.length < n; p++) if (free[p] === true) ps.push(p);
+  return ps.length === n ? take(free, ps) : null;
+}
+
+export function freeBlock(free: boolean[], p: number): void {
+  if (free[p] === true) throw new Error(`allocator: double free of p${p}`);
+  free[p] = true;
+}
+
+/** Change one data-fork mapping; every extent-map change bumps if_seq. */
+export function setMapping(ino: Inode, blk: number, m: Mapping): void {
+  ino.map[blk] = m;
+  ino.seq++;
+}
+
+export function setCow(ino: Inode, blk: number, c: CowMapping): void {
+  ino.cow[blk] = c;
+  ino.seq++;
+}
+
+/** Physical block of a mapping, or null for holes and delalloc. */
+export function physOf(m: Mapping | undefined): number | null {
+  return m !== undefined && (m.kind === 'written' || m.kind === 'unwritten') ? m.p : null;
+}
+
+/** Extents as a kernel developer would print them: `[0-1] written p4-p5, [2] hole`. */
+export function describeExtents(map: Mapping[]): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < map.length) {
+    const m = map[i] as Mapping;
+    let j = i + 1;
+    const p0 = physOf(m);
+    while (j < map.length) {
+      const n = map[j] as Mapping;
+      const pn = physOf(n);
+      if (n.kind !== m.kind || (p0 !== null && pn !== p0 + (j - i))) break;
+      j++;
+    }
+    const range = j - i === 1 ? `[${i}]` : `[${i}-${j - 1}]`;
+    parts.push(p0 === null ? `${range} ${m.kind}` : `${range} ${m.kind} p${p0}${j - i > 1 ? `-p${p0 + j - i - 1}` : ''}`);
+    i = j;
+  }
+  return parts.join(', ');
+}

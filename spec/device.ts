@@ -1,0 +1,167 @@
+/**
+ * The block device: non-volatile media, a volatile write cache, and requests in flight.
+ *
+ * Semantics (Documentation/block/writeback_cache_control.rst, the 6.11 RWF_ATOMIC cover
+ * letter): a completed write sits in the volatile cache until a flush; REQ_FUA makes one
+ * request durable at completion; REQ_PREFLUSH (an empty flush request here) makes every
+ * previously completed write durable. Requests in flight are unordered. A non-atomic
+ * request lands block by block; a REQ_ATOMIC request lands all at once. At power loss
+ * every non-atomic request still in flight or in the cache may persist any subset of its
+ * blocks; a REQ_ATOMIC request persists all of its blocks or none.
+ */
+import type { Bio, BioBlock, CacheEntry, Device, DeviceSettings, Token } from './types.ts';
+
+export function initDevice(media: Token[]): Device {
+  return { media, cache: [], inflight: [] };
+}
+
+/** What a read of physical block p returns now: the cache over the media. */
+export function deviceRead(dev: Device, p: number): Token {
+  const c = dev.cache.find((e) => e.p === p);
+  return c !== undefined ? c.t : (dev.media[p] ?? 'zero');
+}
+
+/** Lowest request id not used by a request in flight or by a cache entry (canonical). */
+function freeBioId(dev: Device): number {
+  const used = new Set<number>([...dev.inflight.map((b) => b.id), ...dev.cache.map((c) => c.bio)]);
+  let id = 1;
+  while (used.has(id)) id++;
+  return id;
+}
+
+export interface BioSpec {
+  op: 'write' | 'flush';
+  owner: number;
+  blocks: BioBlock[];
+  atomic: boolean;
+  fua: boolean;
+  preflush: boolean;
+  convert: Array<[number, number]>;
+}
+
+/** submit_bio: the request enters the device queue. Returns its id. */
+export function submitBio(dev: Device, spec: BioSpec): number {
+  const id = freeBioId(dev);
+  const bio: Bio = { id, ...spec, pending: spec.blocks };
+  dev.inflight.push(bio);
+  dev.inflight.sort((a, b) => a.id - b.id);
+  return id;
+}
+
+/**
+ * blk_validate_atomic_write_op_size plus the no-split rule: an atomic request must be a
+ * multiple of unit_min, at most unit_max, and must not cross the boundary.
+ * block/blk-core.c (v6.17).
+ */
+export function blkAtomicWriteValid(ds: DeviceSettings, bs: number, p: number, n: number): boolean {
+  const bytes = n * bs;
+  if (ds.atomicUnitMax === 0 || bytes > ds.atomicUnitMax || bytes % ds.atomicUnitMin !== 0) return false;
+  const start = p * bs;
+  if (ds.atomicBoundary > 0 && Math.floor(start / ds.atomicBoundary) !== Math.floor((start + bytes - 1) / ds.atomicBoundary)) return false;
+  return true;
+}
+
+function toCache(dev: Device, ds: DeviceSettings, blk: BioBlock, bio: number, atomic: boolean): void {
+  if (!ds.writeCache) {
+    dev.media[blk.p] = blk.t;
+    return;
+  }
+  const entry: CacheEntry = { p: blk.p, t: blk.t, bio, atomic };
+  dev.cache = [...dev.cache.filter((e) => e.p !== blk.p), entry].sort((a, b) => a.p - b.p);
+}
+
+/** One block of a non-atomic request reaches the device. */
+export function transferBlock(dev: Device, ds: DeviceSettings, id: number, p: number): void {
+  const bio = dev.inflight.find((b) => b.id === id);
+  if (bio === undefined) throw new Error(`no bio#${id}`);
+  const blk = bio.pending.find((b) => b.p === p);
+  if (blk === undefined) throw new Error(`bio#${id} has no pending p${p}`);
+  bio.pending = bio.pending.filter((b) => b.p !== p);
+  toCache(dev, ds, blk, id, false);
+}
+
+function flushCache(dev: Device): void {
+  for (const e of dev.cache) dev.media[e.p] = e.t;
+  dev.cache = [];
+}
+
+export interface Completion {
+  id: number;
+  owner: number;
+  convert: Array<[number, number]>;
+}
+
+/**
+ * The device completes (or fails) a request. A failed request's untransferred blocks never
+ * land. Returns the request so the caller can wake its owner.
+ */
+export function completeBio(dev: Device, ds: DeviceSettings, id: number, failed: boolean): Completion {
+  const bio = dev.inflight.find((b) => b.id === id);
+  if (bio === undefined) throw new Error(`no bio#${id}`);
+  const done: Completion = { id, owner: bio.owner, convert: bio.convert.map(([i, b]) => [i, b] as [number, number]) };
+  dev.inflight = dev.inflight.filter((b) => b.id !== id);
+  if (failed) return done;
+  if (bio.op === 'flush' || bio.preflush) flushCache(dev);
+  for (const blk of bio.pending) toCache(dev, ds, blk, id, bio.atomic);
+  if (bio.fua) {
+    for (const blk of bio.blocks) {
+      if (dev.cache.some((e) => e.p === blk.p && e.bio === id)) dev.media[blk.p] = blk.t;
+    }
+    dev.cache = dev.cache.filter((e) => e.bio !== id);
+  }
+  return done;
+}
+
+/** blkdev_issue_flush done synchronously (a journal commit's PREFLUSH). */
+export function flushDevice(dev: Device): void {
+  flushCache(dev);
+}
+
+/** The blocks of one request that a power loss may or may not persist. */
+export interface PersistGroup {
+  bio: number;
+  atomic: boolean;
+  blocks: BioBlock[];
+}
+
+/** Groups of not-yet-durable data, one per request, in request-id order. */
+export function persistGroups(dev: Device): PersistGroup[] {
+  const groups = new Map<number, PersistGroup>();
+  for (const e of dev.cache) {
+    const g = groups.get(e.bio) ?? { bio: e.bio, atomic: e.atomic, blocks: [] };
+    g.blocks.push({ p: e.p, t: e.t });
+    groups.set(e.bio, g);
+  }
+  for (const b of dev.inflight) {
+    if (b.op !== 'write' || b.pending.length === 0) continue;
+    const g = groups.get(b.id) ?? { bio: b.id, atomic: b.atomic, blocks: [] };
+    g.blocks.push(...b.pending);
+    groups.set(b.id, g);
+  }
+  return [...groups.values()].sort((a, b) => a.bio - b.bio);
+}
+
+/** Every choice a power loss can make: per group a bit mask of the blocks that persist. */
+export function powerLossChoices(dev: Device): Array<Array<[number, number]>> {
+  let out: Array<Array<[number, number]>> = [[]];
+  for (const g of persistGroups(dev)) {
+    const all = (1 << g.blocks.length) - 1;
+    const masks = g.atomic ? [0, all] : Array.from({ length: all + 1 }, (_, m) => m);
+    out = out.flatMap((prefix) => masks.map((m) => [...prefix, [g.bio, m] as [number, number]]));
+  }
+  return out;
+}
+
+/** Power fails: the chosen blocks reach the media, the cache and the queue are lost. */
+export function powerLoss(dev: Device, keep: Array<[number, number]>): void {
+  const groups = persistGroups(dev);
+  for (const [id, mask] of keep) {
+    const g = groups.find((x) => x.bio === id);
+    if (g === undefined) continue;
+    g.blocks.forEach((blk, i) => {
+      if (mask & (1 << i)) dev.media[blk.p] = blk.t;
+    });
+  }
+  dev.cache = [];
+  dev.inflight = [];
+}

@@ -1,0 +1,151 @@
+/**
+ * The ext4 personality: atomic-write limits (s_awu_min/max), ext4_dio_write_checks' lock
+ * choice, ext4_iomap_begin for direct writes under the `ext4AtomicAlloc` knob, and the
+ * unwritten conversion at end_io. References: fs/ext4/file.c, inode.c, mballoc.c (v6.17),
+ * Documentation/filesystems/ext4/atomic_writes.rst, and the 2023 RFC (seed 001).
+ */
+import { allocBlocks, ext4MbAlignedAlloc, setMapping } from './allocator.ts';
+import { canUseFua, contiguous, contiguousPrefix, runLength, type Alloc, type IomapPlan } from './iomap.ts';
+import { markDirty } from './journal.ts';
+import type { DioWrite, Mapping, Settings, World } from './types.ts';
+
+/** s_awu_min / s_awu_max (ext4_atomic_write_init, v6.17; the RFC allowed up to the device max). */
+export function ext4AtomicLimits(s: Settings): { min: number; max: number; maxOpt: number } {
+  const bs = s.fs.blockSize;
+  const d = s.device;
+  if (d.atomicUnitMax < bs || d.atomicUnitMin === 0 || d.atomicUnitMin > bs * Math.max(1, s.fs.clusterBlocks)) return { min: 0, max: 0, maxOpt: 0 };
+  const min = Math.max(bs, d.atomicUnitMin);
+  if (s.knobs.ext4AtomicAlloc !== 'bigalloc-zero-and-commit') return { min, max: d.atomicUnitMax, maxOpt: 0 };
+  const max = s.fs.clusterBlocks > 1 ? Math.min(s.fs.clusterBlocks * bs, d.atomicUnitMax) : bs;
+  return { min, max, maxOpt: 0 };
+}
+
+/**
+ * ext4_dio_write_checks: i_rwsem shared only for an aligned overwrite of written blocks
+ * within EOF; unaligned or extending I/O also waits for other direct I/O (FORCE_WAIT).
+ */
+export function ext4DioWriteStart(w: World, s: Settings, st: Pick<DioWrite, 'req'>): Pick<DioWrite, 'lock' | 'forceWait'> & { overwrite: boolean } {
+  const req = st.req;
+  const inode = w.inodes[req.ino];
+  if (inode === undefined) throw new Error(`no inode ${req.ino}`);
+  const bs = s.fs.blockSize;
+  const unaligned = req.pos % bs !== 0 || req.count % bs !== 0;
+  const extend = req.pos + req.count > inode.size;
+  let overwrite = true;
+  for (let b = req.blk; b < req.blk + req.nblk; b++) if (inode.map[b]?.kind !== 'written') overwrite = false;
+  const shared = overwrite && !unaligned && !extend;
+  return { lock: shared ? 'shared' : 'excl', forceWait: unaligned || extend, overwrite };
+}
+
+const isMapped = (m: Mapping | undefined): m is Extract<Mapping, { p: number }> => m?.kind === 'written' || m?.kind === 'unwritten';
+
+/** ext4_iomap_begin (+ ext4_iomap_alloc / ext4_map_blocks) for the next part of a direct write. */
+export function ext4IomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
+  const req = st.req;
+  const inode = w.inodes[req.ino];
+  if (inode === undefined) throw new Error(`no inode ${req.ino}`);
+  const from = req.blk + st.done;
+  const left = req.nblk - st.done;
+  const bs = s.fs.blockSize;
+  const map = inode.map;
+  const fn = 'ext4_iomap_begin';
+  const holes: number[] = [];
+  for (let b = from; b < from + left; b++) if (!isMapped(map[b])) holes.push(b);
+
+  if (req.atomic) {
+    const knob = s.knobs.ext4AtomicAlloc;
+    if (holes.length === left) {
+      // ext4_mb_new_blocks with aligned allocation (the RFC) / a whole cluster (bigalloc).
+      const got = ext4MbAlignedAlloc([...w.free], left);
+      if (got !== null) {
+        const alloc: Alloc[] = got.map((p, i) => ({ blk: from + i, p, into: 'data' }));
+        return { kind: 'map', fn: 'ext4_iomap_alloc', seg: { blk: from, nblk: left, p: got[0] as number, type: 'unwritten' }, alloc, atomicBio: true, fua: false };
+      }
+      if (knob !== 'fall-back-to-unaligned') return { kind: 'error', fn: 'ext4_mb_new_blocks', err: 'ENOSPC', why: `no ${left}-block aligned free run` };
+      const any = allocBlocks([...w.free], left);
+      if (any === null) return { kind: 'error', fn: 'ext4_mb_new_blocks', err: 'ENOSPC', why: 'no free blocks' };
+      const n = contiguousPrefix(any);
+      const alloc: Alloc[] = any.map((p, i) => ({ blk: from + i, p, into: 'data' }));
+      return { kind: 'map', fn: 'ext4_iomap_alloc (unaligned fallback)', seg: { blk: from, nblk: n, p: any[0] as number, type: 'unwritten' }, alloc, atomicBio: n === left, fua: false };
+    }
+    const allWritten = holes.length === 0 && Array.from({ length: left }, (_, i) => map[from + i]?.kind === 'written').every(Boolean);
+    const p0 = contiguous(map, from, left);
+    if (knob === 'bigalloc-zero-and-commit') {
+      if (p0 !== null && (allWritten || Array.from({ length: left }, (_, i) => map[from + i]?.kind === 'unwritten').every(Boolean))) {
+        return { kind: 'map', fn, seg: { blk: from, nblk: left, p: p0, type: allWritten ? 'written' : 'unwritten' }, alloc: [], atomicBio: true, fua: canUseFua(req, s.device, allWritten) };
+      }
+      // Mixed mapping: the cluster's blocks sit at fixed offsets, so a hole takes the
+      // block its written neighbours imply; zero everything not written, then commit.
+      const anchor = Array.from({ length: left }, (_, i) => from + i).find((b) => isMapped(map[b]));
+      const base = anchor === undefined ? null : (map[anchor] as { p: number }).p - (anchor - from);
+      if (base === null || holes.some((b) => w.free[base + (b - from)] !== true)) {
+        return { kind: 'error', fn, err: 'EINVAL', why: 'mixed mapping is not one cluster' };
+      }
+      const alloc: Alloc[] = holes.map((b) => ({ blk: b, p: base + (b - from), into: 'data' }));
+      const zero: Array<{ blk: number; p: number }> = [];
+      for (let b = from; b < from + left; b++) if (map[b]?.kind !== 'written') zero.push({ blk: b, p: base + (b - from) });
+      return { kind: 'zero', fn: 'ext4_map_blocks(EXT4_GET_BLOCKS_ZERO)', alloc, zero };
+    }
+    // The RFC: holes get blocks, and a physically contiguous aligned range goes out as one
+    // request whose unwritten blocks are converted at I/O completion.
+    const got = holes.length > 0 ? allocBlocks([...w.free], holes.length) : [];
+    if (got === null) return { kind: 'error', fn: 'ext4_mb_new_blocks', err: 'ENOSPC', why: 'no free blocks' };
+    const alloc: Alloc[] = holes.map((b, i) => ({ blk: b, p: got[i] as number, into: 'data' }));
+    const pOf = (b: number) => alloc.find((a) => a.blk === b)?.p ?? (map[b] as { p: number }).p;
+    const n = runLength(left, (i) => pOf(from + i) === pOf(from) + i);
+    const whole = n === left && (pOf(from) * bs) % (left * bs) === 0;
+    return { kind: 'map', fn, seg: { blk: from, nblk: n, p: pOf(from), type: allWritten ? 'written' : 'mixed' }, alloc, atomicBio: whole, fua: canUseFua(req, s.device, allWritten) };
+  }
+
+  const m0 = map[from];
+  if (!isMapped(m0)) {
+    if (req.nowait) return { kind: 'error', fn, err: 'EAGAIN', why: 'IOMAP_NOWAIT and allocation needed' };
+    const k = runLength(left, (i) => !isMapped(map[from + i]));
+    const got = allocBlocks([...w.free], k);
+    if (got === null) return { kind: 'error', fn: 'ext4_mb_new_blocks', err: 'ENOSPC', why: 'no free blocks' };
+    const n = contiguousPrefix(got);
+    const alloc: Alloc[] = got.slice(0, n).map((p, i) => ({ blk: from + i, p, into: 'data' }));
+    return { kind: 'map', fn: 'ext4_iomap_alloc', seg: { blk: from, nblk: n, p: got[0] as number, type: 'unwritten' }, alloc, atomicBio: false, fua: false };
+  }
+  const n = runLength(left, (i) => {
+    const m = map[from + i];
+    return isMapped(m) && m.kind === m0.kind && m.p === m0.p + i;
+  });
+  return { kind: 'map', fn, seg: { blk: from, nblk: n, p: m0.p, type: m0.kind }, alloc: [], atomicBio: false, fua: canUseFua(req, s.device, m0.kind === 'written') };
+}
+
+/** After the zeroing I/O: the range becomes one written extent (ext4_map_blocks ZERO). */
+export function ext4ZeroedToWritten(w: World, st: DioWrite): void {
+  const inode = w.inodes[st.req.ino];
+  if (inode === undefined) throw new Error(`no inode ${st.req.ino}`);
+  for (let b = st.req.blk + st.done; b < st.req.blk + st.req.nblk; b++) {
+    const m = inode.map[b];
+    if (m !== undefined && m.kind === 'unwritten') setMapping(inode, b, { kind: 'written', p: m.p });
+  }
+  markDirty(w);
+}
+
+/** ext4_dio_write_end_io: convert the unwritten blocks the write covered, update i_size. */
+export function ext4DioWriteEndIo(w: World, st: DioWrite): string {
+  const req = st.req;
+  const inode = w.inodes[req.ino];
+  if (inode === undefined) throw new Error(`no inode ${req.ino}`);
+  const done: string[] = [];
+  for (const g of st.segs) {
+    for (let i = 0; i < g.nblk; i++) {
+      const m = inode.map[g.blk + i];
+      if (m !== undefined && m.kind === 'unwritten' && m.p === g.p + i) {
+        setMapping(inode, g.blk + i, { kind: 'written', p: m.p });
+        markDirty(w);
+        if (done.length === 0) done.push('ext4_convert_unwritten_extents');
+      }
+    }
+  }
+  const end = req.pos + req.count;
+  if (end > inode.size) {
+    inode.size = end;
+    markDirty(w);
+    done.push('ext4_handle_inode_extension');
+  }
+  return done.length > 0 ? done.join(' + ') : 'nothing to convert';
+}

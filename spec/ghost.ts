@@ -1,0 +1,68 @@
+/**
+ * Ghost bookkeeping: history that the kernel does not keep but the properties need (which
+ * writes were in progress when, which data a successful sync promised to keep), and the
+ * per-task results log that records every syscall's return value.
+ */
+import type { GhostWrite, Ret, SyscallResult, Task, Token, WriteReq, World } from './types.ts';
+import { writeToken } from './types.ts';
+
+export function task(w: World, ti: number): Task {
+  const t = w.tasks[ti];
+  if (t === undefined) throw new Error(`no task ${ti}`);
+  return t;
+}
+
+export function ghostWrite(w: World, id: string): GhostWrite {
+  const g = w.ghost.writes.find((x) => x.id === id);
+  if (g === undefined) throw new Error(`no ghost write ${id}`);
+  return g;
+}
+
+/** A write enters the kernel: it is in progress from now on. */
+export function beginWrite(w: World, ti: number, id: string, ino: number, blk: number, nblk: number, atomic: boolean): void {
+  w.ghost.clock++;
+  w.ghost.writes.push({ id, task: ti, ino, blk, nblk, atomic, start: w.ghost.clock, end: null, ret: null, path: 'none', swCause: null, bios: [] });
+}
+
+/** The syscall returns: append to the results log and move to the next program step. */
+export function finishSyscall(w: World, ti: number, result: SyscallResult): void {
+  const t = task(w, ti);
+  t.results.push(result);
+  t.cur = null;
+  t.pc++;
+  w.ghost.clock++;
+}
+
+/** A write returns `ret`; a successful O_DSYNC/RWF_(D)SYNC write promises its blocks. */
+export function endWrite(w: World, ti: number, req: Pick<WriteReq, 'id' | 'ino' | 'blk' | 'nblk' | 'dsync'>, ret: Ret): void {
+  const g = ghostWrite(w, req.id);
+  finishSyscall(w, ti, { op: 'pwritev2', id: req.id, ret, path: g.path, swCause: g.swCause });
+  g.end = w.ghost.clock;
+  g.ret = ret;
+  if (req.dsync && typeof ret === 'number' && ret > 0) {
+    for (let i = 0; i < req.nblk; i++) promise(w, req.ino, req.blk + i, writeToken(req.id, i), g.end);
+  }
+}
+
+function promise(w: World, ino: number, blk: number, t: Token, since: number): void {
+  const old = w.ghost.obligations.find((o) => o.ino === ino && o.blk === blk);
+  if (old !== undefined && old.since > since) return;
+  w.ghost.obligations = [...w.ghost.obligations.filter((o) => !(o.ino === ino && o.blk === blk)), { ino, blk, t, since }].sort((a, b) => a.ino - b.ino || a.blk - b.blk);
+}
+
+/**
+ * fsync/fdatasync returned 0: every block's latest write that returned before the fsync
+ * began must survive a power loss.
+ */
+export function promiseFile(w: World, ino: number, fsyncStart: number): void {
+  const nblk = w.inodes[ino]?.map.length ?? 0;
+  for (let b = 0; b < nblk; b++) {
+    let best: GhostWrite | null = null;
+    for (const g of w.ghost.writes) {
+      if (g.ino !== ino || b < g.blk || b >= g.blk + g.nblk) continue;
+      if (g.end === null || g.end >= fsyncStart || typeof g.ret !== 'number' || g.ret <= 0) continue;
+      if (best === null || (best.end ?? 0) < g.end) best = g;
+    }
+    if (best !== null && best.end !== null) promise(w, ino, b, writeToken(best.id, b - best.blk), best.end);
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * writepath spec, part 1: the block device, allocator and extent map, metadata journal,
+ * power loss, and the direct-I/O write path of ext4 and XFS, as one explicit-state
+ * transition system for the checker.
+ *
+ * ## Program vocabulary (for translating real programs)
+ *
+ * A scenario runs one program per task (`Settings.programs[i]`, a list of `Syscall`):
+ *
+ * - `{ op: 'open', file, access, flags }` — open file number `file` (files are listed in
+ *   `Settings.files`); flags are O_DIRECT / O_DSYNC / O_SYNC. Returns the fd ordinal: the
+ *   first open of a task returns 0, the next 1, ... Later calls name fds by that ordinal.
+ * - `{ op: 'pwritev2', fd, offset, iov, flags, id }` — `iov` is the list of segment lengths
+ *   (bytes), `flags` any of RWF_ATOMIC, RWF_SYNC, RWF_DSYNC, RWF_NOWAIT, RWF_DONTCACHE. The
+ *   data is named by `id`: block k of the write holds token `${id}[k]`. Returns bytes or an
+ *   errno, validated as Linux 6.18 does (see checkPwritev2 for the order).
+ * - `{ op: 'pread', fd, offset, len }` — returns bytes (short at EOF) and, in the results
+ *   log, the token of every block read. O_DIRECT reads must be sector aligned (EINVAL).
+ * - `{ op: 'fsync' | 'fdatasync', fd }`, `{ op: 'statx', fd }` (STATX_WRITE_ATOMIC fields).
+ * - `{ op: 'mmap-store', file, offset, id }` — a store through a shared mapping: dirties the
+ *   folio of that block with token `${id}[0]` (no syscall return value: ret 0).
+ *
+ * Tokens: `zero` (hole / unwritten / zeroed), `f<ino>.init[<blk>]` (content before the
+ * scenario), `<id>[<k>]` (block k of write id), `stale[p<n>]` (a freed block's leftovers).
+ * Data is tracked per file-system block: a sub-block (sector-aligned) direct write is
+ * accepted and returns its byte count, but its token covers the whole block it touches.
+ *
+ * Each task's `results` log gets one `SyscallResult` per returned syscall;
+ * `allowedOutcomes(settings)` gives the set of observable outcomes a real kernel run must
+ * fall into (single runs without power loss).
+ *
+ * Real-kernel set-ups the conformance tests use map to settings like:
+ * - XFS with reflink on a loop device: `fs: 'xfs'`, `device: DEVICES.loop` → statx unit
+ *   min 4096, max 1048576 (`swAtomicMax`), segments 1; RWF_ATOMIC goes the software path.
+ * - ext4 on the same loop device: `fs: 'ext4'`, `device: DEVICES.loop` → no atomic
+ *   support, RWF_ATOMIC gives EOPNOTSUPP.
+ */
+export type * from './types.ts';
+export { ZERO, initToken, staleToken, writeToken, tokenWriter } from './types.ts';
+export { MERGED_KNOBS, KNOB_VARIANTS, type Knobs, type Ext4AtomicAlloc, type AtomicDioInvalidateFailure, type XfsSwAtomicRetry } from './knobs.ts';
+export { initWorld, fileContent, initialContent } from './world.ts';
+export { buildModel, actions, next, label, type Action } from './model.ts';
+export { PROPERTIES, ALL_INVARIANTS, type PropertyDef } from './properties.ts';
+export { atomicLimits, statxAtomic, checkPwritev2, taskStep } from './syscalls.ts';
+export { allowedOutcomes, bfsExplorer, observe, type Outcome, type ObservedResult, type Explorer } from './outcomes.ts';
+export { scenario, settings, fsDefaults, DEVICES, BS, KiB, open, pwrite, pwritev, pread, fsync, fdatasync, statx, mmapStore, type SettingsInput } from './scenario.ts';
+export { ext4MbAlignedAlloc, allocBlocks, describeExtents } from './allocator.ts';
+export { powerLossChoices, persistGroups } from './device.ts';

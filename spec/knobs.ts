@@ -1,0 +1,60 @@
+/**
+ * Knobs: kernel behaviours the mailing-list threads argue about, as named scenario
+ * settings. Each variant is one documented behaviour of the same code, never a fork.
+ */
+
+export interface Knobs {
+  ext4AtomicAlloc: Ext4AtomicAlloc;
+  atomicDioInvalidateFailure: AtomicDioInvalidateFailure;
+  xfsSwAtomicRetry: XfsSwAtomicRetry;
+}
+
+/**
+ * How ext4 finds blocks for an RWF_ATOMIC direct write (seed 001).
+ *  - 'aligned-or-fail': the 2023 RFC. mballoc allocates a power-of-two aligned physical run
+ *    for a hole; if free space has none the write fails (ENOSPC from ext4_mb_new_blocks).
+ *    Unwritten blocks in the range are converted at I/O completion.
+ *  - 'fall-back-to-unaligned': the RFC's open TODO taken the other way: when no aligned run
+ *    exists, allocate whatever is free; the write then goes out as several requests.
+ *  - 'bigalloc-zero-and-commit': what Linux merged in 6.16 (ext4/atomic_writes.rst):
+ *    multi-block atomic writes only on bigalloc, cluster alignment gives the physical
+ *    alignment, and a mixed mapping (hole/unwritten/written) is zeroed into one written
+ *    extent and the journal committed before the data I/O.
+ */
+export type Ext4AtomicAlloc = 'aligned-or-fail' | 'fall-back-to-unaligned' | 'bigalloc-zero-and-commit';
+
+/**
+ * What __iomap_dio_rw does when kiocb_invalidate_pages fails for an atomic write.
+ *  - 'fall-back': before the ext4 RFC's first patch: -ENOTBLK, and the file system redoes
+ *    the write through the page cache (no atomicity).
+ *  - 'never': the RFC's patch 1 "iomap: Don't fall back to buffered write if the write is
+ *    atomic", merged: -EAGAIN for IOCB_ATOMIC.
+ */
+export type AtomicDioInvalidateFailure = 'fall-back' | 'never';
+
+/**
+ * When XFS retries an atomic direct write in software (CoW) mode (seed 003).
+ *  - 'posted-v4': John Garry's v4 (March 2025): any -EAGAIN from iomap_dio_rw (including
+ *    a failed page-cache invalidation) triggers the retry, under the exclusive IOLOCK and
+ *    with IOMAP_DIO_FORCE_WAIT.
+ *  - 'proposed-excl': the fix floated on linux-xfs in July 2025: the merged ENOPROTOOPT
+ *    trigger, but the software path takes the IOLOCK exclusive and forces the wait.
+ *  - 'merged-6.16': only ->iomap_begin's -ENOPROTOOPT (or a length above the hardware
+ *    limit) selects the software path; shared IOLOCK, no forced wait; an invalidation
+ *    failure reaches user space as EAGAIN.
+ */
+export type XfsSwAtomicRetry = 'posted-v4' | 'proposed-excl' | 'merged-6.16';
+
+/** What Linux merged: the default for every knob. */
+export const MERGED_KNOBS: Knobs = {
+  ext4AtomicAlloc: 'bigalloc-zero-and-commit',
+  atomicDioInvalidateFailure: 'never',
+  xfsSwAtomicRetry: 'merged-6.16',
+};
+
+/** Every variant of every knob, for documentation, the CLI and tests. */
+export const KNOB_VARIANTS = {
+  ext4AtomicAlloc: ['aligned-or-fail', 'fall-back-to-unaligned', 'bigalloc-zero-and-commit'],
+  atomicDioInvalidateFailure: ['fall-back', 'never'],
+  xfsSwAtomicRetry: ['posted-v4', 'proposed-excl', 'merged-6.16'],
+} as const satisfies { [K in keyof Knobs]: readonly Knobs[K][] };

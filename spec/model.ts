@@ -1,0 +1,142 @@
+/**
+ * The model builder: a scenario's settings become a `Model` for the checker. Actors are the
+ * user tasks (one step of their current syscall), the device (transfer one block of a
+ * request, complete a request, fail one with EIO when the scenario allows), the journal
+ * (a background commit at any time, when the scenario allows) and the environment (power
+ * loss, once per allowed loss, with every persist choice as its own action).
+ */
+import { freeze, produce } from 'immer';
+import { match } from 'ts-pattern';
+import type { Model } from '../checker/types.ts';
+import { completeBio, persistGroups, powerLoss, powerLossChoices, transferBlock } from './device.ts';
+import { task } from './ghost.ts';
+import { commitJournal, markDirty, recoverJournal } from './journal.ts';
+import { PROPERTIES } from './properties.ts';
+import { setMapping } from './allocator.ts';
+import { taskFinished, taskStep } from './syscalls.ts';
+import type { FsKind, PropertyName, Settings, Token, World } from './types.ts';
+import { initWorld } from './world.ts';
+
+export type Action =
+  | { kind: 'task'; task: number; fn: string; what: string }
+  | { kind: 'dev-transfer'; bio: number; p: number; t: Token }
+  | { kind: 'dev-complete'; bio: number; what: string }
+  | { kind: 'dev-fail'; bio: number }
+  | { kind: 'commit'; fs: FsKind }
+  | { kind: 'power-loss'; keep: Array<[number, number]>; what: string };
+
+export function label(a: Action): string {
+  return match(a)
+    .with({ kind: 'task' }, (x) => `T${x.task + 1} ${x.fn}: ${x.what}`)
+    .with({ kind: 'dev-transfer' }, (x) => `dev write bio#${x.bio} block p${x.p} ← ${x.t}`)
+    .with({ kind: 'dev-complete' }, (x) => `dev complete bio#${x.bio}${x.what}`)
+    .with({ kind: 'dev-fail' }, (x) => `dev fail bio#${x.bio}: BLK_STS_IOERR`)
+    .with({ kind: 'commit' }, (x) => (x.fs === 'xfs' ? 'xfs_log_worker: xfs_log_force (cache flushed first)' : 'jbd2 kjournald2: commit transaction (cache flushed first)'))
+    .with({ kind: 'power-loss' }, (x) => `power-loss: ${x.what}; log recovery`)
+    .exhaustive();
+}
+
+function wake(w: World, owner: number, bio: number, failed: boolean): void {
+  const c = task(w, owner).cur;
+  if (c === null || !c.wait.includes(bio)) throw new Error(`bio#${bio} completed but T${owner + 1} is not waiting for it`);
+  c.wait = c.wait.filter((x) => x !== bio);
+  if (failed) c.ioError = true;
+}
+
+export function actions(w: World, s: Settings): Action[] {
+  if (w.crashed) return [];
+  const out: Action[] = [];
+  w.tasks.forEach((_, ti) => {
+    const step = taskStep(w, s, ti);
+    if (step !== null) out.push({ kind: 'task', task: ti, fn: step.fn, what: step.what });
+  });
+  for (const b of w.device.inflight) {
+    if (b.op === 'write' && !b.atomic && b.pending.length > 1) {
+      for (const blk of b.pending) out.push({ kind: 'dev-transfer', bio: b.id, p: blk.p, t: blk.t });
+    } else {
+      const flags = [b.atomic ? 'REQ_ATOMIC' : '', b.fua ? 'REQ_FUA' : '', b.preflush ? 'REQ_PREFLUSH' : ''].filter((x) => x !== '').join('|');
+      const blocks = b.pending.map((x) => `p${x.p} ← ${x.t}`).join(', ');
+      out.push({ kind: 'dev-complete', bio: b.id, what: `${flags ? ` ${flags}` : ''}${blocks ? ` (${blocks})` : ''}${b.op === 'flush' ? ': volatile cache flushed' : ''}` });
+    }
+    if (b.op === 'write' && w.ioErrors < s.maxIoErrors) out.push({ kind: 'dev-fail', bio: b.id });
+  }
+  if (s.backgroundCommit && w.journal.dirty) out.push({ kind: 'commit', fs: s.fs.kind });
+  if (w.powerLosses < s.maxPowerLosses) {
+    const groups = persistGroups(w.device);
+    for (const keep of powerLossChoices(w.device)) {
+      const what =
+        keep.length === 0
+          ? 'nothing volatile'
+          : keep
+              .map(([id, m]) => {
+                const blocks = groups.find((g) => g.bio === id)?.blocks ?? [];
+                const kept = blocks.filter((_, i) => m & (1 << i)).map((b) => `p${b.p}=${b.t}`);
+                return `bio#${id} persists {${kept.join(', ')}}${kept.length < blocks.length ? ` of ${blocks.length}` : ''}`;
+              })
+              .join('; ');
+      out.push({ kind: 'power-loss', keep, what });
+    }
+  }
+  return out;
+}
+
+export function next(w: World, s: Settings, a: Action): World {
+  return produce(w, (d) => {
+    match(a)
+      .with({ kind: 'task' }, (x) => {
+        const step = taskStep(w, s, x.task);
+        if (step === null) throw new Error(`T${x.task + 1} has no enabled step`);
+        step.apply(d);
+      })
+      .with({ kind: 'dev-transfer' }, (x) => transferBlock(d.device, s.device, x.bio, x.p))
+      .with({ kind: 'dev-complete' }, (x) => {
+        const c = completeBio(d.device, s.device, x.bio, false);
+        for (const [ino, blk] of c.convert) {
+          // Writeback completion (xfs_end_ioend / ext4_end_io_rsv_work): unwritten → written.
+          const inode = d.inodes[ino];
+          const m = inode?.map[blk];
+          if (inode !== undefined && m !== undefined && m.kind === 'unwritten') {
+            setMapping(inode, blk, { kind: 'written', p: m.p });
+            markDirty(d);
+          }
+        }
+        wake(d, c.owner, x.bio, false);
+      })
+      .with({ kind: 'dev-fail' }, (x) => {
+        const c = completeBio(d.device, s.device, x.bio, true);
+        d.ioErrors++;
+        wake(d, c.owner, x.bio, true);
+      })
+      .with({ kind: 'commit' }, () => commitJournal(d))
+      .with({ kind: 'power-loss' }, (x) => {
+        powerLoss(d.device, x.keep);
+        recoverJournal(d);
+        d.pageCache = d.pageCache.map((pc) => pc.map(() => null));
+        d.powerLosses++;
+        d.crashed = true;
+      })
+      .exhaustive();
+  });
+}
+
+/** Build the checker's model of a scenario. */
+export function buildModel(s: Settings): Model<World, Action> {
+  const invariants: Record<string, (w: World) => boolean> = {};
+  const sometimes: Record<string, (w: World) => boolean> = {};
+  for (const p of s.properties) {
+    const def = PROPERTIES[p];
+    if (def.kind === 'invariant') invariants[p] = (w) => def.check(w, s) === null;
+    else sometimes[p] = (w) => def.check(w, s) === null;
+  }
+  return {
+    name: s.name,
+    init: () => [freeze(initWorld(s), true)],
+    actions: (w) => actions(w, s),
+    next: (w, a) => next(w, s, a),
+    invariants,
+    sometimes,
+    done: (w) => w.crashed || w.tasks.every((_, ti) => taskFinished(w, s, ti)),
+    label,
+    explain: (property, w) => (property in PROPERTIES ? (PROPERTIES[property as PropertyName].check(w, s) ?? undefined) : undefined),
+  };
+}

@@ -1,0 +1,230 @@
+/**
+ * Named properties. Each `check` returns null when the property holds in a state, or a
+ * message saying what broke and where (which write, which blocks, which tokens); the
+ * model's `explain` is that message.
+ *
+ * Observations the properties judge: every completed pread (its tokens and when it ran),
+ * the file contents after a power loss (recovered metadata + media), and the file contents
+ * once every task has finished (a final read that cannot race anything).
+ */
+import { initialContent, fileContent } from './world.ts';
+import { tokenWriter, writeToken, ZERO, type GhostWrite, type PropertyName, type Settings, type Token, type World } from './types.ts';
+
+interface Observation {
+  what: string;
+  ino: number;
+  firstBlock: number;
+  data: Token[];
+}
+
+function observations(w: World, s: Settings): Observation[] {
+  const out: Observation[] = [];
+  w.tasks.forEach((t, ti) =>
+    t.results.forEach((r, k) => {
+      if (r.op === 'pread' && typeof r.ret === 'number' && r.data.length > 0) {
+        out.push({ what: `T${ti + 1}'s read #${k + 1}`, ino: r.file, firstBlock: r.firstBlock, data: r.data });
+      }
+    }),
+  );
+  const quiescent = w.tasks.every((t, ti) => t.cur === null && t.pc >= (s.programs[ti]?.length ?? 0));
+  if (w.crashed || quiescent) {
+    w.inodes.forEach((_, ino) => out.push({ what: w.crashed ? `file ${ino} after power loss` : `file ${ino} after all tasks finished`, ino, firstBlock: 0, data: fileContent(w, ino) }));
+  }
+  return out;
+}
+
+const covers = (g: GhostWrite, ino: number, b: number) => g.ino === ino && b >= g.blk && b < g.blk + g.nblk;
+
+function writerOf(w: World, t: Token): GhostWrite | null {
+  const id = tokenWriter(t);
+  return id === null ? null : (w.ghost.writes.find((g) => g.id === id) ?? null);
+}
+
+/** The block b of an observation, or undefined outside it. */
+const tokenAt = (o: Observation, b: number): Token | undefined => o.data[b - o.firstBlock];
+
+/**
+ * Whether write W is torn in observation o: some blocks of W's range carry W's data and
+ * some carry data no later-or-concurrent write explains. A concurrent atomic write only
+ * explains blocks if it is itself whole over the shared range.
+ */
+function tornBlocks(w: World, W: GhostWrite, o: Observation): { mine: number[]; foreign: Array<[number, Token]> } | null {
+  if (o.ino !== W.ino) return null;
+  const mine: number[] = [];
+  const foreign: Array<[number, Token]> = [];
+  for (let b = W.blk; b < W.blk + W.nblk; b++) {
+    const t = tokenAt(o, b);
+    if (t === undefined) continue;
+    if (t === writeToken(W.id, b - W.blk)) {
+      mine.push(b);
+      continue;
+    }
+    const X = writerOf(w, t);
+    const explained =
+      X !== null &&
+      X.id !== W.id &&
+      covers(X, o.ino, b) &&
+      (X.end === null || X.end > W.start) &&
+      (!X.atomic || wholeOver(X, W, o));
+    if (!explained) foreign.push([b, t]);
+  }
+  return mine.length > 0 && foreign.length > 0 ? { mine, foreign } : null;
+}
+
+function wholeOver(X: GhostWrite, W: GhostWrite, o: Observation): boolean {
+  for (let b = Math.max(X.blk, W.blk); b < Math.min(X.blk + X.nblk, W.blk + W.nblk); b++) {
+    const t = tokenAt(o, b);
+    if (t !== undefined && t !== writeToken(X.id, b - X.blk)) return false;
+  }
+  return true;
+}
+
+function describeTear(W: GhostWrite, o: Observation, tear: { mine: number[]; foreign: Array<[number, Token]> }): string {
+  return `${W.atomic ? 'RWF_ATOMIC ' : ''}write ${W.id} (T${W.task + 1}, file ${W.ino} blocks ${W.blk}-${W.blk + W.nblk - 1}) is torn in ${o.what}: blocks ${tear.mine.join(',')} hold its data but ${tear.foreign
+    .map(([b, t]) => `block ${b} holds ${t}`)
+    .join(', ')} {${o.data.join(',')}}`;
+}
+
+function atomicUntorn(w: World, s: Settings): string | null {
+  for (const o of observations(w, s)) {
+    for (const W of w.ghost.writes) {
+      if (!W.atomic || W.nblk < 2) continue;
+      const tear = tornBlocks(w, W, o);
+      if (tear !== null) return describeTear(W, o, tear);
+    }
+  }
+  return null;
+}
+
+function tornReachable(w: World, s: Settings): string | null {
+  if (!w.crashed) return 'no power loss yet';
+  for (const o of observations(w, s)) {
+    for (const W of w.ghost.writes) {
+      if (W.atomic || W.nblk < 2) continue;
+      if (tornBlocks(w, W, o) !== null) return null;
+    }
+  }
+  return 'no non-atomic write is torn here';
+}
+
+function atomicOneRequest(w: World, s: Settings): string | null {
+  const bs = s.fs.blockSize;
+  const d = s.device;
+  for (const W of w.ghost.writes) {
+    if (!W.atomic) continue;
+    const who = `RWF_ATOMIC write ${W.id} (T${W.task + 1}, ${W.nblk * bs} bytes)`;
+    if (W.path === 'buffered-fallback') return `${who} fell back to buffered I/O: it reaches the device as per-folio writeback requests`;
+    if (W.path === 'sw-cow' || W.bios.length === 0) continue;
+    if (W.bios.length > 1) return `${who} reached the device as ${W.bios.length} requests: ${W.bios.map((b) => `${b.atomic ? 'REQ_ATOMIC ' : ''}p${b.p}+${b.n}`).join(', ')}`;
+    const b = W.bios[0];
+    if (b === undefined) continue;
+    if (!b.atomic) return `${who} reached the device without REQ_ATOMIC (p${b.p}+${b.n})`;
+    if (b.n !== W.nblk) return `${who}: its REQ_ATOMIC request covers ${b.n} of ${W.nblk} blocks`;
+    const bytes = b.n * bs;
+    if (bytes > d.atomicUnitMax || bytes < d.atomicUnitMin) return `${who}: ${bytes} bytes outside atomic_write_unit_min/max ${d.atomicUnitMin}/${d.atomicUnitMax}`;
+    if (d.atomicNeedsAlignment && (b.p * bs) % bytes !== 0) return `${who}: REQ_ATOMIC at p${b.p} is not naturally aligned to ${bytes} bytes`;
+    if (d.atomicBoundary > 0 && Math.floor((b.p * bs) / d.atomicBoundary) !== Math.floor((b.p * bs + bytes - 1) / d.atomicBoundary)) return `${who} crosses the atomic write boundary`;
+  }
+  return null;
+}
+
+function durability(w: World): string | null {
+  if (!w.crashed) return null;
+  for (const o of w.ghost.obligations) {
+    const t = fileContent(w, o.ino)[o.blk];
+    if (t === o.t) continue;
+    const X = t === undefined ? null : writerOf(w, t);
+    if (X !== null && covers(X, o.ino, o.blk) && (X.end === null || X.end > o.since)) continue;
+    return `after power loss file ${o.ino} block ${o.blk} holds ${t ?? 'nothing'}, but ${o.t} was made durable by a sync that returned 0`;
+  }
+  return null;
+}
+
+function noStaleData(w: World, s: Settings): string | null {
+  for (const o of observations(w, s)) {
+    for (let i = 0; i < o.data.length; i++) {
+      const t = o.data[i] as Token;
+      if (t === ZERO) continue;
+      const id = tokenWriter(t);
+      const owner = id === null ? null : id.endsWith('.init') ? Number(id.slice(1, -'.init'.length)) : (w.ghost.writes.find((g) => g.id === id)?.ino ?? null);
+      if (owner !== o.ino) return `${o.what} returns ${t} at file ${o.ino} block ${o.firstBlock + i}: ${id === null ? 'a freed block\'s old contents' : `data of file ${owner}`}`;
+    }
+  }
+  return null;
+}
+
+function readConsistency(w: World, s: Settings): string | null {
+  for (const [ti, t] of w.tasks.entries()) {
+    for (const [k, r] of t.results.entries()) {
+      if (r.op !== 'pread' || typeof r.ret !== 'number') continue;
+      for (let i = 0; i < r.data.length; i++) {
+        const b = r.firstBlock + i;
+        const tok = r.data[i] as Token;
+        const ws = w.ghost.writes.filter((g) => covers(g, r.file, b));
+        const completed = ws.filter((g) => g.end !== null && g.end < r.start && typeof g.ret === 'number' && g.ret > 0);
+        const latest = completed.filter((g) => !completed.some((h) => h.start > (g.end ?? 0)));
+        const concurrent = ws.filter((g) => g.start < r.end && (g.end === null || g.end > r.start || typeof g.ret !== 'number'));
+        const allowed = new Set<Token>([...latest, ...concurrent].map((g) => writeToken(g.id, b - g.blk)));
+        if (completed.length === 0) allowed.add(initialContent(s, r.file, b));
+        if (!allowed.has(tok)) {
+          return `T${ti + 1}'s read #${k + 1} of file ${r.file} block ${b} returned ${tok}; allowed: ${[...allowed].join(', ') || 'nothing'}`;
+        }
+      }
+    }
+  }
+  return null;
+}
+
+function swFallbackNeeded(w: World): string | null {
+  const g = w.ghost.writes.find((x) => x.path === 'sw-cow' && x.swCause === 'EAGAIN from invalidation');
+  return g === undefined
+    ? null
+    : `RWF_ATOMIC write ${g.id} (T${g.task + 1}) was redone in software CoW mode because page-cache invalidation returned -EAGAIN, although the hardware path was never refused`;
+}
+
+export interface PropertyDef {
+  kind: 'invariant' | 'sometimes';
+  doc: string;
+  /** null = holds (for a sometimes property: the state is a witness). */
+  check(w: World, s: Settings): string | null;
+}
+
+export const PROPERTIES: Record<PropertyName, PropertyDef> = {
+  'atomic-untorn': {
+    kind: 'invariant',
+    doc: 'After a power loss, and in every read, each RWF_ATOMIC write is all or nothing over its range, unless a later or concurrent overlapping write explains the difference.',
+    check: atomicUntorn,
+  },
+  'atomic-one-request': {
+    kind: 'invariant',
+    doc: "A hardware-path RWF_ATOMIC write reaches the device as exactly one REQ_ATOMIC request covering its range, within the device's unit limits and boundary, naturally aligned where the device needs it.",
+    check: atomicOneRequest,
+  },
+  durability: {
+    kind: 'invariant',
+    doc: 'Data written before an fsync/fdatasync, or by an O_DSYNC/RWF_SYNC/RWF_DSYNC write, that returned success survives a power loss (or is replaced by newer data).',
+    check: (w) => durability(w),
+  },
+  'no-stale-data': {
+    kind: 'invariant',
+    doc: "No read, before or after a power loss, returns a token of another file or a freed block's old contents.",
+    check: noStaleData,
+  },
+  'read-consistency': {
+    kind: 'invariant',
+    doc: 'A read returns, per block, the data of the latest write that completed before the read began, or of a write in progress during the read.',
+    check: readConsistency,
+  },
+  'sw-fallback-needed': {
+    kind: 'invariant',
+    doc: 'XFS redoes an atomic write in software CoW mode only when the hardware path was refused (->iomap_begin), never because page-cache invalidation failed.',
+    check: (w) => swFallbackNeeded(w),
+  },
+  'torn-reachable': {
+    kind: 'sometimes',
+    doc: 'Some power loss leaves a non-atomic multi-block write torn (atomic-untorn does not cover such writes).',
+    check: tornReachable,
+  },
+};
+
+export const ALL_INVARIANTS: PropertyName[] = (Object.keys(PROPERTIES) as PropertyName[]).filter((p) => PROPERTIES[p].kind === 'invariant');

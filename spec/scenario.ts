@@ -1,0 +1,74 @@
+/**
+ * The scenario builder: sensible defaults for geometry, device and knobs, small helpers to
+ * write programs, and `scenario()` that turns settings into the checker's `Scenario`.
+ */
+import type { CheckOptions, Expectation, Scenario } from '../checker/types.ts';
+import { MERGED_KNOBS, type Knobs } from './knobs.ts';
+import { buildModel, type Action } from './model.ts';
+import { ALL_INVARIANTS } from './properties.ts';
+import type { DeviceSettings, FsKind, FsSettings, OpenFlag, RwfFlag, Settings, Syscall, World } from './types.ts';
+
+export const KiB = 1024;
+export const BS = 4 * KiB;
+
+/** Device presets. */
+export const DEVICES = {
+  /** An NVMe-like device with 4-16 KiB hardware atomic writes and a volatile cache. */
+  nvmeAtomic16k: { atomicUnitMin: 4 * KiB, atomicUnitMax: 16 * KiB, atomicBoundary: 0, atomicNeedsAlignment: true, writeCache: true, fua: true },
+  /** A device with one-block hardware atomic writes only. */
+  nvmeAtomic4k: { atomicUnitMin: 4 * KiB, atomicUnitMax: 4 * KiB, atomicBoundary: 0, atomicNeedsAlignment: true, writeCache: true, fua: true },
+  /** A loop device: no hardware atomic writes, volatile cache, no FUA. */
+  loop: { atomicUnitMin: 0, atomicUnitMax: 0, atomicBoundary: 0, atomicNeedsAlignment: false, writeCache: true, fua: false },
+} satisfies Record<string, DeviceSettings>;
+
+export function fsDefaults(kind: FsKind): FsSettings {
+  return { kind, blockSize: BS, sectorSize: 512, physBlocks: 8, reflink: kind === 'xfs', swAtomicMax: 1024 * KiB, clusterBlocks: 1 };
+}
+
+export interface SettingsInput {
+  name: string;
+  fs: FsKind | (Partial<FsSettings> & { kind: FsKind });
+  device?: DeviceSettings;
+  knobs?: Partial<Knobs>;
+  files: Settings['files'];
+  cached?: Settings['cached'];
+  programs: Settings['programs'];
+  maxPowerLosses?: number;
+  maxIoErrors?: number;
+  backgroundCommit?: boolean;
+  properties?: Settings['properties'];
+}
+
+/** Fill in defaults: merged knobs, all invariants, one power loss, background commits on. */
+export function settings(i: SettingsInput): Settings {
+  const fs = typeof i.fs === 'string' ? fsDefaults(i.fs) : { ...fsDefaults(i.fs.kind), ...i.fs };
+  return {
+    name: i.name,
+    fs,
+    device: i.device ?? DEVICES.nvmeAtomic16k,
+    knobs: { ...MERGED_KNOBS, ...i.knobs },
+    files: i.files,
+    cached: i.cached ?? [],
+    programs: i.programs,
+    maxPowerLosses: i.maxPowerLosses ?? 1,
+    maxIoErrors: i.maxIoErrors ?? 0,
+    backgroundCommit: i.backgroundCommit ?? true,
+    properties: i.properties ?? ALL_INVARIANTS,
+  };
+}
+
+export function scenario(i: SettingsInput & { description: string; expect: Expectation; options?: CheckOptions }): Scenario<World, Action> {
+  const s = settings(i);
+  return { name: s.name, description: i.description, model: buildModel(s), expect: i.expect, ...(i.options === undefined ? {} : { options: i.options }) };
+}
+
+// Program helpers ----------------------------------------------------------------------
+
+export const open = (file: number, ...flags: OpenFlag[]): Syscall => ({ op: 'open', file, access: 'O_RDWR', flags });
+export const pwrite = (id: string, fd: number, offset: number, len: number, ...flags: RwfFlag[]): Syscall => ({ op: 'pwritev2', fd, offset, iov: [len], flags, id });
+export const pwritev = (id: string, fd: number, offset: number, iov: number[], ...flags: RwfFlag[]): Syscall => ({ op: 'pwritev2', fd, offset, iov, flags, id });
+export const pread = (fd: number, offset: number, len: number): Syscall => ({ op: 'pread', fd, offset, len });
+export const fsync = (fd: number): Syscall => ({ op: 'fsync', fd });
+export const fdatasync = (fd: number): Syscall => ({ op: 'fdatasync', fd });
+export const statx = (fd: number): Syscall => ({ op: 'statx', fd });
+export const mmapStore = (id: string, file: number, offset: number): Syscall => ({ op: 'mmap-store', file, offset, id });
