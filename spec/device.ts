@@ -9,7 +9,7 @@
  * every non-atomic request still in flight or in the cache may persist any subset of its
  * blocks; a REQ_ATOMIC request persists all of its blocks or none.
  */
-import type { Bio, BioBlock, CacheEntry, Device, DeviceSettings, Token } from './types.ts';
+import type { Bio, BioBlock, Device, DeviceSettings, Token } from './types.ts';
 
 export function initDevice(media: Token[]): Device {
   return { media, cache: [], inflight: [] };
@@ -17,8 +17,9 @@ export function initDevice(media: Token[]): Device {
 
 /** What a read of physical block p returns now: the cache over the media. */
 export function deviceRead(dev: Device, p: number): Token {
-  const c = dev.cache.find((e) => e.p === p);
-  return c !== undefined ? c.t : (dev.media[p] ?? 'zero');
+  let t = dev.media[p] ?? 'zero';
+  for (const e of dev.cache) if (e.p === p) t = e.t;
+  return t;
 }
 
 /** Lowest request id not used by a request in flight or by a cache entry (canonical). */
@@ -66,8 +67,9 @@ function toCache(dev: Device, ds: DeviceSettings, blk: BioBlock, bio: number, at
     dev.media[blk.p] = blk.t;
     return;
   }
-  const entry: CacheEntry = { p: blk.p, t: blk.t, bio, atomic };
-  dev.cache = [...dev.cache.filter((e) => e.p !== blk.p), entry].sort((a, b) => a.p - b.p);
+  // Older entries for the block stay: a power loss may persist an older request and not a
+  // newer one, and a REQ_ATOMIC request must keep all of its blocks to be all-or-nothing.
+  dev.cache.push({ p: blk.p, t: blk.t, bio, atomic });
 }
 
 /** One block of a non-atomic request reaches the device. */
@@ -104,10 +106,10 @@ export function completeBio(dev: Device, ds: DeviceSettings, id: number, failed:
   if (bio.op === 'flush' || bio.preflush) flushCache(dev);
   for (const blk of bio.pending) toCache(dev, ds, blk, id, bio.atomic);
   if (bio.fua) {
-    for (const blk of bio.blocks) {
-      if (dev.cache.some((e) => e.p === blk.p && e.bio === id)) dev.media[blk.p] = blk.t;
-    }
-    dev.cache = dev.cache.filter((e) => e.bio !== id);
+    // Durable now; older cached data for these blocks can no longer reach the media.
+    const ps = new Set(bio.blocks.filter((blk) => dev.cache.some((e) => e.p === blk.p && e.bio === id)).map((blk) => blk.p));
+    for (const blk of bio.blocks) if (ps.has(blk.p)) dev.media[blk.p] = blk.t;
+    dev.cache = dev.cache.filter((e) => !ps.has(e.p));
   }
   return done;
 }
@@ -127,17 +129,13 @@ export interface PersistGroup {
 /** Groups of not-yet-durable data, one per request, in request-id order. */
 export function persistGroups(dev: Device): PersistGroup[] {
   const groups = new Map<number, PersistGroup>();
-  for (const e of dev.cache) {
-    const g = groups.get(e.bio) ?? { bio: e.bio, atomic: e.atomic, blocks: [] };
-    g.blocks.push({ p: e.p, t: e.t });
-    groups.set(e.bio, g);
-  }
-  for (const b of dev.inflight) {
-    if (b.op !== 'write' || b.pending.length === 0) continue;
-    const g = groups.get(b.id) ?? { bio: b.id, atomic: b.atomic, blocks: [] };
-    g.blocks.push(...b.pending);
-    groups.set(b.id, g);
-  }
+  const add = (bio: number, atomic: boolean, blk: BioBlock) => {
+    const g = groups.get(bio) ?? { bio, atomic, blocks: [] };
+    g.blocks.push(blk);
+    groups.set(bio, g);
+  };
+  for (const e of dev.cache) add(e.bio, e.atomic, { p: e.p, t: e.t });
+  for (const b of dev.inflight) if (b.op === 'write') for (const blk of b.pending) add(b.id, b.atomic, blk);
   return [...groups.values()].sort((a, b) => a.bio - b.bio);
 }
 
@@ -152,16 +150,20 @@ export function powerLossChoices(dev: Device): Array<Array<[number, number]>> {
   return out;
 }
 
-/** Power fails: the chosen blocks reach the media, the cache and the queue are lost. */
+/**
+ * Power fails: the chosen blocks reach the media — cached data in the order it was
+ * completed, then data still in flight — and the cache and the queue are lost.
+ */
 export function powerLoss(dev: Device, keep: Array<[number, number]>): void {
-  const groups = persistGroups(dev);
-  for (const [id, mask] of keep) {
-    const g = groups.find((x) => x.bio === id);
-    if (g === undefined) continue;
-    g.blocks.forEach((blk, i) => {
-      if (mask & (1 << i)) dev.media[blk.p] = blk.t;
-    });
-  }
+  const mask = new Map(keep);
+  const seen = new Map<number, number>();
+  const land = (bio: number, blk: BioBlock) => {
+    const i = seen.get(bio) ?? 0;
+    seen.set(bio, i + 1);
+    if (((mask.get(bio) ?? 0) & (1 << i)) !== 0) dev.media[blk.p] = blk.t;
+  };
+  for (const e of dev.cache) land(e.bio, { p: e.p, t: e.t });
+  for (const b of dev.inflight) if (b.op === 'write') for (const blk of b.pending) land(b.id, blk);
   dev.cache = [];
   dev.inflight = [];
 }

@@ -8,7 +8,7 @@
  */
 import { match } from 'ts-pattern';
 import { blkAtomicWriteValid, submitBio } from './device.ts';
-import { ext4DioWriteEndIo, ext4IomapBegin, ext4ZeroedToWritten } from './fs-ext4.ts';
+import { ext4ConvertRun, ext4DioWriteEndIo, ext4IomapBegin, ext4UnwrittenRuns, ext4ZeroedToWritten } from './fs-ext4.ts';
 import { xfsAtomicRetry, xfsDioWriteEndIo, xfsIomapBegin } from './fs-xfs.ts';
 import { endWrite, ghostWrite, task } from './ghost.ts';
 import { applyAllocs, type IomapPlan } from './iomap.ts';
@@ -245,6 +245,15 @@ export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): S
     .with('io-wait', (): Step | null => {
       if (waiting) return null;
       const ok = !st.ioError && st.done > 0;
+      const runs = ok && s.fs.kind === 'ext4' ? ext4UnwrittenRuns(w, st) : [];
+      const first = runs[0];
+      if (runs.length > 1 && first !== undefined) {
+        return {
+          fn: 'ext4_convert_unwritten_extents',
+          what: `convert [${first.blk}${first.nblk > 1 ? `-${first.blk + first.nblk - 1}` : ''}] to written (one journal handle; ${runs.length - 1} extent(s) left)`,
+          apply: (d) => ext4ConvertRun(d, req.ino, first),
+        };
+      }
       return {
         fn: 'iomap_dio_complete',
         what: st.ioError ? 'a bio failed: -EIO' : ok ? `->end_io (${s.fs.kind === 'xfs' ? 'xfs_dio_write_end_io' : 'ext4_dio_write_end_io'}); inode_dio_end` : 'inode_dio_end',

@@ -93,8 +93,10 @@ export function ext4IomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
     const alloc: Alloc[] = holes.map((b, i) => ({ blk: b, p: got[i] as number, into: 'data' }));
     const pOf = (b: number) => alloc.find((a) => a.blk === b)?.p ?? (map[b] as { p: number }).p;
     const n = runLength(left, (i) => pOf(from + i) === pOf(from) + i);
-    const whole = n === left && (pOf(from) * bs) % (left * bs) === 0;
-    return { kind: 'map', fn, seg: { blk: from, nblk: n, p: pOf(from), type: allWritten ? 'written' : 'mixed' }, alloc, atomicBio: whole, fua: canUseFua(req, s.device, allWritten) };
+    const whole = st.done === 0 && n === left && (pOf(from) * bs) % (left * bs) === 0;
+    const kinds = new Set(Array.from({ length: n }, (_, i) => (alloc.some((a) => a.blk === from + i) ? 'unwritten' : map[from + i]?.kind)));
+    const type = kinds.size > 1 ? 'mixed' : kinds.has('written') ? 'written' : 'unwritten';
+    return { kind: 'map', fn, seg: { blk: from, nblk: n, p: pOf(from), type }, alloc, atomicBio: whole, fua: canUseFua(req, s.device, type === 'written') };
   }
 
   const m0 = map[from];
@@ -119,6 +121,37 @@ export function ext4ZeroedToWritten(w: World, st: DioWrite): void {
   const inode = w.inodes[st.req.ino];
   if (inode === undefined) throw new Error(`no inode ${st.req.ino}`);
   for (let b = st.req.blk + st.done; b < st.req.blk + st.req.nblk; b++) {
+    const m = inode.map[b];
+    if (m !== undefined && m.kind === 'unwritten') setMapping(inode, b, { kind: 'written', p: m.p });
+  }
+  markDirty(w);
+}
+
+/**
+ * The unwritten extents the write covered that still need converting. ext4_convert_unwritten_extents
+ * converts them one extent per journal handle, so a commit can fall between two of them.
+ */
+export function ext4UnwrittenRuns(w: World, st: DioWrite): Array<{ blk: number; nblk: number }> {
+  const inode = w.inodes[st.req.ino];
+  if (inode === undefined) throw new Error(`no inode ${st.req.ino}`);
+  const runs: Array<{ blk: number; nblk: number; p: number }> = [];
+  for (const g of st.segs) {
+    for (let i = 0; i < g.nblk; i++) {
+      const m = inode.map[g.blk + i];
+      if (m === undefined || m.kind !== 'unwritten' || m.p !== g.p + i) continue;
+      const last = runs[runs.length - 1];
+      if (last !== undefined && last.blk + last.nblk === g.blk + i && last.p + last.nblk === m.p) last.nblk++;
+      else runs.push({ blk: g.blk + i, nblk: 1, p: m.p });
+    }
+  }
+  return runs.map(({ blk, nblk }) => ({ blk, nblk }));
+}
+
+/** One journal handle of ext4_convert_unwritten_extents: one extent becomes written. */
+export function ext4ConvertRun(w: World, ino: number, run: { blk: number; nblk: number }): void {
+  const inode = w.inodes[ino];
+  if (inode === undefined) throw new Error(`no inode ${ino}`);
+  for (let b = run.blk; b < run.blk + run.nblk; b++) {
     const m = inode.map[b];
     if (m !== undefined && m.kind === 'unwritten') setMapping(inode, b, { kind: 'written', p: m.p });
   }

@@ -124,7 +124,7 @@ export interface CacheEntry {
 export interface Device {
   /** Non-volatile contents, one token per physical block. */
   media: Token[];
-  /** Volatile write cache, sorted by p, at most one entry per block. */
+  /** Volatile write cache in completion order; the last entry for a block is what reads see. */
   cache: CacheEntry[];
   inflight: Bio[];
 }
