@@ -4,7 +4,17 @@
  * Allocation is deterministic (lowest address first): the interesting nondeterminism is in
  * interleavings and power loss, not in which free block an allocator prefers.
  */
-import type { CowMapping, Inode, Mapping } from './types.ts';
+import type { CowMapping, Inode, Mapping, World } from './types.ts';
+
+/**
+ * Blocks an allocator may hand out: free in memory and in the committed metadata. A block
+ * freed by a transaction that has not committed is busy (xfs_extent_busy; ext4's
+ * mb_free_metadata): reusing it before the commit would let new data overwrite blocks that
+ * a power loss gives back to their old owner.
+ */
+export function allocatable(w: World): boolean[] {
+  return w.free.map((f, p) => f && w.journal.committed.free[p] === true);
+}
 
 /** First run of n free blocks whose start is a multiple of `align`, or null. */
 function findRun(free: boolean[], n: number, align: number): number | null {

@@ -152,18 +152,19 @@ export function powerLossChoices(dev: Device): Array<Array<[number, number]>> {
 
 /**
  * Power fails: the chosen blocks reach the media — cached data in the order it was
- * completed, then data still in flight — and the cache and the queue are lost.
+ * completed, then data still in flight. Returns the new media; the cache and the queue
+ * are lost with the power.
  */
-export function powerLoss(dev: Device, keep: Array<[number, number]>): void {
+export function mediaAfterPowerLoss(dev: Device, keep: Array<[number, number]>): Token[] {
+  const media = [...dev.media];
   const mask = new Map(keep);
   const seen = new Map<number, number>();
   const land = (bio: number, blk: BioBlock) => {
     const i = seen.get(bio) ?? 0;
     seen.set(bio, i + 1);
-    if (((mask.get(bio) ?? 0) & (1 << i)) !== 0) dev.media[blk.p] = blk.t;
+    if (((mask.get(bio) ?? 0) & (1 << i)) !== 0) media[blk.p] = blk.t;
   };
   for (const e of dev.cache) land(e.bio, { p: e.p, t: e.t });
   for (const b of dev.inflight) if (b.op === 'write') for (const blk of b.pending) land(b.id, blk);
-  dev.cache = [];
-  dev.inflight = [];
+  return media;
 }

@@ -202,7 +202,12 @@ export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): S
               applyAllocs(d, req.ino, p.alloc);
               const blocks = Array.from({ length: p.seg.nblk }, (_, i) => ({ p: p.seg.p + i, t: writeToken(req.id, p.seg.blk - req.blk + i) }));
               const id = submitBio(d.device, { op: 'write', owner: ti, blocks, atomic: p.atomicBio, fua: p.fua, preflush: false, convert: [] });
-              ghostWrite(d, req.id).bios.push({ atomic: p.atomicBio, p: p.seg.p, n: p.seg.nblk });
+              const g = ghostWrite(d, req.id);
+              g.bios.push({ atomic: p.atomicBio, p: p.seg.p, n: p.seg.nblk });
+              if (req.atomic) {
+                g.path = st.xfsMode === 'sw' ? 'sw-cow' : 'hw';
+                g.swCause = st.swCause;
+              }
               c.wait.push(id);
               c.segs.push(p.seg);
               c.fua = c.fua && p.fua;
@@ -353,11 +358,6 @@ function dioWriteReturn(w: World, s: Settings, ti: number, st: DioWrite): Step {
     what: `${held}return ${typeof ret === 'number' ? ret : `-${ret}`}`,
     apply: (d) => {
       release(d);
-      if (req.atomic) {
-        const g = ghostWrite(d, req.id);
-        if (st.done > 0) g.path = st.xfsMode === 'sw' ? 'sw-cow' : 'hw';
-        g.swCause = st.xfsMode === 'sw' ? st.swCause : null;
-      }
       endWrite(d, ti, req, ret);
     },
   };

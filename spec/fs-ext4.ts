@@ -4,7 +4,7 @@
  * unwritten conversion at end_io. References: fs/ext4/file.c, inode.c, mballoc.c (v6.17),
  * Documentation/filesystems/ext4/atomic_writes.rst, and the 2023 RFC (seed 001).
  */
-import { allocBlocks, ext4MbAlignedAlloc, setMapping } from './allocator.ts';
+import { allocatable, allocBlocks, ext4MbAlignedAlloc, setMapping } from './allocator.ts';
 import { canUseFua, contiguous, contiguousPrefix, runLength, type Alloc, type IomapPlan } from './iomap.ts';
 import { markDirty } from './journal.ts';
 import type { DioWrite, Mapping, Settings, World } from './types.ts';
@@ -56,13 +56,13 @@ export function ext4IomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
     const knob = s.knobs.ext4AtomicAlloc;
     if (holes.length === left) {
       // ext4_mb_new_blocks with aligned allocation (the RFC) / a whole cluster (bigalloc).
-      const got = ext4MbAlignedAlloc([...w.free], left);
+      const got = ext4MbAlignedAlloc(allocatable(w), left);
       if (got !== null) {
         const alloc: Alloc[] = got.map((p, i) => ({ blk: from + i, p, into: 'data' }));
         return { kind: 'map', fn: 'ext4_iomap_alloc', seg: { blk: from, nblk: left, p: got[0] as number, type: 'unwritten' }, alloc, atomicBio: true, fua: false };
       }
       if (knob !== 'fall-back-to-unaligned') return { kind: 'error', fn: 'ext4_mb_new_blocks', err: 'ENOSPC', why: `no ${left}-block aligned free run` };
-      const any = allocBlocks([...w.free], left);
+      const any = allocBlocks(allocatable(w), left);
       if (any === null) return { kind: 'error', fn: 'ext4_mb_new_blocks', err: 'ENOSPC', why: 'no free blocks' };
       const n = contiguousPrefix(any);
       const alloc: Alloc[] = any.map((p, i) => ({ blk: from + i, p, into: 'data' }));
@@ -78,7 +78,7 @@ export function ext4IomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
       // block its written neighbours imply; zero everything not written, then commit.
       const anchor = Array.from({ length: left }, (_, i) => from + i).find((b) => isMapped(map[b]));
       const base = anchor === undefined ? null : (map[anchor] as { p: number }).p - (anchor - from);
-      if (base === null || holes.some((b) => w.free[base + (b - from)] !== true)) {
+      if (base === null || holes.some((b) => allocatable(w)[base + (b - from)] !== true)) {
         return { kind: 'error', fn, err: 'EINVAL', why: 'mixed mapping is not one cluster' };
       }
       const alloc: Alloc[] = holes.map((b) => ({ blk: b, p: base + (b - from), into: 'data' }));
@@ -88,7 +88,7 @@ export function ext4IomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
     }
     // The RFC: holes get blocks, and a physically contiguous aligned range goes out as one
     // request whose unwritten blocks are converted at I/O completion.
-    const got = holes.length > 0 ? allocBlocks([...w.free], holes.length) : [];
+    const got = holes.length > 0 ? allocBlocks(allocatable(w), holes.length) : [];
     if (got === null) return { kind: 'error', fn: 'ext4_mb_new_blocks', err: 'ENOSPC', why: 'no free blocks' };
     const alloc: Alloc[] = holes.map((b, i) => ({ blk: b, p: got[i] as number, into: 'data' }));
     const pOf = (b: number) => alloc.find((a) => a.blk === b)?.p ?? (map[b] as { p: number }).p;
@@ -103,7 +103,7 @@ export function ext4IomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
   if (!isMapped(m0)) {
     if (req.nowait) return { kind: 'error', fn, err: 'EAGAIN', why: 'IOMAP_NOWAIT and allocation needed' };
     const k = runLength(left, (i) => !isMapped(map[from + i]));
-    const got = allocBlocks([...w.free], k);
+    const got = allocBlocks(allocatable(w), k);
     if (got === null) return { kind: 'error', fn: 'ext4_mb_new_blocks', err: 'ENOSPC', why: 'no free blocks' };
     const n = contiguousPrefix(got);
     const alloc: Alloc[] = got.slice(0, n).map((p, i) => ({ blk: from + i, p, into: 'data' }));

@@ -4,7 +4,7 @@
  * xfs_file_dio_write_atomic in the three variants of the `xfsSwAtomicRetry` knob.
  * Kernel references are fs/xfs/xfs_file.c, xfs_iomap.c, xfs_reflink.c (v6.17) and seed 003.
  */
-import { allocBlocks, freeBlock, setCow, setMapping } from './allocator.ts';
+import { allocatable, allocBlocks, freeBlock, setCow, setMapping } from './allocator.ts';
 import { canUseFua, contiguousPrefix, runLength, type Alloc, type IomapPlan } from './iomap.ts';
 import { markDirty } from './journal.ts';
 import type { DioWrite, Settings, World } from './types.ts';
@@ -79,7 +79,7 @@ export function xfsIomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
     if (req.nowait) return { kind: 'error', fn, err: 'EAGAIN', why: 'IOMAP_NOWAIT on the software path' };
     const need: number[] = [];
     for (let b = from; b < from + left; b++) if (cowAt(b) === null) need.push(b);
-    const got = allocBlocks([...w.free], need.length);
+    const got = allocBlocks(allocatable(w), need.length);
     if (got === null) return { kind: 'error', fn, err: 'ENOSPC', why: 'no free blocks for CoW staging' };
     const alloc: Alloc[] = need.map((blk, i) => ({ blk, p: got[i] as number, into: 'cow' }));
     const staged = (b: number) => cowAt(b) ?? alloc.find((a) => a.blk === b)?.p ?? -1;
@@ -105,7 +105,7 @@ export function xfsIomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
     if (m0.kind === 'hole' || m0.kind === 'delalloc') {
       if (left > 1) return { kind: 'error', fn, err: refuse, why: 'allocation needed for more than one block' };
       if (req.nowait) return { kind: 'error', fn, err: 'EAGAIN', why: 'IOMAP_NOWAIT and allocation needed' };
-      const got = allocBlocks([...w.free], 1);
+      const got = allocBlocks(allocatable(w), 1);
       if (got === null || got[0] === undefined) return { kind: 'error', fn, err: 'ENOSPC', why: 'no free block' };
       return { kind: 'map', fn, seg: { blk: from, nblk: 1, p: got[0], type: 'unwritten' }, alloc: [{ blk: from, p: got[0], into: 'data' }], atomicBio: true, fua: false };
     }
@@ -133,7 +133,7 @@ export function xfsIomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
       return (m?.kind === 'hole' || m?.kind === 'delalloc') && cowAt(from + i) === null;
     });
     if (req.nowait) return { kind: 'error', fn, err: 'EAGAIN', why: 'IOMAP_NOWAIT and allocation needed' };
-    const got = allocBlocks([...w.free], holes);
+    const got = allocBlocks(allocatable(w), holes);
     if (got === null) return { kind: 'error', fn, err: 'ENOSPC', why: 'no free blocks' };
     const n = contiguousPrefix(got);
     const alloc: Alloc[] = got.slice(0, n).map((p, i) => ({ blk: from + i, p, into: 'data' }));

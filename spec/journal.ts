@@ -7,14 +7,19 @@
  * before the commit is durable with it. Log I/O itself is not modelled as requests.
  */
 import { flushDevice } from './device.ts';
-import type { Inode, InodeMeta, Metadata, World } from './types.ts';
+import type { InodeMeta, Metadata, World } from './types.ts';
 
-function metaOf(ino: Inode): InodeMeta {
-  return { size: ino.size, map: ino.map.map((m) => ({ ...m })), cow: ino.cow.map((c) => ({ ...c })) };
+function metaOf(ino: InodeMeta): InodeMeta {
+  return { size: ino.size, map: ino.map, cow: ino.cow };
 }
 
-export function snapshotMetadata(inodes: Inode[], free: boolean[]): Metadata {
-  return { inodes: inodes.map(metaOf), free: [...free] };
+/**
+ * The metadata as of now. It shares the extent arrays with the live inodes (immer keeps
+ * one frozen copy for both, so the checker hashes them once); callers commit as the last
+ * metadata change of a step.
+ */
+export function snapshotMetadata(inodes: InodeMeta[], free: boolean[]): Metadata {
+  return { inodes: inodes.map(metaOf), free };
 }
 
 export function markDirty(w: World): void {
@@ -30,22 +35,23 @@ export function commitJournal(w: World): void {
 
 /**
  * Log recovery after a power loss: the last committed metadata. CoW staging extents are
- * orphans (recorded in the refcount btree) and recovery frees them.
+ * orphans (recorded in the refcount btree) and recovery frees them. Pure: builds the
+ * recovered parts of the world, sharing the committed (frozen) extent arrays.
  */
-export function recoverJournal(w: World): void {
+export function recoverJournal(w: World): Pick<World, 'inodes' | 'free' | 'journal'> {
   const c = w.journal.committed;
   const free = [...c.free];
-  w.inodes = c.inodes.map((m, i) => {
+  const inodes = c.inodes.map((m, i) => {
+    const staged = m.cow.some((cw) => cw.kind === 'staging');
     for (const cw of m.cow) if (cw.kind === 'staging') free[cw.p] = true;
     return {
       size: m.size,
-      map: m.map.map((x) => ({ ...x })),
-      cow: m.cow.map(() => ({ kind: 'none' as const })),
+      map: m.map,
+      cow: staged ? m.cow.map(() => ({ kind: 'none' as const })) : m.cow,
       seq: (w.inodes[i]?.seq ?? 0) + 1,
       iolock: { excl: null, shared: [] },
       dioCount: 0,
     };
   });
-  w.free = free;
-  w.journal = { committed: snapshotMetadata(w.inodes, w.free), dirty: false };
+  return { inodes, free, journal: { committed: snapshotMetadata(inodes, free), dirty: false } };
 }

@@ -8,7 +8,7 @@
 import { freeze, produce } from 'immer';
 import { match } from 'ts-pattern';
 import type { Model } from '../checker/types.ts';
-import { completeBio, persistGroups, powerLoss, powerLossChoices, transferBlock } from './device.ts';
+import { completeBio, mediaAfterPowerLoss, persistGroups, powerLossChoices, transferBlock } from './device.ts';
 import { task } from './ghost.ts';
 import { commitJournal, markDirty, recoverJournal } from './journal.ts';
 import { PROPERTIES } from './properties.ts';
@@ -81,6 +81,7 @@ export function actions(w: World, s: Settings): Action[] {
 }
 
 export function next(w: World, s: Settings, a: Action): World {
+  if (a.kind === 'power-loss') return crash(w, a.keep);
   return produce(w, (d) => {
     match(a)
       .with({ kind: 'task' }, (x) => {
@@ -108,15 +109,27 @@ export function next(w: World, s: Settings, a: Action): World {
         wake(d, c.owner, x.bio, true);
       })
       .with({ kind: 'commit' }, () => commitJournal(d))
-      .with({ kind: 'power-loss' }, (x) => {
-        powerLoss(d.device, x.keep);
-        recoverJournal(d);
-        d.pageCache = d.pageCache.map((pc) => pc.map(() => null));
-        d.powerLosses++;
-        d.crashed = true;
-      })
       .exhaustive();
   });
+}
+
+/**
+ * Power loss, then log recovery: the world is the recovered on-disk state and nothing runs
+ * any more. Built directly from the frozen state (no draft): most transitions of a search
+ * are power losses, and sharing the untouched parts keeps them cheap to hash.
+ */
+export function crash(w: World, keep: Array<[number, number]>): World {
+  return freeze(
+    {
+      ...w,
+      ...recoverJournal(w),
+      device: { media: mediaAfterPowerLoss(w.device, keep), cache: [], inflight: [] },
+      pageCache: w.pageCache.map((pc) => pc.map(() => null)),
+      powerLosses: w.powerLosses + 1,
+      crashed: true,
+    },
+    true,
+  );
 }
 
 /** Build the checker's model of a scenario. */

@@ -3,7 +3,7 @@
  * store or a buffered write dirtied, written back and invalidated by kiocb_invalidate_pages.
  * Part 2 replaces the synchronous writeback here with the flusher, delalloc and ioends.
  */
-import { allocBlocks, setMapping } from './allocator.ts';
+import { allocatable, allocBlocks, setMapping } from './allocator.ts';
 import { submitBio } from './device.ts';
 import { markDirty } from './journal.ts';
 import type { Token, World } from './types.ts';
@@ -50,9 +50,10 @@ export function filemapFdatawriteRange(w: World, ino: number, blk: number, n: nu
       p = m.p;
       convert = [[ino, b]];
     } else {
-      const got = allocBlocks(w.free, 1);
+      const got = allocBlocks(allocatable(w), 1);
       if (got === null || got[0] === undefined) return null;
       p = got[0];
+      w.free[p] = false;
       setMapping(inode, b, { kind: 'unwritten', p });
       markDirty(w);
       convert = [[ino, b]];

@@ -1,0 +1,20 @@
+import { BS, DEVICES, open, pwrite, scenario } from '../spec/index.ts';
+
+/**
+ * Seed 003 and the July 2025 linux-xfs thread: XFS software (CoW) atomic writes racing
+ * another RWF_ATOMIC 8 KiB direct write B to the same range. The answer was not known in advance;
+ * the expectation below is what the checker found (see proofs-notes/direct-io-atomic.md).
+ */
+export default scenario({
+  name: 'xfs-sw-atomic-vs-atomic-merged',
+  description:
+    "XFS (reflink) on a device without hardware atomics: T1 RWF_ATOMIC 8 KiB direct write A over written p0-p1 races T2's another RWF_ATOMIC 8 KiB direct write B to the same range; knob xfsSwAtomicRetry='merged-6.16'. " +
+    'Bound: 2 tasks (open, write each), 6 physical blocks, 1 power loss, background commits; contents judged after power loss and once both tasks finished.',
+  fs: { kind: 'xfs', physBlocks: 6 },
+  device: DEVICES.loop,
+  knobs: { xfsSwAtomicRetry: 'merged-6.16' },
+  files: [{ blocks: [{ written: 0 }, { written: 1 }] }],
+  programs: [[open(0, 'O_DIRECT'), pwrite('A', 0, 0, 2 * BS, 'RWF_ATOMIC')], [open(0, 'O_DIRECT'), pwrite('B', 0, 0, 2 * BS, 'RWF_ATOMIC')]],
+  expect: { violates: 'atomic-untorn' },
+  options: { stopAtFirst: false },
+});
