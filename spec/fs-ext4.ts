@@ -72,7 +72,7 @@ export function ext4IomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
     const p0 = contiguous(map, from, left);
     if (knob === 'bigalloc-zero-and-commit') {
       if (p0 !== null && (allWritten || Array.from({ length: left }, (_, i) => map[from + i]?.kind === 'unwritten').every(Boolean))) {
-        return { kind: 'map', fn, seg: { blk: from, nblk: left, p: p0, type: allWritten ? 'written' : 'unwritten' }, alloc: [], atomicBio: true, fua: canUseFua(req, s.device, allWritten) };
+        return { kind: 'map', fn, seg: { blk: from, nblk: left, p: p0, type: allWritten ? 'written' : 'unwritten' }, alloc: [], atomicBio: true, fua: canUseFua(w, req, s.device, allWritten) };
       }
       // Mixed mapping: the cluster's blocks sit at fixed offsets, so a hole takes the
       // block its written neighbours imply; zero everything not written, then commit.
@@ -96,7 +96,7 @@ export function ext4IomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
     const whole = st.done === 0 && n === left && (pOf(from) * bs) % (left * bs) === 0;
     const kinds = new Set(Array.from({ length: n }, (_, i) => (alloc.some((a) => a.blk === from + i) ? 'unwritten' : map[from + i]?.kind)));
     const type = kinds.size > 1 ? 'mixed' : kinds.has('written') ? 'written' : 'unwritten';
-    return { kind: 'map', fn, seg: { blk: from, nblk: n, p: pOf(from), type }, alloc, atomicBio: whole, fua: canUseFua(req, s.device, type === 'written') };
+    return { kind: 'map', fn, seg: { blk: from, nblk: n, p: pOf(from), type }, alloc, atomicBio: whole, fua: canUseFua(w, req, s.device, type === 'written') };
   }
 
   const m0 = map[from];
@@ -113,7 +113,7 @@ export function ext4IomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
     const m = map[from + i];
     return isMapped(m) && m.kind === m0.kind && m.p === m0.p + i;
   });
-  return { kind: 'map', fn, seg: { blk: from, nblk: n, p: m0.p, type: m0.kind }, alloc: [], atomicBio: false, fua: canUseFua(req, s.device, m0.kind === 'written') };
+  return { kind: 'map', fn, seg: { blk: from, nblk: n, p: m0.p, type: m0.kind }, alloc: [], atomicBio: false, fua: canUseFua(w, req, s.device, m0.kind === 'written') };
 }
 
 /** After the zeroing I/O: the range becomes one written extent (ext4_map_blocks ZERO). */

@@ -116,7 +116,7 @@ export function xfsIomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
     });
     if (n < left) return { kind: 'error', fn, err: refuse, why: 'extent does not span the whole range' };
     if ((p0 * bs) % bytes !== 0) return { kind: 'error', fn, err: refuse, why: `physical start p${p0} not aligned to ${bytes} bytes` };
-    return { kind: 'map', fn, seg: { blk: from, nblk: left, p: p0, type: m0.kind }, alloc: [], atomicBio: true, fua: canUseFua(req, s.device, m0.kind === 'written') };
+    return { kind: 'map', fn, seg: { blk: from, nblk: left, p: p0, type: m0.kind }, alloc: [], atomicBio: true, fua: canUseFua(w, req, s.device, m0.kind === 'written') };
   }
 
   // Plain direct write: the CoW fork wins where it has staging blocks (xfs_reflink_allocate_cow).
@@ -143,7 +143,7 @@ export function xfsIomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
     const m = inode.map[from + i];
     return m !== undefined && m.kind === m0.kind && m.p === m0.p + i && cowAt(from + i) === null;
   });
-  return { kind: 'map', fn, seg: { blk: from, nblk: n, p: m0.p, type: m0.kind }, alloc: [], atomicBio: false, fua: canUseFua(req, s.device, m0.kind === 'written') };
+  return { kind: 'map', fn, seg: { blk: from, nblk: n, p: m0.p, type: m0.kind }, alloc: [], atomicBio: false, fua: canUseFua(w, req, s.device, m0.kind === 'written') };
 }
 
 /**

@@ -40,7 +40,7 @@ export function endWrite(w: World, ti: number, req: Pick<WriteReq, 'id' | 'ino' 
   g.end = w.ghost.clock;
   g.ret = ret;
   if (req.dsync && typeof ret === 'number' && ret > 0) {
-    for (let i = 0; i < req.nblk; i++) promise(w, req.ino, req.blk + i, writeToken(req.id, i), g.end);
+    for (let i = 0; i < req.nblk; i++) promise(w, req.ino, req.blk + i, writeToken(req.id, i), g.start);
   }
 }
 
@@ -63,6 +63,6 @@ export function promiseFile(w: World, ino: number, fsyncStart: number): void {
       if (g.end === null || g.end >= fsyncStart || typeof g.ret !== 'number' || g.ret <= 0) continue;
       if (best === null || (best.end ?? 0) < g.end) best = g;
     }
-    if (best !== null && best.end !== null) promise(w, ino, b, writeToken(best.id, b - best.blk), best.end);
+    if (best !== null) promise(w, ino, b, writeToken(best.id, b - best.blk), best.start);
   }
 }

@@ -49,9 +49,13 @@ export function runLength(left: number, same: (i: number) => boolean): number {
   return n;
 }
 
-/** Whether a REQ_FUA write can replace the post-write sync (iomap_dio_bio_iter, v6.17). */
-export function canUseFua(req: WriteReq, ds: DeviceSettings, pureOverwrite: boolean): boolean {
-  return req.dsync && !req.sync && pureOverwrite && (!ds.writeCache || ds.fua);
+/**
+ * Whether a REQ_FUA write can replace the post-write sync (iomap_dio_bio_iter, v6.17): a
+ * pure overwrite, no IOMAP_F_DIRTY (the inode has no uncommitted metadata; modelled as a
+ * clean journal), and a device without a volatile cache or with FUA.
+ */
+export function canUseFua(w: World, req: WriteReq, ds: DeviceSettings, pureOverwrite: boolean): boolean {
+  return req.dsync && !req.sync && pureOverwrite && !w.journal.dirty && (!ds.writeCache || ds.fua);
 }
 
 /** Length of the contiguous prefix of a list of physical blocks. */

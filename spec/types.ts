@@ -327,7 +327,7 @@ export interface Obligation {
   ino: number;
   blk: number;
   t: Token;
-  /** Clock at which the write that made `t` returned. */
+  /** Clock at which the write that made `t` started: writes still running then may overwrite it. */
   since: number;
 }
 
