@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { check, validateTrace } from '../checker/index.ts';
-import { BS, buildModel, DEVICES, fsync, KNOB_VARIANTS, mmapStore, open, pread, pwrite, settings, type InitialBlock, type Knobs, type RwfFlag, type Syscall } from '../spec/index.ts';
+import { bfsExplorer, BS, buildModel, DEVICES, fsync, initWorld, KNOB_VARIANTS, mmapStore, open, pread, PROPERTIES, pwrite, settings, type InitialBlock, type Knobs, type RwfFlag, type Syscall, type World } from '../spec/index.ts';
 
 /** The variants that fix each argued behaviour: merged ext4 and iomap, the proposed XFS exclusive lock. */
 const FIXED: Knobs = { ext4AtomicAlloc: 'bigalloc-zero-and-commit', atomicDioInvalidateFailure: 'never', xfsSwAtomicRetry: 'proposed-excl' };
@@ -86,5 +86,37 @@ describe('random small programs', () => {
     const v = r.violations[0];
     assert.equal(v?.property, 'atomic-untorn');
     assert.equal(validateTrace(model, v?.trace ?? []), undefined);
+  });
+});
+
+describe('properties are not vacuous', () => {
+  it('durability flags a promised block that a power loss lost', () => {
+    const s = settings({
+      name: 'dur',
+      fs: 'xfs',
+      device: DEVICES.loop,
+      files: [{ blocks: [{ written: 0 }] }],
+      programs: [[open(0, 'O_DIRECT'), pwrite('W', 0, 0, BS), fsync(0)]],
+      properties: ['durability'],
+    });
+    const model = buildModel(s);
+    let synced: World | null = null;
+    bfsExplorer(model, (w: World) => {
+      if (synced === null && w.ghost.obligations.length > 0 && !w.crashed) synced = w;
+    });
+    assert.ok(synced !== null);
+    const w: World = synced;
+    assert.deepEqual(w.ghost.obligations.map((o) => o.t), ['W[0]']);
+    assert.equal(PROPERTIES.durability.check({ ...w, crashed: true }, s), null);
+    const lost: World = { ...w, crashed: true, device: { ...w.device, media: ['f0.init[0]', ...w.device.media.slice(1)] } };
+    assert.match(PROPERTIES.durability.check(lost, s) ?? '', /file 0 block 0 holds f0.init\[0\], but W\[0\] was made durable/);
+  });
+
+  it('no-stale-data flags a freed block read through a written mapping', () => {
+    const s = settings({ name: 'stale', fs: 'xfs', files: [{ blocks: [{ written: 0 }] }], programs: [] });
+    const w = initWorld(s);
+    assert.equal(PROPERTIES['no-stale-data'].check(w, s), null);
+    const bad: World = { ...w, inodes: [{ ...w.inodes[0]!, map: [{ kind: 'written', p: 3 }] }] };
+    assert.match(PROPERTIES['no-stale-data'].check(bad, s) ?? '', /stale\[p3\]/);
   });
 });
