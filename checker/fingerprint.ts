@@ -55,13 +55,11 @@ class Hasher {
   b = 0x7f4a7c15;
   n = 0;
   /** Words hashed by children on this hasher's behalf: a cost measure, not part of the hash. */
-  childWork = 0;
 
   reset(seedA: number, seedB: number): void {
     this.a = seedA;
     this.b = seedB;
     this.n = 0;
-    this.childWork = 0;
   }
 
   word(w: number): void {
@@ -97,6 +95,8 @@ class Hasher {
 
 /** Objects whose hashing costs fewer words than this are not worth a WeakMap entry. */
 const CACHE_MIN_WORDS = 48;
+/** Distinct strings whose hashes are kept; the cache starts again when it is full. */
+const STRING_CACHE_MAX = 1 << 16;
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -119,84 +119,115 @@ export function fingerprintString(s: string, out: Fingerprint): void {
 
 /**
  * The default, structural fingerprinter. Each call of `structuralFingerprinter()` returns a
- * fingerprinter with its own cache, so two searches never share cached hashes.
+ * fingerprinter with its own caches, so two searches never share cached hashes.
  *
- * An object's members are combined by adding their 64-bit pair hashes (lane by lane), which
- * does not depend on key order, so keys need no sorting; each pair hash mixes the key with
- * the value's hash, so moving a value to another key changes the sum.
+ * Every value gets a 64-bit hash of its own: primitives directly, strings through a cache
+ * (states repeat the same keys and tokens; V8 keeps a string's hash, so the lookup is cheap),
+ * arrays by hashing their elements' hashes in order, objects by adding the mixed
+ * (key hash, value hash) pairs of their members lane by lane, which does not depend on key
+ * order, so no key sorting is needed.
  */
 export function structuralFingerprinter(): Fingerprinter<unknown> {
   // A frozen object's hash, by identity. The key is weak: states the search has dropped
   // take their cache entries with them.
   const cache = new WeakMap<object, Fingerprint>();
+  const strings = new Map<string, Fingerprint>();
   // One hasher per nesting level, reused, so hashing allocates nothing but cache entries.
   const hashers: Hasher[] = [];
-  const pair = new Hasher();
-  const tmp: Fingerprint = { hi: 0, lo: 0 };
-  // Words hashed for the object just finished, its uncached children included. A WeakMap
+  const strHasher = new Hasher();
+  // Words hashed for the value just finished, its uncached parts included. A WeakMap
   // insertion costs as much as hashing some tens of words, so small objects are not cached:
   // they are re-hashed only when an enclosing object changes, which is cheap.
   let work = 0;
+  let vHi = 0;
+  let vLo = 0;
 
-  function hashInto(h: Hasher, v: unknown, level: number): void {
-    switch (typeof v) {
-      case 'number':
-        h.word(TAG_NUM);
-        if (Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff) {
-          h.word(v | 0);
-          h.word(0);
-        } else {
-          f64[0] = Object.is(v, -0) ? 0 : v;
-          h.word(u32[0]!);
-          h.word(u32[1]! ^ 0x7ff00001);
-        }
-        return;
-      case 'string':
-        hashString(h, v);
-        return;
-      case 'boolean':
-        h.word(v ? TAG_TRUE : TAG_FALSE);
-        return;
-      case 'object':
-        if (v === null) {
-          h.word(TAG_NULL);
-          return;
-        }
-        objectHash(v, tmp, level + 1);
-        h.childWork += work;
-        h.word(tmp.hi);
-        h.word(tmp.lo);
-        return;
-      case 'bigint':
-        hashString(h, `bigint:${v.toString()}`);
-        return;
-      default:
-        // undefined, functions and symbols have no canonical-JSON form: they hash as null,
-        // as JSON.stringify writes them inside arrays.
-        h.word(TAG_NULL);
+  function stringHash(str: string): void {
+    const c = strings.get(str);
+    if (c !== undefined) {
+      vHi = c.hi;
+      vLo = c.lo;
+      work = 1;
+      return;
     }
+    strHasher.reset(TAG_STR, 0x165667b1);
+    hashString(strHasher, str);
+    const fp: Fingerprint = { hi: 0, lo: 0 };
+    strHasher.finish(fp);
+    // Bounded: a model that makes unboundedly many distinct strings must not grow this forever.
+    if (strings.size >= STRING_CACHE_MAX) strings.clear();
+    strings.set(str, fp);
+    vHi = fp.hi;
+    vLo = fp.lo;
+    work = 1 + (str.length >> 1);
   }
 
-  function objectHash(o: object, out: Fingerprint, level: number): void {
+  /** Sets vHi/vLo to the hash of `v` and `work` to what it cost. */
+  function valueHash(v: unknown, level: number): void {
+    switch (typeof v) {
+      case 'number':
+        if (Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff) {
+          vHi = fmix((v ^ TAG_NUM) >>> 0);
+          vLo = fmix((Math.imul(v, 0x9e3779b1) ^ 0x7f4a7c15) >>> 0);
+        } else {
+          f64[0] = Object.is(v, -0) ? 0 : v;
+          vHi = fmix((u32[0]! ^ TAG_NUM ^ 0x2b992ddf) >>> 0);
+          vLo = fmix((u32[1]! + Math.imul(vHi, 0x85ebca6b)) >>> 0);
+        }
+        work = 1;
+        return;
+      case 'string':
+        stringHash(v);
+        return;
+      case 'boolean':
+        vHi = v ? TAG_TRUE : TAG_FALSE;
+        vLo = v ? 0x3c6ef372 : 0xa54ff53a;
+        work = 1;
+        return;
+      case 'object':
+        if (v !== null) {
+          objectHash(v, level + 1);
+          return;
+        }
+        break;
+      case 'bigint':
+        stringHash(`bigint:${v.toString()}`);
+        return;
+      default:
+    }
+    // null, and what canonical JSON writes as null inside arrays: undefined, functions, symbols.
+    vHi = TAG_NULL;
+    vLo = 0x510e527f;
+    work = 1;
+  }
+
+  function objectHash(o: object, level: number): void {
     const frozen = Object.isFrozen(o);
     if (frozen) {
       const c = cache.get(o);
       if (c !== undefined) {
-        out.hi = c.hi;
-        out.lo = c.lo;
-        work = 0;
+        vHi = c.hi;
+        vLo = c.lo;
+        work = 1;
         return;
       }
     }
     const h = (hashers[level] ??= new Hasher());
-    let total: number;
+    let total = 1;
+    let hi: number;
+    let lo: number;
     if (Array.isArray(o)) {
       h.reset(TAG_ARR, o.length);
-      for (let i = 0; i < o.length; i++) hashInto(h, o[i], level);
-      total = h.n + h.childWork;
-      h.finish(out);
+      for (let i = 0; i < o.length; i++) {
+        valueHash(o[i], level);
+        h.word(vHi);
+        h.word(vLo);
+        total += work;
+      }
+      h.finish(scratch);
+      hi = scratch.hi;
+      lo = scratch.lo;
     } else {
-      total = 0;
       let sumHi = 0;
       let sumLo = 0;
       let n = 0;
@@ -205,33 +236,38 @@ export function structuralFingerprinter(): Fingerprinter<unknown> {
         if (!Object.prototype.hasOwnProperty.call(rec, k)) continue;
         const val = rec[k];
         if (val === undefined || typeof val === 'function' || typeof val === 'symbol') continue;
-        h.reset(TAG_OBJ, 0x2545f491);
-        hashString(h, k);
-        hashInto(h, val, level);
-        total += h.n + h.childWork;
-        h.finish(out);
-        sumHi = (sumHi + out.hi) | 0;
-        sumLo = (sumLo + out.lo) | 0;
+        valueHash(val, level);
+        total += work;
+        const valHi = vHi;
+        const valLo = vLo;
+        stringHash(k);
+        // Mix the pair so that the sum over members depends on which value sits under which key.
+        const a = fmix((vHi ^ rotl(valLo, 16) ^ Math.imul(valHi, M1)) >>> 0);
+        const b = fmix((vLo + Math.imul(a ^ valHi, M2) + rotl(valLo, 5)) >>> 0);
+        sumHi = (sumHi + a) | 0;
+        sumLo = (sumLo + b) | 0;
         n++;
       }
-      pair.reset(TAG_OBJ, n);
-      pair.word(sumHi);
-      pair.word(sumLo);
-      pair.finish(out);
+      h.reset(TAG_OBJ, n);
+      h.word(sumHi);
+      h.word(sumLo);
+      h.finish(scratch);
+      hi = scratch.hi;
+      lo = scratch.lo;
+      total += n;
     }
-    if (frozen && total >= CACHE_MIN_WORDS) cache.set(o, { hi: out.hi, lo: out.lo });
+    if (frozen && total >= CACHE_MIN_WORDS) cache.set(o, { hi, lo });
+    vHi = hi;
+    vLo = lo;
     work = total;
   }
 
-  const root = new Hasher();
+  const scratch: Fingerprint = { hi: 0, lo: 0 };
   return (state: unknown, out: Fingerprint): void => {
-    if (typeof state === 'object' && state !== null) {
-      objectHash(state, out, 0);
-      return;
-    }
-    root.reset(0x9e3779b9, 0x7f4a7c15);
-    hashInto(root, state, 0);
-    root.finish(out);
+    valueHash(state, -1);
+    out.hi = vHi >>> 0;
+    out.lo = vLo >>> 0;
+    if (out.hi === 0 && out.lo === 0) out.lo = 1;
   };
 }
 
