@@ -58,9 +58,24 @@ export interface FsSummary {
   agreements: number | undefined;
   disagreements: number | undefined;
   ms: number;
+  /** Time spent in the spec (allowed outcomes + comparison). */
+  specMs: number;
+  /** Programs the spec cannot express, by reason (none with --vocabulary spec). */
+  unmodelled: Map<string, number>;
   /** Kernel outcomes per syscall kind and errno, e.g. "pwritev2 EINVAL" -> 123. */
   outcomes: Map<string, number>;
   counterexamples: Counterexample[];
+}
+
+export type Judgement = { kind: 'agree' } | { kind: 'disagree'; disagreement: Disagreement } | { kind: 'unmodelled'; reason: string };
+
+/** The kernel's results for p against what the spec allows. */
+export function judge(oracle: Oracle, fs: FsKind, p: Program, r: ProgramResult): Judgement {
+  const allowed = oracle.allowed(fs, p);
+  if (!Array.isArray(allowed)) return { kind: 'unmodelled', reason: allowed.unmodelled };
+  const v = compare(p, oracle.abstract(p, r), allowed);
+  if (v.agreed) return { kind: 'agree' };
+  return { kind: 'disagree', disagreement: v.disagreement ?? { op: -1, kernel: '?', allowed: [] } };
 }
 
 function signature(p: Program, d: Disagreement): string {
@@ -72,18 +87,16 @@ async function shrink(h: HelperProcess, oracle: Oracle, fs: FsKind, opts: Campai
   const arb = campaignArb(opts, true);
   let last: { program: Program; disagreement: Disagreement } | undefined;
   const prop = fc.asyncProperty(arb, async (p) => {
-    const r = await h.run(p);
-    const v = compare(p, r, oracle.allowed(fs, p));
-    if (!v.agreed && v.disagreement !== undefined) last = { program: p, disagreement: v.disagreement };
-    return v.agreed;
+    const j = judge(oracle, fs, p, await h.run(p));
+    if (j.kind === 'disagree') last = { program: p, disagreement: j.disagreement };
+    return j.kind !== 'disagree';
   });
   const out = await fc.check(prop, { seed: opts.seed, path: String(index), numRuns: opts.runs });
   const ce = out.counterexample?.[0];
   if (ce === undefined) return undefined;
   // Re-run the minimal program so the reported disagreement is the minimal one's own.
-  const r = await h.run(ce);
-  const v = compare(ce, r, oracle.allowed(fs, ce));
-  if (v.disagreement !== undefined) return { program: ce, disagreement: v.disagreement };
+  const j = judge(oracle, fs, ce, await h.run(ce));
+  if (j.kind === 'disagree') return { program: ce, disagreement: j.disagreement };
   return last;
 }
 
@@ -95,7 +108,7 @@ export async function runCampaign(lab: Lab, opts: CampaignOptions, oracle: Oracl
   for (const fs of opts.fs) {
     const h = startHelper(lab, fs);
     const t0 = performance.now();
-    const s: FsSummary = { fs, programs: 0, syscalls: 0, agreements: oracle === undefined ? undefined : 0, disagreements: oracle === undefined ? undefined : 0, ms: 0, outcomes: new Map(), counterexamples: [] };
+    const s: FsSummary = { fs, programs: 0, syscalls: 0, agreements: oracle === undefined ? undefined : 0, disagreements: oracle === undefined ? undefined : 0, ms: 0, specMs: 0, unmodelled: new Map(), outcomes: new Map(), counterexamples: [] };
     const seen = new Set<string>();
     for (let i = 0; i < programs.length; i++) {
       const p = programs[i];
@@ -109,17 +122,22 @@ export async function runCampaign(lab: Lab, opts: CampaignOptions, oracle: Oracl
       }
       if (opts.record !== undefined) records.push(JSON.stringify({ fs, index: i, program: p.ops, results: r.results }));
       if (oracle === undefined) continue;
-      const v = compare(p, r, oracle.allowed(fs, p));
-      if (v.agreed) {
+      const ts = performance.now();
+      const j = judge(oracle, fs, p, r);
+      s.specMs += performance.now() - ts;
+      if (j.kind === 'agree') {
         s.agreements = (s.agreements ?? 0) + 1;
         continue;
       }
+      if (j.kind === 'unmodelled') {
+        s.unmodelled.set(j.reason, (s.unmodelled.get(j.reason) ?? 0) + 1);
+        continue;
+      }
       s.disagreements = (s.disagreements ?? 0) + 1;
-      if (v.disagreement === undefined) continue;
-      const sig = signature(p, v.disagreement);
+      const sig = signature(p, j.disagreement);
       if (seen.has(sig)) continue;
       seen.add(sig);
-      s.counterexamples.push({ index: i, signature: sig, program: p, disagreement: v.disagreement });
+      s.counterexamples.push({ index: i, signature: sig, program: p, disagreement: j.disagreement });
     }
     if (oracle !== undefined && opts.shrink) {
       for (const c of s.counterexamples.slice(0, opts.maxShrink)) {
@@ -138,8 +156,13 @@ export async function runCampaign(lab: Lab, opts: CampaignOptions, oracle: Oracl
 }
 
 export function formatTable(rows: FsSummary[]): string {
-  const head = ['file system', 'programs', 'syscalls', 'agreements', 'disagreements', 'time'];
-  const body = rows.map((r) => [r.fs, String(r.programs), String(r.syscalls), r.agreements === undefined ? 'n/a' : String(r.agreements), r.disagreements === undefined ? 'n/a' : String(r.disagreements), `${(r.ms / 1000).toFixed(1)} s`]);
+  const head = ['file system', 'programs', 'syscalls', 'agreements', 'disagreements', 'not modelled', 'time', 'of which spec'];
+  const na = (n: number | undefined): string => (n === undefined ? 'n/a' : String(n));
+  const body = rows.map((r) => {
+    const compared = r.agreements !== undefined;
+    const unmodelled = [...r.unmodelled.values()].reduce((a, b) => a + b, 0);
+    return [r.fs, String(r.programs), String(r.syscalls), na(r.agreements), na(r.disagreements), compared ? String(unmodelled) : 'n/a', `${(r.ms / 1000).toFixed(1)} s`, compared ? `${(r.specMs / 1000).toFixed(1)} s` : 'n/a'];
+  });
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
   const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padEnd(w[i] ?? 0)).join(' | ') + ' |';
   return [line(head), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...body.map(line)].join('\n');
@@ -245,6 +268,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   console.log(formatTable(r.value));
   for (const s of r.value) {
+    for (const [why, n] of s.unmodelled) console.log(`${s.fs}: ${n} programs not expressible in the spec: ${why}`);
     console.log(`${s.fs} kernel outcomes: ${[...s.outcomes].sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
   }
   const ces = formatCounterexamples(r.value);

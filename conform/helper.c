@@ -32,12 +32,12 @@
  *
  * Output: {"i":K,"op":"pwritev2","ret":N,"errno":"EINVAL"|null, ...}
  *
- * Read tokens, one per 4 KiB file block covered by the read (relative to the
- * read's first byte; reads in the generator start 4 KiB-aligned):
+ * Read tokens, one per 4 KiB of the bytes read (reads in the generator mostly start
+ * 4 KiB-aligned, so these are file blocks):
  *   "0"        all bytes zero
  *   "W.b"      exactly block b of write W (4 KiB aligned relative to the write)
- *   otherwise  the block's 512-byte sectors joined with '/', each "0",
- *              "W.b.s" (sector s of block b of write W) or "#crc32".
+ *   "~R,R,.."  otherwise: byte runs "W:len" (bytes of write W at their place), "0:len"
+ *              (zeros), "?:len" (bytes no write of this program explains), see token().
  * A short final block is summarised over the bytes read only, with the
  * same rules ("W.b" then means: a prefix of block b of write W).
  */
@@ -139,7 +139,6 @@ _Static_assert(offsetof(struct wp_statx, stx_atomic_write_unit_min) == 0xa8, "la
 _Static_assert(offsetof(struct wp_statx, stx_atomic_write_segments_max) == 0xb0, "layout");
 
 #define BLK 4096
-#define SECT 512
 #define REC 16
 #define MAX_FDS 8
 #define MAX_SEGS 16
@@ -283,17 +282,6 @@ static void fill_stream(char *dst, size_t len, size_t start, unsigned w)
 	}
 }
 
-static uint32_t crc32(const unsigned char *p, size_t n)
-{
-	uint32_t c = 0xffffffffu;
-	for (size_t i = 0; i < n; i++) {
-		c ^= p[i];
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
-	}
-	return ~c;
-}
-
 static int all_zero(const unsigned char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -343,7 +331,44 @@ static int identify(const unsigned char *p, size_t n, unsigned *w, size_t *off)
 	return 1;
 }
 
-static void token(const unsigned char *p, size_t n, char *out, size_t outsz)
+/* Successful writes of the current program, in order: who may own a byte of a read. */
+struct wrec {
+	unsigned id;
+	long long off;
+	long long len;
+};
+#define MAX_WRITES 64
+static struct wrec writes[MAX_WRITES];
+static int nwrites;
+
+/* The pattern byte of write w's stream at offset j (one-record cache). */
+static unsigned char pattern_byte(unsigned w, long long j)
+{
+	static unsigned cw = ~0u;
+	static long long crec = -1;
+	static char rec[REC];
+	long long rs = j - (j % REC);
+	if (cw != w || crec != rs) {
+		fill_record(rec, w, (unsigned)(rs / BLK), (unsigned)((rs % BLK) / REC));
+		cw = w;
+		crec = rs;
+	}
+	return (unsigned char)rec[j - rs];
+}
+
+static int owns(const struct wrec *r, long long x, unsigned char b)
+{
+	return x >= r->off && x < r->off + r->len && pattern_byte(r->id, x - r->off) == b;
+}
+
+/*
+ * Token of n bytes read from file offset pos (n <= BLK):
+ *   "0" all zero; "W.b" exactly block b of write W in place; otherwise byte runs
+ *   "~W:len,0:len,?:len" naming, for each byte, the latest write of this program whose
+ *   pattern has that byte at that file position (a run keeps its writer while it still
+ *   matches), 0 for a zero byte, ? for a byte no write of the program explains.
+ */
+static void token(const unsigned char *p, size_t n, long long pos, char *out, size_t outsz)
 {
 	unsigned w;
 	size_t off;
@@ -355,20 +380,51 @@ static void token(const unsigned char *p, size_t n, char *out, size_t outsz)
 		snprintf(out, outsz, "%u.%zu", w, off / BLK);
 		return;
 	}
-	size_t used = 0;
-	out[0] = 0;
-	for (size_t s = 0; s < n; s += SECT) {
-		size_t m = n - s < SECT ? n - s : SECT;
-		char t[48];
-		if (all_zero(p + s, m))
-			snprintf(t, sizeof t, "0");
-		else if (identify(p + s, m, &w, &off) && off % SECT == 0)
-			snprintf(t, sizeof t, "%u.%zu.%zu", w, off / BLK, (off % BLK) / SECT);
+	/* owner[k]: index into writes, -1 zero, -3 unknown. Pass 1: each write, newest
+	 * first, claims the unclaimed runs of >= REC bytes where its pattern matches (a
+	 * 16-byte window names its write, so such a run cannot be a coincidence). Pass 2:
+	 * left-over short pieces go to the newest write whose pattern matches there. */
+	static int owner[BLK];
+	for (size_t k = 0; k < n; k++)
+		owner[k] = p[k] == 0 ? -1 : -3;
+	for (int j = nwrites - 1; j >= 0; j--) {
+		size_t k = 0;
+		while (k < n) {
+			if (owner[k] != -3 || !owns(&writes[j], pos + (long long)k, p[k])) {
+				k++;
+				continue;
+			}
+			size_t e = k;
+			while (e < n && owner[e] == -3 && owns(&writes[j], pos + (long long)e, p[e]))
+				e++;
+			if (e - k >= REC)
+				for (size_t q = k; q < e; q++)
+					owner[q] = j;
+			k = e;
+		}
+	}
+	for (size_t k = 0; k < n; k++)
+		if (owner[k] == -3)
+			for (int j = nwrites - 1; j >= 0; j--)
+				if (owns(&writes[j], pos + (long long)k, p[k])) {
+					owner[k] = j;
+					break;
+				}
+	size_t used = (size_t)snprintf(out, outsz, "~");
+	size_t k0 = 0;
+	for (size_t k = 1; k <= n; k++) {
+		if (k < n && owner[k] == owner[k0])
+			continue;
+		char name[16];
+		if (owner[k0] == -1)
+			snprintf(name, sizeof name, "0");
+		else if (owner[k0] == -3)
+			snprintf(name, sizeof name, "?");
 		else
-			snprintf(t, sizeof t, "#%08x", crc32(p + s, m));
-		used += (size_t)snprintf(out + used, outsz - used, "%s%s", s ? "/" : "", t);
-		if (used >= outsz)
-			break;
+			snprintf(name, sizeof name, "%u", writes[owner[k0]].id);
+		if (used < outsz)
+			used += (size_t)snprintf(out + used, outsz - used, "%s%s:%zu", used > 1 ? "," : "", name, k - k0);
+		k0 = k;
 	}
 }
 
@@ -485,6 +541,12 @@ static void do_pwritev2(int i, const struct args *a)
 	errno = 0;
 	ssize_t r = pwritev2(fd, iov, nseg, off, flags);
 	int err = r < 0 ? errno : 0;
+	if (r > 0 && nwrites < MAX_WRITES) {
+		writes[nwrites].id = w;
+		writes[nwrites].off = off;
+		writes[nwrites].len = r;
+		nwrites++;
+	}
 	for (int k = 0; k < nseg; k++)
 		free(bases[k]);
 	print_ret(i, "pwritev2", r, err);
@@ -514,10 +576,10 @@ static void do_pread(int i, const struct args *a)
 	print_ret(i, "pread", r, err);
 	printf(",\"blocks\":[");
 	if (r > 0) {
-		char t[BLK / SECT * 48];
+		static char t[BLK * 8];
 		for (ssize_t s = 0; s < r; s += BLK) {
 			size_t m = (size_t)(r - s) < BLK ? (size_t)(r - s) : BLK;
-			token(buf + s, m, t, sizeof t);
+			token(buf + s, m, off + s, t, sizeof t);
 			printf("%s\"%s\"", s ? "," : "", t);
 		}
 	}
@@ -633,6 +695,7 @@ static void end_program(void)
 	}
 	nfds = 0;
 	ncreated = 0;
+	nwrites = 0;
 	printf("{\"end\":%ld}\n", prog_no);
 	fflush(stdout);
 	prog_no++;

@@ -5,10 +5,14 @@
  * The allowed outcomes come from the spec's own code (spec/index.ts), never from a copy of
  * its rules here. This module holds only the comparison (is the kernel's outcome one of
  * the allowed ones, and if not, where does it first leave them) and the adapter that
- * asks the spec. Until the spec exports its single-task outcome function the adapter says
- * why it is unavailable and campaigns run in record-only mode.
+ * asks the spec (spec.allowedOutcomes, built on the model `writepath check` runs).
  */
+import * as spec from '../spec/index.ts';
+import { canonicalJson } from '../checker/index.ts';
+import type { Model } from '../checker/types.ts';
+import type { InitialBlock } from '../spec/index.ts';
 import type { FsKind } from './harness.ts';
+import { abstractKernel, blocksNeeded, expected, toSpec } from './translate.ts';
 import type { OpResult, Program, ProgramResult } from './program.ts';
 
 /**
@@ -101,16 +105,89 @@ export function compare(program: Program, kernel: ProgramResult, allowed: Allowe
 /** Asks the spec for the allowed outcomes of a program on one file system personality. */
 export interface Oracle {
   name: string;
-  allowed(fs: FsKind, program: Program): AllowedOutcome[];
+  /** The allowed outcomes, or why the spec cannot express this program. */
+  allowed(fs: FsKind, program: Program): AllowedOutcome[] | { unmodelled: string };
+  /** The kernel's results in the spec's terms (read data as spec tokens). */
+  abstract(program: Program, kernel: ProgramResult): ProgramResult;
 }
 
 export type OracleLoad = { ok: true; oracle: Oracle } | { ok: false; reason: string };
 
+/** Default bound on the states the spec may explore for one program (memory and time). */
+export const STATE_BUDGET = 600;
+
+class BudgetExceeded extends Error {}
+
 /**
- * The spec-backed oracle. spec/index.ts does not yet export the single-task program
- * vocabulary and outcome function this needs (checked at the time of writing); until it
- * does, campaigns record the kernel's answers without comparing them.
+ * A breadth-first explorer like spec.bfsExplorer, but bounded: past `budget` distinct
+ * states it gives up (the program is then counted as beyond the spec's reach, never as an
+ * agreement), so one large program cannot exhaust memory.
  */
-export function loadSpecOracle(): OracleLoad {
-  return { ok: false, reason: 'spec/index.ts does not export a single-task outcome function yet (issue 3); running in record-only mode' };
+export function boundedExplorer(budget: number): spec.Explorer {
+  return <S, A>(model: Model<S, A>, visit: (state: S) => void): void => {
+    const seen = new Set<string>();
+    let frontier = model.init();
+    for (const st of frontier) seen.add(canonicalJson(st));
+    while (frontier.length > 0) {
+      const nextFrontier: S[] = [];
+      for (const st of frontier) {
+        visit(st);
+        for (const a of model.actions(st)) {
+          const t = model.next(st, a);
+          const k = canonicalJson(t);
+          if (!seen.has(k)) {
+            if (seen.size >= budget) throw new BudgetExceeded(`more than ${budget} states`);
+            seen.add(k);
+            nextFrontier.push(t);
+          }
+        }
+      }
+      frontier = nextFrontier;
+    }
+  };
+}
+
+/**
+ * The spec-backed oracle: each program becomes a one-task scenario on one empty file
+ * (enough modelled blocks for every write's range) on the spec's loop-device preset,
+ * merged knobs, no power loss; spec.allowedOutcomes explores it to completion.
+ * Background journal commits are off: without power loss they change no observable
+ * result, and they multiply the states explored.
+ */
+export function loadSpecOracle(budget: number = STATE_BUDGET): OracleLoad {
+  const explore = boundedExplorer(budget);
+  const oracle: Oracle = {
+    name: 'spec.allowedOutcomes',
+    allowed(fs, program) {
+      const t = toSpec(program);
+      if (!t.ok) return { unmodelled: t.reason };
+      const blocks = blocksNeeded(program);
+      const s = spec.settings({
+        name: 'conformance',
+        fs: { kind: fs, physBlocks: 2 * blocks + 8 },
+        device: spec.DEVICES.loop,
+        files: [{ blocks: Array.from({ length: blocks }, (): InitialBlock => 'hole'), size: 0 }],
+        programs: [t.program],
+        maxPowerLosses: 0,
+        maxIoErrors: 0,
+        backgroundCommit: false,
+        properties: [],
+      });
+      let outcomes: spec.Outcome[];
+      try {
+        outcomes = spec.allowedOutcomes(s, explore);
+      } catch (e) {
+        if (e instanceof BudgetExceeded) return { unmodelled: `beyond the spec's state budget (${e.message})` };
+        throw e;
+      }
+      return outcomes.map((o) =>
+        (o[0] ?? []).map((r, i) => {
+          const op = program.ops[i];
+          return op === undefined ? {} : expected(op, r);
+        }),
+      );
+    },
+    abstract: abstractKernel,
+  };
+  return { ok: true, oracle };
 }

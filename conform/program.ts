@@ -5,7 +5,7 @@
  * A program is a single-task sequence of syscalls on one fresh file (and, with `file`,
  * a few named siblings). Every write has an id; the helper fills each 4 KiB block of the
  * write's data with a pattern naming (id, block), and reads come back as per-block
- * tokens: "0" (zeros), "W.b" (block b of write W, in place), or per-sector tokens.
+ * tokens: "0" (zeros), "W.b" (block b of write W, in place), or byte runs "~W:n,0:n,?:n".
  */
 
 export const RWF_FLAGS = ['ATOMIC', 'DSYNC', 'SYNC', 'NOWAIT', 'DONTCACHE'] as const;
@@ -190,12 +190,27 @@ export function parseOutput(text: string): ProgramResult {
   return { results };
 }
 
-/** Decodes a pread block token: zeros, an in-place block of a write, or anything else. */
-export type BlockToken = { kind: 'zero' } | { kind: 'block'; write: number; block: number } | { kind: 'mixed'; sectors: string[] };
+/** A byte run of a read block: the write that put those bytes there, zeros, or unexplained bytes. */
+export interface Run {
+  who: number | 'zero' | 'unknown';
+  len: number;
+}
+
+/** Decodes a pread block token: zeros, an in-place block of a write, or byte runs. */
+export type BlockToken = { kind: 'zero' } | { kind: 'block'; write: number; block: number } | { kind: 'runs'; runs: Run[] };
 
 export function decodeToken(t: string): BlockToken {
   if (t === '0') return { kind: 'zero' };
   const m = /^(\d+)\.(\d+)$/.exec(t);
   if (m !== null && m[1] !== undefined && m[2] !== undefined) return { kind: 'block', write: Number(m[1]), block: Number(m[2]) };
-  return { kind: 'mixed', sectors: t.split('/') };
+  if (!t.startsWith('~')) throw new ParseError(`bad block token ${JSON.stringify(t)}`);
+  const runs = t
+    .slice(1)
+    .split(',')
+    .map((r): Run => {
+      const [who, len] = r.split(':');
+      if (who === undefined || len === undefined || !/^\d+$/.test(len)) throw new ParseError(`bad run ${JSON.stringify(r)} in block token ${JSON.stringify(t)}`);
+      return { who: who === '0' ? 'zero' : who === '?' ? 'unknown' : Number(who), len: Number(len) };
+    });
+  return { kind: 'runs', runs };
 }

@@ -59,7 +59,15 @@ test('parseOutput: order, end marker, nothing after it', () => {
 test('decodeToken', () => {
   assert.deepEqual(decodeToken('0'), { kind: 'zero' });
   assert.deepEqual(decodeToken('12.3'), { kind: 'block', write: 12, block: 3 });
-  assert.deepEqual(decodeToken('1.0.0/0/#deadbeef'), { kind: 'mixed', sectors: ['1.0.0', '0', '#deadbeef'] });
+  assert.deepEqual(decodeToken('~7:512,0:3000,?:584'), {
+    kind: 'runs',
+    runs: [
+      { who: 7, len: 512 },
+      { who: 'zero', len: 3000 },
+      { who: 'unknown', len: 584 },
+    ],
+  });
+  assert.throws(() => decodeToken('#deadbeef'), ParseError);
 });
 
 test('serialize: one line per op then end', () => {
@@ -100,7 +108,8 @@ test('campaign options: defaults, values, unknown options are usage errors', () 
   assert.throws(() => parseArgs(['--frobnicate']), UsageError);
   assert.throws(() => parseArgs(['--runs', 'many']), UsageError);
   assert.throws(() => parseArgs(['--fs', 'btrfs']), UsageError);
-  assert.match(formatTable([{ fs: 'xfs', programs: 1, syscalls: 2, agreements: 1, disagreements: 0, ms: 1000, outcomes: new Map(), counterexamples: [] }]), /\| xfs +\| 1 +\| 2 +\| 1 +\| 0 +\| 1\.0 s \|/);
+  const row = { fs: 'xfs' as const, programs: 1, syscalls: 2, agreements: 1, disagreements: 0, ms: 1000, specMs: 500, unmodelled: new Map<string, number>(), outcomes: new Map<string, number>(), counterexamples: [] };
+  assert.match(formatTable([row]), /\| xfs +\| 1 +\| 2 +\| 1 +\| 0 +\| 0 +\| 1\.0 s +\| 0\.5 s +\|/);
 });
 
 test('generated programs: at most MAX_OPS ops after the opens, write ids 1..n, segments sum to a positive length', () => {
@@ -137,6 +146,8 @@ test('helper tokens: a read maps each block back to the write that put it there 
         { op: 'open', direct: false },
         { op: 'pwritev2', fd: 0, off: 0, segs: [8192, 4096], flags: [], id: 7, misalign: 0 },
         { op: 'pwritev2', fd: 0, off: 4096 + 512, segs: [512], flags: [], id: 8, misalign: 3 },
+        { op: 'pwritev2', fd: 0, off: 1000, segs: [100], flags: [], id: 9, misalign: 0 },
+        { op: 'pwritev2', fd: 0, off: 1003, segs: [3], flags: [], id: 10, misalign: 0 },
         { op: 'ftruncate', fd: 0, len: 20480 },
         { op: 'pread', fd: 0, off: 0, len: 20480, misalign: 0 },
         { op: 'pread', fd: 0, off: 0, len: 100, misalign: 0 },
@@ -144,13 +155,14 @@ test('helper tokens: a read maps each block back to the write that put it there 
         { op: 'statx', fd: 0 },
       ],
     });
-    assert.equal(r.results.length, 8);
+    assert.equal(r.results.length, 10);
     assert.equal(r.results[1]?.ret, 12288);
     assert.equal(r.results[2]?.ret, 512);
-    assert.deepEqual(r.results[4]?.blocks, ['7.0', '7.1.0/8.0.0/7.1.2/7.1.3/7.1.4/7.1.5/7.1.6/7.1.7', '7.2', '0', '0']);
-    assert.deepEqual(r.results[5]?.blocks, ['7.0']);
-    assert.equal(r.results[6]?.errno, 'EBADF');
-    assert.equal(r.results[7]?.statx?.size, 20480);
+    // Byte runs: write 10 (3 bytes) inside write 9 (100 bytes) inside write 7's block 0.
+    assert.deepEqual(r.results[6]?.blocks, ['~7:1000,9:3,10:3,9:94,7:2996', '~7:512,8:512,7:3072', '7.2', '0', '0']);
+    assert.deepEqual(r.results[7]?.blocks, ['7.0']);
+    assert.equal(r.results[8]?.errno, 'EBADF');
+    assert.equal(r.results[9]?.statx?.size, 20480);
     // A second program runs on a fresh file.
     const r2 = await h.run({ ops: [{ op: 'open', direct: false }, { op: 'pread', fd: 0, off: 0, len: 4096, misalign: 0 }] });
     assert.equal(r2.results[1]?.ret, 0);
