@@ -12,7 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, closeSync, openSync, ftruncateSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, closeSync, openSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,6 +143,51 @@ export function probe(kinds: readonly FsKind[] = FS_KINDS): string | undefined {
 
 export type LabResult = { ok: true; lab: Lab } | { ok: false; skip: string };
 
+const LAB_PREFIX = 'writepath-conform-';
+const OWNER_FILE = 'owner.pid';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes labs left behind by harness processes that died without running their handlers
+ * (SIGKILL, out of memory): a lab directory whose owner.pid names a dead process has its
+ * mounts unmounted, its loop devices detached and the directory removed. Labs of live
+ * processes are never touched. Returns the directories reaped.
+ */
+export function reapStaleLabs(): string[] {
+  const reaped: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(tmpdir()).filter((n) => n.startsWith(LAB_PREFIX));
+  } catch {
+    return reaped;
+  }
+  for (const name of entries) {
+    const dir = join(tmpdir(), name);
+    const ownerPath = join(dir, OWNER_FILE);
+    if (!existsSync(ownerPath)) continue;
+    const pid = Number(readFileSync(ownerPath, 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;
+    const mounts = FS_KINDS.map((kind) => ({ kind, image: join(dir, `${kind}.img`), mnt: join(dir, `${kind}-mnt`) }))
+      .filter((m) => existsSync(m.image))
+      .flatMap((m) => {
+        const devs = loopBackedBy(m.image);
+        return (devs.length === 0 ? [''] : devs).map((dev) => ({ ...m, dev, workdir: join(m.mnt, 'w') }));
+      });
+    const lab: Lab = { dir, helperPath: '', mounts, helpers: [], closed: false };
+    closeLab(lab);
+    reaped.push(dir);
+  }
+  return reaped;
+}
+
 /** Makes and mounts one file system per kind. On any failure everything made so far is undone. */
 export function openLab(kinds: readonly FsKind[] = FS_KINDS): LabResult {
   const why = probe(kinds);
@@ -150,8 +195,10 @@ export function openLab(kinds: readonly FsKind[] = FS_KINDS): LabResult {
   const built = buildHelper();
   if (!built.ok) return { ok: false, skip: built.reason };
   installHandlers();
-  const lab: Lab = { dir: mkdtempSync(join(tmpdir(), 'writepath-conform-')), helperPath: built.path, mounts: [], helpers: [], closed: false };
+  reapStaleLabs();
+  const lab: Lab = { dir: mkdtempSync(join(tmpdir(), LAB_PREFIX)), helperPath: built.path, mounts: [], helpers: [], closed: false };
   openLabs.add(lab);
+  writeFileSync(join(lab.dir, OWNER_FILE), `${process.pid}\n`);
   try {
     for (const kind of kinds) {
       const image = join(lab.dir, `${kind}.img`);
@@ -208,8 +255,10 @@ export function closeLab(lab: Lab): string[] {
         if (!lazy.ok) problems.push(describe('umount', ['-l', m.mnt], lazy));
       }
     }
-    const d = run('losetup', ['-d', m.dev]);
-    if (!d.ok && loopBackedBy(m.image).length > 0) problems.push(describe('losetup', ['-d', m.dev], d));
+    if (m.dev !== '') {
+      const d = run('losetup', ['-d', m.dev]);
+      if (!d.ok && loopBackedBy(m.image).length > 0) problems.push(describe('losetup', ['-d', m.dev], d));
+    }
   }
   try {
     rmSync(lab.dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { closeLab, loopBackedBy, openLab, probe, startHelper, withLab } from '../conform/harness.ts';
+import { closeLab, loopBackedBy, openLab, probe, reapStaleLabs, startHelper, withLab } from '../conform/harness.ts';
 import type { Lab } from '../conform/harness.ts';
 import type { Program } from '../conform/program.ts';
 
@@ -110,39 +110,62 @@ test('after a thrown error with a busy mount, nothing is left; closeLab is idemp
   assertGone(fp);
 });
 
+/** Starts conform/hold-lab.ts and waits for its footprint line. */
+async function holdLab(): Promise<{ child: ReturnType<typeof spawn>; info: (Footprint & { devs: string[] }) | { skip: string }; stderr: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'conform', 'hold-lab.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(out.slice(0, nl));
+    });
+    child.on('exit', (code) => reject(new Error(`hold-lab exited early (${String(code)}): ${err}`)));
+  });
+  return { child, info: JSON.parse(line) as (Footprint & { devs: string[] }) | { skip: string }, stderr: () => err };
+}
+
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   test(`${sig} while programs run: the signal handler unmounts, detaches and removes the directory`, async (t) => {
     if (skip !== undefined) {
       t.skip(`no loop devices: ${skip}`);
       return;
     }
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'conform', 'hold-lab.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    const line = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const nl = out.indexOf('\n');
-        if (nl >= 0) resolve(out.slice(0, nl));
-      });
-      child.on('exit', (code) => reject(new Error(`hold-lab exited early (${String(code)}): ${err}`)));
-    });
-    const info: unknown = JSON.parse(line);
-    assert.ok(typeof info === 'object' && info !== null);
+    const { child, info, stderr } = await holdLab();
     if ('skip' in info) {
       child.kill('SIGKILL');
-      t.skip(String(info.skip));
+      t.skip(info.skip);
       return;
     }
-    const fp = info as Footprint & { devs: string[] };
-    for (const m of fp.mnts) assert.ok(mounted(m), `${m} should be mounted while the child runs`);
+    for (const m of info.mnts) assert.ok(mounted(m), `${m} should be mounted while the child runs`);
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     child.kill(sig);
     const how = await exited;
-    assert.equal(how.signal, sig, `child should die of ${sig} (exit ${String(how.code)}): ${err}`);
-    assertGone(fp);
+    assert.equal(how.signal, sig, `child should die of ${sig} (exit ${String(how.code)}): ${stderr()}`);
+    assertGone(info);
   });
 }
+
+test('SIGKILL (no handler runs): the next lab reaps what the dead process left', async (t) => {
+  if (skip !== undefined) {
+    t.skip(`no loop devices: ${skip}`);
+    return;
+  }
+  const { child, info } = await holdLab();
+  if ('skip' in info) {
+    child.kill('SIGKILL');
+    t.skip(info.skip);
+    return;
+  }
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await exited;
+  // Its helpers were children of the killed process; give them a moment to die too.
+  for (let i = 0; i < 50 && info.mnts.some(mounted) && reapStaleLabs().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  reapStaleLabs();
+  assertGone(info);
+});
