@@ -30,6 +30,8 @@ export interface CampaignOptions {
   shrink: boolean;
   /** At most this many disagreements (distinct by signature) are shrunk per file system. */
   maxShrink: number;
+  /** Also shrink one example of each known gap (after the unexplained ones). Default true. */
+  shrinkKnownGaps?: boolean;
   /** Write every program and the kernel's results (JSON lines) here, under conform/build/. */
   record?: string;
   /** Which programs: 'spec' (what the spec can express; the default when comparing) or 'full'. */
@@ -98,21 +100,24 @@ function signature(p: Program, d: Disagreement): string {
   return `${what}: kernel ${norm(d.kernel)} / spec ${[...new Set(d.allowed.map(norm))].join(' | ')}`;
 }
 
-async function shrink(h: HelperProcess, oracle: Oracle, fs: FsKind, opts: CampaignOptions, index: number): Promise<{ program: Program; disagreement: Disagreement } | undefined> {
+/** What a shrunk program must keep: the same kind of disagreement, under the same known gap (or none). */
+function shrinkKey(fs: FsKind, p: Program, d: Disagreement): string {
+  return `${signature(p, d)} #${knownGap(fs, p, d)?.id ?? 'unexplained'}`;
+}
+
+async function shrink(h: HelperProcess, oracle: Oracle, fs: FsKind, opts: CampaignOptions, c: Counterexample): Promise<{ program: Program; disagreement: Disagreement } | undefined> {
   const arb = campaignArb(opts, true);
-  let last: { program: Program; disagreement: Disagreement } | undefined;
+  const key = shrinkKey(fs, c.program, c.disagreement);
   const prop = fc.asyncProperty(arb, async (p) => {
     const j = judge(oracle, fs, p, await h.run(p));
-    if (j.kind === 'disagree') last = { program: p, disagreement: j.disagreement };
-    return j.kind !== 'disagree';
+    return !(j.kind === 'disagree' && shrinkKey(fs, p, j.disagreement) === key);
   });
-  const out = await fc.check(prop, { seed: opts.seed, path: String(index), numRuns: opts.runs });
+  const out = await fc.check(prop, { seed: opts.seed, path: String(c.index), numRuns: opts.runs });
   const ce = out.counterexample?.[0];
   if (ce === undefined) return undefined;
-  // Re-run the minimal program so the reported disagreement is the minimal one's own.
+  // Re-run the minimal program so the reported disagreement is its own.
   const j = judge(oracle, fs, ce, await h.run(ce));
-  if (j.kind === 'disagree') return { program: ce, disagreement: j.disagreement };
-  return last;
+  return j.kind === 'disagree' ? { program: ce, disagreement: j.disagreement } : undefined;
 }
 
 /** Runs the campaign on an open lab. `oracle` undefined = record-only. */
@@ -161,10 +166,15 @@ export async function runCampaign(lab: Lab, opts: CampaignOptions, oracle: Oracl
     if (oracle !== undefined && opts.shrink) {
       // Unexplained disagreements first, then one example per known gap.
       const gapsSeen = new Set<string>();
-      const order = [...s.counterexamples.filter((c) => c.gap === undefined), ...s.counterexamples.filter((c) => c.gap !== undefined && !gapsSeen.has(c.gap) && gapsSeen.add(c.gap) !== undefined)];
+      const firstOfGap = (c: Counterexample): boolean => {
+        if (c.gap === undefined || gapsSeen.has(c.gap)) return false;
+        gapsSeen.add(c.gap);
+        return true;
+      };
+      const order = [...s.counterexamples.filter((c) => c.gap === undefined), ...(opts.shrinkKnownGaps === false ? [] : s.counterexamples.filter(firstOfGap))];
       for (const c of order.slice(0, opts.maxShrink)) {
         log(`shrinking ${fs} program #${c.index}: ${c.signature}`);
-        const m = await shrink(h, oracle, fs, opts, c.index);
+        const m = await shrink(h, oracle, fs, opts, c);
         if (m !== undefined) c.shrunk = m;
       }
     }

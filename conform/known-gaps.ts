@@ -42,6 +42,31 @@ export const KNOWN_GAPS: KnownGap[] = [
     summary: 'O_DIRECT pwritev2(RWF_NOWAIT) that must allocate, with an unaligned iovec segment (XFS, ext4) or unaligned offset/length (ext4): the kernel returns EAGAIN (the NOWAIT check comes first); the spec returns EINVAL',
     matches: (c) => c.direct && has(c.op, 'NOWAIT') && kernelSaid(c.disagreement, 'EAGAIN') && specAllowsOnly(c.disagreement, (a) => a === 'EINVAL'),
   },
+  {
+    id: 'G3-ext4-dio-nowait-subblock-overwrite',
+    summary: 'ext4 O_DIRECT pwritev2(RWF_NOWAIT) of a sub-block range inside an already written block: the kernel does the write; the spec returns EAGAIN',
+    matches: (c) => c.fs === 'ext4' && c.direct && has(c.op, 'NOWAIT') && /^ret \d+$/.test(c.disagreement.kernel) && specAllowsOnly(c.disagreement, (a) => a === 'EAGAIN'),
+  },
+  {
+    id: 'G4-dio-nowait-partial',
+    summary: 'O_DIRECT pwritev2(RWF_NOWAIT) whose range starts over allocated blocks and then needs allocation: the kernel fails the whole write with EAGAIN; the spec returns a short count (the blocks mapped before the allocation)',
+    matches: (c) =>
+      c.direct &&
+      has(c.op, 'NOWAIT') &&
+      kernelSaid(c.disagreement, 'EAGAIN') &&
+      specAllowsOnly(c.disagreement, (a) => isCount(a) && c.op.op === 'pwritev2' && Number(a.slice(4)) < c.op.segs.reduce((x, y) => x + y, 0)),
+  },
+  {
+    id: 'G5-xfs-dio-nowait-spurious-eagain',
+    summary: 'XFS O_DIRECT pwritev2(RWF_NOWAIT) overwrite of written blocks right after a software-CoW RWF_ATOMIC write: the kernel sometimes (not deterministically) returns EAGAIN; the spec only allows the full write',
+    matches: (c) =>
+      c.fs === 'xfs' &&
+      c.direct &&
+      has(c.op, 'NOWAIT') &&
+      kernelSaid(c.disagreement, 'EAGAIN') &&
+      c.program.ops.some((o) => o.op === 'pwritev2' && o.flags.includes('ATOMIC')) &&
+      specAllowsOnly(c.disagreement, (a) => isCount(a) && c.op.op === 'pwritev2' && Number(a.slice(4)) === c.op.segs.reduce((x, y) => x + y, 0)),
+  },
 ];
 
 /** The known gap a disagreement falls under, if any. */

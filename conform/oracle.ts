@@ -114,7 +114,7 @@ export interface Oracle {
 export type OracleLoad = { ok: true; oracle: Oracle } | { ok: false; reason: string };
 
 /** Default bound on the states the spec may explore for one program (memory and time). */
-export const STATE_BUDGET = 600;
+export const STATE_BUDGET = 400;
 
 class BudgetExceeded extends Error {}
 
