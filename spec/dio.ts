@@ -87,11 +87,10 @@ export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): S
   return match(st.phase)
     .with('lock', (): Step | null => {
       const free = canLock(inode, st.lock);
-      const ext4NowaitRefused = s.fs.kind === 'ext4' && req.nowait && st.lock === 'excl';
-      if (req.nowait && (!free || ext4NowaitRefused)) {
+      if (req.nowait && (!free || st.nowaitRefusal !== null)) {
         return {
           fn: top,
-          what: ext4NowaitRefused ? 'IOCB_NOWAIT but not a pure overwrite: -EAGAIN' : `${lockName(s, st.lock)} busy and IOCB_NOWAIT: -EAGAIN`,
+          what: `${free ? (st.nowaitRefusal ?? '') : `${lockName(s, st.lock)} busy`} and IOCB_NOWAIT: -EAGAIN`,
           apply: (d) => {
             const c = cur(d, ti);
             c.ret = 'EAGAIN';
@@ -177,16 +176,28 @@ export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): S
       };
     })
     .with('iter', (): Step => {
+      const bs = s.fs.blockSize;
+      if (st.done === 0 && (!req.segmentsAligned || !req.sectorAligned)) {
+        return {
+          fn: 'iomap_dio_bio_iter',
+          what: 'I/O not aligned to the logical block size (bdev_iter_is_aligned): -EINVAL',
+          apply: (d) => {
+            const c = cur(d, ti);
+            c.ret = 'EINVAL';
+            c.failure = 'iomap_begin';
+            c.phase = 'io-wait';
+          },
+        };
+      }
       const plan = iomapBegin(w, s, st);
       const bioId = nextBioId(w);
-      const bs = s.fs.blockSize;
       if (plan.kind === 'map' && plan.atomicBio && !blkAtomicWriteValid(s.device, bs, plan.seg.p, plan.seg.nblk)) {
         return {
           fn: 'submit_bio_noacct',
           what: `REQ_ATOMIC bio of ${plan.seg.nblk * bs} bytes outside the device's atomic limits: BLK_STS_INVAL`,
           apply: (d) => {
             const c = cur(d, ti);
-            c.ret = c.done === 0 ? 'EINVAL' : c.done * bs;
+            c.ret = 'EINVAL';
             c.failure = 'iomap_begin';
             c.phase = 'io-wait';
           },
@@ -221,7 +232,8 @@ export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): S
               c.phase = 'zero-wait';
             })
             .with({ kind: 'error' }, (p) => {
-              c.ret = c.done === 0 ? p.err : c.done * bs;
+              // iomap_dio_set_error: the error wins over any bytes already submitted.
+              c.ret = p.err;
               c.failure = 'iomap_begin';
               c.phase = 'io-wait';
             })
@@ -249,7 +261,7 @@ export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): S
     })
     .with('io-wait', (): Step | null => {
       if (waiting) return null;
-      const ok = !st.ioError && st.done > 0;
+      const ok = !st.ioError && st.done > 0 && (st.ret === null || typeof st.ret === 'number');
       const runs = ok && s.fs.kind === 'ext4' ? ext4UnwrittenRuns(w, st) : [];
       const first = runs[0];
       if (runs.length > 1 && first !== undefined) {
@@ -270,6 +282,8 @@ export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): S
             // kiocb_invalidate_post_direct_write: drop folios a racing fault instantiated.
             invalidateInodePages2Range(d, req.ino, req.blk, req.nblk);
           }
+          // On error xfs_dio_write_end_io returns at once: CoW staging stays in the CoW fork
+          // (xfs_file.c v6.17), unwritten blocks stay unwritten.
           if (c.dioStarted) inodeOf(d, req.ino).dioCount--;
           c.dioStarted = false;
           if (c.ioError) c.ret = 'EIO';

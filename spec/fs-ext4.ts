@@ -7,7 +7,7 @@
 import { allocatable, allocBlocks, ext4MbAlignedAlloc, setMapping } from './allocator.ts';
 import { canUseFua, contiguous, contiguousPrefix, runLength, type Alloc, type IomapPlan } from './iomap.ts';
 import { markDirty } from './journal.ts';
-import type { DioWrite, Mapping, Settings, World } from './types.ts';
+import type { DioWrite, Mapping, Settings, World, WriteReq } from './types.ts';
 
 /** s_awu_min / s_awu_max (ext4_atomic_write_init, v6.17; the RFC allowed up to the device max). */
 export function ext4AtomicLimits(s: Settings): { min: number; max: number; maxOpt: number } {
@@ -21,20 +21,24 @@ export function ext4AtomicLimits(s: Settings): { min: number; max: number; maxOp
 }
 
 /**
- * ext4_dio_write_checks: i_rwsem shared only for an aligned overwrite of written blocks
- * within EOF; unaligned or extending I/O also waits for other direct I/O (FORCE_WAIT).
+ * ext4_dio_write_checks: i_rwsem shared only for an overwrite of written blocks within EOF
+ * (unaligned overwrites too, since "ext4: allow concurrent unaligned dio overwrites");
+ * otherwise exclusive, which IOCB_NOWAIT refuses with -EAGAIN. Unaligned writes under the
+ * exclusive lock and extending writes wait for other direct I/O (FORCE_WAIT).
  */
-export function ext4DioWriteStart(w: World, s: Settings, st: Pick<DioWrite, 'req'>): Pick<DioWrite, 'lock' | 'forceWait'> & { overwrite: boolean } {
-  const req = st.req;
+export function ext4DioWriteStart(w: World, s: Settings, req: WriteReq): Pick<DioWrite, 'lock' | 'forceWait' | 'nowaitRefusal'> {
   const inode = w.inodes[req.ino];
   if (inode === undefined) throw new Error(`no inode ${req.ino}`);
   const bs = s.fs.blockSize;
   const unaligned = req.pos % bs !== 0 || req.count % bs !== 0;
   const extend = req.pos + req.count > inode.size;
-  let overwrite = true;
+  let overwrite = !extend;
   for (let b = req.blk; b < req.blk + req.nblk; b++) if (inode.map[b]?.kind !== 'written') overwrite = false;
-  const shared = overwrite && !unaligned && !extend;
-  return { lock: shared ? 'shared' : 'excl', forceWait: unaligned || extend, overwrite };
+  return {
+    lock: overwrite ? 'shared' : 'excl',
+    forceWait: (unaligned && !overwrite) || extend,
+    nowaitRefusal: overwrite ? null : extend ? 'extending write needs i_rwsem exclusive' : 'not a pure overwrite: needs i_rwsem exclusive',
+  };
 }
 
 const isMapped = (m: Mapping | undefined): m is Extract<Mapping, { p: number }> => m?.kind === 'written' || m?.kind === 'unwritten';

@@ -7,7 +7,7 @@
 import { allocatable, allocBlocks, freeBlock, setCow, setMapping } from './allocator.ts';
 import { canUseFua, contiguousPrefix, runLength, type Alloc, type IomapPlan } from './iomap.ts';
 import { markDirty } from './journal.ts';
-import type { DioWrite, Settings, World } from './types.ts';
+import type { DioWrite, Settings, World, WriteReq } from './types.ts';
 
 /** Whether the device can do a one-block hardware atomic write (xfs_inode_can_hw_atomic_write). */
 function hwCapable(s: Settings): boolean {
@@ -29,18 +29,32 @@ export function xfsAtomicLimits(s: Settings): { min: number; max: number; maxOpt
   return { min, max, maxOpt };
 }
 
-/** The IOLOCK mode, forced wait and atomic mode a direct write starts with. */
-export function xfsDioWriteStart(s: Settings, st: Pick<DioWrite, 'req'>): Pick<DioWrite, 'lock' | 'forceWait' | 'xfsMode' | 'swCause'> {
-  const req = st.req;
+type XfsStart = Pick<DioWrite, 'lock' | 'forceWait' | 'xfsMode' | 'swCause' | 'nowaitRefusal'>;
+
+/**
+ * The IOLOCK mode, forced wait and atomic mode a direct write starts with
+ * (xfs_file_dio_write_aligned / _unaligned / _atomic and xfs_file_write_checks).
+ */
+export function xfsDioWriteStart(w: World, s: Settings, req: WriteReq): XfsStart {
+  const inode = w.inodes[req.ino];
+  if (inode === undefined) throw new Error(`no inode ${req.ino}`);
   const bs = s.fs.blockSize;
+  const beyondEof = req.pos > inode.size ? 'write starts beyond EOF (zeroing the gap would block)' : null;
   if (!req.atomic) {
-    // xfs_file_dio_write_unaligned: sub-block zeroing needs the inode to itself.
     const unaligned = req.pos % bs !== 0 || req.count % bs !== 0;
-    return { lock: unaligned ? 'excl' : 'shared', forceWait: unaligned, xfsMode: 'hw', swCause: null };
+    if (!unaligned) return { lock: 'shared', forceWait: false, xfsMode: 'hw', swCause: null, nowaitRefusal: beyondEof };
+    // xfs_file_dio_write_unaligned: an extending write goes exclusive at once; otherwise a
+    // shared IOMAP_DIO_OVERWRITE_ONLY attempt that gets -EAGAIN unless the range is written,
+    // then the exclusive retry with FORCE_WAIT (modelled directly).
+    let overwrite = req.pos + req.count < inode.size;
+    for (let b = req.blk; b < req.blk + req.nblk; b++) if (inode.map[b]?.kind !== 'written') overwrite = false;
+    if (overwrite) return { lock: 'shared', forceWait: false, xfsMode: 'hw', swCause: null, nowaitRefusal: null };
+    const why = req.pos + req.count >= inode.size ? 'unaligned write touching EOF needs IOLOCK excl' : 'unaligned write is not a pure overwrite';
+    return { lock: 'excl', forceWait: true, xfsMode: 'hw', swCause: null, nowaitRefusal: why };
   }
   const tooBig = req.count > xfsHwAtomicMax(s);
-  if (s.knobs.xfsSwAtomicRetry === 'posted-v4' || !tooBig) return { lock: 'shared', forceWait: false, xfsMode: 'hw', swCause: null };
-  return xfsSwMode(s, 'too big for hw');
+  if (s.knobs.xfsSwAtomicRetry === 'posted-v4' || !tooBig) return { lock: 'shared', forceWait: false, xfsMode: 'hw', swCause: null, nowaitRefusal: beyondEof };
+  return { ...xfsSwMode(s, 'too big for hw'), nowaitRefusal: beyondEof };
 }
 
 function xfsSwMode(s: Settings, cause: DioWrite['swCause']): Pick<DioWrite, 'lock' | 'forceWait' | 'xfsMode' | 'swCause'> {
@@ -123,6 +137,7 @@ export function xfsIomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
   const cow0 = cowAt(from);
   if (cow0 !== null) {
     const n = runLength(left, (i) => cowAt(from + i) === cow0 + i);
+    if (req.nowait && n < left) return { kind: 'error', fn, err: 'EAGAIN', why: 'IOMAP_NOWAIT and the mapping does not span the range' };
     return { kind: 'map', fn, seg: { blk: from, nblk: n, p: cow0, type: 'cow' }, alloc: [], atomicBio: false, fua: false };
   }
   const m0 = inode.map[from];
@@ -143,6 +158,9 @@ export function xfsIomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
     const m = inode.map[from + i];
     return m !== undefined && m.kind === m0.kind && m.p === m0.p + i && cowAt(from + i) === null;
   });
+  // NOWAIT needs one mapping spanning the whole range, so a later -EAGAIN cannot abort a
+  // partly issued write.
+  if (req.nowait && n < left) return { kind: 'error', fn, err: 'EAGAIN', why: 'IOMAP_NOWAIT and the mapping does not span the range' };
   return { kind: 'map', fn, seg: { blk: from, nblk: n, p: m0.p, type: m0.kind }, alloc: [], atomicBio: false, fua: canUseFua(w, req, s.device, m0.kind === 'written') };
 }
 

@@ -98,11 +98,14 @@ export function checkPwritev2(w: World, s: Settings, ti: number, call: Extract<S
   const dsync = sync || of.dsync || call.flags.includes('RWF_DSYNC');
   const { blk, nblk } = blocksOf(s, call.offset, count);
   if (blk + nblk > (w.inodes[of.ino]?.map.length ?? 0)) throw new Error(`pwritev2 beyond the ${w.inodes[of.ino]?.map.length} modelled blocks of file ${of.ino}`);
-  const req: WriteReq = { id: call.id, fd: call.fd, ino: of.ino, pos: call.offset, count, blk, nblk, atomic, nowait, dsync, sync };
+  const sm = s.fs.sectorSize - 1;
+  const sectorAligned = ((call.offset | count) & sm) === 0;
+  const segmentsAligned = call.iov.every((l) => (l & sm) === 0);
+  const req: WriteReq = { id: call.id, fd: call.fd, ino: of.ino, pos: call.offset, count, blk, nblk, atomic, nowait, dsync, sync, sectorAligned, segmentsAligned };
   if (of.direct) {
-    const sm = s.fs.sectorSize - 1;
-    // xfs_file_dio_write / iomap_dio_bio_iter (bdev_iter_is_aligned: every segment).
-    if ((call.offset | count) & sm || call.iov.some((l) => l & sm)) return { kind: 'ret', ret: 'EINVAL' };
+    // xfs_file_dio_write checks pos and count up front; segments (and, on ext4, pos and
+    // count too) only fail in iomap_dio_bio_iter, after locking and the NOWAIT checks.
+    if (s.fs.kind === 'xfs' && !sectorAligned) return { kind: 'ret', ret: 'EINVAL' };
     return { kind: 'direct', req };
   }
   if (nowait && s.fs.kind === 'ext4') return { kind: 'ret', ret: 'EOPNOTSUPP' };
@@ -111,9 +114,9 @@ export function checkPwritev2(w: World, s: Settings, ti: number, call: Extract<S
 
 function newDioWrite(w: World, s: Settings, req: WriteReq): DioWrite {
   const base = { sys: 'dio-write' as const, req, phase: 'lock' as const, held: false, done: 0, segs: [], wait: [], ioError: false, ret: null, failure: null, dioStarted: false, fua: true };
-  if (s.fs.kind === 'xfs') return { ...base, ...xfsDioWriteStart(s, { req }) };
-  const e = ext4DioWriteStart(w, s, { req });
-  return { ...base, lock: e.lock, forceWait: e.forceWait, xfsMode: 'hw', swCause: null };
+  if (s.fs.kind === 'xfs') return { ...base, ...xfsDioWriteStart(w, s, req) };
+  const e = ext4DioWriteStart(w, s, req);
+  return { ...base, lock: e.lock, forceWait: e.forceWait, nowaitRefusal: e.nowaitRefusal, xfsMode: 'hw', swCause: null };
 }
 
 /** The step that starts the next syscall of a task's program. */
@@ -386,6 +389,10 @@ function bufferedWriteStep(w: World, s: Settings, ti: number, st: BufferedWrite)
       const free = canLock(inode, 'excl');
       if (!free && req.nowait) {
         return { fn, what: `${lockName} busy and IOCB_NOWAIT: -EAGAIN`, apply: (d) => endWrite(d, ti, req, 'EAGAIN') };
+      }
+      if (free && req.nowait && s.fs.kind === 'xfs' && req.pos > inode.size) {
+        // xfs_file_write_checks: zeroing the gap beyond EOF would block.
+        return { fn: 'xfs_file_write_checks', what: 'write starts beyond EOF and IOCB_NOWAIT: -EAGAIN', apply: (d) => endWrite(d, ti, req, 'EAGAIN') };
       }
       if (!free) return null;
       return {

@@ -204,6 +204,10 @@ export interface WriteReq {
   nowait: boolean;
   dsync: boolean;
   sync: boolean;
+  /** pos and count are multiples of the logical sector size. */
+  sectorAligned: boolean;
+  /** Every iovec segment is a multiple of the logical sector size (bdev_iter_is_aligned). */
+  segmentsAligned: boolean;
 }
 
 /** One mapping handed out by ->iomap_begin and used by the bios of one iteration. */
@@ -237,6 +241,8 @@ export interface DioWrite {
     | 'sync-wait'
     | 'unlock';
   lock: LockMode;
+  /** Why the write checks would have to block (so IOCB_NOWAIT gets -EAGAIN), or null. */
+  nowaitRefusal: string | null;
   held: boolean;
   forceWait: boolean;
   xfsMode: XfsAtomicMode;

@@ -100,3 +100,21 @@ describe('reads', () => {
     assert.deepEqual(rets(only(allowedOutcomes(xfsLoop([[open(0, 'O_DIRECT'), pread(0, 0, BS)]]))))[1], 0);
   });
 });
+
+describe('IOCB_NOWAIT (cases the conformance run against Linux 6.18 shrank)', () => {
+  it('XFS buffered NOWAIT write starting beyond EOF: EAGAIN (zeroing the gap would block)', () => {
+    assert.deepEqual(rets(only(allowedOutcomes(xfsLoop([[open(0), pwrite('A', 0, BS, 512, 'RWF_NOWAIT')]])))), [0, 'EAGAIN']);
+  });
+  it('XFS direct NOWAIT write whose range is not one mapping: EAGAIN, not a short write', () => {
+    const rs = only(allowedOutcomes(xfsLoop([[open(0, 'O_DIRECT'), pwrite('A', 0, 0, BS), pwrite('B', 0, 0, 2 * BS, 'RWF_NOWAIT')]], { device: DEVICES.nvmeAtomic16k })));
+    assert.deepEqual(rets(rs), [0, BS, 'EAGAIN']);
+  });
+  it('ext4 unaligned NOWAIT overwrite within EOF succeeds under the shared lock', () => {
+    assert.deepEqual(rets(only(allowedOutcomes(ext4Loop([[open(0, 'O_DIRECT'), pwrite('A', 0, 6 * BS, 512), pwrite('B', 0, 6 * BS, 512, 'RWF_NOWAIT')]], { files: [{ blocks: Array(8).fill('hole'), size: 0 }] })))), [0, 512, 512]);
+  });
+  it('NOWAIT is refused before a misaligned segment is noticed', () => {
+    assert.deepEqual(rets(only(allowedOutcomes(ext4Loop([[open(0, 'O_DIRECT'), pwrite('A', 0, 0, 12, 'RWF_NOWAIT')]])))), [0, 'EAGAIN']);
+    assert.deepEqual(rets(only(allowedOutcomes(ext4Loop([[open(0, 'O_DIRECT'), pwrite('A', 0, 0, 12)]])))), [0, 'EINVAL']);
+  });
+});
+
