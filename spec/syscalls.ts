@@ -172,7 +172,7 @@ function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step {
           what: `${what}: buffered`,
           apply: (d) => {
             beginWrite(d, ti, c.id, r.req.ino, r.req.blk, r.req.nblk, atomic);
-            const bw: BufferedWrite = { sys: 'buffered-write', req: r.req, phase: 'lock', next: 0, fallback: false, wait: [], ioError: false };
+            const bw: BufferedWrite = { sys: 'buffered-write', req: r.req, phase: 'lock', next: 0, fallback: false, short: null, wait: [], ioError: false };
             task(d, ti).cur = bw;
           },
         }))
@@ -373,6 +373,20 @@ function fsyncStep(w: World, s: Settings, ti: number, st: Fsync): Step | null {
     .exhaustive();
 }
 
+/**
+ * Why an XFS buffered IOMAP_NOWAIT write would block at file block `blk`, or null:
+ * a delalloc reservation for a hole (xfs_buffered_write_iomap_begin), or a read of a
+ * partly overwritten block that is not cached (__iomap_write_begin).
+ */
+function xfsBufferedNowaitStall(w: World, s: Settings, req: WriteReq, blk: number): string | null {
+  const m = inodeOf(w, req.ino).map[blk];
+  if (folioAt(w, req.ino, blk) !== null) return null;
+  if (m === undefined || m.kind === 'hole' || m.kind === 'delalloc') return `block ${blk} needs a delalloc reservation`;
+  const bs = s.fs.blockSize;
+  const whole = req.pos <= blk * bs && req.pos + req.count >= (blk + 1) * bs;
+  return whole || m.kind === 'unwritten' ? null : `block ${blk} must be read before a partial overwrite`;
+}
+
 /** Buffered write (and a direct write's ENOTBLK fallback): copy into folios under the exclusive lock. */
 function bufferedWriteStep(w: World, s: Settings, ti: number, st: BufferedWrite): Step | null {
   const req = st.req;
@@ -407,6 +421,33 @@ function bufferedWriteStep(w: World, s: Settings, ti: number, st: BufferedWrite)
     .with('copy', (): Step => {
       const blk = req.blk + st.next;
       const t = writeToken(req.id, st.next);
+      const bs = s.fs.blockSize;
+      const stall = s.fs.kind === 'xfs' && req.nowait ? xfsBufferedNowaitStall(w, s, req, blk) : null;
+      if (stall !== null) {
+        // iomap_write_iter stops at the folio that would block: a short write, or -EAGAIN.
+        const copied = st.next === 0 ? 0 : blk * bs - req.pos;
+        return {
+          fn: 'iomap_write_iter',
+          what: `${stall} and IOMAP_NOWAIT: ${copied > 0 ? `stop after ${copied} bytes` : '-EAGAIN'}`,
+          apply: (d) => {
+            const c = cur(d);
+            if (copied === 0) {
+              unlock(inodeOf(d, req.ino), 'excl', ti);
+              endWrite(d, ti, req, 'EAGAIN');
+              return;
+            }
+            c.short = copied;
+            if (!req.dsync) {
+              c.phase = 'unlock';
+              return;
+            }
+            const bios = filemapFdatawriteRange(d, req.ino, req.blk, st.next, ti);
+            c.wait = bios ?? [];
+            c.ioError = bios === null;
+            c.phase = 'writeback-wait';
+          },
+        };
+      }
       const last = st.next + 1 === req.nblk;
       const flush = last && (st.fallback || req.dsync);
       return {
@@ -445,13 +486,13 @@ function bufferedWriteStep(w: World, s: Settings, ti: number, st: BufferedWrite)
       };
     })
     .with('unlock', (): Step => {
-      const ret = st.ioError ? 'EIO' : req.count;
+      const ret = st.ioError ? 'EIO' : (st.short ?? req.count);
       return {
         fn,
         what: `${s.fs.kind === 'xfs' ? 'xfs_iunlock' : 'inode_unlock'}; return ${typeof ret === 'number' ? ret : `-${ret}`}`,
         apply: (d) => {
           unlock(inodeOf(d, req.ino), 'excl', ti);
-          endWrite(d, ti, req, ret);
+          endWrite(d, ti, st.short === null ? req : { ...req, nblk: st.next }, ret);
         },
       };
     })

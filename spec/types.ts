@@ -271,6 +271,8 @@ export interface BufferedWrite {
   next: number;
   /** A direct write that fell back: write back and invalidate before returning. */
   fallback: boolean;
+  /** Bytes copied when IOMAP_NOWAIT stopped the copy early (a short write), else null. */
+  short: number | null;
   wait: number[];
   ioError: boolean;
 }

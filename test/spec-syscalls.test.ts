@@ -105,6 +105,12 @@ describe('IOCB_NOWAIT (cases the conformance run against Linux 6.18 shrank)', ()
   it('XFS buffered NOWAIT write starting beyond EOF: EAGAIN (zeroing the gap would block)', () => {
     assert.deepEqual(rets(only(allowedOutcomes(xfsLoop([[open(0), pwrite('A', 0, BS, 512, 'RWF_NOWAIT')]])))), [0, 'EAGAIN']);
   });
+  it('XFS buffered NOWAIT write: EAGAIN into a hole, a short count when a hole follows written blocks, full over written blocks', () => {
+    const files = [{ blocks: [{ written: 0 }, 'hole' as const, 'hole' as const, 'hole' as const], size: 3 * BS }];
+    assert.deepEqual(rets(only(allowedOutcomes(xfsLoop([[open(0), pwrite('A', 0, BS, BS, 'RWF_NOWAIT')]], { files })))), [0, 'EAGAIN']);
+    assert.deepEqual(rets(only(allowedOutcomes(xfsLoop([[open(0), pwrite('A', 0, 0, 2 * BS, 'RWF_NOWAIT')]], { files })))), [0, BS]);
+    assert.deepEqual(rets(only(allowedOutcomes(xfsLoop([[open(0), pwrite('A', 0, 0, BS, 'RWF_NOWAIT')]], { files })))), [0, BS]);
+  });
   it('XFS direct NOWAIT write whose range is not one mapping: EAGAIN, not a short write', () => {
     const rs = only(allowedOutcomes(xfsLoop([[open(0, 'O_DIRECT'), pwrite('A', 0, 0, BS), pwrite('B', 0, 0, 2 * BS, 'RWF_NOWAIT')]], { device: DEVICES.nvmeAtomic16k })));
     assert.deepEqual(rets(rs), [0, BS, 'EAGAIN']);
