@@ -51,7 +51,7 @@ export function actions(w: World, s: Settings): Action[] {
     if (step !== null) out.push({ kind: 'task', task: ti, fn: step.fn, what: step.what });
   });
   for (const b of w.device.inflight) {
-    if (b.op === 'write' && !b.atomic && b.pending.length > 1) {
+    if (b.op === 'write' && !b.atomic && b.pending.length > 1 && s.blockwiseTransfer !== false) {
       for (const blk of b.pending) out.push({ kind: 'dev-transfer', bio: b.id, p: blk.p, t: blk.t });
     } else {
       const flags = [b.atomic ? 'REQ_ATOMIC' : '', b.fua ? 'REQ_FUA' : '', b.preflush ? 'REQ_PREFLUSH' : ''].filter((x) => x !== '').join('|');

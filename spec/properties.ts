@@ -7,6 +7,7 @@
  * the file contents after a power loss (recovered metadata + media), and the file contents
  * once every task has finished (a final read that cannot race anything).
  */
+import { describeExtents } from './allocator.ts';
 import { initialContent, fileContent } from './world.ts';
 import { tokenWriter, writeToken, ZERO, type GhostWrite, type PropertyName, type Settings, type Token, type World } from './types.ts';
 
@@ -79,10 +80,11 @@ function wholeOver(X: GhostWrite, W: GhostWrite, o: Observation): boolean {
   return true;
 }
 
-function describeTear(W: GhostWrite, o: Observation, tear: { mine: number[]; foreign: Array<[number, Token]> }): string {
+function describeTear(w: World, W: GhostWrite, o: Observation, tear: { mine: number[]; foreign: Array<[number, Token]> }): string {
+  const extents = describeExtents(w.inodes[W.ino]?.map ?? []);
   return `${W.atomic ? 'RWF_ATOMIC ' : ''}write ${W.id} (T${W.task + 1}, file ${W.ino} blocks ${W.blk}-${W.blk + W.nblk - 1}) is torn in ${o.what}: blocks ${tear.mine.join(',')} hold its data but ${tear.foreign
     .map(([b, t]) => `block ${b} holds ${t}`)
-    .join(', ')} {${o.data.join(',')}}`;
+    .join(', ')} {${o.data.join(',')}}; extents now: ${extents}`;
 }
 
 function atomicUntorn(w: World, s: Settings): string | null {
@@ -90,7 +92,7 @@ function atomicUntorn(w: World, s: Settings): string | null {
     for (const W of w.ghost.writes) {
       if (!W.atomic || W.nblk < 2) continue;
       const tear = tornBlocks(w, W, o);
-      if (tear !== null) return describeTear(W, o, tear);
+      if (tear !== null) return describeTear(w, W, o, tear);
     }
   }
   return null;

@@ -409,6 +409,11 @@ export interface Settings {
   backgroundCommit: boolean;
   /** Properties checked (default: all invariants). */
   properties: PropertyName[];
+  /**
+   * Non-atomic requests land block by block (default true). A single task without power
+   * loss cannot observe the order, so allowedOutcomes turns it off to keep searches small.
+   */
+  blockwiseTransfer?: boolean;
 }
 
 export type PropertyName =
