@@ -66,11 +66,11 @@ export function ext4IomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
         return { kind: 'map', fn: 'ext4_iomap_alloc', seg: { blk: from, nblk: left, p: got[0] as number, type: 'unwritten' }, alloc, atomicBio: true, fua: false };
       }
       if (knob !== 'fall-back-to-unaligned') return { kind: 'error', fn: 'ext4_mb_new_blocks', err: 'ENOSPC', why: `no ${left}-block aligned free run` };
-      const any = allocBlocks(allocatable(w), left);
-      if (any === null) return { kind: 'error', fn: 'ext4_mb_new_blocks', err: 'ENOSPC', why: 'no free blocks' };
-      const n = contiguousPrefix(any);
-      const alloc: Alloc[] = any.map((p, i) => ({ blk: from + i, p, into: 'data' }));
-      return { kind: 'map', fn: 'ext4_iomap_alloc (unaligned fallback)', seg: { blk: from, nblk: n, p: any[0] as number, type: 'unwritten' }, alloc, atomicBio: n === left, fua: false };
+      const anywhere = allocBlocks(allocatable(w), left);
+      if (anywhere === null) return { kind: 'error', fn: 'ext4_mb_new_blocks', err: 'ENOSPC', why: 'no free blocks' };
+      const n = contiguousPrefix(anywhere);
+      const alloc: Alloc[] = anywhere.map((p, i) => ({ blk: from + i, p, into: 'data' }));
+      return { kind: 'map', fn: 'ext4_iomap_alloc (unaligned fallback)', seg: { blk: from, nblk: n, p: anywhere[0] as number, type: 'unwritten' }, alloc, atomicBio: n === left, fua: false };
     }
     const allWritten = holes.length === 0 && Array.from({ length: left }, (_, i) => map[from + i]?.kind === 'written').every(Boolean);
     const p0 = contiguous(map, from, left);
