@@ -86,7 +86,7 @@ export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): S
   const waiting = st.wait.length > 0;
   return match(st.phase)
     .with('lock', (): Step | null => {
-      const free = canLock(inode, st.lock);
+      const free = canLock(inode.iolock, st.lock);
       if (req.nowait && (!free || st.nowaitRefusal !== null)) {
         return {
           fn: top,
@@ -104,7 +104,7 @@ export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): S
         fn: top,
         what: `take ${lockName(s, st.lock)}`,
         apply: (d) => {
-          lock(inodeOf(d, req.ino), st.lock, ti);
+          lock(inodeOf(d, req.ino).iolock, st.lock, ti);
           const c = cur(d, ti);
           c.held = true;
           c.phase = st.forceWait ? 'dio-wait' : 'invalidate';
@@ -339,7 +339,7 @@ function dioWriteReturn(w: World, s: Settings, ti: number, st: DioWrite): Step {
   const held = st.held ? `${s.fs.kind === 'xfs' ? 'xfs_iunlock' : 'inode_unlock'}; ` : '';
   const retry = s.fs.kind === 'xfs' ? xfsAtomicRetry(s, st, st.failure) : null;
   const release = (d: World) => {
-    if (st.held) unlock(inodeOf(d, req.ino), st.lock, ti);
+    if (st.held) unlock(inodeOf(d, req.ino).iolock, st.lock, ti);
   };
   if (retry !== null) {
     const how = retry.lock === 'excl' ? 'IOLOCK excl, IOMAP_DIO_ATOMIC_SW|IOMAP_DIO_FORCE_WAIT' : 'xfs_atomic_write_cow_iomap_ops, IOLOCK shared';

@@ -50,6 +50,7 @@ export function recoverJournal(w: World): Pick<World, 'inodes' | 'free' | 'journ
       cow: staged ? m.cow.map(() => ({ kind: 'none' as const })) : m.cow,
       seq: (w.inodes[i]?.seq ?? 0) + 1,
       iolock: { excl: null, shared: [] },
+      invalidateLock: { excl: null, shared: [] },
       dioCount: 0,
     };
   });

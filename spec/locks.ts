@@ -1,22 +1,22 @@
-/** i_rwsem (the XFS IOLOCK) as a reader-writer lock between tasks. */
-import type { Inode, LockMode } from './types.ts';
+/** Reader-writer semaphores between tasks: i_rwsem (the XFS IOLOCK) and invalidate_lock. */
+import type { LockMode, RwSem } from './types.ts';
 
-export function canLock(ino: Inode, mode: LockMode): boolean {
-  return mode === 'shared' ? ino.iolock.excl === null : ino.iolock.excl === null && ino.iolock.shared.length === 0;
+export function canLock(sem: RwSem, mode: LockMode): boolean {
+  return mode === 'shared' ? sem.excl === null : sem.excl === null && sem.shared.length === 0;
 }
 
-export function lock(ino: Inode, mode: LockMode, task: number): void {
-  if (!canLock(ino, mode)) throw new Error(`T${task + 1} cannot take i_rwsem ${mode}`);
-  if (mode === 'excl') ino.iolock.excl = task;
-  else ino.iolock.shared = [...ino.iolock.shared, task].sort((a, b) => a - b);
+export function lock(sem: RwSem, mode: LockMode, task: number): void {
+  if (!canLock(sem, mode)) throw new Error(`T${task + 1} cannot take the lock ${mode}`);
+  if (mode === 'excl') sem.excl = task;
+  else sem.shared = [...sem.shared, task].sort((a, b) => a - b);
 }
 
-export function unlock(ino: Inode, mode: LockMode, task: number): void {
+export function unlock(sem: RwSem, mode: LockMode, task: number): void {
   if (mode === 'excl') {
-    if (ino.iolock.excl !== task) throw new Error(`T${task + 1} does not hold i_rwsem excl`);
-    ino.iolock.excl = null;
+    if (sem.excl !== task) throw new Error(`T${task + 1} does not hold the lock excl`);
+    sem.excl = null;
   } else {
-    if (!ino.iolock.shared.includes(task)) throw new Error(`T${task + 1} does not hold i_rwsem shared`);
-    ino.iolock.shared = ino.iolock.shared.filter((t) => t !== task);
+    if (!sem.shared.includes(task)) throw new Error(`T${task + 1} does not hold the lock shared`);
+    sem.shared = sem.shared.filter((t) => t !== task);
   }
 }

@@ -119,8 +119,8 @@ function newDioWrite(w: World, s: Settings, req: WriteReq): DioWrite {
   return { ...base, lock: e.lock, forceWait: e.forceWait, nowaitRefusal: e.nowaitRefusal, xfsMode: 'hw', swCause: null };
 }
 
-/** The step that starts the next syscall of a task's program. */
-function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step {
+/** The step that starts the next syscall of a task's program, or null while it must wait. */
+function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step | null {
   return match(call)
     .with({ op: 'open' }, (c): Step => {
       const canAtomic = atomicLimits(s).min > 0;
@@ -202,11 +202,13 @@ function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step {
         apply: (d) => finishSyscall(d, ti, of === null ? { op: 'statx', ret: 'EBADF', atomic: null } : { op: 'statx', ret: 0, atomic: stx }),
       };
     })
-    .with({ op: 'mmap-store' }, (c): Step => {
+    .with({ op: 'mmap-store' }, (c): Step | null => {
       const blk = Math.floor(c.offset / s.fs.blockSize);
+      // The write fault runs under invalidate_lock shared, start to end, within this step.
+      if (!canLock(inodeOf(w, c.file).invalidateLock, 'shared')) return null;
       return {
         fn: `${s.fs.kind === 'xfs' ? 'xfs_write_fault' : 'ext4_page_mkwrite'} → iomap_page_mkwrite`,
-        what: `${c.id}: store into the mapped folio of file ${c.file} block ${blk}, folio dirty`,
+        what: `${c.id}: store into the mapped folio of file ${c.file} block ${blk} under invalidate_lock shared, folio dirty`,
         apply: (d) => {
           if (blk >= (d.inodes[c.file]?.map.length ?? 0)) throw new Error('mmap store beyond the modelled file');
           beginWrite(d, ti, c.id, c.file, blk, 1, false);
@@ -282,13 +284,13 @@ function dioReadStep(w: World, s: Settings, ti: number, st: DioRead): Step | nul
   const { blk, nblk } = blocksOf(s, st.pos, st.len);
   return match(st.phase)
     .with('lock', (): Step | null => {
-      if (!canLock(inode, 'shared')) return null;
+      if (!canLock(inode.iolock, 'shared')) return null;
       const dirty = anyDirty(w, st.ino, blk, nblk);
       return {
         fn,
         what: `take ${s.fs.kind === 'xfs' ? 'IOLOCK shared' : 'inode_lock_shared'}${dirty ? '; kiocb_write_and_wait writes back dirty folios' : ''}`,
         apply: (d) => {
-          lock(inodeOf(d, st.ino), 'shared', ti);
+          lock(inodeOf(d, st.ino).iolock, 'shared', ti);
           const c = cur(d);
           const bios = dirty ? filemapFdatawriteRange(d, st.ino, blk, nblk, ti) : [];
           c.wait = bios ?? [];
@@ -309,7 +311,7 @@ function dioReadStep(w: World, s: Settings, ti: number, st: DioRead): Step | nul
         fn: 'iomap_dio_rw',
         what: `read {${data.join(',')}}; unlock; return ${typeof ret === 'number' ? ret : `-${ret}`}`,
         apply: (d) => {
-          unlock(inodeOf(d, st.ino), 'shared', ti);
+          unlock(inodeOf(d, st.ino).iolock, 'shared', ti);
           finishSyscall(d, ti, { op: 'pread', ret, file: st.ino, data: st.ioError ? [] : data, firstBlock: rb.blk, start: st.start, end: d.ghost.clock + 1 });
         },
       };
@@ -400,7 +402,7 @@ function bufferedWriteStep(w: World, s: Settings, ti: number, st: BufferedWrite)
   const lockName = s.fs.kind === 'xfs' ? 'IOLOCK excl' : 'inode_lock';
   return match(st.phase)
     .with('lock', (): Step | null => {
-      const free = canLock(inode, 'excl');
+      const free = canLock(inode.iolock, 'excl');
       if (!free && req.nowait) {
         return { fn, what: `${lockName} busy and IOCB_NOWAIT: -EAGAIN`, apply: (d) => endWrite(d, ti, req, 'EAGAIN') };
       }
@@ -413,7 +415,7 @@ function bufferedWriteStep(w: World, s: Settings, ti: number, st: BufferedWrite)
         fn,
         what: `take ${lockName}`,
         apply: (d) => {
-          lock(inodeOf(d, req.ino), 'excl', ti);
+          lock(inodeOf(d, req.ino).iolock, 'excl', ti);
           cur(d).phase = 'copy';
         },
       };
@@ -432,7 +434,7 @@ function bufferedWriteStep(w: World, s: Settings, ti: number, st: BufferedWrite)
           apply: (d) => {
             const c = cur(d);
             if (copied === 0) {
-              unlock(inodeOf(d, req.ino), 'excl', ti);
+              unlock(inodeOf(d, req.ino).iolock, 'excl', ti);
               endWrite(d, ti, req, 'EAGAIN');
               return;
             }
@@ -491,7 +493,7 @@ function bufferedWriteStep(w: World, s: Settings, ti: number, st: BufferedWrite)
         fn,
         what: `${s.fs.kind === 'xfs' ? 'xfs_iunlock' : 'inode_unlock'}; return ${typeof ret === 'number' ? ret : `-${ret}`}`,
         apply: (d) => {
-          unlock(inodeOf(d, req.ino), 'excl', ti);
+          unlock(inodeOf(d, req.ino).iolock, 'excl', ti);
           endWrite(d, ti, st.short === null ? req : { ...req, nblk: st.next }, ret);
         },
       };

@@ -149,11 +149,22 @@ export interface InodeMeta {
   cow: CowMapping[];
 }
 
+/** A reader-writer semaphore between tasks: an exclusive holder or sorted shared holders. */
+export interface RwSem {
+  excl: number | null;
+  shared: number[];
+}
+
 export interface Inode extends InodeMeta {
   /** Bumped whenever map or cow changes (if_seq; part 2 uses it as the iomap cookie). */
   seq: number;
-  /** i_rwsem (the XFS IOLOCK): an exclusive holder or a sorted list of shared holders. */
-  iolock: { excl: number | null; shared: number[] };
+  /** i_rwsem (the XFS IOLOCK). */
+  iolock: RwSem;
+  /**
+   * mapping->invalidate_lock (the XFS MMAPLOCK): page faults take it shared. Its exclusive
+   * users (truncate, hole punch, iomap_write_delalloc_release) arrive with part 2.
+   */
+  invalidateLock: RwSem;
   /** i_dio_count: direct I/Os between inode_dio_begin and inode_dio_end. */
   dioCount: number;
 }

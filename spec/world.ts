@@ -27,6 +27,7 @@ export function initWorld(s: Settings): World {
       cow: map.map(() => ({ kind: 'none' as const })),
       seq: 0,
       iolock: { excl: null, shared: [] },
+      invalidateLock: { excl: null, shared: [] },
       dioCount: 0,
     };
   });
