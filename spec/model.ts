@@ -63,7 +63,12 @@ export function actions(w: World, s: Settings): Action[] {
   if (s.backgroundCommit && w.journal.dirty) out.push({ kind: 'commit', fs: s.fs.kind });
   if (w.powerLosses < s.maxPowerLosses) {
     const groups = persistGroups(w.device);
+    // Choices that leave the same media lead to the same recovered state: offer one of each.
+    const outcomes = new Set<string>();
     for (const keep of powerLossChoices(w.device)) {
+      const media = mediaAfterPowerLoss(w.device, keep).join(',');
+      if (outcomes.has(media)) continue;
+      outcomes.add(media);
       const what =
         keep.length === 0
           ? 'nothing volatile'
