@@ -27,7 +27,8 @@ function inodeOf(w: World, ino: number): Inode {
 export function dioWriteFn(s: Settings, st: DioWrite): string {
   if (s.fs.kind === 'ext4') return 'ext4_dio_write_iter';
   if (st.req.atomic) return 'xfs_file_dio_write_atomic';
-  return st.forceWait ? 'xfs_file_dio_write_unaligned' : 'xfs_file_dio_write_aligned';
+  const bs = s.fs.blockSize;
+  return st.req.pos % bs !== 0 || st.req.count % bs !== 0 ? 'xfs_file_dio_write_unaligned' : 'xfs_file_dio_write_aligned';
 }
 
 const lockName = (s: Settings, mode: DioWrite['lock']) => (s.fs.kind === 'xfs' ? `IOLOCK ${mode}` : mode === 'excl' ? 'inode_lock' : 'inode_lock_shared');
