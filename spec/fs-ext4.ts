@@ -82,8 +82,13 @@ export function ext4IomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
       // block its written neighbours imply; zero everything not written, then commit.
       const anchor = Array.from({ length: left }, (_, i) => from + i).find((b) => isMapped(map[b]));
       const base = anchor === undefined ? null : (map[anchor] as { p: number }).p - (anchor - from);
-      if (base === null || holes.some((b) => allocatable(w)[base + (b - from)] !== true)) {
-        return { kind: 'error', fn, err: 'EINVAL', why: 'mixed mapping is not one cluster' };
+      const inCluster = (b: number) => {
+        const m = map[b];
+        return isMapped(m) ? m.p === (base ?? 0) + (b - from) : allocatable(w)[(base ?? 0) + (b - from)] === true;
+      };
+      if (base === null || allWritten || !Array.from({ length: left }, (_, i) => from + i).every(inCluster)) {
+        // iomap_dio_bio_iter: an atomic write needs one mapping covering the whole range.
+        return { kind: 'error', fn, err: 'EINVAL', why: 'the range is not one physically contiguous extent' };
       }
       const alloc: Alloc[] = holes.map((b) => ({ blk: b, p: base + (b - from), into: 'data' }));
       const zero: Array<{ blk: number; p: number }> = [];

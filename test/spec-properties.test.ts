@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { check, validateTrace } from '../checker/index.ts';
-import { bfsExplorer, BS, buildModel, DEVICES, fsync, initWorld, KNOB_VARIANTS, mmapStore, open, pread, PROPERTIES, pwrite, settings, type InitialBlock, type Knobs, type RwfFlag, type Syscall, type World } from '../spec/index.ts';
+import { allowedOutcomes, bfsExplorer, BS, buildModel, DEVICES, fsync, initWorld, KNOB_VARIANTS, mmapStore, open, pread, PROPERTIES, pwrite, settings, type InitialBlock, type Knobs, type RwfFlag, type Syscall, type World } from '../spec/index.ts';
 
 /** The variants that fix each argued behaviour: merged ext4 and iomap, the proposed XFS exclusive lock. */
 const FIXED: Knobs = { ext4AtomicAlloc: 'bigalloc-zero-and-commit', atomicDioInvalidateFailure: 'never', xfsSwAtomicRetry: 'proposed-excl' };
@@ -47,11 +47,13 @@ const knobsArb = fc.record({
 });
 
 describe('random small programs', () => {
-  it('no action throws and the search never ends in a model error, for any layout and any knob variant', () => {
+  it('no action throws, the search never ends in a model error, and every program can run to its end, for any layout and any knob variant', () => {
     fc.assert(
       fc.property(scenarioArb, knobsArb, (sc, knobs) => {
-        const r = check(buildModel(build(sc, knobs)), { maxStates: 20000 });
+        const s = build(sc, knobs);
+        const r = check(buildModel(s), { maxStates: 20000 });
         assert.notEqual(r.status, 'error', r.violations[0]?.message ?? 'error');
+        assert.ok(allowedOutcomes(s).length > 0, `no run finishes: ${JSON.stringify(s.programs)}`);
       }),
       { numRuns: 30, seed: 20251121 },
     );
