@@ -16,11 +16,15 @@ const writeArb = fc
   });
 const opArb = fc.oneof({ weight: 4, arbitrary: writeArb }, { weight: 1, arbitrary: fc.constant(pread(0, 0, 2 * BS)) }, { weight: 1, arbitrary: fc.constant(fsync(0)) });
 const blockArb = (p: number) => fc.constantFrom<InitialBlock>('hole', { written: p }, { unwritten: p });
+/** Two file blocks on distinct physical blocks, contiguous or not, aligned or not. */
+const layoutArb = fc
+  .uniqueArray(fc.integer({ min: 0, max: 5 }), { minLength: 2, maxLength: 2 })
+  .chain(([p, q]) => fc.tuple(blockArb(p ?? 0), blockArb(q ?? 1)));
 
 const scenarioArb = fc.record({
   fs: fc.constantFrom('xfs' as const, 'ext4' as const),
   device: fc.constantFrom(DEVICES.nvmeAtomic16k, DEVICES.loop),
-  blocks: fc.tuple(blockArb(0), blockArb(1)),
+  blocks: layoutArb,
   t1: fc.array(opArb, { minLength: 1, maxLength: 2 }),
   t2: fc.option(fc.oneof(fc.array(opArb, { minLength: 1, maxLength: 1 }), fc.constant<Syscall[]>([mmapStore('M', 0, 0)])), { nil: undefined }),
 });
