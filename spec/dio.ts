@@ -9,7 +9,7 @@
 import { match } from 'ts-pattern';
 import { blkAtomicWriteValid, submitBio } from './device.ts';
 import { ext4ConvertRun, ext4DioWriteEndIo, ext4IomapBegin, ext4UnwrittenRuns, ext4ZeroedToWritten } from './fs-ext4.ts';
-import { xfsAtomicRetry, xfsDioWriteEndIo, xfsIomapBegin } from './fs-xfs.ts';
+import { xfsAtomicRetry, xfsDioWriteEndIo, xfsIomapBegin, xfsNowaitTimestampRefusal } from './fs-xfs.ts';
 import { endWrite, ghostWrite, task } from './ghost.ts';
 import { applyAllocs, type IomapPlan } from './iomap.ts';
 import { commitJournal } from './journal.ts';
@@ -80,13 +80,13 @@ function nextBioId(w: World): number {
 }
 
 /** The enabled step of a task in a direct write, or null while it is blocked. */
-export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): Step | null {
+export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): Step | Step[] | null {
   const inode = inodeOf(w, st.req.ino);
   const req = st.req;
   const top = dioWriteFn(s, st);
   const waiting = st.wait.length > 0;
   return match(st.phase)
-    .with('lock', (): Step | null => {
+    .with('lock', (): Step | Step[] | null => {
       const free = canLock(inode.iolock, st.lock);
       if (req.nowait && (!free || st.nowaitRefusal !== null)) {
         return {
@@ -101,16 +101,24 @@ export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): S
         };
       }
       if (!free) return null;
-      return {
-        fn: top,
-        what: `take ${lockName(s, st.lock)}`,
-        apply: (d) => {
-          lock(inodeOf(d, req.ino).iolock, st.lock, ti);
-          const c = cur(d, ti);
-          c.held = true;
-          c.phase = st.forceWait ? 'dio-wait' : 'invalidate';
+      return [
+        {
+          fn: top,
+          what: `take ${lockName(s, st.lock)}`,
+          apply: (d) => {
+            lock(inodeOf(d, req.ino).iolock, st.lock, ti);
+            const c = cur(d, ti);
+            c.held = true;
+            c.phase = st.forceWait ? 'dio-wait' : 'invalidate';
+          },
         },
-      };
+        ...xfsNowaitTimestampRefusal(s, req, (d) => {
+          const c = cur(d, ti);
+          c.ret = 'EAGAIN';
+          c.failure = 'lock';
+          c.phase = 'unlock';
+        }),
+      ];
     })
     .with('dio-wait', (): Step | null =>
       inode.dioCount > 0

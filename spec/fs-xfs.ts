@@ -7,7 +7,7 @@
 import { allocatable, allocBlocks, freeBlock, setCow, setMapping } from './allocator.ts';
 import { canUseFua, contiguousPrefix, runLength, type Alloc, type IomapPlan } from './iomap.ts';
 import { markDirty } from './journal.ts';
-import type { DioWrite, Settings, World, WriteReq } from './types.ts';
+import type { DioWrite, Settings, Step, World, WriteReq } from './types.ts';
 
 /** Whether the device can do a one-block hardware atomic write (xfs_inode_can_hw_atomic_write). */
 function hwCapable(s: Settings): boolean {
@@ -204,4 +204,14 @@ export function xfsDioWriteEndIo(w: World, st: DioWrite): string {
     done.push('xfs_setfilesize');
   }
   return done.length > 0 ? done.join(' + ') : 'nothing to do';
+}
+
+/**
+ * xfs_file_write_checks → kiocb_modified: with IOCB_NOWAIT, a write whose timestamps need
+ * updating gets -EAGAIN. Whether they do depends on the clock (the conformance run saw the
+ * same program succeed and fail), so a NOWAIT write on XFS may take either branch.
+ */
+export function xfsNowaitTimestampRefusal(s: Settings, req: WriteReq, refuse: (d: World) => void): Step[] {
+  if (s.fs.kind !== 'xfs' || !req.nowait) return [];
+  return [{ fn: 'xfs_file_write_checks', what: 'kiocb_modified: timestamps need updating and IOCB_NOWAIT: -EAGAIN', apply: refuse }];
 }

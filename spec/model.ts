@@ -13,12 +13,13 @@ import { task } from './ghost.ts';
 import { commitJournal, markDirty, recoverJournal } from './journal.ts';
 import { PROPERTIES } from './properties.ts';
 import { setMapping } from './allocator.ts';
-import { taskFinished, taskStep } from './syscalls.ts';
+import { taskFinished, taskSteps } from './syscalls.ts';
 import type { FsKind, PropertyName, Settings, Token, World } from './types.ts';
 import { initWorld } from './world.ts';
 
 export type Action =
-  | { kind: 'task'; task: number; fn: string; what: string }
+  /** `choice` picks among a task's enabled steps when the kernel's path depends on timing. */
+  | { kind: 'task'; task: number; choice: number; fn: string; what: string }
   | { kind: 'dev-transfer'; bio: number; p: number; t: Token }
   | { kind: 'dev-complete'; bio: number; what: string }
   | { kind: 'dev-fail'; bio: number }
@@ -47,8 +48,7 @@ export function actions(w: World, s: Settings): Action[] {
   if (w.crashed) return [];
   const out: Action[] = [];
   w.tasks.forEach((_, ti) => {
-    const step = taskStep(w, s, ti);
-    if (step !== null) out.push({ kind: 'task', task: ti, fn: step.fn, what: step.what });
+    taskSteps(w, s, ti).forEach((step, choice) => out.push({ kind: 'task', task: ti, choice, fn: step.fn, what: step.what }));
   });
   for (const b of w.device.inflight) {
     if (b.op === 'write' && !b.atomic && b.pending.length > 1 && s.blockwiseTransfer !== false) {
@@ -90,8 +90,8 @@ export function next(w: World, s: Settings, a: Action): World {
   return produce(w, (d) => {
     match(a)
       .with({ kind: 'task' }, (x) => {
-        const step = taskStep(w, s, x.task);
-        if (step === null) throw new Error(`T${x.task + 1} has no enabled step`);
+        const step = taskSteps(w, s, x.task)[x.choice];
+        if (step === undefined) throw new Error(`T${x.task + 1} has no enabled step ${x.choice}`);
         step.apply(d);
       })
       .with({ kind: 'dev-transfer' }, (x) => transferBlock(d.device, s.device, x.bio, x.p))

@@ -9,7 +9,7 @@ import { match } from 'ts-pattern';
 import { deviceRead, submitBio } from './device.ts';
 import { dioWriteStep } from './dio.ts';
 import { ext4AtomicLimits, ext4DioWriteStart } from './fs-ext4.ts';
-import { xfsAtomicLimits, xfsDioWriteStart } from './fs-xfs.ts';
+import { xfsAtomicLimits, xfsDioWriteStart, xfsNowaitTimestampRefusal } from './fs-xfs.ts';
 import { beginWrite, endWrite, finishSyscall, ghostWrite, promiseFile, task } from './ghost.ts';
 import { commitJournal, markDirty } from './journal.ts';
 import { canLock, lock, unlock } from './locks.ts';
@@ -390,7 +390,7 @@ function xfsBufferedNowaitStall(w: World, s: Settings, req: WriteReq, blk: numbe
 }
 
 /** Buffered write (and a direct write's ENOTBLK fallback): copy into folios under the exclusive lock. */
-function bufferedWriteStep(w: World, s: Settings, ti: number, st: BufferedWrite): Step | null {
+function bufferedWriteStep(w: World, s: Settings, ti: number, st: BufferedWrite): Step | Step[] | null {
   const req = st.req;
   const inode = inodeOf(w, req.ino);
   const fn = s.fs.kind === 'xfs' ? 'xfs_file_buffered_write' : 'ext4_buffered_write_iter';
@@ -401,7 +401,7 @@ function bufferedWriteStep(w: World, s: Settings, ti: number, st: BufferedWrite)
   };
   const lockName = s.fs.kind === 'xfs' ? 'IOLOCK excl' : 'inode_lock';
   return match(st.phase)
-    .with('lock', (): Step | null => {
+    .with('lock', (): Step | Step[] | null => {
       const free = canLock(inode.iolock, 'excl');
       if (!free && req.nowait) {
         return { fn, what: `${lockName} busy and IOCB_NOWAIT: -EAGAIN`, apply: (d) => endWrite(d, ti, req, 'EAGAIN') };
@@ -411,14 +411,17 @@ function bufferedWriteStep(w: World, s: Settings, ti: number, st: BufferedWrite)
         return { fn: 'xfs_file_write_checks', what: 'write starts beyond EOF and IOCB_NOWAIT: -EAGAIN', apply: (d) => endWrite(d, ti, req, 'EAGAIN') };
       }
       if (!free) return null;
-      return {
-        fn,
-        what: `take ${lockName}`,
-        apply: (d) => {
-          lock(inodeOf(d, req.ino).iolock, 'excl', ti);
-          cur(d).phase = 'copy';
+      return [
+        {
+          fn,
+          what: `take ${lockName}`,
+          apply: (d) => {
+            lock(inodeOf(d, req.ino).iolock, 'excl', ti);
+            cur(d).phase = 'copy';
+          },
         },
-      };
+        ...xfsNowaitTimestampRefusal(s, req, (d) => endWrite(d, ti, req, 'EAGAIN')),
+      ];
     })
     .with('copy', (): Step => {
       const blk = req.blk + st.next;
@@ -501,21 +504,28 @@ function bufferedWriteStep(w: World, s: Settings, ti: number, st: BufferedWrite)
     .exhaustive();
 }
 
-/** The enabled step of task `ti`, or null if it is blocked or finished. */
-export function taskStep(w: World, s: Settings, ti: number): Step | null {
-  if (w.crashed) return null;
+/**
+ * The enabled steps of task `ti`: none if it is blocked or finished, usually one, several
+ * where the kernel's behaviour depends on something the model does not track (timing).
+ */
+export function taskSteps(w: World, s: Settings, ti: number): Step[] {
+  if (w.crashed) return [];
   const t = task(w, ti);
-  if (t.cur !== null) {
-    return match(t.cur)
-      .with({ sys: 'dio-write' }, (st) => dioWriteStep(w, s, ti, st))
-      .with({ sys: 'buffered-write' }, (st) => bufferedWriteStep(w, s, ti, st))
-      .with({ sys: 'dio-read' }, (st) => dioReadStep(w, s, ti, st))
-      .with({ sys: 'fsync' }, (st) => fsyncStep(w, s, ti, st))
-      .exhaustive();
-  }
   const call = s.programs[ti]?.[t.pc];
-  return call === undefined ? null : syscallEntry(w, s, ti, call);
+  const steps: Step | Step[] | null =
+    t.cur !== null
+      ? match(t.cur)
+          .with({ sys: 'dio-write' }, (st) => dioWriteStep(w, s, ti, st))
+          .with({ sys: 'buffered-write' }, (st) => bufferedWriteStep(w, s, ti, st))
+          .with({ sys: 'dio-read' }, (st) => dioReadStep(w, s, ti, st))
+          .with({ sys: 'fsync' }, (st) => fsyncStep(w, s, ti, st))
+          .exhaustive()
+      : call === undefined
+        ? null
+        : syscallEntry(w, s, ti, call);
+  return steps === null ? [] : Array.isArray(steps) ? steps : [steps];
 }
+
 
 export function taskFinished(w: World, s: Settings, ti: number): boolean {
   const t = task(w, ti);
