@@ -25,6 +25,10 @@
  * Data is tracked per file-system block: a sub-block (sector-aligned) direct write is
  * accepted and returns its byte count, but its token covers the whole block it touches.
  *
+ * Where Linux's answer depends on something the model does not track (the clock: an XFS
+ * RWF_NOWAIT write whose timestamps need updating gets EAGAIN), the task has two enabled
+ * steps and both outcomes are allowed.
+ *
  * Each task's `results` log gets one `SyscallResult` per returned syscall;
  * `allowedOutcomes(settings)` gives the set of observable outcomes a real kernel run must
  * fall into (single runs without power loss).
