@@ -6,40 +6,30 @@
  * or advance the one in progress.
  */
 import { match } from 'ts-pattern';
-import { deviceRead, submitBio } from './device.ts';
+import { submitBio } from './device.ts';
 import { dioWriteStep } from './dio.ts';
 import { ext4AtomicLimits, ext4DioWriteStart } from './fs-ext4.ts';
-import { xfsAtomicLimits, xfsDioWriteStart, xfsNowaitTimestampRefusal } from './fs-xfs.ts';
+import { xfsAtomicLimits, xfsDioWriteStart } from './fs-xfs.ts';
 import { beginWrite, endWrite, finishSyscall, ghostWrite, promiseFile, task } from './ghost.ts';
-import { commitJournal, markDirty } from './journal.ts';
-import { canLock, lock, unlock } from './locks.ts';
-import { anyDirty, dirtyFolio, filemapFdatawriteRange, folioAt, invalidateInodePages2Range } from './pagecache.ts';
+import { commitJournal } from './journal.ts';
+import { canLock, lock } from './locks.ts';
+import { anyDirty, dirtyFolio, filemapFdatawriteRange } from './pagecache.ts';
 import {
   writeToken,
-  ZERO,
   type BufferedWrite,
-  type DioRead,
   type DioWrite,
   type Errno,
   type Fsync,
-  type Inode,
-  type OpenFile,
   type Settings,
   type StatxAtomic,
   type Step,
   type Syscall,
-  type Token,
   type World,
   type WriteReq,
 } from './types.ts';
-
-const fsName = (s: Settings) => s.fs.kind;
-
-function inodeOf(w: World, ino: number): Inode {
-  const i = w.inodes[ino];
-  if (i === undefined) throw new Error(`no inode ${ino}`);
-  return i;
-}
+import { blocksOf, fdOf, fsName, inodeOf, isPow2 } from './vfs.ts';
+import { bufferedWriteStep } from './buffered.ts';
+import { dioReadStep, preadEntry } from './read.ts';
 
 /** The file system's atomic write limits (what statx reports and ->write_iter enforces). */
 export function atomicLimits(s: Settings): { min: number; max: number; maxOpt: number } {
@@ -51,19 +41,6 @@ export function statxAtomic(s: Settings): StatxAtomic {
   const l = atomicLimits(s);
   if (l.min === 0) return { atomicWriteUnitMin: 0, atomicWriteUnitMax: 0, atomicWriteUnitMaxOpt: 0, atomicWriteSegmentsMax: 0, attrWriteAtomic: false };
   return { atomicWriteUnitMin: l.min, atomicWriteUnitMax: l.max, atomicWriteUnitMaxOpt: l.maxOpt, atomicWriteSegmentsMax: 1, attrWriteAtomic: true };
-}
-
-const isPow2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
-
-/** The blocks a byte range touches. */
-function blocksOf(s: Settings, pos: number, count: number): { blk: number; nblk: number } {
-  const bs = s.fs.blockSize;
-  const blk = Math.floor(pos / bs);
-  return { blk, nblk: count === 0 ? 0 : Math.ceil((pos + count) / bs) - blk };
-}
-
-function fdOf(w: World, ti: number, fd: number): OpenFile | null {
-  return task(w, ti).fds[fd] ?? null;
 }
 
 export type WriteCheck = { kind: 'ret'; ret: number | Errno } | { kind: 'direct' | 'buffered'; req: WriteReq };
@@ -223,102 +200,6 @@ function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step | 
     .exhaustive();
 }
 
-/** pread: validation, then a buffered read in one step or a direct read state machine. */
-function preadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall, { op: 'pread' }>): Step {
-  const of = fdOf(w, ti, c.fd);
-  const fn = `ksys_pread64 → ${s.fs.kind}_file_read_iter`;
-  const what = `pread(fd ${c.fd}, ${c.len} bytes @ ${c.offset})`;
-  const fail = (ret: Errno | 0): Step => ({
-    fn,
-    what: `${what} → ${ret === 0 ? 0 : `-${ret}`}`,
-    apply: (d) => {
-      d.ghost.clock++;
-      finishSyscall(d, ti, { op: 'pread', ret, file: of?.ino ?? -1, data: [], firstBlock: 0, start: d.ghost.clock, end: d.ghost.clock + 1 });
-    },
-  });
-  if (of === null || !of.read) return fail('EBADF');
-  if (c.len === 0) return fail(0);
-  if (c.offset < 0) return fail('EINVAL');
-  const size = inodeOf(w, of.ino).size;
-  if (of.direct) {
-    if (c.offset >= size) return fail(0);
-    if ((c.offset | c.len) & (s.fs.sectorSize - 1)) return fail('EINVAL');
-    return {
-      fn,
-      what: `${what}: direct`,
-      apply: (d) => {
-        d.ghost.clock++;
-        const r: DioRead = { sys: 'dio-read', fd: c.fd, ino: of.ino, pos: c.offset, len: c.len, phase: 'lock', wait: [], ioError: false, start: d.ghost.clock };
-        task(d, ti).cur = r;
-      },
-    };
-  }
-  return {
-    fn: `${fn} → filemap_read`,
-    what,
-    apply: (d) => {
-      d.ghost.clock++;
-      const start = d.ghost.clock;
-      const n = Math.max(0, Math.min(c.len, size - c.offset));
-      const { blk, nblk } = blocksOf(s, c.offset, n);
-      const data = Array.from({ length: nblk }, (_, i) => folioAt(d, of.ino, blk + i)?.t ?? readBlock(d, of.ino, blk + i));
-      finishSyscall(d, ti, { op: 'pread', ret: n, file: of.ino, data, firstBlock: blk, start, end: d.ghost.clock + 1 });
-    },
-  };
-}
-
-/** What a read of file block `blk` returns from the device, through the extent map. */
-export function readBlock(w: World, ino: number, blk: number): Token {
-  const m = inodeOf(w, ino).map[blk];
-  return m !== undefined && m.kind === 'written' ? deviceRead(w.device, m.p) : ZERO;
-}
-
-function dioReadStep(w: World, s: Settings, ti: number, st: DioRead): Step | null {
-  const inode = inodeOf(w, st.ino);
-  const fn = s.fs.kind === 'xfs' ? 'xfs_file_dio_read' : 'ext4_dio_read_iter';
-  const cur = (d: World): DioRead => {
-    const c = task(d, ti).cur;
-    if (c === null || c.sys !== 'dio-read') throw new Error('not in a direct read');
-    return c;
-  };
-  const { blk, nblk } = blocksOf(s, st.pos, st.len);
-  return match(st.phase)
-    .with('lock', (): Step | null => {
-      if (!canLock(inode.iolock, 'shared')) return null;
-      const dirty = anyDirty(w, st.ino, blk, nblk);
-      return {
-        fn,
-        what: `take ${s.fs.kind === 'xfs' ? 'IOLOCK shared' : 'inode_lock_shared'}${dirty ? '; kiocb_write_and_wait writes back dirty folios' : ''}`,
-        apply: (d) => {
-          lock(inodeOf(d, st.ino).iolock, 'shared', ti);
-          const c = cur(d);
-          const bios = dirty ? filemapFdatawriteRange(d, st.ino, blk, nblk, ti) : [];
-          c.wait = bios ?? [];
-          c.ioError = bios === null;
-          c.phase = dirty ? 'flush-wait' : 'read';
-        },
-      };
-    })
-    .with('flush-wait', (): Step | null =>
-      st.wait.length > 0 ? null : { fn: 'kiocb_write_and_wait', what: 'writeback done', apply: (d) => void (cur(d).phase = 'read') },
-    )
-    .with('read', (): Step => {
-      const n = Math.max(0, Math.min(st.len, inode.size - st.pos));
-      const rb = blocksOf(s, st.pos, n);
-      const data = Array.from({ length: rb.nblk }, (_, i) => readBlock(w, st.ino, rb.blk + i));
-      const ret = st.ioError ? 'EIO' : n;
-      return {
-        fn: 'iomap_dio_rw',
-        what: `read {${data.join(',')}}; unlock; return ${typeof ret === 'number' ? ret : `-${ret}`}`,
-        apply: (d) => {
-          unlock(inodeOf(d, st.ino).iolock, 'shared', ti);
-          finishSyscall(d, ti, { op: 'pread', ret, file: st.ino, data: st.ioError ? [] : data, firstBlock: rb.blk, start: st.start, end: d.ghost.clock + 1 });
-        },
-      };
-    })
-    .exhaustive();
-}
-
 function fsyncStep(w: World, s: Settings, ti: number, st: Fsync): Step | null {
   const fn = s.fs.kind === 'xfs' ? 'xfs_file_fsync' : 'ext4_sync_file';
   const op = st.datasync ? 'fdatasync' : 'fsync';
@@ -372,135 +253,6 @@ function fsyncStep(w: World, s: Settings, ti: number, st: Fsync): Step | null {
     .with('flush-wait', (): Step | null =>
       st.wait.length > 0 ? null : { fn, what: `flush done; return ${st.ioError ? '-EIO' : 0}`, apply: (d) => finish(d, cur(d).ioError) },
     )
-    .exhaustive();
-}
-
-/**
- * Why an XFS buffered IOMAP_NOWAIT write would block at file block `blk`, or null:
- * a delalloc reservation for a hole (xfs_buffered_write_iomap_begin), or a read of a
- * partly overwritten block that is not cached (__iomap_write_begin).
- */
-function xfsBufferedNowaitStall(w: World, s: Settings, req: WriteReq, blk: number): string | null {
-  const m = inodeOf(w, req.ino).map[blk];
-  if (folioAt(w, req.ino, blk) !== null) return null;
-  if (m === undefined || m.kind === 'hole' || m.kind === 'delalloc') return `block ${blk} needs a delalloc reservation`;
-  const bs = s.fs.blockSize;
-  const whole = req.pos <= blk * bs && req.pos + req.count >= (blk + 1) * bs;
-  return whole || m.kind === 'unwritten' ? null : `block ${blk} must be read before a partial overwrite`;
-}
-
-/** Buffered write (and a direct write's ENOTBLK fallback): copy into folios under the exclusive lock. */
-function bufferedWriteStep(w: World, s: Settings, ti: number, st: BufferedWrite): Step | Step[] | null {
-  const req = st.req;
-  const inode = inodeOf(w, req.ino);
-  const fn = s.fs.kind === 'xfs' ? 'xfs_file_buffered_write' : 'ext4_buffered_write_iter';
-  const cur = (d: World): BufferedWrite => {
-    const c = task(d, ti).cur;
-    if (c === null || c.sys !== 'buffered-write') throw new Error('not in a buffered write');
-    return c;
-  };
-  const lockName = s.fs.kind === 'xfs' ? 'IOLOCK excl' : 'inode_lock';
-  return match(st.phase)
-    .with('lock', (): Step | Step[] | null => {
-      const free = canLock(inode.iolock, 'excl');
-      if (!free && req.nowait) {
-        return { fn, what: `${lockName} busy and IOCB_NOWAIT: -EAGAIN`, apply: (d) => endWrite(d, ti, req, 'EAGAIN') };
-      }
-      if (free && req.nowait && s.fs.kind === 'xfs' && req.pos > inode.size) {
-        // xfs_file_write_checks: zeroing the gap beyond EOF would block.
-        return { fn: 'xfs_file_write_checks', what: 'write starts beyond EOF and IOCB_NOWAIT: -EAGAIN', apply: (d) => endWrite(d, ti, req, 'EAGAIN') };
-      }
-      if (!free) return null;
-      return [
-        {
-          fn,
-          what: `take ${lockName}`,
-          apply: (d) => {
-            lock(inodeOf(d, req.ino).iolock, 'excl', ti);
-            cur(d).phase = 'copy';
-          },
-        },
-        ...xfsNowaitTimestampRefusal(s, req, (d) => endWrite(d, ti, req, 'EAGAIN')),
-      ];
-    })
-    .with('copy', (): Step => {
-      const blk = req.blk + st.next;
-      const t = writeToken(req.id, st.next);
-      const bs = s.fs.blockSize;
-      const stall = s.fs.kind === 'xfs' && req.nowait ? xfsBufferedNowaitStall(w, s, req, blk) : null;
-      if (stall !== null) {
-        // iomap_write_iter stops at the folio that would block: a short write, or -EAGAIN.
-        const copied = st.next === 0 ? 0 : blk * bs - req.pos;
-        return {
-          fn: 'iomap_write_iter',
-          what: `${stall} and IOMAP_NOWAIT: ${copied > 0 ? `stop after ${copied} bytes` : '-EAGAIN'}`,
-          apply: (d) => {
-            const c = cur(d);
-            if (copied === 0) {
-              unlock(inodeOf(d, req.ino).iolock, 'excl', ti);
-              endWrite(d, ti, req, 'EAGAIN');
-              return;
-            }
-            c.short = copied;
-            if (!req.dsync) {
-              c.phase = 'unlock';
-              return;
-            }
-            const bios = filemapFdatawriteRange(d, req.ino, req.blk, st.next, ti);
-            c.wait = bios ?? [];
-            c.ioError = bios === null;
-            c.phase = 'writeback-wait';
-          },
-        };
-      }
-      const last = st.next + 1 === req.nblk;
-      const flush = last && (st.fallback || req.dsync);
-      return {
-        fn: s.fs.kind === 'xfs' ? 'iomap_write_iter' : 'generic_perform_write',
-        what: `copy ${t} into folio ${blk}, mark it dirty${flush ? `; ${st.fallback ? 'filemap_write_and_wait_range' : 'generic_write_sync'} writes back the range` : ''}`,
-        apply: (d) => {
-          dirtyFolio(d, req.ino, blk, t);
-          const c = cur(d);
-          c.next++;
-          const ino = inodeOf(d, req.ino);
-          const end = Math.min(req.pos + req.count, (blk + 1) * s.fs.blockSize);
-          if (end > ino.size) {
-            ino.size = end;
-            markDirty(d);
-          }
-          if (!last) return;
-          if (flush) {
-            const bios = filemapFdatawriteRange(d, req.ino, req.blk, req.nblk, ti);
-            c.wait = bios ?? [];
-            c.ioError = bios === null;
-            c.phase = 'writeback-wait';
-          } else c.phase = 'unlock';
-        },
-      };
-    })
-    .with('writeback-wait', (): Step | null => {
-      if (st.wait.length > 0) return null;
-      return {
-        fn: st.fallback ? 'filemap_write_and_wait_range' : 'generic_write_sync',
-        what: `${st.fallback ? 'invalidate_mapping_pages' : ''}${req.dsync ? `${st.fallback ? '; ' : ''}commit the journal` : ''}` || 'writeback done',
-        apply: (d) => {
-          if (st.fallback) invalidateInodePages2Range(d, req.ino, req.blk, req.nblk);
-          if (req.dsync) commitJournal(d);
-          cur(d).phase = 'unlock';
-        },
-      };
-    })
-    .with('unlock', (): Step => {
-      const ret = st.ioError ? 'EIO' : (st.short ?? req.count);
-      return {
-        fn,
-        what: `${s.fs.kind === 'xfs' ? 'xfs_iunlock' : 'inode_unlock'}; return ${typeof ret === 'number' ? ret : `-${ret}`}`,
-        apply: (d) => {
-          unlock(inodeOf(d, req.ino).iolock, 'excl', ti);
-          endWrite(d, ti, st.short === null ? req : { ...req, nblk: st.next }, ret);
-        },
-      };
-    })
     .exhaustive();
 }
 

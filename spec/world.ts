@@ -1,7 +1,7 @@
 /** The initial world of a scenario, and views of file contents the properties read. */
 import { initDevice } from './device.ts';
 import { snapshotMetadata } from './journal.ts';
-import { readBlock } from './syscalls.ts';
+import { readBlock } from './read.ts';
 import { initToken, staleToken, ZERO, type Folio, type Inode, type Mapping, type Settings, type Token, type World } from './types.ts';
 
 function mappingOf(b: Settings['files'][number]['blocks'][number]): Mapping {

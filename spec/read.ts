@@ -1,0 +1,116 @@
+/**
+ * pread: the buffered read (filemap_read, one step) and the direct read (iomap_dio_rw for
+ * reads: flush dirty cache in range, then read the blocks, unwritten and holes as zeros).
+ */
+import { match } from 'ts-pattern';
+import { deviceRead } from './device.ts';
+import { finishSyscall, task } from './ghost.ts';
+import { canLock, lock, unlock } from './locks.ts';
+import { anyDirty, filemapFdatawriteRange, folioAt } from './pagecache.ts';
+import {
+  ZERO,
+  type DioRead,
+  type Errno,
+  type Settings,
+  type Step,
+  type Syscall,
+  type Token,
+  type World,
+} from './types.ts';
+import { blocksOf, fdOf, inodeOf } from './vfs.ts';
+
+/** pread: validation, then a buffered read in one step or a direct read state machine. */
+export function preadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall, { op: 'pread' }>): Step {
+  const of = fdOf(w, ti, c.fd);
+  const fn = `ksys_pread64 → ${s.fs.kind}_file_read_iter`;
+  const what = `pread(fd ${c.fd}, ${c.len} bytes @ ${c.offset})`;
+  const fail = (ret: Errno | 0): Step => ({
+    fn,
+    what: `${what} → ${ret === 0 ? 0 : `-${ret}`}`,
+    apply: (d) => {
+      d.ghost.clock++;
+      finishSyscall(d, ti, { op: 'pread', ret, file: of?.ino ?? -1, data: [], firstBlock: 0, start: d.ghost.clock, end: d.ghost.clock + 1 });
+    },
+  });
+  if (of === null || !of.read) return fail('EBADF');
+  if (c.len === 0) return fail(0);
+  if (c.offset < 0) return fail('EINVAL');
+  const size = inodeOf(w, of.ino).size;
+  if (of.direct) {
+    if (c.offset >= size) return fail(0);
+    if ((c.offset | c.len) & (s.fs.sectorSize - 1)) return fail('EINVAL');
+    return {
+      fn,
+      what: `${what}: direct`,
+      apply: (d) => {
+        d.ghost.clock++;
+        const r: DioRead = { sys: 'dio-read', fd: c.fd, ino: of.ino, pos: c.offset, len: c.len, phase: 'lock', wait: [], ioError: false, start: d.ghost.clock };
+        task(d, ti).cur = r;
+      },
+    };
+  }
+  return {
+    fn: `${fn} → filemap_read`,
+    what,
+    apply: (d) => {
+      d.ghost.clock++;
+      const start = d.ghost.clock;
+      const n = Math.max(0, Math.min(c.len, size - c.offset));
+      const { blk, nblk } = blocksOf(s, c.offset, n);
+      const data = Array.from({ length: nblk }, (_, i) => folioAt(d, of.ino, blk + i)?.t ?? readBlock(d, of.ino, blk + i));
+      finishSyscall(d, ti, { op: 'pread', ret: n, file: of.ino, data, firstBlock: blk, start, end: d.ghost.clock + 1 });
+    },
+  };
+}
+
+/** What a read of file block `blk` returns from the device, through the extent map. */
+export function readBlock(w: World, ino: number, blk: number): Token {
+  const m = inodeOf(w, ino).map[blk];
+  return m !== undefined && m.kind === 'written' ? deviceRead(w.device, m.p) : ZERO;
+}
+
+export function dioReadStep(w: World, s: Settings, ti: number, st: DioRead): Step | null {
+  const inode = inodeOf(w, st.ino);
+  const fn = s.fs.kind === 'xfs' ? 'xfs_file_dio_read' : 'ext4_dio_read_iter';
+  const cur = (d: World): DioRead => {
+    const c = task(d, ti).cur;
+    if (c === null || c.sys !== 'dio-read') throw new Error('not in a direct read');
+    return c;
+  };
+  const { blk, nblk } = blocksOf(s, st.pos, st.len);
+  return match(st.phase)
+    .with('lock', (): Step | null => {
+      if (!canLock(inode.iolock, 'shared')) return null;
+      const dirty = anyDirty(w, st.ino, blk, nblk);
+      return {
+        fn,
+        what: `take ${s.fs.kind === 'xfs' ? 'IOLOCK shared' : 'inode_lock_shared'}${dirty ? '; kiocb_write_and_wait writes back dirty folios' : ''}`,
+        apply: (d) => {
+          lock(inodeOf(d, st.ino).iolock, 'shared', ti);
+          const c = cur(d);
+          const bios = dirty ? filemapFdatawriteRange(d, st.ino, blk, nblk, ti) : [];
+          c.wait = bios ?? [];
+          c.ioError = bios === null;
+          c.phase = dirty ? 'flush-wait' : 'read';
+        },
+      };
+    })
+    .with('flush-wait', (): Step | null =>
+      st.wait.length > 0 ? null : { fn: 'kiocb_write_and_wait', what: 'writeback done', apply: (d) => void (cur(d).phase = 'read') },
+    )
+    .with('read', (): Step => {
+      const n = Math.max(0, Math.min(st.len, inode.size - st.pos));
+      const rb = blocksOf(s, st.pos, n);
+      const data = Array.from({ length: rb.nblk }, (_, i) => readBlock(w, st.ino, rb.blk + i));
+      const ret = st.ioError ? 'EIO' : n;
+      return {
+        fn: 'iomap_dio_rw',
+        what: `read {${data.join(',')}}; unlock; return ${typeof ret === 'number' ? ret : `-${ret}`}`,
+        apply: (d) => {
+          unlock(inodeOf(d, st.ino).iolock, 'shared', ti);
+          finishSyscall(d, ti, { op: 'pread', ret, file: st.ino, data: st.ioError ? [] : data, firstBlock: rb.blk, start: st.start, end: d.ghost.clock + 1 });
+        },
+      };
+    })
+    .exhaustive();
+}
