@@ -15,7 +15,7 @@ import { applyAllocs, type IomapPlan } from './iomap.ts';
 import { commitJournal } from './journal.ts';
 import { canLock, lock, unlock } from './locks.ts';
 import { anyCached, anyDirty, filemapFdatawriteRange, invalidateInodePages2Range } from './pagecache.ts';
-import { writeToken, ZERO, type BufferedWrite, type DioWrite, type Inode, type Settings, type Step, type World } from './types.ts';
+import { writeToken, ZERO, type BufferedWrite, type DioWrite, type Inode, type Settings, type Step, type World, type WriteReq } from './types.ts';
 
 function inodeOf(w: World, ino: number): Inode {
   const i = w.inodes[ino];
@@ -77,6 +77,18 @@ function nextBioId(w: World): number {
   let id = 1;
   while (used.has(id)) id++;
   return id;
+}
+
+/** The page cache over the range is clean: drop it (kiocb_invalidate_pages) and count the DIO in (inode_dio_begin). */
+function invalidateAndBeginDio(req: WriteReq, ti: number): Step {
+  return {
+    fn: 'kiocb_invalidate_pages',
+    what: 'invalidate_inode_pages2_range; inode_dio_begin',
+    apply: (d) => {
+      invalidateInodePages2Range(d, req.ino, req.blk, req.nblk);
+      beginDio(d, ti);
+    },
+  };
 }
 
 /** The enabled step of a task in a direct write, or null while it is blocked. */
@@ -151,14 +163,7 @@ export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): S
           },
         };
       }
-      return {
-        fn: 'kiocb_invalidate_pages',
-        what: 'invalidate_inode_pages2_range; inode_dio_begin',
-        apply: (d) => {
-          invalidateInodePages2Range(d, req.ino, req.blk, req.nblk);
-          beginDio(d, ti);
-        },
-      };
+      return invalidateAndBeginDio(req, ti);
     })
     .with('invalidate-wait', (): Step | null => {
       if (waiting) return null;
@@ -175,14 +180,7 @@ export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): S
           },
         };
       }
-      return {
-        fn: 'kiocb_invalidate_pages',
-        what: 'invalidate_inode_pages2_range; inode_dio_begin',
-        apply: (d) => {
-          invalidateInodePages2Range(d, req.ino, req.blk, req.nblk);
-          beginDio(d, ti);
-        },
-      };
+      return invalidateAndBeginDio(req, ti);
     })
     .with('iter', (): Step => {
       const bs = s.fs.blockSize;

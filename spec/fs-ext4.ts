@@ -4,6 +4,7 @@
  * unwritten conversion at end_io. References: fs/ext4/file.c, inode.c, mballoc.c (v6.17),
  * Documentation/filesystems/ext4/atomic_writes.rst, and the 2023 RFC (seed 001).
  */
+import { inodeOf } from './vfs.ts';
 import { allocatable, allocBlocks, ext4MbAlignedAlloc, setMapping } from './allocator.ts';
 import { canUseFua, contiguous, contiguousPrefix, runLength, type Alloc, type IomapPlan } from './iomap.ts';
 import { markDirty } from './journal.ts';
@@ -46,8 +47,7 @@ const isMapped = (m: Mapping | undefined): m is Extract<Mapping, { p: number }> 
 /** ext4_iomap_begin (+ ext4_iomap_alloc / ext4_map_blocks) for the next part of a direct write. */
 export function ext4IomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
   const req = st.req;
-  const inode = w.inodes[req.ino];
-  if (inode === undefined) throw new Error(`no inode ${req.ino}`);
+  const inode = inodeOf(w, req.ino);
   const from = req.blk + st.done;
   const left = req.nblk - st.done;
   const bs = s.fs.blockSize;

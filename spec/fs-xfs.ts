@@ -4,6 +4,7 @@
  * xfs_file_dio_write_atomic in the three variants of the `xfsSwAtomicRetry` knob.
  * Kernel references are fs/xfs/xfs_file.c, xfs_iomap.c, xfs_reflink.c (v6.17) and seed 003.
  */
+import { inodeOf } from './vfs.ts';
 import { allocatable, allocBlocks, freeBlock, setCow, setMapping } from './allocator.ts';
 import { canUseFua, contiguousPrefix, runLength, type Alloc, type IomapPlan } from './iomap.ts';
 import { markDirty } from './journal.ts';
@@ -78,8 +79,7 @@ export function xfsAtomicRetry(s: Settings, st: DioWrite, failure: DioWrite['fai
 /** ->iomap_begin for the next part of a direct write. */
 export function xfsIomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
   const req = st.req;
-  const inode = w.inodes[req.ino];
-  if (inode === undefined) throw new Error(`no inode ${req.ino}`);
+  const inode = inodeOf(w, req.ino);
   const from = req.blk + st.done;
   const left = req.nblk - st.done;
   const bs = s.fs.blockSize;
