@@ -51,6 +51,7 @@ export interface Counterexample {
   /** The known gap (proofs-notes/conformance.md) this disagreement falls under, if any. */
   gap?: string;
   program: Program;
+  kernel: ProgramResult;
   disagreement: Disagreement;
   /** The shrunk program and its disagreement, when shrinking ran. */
   shrunk?: { program: Program; disagreement: Disagreement };
@@ -101,16 +102,17 @@ function signature(p: Program, d: Disagreement): string {
 }
 
 /** What a shrunk program must keep: the same kind of disagreement, under the same known gap (or none). */
-function shrinkKey(fs: FsKind, p: Program, d: Disagreement): string {
-  return `${signature(p, d)} #${knownGap(fs, p, d)?.id ?? 'unexplained'}`;
+function shrinkKey(fs: FsKind, p: Program, d: Disagreement, k: ProgramResult): string {
+  return `${signature(p, d)} #${knownGap(fs, p, d, k)?.id ?? 'unexplained'}`;
 }
 
 async function shrink(h: HelperProcess, oracle: Oracle, fs: FsKind, opts: CampaignOptions, c: Counterexample): Promise<{ program: Program; disagreement: Disagreement } | undefined> {
   const arb = campaignArb(opts, true);
-  const key = shrinkKey(fs, c.program, c.disagreement);
+  const key = shrinkKey(fs, c.program, c.disagreement, c.kernel);
   const prop = fc.asyncProperty(arb, async (p) => {
-    const j = judge(oracle, fs, p, await h.run(p));
-    return !(j.kind === 'disagree' && shrinkKey(fs, p, j.disagreement) === key);
+    const k = await h.run(p);
+    const j = judge(oracle, fs, p, k);
+    return !(j.kind === 'disagree' && shrinkKey(fs, p, j.disagreement, k) === key);
   });
   const out = await fc.check(prop, { seed: opts.seed, path: String(c.index), numRuns: opts.runs });
   const ce = out.counterexample?.[0];
@@ -154,12 +156,12 @@ export async function runCampaign(lab: Lab, opts: CampaignOptions, oracle: Oracl
         continue;
       }
       s.disagreements = (s.disagreements ?? 0) + 1;
-      const gap = knownGap(fs, p, j.disagreement);
+      const gap = knownGap(fs, p, j.disagreement, r);
       if (gap !== undefined) s.knownGaps.set(gap.id, (s.knownGaps.get(gap.id) ?? 0) + 1);
       const sig = signature(p, j.disagreement);
       if (seen.has(sig)) continue;
       seen.add(sig);
-      const c: Counterexample = { index: i, signature: sig, program: p, disagreement: j.disagreement };
+      const c: Counterexample = { index: i, signature: sig, program: p, kernel: r, disagreement: j.disagreement };
       if (gap !== undefined) c.gap = gap.id;
       s.counterexamples.push(c);
     }

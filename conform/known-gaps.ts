@@ -8,7 +8,7 @@
  */
 import type { FsKind } from './harness.ts';
 import type { Disagreement } from './oracle.ts';
-import type { Op, Program, RwfFlag } from './program.ts';
+import type { Op, Program, ProgramResult, RwfFlag } from './program.ts';
 
 export interface GapContext {
   fs: FsKind;
@@ -16,6 +16,8 @@ export interface GapContext {
   op: Op;
   /** Whether the op's fd was opened with O_DIRECT. */
   direct: boolean;
+  /** What the kernel answered to every op. */
+  kernel: ProgramResult;
   disagreement: Disagreement;
 }
 
@@ -31,7 +33,23 @@ const kernelSaid = (d: Disagreement, what: string): boolean => d.kernel === what
 const specAllowsOnly = (d: Disagreement, pred: (a: string) => boolean): boolean => d.allowed.length > 0 && d.allowed.every(pred);
 const isCount = (a: string): boolean => /^ret \d+$/.test(a);
 
+function isDirectFd(p: Program, fd: number): boolean {
+  const o = p.ops.filter((x) => x.op === 'open')[fd];
+  return o !== undefined && o.op === 'open' && o.direct;
+}
+
+/** Some op before index i goes through the page cache (a buffered write or read). */
+function pageCacheBefore(c: GapContext): boolean {
+  const i = c.disagreement.op;
+  return c.program.ops.slice(0, i).some((o) => (o.op === 'pwritev2' || o.op === 'pread') && !isDirectFd(c.program, o.fd));
+}
+
 export const KNOWN_GAPS: KnownGap[] = [
+  {
+    id: 'G9-page-cache-state',
+    summary: 'O_DIRECT pwritev2(RWF_NOWAIT) after buffered I/O on the same file: whether folios are still cached (a buffered read caches them; RWF_DONTCACHE drops them after writeback) decides EAGAIN from kiocb_invalidate_pages; the spec (part 1, no page cache yet) disagrees either way',
+    matches: (c) => c.direct && has(c.op, 'NOWAIT') && pageCacheBefore(c) && (kernelSaid(c.disagreement, 'EAGAIN') || isCount(c.disagreement.kernel)) && specAllowsOnly(c.disagreement, (a) => a === 'EAGAIN' || isCount(a)),
+  },
   {
     id: 'G1-xfs-buffered-nowait',
     summary: 'XFS buffered pwritev2(RWF_NOWAIT): where the kernel stops (EAGAIN, a short count, or the whole write) depends on page-cache and delalloc state the spec approximates; the two disagree on how far the write gets',
@@ -57,10 +75,37 @@ export const KNOWN_GAPS: KnownGap[] = [
       kernelSaid(c.disagreement, 'EAGAIN') &&
       specAllowsOnly(c.disagreement, (a) => isCount(a) && c.op.op === 'pwritev2' && Number(a.slice(4)) === c.op.segs.reduce((x, y) => x + y, 0)),
   },
+  {
+    id: 'G6-dio-read-unaligned-hole',
+    summary: 'O_DIRECT pread with an offset or length not a multiple of 512 over a hole: the kernel returns the zeros (iomap_dio_hole_iter has no alignment check); the spec returns EINVAL up front',
+    matches: (c) => c.op.op === 'pread' && c.direct && /^ret \d+/.test(c.disagreement.kernel) && specAllowsOnly(c.disagreement, (a) => a === 'EINVAL'),
+  },
+  {
+    id: 'G7-ext4-dio-nowait-two-extents',
+    summary: 'ext4 O_DIRECT pwritev2(RWF_NOWAIT) over written blocks that lie in two extents: ext4_overwrite_io maps one extent only, so the kernel returns EAGAIN when the physical layout is split (it depends on where earlier writes were allocated, so the same program can go either way); the spec lets it succeed',
+    matches: (c) =>
+      c.fs === 'ext4' &&
+      c.direct &&
+      has(c.op, 'NOWAIT') &&
+      kernelSaid(c.disagreement, 'EAGAIN') &&
+      specAllowsOnly(c.disagreement, (a) => isCount(a) && c.op.op === 'pwritev2' && Number(a.slice(4)) === c.op.segs.reduce((x, y) => x + y, 0)),
+  },
+  {
+    id: 'G8-einval-dio-write-landed',
+    summary: 'an O_DIRECT pwritev2 that fails with EINVAL because a later iovec segment is not sector aligned has already submitted its first bios: over written blocks their data lands (a later read shows it); the spec writes nothing',
+    matches: (c) => {
+      if (c.op.op !== 'pread') return false;
+      const o = c.op;
+      return c.program.ops.slice(0, c.disagreement.op).some((w, j) => {
+        const r = c.kernel.results[j];
+        return w.op === 'pwritev2' && isDirectFd(c.program, w.fd) && r !== undefined && r.errno === 'EINVAL' && w.segs.length > 1 && w.off < o.off + o.len && w.off + w.segs.reduce((x, y) => x + y, 0) > o.off;
+      });
+    },
+  },
 ];
 
 /** The known gap a disagreement falls under, if any. */
-export function knownGap(fs: FsKind, program: Program, d: Disagreement): KnownGap | undefined {
+export function knownGap(fs: FsKind, program: Program, d: Disagreement, kernel: ProgramResult): KnownGap | undefined {
   const op = program.ops[d.op];
   if (op === undefined) return undefined;
   let direct = false;
@@ -69,5 +114,5 @@ export function knownGap(fs: FsKind, program: Program, d: Disagreement): KnownGa
     const o = opens[op.fd];
     direct = o !== undefined && o.op === 'open' && o.direct;
   }
-  return KNOWN_GAPS.find((g) => g.matches({ fs, program, op, direct, disagreement: d }));
+  return KNOWN_GAPS.find((g) => g.matches({ fs, program, op, direct, kernel, disagreement: d }));
 }

@@ -68,28 +68,35 @@ export function toSpec(p: Program): Translated {
 const BS = 4096;
 
 /**
- * The abstraction from a kernel read block to the spec's token (the spec tracks data per
+ * The abstraction from a kernel read block to the spec's token. The spec tracks data per
  * file-system block: "a sub-block direct write ... its token covers the whole block it
- * touches", spec/index.ts). A block is named by the latest write of the program that put
- * bytes in it (in a single-task program write ids grow in program order, so that is the
- * highest id present), as block k of that write, k = file block - first block of the write;
- * all zeros is `zero`. Bytes no write explains make the block `?` (never a spec token).
+ * touches" (spec/index.ts), so a block is named after the newest write that touched it, as
+ * block k of that write (k = file block - first block of the write), or `zero`.
+ *
+ * From the kernel we take (a) the writes whose bytes the read shows in this block (the
+ * byte runs), and (b) the writes that, per the kernel's own return values, put bytes in
+ * this block *outside the bytes this read returned* (a partial-block read cannot show
+ * them). The token is the newest of these; in a single-task program write ids grow in
+ * program order. A block with bytes no write explains (`?`) never matches a spec token.
  */
-export function specTokenOf(kernelToken: string, fileBlock: number, writeOffset: ReadonlyMap<number, number>): Token {
+export function specTokenOf(kernelToken: string, fileBlock: number, writeOffset: ReadonlyMap<number, number>, hidden: readonly number[] = []): Token {
   const t = decodeToken(kernelToken);
   const name = (id: number, fallback: number): Token => {
     const off = writeOffset.get(id);
     return `${writeId(id)}[${off === undefined ? fallback : fileBlock - Math.floor(off / BS)}]`;
   };
+  const newest = (visible: number[]): Token => {
+    const all = [...visible, ...hidden];
+    return all.length === 0 ? 'zero' : name(Math.max(...all), 0);
+  };
   switch (t.kind) {
     case 'zero':
-      return 'zero';
+      return newest([]);
     case 'block':
-      return name(t.write, t.block);
+      return hidden.some((h) => h > t.write) ? newest([t.write]) : name(t.write, t.block);
     case 'runs': {
       if (t.runs.some((r) => r.who === 'unknown')) return '?';
-      const ids = t.runs.map((r) => r.who).filter((w): w is number => typeof w === 'number');
-      return ids.length === 0 ? 'zero' : name(Math.max(...ids), 0);
+      return newest(t.runs.map((r) => r.who).filter((w): w is number => typeof w === 'number'));
     }
   }
 }
@@ -101,8 +108,26 @@ export function abstractKernel(p: Program, r: ProgramResult): ProgramResult {
   const results = r.results.map((x, i): OpResult => {
     const o = p.ops[i];
     if (o === undefined || o.op !== 'pread' || x.blocks === undefined || o.off % BS !== 0) return x;
+    // Writes that succeeded before this read, with the byte ranges the kernel says they wrote.
+    const done: Array<{ id: number; from: number; to: number }> = [];
+    p.ops.slice(0, i).forEach((w, j) => {
+      const wr = r.results[j];
+      if (w.op === 'pwritev2' && wr !== undefined && wr.errno === null && wr.ret > 0) done.push({ id: w.id, from: w.off, to: w.off + wr.ret });
+    });
     const first = o.off / BS;
-    return { ...x, blocks: x.blocks.map((t, k) => specTokenOf(t, first + k, offsets)) };
+    const readEnd = o.off + Math.max(0, x.ret);
+    return {
+      ...x,
+      blocks: x.blocks.map((t, k) => {
+        const b0 = (first + k) * BS;
+        const b1 = b0 + BS;
+        const r0 = b0;
+        const r1 = Math.min(b1, readEnd);
+        // In this block, but not in the bytes this read returned.
+        const hidden = done.filter((d) => d.from < b1 && d.to > b0 && !(d.from < r1 && d.to > r0)).map((d) => d.id);
+        return specTokenOf(t, first + k, offsets, hidden);
+      }),
+    };
   });
   return { results };
 }

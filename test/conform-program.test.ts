@@ -191,3 +191,31 @@ test('helper: a refused op fails only its own program; the next program still ge
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('abstraction: kernel read blocks become spec tokens (newest write in the block, hidden parts included)', async () => {
+  const { specTokenOf, abstractKernel } = await import('../conform/translate.ts');
+  const offs = new Map([[1, 0], [2, 4096 + 512], [3, 8192]]);
+  assert.equal(specTokenOf('0', 0, offs), 'zero');
+  assert.equal(specTokenOf('1.0', 0, offs), 'W1[0]');
+  assert.equal(specTokenOf('1.1', 1, offs), 'W1[1]');
+  // Write 2 (at 4608) is newer than write 1 in block 1: the block is W2's block 0.
+  assert.equal(specTokenOf('~1:512,2:512,1:3072', 1, offs), 'W2[0]');
+  assert.equal(specTokenOf('~1:512,?:3584', 1, offs), '?');
+  // A write the read could not see (outside the bytes returned) still names the block.
+  assert.equal(specTokenOf('0', 3, offs, [3]), 'W3[1]');
+  const p: Program = {
+    ops: [
+      { op: 'open', direct: false },
+      { op: 'pwritev2', fd: 0, off: 2048, segs: [512], flags: [], id: 1, misalign: 0 },
+      { op: 'pread', fd: 0, off: 0, len: 512, misalign: 0 },
+    ],
+  };
+  const k = {
+    results: [
+      { i: 0, op: 'open', ret: 0, errno: null },
+      { i: 1, op: 'pwritev2', ret: 512, errno: null },
+      { i: 2, op: 'pread', ret: 512, errno: null, blocks: ['0'] },
+    ],
+  };
+  assert.deepEqual(abstractKernel(p, k).results[2]?.blocks, ['W1[0]']);
+});
