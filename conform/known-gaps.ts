@@ -81,8 +81,8 @@ export const KNOWN_GAPS: KnownGap[] = [
     matches: (c) => c.op.op === 'pread' && c.direct && /^ret \d+/.test(c.disagreement.kernel) && specAllowsOnly(c.disagreement, (a) => a === 'EINVAL'),
   },
   {
-    id: 'G7-ext4-dio-nowait-two-extents',
-    summary: 'ext4 O_DIRECT pwritev2(RWF_NOWAIT) over written blocks that lie in two extents: ext4_overwrite_io maps one extent only, so the kernel returns EAGAIN when the physical layout is split (it depends on where earlier writes were allocated, so the same program can go either way); the spec lets it succeed',
+    id: 'G7-ext4-dio-nowait-overwrite-eagain',
+    summary: 'ext4 O_DIRECT pwritev2(RWF_NOWAIT) over blocks the program wrote before: the kernel sometimes returns EAGAIN (ext4_dio_write_checks wants the exclusive lock: e.g. ext4_overwrite_io maps one extent only, so a range over two extents is not an overwrite); it depends on where earlier writes were allocated, and one program went both ways on reruns; the spec lets it succeed',
     matches: (c) =>
       c.fs === 'ext4' &&
       c.direct &&
