@@ -260,13 +260,14 @@ export class Search<S, A> {
       throw new ModelError(parent === NO_PARENT ? 'fingerprint of an initial state' : 'key()', e, parent === NO_PARENT ? -1 : parent);
     }
     const { hi, lo } = this.scratch;
-    if (this.visited.has(hi, lo)) return -1;
     if (this.options.maxStates !== undefined && this.visited.size >= this.options.maxStates) {
+      if (this.visited.has(hi, lo)) return -1;
       this.incomplete ??= 'maxStates';
       this.stop = true;
       return -1;
     }
-    this.visited.add(hi, lo);
+    // One probe: add() says whether the state was new.
+    if (!this.visited.add(hi, lo)) return -1;
     const id = this.links.push(parent, actionIndex);
     if (depth > this.maxDepthSeen) this.maxDepthSeen = depth;
     this.checkState(t, id, depth);
