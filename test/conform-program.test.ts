@@ -3,7 +3,7 @@
  * parsing, the program text format, the outcome comparison, the campaign's option
  * parsing, and the helper's data tokens (run on a plain temporary directory).
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,24 @@ import { compare } from '../conform/oracle.ts';
 import { UsageError, parseArgs, DEFAULTS, formatTable } from '../conform/campaign.ts';
 import { HelperProcess, buildHelper } from '../conform/harness.ts';
 import { programArb, MAX_OPS } from '../conform/generate.ts';
+
+
+/** Runs `fn` with a helper process in a fresh temporary directory, and always cleans up; skips when the helper cannot be built. */
+async function withHelper(t: TestContext, fn: (h: HelperProcess) => Promise<void>): Promise<void> {
+  const built = buildHelper();
+  if (!built.ok) {
+    t.skip(built.reason);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'writepath-helper-'));
+  const h = new HelperProcess(built.path, dir);
+  try {
+    await fn(h);
+  } finally {
+    await h.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 test('parseLine: plain result, errno, end marker', () => {
   assert.deepEqual(parseLine('{"i":0,"op":"open","ret":0,"errno":null}'), { i: 0, op: 'open', ret: 0, errno: null });
@@ -133,14 +151,7 @@ test('generated programs: at most MAX_OPS ops after the opens, write ids 1..n, s
 });
 
 test('helper tokens: a read maps each block back to the write that put it there (tmpfs/any directory, buffered)', async (t) => {
-  const built = buildHelper();
-  if (!built.ok) {
-    t.skip(built.reason);
-    return;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'writepath-helper-'));
-  const h = new HelperProcess(built.path, dir);
-  try {
+  await withHelper(t, async (h) => {
     const r = await h.run({
       ops: [
         { op: 'open', direct: false },
@@ -154,42 +165,29 @@ test('helper tokens: a read maps each block back to the write that put it there 
         { op: 'pwritev2', fd: 5, off: 0, segs: [1], flags: [], id: 9, misalign: 0 },
         { op: 'statx', fd: 0 },
       ],
-    });
-    assert.equal(r.results.length, 10);
-    assert.equal(r.results[1]?.ret, 12288);
-    assert.equal(r.results[2]?.ret, 512);
-    // Byte runs: write 10 (3 bytes) inside write 9 (100 bytes) inside write 7's block 0.
-    assert.deepEqual(r.results[6]?.blocks, ['~7:1000,9:3,10:3,9:94,7:2996', '~7:512,8:512,7:3072', '7.2', '0', '0']);
-    assert.deepEqual(r.results[7]?.blocks, ['7.0']);
-    assert.equal(r.results[8]?.errno, 'EBADF');
-    assert.equal(r.results[9]?.statx?.size, 20480);
-    // A second program runs on a fresh file.
-    const r2 = await h.run({ ops: [{ op: 'open', direct: false }, { op: 'pread', fd: 0, off: 0, len: 4096, misalign: 0 }] });
-    assert.equal(r2.results[1]?.ret, 0);
-  } finally {
-    await h.end();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
+  assert.equal(r.results.length, 10);
+  assert.equal(r.results[1]?.ret, 12288);
+  assert.equal(r.results[2]?.ret, 512);
+  // Byte runs: write 10 (3 bytes) inside write 9 (100 bytes) inside write 7's block 0.
+  assert.deepEqual(r.results[6]?.blocks, ['~7:1000,9:3,10:3,9:94,7:2996', '~7:512,8:512,7:3072', '7.2', '0', '0']);
+  assert.deepEqual(r.results[7]?.blocks, ['7.0']);
+  assert.equal(r.results[8]?.errno, 'EBADF');
+  assert.equal(r.results[9]?.statx?.size, 20480);
+  // A second program runs on a fresh file.
+  const r2 = await h.run({ ops: [{ op: 'open', direct: false }, { op: 'pread', fd: 0, off: 0, len: 4096, misalign: 0 }] });
+  assert.equal(r2.results[1]?.ret, 0);
+  });
 });
 
 test('helper: a refused op fails only its own program; the next program still gets its own answers', async (t) => {
-  const built = buildHelper();
-  if (!built.ok) {
-    t.skip(built.reason);
-    return;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'writepath-helper-'));
-  const h = new HelperProcess(built.path, dir);
-  try {
+  await withHelper(t, async (h) => {
     const bad = h.run({ ops: [{ op: 'open', direct: false }, { op: 'pwritev2', fd: 0, off: 0, segs: [64 * 1024 * 1024], flags: [], id: 1, misalign: 0 }, { op: 'fsync', fd: 0 }] });
     const good = h.run({ ops: [{ op: 'open', direct: false }, { op: 'fdatasync', fd: 0 }] });
     await assert.rejects(bad, /refused op 1/);
     const g = await good;
     assert.deepEqual(g.results.map((r) => r.op), ['open', 'fdatasync']);
-  } finally {
-    await h.end();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('abstraction: kernel read blocks become spec tokens (newest write in the block, hidden parts included)', async () => {
