@@ -3,8 +3,42 @@
  * writes were in progress when, which data a successful sync promised to keep), and the
  * per-task results log that records every syscall's return value.
  */
-import type { GhostWrite, Ret, SyscallResult, Task, Token, WriteReq, World } from './types.ts';
-import { writeToken } from './types.ts';
+import { writeToken, type Token } from './token.ts';
+import type { AtomicPath, Ret, SwCause, SyscallResult, Task, WriteReq } from './vfs/types.ts';
+import type { World } from './world.ts';
+
+export interface GhostWrite {
+  id: string;
+  task: number;
+  ino: number;
+  blk: number;
+  nblk: number;
+  atomic: boolean;
+  /** Logical clock at syscall entry and return (null while in progress). */
+  start: number;
+  end: number | null;
+  /** Return value once returned. */
+  ret: Ret | null;
+  path: AtomicPath;
+  swCause: SwCause | null;
+  /** Data requests that carried this write's tokens: [atomic, first p, nblocks]. */
+  bios: Array<{ atomic: boolean; p: number; n: number }>;
+}
+
+/** A durability obligation: after power loss, (ino, blk) must hold `t` or newer data. */
+export interface Obligation {
+  ino: number;
+  blk: number;
+  t: Token;
+  /** Clock at which the write that made `t` started: writes still running then may overwrite it. */
+  since: number;
+}
+
+export interface Ghost {
+  clock: number;
+  writes: GhostWrite[];
+  obligations: Obligation[];
+}
 
 export function task(w: World, ti: number): Task {
   const t = w.tasks[ti];

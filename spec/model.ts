@@ -8,12 +8,12 @@
 import { freeze, produce } from 'immer';
 import { match } from 'ts-pattern';
 import type { Model } from '../checker/types.ts';
-import { completeBio, mediaAfterPowerLoss, persistGroups, powerLossChoices, transferBlock } from './device.ts';
+import { completeBio, mediaAfterPowerLoss, persistGroups, powerLossChoices, transferBlock } from './block/device.ts';
 import { task } from './ghost.ts';
-import { commitJournal, markDirty, recoverJournal } from './journal.ts';
+import { commitJournal, markDirty, recoverJournal } from './fs/journal.ts';
 import { PROPERTIES } from './properties.ts';
-import { setMapping } from './allocator.ts';
-import { taskFinished, taskSteps } from './syscalls.ts';
+import { setMapping } from './fs/allocator.ts';
+import { taskFinished, taskSteps } from './vfs/syscalls.ts';
 import type { FsKind, PropertyName, Settings, Token, World } from './types.ts';
 import { initWorld } from './world.ts';
 

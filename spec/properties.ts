@@ -7,7 +7,7 @@
  * the file contents after a power loss (recovered metadata + media), and the file contents
  * once every task has finished (a final read that cannot race anything).
  */
-import { describeExtents } from './allocator.ts';
+import { describeExtents } from './fs/allocator.ts';
 import { initialContent, fileContent } from './world.ts';
 import { tokenWriter, writeToken, ZERO, type GhostWrite, type PropertyName, type Settings, type Token, type World } from './types.ts';
 

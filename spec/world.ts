@@ -1,8 +1,80 @@
-/** The initial world of a scenario, and views of file contents the properties read. */
-import { initDevice } from './device.ts';
-import { snapshotMetadata } from './journal.ts';
-import { readBlock } from './read.ts';
-import { initToken, staleToken, ZERO, type Folio, type Inode, type Mapping, type Settings, type Token, type World } from './types.ts';
+/**
+ * The world: the layers' states composed into one immutable value, the scenario's static
+ * settings, and the initial world of a scenario. Everything in a `World` is a plain,
+ * JSON-serialisable value (no Maps, Sets or undefined fields) so that the checker's
+ * structural hashing sees one structure per logical state. Static scenario data (programs,
+ * geometry, knobs) lives in `Settings`, outside the state. Models Linux 6.18.
+ */
+import type { DeviceSettings, Device } from './block/types.ts';
+import { initDevice } from './block/device.ts';
+import type { FsSettings, InitialBlock, Inode, Journal, Mapping } from './fs/types.ts';
+import { snapshotMetadata } from './fs/journal.ts';
+import type { Ghost } from './ghost.ts';
+import type { Knobs } from './knobs.ts';
+import type { Folio } from './mm/types.ts';
+import { initToken, staleToken, ZERO, type Token } from './token.ts';
+import type { Program, Task } from './vfs/types.ts';
+import { readBlock } from './vfs/read.ts';
+
+export interface World {
+  device: Device;
+  inodes: Inode[];
+  free: boolean[];
+  journal: Journal;
+  /** pageCache[ino][blk]: the folio caching that block, or null. */
+  pageCache: Array<Array<Folio | null>>;
+  tasks: Task[];
+  powerLosses: number;
+  ioErrors: number;
+  /** After a power loss the world is the recovered on-disk state; nothing runs. */
+  crashed: boolean;
+  ghost: Ghost;
+}
+
+export interface Settings {
+  name: string;
+  fs: FsSettings;
+  device: DeviceSettings;
+  knobs: Knobs;
+  files: Array<{ blocks: InitialBlock[]; size?: number }>;
+  /** Clean folios cached at start (so mmap stores can dirty them): [file, block]. */
+  cached: Array<[number, number]>;
+  programs: Program[];
+  maxPowerLosses: number;
+  maxIoErrors: number;
+  /** Let the checker commit the journal at any time (jbd2 / xfs log worker). */
+  backgroundCommit: boolean;
+  /** Properties checked (default: all invariants). */
+  properties: PropertyName[];
+  /**
+   * Non-atomic requests land block by block (default true). A single task without power
+   * loss cannot observe the order, so allowedOutcomes turns it off to keep searches small.
+   */
+  blockwiseTransfer?: boolean;
+}
+
+export type PropertyName =
+  | 'atomic-untorn'
+  | 'atomic-one-request'
+  | 'durability'
+  | 'no-stale-data'
+  | 'read-consistency'
+  | 'sw-fallback-needed'
+  | 'torn-reachable';
+
+// ---------------------------------------------------------------------------------------
+// Steps
+
+/**
+ * One atomic step of an actor: the kernel code between two points where another actor may
+ * run. `fn` is the kernel function it models, `what` says what it does in this state.
+ * `apply` mutates an immer draft of the world.
+ */
+export interface Step {
+  fn: string;
+  what: string;
+  apply(w: World): void;
+}
 
 function mappingOf(b: Settings['files'][number]['blocks'][number]): Mapping {
   if (b === 'hole') return { kind: 'hole' };

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { completeBio, flushDevice, initDevice, mediaAfterPowerLoss, powerLossChoices, submitBio, transferBlock } from '../spec/device.ts';
-import { allocBlocks, ext4MbAlignedAlloc, freeBlock } from '../spec/allocator.ts';
+import { completeBio, flushDevice, initDevice, mediaAfterPowerLoss, powerLossChoices, submitBio, transferBlock } from '../spec/block/device.ts';
+import { allocBlocks, ext4MbAlignedAlloc, freeBlock } from '../spec/fs/allocator.ts';
 import { DEVICES } from '../spec/index.ts';
 import type { Device } from '../spec/index.ts';
 

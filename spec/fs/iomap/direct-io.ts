@@ -7,15 +7,15 @@
  * file system's unlock and, on XFS, the software-atomic retry.
  */
 import { match } from 'ts-pattern';
-import { blkAtomicWriteValid, submitBio } from './device.ts';
-import { ext4ConvertRun, ext4DioWriteEndIo, ext4IomapBegin, ext4UnwrittenRuns, ext4ZeroedToWritten } from './fs-ext4.ts';
-import { xfsAtomicRetry, xfsDioWriteEndIo, xfsIomapBegin, xfsNowaitTimestampRefusal } from './fs-xfs.ts';
-import { endWrite, ghostWrite, task } from './ghost.ts';
-import { applyAllocs, type IomapPlan } from './iomap.ts';
-import { commitJournal } from './journal.ts';
-import { canLock, lock, unlock } from './locks.ts';
-import { anyCached, anyDirty, filemapFdatawriteRange, invalidateInodePages2Range } from './pagecache.ts';
-import { writeToken, ZERO, type BufferedWrite, type DioWrite, type Inode, type Settings, type Step, type World, type WriteReq } from './types.ts';
+import { blkAtomicWriteValid, submitBio } from '../../block/device.ts';
+import { ext4ConvertRun, ext4DioWriteEndIo, ext4IomapBegin, ext4UnwrittenRuns, ext4ZeroedToWritten } from '../ext4/file.ts';
+import { xfsAtomicRetry, xfsDioWriteEndIo, xfsIomapBegin, xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
+import { endWrite, ghostWrite, task } from '../../ghost.ts';
+import { applyAllocs, type IomapPlan } from './iter.ts';
+import { commitJournal } from '../journal.ts';
+import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
+import { anyCached, anyDirty, filemapFdatawriteRange, invalidateInodePages2Range } from '../../mm/filemap.ts';
+import { writeToken, ZERO, type BufferedWrite, type DioWrite, type Inode, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
 
 function inodeOf(w: World, ino: number): Inode {
   const i = w.inodes[ino];

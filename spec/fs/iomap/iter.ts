@@ -3,9 +3,9 @@
  * share. A plan is computed purely from the state (so a step can be labelled before it is
  * taken) and then applied.
  */
-import { setCow, setMapping } from './allocator.ts';
-import { markDirty } from './journal.ts';
-import type { DeviceSettings, Errno, IomapSeg, Mapping, WriteReq, World } from './types.ts';
+import { setCow, setMapping } from '../allocator.ts';
+import { markDirty } from '../journal.ts';
+import type { DeviceSettings, Errno, IomapSeg, Mapping, WriteReq, World } from '../../types.ts';
 
 export interface Alloc {
   blk: number;

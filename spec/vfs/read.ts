@@ -3,10 +3,10 @@
  * reads: flush dirty cache in range, then read the blocks, unwritten and holes as zeros).
  */
 import { match } from 'ts-pattern';
-import { deviceRead } from './device.ts';
-import { finishSyscall, task } from './ghost.ts';
-import { canLock, lock, unlock } from './locks.ts';
-import { anyDirty, filemapFdatawriteRange, folioAt } from './pagecache.ts';
+import { deviceRead } from '../block/device.ts';
+import { finishSyscall, task } from '../ghost.ts';
+import { canLock, lock, unlock } from '../kernel/locking/rwsem.ts';
+import { anyDirty, filemapFdatawriteRange, folioAt } from '../mm/filemap.ts';
 import {
   ZERO,
   type DioRead,
@@ -16,8 +16,8 @@ import {
   type Syscall,
   type Token,
   type World,
-} from './types.ts';
-import { blocksOf, fdOf, inodeOf } from './vfs.ts';
+} from '../types.ts';
+import { blocksOf, fdOf, inodeOf } from './fd.ts';
 
 /** pread: validation, then a buffered read in one step or a direct read state machine. */
 export function preadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall, { op: 'pread' }>): Step {

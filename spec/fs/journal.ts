@@ -6,8 +6,8 @@
  * jbd2's commit block and XFS's first iclog write carry REQ_PREFLUSH, so data completed
  * before the commit is durable with it. Log I/O itself is not modelled as requests.
  */
-import { flushDevice } from './device.ts';
-import type { InodeMeta, Metadata, World } from './types.ts';
+import { flushDevice } from '../block/device.ts';
+import type { InodeMeta, Metadata, World } from '../types.ts';
 
 function metaOf(ino: InodeMeta): InodeMeta {
   return { size: ino.size, map: ino.map, cow: ino.cow };

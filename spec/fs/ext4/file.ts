@@ -4,11 +4,11 @@
  * unwritten conversion at end_io. References: fs/ext4/file.c, inode.c, mballoc.c (v6.17),
  * Documentation/filesystems/ext4/atomic_writes.rst, and the 2023 RFC (seed 001).
  */
-import { inodeOf } from './vfs.ts';
-import { allocatable, allocBlocks, ext4MbAlignedAlloc, setMapping } from './allocator.ts';
-import { canUseFua, contiguous, contiguousPrefix, runLength, type Alloc, type IomapPlan } from './iomap.ts';
-import { markDirty } from './journal.ts';
-import type { DioWrite, Mapping, Settings, World, WriteReq } from './types.ts';
+import { inodeOf } from '../../vfs/fd.ts';
+import { allocatable, allocBlocks, ext4MbAlignedAlloc, setMapping } from '../allocator.ts';
+import { canUseFua, contiguous, contiguousPrefix, runLength, type Alloc, type IomapPlan } from '../iomap/iter.ts';
+import { markDirty } from '../journal.ts';
+import type { DioWrite, Mapping, Settings, World, WriteReq } from '../../types.ts';
 
 /** s_awu_min / s_awu_max (ext4_atomic_write_init, v6.17; the RFC allowed up to the device max). */
 export function ext4AtomicLimits(s: Settings): { min: number; max: number; maxOpt: number } {

@@ -4,7 +4,7 @@
  * Allocation is deterministic (lowest address first): the interesting nondeterminism is in
  * interleavings and power loss, not in which free block an allocator prefers.
  */
-import type { CowMapping, Inode, Mapping, World } from './types.ts';
+import type { CowMapping, Inode, Mapping, World } from '../types.ts';
 
 /**
  * Blocks an allocator may hand out: free in memory and in the committed metadata. A block

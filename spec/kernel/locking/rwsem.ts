@@ -1,5 +1,17 @@
-/** Reader-writer semaphores between tasks: i_rwsem (the XFS IOLOCK) and invalidate_lock. */
-import type { LockMode, RwSem } from './types.ts';
+/**
+ * Reader-writer semaphores between tasks (kernel/locking/rwsem.c, Linux 6.18): i_rwsem (the
+ * XFS IOLOCK) and mapping->invalidate_lock (the XFS MMAPLOCK). Waiters are not queued: a
+ * blocked task simply has no enabled step until the semaphore is free, so the checker
+ * explores every order in which waiters may get it.
+ */
+
+/** A reader-writer semaphore: an exclusive holder or sorted shared holders. */
+export interface RwSem {
+  excl: number | null;
+  shared: number[];
+}
+
+export type LockMode = 'shared' | 'excl';
 
 export function canLock(sem: RwSem, mode: LockMode): boolean {
   return mode === 'shared' ? sem.excl === null : sem.excl === null && sem.shared.length === 0;

@@ -6,14 +6,14 @@
  * or advance the one in progress.
  */
 import { match } from 'ts-pattern';
-import { submitBio } from './device.ts';
-import { dioWriteStep } from './dio.ts';
-import { ext4AtomicLimits, ext4DioWriteStart } from './fs-ext4.ts';
-import { xfsAtomicLimits, xfsDioWriteStart } from './fs-xfs.ts';
-import { beginWrite, endWrite, finishSyscall, ghostWrite, promiseFile, task } from './ghost.ts';
-import { commitJournal } from './journal.ts';
-import { canLock, lock } from './locks.ts';
-import { anyDirty, dirtyFolio, filemapFdatawriteRange } from './pagecache.ts';
+import { submitBio } from '../block/device.ts';
+import { dioWriteStep } from '../fs/iomap/direct-io.ts';
+import { ext4AtomicLimits, ext4DioWriteStart } from '../fs/ext4/file.ts';
+import { xfsAtomicLimits, xfsDioWriteStart } from '../fs/xfs/xfs_file.ts';
+import { beginWrite, endWrite, finishSyscall, ghostWrite, promiseFile, task } from '../ghost.ts';
+import { commitJournal } from '../fs/journal.ts';
+import { canLock, lock } from '../kernel/locking/rwsem.ts';
+import { anyDirty, dirtyFolio, filemapFdatawriteRange } from '../mm/filemap.ts';
 import {
   writeToken,
   type BufferedWrite,
@@ -26,9 +26,9 @@ import {
   type Syscall,
   type World,
   type WriteReq,
-} from './types.ts';
-import { blocksOf, fdOf, fsName, inodeOf, isPow2 } from './vfs.ts';
-import { bufferedWriteStep } from './buffered.ts';
+} from '../types.ts';
+import { blocksOf, fdOf, fsName, inodeOf, isPow2 } from './fd.ts';
+import { bufferedWriteStep } from '../fs/iomap/buffered-io.ts';
 import { dioReadStep, preadEntry } from './read.ts';
 
 /** The file system's atomic write limits (what statx reports and ->write_iter enforces). */

@@ -3,10 +3,10 @@
  * store or a buffered write dirtied, written back and invalidated by kiocb_invalidate_pages.
  * Part 2 replaces the synchronous writeback here with the flusher, delalloc and ioends.
  */
-import { allocatable, allocBlocks, setMapping } from './allocator.ts';
-import { submitBio } from './device.ts';
-import { markDirty } from './journal.ts';
-import type { Token, World } from './types.ts';
+import { allocatable, allocBlocks, setMapping } from '../fs/allocator.ts';
+import { submitBio } from '../block/device.ts';
+import { markDirty } from '../fs/journal.ts';
+import type { Token, World } from '../types.ts';
 
 export function folioAt(w: World, ino: number, blk: number) {
   return w.pageCache[ino]?.[blk] ?? null;

@@ -1,6 +1,6 @@
 /** Small lookups shared by the syscall paths: the inode, the open file, the blocks a range touches. */
-import { task } from './ghost.ts';
-import type { Inode, OpenFile, Settings, World } from './types.ts';
+import { task } from '../ghost.ts';
+import type { Inode, OpenFile, Settings, World } from '../types.ts';
 
 export const fsName = (s: Settings) => s.fs.kind;
 

@@ -3,13 +3,13 @@
  * plain buffered writes in conformance programs): copy into folios under the exclusive lock.
  */
 import { match } from 'ts-pattern';
-import { xfsNowaitTimestampRefusal } from './fs-xfs.ts';
-import { endWrite, task } from './ghost.ts';
-import { commitJournal, markDirty } from './journal.ts';
-import { canLock, lock, unlock } from './locks.ts';
-import { dirtyFolio, filemapFdatawriteRange, folioAt, invalidateInodePages2Range } from './pagecache.ts';
-import { writeToken, type BufferedWrite, type Settings, type Step, type World, type WriteReq } from './types.ts';
-import { inodeOf } from './vfs.ts';
+import { xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
+import { endWrite, task } from '../../ghost.ts';
+import { commitJournal, markDirty } from '../journal.ts';
+import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
+import { dirtyFolio, filemapFdatawriteRange, folioAt, invalidateInodePages2Range } from '../../mm/filemap.ts';
+import { writeToken, type BufferedWrite, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
+import { inodeOf } from '../../vfs/fd.ts';
 
 /**
  * Why an XFS buffered IOMAP_NOWAIT write would block at file block `blk`, or null:

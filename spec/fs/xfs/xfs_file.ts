@@ -4,11 +4,11 @@
  * xfs_file_dio_write_atomic in the three variants of the `xfsSwAtomicRetry` knob.
  * Kernel references are fs/xfs/xfs_file.c, xfs_iomap.c, xfs_reflink.c (v6.17) and seed 003.
  */
-import { inodeOf } from './vfs.ts';
-import { allocatable, allocBlocks, freeBlock, setCow, setMapping } from './allocator.ts';
-import { canUseFua, contiguousPrefix, runLength, type Alloc, type IomapPlan } from './iomap.ts';
-import { markDirty } from './journal.ts';
-import type { DioWrite, Settings, Step, World, WriteReq } from './types.ts';
+import { inodeOf } from '../../vfs/fd.ts';
+import { allocatable, allocBlocks, freeBlock, setCow, setMapping } from '../allocator.ts';
+import { canUseFua, contiguousPrefix, runLength, type Alloc, type IomapPlan } from '../iomap/iter.ts';
+import { markDirty } from '../journal.ts';
+import type { DioWrite, Settings, Step, World, WriteReq } from '../../types.ts';
 
 /** Whether the device can do a one-block hardware atomic write (xfs_inode_can_hw_atomic_write). */
 function hwCapable(s: Settings): boolean {

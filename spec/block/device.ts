@@ -9,7 +9,7 @@
  * every non-atomic request still in flight or in the cache may persist any subset of its
  * blocks; a REQ_ATOMIC request persists all of its blocks or none.
  */
-import type { Bio, BioBlock, Device, DeviceSettings, Token } from './types.ts';
+import type { Bio, BioBlock, Device, DeviceSettings, Token } from '../types.ts';
 
 export function initDevice(media: Token[]): Device {
   return { media, cache: [], inflight: [] };

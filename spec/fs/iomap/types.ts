@@ -1,0 +1,83 @@
+/**
+ * The in-progress state of iomap-based I/O in a task: a direct write (the file system's
+ * ->write_iter plus iomap_dio_rw), a direct read, and the buffered write. Linux 6.18.
+ */
+import type { LockMode } from '../../kernel/locking/rwsem.ts';
+import type { KernelErr, SwCause, WriteReq } from '../../vfs/types.ts';
+
+/** One mapping handed out by ->iomap_begin and used by the bios of one iteration. */
+export interface IomapSeg {
+  blk: number;
+  nblk: number;
+  /** Physical start; the segment is physically contiguous. */
+  p: number;
+  /** 'mixed': one physically contiguous run whose unwritten blocks convert at end_io. */
+  type: 'written' | 'unwritten' | 'cow' | 'mixed';
+}
+
+/** XFS atomic write mode: hardware (REQ_ATOMIC) or software (CoW + atomic remap). */
+export type XfsAtomicMode = 'hw' | 'sw';
+
+/** Direct write: xfs_file_dio_write*, ext4_dio_write_iter, iomap_dio_rw. */
+export interface DioWrite {
+  sys: 'dio-write';
+  req: WriteReq;
+  phase:
+    | 'lock'
+    | 'dio-wait'
+    | 'invalidate'
+    | 'invalidate-wait'
+    | 'zero-wait'
+    | 'iter'
+    | 'io-wait'
+    | 'sync'
+    | 'sync-wait'
+    | 'unlock';
+  lock: LockMode;
+  /** Why the write checks would have to block (so IOCB_NOWAIT gets -EAGAIN), or null. */
+  nowaitRefusal: string | null;
+  held: boolean;
+  forceWait: boolean;
+  xfsMode: XfsAtomicMode;
+  swCause: SwCause | null;
+  /** Blocks already mapped and submitted. */
+  done: number;
+  segs: IomapSeg[];
+  wait: number[];
+  ioError: boolean;
+  /** Set once the I/O or a check decided iomap_dio_rw's return value. */
+  ret: number | KernelErr | null;
+  /** Where an error came from (tells a spurious software retry from a needed one). */
+  failure: 'invalidate' | 'iomap_begin' | 'lock' | null;
+  /** Whether iomap_dio_rw ran (inode_dio_begin done). */
+  dioStarted: boolean;
+  /** Every data bio so far was REQ_FUA (then generic_write_sync is skipped). */
+  fua: boolean;
+}
+
+/** Buffered write (also the ENOTBLK fallback of a direct write). */
+export interface BufferedWrite {
+  sys: 'buffered-write';
+  req: WriteReq;
+  phase: 'lock' | 'copy' | 'writeback-wait' | 'unlock';
+  /** Next block to copy into the page cache. */
+  next: number;
+  /** A direct write that fell back: write back and invalidate before returning. */
+  fallback: boolean;
+  /** Bytes copied when IOMAP_NOWAIT stopped the copy early (a short write), else null. */
+  short: number | null;
+  wait: number[];
+  ioError: boolean;
+}
+
+export interface DioRead {
+  sys: 'dio-read';
+  fd: number;
+  ino: number;
+  pos: number;
+  len: number;
+  phase: 'lock' | 'flush-wait' | 'read';
+  wait: number[];
+  ioError: boolean;
+  start: number;
+}

@@ -1,0 +1,63 @@
+/** File-system metadata shared by ext4 and XFS: extent maps, inodes, the journal, geometry. Linux 6.18. */
+import type { RwSem } from '../kernel/locking/rwsem.ts';
+
+/** One file block's mapping in the data fork. */
+export type Mapping =
+  | { kind: 'hole' }
+  | { kind: 'delalloc' }
+  | { kind: 'unwritten'; p: number }
+  | { kind: 'written'; p: number };
+
+/** A CoW-fork (staging) block: allocated out of place, remapped at I/O completion. */
+export type CowMapping = { kind: 'none' } | { kind: 'staging'; p: number; real: boolean };
+
+export interface InodeMeta {
+  /** File size in bytes. */
+  size: number;
+  map: Mapping[];
+  cow: CowMapping[];
+}
+
+export interface Inode extends InodeMeta {
+  /** Bumped whenever map or cow changes (if_seq; part 2 uses it as the iomap cookie). */
+  seq: number;
+  /** i_rwsem (the XFS IOLOCK). */
+  iolock: RwSem;
+  /**
+   * mapping->invalidate_lock (the XFS MMAPLOCK): page faults take it shared. Its exclusive
+   * users (truncate, hole punch, iomap_write_delalloc_release) arrive with part 2.
+   */
+  invalidateLock: RwSem;
+  /** i_dio_count: direct I/Os between inode_dio_begin and inode_dio_end. */
+  dioCount: number;
+}
+
+export interface Metadata {
+  inodes: InodeMeta[];
+  /** free[p] = true when physical block p is free. */
+  free: boolean[];
+}
+
+export interface Journal {
+  committed: Metadata;
+  /** In-memory metadata differs from the committed copy. */
+  dirty: boolean;
+}
+
+export type FsKind = 'xfs' | 'ext4';
+
+/** Initial layout of one file block. */
+export type InitialBlock = 'hole' | { unwritten: number } | { written: number };
+
+export interface FsSettings {
+  kind: FsKind;
+  blockSize: number;
+  sectorSize: number;
+  physBlocks: number;
+  /** XFS: reflink (enables software atomic writes). */
+  reflink: boolean;
+  /** XFS: largest software atomic write (bytes; the log-reservation bound). */
+  swAtomicMax: number;
+  /** ext4: bigalloc cluster size in blocks (1 = no bigalloc). */
+  clusterBlocks: number;
+}

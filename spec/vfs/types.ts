@@ -1,0 +1,111 @@
+/**
+ * The syscall vocabulary (what a conformance test translates real programs into), the open
+ * file, the validated write request, and a task with its syscall in progress. Linux 6.18.
+ */
+import type { Token } from '../token.ts';
+import type { BufferedWrite, DioRead, DioWrite } from '../fs/iomap/types.ts';
+
+export type Errno = 'EINVAL' | 'EOPNOTSUPP' | 'EAGAIN' | 'EIO' | 'ENOSPC' | 'EBADF';
+
+/** Kernel-internal errors that never reach user space in a correct kernel. */
+export type KernelErr = Errno | 'ENOPROTOOPT' | 'ENOTBLK';
+
+/** A syscall's return value: a byte count / fd / 0, or an errno. */
+export type Ret = number | Errno;
+
+/** RWF_* flags accepted by pwritev2 (RWF_HIPRI/APPEND/NOAPPEND are not modelled). */
+export type RwfFlag = 'RWF_ATOMIC' | 'RWF_SYNC' | 'RWF_DSYNC' | 'RWF_NOWAIT' | 'RWF_DONTCACHE';
+
+export type OpenFlag = 'O_DIRECT' | 'O_DSYNC' | 'O_SYNC';
+
+/**
+ * One syscall of a task's program. Offsets and lengths are in bytes, as in the real call.
+ * `fd` is the ordinal of the task's successful `open` calls (0 = the first one), which is
+ * also what `open` returns in the results log.
+ */
+export type Syscall =
+  | { op: 'open'; file: number; access: 'O_RDONLY' | 'O_WRONLY' | 'O_RDWR'; flags: OpenFlag[] }
+  /** `iov` lists the segment lengths; the data written is named by `id` (tokens id[0..]). */
+  | { op: 'pwritev2'; fd: number; offset: number; iov: number[]; flags: RwfFlag[]; id: string }
+  | { op: 'pread'; fd: number; offset: number; len: number }
+  | { op: 'fsync'; fd: number }
+  | { op: 'fdatasync'; fd: number }
+  | { op: 'statx'; fd: number }
+  /** A store through a shared mapping of the block at `offset` (the page is already mapped). */
+  | { op: 'mmap-store'; file: number; offset: number; id: string };
+
+export type Program = Syscall[];
+
+/** statx's STATX_WRITE_ATOMIC fields (fs/stat.c generic_fill_statx_atomic_writes). */
+export interface StatxAtomic {
+  atomicWriteUnitMin: number;
+  atomicWriteUnitMax: number;
+  atomicWriteUnitMaxOpt: number;
+  atomicWriteSegmentsMax: number;
+  attrWriteAtomic: boolean;
+}
+
+/** How an RWF_ATOMIC direct write reached the device (recorded for properties). */
+export type AtomicPath = 'hw' | 'sw-cow' | 'buffered-fallback' | 'none';
+/** Why XFS retried in software CoW mode. */
+export type SwCause = 'iomap_begin refused hw' | 'too big for hw' | 'EAGAIN from invalidation';
+
+/** One entry of a task's results log, appended when the syscall returns. */
+export type SyscallResult =
+  | { op: 'open'; ret: Ret }
+  | { op: 'pwritev2'; id: string; ret: Ret; path: AtomicPath; swCause: SwCause | null }
+  | { op: 'pread'; ret: Ret; file: number; data: Token[]; firstBlock: number; start: number; end: number }
+  | { op: 'fsync' | 'fdatasync'; ret: Ret }
+  | { op: 'statx'; ret: Ret; atomic: StatxAtomic | null }
+  | { op: 'mmap-store'; id: string; ret: Ret };
+
+export interface OpenFile {
+  ino: number;
+  read: boolean;
+  write: boolean;
+  direct: boolean;
+  dsync: boolean;
+  sync: boolean;
+  /** FMODE_CAN_ATOMIC_WRITE, decided at open. */
+  canAtomic: boolean;
+}
+
+/** The write request after validation, in file blocks. */
+export interface WriteReq {
+  id: string;
+  fd: number;
+  ino: number;
+  /** Byte range, and the file blocks it touches. */
+  pos: number;
+  count: number;
+  blk: number;
+  nblk: number;
+  atomic: boolean;
+  nowait: boolean;
+  dsync: boolean;
+  sync: boolean;
+  /** pos and count are multiples of the logical sector size. */
+  sectorAligned: boolean;
+  /** Every iovec segment is a multiple of the logical sector size (bdev_iter_is_aligned). */
+  segmentsAligned: boolean;
+}
+
+export interface Fsync {
+  sys: 'fsync';
+  fd: number;
+  ino: number;
+  datasync: boolean;
+  phase: 'writeback' | 'writeback-wait' | 'commit' | 'flush-wait';
+  wait: number[];
+  ioError: boolean;
+  start: number;
+}
+
+export type SysState = DioWrite | BufferedWrite | DioRead | Fsync;
+
+export interface Task {
+  pc: number;
+  fds: OpenFile[];
+  cur: SysState | null;
+  results: SyscallResult[];
+}
