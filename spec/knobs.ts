@@ -20,6 +20,8 @@ export interface Knobs {
  *    multi-block atomic writes only on bigalloc, cluster alignment gives the physical
  *    alignment, and a mixed mapping (hole/unwritten/written) is zeroed into one written
  *    extent and the journal committed before the data I/O.
+ *    An atomic write's unwritten extents are converted in one journal handle
+ *    (ext4_convert_unwritten_extents_atomic); in the RFC's variants one handle per extent.
  */
 export type Ext4AtomicAlloc = 'aligned-or-fail' | 'fall-back-to-unaligned' | 'bigalloc-zero-and-commit';
 

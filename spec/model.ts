@@ -1,16 +1,16 @@
 /**
  * The model builder: a scenario's settings become a `Model` for the checker. Actors are the
- * user tasks (one step of their current syscall), the device (transfer one block of a
- * request, complete a request, fail one with EIO when the scenario allows), the journal
+ * user tasks (one step of their current syscall), the device (complete one request, whole,
+ * or fail one with EIO when the scenario allows), the journal
  * (a background commit at any time, when the scenario allows) and the environment (power
  * loss, once per allowed loss, with every persist choice as its own action).
  */
 import { freeze, produce } from 'immer';
 import { match } from 'ts-pattern';
 import type { Model } from '../checker/types.ts';
-import { completeBio, mediaAfterPowerLoss, persistGroups, powerLossChoices, transferBlock } from './block/device.ts';
+import { completeBio, mediaAfterPowerLoss, persistGroups, powerLossChoices } from './block/device.ts';
 import { task } from './ghost.ts';
-import { commitJournal, markDirty, recoverJournal } from './fs/journal.ts';
+import { commitJournal, journalDirty, markDirty, recoverJournal } from './fs/journal.ts';
 import { PROPERTIES } from './properties.ts';
 import { setMapping } from './fs/allocator.ts';
 import { taskFinished, taskSteps } from './vfs/syscalls.ts';
@@ -20,7 +20,6 @@ import { initWorld } from './world.ts';
 export type Action =
   /** `choice` picks among a task's enabled steps when the kernel's path depends on timing. */
   | { kind: 'task'; task: number; choice: number; fn: string; what: string }
-  | { kind: 'dev-transfer'; bio: number; p: number; t: Token }
   | { kind: 'dev-complete'; bio: number; what: string }
   | { kind: 'dev-fail'; bio: number }
   | { kind: 'commit'; fs: FsKind }
@@ -29,7 +28,6 @@ export type Action =
 export function label(a: Action): string {
   return match(a)
     .with({ kind: 'task' }, (x) => `T${x.task + 1} ${x.fn}: ${x.what}`)
-    .with({ kind: 'dev-transfer' }, (x) => `dev write bio#${x.bio} block p${x.p} ← ${x.t}`)
     .with({ kind: 'dev-complete' }, (x) => `dev complete bio#${x.bio}${x.what}`)
     .with({ kind: 'dev-fail' }, (x) => `dev fail bio#${x.bio}: BLK_STS_IOERR`)
     .with({ kind: 'commit' }, (x) => (x.fs === 'xfs' ? 'xfs_log_worker: xfs_log_force (cache flushed first)' : 'jbd2 kjournald2: commit transaction (cache flushed first)'))
@@ -51,16 +49,12 @@ export function actions(w: World, s: Settings): Action[] {
     taskSteps(w, s, ti).forEach((step, choice) => out.push({ kind: 'task', task: ti, choice, fn: step.fn, what: step.what }));
   });
   for (const b of w.device.inflight) {
-    if (b.op === 'write' && !b.atomic && b.pending.length > 1 && s.blockwiseTransfer !== false) {
-      for (const blk of b.pending) out.push({ kind: 'dev-transfer', bio: b.id, p: blk.p, t: blk.t });
-    } else {
-      const flags = [b.atomic ? 'REQ_ATOMIC' : '', b.fua ? 'REQ_FUA' : '', b.preflush ? 'REQ_PREFLUSH' : ''].filter((x) => x !== '').join('|');
-      const blocks = b.pending.map((x) => `p${x.p} ← ${x.t}`).join(', ');
-      out.push({ kind: 'dev-complete', bio: b.id, what: `${flags ? ` ${flags}` : ''}${blocks ? ` (${blocks})` : ''}${b.op === 'flush' ? ': volatile cache flushed' : ''}` });
-    }
+    const flags = [b.atomic ? 'REQ_ATOMIC' : '', b.fua ? 'REQ_FUA' : '', b.preflush ? 'REQ_PREFLUSH' : ''].filter((x) => x !== '').join('|');
+    const blocks = b.blocks.map((x) => `p${x.p} ← ${x.t}`).join(', ');
+    out.push({ kind: 'dev-complete', bio: b.id, what: `${flags ? ` ${flags}` : ''}${blocks ? ` (${blocks})` : ''}${b.op === 'flush' ? ': volatile cache flushed' : ''}` });
     if (b.op === 'write' && w.ioErrors < s.maxIoErrors) out.push({ kind: 'dev-fail', bio: b.id });
   }
-  if (s.backgroundCommit && w.journal.dirty) out.push({ kind: 'commit', fs: s.fs.kind });
+  if (s.backgroundCommit && journalDirty(w)) out.push({ kind: 'commit', fs: s.fs.kind });
   if (w.powerLosses < s.maxPowerLosses) {
     const groups = persistGroups(w.device);
     // Choices that leave the same media lead to the same recovered state: offer one of each.
@@ -94,7 +88,6 @@ export function next(w: World, s: Settings, a: Action): World {
         if (step === undefined) throw new Error(`T${x.task + 1} has no enabled step ${x.choice}`);
         step.apply(d);
       })
-      .with({ kind: 'dev-transfer' }, (x) => transferBlock(d.device, s.device, x.bio, x.p))
       .with({ kind: 'dev-complete' }, (x) => {
         const c = completeBio(d.device, s.device, x.bio, false);
         for (const [ino, blk] of c.convert) {
@@ -103,7 +96,7 @@ export function next(w: World, s: Settings, a: Action): World {
           const m = inode?.map[blk];
           if (inode !== undefined && m !== undefined && m.kind === 'unwritten') {
             setMapping(inode, blk, { kind: 'written', p: m.p });
-            markDirty(d);
+            markDirty(d, ino);
           }
         }
         wake(d, c.owner, x.bio, false);

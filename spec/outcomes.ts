@@ -58,12 +58,10 @@ export const bfsExplorer: Explorer = (model, visit) => {
 
 /**
  * Every outcome the model allows for the scenario's programs, without power loss or
- * injected errors, sorted and deduplicated. With one task, requests land whole (the task
- * waits for its I/O, so it cannot see the order in which blocks land).
+ * injected errors, sorted and deduplicated.
  */
 export function allowedOutcomes(s: Settings, explore: Explorer = bfsExplorer): Outcome[] {
-  const single = s.programs.length <= 1;
-  const model = buildModel({ ...s, maxPowerLosses: 0, maxIoErrors: 0, properties: [], blockwiseTransfer: single ? false : s.blockwiseTransfer });
+  const model = buildModel({ ...s, maxPowerLosses: 0, maxIoErrors: 0, properties: [] });
   const found = new Map<string, Outcome>();
   explore(model, (w: World) => {
     if (model.done?.(w) !== true || w.crashed) return;

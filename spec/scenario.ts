@@ -11,14 +11,16 @@ import type { DeviceSettings, FsKind, FsSettings, OpenFlag, RwfFlag, Settings, S
 export const KiB = 1024;
 export const BS = 4 * KiB;
 
-/** Device presets. */
+/** Device presets. `maxTransfer` is queue/max_sectors_kb: a larger bio is split into requests. */
 export const DEVICES = {
-  /** An NVMe-like device with 4-16 KiB hardware atomic writes and a volatile cache. */
-  nvmeAtomic16k: { atomicUnitMin: 4 * KiB, atomicUnitMax: 16 * KiB, atomicBoundary: 0, atomicNeedsAlignment: true, writeCache: true, fua: true },
-  /** A device with one-block hardware atomic writes only. */
-  nvmeAtomic4k: { atomicUnitMin: 4 * KiB, atomicUnitMax: 4 * KiB, atomicBoundary: 0, atomicNeedsAlignment: true, writeCache: true, fua: true },
-  /** A loop device: no hardware atomic writes, volatile cache, no FUA. */
-  loop: { atomicUnitMin: 0, atomicUnitMax: 0, atomicBoundary: 0, atomicNeedsAlignment: false, writeCache: true, fua: false },
+  /** An NVMe-like device with 4-16 KiB hardware atomic writes, a volatile cache, FUA, 128 KiB requests. */
+  nvmeAtomic16k: { atomicUnitMin: 4 * KiB, atomicUnitMax: 16 * KiB, atomicBoundary: 0, atomicNeedsAlignment: true, writeCache: true, fua: true, maxTransfer: 128 * KiB },
+  /** A device with one-block hardware atomic writes only (NVMe-like otherwise). */
+  nvmeAtomic4k: { atomicUnitMin: 4 * KiB, atomicUnitMax: 4 * KiB, atomicBoundary: 0, atomicNeedsAlignment: true, writeCache: true, fua: true, maxTransfer: 128 * KiB },
+  /** A loop device at its defaults (Linux 6.18): no hardware atomic writes, volatile cache, no FUA, max_sectors_kb 1280. */
+  loop: { atomicUnitMin: 0, atomicUnitMax: 0, atomicBoundary: 0, atomicNeedsAlignment: false, writeCache: true, fua: false, maxTransfer: 1280 * KiB },
+  /** The same loop device with queue/max_sectors_kb set to 4: every request carries one 4 KiB block. */
+  loopSmall: { atomicUnitMin: 0, atomicUnitMax: 0, atomicBoundary: 0, atomicNeedsAlignment: false, writeCache: true, fua: false, maxTransfer: 4 * KiB },
 } satisfies Record<string, DeviceSettings>;
 
 export function fsDefaults(kind: FsKind): FsSettings {

@@ -36,7 +36,8 @@ export interface Settings {
   fs: FsSettings;
   device: DeviceSettings;
   knobs: Knobs;
-  files: Array<{ blocks: InitialBlock[]; size?: number }>;
+  /** `reflink`: the XFS inode has the reflink flag (its extents were shared with another file). */
+  files: Array<{ blocks: InitialBlock[]; size?: number; reflink?: boolean }>;
   /** Clean folios cached at start (so mmap stores can dirty them): [file, block]. */
   cached: Array<[number, number]>;
   programs: Program[];
@@ -46,11 +47,6 @@ export interface Settings {
   backgroundCommit: boolean;
   /** Properties checked (default: all invariants). */
   properties: PropertyName[];
-  /**
-   * Non-atomic requests land block by block (default true). A single task without power
-   * loss cannot observe the order, so allowedOutcomes turns it off to keep searches small.
-   */
-  blockwiseTransfer?: boolean;
 }
 
 export type PropertyName =
@@ -101,13 +97,15 @@ export function initWorld(s: Settings): World {
       iolock: { excl: null, shared: [] },
       invalidateLock: { excl: null, shared: [] },
       dioCount: 0,
+      reflink: f.reflink ?? false,
+      wbErr: 0,
     };
   });
   const w: World = {
     device: initDevice(media),
     inodes,
     free,
-    journal: { committed: snapshotMetadata(inodes, free), dirty: false },
+    journal: { committed: snapshotMetadata(inodes, free), dirtyInodes: [] },
     pageCache: inodes.map((i) => i.map.map((): Folio | null => null)),
     tasks: s.programs.map(() => ({ pc: 0, fds: [], cur: null, results: [] })),
     powerLosses: 0,

@@ -40,13 +40,28 @@ export interface BioSpec {
   convert: Array<[number, number]>;
 }
 
-/** submit_bio: the request enters the device queue. Returns its id. */
-export function submitBio(dev: Device, spec: BioSpec): number {
-  const id = freeBioId(dev);
-  const bio: Bio = { id, ...spec, pending: spec.blocks };
-  dev.inflight.push(bio);
-  dev.inflight.sort((a, b) => a.id - b.id);
-  return id;
+/** Blocks one request may carry: max_sectors (queue/max_sectors_kb) in file-system blocks. */
+export function maxRequestBlocks(ds: DeviceSettings, bs: number): number {
+  return Math.max(1, Math.floor(ds.maxTransfer / bs));
+}
+
+/**
+ * submit_bio → bio_split_to_limits: the bio enters the device queue as one request per
+ * max_sectors (a REQ_ATOMIC bio is never split: callers check blkAtomicWriteValid first).
+ * Returns the request ids, in order.
+ */
+export function submitBio(dev: Device, spec: BioSpec, maxBlocks = Number.POSITIVE_INFINITY): number[] {
+  const ids: number[] = [];
+  const step = spec.atomic || spec.op === 'flush' ? Math.max(1, spec.blocks.length) : maxBlocks;
+  let i = 0;
+  do {
+    const id = freeBioId(dev);
+    dev.inflight.push({ id, ...spec, blocks: spec.blocks.slice(i, i + step) });
+    dev.inflight.sort((a, b) => a.id - b.id);
+    ids.push(id);
+    i += step;
+  } while (i < spec.blocks.length);
+  return ids;
 }
 
 /**
@@ -56,7 +71,7 @@ export function submitBio(dev: Device, spec: BioSpec): number {
  */
 export function blkAtomicWriteValid(ds: DeviceSettings, bs: number, p: number, n: number): boolean {
   const bytes = n * bs;
-  if (ds.atomicUnitMax === 0 || bytes > ds.atomicUnitMax || bytes % ds.atomicUnitMin !== 0) return false;
+  if (ds.atomicUnitMax === 0 || bytes > ds.atomicUnitMax || bytes > ds.maxTransfer || bytes % ds.atomicUnitMin !== 0) return false;
   const start = p * bs;
   if (ds.atomicBoundary > 0 && Math.floor(start / ds.atomicBoundary) !== Math.floor((start + bytes - 1) / ds.atomicBoundary)) return false;
   return true;
@@ -72,16 +87,6 @@ function toCache(dev: Device, ds: DeviceSettings, blk: BioBlock, bio: number, at
   dev.cache.push({ p: blk.p, t: blk.t, bio, atomic });
 }
 
-/** One block of a non-atomic request reaches the device. */
-export function transferBlock(dev: Device, ds: DeviceSettings, id: number, p: number): void {
-  const bio = dev.inflight.find((b) => b.id === id);
-  if (bio === undefined) throw new Error(`no bio#${id}`);
-  const blk = bio.pending.find((b) => b.p === p);
-  if (blk === undefined) throw new Error(`bio#${id} has no pending p${p}`);
-  bio.pending = bio.pending.filter((b) => b.p !== p);
-  toCache(dev, ds, blk, id, false);
-}
-
 function flushCache(dev: Device): void {
   for (const e of dev.cache) dev.media[e.p] = e.t;
   dev.cache = [];
@@ -94,8 +99,9 @@ export interface Completion {
 }
 
 /**
- * The device completes (or fails) a request. A failed request's untransferred blocks never
- * land. Returns the request so the caller can wake its owner.
+ * The device completes (or fails) a request: its blocks land whole in the cache (or on the
+ * media of a write-through device); a failed request's blocks never land. Returns the
+ * request so the caller can wake its owner.
  */
 export function completeBio(dev: Device, ds: DeviceSettings, id: number, failed: boolean): Completion {
   const bio = dev.inflight.find((b) => b.id === id);
@@ -104,8 +110,11 @@ export function completeBio(dev: Device, ds: DeviceSettings, id: number, failed:
   dev.inflight = dev.inflight.filter((b) => b.id !== id);
   if (failed) return done;
   if (bio.op === 'flush' || bio.preflush) flushCache(dev);
-  for (const blk of bio.pending) toCache(dev, ds, blk, id, bio.atomic);
-  if (bio.fua) {
+  for (const blk of bio.blocks) toCache(dev, ds, blk, id, bio.atomic);
+  if (bio.fua && ds.writeCache && !ds.fua) {
+    // blk_flush_policy: REQ_FUA without BLK_FEAT_FUA becomes REQ_FSEQ_POSTFLUSH.
+    flushCache(dev);
+  } else if (bio.fua) {
     // Durable now; older cached data for these blocks can no longer reach the media.
     const ps = new Set(bio.blocks.filter((blk) => dev.cache.some((e) => e.p === blk.p && e.bio === id)).map((blk) => blk.p));
     for (const blk of bio.blocks) if (ps.has(blk.p)) dev.media[blk.p] = blk.t;
@@ -135,7 +144,7 @@ export function persistGroups(dev: Device): PersistGroup[] {
     groups.set(bio, g);
   };
   for (const e of dev.cache) add(e.bio, e.atomic, { p: e.p, t: e.t });
-  for (const b of dev.inflight) if (b.op === 'write') for (const blk of b.pending) add(b.id, b.atomic, blk);
+  for (const b of dev.inflight) if (b.op === 'write') for (const blk of b.blocks) add(b.id, b.atomic, blk);
   return [...groups.values()].sort((a, b) => a.bio - b.bio);
 }
 
@@ -165,6 +174,6 @@ export function mediaAfterPowerLoss(dev: Device, keep: Array<[number, number]>):
     if (((mask.get(bio) ?? 0) & (1 << i)) !== 0) media[blk.p] = blk.t;
   };
   for (const e of dev.cache) land(e.bio, { p: e.p, t: e.t });
-  for (const b of dev.inflight) if (b.op === 'write') for (const blk of b.pending) land(b.id, blk);
+  for (const b of dev.inflight) if (b.op === 'write') for (const blk of b.blocks) land(b.id, blk);
   return media;
 }

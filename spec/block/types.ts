@@ -7,14 +7,12 @@ export interface BioBlock {
   t: Token;
 }
 
-/** A request submitted to the device and not yet completed. */
+/** A request (a bio after bio_split_to_limits) submitted to the device and not yet completed. */
 export interface Bio {
   id: number;
   op: 'write' | 'flush';
   owner: number; // task index
-  /** Blocks not yet transferred into the device (non-atomic writes land block by block). */
-  pending: BioBlock[];
-  /** Every block of the request (kept for power-loss subsets and traces). */
+  /** The blocks the request carries; they land together when it completes. */
   blocks: BioBlock[];
   atomic: boolean;
   fua: boolean;
@@ -49,5 +47,8 @@ export interface DeviceSettings {
   atomicNeedsAlignment: boolean;
   /** A volatile write cache ("write back"); false = write through. */
   writeCache: boolean;
+  /** BLK_FEAT_FUA: the device honours REQ_FUA itself (else blk-flush emulates it with a flush). */
   fua: boolean;
+  /** Largest request in bytes (queue/max_sectors_kb); a larger bio is split. */
+  maxTransfer: number;
 }

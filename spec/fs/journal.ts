@@ -22,15 +22,27 @@ export function snapshotMetadata(inodes: InodeMeta[], free: boolean[]): Metadata
   return { inodes: inodes.map(metaOf), free };
 }
 
-export function markDirty(w: World): void {
-  w.journal.dirty = true;
+/** Inode `ino`'s metadata changed in the running transaction (it joins the journal's dirty list). */
+export function markDirty(w: World, ino: number): void {
+  const d = w.journal.dirtyInodes;
+  if (!d.includes(ino)) w.journal.dirtyInodes = [...d, ino].sort((a, b) => a - b);
 }
+
+/** The running transaction holds changes (a commit has something to write). */
+export const journalDirty = (w: World): boolean => w.journal.dirtyInodes.length > 0;
+
+/**
+ * Whether fsync of `ino` must force the log: xfs_file_fsync checks xfs_ipincount (the
+ * inode's last change is not committed); ext4_sync_file commits up to the inode's
+ * i_sync_tid / i_datasync_tid. Both are per inode.
+ */
+export const inodeMetaDirty = (w: World, ino: number): boolean => w.journal.dirtyInodes.includes(ino);
 
 /** jbd2_journal_commit_transaction / xlog_cil_push: flush, then commit everything. */
 export function commitJournal(w: World): void {
   flushDevice(w.device);
   w.journal.committed = snapshotMetadata(w.inodes, w.free);
-  w.journal.dirty = false;
+  w.journal.dirtyInodes = [];
 }
 
 /**
@@ -52,7 +64,9 @@ export function recoverJournal(w: World): Pick<World, 'inodes' | 'free' | 'journ
       iolock: { excl: null, shared: [] },
       invalidateLock: { excl: null, shared: [] },
       dioCount: 0,
+      reflink: w.inodes[i]?.reflink ?? false,
+      wbErr: 0,
     };
   });
-  return { inodes, free, journal: { committed: snapshotMetadata(inodes, free), dirty: false } };
+  return { inodes, free, journal: { committed: snapshotMetadata(inodes, free), dirtyInodes: [] } };
 }

@@ -30,6 +30,17 @@ export interface Inode extends InodeMeta {
   invalidateLock: RwSem;
   /** i_dio_count: direct I/Os between inode_dio_begin and inode_dio_end. */
   dioCount: number;
+  /**
+   * XFS_DIFLAG2_REFLINK (xfs_is_cow_inode): the file has shared extents, so every write goes
+   * through the CoW fork. A software atomic write uses the CoW fork without setting it.
+   */
+  reflink: boolean;
+  /**
+   * mapping->wb_err, reduced to a count of errors recorded (mapping_set_error,
+   * dio_warn_stale_pagecache): a file reports an error when the count moved since its
+   * sample (file_check_and_advance_wb_err). The full errseq_t comes with the page cache.
+   */
+  wbErr: number;
 }
 
 export interface Metadata {
@@ -40,8 +51,8 @@ export interface Metadata {
 
 export interface Journal {
   committed: Metadata;
-  /** In-memory metadata differs from the committed copy. */
-  dirty: boolean;
+  /** Inodes whose in-memory metadata differs from the committed copy (sorted). */
+  dirtyInodes: number[];
 }
 
 export type FsKind = 'xfs' | 'ext4';

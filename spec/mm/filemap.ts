@@ -55,10 +55,10 @@ export function filemapFdatawriteRange(w: World, ino: number, blk: number, n: nu
       p = got[0];
       w.free[p] = false;
       setMapping(inode, b, { kind: 'unwritten', p });
-      markDirty(w);
+      markDirty(w, ino);
       convert = [[ino, b]];
     }
-    bios.push(submitBio(w.device, { op: 'write', owner, blocks: [{ p, t: f.t }], atomic: false, fua: false, preflush: false, convert }));
+    bios.push(...submitBio(w.device, { op: 'write', owner, blocks: [{ p, t: f.t }], atomic: false, fua: false, preflush: false, convert }));
   }
   return bios;
 }

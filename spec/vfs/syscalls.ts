@@ -8,10 +8,12 @@
 import { match } from 'ts-pattern';
 import { submitBio } from '../block/device.ts';
 import { dioWriteStep } from '../fs/iomap/direct-io.ts';
-import { ext4AtomicLimits, ext4DioWriteStart } from '../fs/ext4/file.ts';
-import { xfsAtomicLimits, xfsDioWriteStart } from '../fs/xfs/xfs_file.ts';
+import { ext4DioWriteStart } from '../fs/ext4/file.ts';
+import { ext4AtomicLimits } from '../fs/ext4/super.ts';
+import { xfsDioWriteStart } from '../fs/xfs/xfs_file.ts';
+import { xfsAtomicLimits } from '../fs/xfs/xfs_iops.ts';
 import { beginWrite, endWrite, finishSyscall, ghostWrite, promiseFile, task } from '../ghost.ts';
-import { commitJournal } from '../fs/journal.ts';
+import { commitJournal, inodeMetaDirty } from '../fs/journal.ts';
 import { canLock, lock } from '../kernel/locking/rwsem.ts';
 import { anyDirty, dirtyFolio, filemapFdatawriteRange } from '../mm/filemap.ts';
 import {
@@ -54,11 +56,12 @@ export type WriteCheck = { kind: 'ret'; ret: number | Errno } | { kind: 'direct'
  * I/O sector alignment (EINVAL), ext4's buffered IOCB_NOWAIT (EOPNOTSUPP).
  */
 export function checkPwritev2(w: World, s: Settings, ti: number, call: Extract<Syscall, { op: 'pwritev2' }>): WriteCheck {
+  // do_pwritev rejects a negative offset before it looks up the fd.
+  if (call.offset < 0) return { kind: 'ret', ret: 'EINVAL' };
   const of = fdOf(w, ti, call.fd);
   if (of === null || !of.write) return { kind: 'ret', ret: 'EBADF' };
   const count = call.iov.reduce((a, b) => a + b, 0);
   if (count === 0) return { kind: 'ret', ret: 0 };
-  if (call.offset < 0) return { kind: 'ret', ret: 'EINVAL' };
   const atomic = call.flags.includes('RWF_ATOMIC');
   // FMODE_NOWAIT is set by both xfs_file_open and ext4_file_open; both set FOP_DONTCACHE.
   if (atomic && !of.canAtomic) return { kind: 'ret', ret: 'EOPNOTSUPP' };
@@ -75,25 +78,24 @@ export function checkPwritev2(w: World, s: Settings, ti: number, call: Extract<S
   const dsync = sync || of.dsync || call.flags.includes('RWF_DSYNC');
   const { blk, nblk } = blocksOf(s, call.offset, count);
   if (blk + nblk > (w.inodes[of.ino]?.map.length ?? 0)) throw new Error(`pwritev2 beyond the ${w.inodes[of.ino]?.map.length} modelled blocks of file ${of.ino}`);
-  const sm = s.fs.sectorSize - 1;
-  const sectorAligned = ((call.offset | count) & sm) === 0;
-  const segmentsAligned = call.iov.every((l) => (l & sm) === 0);
-  const req: WriteReq = { id: call.id, fd: call.fd, ino: of.ino, pos: call.offset, count, blk, nblk, atomic, nowait, dsync, sync, sectorAligned, segmentsAligned };
+  const req: WriteReq = { id: call.id, fd: call.fd, ino: of.ino, pos: call.offset, count, blk, nblk, atomic, nowait, dsync, sync, iov: call.iov };
   if (of.direct) {
     // xfs_file_dio_write checks pos and count up front; segments (and, on ext4, pos and
-    // count too) only fail in iomap_dio_bio_iter, after locking and the NOWAIT checks.
-    if (s.fs.kind === 'xfs' && !sectorAligned) return { kind: 'ret', ret: 'EINVAL' };
+    // count too) only fail in iomap_dio_bio_iter, per mapping, after locking and the
+    // NOWAIT checks.
+    if (s.fs.kind === 'xfs' && ((call.offset | count) & (s.fs.sectorSize - 1)) !== 0) return { kind: 'ret', ret: 'EINVAL' };
     return { kind: 'direct', req };
   }
   if (nowait && s.fs.kind === 'ext4') return { kind: 'ret', ret: 'EOPNOTSUPP' };
   return { kind: 'buffered', req };
 }
 
-function newDioWrite(w: World, s: Settings, req: WriteReq): DioWrite {
-  const base = { sys: 'dio-write' as const, req, phase: 'lock' as const, held: false, done: 0, segs: [], wait: [], ioError: false, ret: null, failure: null, dioStarted: false, fua: true };
-  if (s.fs.kind === 'xfs') return { ...base, ...xfsDioWriteStart(w, s, req) };
-  const e = ext4DioWriteStart(w, s, req);
-  return { ...base, lock: e.lock, forceWait: e.forceWait, nowaitRefusal: e.nowaitRefusal, xfsMode: 'hw', swCause: null };
+/** The direct write's state as ->write_iter starts, or -EAGAIN when it refuses before locking. */
+function newDioWrite(w: World, s: Settings, req: WriteReq): DioWrite | 'EAGAIN' {
+  const base = { sys: 'dio-write' as const, req, phase: 'lock' as const, held: false, done: 0, segs: [], iomap: null, wait: [], ioError: false, ret: null, failure: null, dioStarted: false, fua: true };
+  if (s.fs.kind === 'ext4') return { ...base, ...ext4DioWriteStart(w, req), xfsMode: 'hw', swCause: null };
+  const x = xfsDioWriteStart(w, s, req);
+  return x === 'EAGAIN' ? x : { ...base, ...x };
 }
 
 /** The step that starts the next syscall of a task's program, or null while it must wait. */
@@ -114,6 +116,7 @@ function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step | 
             dsync: c.flags.includes('O_DSYNC') || c.flags.includes('O_SYNC'),
             sync: c.flags.includes('O_SYNC'),
             canAtomic,
+            wbErrSeen: inodeOf(d, c.file).wbErr,
           });
           finishSyscall(d, ti, { op: 'open', ret: t.fds.length - 1 });
         },
@@ -136,14 +139,18 @@ function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step | 
             endWrite(d, ti, { id: c.id, ino: of?.ino ?? -1, blk, nblk, dsync: false }, r.ret);
           },
         }))
-        .with({ kind: 'direct' }, (r): Step => ({
-          fn,
-          what: `${what}: direct`,
-          apply: (d) => {
-            beginWrite(d, ti, c.id, r.req.ino, r.req.blk, r.req.nblk, atomic);
-            task(d, ti).cur = newDioWrite(w, s, r.req);
-          },
-        }))
+        .with({ kind: 'direct' }, (r): Step => {
+          const dio = newDioWrite(w, s, r.req);
+          return {
+            fn,
+            what: `${what}: direct${dio === 'EAGAIN' ? '; xfs_file_dio_write_unaligned: extending sub-block write and IOCB_NOWAIT: -EAGAIN' : ''}`,
+            apply: (d) => {
+              beginWrite(d, ti, c.id, r.req.ino, r.req.blk, r.req.nblk, atomic);
+              if (dio === 'EAGAIN') endWrite(d, ti, r.req, 'EAGAIN');
+              else task(d, ti).cur = dio;
+            },
+          };
+        })
         .with({ kind: 'buffered' }, (r): Step => ({
           fn,
           what: `${what}: buffered`,
@@ -209,9 +216,15 @@ function fsyncStep(w: World, s: Settings, ti: number, st: Fsync): Step | null {
     return c;
   };
   const nblk = inodeOf(w, st.ino).map.length;
+  // file_check_and_advance_wb_err: an error recorded in mapping->wb_err since this file
+  // last looked is reported once, whoever caused it.
   const finish = (d: World, ioError: boolean) => {
-    finishSyscall(d, ti, { op, ret: ioError ? 'EIO' : 0 });
-    if (!ioError) promiseFile(d, st.ino, st.start);
+    const f = fdOf(d, ti, st.fd);
+    const unseen = f !== null && inodeOf(d, st.ino).wbErr !== f.wbErrSeen;
+    if (f !== null) f.wbErrSeen = inodeOf(d, st.ino).wbErr;
+    const failed = ioError || unseen;
+    finishSyscall(d, ti, { op, ret: failed ? 'EIO' : 0 });
+    if (!failed) promiseFile(d, st.ino, st.start);
   };
   return match(st.phase)
     .with('writeback', (): Step => ({
@@ -229,7 +242,7 @@ function fsyncStep(w: World, s: Settings, ti: number, st: Fsync): Step | null {
       st.wait.length > 0 ? null : { fn: 'file_write_and_wait_range', what: 'writeback done', apply: (d) => void (cur(d).phase = 'commit') },
     )
     .with('commit', (): Step => {
-      if (w.journal.dirty) {
+      if (inodeMetaDirty(w, st.ino)) {
         return {
           fn,
           what: `${s.fs.kind === 'xfs' ? 'xfs_log_force_seq' : 'jbd2_complete_transaction'}: commit (cache flushed first); return ${st.ioError ? '-EIO' : 0}`,
@@ -245,7 +258,7 @@ function fsyncStep(w: World, s: Settings, ti: number, st: Fsync): Step | null {
         what: 'blkdev_issue_flush: submit REQ_PREFLUSH',
         apply: (d) => {
           const c = cur(d);
-          c.wait = [submitBio(d.device, { op: 'flush', owner: ti, blocks: [], atomic: false, fua: false, preflush: true, convert: [] })];
+          c.wait = submitBio(d.device, { op: 'flush', owner: ti, blocks: [], atomic: false, fua: false, preflush: true, convert: [] });
           c.phase = 'flush-wait';
         },
       };

@@ -68,6 +68,8 @@ export interface OpenFile {
   sync: boolean;
   /** FMODE_CAN_ATOMIC_WRITE, decided at open. */
   canAtomic: boolean;
+  /** file->f_wb_err: the mapping's writeback-error counter as this file last saw it. */
+  wbErrSeen: number;
 }
 
 /** The write request after validation, in file blocks. */
@@ -84,10 +86,8 @@ export interface WriteReq {
   nowait: boolean;
   dsync: boolean;
   sync: boolean;
-  /** pos and count are multiples of the logical sector size. */
-  sectorAligned: boolean;
-  /** Every iovec segment is a multiple of the logical sector size (bdev_iter_is_aligned). */
-  segmentsAligned: boolean;
+  /** The user segments' lengths (bio_split_io_at checks each piece's alignment). */
+  iov: number[];
 }
 
 export interface Fsync {

@@ -1,170 +1,64 @@
 /**
- * The ext4 personality: atomic-write limits (s_awu_min/max), ext4_dio_write_checks' lock
- * choice, ext4_iomap_begin for direct writes under the `ext4AtomicAlloc` knob, and the
- * unwritten conversion at end_io. References: fs/ext4/file.c, inode.c, mballoc.c (v6.17),
- * Documentation/filesystems/ext4/atomic_writes.rst, and the 2023 RFC (seed 001).
+ * ext4's direct-write entry (fs/ext4/file.c ext4_dio_write_iter, ext4_dio_write_checks,
+ * ext4_overwrite_io, ext4_dio_write_end_io; Linux 6.18): the lock mode, the checks under
+ * the lock with the upgrade, and the completion.
  */
-import { inodeOf } from '../../vfs/fd.ts';
-import { allocatable, allocBlocks, ext4MbAlignedAlloc, setMapping } from '../allocator.ts';
-import { canUseFua, contiguous, contiguousPrefix, runLength, type Alloc, type IomapPlan } from '../iomap/iter.ts';
+import { setMapping } from '../allocator.ts';
 import { markDirty } from '../journal.ts';
-import type { DioWrite, Mapping, Settings, World, WriteReq } from '../../types.ts';
+import type { DioWrite, DioWriteCheck } from '../iomap/types.ts';
+import type { WriteReq } from '../../vfs/types.ts';
+import type { Settings, World } from '../../world.ts';
 
-/** s_awu_min / s_awu_max (ext4_atomic_write_init, v6.17; the RFC allowed up to the device max). */
-export function ext4AtomicLimits(s: Settings): { min: number; max: number; maxOpt: number } {
-  const bs = s.fs.blockSize;
-  const d = s.device;
-  if (d.atomicUnitMax < bs || d.atomicUnitMin === 0 || d.atomicUnitMin > bs * Math.max(1, s.fs.clusterBlocks)) return { min: 0, max: 0, maxOpt: 0 };
-  const min = Math.max(bs, d.atomicUnitMin);
-  if (s.knobs.ext4AtomicAlloc !== 'bigalloc-zero-and-commit') return { min, max: d.atomicUnitMax, maxOpt: 0 };
-  const max = s.fs.clusterBlocks > 1 ? Math.min(s.fs.clusterBlocks * bs, d.atomicUnitMax) : bs;
-  return { min, max, maxOpt: 0 };
+/**
+ * How ext4_dio_write_iter starts, before i_rwsem: exclusive when the write extends the file
+ * by an unlocked i_size check, shared otherwise.
+ */
+export function ext4DioWriteStart(w: World, req: WriteReq): Pick<DioWrite, 'lock' | 'demote' | 'overwriteOnly' | 'forceWait'> {
+  const inode = w.inodes[req.ino];
+  if (inode === undefined) throw new Error(`no inode ${req.ino}`);
+  return { lock: req.pos + req.count > inode.size ? 'excl' : 'shared', demote: false, overwriteOnly: false, forceWait: false };
 }
 
 /**
- * ext4_dio_write_checks: i_rwsem shared only for an overwrite of written blocks within EOF
- * (unaligned overwrites too, since "ext4: allow concurrent unaligned dio overwrites");
- * otherwise exclusive, which IOCB_NOWAIT refuses with -EAGAIN. Unaligned writes under the
- * exclusive lock and extending writes wait for other direct I/O (FORCE_WAIT).
+ * ext4_overwrite_io: the range lies within i_size and one extent maps all of it
+ * (ext4_map_blocks returns the whole length), written or unwritten.
  */
-export function ext4DioWriteStart(w: World, s: Settings, req: WriteReq): Pick<DioWrite, 'lock' | 'forceWait' | 'nowaitRefusal'> {
+function ext4OverwriteIo(w: World, req: WriteReq): { overwrite: boolean; unwritten: boolean } {
+  const inode = w.inodes[req.ino];
+  if (inode === undefined || req.pos + req.count > inode.size) return { overwrite: false, unwritten: false };
+  const m0 = inode.map[req.blk];
+  if (m0 === undefined || (m0.kind !== 'written' && m0.kind !== 'unwritten')) return { overwrite: false, unwritten: false };
+  for (let i = 1; i < req.nblk; i++) {
+    const m = inode.map[req.blk + i];
+    if (m === undefined || m.kind !== m0.kind || m.p !== m0.p + i) return { overwrite: false, unwritten: false };
+  }
+  return { overwrite: true, unwritten: m0.kind === 'unwritten' };
+}
+
+/**
+ * ext4_dio_write_checks with i_rwsem held: the shared lock is kept only for a pure
+ * overwrite within i_size, and not for a sub-block write into unwritten blocks (partial
+ * block zeroing); otherwise upgrade and check again. Under the exclusive lock a sub-block
+ * or extending write forces synchronous I/O, and a sub-block write that is not a written
+ * overwrite first waits for other direct I/O (inode_dio_wait). IOCB_NOWAIT refuses both.
+ */
+export function ext4DioWriteChecks(w: World, s: Settings, st: DioWrite): DioWriteCheck {
+  const req = st.req;
   const inode = w.inodes[req.ino];
   if (inode === undefined) throw new Error(`no inode ${req.ino}`);
   const bs = s.fs.blockSize;
   const unaligned = req.pos % bs !== 0 || req.count % bs !== 0;
   const extend = req.pos + req.count > inode.size;
-  let overwrite = !extend;
-  for (let b = req.blk; b < req.blk + req.nblk; b++) if (inode.map[b]?.kind !== 'written') overwrite = false;
-  return {
-    lock: overwrite ? 'shared' : 'excl',
-    forceWait: (unaligned && !overwrite) || extend,
-    nowaitRefusal: overwrite ? null : extend ? 'extending write needs i_rwsem exclusive' : 'not a pure overwrite: needs i_rwsem exclusive',
-  };
-}
-
-const isMapped = (m: Mapping | undefined): m is Extract<Mapping, { p: number }> => m?.kind === 'written' || m?.kind === 'unwritten';
-
-/** ext4_iomap_begin (+ ext4_iomap_alloc / ext4_map_blocks) for the next part of a direct write. */
-export function ext4IomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
-  const req = st.req;
-  const inode = inodeOf(w, req.ino);
-  const from = req.blk + st.done;
-  const left = req.nblk - st.done;
-  const bs = s.fs.blockSize;
-  const map = inode.map;
-  const fn = 'ext4_iomap_begin';
-  const holes: number[] = [];
-  for (let b = from; b < from + left; b++) if (!isMapped(map[b])) holes.push(b);
-
-  if (req.atomic) {
-    const knob = s.knobs.ext4AtomicAlloc;
-    if (holes.length === left) {
-      // ext4_mb_new_blocks with aligned allocation (the RFC) / a whole cluster (bigalloc).
-      const got = ext4MbAlignedAlloc(allocatable(w), left);
-      if (got !== null) {
-        const alloc: Alloc[] = got.map((p, i) => ({ blk: from + i, p, into: 'data' }));
-        return { kind: 'map', fn: 'ext4_iomap_alloc', seg: { blk: from, nblk: left, p: got[0] as number, type: 'unwritten' }, alloc, atomicBio: true, fua: false };
-      }
-      if (knob !== 'fall-back-to-unaligned') return { kind: 'error', fn: 'ext4_mb_new_blocks', err: 'ENOSPC', why: `no ${left}-block aligned free run` };
-      const anywhere = allocBlocks(allocatable(w), left);
-      if (anywhere === null) return { kind: 'error', fn: 'ext4_mb_new_blocks', err: 'ENOSPC', why: 'no free blocks' };
-      const n = contiguousPrefix(anywhere);
-      const alloc: Alloc[] = anywhere.map((p, i) => ({ blk: from + i, p, into: 'data' }));
-      return { kind: 'map', fn: 'ext4_iomap_alloc (unaligned fallback)', seg: { blk: from, nblk: n, p: anywhere[0] as number, type: 'unwritten' }, alloc, atomicBio: n === left, fua: false };
-    }
-    const allWritten = holes.length === 0 && Array.from({ length: left }, (_, i) => map[from + i]?.kind === 'written').every(Boolean);
-    const p0 = contiguous(map, from, left);
-    if (knob === 'bigalloc-zero-and-commit') {
-      if (p0 !== null && (allWritten || Array.from({ length: left }, (_, i) => map[from + i]?.kind === 'unwritten').every(Boolean))) {
-        return { kind: 'map', fn, seg: { blk: from, nblk: left, p: p0, type: allWritten ? 'written' : 'unwritten' }, alloc: [], atomicBio: true, fua: canUseFua(w, req, s.device, allWritten) };
-      }
-      // Mixed mapping: the cluster's blocks sit at fixed offsets, so a hole takes the
-      // block its written neighbours imply; zero everything not written, then commit.
-      const anchor = Array.from({ length: left }, (_, i) => from + i).find((b) => isMapped(map[b]));
-      const base = anchor === undefined ? null : (map[anchor] as { p: number }).p - (anchor - from);
-      const inCluster = (b: number) => {
-        const m = map[b];
-        return isMapped(m) ? m.p === (base ?? 0) + (b - from) : allocatable(w)[(base ?? 0) + (b - from)] === true;
-      };
-      if (base === null || allWritten || !Array.from({ length: left }, (_, i) => from + i).every(inCluster)) {
-        // iomap_dio_bio_iter: an atomic write needs one mapping covering the whole range.
-        return { kind: 'error', fn, err: 'EINVAL', why: 'the range is not one physically contiguous extent' };
-      }
-      const alloc: Alloc[] = holes.map((b) => ({ blk: b, p: base + (b - from), into: 'data' }));
-      const zero: Array<{ blk: number; p: number }> = [];
-      for (let b = from; b < from + left; b++) if (map[b]?.kind !== 'written') zero.push({ blk: b, p: base + (b - from) });
-      return { kind: 'zero', fn: 'ext4_map_blocks(EXT4_GET_BLOCKS_ZERO)', alloc, zero };
-    }
-    // The RFC: holes get blocks, and a physically contiguous aligned range goes out as one
-    // request whose unwritten blocks are converted at I/O completion.
-    const got = holes.length > 0 ? allocBlocks(allocatable(w), holes.length) : [];
-    if (got === null) return { kind: 'error', fn: 'ext4_mb_new_blocks', err: 'ENOSPC', why: 'no free blocks' };
-    const alloc: Alloc[] = holes.map((b, i) => ({ blk: b, p: got[i] as number, into: 'data' }));
-    const pOf = (b: number) => alloc.find((a) => a.blk === b)?.p ?? (map[b] as { p: number }).p;
-    const n = runLength(left, (i) => pOf(from + i) === pOf(from) + i);
-    const whole = st.done === 0 && n === left && (pOf(from) * bs) % (left * bs) === 0;
-    const kinds = new Set(Array.from({ length: n }, (_, i) => (alloc.some((a) => a.blk === from + i) ? 'unwritten' : map[from + i]?.kind)));
-    const type = kinds.size > 1 ? 'mixed' : kinds.has('written') ? 'written' : 'unwritten';
-    return { kind: 'map', fn, seg: { blk: from, nblk: n, p: pOf(from), type }, alloc, atomicBio: whole, fua: canUseFua(w, req, s.device, type === 'written') };
+  const { overwrite, unwritten } = ext4OverwriteIo(w, req);
+  if (st.lock === 'shared' && (extend || !overwrite || (unaligned && unwritten))) {
+    const why = extend ? 'extending write' : !overwrite ? 'not an overwrite of one allocated extent' : 'sub-block write into unwritten blocks';
+    return req.nowait ? { kind: 'error', err: 'EAGAIN', why: `${why} needs i_rwsem exclusive and IOCB_NOWAIT` } : { kind: 'upgrade', why: `${why} needs i_rwsem exclusive` };
   }
-
-  const m0 = map[from];
-  if (!isMapped(m0)) {
-    if (req.nowait) return { kind: 'error', fn, err: 'EAGAIN', why: 'IOMAP_NOWAIT and allocation needed' };
-    const k = runLength(left, (i) => !isMapped(map[from + i]));
-    const got = allocBlocks(allocatable(w), k);
-    if (got === null) return { kind: 'error', fn: 'ext4_mb_new_blocks', err: 'ENOSPC', why: 'no free blocks' };
-    const n = contiguousPrefix(got);
-    const alloc: Alloc[] = got.slice(0, n).map((p, i) => ({ blk: from + i, p, into: 'data' }));
-    return { kind: 'map', fn: 'ext4_iomap_alloc', seg: { blk: from, nblk: n, p: got[0] as number, type: 'unwritten' }, alloc, atomicBio: false, fua: false };
+  if (st.lock === 'excl' && (unaligned || extend)) {
+    if (req.nowait) return { kind: 'error', err: 'EAGAIN', why: `${unaligned ? 'sub-block' : 'extending'} write under i_rwsem exclusive and IOCB_NOWAIT` };
+    return { kind: 'ok', forceWait: unaligned && (!overwrite || unwritten), demote: false };
   }
-  const n = runLength(left, (i) => {
-    const m = map[from + i];
-    return isMapped(m) && m.kind === m0.kind && m.p === m0.p + i;
-  });
-  return { kind: 'map', fn, seg: { blk: from, nblk: n, p: m0.p, type: m0.kind }, alloc: [], atomicBio: false, fua: canUseFua(w, req, s.device, m0.kind === 'written') };
-}
-
-/** After the zeroing I/O: the range becomes one written extent (ext4_map_blocks ZERO). */
-export function ext4ZeroedToWritten(w: World, st: DioWrite): void {
-  const inode = w.inodes[st.req.ino];
-  if (inode === undefined) throw new Error(`no inode ${st.req.ino}`);
-  for (let b = st.req.blk + st.done; b < st.req.blk + st.req.nblk; b++) {
-    const m = inode.map[b];
-    if (m !== undefined && m.kind === 'unwritten') setMapping(inode, b, { kind: 'written', p: m.p });
-  }
-  markDirty(w);
-}
-
-/**
- * The unwritten extents the write covered that still need converting. ext4_convert_unwritten_extents
- * converts them one extent per journal handle, so a commit can fall between two of them.
- */
-export function ext4UnwrittenRuns(w: World, st: DioWrite): Array<{ blk: number; nblk: number }> {
-  const inode = w.inodes[st.req.ino];
-  if (inode === undefined) throw new Error(`no inode ${st.req.ino}`);
-  const runs: Array<{ blk: number; nblk: number; p: number }> = [];
-  for (const g of st.segs) {
-    for (let i = 0; i < g.nblk; i++) {
-      const m = inode.map[g.blk + i];
-      if (m === undefined || m.kind !== 'unwritten' || m.p !== g.p + i) continue;
-      const last = runs[runs.length - 1];
-      if (last !== undefined && last.blk + last.nblk === g.blk + i && last.p + last.nblk === m.p) last.nblk++;
-      else runs.push({ blk: g.blk + i, nblk: 1, p: m.p });
-    }
-  }
-  return runs.map(({ blk, nblk }) => ({ blk, nblk }));
-}
-
-/** One journal handle of ext4_convert_unwritten_extents: one extent becomes written. */
-export function ext4ConvertRun(w: World, ino: number, run: { blk: number; nblk: number }): void {
-  const inode = w.inodes[ino];
-  if (inode === undefined) throw new Error(`no inode ${ino}`);
-  for (let b = run.blk; b < run.blk + run.nblk; b++) {
-    const m = inode.map[b];
-    if (m !== undefined && m.kind === 'unwritten') setMapping(inode, b, { kind: 'written', p: m.p });
-  }
-  markDirty(w);
+  return { kind: 'ok', forceWait: false, demote: false };
 }
 
 /** ext4_dio_write_end_io: convert the unwritten blocks the write covered, update i_size. */
@@ -178,7 +72,7 @@ export function ext4DioWriteEndIo(w: World, st: DioWrite): string {
       const m = inode.map[g.blk + i];
       if (m !== undefined && m.kind === 'unwritten' && m.p === g.p + i) {
         setMapping(inode, g.blk + i, { kind: 'written', p: m.p });
-        markDirty(w);
+        markDirty(w, req.ino);
         if (done.length === 0) done.push('ext4_convert_unwritten_extents');
       }
     }
@@ -186,7 +80,7 @@ export function ext4DioWriteEndIo(w: World, st: DioWrite): string {
   const end = req.pos + req.count;
   if (end > inode.size) {
     inode.size = end;
-    markDirty(w);
+    markDirty(w, req.ino);
     done.push('ext4_handle_inode_extension');
   }
   return done.length > 0 ? done.join(' + ') : 'nothing to convert';

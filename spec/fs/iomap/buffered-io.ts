@@ -102,7 +102,7 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
           const end = Math.min(req.pos + req.count, (blk + 1) * s.fs.blockSize);
           if (end > ino.size) {
             ino.size = end;
-            markDirty(d);
+            markDirty(d, req.ino);
           }
           if (!last) return;
           if (flush) {

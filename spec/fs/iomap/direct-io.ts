@@ -1,27 +1,37 @@
 /**
- * The direct-I/O write path as a state machine inside the task: the file system's
- * ->write_iter locking, then iomap_dio_rw (fs/iomap/direct-io.c __iomap_dio_rw, v6.17):
- * kiocb_invalidate_pages, inode_dio_begin, the iomap_iter loop (->iomap_begin, then
- * iomap_dio_bio_iter submitting the bios), waiting for the bios, iomap_dio_complete
- * (->end_io, the second invalidation, inode_dio_end, generic_write_sync), and finally the
- * file system's unlock and, on XFS, the software-atomic retry.
+ * The direct-I/O write path as a state machine inside the task (Linux 6.18): the file
+ * system's ->write_iter takes i_rwsem / the IOLOCK and runs its checks under it (with the
+ * upgrade to exclusive), then iomap_dio_rw (fs/iomap/direct-io.c __iomap_dio_rw):
+ * kiocb_invalidate_pages, inode_dio_begin, the iomap_iter loop — ->iomap_begin, then
+ * iomap_dio_bio_iter submitting the bios, each its own step because the ILOCK is dropped
+ * in between —, waiting for the bios, iomap_dio_complete (->end_io,
+ * kiocb_invalidate_post_direct_write, inode_dio_end, generic_write_sync), and finally the
+ * file system's unlock and retries (XFS's unaligned exclusive retry and software atomic
+ * retry) or the ENOTBLK fallback to a buffered write.
+ *
+ * Each phase is one function returning the enabled step(s), or null while the task waits.
  */
 import { match } from 'ts-pattern';
-import { blkAtomicWriteValid, submitBio } from '../../block/device.ts';
-import { ext4ConvertRun, ext4DioWriteEndIo, ext4IomapBegin, ext4UnwrittenRuns, ext4ZeroedToWritten } from '../ext4/file.ts';
-import { xfsAtomicRetry, xfsDioWriteEndIo, xfsIomapBegin, xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
+import { blkAtomicWriteValid, maxRequestBlocks, submitBio } from '../../block/device.ts';
+import { ext4ConvertRun, ext4UnwrittenRuns } from '../ext4/extents.ts';
+import { ext4DioWriteChecks, ext4DioWriteEndIo } from '../ext4/file.ts';
+import { ext4IomapBegin, ext4ZeroedToWritten } from '../ext4/inode.ts';
+import { xfsDioWriteChecks, xfsDioWriteEndIo, xfsDioWriteRetry, xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
+import { xfsIomapBegin } from '../xfs/xfs_iomap.ts';
 import { endWrite, ghostWrite, task } from '../../ghost.ts';
-import { applyAllocs, type IomapPlan } from './iter.ts';
-import { commitJournal } from '../journal.ts';
+import { commitJournal, inodeMetaDirty } from '../journal.ts';
 import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
 import { anyCached, anyDirty, filemapFdatawriteRange, invalidateInodePages2Range } from '../../mm/filemap.ts';
-import { writeToken, ZERO, type BufferedWrite, type DioWrite, type Inode, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
+import { writeToken, ZERO } from '../../token.ts';
+import { fdOf, inodeOf } from '../../vfs/fd.ts';
+import type { BufferedWrite } from './types.ts';
+import type { DioWrite, DioWriteCheck, IomapSeg, MappedIomap } from './types.ts';
+import type { KernelErr, WriteReq } from '../../vfs/types.ts';
+import type { Settings, Step, World } from '../../world.ts';
+import { applyAllocs, type IomapPlan } from './iter.ts';
+import { blocksBeforeBadRequest, firstMisalignedPiece, mappingAligned } from './dio-bio.ts';
 
-function inodeOf(w: World, ino: number): Inode {
-  const i = w.inodes[ino];
-  if (i === undefined) throw new Error(`no inode ${ino}`);
-  return i;
-}
+type Steps = Step | Step[] | null;
 
 /** The ->write_iter level function that owns this write's locking. */
 export function dioWriteFn(s: Settings, st: DioWrite): string {
@@ -40,36 +50,20 @@ function cur(w: World, ti: number): DioWrite {
   return c;
 }
 
-/** What __iomap_dio_rw returns when kiocb_invalidate_pages fails. */
-function invalidateFailure(s: Settings, st: DioWrite): 'EAGAIN' | 'ENOTBLK' {
-  return st.req.atomic && s.knobs.atomicDioInvalidateFailure === 'never' ? 'EAGAIN' : 'ENOTBLK';
+/** iomap_dio_set_error: the first error wins; later ones (and byte counts) do not replace it. */
+function setError(c: DioWrite, err: KernelErr, failure: DioWrite['failure']): void {
+  if (c.ret === null || typeof c.ret === 'number') {
+    c.ret = err;
+    c.failure = failure;
+  }
 }
 
-function beginDio(w: World, ti: number): void {
-  const st = cur(w, ti);
-  inodeOf(w, st.req.ino).dioCount++;
-  st.dioStarted = true;
-  st.phase = 'iter';
-}
-
-function iomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
-  return s.fs.kind === 'xfs' ? xfsIomapBegin(w, s, st) : ext4IomapBegin(w, s, st);
-}
-
-function describePlan(plan: IomapPlan, st: DioWrite, bio: number): string {
-  return match(plan)
-    .with({ kind: 'map' }, (p) => {
-      const g = p.seg;
-      const range = g.nblk === 1 ? `[${g.blk}]` : `[${g.blk}-${g.blk + g.nblk - 1}]`;
-      const flags = [p.atomicBio ? 'REQ_ATOMIC' : '', p.fua ? 'REQ_FUA' : ''].filter((x) => x !== '').join('|');
-      const alloc = p.alloc.length > 0 ? `allocate ${p.alloc.map((a) => `p${a.p}${a.into === 'cow' ? ' (CoW staging)' : ''}`).join(',')}; ` : '';
-      const toks = Array.from({ length: g.nblk }, (_, i) => writeToken(st.req.id, g.blk - st.req.blk + i)).join(',');
-      return `${alloc}map ${range} ${g.type} p${g.p}${g.nblk > 1 ? `-p${g.p + g.nblk - 1}` : ''}; iomap_dio_bio_iter submits bio#${bio}${flags ? ` ${flags}` : ''} {${toks}}`;
-    })
-    .with({ kind: 'zero' }, (p) => `zero ${p.zero.map((z) => `[${z.blk}] p${z.p}`).join(', ')} with bio#${bio}, then make one written extent`)
-    .with({ kind: 'error' }, (p) => `${p.why}: -${p.err}`)
-    .exhaustive();
-}
+/** Stop with `err` before iomap_dio_rw ran: straight to the unlock. */
+const failEarly = (ti: number, err: KernelErr, failure: DioWrite['failure']) => (d: World) => {
+  const c = cur(d, ti);
+  setError(c, err, failure);
+  c.phase = 'unlock';
+};
 
 /** Lowest request id the device would hand out next (for labels only). */
 function nextBioId(w: World): number {
@@ -79,6 +73,79 @@ function nextBioId(w: World): number {
   return id;
 }
 
+// --- the file system's ->write_iter: lock and checks ----------------------------------
+
+/** Take i_rwsem / the IOLOCK in the mode the write asks for (trylock under IOCB_NOWAIT). */
+function lockStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
+  const free = canLock(inodeOf(w, st.req.ino).iolock, st.lock);
+  const top = dioWriteFn(s, st);
+  if (!free && st.req.nowait) return { fn: top, what: `${lockName(s, st.lock)} busy and IOCB_NOWAIT: -EAGAIN`, apply: failEarly(ti, 'EAGAIN', 'lock') };
+  if (!free) return null;
+  return {
+    fn: top,
+    what: `take ${lockName(s, st.lock)}`,
+    apply: (d) => {
+      lock(inodeOf(d, st.req.ino).iolock, st.lock, ti);
+      const c = cur(d, ti);
+      c.held = true;
+      c.phase = 'checks';
+    },
+  };
+}
+
+function fsChecks(w: World, s: Settings, st: DioWrite): DioWriteCheck {
+  return s.fs.kind === 'xfs' ? xfsDioWriteChecks(w, s, st) : ext4DioWriteChecks(w, s, st);
+}
+
+/** The write checks under the lock (xfs_file_write_checks / ext4_dio_write_checks). */
+function checksStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
+  const fn = s.fs.kind === 'xfs' ? 'xfs_file_write_checks' : 'ext4_dio_write_checks';
+  const chk = fsChecks(w, s, st);
+  const step = match(chk)
+    .with({ kind: 'error' }, (c): Step => ({ fn, what: `${c.why}: -${c.err}`, apply: failEarly(ti, c.err, 'lock') }))
+    .with({ kind: 'upgrade' }, (c): Step => ({
+      fn,
+      what: `${c.why}: drop ${lockName(s, 'shared')}, retake it exclusive and check again`,
+      apply: (d) => {
+        unlock(inodeOf(d, st.req.ino).iolock, 'shared', ti);
+        const x = cur(d, ti);
+        x.held = false;
+        x.lock = 'excl';
+        x.phase = 'lock';
+      },
+    }))
+    .with({ kind: 'ok' }, (c): Step => ({
+      fn,
+      what: [c.demote ? 'xfs_ilock_demote: IOLOCK shared' : '', c.forceWait ? 'inode_dio_wait next' : ''].filter((x) => x !== '').join('; ') || 'checks pass',
+      apply: (d) => {
+        const x = cur(d, ti);
+        if (c.demote) {
+          const sem = inodeOf(d, st.req.ino).iolock;
+          unlock(sem, 'excl', ti);
+          lock(sem, 'shared', ti);
+          x.lock = 'shared';
+        }
+        x.forceWait = c.forceWait;
+        x.phase = c.forceWait ? 'dio-wait' : 'invalidate';
+      },
+    }))
+    .exhaustive();
+  // kiocb_modified under IOCB_NOWAIT may refuse on timestamps, which the model cannot predict.
+  return chk.kind === 'ok' ? [step, ...xfsNowaitTimestampRefusal(s, st.req, failEarly(ti, 'EAGAIN', 'lock'))] : step;
+}
+
+function dioWaitStep(w: World, ti: number, st: DioWrite): Steps {
+  if (inodeOf(w, st.req.ino).dioCount > 0) return null;
+  return { fn: 'inode_dio_wait', what: 'no direct I/O in flight', apply: (d) => void (cur(d, ti).phase = 'invalidate') };
+}
+
+// --- iomap_dio_rw ------------------------------------------------------------------------
+
+/** What __iomap_dio_rw returns when kiocb_invalidate_pages fails. */
+function invalidateFailure(s: Settings, st: DioWrite): 'EAGAIN' | 'ENOTBLK' {
+  return st.req.atomic && s.knobs.atomicDioInvalidateFailure === 'never' ? 'EAGAIN' : 'ENOTBLK';
+}
+
 /** The page cache over the range is clean: drop it (kiocb_invalidate_pages) and count the DIO in (inode_dio_begin). */
 function invalidateAndBeginDio(req: WriteReq, ti: number): Step {
   return {
@@ -86,292 +153,334 @@ function invalidateAndBeginDio(req: WriteReq, ti: number): Step {
     what: 'invalidate_inode_pages2_range; inode_dio_begin',
     apply: (d) => {
       invalidateInodePages2Range(d, req.ino, req.blk, req.nblk);
-      beginDio(d, ti);
+      inodeOf(d, req.ino).dioCount++;
+      const c = cur(d, ti);
+      c.dioStarted = true;
+      c.phase = 'iomap-begin';
     },
   };
 }
 
-/** The enabled step of a task in a direct write, or null while it is blocked. */
-export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): Step | Step[] | null {
-  const inode = inodeOf(w, st.req.ino);
+function invalidateStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
   const req = st.req;
-  const top = dioWriteFn(s, st);
-  const waiting = st.wait.length > 0;
-  return match(st.phase)
-    .with('lock', (): Step | Step[] | null => {
-      const free = canLock(inode.iolock, st.lock);
-      if (req.nowait && (!free || st.nowaitRefusal !== null)) {
-        return {
-          fn: top,
-          what: `${free ? (st.nowaitRefusal ?? '') : `${lockName(s, st.lock)} busy`} and IOCB_NOWAIT: -EAGAIN`,
-          apply: (d) => {
-            const c = cur(d, ti);
-            c.ret = 'EAGAIN';
-            c.failure = 'lock';
-            c.phase = 'unlock';
-          },
-        };
-      }
-      if (!free) return null;
-      return [
-        {
-          fn: top,
-          what: `take ${lockName(s, st.lock)}`,
-          apply: (d) => {
-            lock(inodeOf(d, req.ino).iolock, st.lock, ti);
-            const c = cur(d, ti);
-            c.held = true;
-            c.phase = st.forceWait ? 'dio-wait' : 'invalidate';
-          },
-        },
-        ...xfsNowaitTimestampRefusal(s, req, (d) => {
-          const c = cur(d, ti);
-          c.ret = 'EAGAIN';
-          c.failure = 'lock';
-          c.phase = 'unlock';
-        }),
-      ];
+  if (req.nowait && anyCached(w, req.ino, req.blk, req.nblk)) {
+    return { fn: 'kiocb_invalidate_pages', what: 'cached folios and IOCB_NOWAIT: -EAGAIN', apply: failEarly(ti, 'EAGAIN', 'invalidate') };
+  }
+  if (!anyDirty(w, req.ino, req.blk, req.nblk)) return invalidateAndBeginDio(req, ti);
+  return {
+    fn: 'kiocb_invalidate_pages',
+    what: `filemap_write_and_wait_range: write back dirty folios from bio#${nextBioId(w)}`,
+    apply: (d) => {
+      const bios = filemapFdatawriteRange(d, req.ino, req.blk, req.nblk, ti);
+      const c = cur(d, ti);
+      c.wait = bios ?? [];
+      c.ioError = bios === null;
+      c.phase = 'invalidate-wait';
+    },
+  };
+}
+
+function invalidateWaitStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
+  const req = st.req;
+  if (st.wait.length > 0) return null;
+  if (!st.ioError && !anyDirty(w, req.ino, req.blk, req.nblk)) return invalidateAndBeginDio(req, ti);
+  const err = invalidateFailure(s, st);
+  return {
+    fn: 'kiocb_invalidate_pages',
+    what: `${st.ioError ? 'writeback failed' : 'invalidate_inode_pages2_range: a folio was redirtied'}: __iomap_dio_rw returns -${err}`,
+    apply: failEarly(ti, err, 'invalidate'),
+  };
+}
+
+function iomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
+  return s.fs.kind === 'xfs' ? xfsIomapBegin(w, s, st) : ext4IomapBegin(w, s, st);
+}
+
+const range = (g: IomapSeg) => (g.nblk === 1 ? `[${g.blk}]` : `[${g.blk}-${g.blk + g.nblk - 1}]`);
+
+function describePlan(plan: IomapPlan, bio: number): string {
+  return match(plan)
+    .with({ kind: 'map' }, (p) => {
+      const g = p.seg;
+      const alloc = p.alloc.length > 0 ? `allocate ${p.alloc.map((a) => `p${a.p}${a.into === 'cow' ? ' (CoW staging)' : ''}`).join(',')}; ` : '';
+      return `${alloc}map ${range(g)} ${g.type} p${g.p}${g.nblk > 1 ? `-p${g.p + g.nblk - 1}` : ''}`;
     })
-    .with('dio-wait', (): Step | null =>
-      inode.dioCount > 0
-        ? null
-        : { fn: 'inode_dio_wait', what: 'no direct I/O in flight', apply: (d) => void (cur(d, ti).phase = 'invalidate') },
-    )
-    .with('invalidate', (): Step => {
-      if (req.nowait && anyCached(w, req.ino, req.blk, req.nblk)) {
-        return {
-          fn: 'kiocb_invalidate_pages',
-          what: 'cached folios and IOCB_NOWAIT: -EAGAIN',
-          apply: (d) => {
-            const c = cur(d, ti);
-            c.ret = 'EAGAIN';
-            c.failure = 'invalidate';
-            c.phase = 'unlock';
-          },
-        };
-      }
-      if (anyDirty(w, req.ino, req.blk, req.nblk)) {
-        return {
-          fn: 'kiocb_invalidate_pages',
-          what: `filemap_write_and_wait_range: write back dirty folios from bio#${nextBioId(w)}`,
-          apply: (d) => {
-            const bios = filemapFdatawriteRange(d, req.ino, req.blk, req.nblk, ti);
-            const c = cur(d, ti);
-            c.wait = bios ?? [];
-            c.ioError = bios === null;
-            c.phase = 'invalidate-wait';
-          },
-        };
-      }
-      return invalidateAndBeginDio(req, ti);
-    })
-    .with('invalidate-wait', (): Step | null => {
-      if (waiting) return null;
-      if (st.ioError || anyDirty(w, req.ino, req.blk, req.nblk)) {
-        const err = invalidateFailure(s, st);
-        return {
-          fn: 'kiocb_invalidate_pages',
-          what: `${st.ioError ? 'writeback failed' : 'invalidate_inode_pages2_range: a folio was redirtied'}: __iomap_dio_rw returns -${err}`,
-          apply: (d) => {
-            const c = cur(d, ti);
-            c.ret = err;
-            c.failure = 'invalidate';
-            c.phase = 'unlock';
-          },
-        };
-      }
-      return invalidateAndBeginDio(req, ti);
-    })
-    .with('iter', (): Step => {
-      const bs = s.fs.blockSize;
-      if (st.done === 0 && (!req.segmentsAligned || !req.sectorAligned)) {
-        return {
-          fn: 'iomap_dio_bio_iter',
-          what: 'I/O not aligned to the logical block size (bdev_iter_is_aligned): -EINVAL',
-          apply: (d) => {
-            const c = cur(d, ti);
-            c.ret = 'EINVAL';
-            c.failure = 'iomap_begin';
-            c.phase = 'io-wait';
-          },
-        };
-      }
-      const plan = iomapBegin(w, s, st);
-      const bioId = nextBioId(w);
-      if (plan.kind === 'map' && plan.atomicBio && !blkAtomicWriteValid(s.device, bs, plan.seg.p, plan.seg.nblk)) {
-        return {
-          fn: 'submit_bio_noacct',
-          what: `REQ_ATOMIC bio of ${plan.seg.nblk * bs} bytes outside the device's atomic limits: BLK_STS_INVAL`,
-          apply: (d) => {
-            const c = cur(d, ti);
-            c.ret = 'EINVAL';
-            c.failure = 'iomap_begin';
-            c.phase = 'io-wait';
-          },
-        };
-      }
-      return {
-        fn: plan.fn,
-        what: describePlan(plan, st, bioId),
-        apply: (d) => {
-          const c = cur(d, ti);
-          match(plan)
-            .with({ kind: 'map' }, (p) => {
-              applyAllocs(d, req.ino, p.alloc);
-              const blocks = Array.from({ length: p.seg.nblk }, (_, i) => ({ p: p.seg.p + i, t: writeToken(req.id, p.seg.blk - req.blk + i) }));
-              const id = submitBio(d.device, { op: 'write', owner: ti, blocks, atomic: p.atomicBio, fua: p.fua, preflush: false, convert: [] });
-              const g = ghostWrite(d, req.id);
-              g.bios.push({ atomic: p.atomicBio, p: p.seg.p, n: p.seg.nblk });
-              if (req.atomic) {
-                g.path = st.xfsMode === 'sw' ? 'sw-cow' : 'hw';
-                g.swCause = st.swCause;
-              }
-              c.wait.push(id);
-              c.segs.push(p.seg);
-              c.fua = c.fua && p.fua;
-              c.done += p.seg.nblk;
-              if (c.done === req.nblk) c.phase = 'io-wait';
-            })
-            .with({ kind: 'zero' }, (p) => {
-              applyAllocs(d, req.ino, p.alloc);
-              const blocks = p.zero.map((z) => ({ p: z.p, t: ZERO }));
-              c.wait.push(submitBio(d.device, { op: 'write', owner: ti, blocks, atomic: false, fua: false, preflush: false, convert: [] }));
-              c.phase = 'zero-wait';
-            })
-            .with({ kind: 'error' }, (p) => {
-              // iomap_dio_set_error: the error wins over any bytes already submitted.
-              c.ret = p.err;
-              c.failure = 'iomap_begin';
-              c.phase = 'io-wait';
-            })
-            .exhaustive();
-        },
-      };
-    })
-    .with('zero-wait', (): Step | null => {
-      if (waiting) return null;
-      return {
-        fn: 'ext4_iomap_alloc',
-        what: st.ioError ? 'zeroing failed: -EIO' : 'zeroed blocks become one written extent; jbd2_journal_force_commit',
-        apply: (d) => {
-          const c = cur(d, ti);
-          if (c.ioError) {
-            c.ret = 'EIO';
-            c.phase = 'io-wait';
-            return;
-          }
-          ext4ZeroedToWritten(d, c);
-          commitJournal(d);
-          c.phase = 'iter';
-        },
-      };
-    })
-    .with('io-wait', (): Step | null => {
-      if (waiting) return null;
-      const ok = !st.ioError && st.done > 0 && (st.ret === null || typeof st.ret === 'number');
-      const runs = ok && s.fs.kind === 'ext4' ? ext4UnwrittenRuns(w, st) : [];
-      const first = runs[0];
-      if (runs.length > 1 && first !== undefined) {
-        return {
-          fn: 'ext4_convert_unwritten_extents',
-          what: `convert [${first.blk}${first.nblk > 1 ? `-${first.blk + first.nblk - 1}` : ''}] to written (one journal handle; ${runs.length - 1} extent(s) left)`,
-          apply: (d) => ext4ConvertRun(d, req.ino, first),
-        };
-      }
-      return {
-        fn: 'iomap_dio_complete',
-        what: st.ioError ? 'a bio failed: -EIO' : ok ? `->end_io (${s.fs.kind === 'xfs' ? 'xfs_dio_write_end_io' : 'ext4_dio_write_end_io'}); inode_dio_end` : 'inode_dio_end',
-        apply: (d) => {
-          const c = cur(d, ti);
-          if (ok) {
-            if (s.fs.kind === 'xfs') xfsDioWriteEndIo(d, c);
-            else ext4DioWriteEndIo(d, c);
-            // kiocb_invalidate_post_direct_write: drop folios a racing fault instantiated.
-            invalidateInodePages2Range(d, req.ino, req.blk, req.nblk);
-          }
-          // On error xfs_dio_write_end_io returns at once: CoW staging stays in the CoW fork
-          // (xfs_file.c v6.17), unwritten blocks stay unwritten.
-          if (c.dioStarted) inodeOf(d, req.ino).dioCount--;
-          c.dioStarted = false;
-          if (c.ioError) c.ret = 'EIO';
-          else if (c.ret === null) c.ret = req.count;
-          c.phase = typeof c.ret === 'number' && c.ret > 0 && req.dsync && !c.fua ? 'sync' : 'unlock';
-        },
-      };
-    })
-    .with('sync', (): Step => {
-      if (w.journal.dirty) {
-        return {
-          fn: 'generic_write_sync',
-          what: `${s.fs.kind === 'xfs' ? 'xfs_log_force_seq' : 'jbd2_complete_transaction'}: commit (cache flushed first)`,
-          apply: (d) => {
-            commitJournal(d);
-            cur(d, ti).phase = 'unlock';
-          },
-        };
-      }
-      return {
-        fn: 'generic_write_sync',
-        what: s.device.writeCache ? `blkdev_issue_flush: submit bio#${nextBioId(w)} REQ_PREFLUSH` : 'write-through device: nothing to flush',
-        apply: (d) => {
-          const c = cur(d, ti);
-          if (s.device.writeCache) {
-            c.wait.push(submitBio(d.device, { op: 'flush', owner: ti, blocks: [], atomic: false, fua: false, preflush: true, convert: [] }));
-            c.phase = 'sync-wait';
-          } else c.phase = 'unlock';
-        },
-      };
-    })
-    .with('sync-wait', (): Step | null =>
-      waiting
-        ? null
-        : {
-            fn: 'generic_write_sync',
-            what: st.ioError ? 'flush failed: -EIO' : 'flush done',
-            apply: (d) => {
-              const c = cur(d, ti);
-              if (c.ioError) c.ret = 'EIO';
-              c.phase = 'unlock';
-            },
-          },
-    )
-    .with('unlock', (): Step => dioWriteReturn(w, s, ti, st))
+    .with({ kind: 'zero' }, (p) => `zero ${p.zero.map((z) => `[${z.blk}] p${z.p}`).join(', ')} with bio#${bio}, then make one written extent`)
+    .with({ kind: 'error' }, (p) => `${p.why}: -${p.err}`)
     .exhaustive();
 }
 
-/** Drop the lock, then retry (XFS software atomic), fall back to buffered, or return. */
-function dioWriteReturn(w: World, s: Settings, ti: number, st: DioWrite): Step {
+/** iomap_iter → ->iomap_begin: map (and allocate) the next part of the range, under the ILOCK. */
+function iomapBeginStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
+  const req = st.req;
+  if (st.done === req.nblk || st.ret !== null) {
+    return { fn: 'iomap_iter', what: st.ret !== null ? 'dio->error is set: stop' : 'range done', apply: (d) => void (cur(d, ti).phase = 'io-wait') };
+  }
+  const plan = iomapBegin(w, s, st);
+  const bioId = nextBioId(w);
+  return {
+    fn: plan.fn,
+    what: describePlan(plan, bioId),
+    apply: (d) => {
+      const c = cur(d, ti);
+      match(plan)
+        .with({ kind: 'map' }, (p) => {
+          applyAllocs(d, req.ino, p.alloc);
+          c.iomap = { fn: p.fn, seg: p.seg, atomicBio: p.atomicBio, fua: p.fua };
+          c.phase = 'bio-iter';
+        })
+        .with({ kind: 'zero' }, (p) => {
+          applyAllocs(d, req.ino, p.alloc);
+          const blocks = p.zero.map((z) => ({ p: z.p, t: ZERO }));
+          c.wait.push(...submitBio(d.device, { op: 'write', owner: ti, blocks, atomic: false, fua: false, preflush: false, convert: [] }, maxRequestBlocks(s.device, s.fs.blockSize)));
+          c.phase = 'zero-wait';
+        })
+        .with({ kind: 'error' }, (p) => {
+          setError(c, p.err, 'iomap_begin');
+          c.phase = 'io-wait';
+        })
+        .exhaustive();
+    },
+  };
+}
+
+/** Submit `n` blocks of the mapping as a bio (split into requests) and record them for the properties. */
+function submitMapping(d: World, s: Settings, ti: number, m: MappedIomap, n: number): void {
+  const c = cur(d, ti);
+  const req = c.req;
+  const g = m.seg;
+  const blocks = Array.from({ length: n }, (_, i) => ({ p: g.p + i, t: writeToken(req.id, g.blk - req.blk + i) }));
+  const ids = submitBio(d.device, { op: 'write', owner: ti, blocks, atomic: m.atomicBio, fua: m.fua, preflush: false, convert: [] }, maxRequestBlocks(s.device, s.fs.blockSize));
+  const gw = ghostWrite(d, req.id);
+  const per = m.atomicBio ? n : maxRequestBlocks(s.device, s.fs.blockSize);
+  ids.forEach((_, k) => gw.bios.push({ atomic: m.atomicBio, p: g.p + k * per, n: Math.min(per, n - k * per) }));
+  if (req.atomic) {
+    gw.path = c.xfsMode === 'sw' ? 'sw-cow' : 'hw';
+    gw.swCause = c.swCause;
+  }
+  c.wait.push(...ids);
+  c.fua = c.fua && m.fua;
+}
+
+/**
+ * iomap_dio_bio_iter: the mapping's (pos | length) must be logical-block aligned; an
+ * atomic mapping must cover the whole write and fit the device's atomic limits; then the
+ * bio goes out in requests. A user segment whose piece is not aligned fails the request
+ * that carries it (bio_split_io_at) and every later one; earlier requests land.
+ */
+function bioIterStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
+  const m = st.iomap;
+  if (m === null) throw new Error(`T${ti + 1} has no mapping to submit`);
+  const req = st.req;
+  const g = m.seg;
+  const bs = s.fs.blockSize;
+  const maxBlocks = maxRequestBlocks(s.device, bs);
+  const finish = (d: World, submitted: number, err: KernelErr | null) => {
+    const c = cur(d, ti);
+    if (err !== null) setError(c, err, err === 'EINVAL' && submitted > 0 ? 'bio' : 'iomap_begin');
+    c.segs.push(g);
+    c.done += g.nblk;
+    c.iomap = null;
+    c.phase = err !== null || c.done === req.nblk ? 'io-wait' : 'iomap-begin';
+  };
+  if (!mappingAligned(req, g, bs, s.fs.sectorSize)) {
+    return { fn: 'iomap_dio_bio_iter', what: `${range(g)}: pos or length not aligned to the logical block size: -EINVAL`, apply: (d) => finish(d, 0, 'EINVAL') };
+  }
+  if (m.atomicBio && !blkAtomicWriteValid(s.device, bs, g.p, g.nblk)) {
+    return { fn: 'submit_bio_noacct', what: `REQ_ATOMIC bio of ${g.nblk * bs} bytes outside the device's atomic limits: BLK_STS_INVAL`, apply: (d) => finish(d, 0, 'EINVAL') };
+  }
+  const bad = firstMisalignedPiece(req, g, bs, s.fs.sectorSize);
+  const good = bad === null ? g.nblk : Math.max(0, Math.min(g.nblk, blocksBeforeBadRequest(g, bad, bs, maxBlocks)));
+  const flags = [m.atomicBio ? 'REQ_ATOMIC' : '', m.fua ? 'REQ_FUA' : ''].filter((x) => x !== '').join('|');
+  const toks = Array.from({ length: good }, (_, i) => writeToken(req.id, g.blk - req.blk + i)).join(',');
+  const sent = good > 0 ? `submit bio#${nextBioId(w)}${flags ? ` ${flags}` : ''} {${toks}}${good > maxBlocks ? ` in ${Math.ceil(good / maxBlocks)} requests` : ''}` : '';
+  const failed = bad === null ? '' : `a user segment at byte ${bad} is not aligned to the logical block size: its request fails (bio_split_io_at: -EINVAL)`;
+  return {
+    fn: 'iomap_dio_bio_iter',
+    what: [sent, failed].filter((x) => x !== '').join('; '),
+    apply: (d) => {
+      if (good > 0) submitMapping(d, s, ti, m, good);
+      finish(d, good, bad === null ? null : 'EINVAL');
+    },
+  };
+}
+
+/** ext4 (6.16) zeroed a mixed mapping: it becomes one written extent, committed before the data I/O. */
+function zeroWaitStep(ti: number, st: DioWrite): Steps {
+  if (st.wait.length > 0) return null;
+  return {
+    fn: 'ext4_iomap_alloc',
+    what: st.ioError ? 'zeroing failed: -EIO' : 'zeroed blocks become one written extent; jbd2_journal_force_commit',
+    apply: (d) => {
+      const c = cur(d, ti);
+      if (c.ioError) {
+        setError(c, 'EIO', 'bio');
+        c.phase = 'io-wait';
+        return;
+      }
+      ext4ZeroedToWritten(d, c);
+      commitJournal(d);
+      c.phase = 'iomap-begin';
+    },
+  };
+}
+
+/** Whether the I/O succeeded and wrote something (->end_io converts and remaps then). */
+const dioOk = (st: DioWrite) => !st.ioError && st.done > 0 && (st.ret === null || typeof st.ret === 'number');
+
+/**
+ * iomap_dio_complete: ->end_io, then kiocb_invalidate_post_direct_write — if a racing
+ * fault re-dirtied a folio, dio_warn_stale_pagecache records -EIO in mapping->wb_err, so
+ * this write's generic_write_sync and the next fsync report it — then inode_dio_end.
+ */
+function completeStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
+  const req = st.req;
+  if (st.wait.length > 0) return null;
+  const ok = dioOk(st);
+  // Since 6.16 an atomic write converts all its extents in one handle
+  // (ext4_convert_unwritten_extents_atomic); the RFC's variants converted one per handle.
+  const oneHandle = req.atomic && s.knobs.ext4AtomicAlloc === 'bigalloc-zero-and-commit';
+  const runs = ok && s.fs.kind === 'ext4' && !oneHandle ? ext4UnwrittenRuns(w, st) : [];
+  const first = runs[0];
+  if (runs.length > 1 && first !== undefined) {
+    return {
+      fn: 'ext4_convert_unwritten_extents',
+      what: `convert [${first.blk}${first.nblk > 1 ? `-${first.blk + first.nblk - 1}` : ''}] to written (one journal handle; ${runs.length - 1} extent(s) left)`,
+      apply: (d) => ext4ConvertRun(d, req.ino, first),
+    };
+  }
+  const stale = ok && anyDirty(w, req.ino, req.blk, req.nblk);
+  const endIo = s.fs.kind === 'xfs' ? 'xfs_dio_write_end_io' : 'ext4_dio_write_end_io';
+  return {
+    fn: 'iomap_dio_complete',
+    what: `${st.ioError ? 'a bio failed: -EIO; ' : ok ? `->end_io (${endIo}); ` : ''}${stale ? 'kiocb_invalidate_post_direct_write fails on a dirty folio: dio_warn_stale_pagecache sets -EIO in wb_err; ' : ''}inode_dio_end`,
+    apply: (d) => {
+      const c = cur(d, ti);
+      if (ok) {
+        if (s.fs.kind === 'xfs') xfsDioWriteEndIo(d, c);
+        else ext4DioWriteEndIo(d, c);
+        if (stale) inodeOf(d, req.ino).wbErr++;
+        else invalidateInodePages2Range(d, req.ino, req.blk, req.nblk);
+      }
+      // On error xfs_dio_write_end_io returns at once: CoW staging stays in the CoW fork,
+      // unwritten blocks stay unwritten.
+      if (c.dioStarted) inodeOf(d, req.ino).dioCount--;
+      c.dioStarted = false;
+      if (c.ioError) setError(c, 'EIO', 'bio');
+      if (c.ret === null) c.ret = req.count;
+      c.phase = typeof c.ret === 'number' && c.ret > 0 && req.dsync && !c.fua ? 'sync' : 'unlock';
+    },
+  };
+}
+
+/**
+ * generic_write_sync → vfs_fsync_range: the file system's fsync commits the inode's
+ * metadata if it has uncommitted changes, else flushes the device cache; then
+ * file_check_and_advance_wb_err reports a writeback error this file has not seen.
+ */
+function syncStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
+  const req = st.req;
+  if (inodeMetaDirty(w, req.ino)) {
+    return {
+      fn: 'generic_write_sync',
+      what: `${s.fs.kind === 'xfs' ? 'xfs_log_force_seq' : 'jbd2_complete_transaction'}: commit (cache flushed first)`,
+      apply: (d) => {
+        commitJournal(d);
+        cur(d, ti).phase = 'sync-wait';
+      },
+    };
+  }
+  return {
+    fn: 'generic_write_sync',
+    what: s.device.writeCache ? `blkdev_issue_flush: submit bio#${nextBioId(w)} REQ_PREFLUSH` : 'write-through device: nothing to flush',
+    apply: (d) => {
+      const c = cur(d, ti);
+      if (s.device.writeCache) c.wait.push(...submitBio(d.device, { op: 'flush', owner: ti, blocks: [], atomic: false, fua: false, preflush: true, convert: [] }));
+      c.phase = 'sync-wait';
+    },
+  };
+}
+
+function syncWaitStep(w: World, ti: number, st: DioWrite): Steps {
+  if (st.wait.length > 0) return null;
+  const of = fdOf(w, ti, st.req.fd);
+  const unseen = of !== null && inodeOf(w, st.req.ino).wbErr !== of.wbErrSeen;
+  return {
+    fn: 'generic_write_sync',
+    what: st.ioError ? 'flush failed: -EIO' : unseen ? 'file_check_and_advance_wb_err: an unseen writeback error: -EIO' : 'flush done',
+    apply: (d) => {
+      const c = cur(d, ti);
+      const f = fdOf(d, ti, st.req.fd);
+      if (f !== null) f.wbErrSeen = inodeOf(d, st.req.ino).wbErr;
+      if (c.ioError || unseen) c.ret = 'EIO';
+      c.phase = 'unlock';
+    },
+  };
+}
+
+/** The enabled step(s) of a task in a direct write, or null while it is blocked. */
+export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
+  return match(st.phase)
+    .with('lock', () => lockStep(w, s, ti, st))
+    .with('checks', () => checksStep(w, s, ti, st))
+    .with('dio-wait', () => dioWaitStep(w, ti, st))
+    .with('invalidate', () => invalidateStep(w, s, ti, st))
+    .with('invalidate-wait', () => invalidateWaitStep(w, s, ti, st))
+    .with('iomap-begin', () => iomapBeginStep(w, s, ti, st))
+    .with('bio-iter', () => bioIterStep(w, s, ti, st))
+    .with('zero-wait', () => zeroWaitStep(ti, st))
+    .with('io-wait', () => completeStep(w, s, ti, st))
+    .with('sync', () => syncStep(w, s, ti, st))
+    .with('sync-wait', () => syncWaitStep(w, ti, st))
+    .with('unlock', () => dioWriteReturn(s, ti, st))
+    .exhaustive();
+}
+
+// --- back in ->write_iter: unlock, retry, fall back or return ---------------------------
+
+function fallbackStep(s: Settings, ti: number, st: DioWrite, held: string, release: (d: World) => void): Step {
+  const req = st.req;
+  // ext4_dio_write_iter writes back and invalidates the range after the buffered write;
+  // xfs_file_write_iter just calls xfs_file_buffered_write.
+  const ext4 = s.fs.kind === 'ext4';
+  return {
+    fn: dioWriteFn(s, st),
+    what: `${held}iomap_dio_rw returned -ENOTBLK: fall back to a buffered write${ext4 ? ', then write back and invalidate the range' : ''}`,
+    apply: (d) => {
+      release(d);
+      if (req.atomic) ghostWrite(d, req.id).path = 'buffered-fallback';
+      const fb: BufferedWrite = { sys: 'buffered-write', req, phase: 'lock', next: 0, fallback: ext4, short: null, wait: [], ioError: false };
+      task(d, ti).cur = fb;
+    },
+  };
+}
+
+/** Drop the lock, then retry (XFS), fall back to buffered, or return. */
+function dioWriteReturn(s: Settings, ti: number, st: DioWrite): Step {
   const req = st.req;
   const top = dioWriteFn(s, st);
   const held = st.held ? `${s.fs.kind === 'xfs' ? 'xfs_iunlock' : 'inode_unlock'}; ` : '';
-  const retry = s.fs.kind === 'xfs' ? xfsAtomicRetry(s, st, st.failure) : null;
+  const retry = s.fs.kind === 'xfs' ? xfsDioWriteRetry(s, st) : null;
   const release = (d: World) => {
     if (st.held) unlock(inodeOf(d, req.ino).iolock, st.lock, ti);
   };
   if (retry !== null) {
-    const how = retry.lock === 'excl' ? 'IOLOCK excl, IOMAP_DIO_ATOMIC_SW|IOMAP_DIO_FORCE_WAIT' : 'xfs_atomic_write_cow_iomap_ops, IOLOCK shared';
+    const how = st.overwriteOnly
+      ? 'IOLOCK excl, inode_dio_wait'
+      : retry.lock === 'excl'
+        ? 'IOLOCK excl, IOMAP_DIO_ATOMIC_SW|IOMAP_DIO_FORCE_WAIT'
+        : 'xfs_atomic_write_cow_iomap_ops, IOLOCK shared';
     return {
       fn: top,
-      what: `${held}iomap_dio_rw returned -${String(st.ret)}: retry in software CoW mode (${how})`,
+      what: `${held}iomap_dio_rw returned -${String(st.ret)}: retry ${st.overwriteOnly ? 'exclusively' : 'in software CoW mode'} (${how})`,
       apply: (d) => {
         release(d);
         const t = task(d, ti);
-        t.cur = { ...st, ...retry, phase: 'lock', held: false, done: 0, segs: [], wait: [], ioError: false, ret: null, failure: null, dioStarted: false, fua: true };
+        t.cur = { ...st, ...retry, phase: 'lock', held: false, done: 0, segs: [], iomap: null, wait: [], ioError: false, ret: null, failure: null, dioStarted: false, fua: true };
       },
     };
   }
-  if (st.ret === 'ENOTBLK') {
-    return {
-      fn: top,
-      what: `${held}iomap_dio_rw returned -ENOTBLK: fall back to a buffered write`,
-      apply: (d) => {
-        release(d);
-        if (req.atomic) ghostWrite(d, req.id).path = 'buffered-fallback';
-        const fb: BufferedWrite = { sys: 'buffered-write', req, phase: 'lock', next: 0, fallback: true, short: null, wait: [], ioError: false };
-        task(d, ti).cur = fb;
-      },
-    };
-  }
+  if (st.ret === 'ENOTBLK') return fallbackStep(s, ti, st, held, release);
   const ret = st.ret;
   if (ret === null || ret === 'ENOPROTOOPT') throw new Error(`T${ti + 1}: direct write would return ${String(ret)}`);
   return {

@@ -4,7 +4,7 @@
  * taken) and then applied.
  */
 import { setCow, setMapping } from '../allocator.ts';
-import { markDirty } from '../journal.ts';
+import { inodeMetaDirty, markDirty } from '../journal.ts';
 import type { DeviceSettings, Errno, IomapSeg, Mapping, WriteReq, World } from '../../types.ts';
 
 export interface Alloc {
@@ -28,7 +28,7 @@ export function applyAllocs(w: World, ino: number, alloc: Alloc[]): void {
     if (a.into === 'data') setMapping(inode, a.blk, { kind: 'unwritten', p: a.p });
     else setCow(inode, a.blk, { kind: 'staging', p: a.p, real: true });
   }
-  if (alloc.length > 0) markDirty(w);
+  if (alloc.length > 0) markDirty(w, ino);
 }
 
 /** Whether blocks [from, from+n) of `map` are one physically contiguous run. */
@@ -52,10 +52,10 @@ export function runLength(left: number, same: (i: number) => boolean): number {
 /**
  * Whether a REQ_FUA write can replace the post-write sync (iomap_dio_bio_iter, v6.17): a
  * pure overwrite, no IOMAP_F_DIRTY (the inode has no uncommitted metadata; modelled as a
- * clean journal), and a device without a volatile cache or with FUA.
+ * clean inode in the journal), and a device without a volatile cache or with FUA.
  */
 export function canUseFua(w: World, req: WriteReq, ds: DeviceSettings, pureOverwrite: boolean): boolean {
-  return req.dsync && !req.sync && pureOverwrite && !w.journal.dirty && (!ds.writeCache || ds.fua);
+  return req.dsync && !req.sync && pureOverwrite && !inodeMetaDirty(w, req.ino) && (!ds.writeCache || ds.fua);
 }
 
 /** Length of the contiguous prefix of a list of physical blocks. */

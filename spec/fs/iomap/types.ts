@@ -18,37 +18,54 @@ export interface IomapSeg {
 /** XFS atomic write mode: hardware (REQ_ATOMIC) or software (CoW + atomic remap). */
 export type XfsAtomicMode = 'hw' | 'sw';
 
-/** Direct write: xfs_file_dio_write*, ext4_dio_write_iter, iomap_dio_rw. */
+/** What ->iomap_begin handed back for the next part of a direct write, not yet submitted. */
+export interface MappedIomap {
+  fn: string;
+  seg: IomapSeg;
+  /** IOMAP_F_ATOMIC_BIO: the mapping must go out as one REQ_ATOMIC bio. */
+  atomicBio: boolean;
+  /** iomap_dio_can_use_fua: a pure overwrite with no IOMAP_F_DIRTY on a device that honours FUA. */
+  fua: boolean;
+}
+
+/** Direct write: the file system's ->write_iter (xfs_file_dio_write*, ext4_dio_write_iter) and iomap_dio_rw. */
 export interface DioWrite {
   sys: 'dio-write';
   req: WriteReq;
   phase:
     | 'lock'
+    | 'checks'
     | 'dio-wait'
     | 'invalidate'
     | 'invalidate-wait'
+    | 'iomap-begin'
+    | 'bio-iter'
     | 'zero-wait'
-    | 'iter'
     | 'io-wait'
     | 'sync'
     | 'sync-wait'
     | 'unlock';
+  /** The i_rwsem / IOLOCK mode wanted, then held. */
   lock: LockMode;
-  /** Why the write checks would have to block (so IOCB_NOWAIT gets -EAGAIN), or null. */
-  nowaitRefusal: string | null;
+  /** The write checks may demote an exclusive lock to shared (XFS aligned and atomic writes). */
+  demote: boolean;
+  /** IOMAP_DIO_OVERWRITE_ONLY: XFS's shared first attempt at a sub-block write. */
+  overwriteOnly: boolean;
   held: boolean;
+  /** inode_dio_wait before the I/O (ext4 and XFS unaligned writes under the exclusive lock). */
   forceWait: boolean;
   xfsMode: XfsAtomicMode;
   swCause: SwCause | null;
   /** Blocks already mapped and submitted. */
   done: number;
   segs: IomapSeg[];
+  iomap: MappedIomap | null;
   wait: number[];
   ioError: boolean;
-  /** Set once the I/O or a check decided iomap_dio_rw's return value. */
+  /** Set once the I/O or a check decided iomap_dio_rw's return value (the first error wins). */
   ret: number | KernelErr | null;
   /** Where an error came from (tells a spurious software retry from a needed one). */
-  failure: 'invalidate' | 'iomap_begin' | 'lock' | null;
+  failure: 'invalidate' | 'iomap_begin' | 'lock' | 'bio' | null;
   /** Whether iomap_dio_rw ran (inode_dio_begin done). */
   dioStarted: boolean;
   /** Every data bio so far was REQ_FUA (then generic_write_sync is skipped). */
@@ -81,3 +98,11 @@ export interface DioRead {
   ioError: boolean;
   start: number;
 }
+
+/** What the file system's write checks decide once the lock is held. */
+export type DioWriteCheck =
+  /** Go on: wait for other direct I/O first (inode_dio_wait) or not; demote the lock to shared. */
+  | { kind: 'ok'; forceWait: boolean; demote: boolean }
+  /** Drop the shared lock, take it exclusive and check again (-EAGAIN under IOCB_NOWAIT). */
+  | { kind: 'upgrade'; why: string }
+  | { kind: 'error'; err: KernelErr; why: string };

@@ -1,167 +1,79 @@
 /**
- * The XFS personality: atomic-write limits, IOLOCK choice, ->iomap_begin for direct writes
- * (hardware atomic, software CoW atomic, plain), ->end_io, and the atomic retry of
- * xfs_file_dio_write_atomic in the three variants of the `xfsSwAtomicRetry` knob.
- * Kernel references are fs/xfs/xfs_file.c, xfs_iomap.c, xfs_reflink.c (v6.17) and seed 003.
+ * XFS's direct-write entry points (fs/xfs/xfs_file.c, Linux 6.18): the IOLOCK mode each of
+ * xfs_file_dio_write_aligned / _unaligned / _atomic starts with, xfs_file_write_checks
+ * under the lock, the retries after iomap_dio_rw (the unaligned exclusive retry, the
+ * software atomic retry in the three variants of the `xfsSwAtomicRetry` knob, seed 003),
+ * and xfs_dio_write_end_io.
  */
-import { inodeOf } from '../../vfs/fd.ts';
-import { allocatable, allocBlocks, freeBlock, setCow, setMapping } from '../allocator.ts';
-import { canUseFua, contiguousPrefix, runLength, type Alloc, type IomapPlan } from '../iomap/iter.ts';
+import { freeBlock, setCow, setMapping } from '../allocator.ts';
 import { markDirty } from '../journal.ts';
-import type { DioWrite, Settings, Step, World, WriteReq } from '../../types.ts';
+import type { DioWrite, DioWriteCheck } from '../iomap/types.ts';
+import type { WriteReq } from '../../vfs/types.ts';
+import type { Settings, Step, World } from '../../world.ts';
+import { xfsHwAtomicMax } from './xfs_iops.ts';
 
-/** Whether the device can do a one-block hardware atomic write (xfs_inode_can_hw_atomic_write). */
-function hwCapable(s: Settings): boolean {
-  const d = s.device;
-  return d.atomicUnitMax >= s.fs.blockSize && d.atomicUnitMin <= s.fs.blockSize && d.atomicUnitMin > 0;
-}
+type XfsStart = Pick<DioWrite, 'lock' | 'demote' | 'overwriteOnly' | 'forceWait' | 'xfsMode' | 'swCause'>;
 
-/** bt_awu_max: the largest hardware atomic write. */
-export function xfsHwAtomicMax(s: Settings): number {
-  return hwCapable(s) ? s.device.atomicUnitMax : 0;
-}
-
-/** xfs_get_atomic_write_min/max/max_opt (xfs_iops.c, v6.17). */
-export function xfsAtomicLimits(s: Settings): { min: number; max: number; maxOpt: number } {
-  const bs = s.fs.blockSize;
-  const min = hwCapable(s) || s.fs.reflink ? bs : 0;
-  const max = s.fs.reflink ? s.fs.swAtomicMax : hwCapable(s) ? bs : 0;
-  const maxOpt = max > bs ? Math.min(max, xfsHwAtomicMax(s)) : 0;
-  return { min, max, maxOpt };
-}
-
-type XfsStart = Pick<DioWrite, 'lock' | 'forceWait' | 'xfsMode' | 'swCause' | 'nowaitRefusal'>;
+const unalignedIo = (s: Settings, req: WriteReq) => req.pos % s.fs.blockSize !== 0 || req.count % s.fs.blockSize !== 0;
 
 /**
- * The IOLOCK mode, forced wait and atomic mode a direct write starts with
- * (xfs_file_dio_write_aligned / _unaligned / _atomic and xfs_file_write_checks).
+ * How a direct write starts, before the IOLOCK (xfs_file_dio_write): the lock mode it asks
+ * for, or -EAGAIN for a NOWAIT sub-block write that extends the file (it would need the
+ * exclusive lock at once). i_size is read unlocked here, as the kernel does.
  */
-export function xfsDioWriteStart(w: World, s: Settings, req: WriteReq): XfsStart {
+export function xfsDioWriteStart(w: World, s: Settings, req: WriteReq): XfsStart | 'EAGAIN' {
   const inode = w.inodes[req.ino];
   if (inode === undefined) throw new Error(`no inode ${req.ino}`);
-  const bs = s.fs.blockSize;
-  const beyondEof = req.pos > inode.size ? 'write starts beyond EOF (zeroing the gap would block)' : null;
-  if (!req.atomic) {
-    const unaligned = req.pos % bs !== 0 || req.count % bs !== 0;
-    if (!unaligned) return { lock: 'shared', forceWait: false, xfsMode: 'hw', swCause: null, nowaitRefusal: beyondEof };
-    // xfs_file_dio_write_unaligned: an extending write goes exclusive at once; otherwise a
-    // shared IOMAP_DIO_OVERWRITE_ONLY attempt that gets -EAGAIN unless the range is written,
-    // then the exclusive retry with FORCE_WAIT (modelled directly).
-    let overwrite = req.pos + req.count < inode.size;
-    for (let b = req.blk; b < req.blk + req.nblk; b++) if (inode.map[b]?.kind !== 'written') overwrite = false;
-    if (overwrite) return { lock: 'shared', forceWait: false, xfsMode: 'hw', swCause: null, nowaitRefusal: null };
-    const why = req.pos + req.count >= inode.size ? 'unaligned write touching EOF needs IOLOCK excl' : 'unaligned write is not a pure overwrite';
-    return { lock: 'excl', forceWait: true, xfsMode: 'hw', swCause: null, nowaitRefusal: why };
+  const plain = { demote: false, overwriteOnly: false, forceWait: false, xfsMode: 'hw' as const, swCause: null };
+  if (!req.atomic && unalignedIo(s, req)) {
+    // xfs_file_dio_write_unaligned: extending writes go exclusive at once; otherwise a
+    // shared IOMAP_DIO_OVERWRITE_ONLY attempt, retried exclusive on -EAGAIN.
+    if (req.pos > inode.size || req.pos + req.count >= inode.size) return req.nowait ? 'EAGAIN' : { ...plain, lock: 'excl', forceWait: true };
+    return { ...plain, lock: 'shared', overwriteOnly: true };
   }
+  if (!req.atomic) return { ...plain, lock: 'shared', demote: true };
   const tooBig = req.count > xfsHwAtomicMax(s);
-  if (s.knobs.xfsSwAtomicRetry === 'posted-v4' || !tooBig) return { lock: 'shared', forceWait: false, xfsMode: 'hw', swCause: null, nowaitRefusal: beyondEof };
-  return { ...xfsSwMode(s, 'too big for hw'), nowaitRefusal: beyondEof };
+  if (s.knobs.xfsSwAtomicRetry === 'posted-v4' || !tooBig) return { ...plain, lock: 'shared', demote: true };
+  return xfsSwMode(s, 'too big for hw');
 }
 
-function xfsSwMode(s: Settings, cause: DioWrite['swCause']): Pick<DioWrite, 'lock' | 'forceWait' | 'xfsMode' | 'swCause'> {
+function xfsSwMode(s: Settings, cause: DioWrite['swCause']): XfsStart {
   const excl = s.knobs.xfsSwAtomicRetry !== 'merged-6.16';
-  return { lock: excl ? 'excl' : 'shared', forceWait: excl, xfsMode: 'sw', swCause: cause };
+  return { lock: excl ? 'excl' : 'shared', demote: !excl, overwriteOnly: false, forceWait: excl, xfsMode: 'sw', swCause: cause };
 }
 
 /**
- * After iomap_dio_rw returned in xfs_file_dio_write_atomic: the software retry, or null.
- * posted-v4 retries on any -EAGAIN (seed 003); the later variants only on -ENOPROTOOPT.
+ * xfs_file_write_checks with the IOLOCK held (and, for a sub-block write, the reflink
+ * bounce of xfs_file_dio_write_unaligned first). Zeroing past EOF needs the exclusive lock:
+ * a shared holder upgrades and starts over, a NOWAIT write gets -EAGAIN.
  */
-export function xfsAtomicRetry(s: Settings, st: DioWrite, failure: DioWrite['failure']): Pick<DioWrite, 'lock' | 'forceWait' | 'xfsMode' | 'swCause'> | null {
+export function xfsDioWriteChecks(w: World, s: Settings, st: DioWrite): DioWriteCheck {
+  const req = st.req;
+  const inode = w.inodes[req.ino];
+  if (inode === undefined) throw new Error(`no inode ${req.ino}`);
+  if (!req.atomic && unalignedIo(s, req) && inode.reflink) return { kind: 'error', err: 'ENOTBLK', why: 'sub-block direct write to a reflink inode (cannot unshare part of a block)' };
+  if (req.pos > inode.size) {
+    if (req.nowait) return { kind: 'error', err: 'EAGAIN', why: 'xfs_file_write_zero_eof: zeroing the gap past EOF would block' };
+    if (st.lock === 'shared') return { kind: 'upgrade', why: 'xfs_file_write_zero_eof needs IOLOCK excl' };
+  }
+  return { kind: 'ok', forceWait: st.forceWait, demote: st.demote && st.lock === 'excl' };
+}
+
+/**
+ * After iomap_dio_rw returned: the retry the XFS entry point makes, or null.
+ *  - xfs_file_dio_write_unaligned: -EAGAIN from the shared overwrite-only attempt (not
+ *    NOWAIT) retries exclusively, with inode_dio_wait.
+ *  - xfs_file_dio_write_atomic: posted-v4 retries in software mode on any -EAGAIN
+ *    (seed 003); the later variants only on -ENOPROTOOPT.
+ */
+export function xfsDioWriteRetry(s: Settings, st: DioWrite): XfsStart | null {
+  if (st.overwriteOnly) return st.ret === 'EAGAIN' && !st.req.nowait ? { lock: 'excl', demote: false, overwriteOnly: false, forceWait: true, xfsMode: 'hw', swCause: null } : null;
   if (!st.req.atomic || st.xfsMode === 'sw') return null;
   if (s.knobs.xfsSwAtomicRetry === 'posted-v4') {
     if (st.ret !== 'EAGAIN' || st.req.nowait) return null;
-    return xfsSwMode(s, failure === 'invalidate' ? 'EAGAIN from invalidation' : 'iomap_begin refused hw');
+    return xfsSwMode(s, st.failure === 'invalidate' ? 'EAGAIN from invalidation' : 'iomap_begin refused hw');
   }
   return st.ret === 'ENOPROTOOPT' ? xfsSwMode(s, 'iomap_begin refused hw') : null;
-}
-
-/** ->iomap_begin for the next part of a direct write. */
-export function xfsIomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
-  const req = st.req;
-  const inode = inodeOf(w, req.ino);
-  const from = req.blk + st.done;
-  const left = req.nblk - st.done;
-  const bs = s.fs.blockSize;
-  const cowAt = (b: number) => {
-    const c = inode.cow[b];
-    return c !== undefined && c.kind === 'staging' ? c.p : null;
-  };
-
-  if (req.atomic && st.xfsMode === 'sw') {
-    const fn = 'xfs_atomic_write_cow_iomap_begin';
-    if (req.nowait) return { kind: 'error', fn, err: 'EAGAIN', why: 'IOMAP_NOWAIT on the software path' };
-    const need: number[] = [];
-    for (let b = from; b < from + left; b++) if (cowAt(b) === null) need.push(b);
-    const got = allocBlocks(allocatable(w), need.length);
-    if (got === null) return { kind: 'error', fn, err: 'ENOSPC', why: 'no free blocks for CoW staging' };
-    const alloc: Alloc[] = need.map((blk, i) => ({ blk, p: got[i] as number, into: 'cow' }));
-    const staged = (b: number) => cowAt(b) ?? alloc.find((a) => a.blk === b)?.p ?? -1;
-    const n = runLength(left, (i) => staged(from + i) === staged(from) + i);
-    return { kind: 'map', fn, seg: { blk: from, nblk: n, p: staged(from), type: 'cow' }, alloc, atomicBio: false, fua: false };
-  }
-
-  const fn = 'xfs_direct_write_iomap_begin';
-  if (req.atomic) {
-    // Hardware attempt: one mapping, naturally aligned, within bt_awu_max, at most one
-    // block to allocate; otherwise the software path (ENOPROTOOPT; EAGAIN as posted).
-    const refuse = s.knobs.xfsSwAtomicRetry === 'posted-v4' ? 'EAGAIN' : 'ENOPROTOOPT';
-    const bytes = left * bs;
-    if (bytes > xfsHwAtomicMax(s)) return { kind: 'error', fn, err: refuse, why: `${bytes} bytes > bt_awu_max ${xfsHwAtomicMax(s)}` };
-    const cow0 = cowAt(from);
-    if (cow0 !== null) {
-      const n = runLength(left, (i) => cowAt(from + i) === cow0 + i);
-      if (n < left || (cow0 * bs) % bytes !== 0) return { kind: 'error', fn, err: refuse, why: 'CoW mapping not one aligned extent' };
-      return { kind: 'map', fn, seg: { blk: from, nblk: left, p: cow0, type: 'cow' }, alloc: [], atomicBio: true, fua: false };
-    }
-    const m0 = inode.map[from];
-    if (m0 === undefined) throw new Error('write beyond the modelled file');
-    if (m0.kind === 'hole' || m0.kind === 'delalloc') {
-      if (left > 1) return { kind: 'error', fn, err: refuse, why: 'allocation needed for more than one block' };
-      if (req.nowait) return { kind: 'error', fn, err: 'EAGAIN', why: 'IOMAP_NOWAIT and allocation needed' };
-      const got = allocBlocks(allocatable(w), 1);
-      if (got === null || got[0] === undefined) return { kind: 'error', fn, err: 'ENOSPC', why: 'no free block' };
-      return { kind: 'map', fn, seg: { blk: from, nblk: 1, p: got[0], type: 'unwritten' }, alloc: [{ blk: from, p: got[0], into: 'data' }], atomicBio: true, fua: false };
-    }
-    const p0 = m0.p;
-    const n = runLength(left, (i) => {
-      const m = inode.map[from + i];
-      return m !== undefined && m.kind === m0.kind && m.p === p0 + i && cowAt(from + i) === null;
-    });
-    if (n < left) return { kind: 'error', fn, err: refuse, why: 'extent does not span the whole range' };
-    if ((p0 * bs) % bytes !== 0) return { kind: 'error', fn, err: refuse, why: `physical start p${p0} not aligned to ${bytes} bytes` };
-    return { kind: 'map', fn, seg: { blk: from, nblk: left, p: p0, type: m0.kind }, alloc: [], atomicBio: true, fua: canUseFua(w, req, s.device, m0.kind === 'written') };
-  }
-
-  // Plain direct write: the CoW fork wins where it has staging blocks (xfs_reflink_allocate_cow).
-  const cow0 = cowAt(from);
-  if (cow0 !== null) {
-    const n = runLength(left, (i) => cowAt(from + i) === cow0 + i);
-    if (req.nowait && n < left) return { kind: 'error', fn, err: 'EAGAIN', why: 'IOMAP_NOWAIT and the mapping does not span the range' };
-    return { kind: 'map', fn, seg: { blk: from, nblk: n, p: cow0, type: 'cow' }, alloc: [], atomicBio: false, fua: false };
-  }
-  const m0 = inode.map[from];
-  if (m0 === undefined) throw new Error('write beyond the modelled file');
-  if (m0.kind === 'hole' || m0.kind === 'delalloc') {
-    const holes = runLength(left, (i) => {
-      const m = inode.map[from + i];
-      return (m?.kind === 'hole' || m?.kind === 'delalloc') && cowAt(from + i) === null;
-    });
-    if (req.nowait) return { kind: 'error', fn, err: 'EAGAIN', why: 'IOMAP_NOWAIT and allocation needed' };
-    const got = allocBlocks(allocatable(w), holes);
-    if (got === null) return { kind: 'error', fn, err: 'ENOSPC', why: 'no free blocks' };
-    const n = contiguousPrefix(got);
-    const alloc: Alloc[] = got.slice(0, n).map((p, i) => ({ blk: from + i, p, into: 'data' }));
-    return { kind: 'map', fn, seg: { blk: from, nblk: n, p: got[0] as number, type: 'unwritten' }, alloc, atomicBio: false, fua: false };
-  }
-  const n = runLength(left, (i) => {
-    const m = inode.map[from + i];
-    return m !== undefined && m.kind === m0.kind && m.p === m0.p + i && cowAt(from + i) === null;
-  });
-  // NOWAIT needs one mapping spanning the whole range, so a later -EAGAIN cannot abort a
-  // partly issued write.
-  if (req.nowait && n < left) return { kind: 'error', fn, err: 'EAGAIN', why: 'IOMAP_NOWAIT and the mapping does not span the range' };
-  return { kind: 'map', fn, seg: { blk: from, nblk: n, p: m0.p, type: m0.kind }, alloc: [], atomicBio: false, fua: canUseFua(w, req, s.device, m0.kind === 'written') };
 }
 
 /**
@@ -182,7 +94,7 @@ export function xfsDioWriteEndIo(w: World, st: DioWrite): string {
       if (old !== undefined && (old.kind === 'written' || old.kind === 'unwritten')) freeBlock(w.free, old.p);
       setMapping(inode, b, { kind: 'written', p: c.p });
       setCow(inode, b, { kind: 'none' });
-      markDirty(w);
+      markDirty(w, req.ino);
     }
     done.push(req.atomic ? 'xfs_reflink_end_atomic_cow' : 'xfs_reflink_end_cow');
   }
@@ -192,7 +104,7 @@ export function xfsDioWriteEndIo(w: World, st: DioWrite): string {
       const m = inode.map[g.blk + i];
       if (m !== undefined && m.kind === 'unwritten' && m.p === g.p + i) {
         setMapping(inode, g.blk + i, { kind: 'written', p: m.p });
-        markDirty(w);
+        markDirty(w, req.ino);
       }
     }
     if (!done.includes('xfs_iomap_write_unwritten')) done.push('xfs_iomap_write_unwritten');
@@ -200,7 +112,7 @@ export function xfsDioWriteEndIo(w: World, st: DioWrite): string {
   const end = req.pos + req.count;
   if (end > inode.size) {
     inode.size = end;
-    markDirty(w);
+    markDirty(w, req.ino);
     done.push('xfs_setfilesize');
   }
   return done.length > 0 ? done.join(' + ') : 'nothing to do';

@@ -1,0 +1,46 @@
+/**
+ * iomap_dio_bio_iter (fs/iomap/direct-io.c, Linux 6.18): how one mapping of a direct write
+ * becomes requests. The (pos | length) alignment to the logical block size is checked per
+ * mapping; a user segment that is not aligned shows only when its bio is split
+ * (bio_split_io_at: bv_len & dma_alignment → -EINVAL), so requests cut before it have
+ * already gone to the device: the error wins, their data lands, allocations stay.
+ */
+import type { IomapSeg } from './types.ts';
+import type { WriteReq } from '../../vfs/types.ts';
+
+/** The byte range of the write that one mapping covers. */
+export function segBytes(req: WriteReq, seg: IomapSeg, bs: number): { start: number; end: number } {
+  return { start: Math.max(req.pos, seg.blk * bs), end: Math.min(req.pos + req.count, (seg.blk + seg.nblk) * bs) };
+}
+
+/** `iomap_dio_bio_iter`'s first check: the mapping's pos and length are logical-block aligned. */
+export function mappingAligned(req: WriteReq, seg: IomapSeg, bs: number, sectorSize: number): boolean {
+  const { start, end } = segBytes(req, seg, bs);
+  return ((start | (end - start)) & (sectorSize - 1)) === 0;
+}
+
+/**
+ * The file offset where the first user-segment piece of this mapping with a length not
+ * aligned to the logical block size begins (each segment is its own aligned buffer, as
+ * the conformance helper allocates them), or null when every piece is aligned.
+ */
+export function firstMisalignedPiece(req: WriteReq, seg: IomapSeg, bs: number, sectorSize: number): number | null {
+  const { start, end } = segBytes(req, seg, bs);
+  let at = req.pos;
+  for (const len of req.iov) {
+    const lo = Math.max(at, start);
+    const hi = Math.min(at + len, end);
+    if (hi > lo && ((hi - lo) & (sectorSize - 1)) !== 0) return lo;
+    at += len;
+  }
+  return null;
+}
+
+/**
+ * How many blocks of the mapping reach the device before a misaligned piece at file offset
+ * `bad`: the bio is cut into requests of `maxBlocks` blocks and the request holding the
+ * piece (and every later one) fails.
+ */
+export function blocksBeforeBadRequest(seg: IomapSeg, bad: number, bs: number, maxBlocks: number): number {
+  return Math.floor((Math.floor(bad / bs) - seg.blk) / maxBlocks) * maxBlocks;
+}
