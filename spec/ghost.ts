@@ -2,6 +2,8 @@
  * Ghost bookkeeping: history that the kernel does not keep but the properties need (which
  * writes were in progress when, which data a successful sync promised to keep), and the
  * per-task results log that records every syscall's return value.
+ *
+ * Models Linux 6.18.
  */
 import { writeToken, type Token } from './token.ts';
 import type { AtomicPath, Ret, SwCause, SyscallResult, Task, WriteReq } from './vfs/types.ts';

@@ -1,7 +1,21 @@
 /**
- * writepath spec, part 1: the block device, allocator and extent map, metadata journal,
- * power loss, and the direct-I/O write path of ext4 and XFS, as one explicit-state
- * transition system for the checker.
+ * writepath spec: the write path of Linux 6.18 (KERNEL_VERSION) as one explicit-state
+ * transition system for the checker. Part 1: the block device, allocator and extent map,
+ * metadata journal, power loss, and the direct-I/O write path of ext4 and XFS.
+ *
+ * ## Layout (as the kernel tree)
+ *
+ * - block/: the device, requests (split at max_sectors), REQ_ATOMIC / REQ_FUA / flushes.
+ * - mm/: the page cache (filemap: writeback and invalidation of folios).
+ * - fs/iomap/: direct-io (iomap_dio_rw's steps), dio-bio (iomap_dio_bio_iter's alignment
+ *   and request cutting), iter (what ->iomap_begin returns), buffered-io.
+ * - fs/xfs/: xfs_file (entry points, checks, retries, end_io), xfs_iomap, xfs_iops.
+ * - fs/ext4/: file (entry, checks, end_io), inode (ext4_iomap_begin), extents, super.
+ * - fs/journal.ts, fs/allocator.ts: the log and the extent map shared by both.
+ * - vfs/: syscalls (each task's step), read (pread), fd lookups.
+ * - kernel/locking/rwsem.ts: i_rwsem / IOLOCK and invalidate_lock.
+ * - world.ts composes the layers' types into the World; properties, knobs, model,
+ *   scenario and outcomes sit apart from the layers.
  *
  * ## Program vocabulary (for translating real programs)
  *
@@ -38,8 +52,12 @@
  *   min 4096, max 1048576 (`swAtomicMax`), segments 1; RWF_ATOMIC goes the software path.
  * - ext4 on the same loop device: `fs: 'ext4'`, `device: DEVICES.loop` → no atomic
  *   support, RWF_ATOMIC gives EOPNOTSUPP.
+ *
+ * Models Linux 6.18.
  */
 export type * from './types.ts';
+/** The one kernel version every module models; each module's opening comment says so. */
+export const KERNEL_VERSION = '6.18';
 export { ZERO, initToken, staleToken, writeToken, tokenWriter } from './types.ts';
 export { MERGED_KNOBS, KNOB_VARIANTS, type Knobs, type Ext4AtomicAlloc, type AtomicDioInvalidateFailure, type XfsSwAtomicRetry } from './knobs.ts';
 export { initWorld, fileContent, initialContent } from './world.ts';

@@ -1,6 +1,8 @@
 /**
  * Knobs: kernel behaviours the mailing-list threads argue about, as named scenario
  * settings. Each variant is one documented behaviour of the same code, never a fork.
+ *
+ * Models Linux 6.18.
  */
 
 export interface Knobs {

@@ -4,6 +4,8 @@
  * or fail one with EIO when the scenario allows), the journal
  * (a background commit at any time, when the scenario allows) and the environment (power
  * loss, once per allowed loss, with every persist choice as its own action).
+ *
+ * Models Linux 6.18.
  */
 import { freeze, produce } from 'immer';
 import { match } from 'ts-pattern';

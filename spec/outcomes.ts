@@ -2,6 +2,8 @@
  * The conformance oracle's view of the model: run a scenario to completion (no power loss)
  * and collect, from every terminal state, what each task's syscalls returned. A real-kernel
  * run of the same programs must match one of these outcomes.
+ *
+ * Models Linux 6.18.
  */
 import type { Model } from '../checker/types.ts';
 import { canonicalJson } from '../checker/index.ts';

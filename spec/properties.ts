@@ -6,6 +6,8 @@
  * Observations the properties judge: every completed pread (its tokens and when it ran),
  * the file contents after a power loss (recovered metadata + media), and the file contents
  * once every task has finished (a final read that cannot race anything).
+ *
+ * Models Linux 6.18.
  */
 import { describeExtents } from './fs/allocator.ts';
 import { initialContent, fileContent } from './world.ts';

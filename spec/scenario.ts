@@ -1,6 +1,8 @@
 /**
  * The scenario builder: sensible defaults for geometry, device and knobs, small helpers to
  * write programs, and `scenario()` that turns settings into the checker's `Scenario`.
+ *
+ * Models Linux 6.18.
  */
 import type { CheckOptions, Expectation, Scenario } from '../checker/types.ts';
 import { MERGED_KNOBS, type Knobs } from './knobs.ts';

@@ -1,6 +1,8 @@
 /**
  * Data tokens: what a block, a folio or a read holds, named after the write that put it
  * there, so a torn or stale block is visible in a trace. Not a kernel structure.
+ *
+ * Models Linux 6.18.
  */
 /**
  * What a block holds. A token names the write that put it there and the block within

@@ -8,6 +8,8 @@
  * request lands block by block; a REQ_ATOMIC request lands all at once. At power loss
  * every non-atomic request still in flight or in the cache may persist any subset of its
  * blocks; a REQ_ATOMIC request persists all of its blocks or none.
+ *
+ * Models Linux 6.18.
  */
 import type { Bio, BioBlock, Device, DeviceSettings, Token } from '../types.ts';
 
@@ -67,7 +69,7 @@ export function submitBio(dev: Device, spec: BioSpec, maxBlocks = Number.POSITIV
 /**
  * blk_validate_atomic_write_op_size plus the no-split rule: an atomic request must be a
  * multiple of unit_min, at most unit_max, and must not cross the boundary.
- * block/blk-core.c (v6.17).
+ * block/blk-core.c.
  */
 export function blkAtomicWriteValid(ds: DeviceSettings, bs: number, p: number, n: number): boolean {
   const bytes = n * bs;

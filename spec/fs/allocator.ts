@@ -3,6 +3,8 @@
  *
  * Allocation is deterministic (lowest address first): the interesting nondeterminism is in
  * interleavings and power loss, not in which free block an allocator prefers.
+ *
+ * Models Linux 6.18 (fs/ext4/mballoc.c, fs/xfs/libxfs/xfs_bmap.c).
  */
 import type { CowMapping, Inode, Mapping, World } from '../types.ts';
 

@@ -5,6 +5,8 @@
  * the whole in-memory metadata durable at once. A commit starts with a cache flush, as
  * jbd2's commit block and XFS's first iclog write carry REQ_PREFLUSH, so data completed
  * before the commit is durable with it. Log I/O itself is not modelled as requests.
+ *
+ * Models Linux 6.18 (fs/jbd2/commit.c, fs/xfs/xfs_log_cil.c).
  */
 import { flushDevice } from '../block/device.ts';
 import type { InodeMeta, Metadata, World } from '../types.ts';

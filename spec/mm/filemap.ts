@@ -2,6 +2,8 @@
  * The part of the page cache that direct I/O meets: folios (one per block) that an mmap
  * store or a buffered write dirtied, written back and invalidated by kiocb_invalidate_pages.
  * Part 2 replaces the synchronous writeback here with the flusher, delalloc and ioends.
+ *
+ * Models Linux 6.18 (mm/filemap.c, mm/truncate.c).
  */
 import { allocatable, allocBlocks, setMapping } from '../fs/allocator.ts';
 import { submitBio } from '../block/device.ts';

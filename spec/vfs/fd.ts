@@ -1,4 +1,8 @@
-/** Small lookups shared by the syscall paths: the inode, the open file, the blocks a range touches. */
+/**
+ * Small lookups shared by the syscall paths: the inode, the open file, the blocks a range touches.
+ *
+ * Models Linux 6.18 (fs/file.c).
+ */
 import { task } from '../ghost.ts';
 import type { Inode, OpenFile, Settings, World } from '../types.ts';
 

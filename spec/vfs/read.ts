@@ -1,6 +1,8 @@
 /**
  * pread: the buffered read (filemap_read, one step) and the direct read (iomap_dio_rw for
  * reads: flush dirty cache in range, then read the blocks, unwritten and holes as zeros).
+ *
+ * Models Linux 6.18 (fs/read_write.c, mm/filemap.c, fs/iomap/direct-io.c).
  */
 import { match } from 'ts-pattern';
 import { deviceRead } from '../block/device.ts';
@@ -32,9 +34,10 @@ export function preadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall
       finishSyscall(d, ti, { op: 'pread', ret, file: of?.ino ?? -1, data: [], firstBlock: 0, start: d.ghost.clock, end: d.ghost.clock + 1 });
     },
   });
+  // ksys_pread64 rejects a negative offset before it looks up the fd.
+  if (c.offset < 0) return fail('EINVAL');
   if (of === null || !of.read) return fail('EBADF');
   if (c.len === 0) return fail(0);
-  if (c.offset < 0) return fail('EINVAL');
   const size = inodeOf(w, of.ino).size;
   if (of.direct) {
     if (c.offset >= size) return fail(0);

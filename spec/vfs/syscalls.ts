@@ -2,7 +2,7 @@
  * The syscall layer: open, pwritev2, pread, fsync/fdatasync, statx and mmap stores; the
  * argument and flag validation in Linux's order (fs/read_write.c vfs_writev,
  * include/linux/fs.h kiocb_set_rw_flags, generic_atomic_write_valid, the file systems'
- * ->write_iter checks, v6.17); and each task's step: start the next syscall of its program
+ * ->write_iter checks, Linux 6.18); and each task's step: start the next syscall of its program
  * or advance the one in progress.
  */
 import { match } from 'ts-pattern';
@@ -38,7 +38,7 @@ export function atomicLimits(s: Settings): { min: number; max: number; maxOpt: n
   return s.fs.kind === 'xfs' ? xfsAtomicLimits(s) : ext4AtomicLimits(s);
 }
 
-/** statx(STATX_WRITE_ATOMIC): generic_fill_statx_atomic_writes (fs/stat.c, v6.17). */
+/** statx(STATX_WRITE_ATOMIC): generic_fill_statx_atomic_writes (fs/stat.c). */
 export function statxAtomic(s: Settings): StatxAtomic {
   const l = atomicLimits(s);
   if (l.min === 0) return { atomicWriteUnitMin: 0, atomicWriteUnitMax: 0, atomicWriteUnitMaxOpt: 0, atomicWriteSegmentsMax: 0, attrWriteAtomic: false };

@@ -1,6 +1,8 @@
 /**
  * The buffered write as far as part 1 needs it (an atomic direct write's ENOTBLK fallback,
  * plain buffered writes in conformance programs): copy into folios under the exclusive lock.
+ *
+ * Models Linux 6.18 (fs/iomap/buffered-io.c, fs/ext4/file.c, mm/filemap.c).
  */
 import { match } from 'ts-pattern';
 import { xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';

@@ -2,6 +2,8 @@
  * What ->iomap_begin hands back to iomap_dio_rw, and helpers the file-system personalities
  * share. A plan is computed purely from the state (so a step can be labelled before it is
  * taken) and then applied.
+ *
+ * Models Linux 6.18 (fs/iomap/iter.c, direct-io.c).
  */
 import { setCow, setMapping } from '../allocator.ts';
 import { inodeMetaDirty, markDirty } from '../journal.ts';
@@ -50,7 +52,7 @@ export function runLength(left: number, same: (i: number) => boolean): number {
 }
 
 /**
- * Whether a REQ_FUA write can replace the post-write sync (iomap_dio_bio_iter, v6.17): a
+ * Whether a REQ_FUA write can replace the post-write sync (iomap_dio_can_use_fua): a
  * pure overwrite, no IOMAP_F_DIRTY (the inode has no uncommitted metadata; modelled as a
  * clean inode in the journal), and a device without a volatile cache or with FUA.
  */

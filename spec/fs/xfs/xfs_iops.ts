@@ -12,7 +12,7 @@ export function xfsHwAtomicMax(s: Settings): number {
   return hwCapable(s) ? s.device.atomicUnitMax : 0;
 }
 
-/** xfs_get_atomic_write_min/max/max_opt (xfs_iops.c, v6.17). */
+/** xfs_get_atomic_write_min/max/max_opt (xfs_iops.c). */
 export function xfsAtomicLimits(s: Settings): { min: number; max: number; maxOpt: number } {
   const bs = s.fs.blockSize;
   const min = hwCapable(s) || s.fs.reflink ? bs : 0;
