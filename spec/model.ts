@@ -16,7 +16,7 @@ import { commitJournal, journalDirty, markDirty, recoverJournal } from './fs/jou
 import { PROPERTIES } from './properties.ts';
 import { setMapping } from './fs/allocator.ts';
 import { taskFinished, taskSteps } from './vfs/syscalls.ts';
-import type { FsKind, PropertyName, Settings, Token, World } from './types.ts';
+import type { FsKind, PropertyName, Settings, World } from './types.ts';
 import { initWorld } from './world.ts';
 
 export type Action =

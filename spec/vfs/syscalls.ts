@@ -1,271 +1,34 @@
 /**
- * The syscall layer: open, pwritev2, pread, fsync/fdatasync, statx and mmap stores; the
- * argument and flag validation in Linux's order (fs/read_write.c vfs_writev,
- * include/linux/fs.h kiocb_set_rw_flags, generic_atomic_write_valid, the file systems'
- * ->write_iter checks, Linux 6.18); and each task's step: start the next syscall of its program
- * or advance the one in progress.
+ * Each task's step: start the next syscall of its program (open, pwritev2, pread, fsync,
+ * fdatasync, statx, an mmap store) or advance the one in progress. Models Linux 6.18; the
+ * syscalls themselves live where the kernel has them (vfs/open, vfs/read_write, vfs/read,
+ * vfs/sync, vfs/stat, mm/memory, fs/iomap/*).
  */
 import { match } from 'ts-pattern';
-import { submitBio } from '../block/device.ts';
-import { dioWriteStep } from '../fs/iomap/direct-io.ts';
-import { ext4DioWriteStart } from '../fs/ext4/file.ts';
-import { ext4AtomicLimits } from '../fs/ext4/super.ts';
-import { xfsDioWriteStart } from '../fs/xfs/xfs_file.ts';
-import { xfsAtomicLimits } from '../fs/xfs/xfs_iops.ts';
-import { beginWrite, endWrite, finishSyscall, ghostWrite, promiseFile, task } from '../ghost.ts';
-import { commitJournal, inodeMetaDirty } from '../fs/journal.ts';
-import { canLock, lock } from '../kernel/locking/rwsem.ts';
-import { anyDirty, dirtyFolio, filemapFdatawriteRange } from '../mm/filemap.ts';
-import {
-  writeToken,
-  type BufferedWrite,
-  type DioWrite,
-  type Errno,
-  type Fsync,
-  type Settings,
-  type StatxAtomic,
-  type Step,
-  type Syscall,
-  type World,
-  type WriteReq,
-} from '../types.ts';
-import { blocksOf, fdOf, fsName, inodeOf, isPow2 } from './fd.ts';
 import { bufferedWriteStep } from '../fs/iomap/buffered-io.ts';
+import { dioWriteStep } from '../fs/iomap/direct-io.ts';
+import { task } from '../ghost.ts';
+import { mmapStoreEntry } from '../mm/memory.ts';
+import { openEntry } from './open.ts';
 import { dioReadStep, preadEntry } from './read.ts';
+import { pwritev2Entry } from './read_write.ts';
+import { statxEntry } from './stat.ts';
+import { fsyncEntry, fsyncStep } from './sync.ts';
+import type { Syscall } from './types.ts';
+import type { Settings, Step, World } from '../world.ts';
 
-/** The file system's atomic write limits (what statx reports and ->write_iter enforces). */
-export function atomicLimits(s: Settings): { min: number; max: number; maxOpt: number } {
-  return s.fs.kind === 'xfs' ? xfsAtomicLimits(s) : ext4AtomicLimits(s);
-}
-
-/** statx(STATX_WRITE_ATOMIC): generic_fill_statx_atomic_writes (fs/stat.c). */
-export function statxAtomic(s: Settings): StatxAtomic {
-  const l = atomicLimits(s);
-  if (l.min === 0) return { atomicWriteUnitMin: 0, atomicWriteUnitMax: 0, atomicWriteUnitMaxOpt: 0, atomicWriteSegmentsMax: 0, attrWriteAtomic: false };
-  return { atomicWriteUnitMin: l.min, atomicWriteUnitMax: l.max, atomicWriteUnitMaxOpt: l.maxOpt, atomicWriteSegmentsMax: 1, attrWriteAtomic: true };
-}
-
-export type WriteCheck = { kind: 'ret'; ret: number | Errno } | { kind: 'direct' | 'buffered'; req: WriteReq };
-
-/**
- * Everything pwritev2 checks before any I/O, in the kernel's order:
- * fdget (EBADF), vfs_writev (FMODE_WRITE: EBADF; zero length: 0; rw_verify_area: EINVAL),
- * kiocb_set_rw_flags (RWF_NOWAIT, RWF_ATOMIC without FMODE_CAN_ATOMIC_WRITE, RWF_DONTCACHE:
- * EOPNOTSUPP), ->write_iter's atomic size bounds (EINVAL), generic_atomic_write_valid
- * (segments, power of two, natural alignment: EINVAL; not O_DIRECT: EOPNOTSUPP), direct
- * I/O sector alignment (EINVAL), ext4's buffered IOCB_NOWAIT (EOPNOTSUPP).
- */
-export function checkPwritev2(w: World, s: Settings, ti: number, call: Extract<Syscall, { op: 'pwritev2' }>): WriteCheck {
-  // do_pwritev rejects a negative offset before it looks up the fd.
-  if (call.offset < 0) return { kind: 'ret', ret: 'EINVAL' };
-  const of = fdOf(w, ti, call.fd);
-  if (of === null || !of.write) return { kind: 'ret', ret: 'EBADF' };
-  const count = call.iov.reduce((a, b) => a + b, 0);
-  if (count === 0) return { kind: 'ret', ret: 0 };
-  const atomic = call.flags.includes('RWF_ATOMIC');
-  // FMODE_NOWAIT is set by both xfs_file_open and ext4_file_open; both set FOP_DONTCACHE.
-  if (atomic && !of.canAtomic) return { kind: 'ret', ret: 'EOPNOTSUPP' };
-  if (atomic) {
-    const l = atomicLimits(s);
-    if (count < l.min || count > l.max) return { kind: 'ret', ret: 'EINVAL' };
-    if (call.iov.length !== 1) return { kind: 'ret', ret: 'EINVAL' };
-    if (!isPow2(count)) return { kind: 'ret', ret: 'EINVAL' };
-    if (call.offset % count !== 0) return { kind: 'ret', ret: 'EINVAL' };
-    if (!of.direct) return { kind: 'ret', ret: 'EOPNOTSUPP' };
-  }
-  const nowait = call.flags.includes('RWF_NOWAIT');
-  const sync = of.sync || call.flags.includes('RWF_SYNC');
-  const dsync = sync || of.dsync || call.flags.includes('RWF_DSYNC');
-  const { blk, nblk } = blocksOf(s, call.offset, count);
-  if (blk + nblk > (w.inodes[of.ino]?.map.length ?? 0)) throw new Error(`pwritev2 beyond the ${w.inodes[of.ino]?.map.length} modelled blocks of file ${of.ino}`);
-  const req: WriteReq = { id: call.id, fd: call.fd, ino: of.ino, pos: call.offset, count, blk, nblk, atomic, nowait, dsync, sync, iov: call.iov };
-  if (of.direct) {
-    // xfs_file_dio_write checks pos and count up front; segments (and, on ext4, pos and
-    // count too) only fail in iomap_dio_bio_iter, per mapping, after locking and the
-    // NOWAIT checks.
-    if (s.fs.kind === 'xfs' && ((call.offset | count) & (s.fs.sectorSize - 1)) !== 0) return { kind: 'ret', ret: 'EINVAL' };
-    return { kind: 'direct', req };
-  }
-  if (nowait && s.fs.kind === 'ext4') return { kind: 'ret', ret: 'EOPNOTSUPP' };
-  return { kind: 'buffered', req };
-}
-
-/** The direct write's state as ->write_iter starts, or -EAGAIN when it refuses before locking. */
-function newDioWrite(w: World, s: Settings, req: WriteReq): DioWrite | 'EAGAIN' {
-  const base = { sys: 'dio-write' as const, req, phase: 'lock' as const, held: false, done: 0, segs: [], iomap: null, wait: [], ioError: false, ret: null, failure: null, dioStarted: false, fua: true };
-  if (s.fs.kind === 'ext4') return { ...base, ...ext4DioWriteStart(w, req), xfsMode: 'hw', swCause: null };
-  const x = xfsDioWriteStart(w, s, req);
-  return x === 'EAGAIN' ? x : { ...base, ...x };
-}
+export { atomicLimits, statxAtomic } from './stat.ts';
+export { checkPwritev2 } from './read_write.ts';
 
 /** The step that starts the next syscall of a task's program, or null while it must wait. */
 function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step | null {
   return match(call)
-    .with({ op: 'open' }, (c): Step => {
-      const canAtomic = atomicLimits(s).min > 0;
-      return {
-        fn: `do_sys_open → ${fsName(s)}_file_open`,
-        what: `open file ${c.file} ${[c.access, ...c.flags].join('|')} → fd ${task(w, ti).fds.length}${canAtomic ? ' (FMODE_CAN_ATOMIC_WRITE)' : ''}`,
-        apply: (d) => {
-          const t = task(d, ti);
-          t.fds.push({
-            ino: c.file,
-            read: c.access !== 'O_WRONLY',
-            write: c.access !== 'O_RDONLY',
-            direct: c.flags.includes('O_DIRECT'),
-            dsync: c.flags.includes('O_DSYNC') || c.flags.includes('O_SYNC'),
-            sync: c.flags.includes('O_SYNC'),
-            canAtomic,
-            wbErrSeen: inodeOf(d, c.file).wbErr,
-          });
-          finishSyscall(d, ti, { op: 'open', ret: t.fds.length - 1 });
-        },
-      };
-    })
-    .with({ op: 'pwritev2' }, (c): Step => {
-      const chk = checkPwritev2(w, s, ti, c);
-      const of = fdOf(w, ti, c.fd);
-      const count = c.iov.reduce((a, b) => a + b, 0);
-      const { blk, nblk } = blocksOf(s, c.offset, count);
-      const atomic = c.flags.includes('RWF_ATOMIC');
-      const fn = `ksys_pwritev2 → ${of?.direct === true ? `${fsName(s)}_file_write_iter` : 'vfs_writev'}`;
-      const what = `${c.id}: pwritev2(fd ${c.fd}, ${count} bytes @ ${c.offset}${c.iov.length > 1 ? ` in ${c.iov.length} segments` : ''}${c.flags.length > 0 ? `, ${c.flags.join('|')}` : ''})`;
-      return match(chk)
-        .with({ kind: 'ret' }, (r): Step => ({
-          fn,
-          what: `${what} → ${typeof r.ret === 'number' ? r.ret : `-${r.ret}`}`,
-          apply: (d) => {
-            beginWrite(d, ti, c.id, of?.ino ?? -1, blk, nblk, atomic);
-            endWrite(d, ti, { id: c.id, ino: of?.ino ?? -1, blk, nblk, dsync: false }, r.ret);
-          },
-        }))
-        .with({ kind: 'direct' }, (r): Step => {
-          const dio = newDioWrite(w, s, r.req);
-          return {
-            fn,
-            what: `${what}: direct${dio === 'EAGAIN' ? '; xfs_file_dio_write_unaligned: extending sub-block write and IOCB_NOWAIT: -EAGAIN' : ''}`,
-            apply: (d) => {
-              beginWrite(d, ti, c.id, r.req.ino, r.req.blk, r.req.nblk, atomic);
-              if (dio === 'EAGAIN') endWrite(d, ti, r.req, 'EAGAIN');
-              else task(d, ti).cur = dio;
-            },
-          };
-        })
-        .with({ kind: 'buffered' }, (r): Step => ({
-          fn,
-          what: `${what}: buffered`,
-          apply: (d) => {
-            beginWrite(d, ti, c.id, r.req.ino, r.req.blk, r.req.nblk, atomic);
-            const bw: BufferedWrite = { sys: 'buffered-write', req: r.req, phase: 'lock', next: 0, fallback: false, short: null, wait: [], ioError: false };
-            task(d, ti).cur = bw;
-          },
-        }))
-        .exhaustive();
-    })
-    .with({ op: 'pread' }, (c): Step => preadEntry(w, s, ti, c))
-    .with({ op: 'fsync' }, { op: 'fdatasync' }, (c): Step => {
-      const of = fdOf(w, ti, c.fd);
-      const fn = `${c.op} → ${s.fs.kind === 'xfs' ? 'xfs_file_fsync' : 'ext4_sync_file'}`;
-      if (of === null) return { fn, what: 'bad fd: -EBADF', apply: (d) => finishSyscall(d, ti, { op: c.op, ret: 'EBADF' }) };
-      return {
-        fn,
-        what: 'file_write_and_wait_range',
-        apply: (d) => {
-          d.ghost.clock++;
-          const fs: Fsync = { sys: 'fsync', fd: c.fd, ino: of.ino, datasync: c.op === 'fdatasync', phase: 'writeback', wait: [], ioError: false, start: d.ghost.clock };
-          task(d, ti).cur = fs;
-        },
-      };
-    })
-    .with({ op: 'statx' }, (c): Step => {
-      const of = fdOf(w, ti, c.fd);
-      const stx = statxAtomic(s);
-      return {
-        fn: `statx → ${s.fs.kind === 'xfs' ? 'xfs_vn_getattr' : 'ext4_getattr'}`,
-        what: of === null ? '-EBADF' : `atomic unit min ${stx.atomicWriteUnitMin} max ${stx.atomicWriteUnitMax} segments ${stx.atomicWriteSegmentsMax}`,
-        apply: (d) => finishSyscall(d, ti, of === null ? { op: 'statx', ret: 'EBADF', atomic: null } : { op: 'statx', ret: 0, atomic: stx }),
-      };
-    })
-    .with({ op: 'mmap-store' }, (c): Step | null => {
-      const blk = Math.floor(c.offset / s.fs.blockSize);
-      // The write fault runs under invalidate_lock shared, start to end, within this step.
-      if (!canLock(inodeOf(w, c.file).invalidateLock, 'shared')) return null;
-      return {
-        fn: `${s.fs.kind === 'xfs' ? 'xfs_write_fault' : 'ext4_page_mkwrite'} → iomap_page_mkwrite`,
-        what: `${c.id}: store into the mapped folio of file ${c.file} block ${blk} under invalidate_lock shared, folio dirty`,
-        apply: (d) => {
-          if (blk >= (d.inodes[c.file]?.map.length ?? 0)) throw new Error('mmap store beyond the modelled file');
-          beginWrite(d, ti, c.id, c.file, blk, 1, false);
-          dirtyFolio(d, c.file, blk, writeToken(c.id, 0));
-          const g = ghostWrite(d, c.id);
-          finishSyscall(d, ti, { op: 'mmap-store', id: c.id, ret: 0 });
-          g.end = d.ghost.clock;
-          g.ret = s.fs.blockSize;
-        },
-      };
-    })
-    .exhaustive();
-}
-
-function fsyncStep(w: World, s: Settings, ti: number, st: Fsync): Step | null {
-  const fn = s.fs.kind === 'xfs' ? 'xfs_file_fsync' : 'ext4_sync_file';
-  const op = st.datasync ? 'fdatasync' : 'fsync';
-  const cur = (d: World): Fsync => {
-    const c = task(d, ti).cur;
-    if (c === null || c.sys !== 'fsync') throw new Error('not in fsync');
-    return c;
-  };
-  const nblk = inodeOf(w, st.ino).map.length;
-  // file_check_and_advance_wb_err: an error recorded in mapping->wb_err since this file
-  // last looked is reported once, whoever caused it.
-  const finish = (d: World, ioError: boolean) => {
-    const f = fdOf(d, ti, st.fd);
-    const unseen = f !== null && inodeOf(d, st.ino).wbErr !== f.wbErrSeen;
-    if (f !== null) f.wbErrSeen = inodeOf(d, st.ino).wbErr;
-    const failed = ioError || unseen;
-    finishSyscall(d, ti, { op, ret: failed ? 'EIO' : 0 });
-    if (!failed) promiseFile(d, st.ino, st.start);
-  };
-  return match(st.phase)
-    .with('writeback', (): Step => ({
-      fn: 'file_write_and_wait_range',
-      what: anyDirty(w, st.ino, 0, nblk) ? 'write back dirty folios' : 'no dirty folios',
-      apply: (d) => {
-        const bios = filemapFdatawriteRange(d, st.ino, 0, nblk, ti);
-        const c = cur(d);
-        c.wait = bios ?? [];
-        c.ioError = bios === null;
-        c.phase = 'writeback-wait';
-      },
-    }))
-    .with('writeback-wait', (): Step | null =>
-      st.wait.length > 0 ? null : { fn: 'file_write_and_wait_range', what: 'writeback done', apply: (d) => void (cur(d).phase = 'commit') },
-    )
-    .with('commit', (): Step => {
-      if (inodeMetaDirty(w, st.ino)) {
-        return {
-          fn,
-          what: `${s.fs.kind === 'xfs' ? 'xfs_log_force_seq' : 'jbd2_complete_transaction'}: commit (cache flushed first); return ${st.ioError ? '-EIO' : 0}`,
-          apply: (d) => {
-            commitJournal(d);
-            finish(d, cur(d).ioError);
-          },
-        };
-      }
-      if (!s.device.writeCache) return { fn, what: `write-through device; return ${st.ioError ? '-EIO' : 0}`, apply: (d) => finish(d, cur(d).ioError) };
-      return {
-        fn,
-        what: 'blkdev_issue_flush: submit REQ_PREFLUSH',
-        apply: (d) => {
-          const c = cur(d);
-          c.wait = submitBio(d.device, { op: 'flush', owner: ti, blocks: [], atomic: false, fua: false, preflush: true, convert: [] });
-          c.phase = 'flush-wait';
-        },
-      };
-    })
-    .with('flush-wait', (): Step | null =>
-      st.wait.length > 0 ? null : { fn, what: `flush done; return ${st.ioError ? '-EIO' : 0}`, apply: (d) => finish(d, cur(d).ioError) },
-    )
+    .with({ op: 'open' }, (c) => openEntry(w, s, ti, c))
+    .with({ op: 'pwritev2' }, (c) => pwritev2Entry(w, s, ti, c))
+    .with({ op: 'pread' }, (c) => preadEntry(w, s, ti, c))
+    .with({ op: 'fsync' }, { op: 'fdatasync' }, (c) => fsyncEntry(w, s, ti, c))
+    .with({ op: 'statx' }, (c) => statxEntry(w, s, ti, c))
+    .with({ op: 'mmap-store' }, (c) => mmapStoreEntry(w, s, ti, c))
     .exhaustive();
 }
 

@@ -1,0 +1,32 @@
+/**
+ * Stores through a shared writable mapping (mm/memory.c do_wp_page → ->page_mkwrite:
+ * xfs_write_fault / ext4_page_mkwrite → iomap_page_mkwrite), under invalidate_lock shared.
+ * Models Linux 6.18.
+ */
+import { beginWrite, finishSyscall, ghostWrite } from '../ghost.ts';
+import { canLock } from '../kernel/locking/rwsem.ts';
+import { writeToken } from '../token.ts';
+import { inodeOf } from '../vfs/fd.ts';
+import type { Syscall } from '../vfs/types.ts';
+import type { Settings, Step, World } from '../world.ts';
+import { dirtyFolio } from './filemap.ts';
+
+/** A store through a shared writable mapping: the write fault (->page_mkwrite) dirties the folio. */
+export function mmapStoreEntry(w: World, s: Settings, ti: number, c: Extract<Syscall, { op: 'mmap-store' }>): Step | null {
+  const blk = Math.floor(c.offset / s.fs.blockSize);
+  // The write fault runs under invalidate_lock shared, start to end, within this step.
+  if (!canLock(inodeOf(w, c.file).invalidateLock, 'shared')) return null;
+  return {
+    fn: `${s.fs.kind === 'xfs' ? 'xfs_write_fault' : 'ext4_page_mkwrite'} → iomap_page_mkwrite`,
+    what: `${c.id}: store into the mapped folio of file ${c.file} block ${blk} under invalidate_lock shared, folio dirty`,
+    apply: (d) => {
+      if (blk >= (d.inodes[c.file]?.map.length ?? 0)) throw new Error('mmap store beyond the modelled file');
+      beginWrite(d, ti, c.id, c.file, blk, 1, false);
+      dirtyFolio(d, c.file, blk, writeToken(c.id, 0));
+      const g = ghostWrite(d, c.id);
+      finishSyscall(d, ti, { op: 'mmap-store', id: c.id, ret: 0 });
+      g.end = d.ghost.clock;
+      g.ret = s.fs.blockSize;
+    },
+  };
+}

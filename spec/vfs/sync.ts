@@ -1,0 +1,92 @@
+/**
+ * fsync / fdatasync (fs/sync.c vfs_fsync_range; xfs_file_fsync, ext4_sync_file):
+ * file_write_and_wait_range, the log force when the inode has uncommitted metadata, a
+ * cache flush otherwise, and file_check_and_advance_wb_err. Models Linux 6.18.
+ */
+import { match } from 'ts-pattern';
+import { submitBio } from '../block/device.ts';
+import { commitJournal, inodeMetaDirty } from '../fs/journal.ts';
+import { finishSyscall, promiseFile, task } from '../ghost.ts';
+import { anyDirty, filemapFdatawriteRange } from '../mm/filemap.ts';
+import { fdOf, inodeOf } from './fd.ts';
+import type { Fsync, Syscall } from './types.ts';
+import type { Settings, Step, World } from '../world.ts';
+
+/** fsync / fdatasync → vfs_fsync_range → the file system's ->fsync. */
+export function fsyncEntry(w: World, s: Settings, ti: number, c: Extract<Syscall, { op: 'fsync' | 'fdatasync' }>): Step {
+  const of = fdOf(w, ti, c.fd);
+  const fn = `${c.op} → ${s.fs.kind === 'xfs' ? 'xfs_file_fsync' : 'ext4_sync_file'}`;
+  if (of === null) return { fn, what: 'bad fd: -EBADF', apply: (d) => finishSyscall(d, ti, { op: c.op, ret: 'EBADF' }) };
+  return {
+    fn,
+    what: 'file_write_and_wait_range',
+    apply: (d) => {
+      d.ghost.clock++;
+      const fs: Fsync = { sys: 'fsync', fd: c.fd, ino: of.ino, datasync: c.op === 'fdatasync', phase: 'writeback', wait: [], ioError: false, start: d.ghost.clock };
+      task(d, ti).cur = fs;
+    },
+  };
+}
+
+export function fsyncStep(w: World, s: Settings, ti: number, st: Fsync): Step | null {
+  const fn = s.fs.kind === 'xfs' ? 'xfs_file_fsync' : 'ext4_sync_file';
+  const op = st.datasync ? 'fdatasync' : 'fsync';
+  const cur = (d: World): Fsync => {
+    const c = task(d, ti).cur;
+    if (c === null || c.sys !== 'fsync') throw new Error('not in fsync');
+    return c;
+  };
+  const nblk = inodeOf(w, st.ino).map.length;
+  // file_check_and_advance_wb_err: an error recorded in mapping->wb_err since this file
+  // last looked is reported once, whoever caused it.
+  const finish = (d: World, ioError: boolean) => {
+    const f = fdOf(d, ti, st.fd);
+    const unseen = f !== null && inodeOf(d, st.ino).wbErr !== f.wbErrSeen;
+    if (f !== null) f.wbErrSeen = inodeOf(d, st.ino).wbErr;
+    const failed = ioError || unseen;
+    finishSyscall(d, ti, { op, ret: failed ? 'EIO' : 0 });
+    if (!failed) promiseFile(d, st.ino, st.start);
+  };
+  return match(st.phase)
+    .with('writeback', (): Step => ({
+      fn: 'file_write_and_wait_range',
+      what: anyDirty(w, st.ino, 0, nblk) ? 'write back dirty folios' : 'no dirty folios',
+      apply: (d) => {
+        const bios = filemapFdatawriteRange(d, st.ino, 0, nblk, ti);
+        const c = cur(d);
+        c.wait = bios ?? [];
+        c.ioError = bios === null;
+        c.phase = 'writeback-wait';
+      },
+    }))
+    .with('writeback-wait', (): Step | null =>
+      st.wait.length > 0 ? null : { fn: 'file_write_and_wait_range', what: 'writeback done', apply: (d) => void (cur(d).phase = 'commit') },
+    )
+    .with('commit', (): Step => {
+      if (inodeMetaDirty(w, st.ino)) {
+        return {
+          fn,
+          what: `${s.fs.kind === 'xfs' ? 'xfs_log_force_seq' : 'jbd2_complete_transaction'}: commit (cache flushed first); return ${st.ioError ? '-EIO' : 0}`,
+          apply: (d) => {
+            commitJournal(d);
+            finish(d, cur(d).ioError);
+          },
+        };
+      }
+      if (!s.device.writeCache) return { fn, what: `write-through device; return ${st.ioError ? '-EIO' : 0}`, apply: (d) => finish(d, cur(d).ioError) };
+      return {
+        fn,
+        what: 'blkdev_issue_flush: submit REQ_PREFLUSH',
+        apply: (d) => {
+          const c = cur(d);
+          c.wait = submitBio(d.device, { op: 'flush', owner: ti, blocks: [], atomic: false, fua: false, preflush: true, convert: [] });
+          c.phase = 'flush-wait';
+        },
+      };
+    })
+    .with('flush-wait', (): Step | null =>
+      st.wait.length > 0 ? null : { fn, what: `flush done; return ${st.ioError ? '-EIO' : 0}`, apply: (d) => finish(d, cur(d).ioError) },
+    )
+    .exhaustive();
+}
+
