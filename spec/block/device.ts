@@ -11,7 +11,7 @@
  *
  * Models Linux 6.18.
  */
-import type { Bio, BioBlock, Device, DeviceSettings, Token } from '../types.ts';
+import type { BioBlock, Device, DeviceSettings, Token } from '../types.ts';
 
 export function initDevice(media: Token[]): Device {
   return { media, cache: [], inflight: [] };
