@@ -181,4 +181,20 @@ describe('issue 7 corrections (Linux 6.18)', () => {
     assert.ok(!other.some((l) => l.includes('xfs_log_force_seq')), "file 0's uncommitted extension is not file 1's to force");
     assert.ok(run(0).some((l) => l.includes('xfs_log_force_seq')), 'file 0 was extended: a log force');
   });
+
+  it('G6: an O_DIRECT read checks alignment only on written extents: a 1-byte read of a hole returns the zero, of written data EINVAL', () => {
+    const s = settings({
+      name: 't',
+      fs: 'ext4',
+      device: DEVICES.loop,
+      files: [{ blocks: ['hole', { written: 1 }, { unwritten: 2 }], size: 3 * BS }],
+      programs: [[open(0, 'O_DIRECT'), pread(0, 0, 1), pread(0, BS, 1), pread(0, 2 * BS + 512, 100), pread(0, BS - 512, 1024), pread(0, 512, BS)]],
+    });
+    const out = allowedOutcomes(s);
+    assert.deepEqual(retsAt(out, 1), new Set([1]), 'hole');
+    assert.deepEqual(retsAt(out, 2), new Set(['EINVAL']), 'written');
+    assert.deepEqual(retsAt(out, 3), new Set([100]), 'unwritten');
+    assert.deepEqual(retsAt(out, 4), new Set([1024]), 'sector-aligned across a hole and a written block');
+    assert.deepEqual(retsAt(out, 5), new Set([BS]), 'sector-aligned');
+  });
 });

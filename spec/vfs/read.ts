@@ -9,6 +9,7 @@ import { deviceRead } from '../block/device.ts';
 import { finishSyscall, task } from '../ghost.ts';
 import { canLock, lock, unlock } from '../kernel/locking/rwsem.ts';
 import { anyDirty, filemapFdatawriteRange, folioAt } from '../mm/filemap.ts';
+import type { Mapping } from '../fs/types.ts';
 import {
   ZERO,
   type DioRead,
@@ -41,7 +42,6 @@ export function preadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall
   const size = inodeOf(w, of.ino).size;
   if (of.direct) {
     if (c.offset >= size) return fail(0);
-    if ((c.offset | c.len) & (s.fs.sectorSize - 1)) return fail('EINVAL');
     return {
       fn,
       what: `${what}: direct`,
@@ -64,6 +64,19 @@ export function preadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall
       finishSyscall(d, ti, { op: 'pread', ret: n, file: of.ino, data, firstBlock: blk, start, end: d.ghost.clock + 1 });
     },
   };
+}
+
+/**
+ * iomap_dio_bio_iter checks a read's (pos | length) against the logical block size per
+ * mapped extent; holes and unwritten extents are zero-filled by iomap_dio_hole_iter without
+ * the check. Extent boundaries are block aligned, so only a written block holding the
+ * read's start or end can make it fail.
+ */
+function dioReadMisaligned(s: Settings, map: Mapping[], pos: number, len: number): boolean {
+  const sm = s.fs.sectorSize - 1;
+  const bs = s.fs.blockSize;
+  const written = (b: number) => map[b]?.kind === 'written';
+  return ((pos & sm) !== 0 && written(Math.floor(pos / bs))) || (((pos + len) & sm) !== 0 && written(Math.floor((pos + len - 1) / bs)));
 }
 
 /** What a read of file block `blk` returns from the device, through the extent map. */
@@ -104,8 +117,9 @@ export function dioReadStep(w: World, s: Settings, ti: number, st: DioRead): Ste
     .with('read', (): Step => {
       const n = Math.max(0, Math.min(st.len, inode.size - st.pos));
       const rb = blocksOf(s, st.pos, n);
-      const data = Array.from({ length: rb.nblk }, (_, i) => readBlock(w, st.ino, rb.blk + i));
-      const ret = st.ioError ? 'EIO' : n;
+      const misaligned = dioReadMisaligned(s, inode.map, st.pos, st.len);
+      const data = misaligned ? [] : Array.from({ length: rb.nblk }, (_, i) => readBlock(w, st.ino, rb.blk + i));
+      const ret = st.ioError ? 'EIO' : misaligned ? 'EINVAL' : n;
       return {
         fn: 'iomap_dio_rw',
         what: `read {${data.join(',')}}; unlock; return ${typeof ret === 'number' ? ret : `-${ret}`}`,
