@@ -1,15 +1,17 @@
 /**
  * The block device: non-volatile media, a volatile write cache, and requests in flight.
+ * Models Linux 6.18 (block/blk-core.c, blk-merge.c, blk-flush.c).
  *
  * Semantics (Documentation/block/writeback_cache_control.rst, the 6.11 RWF_ATOMIC cover
  * letter): a completed write sits in the volatile cache until a flush; REQ_FUA makes one
- * request durable at completion; REQ_PREFLUSH (an empty flush request here) makes every
- * previously completed write durable. Requests in flight are unordered. A non-atomic
- * request lands block by block; a REQ_ATOMIC request lands all at once. At power loss
- * every non-atomic request still in flight or in the cache may persist any subset of its
- * blocks; a REQ_ATOMIC request persists all of its blocks or none.
- *
- * Models Linux 6.18.
+ * request durable at completion (on a device with a volatile cache and no FUA, blk-flush
+ * emulates it with a flush after the write, which makes the whole cache durable);
+ * REQ_PREFLUSH (an empty flush request here) makes every previously completed write
+ * durable. A bio larger than the device's maximum transfer size is split into requests
+ * (bio_split_to_limits); requests in flight are unordered, and each lands whole: the unit
+ * of interleaving between two writers is the request, not the block. At power loss every
+ * non-atomic request still in flight or in the cache may persist any subset of its blocks;
+ * a REQ_ATOMIC request persists all of its blocks or none.
  */
 import type { BioBlock, Device, DeviceSettings, Token } from '../types.ts';
 
