@@ -13,24 +13,10 @@ import type { Model } from '../checker/types.ts';
 import type { InitialBlock } from '../spec/index.ts';
 import type { FsKind } from './harness.ts';
 import { abstractKernel, blocksNeeded, expected, toSpec } from './translate.ts';
-import type { OpResult, Program, ProgramResult } from './program.ts';
+import type { AllowedOutcome, ExpectedOp, OpResult, Program, ProgramResult } from './program.ts';
 
-/**
- * What the spec says one syscall may return. A field left undefined is not constrained
- * (the spec does not model it yet, e.g. the bytes of a buffered read before the page
- * cache part lands).
- */
-export interface ExpectedOp {
-  ret?: number;
-  errno?: string | null;
-  /** pread: one token per 4 KiB read ("0", "W.b", or anything else the spec names). */
-  blocks?: string[];
-  /** statx: fields the spec models. */
-  statx?: Partial<Record<'awuMin' | 'awuMax' | 'awuSegmentsMax' | 'attrWriteAtomic' | 'dioOffsetAlign' | 'dioMemAlign', number | boolean>>;
-}
+export type { AllowedOutcome, ExpectedOp } from './program.ts';
 
-/** One allowed outcome of the whole program: one entry per op (same length as program.ops). */
-export type AllowedOutcome = ExpectedOp[];
 
 export interface Disagreement {
   /** Index of the first op where the kernel's answer is in none of the allowed outcomes that agree so far. */

@@ -73,6 +73,23 @@ export interface ProgramResult {
   results: OpResult[];
 }
 
+/**
+ * What the spec says one syscall may return. A field left undefined is not constrained
+ * (the spec does not model it yet, e.g. the bytes of a buffered read before the page
+ * cache part lands).
+ */
+export interface ExpectedOp {
+  ret?: number;
+  errno?: string | null;
+  /** pread: one token per 4 KiB read ("0", "W.b", or anything else the spec names). */
+  blocks?: string[];
+  /** statx: fields the spec models. */
+  statx?: Partial<Record<'awuMin' | 'awuMax' | 'awuSegmentsMax' | 'attrWriteAtomic' | 'dioOffsetAlign' | 'dioMemAlign', number | boolean>>;
+}
+
+/** One allowed outcome of the whole program: one entry per op (same length as program.ops). */
+export type AllowedOutcome = ExpectedOp[];
+
 /** One line per op, then "end". Ops whose fd slot does not exist are still sent: the helper passes -1 (EBADF). */
 export function serialize(p: Program): string {
   const lines = p.ops.map((o): string => {

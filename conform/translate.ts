@@ -1,15 +1,14 @@
 /**
  * Translation between the conformance program format (conform/program.ts, what the
  * helper runs) and the spec's syscall vocabulary (spec/types.ts), and from the spec's
- * results back to the comparison format (oracle.ts ExpectedOp).
+ * results back to the comparison format (program.ts ExpectedOp, what oracle.ts compares).
  *
  * Pure renaming: no validation rule lives here. A program the spec cannot express (an op
  * or argument it has no word for) is reported as such, with the reason, so the gap is data.
  */
 import type { Program as SpecProgram, Syscall, ObservedResult, RwfFlag as SpecRwf, Token, OpenFlag } from '../spec/index.ts';
 import { decodeToken } from './program.ts';
-import type { Op, OpResult, Program, ProgramResult, RwfFlag } from './program.ts';
-import type { ExpectedOp } from './oracle.ts';
+import type { ExpectedOp, Op, OpResult, Program, ProgramResult, RwfFlag } from './program.ts';
 
 export type Translated = { ok: true; program: SpecProgram } | { ok: false; reason: string };
 
