@@ -69,8 +69,12 @@ export function matches(k: OpResult, e: ExpectedOp): boolean {
   return true;
 }
 
-/** Compares the kernel's results with the allowed outcomes (prefix by prefix). */
-export function compare(program: Program, kernel: ProgramResult, allowed: AllowedOutcome[]): Verdict {
+/**
+ * Compares the kernel's results with the allowed outcomes (prefix by prefix). An answer
+ * reachable only through timing allowances matches only where `accept` says the
+ * allowance's condition held in this run (by default it always does).
+ */
+export function compare(program: Program, kernel: ProgramResult, allowed: AllowedOutcome[], accept: (op: number, allowances: string[]) => boolean = () => true): Verdict {
   const n = program.ops.length;
   let live = allowed.filter((a) => a.length === n);
   let dataChecked = 0;
@@ -83,10 +87,14 @@ export function compare(program: Program, kernel: ProgramResult, allowed: Allowe
     if (k === undefined) break;
     const next = live.filter((a) => {
       const e = a[i];
-      return e !== undefined && matches(k, e);
+      return e !== undefined && matches(k, e) && (e.allowance === undefined || accept(i, e.allowance));
     });
     if (next.length === 0) {
-      const shown = [...new Set(live.map((a) => showExpected(a[i] ?? {})))];
+      const open = live.filter((a) => {
+        const e = a[i];
+        return e !== undefined && (e.allowance === undefined || accept(i, e.allowance));
+      });
+      const shown = [...new Set(open.map((a) => showExpected(a[i] ?? {})))];
       return { syscalls: n, agreed: false, disagreement: { op: i, kernel: showKernel(k), allowed: shown }, dataChecked, writtenDataChecked };
     }
     if (k.blocks !== undefined && k.blocks.length > 0 && next.every((a) => a[i]?.blocks !== undefined)) {
@@ -110,6 +118,32 @@ export interface TimingAllowance {
   /** Matches the label of the spec step (`T<n> <fn>: <what>`) that takes the timed branch. */
   step: RegExp;
   summary: string;
+  /** Whether the timed condition could hold at op `i` of this kernel run (from what the helper measured). */
+  applies(program: Program, kernel: ProgramResult, i: number): boolean;
+}
+
+/**
+ * Whether the XFS timestamps could need updating at write `i` (file_update_time_flags,
+ * fs/inode.c): mtime or ctime differ from current_time(). After the creating open and
+ * after any successful write the timestamps equal the coarse clock read inside that call
+ * (updated, or already equal: the check passed); a failed write leaves them or sets them
+ * to a later reading. So they cannot differ at write i when the coarse clock read before
+ * that call equals the one read after write i returned, unless a statx in between asked
+ * for ctime (I_CTIME_QUERIED: current_time() then takes a fine-grained clock).
+ */
+export function timestampsMayNeedUpdate(p: Program, k: ProgramResult, i: number): boolean {
+  let m = -1;
+  for (let j = 0; j < i; j++) {
+    const o = p.ops[j];
+    const r = k.results[j];
+    if (o === undefined || r === undefined) continue;
+    if ((o.op === 'open' && m === -1 && r.errno === null) || (o.op === 'pwritev2' && r.errno === null && r.ret > 0)) m = j;
+  }
+  if (m === -1) return true;
+  if (p.ops.slice(m + 1, i).some((o) => o.op === 'statx')) return true;
+  const from = k.results[m]?.clock?.[0];
+  const to = k.results[i]?.clock?.[1];
+  return from === undefined || to === undefined || from !== to;
 }
 
 export const TIMING_ALLOWANCES: readonly TimingAllowance[] = [
@@ -117,7 +151,11 @@ export const TIMING_ALLOWANCES: readonly TimingAllowance[] = [
     id: 'A1-xfs-nowait-timestamps',
     step: /^T\d+ xfs_file_write_checks: kiocb_modified: timestamps need updating and IOCB_NOWAIT: -EAGAIN$/,
     summary:
-      'XFS pwritev2(RWF_NOWAIT), direct or buffered: xfs_file_write_checks → kiocb_modified → file_modified_flags returns -EAGAIN when inode_needs_update_time says the timestamps need updating, which depends on whether the coarse clock ticked since the file was created or last written',
+      'XFS pwritev2(RWF_NOWAIT), direct or buffered, answered EAGAIN: xfs_file_write_checks → kiocb_modified → file_update_time_flags returns -EAGAIN when mtime/ctime differ from current_time(), i.e. when the coarse clock ticked since the file was created or last written, or a statx queried ctime since',
+    applies: (p, k, i) => {
+      const o = p.ops[i];
+      return o !== undefined && o.op === 'pwritev2' && o.flags.includes('NOWAIT') && k.results[i]?.errno === 'EAGAIN' && timestampsMayNeedUpdate(p, k, i);
+    },
   },
 ];
 
@@ -125,7 +163,10 @@ export const TIMING_ALLOWANCES: readonly TimingAllowance[] = [
 export interface OracleAnswer {
   /** Outcomes reachable without a timing allowance step. */
   strict: AllowedOutcome[];
-  /** Every outcome, allowances included (the same as strict when none was enabled). */
+  /**
+   * Every outcome, allowances included (the same as strict when none was enabled). The
+   * answer where an outcome first leaves every strict outcome is tagged with the allowances.
+   */
   all: AllowedOutcome[];
   /** The allowances whose step was enabled somewhere in the exploration. */
   allowances: string[];
@@ -186,6 +227,21 @@ export function boundedExplorer(budget: number, take: (label: string) => boolean
  * Background journal commits are off: without power loss they change no observable
  * result, and they multiply the states explored.
  */
+/** Tags, in each outcome that is not strict, the answer where it first leaves every strict prefix. */
+export function tagAllowances(strict: AllowedOutcome[], all: AllowedOutcome[], allowances: string[]): AllowedOutcome[] {
+  const prefixes = new Set<string>();
+  for (const o of strict) for (let i = 1; i <= o.length; i++) prefixes.add(canonicalJson(o.slice(0, i)));
+  return all.map((o) => {
+    const i = o.findIndex((_, j) => !prefixes.has(canonicalJson(o.slice(0, j + 1))));
+    return i === -1 ? o : o.map((e, j) => (j === i ? { ...e, allowance: allowances } : e));
+  });
+}
+
+/** Whether every allowance in `ids` held its condition at op `i` of this run. */
+export function allowancesApply(p: Program, k: ProgramResult, i: number, ids: string[]): boolean {
+  return ids.every((id) => TIMING_ALLOWANCES.find((a) => a.id === id)?.applies(p, k, i) === true);
+}
+
 export function loadSpecOracle(budget: number = STATE_BUDGET): OracleLoad {
   const explore = boundedExplorer(budget);
   const answer = (fs: FsKind, program: Program): OracleAnswer | { unmodelled: string } => {
@@ -220,7 +276,8 @@ export function loadSpecOracle(budget: number = STATE_BUDGET): OracleLoad {
     try {
       const strict = toExpected(spec.allowedOutcomes(s, strictExplore));
       if (enabled.size === 0) return { strict, all: strict, allowances: [] };
-      return { strict, all: toExpected(spec.allowedOutcomes(s, explore)), allowances: [...enabled].sort() };
+      const allowances = [...enabled].sort();
+      return { strict, all: tagAllowances(strict, toExpected(spec.allowedOutcomes(s, explore)), allowances), allowances };
     } catch (e) {
       if (e instanceof BudgetExceeded) return { unmodelled: `beyond the spec's state budget (${e.message})` };
       throw e;

@@ -67,6 +67,8 @@ export interface OpResult {
   statx?: StatxInfo;
   /** mincore: run-length residency, e.g. "2r14." */
   pages?: string;
+  /** open, pwritev2: CLOCK_REALTIME_COARSE (µs) just before and just after the call. */
+  clock?: [number, number];
 }
 
 export interface ProgramResult {
@@ -85,6 +87,8 @@ export interface ExpectedOp {
   blocks?: string[];
   /** statx: fields the spec models. */
   statx?: Partial<Record<'awuMin' | 'awuMax' | 'awuSegmentsMax' | 'attrWriteAtomic' | 'dioOffsetAlign' | 'dioMemAlign', number | boolean>>;
+  /** Set where this answer is reachable only through timing allowances (oracle.ts TIMING_ALLOWANCES): their ids. */
+  allowance?: string[];
 }
 
 /** One allowed outcome of the whole program: one entry per op (same length as program.ops). */
@@ -161,6 +165,7 @@ export function parseLine(line: string): OpResult | { end: number } {
     if (!Array.isArray(b) || !b.every((x): x is string => typeof x === 'string')) throw new ParseError(`bad blocks in ${line}`);
     r.blocks = b;
   }
+  if ((op === 'open' || op === 'pwritev2') && 'c0' in v) r.clock = [num(v, 'c0'), num(v, 'c1')];
   if (op === 'mincore') {
     const p = v['pages'];
     if (p !== undefined) {
