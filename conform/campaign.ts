@@ -16,8 +16,8 @@ import { FS_KINDS, startHelper, withLab, writeBuildFile } from './harness.ts';
 import type { FsKind, HelperProcess, Lab } from './harness.ts';
 import { programArb } from './generate.ts';
 import type { Vocabulary } from './generate.ts';
-import { compare, loadSpecOracle } from './oracle.ts';
-import type { Disagreement, Oracle } from './oracle.ts';
+import { allowancesApply, compare, loadSpecOracle } from './oracle.ts';
+import type { Disagreement, Oracle, Verdict } from './oracle.ts';
 import { show } from './program.ts';
 import { knownGap } from './known-gaps.ts';
 import type { Program, ProgramResult } from './program.ts';
@@ -36,6 +36,8 @@ export interface CampaignOptions {
   record?: string;
   /** Which programs: 'spec' (what the spec can express; the default when comparing) or 'full'. */
   vocabulary?: Vocabulary;
+  /** Write every disagreement (JSON lines: fs, index, gap, program, kernel results, disagreement) here, under conform/build/. */
+  disagreements?: string;
 }
 
 /** The generator a campaign uses (the shrinker must use the same one). */
@@ -57,10 +59,28 @@ export interface Counterexample {
   shrunk?: { program: Program; disagreement: Disagreement };
 }
 
+/** Per class of program (programClass): how many ran, how many the spec could not explore. */
+export interface ClassCount {
+  programs: number;
+  unmodelled: number;
+}
+
 export interface FsSummary {
   fs: FsKind;
   programs: number;
   syscalls: number;
+  /** Programs in which at least one write succeeded on the kernel. */
+  withWrite: number;
+  /** Syscalls of compared programs whose read data was compared, before any disagreement. */
+  dataChecked: number;
+  /** Of those, reads that returned some write's data (not only zeros). */
+  writtenDataChecked: number;
+  /** Agreements where some run of the program needed a timing allowance and another did not, by allowance id (included in `agreements`). */
+  timing: Map<string, number>;
+  /** Programs run TIMED_RUNS times because the spec offered a timing allowance for them. */
+  reruns: number;
+  /** Programs and not-modelled programs per class (programClass). */
+  classes: Map<string, ClassCount>;
   /** Programs whose every syscall was within the spec's allowed outcomes (undefined in record-only mode). */
   agreements: number | undefined;
   disagreements: number | undefined;
@@ -76,15 +96,73 @@ export interface FsSummary {
   counterexamples: Counterexample[];
 }
 
-export type Judgement = { kind: 'agree' } | { kind: 'disagree'; disagreement: Disagreement } | { kind: 'unmodelled'; reason: string };
+export type Judgement =
+  | { kind: 'agree'; verdict: Verdict; timing: string[] }
+  | { kind: 'disagree'; disagreement: Disagreement; verdict: Verdict }
+  | { kind: 'unmodelled'; reason: string };
 
-/** The kernel's results for p against what the spec allows. */
+/** How many times a program runs when the spec offered a timing allowance for it. */
+export const TIMED_RUNS = 3;
+
+const eagains = (r: ProgramResult): number => r.results.filter((x) => x.errno === 'EAGAIN').length;
+
+/**
+ * The kernel's results for p against what the spec allows without timing allowances.
+ *
+ * Where the spec offered a timing allowance (an answer that depends on the clock), the
+ * program always runs TIMED_RUNS times in all (fresh file each time; always, so the
+ * sequence of programs the file system sees depends on the seed only), and the run with
+ * the fewest EAGAIN answers is judged: a timed refusal only adds an EAGAIN, and it rarely
+ * comes back on every run, while a refusal with a reason the model lacks comes back on
+ * each. The judged run agrees when it fits an outcome reachable without any allowance, or
+ * one that needs an allowance only at answers where the allowance's condition held in
+ * that run (TimingAllowance.applies, from the clock readings the helper reports); an
+ * agreement where some run needed an allowance is counted per allowance. A disagreement
+ * names the answers allowed at that op in that run (allowances whose condition did not
+ * hold left out). Returns the judgement, the run it is about, and how many extra runs
+ * were made.
+ */
+export async function judgeRun(run: (p: Program) => Promise<ProgramResult>, oracle: Oracle, fs: FsKind, p: Program, r: ProgramResult): Promise<{ judgement: Judgement; kernel: ProgramResult; reruns: number }> {
+  const answer = oracle.answer(fs, p);
+  if ('unmodelled' in answer) return { judgement: { kind: 'unmodelled', reason: answer.unmodelled }, kernel: r, reruns: 0 };
+  const runs = [r];
+  if (answer.allowances.length > 0) for (let i = 1; i < TIMED_RUNS; i++) runs.push(await run(p));
+  const k = runs.reduce((best, x) => (eagains(x) < eagains(best) ? x : best));
+  const strict = compare(p, oracle.abstract(p, k), answer.strict);
+  const v = strict.agreed ? strict : compare(p, oracle.abstract(p, k), answer.all, (i, ids) => allowancesApply(p, k, i, ids));
+  if (!v.agreed) return { judgement: { kind: 'disagree', disagreement: v.disagreement ?? { op: -1, kernel: '?', allowed: [] }, verdict: v }, kernel: k, reruns: runs.length - 1 };
+  const timed = !strict.agreed || runs.some((x) => !compare(p, oracle.abstract(p, x), answer.strict).agreed);
+  return { judgement: { kind: 'agree', verdict: v, timing: timed ? answer.allowances : [] }, kernel: k, reruns: runs.length - 1 };
+}
+
+/** The kernel's results for p against what the spec allows, timing allowances included, with no rerun (for tests and tools). */
 export function judge(oracle: Oracle, fs: FsKind, p: Program, r: ProgramResult): Judgement {
   const allowed = oracle.allowed(fs, p);
   if (!Array.isArray(allowed)) return { kind: 'unmodelled', reason: allowed.unmodelled };
   const v = compare(p, oracle.abstract(p, r), allowed);
-  if (v.agreed) return { kind: 'agree' };
-  return { kind: 'disagree', disagreement: v.disagreement ?? { op: -1, kernel: '?', allowed: [] } };
+  if (v.agreed) return { kind: 'agree', verdict: v, timing: [] };
+  return { kind: 'disagree', disagreement: v.disagreement ?? { op: -1, kernel: '?', allowed: [] }, verdict: v };
+}
+
+/**
+ * A program's class for the "not modelled" breakdown: the 4 KiB blocks its buffered and
+ * its direct writes span in all (the spec takes a step per buffered block written back
+ * and per request, so these decide how far its exploration goes).
+ */
+export function programClass(p: Program): string {
+  const opens = p.ops.filter((o) => o.op === 'open');
+  let buffered = 0;
+  let direct = 0;
+  for (const o of p.ops) {
+    if (o.op !== 'pwritev2') continue;
+    const len = o.segs.reduce((a, b) => a + b, 0);
+    const blocks = Math.ceil((o.off + len) / 4096) - Math.floor(o.off / 4096);
+    const f = opens[o.fd];
+    if (f !== undefined && f.op === 'open' && f.direct) direct += blocks;
+    else buffered += blocks;
+  }
+  const bucket = (n: number): string => (n === 0 ? '0' : n <= 2 ? '1-2' : n <= 8 ? '3-8' : n <= 32 ? '9-32' : '>32');
+  return `buffered ${bucket(buffered)}, direct ${bucket(direct)}`;
 }
 
 /** What kind of disagreement this is: the syscall, its fd kind and flags, the two answers (counts and data elided). */
@@ -109,16 +187,16 @@ function shrinkKey(fs: FsKind, p: Program, d: Disagreement, k: ProgramResult): s
 async function shrink(h: HelperProcess, oracle: Oracle, fs: FsKind, opts: CampaignOptions, c: Counterexample): Promise<{ program: Program; disagreement: Disagreement } | undefined> {
   const arb = campaignArb(opts, true);
   const key = shrinkKey(fs, c.program, c.disagreement, c.kernel);
+  const run = (p: Program): Promise<ProgramResult> => h.run(p);
   const prop = fc.asyncProperty(arb, async (p) => {
-    const k = await h.run(p);
-    const j = judge(oracle, fs, p, k);
-    return !(j.kind === 'disagree' && shrinkKey(fs, p, j.disagreement, k) === key);
+    const { judgement: j, kernel } = await judgeRun(run, oracle, fs, p, await h.run(p));
+    return !(j.kind === 'disagree' && shrinkKey(fs, p, j.disagreement, kernel) === key);
   });
   const out = await fc.check(prop, { seed: opts.seed, path: String(c.index), numRuns: opts.runs });
   const ce = out.counterexample?.[0];
   if (ce === undefined) return undefined;
   // Re-run the minimal program so the reported disagreement is its own.
-  const j = judge(oracle, fs, ce, await h.run(ce));
+  const { judgement: j } = await judgeRun(run, oracle, fs, ce, await h.run(ce));
   return j.kind === 'disagree' ? { program: ce, disagreement: j.disagreement } : undefined;
 }
 
@@ -127,37 +205,52 @@ export async function runCampaign(lab: Lab, opts: CampaignOptions, oracle: Oracl
   const programs = fc.sample(campaignArb(opts, oracle !== undefined), { seed: opts.seed, numRuns: opts.runs });
   const out: FsSummary[] = [];
   const records: string[] = [];
+  const disagreements: string[] = [];
   for (const fs of opts.fs) {
     const h = startHelper(lab, fs);
     const t0 = performance.now();
-    const s: FsSummary = { fs, programs: 0, syscalls: 0, agreements: oracle === undefined ? undefined : 0, disagreements: oracle === undefined ? undefined : 0, ms: 0, specMs: 0, knownGaps: new Map(), unmodelled: new Map(), outcomes: new Map(), counterexamples: [] };
+    const s: FsSummary = emptySummary(fs, oracle !== undefined);
+    const run = (p: Program): Promise<ProgramResult> => h.run(p);
     const seen = new Set<string>();
     for (let i = 0; i < programs.length; i++) {
       const p = programs[i];
       if (p === undefined) continue;
-      const r: ProgramResult = await h.run(p);
+      const first: ProgramResult = await h.run(p);
       s.programs++;
-      s.syscalls += r.results.length;
-      for (const x of r.results) {
+      s.syscalls += first.results.length;
+      if (p.ops.some((o, j) => o.op === 'pwritev2' && (first.results[j]?.ret ?? 0) > 0 && first.results[j]?.errno === null)) s.withWrite++;
+      const cls = programClass(p);
+      const cc = s.classes.get(cls) ?? { programs: 0, unmodelled: 0 };
+      cc.programs++;
+      s.classes.set(cls, cc);
+      for (const x of first.results) {
         const k = `${x.op} ${x.errno ?? 'ok'}`;
         s.outcomes.set(k, (s.outcomes.get(k) ?? 0) + 1);
       }
-      if (opts.record !== undefined) records.push(JSON.stringify({ fs, index: i, program: p.ops, results: r.results }));
+      if (opts.record !== undefined) records.push(JSON.stringify({ fs, index: i, program: p.ops, results: first.results }));
       if (oracle === undefined) continue;
       const ts = performance.now();
-      const j = judge(oracle, fs, p, r);
+      const { judgement: j, kernel: r, reruns } = await judgeRun(run, oracle, fs, p, first);
       s.specMs += performance.now() - ts;
+      if (reruns > 0) s.reruns++;
+      if (j.kind !== 'unmodelled') {
+        s.dataChecked += j.verdict.dataChecked;
+        s.writtenDataChecked += j.verdict.writtenDataChecked;
+      }
       if (j.kind === 'agree') {
         s.agreements = (s.agreements ?? 0) + 1;
+        for (const a of j.timing) s.timing.set(a, (s.timing.get(a) ?? 0) + 1);
         continue;
       }
       if (j.kind === 'unmodelled') {
         s.unmodelled.set(j.reason, (s.unmodelled.get(j.reason) ?? 0) + 1);
+        cc.unmodelled++;
         continue;
       }
       s.disagreements = (s.disagreements ?? 0) + 1;
       const gap = knownGap(fs, p, j.disagreement, r);
       if (gap !== undefined) s.knownGaps.set(gap.id, (s.knownGaps.get(gap.id) ?? 0) + 1);
+      if (opts.disagreements !== undefined) disagreements.push(JSON.stringify({ fs, index: i, gap: gap?.id ?? null, program: show(p).split('\n'), kernel: r.results.map((x) => (x.errno ?? x.ret) + (x.blocks === undefined ? '' : ` [${x.blocks.join(' ')}]`)), disagreement: j.disagreement }));
       const sig = signature(p, j.disagreement);
       if (seen.has(sig)) continue;
       seen.add(sig);
@@ -186,7 +279,30 @@ export async function runCampaign(lab: Lab, opts: CampaignOptions, oracle: Oracl
     log(`${fs}: ${s.programs} programs in ${(s.ms / 1000).toFixed(1)} s`);
   }
   if (opts.record !== undefined) log(`recorded to ${writeBuildFile(opts.record, records.join('\n') + '\n')}`);
+  if (opts.disagreements !== undefined) log(`disagreements written to ${writeBuildFile(opts.disagreements, disagreements.join('\n') + '\n')}`);
   return out;
+}
+
+export function emptySummary(fs: FsKind, comparing: boolean): FsSummary {
+  return {
+    fs,
+    programs: 0,
+    syscalls: 0,
+    withWrite: 0,
+    dataChecked: 0,
+    writtenDataChecked: 0,
+    timing: new Map(),
+    reruns: 0,
+    classes: new Map(),
+    agreements: comparing ? 0 : undefined,
+    disagreements: comparing ? 0 : undefined,
+    ms: 0,
+    specMs: 0,
+    knownGaps: new Map(),
+    unmodelled: new Map(),
+    outcomes: new Map(),
+    counterexamples: [],
+  };
 }
 
 /** Disagreements that are not documented known gaps. */
@@ -194,18 +310,35 @@ export function unexplained(s: FsSummary): number {
   return (s.disagreements ?? 0) - [...s.knownGaps.values()].reduce((a, b) => a + b, 0);
 }
 
-export function formatTable(rows: FsSummary[]): string {
-  const head = ['file system', 'programs', 'syscalls', 'agreements', 'disagreements', 'of which known gaps', 'not modelled', 'time', 'of which spec'];
-  const na = (n: number | undefined): string => (n === undefined ? 'n/a' : String(n));
-  const body = rows.map((r) => {
-    const compared = r.agreements !== undefined;
-    const unmodelled = [...r.unmodelled.values()].reduce((a, b) => a + b, 0);
-    const known = [...r.knownGaps.values()].reduce((a, b) => a + b, 0);
-    return [r.fs, String(r.programs), String(r.syscalls), na(r.agreements), na(r.disagreements), compared ? String(known) : 'n/a', compared ? String(unmodelled) : 'n/a', `${(r.ms / 1000).toFixed(1)} s`, compared ? `${(r.specMs / 1000).toFixed(1)} s` : 'n/a'];
-  });
+function table(head: string[], body: string[][]): string {
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
   const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padEnd(w[i] ?? 0)).join(' | ') + ' |';
   return [line(head), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...body.map(line)].join('\n');
+}
+
+export function formatTable(rows: FsSummary[]): string {
+  const head = ['file system', 'programs', 'with a write', 'syscalls', 'checked on data', 'on written data', 'agreements', 'of which timing', 'disagreements', 'of which known gaps', 'not modelled', 'time', 'of which spec'];
+  const na = (n: number | undefined): string => (n === undefined ? 'n/a' : String(n));
+  const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+  const body = rows.map((r) => {
+    const compared = r.agreements !== undefined;
+    const c = (v: number): string => (compared ? String(v) : 'n/a');
+    return [r.fs, String(r.programs), String(r.withWrite), String(r.syscalls), c(r.dataChecked), c(r.writtenDataChecked), na(r.agreements), c(sum(r.timing)), na(r.disagreements), c(sum(r.knownGaps)), c(sum(r.unmodelled)), `${(r.ms / 1000).toFixed(1)} s`, compared ? `${(r.specMs / 1000).toFixed(1)} s` : 'n/a'];
+  });
+  return table(head, body);
+}
+
+/** Programs and "not modelled" per class of program, classes with any program not modelled first. */
+export function formatClasses(rows: FsSummary[]): string {
+  const head = ['file system', 'class (blocks written)', 'programs', 'not modelled', 'share'];
+  const row = (fs: string, k: string, c: ClassCount): string[] => [fs, k, String(c.programs), String(c.unmodelled), `${((100 * c.unmodelled) / Math.max(1, c.programs)).toFixed(1)}%`];
+  const body = rows.flatMap((r) => {
+    const cls = [...r.classes].sort(([a, x], [b, y]) => y.unmodelled / y.programs - x.unmodelled / x.programs || (a < b ? -1 : 1));
+    const rest = cls.filter(([, c]) => c.unmodelled === 0).reduce((a, [, c]) => ({ programs: a.programs + c.programs, unmodelled: 0 }), { programs: 0, unmodelled: 0 });
+    const total = cls.reduce((a, [, c]) => ({ programs: a.programs + c.programs, unmodelled: a.unmodelled + c.unmodelled }), { programs: 0, unmodelled: 0 });
+    return [...cls.filter(([, c]) => c.unmodelled > 0).map(([k, c]) => row(r.fs, k, c)), row(r.fs, 'every other class', rest), row(r.fs, 'all', total)];
+  });
+  return table(head, body);
 }
 
 export function formatCounterexamples(rows: FsSummary[]): string {
@@ -259,10 +392,12 @@ export function parseArgs(argv: string[]): CampaignOptions {
       case '--no-shrink':
         o.shrink = false;
         break;
-      case '--record': {
+      case '--record':
+      case '--disagreements': {
         const v = value();
-        if (v === undefined || v === '' || v.includes('/')) throw new UsageError('--record needs a file name (written under conform/build/)');
-        o.record = v;
+        if (v === undefined || v === '' || v.includes('/')) throw new UsageError(`${flag} needs a file name (written under conform/build/)`);
+        if (flag === '--record') o.record = v;
+        else o.disagreements = v;
         break;
       }
       case '--fs': {
@@ -283,7 +418,7 @@ export function parseArgs(argv: string[]): CampaignOptions {
   return o;
 }
 
-const USAGE = 'usage: npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink] [--max-shrink M] [--record FILE] [--vocabulary spec|full]';
+const USAGE = 'usage: npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink] [--max-shrink M] [--record FILE] [--disagreements FILE] [--vocabulary spec|full]';
 
 export async function main(argv: string[]): Promise<number> {
   let opts: CampaignOptions;
@@ -307,7 +442,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   console.log(formatTable(r.value));
+  if (oracle !== undefined) console.log(`\nNot modelled per class of program:\n${formatClasses(r.value)}`);
   for (const s of r.value) {
+    for (const [a, n] of s.timing) console.log(`${s.fs}: ${n} agreements had a run that needed timing allowance ${a} and one that did not; ${s.reruns} programs ran ${TIMED_RUNS} times`);
     for (const [why, n] of s.unmodelled) console.log(`${s.fs}: ${n} programs not expressible in the spec: ${why}`);
     console.log(`${s.fs} kernel outcomes: ${[...s.outcomes].sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
   }

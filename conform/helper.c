@@ -31,6 +31,8 @@
  *           8 resident pages then 248 not resident.
  *
  * Output: {"i":K,"op":"pwritev2","ret":N,"errno":"EINVAL"|null, ...}
+ * open and pwritev2 also give "c0"/"c1": CLOCK_REALTIME_COARSE (microseconds) right
+ * before and right after the call.
  *
  * Read tokens, one per 4 KiB of the bytes read (reads in the generator mostly start
  * 4 KiB-aligned, so these are file blocks):
@@ -43,6 +45,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <time.h>
 #include <stddef.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -447,6 +450,16 @@ static int slot_fd(const struct args *a)
 	return fds[s];
 }
 
+/* CLOCK_REALTIME_COARSE in microseconds: the clock file timestamps are taken from
+ * (current_time), read around open and pwritev2 so the oracle can tell whether a
+ * timestamp update could have been due (the XFS RWF_NOWAIT timing allowance). */
+static long long coarse_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME_COARSE, &t);
+	return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
 static void print_ret(int i, const char *op, long long ret, int err)
 {
 	const char *e = errname(err);
@@ -477,8 +490,10 @@ static void do_open(int i, const struct args *a)
 	if (num(a, "trunc", 0)) flags |= O_TRUNC;
 	char path[4096];
 	snprintf(path, sizeof path, "%s/p%ld-%s", dir, prog_no, f);
+	long long c0 = coarse_us();
 	int fd = open(path, flags, 0644);
 	int err = fd < 0 ? errno : 0;
+	long long c1 = coarse_us();
 	if (fd >= 0) {
 		fds[nfds] = fd;
 		snprintf(names[nfds], sizeof names[0], "%s", f);
@@ -493,7 +508,7 @@ static void do_open(int i, const struct args *a)
 	} else {
 		print_ret(i, "open", -1, err);
 	}
-	printf("}\n");
+	printf(",\"c0\":%lld,\"c1\":%lld}\n", c0, c1);
 }
 
 static void do_pwritev2(int i, const struct args *a)
@@ -539,8 +554,10 @@ static void do_pwritev2(int i, const struct args *a)
 		pos += lens[k];
 	}
 	errno = 0;
+	long long c0 = coarse_us();
 	ssize_t r = pwritev2(fd, iov, nseg, off, flags);
 	int err = r < 0 ? errno : 0;
+	long long c1 = coarse_us();
 	if (r > 0 && nwrites < MAX_WRITES) {
 		writes[nwrites].id = w;
 		writes[nwrites].off = off;
@@ -550,7 +567,7 @@ static void do_pwritev2(int i, const struct args *a)
 	for (int k = 0; k < nseg; k++)
 		free(bases[k]);
 	print_ret(i, "pwritev2", r, err);
-	printf("}\n");
+	printf(",\"c0\":%lld,\"c1\":%lld}\n", c0, c1);
 }
 
 static void do_pread(int i, const struct args *a)

@@ -13,24 +13,10 @@ import type { Model } from '../checker/types.ts';
 import type { InitialBlock } from '../spec/index.ts';
 import type { FsKind } from './harness.ts';
 import { abstractKernel, blocksNeeded, expected, toSpec } from './translate.ts';
-import type { OpResult, Program, ProgramResult } from './program.ts';
+import type { AllowedOutcome, ExpectedOp, OpResult, Program, ProgramResult } from './program.ts';
 
-/**
- * What the spec says one syscall may return. A field left undefined is not constrained
- * (the spec does not model it yet, e.g. the bytes of a buffered read before the page
- * cache part lands).
- */
-export interface ExpectedOp {
-  ret?: number;
-  errno?: string | null;
-  /** pread: one token per 4 KiB read ("0", "W.b", or anything else the spec names). */
-  blocks?: string[];
-  /** statx: fields the spec models. */
-  statx?: Partial<Record<'awuMin' | 'awuMax' | 'awuSegmentsMax' | 'attrWriteAtomic' | 'dioOffsetAlign' | 'dioMemAlign', number | boolean>>;
-}
+export type { AllowedOutcome, ExpectedOp } from './program.ts';
 
-/** One allowed outcome of the whole program: one entry per op (same length as program.ops). */
-export type AllowedOutcome = ExpectedOp[];
 
 export interface Disagreement {
   /** Index of the first op where the kernel's answer is in none of the allowed outcomes that agree so far. */
@@ -43,6 +29,10 @@ export interface Verdict {
   syscalls: number;
   agreed: boolean;
   disagreement?: Disagreement;
+  /** Syscalls compared on their data (every surviving outcome fixed the read's tokens), before any disagreement. */
+  dataChecked: number;
+  /** Of those, reads whose data held some write's bytes (not only zeros). */
+  writtenDataChecked: number;
 }
 
 function showKernel(r: OpResult): string {
@@ -79,34 +69,116 @@ export function matches(k: OpResult, e: ExpectedOp): boolean {
   return true;
 }
 
-/** Compares the kernel's results with the allowed outcomes (prefix by prefix). */
-export function compare(program: Program, kernel: ProgramResult, allowed: AllowedOutcome[]): Verdict {
+/**
+ * Compares the kernel's results with the allowed outcomes (prefix by prefix). An answer
+ * reachable only through timing allowances matches only where `accept` says the
+ * allowance's condition held in this run (by default it always does).
+ */
+export function compare(program: Program, kernel: ProgramResult, allowed: AllowedOutcome[], accept: (op: number, allowances: string[]) => boolean = () => true): Verdict {
   const n = program.ops.length;
   let live = allowed.filter((a) => a.length === n);
+  let dataChecked = 0;
+  let writtenDataChecked = 0;
   if (kernel.results.length !== n) {
-    return { syscalls: kernel.results.length, agreed: false, disagreement: { op: kernel.results.length, kernel: `helper returned ${kernel.results.length} results for ${n} ops`, allowed: [] } };
+    return { syscalls: kernel.results.length, agreed: false, disagreement: { op: kernel.results.length, kernel: `helper returned ${kernel.results.length} results for ${n} ops`, allowed: [] }, dataChecked, writtenDataChecked };
   }
   for (let i = 0; i < n; i++) {
     const k = kernel.results[i];
     if (k === undefined) break;
     const next = live.filter((a) => {
       const e = a[i];
-      return e !== undefined && matches(k, e);
+      return e !== undefined && matches(k, e) && (e.allowance === undefined || accept(i, e.allowance));
     });
     if (next.length === 0) {
-      const shown = [...new Set(live.map((a) => showExpected(a[i] ?? {})))];
-      return { syscalls: n, agreed: false, disagreement: { op: i, kernel: showKernel(k), allowed: shown } };
+      const open = live.filter((a) => {
+        const e = a[i];
+        return e !== undefined && (e.allowance === undefined || accept(i, e.allowance));
+      });
+      const shown = [...new Set(open.map((a) => showExpected(a[i] ?? {})))];
+      return { syscalls: n, agreed: false, disagreement: { op: i, kernel: showKernel(k), allowed: shown }, dataChecked, writtenDataChecked };
+    }
+    if (k.blocks !== undefined && k.blocks.length > 0 && next.every((a) => a[i]?.blocks !== undefined)) {
+      dataChecked++;
+      if (k.blocks.some((t) => t !== 'zero')) writtenDataChecked++;
     }
     live = next;
   }
-  return { syscalls: n, agreed: true };
+  return { syscalls: n, agreed: true, dataChecked, writtenDataChecked };
+}
+
+/**
+ * A timing allowance: a step the spec offers beside the normal one because Linux's answer
+ * there depends on something the model does not track (the clock). The oracle finds it by
+ * the spec step's label. An agreement that needs it is accepted only when the kernel's
+ * answer does not come back on reruns of the same program (campaign.ts): a reproducible
+ * answer is not timing.
+ */
+export interface TimingAllowance {
+  id: string;
+  /** Matches the label of the spec step (`T<n> <fn>: <what>`) that takes the timed branch. */
+  step: RegExp;
+  summary: string;
+  /** Whether the timed condition could hold at op `i` of this kernel run (from what the helper measured). */
+  applies(program: Program, kernel: ProgramResult, i: number): boolean;
+}
+
+/**
+ * Whether the XFS timestamps could need updating at write `i` (file_update_time_flags,
+ * fs/inode.c): mtime or ctime differ from current_time(). After the creating open and
+ * after any successful write the timestamps equal the coarse clock read inside that call
+ * (updated, or already equal: the check passed); a failed write leaves them or sets them
+ * to a later reading. So they cannot differ at write i when the coarse clock read before
+ * that call equals the one read after write i returned, unless a statx in between asked
+ * for ctime (I_CTIME_QUERIED: current_time() then takes a fine-grained clock).
+ */
+export function timestampsMayNeedUpdate(p: Program, k: ProgramResult, i: number): boolean {
+  let m = -1;
+  for (let j = 0; j < i; j++) {
+    const o = p.ops[j];
+    const r = k.results[j];
+    if (o === undefined || r === undefined) continue;
+    if ((o.op === 'open' && m === -1 && r.errno === null) || (o.op === 'pwritev2' && r.errno === null && r.ret > 0)) m = j;
+  }
+  if (m === -1) return true;
+  if (p.ops.slice(m + 1, i).some((o) => o.op === 'statx')) return true;
+  const from = k.results[m]?.clock?.[0];
+  const to = k.results[i]?.clock?.[1];
+  return from === undefined || to === undefined || from !== to;
+}
+
+export const TIMING_ALLOWANCES: readonly TimingAllowance[] = [
+  {
+    id: 'A1-xfs-nowait-timestamps',
+    step: /^T\d+ xfs_file_write_checks: kiocb_modified: timestamps need updating and IOCB_NOWAIT: -EAGAIN$/,
+    summary:
+      'XFS pwritev2(RWF_NOWAIT), direct or buffered, answered EAGAIN: xfs_file_write_checks → kiocb_modified → file_update_time_flags returns -EAGAIN when mtime/ctime differ from current_time(), i.e. when the coarse clock ticked since the file was created or last written, or a statx queried ctime since',
+    applies: (p, k, i) => {
+      const o = p.ops[i];
+      return o !== undefined && o.op === 'pwritev2' && o.flags.includes('NOWAIT') && k.results[i]?.errno === 'EAGAIN' && timestampsMayNeedUpdate(p, k, i);
+    },
+  },
+];
+
+/** The spec's answer for one program: every allowed outcome, and those reachable without any timing allowance. */
+export interface OracleAnswer {
+  /** Outcomes reachable without a timing allowance step. */
+  strict: AllowedOutcome[];
+  /**
+   * Every outcome, allowances included (the same as strict when none was enabled). The
+   * answer where an outcome first leaves every strict outcome is tagged with the allowances.
+   */
+  all: AllowedOutcome[];
+  /** The allowances whose step was enabled somewhere in the exploration. */
+  allowances: string[];
 }
 
 /** Asks the spec for the allowed outcomes of a program on one file system personality. */
 export interface Oracle {
   name: string;
-  /** The allowed outcomes, or why the spec cannot express this program. */
+  /** Every allowed outcome (timing allowances included), or why the spec cannot express this program. */
   allowed(fs: FsKind, program: Program): AllowedOutcome[] | { unmodelled: string };
+  /** The outcomes with and without timing allowances, or why the spec cannot express this program. */
+  answer(fs: FsKind, program: Program): OracleAnswer | { unmodelled: string };
   /** The kernel's results in the spec's terms (read data as spec tokens). */
   abstract(program: Program, kernel: ProgramResult): ProgramResult;
 }
@@ -123,7 +195,7 @@ class BudgetExceeded extends Error {}
  * states it gives up (the program is then counted as beyond the spec's reach, never as an
  * agreement), so one large program cannot exhaust memory.
  */
-export function boundedExplorer(budget: number): spec.Explorer {
+export function boundedExplorer(budget: number, take: (label: string) => boolean = () => true): spec.Explorer {
   return <S, A>(model: Model<S, A>, visit: (state: S) => void): void => {
     const seen = new Set<string>();
     let frontier = model.init();
@@ -133,6 +205,7 @@ export function boundedExplorer(budget: number): spec.Explorer {
       for (const st of frontier) {
         visit(st);
         for (const a of model.actions(st)) {
+          if (!take(model.label?.(a) ?? '')) continue;
           const t = model.next(st, a);
           const k = canonicalJson(t);
           if (!seen.has(k)) {
@@ -154,38 +227,68 @@ export function boundedExplorer(budget: number): spec.Explorer {
  * Background journal commits are off: without power loss they change no observable
  * result, and they multiply the states explored.
  */
+/** Tags, in each outcome that is not strict, the answer where it first leaves every strict prefix. */
+export function tagAllowances(strict: AllowedOutcome[], all: AllowedOutcome[], allowances: string[]): AllowedOutcome[] {
+  const prefixes = new Set<string>();
+  for (const o of strict) for (let i = 1; i <= o.length; i++) prefixes.add(canonicalJson(o.slice(0, i)));
+  return all.map((o) => {
+    const i = o.findIndex((_, j) => !prefixes.has(canonicalJson(o.slice(0, j + 1))));
+    return i === -1 ? o : o.map((e, j) => (j === i ? { ...e, allowance: allowances } : e));
+  });
+}
+
+/** Whether every allowance in `ids` held its condition at op `i` of this run. */
+export function allowancesApply(p: Program, k: ProgramResult, i: number, ids: string[]): boolean {
+  return ids.every((id) => TIMING_ALLOWANCES.find((a) => a.id === id)?.applies(p, k, i) === true);
+}
+
 export function loadSpecOracle(budget: number = STATE_BUDGET): OracleLoad {
   const explore = boundedExplorer(budget);
-  const oracle: Oracle = {
-    name: 'spec.allowedOutcomes',
-    allowed(fs, program) {
-      const t = toSpec(program);
-      if (!t.ok) return { unmodelled: t.reason };
-      const blocks = blocksNeeded(program);
-      const s = spec.settings({
-        name: 'conformance',
-        fs: { kind: fs, physBlocks: 2 * blocks + 8 },
-        device: spec.DEVICES.loop,
-        files: [{ blocks: Array.from({ length: blocks }, (): InitialBlock => 'hole'), size: 0 }],
-        programs: [t.program],
-        maxPowerLosses: 0,
-        maxIoErrors: 0,
-        backgroundCommit: false,
-        properties: [],
-      });
-      let outcomes: spec.Outcome[];
-      try {
-        outcomes = spec.allowedOutcomes(s, explore);
-      } catch (e) {
-        if (e instanceof BudgetExceeded) return { unmodelled: `beyond the spec's state budget (${e.message})` };
-        throw e;
-      }
-      return outcomes.map((o) =>
+  const answer = (fs: FsKind, program: Program): OracleAnswer | { unmodelled: string } => {
+    const t = toSpec(program);
+    if (!t.ok) return { unmodelled: t.reason };
+    const blocks = blocksNeeded(program);
+    const s = spec.settings({
+      name: 'conformance',
+      fs: { kind: fs, physBlocks: 2 * blocks + 8 },
+      device: spec.DEVICES.loop,
+      files: [{ blocks: Array.from({ length: blocks }, (): InitialBlock => 'hole'), size: 0 }],
+      programs: [t.program],
+      maxPowerLosses: 0,
+      maxIoErrors: 0,
+      backgroundCommit: false,
+      properties: [],
+    });
+    const toExpected = (outcomes: spec.Outcome[]): AllowedOutcome[] =>
+      outcomes.map((o) =>
         (o[0] ?? []).map((r, i) => {
           const op = program.ops[i];
           return op === undefined ? {} : expected(op, r);
         }),
       );
+    const enabled = new Set<string>();
+    const strictExplore = boundedExplorer(budget, (label) => {
+      const a = TIMING_ALLOWANCES.find((x) => x.step.test(label));
+      if (a === undefined) return true;
+      enabled.add(a.id);
+      return false;
+    });
+    try {
+      const strict = toExpected(spec.allowedOutcomes(s, strictExplore));
+      if (enabled.size === 0) return { strict, all: strict, allowances: [] };
+      const allowances = [...enabled].sort();
+      return { strict, all: tagAllowances(strict, toExpected(spec.allowedOutcomes(s, explore)), allowances), allowances };
+    } catch (e) {
+      if (e instanceof BudgetExceeded) return { unmodelled: `beyond the spec's state budget (${e.message})` };
+      throw e;
+    }
+  };
+  const oracle: Oracle = {
+    name: 'spec.allowedOutcomes',
+    answer,
+    allowed(fs, program) {
+      const a = answer(fs, program);
+      return 'unmodelled' in a ? a : a.all;
     },
     abstract: abstractKernel,
   };

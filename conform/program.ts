@@ -67,11 +67,32 @@ export interface OpResult {
   statx?: StatxInfo;
   /** mincore: run-length residency, e.g. "2r14." */
   pages?: string;
+  /** open, pwritev2: CLOCK_REALTIME_COARSE (µs) just before and just after the call. */
+  clock?: [number, number];
 }
 
 export interface ProgramResult {
   results: OpResult[];
 }
+
+/**
+ * What the spec says one syscall may return. A field left undefined is not constrained
+ * (the spec does not model it yet, e.g. the bytes of a buffered read before the page
+ * cache part lands).
+ */
+export interface ExpectedOp {
+  ret?: number;
+  errno?: string | null;
+  /** pread: one token per 4 KiB read ("0", "W.b", or anything else the spec names). */
+  blocks?: string[];
+  /** statx: fields the spec models. */
+  statx?: Partial<Record<'awuMin' | 'awuMax' | 'awuSegmentsMax' | 'attrWriteAtomic' | 'dioOffsetAlign' | 'dioMemAlign', number | boolean>>;
+  /** Set where this answer is reachable only through timing allowances (oracle.ts TIMING_ALLOWANCES): their ids. */
+  allowance?: string[];
+}
+
+/** One allowed outcome of the whole program: one entry per op (same length as program.ops). */
+export type AllowedOutcome = ExpectedOp[];
 
 /** One line per op, then "end". Ops whose fd slot does not exist are still sent: the helper passes -1 (EBADF). */
 export function serialize(p: Program): string {
@@ -144,6 +165,7 @@ export function parseLine(line: string): OpResult | { end: number } {
     if (!Array.isArray(b) || !b.every((x): x is string => typeof x === 'string')) throw new ParseError(`bad blocks in ${line}`);
     r.blocks = b;
   }
+  if ((op === 'open' || op === 'pwritev2') && 'c0' in v) r.clock = [num(v, 'c0'), num(v, 'c1')];
   if (op === 'mincore') {
     const p = v['pages'];
     if (p !== undefined) {

@@ -1,15 +1,14 @@
 /**
  * Translation between the conformance program format (conform/program.ts, what the
  * helper runs) and the spec's syscall vocabulary (spec/types.ts), and from the spec's
- * results back to the comparison format (oracle.ts ExpectedOp).
+ * results back to the comparison format (program.ts ExpectedOp, what oracle.ts compares).
  *
  * Pure renaming: no validation rule lives here. A program the spec cannot express (an op
  * or argument it has no word for) is reported as such, with the reason, so the gap is data.
  */
 import type { Program as SpecProgram, Syscall, ObservedResult, RwfFlag as SpecRwf, Token, OpenFlag } from '../spec/index.ts';
 import { decodeToken } from './program.ts';
-import type { Op, OpResult, Program, ProgramResult, RwfFlag } from './program.ts';
-import type { ExpectedOp } from './oracle.ts';
+import type { ExpectedOp, Op, OpResult, Program, ProgramResult, RwfFlag } from './program.ts';
 
 export type Translated = { ok: true; program: SpecProgram } | { ok: false; reason: string };
 
@@ -68,64 +67,126 @@ export function toSpec(p: Program): Translated {
 const BS = 4096;
 
 /**
- * The abstraction from a kernel read block to the spec's token. The spec tracks data per
- * file-system block: "a sub-block direct write ... its token covers the whole block it
- * touches" (spec/index.ts), so a block is named after the newest write that touched it, as
- * block k of that write (k = file block - first block of the write), or `zero`.
+ * The abstraction from the bytes a kernel read returned to the spec's tokens. The spec
+ * tracks data per file-system block: "a sub-block direct write ... its token covers the
+ * whole block it touches" (spec/index.ts), so a file block is named after the newest write
+ * that touched it, as block k of that write (k = file block - first block of the write),
+ * or `zero`.
  *
- * From the kernel we take (a) the writes whose bytes the read shows in this block (the
- * byte runs), and (b) the writes that, per the kernel's own return values, put bytes in
- * this block *outside the bytes this read returned* (a partial-block read cannot show
+ * From the kernel we take (a) the writes whose bytes the read shows in this file block
+ * (the byte runs), and (b) the writes that, per the kernel's own return values, put bytes
+ * in this block *outside the bytes this read returned* (a partial-block read cannot show
  * them). The token is the newest of these; in a single-task program write ids grow in
- * program order. A block with bytes no write explains (`?`) never matches a spec token.
+ * program order. A block with bytes no write explains (`?`), or with a write's block
+ * out of place, never matches a spec token.
  */
-export function specTokenOf(kernelToken: string, fileBlock: number, writeOffset: ReadonlyMap<number, number>, hidden: readonly number[] = []): Token {
-  const t = decodeToken(kernelToken);
-  const name = (id: number, fallback: number): Token => {
-    const off = writeOffset.get(id);
-    return `${writeId(id)}[${off === undefined ? fallback : fileBlock - Math.floor(off / BS)}]`;
-  };
-  const newest = (visible: number[]): Token => {
-    const all = [...visible, ...hidden];
-    return all.length === 0 ? 'zero' : name(Math.max(...all), 0);
-  };
-  switch (t.kind) {
-    case 'zero':
-      return newest([]);
-    case 'block':
-      return hidden.some((h) => h > t.write) ? newest([t.write]) : name(t.write, t.block);
-    case 'runs': {
-      if (t.runs.some((r) => r.who === 'unknown')) return '?';
-      return newest(t.runs.map((r) => r.who).filter((w): w is number => typeof w === 'number'));
-    }
-  }
+export function specTokenOf(visible: readonly ByteOwner[], fileBlock: number, writeOffset: ReadonlyMap<number, number>, hidden: readonly number[] = []): Token {
+  if (visible.includes('unknown')) return '?';
+  const all = [...visible.filter((v): v is number => typeof v === 'number'), ...hidden];
+  if (all.length === 0) return 'zero';
+  const id = Math.max(...all);
+  const off = writeOffset.get(id);
+  return off === undefined ? '?' : `${writeId(id)}[${fileBlock - Math.floor(off / BS)}]`;
 }
 
-/** The kernel's results with read blocks renamed to spec tokens (reads starting on a block boundary). */
+/** Who put a byte of a read there: a write id, zeros, or nothing this program explains. */
+export type ByteOwner = number | 'zero' | 'unknown';
+
+/** A run of read bytes at file offsets [from, to). */
+export interface ByteRun {
+  from: number;
+  to: number;
+  who: ByteOwner;
+}
+
+/**
+ * The helper's tokens (one per 4 KiB of the bytes read, from the read's offset) as byte
+ * runs at file offsets. A "W.b" token is block b of write W's data; it is in place only
+ * when W started 4 KiB·b before this chunk, otherwise its bytes are unexplained.
+ */
+export function readRuns(tokens: readonly string[], off: number, ret: number, writeOffset: ReadonlyMap<number, number>): ByteRun[] {
+  const runs: ByteRun[] = [];
+  tokens.forEach((tok, k) => {
+    const pos = off + k * BS;
+    const n = Math.min(BS, ret - k * BS);
+    if (n <= 0) return;
+    const t = decodeToken(tok);
+    switch (t.kind) {
+      case 'zero':
+        runs.push({ from: pos, to: pos + n, who: 'zero' });
+        return;
+      case 'block':
+        runs.push({ from: pos, to: pos + n, who: writeOffset.get(t.write) === pos - t.block * BS ? t.write : 'unknown' });
+        return;
+      case 'runs': {
+        let at = pos;
+        for (const r of t.runs) {
+          runs.push({ from: at, to: at + r.len, who: r.who });
+          at += r.len;
+        }
+        return;
+      }
+    }
+  });
+  return runs;
+}
+
+const REC = 16;
+
+/** Byte j of write w's data stream, as conform/helper.c (fill_record) writes it: 16-byte records "W%04uB%04uP%03u;\n". */
+export function patternByte(w: number, j: number): string {
+  const rec = j - (j % REC);
+  const pad = (n: number, k: number): string => String(n).padStart(k, '0');
+  return `W${pad(w % 10000, 4)}B${pad(Math.floor(rec / BS) % 10000, 4)}P${pad(Math.floor((rec % BS) / REC) % 1000, 3)};\n`.charAt(j % REC);
+}
+
+/**
+ * The owner of a piece of a run, cut to one file block. A piece shorter than a record can
+ * be the bytes of a newer write whose pattern has the same bytes there (";\n" ends every
+ * record): the helper gives the whole run to the write that matches it longest. Such a
+ * piece is given to the newest successful write that covers it with the same bytes.
+ */
+function pieceOwner(run: ByteRun, from: number, to: number, done: ReadonlyArray<{ id: number; off: number; from: number; to: number }>): ByteOwner {
+  const x = run.who;
+  if (typeof x !== 'number' || to - from >= REC) return x;
+  const xw = done.find((d) => d.id === x);
+  if (xw === undefined) return x;
+  const same = (d: { id: number; off: number; from: number; to: number }): boolean => {
+    for (let b = from; b < to; b++) if (patternByte(d.id, b - d.off) !== patternByte(x, b - xw.off)) return false;
+    return true;
+  };
+  const newer = done.filter((d) => d.id > x && d.from <= from && d.to >= to && same(d)).map((d) => d.id);
+  return newer.length === 0 ? x : Math.max(...newer);
+}
+
+/** The kernel's results with read data renamed to spec tokens, one per file block the bytes read touch. */
 export function abstractKernel(p: Program, r: ProgramResult): ProgramResult {
   const offsets = new Map<number, number>();
   for (const o of p.ops) if (o.op === 'pwritev2') offsets.set(o.id, o.off);
   const results = r.results.map((x, i): OpResult => {
     const o = p.ops[i];
-    if (o === undefined || o.op !== 'pread' || x.blocks === undefined || o.off % BS !== 0) return x;
+    if (o === undefined || o.op !== 'pread' || x.blocks === undefined || x.errno !== null) return x;
     // Writes that succeeded before this read, with the byte ranges the kernel says they wrote.
-    const done: Array<{ id: number; from: number; to: number }> = [];
+    const done: Array<{ id: number; off: number; from: number; to: number }> = [];
     p.ops.slice(0, i).forEach((w, j) => {
       const wr = r.results[j];
-      if (w.op === 'pwritev2' && wr !== undefined && wr.errno === null && wr.ret > 0) done.push({ id: w.id, from: w.off, to: w.off + wr.ret });
+      if (w.op === 'pwritev2' && wr !== undefined && wr.errno === null && wr.ret > 0) done.push({ id: w.id, off: w.off, from: w.off, to: w.off + wr.ret });
     });
-    const first = o.off / BS;
-    const readEnd = o.off + Math.max(0, x.ret);
+    const ret = Math.max(0, x.ret);
+    const runs = readRuns(x.blocks, o.off, ret, offsets);
+    const first = Math.floor(o.off / BS);
+    const count = ret === 0 ? 0 : Math.ceil((o.off + ret) / BS) - first;
     return {
       ...x,
-      blocks: x.blocks.map((t, k) => {
+      blocks: Array.from({ length: count }, (_, k) => {
         const b0 = (first + k) * BS;
         const b1 = b0 + BS;
-        const r0 = b0;
-        const r1 = Math.min(b1, readEnd);
-        // In this block, but not in the bytes this read returned.
+        // The bytes of this block that the read returned.
+        const r0 = Math.max(b0, o.off);
+        const r1 = Math.min(b1, o.off + ret);
+        const visible = runs.filter((run) => run.from < r1 && run.to > r0).map((run) => pieceOwner(run, Math.max(run.from, r0), Math.min(run.to, r1), done));
         const hidden = done.filter((d) => d.from < b1 && d.to > b0 && !(d.from < r1 && d.to > r0)).map((d) => d.id);
-        return specTokenOf(t, first + k, offsets, hidden);
+        return specTokenOf(visible, first + k, offsets, hidden);
       }),
     };
   });
@@ -133,14 +194,13 @@ export function abstractKernel(p: Program, r: ProgramResult): ProgramResult {
 }
 
 /**
- * One spec result → what the kernel must have answered. Read data is compared only for
- * reads that start on a 4 KiB boundary (the helper's tokens are per 4 KiB of the read).
+ * One spec result → what the kernel must have answered. Read data is compared for every
+ * successful read, one token per file block its bytes touch (abstractKernel puts the
+ * kernel's bytes in the same terms).
  */
 export function expected(op: Op, r: ObservedResult): ExpectedOp {
   const e: ExpectedOp = typeof r.ret === 'number' ? { ret: r.ret, errno: null } : { errno: r.ret };
-  if (r.op === 'pread' && typeof r.ret === 'number' && op.op === 'pread' && op.off % BS === 0) {
-    e.blocks = r.data.slice(0, Math.ceil(r.ret / BS));
-  }
+  if (r.op === 'pread' && typeof r.ret === 'number' && op.op === 'pread') e.blocks = [...r.data];
   if (r.op === 'statx' && typeof r.ret === 'number') {
     const a = r.atomic;
     e.statx =
