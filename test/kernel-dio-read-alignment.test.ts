@@ -65,7 +65,6 @@ describe('O_DIRECT pread alignment over written blocks: the logical block size d
   }
   it(
     'unaligned O_DIRECT pread over a hole returns the zeros (iomap_dio_hole_iter has no alignment check)',
-    { todo: "lead's correction 2: spec/read.ts preadEntry returns EINVAL up front for any unaligned O_DIRECT read; Linux checks alignment per mapped extent in iomap_dio_bio_iter only (known gap G6)" },
     () => {
       const rs = readResults('xfs', 512, ['hole', 'hole'], 0, 1);
       assert.deepEqual(rs.map((r) => r.ret), [1]);

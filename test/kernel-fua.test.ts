@@ -90,7 +90,7 @@ function fuaInFlight(device: DeviceSettings): { s: Settings; w: World } {
     device: {
       media: w0.device.media,
       cache: [{ p: 1, t: 'A[0]', bio: 1, atomic: false }],
-      inflight: [{ id: 2, op: 'write', owner: 0, pending: [{ p: 0, t: 'B[0]' }], blocks: [{ p: 0, t: 'B[0]' }], atomic: false, fua: true, preflush: false, convert: [] }],
+      inflight: [{ id: 2, op: 'write', owner: 0, blocks: [{ p: 0, t: 'B[0]' }], atomic: false, fua: true, preflush: false, convert: [] }],
     },
     tasks: [{ pc: 1, fds: [], cur: waiting, results: [] }],
   };
@@ -111,9 +111,6 @@ describe('a REQ_FUA request reaching the device (blk_insert_flush)', () => {
   });
   it(
     'device with a volatile cache and no FUA: REQ_FUA becomes data + POSTFLUSH, so completion leaves the whole cache flushed',
-    {
-      todo: "lead's fix: spec/device.ts completeBio makes a REQ_FUA request durable without looking at DeviceSettings.fua; Linux (block/blk-flush.c blk_insert_flush: REQ_FSEQ_POSTFLUSH when !supports_fua) flushes the whole volatile cache after the data",
-    },
     () => {
       const { s, w } = fuaInFlight(volatileNoFua);
       const after = next(w, s, { kind: 'dev-complete', bio: 2, what: '' });
