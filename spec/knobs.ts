@@ -7,6 +7,7 @@ export interface Knobs {
   ext4AtomicAlloc: Ext4AtomicAlloc;
   atomicDioInvalidateFailure: AtomicDioInvalidateFailure;
   xfsSwAtomicRetry: XfsSwAtomicRetry;
+  wbErrReporting: WbErrReporting;
 }
 
 /**
@@ -45,11 +46,23 @@ export type AtomicDioInvalidateFailure = 'fall-back' | 'never';
  */
 export type XfsSwAtomicRetry = 'posted-v4' | 'proposed-excl' | 'merged-6.16';
 
+/**
+ * How fsync learns of a writeback error (seed: the 2018 "fsyncgate" thread; lib/errseq.c).
+ *  - 'as-eio': before Linux 4.13: mapping_set_error only sets AS_EIO / AS_ENOSPC, and
+ *    fsync's filemap_check_errors tests and clears them, so the first fsync on any open
+ *    file gets the error and every other open file's fsync returns 0.
+ *  - 'errseq': 4.13 onwards with the 2018 "always report a writeback error once" fix, as
+ *    in 6.18: mapping->wb_err is an errseq_t, each open file samples it at open, and
+ *    file_check_and_advance_wb_err reports an error once per open file.
+ */
+export type WbErrReporting = 'as-eio' | 'errseq';
+
 /** What Linux merged: the default for every knob. */
 export const MERGED_KNOBS: Knobs = {
   ext4AtomicAlloc: 'bigalloc-zero-and-commit',
   atomicDioInvalidateFailure: 'never',
   xfsSwAtomicRetry: 'merged-6.16',
+  wbErrReporting: 'errseq',
 };
 
 /** Every variant of every knob, for documentation, the CLI and tests. */
@@ -57,4 +70,5 @@ export const KNOB_VARIANTS = {
   ext4AtomicAlloc: ['aligned-or-fail', 'fall-back-to-unaligned', 'bigalloc-zero-and-commit'],
   atomicDioInvalidateFailure: ['fall-back', 'never'],
   xfsSwAtomicRetry: ['posted-v4', 'proposed-excl', 'merged-6.16'],
+  wbErrReporting: ['as-eio', 'errseq'],
 } as const satisfies { [K in keyof Knobs]: readonly Knobs[K][] };

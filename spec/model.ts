@@ -11,6 +11,7 @@ import type { Model } from '../checker/types.ts';
 import { completeBio, mediaAfterPowerLoss, persistGroups, powerLossChoices, transferBlock } from './block/device.ts';
 import { task } from './ghost.ts';
 import { commitJournal, markDirty, recoverJournal } from './fs/journal.ts';
+import { iomapFinishIoend } from './fs/iomap/ioend.ts';
 import { PROPERTIES } from './properties.ts';
 import { setMapping } from './fs/allocator.ts';
 import { taskFinished, taskSteps } from './vfs/syscalls.ts';
@@ -38,6 +39,8 @@ export function label(a: Action): string {
 }
 
 function wake(w: World, owner: number, bio: number, failed: boolean): void {
+  // Background writeback (the flusher) has no task waiting on its bio.
+  if (owner < 0) return;
   const c = task(w, owner).cur;
   if (c === null || !c.wait.includes(bio)) throw new Error(`bio#${bio} completed but T${owner + 1} is not waiting for it`);
   c.wait = c.wait.filter((x) => x !== bio);
@@ -106,11 +109,13 @@ export function next(w: World, s: Settings, a: Action): World {
             markDirty(d);
           }
         }
+        iomapFinishIoend(d, x.bio, false);
         wake(d, c.owner, x.bio, false);
       })
       .with({ kind: 'dev-fail' }, (x) => {
         const c = completeBio(d.device, s.device, x.bio, true);
         d.ioErrors++;
+        iomapFinishIoend(d, x.bio, true);
         wake(d, c.owner, x.bio, true);
       })
       .with({ kind: 'commit' }, () => commitJournal(d))

@@ -8,6 +8,7 @@
  * once every task has finished (a final read that cannot race anything).
  */
 import { describeExtents } from './fs/allocator.ts';
+import { describeErrseq } from './lib/errseq.ts';
 import { initialContent, fileContent } from './world.ts';
 import { tokenWriter, writeToken, ZERO, type GhostWrite, type PropertyName, type Settings, type Token, type World } from './types.ts';
 
@@ -184,6 +185,12 @@ function swFallbackNeeded(w: World): string | null {
     : `RWF_ATOMIC write ${g.id} (T${g.task + 1}) was redone in software CoW mode because page-cache invalidation returned -EAGAIN, although the hardware path was never refused`;
 }
 
+function fsyncReportsErrors(w: World): string | null {
+  const o = w.ghost.wbErrOwed.find((x) => x.missed);
+  if (o === undefined) return null;
+  return `T${o.task + 1}'s fsync on fd ${o.fd} (file ${o.ino}) returned without an error although writeback of the file (bio#${o.bio}) failed while that file was open and after its last fsync; mapping wb_err is ${describeErrseq(w.mappings[o.ino]?.wbErr ?? 0)}`;
+}
+
 export interface PropertyDef {
   kind: 'invariant' | 'sometimes';
   doc: string;
@@ -221,6 +228,11 @@ export const PROPERTIES: Record<PropertyName, PropertyDef> = {
     kind: 'invariant',
     doc: 'XFS redoes an atomic write in software CoW mode only when the hardware path was refused (->iomap_begin), never because page-cache invalidation failed.',
     check: (w) => swFallbackNeeded(w),
+  },
+  'fsync-reports-errors': {
+    kind: 'invariant',
+    doc: "If writeback of a file failed while an open file description of it was open and after that description's last fsync, the next fsync/fdatasync through it returns an error (file_check_and_advance_wb_err). Retrying fsync after an error is not assumed to make the lost data durable.",
+    check: (w) => fsyncReportsErrors(w),
   },
   'torn-reachable': {
     kind: 'sometimes',

@@ -10,10 +10,11 @@ import { submitBio } from '../block/device.ts';
 import { dioWriteStep } from '../fs/iomap/direct-io.ts';
 import { ext4AtomicLimits, ext4DioWriteStart } from '../fs/ext4/file.ts';
 import { xfsAtomicLimits, xfsDioWriteStart } from '../fs/xfs/xfs_file.ts';
-import { beginWrite, endWrite, finishSyscall, ghostWrite, promiseFile, task } from '../ghost.ts';
+import { beginWrite, endWrite, finishSyscall, ghostWrite, promiseFile, settleOwedErrors, task } from '../ghost.ts';
 import { commitJournal } from '../fs/journal.ts';
 import { canLock, lock } from '../kernel/locking/rwsem.ts';
-import { anyDirty, dirtyFolio, filemapFdatawriteRange } from '../mm/filemap.ts';
+import { anyDirty, anyWriteback, dirtyFolio, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapFdatawriteRange, mappingOf, folioAt } from '../mm/filemap.ts';
+import { describeErrseq, errseqSample } from '../lib/errseq.ts';
 import {
   writeToken,
   type BufferedWrite,
@@ -114,6 +115,8 @@ function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step | 
             dsync: c.flags.includes('O_DSYNC') || c.flags.includes('O_SYNC'),
             sync: c.flags.includes('O_SYNC'),
             canAtomic,
+            // do_dentry_open: f_wb_err = filemap_sample_wb_err(mapping).
+            wbErr: errseqSample(mappingOf(d, c.file).wbErr),
           });
           finishSyscall(d, ti, { op: 'open', ret: t.fds.length - 1 });
         },
@@ -214,7 +217,13 @@ function fsyncStep(w: World, s: Settings, ti: number, st: Fsync): Step | null {
     if (!ioError) promiseFile(d, st.ino, st.start);
   };
   return match(st.phase)
-    .with('writeback', (): Step => ({
+    .with('writeback', (): Step | null => {
+      // WB_SYNC_ALL waits for a dirty folio that is still under writeback before writing it again.
+      for (let b = 0; b < nblk; b++) {
+        const f = folioAt(w, st.ino, b);
+        if (f !== null && f.dirty && f.writeback) return null;
+      }
+      return {
       fn: 'file_write_and_wait_range',
       what: anyDirty(w, st.ino, 0, nblk) ? 'write back dirty folios' : 'no dirty folios',
       apply: (d) => {
@@ -224,10 +233,26 @@ function fsyncStep(w: World, s: Settings, ti: number, st: Fsync): Step | null {
         c.ioError = bios === null;
         c.phase = 'writeback-wait';
       },
-    }))
-    .with('writeback-wait', (): Step | null =>
-      st.wait.length > 0 ? null : { fn: 'file_write_and_wait_range', what: 'writeback done', apply: (d) => void (cur(d).phase = 'commit') },
-    )
+      };
+    })
+    .with('writeback-wait', (): Step | null => {
+      // __filemap_fdatawait_range waits for every folio under writeback, whoever started it.
+      if (st.wait.length > 0 || anyWriteback(w, st.ino, 0, nblk)) return null;
+      const legacy = s.knobs.wbErrReporting === 'as-eio';
+      return {
+        fn: legacy ? 'filemap_fdatawait → filemap_check_errors' : 'file_write_and_wait_range → file_check_and_advance_wb_err',
+        what: `writeback done; ${legacy ? `AS_EIO ${mappingOf(w, st.ino).asEio ? 'set: test and clear it' : 'clear'}` : `wb_err ${describeErrseq(mappingOf(w, st.ino).wbErr)}, this file's f_wb_err ${describeErrseq(fdOf(w, ti, st.fd)?.wbErr ?? 0)}`}`,
+        apply: (d) => {
+          const c = cur(d);
+          const of = fdOf(d, ti, st.fd);
+          if (of === null) throw new Error(`fsync on closed fd ${st.fd}`);
+          const err = legacy ? filemapCheckErrors(d, st.ino) : fileCheckAndAdvanceWbErr(d, of);
+          if (err !== null) c.ioError = true;
+          settleOwedErrors(d, ti, st.fd, c.ioError);
+          c.phase = 'commit';
+        },
+      };
+    })
     .with('commit', (): Step => {
       if (w.journal.dirty) {
         return {

@@ -68,6 +68,8 @@ export interface OpenFile {
   sync: boolean;
   /** FMODE_CAN_ATOMIC_WRITE, decided at open. */
   canAtomic: boolean;
+  /** f_wb_err: this open file's cursor into the mapping's errseq_t, sampled at open. */
+  wbErr: number;
 }
 
 /** The write request after validation, in file blocks. */

@@ -4,6 +4,7 @@
  */
 import type { LockMode } from '../../kernel/locking/rwsem.ts';
 import type { KernelErr, SwCause, WriteReq } from '../../vfs/types.ts';
+import type { Token } from '../../token.ts';
 
 /** One mapping handed out by ->iomap_begin and used by the bios of one iteration. */
 export interface IomapSeg {
@@ -80,4 +81,15 @@ export interface DioRead {
   wait: number[];
   ioError: boolean;
   start: number;
+}
+
+/**
+ * struct iomap_ioend, reduced to what completion needs: the writeback bio, the file, and
+ * the folios (blocks) with the data each carried. iomap_finish_ioends clears their
+ * writeback flag and, on an error, records it in the mapping.
+ */
+export interface Ioend {
+  bio: number;
+  ino: number;
+  blocks: Array<{ blk: number; t: Token }>;
 }
