@@ -54,6 +54,8 @@ export interface Ghost {
   /** Data whose writeback failed: no later fsync can make it durable (the folio is clean). */
   lost: Array<{ ino: number; blk: number; t: Token }>;
   wbErrOwed: OwedError[];
+  /** Each time a write acted on a cached iomap that no longer matched the extent map in a way that sent data or zeroes to the wrong place: what happened. */
+  staleUses: string[];
 }
 
 export function task(w: World, ti: number): Task {

@@ -8,6 +8,7 @@ export interface Knobs {
   atomicDioInvalidateFailure: AtomicDioInvalidateFailure;
   xfsSwAtomicRetry: XfsSwAtomicRetry;
   wbErrReporting: WbErrReporting;
+  iomapValid: IomapValid;
 }
 
 /**
@@ -57,12 +58,25 @@ export type XfsSwAtomicRetry = 'posted-v4' | 'proposed-excl' | 'merged-6.16';
  */
 export type WbErrReporting = 'as-eio' | 'errseq';
 
+/**
+ * Whether a buffered write checks that the iomap it cached is still valid (seed 002; Dave
+ * Chinner's "xfs, iomap: fix data corruption due to stale cached iomaps", merged for 6.2).
+ *  - 'none': before 6.2: iomap_write_iter uses the mapping ->iomap_begin returned for every
+ *    folio it covers, however the extent map changed meanwhile (writeback converting
+ *    delalloc, I/O completion converting unwritten, a punch).
+ *  - 'checked': 6.2 onwards: with the folio locked, iomap_write_begin calls ->iomap_valid
+ *    (xfs_iomap_valid compares the cookie with if_seq); a stale map sets IOMAP_F_STALE and
+ *    iomap_iter maps the rest of the range again.
+ */
+export type IomapValid = 'none' | 'checked';
+
 /** What Linux merged: the default for every knob. */
 export const MERGED_KNOBS: Knobs = {
   ext4AtomicAlloc: 'bigalloc-zero-and-commit',
   atomicDioInvalidateFailure: 'never',
   xfsSwAtomicRetry: 'merged-6.16',
   wbErrReporting: 'errseq',
+  iomapValid: 'checked',
 };
 
 /** Every variant of every knob, for documentation, the CLI and tests. */
@@ -71,4 +85,5 @@ export const KNOB_VARIANTS = {
   atomicDioInvalidateFailure: ['fall-back', 'never'],
   xfsSwAtomicRetry: ['posted-v4', 'proposed-excl', 'merged-6.16'],
   wbErrReporting: ['as-eio', 'errseq'],
+  iomapValid: ['none', 'checked'],
 } as const satisfies { [K in keyof Knobs]: readonly Knobs[K][] };

@@ -12,6 +12,8 @@ import { completeBio, mediaAfterPowerLoss, persistGroups, powerLossChoices, tran
 import { task } from './ghost.ts';
 import { commitJournal, markDirty, recoverJournal } from './fs/journal.ts';
 import { iomapFinishIoend } from './fs/iomap/ioend.ts';
+import { describeFlusherStep, flusherChoices, flusherWriteback } from './mm/page-writeback.ts';
+import { reclaimChoices, reclaimFolio } from './mm/vmscan.ts';
 import { PROPERTIES } from './properties.ts';
 import { setMapping } from './fs/allocator.ts';
 import { taskFinished, taskSteps } from './vfs/syscalls.ts';
@@ -25,6 +27,8 @@ export type Action =
   | { kind: 'dev-complete'; bio: number; what: string }
   | { kind: 'dev-fail'; bio: number }
   | { kind: 'commit'; fs: FsKind }
+  | { kind: 'flusher'; ino: number; blk: number; what: string }
+  | { kind: 'reclaim'; ino: number; blk: number; t: Token }
   | { kind: 'power-loss'; keep: Array<[number, number]>; what: string };
 
 export function label(a: Action): string {
@@ -35,6 +39,8 @@ export function label(a: Action): string {
     .with({ kind: 'dev-fail' }, (x) => `dev fail bio#${x.bio}: BLK_STS_IOERR`)
     .with({ kind: 'commit' }, (x) => (x.fs === 'xfs' ? 'xfs_log_worker: xfs_log_force (cache flushed first)' : 'jbd2 kjournald2: commit transaction (cache flushed first)'))
     .with({ kind: 'power-loss' }, (x) => `power-loss: ${x.what}; log recovery`)
+    .with({ kind: 'flusher' }, (x) => `flusher wb_workfn → ${x.what}`)
+    .with({ kind: 'reclaim' }, (x) => `reclaim shrink_folio_list: evict clean folio ${x.ino}:${x.blk} (${x.t})`)
     .exhaustive();
 }
 
@@ -63,6 +69,8 @@ export function actions(w: World, s: Settings): Action[] {
     }
     if (b.op === 'write' && w.ioErrors < s.maxIoErrors) out.push({ kind: 'dev-fail', bio: b.id });
   }
+  for (const [ino, blk] of flusherChoices(w, s)) out.push({ kind: 'flusher', ino, blk, what: describeFlusherStep(w, s, ino, blk) });
+  for (const [ino, blk] of reclaimChoices(w, s)) out.push({ kind: 'reclaim', ino, blk, t: w.pageCache[ino]?.[blk]?.t ?? '?' });
   if (s.backgroundCommit && w.journal.dirty) out.push({ kind: 'commit', fs: s.fs.kind });
   if (w.powerLosses < s.maxPowerLosses) {
     const groups = persistGroups(w.device);
@@ -119,6 +127,8 @@ export function next(w: World, s: Settings, a: Action): World {
         wake(d, c.owner, x.bio, true);
       })
       .with({ kind: 'commit' }, () => commitJournal(d))
+      .with({ kind: 'flusher' }, (x) => flusherWriteback(d, x.ino, x.blk))
+      .with({ kind: 'reclaim' }, (x) => reclaimFolio(d, x.ino, x.blk))
       .exhaustive();
   });
 }

@@ -234,6 +234,11 @@ export const PROPERTIES: Record<PropertyName, PropertyDef> = {
     doc: "If writeback of a file failed while an open file description of it was open and after that description's last fsync, the next fsync/fdatasync through it returns an error (file_check_and_advance_wb_err). Retrying fsync after an error is not assumed to make the lost data durable.",
     check: (w) => fsyncReportsErrors(w),
   },
+  'stale-iomap': {
+    kind: 'invariant',
+    doc: 'No write acts on a mapping that changed since ->iomap_begin returned it in a way that sends data, zeroes or a delalloc punch to the wrong place. Reported at the step that acts on the stale mapping.',
+    check: (w) => w.ghost.staleUses[0] ?? null,
+  },
   'torn-reachable': {
     kind: 'sometimes',
     doc: 'Some power loss leaves a non-atomic multi-block write torn (atomic-untorn does not cover such writes).',

@@ -56,6 +56,13 @@ export interface Settings {
    * loss cannot observe the order, so allowedOutcomes turns it off to keep searches small.
    */
   blockwiseTransfer?: boolean;
+  /**
+   * Background writeback (the flusher, wb_workfn → ->writepages) may write back any dirty
+   * folio at any time (default false: part-1 scenarios write back only when a task does).
+   */
+  flusher?: boolean;
+  /** Memory reclaim may evict any clean, unlocked folio not under writeback at any time (default false). */
+  reclaim?: boolean;
 }
 
 export type PropertyName =
@@ -66,6 +73,7 @@ export type PropertyName =
   | 'read-consistency'
   | 'sw-fallback-needed'
   | 'fsync-reports-errors'
+  | 'stale-iomap'
   | 'torn-reachable';
 
 // ---------------------------------------------------------------------------------------
@@ -121,7 +129,7 @@ export function initWorld(s: Settings): World {
     powerLosses: 0,
     ioErrors: 0,
     crashed: false,
-    ghost: { clock: 0, writes: [], obligations: [], lost: [], wbErrOwed: [] },
+    ghost: { clock: 0, writes: [], obligations: [], lost: [], wbErrOwed: [], staleUses: [] },
   };
   for (const [ino, blk] of s.cached) {
     const pc = w.pageCache[ino];

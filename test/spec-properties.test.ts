@@ -5,7 +5,7 @@ import { check, validateTrace } from '../checker/index.ts';
 import { allowedOutcomes, bfsExplorer, BS, buildModel, DEVICES, fsync, initWorld, KNOB_VARIANTS, mmapStore, open, pread, PROPERTIES, pwrite, settings, type InitialBlock, type Knobs, type RwfFlag, type Syscall, type World } from '../spec/index.ts';
 
 /** The variants that fix each argued behaviour: merged ext4 and iomap, the proposed XFS exclusive lock. */
-const FIXED: Knobs = { ext4AtomicAlloc: 'bigalloc-zero-and-commit', atomicDioInvalidateFailure: 'never', xfsSwAtomicRetry: 'proposed-excl', wbErrReporting: 'errseq' };
+const FIXED: Knobs = { ext4AtomicAlloc: 'bigalloc-zero-and-commit', atomicDioInvalidateFailure: 'never', xfsSwAtomicRetry: 'proposed-excl', wbErrReporting: 'errseq', iomapValid: 'checked' };
 
 let ids = 0;
 const writeArb = fc
@@ -49,6 +49,7 @@ const knobsArb = fc.record({
   atomicDioInvalidateFailure: fc.constantFrom(...KNOB_VARIANTS.atomicDioInvalidateFailure),
   xfsSwAtomicRetry: fc.constantFrom(...KNOB_VARIANTS.xfsSwAtomicRetry),
   wbErrReporting: fc.constantFrom(...KNOB_VARIANTS.wbErrReporting),
+  iomapValid: fc.constantFrom(...KNOB_VARIANTS.iomapValid),
 });
 
 describe('random small programs', () => {

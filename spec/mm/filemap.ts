@@ -11,6 +11,7 @@
 import { allocatable, allocBlocks, setMapping } from '../fs/allocator.ts';
 import { submitBio } from '../block/device.ts';
 import { markDirty } from '../fs/journal.ts';
+import { xfsBmapiConvertDelalloc } from '../fs/xfs/xfs_aops.ts';
 import { recordWritebackFailure } from '../ghost.ts';
 import { errseqCheck, errseqCheckAndAdvance, errseqSet, type WbErrno } from '../lib/errseq.ts';
 import type { AddressSpace, Folio, OpenFile, Token, World } from '../types.ts';
@@ -55,8 +56,9 @@ export function mappingOf(w: World, ino: number): AddressSpace {
 /**
  * One dirty folio's writeback, under its lock: folio_clear_dirty_for_io,
  * folio_start_writeback, map the block (a hole gets a block allocated as unwritten,
- * converted when its bio completes, as XFS's xfs_bmapi_convert_delalloc and ext4's
- * dioread_nolock writeback do), then the bio and its ioend. Returns the bio id, or null
+ * converted when its bio completes, as ext4's dioread_nolock writeback does; a delalloc
+ * block makes XFS allocate its whole delalloc extent, xfsBmapiConvertDelalloc), then the
+ * bio and its ioend. Returns the bio id, or null
  * when allocation failed (ENOSPC at writeback; the folio is left clean, as
  * xfs_discard_folio leaves it, and the error recorded in the mapping).
  */
@@ -71,6 +73,15 @@ export function writebackFolio(w: World, ino: number, blk: number, owner: number
   if (m !== undefined && m.kind === 'written') p = m.p;
   else if (m !== undefined && m.kind === 'unwritten') {
     p = m.p;
+    convert = [[ino, blk]];
+  } else if (m !== undefined && m.kind === 'delalloc') {
+    const got = xfsBmapiConvertDelalloc(w, ino, blk);
+    if (got === null) {
+      mappingSetError(w, ino, 'ENOSPC');
+      recordWritebackFailure(w, ino, -1, [{ blk, t: f.t }]);
+      return null;
+    }
+    p = got;
     convert = [[ino, blk]];
   } else {
     const got = allocBlocks(allocatable(w), 1);

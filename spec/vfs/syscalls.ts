@@ -152,7 +152,7 @@ function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step | 
           what: `${what}: buffered`,
           apply: (d) => {
             beginWrite(d, ti, c.id, r.req.ino, r.req.blk, r.req.nblk, atomic);
-            const bw: BufferedWrite = { sys: 'buffered-write', req: r.req, phase: 'lock', next: 0, fallback: false, short: null, wait: [], ioError: false };
+            const bw: BufferedWrite = { sys: 'buffered-write', req: r.req, phase: 'lock', next: 0, fallback: false, short: null, iomap: null, wait: [], ioError: false };
             task(d, ti).cur = bw;
           },
         }))

@@ -8,8 +8,9 @@ import { endWrite, task } from '../../ghost.ts';
 import { commitJournal, markDirty } from '../journal.ts';
 import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
 import { dirtyFolio, filemapFdatawriteRange, folioAt, invalidateInodePages2Range } from '../../mm/filemap.ts';
-import { writeToken, type BufferedWrite, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
+import { writeToken, type BufferedWrite, type BufIomap, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
 import { inodeOf } from '../../vfs/fd.ts';
+import { xfsBufferedWriteIomapBegin, xfsBufferedWriteIomapEnd, xfsIomapValid, xfsReserveDelalloc } from '../xfs/xfs_iomap.ts';
 
 /**
  * Why an XFS buffered IOMAP_NOWAIT write would block at file block `blk`, or null:
@@ -19,7 +20,8 @@ import { inodeOf } from '../../vfs/fd.ts';
 function xfsBufferedNowaitStall(w: World, s: Settings, req: WriteReq, blk: number): string | null {
   const m = inodeOf(w, req.ino).map[blk];
   if (folioAt(w, req.ino, blk) !== null) return null;
-  if (m === undefined || m.kind === 'hole' || m.kind === 'delalloc') return `block ${blk} needs a delalloc reservation`;
+  if (m === undefined || m.kind === 'hole') return `block ${blk} needs a delalloc reservation`;
+  if (m.kind === 'delalloc') return null;
   const bs = s.fs.blockSize;
   const whole = req.pos <= blk * bs && req.pos + req.count >= (blk + 1) * bs;
   return whole || m.kind === 'unwritten' ? null : `block ${blk} must be read before a partial overwrite`;
@@ -78,6 +80,7 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
               return;
             }
             c.short = copied;
+            if (c.iomap !== null) xfsBufferedWriteIomapEnd(d, req.ino, c.iomap, blk);
             if (!req.dsync) {
               c.phase = 'unlock';
               return;
@@ -89,12 +92,18 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
           },
         };
       }
+      if (s.fs.kind === 'xfs') {
+        const it = xfsIterStep(w, s, ti, st, blk, cur);
+        if (it !== null) return it;
+      }
       const last = st.next + 1 === req.nblk;
       const flush = last && (st.fallback || req.dsync);
+      const zeroOrRead = s.fs.kind === 'xfs' && st.iomap !== null ? writeBeginFill(w, s, req, st.iomap, blk) : null;
       return {
         fn: s.fs.kind === 'xfs' ? 'iomap_write_iter' : 'generic_perform_write',
-        what: `copy ${t} into folio ${blk}, mark it dirty${flush ? `; ${st.fallback ? 'filemap_write_and_wait_range' : 'generic_write_sync'} writes back the range` : ''}`,
+        what: `${zeroOrRead === null ? '' : `iomap_write_begin: ${zeroOrRead.what}; `}copy ${t} into folio ${blk}, mark it dirty${flush ? `; ${st.fallback ? 'filemap_write_and_wait_range' : 'generic_write_sync'} writes back the range` : ''}`,
         apply: (d) => {
+          if (zeroOrRead?.stale != null) d.ghost.staleUses.push(zeroOrRead.stale);
           dirtyFolio(d, req.ino, blk, t);
           const c = cur(d);
           c.next++;
@@ -138,4 +147,61 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
       };
     })
     .exhaustive();
+}
+
+/**
+ * iomap_iter / iomap_write_iter for XFS, before the copy into folio `blk`: call
+ * ->iomap_begin when no cached iomap covers the block, or, with the validity cookie
+ * checked, drop a stale one (IOMAP_F_STALE) so that iomap_iter maps again. Null when the
+ * cached iomap is used as it is.
+ */
+function xfsIterStep(w: World, s: Settings, ti: number, st: BufferedWrite, blk: number, cur: (d: World) => BufferedWrite): Step | null {
+  const req = st.req;
+  const inode = inodeOf(w, req.ino);
+  const io = st.iomap;
+  if (io === null || blk < io.blk || blk >= io.blk + io.nblk) {
+    const plan = xfsBufferedWriteIomapBegin(inode, req, blk);
+    const m = plan.iomap;
+    const prealloc = plan.reserve.filter((b) => b >= req.blk + req.nblk);
+    return {
+      fn: 'iomap_iter → xfs_buffered_write_iomap_begin',
+      what: `map blocks ${m.blk}-${m.blk + m.nblk - 1}: ${m.type}${m.isNew ? ' (IOMAP_F_NEW: reserved now' : ''}${prealloc.length > 0 ? `, speculative preallocation of blocks ${prealloc.join(',')}` : ''}${m.isNew ? ')' : ''}`,
+      apply: (d) => {
+        const ino = inodeOf(d, req.ino);
+        xfsReserveDelalloc(ino, plan.reserve);
+        cur(d).iomap = { ...m, seq: ino.seq };
+      },
+    };
+  }
+  if (s.knobs.iomapValid === 'checked' && !xfsIomapValid(inode, io)) {
+    return {
+      fn: 'iomap_write_begin → xfs_iomap_valid',
+      what: `folio ${blk} locked; cookie ${io.seq} ≠ if_seq ${inode.seq}: IOMAP_F_STALE, unlock the folio, map again`,
+      apply: (d) => void (cur(d).iomap = null),
+    };
+  }
+  return null;
+}
+
+/**
+ * __iomap_write_begin for a block the write covers only in part and whose folio is not
+ * uptodate: zero the rest (iomap_block_needs_zeroing: not IOMAP_MAPPED, or IOMAP_F_NEW, or
+ * at/after EOF) or read it from the mapped block. Judged against the extent map as it is
+ * now: a different decision from a stale iomap is a stale-iomap use. Null when the write
+ * covers the whole block or the folio is uptodate (nothing to fill).
+ */
+function writeBeginFill(w: World, s: Settings, req: WriteReq, io: BufIomap, blk: number): { what: string; stale: string | null } | null {
+  const bs = s.fs.blockSize;
+  const whole = req.pos <= blk * bs && req.pos + req.count >= (blk + 1) * bs;
+  if (whole || folioAt(w, req.ino, blk)?.uptodate === true) return null;
+  const inode = inodeOf(w, req.ino);
+  const pastEof = blk * bs >= inode.size;
+  const p = io.p === null ? null : io.p + (blk - io.blk);
+  const used = io.type !== 'written' || io.isNew || pastEof ? 'zero' : `read p${p}`;
+  const now = inode.map[blk];
+  const right = now === undefined || now.kind !== 'written' || pastEof ? 'zero' : `read p${now.p}`;
+  const what = used === 'zero' ? `block ${blk} is ${io.type}${io.isNew ? ' (new)' : ''} in the iomap: zero the part the write does not cover` : `${used} for the part the write does not cover`;
+  if (used === right) return { what, stale: null };
+  const stale = `write ${req.id} used a stale iomap at file ${req.ino} block ${blk}: the iomap (cookie ${io.seq}) says ${io.type}${io.isNew ? ' (IOMAP_F_NEW)' : ''}, so __iomap_write_begin will ${used === 'zero' ? 'zero' : used} the part of the block the write does not cover, but the extent is now ${now?.kind ?? 'gone'}${now !== undefined && 'p' in now ? ` p${now.p}` : ''} (if_seq ${inode.seq}) and the right action is to ${right}`;
+  return { what, stale };
 }

@@ -367,7 +367,7 @@ function dioWriteReturn(w: World, s: Settings, ti: number, st: DioWrite): Step {
       apply: (d) => {
         release(d);
         if (req.atomic) ghostWrite(d, req.id).path = 'buffered-fallback';
-        const fb: BufferedWrite = { sys: 'buffered-write', req, phase: 'lock', next: 0, fallback: true, short: null, wait: [], ioError: false };
+        const fb: BufferedWrite = { sys: 'buffered-write', req, phase: 'lock', next: 0, fallback: true, short: null, iomap: null, wait: [], ioError: false };
         task(d, ti).cur = fb;
       },
     };

@@ -56,6 +56,21 @@ export interface DioWrite {
   fua: boolean;
 }
 
+/**
+ * The iomap a buffered write's ->iomap_begin returned (xfs_buffered_write_iomap_begin),
+ * cached across the folios it covers: file blocks [blk, blk+nblk), the extent type it saw,
+ * IOMAP_F_NEW (a delalloc reservation this call made), and the validity cookie (the data
+ * fork's if_seq when it was made).
+ */
+export interface BufIomap {
+  blk: number;
+  nblk: number;
+  type: 'delalloc' | 'unwritten' | 'written';
+  p: number | null;
+  isNew: boolean;
+  seq: number;
+}
+
 /** Buffered write (also the ENOTBLK fallback of a direct write). */
 export interface BufferedWrite {
   sys: 'buffered-write';
@@ -67,6 +82,8 @@ export interface BufferedWrite {
   fallback: boolean;
   /** Bytes copied when IOMAP_NOWAIT stopped the copy early (a short write), else null. */
   short: number | null;
+  /** XFS: the mapping iomap_write_iter is working through, or null before ->iomap_begin. */
+  iomap: BufIomap | null;
   wait: number[];
   ioError: boolean;
 }
