@@ -145,6 +145,7 @@ export function crash(w: World, keep: Array<[number, number]>): World {
       ...recoverJournal(w),
       device: { media: mediaAfterPowerLoss(w.device, keep), cache: [], inflight: [] },
       pageCache: w.pageCache.map((pc) => pc.map(() => null)),
+      ioends: [],
       powerLosses: w.powerLosses + 1,
       crashed: true,
     },

@@ -7,7 +7,7 @@ import { xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
 import { endWrite, task } from '../../ghost.ts';
 import { commitJournal, markDirty } from '../journal.ts';
 import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
-import { dirtyFolio, filemapFdatawriteRange, folioAt, invalidateInodePages2Range } from '../../mm/filemap.ts';
+import { anyWriteback, dirtyFolio, filemapFdatawriteRange, folioAt, invalidateInodePages2Range } from '../../mm/filemap.ts';
 import { writeToken, type BufferedWrite, type BufIomap, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
 import { inodeOf } from '../../vfs/fd.ts';
 import { xfsBufferedWriteIomapBegin, xfsBufferedWriteIomapEnd, xfsIomapValid, xfsReserveDelalloc } from '../xfs/xfs_iomap.ts';
@@ -124,7 +124,7 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
       };
     })
     .with('writeback-wait', (): Step | null => {
-      if (st.wait.length > 0) return null;
+      if (st.wait.length > 0 || anyWriteback(w, req.ino, req.blk, req.nblk)) return null;
       return {
         fn: st.fallback ? 'filemap_write_and_wait_range' : 'generic_write_sync',
         what: `${st.fallback ? 'invalidate_mapping_pages' : ''}${req.dsync ? `${st.fallback ? '; ' : ''}commit the journal` : ''}` || 'writeback done',

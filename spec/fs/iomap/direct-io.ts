@@ -14,7 +14,7 @@ import { endWrite, ghostWrite, task } from '../../ghost.ts';
 import { applyAllocs, type IomapPlan } from './iter.ts';
 import { commitJournal } from '../journal.ts';
 import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
-import { anyCached, anyDirty, filemapFdatawriteRange, invalidateInodePages2Range } from '../../mm/filemap.ts';
+import { anyCached, anyDirty, anyWriteback, filemapFdatawriteRange, invalidateInodePages2Range } from '../../mm/filemap.ts';
 import { writeToken, ZERO, type BufferedWrite, type DioWrite, type Inode, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
 
 function inodeOf(w: World, ino: number): Inode {
@@ -137,7 +137,7 @@ export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): S
         ? null
         : { fn: 'inode_dio_wait', what: 'no direct I/O in flight', apply: (d) => void (cur(d, ti).phase = 'invalidate') },
     )
-    .with('invalidate', (): Step => {
+    .with('invalidate', (): Step | null => {
       if (req.nowait && anyCached(w, req.ino, req.blk, req.nblk)) {
         return {
           fn: 'kiocb_invalidate_pages',
@@ -163,10 +163,12 @@ export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): S
           },
         };
       }
+      // filemap_write_and_wait_range also waits for folios the flusher has under writeback.
+      if (anyWriteback(w, req.ino, req.blk, req.nblk)) return null;
       return invalidateAndBeginDio(req, ti);
     })
     .with('invalidate-wait', (): Step | null => {
-      if (waiting) return null;
+      if (waiting || anyWriteback(w, req.ino, req.blk, req.nblk)) return null;
       if (st.ioError || anyDirty(w, req.ino, req.blk, req.nblk)) {
         const err = invalidateFailure(s, st);
         return {
