@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { check } from '../checker/index.ts';
+import staleChecked from '../scenarios/xfs-stale-iomap-validity-checked.ts';
+import staleNone from '../scenarios/xfs-stale-iomap-validity-none.ts';
 import { BS, buildModel, DEVICES, fsync, KNOB_VARIANTS, open, pread, pwrite, settings, type Settings, type Syscall, type World } from '../spec/index.ts';
 
 /** Why the page cache and the ioends disagree in `w`, or null. */
@@ -127,5 +129,18 @@ describe('page cache and writeback', () => {
     assert.equal(r.status, 'ok');
     // Block 1 was speculative preallocation: converted to unwritten with block 0, never written.
     assert.ok(seen.some((x) => x === JSON.stringify([{ kind: 'written', p: 0 }, { kind: 'unwritten', p: 1 }])), seen.join(' | '));
+  });
+
+  it('stale-iomap is reported at the step that zeroes from the stale mapping; with the cookie checked the write maps again and reads the block', () => {
+    const none = check(staleNone.model);
+    const v = none.violations[0];
+    assert.equal(v?.property, 'stale-iomap');
+    assert.match(v?.trace.at(-1)?.label ?? '', /iomap_write_begin: block 0 is delalloc in the iomap: zero the part the write does not cover/);
+    assert.ok(v?.trace.some((t) => /reclaim shrink_folio_list: evict clean folio 0:0/.test(t.label)));
+    const checked = check(staleChecked.model);
+    assert.equal(checked.status, 'ok');
+    const fired = Object.keys(checked.coverage);
+    assert.ok(fired.some((l) => /xfs_iomap_valid: .*IOMAP_F_STALE, unlock the folio, map again/.test(l)), 'the cookie check never fired');
+    assert.ok(fired.some((l) => /read p0 for the part the write does not cover/.test(l)), 'the remapped write never read the block in');
   });
 });
