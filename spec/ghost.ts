@@ -5,7 +5,7 @@
  */
 import { writeToken, type Token } from './token.ts';
 import type { AtomicPath, Ret, SwCause, SyscallResult, Task, WriteReq } from './vfs/types.ts';
-import type { World } from './world.ts';
+import type { PropertyName, World } from './world.ts';
 
 export interface GhostWrite {
   id: string;
@@ -54,8 +54,11 @@ export interface Ghost {
   /** Data whose writeback failed: no later fsync can make it durable (the folio is clean). */
   lost: Array<{ ino: number; blk: number; t: Token }>;
   wbErrOwed: OwedError[];
-  /** Each time a write acted on a cached iomap that no longer matched the extent map in a way that sent data or zeroes to the wrong place: what happened. */
-  staleUses: string[];
+  /**
+   * Violations a step reports about itself (the use of a stale iomap is judged where it
+   * happens, not by a later observation): the property and what happened.
+   */
+  flagged: Array<{ property: PropertyName; what: string }>;
 }
 
 export function task(w: World, ti: number): Task {

@@ -41,7 +41,7 @@
  */
 export type * from './types.ts';
 export { ZERO, initToken, staleToken, writeToken, tokenWriter } from './types.ts';
-export { MERGED_KNOBS, KNOB_VARIANTS, type Knobs, type Ext4AtomicAlloc, type AtomicDioInvalidateFailure, type XfsSwAtomicRetry, type WbErrReporting, type IomapValid } from './knobs.ts';
+export { MERGED_KNOBS, KNOB_VARIANTS, type Knobs, type Ext4AtomicAlloc, type AtomicDioInvalidateFailure, type XfsSwAtomicRetry, type WbErrReporting, type IomapValid, type Uncached, type UncachedFlushError } from './knobs.ts';
 export { errseqSet, errseqSample, errseqCheck, errseqCheckAndAdvance, describeErrseq, ERRSEQ_SEEN } from './lib/errseq.ts';
 export { initWorld, fileContent, initialContent } from './world.ts';
 export { buildModel, actions, next, label, type Action } from './model.ts';

@@ -9,6 +9,8 @@ export interface Knobs {
   xfsSwAtomicRetry: XfsSwAtomicRetry;
   wbErrReporting: WbErrReporting;
   iomapValid: IomapValid;
+  uncached: Uncached;
+  uncachedFlushError: UncachedFlushError;
 }
 
 /**
@@ -70,6 +72,30 @@ export type WbErrReporting = 'as-eio' | 'errseq';
  */
 export type IomapValid = 'none' | 'checked';
 
+/**
+ * What RWF_UNCACHED (2019) / RWF_DONTCACHE (6.14) does to a buffered write (seed 002).
+ *  - 'per-page-2019': Jens Axboe's December 2019 patch: inside the iomap write actor, each
+ *    folio the write created is written out, waited for and dropped as soon as the copy
+ *    has passed its end, while the actor keeps using the iomap it was given.
+ *  - 'per-call-fix': Dave Chinner's counter-proposal in the thread: after ->iomap_end,
+ *    write back and wait for the whole range once per call (filemap_write_and_wait_range),
+ *    then invalidate it if the write met no folio that was already cached.
+ *  - 'dontcache-6.18': what Linux merged: folios the write creates are marked dropbehind
+ *    (FGP_DONTCACHE; a later lookup without it clears the mark), generic_write_sync kicks
+ *    non-integrity writeback of the range after the write (its result ignored), and a
+ *    dropbehind folio is invalidated when its writeback completes if it is still clean.
+ */
+export type Uncached = 'per-page-2019' | 'per-call-fix' | 'dontcache-6.18';
+
+/**
+ * What the 'per-call-fix' variant does when its writeback fails (Dave Chinner: "should that
+ * error be returned or ignored?").
+ *  - 'returned': the write returns -EIO.
+ *  - 'ignored': the write returns the bytes it copied, as his sketch's
+ *    `return written ? written : ret` does; the error only reaches fsync (errseq).
+ */
+export type UncachedFlushError = 'returned' | 'ignored';
+
 /** What Linux merged: the default for every knob. */
 export const MERGED_KNOBS: Knobs = {
   ext4AtomicAlloc: 'bigalloc-zero-and-commit',
@@ -77,6 +103,8 @@ export const MERGED_KNOBS: Knobs = {
   xfsSwAtomicRetry: 'merged-6.16',
   wbErrReporting: 'errseq',
   iomapValid: 'checked',
+  uncached: 'dontcache-6.18',
+  uncachedFlushError: 'ignored',
 };
 
 /** Every variant of every knob, for documentation, the CLI and tests. */
@@ -86,4 +114,6 @@ export const KNOB_VARIANTS = {
   xfsSwAtomicRetry: ['posted-v4', 'proposed-excl', 'merged-6.16'],
   wbErrReporting: ['as-eio', 'errseq'],
   iomapValid: ['none', 'checked'],
+  uncached: ['per-page-2019', 'per-call-fix', 'dontcache-6.18'],
+  uncachedFlushError: ['returned', 'ignored'],
 } as const satisfies { [K in keyof Knobs]: readonly Knobs[K][] };

@@ -191,6 +191,10 @@ function fsyncReportsErrors(w: World): string | null {
   return `T${o.task + 1}'s fsync on fd ${o.fd} (file ${o.ino}) returned without an error although writeback of the file (bio#${o.bio}) failed while that file was open and after its last fsync; mapping wb_err is ${describeErrseq(w.mappings[o.ino]?.wbErr ?? 0)}`;
 }
 
+function flagged(w: World, p: PropertyName): string | null {
+  return w.ghost.flagged.find((f) => f.property === p)?.what ?? null;
+}
+
 export interface PropertyDef {
   kind: 'invariant' | 'sometimes';
   doc: string;
@@ -237,7 +241,17 @@ export const PROPERTIES: Record<PropertyName, PropertyDef> = {
   'stale-iomap': {
     kind: 'invariant',
     doc: 'No write acts on a mapping that changed since ->iomap_begin returned it in a way that sends data, zeroes or a delalloc punch to the wrong place. Reported at the step that acts on the stale mapping.',
-    check: (w) => w.ghost.staleUses[0] ?? null,
+    check: (w) => flagged(w, 'stale-iomap'),
+  },
+  'uncached-iomap-stable': {
+    kind: 'invariant',
+    doc: "An RWF_UNCACHED / RWF_DONTCACHE write never copies into a folio through a cached iomap that its own (or any) writeback has made stale since ->iomap_begin (Dave Chinner's first objection to the 2019 patch: writeback inside the write actor changes the extent map under the cached iomap).",
+    check: (w) => flagged(w, 'uncached-iomap-stable'),
+  },
+  'uncached-flush-errors': {
+    kind: 'invariant',
+    doc: 'An RWF_UNCACHED write that writes back and waits for its range before returning (the per-call variant proposed in 2019) does not return success when that writeback failed (the question Dave Chinner left open).',
+    check: (w) => flagged(w, 'uncached-flush-errors'),
   },
   'torn-reachable': {
     kind: 'sometimes',

@@ -74,6 +74,8 @@ export type PropertyName =
   | 'sw-fallback-needed'
   | 'fsync-reports-errors'
   | 'stale-iomap'
+  | 'uncached-iomap-stable'
+  | 'uncached-flush-errors'
   | 'torn-reachable';
 
 // ---------------------------------------------------------------------------------------
@@ -129,12 +131,12 @@ export function initWorld(s: Settings): World {
     powerLosses: 0,
     ioErrors: 0,
     crashed: false,
-    ghost: { clock: 0, writes: [], obligations: [], lost: [], wbErrOwed: [], staleUses: [] },
+    ghost: { clock: 0, writes: [], obligations: [], lost: [], wbErrOwed: [], flagged: [] },
   };
   for (const [ino, blk] of s.cached) {
     const pc = w.pageCache[ino];
     if (pc === undefined || blk >= pc.length) throw new Error(`scenario ${s.name}: cached folio outside file ${ino}`);
-    pc[blk] = { t: readBlock(w, ino, blk), uptodate: true, dirty: false, writeback: false };
+    pc[blk] = { t: readBlock(w, ino, blk), uptodate: true, dirty: false, writeback: false, dropbehind: false };
   }
   return w;
 }

@@ -143,4 +143,35 @@ describe('page cache and writeback', () => {
     assert.ok(fired.some((l) => /xfs_iomap_valid: .*IOMAP_F_STALE, unlock the folio, map again/.test(l)), 'the cookie check never fired');
     assert.ok(fired.some((l) => /read p0 for the part the write does not cover/.test(l)), 'the remapped write never read the block in');
   });
+
+  it('RWF_DONTCACHE (6.18): a folio the write created is dropped when its writeback completes; a folio cached before stays', () => {
+    const s = settings({
+      name: 'dontcache-residency',
+      fs: { kind: 'xfs', physBlocks: 4 },
+      device: DEVICES.loop,
+      files: [{ blocks: [{ written: 0 }, { written: 1 }] }],
+      cached: [[0, 1]],
+      programs: [[open(0), pwrite('U', 0, 0, 2 * BS, 'RWF_DONTCACHE')]],
+      maxPowerLosses: 0,
+      properties: [],
+    });
+    const m = buildModel(s);
+    const resident = new Set<string>();
+    const r = check({ ...m, invariants: { probe: (w: World) => {
+      if (m.done?.(w) === true && w.device.inflight.length === 0) resident.add(JSON.stringify(w.pageCache[0]?.map((f) => (f === null ? null : { t: f.t, dirty: f.dirty, dropbehind: f.dropbehind }))));
+      return true;
+    } } });
+    assert.equal(r.status, 'ok');
+    assert.deepEqual([...resident], [JSON.stringify([null, { t: 'U[1]', dirty: false, dropbehind: false }])]);
+  });
+
+  it('RWF_UNCACHED as posted in 2019 writes back inside the actor and so uses a stale iomap; the per-call fix does not', () => {
+    const prog = [open(0), pwrite('U', 0, 0, 2 * BS, 'RWF_DONTCACHE')];
+    const run = (uncached: 'per-page-2019' | 'per-call-fix') =>
+      check(buildModel(settings({ name: 'u', fs: { kind: 'xfs', physBlocks: 6 }, device: DEVICES.loop, knobs: { uncached, iomapValid: 'none' }, files: [{ blocks: ['hole', 'hole', 'hole', 'hole'], size: 0 }], programs: [prog], maxPowerLosses: 0 })));
+    const posted = run('per-page-2019');
+    assert.equal(posted.violations[0]?.property, 'uncached-iomap-stable');
+    assert.ok(posted.violations[0]?.trace.some((t) => /write_drop_cached_pages/.test(t.label)));
+    assert.equal(run('per-call-fix').status, 'ok');
+  });
 });

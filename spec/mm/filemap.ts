@@ -41,10 +41,13 @@ export function anyWriteback(w: World, ino: number, blk: number, n: number): boo
  * folio under writeback stays under writeback: the bio carries the older data, and the
  * folio is dirty again for the next writeback (no stable pages on these devices).
  */
-export function dirtyFolio(w: World, ino: number, blk: number, t: Token): void {
+export function dirtyFolio(w: World, ino: number, blk: number, t: Token, dontcache = false): void {
   const pc = w.pageCache[ino];
   if (pc === undefined) throw new Error(`no inode ${ino}`);
-  pc[blk] = { t, uptodate: true, dirty: true, writeback: pc[blk]?.writeback ?? false };
+  const old = pc[blk] ?? null;
+  // __filemap_get_folio: FGP_DONTCACHE marks a folio it creates; a lookup without it clears the mark.
+  const dropbehind = old === null ? dontcache : dontcache && old.dropbehind;
+  pc[blk] = { t, uptodate: true, dirty: true, writeback: old?.writeback ?? false, dropbehind };
 }
 
 export function mappingOf(w: World, ino: number): AddressSpace {
@@ -116,6 +119,18 @@ export function filemapFdatawriteRange(w: World, ino: number, blk: number, n: nu
     bios.push(bio);
   }
   return bios;
+}
+
+/**
+ * filemap_fdatawrite_range_kick (WB_SYNC_NONE): start writeback of the dirty folios in the
+ * range that are not already under writeback; nobody waits, the result is ignored.
+ */
+export function filemapFdatawriteRangeKick(w: World, ino: number, blk: number, n: number): void {
+  for (let b = blk; b < blk + n; b++) {
+    const f = folioAt(w, ino, b);
+    // Owner -1: nobody waits (the flusher's owner, FLUSHER in page-writeback.ts).
+    if (f !== null && f.dirty && !f.writeback) writebackFolio(w, ino, b, -1);
+  }
 }
 
 /** invalidate_inode_pages2_range: drop the folios, failing (EBUSY) if one is dirty. */

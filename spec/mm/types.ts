@@ -5,7 +5,10 @@ import type { Token } from '../token.ts';
 /**
  * A page-cache folio of one block, with the folio flags the threads reason about. Larger
  * folios (order > 0) and per-block iomap_folio_state are not modelled yet: a folio is
- * one block, so its per-block uptodate and dirty bits are the folio's own.
+ * one block, so its per-block uptodate and dirty bits are the folio's own. PG_locked is
+ * not a field: every section that holds a folio lock (iomap_write_begin to the unlock
+ * after iomap_write_end, one folio's writeback, an invalidation) is a single step, so no
+ * other actor can ever observe it held.
  */
 export interface Folio {
   t: Token;
@@ -15,6 +18,8 @@ export interface Folio {
   dirty: boolean;
   /** PG_writeback: a writeback bio carrying this folio is in flight. */
   writeback: boolean;
+  /** PG_dropbehind: created by an RWF_DONTCACHE write; invalidated when its writeback ends clean. */
+  dropbehind: boolean;
 }
 
 /**

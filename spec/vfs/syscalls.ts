@@ -17,7 +17,6 @@ import { anyDirty, anyWriteback, dirtyFolio, fileCheckAndAdvanceWbErr, filemapCh
 import { describeErrseq, errseqSample } from '../lib/errseq.ts';
 import {
   writeToken,
-  type BufferedWrite,
   type DioWrite,
   type Errno,
   type Fsync,
@@ -29,7 +28,7 @@ import {
   type WriteReq,
 } from '../types.ts';
 import { blocksOf, fdOf, fsName, inodeOf, isPow2 } from './fd.ts';
-import { bufferedWriteStep } from '../fs/iomap/buffered-io.ts';
+import { bufferedWriteStep, newBufferedWrite } from '../fs/iomap/buffered-io.ts';
 import { dioReadStep, preadEntry } from './read.ts';
 
 /** The file system's atomic write limits (what statx reports and ->write_iter enforces). */
@@ -79,7 +78,7 @@ export function checkPwritev2(w: World, s: Settings, ti: number, call: Extract<S
   const sm = s.fs.sectorSize - 1;
   const sectorAligned = ((call.offset | count) & sm) === 0;
   const segmentsAligned = call.iov.every((l) => (l & sm) === 0);
-  const req: WriteReq = { id: call.id, fd: call.fd, ino: of.ino, pos: call.offset, count, blk, nblk, atomic, nowait, dsync, sync, sectorAligned, segmentsAligned };
+  const req: WriteReq = { id: call.id, fd: call.fd, ino: of.ino, pos: call.offset, count, blk, nblk, atomic, nowait, dsync, sync, sectorAligned, segmentsAligned, dontcache: call.flags.includes('RWF_DONTCACHE') };
   if (of.direct) {
     // xfs_file_dio_write checks pos and count up front; segments (and, on ext4, pos and
     // count too) only fail in iomap_dio_bio_iter, after locking and the NOWAIT checks.
@@ -152,8 +151,7 @@ function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step | 
           what: `${what}: buffered`,
           apply: (d) => {
             beginWrite(d, ti, c.id, r.req.ino, r.req.blk, r.req.nblk, atomic);
-            const bw: BufferedWrite = { sys: 'buffered-write', req: r.req, phase: 'lock', next: 0, fallback: false, short: null, iomap: null, wait: [], ioError: false };
-            task(d, ti).cur = bw;
+            task(d, ti).cur = newBufferedWrite(r.req, false);
           },
         }))
         .exhaustive();

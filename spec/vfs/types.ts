@@ -90,6 +90,8 @@ export interface WriteReq {
   sectorAligned: boolean;
   /** Every iovec segment is a multiple of the logical sector size (bdev_iter_is_aligned). */
   segmentsAligned: boolean;
+  /** RWF_DONTCACHE (IOCB_DONTCACHE; RWF_UNCACHED in the 2019 posting). */
+  dontcache: boolean;
 }
 
 export interface Fsync {

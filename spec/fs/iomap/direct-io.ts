@@ -12,10 +12,11 @@ import { ext4ConvertRun, ext4DioWriteEndIo, ext4IomapBegin, ext4UnwrittenRuns, e
 import { xfsAtomicRetry, xfsDioWriteEndIo, xfsIomapBegin, xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
 import { endWrite, ghostWrite, task } from '../../ghost.ts';
 import { applyAllocs, type IomapPlan } from './iter.ts';
+import { newBufferedWrite } from './buffered-io.ts';
 import { commitJournal } from '../journal.ts';
 import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
 import { anyCached, anyDirty, anyWriteback, filemapFdatawriteRange, invalidateInodePages2Range } from '../../mm/filemap.ts';
-import { writeToken, ZERO, type BufferedWrite, type DioWrite, type Inode, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
+import { writeToken, ZERO, type DioWrite, type Inode, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
 
 function inodeOf(w: World, ino: number): Inode {
   const i = w.inodes[ino];
@@ -369,8 +370,7 @@ function dioWriteReturn(w: World, s: Settings, ti: number, st: DioWrite): Step {
       apply: (d) => {
         release(d);
         if (req.atomic) ghostWrite(d, req.id).path = 'buffered-fallback';
-        const fb: BufferedWrite = { sys: 'buffered-write', req, phase: 'lock', next: 0, fallback: true, short: null, iomap: null, wait: [], ioError: false };
-        task(d, ti).cur = fb;
+        task(d, ti).cur = newBufferedWrite(req, true);
       },
     };
   }

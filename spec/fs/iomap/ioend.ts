@@ -18,7 +18,13 @@ export function iomapFinishIoend(w: World, bio: number, failed: boolean): boolea
   w.ioends = w.ioends.filter((x) => x.bio !== bio);
   for (const b of io.blocks) {
     const f = folioAt(w, io.ino, b.blk);
-    if (f !== null) f.writeback = false;
+    if (f === null) continue;
+    f.writeback = false;
+    // folio_end_dropbehind: an RWF_DONTCACHE folio still clean when its writeback ends is invalidated.
+    if (f.dropbehind && !f.dirty) {
+      const pc = w.pageCache[io.ino];
+      if (pc !== undefined) pc[b.blk] = null;
+    }
   }
   if (failed) {
     mappingSetError(w, io.ino, 'EIO');

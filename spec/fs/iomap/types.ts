@@ -75,7 +75,7 @@ export interface BufIomap {
 export interface BufferedWrite {
   sys: 'buffered-write';
   req: WriteReq;
-  phase: 'lock' | 'copy' | 'writeback-wait' | 'unlock';
+  phase: 'lock' | 'copy' | 'uncached-page-wait' | 'writeback-wait' | 'unlock';
   /** Next block to copy into the page cache. */
   next: number;
   /** A direct write that fell back: write back and invalidate before returning. */
@@ -84,6 +84,10 @@ export interface BufferedWrite {
   short: number | null;
   /** XFS: the mapping iomap_write_iter is working through, or null before ->iomap_begin. */
   iomap: BufIomap | null;
+  /** RWF_UNCACHED per-call variant: no folio of the range was cached before this write (then invalidate after the flush). */
+  dropCache: boolean;
+  /** RWF_UNCACHED per-call variant: its own writeback of the range failed and the error was ignored. */
+  flushError: boolean;
   wait: number[];
   ioError: boolean;
 }
