@@ -7,7 +7,7 @@
  */
 import { writeToken, type Token } from './token.ts';
 import type { AtomicPath, Ret, SwCause, SyscallResult, Task, WriteReq } from './vfs/types.ts';
-import type { World } from './world.ts';
+import type { PropertyName, World } from './world.ts';
 
 export interface GhostWrite {
   id: string;
@@ -36,10 +36,31 @@ export interface Obligation {
   since: number;
 }
 
+/**
+ * An open file that owes its task a writeback error: writeback of the file failed while it
+ * was open and its fsync has not reported an error since. `missed` is set when its
+ * fsync checked for errors and reported none.
+ */
+export interface OwedError {
+  task: number;
+  fd: number;
+  ino: number;
+  bio: number;
+  missed: boolean;
+}
+
 export interface Ghost {
   clock: number;
   writes: GhostWrite[];
   obligations: Obligation[];
+  /** Data whose writeback failed: no later fsync can make it durable (the folio is clean). */
+  lost: Array<{ ino: number; blk: number; t: Token }>;
+  wbErrOwed: OwedError[];
+  /**
+   * Violations a step reports about itself (the use of a stale iomap is judged where it
+   * happens, not by a later observation): the property and what happened.
+   */
+  flagged: Array<{ property: PropertyName; what: string }>;
 }
 
 export function task(w: World, ti: number): Task {
@@ -99,6 +120,34 @@ export function promiseFile(w: World, ino: number, fsyncStart: number): void {
       if (g.end === null || g.end >= fsyncStart || typeof g.ret !== 'number' || g.ret <= 0) continue;
       if (best === null || (best.end ?? 0) < g.end) best = g;
     }
-    if (best !== null) promise(w, ino, b, writeToken(best.id, b - best.blk), best.start);
+    if (best === null) continue;
+    const t = writeToken(best.id, b - best.blk);
+    // Linux does not retry failed writeback: a later fsync returns 0 and promises nothing
+    // about data whose error an earlier fsync (or another file) already reported.
+    if (w.ghost.lost.some((l) => l.ino === ino && l.blk === b && l.t === t)) continue;
+    promise(w, ino, b, t, best.start);
   }
+}
+
+/**
+ * Writeback of `ino` failed (bio `bio`): every file open on it now owes its task an error
+ * at its next fsync, and the data the bio carried is lost.
+ */
+export function recordWritebackFailure(w: World, ino: number, bio: number, blocks: Array<{ blk: number; t: Token }>): void {
+  for (const b of blocks) if (!w.ghost.lost.some((l) => l.ino === ino && l.blk === b.blk && l.t === b.t)) w.ghost.lost.push({ ino, blk: b.blk, t: b.t });
+  w.tasks.forEach((t, ti) =>
+    t.fds.forEach((of, fd) => {
+      if (of.ino !== ino || w.ghost.wbErrOwed.some((o) => o.task === ti && o.fd === fd)) return;
+      w.ghost.wbErrOwed.push({ task: ti, fd, ino, bio, missed: false });
+    }),
+  );
+}
+
+/** An fsync on (task, fd) checked for writeback errors and reported `reported`. */
+export function settleOwedErrors(w: World, ti: number, fd: number, reported: boolean): void {
+  if (reported) {
+    w.ghost.wbErrOwed = w.ghost.wbErrOwed.filter((o) => !(o.task === ti && o.fd === fd));
+    return;
+  }
+  for (const o of w.ghost.wbErrOwed) if (o.task === ti && o.fd === fd) o.missed = true;
 }

@@ -9,6 +9,10 @@ export interface Knobs {
   ext4AtomicAlloc: Ext4AtomicAlloc;
   atomicDioInvalidateFailure: AtomicDioInvalidateFailure;
   xfsSwAtomicRetry: XfsSwAtomicRetry;
+  wbErrReporting: WbErrReporting;
+  iomapValid: IomapValid;
+  uncached: Uncached;
+  uncachedFlushError: UncachedFlushError;
 }
 
 /**
@@ -49,11 +53,62 @@ export type AtomicDioInvalidateFailure = 'fall-back' | 'never';
  */
 export type XfsSwAtomicRetry = 'posted-v4' | 'proposed-excl' | 'merged-6.16';
 
+/**
+ * How fsync learns of a writeback error (seed: the 2018 "fsyncgate" thread; lib/errseq.c).
+ *  - 'as-eio': before Linux 4.13: mapping_set_error only sets AS_EIO / AS_ENOSPC, and
+ *    fsync's filemap_check_errors tests and clears them, so the first fsync on any open
+ *    file gets the error and every other open file's fsync returns 0.
+ *  - 'errseq': 4.13 onwards with the 2018 "always report a writeback error once" fix, as
+ *    in 6.18: mapping->wb_err is an errseq_t, each open file samples it at open, and
+ *    file_check_and_advance_wb_err reports an error once per open file.
+ */
+export type WbErrReporting = 'as-eio' | 'errseq';
+
+/**
+ * Whether a buffered write checks that the iomap it cached is still valid (seed 002; Dave
+ * Chinner's "xfs, iomap: fix data corruption due to stale cached iomaps", merged for 6.2).
+ *  - 'none': before 6.2: iomap_write_iter uses the mapping ->iomap_begin returned for every
+ *    folio it covers, however the extent map changed meanwhile (writeback converting
+ *    delalloc, I/O completion converting unwritten, a punch).
+ *  - 'checked': 6.2 onwards: with the folio locked, iomap_write_begin calls ->iomap_valid
+ *    (xfs_iomap_valid compares the cookie with if_seq); a stale map sets IOMAP_F_STALE and
+ *    iomap_iter maps the rest of the range again.
+ */
+export type IomapValid = 'none' | 'checked';
+
+/**
+ * What RWF_UNCACHED (2019) / RWF_DONTCACHE (6.14) does to a buffered write (seed 002).
+ *  - 'per-page-2019': Jens Axboe's December 2019 patch: inside the iomap write actor, each
+ *    folio the write created is written out, waited for and dropped as soon as the copy
+ *    has passed its end, while the actor keeps using the iomap it was given.
+ *  - 'per-call-fix': Dave Chinner's counter-proposal in the thread: after ->iomap_end,
+ *    write back and wait for the whole range once per call (filemap_write_and_wait_range),
+ *    then invalidate it if the write met no folio that was already cached.
+ *  - 'dontcache-6.18': what Linux merged: folios the write creates are marked dropbehind
+ *    (FGP_DONTCACHE; a later lookup without it clears the mark), generic_write_sync kicks
+ *    non-integrity writeback of the range after the write (its result ignored), and a
+ *    dropbehind folio is invalidated when its writeback completes if it is still clean.
+ */
+export type Uncached = 'per-page-2019' | 'per-call-fix' | 'dontcache-6.18';
+
+/**
+ * What the 'per-call-fix' variant does when its writeback fails (Dave Chinner: "should that
+ * error be returned or ignored?").
+ *  - 'returned': the write returns -EIO.
+ *  - 'ignored': the write returns the bytes it copied, as his sketch's
+ *    `return written ? written : ret` does; the error only reaches fsync (errseq).
+ */
+export type UncachedFlushError = 'returned' | 'ignored';
+
 /** What Linux merged: the default for every knob. */
 export const MERGED_KNOBS: Knobs = {
   ext4AtomicAlloc: 'bigalloc-zero-and-commit',
   atomicDioInvalidateFailure: 'never',
   xfsSwAtomicRetry: 'merged-6.16',
+  wbErrReporting: 'errseq',
+  iomapValid: 'checked',
+  uncached: 'dontcache-6.18',
+  uncachedFlushError: 'ignored',
 };
 
 /** Every variant of every knob, for documentation, the CLI and tests. */
@@ -61,4 +116,8 @@ export const KNOB_VARIANTS = {
   ext4AtomicAlloc: ['aligned-or-fail', 'fall-back-to-unaligned', 'bigalloc-zero-and-commit'],
   atomicDioInvalidateFailure: ['fall-back', 'never'],
   xfsSwAtomicRetry: ['posted-v4', 'proposed-excl', 'merged-6.16'],
+  wbErrReporting: ['as-eio', 'errseq'],
+  iomapValid: ['none', 'checked'],
+  uncached: ['per-page-2019', 'per-call-fix', 'dontcache-6.18'],
+  uncachedFlushError: ['returned', 'ignored'],
 } as const satisfies { [K in keyof Knobs]: readonly Knobs[K][] };

@@ -13,10 +13,13 @@ import type { Model } from '../checker/types.ts';
 import { completeBio, mediaAfterPowerLoss, persistGroups, powerLossChoices } from './block/device.ts';
 import { task } from './ghost.ts';
 import { commitJournal, journalDirty, markDirty, recoverJournal } from './fs/journal.ts';
+import { iomapFinishIoend } from './fs/iomap/ioend.ts';
+import { describeFlusherStep, flusherChoices, flusherWriteback } from './mm/page-writeback.ts';
+import { reclaimChoices, reclaimFolio } from './mm/vmscan.ts';
 import { PROPERTIES } from './properties.ts';
 import { setMapping } from './fs/allocator.ts';
 import { taskFinished, taskSteps } from './vfs/syscalls.ts';
-import type { FsKind, PropertyName, Settings, World } from './types.ts';
+import type { FsKind, PropertyName, Settings, Token, World } from './types.ts';
 import { initWorld } from './world.ts';
 
 export type Action =
@@ -25,6 +28,8 @@ export type Action =
   | { kind: 'dev-complete'; bio: number; what: string }
   | { kind: 'dev-fail'; bio: number }
   | { kind: 'commit'; fs: FsKind }
+  | { kind: 'flusher'; ino: number; blk: number; what: string }
+  | { kind: 'reclaim'; ino: number; blk: number; t: Token }
   | { kind: 'power-loss'; keep: Array<[number, number]>; what: string };
 
 export function label(a: Action): string {
@@ -34,10 +39,14 @@ export function label(a: Action): string {
     .with({ kind: 'dev-fail' }, (x) => `dev fail bio#${x.bio}: BLK_STS_IOERR`)
     .with({ kind: 'commit' }, (x) => (x.fs === 'xfs' ? 'xfs_log_worker: xfs_log_force (cache flushed first)' : 'jbd2 kjournald2: commit transaction (cache flushed first)'))
     .with({ kind: 'power-loss' }, (x) => `power-loss: ${x.what}; log recovery`)
+    .with({ kind: 'flusher' }, (x) => `flusher wb_workfn → ${x.what}`)
+    .with({ kind: 'reclaim' }, (x) => `reclaim shrink_folio_list: evict clean folio ${x.ino}:${x.blk} (${x.t})`)
     .exhaustive();
 }
 
 function wake(w: World, owner: number, bio: number, failed: boolean): void {
+  // Background writeback (the flusher) has no task waiting on its bio.
+  if (owner < 0) return;
   const c = task(w, owner).cur;
   if (c === null || !c.wait.includes(bio)) throw new Error(`bio#${bio} completed but T${owner + 1} is not waiting for it`);
   c.wait = c.wait.filter((x) => x !== bio);
@@ -56,6 +65,8 @@ export function actions(w: World, s: Settings): Action[] {
     out.push({ kind: 'dev-complete', bio: b.id, what: `${flags ? ` ${flags}` : ''}${blocks ? ` (${blocks})` : ''}${b.op === 'flush' ? ': volatile cache flushed' : ''}` });
     if (b.op === 'write' && w.ioErrors < s.maxIoErrors) out.push({ kind: 'dev-fail', bio: b.id });
   }
+  for (const [ino, blk] of flusherChoices(w, s)) out.push({ kind: 'flusher', ino, blk, what: describeFlusherStep(w, s, ino, blk) });
+  for (const [ino, blk] of reclaimChoices(w, s)) out.push({ kind: 'reclaim', ino, blk, t: w.pageCache[ino]?.[blk]?.t ?? '?' });
   if (s.backgroundCommit && journalDirty(w)) out.push({ kind: 'commit', fs: s.fs.kind });
   if (w.powerLosses < s.maxPowerLosses) {
     const groups = persistGroups(w.device);
@@ -101,14 +112,18 @@ export function next(w: World, s: Settings, a: Action): World {
             markDirty(d, ino);
           }
         }
+        iomapFinishIoend(d, x.bio, false);
         wake(d, c.owner, x.bio, false);
       })
       .with({ kind: 'dev-fail' }, (x) => {
         const c = completeBio(d.device, s.device, x.bio, true);
         d.ioErrors++;
+        iomapFinishIoend(d, x.bio, true);
         wake(d, c.owner, x.bio, true);
       })
       .with({ kind: 'commit' }, () => commitJournal(d))
+      .with({ kind: 'flusher' }, (x) => flusherWriteback(d, x.ino, x.blk))
+      .with({ kind: 'reclaim' }, (x) => reclaimFolio(d, x.ino, x.blk))
       .exhaustive();
   });
 }
@@ -125,6 +140,7 @@ export function crash(w: World, keep: Array<[number, number]>): World {
       ...recoverJournal(w),
       device: { media: mediaAfterPowerLoss(w.device, keep), cache: [], inflight: [] },
       pageCache: w.pageCache.map((pc) => pc.map(() => null)),
+      ioends: [],
       powerLosses: w.powerLosses + 1,
       crashed: true,
     },

@@ -10,6 +10,7 @@
  * Models Linux 6.18.
  */
 import { describeExtents } from './fs/allocator.ts';
+import { describeErrseq } from './lib/errseq.ts';
 import { initialContent, fileContent } from './world.ts';
 import { tokenWriter, writeToken, ZERO, type GhostWrite, type PropertyName, type Settings, type Token, type World } from './types.ts';
 
@@ -186,6 +187,16 @@ function swFallbackNeeded(w: World): string | null {
     : `RWF_ATOMIC write ${g.id} (T${g.task + 1}) was redone in software CoW mode because page-cache invalidation returned -EAGAIN, although the hardware path was never refused`;
 }
 
+function fsyncReportsErrors(w: World): string | null {
+  const o = w.ghost.wbErrOwed.find((x) => x.missed);
+  if (o === undefined) return null;
+  return `T${o.task + 1}'s fsync on fd ${o.fd} (file ${o.ino}) returned without an error although writeback of the file (bio#${o.bio}) failed while that file was open and after its last fsync; mapping wb_err is ${describeErrseq(w.mappings[o.ino]?.wbErr ?? 0)}`;
+}
+
+function flagged(w: World, p: PropertyName): string | null {
+  return w.ghost.flagged.find((f) => f.property === p)?.what ?? null;
+}
+
 export interface PropertyDef {
   kind: 'invariant' | 'sometimes';
   doc: string;
@@ -223,6 +234,26 @@ export const PROPERTIES: Record<PropertyName, PropertyDef> = {
     kind: 'invariant',
     doc: 'XFS redoes an atomic write in software CoW mode only when the hardware path was refused (->iomap_begin), never because page-cache invalidation failed.',
     check: (w) => swFallbackNeeded(w),
+  },
+  'fsync-reports-errors': {
+    kind: 'invariant',
+    doc: "If writeback of a file failed while an open file description of it was open and after that description's last fsync, the next fsync/fdatasync through it returns an error (file_check_and_advance_wb_err). Retrying fsync after an error is not assumed to make the lost data durable.",
+    check: (w) => fsyncReportsErrors(w),
+  },
+  'stale-iomap': {
+    kind: 'invariant',
+    doc: 'No write acts on a mapping that changed since ->iomap_begin returned it in a way that sends data, zeroes or a delalloc punch to the wrong place. Reported at the step that acts on the stale mapping.',
+    check: (w) => flagged(w, 'stale-iomap'),
+  },
+  'uncached-iomap-stable': {
+    kind: 'invariant',
+    doc: "An RWF_UNCACHED / RWF_DONTCACHE write never copies into a folio through a cached iomap that its own (or any) writeback has made stale since ->iomap_begin (Dave Chinner's first objection to the 2019 patch: writeback inside the write actor changes the extent map under the cached iomap).",
+    check: (w) => flagged(w, 'uncached-iomap-stable'),
+  },
+  'uncached-flush-errors': {
+    kind: 'invariant',
+    doc: 'An RWF_UNCACHED write that writes back and waits for its range before returning (the per-call variant proposed in 2019) does not return success when that writeback failed (the question Dave Chinner left open).',
+    check: (w) => flagged(w, 'uncached-flush-errors'),
   },
   'torn-reachable': {
     kind: 'sometimes',

@@ -41,6 +41,8 @@ export interface SettingsInput {
   maxIoErrors?: number;
   backgroundCommit?: boolean;
   properties?: Settings['properties'];
+  flusher?: boolean;
+  reclaim?: boolean;
 }
 
 /** Fill in defaults: merged knobs, all invariants, one power loss, background commits on. */
@@ -58,6 +60,8 @@ export function settings(i: SettingsInput): Settings {
     maxIoErrors: i.maxIoErrors ?? 0,
     backgroundCommit: i.backgroundCommit ?? true,
     properties: i.properties ?? ALL_INVARIANTS,
+    ...(i.flusher === true ? { flusher: true } : {}),
+    ...(i.reclaim === true ? { reclaim: true } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ export type * from './fs/types.ts';
 export type * from './fs/iomap/types.ts';
 export type * from './vfs/types.ts';
 export type { RwSem, LockMode } from './kernel/locking/rwsem.ts';
-export type { Ghost, GhostWrite, Obligation } from './ghost.ts';
+export type { Ghost, GhostWrite, Obligation, OwedError } from './ghost.ts';
+export type { Errseq, WbErrno } from './lib/errseq.ts';
 export type { World, Settings, PropertyName, Step } from './world.ts';
 export { ZERO, initToken, staleToken, writeToken, tokenWriter } from './token.ts';

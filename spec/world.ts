@@ -11,7 +11,8 @@ import type { FsSettings, InitialBlock, Inode, Journal, Mapping } from './fs/typ
 import { snapshotMetadata } from './fs/journal.ts';
 import type { Ghost } from './ghost.ts';
 import type { Knobs } from './knobs.ts';
-import type { Folio } from './mm/types.ts';
+import type { AddressSpace, Folio } from './mm/types.ts';
+import type { Ioend } from './fs/iomap/types.ts';
 import { initToken, staleToken, ZERO, type Token } from './token.ts';
 import type { Program, Task } from './vfs/types.ts';
 import { readBlock } from './vfs/read.ts';
@@ -23,6 +24,10 @@ export interface World {
   journal: Journal;
   /** pageCache[ino][blk]: the folio caching that block, or null. */
   pageCache: Array<Array<Folio | null>>;
+  /** mappings[ino]: the address_space's writeback error state (wb_err, AS_EIO). */
+  mappings: AddressSpace[];
+  /** Writeback bios in flight with the folios they carry, in bio order. */
+  ioends: Ioend[];
   tasks: Task[];
   powerLosses: number;
   ioErrors: number;
@@ -47,6 +52,13 @@ export interface Settings {
   backgroundCommit: boolean;
   /** Properties checked (default: all invariants). */
   properties: PropertyName[];
+  /**
+   * Background writeback (the flusher, wb_workfn → ->writepages) may write back any dirty
+   * folio at any time (default false: part-1 scenarios write back only when a task does).
+   */
+  flusher?: boolean;
+  /** Memory reclaim may evict any clean, unlocked folio not under writeback at any time (default false). */
+  reclaim?: boolean;
 }
 
 export type PropertyName =
@@ -56,6 +68,10 @@ export type PropertyName =
   | 'no-stale-data'
   | 'read-consistency'
   | 'sw-fallback-needed'
+  | 'fsync-reports-errors'
+  | 'stale-iomap'
+  | 'uncached-iomap-stable'
+  | 'uncached-flush-errors'
   | 'torn-reachable';
 
 // ---------------------------------------------------------------------------------------
@@ -98,7 +114,6 @@ export function initWorld(s: Settings): World {
       invalidateLock: { excl: null, shared: [] },
       dioCount: 0,
       reflink: f.reflink ?? false,
-      wbErr: 0,
     };
   });
   const w: World = {
@@ -107,16 +122,18 @@ export function initWorld(s: Settings): World {
     free,
     journal: { committed: snapshotMetadata(inodes, free), dirtyInodes: [] },
     pageCache: inodes.map((i) => i.map.map((): Folio | null => null)),
+    mappings: inodes.map(() => ({ wbErr: 0, asEio: false, asEnospc: false })),
+    ioends: [],
     tasks: s.programs.map(() => ({ pc: 0, fds: [], cur: null, results: [] })),
     powerLosses: 0,
     ioErrors: 0,
     crashed: false,
-    ghost: { clock: 0, writes: [], obligations: [] },
+    ghost: { clock: 0, writes: [], obligations: [], lost: [], wbErrOwed: [], flagged: [] },
   };
   for (const [ino, blk] of s.cached) {
     const pc = w.pageCache[ino];
     if (pc === undefined || blk >= pc.length) throw new Error(`scenario ${s.name}: cached folio outside file ${ino}`);
-    pc[blk] = { t: readBlock(w, ino, blk), dirty: false };
+    pc[blk] = { t: readBlock(w, ino, blk), uptodate: true, dirty: false, writeback: false, dropbehind: false };
   }
   return w;
 }

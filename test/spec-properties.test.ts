@@ -5,7 +5,7 @@ import { check, validateTrace } from '../checker/index.ts';
 import { allowedOutcomes, bfsExplorer, BS, buildModel, DEVICES, fsync, initWorld, KNOB_VARIANTS, mmapStore, open, pread, PROPERTIES, pwrite, settings, type InitialBlock, type Knobs, type RwfFlag, type Syscall, type World } from '../spec/index.ts';
 
 /** The variants that fix each argued behaviour: merged ext4 and iomap, the proposed XFS exclusive lock. */
-const FIXED: Knobs = { ext4AtomicAlloc: 'bigalloc-zero-and-commit', atomicDioInvalidateFailure: 'never', xfsSwAtomicRetry: 'proposed-excl' };
+const FIXED: Knobs = { ext4AtomicAlloc: 'bigalloc-zero-and-commit', atomicDioInvalidateFailure: 'never', xfsSwAtomicRetry: 'proposed-excl', wbErrReporting: 'errseq', iomapValid: 'checked', uncached: 'dontcache-6.18', uncachedFlushError: 'returned' };
 
 let ids = 0;
 const writeArb = fc
@@ -48,6 +48,10 @@ const knobsArb = fc.record({
   ext4AtomicAlloc: fc.constantFrom(...KNOB_VARIANTS.ext4AtomicAlloc),
   atomicDioInvalidateFailure: fc.constantFrom(...KNOB_VARIANTS.atomicDioInvalidateFailure),
   xfsSwAtomicRetry: fc.constantFrom(...KNOB_VARIANTS.xfsSwAtomicRetry),
+  wbErrReporting: fc.constantFrom(...KNOB_VARIANTS.wbErrReporting),
+  iomapValid: fc.constantFrom(...KNOB_VARIANTS.iomapValid),
+  uncached: fc.constantFrom(...KNOB_VARIANTS.uncached),
+  uncachedFlushError: fc.constantFrom(...KNOB_VARIANTS.uncachedFlushError),
 });
 
 describe('random small programs', () => {

@@ -58,16 +58,17 @@ export function recoverJournal(w: World): Pick<World, 'inodes' | 'free' | 'journ
   const inodes = c.inodes.map((m, i) => {
     const staged = m.cow.some((cw) => cw.kind === 'staging');
     for (const cw of m.cow) if (cw.kind === 'staging') free[cw.p] = true;
+    // Delalloc reservations live only in memory: after a crash they are holes.
+    const map = m.map.some((x) => x.kind === 'delalloc') ? m.map.map((x) => (x.kind === 'delalloc' ? { kind: 'hole' as const } : x)) : m.map;
     return {
       size: m.size,
-      map: m.map,
+      map,
       cow: staged ? m.cow.map(() => ({ kind: 'none' as const })) : m.cow,
       seq: (w.inodes[i]?.seq ?? 0) + 1,
       iolock: { excl: null, shared: [] },
       invalidateLock: { excl: null, shared: [] },
       dioCount: 0,
       reflink: w.inodes[i]?.reflink ?? false,
-      wbErr: 0,
     };
   });
   return { inodes, free, journal: { committed: snapshotMetadata(inodes, free), dirtyInodes: [] } };

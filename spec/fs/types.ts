@@ -35,12 +35,6 @@ export interface Inode extends InodeMeta {
    * through the CoW fork. A software atomic write uses the CoW fork without setting it.
    */
   reflink: boolean;
-  /**
-   * mapping->wb_err, reduced to a count of errors recorded (mapping_set_error,
-   * dio_warn_stale_pagecache): a file reports an error when the count moved since its
-   * sample (file_check_and_advance_wb_err). The full errseq_t comes with the page cache.
-   */
-  wbErr: number;
 }
 
 export interface Metadata {

@@ -1,6 +1,8 @@
 /** open(2): do_sys_open and the file systems' ->open (xfs_file_open, ext4_file_open). Models Linux 6.18 (fs/open.c). */
 import { finishSyscall, task } from '../ghost.ts';
-import { fsName, inodeOf } from './fd.ts';
+import { errseqSample } from '../lib/errseq.ts';
+import { mappingOf } from '../mm/filemap.ts';
+import { fsName } from './fd.ts';
 import { atomicLimits } from './stat.ts';
 import type { Syscall } from './types.ts';
 import type { Settings, Step, World } from '../world.ts';
@@ -21,7 +23,8 @@ export function openEntry(w: World, s: Settings, ti: number, c: Extract<Syscall,
         dsync: c.flags.includes('O_DSYNC') || c.flags.includes('O_SYNC'),
         sync: c.flags.includes('O_SYNC'),
         canAtomic,
-        wbErrSeen: inodeOf(d, c.file).wbErr,
+        // do_dentry_open: f_wb_err = filemap_sample_wb_err(mapping).
+        wbErr: errseqSample(mappingOf(d, c.file).wbErr),
       });
       finishSyscall(d, ti, { op: 'open', ret: t.fds.length - 1 });
     },

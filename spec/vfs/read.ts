@@ -8,7 +8,7 @@ import { match } from 'ts-pattern';
 import { deviceRead } from '../block/device.ts';
 import { finishSyscall, task } from '../ghost.ts';
 import { canLock, lock, unlock } from '../kernel/locking/rwsem.ts';
-import { anyDirty, filemapFdatawriteRange, folioAt } from '../mm/filemap.ts';
+import { anyDirty, anyWriteback, filemapFdatawriteRange, folioAt } from '../mm/filemap.ts';
 import type { Mapping } from '../fs/types.ts';
 import {
   ZERO,
@@ -107,12 +107,12 @@ export function dioReadStep(w: World, s: Settings, ti: number, st: DioRead): Ste
           const bios = dirty ? filemapFdatawriteRange(d, st.ino, blk, nblk, ti) : [];
           c.wait = bios ?? [];
           c.ioError = bios === null;
-          c.phase = dirty ? 'flush-wait' : 'read';
+          c.phase = dirty || anyWriteback(w, st.ino, blk, nblk) ? 'flush-wait' : 'read';
         },
       };
     })
     .with('flush-wait', (): Step | null =>
-      st.wait.length > 0 ? null : { fn: 'kiocb_write_and_wait', what: 'writeback done', apply: (d) => void (cur(d).phase = 'read') },
+      st.wait.length > 0 || anyWriteback(w, st.ino, blk, nblk) ? null : { fn: 'kiocb_write_and_wait', what: 'writeback done', apply: (d) => void (cur(d).phase = 'read') },
     )
     .with('read', (): Step => {
       const n = Math.max(0, Math.min(st.len, inode.size - st.pos));

@@ -9,7 +9,8 @@ import { xfsDioWriteStart } from '../fs/xfs/xfs_file.ts';
 import { beginWrite, endWrite, task } from '../ghost.ts';
 import { blocksOf, fdOf, fsName, isPow2 } from './fd.ts';
 import { atomicLimits } from './stat.ts';
-import type { BufferedWrite, DioWrite } from '../fs/iomap/types.ts';
+import { newBufferedWrite } from '../fs/iomap/buffered-io.ts';
+import type { DioWrite } from '../fs/iomap/types.ts';
 import type { Errno, Syscall, WriteReq } from './types.ts';
 import type { Settings, Step, World } from '../world.ts';
 
@@ -46,7 +47,7 @@ export function checkPwritev2(w: World, s: Settings, ti: number, call: Extract<S
   const dsync = sync || of.dsync || call.flags.includes('RWF_DSYNC');
   const { blk, nblk } = blocksOf(s, call.offset, count);
   if (blk + nblk > (w.inodes[of.ino]?.map.length ?? 0)) throw new Error(`pwritev2 beyond the ${w.inodes[of.ino]?.map.length} modelled blocks of file ${of.ino}`);
-  const req: WriteReq = { id: call.id, fd: call.fd, ino: of.ino, pos: call.offset, count, blk, nblk, atomic, nowait, dsync, sync, iov: call.iov };
+  const req: WriteReq = { id: call.id, fd: call.fd, ino: of.ino, pos: call.offset, count, blk, nblk, atomic, nowait, dsync, sync, iov: call.iov, dontcache: call.flags.includes('RWF_DONTCACHE') };
   if (of.direct) {
     // xfs_file_dio_write checks pos and count up front; segments (and, on ext4, pos and
     // count too) only fail in iomap_dio_bio_iter, per mapping, after locking and the
@@ -101,8 +102,7 @@ export function pwritev2Entry(w: World, s: Settings, ti: number, c: Extract<Sysc
       what: `${what}: buffered`,
       apply: (d) => {
         beginWrite(d, ti, c.id, r.req.ino, r.req.blk, r.req.nblk, atomic);
-        const bw: BufferedWrite = { sys: 'buffered-write', req: r.req, phase: 'lock', next: 0, fallback: false, short: null, wait: [], ioError: false };
-        task(d, ti).cur = bw;
+        task(d, ti).cur = newBufferedWrite(r.req, false);
       },
     }))
     .exhaustive();

@@ -6,8 +6,9 @@
 import { match } from 'ts-pattern';
 import { submitBio } from '../block/device.ts';
 import { commitJournal, inodeMetaDirty } from '../fs/journal.ts';
-import { finishSyscall, promiseFile, task } from '../ghost.ts';
-import { anyDirty, filemapFdatawriteRange } from '../mm/filemap.ts';
+import { finishSyscall, promiseFile, settleOwedErrors, task } from '../ghost.ts';
+import { describeErrseq } from '../lib/errseq.ts';
+import { anyDirty, anyWriteback, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapFdatawriteRange, folioAt, mappingOf } from '../mm/filemap.ts';
 import { fdOf, inodeOf } from './fd.ts';
 import type { Fsync, Syscall } from './types.ts';
 import type { Settings, Step, World } from '../world.ts';
@@ -37,31 +38,47 @@ export function fsyncStep(w: World, s: Settings, ti: number, st: Fsync): Step | 
     return c;
   };
   const nblk = inodeOf(w, st.ino).map.length;
-  // file_check_and_advance_wb_err: an error recorded in mapping->wb_err since this file
-  // last looked is reported once, whoever caused it.
   const finish = (d: World, ioError: boolean) => {
-    const f = fdOf(d, ti, st.fd);
-    const unseen = f !== null && inodeOf(d, st.ino).wbErr !== f.wbErrSeen;
-    if (f !== null) f.wbErrSeen = inodeOf(d, st.ino).wbErr;
-    const failed = ioError || unseen;
-    finishSyscall(d, ti, { op, ret: failed ? 'EIO' : 0 });
-    if (!failed) promiseFile(d, st.ino, st.start);
+    finishSyscall(d, ti, { op, ret: ioError ? 'EIO' : 0 });
+    if (!ioError) promiseFile(d, st.ino, st.start);
   };
   return match(st.phase)
-    .with('writeback', (): Step => ({
-      fn: 'file_write_and_wait_range',
-      what: anyDirty(w, st.ino, 0, nblk) ? 'write back dirty folios' : 'no dirty folios',
-      apply: (d) => {
-        const bios = filemapFdatawriteRange(d, st.ino, 0, nblk, ti);
-        const c = cur(d);
-        c.wait = bios ?? [];
-        c.ioError = bios === null;
-        c.phase = 'writeback-wait';
-      },
-    }))
-    .with('writeback-wait', (): Step | null =>
-      st.wait.length > 0 ? null : { fn: 'file_write_and_wait_range', what: 'writeback done', apply: (d) => void (cur(d).phase = 'commit') },
-    )
+    .with('writeback', (): Step | null => {
+      // WB_SYNC_ALL waits for a dirty folio that is still under writeback before writing it again.
+      for (let blk = 0; blk < nblk; blk++) {
+        const f = folioAt(w, st.ino, blk);
+        if (f !== null && f.dirty && f.writeback) return null;
+      }
+      return {
+        fn: 'file_write_and_wait_range',
+        what: anyDirty(w, st.ino, 0, nblk) ? 'write back dirty folios' : 'no dirty folios',
+        apply: (d) => {
+          const bios = filemapFdatawriteRange(d, st.ino, 0, nblk, ti);
+          const c = cur(d);
+          c.wait = bios ?? [];
+          c.ioError = bios === null;
+          c.phase = 'writeback-wait';
+        },
+      };
+    })
+    .with('writeback-wait', (): Step | null => {
+      // __filemap_fdatawait_range waits for every folio under writeback, whoever started it.
+      if (st.wait.length > 0 || anyWriteback(w, st.ino, 0, nblk)) return null;
+      const legacy = s.knobs.wbErrReporting === 'as-eio';
+      return {
+        fn: legacy ? 'filemap_fdatawait → filemap_check_errors' : 'file_write_and_wait_range → file_check_and_advance_wb_err',
+        what: `writeback done; ${legacy ? `AS_EIO ${mappingOf(w, st.ino).asEio ? 'set: test and clear it' : 'clear'}` : `wb_err ${describeErrseq(mappingOf(w, st.ino).wbErr)}, this file's f_wb_err ${describeErrseq(fdOf(w, ti, st.fd)?.wbErr ?? 0)}`}`,
+        apply: (d) => {
+          const c = cur(d);
+          const of = fdOf(d, ti, st.fd);
+          if (of === null) throw new Error(`fsync on closed fd ${st.fd}`);
+          const err = legacy ? filemapCheckErrors(d, st.ino) : fileCheckAndAdvanceWbErr(d, of);
+          if (err !== null) c.ioError = true;
+          settleOwedErrors(d, ti, st.fd, c.ioError);
+          c.phase = 'commit';
+        },
+      };
+    })
     .with('commit', (): Step => {
       if (inodeMetaDirty(w, st.ino)) {
         return {

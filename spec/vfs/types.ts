@@ -68,8 +68,8 @@ export interface OpenFile {
   sync: boolean;
   /** FMODE_CAN_ATOMIC_WRITE, decided at open. */
   canAtomic: boolean;
-  /** file->f_wb_err: the mapping's writeback-error counter as this file last saw it. */
-  wbErrSeen: number;
+  /** f_wb_err: this open file's cursor into the mapping's errseq_t, sampled at open. */
+  wbErr: number;
 }
 
 /** The write request after validation, in file blocks. */
@@ -88,6 +88,8 @@ export interface WriteReq {
   sync: boolean;
   /** The user segments' lengths (bio_split_io_at checks each piece's alignment). */
   iov: number[];
+  /** RWF_DONTCACHE (IOCB_DONTCACHE; RWF_UNCACHED in the 2019 posting). */
+  dontcache: boolean;
 }
 
 export interface Fsync {

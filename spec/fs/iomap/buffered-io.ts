@@ -9,9 +9,11 @@ import { xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
 import { endWrite, task } from '../../ghost.ts';
 import { commitJournal, markDirty } from '../journal.ts';
 import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
-import { dirtyFolio, filemapFdatawriteRange, folioAt, invalidateInodePages2Range } from '../../mm/filemap.ts';
-import { writeToken, type BufferedWrite, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
+import { anyWriteback, dirtyFolio, filemapCheckErrors, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, writebackFolio } from '../../mm/filemap.ts';
+import { writeToken, type BufferedWrite, type BufIomap, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
 import { inodeOf } from '../../vfs/fd.ts';
+import { mappingOf } from '../../mm/filemap.ts';
+import { xfsBufferedWriteIomapBegin, xfsBufferedWriteIomapEnd, xfsIomapValid, xfsReserveDelalloc } from '../xfs/xfs_iomap.ts';
 
 /**
  * Why an XFS buffered IOMAP_NOWAIT write would block at file block `blk`, or null:
@@ -21,7 +23,8 @@ import { inodeOf } from '../../vfs/fd.ts';
 function xfsBufferedNowaitStall(w: World, s: Settings, req: WriteReq, blk: number): string | null {
   const m = inodeOf(w, req.ino).map[blk];
   if (folioAt(w, req.ino, blk) !== null) return null;
-  if (m === undefined || m.kind === 'hole' || m.kind === 'delalloc') return `block ${blk} needs a delalloc reservation`;
+  if (m === undefined || m.kind === 'hole') return `block ${blk} needs a delalloc reservation`;
+  if (m.kind === 'delalloc') return null;
   const bs = s.fs.blockSize;
   const whole = req.pos <= blk * bs && req.pos + req.count >= (blk + 1) * bs;
   return whole || m.kind === 'unwritten' ? null : `block ${blk} must be read before a partial overwrite`;
@@ -80,6 +83,7 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
               return;
             }
             c.short = copied;
+            if (c.iomap !== null) xfsBufferedWriteIomapEnd(d, req.ino, c.iomap, blk);
             if (!req.dsync) {
               c.phase = 'unlock';
               return;
@@ -91,20 +95,39 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
           },
         };
       }
+      if (s.fs.kind === 'xfs') {
+        const it = xfsIterStep(w, s, ti, st, blk, cur);
+        if (it !== null) return it;
+      }
       const last = st.next + 1 === req.nblk;
-      const flush = last && (st.fallback || req.dsync);
+      const perCall = req.dontcache && s.knobs.uncached === 'per-call-fix';
+      const flush = last && (st.fallback || req.dsync || perCall);
+      const existed = folioAt(w, req.ino, blk) !== null;
+      // The 2019 actor writes out and drops a folio it created once the copy has passed its end.
+      const perPage = req.dontcache && s.knobs.uncached === 'per-page-2019' && !existed && !flush && req.pos + req.count >= (blk + 1) * bs;
+      const zeroOrRead = s.fs.kind === 'xfs' && st.iomap !== null ? writeBeginFill(w, s, req, st.iomap, blk) : null;
+      const staleUncached = req.dontcache && st.iomap !== null && st.iomap.seq !== inode.seq ? uncachedStale(req, st.iomap, blk, inode.seq) : null;
       return {
         fn: s.fs.kind === 'xfs' ? 'iomap_write_iter' : 'generic_perform_write',
-        what: `copy ${t} into folio ${blk}, mark it dirty${flush ? `; ${st.fallback ? 'filemap_write_and_wait_range' : 'generic_write_sync'} writes back the range` : ''}`,
+        what: `${zeroOrRead === null ? '' : `iomap_write_begin: ${zeroOrRead.what}; `}copy ${t} into folio ${blk}, mark it dirty${flush ? `; ${st.fallback ? 'filemap_write_and_wait_range' : perCall && !req.dsync ? 'RWF_UNCACHED: filemap_write_and_wait_range' : 'generic_write_sync'} writes back the range` : ''}${perPage ? '; RWF_UNCACHED: write_drop_cached_pages writes the folio out' : ''}`,
         apply: (d) => {
-          dirtyFolio(d, req.ino, blk, t);
+          if (zeroOrRead?.stale != null) d.ghost.flagged.push({ property: 'stale-iomap', what: zeroOrRead.stale });
+          if (staleUncached !== null) d.ghost.flagged.push({ property: 'uncached-iomap-stable', what: staleUncached });
+          dirtyFolio(d, req.ino, blk, t, req.dontcache && s.knobs.uncached === 'dontcache-6.18');
           const c = cur(d);
+          if (existed && perCall) c.dropCache = false;
           c.next++;
           const ino = inodeOf(d, req.ino);
           const end = Math.min(req.pos + req.count, (blk + 1) * s.fs.blockSize);
           if (end > ino.size) {
             ino.size = end;
             markDirty(d, req.ino);
+          }
+          if (perPage) {
+            const bio = writebackFolio(d, req.ino, blk, ti);
+            c.wait = bio === null ? [] : [bio];
+            c.phase = 'uncached-page-wait';
+            return;
           }
           if (!last) return;
           if (flush) {
@@ -116,8 +139,24 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
         },
       };
     })
+    .with('uncached-page-wait', (): Step | null => {
+      const blk = req.blk + st.next - 1;
+      if (st.wait.length > 0 || folioAt(w, req.ino, blk)?.writeback === true) return null;
+      return {
+        fn: 'write_drop_cached_pages',
+        what: `folio ${blk} written back: remove_mapping drops it; the actor goes on with its cached iomap`,
+        apply: (d) => {
+          const c = cur(d);
+          if (folioAt(d, req.ino, blk)?.dirty === false) invalidateInodePages2Range(d, req.ino, blk, 1);
+          // The 2019 patch ignores the writeback's result (the error is in the mapping).
+          c.ioError = false;
+          c.phase = c.next < req.nblk ? 'copy' : 'unlock';
+        },
+      };
+    })
     .with('writeback-wait', (): Step | null => {
-      if (st.wait.length > 0) return null;
+      if (st.wait.length > 0 || anyWriteback(w, req.ino, req.blk, req.nblk)) return null;
+      if (req.dontcache && s.knobs.uncached === 'per-call-fix' && !st.fallback) return perCallFlushDone(w, s, ti, st, cur);
       return {
         fn: st.fallback ? 'filemap_write_and_wait_range' : 'generic_write_sync',
         what: `${st.fallback ? 'invalidate_mapping_pages' : ''}${req.dsync ? `${st.fallback ? '; ' : ''}commit the journal` : ''}` || 'writeback done',
@@ -130,14 +169,109 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
     })
     .with('unlock', (): Step => {
       const ret = st.ioError ? 'EIO' : (st.short ?? req.count);
+      const kick = req.dontcache && s.knobs.uncached === 'dontcache-6.18' && !req.dsync && typeof ret === 'number';
       return {
         fn,
-        what: `${s.fs.kind === 'xfs' ? 'xfs_iunlock' : 'inode_unlock'}; return ${typeof ret === 'number' ? ret : `-${ret}`}`,
+        what: `${s.fs.kind === 'xfs' ? 'xfs_iunlock' : 'inode_unlock'}; ${kick ? 'generic_write_sync: IOCB_DONTCACHE, filemap_fdatawrite_range_kick starts writeback of the range; ' : ''}return ${typeof ret === 'number' ? ret : `-${ret}`}`,
         apply: (d) => {
           unlock(inodeOf(d, req.ino).iolock, 'excl', ti);
+          if (st.flushError && typeof ret === 'number') {
+            d.ghost.flagged.push({ property: 'uncached-flush-errors', what: `RWF_UNCACHED write ${req.id} (T${ti + 1}) returns ${ret} although the writeback of its range it waited for failed: its data is not on disk` });
+          }
+          if (kick) filemapFdatawriteRangeKick(d, req.ino, req.blk, req.nblk);
           endWrite(d, ti, st.short === null ? req : { ...req, nblk: st.next }, ret);
         },
       };
     })
     .exhaustive();
+}
+
+/**
+ * iomap_iter / iomap_write_iter for XFS, before the copy into folio `blk`: call
+ * ->iomap_begin when no cached iomap covers the block, or, with the validity cookie
+ * checked, drop a stale one (IOMAP_F_STALE) so that iomap_iter maps again. Null when the
+ * cached iomap is used as it is.
+ */
+function xfsIterStep(w: World, s: Settings, ti: number, st: BufferedWrite, blk: number, cur: (d: World) => BufferedWrite): Step | null {
+  const req = st.req;
+  const inode = inodeOf(w, req.ino);
+  const io = st.iomap;
+  if (io === null || blk < io.blk || blk >= io.blk + io.nblk) {
+    const plan = xfsBufferedWriteIomapBegin(inode, req, blk);
+    const m = plan.iomap;
+    const prealloc = plan.reserve.filter((b) => b >= req.blk + req.nblk);
+    return {
+      fn: 'iomap_iter → xfs_buffered_write_iomap_begin',
+      what: `map blocks ${m.blk}-${m.blk + m.nblk - 1}: ${m.type}${m.isNew ? ' (IOMAP_F_NEW: reserved now' : ''}${prealloc.length > 0 ? `, speculative preallocation of blocks ${prealloc.join(',')}` : ''}${m.isNew ? ')' : ''}`,
+      apply: (d) => {
+        const ino = inodeOf(d, req.ino);
+        xfsReserveDelalloc(ino, plan.reserve);
+        cur(d).iomap = { ...m, seq: ino.seq };
+      },
+    };
+  }
+  if (s.knobs.iomapValid === 'checked' && !xfsIomapValid(inode, io)) {
+    return {
+      fn: 'iomap_write_begin → xfs_iomap_valid',
+      what: `folio ${blk} locked; cookie ${io.seq} ≠ if_seq ${inode.seq}: IOMAP_F_STALE, unlock the folio, map again`,
+      apply: (d) => void (cur(d).iomap = null),
+    };
+  }
+  return null;
+}
+
+/**
+ * __iomap_write_begin for a block the write covers only in part and whose folio is not
+ * uptodate: zero the rest (iomap_block_needs_zeroing: not IOMAP_MAPPED, or IOMAP_F_NEW, or
+ * at/after EOF) or read it from the mapped block. Judged against the extent map as it is
+ * now: a different decision from a stale iomap is a stale-iomap use. Null when the write
+ * covers the whole block or the folio is uptodate (nothing to fill).
+ */
+function writeBeginFill(w: World, s: Settings, req: WriteReq, io: BufIomap, blk: number): { what: string; stale: string | null } | null {
+  const bs = s.fs.blockSize;
+  const whole = req.pos <= blk * bs && req.pos + req.count >= (blk + 1) * bs;
+  if (whole || folioAt(w, req.ino, blk)?.uptodate === true) return null;
+  const inode = inodeOf(w, req.ino);
+  const pastEof = blk * bs >= inode.size;
+  const p = io.p === null ? null : io.p + (blk - io.blk);
+  const used = io.type !== 'written' || io.isNew || pastEof ? 'zero' : `read p${p}`;
+  const now = inode.map[blk];
+  const right = now === undefined || now.kind !== 'written' || pastEof ? 'zero' : `read p${now.p}`;
+  const what = used === 'zero' ? `block ${blk} is ${io.type}${io.isNew ? ' (new)' : ''} in the iomap: zero the part the write does not cover` : `${used} for the part the write does not cover`;
+  if (used === right) return { what, stale: null };
+  const stale = `write ${req.id} used a stale iomap at file ${req.ino} block ${blk}: the iomap (cookie ${io.seq}) says ${io.type}${io.isNew ? ' (IOMAP_F_NEW)' : ''}, so __iomap_write_begin will ${used === 'zero' ? 'zero' : used} the part of the block the write does not cover, but the extent is now ${now?.kind ?? 'gone'}${now !== undefined && 'p' in now ? ` p${now.p}` : ''} (if_seq ${inode.seq}) and the right action is to ${right}`;
+  return { what, stale };
+}
+
+/** A fresh buffered write (or a direct write's ENOTBLK fallback when `fallback`). */
+export function newBufferedWrite(req: WriteReq, fallback: boolean): BufferedWrite {
+  return { sys: 'buffered-write', req, phase: 'lock', next: 0, fallback, short: null, iomap: null, dropCache: true, flushError: false, wait: [], ioError: false };
+}
+
+function uncachedStale(req: WriteReq, io: BufIomap, blk: number, seq: number): string {
+  return `RWF_UNCACHED write ${req.id} copies into folio ${blk} through the iomap it got from ->iomap_begin (${io.type} blocks ${io.blk}-${io.blk + io.nblk - 1}, cookie ${io.seq}), but writeback has changed the extent map since (if_seq ${seq}): the cached iomap is stale`;
+}
+
+/**
+ * The 2019 per-call variant, after ->iomap_end: filemap_write_and_wait_range over the range
+ * is done (its filemap_check_errors consumes AS_EIO), the error is returned or ignored as
+ * the knob says, and the range is invalidated when no folio was cached before the write.
+ */
+function perCallFlushDone(w: World, s: Settings, ti: number, st: BufferedWrite, cur: (d: World) => BufferedWrite): Step {
+  const req = st.req;
+  const failed = st.ioError || mappingOf(w, req.ino).asEio;
+  const returned = req.dsync || s.knobs.uncachedFlushError === 'returned';
+  return {
+    fn: 'iomap_apply: RWF_UNCACHED filemap_write_and_wait_range',
+    what: `writeback done${failed ? `, failed: ${returned ? 'return -EIO' : 'error ignored'}` : ''}${st.dropCache ? '; invalidate_inode_pages2_range' : '; folios were cached before: keep them'}${req.dsync ? '; commit the journal' : ''}`,
+    apply: (d) => {
+      const c = cur(d);
+      const err = filemapCheckErrors(d, req.ino) !== null || c.ioError;
+      c.flushError = err && !returned;
+      c.ioError = err && returned;
+      if (c.dropCache) invalidateInodePages2Range(d, req.ino, req.blk, req.nblk);
+      if (req.dsync) commitJournal(d);
+      c.phase = 'unlock';
+    },
+  };
 }

@@ -21,10 +21,10 @@ import { xfsIomapBegin } from '../xfs/xfs_iomap.ts';
 import { endWrite, ghostWrite, task } from '../../ghost.ts';
 import { commitJournal, inodeMetaDirty } from '../journal.ts';
 import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
-import { anyCached, anyDirty, filemapFdatawriteRange, invalidateInodePages2Range } from '../../mm/filemap.ts';
+import { anyCached, anyDirty, anyWriteback, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapFdatawriteRange, invalidateInodePages2Range, mappingSetError } from '../../mm/filemap.ts';
 import { writeToken, ZERO } from '../../token.ts';
 import { fdOf, inodeOf } from '../../vfs/fd.ts';
-import type { BufferedWrite } from './types.ts';
+import { newBufferedWrite } from './buffered-io.ts';
 import type { DioWrite, DioWriteCheck, IomapSeg, MappedIomap } from './types.ts';
 import type { KernelErr, WriteReq } from '../../vfs/types.ts';
 import type { Settings, Step, World } from '../../world.ts';
@@ -161,12 +161,15 @@ function invalidateAndBeginDio(req: WriteReq, ti: number): Step {
   };
 }
 
-function invalidateStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
+function invalidateStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
   const req = st.req;
   if (req.nowait && anyCached(w, req.ino, req.blk, req.nblk)) {
     return { fn: 'kiocb_invalidate_pages', what: 'cached folios and IOCB_NOWAIT: -EAGAIN', apply: failEarly(ti, 'EAGAIN', 'invalidate') };
   }
-  if (!anyDirty(w, req.ino, req.blk, req.nblk)) return invalidateAndBeginDio(req, ti);
+  if (!anyDirty(w, req.ino, req.blk, req.nblk)) {
+    // filemap_write_and_wait_range also waits for folios the flusher has under writeback.
+    return anyWriteback(w, req.ino, req.blk, req.nblk) ? null : invalidateAndBeginDio(req, ti);
+  }
   return {
     fn: 'kiocb_invalidate_pages',
     what: `filemap_write_and_wait_range: write back dirty folios from bio#${nextBioId(w)}`,
@@ -182,7 +185,7 @@ function invalidateStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
 
 function invalidateWaitStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
   const req = st.req;
-  if (st.wait.length > 0) return null;
+  if (st.wait.length > 0 || anyWriteback(w, req.ino, req.blk, req.nblk)) return null;
   if (!st.ioError && !anyDirty(w, req.ino, req.blk, req.nblk)) return invalidateAndBeginDio(req, ti);
   const err = invalidateFailure(s, st);
   return {
@@ -359,7 +362,7 @@ function completeStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
       if (ok) {
         if (s.fs.kind === 'xfs') xfsDioWriteEndIo(d, c);
         else ext4DioWriteEndIo(d, c);
-        if (stale) inodeOf(d, req.ino).wbErr++;
+        if (stale) mappingSetError(d, req.ino, 'EIO');
         else invalidateInodePages2Range(d, req.ino, req.blk, req.nblk);
       }
       // On error xfs_dio_write_end_io returns at once: CoW staging stays in the CoW fork,
@@ -401,18 +404,18 @@ function syncStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
   };
 }
 
-function syncWaitStep(w: World, ti: number, st: DioWrite): Steps {
+function syncWaitStep(s: Settings, ti: number, st: DioWrite): Steps {
   if (st.wait.length > 0) return null;
-  const of = fdOf(w, ti, st.req.fd);
-  const unseen = of !== null && inodeOf(w, st.req.ino).wbErr !== of.wbErrSeen;
+  const legacy = s.knobs.wbErrReporting === 'as-eio';
   return {
     fn: 'generic_write_sync',
-    what: st.ioError ? 'flush failed: -EIO' : unseen ? 'file_check_and_advance_wb_err: an unseen writeback error: -EIO' : 'flush done',
+    what: `${st.ioError ? 'flush failed: -EIO; ' : 'flush done; '}${legacy ? 'filemap_check_errors' : 'file_check_and_advance_wb_err'}`,
     apply: (d) => {
       const c = cur(d, ti);
       const f = fdOf(d, ti, st.req.fd);
-      if (f !== null) f.wbErrSeen = inodeOf(d, st.req.ino).wbErr;
-      if (c.ioError || unseen) c.ret = 'EIO';
+      if (f === null) throw new Error(`T${ti + 1}: generic_write_sync on a closed fd`);
+      const err = legacy ? filemapCheckErrors(d, st.req.ino) : fileCheckAndAdvanceWbErr(d, f);
+      if (c.ioError || err !== null) c.ret = 'EIO';
       c.phase = 'unlock';
     },
   };
@@ -431,7 +434,7 @@ export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): S
     .with('zero-wait', () => zeroWaitStep(ti, st))
     .with('io-wait', () => completeStep(w, s, ti, st))
     .with('sync', () => syncStep(w, s, ti, st))
-    .with('sync-wait', () => syncWaitStep(w, ti, st))
+    .with('sync-wait', () => syncWaitStep(s, ti, st))
     .with('unlock', () => dioWriteReturn(s, ti, st))
     .exhaustive();
 }
@@ -449,8 +452,7 @@ function fallbackStep(s: Settings, ti: number, st: DioWrite, held: string, relea
     apply: (d) => {
       release(d);
       if (req.atomic) ghostWrite(d, req.id).path = 'buffered-fallback';
-      const fb: BufferedWrite = { sys: 'buffered-write', req, phase: 'lock', next: 0, fallback: ext4, short: null, wait: [], ioError: false };
-      task(d, ti).cur = fb;
+      task(d, ti).cur = newBufferedWrite(req, ext4);
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { LockMode } from '../../kernel/locking/rwsem.ts';
 import type { KernelErr, SwCause, WriteReq } from '../../vfs/types.ts';
+import type { Token } from '../../token.ts';
 
 /** One mapping handed out by ->iomap_begin and used by the bios of one iteration. */
 export interface IomapSeg {
@@ -72,17 +73,38 @@ export interface DioWrite {
   fua: boolean;
 }
 
+/**
+ * The iomap a buffered write's ->iomap_begin returned (xfs_buffered_write_iomap_begin),
+ * cached across the folios it covers: file blocks [blk, blk+nblk), the extent type it saw,
+ * IOMAP_F_NEW (a delalloc reservation this call made), and the validity cookie (the data
+ * fork's if_seq when it was made).
+ */
+export interface BufIomap {
+  blk: number;
+  nblk: number;
+  type: 'delalloc' | 'unwritten' | 'written';
+  p: number | null;
+  isNew: boolean;
+  seq: number;
+}
+
 /** Buffered write (also the ENOTBLK fallback of a direct write). */
 export interface BufferedWrite {
   sys: 'buffered-write';
   req: WriteReq;
-  phase: 'lock' | 'copy' | 'writeback-wait' | 'unlock';
+  phase: 'lock' | 'copy' | 'uncached-page-wait' | 'writeback-wait' | 'unlock';
   /** Next block to copy into the page cache. */
   next: number;
   /** A direct write that fell back: write back and invalidate before returning. */
   fallback: boolean;
   /** Bytes copied when IOMAP_NOWAIT stopped the copy early (a short write), else null. */
   short: number | null;
+  /** XFS: the mapping iomap_write_iter is working through, or null before ->iomap_begin. */
+  iomap: BufIomap | null;
+  /** RWF_UNCACHED per-call variant: no folio of the range was cached before this write (then invalidate after the flush). */
+  dropCache: boolean;
+  /** RWF_UNCACHED per-call variant: its own writeback of the range failed and the error was ignored. */
+  flushError: boolean;
   wait: number[];
   ioError: boolean;
 }
@@ -106,3 +128,14 @@ export type DioWriteCheck =
   /** Drop the shared lock, take it exclusive and check again (-EAGAIN under IOCB_NOWAIT). */
   | { kind: 'upgrade'; why: string }
   | { kind: 'error'; err: KernelErr; why: string };
+
+/**
+ * struct iomap_ioend, reduced to what completion needs: the writeback bio, the file, and
+ * the folios (blocks) with the data each carried. iomap_finish_ioends clears their
+ * writeback flag and, on an error, records it in the mapping.
+ */
+export interface Ioend {
+  bio: number;
+  ino: number;
+  blocks: Array<{ blk: number; t: Token }>;
+}

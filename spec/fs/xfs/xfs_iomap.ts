@@ -1,13 +1,19 @@
 /**
- * xfs_direct_write_iomap_begin and xfs_atomic_write_cow_iomap_begin (fs/xfs/xfs_iomap.c,
- * Linux 6.18): the mapping a direct write gets, allocating data-fork or CoW-fork blocks.
- * The CoW fork is consulted by plain and hardware-atomic writes only for a CoW inode
- * (xfs_is_cow_inode: the reflink flag); the software atomic path always stages there.
+ * fs/xfs/xfs_iomap.c (Linux 6.18). Direct writes: xfs_direct_write_iomap_begin and
+ * xfs_atomic_write_cow_iomap_begin, the mapping a direct write gets, allocating data-fork
+ * or CoW-fork blocks; the CoW fork is consulted by plain and hardware-atomic writes only
+ * for a CoW inode (xfs_is_cow_inode: the reflink flag), the software atomic path always
+ * stages there. Buffered writes: ->iomap_begin / ->iomap_end and ->iomap_valid — delalloc
+ * reservation with speculative preallocation beyond EOF, the validity cookie, and the
+ * punch of unused delalloc after a short write.
  */
 import { inodeOf } from '../../vfs/fd.ts';
-import { allocatable, allocBlocks } from '../allocator.ts';
+import { allocatable, allocBlocks, physOf, setMapping } from '../allocator.ts';
+import { folioAt } from '../../mm/filemap.ts';
+import type { Inode } from '../types.ts';
+import type { WriteReq } from '../../vfs/types.ts';
 import { canUseFua, contiguousPrefix, runLength, type Alloc, type IomapPlan } from '../iomap/iter.ts';
-import type { DioWrite } from '../iomap/types.ts';
+import type { BufIomap, DioWrite } from '../iomap/types.ts';
 import type { Settings, World } from '../../world.ts';
 import { xfsHwAtomicMax } from './xfs_iops.ts';
 
@@ -102,4 +108,69 @@ export function xfsIomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
   // An unwritten extent under a sub-block write needs zeroing: not under the shared lock.
   if (st.overwriteOnly && m0.kind === 'unwritten') return { kind: 'error', fn, err: 'EAGAIN', why: 'IOMAP_OVERWRITE_ONLY and a sub-block write into an unwritten extent' };
   return { kind: 'map', fn, seg: { blk: from, nblk: n, p: m0.p, type: m0.kind }, alloc: [], atomicBio: false, fua: canUseFua(w, req, s.device, m0.kind === 'written') };
+}
+
+/**
+ * What xfs_buffered_write_iomap_begin returns for file block `blk` of `req`, and the
+ * delalloc blocks it reserves first. A hole is reserved as delalloc up to the next extent
+ * or the end of the write (IOMAP_F_NEW); a write that reaches EOF also reserves
+ * speculative preallocation over the holes that follow (xfs_iomap_prealloc_size; here as
+ * many blocks again as the write reserved, within the modelled file). An existing extent is
+ * returned as it is, up to where its type or contiguity changes or the write ends.
+ */
+export function xfsBufferedWriteIomapBegin(inode: Inode, req: WriteReq, blk: number): { iomap: Omit<BufIomap, 'seq'>; reserve: number[] } {
+  const end = req.blk + req.nblk;
+  const m = inode.map[blk];
+  if (m === undefined) throw new Error(`block ${blk} beyond the modelled file`);
+  if (m.kind === 'hole') {
+    let n = 1;
+    while (blk + n < end && inode.map[blk + n]?.kind === 'hole') n++;
+    const reserve = Array.from({ length: n }, (_, i) => blk + i);
+    const atEof = req.pos + req.count >= inode.size;
+    if (atEof && blk + n === end) {
+      for (let b = end; b < end + n && inode.map[b]?.kind === 'hole'; b++) reserve.push(b);
+    }
+    return { iomap: { blk, nblk: n, type: 'delalloc', p: null, isNew: true }, reserve };
+  }
+  const p0 = m.kind === 'delalloc' ? null : m.p;
+  const same = (i: number): boolean => {
+    const x = inode.map[blk + i];
+    if (x === undefined || x.kind !== m.kind) return false;
+    return p0 === null || physOf(x) === p0 + i;
+  };
+  let n = 1;
+  while (blk + n < end && same(n)) n++;
+  return { iomap: { blk, nblk: n, type: m.kind, p: p0, isNew: false }, reserve: [] };
+}
+
+/** xfs_bmapi_reserve_delalloc for the blocks ->iomap_begin chose (in-core only, not logged). */
+export function xfsReserveDelalloc(inode: Inode, blks: number[]): void {
+  for (const b of blks) setMapping(inode, b, { kind: 'delalloc' });
+}
+
+/**
+ * xfs_iomap_valid: the cookie is the data fork's if_seq when the mapping was made; any
+ * extent change since (delalloc conversion by writeback, unwritten conversion at I/O
+ * completion, a punch) makes the cached iomap stale.
+ */
+export function xfsIomapValid(inode: Inode, iomap: BufIomap): boolean {
+  return iomap.seq === inode.seq;
+}
+
+/**
+ * xfs_buffered_write_iomap_end → iomap_write_delalloc_release (6.2 onwards): after a short
+ * write, punch the delalloc this call reserved but did not use, except under dirty page
+ * cache (a racing mmap store may own it). Looks up the current extents, so it only punches
+ * blocks that are still delalloc. Returns the punched blocks.
+ */
+export function xfsBufferedWriteIomapEnd(w: World, ino: number, iomap: BufIomap, writtenTo: number): number[] {
+  const inode = w.inodes[ino];
+  if (inode === undefined || !iomap.isNew) return [];
+  const punched: number[] = [];
+  for (let b = Math.max(writtenTo, iomap.blk); b < iomap.blk + iomap.nblk; b++) {
+    if (inode.map[b]?.kind !== 'delalloc' || folioAt(w, ino, b)?.dirty === true) continue;
+    setMapping(inode, b, { kind: 'hole' });
+    punched.push(b);
+  }
+  return punched;
 }

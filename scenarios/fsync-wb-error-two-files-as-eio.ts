@@ -1,0 +1,24 @@
+import { BS, DEVICES, fsync, open, pwrite, scenario } from '../spec/index.ts';
+
+/**
+ * fsyncgate (2018): two open files of one inode, a buffered overwrite through the first,
+ * and writeback that fails with EIO. Whichever fsync runs first writes the folio back and
+ * sees the error; before 4.13 it also clears AS_EIO, so the other file's fsync
+ * returns 0 although its data never reached the disk.
+ */
+export default scenario({
+  name: 'fsync-wb-error-two-files-as-eio',
+  description:
+    "wbErrReporting 'as-eio': XFS on a loop device, file 0 one written block p0; T1 opens it, writes 4 KiB buffered, fsyncs, fsyncs again (a retry after EIO returns 0 and promises nothing); T2 opens it and fsyncs; the device may fail one request with EIO. " +
+    'Bound: 2 tasks (4 and 2 syscalls), 4 physical blocks, 1 injected I/O error, 1 power loss, background commits. Expect: violates fsync-reports-errors.',
+  fs: { kind: 'xfs', physBlocks: 4 },
+  device: DEVICES.loop,
+  knobs: { wbErrReporting: 'as-eio' },
+  files: [{ blocks: [{ written: 0 }] }],
+  programs: [
+    [open(0), pwrite('A', 0, 0, BS), fsync(0), fsync(0)],
+    [open(0), fsync(0)],
+  ],
+  maxIoErrors: 1,
+  expect: { violates: 'fsync-reports-errors' },
+});

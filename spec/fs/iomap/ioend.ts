@@ -1,0 +1,34 @@
+/**
+ * Writeback completion (fs/iomap/ioend.c iomap_finish_ioends → iomap_finish_folio_write →
+ * folio_end_writeback, Linux 6.18). The unwritten conversion the bio asks for is done by
+ * the caller (xfs_end_ioend / ext4_end_io_rsv_work) on success only.
+ *
+ * On an error the folio is neither redirtied nor marked !uptodate: the page cache keeps
+ * clean new data that the disk does not have, and nothing retries the write. The error
+ * goes to mapping_set_error, from where fsync reports it.
+ */
+import { recordWritebackFailure } from '../../ghost.ts';
+import { folioAt, mappingSetError } from '../../mm/filemap.ts';
+import type { World } from '../../types.ts';
+
+/** Finish the ioend of bio `bio`, if it is a writeback bio; returns whether it was. */
+export function iomapFinishIoend(w: World, bio: number, failed: boolean): boolean {
+  const io = w.ioends.find((x) => x.bio === bio);
+  if (io === undefined) return false;
+  w.ioends = w.ioends.filter((x) => x.bio !== bio);
+  for (const b of io.blocks) {
+    const f = folioAt(w, io.ino, b.blk);
+    if (f === null) continue;
+    f.writeback = false;
+    // folio_end_dropbehind: an RWF_DONTCACHE folio still clean when its writeback ends is invalidated.
+    if (f.dropbehind && !f.dirty) {
+      const pc = w.pageCache[io.ino];
+      if (pc !== undefined) pc[b.blk] = null;
+    }
+  }
+  if (failed) {
+    mappingSetError(w, io.ino, 'EIO');
+    recordWritebackFailure(w, io.ino, bio, io.blocks);
+  }
+  return true;
+}

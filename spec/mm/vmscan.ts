@@ -1,0 +1,25 @@
+/**
+ * Memory reclaim (mm/vmscan.c shrink_folio_list → __remove_mapping, Linux 6.18): a clean,
+ * unlocked folio that is not under writeback may be evicted at any time. Reclaim does not
+ * write back through ->writepages. An evicted folio's data must be read from the disk
+ * again, through whatever the extent map says now — which is what makes a cached iomap's
+ * "zero or read" decision matter (seed 002).
+ */
+import type { Settings, World } from '../types.ts';
+
+export function reclaimChoices(w: World, s: Settings): Array<[number, number]> {
+  if (s.reclaim !== true || w.crashed) return [];
+  const out: Array<[number, number]> = [];
+  w.pageCache.forEach((pc, ino) =>
+    pc.forEach((f, blk) => {
+      if (f !== null && !f.dirty && !f.writeback) out.push([ino, blk]);
+    }),
+  );
+  return out;
+}
+
+export function reclaimFolio(w: World, ino: number, blk: number): void {
+  const pc = w.pageCache[ino];
+  if (pc === undefined || pc[blk] === null || pc[blk] === undefined) throw new Error(`no folio ${ino}:${blk} to reclaim`);
+  pc[blk] = null;
+}
