@@ -1,6 +1,10 @@
 /**
- * writepath spec, part 1: the block device, allocator and extent map, metadata journal,
- * power loss, and the direct-I/O write path of ext4 and XFS, as one explicit-state
+ * writepath spec: the block device, allocator and extent map, metadata journal, power loss,
+ * the direct-I/O write path of ext4 and XFS (part 1), and the buffered half (part 2, in
+ * progress): page-cache folios with their uptodate / dirty / writeback / dropbehind flags,
+ * the XFS buffered write through ->iomap_begin with delalloc and the iomap validity cookie,
+ * background writeback and reclaim (scenario settings `flusher`, `reclaim`), writeback
+ * errors through errseq_t, and RWF_UNCACHED / RWF_DONTCACHE — as one explicit-state
  * transition system for the checker.
  *
  * ## Program vocabulary (for translating real programs)
@@ -17,6 +21,9 @@
  * - `{ op: 'pread', fd, offset, len }` — returns bytes (short at EOF) and, in the results
  *   log, the token of every block read. O_DIRECT reads must be sector aligned (EINVAL).
  * - `{ op: 'fsync' | 'fdatasync', fd }`, `{ op: 'statx', fd }` (STATX_WRITE_ATOMIC fields).
+ *   fsync reports a writeback error recorded since this open file's last check
+ *   (file_check_and_advance_wb_err; knob `wbErrReporting` for the pre-4.13 behaviour).
+ *   A buffered pwritev2 with RWF_DONTCACHE follows knob `uncached`.
  * - `{ op: 'mmap-store', file, offset, id }` — a store through a shared mapping: dirties the
  *   folio of that block with token `${id}[0]` (no syscall return value: ret 0).
  *
@@ -51,3 +58,5 @@ export { allowedOutcomes, bfsExplorer, observe, type Outcome, type ObservedResul
 export { scenario, settings, fsDefaults, DEVICES, BS, KiB, open, pwrite, pwritev, pread, fsync, fdatasync, statx, mmapStore, type SettingsInput } from './scenario.ts';
 export { ext4MbAlignedAlloc, allocBlocks, describeExtents } from './fs/allocator.ts';
 export { powerLossChoices, persistGroups } from './block/device.ts';
+export { folioAt, mappingSetError, filemapCheckErrors, fileCheckAndAdvanceWbErr } from './mm/filemap.ts';
+export { FLUSHER } from './mm/page-writeback.ts';
