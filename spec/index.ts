@@ -1,15 +1,21 @@
 /**
  * writepath spec: the write path of Linux 6.18 (KERNEL_VERSION) as one explicit-state
  * transition system for the checker. Part 1: the block device, allocator and extent map,
- * metadata journal, power loss, and the direct-I/O write path of ext4 and XFS.
+ * metadata journal, power loss, and the direct-I/O write path of ext4 and XFS. Part 2 (in
+ * progress): page-cache folios with their uptodate / dirty / writeback / dropbehind flags,
+ * the XFS buffered write through ->iomap_begin with delalloc and the iomap validity cookie,
+ * background writeback and reclaim (scenario settings `flusher`, `reclaim`), writeback
+ * errors through errseq_t, and RWF_UNCACHED / RWF_DONTCACHE.
  *
  * ## Layout (as the kernel tree)
  *
  * - block/: the device, requests (split at max_sectors), REQ_ATOMIC / REQ_FUA / flushes.
- * - mm/: the page cache (filemap: writeback and invalidation of folios).
+ * - mm/: the page cache (filemap: folios, writeback, invalidation, wb_err), the flusher
+ *   (page-writeback), reclaim (vmscan), stores through a mapping (memory).
+ * - lib/errseq.ts: errseq_t.
  * - fs/iomap/: direct-io (iomap_dio_rw's steps), dio-bio (iomap_dio_bio_iter's alignment
- *   and request cutting), iter (what ->iomap_begin returns), buffered-io.
- * - fs/xfs/: xfs_file (entry points, checks, retries, end_io), xfs_iomap, xfs_iops.
+ *   and request cutting), iter (what ->iomap_begin returns), buffered-io, ioend.
+ * - fs/xfs/: xfs_file (entry points, checks, retries, end_io), xfs_iomap, xfs_iops, xfs_aops.
  * - fs/ext4/: file (entry, checks, end_io), inode (ext4_iomap_begin), extents, super.
  * - fs/journal.ts, fs/allocator.ts: the log and the extent map shared by both.
  * - vfs/: syscalls (each task's step), read (pread), fd lookups.
@@ -31,6 +37,9 @@
  * - `{ op: 'pread', fd, offset, len }` — returns bytes (short at EOF) and, in the results
  *   log, the token of every block read. O_DIRECT reads must be sector aligned (EINVAL).
  * - `{ op: 'fsync' | 'fdatasync', fd }`, `{ op: 'statx', fd }` (STATX_WRITE_ATOMIC fields).
+ *   fsync reports a writeback error recorded since this open file's last check
+ *   (file_check_and_advance_wb_err; knob `wbErrReporting` for the pre-4.13 behaviour).
+ *   A buffered pwritev2 with RWF_DONTCACHE follows knob `uncached`.
  * - `{ op: 'mmap-store', file, offset, id }` — a store through a shared mapping: dirties the
  *   folio of that block with token `${id}[0]` (no syscall return value: ret 0).
  *
@@ -69,3 +78,5 @@ export { allowedOutcomes, bfsExplorer, observe, type Outcome, type ObservedResul
 export { scenario, settings, fsDefaults, DEVICES, BS, KiB, open, pwrite, pwritev, pread, fsync, fdatasync, statx, mmapStore, type SettingsInput } from './scenario.ts';
 export { ext4MbAlignedAlloc, allocBlocks, describeExtents } from './fs/allocator.ts';
 export { powerLossChoices, persistGroups } from './block/device.ts';
+export { folioAt, mappingSetError, filemapCheckErrors, fileCheckAndAdvanceWbErr } from './mm/filemap.ts';
+export { FLUSHER } from './mm/page-writeback.ts';
