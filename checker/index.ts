@@ -5,6 +5,7 @@
  */
 export type {
   Model,
+  ModelAbout,
   CheckOptions,
   CheckResult,
   CheckStatus,
