@@ -82,6 +82,7 @@ export function reproScript<S, A>(model: Model<S, A>, trace: ReadonlyArray<Trace
   const expects: Expect[] = [];
   const returned = last.tasks[0]?.results ?? [];
   let opened = 0;
+  const preads: Array<{ op: number; k: number; data: string[] }> = [];
   for (const [k, call] of program.entries()) {
     const line = helperOp(call, setupFds, idOf);
     if (typeof line !== 'string') return line;
@@ -90,6 +91,7 @@ export function reproScript<S, A>(model: Model<S, A>, trace: ReadonlyArray<Trace
     if (r !== undefined) {
       const needle = typeof r.ret === 'number' ? (call.op === 'open' ? `"ret":${r.ret + setupFds},` : `"ret":${r.ret},`) : `"errno":"${r.ret}"`;
       expects.push({ op: ops.length, what: `call ${k + 1} (${call.op}) returns ${r.ret}`, needle });
+      if (r.op === 'pread' && r.data.length > 0 && r.start !== undefined) preads.push({ op: ops.length, k, data: r.data });
     }
     ops.push(line);
   }
@@ -103,6 +105,10 @@ export function reproScript<S, A>(model: Model<S, A>, trace: ReadonlyArray<Trace
     if (init !== null) return `${1000 + Number(init[1]) * 100 + Number(m[2])}.0`;
     return ids.has(m[1]!) ? `${ids.get(m[1]!)}.${m[2]}` : null;
   };
+  for (const p of preads) {
+    const toks = p.data.map(helperToken);
+    if (toks.every((t): t is string => t !== null)) expects.push({ op: p.op, what: `call ${p.k + 1} (pread) reads ${p.data.join(', ')}`, needle: `"blocks":[${toks.map((t) => `"${t}"`).join(',')}]` });
+  }
   s.files.forEach((_, ino) => {
     const slot = setupFds + opened + ino;
     ops.push(`open file=f${ino} direct=1`);

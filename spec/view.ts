@@ -87,7 +87,7 @@ function describeSys(c: SysState, verbose: boolean): Record<string, unknown> {
     .with({ sys: 'dio-write' }, (x) => ({
       call: `direct write ${x.req.id} of blocks ${x.req.blk}-${x.req.blk + x.req.nblk - 1}${x.req.atomic ? ' (RWF_ATOMIC)' : ''}`,
       ...common,
-      IOLOCK: x.held ? `held ${x.lock === 'excl' ? 'exclusive' : 'shared'}` : `wants ${x.lock === 'excl' ? 'exclusive' : 'shared'}`,
+      i_rwsem: x.held ? `held ${x.lock === 'excl' ? 'exclusive' : 'shared'}` : `wants ${x.lock === 'excl' ? 'exclusive' : 'shared'}`,
       ...(x.req.atomic ? { 'atomic mode': x.xfsMode === 'sw' ? `software CoW${x.swCause !== null ? ` (${x.swCause})` : ''}` : 'hardware' } : {}),
       'blocks submitted': x.done,
       ...(x.segs.length > 0 ? { mappings: x.segs.map((g) => `[${g.blk}${g.nblk > 1 ? `-${g.blk + g.nblk - 1}` : ''}] ${g.type} p${g.p}${g.nblk > 1 ? `-p${g.p + g.nblk - 1}` : ''}`).join(', ') } : {}),
@@ -130,7 +130,7 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
       size: inode.size,
       extents: describeExtents(inode.map),
       'cow fork': describeCow(inode.cow),
-      IOLOCK: describeSem(inode.iolock),
+      i_rwsem: describeSem(inode.iolock),
       invalidate_lock: describeSem(inode.invalidateLock),
       i_dio_count: inode.dioCount,
     };
