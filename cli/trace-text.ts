@@ -18,16 +18,12 @@ function heading(doc: TraceDoc): string {
   return `${what} "${doc.property}" ${doc.kind === 'sometimes' ? 'never held' : 'violated'} in ${doc.scenario} (${doc.file})${doc.expected ? ' — as expected' : ''}`;
 }
 
+/** The programs, one line per task, calls in order. */
 export function formatPrograms(doc: TraceDoc): string[] {
   const programs = doc.about?.programs ?? [];
   if (programs.length === 0) return [];
   const w = Math.max(...programs.map((p) => p.actor.length));
-  const out = ['programs:'];
-  for (const p of programs) {
-    p.calls.forEach((c, i) => out.push(`  ${(i === 0 ? p.actor : '').padEnd(w)}  ${i + 1}. ${c}`));
-    if (p.calls.length === 0) out.push(`  ${p.actor.padEnd(w)}  (no calls)`);
-  }
-  return out;
+  return ['programs:', ...programs.map((p) => `  ${p.actor.padEnd(w)}  ${p.calls.length > 0 ? p.calls.join('; ') : '(no calls)'}`)];
 }
 
 /** The lane columns of one row: the actor's name in its own lane, a bar in the others. */

@@ -39,6 +39,7 @@ async function outcome(file: string): Promise<Outcome> {
 const CASES = [
   { golden: 'ext4-mixed-mapping', file: 'scenarios/ext4-atomic-mixed-mapping-convert-at-completion.ts' },
   { golden: 'xfs-uncommitted-conversion', file: 'scenarios/xfs-atomic-over-uncommitted-conversion.ts' },
+  { golden: 'ext4-invalidate-fall-back-concurrent', file: 'scenarios/ext4-atomic-invalidate-failure-fall-back.ts' },
   { golden: 'broken-mutex', file: 'test/fixtures/scenarios/mutex.ts' },
 ];
 
