@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -73,4 +73,36 @@ test('HTML report: clicking a step shows that step in the panel, and nothing is 
   await p.screenshot({ path: join(artifacts, 'html-report.png'), fullPage: true });
   assert.deepEqual(fetched, [], 'the page is self-contained');
   assert.deepEqual(errors, []);
+});
+
+test('Mermaid output: every golden diagram parses and renders with Mermaid itself, in the browser', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.skip(`skipped: no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium package when run as root)`);
+    return;
+  }
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  t.after(() => browser.close());
+  const p = await browser.newPage();
+  await p.setContent('<!doctype html><html><body></body></html>');
+  await p.addScriptTag({ path: join(root, 'node_modules', 'mermaid', 'dist', 'mermaid.min.js') });
+  const golden = join(root, 'test', 'golden');
+  const files = readdirSync(golden).filter((f) => f.endsWith('.mmd'));
+  assert.ok(files.length >= 3);
+  for (const f of files) {
+    const text = readFileSync(join(golden, f), 'utf8');
+    const svg = await p.evaluate(async (src: string) => {
+      const m = (globalThis as unknown as { mermaid: { initialize(o: object): void; render(id: string, s: string): Promise<{ svg: string }> } }).mermaid;
+      m.initialize({ startOnLoad: false, securityLevel: 'strict' });
+      return (await m.render(`d${Math.random().toString(36).slice(2)}`, src)).svg;
+    }, text);
+    assert.match(svg, /<svg/, f);
+    // Every step's note made it into the picture, entities decoded.
+    const notes = text.split('\n').filter((l) => /^ {2}Note over \w+: \d+\. /.test(l));
+    for (const n of notes) {
+      const step = /: (\d+)\. /.exec(n)![1];
+      assert.ok(svg.includes(`>${step}. `), `${f}: step ${step} is missing from the SVG`);
+    }
+    assert.doesNotMatch(svg, /#59;|#35;|Syntax error/, f);
+  }
 });
