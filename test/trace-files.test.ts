@@ -83,6 +83,13 @@ test('replay: the CLI says the violation still occurs (exit 1), holds on a cut t
   assert.equal(a.code, 2);
   assert.match(a.stderr, /step 5 \(".*"\) no longer fits scenario xfs-atomic-over-uncommitted-conversion: .* \(action 7\) is not enabled here/);
 
+  // A label the spec no longer has (a renamed kernel function) at the right index.
+  const renamed = structuredClone(doc);
+  renamed.states[4]!['#meta'].action = 'T1 kiocb_invalidate_pages_renamed: invalidate';
+  const l = writepath('replay', write('renamed.json', renamed));
+  assert.equal(l.code, 2);
+  assert.match(l.stderr, /step 4 \("T1 kiocb_invalidate_pages_renamed: invalidate"\) no longer fits .*\(action \d+\) is not enabled here; enabled now: T1 kiocb_invalidate_pages/);
+
   const wrongState = structuredClone(doc);
   wrongState.states[6]!.powerLosses = { '#bigint': '9' };
   const s = writepath('replay', write('state.json', wrongState));
