@@ -62,3 +62,12 @@ test('several counterexamples: each gets its own file, named after scenario and 
   const html = readFileSync(join(dir, 'c-ext4-atomic-fragmented-fall-back-to-unaligned-atomic-untorn.html'), 'utf8');
   assert.doesNotMatch(html, /<(script|link|img)[^>]+(src|href)=/i, 'no external assets');
 });
+
+test('check --verbose: the ghost history appears; without it, it does not', () => {
+  const quiet = writepath('check', 'xfs-atomic-over-uncommitted-conversion');
+  const loud = writepath('check', 'xfs-atomic-over-uncommitted-conversion', '--verbose');
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.equal(loud.code, 0, loud.stderr);
+  assert.doesNotMatch(quiet.stdout, /ghost/);
+  assert.match(loud.stdout, /^\s+ghost\.obligations = \[\]$/m);
+});

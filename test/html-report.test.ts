@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,6 +15,7 @@ import { check } from '../checker/index.ts';
 import { formatHtml } from '../cli/html.ts';
 import { loadScenarioFile } from '../cli/load.ts';
 import { buildDoc } from '../cli/tracedoc.ts';
+import { formatMermaid } from '../cli/mermaid.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -75,7 +76,7 @@ test('HTML report: clicking a step shows that step in the panel, and nothing is 
   assert.deepEqual(errors, []);
 });
 
-test('Mermaid output: every golden diagram parses and renders with Mermaid itself, in the browser', async (t) => {
+test('Mermaid output: the diagrams of three counterexamples render with Mermaid itself, every step legible', async (t) => {
   if (!existsSync(CHROMIUM)) {
     t.skip(`skipped: no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium package when run as root)`);
     return;
@@ -84,25 +85,25 @@ test('Mermaid output: every golden diagram parses and renders with Mermaid itsel
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
   t.after(() => browser.close());
   const p = await browser.newPage();
-  await p.setContent('<!doctype html><html><body></body></html>');
+  await p.setContent('<!doctype html><html><body><div id="out"></div></body></html>');
   await p.addScriptTag({ path: join(root, 'node_modules', 'mermaid', 'dist', 'mermaid.min.js') });
-  const golden = join(root, 'test', 'golden');
-  const files = readdirSync(golden).filter((f) => f.endsWith('.mmd'));
-  assert.ok(files.length >= 3);
-  for (const f of files) {
-    const text = readFileSync(join(golden, f), 'utf8');
-    const svg = await p.evaluate(async (src: string) => {
+  for (const file of ['scenarios/xfs-atomic-over-uncommitted-conversion.ts', 'scenarios/ext4-atomic-invalidate-failure-fall-back.ts', 'test/fixtures/scenarios/mutex.ts']) {
+    const [l] = await loadScenarioFile(join(root, file));
+    const model = l!.scenario.model;
+    const v = check(model).violations[0]!;
+    const doc = buildDoc(model, v.trace, { scenario: l!.scenario.name, file, property: v.property, kind: v.kind, message: v.message, expected: true }, false);
+    const text = formatMermaid(doc);
+    const shown = await p.evaluate(async (src: string) => {
       const m = (globalThis as unknown as { mermaid: { initialize(o: object): void; render(id: string, s: string): Promise<{ svg: string }> } }).mermaid;
       m.initialize({ startOnLoad: false, securityLevel: 'strict' });
-      return (await m.render(`d${Math.random().toString(36).slice(2)}`, src)).svg;
+      const { svg } = await m.render(`d${Math.random().toString(36).slice(2)}`, src);
+      // The page's DOM (this function runs in the browser, where `document` exists).
+      const out = (globalThis as unknown as { document: { getElementById(id: string): { innerHTML: string; textContent: string | null } } }).document.getElementById('out');
+      out.innerHTML = svg;
+      return out.textContent ?? '';
     }, text);
-    assert.match(svg, /<svg/, f);
-    // Every step's note made it into the picture, entities decoded.
-    const notes = text.split('\n').filter((l) => /^ {2}Note over \w+: \d+\. /.test(l));
-    for (const n of notes) {
-      const step = /: (\d+)\. /.exec(n)![1];
-      assert.ok(svg.includes(`>${step}. `), `${f}: step ${step} is missing from the SVG`);
-    }
-    assert.doesNotMatch(svg, /#59;|#35;|Syntax error/, f);
+    // Every step's note is in the picture in full, ";", "#", "<" and ">" included.
+    for (const s of doc.steps.slice(1)) assert.ok(shown.includes(`${s.index}. ${s.label}`), `${file}: step ${s.index} "${s.label}" is not in the rendered diagram`);
+    for (const a of doc.actors) assert.ok(shown.includes(a), `${file}: lane ${a}`);
   }
 });
