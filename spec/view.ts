@@ -22,7 +22,7 @@ export function actorOf(a: Action, s: Settings): string {
   return match(a)
     .with({ kind: 'task' }, (x) => taskName(x.task))
     .with({ kind: 'dev-transfer' }, { kind: 'dev-complete' }, { kind: 'dev-fail' }, () => 'device')
-    .with({ kind: 'commit' }, () => (s.fs.kind === 'xfs' ? 'xfs log' : 'jbd2'))
+    .with({ kind: 'commit' }, () => (s.fs.kind === 'xfs' ? 'xfs_log' : 'jbd2'))
     .with({ kind: 'power-loss' }, () => 'power')
     .exhaustive();
 }
