@@ -50,3 +50,4 @@ export { allowedOutcomes, bfsExplorer, observe, type Outcome, type ObservedResul
 export { scenario, settings, fsDefaults, DEVICES, BS, KiB, open, pwrite, pwritev, pread, fsync, fdatasync, statx, mmapStore, type SettingsInput } from './scenario.ts';
 export { ext4MbAlignedAlloc, allocBlocks, describeExtents } from './allocator.ts';
 export { powerLossChoices, persistGroups } from './device.ts';
+export { actorOf, viewOf, cellsOf, aboutOf, describeCall } from './view.ts';
