@@ -1,6 +1,6 @@
 /** Human output of `writepath check`: a results table, then every counterexample as a trace. */
 import type { CheckResult, Violation } from '../checker/index.ts';
-import { describeExpectation, describeResult } from '../checker/index.ts';
+import { actionIndexes, describeExpectation, describeResult } from '../checker/index.ts';
 import { brief } from './diff.ts';
 import { formatTraceText } from './trace-text.ts';
 import { buildDoc, type TraceDoc } from './tracedoc.ts';
@@ -100,6 +100,12 @@ export function jsonReport(outcomes: readonly Outcome[]): unknown {
       expect: o.loaded.scenario.expect,
       met: o.met,
       ...o.result,
+      // Each step carries the index of its action among those enabled before it (step 0: of
+      // its initial state), so a trace in the JSON can be re-executed as a trace file can.
+      violations: o.result.violations.map((v) => {
+        const indexes = actionIndexes(o.loaded.scenario.model, v.trace);
+        return { ...v, trace: v.trace.map((t, i) => ({ ...t, index: indexes[i] })) };
+      }),
     })),
   };
 }

@@ -71,3 +71,18 @@ test('check --verbose: the ghost history appears; without it, it does not', () =
   assert.doesNotMatch(quiet.stdout, /ghost/);
   assert.match(loud.stdout, /^\s+ghost\.obligations = \[\]$/m);
 });
+
+test('check --json: every step of a trace carries its action index, and re-executing them gives the same states', async () => {
+  const r = writepath('check', '--json', 'xfs-atomic-over-uncommitted-conversion');
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as { results: Array<{ violations: Array<{ trace: Array<{ label: string; index: number; state: unknown }> }> }> };
+  const trace = doc.results[0]!.violations[0]!.trace;
+  assert.ok(trace.every((s) => Number.isInteger(s.index) && s.index >= 0));
+  const { replayRecorded, defaultLabel } = await import('../checker/index.ts');
+  const { loadScenarioFile } = await import('../cli/load.ts');
+  const [l] = await loadScenarioFile(join(root, 'scenarios/xfs-atomic-over-uncommitted-conversion.ts'));
+  const model = l!.scenario.model;
+  const out = replayRecorded(model, trace, (a) => (model.label ?? defaultLabel)(a));
+  assert.equal(out.mismatch, undefined);
+  assert.equal(out.trace.length, trace.length);
+});
