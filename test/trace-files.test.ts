@@ -145,3 +145,18 @@ test('shrink: steps of an actor that plays no part go, and the CLI says how much
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /broken-mutex mutual-exclusion: shrink: \d+ → 4 steps|no step or actor can go \(4 steps/);
 });
+
+test('replay --shrink: a depth-first trace file shrinks on replay and the shrunk file replays too', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'writepath-shrink-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const long = join(dir, 'long.json');
+  const short = join(dir, 'short.json');
+  assert.equal(writepath('check', 'test/fixtures/shrink/noisy.ts', '--trace-out', long).code, 0);
+  const r = writepath('replay', long, '--shrink', '--trace-out', short);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /^shrink: 6 → 2 steps \(−67%\), 2 → 1 actors/m);
+  assert.match(r.stdout, /^2  bug  bug$/m, "one lane left");
+  const again = writepath('replay', short);
+  assert.equal(again.code, 1, again.stderr);
+  assert.match(again.stdout, /all 2 steps fit/);
+});
