@@ -1,7 +1,6 @@
 /** Human output of `writepath check`: a results table, then every counterexample as a trace. */
 import type { CheckResult, Violation } from '../checker/index.ts';
 import { actionIndexes, describeExpectation, describeResult } from '../checker/index.ts';
-import { brief } from './diff.ts';
 import { formatTraceText } from './trace-text.ts';
 import { buildDoc, type TraceDoc } from './tracedoc.ts';
 import type { LoadedScenario } from './load.ts';
@@ -114,4 +113,3 @@ export function progressLine(name: string, p: { distinctStates: number; statesPe
   return `${name}: ${p.distinctStates.toLocaleString('en-US')} states, ${p.statesPerSecond.toLocaleString('en-US')}/s, depth ${p.depth}, frontier ${p.frontier.toLocaleString('en-US')}`;
 }
 
-export { brief };

@@ -4,7 +4,7 @@
  * a glance), what changed under it, and at the end the violated property, why, and a table of
  * the cells it is about from the initial state to the last step. Nothing is cut.
  */
-import { brief, flatten, formatChange } from './diff.ts';
+import { flatten, formatChange } from './diff.ts';
 import type { CellTable, TraceDoc } from './tracedoc.ts';
 
 export interface TextStyles {
@@ -67,4 +67,3 @@ export function formatTraceText(doc: TraceDoc, st: TextStyles): string {
   return out.join('\n');
 }
 
-export { brief };
