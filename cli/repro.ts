@@ -83,6 +83,9 @@ export function reproScript<S, A>(model: Model<S, A>, trace: ReadonlyArray<Trace
     return ids.get(id)!;
   };
   const notes: string[] = [];
+  if (s.device.atomicUnitMax > 0) {
+    notes.push(`the scenario's device has hardware atomic writes (${s.device.atomicUnitMin}-${s.device.atomicUnitMax} bytes); a loop device has none, so RWF_ATOMIC takes the file system's software path (or fails) here, and the outcome may differ for that reason alone`);
+  }
   // The layout: written blocks hold "f<ino>.init[<blk>]" (helper write ids 1000 + 100*file + block),
   // then the size, then fsync. Unwritten blocks are left as holes: both read as zeroes.
   const layout: string[] = [];
