@@ -21,7 +21,11 @@ options for check:
 ${TRACE_USAGE}
 
 exit status: 0 every scenario met its expectation, 1 one did not, 2 usage error or a scenario
-file that does not load.`;
+file that does not load.
+
+replay takes the counterexample options above (--verbose ... --repro); its exit status: 1 the
+violation still occurs, 0 the trace replays and the property now holds, 2 the trace no longer
+fits the spec (the message names the first step that differs) or the file is not a trace.`;
 
 export interface CheckArgs {
   command: 'check';
