@@ -5,6 +5,7 @@
  */
 export type {
   Model,
+  ModelAbout,
   CheckOptions,
   CheckResult,
   CheckStatus,
@@ -17,7 +18,9 @@ export type {
 } from './types.ts';
 export { meetsExpectation, describeResult, describeExpectation } from './expect.ts';
 export { check } from './search.ts';
-export { replay, validateTrace, canonicalJson } from './trace.ts';
+export { replay, validateTrace, canonicalJson, actionIndexes, replayRecorded, type RecordedStep, type ReplayOutcome } from './trace.ts';
+export { toItf, fromItf, validateItf, ITF_FORMAT_DESCRIPTION, type ItfTrace, type ItfState, type ItfValue } from './itf.ts';
 export { structuralFingerprinter, fingerprintString, fingerprinterFor, type Fingerprint, type Fingerprinter } from './fingerprint.ts';
 export { FingerprintSet, ParentLinks } from './store.ts';
 export { defaultLabel } from './label.ts';
+export { shrinkTrace, violates, type ShrinkResult } from './shrink.ts';

@@ -24,6 +24,34 @@ export interface Model<S, A> {
   label?(action: A): string;
   /** Optional: explains why an invariant failed in `state` (shown with the violation). */
   explain?(property: string, state: S): string | undefined;
+  // Optional hooks for people reading a trace (none changes what the search does).
+  /** The actor (lane) an action belongs to: "T1", "device", "journal", "power". */
+  actor?(action: A): string;
+  /**
+   * The state as people read it: plain JSON whose object keys carry identity ("bio#2", "p3",
+   * "folio 1") so that diffs follow things, not array positions; bookkeeping (ghost history,
+   * counters the kernel does not keep) is left out unless `verbose`.
+   */
+  view?(state: S, verbose: boolean): unknown;
+  /**
+   * The cells (blocks) `property` is about, name → content, for the before/after table that ends
+   * a trace ("file 0 block 1" → "A[1]").
+   */
+  cells?(state: S, property: string): Record<string, string>;
+  /** What was checked: each actor's program, the settings with their variants, the bound. */
+  about?(): ModelAbout;
+}
+
+/** A model's description of itself, for trace headers and `writepath explain`. */
+export interface ModelAbout {
+  /** One entry per actor that runs a program (a user task), its calls in order. */
+  programs: Array<{ actor: string; calls: string[] }>;
+  /** Settings that shape the state space: a name, its value, the other values it could take. */
+  settings: Array<{ name: string; value: string; variants?: string[]; doc?: string }>;
+  /** One line per property checked, saying what it demands. */
+  properties: Array<{ name: string; kind: 'invariant' | 'sometimes'; doc: string }>;
+  /** The bound of the state space in words (tasks, blocks, power losses ...). */
+  bound: string;
 }
 
 export interface Progress {

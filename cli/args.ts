@@ -1,9 +1,12 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.ts';
+import { TRACE_OPTIONS, TRACE_USAGE, parseExplain, parseReplay, traceOutputs, type ExplainArgs, type ReplayArgs, type TraceOutputs } from './args-trace.ts';
 
 export const USAGE = `usage:
   writepath check [SCENARIO...] [options]   check scenarios (default: every file under scenarios/)
   writepath list                            list the scenarios
+  writepath replay FILE [options]           re-execute a trace file (--trace-out) against the current spec
+  writepath explain SCENARIO                what a scenario checks: programs, knobs, properties, bound
   writepath help                            this text
 
 SCENARIO is a scenario file, a directory of them, or a scenario's name.
@@ -15,9 +18,14 @@ options for check:
   --time-limit SECONDS   stop after this many seconds (result: incomplete)
   --all                  collect one violation per property instead of stopping at the first
   --json                 print one JSON document with every result on stdout
+${TRACE_USAGE}
 
 exit status: 0 every scenario met its expectation, 1 one did not, 2 usage error or a scenario
-file that does not load.`;
+file that does not load.
+
+replay takes the counterexample options above (--verbose ... --repro); its exit status: 1 the
+violation still occurs, 0 the trace replays and the property now holds, 2 the trace no longer
+fits the spec (the message names the first step that differs) or the file is not a trace.`;
 
 export interface CheckArgs {
   command: 'check';
@@ -28,9 +36,11 @@ export interface CheckArgs {
   timeLimitMs?: number;
   all: boolean;
   json: boolean;
+  /** What to do with each counterexample (text options and files to write). */
+  trace: TraceOutputs;
 }
 
-export type Args = CheckArgs | { command: 'list'; json: boolean } | { command: 'help' };
+export type Args = CheckArgs | ReplayArgs | ExplainArgs | { command: 'list'; json: boolean } | { command: 'help' };
 
 function positiveInt(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -48,7 +58,9 @@ function positiveNumber(flag: string, v: string | undefined): number | undefined
 export function parseCommandLine(argv: readonly string[]): Args {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
-  if (command !== 'check' && command !== 'list') throw new UsageError(`unknown command "${command}" (commands: check, list, help)`);
+  if (command === 'replay') return parseReplay(rest);
+  if (command === 'explain') return parseExplain(rest);
+  if (command !== 'check' && command !== 'list') throw new UsageError(`unknown command "${command}" (commands: check, list, replay, explain, help)`);
   let parsed;
   try {
     parsed = parseArgs({
@@ -62,6 +74,7 @@ export function parseCommandLine(argv: readonly string[]): Args {
         'time-limit': { type: 'string' },
         all: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        ...TRACE_OPTIONS,
       },
     });
   } catch (e) {
@@ -69,13 +82,13 @@ export function parseCommandLine(argv: readonly string[]): Args {
   }
   const v = parsed.values;
   if (command === 'list') {
-    const extra = ['strategy', 'max-states', 'max-depth', 'time-limit', 'all'].filter((k) => v[k as keyof typeof v] !== undefined && v[k as keyof typeof v] !== false);
+    const extra = ['strategy', 'max-states', 'max-depth', 'time-limit', 'all', ...Object.keys(TRACE_OPTIONS)].filter((k) => v[k as keyof typeof v] !== undefined && v[k as keyof typeof v] !== false);
     if (extra.length > 0) throw new UsageError(`list takes no --${extra[0]}`);
     return { command: 'list', json: v.json === true };
   }
   const strategy = v.strategy;
   if (strategy !== undefined && strategy !== 'bfs' && strategy !== 'dfs') throw new UsageError(`--strategy must be bfs or dfs, not "${strategy}"`);
-  const out: CheckArgs = { command: 'check', targets: parsed.positionals, all: v.all === true, json: v.json === true };
+  const out: CheckArgs = { command: 'check', targets: parsed.positionals, all: v.all === true, json: v.json === true, trace: traceOutputs(v) };
   if (strategy !== undefined) out.strategy = strategy;
   const maxStates = positiveInt('--max-states', v['max-states']);
   if (maxStates !== undefined) out.maxStates = maxStates;

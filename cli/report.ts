@@ -1,7 +1,8 @@
 /** Human output of `writepath check`: a results table, then every counterexample as a trace. */
 import type { CheckResult, Violation } from '../checker/index.ts';
-import { describeExpectation, describeResult } from '../checker/index.ts';
-import { brief, diffStates, flatten, formatChange } from './diff.ts';
+import { actionIndexes, describeExpectation, describeResult } from '../checker/index.ts';
+import { formatTraceText } from './trace-text.ts';
+import { buildDoc, type TraceDoc } from './tracedoc.ts';
 import type { LoadedScenario } from './load.ts';
 
 export interface Styles {
@@ -66,34 +67,21 @@ export function formatTable(outcomes: readonly Outcome[], st: Styles): string {
   return out.join('\n');
 }
 
-const MAX_INITIAL_LINES = 60;
-
-/** A counterexample: the initial state in full, then per step the action and only what changed. */
-export function formatViolation(o: Outcome, v: Violation<unknown, unknown>, st: Styles): string {
+/** The trace document of one violation of an outcome. */
+export function docFor(o: Outcome, v: Violation<unknown, unknown>, verbose: boolean): TraceDoc {
   const expected = typeof o.loaded.scenario.expect === 'object' && o.loaded.scenario.expect.violates === v.property;
-  const head = `${v.kind === 'invariant' ? 'invariant' : v.kind} "${v.property}" ${v.kind === 'sometimes' ? 'never held' : 'violated'} in ${o.loaded.scenario.name} (${o.loaded.file})${expected ? ' — as expected' : ''}`;
-  const out = [st.bold(`── ${head} ──`)];
-  if (v.message !== undefined) out.push(v.message);
-  if (v.trace.length === 0) return out.join('\n');
-  out.push(`trace of ${v.trace.length - 1} steps:`);
-  const width = String(v.trace.length - 1).length;
-  v.trace.forEach((step, i) => {
-    out.push(`${st.bold(String(i).padStart(width))}  ${step.label}`);
-    const lines =
-      i === 0
-        ? flatten(step.state)
-        : diffStates(v.trace[i - 1]!.state, step.state).map(formatChange);
-    const shown = i === 0 && lines.length > MAX_INITIAL_LINES ? [...lines.slice(0, MAX_INITIAL_LINES), `… ${lines.length - MAX_INITIAL_LINES} more`] : lines;
-    for (const l of shown) out.push(st.dim(`${' '.repeat(width)}     ${l}`));
-    if (i > 0 && lines.length === 0) out.push(st.dim(`${' '.repeat(width)}     (no change)`));
-  });
-  return out.join('\n');
+  return buildDoc(o.loaded.scenario.model, v.trace, { scenario: o.loaded.scenario.name, file: o.loaded.file, property: v.property, kind: v.kind, message: v.message, expected }, verbose);
 }
 
-export function formatReport(outcomes: readonly Outcome[], st: Styles): string {
+/** A counterexample: programs, then per step the actor's lane, the action and what changed. */
+export function formatViolation(o: Outcome, v: Violation<unknown, unknown>, st: Styles, verbose = false): string {
+  return formatTraceText(docFor(o, v, verbose), st);
+}
+
+export function formatReport(outcomes: readonly Outcome[], st: Styles, verbose = false): string {
   const parts = [formatTable(outcomes, st)];
   for (const o of outcomes) {
-    for (const v of o.result.violations) parts.push(formatViolation(o, v, st));
+    for (const v of o.result.violations) parts.push(formatViolation(o, v, st, verbose));
   }
   return parts.join('\n\n') + '\n';
 }
@@ -111,6 +99,12 @@ export function jsonReport(outcomes: readonly Outcome[]): unknown {
       expect: o.loaded.scenario.expect,
       met: o.met,
       ...o.result,
+      // Each step carries the index of its action among those enabled before it (step 0: of
+      // its initial state), so a trace in the JSON can be re-executed as a trace file can.
+      violations: o.result.violations.map((v) => {
+        const indexes = actionIndexes(o.loaded.scenario.model, v.trace);
+        return { ...v, trace: v.trace.map((t, i) => ({ ...t, index: indexes[i] })) };
+      }),
     })),
   };
 }
@@ -119,4 +113,3 @@ export function progressLine(name: string, p: { distinctStates: number; statesPe
   return `${name}: ${p.distinctStates.toLocaleString('en-US')} states, ${p.statesPerSecond.toLocaleString('en-US')}/s, depth ${p.depth}, frontier ${p.frontier.toLocaleString('en-US')}`;
 }
 
-export { brief };

@@ -80,3 +80,4 @@ export { ext4MbAlignedAlloc, allocBlocks, describeExtents } from './fs/allocator
 export { powerLossChoices, persistGroups } from './block/device.ts';
 export { folioAt, mappingSetError, filemapCheckErrors, fileCheckAndAdvanceWbErr } from './mm/filemap.ts';
 export { FLUSHER } from './mm/page-writeback.ts';
+export { actorOf, viewOf, cellsOf, aboutOf, describeCall } from './view.ts';

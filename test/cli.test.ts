@@ -21,7 +21,7 @@ test('check: scenarios that meet their expectations exit 0 with a table and the 
   assert.match(r.stdout, /2 scenarios, all as expected/);
   // The trace shows each step's label and only what changed.
   assert.match(r.stdout, /violated in broken-mutex .* — as expected/);
-  assert.match(r.stdout, /^3  P0\n\s+flag\[0\]: false → true\n\s+pc\[0\]: 1 → 2$/m);
+  assert.match(r.stdout, /^3  P0\n\s+pc\[0\]: 1 → 2\n\s+flag\[0\]: false → true$/m);
   assert.doesNotMatch(r.stdout, /\x1b\[/, 'no colour when NO_COLOR is set or not a terminal');
 });
 
