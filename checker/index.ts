@@ -14,6 +14,7 @@ export type {
   ViolationKind,
   Expectation,
   Scenario,
+  ScenarioChange,
 } from './types.ts';
 export { meetsExpectation, describeResult, describeExpectation } from './expect.ts';
 export { check } from './search.ts';
@@ -21,3 +22,4 @@ export { replay, validateTrace, canonicalJson } from './trace.ts';
 export { structuralFingerprinter, fingerprintString, fingerprinterFor, type Fingerprint, type Fingerprinter } from './fingerprint.ts';
 export { FingerprintSet, ParentLinks } from './store.ts';
 export { defaultLabel } from './label.ts';
+export { withSanity, SanityError, findOpaque, firstDifference, jsonSafe, printable, type SanityLevel } from './sanity.ts';

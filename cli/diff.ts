@@ -2,6 +2,7 @@
  * What changed between two states, as a list of paths (`tasks[0].pc: 2 → 3`), so that a trace
  * shows each step's effect rather than the whole world again.
  */
+import { printable } from '../checker/sanity.ts';
 
 export interface Change {
   path: string;
@@ -41,13 +42,13 @@ export function diffStates(a: unknown, b: unknown, path = '', out: Change[] = []
     }
     return out;
   }
-  if (JSON.stringify(a) !== JSON.stringify(b)) out.push({ path: path === '' ? '(state)' : path, before: a, after: b });
+  if (printable(a) !== printable(b)) out.push({ path: path === '' ? '(state)' : path, before: a, after: b });
   return out;
 }
 
 /** Compact one-line JSON, cut to `max` characters. */
 export function brief(v: unknown, max = 100): string {
-  const s = v === undefined ? 'undefined' : JSON.stringify(v) ?? String(v);
+  const s = printable(v);
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 

@@ -50,3 +50,5 @@ export { allowedOutcomes, bfsExplorer, observe, type Outcome, type ObservedResul
 export { scenario, settings, fsDefaults, DEVICES, BS, KiB, open, pwrite, pwritev, pread, fsync, fdatasync, statx, mmapStore, type SettingsInput } from './scenario.ts';
 export { ext4MbAlignedAlloc, allocBlocks, describeExtents } from './allocator.ts';
 export { powerLossChoices, persistGroups } from './device.ts';
+export { ScenarioError, scenarioProblems, settingsProblems, assertValidScenario, assertValidSettings, type ScenarioProblem } from './validate.ts';
+export { settingsInputSchema, scenarioInputSchema, syscallSchema, knobsSchema, FS_KINDS, RWF_FLAGS, OPEN_FLAGS, PROPERTY_NAMES, SYSCALL_OPS, type ScenarioInput } from './schema.ts';
