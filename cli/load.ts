@@ -3,7 +3,7 @@
  * scenario `{ name, description, model, expect, options? }` or an array of them. Everything a
  * user can get wrong here becomes a UsageError that names the file and the problem.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CheckOptions, Expectation, Scenario, ScenarioChange } from '../checker/index.ts';
@@ -101,8 +101,45 @@ export function displayName(path: string): string {
 export function errorLocation(abs: string, e: unknown): string | undefined {
   const text = e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e);
   const esc = abs.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const m = new RegExp(`(?:file://)?${esc}:(\\d+):(\\d+)`).exec(text);
+  const m = new RegExp(`(?:file://)?${esc}(?:\\?[^:\\s]*)?:(\\d+):(\\d+)`).exec(text);
   return m === null ? undefined : `${m[1]}:${m[2]}`;
+}
+
+/**
+ * Where in the source a ScenarioError's first problem is: the offending string literal, else
+ * the field's own key, else the scenario's name. A scenario file compiled to CommonJS has no
+ * source map in its stack, so the source itself is searched.
+ */
+export function locateProblem(abs: string, e: Error): string | undefined {
+  const problems = (e as { problems?: Array<{ field: string; value?: string }> }).problems;
+  const first = problems?.[0];
+  if (first === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const at = (i: number): string => {
+    const before = text.slice(0, i).split('\n');
+    return `${before.length}:${(before[before.length - 1]?.length ?? 0) + 1}`;
+  };
+  const quoted = (v: string) => [`'${v}'`, `"${v}"`, `\`${v}\``].map((q) => text.indexOf(q)).filter((i) => i >= 0);
+  if (first.value !== undefined && first.value !== '') {
+    const hits = quoted(first.value);
+    if (hits.length > 0) return at(Math.min(...hits));
+  }
+  const key = first.field.split(/[.[\]]/).filter((k) => k !== '' && !/^\d+$/.test(k)).pop();
+  if (key !== undefined) {
+    const m = new RegExp(`\\b${key.replace(/[^\w$]/g, '')}\\s*:`).exec(text);
+    if (m !== null) return at(m.index);
+  }
+  const name = (e as { scenario?: string }).scenario;
+  if (name !== undefined && name !== '') {
+    const hits = quoted(name);
+    if (hits.length > 0) return at(Math.min(...hits));
+  }
+  return undefined;
 }
 
 /** The problem an import error describes, without the stack and without esbuild's preamble. */
@@ -153,7 +190,7 @@ export async function loadScenarioFile(path: string): Promise<LoadedScenario[]> 
   try {
     mod = await importScenarioModule(abs);
   } catch (e) {
-    const at = errorLocation(abs, e);
+    const at = (e instanceof Error && e.name === 'ScenarioError' ? locateProblem(abs, e) : undefined) ?? errorLocation(abs, e);
     throw new UsageError(`${file}${at === undefined ? '' : `:${at}`}: ${loadProblem(abs, e)}`);
   }
   const exported = defaultExport(mod);

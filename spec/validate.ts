@@ -13,6 +13,8 @@ import { PROPERTY_NAMES, scenarioInputSchema, settingsInputSchema, type Scenario
 export interface ScenarioProblem {
   field: string;
   problem: string;
+  /** The offending value when it is a string (lets a loader point at it in the source). */
+  value?: string;
 }
 
 /** A scenario that does not fit the spec's vocabulary. The message lists every problem. */
@@ -58,7 +60,7 @@ function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly Pro
         continue;
       }
     }
-    out.push({ field: fieldPath(path), problem: i.code === 'invalid_type' && i.input === undefined ? `missing (${i.message})` : i.message });
+    out.push({ field: fieldPath(path), problem: i.code === 'invalid_type' && i.input === undefined ? `missing (${i.message})` : i.message, ...(typeof i.input === 'string' ? { value: i.input } : {}) });
   }
   return out;
 }
