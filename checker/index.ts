@@ -15,6 +15,7 @@ export type {
   ViolationKind,
   Expectation,
   Scenario,
+  ScenarioChange,
 } from './types.ts';
 export { meetsExpectation, describeResult, describeExpectation } from './expect.ts';
 export { check } from './search.ts';
@@ -24,3 +25,4 @@ export { structuralFingerprinter, fingerprintString, fingerprinterFor, type Fing
 export { FingerprintSet, ParentLinks } from './store.ts';
 export { defaultLabel } from './label.ts';
 export { shrinkTrace, violates, type ShrinkResult } from './shrink.ts';
+export { withSanity, SanityError, findOpaque, firstDifference, jsonSafe, printable, type SanityLevel } from './sanity.ts';

@@ -13,6 +13,7 @@ import { fingerprinterFor, type Fingerprint, type Fingerprinter } from './finger
 import { FingerprintSet, NO_PARENT, ParentLinks } from './store.ts';
 import { replay } from './trace.ts';
 import { defaultLabel } from './label.ts';
+import { withSanity } from './sanity.ts';
 
 /** A violation found during the search, before its trace is rebuilt. */
 interface Found {
@@ -326,6 +327,10 @@ export class Search<S, A> {
       this.incomplete ??= 'timeLimit';
       this.stop = true;
     }
+    if (this.options.shouldStop?.() === true) {
+      this.incomplete ??= 'interrupted';
+      this.stop = true;
+    }
     if (this.options.onProgress && now - this.lastProgress >= 1000) {
       this.lastProgress = now;
       const elapsedMs = now - this.started;
@@ -416,5 +421,5 @@ export class Search<S, A> {
 
 /** Explores every reachable state of `model` and checks its properties. */
 export function check<S, A>(model: Model<S, A>, options: CheckOptions = {}): CheckResult<S, A> {
-  return new Search(model, options).run();
+  return new Search(withSanity(model, options.sanity), options).run();
 }

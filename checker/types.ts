@@ -76,6 +76,13 @@ export interface CheckOptions {
   stopAtFirst?: boolean;
   /** Called about once a second. */
   onProgress?: (p: Progress) => void;
+  /**
+   * Model sanity checks (checker/sanity.ts): 'default' checks the initial states and a
+   * sample of transitions, 'paranoid' every transition, 'off' none.
+   */
+  sanity?: 'default' | 'paranoid' | 'off';
+  /** Polled every few hundred states: true ends the search as 'incomplete' ('interrupted'). */
+  shouldStop?: () => boolean;
 }
 
 export type CheckStatus = 'ok' | 'violation' | 'incomplete' | 'error';
@@ -113,7 +120,7 @@ export interface CheckResult<S, A> {
   coverage: Record<string, number>;
   violations: Array<Violation<S, A>>;
   /** Why the search stopped early, when status is 'incomplete'. */
-  incompleteReason?: 'maxStates' | 'maxDepth' | 'timeLimit';
+  incompleteReason?: 'maxStates' | 'maxDepth' | 'timeLimit' | 'interrupted';
 }
 
 /** What a scenario expects of its check: every property holds, or the named one is violated. */
@@ -129,4 +136,16 @@ export interface Scenario<S = unknown, A = unknown> {
   model: Model<S, A>;
   expect: Expectation;
   options?: CheckOptions;
+  /**
+   * Optional: the same scenario under other settings — named knobs set to other variants,
+   * another set of checked properties — as `writepath check --knob/--property` asks. It
+   * throws (before any search) when a setting is not valid for the scenario.
+   */
+  derive?(change: ScenarioChange): Scenario<S, A>;
+}
+
+/** A change of a scenario's settings: knob name → variant, and the properties to check. */
+export interface ScenarioChange {
+  knobs?: Record<string, string>;
+  properties?: string[];
 }

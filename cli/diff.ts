@@ -7,6 +7,7 @@
  * is compared member by member by that id, so a bio that completes is one removed entry, not a
  * shift of every later one.
  */
+import { printable } from '../checker/sanity.ts';
 
 export interface Change {
   path: string;
@@ -84,14 +85,14 @@ export function diffStates(a: unknown, b: unknown, path = '', out: Change[] = []
     }
     return out;
   }
-  if (JSON.stringify(a) !== JSON.stringify(b)) out.push({ path: path === '' ? '(state)' : path, before: a, after: b });
+  if (printable(a) !== printable(b)) out.push({ path: path === '' ? '(state)' : path, before: a, after: b });
   return out;
 }
 
-/** One-line rendering of a value: strings as they are, anything else as compact JSON, never cut. */
+/** One-line rendering of a value: strings as they are, anything else as compact JSON (BigInt and other JSON-unsafe values printed, see checker/sanity.ts printable), never cut. */
 export function brief(v: unknown): string {
   if (typeof v === 'string') return v;
-  return v === undefined ? 'undefined' : (JSON.stringify(v) ?? String(v));
+  return printable(v);
 }
 
 /** One line per change; a whole new object is spelt out leaf by leaf, as the initial state is. */

@@ -4,6 +4,7 @@ import { actionIndexes, describeExpectation, describeResult } from '../checker/i
 import { formatTraceText } from './trace-text.ts';
 import { buildDoc, type TraceDoc } from './tracedoc.ts';
 import type { LoadedScenario } from './load.ts';
+import { formatCoverage } from './coverage.ts';
 
 export interface Styles {
   ok(s: string): string;
@@ -50,10 +51,11 @@ export function formatTable(outcomes: readonly Outcome[], st: Styles): string {
     o.result.distinctStates.toLocaleString('en-US'),
     String(o.result.depth),
     formatMs(o.result.elapsedMs),
+    o.result.statesPerSecond.toLocaleString('en-US'),
   ]);
-  const head = ['', 'scenario', 'expected', 'result', 'states', 'depth', 'time'];
+  const head = ['', 'scenario', 'expected', 'result', 'states', 'depth', 'time', 'states/s'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const right = [false, false, false, false, true, true, true];
+  const right = [false, false, false, false, true, true, true, true];
   const line = (r: string[]): string => r.map((c, i) => pad(c, widths[i]!, right[i])).join('  ');
   const out = [st.bold(line(head))];
   for (const r of rows) {
@@ -78,11 +80,16 @@ export function formatViolation(o: Outcome, v: Violation<unknown, unknown>, st: 
   return formatTraceText(docFor(o, v, verbose), st);
 }
 
-export function formatReport(outcomes: readonly Outcome[], st: Styles, verbose = false): string {
+export function formatReport(outcomes: readonly Outcome[], st: Styles, opts: { quiet?: boolean; verbose?: boolean } = {}): string {
   const parts = [formatTable(outcomes, st)];
   for (const o of outcomes) {
-    for (const v of o.result.violations) parts.push(formatViolation(o, v, st, verbose));
+    for (const v of o.result.violations) {
+      // --quiet: a violation the scenario expects needs no trace.
+      const expected = typeof o.loaded.scenario.expect === 'object' && o.loaded.scenario.expect.violates === v.property;
+      if (!(opts.quiet === true && expected && o.met)) parts.push(formatViolation(o, v, st, opts.verbose === true));
+    }
   }
+  if (opts.quiet !== true) for (const o of outcomes) parts.push(st.dim(formatCoverage(o.loaded.scenario.name, o.result.coverage)));
   return parts.join('\n\n') + '\n';
 }
 

@@ -15,7 +15,7 @@ function writepath(...args: string[]): { code: number | null; stdout: string; st
 test('check: scenarios that meet their expectations exit 0 with a table and the expected trace', () => {
   const r = writepath('check', 'test/fixtures/scenarios');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^\s+scenario\s+expected\s+result\s+states\s+depth\s+time$/m);
+  assert.match(r.stdout, /^\s+scenario\s+expected\s+result\s+states\s+depth\s+time\s+states\/s$/m);
   assert.match(r.stdout, /^ok\s+peterson-2\s+holds\s+holds\s+20\s+6\s/m);
   assert.match(r.stdout, /^ok\s+broken-mutex\s+violates mutual-exclusion\s+violates mutual-exclusion\s+9\s+4\s/m);
   assert.match(r.stdout, /2 scenarios, all as expected/);
@@ -63,7 +63,7 @@ test('check --strategy dfs --max-states: options reach the search', () => {
 
 test('a scenario file with an error gives a clear message naming the file, and exit 2', () => {
   const cases: Array<[string, RegExp]> = [
-    ['test/fixtures/bad/throws-on-load.ts', /^writepath: test\/fixtures\/bad\/throws-on-load\.ts: does not load: this scenario file is broken$/m],
+    ['test/fixtures/bad/throws-on-load.ts', /^writepath: test\/fixtures\/bad\/throws-on-load\.ts:1:7: does not load: this scenario file is broken$/m],
     ['test/fixtures/bad/no-default.ts', /^writepath: test\/fixtures\/bad\/no-default\.ts: has no default export/m],
     ['test/fixtures/bad/unknown-property.ts', /unknown-property\.ts: scenario "typo" expects a violation of "mutual-exclsion", which is none of its properties/],
     ['no/such/file.ts', /^writepath: no\/such\/file\.ts: no such file/m],
