@@ -1,7 +1,8 @@
 /**
  * The scenario schema: one zod schema per input of `scenario()` / `settings()`, the single
  * source of the input types (`SettingsInput`, `ScenarioInput` are inferred from it) and of
- * the run-time check that refuses a mistake before any search (spec/validate.ts).
+ * the run-time check that refuses a mistake before any search (spec/validate.ts). Its
+ * vocabulary is that of the spec of Linux 6.18.
  *
  * Why a schema library: a scenario file is run without `tsc`, so every field must be checked
  * at run time, and hand-written checks next to hand-written types drift apart. zod infers
@@ -94,14 +95,16 @@ const initialBlock = z.union([z.literal('hole'), strict({ unwritten: count('phys
 const fileSchema = strict({ blocks: z.array(initialBlock, { error: 'must be a list of blocks' }), size: count('bytes').optional(), reflink: z.boolean({ error: 'must be true or false' }).optional() });
 
 const fd = count('the ordinal of a successful open');
+/** A file offset as the syscall takes it: a negative one is legal input, and Linux answers EINVAL. */
+const fileOffset = z.number({ error: 'must be a whole number of bytes' }).int({ error: 'must be a whole number of bytes' });
 const rwfFlags = z.array(oneOf(RWF_FLAGS, 'an RWF_* flag'), { error: 'must be a list of RWF_* flags' });
 
 export const syscallSchema = z.discriminatedUnion(
   'op',
   [
     strict({ op: z.literal('open'), file: count('file number'), access: oneOf(ACCESS_MODES, 'an access mode'), flags: z.array(oneOf(OPEN_FLAGS, 'an open flag')) }),
-    strict({ op: z.literal('pwritev2'), fd, offset: count('bytes'), iov: z.array(count('bytes')).min(1, { error: 'needs at least one segment' }), flags: rwfFlags, id: z.string().min(1, { error: 'must name the write' }) }),
-    strict({ op: z.literal('pread'), fd, offset: count('bytes'), len: count('bytes') }),
+    strict({ op: z.literal('pwritev2'), fd, offset: fileOffset, iov: z.array(count('bytes')).min(1, { error: 'needs at least one segment' }), flags: rwfFlags, id: z.string().min(1, { error: 'must name the write' }) }),
+    strict({ op: z.literal('pread'), fd, offset: fileOffset, len: count('bytes') }),
     strict({ op: z.literal('fsync'), fd }),
     strict({ op: z.literal('fdatasync'), fd }),
     strict({ op: z.literal('statx'), fd }),

@@ -3,7 +3,8 @@
  * and vocabulary, then the checks here relate fields to each other (a physical block on the
  * device and used once, a cached folio inside its file, an expected violation among the
  * checked properties). Every problem becomes one line "field: problem", and `scenario()` /
- * `settings()` throw a ScenarioError holding them all; the CLI prefixes the file.
+ * `settings()` throw a ScenarioError holding them all; the CLI prefixes the file. (Scenarios
+ * of the spec of Linux 6.18.)
  */
 import type { z } from 'zod';
 import { fsDefaults } from './scenario.ts';

@@ -127,7 +127,7 @@ test('checks after the first 2000 transitions are sampled, and paranoid checks e
 test('BigInt and other JSON-unsafe values print in traces and JSON', () => {
   assert.equal(printable({ n: 12n, x: NaN, i: -Infinity, u: [undefined], m: new Map([[1n, 'a']]) }), '{"n":"12n","x":"NaN","i":"-Infinity","u":[null],"m":{"[Map]":[["1n","a"]]}}');
   assert.deepEqual(jsonSafe({ s: new Set([1]), f: function named() {} }), { s: { '[Set]': [1] }, f: '[function named]' });
-  assert.deepEqual(diffStates({ n: 1n }, { n: 2n }).map(formatChange), ['n: "1n" → "2n"']);
+  assert.deepEqual(diffStates({ n: 1n }, { n: 2n }).flatMap(formatChange), ['n: "1n" → "2n"']);
   assert.deepEqual(flatten({ n: 5n }), ['n = "5n"']);
   const big: Model<{ n: bigint }, 'inc'> = { name: 'big', init: () => [{ n: 0n }], actions: () => ['inc'], next: (s) => ({ n: s.n + 1n }), invariants: { small: (s) => s.n < 3n } };
   const r = check(big);

@@ -25,7 +25,7 @@ test('assertScenario returns the result when met and throws the readable trace w
       e instanceof ScenarioAssertionError &&
       e.result.status === 'violation' &&
       /^scenario "mutex": expected holds, got violates mutual-exclusion\n/.test(e.message) &&
-      /trace of 4 steps:\n0  init\n/.test(e.message) &&
+      /trace of 4 steps:\n0  initial state\n/.test(e.message) &&
       /pc\[0\]: 1 → 2/.test(e.message),
   );
 });
@@ -95,5 +95,5 @@ test('model-based commands: a correct store passes, a store that loses a block i
   fc.assert(fc.property(cmds, (c) => fc.modelRun(() => ({ model: specRun(base), real: new LossyStore(false) }), c)), { numRuns: 40 });
   const r = fc.check(fc.property(cmds, (c) => fc.modelRun(() => ({ model: specRun(base), real: new LossyStore(true) }), c)), { numRuns: 200, seed: 11 });
   assert.equal(r.failed, true);
-  assert.match(String(r.errorInstance), /pread\(fd 0, off \d+, len \d+\) \(call \d+\) returned \{"op":"pread".*\}; the spec allows \{"op":"pread"/);
+  assert.match(String(r.errorInstance), /pread\(fd 0, \d+ bytes @ \d+\) \(call \d+\) returned \{"op":"pread".*\}; the spec allows \{"op":"pread"/);
 });
