@@ -24,6 +24,30 @@ export interface Model<S, A> {
   label?(action: A): string;
   /** Optional: explains why an invariant failed in `state` (shown with the violation). */
   explain?(property: string, state: S): string | undefined;
+  /**
+   * Optional, for speed: the names of the model's action kinds, with `kindOf`. Coverage is then
+   * counted per kind index, and `label` is called only for traces. Without them the checker
+   * builds a label for every transition (cached when actions are strings or numbers).
+   */
+  actionKinds?: readonly string[];
+  /** Index into `actionKinds` of an action. */
+  kindOf?(action: A): number;
+  /**
+   * Optional, for speed: writes the state's identity as a sequence of words, in place of the
+   * structural fingerprint or `key`. Two states must encode equally exactly when they are the
+   * same state. Preferred over `key` when both are given.
+   */
+  encode?(state: S, out: StateEncoder): void;
+}
+
+/** Where `Model.encode` writes a state: each call hashes one more value into the fingerprint. */
+export interface StateEncoder {
+  /** A 32-bit integer (numbers outside the int32 range are hashed as doubles). */
+  int(n: number): void;
+  /** Any number. */
+  num(n: number): void;
+  str(s: string): void;
+  bool(b: boolean): void;
 }
 
 export interface Progress {
@@ -36,8 +60,28 @@ export interface Progress {
 }
 
 export interface CheckOptions {
-  /** 'bfs' (default) gives shortest counterexamples; 'dfs' uses an explicit stack. */
-  strategy?: 'bfs' | 'dfs';
+  /**
+   * 'bfs' (default) gives shortest counterexamples; 'dfs' uses an explicit stack; 'random'
+   * runs seeded random walks (see `seed`, `walks`, `maxDepth`) for state spaces too large to exhaust.
+   */
+  strategy?: 'bfs' | 'dfs' | 'random';
+  /** Seed of the random strategy (default: drawn, and reported in the result so the run replays). */
+  seed?: number;
+  /** Number of random walks (default: until `timeLimitMs`, or 1,000 walks without one). */
+  walks?: number;
+  /** Swarm: this run is shard `index` of `count` (0-based); it derives its own seed and bounds. */
+  shard?: { index: number; count: number };
+  /**
+   * Stop with status 'incomplete' when the process's memory nears this many bytes (default:
+   * the smaller of half the machine's memory and 85% of the JavaScript heap limit).
+   */
+  maxMemoryBytes?: number;
+  /**
+   * Bitstate (supertrace) hashing: keep visited states as `2^log2Bits` bits with `hashes` bit
+   * positions per state instead of exact fingerprints. Approximate: states may be missed, the
+   * result says 'ok' only as 'incomplete' with SPIN's coverage figures.
+   */
+  bitstate?: { log2Bits: number; hashes?: number };
   /** Stop with status 'incomplete' after storing this many distinct states. */
   maxStates?: number;
   /** Do not expand states at this depth (the initial states are at depth 0). */
@@ -85,7 +129,18 @@ export interface CheckResult<S, A> {
   coverage: Record<string, number>;
   violations: Array<Violation<S, A>>;
   /** Why the search stopped early, when status is 'incomplete'. */
-  incompleteReason?: 'maxStates' | 'maxDepth' | 'timeLimit';
+  incompleteReason?: 'maxStates' | 'maxDepth' | 'timeLimit' | 'maxMemory' | 'bitstate' | 'random';
+  /** What to do about an incomplete result (e.g. after 'maxMemory'). */
+  hint?: string;
+  /** The seed of a random search: `seed` in CheckOptions replays it exactly. */
+  seed?: number;
+  /** Random search: walks run, and the action-index schedule of the (shrunk) failing walk. */
+  walks?: number;
+  schedule?: number[];
+  /** Bitstate search: SPIN's hash factor (bits per stored state; >100 means good coverage) and coverage estimate. */
+  bitstate?: { bits: number; hashes: number; hashFactor: number; expectedCoverage: number };
+  /** Peak resident set size of the process during the search, in bytes. */
+  peakRssBytes?: number;
 }
 
 /** What a scenario expects of its check: every property holds, or the named one is violated. */
