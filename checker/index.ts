@@ -21,3 +21,6 @@ export { replay, validateTrace, canonicalJson } from './trace.ts';
 export { structuralFingerprinter, fingerprintString, fingerprinterFor, type Fingerprint, type Fingerprinter } from './fingerprint.ts';
 export { FingerprintSet, ParentLinks } from './store.ts';
 export { defaultLabel } from './label.ts';
+export { checkCompact, asObjectModel, type CompactModel } from './compact.ts';
+export { encoderFingerprinter, fingerprinterForModel } from './fingerprint.ts';
+export type { StateEncoder } from './types.ts';
