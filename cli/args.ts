@@ -4,12 +4,23 @@ import { UsageError } from './errors.ts';
 export const USAGE = `usage:
   writepath check [SCENARIO...] [options]   check scenarios (default: every file under scenarios/)
   writepath list                            list the scenarios
+  writepath merge FILE...                   combine the --json results of swarm shards
   writepath help                            this text
 
 SCENARIO is a scenario file, a directory of them, or a scenario's name.
 
 options for check:
-  --strategy bfs|dfs     search order (default bfs: shortest counterexamples)
+  --strategy bfs|dfs|random
+                         search order (default bfs: shortest counterexamples); random: seeded
+                         random walks for state spaces too large to exhaust
+  --seed N               seed of --strategy random (printed with every random result; replays it)
+  --walks N              number of random walks (default 1,000, or until --time-limit)
+  --shard I/N            swarm: run shard I of N (1 <= I <= N) with its own seed and depth bound
+                         (needs --strategy random); combine the --json outputs with writepath merge
+  --max-memory SIZE      end 'incomplete' with figures when memory nears SIZE (e.g. 4G, 512M;
+                         default: half the machine's memory, and 85% of the JavaScript heap)
+  --bitstate N           approximate bitstate (supertrace) search in 2^N bits (SPIN's -wN),
+                         10 <= N <= 32; prints SPIN's hash factor and a coverage estimate
   --max-states N         stop after N distinct states (result: incomplete)
   --max-depth N          do not expand states at depth N (result: incomplete if that cut anything)
   --time-limit SECONDS   stop after this many seconds (result: incomplete)
@@ -22,7 +33,12 @@ file that does not load.`;
 export interface CheckArgs {
   command: 'check';
   targets: string[];
-  strategy?: 'bfs' | 'dfs';
+  strategy?: 'bfs' | 'dfs' | 'random';
+  seed?: number;
+  walks?: number;
+  shard?: { index: number; count: number };
+  maxMemoryBytes?: number;
+  bitstate?: number;
   maxStates?: number;
   maxDepth?: number;
   timeLimitMs?: number;
@@ -30,7 +46,35 @@ export interface CheckArgs {
   json: boolean;
 }
 
-export type Args = CheckArgs | { command: 'list'; json: boolean } | { command: 'help' };
+export interface MergeArgs {
+  command: 'merge';
+  files: string[];
+  json: boolean;
+}
+
+export type Args = CheckArgs | MergeArgs | { command: 'list'; json: boolean } | { command: 'help' };
+
+/** "4G", "512M", "64k" or a number of bytes. */
+function byteSize(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)([kKmMgGtT]?)i?[bB]?$/.exec(v.trim());
+  const unit = m === null ? undefined : { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  if (m === null || unit === undefined || !(Number(m[1]) > 0)) throw new UsageError(`${flag} needs a size such as 4G, 512M or a number of bytes, not "${v}"`);
+  return Math.floor(Number(m[1]) * unit);
+}
+
+function shardArg(v: string | undefined): { index: number; count: number } | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  if (m === null || Number(m[2]) < 1 || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard needs I/N with 1 <= I <= N (e.g. 3/8), not "${v}"`);
+  return { index: Number(m[1]) - 1, count: Number(m[2]) };
+}
+
+function seedArg(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw new UsageError(`--seed needs a whole number from 0 to 4294967295, not "${v}"`);
+  return Number(v);
+}
 
 function positiveInt(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -48,7 +92,8 @@ function positiveNumber(flag: string, v: string | undefined): number | undefined
 export function parseCommandLine(argv: readonly string[]): Args {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
-  if (command !== 'check' && command !== 'list') throw new UsageError(`unknown command "${command}" (commands: check, list, help)`);
+  if (command === 'merge') return parseMerge(rest);
+  if (command !== 'check' && command !== 'list') throw new UsageError(`unknown command "${command}" (commands: check, list, merge, help)`);
   let parsed;
   try {
     parsed = parseArgs({
@@ -62,6 +107,11 @@ export function parseCommandLine(argv: readonly string[]): Args {
         'time-limit': { type: 'string' },
         all: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        seed: { type: 'string' },
+        walks: { type: 'string' },
+        shard: { type: 'string' },
+        'max-memory': { type: 'string' },
+        bitstate: { type: 'string' },
       },
     });
   } catch (e) {
@@ -69,12 +119,12 @@ export function parseCommandLine(argv: readonly string[]): Args {
   }
   const v = parsed.values;
   if (command === 'list') {
-    const extra = ['strategy', 'max-states', 'max-depth', 'time-limit', 'all'].filter((k) => v[k as keyof typeof v] !== undefined && v[k as keyof typeof v] !== false);
+    const extra = ['strategy', 'max-states', 'max-depth', 'time-limit', 'all', 'seed', 'walks', 'shard', 'max-memory', 'bitstate'].filter((k) => v[k as keyof typeof v] !== undefined && v[k as keyof typeof v] !== false);
     if (extra.length > 0) throw new UsageError(`list takes no --${extra[0]}`);
     return { command: 'list', json: v.json === true };
   }
   const strategy = v.strategy;
-  if (strategy !== undefined && strategy !== 'bfs' && strategy !== 'dfs') throw new UsageError(`--strategy must be bfs or dfs, not "${strategy}"`);
+  if (strategy !== undefined && strategy !== 'bfs' && strategy !== 'dfs' && strategy !== 'random') throw new UsageError(`--strategy must be bfs, dfs or random, not "${strategy}"`);
   const out: CheckArgs = { command: 'check', targets: parsed.positionals, all: v.all === true, json: v.json === true };
   if (strategy !== undefined) out.strategy = strategy;
   const maxStates = positiveInt('--max-states', v['max-states']);
@@ -83,5 +133,33 @@ export function parseCommandLine(argv: readonly string[]): Args {
   if (maxDepth !== undefined) out.maxDepth = maxDepth;
   const seconds = positiveNumber('--time-limit', v['time-limit']);
   if (seconds !== undefined) out.timeLimitMs = seconds * 1000;
+  const seed = seedArg(v.seed);
+  const walks = positiveInt('--walks', v.walks);
+  const shard = shardArg(v.shard);
+  for (const [flag, given] of [['--seed', seed], ['--walks', walks], ['--shard', shard]] as const) {
+    if (given !== undefined && strategy !== 'random') throw new UsageError(`${flag} needs --strategy random`);
+  }
+  if (seed !== undefined) out.seed = seed;
+  if (walks !== undefined) out.walks = walks;
+  if (shard !== undefined) out.shard = shard;
+  const maxMemory = byteSize('--max-memory', v['max-memory']);
+  if (maxMemory !== undefined) out.maxMemoryBytes = maxMemory;
+  const bits = v.bitstate;
+  if (bits !== undefined) {
+    if (!/^\d+$/.test(bits) || Number(bits) < 10 || Number(bits) > 32) throw new UsageError(`--bitstate needs N with 10 <= N <= 32 (2^N bits), not "${bits}"`);
+    if (strategy === 'random') throw new UsageError('--bitstate cannot be combined with --strategy random');
+    out.bitstate = Number(bits);
+  }
   return out;
+}
+
+function parseMerge(rest: readonly string[]): MergeArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...rest], allowPositionals: true, strict: true, options: { json: { type: 'boolean', default: false } } });
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message.replace(/\. To specify a positional.*$/s, '') : String(e));
+  }
+  if (parsed.positionals.length === 0) throw new UsageError('merge needs one or more result files (from writepath check --json)');
+  return { command: 'merge', files: parsed.positionals, json: parsed.values.json === true };
 }

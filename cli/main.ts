@@ -4,6 +4,7 @@ import { parseCommandLine, USAGE, type CheckArgs } from './args.ts';
 import { UsageError } from './errors.ts';
 import { loadTargets, type LoadedScenario } from './load.ts';
 import { formatReport, jsonReport, progressLine, stylesFor, type Outcome } from './report.ts';
+import { mergeFiles } from './merge.ts';
 
 const SCENARIOS_DIR = 'scenarios';
 
@@ -14,6 +15,11 @@ function optionsFor(l: LoadedScenario, args: CheckArgs): CheckOptions {
   if (args.maxDepth !== undefined) o.maxDepth = args.maxDepth;
   if (args.timeLimitMs !== undefined) o.timeLimitMs = args.timeLimitMs;
   if (args.all) o.stopAtFirst = false;
+  if (args.seed !== undefined) o.seed = args.seed;
+  if (args.walks !== undefined) o.walks = args.walks;
+  if (args.shard !== undefined) o.shard = args.shard;
+  if (args.maxMemoryBytes !== undefined) o.maxMemoryBytes = args.maxMemoryBytes;
+  if (args.bitstate !== undefined) o.bitstate = { log2Bits: args.bitstate };
   if (process.stderr.isTTY === true && !args.json) {
     o.onProgress = (p) => process.stderr.write(`\r\x1b[K${progressLine(l.scenario.name, p)}`);
   }
@@ -47,6 +53,19 @@ function runList(loaded: readonly LoadedScenario[], json: boolean): number {
   return 0;
 }
 
+function runMerge(files: readonly string[], json: boolean): number {
+  const merged = mergeFiles(files);
+  if (json) {
+    const doc = { tool: 'writepath', version: 1, merged: files.length, summary: { scenarios: merged.length, asExpected: merged.filter((m) => m.met).length, notAsExpected: merged.filter((m) => !m.met).length }, results: merged };
+    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  } else {
+    const outcomes: Outcome[] = merged.map((m) => ({ loaded: { file: m.file, scenario: { name: m.name, description: m.description, expect: m.expect, model: { name: m.name, init: () => [], actions: () => [], next: (s) => s } } }, result: m, met: m.met }));
+    process.stdout.write(`merged ${files.length} result file${files.length === 1 ? '' : 's'}\n`);
+    process.stdout.write(formatReport(outcomes, stylesFor(process.stdout)));
+  }
+  return merged.every((m) => m.met) ? 0 : 1;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     const args = parseCommandLine(argv);
@@ -54,6 +73,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
+    if (args.command === 'merge') return runMerge(args.files, args.json);
     const loaded = await loadTargets(args.command === 'check' ? args.targets : [], SCENARIOS_DIR);
     if (loaded.length === 0) throw new UsageError(`no scenarios found${args.command === 'check' && args.targets.length > 0 ? ` in ${args.targets.join(', ')}` : ` under ${SCENARIOS_DIR}/`}`);
     return args.command === 'list' ? runList(loaded, args.json) : runCheck(args, loaded);
