@@ -29,6 +29,11 @@ for (const { name, ref } of refs) {
       assert.equal(par.depth, seq.depth);
       assert.deepEqual(par.coverage, seq.coverage);
       assert.deepEqual(par.violations.map((v) => [v.property, v.trace.length]), seq.violations.map((v) => [v.property, v.trace.length]));
+      const om = asObjectModel(await loadCompactModel(ref));
+      for (const v of par.violations) {
+        assert.equal(validateTrace(om, v.trace), undefined);
+        if (v.kind === 'invariant') assert.equal(om.invariants![v.property]!(v.trace[v.trace.length - 1]!.state), false, 'the trace ends in a violating state');
+      }
     }
   });
 }
@@ -39,6 +44,7 @@ test('2 workers: the at(2) counterexample is a shortest one and replays', async 
   const v = r.violations[0]!;
   assert.equal(v.trace.length, checkCompact(at(2)).violations[0]!.trace.length);
   assert.equal(validateTrace(asObjectModel(at(2)), v.trace), undefined);
+  assert.deepEqual(v.trace[v.trace.length - 1]!.state.slice(5), [8, 8], 'both processes in CS');
 });
 
 test('workers: limits end the search incomplete; a bad module path is an error naming it', async () => {
