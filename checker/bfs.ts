@@ -35,15 +35,14 @@ export function bfs<S, A>(e: Engine<S, A>): void {
         e.incomplete ??= 'maxDepth';
         continue;
       }
-      for (let k = 0; k < acts.length; k++) {
-        const t = e.successor(s, acts[k]!, id);
+      e.forEachSuccessor(s, acts, id, (k, t) => {
         const nid = e.discover(t, id, k, depth + 1);
         if (nid >= 0) {
           nextLevel.push(t);
           nextIds.push(nid);
         }
-        if (e.stop) break;
-      }
+        return !e.stop;
+      });
       if (e.stop && e.stopAtFirst && e.foundCount > 0 && e.incomplete === undefined) {
         e.stop = false;
         violationBelow = true;

@@ -32,14 +32,14 @@ export function dfs<S, A>(e: Engine<S, A>): void {
     }
     newStates.length = 0;
     newIds.length = 0;
-    for (let k = 0; k < acts.length && !e.stop; k++) {
-      const t = e.successor(s, acts[k]!, id);
+    e.forEachSuccessor(s, acts, id, (k, t) => {
       const nid = e.discover(t, id, k, depth + 1);
       if (nid >= 0) {
         newStates.push(t);
         newIds.push(nid);
       }
-    }
+      return !e.stop;
+    });
     // Pushed in reverse, so the first enabled action is explored first.
     for (let k = newStates.length - 1; k >= 0; k--) {
       stackStates.push(newStates[k]!);

@@ -14,6 +14,7 @@ import { BitstateSet, expectedCoverage } from './bitstate.ts';
 import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
 import { replay } from './trace.ts';
 import { defaultLabel } from './label.ts';
+import { ampleCandidate } from './reduce.ts';
 
 /** A violation found during the search, before its trace is rebuilt. */
 export interface Found {
@@ -76,6 +77,10 @@ export class Engine<S, A> {
   private readonly labelCounts = new Map<string, number>();
   private readonly primitiveLabels = new Map<A, string>();
 
+  /** Set when symmetry reduction is on. */
+  readonly representative: ((s: S) => S) | undefined;
+  /** States whose expansion the partial-order reduction cut to an ample set. */
+  reducedExpansions = 0;
   transitions = 0;
   maxDepthSeen = 0;
   incomplete: Incomplete;
@@ -102,6 +107,11 @@ export class Engine<S, A> {
     const bs = options.bitstate;
     this.visited = bs === undefined ? new FingerprintSet() : new BitstateSet(bs.log2Bits, bs.hashes ?? 3);
     this.memory = new MemoryGuard(options.maxMemoryBytes ?? defaultMaxMemoryBytes());
+    if (options.symmetry === true) {
+      if (model.representative === undefined) throw new RangeError(`symmetry reduction needs the model "${model.name}" to give representative()`);
+      this.representative = model.representative.bind(model);
+    }
+    if (options.partialOrder === true && model.footprints === undefined) throw new RangeError(`partial-order reduction needs the model "${model.name}" to give footprints`);
     if (model.kindOf !== undefined && model.actionKinds !== undefined) {
       this.kindOf = model.kindOf.bind(model);
       this.kindCounts = new Float64Array(model.actionKinds.length);
@@ -156,7 +166,7 @@ export class Engine<S, A> {
     const acts = this.actionsOf(s, id);
     if (acts.length > 0) return acts;
     if (!this.isDone(s, id)) {
-      this.fp(s, this.scratch);
+      this.fingerprint(s, id);
       this.record('deadlock', 'deadlock', 'no action is enabled and done() is false', id, depth);
     }
     return acts;
@@ -172,6 +182,44 @@ export class Engine<S, A> {
     this.transitions++;
     this.count(a, id, path);
     return t;
+  }
+
+  /**
+   * Visits the successors to explore from an expanded state, in action order, until `visit`
+   * returns false: all of them, or under partial-order reduction those of an ample set
+   * (reduce.ts) when every one of them is a state not yet stored (the cycle proviso, C3).
+   * `k` is the action's index in `acts`, for the parent link.
+   */
+  forEachSuccessor(s: S, acts: readonly A[], id: number, visit: (k: number, t: S) => boolean): void {
+    let pre: Map<number, S> | undefined;
+    const fps = this.options.partialOrder === true ? this.model.footprints : undefined;
+    if (fps !== undefined) {
+      let ample: number[] | undefined;
+      try {
+        ample = ampleCandidate(fps, s, acts);
+      } catch (e) {
+        throw new ModelError('footprints', e, id);
+      }
+      if (ample !== undefined) {
+        pre = new Map();
+        let allNew = true;
+        for (const k of ample) {
+          const t = this.successor(s, acts[k]!, id);
+          pre.set(k, t);
+          this.fingerprint(t, id);
+          if (this.visited.has(this.scratch.hi, this.scratch.lo)) allNew = false;
+        }
+        if (allNew) {
+          this.reducedExpansions++;
+          for (const [k, t] of pre) if (!visit(k, t)) return;
+          return;
+        }
+      }
+    }
+    for (let k = 0; k < acts.length; k++) {
+      const t = pre?.get(k) ?? this.successor(s, acts[k]!, id);
+      if (!visit(k, t)) return;
+    }
   }
 
   private count(a: A, id: number, path?: number[]): void {
@@ -199,9 +247,10 @@ export class Engine<S, A> {
     this.labelCounts.set(l, (this.labelCounts.get(l) ?? 0) + 1);
   }
 
+  /** Fingerprints `t`, or its representative under symmetry reduction, into `scratch`. */
   fingerprint(t: S, parent: number, path?: number[]): void {
     try {
-      this.fp(t, this.scratch);
+      this.fp(this.representative === undefined ? t : this.representative(t), this.scratch);
     } catch (e) {
       throw new ModelError(parent === NO_PARENT ? 'fingerprint of an initial state' : 'key()', e, parent === NO_PARENT ? -1 : parent, path);
     }
@@ -375,6 +424,7 @@ export class Engine<S, A> {
       ...this.extra,
     };
     if (this.incomplete !== undefined) result.incompleteReason = this.incomplete;
+    if (this.options.partialOrder === true) result.ampleExpansions = this.reducedExpansions;
     if (bitstate !== undefined) {
       const m = bitstate.bitCount;
       const hashFactor = n > 0 ? m / n : Infinity;
@@ -410,7 +460,7 @@ export class Engine<S, A> {
       const last = r.trace[r.trace.length - 1];
       const check: Fingerprint = { hi: 0, lo: 0 };
       if (last !== undefined) {
-        this.fp(last.state, check);
+        this.fp(this.representative === undefined ? last.state : this.representative(last.state), check);
         if (check.hi !== f.fp.hi || check.lo !== f.fp.lo) {
           v.message = `${v.message ?? ''} (warning: re-executing the path gave a different state; is next() deterministic?)`.trim();
         }

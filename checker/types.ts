@@ -38,6 +38,43 @@ export interface Model<S, A> {
    * same state. Preferred over `key` when both are given.
    */
   encode?(state: S, out: StateEncoder): void;
+  /**
+   * Optional: what each actor's steps read and write, for partial-order reduction (the
+   * `partialOrder` option; see reduce.ts and proofs-notes/checker.md). Without it, or with the
+   * option off, every interleaving is explored.
+   */
+  footprints?: Footprints<S, A>;
+  /**
+   * Optional: the canonical member of `state`'s symmetry class, for symmetry reduction (the
+   * `symmetry` option): states with one representative are stored once. It must commute with
+   * the transitions and leave every property's value unchanged (e.g. sorting identical tasks).
+   */
+  representative?(state: S): S;
+}
+
+/** A name for a part of the state a step reads or writes: a variable, a task's own state, one block... */
+export type Token = string | number;
+
+export interface Footprint {
+  reads: readonly Token[];
+  writes: readonly Token[];
+}
+
+/**
+ * The process structure partial-order reduction needs (in the style of SPIN's "safe"
+ * transitions, Holzmann and Peled 1994): every action belongs to one actor (a process, a task);
+ * an actor's next steps and its whole future are over-approximated by footprints.
+ */
+export interface Footprints<S, A> {
+  /** Actors are 0 .. actorCount-1. */
+  actorCount: number;
+  actorOf(action: A): number;
+  /** What any step actor `p` can take next from `state`, enabled or not, may read and write. */
+  next(state: S, p: number): Footprint;
+  /** What actor `p` may read or write in any step from `state` on (a sound over-approximation). */
+  future(state: S, p: number): Footprint;
+  /** What the invariants and sometimes-properties read: steps that write these are never deferred. */
+  propertyReads: readonly Token[];
 }
 
 /** Where `Model.encode` writes a state: each call hashes one more value into the fingerprint. */
@@ -82,6 +119,10 @@ export interface CheckOptions {
    * result says 'ok' only as 'incomplete' with SPIN's coverage figures.
    */
   bitstate?: { log2Bits: number; hashes?: number };
+  /** Partial-order reduction through the model's `footprints` (off by default). */
+  partialOrder?: boolean;
+  /** Symmetry reduction through the model's `representative` (off by default). */
+  symmetry?: boolean;
   /** Stop with status 'incomplete' after storing this many distinct states. */
   maxStates?: number;
   /** Do not expand states at this depth (the initial states are at depth 0). */
@@ -139,6 +180,8 @@ export interface CheckResult<S, A> {
   schedule?: number[];
   /** Bitstate search: SPIN's hash factor (bits per stored state; >100 means good coverage) and coverage estimate. */
   bitstate?: { bits: number; hashes: number; hashFactor: number; expectedCoverage: number };
+  /** Partial-order reduction: how many expanded states were cut to an ample set. */
+  ampleExpansions?: number;
   /** Peak resident set size of the process during the search, in bytes. */
   peakRssBytes?: number;
 }

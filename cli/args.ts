@@ -19,6 +19,8 @@ options for check:
                          (needs --strategy random); combine the --json outputs with writepath merge
   --max-memory SIZE      end 'incomplete' with figures when memory nears SIZE (e.g. 4G, 512M;
                          default: half the machine's memory, and 85% of the JavaScript heap)
+  --no-por               no partial-order reduction (on when a scenario's model gives footprints)
+  --no-symmetry          no symmetry reduction (on when a scenario's model gives representative)
   --bitstate N           approximate bitstate (supertrace) search in 2^N bits (SPIN's -wN),
                          10 <= N <= 32; prints SPIN's hash factor and a coverage estimate
   --max-states N         stop after N distinct states (result: incomplete)
@@ -39,6 +41,8 @@ export interface CheckArgs {
   shard?: { index: number; count: number };
   maxMemoryBytes?: number;
   bitstate?: number;
+  noPor?: boolean;
+  noSymmetry?: boolean;
   maxStates?: number;
   maxDepth?: number;
   timeLimitMs?: number;
@@ -112,6 +116,8 @@ export function parseCommandLine(argv: readonly string[]): Args {
         shard: { type: 'string' },
         'max-memory': { type: 'string' },
         bitstate: { type: 'string' },
+        'no-por': { type: 'boolean', default: false },
+        'no-symmetry': { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -119,7 +125,7 @@ export function parseCommandLine(argv: readonly string[]): Args {
   }
   const v = parsed.values;
   if (command === 'list') {
-    const extra = ['strategy', 'max-states', 'max-depth', 'time-limit', 'all', 'seed', 'walks', 'shard', 'max-memory', 'bitstate'].filter((k) => v[k as keyof typeof v] !== undefined && v[k as keyof typeof v] !== false);
+    const extra = ['strategy', 'max-states', 'max-depth', 'time-limit', 'all', 'seed', 'walks', 'shard', 'max-memory', 'bitstate', 'no-por', 'no-symmetry'].filter((k) => v[k as keyof typeof v] !== undefined && v[k as keyof typeof v] !== false);
     if (extra.length > 0) throw new UsageError(`list takes no --${extra[0]}`);
     return { command: 'list', json: v.json === true };
   }
@@ -142,6 +148,8 @@ export function parseCommandLine(argv: readonly string[]): Args {
   if (seed !== undefined) out.seed = seed;
   if (walks !== undefined) out.walks = walks;
   if (shard !== undefined) out.shard = shard;
+  if (v['no-por'] === true) out.noPor = true;
+  if (v['no-symmetry'] === true) out.noSymmetry = true;
   const maxMemory = byteSize('--max-memory', v['max-memory']);
   if (maxMemory !== undefined) out.maxMemoryBytes = maxMemory;
   const bits = v.bitstate;

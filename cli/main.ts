@@ -20,6 +20,10 @@ function optionsFor(l: LoadedScenario, args: CheckArgs): CheckOptions {
   if (args.shard !== undefined) o.shard = args.shard;
   if (args.maxMemoryBytes !== undefined) o.maxMemoryBytes = args.maxMemoryBytes;
   if (args.bitstate !== undefined) o.bitstate = { log2Bits: args.bitstate };
+  // The reductions passed their soundness tests (test/checker-reductions.test.ts): on whenever
+  // the model gives what they need, unless turned off.
+  if (l.scenario.model.footprints !== undefined && args.noPor !== true) o.partialOrder ??= true;
+  if (l.scenario.model.representative !== undefined && args.noSymmetry !== true) o.symmetry ??= true;
   if (process.stderr.isTTY === true && !args.json) {
     o.onProgress = (p) => process.stderr.write(`\r\x1b[K${progressLine(l.scenario.name, p)}`);
   }
