@@ -26,7 +26,37 @@ const Q2 = 3;
 const Q3 = 4;
 const STEPS = ['NCS->wait', 'wait->q2', 'q2->q3', 'q3->q3', 'q3->wait', 'wait->CS', 'CS->NCS'] as const;
 
-export function petersonObject(n: number, opts: { encode?: boolean; kinds?: boolean } = {}): Model<PetersonState, PetersonAction> {
+/**
+ * Footprints for partial-order reduction. Tokens: `pc<i>`, `j<i>`, `k<i>` (process i's own),
+ * `cs<i>` (whether i is in CS: the only part of pc the invariant reads, written only by
+ * wait->CS and CS->NCS), `pos<x>`, `step<x>` (shared).
+ */
+function footprints(n: number): NonNullable<Model<PetersonState, PetersonAction>['footprints']> {
+  const all = (name: string): string[] => Array.from({ length: n }, (_, x) => `${name}${x}`);
+  return {
+    actorCount: n,
+    actorOf: (a) => a.proc,
+    next: (s, i) => {
+      const own = [`pc${i}`, `j${i}`, `k${i}`];
+      switch (s.pc[i]) {
+        case NCS:
+          return { reads: own, writes: own };
+        case WAIT:
+          return { reads: own, writes: [...own, `pos${i}`, `cs${i}`] };
+        case Q2:
+          return { reads: own, writes: [...own, ...all('step')] };
+        case Q3:
+          return { reads: [...own, ...all('pos'), ...all('step')], writes: own };
+        default:
+          return { reads: own, writes: [...own, `pos${i}`, `cs${i}`] };
+      }
+    },
+    future: (_s, i) => ({ reads: [`pc${i}`, `j${i}`, `k${i}`, ...all('pos'), ...all('step')], writes: [`pc${i}`, `j${i}`, `k${i}`, `cs${i}`, `pos${i}`, ...all('step')] }),
+    propertyReads: all('cs'),
+  };
+}
+
+export function petersonObject(n: number, opts: { encode?: boolean; kinds?: boolean; footprints?: boolean } = {}): Model<PetersonState, PetersonAction> {
   const kinds = Array.from({ length: n * STEPS.length }, (_, t) => `P_${Math.floor(t / STEPS.length)} ${STEPS[t % STEPS.length]}`);
   const zero = (): number[] => new Array<number>(n).fill(0);
   const m: Model<PetersonState, PetersonAction> = {
@@ -90,6 +120,7 @@ export function petersonObject(n: number, opts: { encode?: boolean; kinds?: bool
     m.actionKinds = kinds;
     m.kindOf = (a) => a.proc * STEPS.length + a.step;
   }
+  if (opts.footprints === true) m.footprints = footprints(n);
   if (opts.encode === true) {
     m.encode = (s, out) => {
       for (const arr of [s.pc, s.j, s.k, s.pos, s.step]) for (let i = 0; i < n; i++) out.int(arr[i]!);
