@@ -78,7 +78,7 @@ const head = ['benchmark', 'status', 'states', 'transitions', 'wall ms', 'states
 const table = rows.map((r) => [r.name, r.status, fmt(r.distinctStates), fmt(r.transitions), fmt(r.elapsedMs), fmt(r.statesPerSecond), fmt(r.cpuMs), fmt(r.distinctStates / (r.cpuMs / 1000)), r.bytesPerState.toFixed(1), String(r.peakRssMiB)]);
 for (const [n, s] of spinRows) {
   if (typeof s === 'string') table.push([`SPIN ${n}`, 'failed', s.slice(0, 60), '', '', '', '', '', '', '']);
-  else table.push([`SPIN ${n} (-DNOREDUCE -DSAFETY)`, 'ok', fmt(s.states), fmt(s.transitions), fmt(s.elapsedMs), fmt(s.statesPerSecond), '', '', '', fmt(s.memoryMiB)]);
+  else table.push([`SPIN ${n} (-DNOREDUCE -DSAFETY)`, 'ok', fmt(s.states), fmt(s.transitions), fmt(s.elapsedMs), fmt(s.statesPerSecond), fmt(s.cpuMs), fmt(s.states / (s.cpuMs / 1000)), '', fmt(s.memoryMiB)]);
 }
 const widths = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
 const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -99,7 +99,8 @@ for (const m of ['peterson.4', 'hanoi.2', 'at(4)']) {
   const c = by[`${m} compact`];
   const w = by[`${m} compact 2 workers`];
   if (s !== undefined && c !== undefined) {
-    console.log(`${m}: compact ${fmt(c.statesPerSecond)} states/s vs SPIN ${fmt(s.statesPerSecond)} (${ratio(c.statesPerSecond, s.statesPerSecond)} of SPIN)${w === undefined ? '' : `; 2 workers ${fmt(w.statesPerSecond)} (${ratio(w.statesPerSecond, s.statesPerSecond)} of SPIN)`}; SPIN states ${fmt(s.states)} vs ours ${fmt(c.distinctStates)}`);
+    const spinCpu = s.states / (s.cpuMs / 1000);
+    console.log(`${m}: compact ${fmt(cpuRate(c))} states/CPU-s vs SPIN ${fmt(spinCpu)} (${ratio(cpuRate(c), spinCpu)} of SPIN; wall-clock ${ratio(c.statesPerSecond, s.statesPerSecond)})${w === undefined ? '' : `; 2 workers wall-clock ${ratio(w.statesPerSecond, s.statesPerSecond)} of SPIN`}; SPIN states ${fmt(s.states)} vs ours ${fmt(c.distinctStates)}`);
   }
   if (c !== undefined && w !== undefined) console.log(`${m}: 2 workers vs sequential: ${ratio(c.elapsedMs, w.elapsedMs)} wall-clock speed-up`);
 }

@@ -15,6 +15,8 @@ export interface SpinRun {
   transitions: number;
   elapsedMs: number;
   statesPerSecond: number;
+  /** CPU time of pan (user + system), from the shell's `times`. */
+  cpuMs: number;
   memoryMiB: number;
 }
 
@@ -37,7 +39,8 @@ export function runSpin(spin: string, promela: string): SpinRun | string {
     const cc = spawnSync('cc', ['-O2', '-DNOREDUCE', '-DSAFETY', '-o', 'pan', 'pan.c'], { cwd: dir, encoding: 'utf8' });
     if (cc.status !== 0) return `cc failed: ${cc.stderr}`;
     const t0 = performance.now();
-    const pan = spawnSync('./pan', ['-m5000000', '-w24'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 24 });
+    // `times` after pan prints the children's user and system time on its second line.
+    const pan = spawnSync('sh', ['-c', './pan -m5000000 -w24; times'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 24 });
     const wall = performance.now() - t0;
     const out = pan.stdout;
     const num = (re: RegExp): number | undefined => {
@@ -50,7 +53,10 @@ export function runSpin(spin: string, promela: string): SpinRun | string {
     const memory = num(/([\d.]+)\s+total actual memory usage/);
     if (states === undefined || transitions === undefined) return `pan printed no counts: ${out.slice(0, 400)}`;
     const elapsedMs = elapsed !== undefined && elapsed > 0 ? elapsed * 1000 : wall;
-    return { states, transitions, elapsedMs, statesPerSecond: Math.round(states / (elapsedMs / 1000)), memoryMiB: memory ?? 0 };
+    const times = out.trim().split('\n').pop() ?? '';
+    const secs = [...times.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+    const cpuMs = secs.length === 2 ? (secs[0]! + secs[1]!) * 1000 : NaN;
+    return { states, transitions, elapsedMs, statesPerSecond: Math.round(states / (elapsedMs / 1000)), cpuMs, memoryMiB: memory ?? 0 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -320,9 +320,26 @@ export function encoderFingerprinter<S>(encode: (state: S, out: StateEncoder) =>
 
 /** Hashes `width` int32 slots of `words` starting at `offset` (the compact contract's states). */
 export function fingerprintWords(words: Int32Array, offset: number, width: number, out: Fingerprint): void {
-  wordsHasher.reset(0x9e3779b9, 0x7f4a7c15);
-  for (let i = 0; i < width; i++) wordsHasher.word(words[offset + i]!);
-  wordsHasher.finish(out);
+  // Most compact models hold bytes (BEEM's do): when every slot is in 0..255, four slots are
+  // packed into each hashed word, a quarter of the hashing. Other states hash a word per slot
+  // from another seed; which way a state goes depends on the state alone, so equal states
+  // always get equal fingerprints.
+  let any = 0;
+  const end = offset + width;
+  for (let i = offset; i < end; i++) any |= words[i]!;
+  const h = wordsHasher;
+  if ((any & ~255) === 0) {
+    h.reset(0x9e3779b9, 0x7f4a7c15);
+    let i = offset;
+    for (; i + 3 < end; i += 4) h.word(words[i]! | (words[i + 1]! << 8) | (words[i + 2]! << 16) | (words[i + 3]! << 24));
+    let last = 0;
+    for (let sh = 0; i < end; i++, sh += 8) last |= words[i]! << sh;
+    h.word(last);
+  } else {
+    h.reset(0x165667b1, 0x27d4eb2f);
+    for (let i = offset; i < end; i++) h.word(words[i]!);
+  }
+  h.finish(out);
 }
 const wordsHasher = new Hasher();
 

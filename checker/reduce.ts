@@ -34,9 +34,15 @@ export function independent(mine: Footprint, theirs: Footprint): boolean {
  * The indexes (into `acts`) of an ample set satisfying C0-C2 in `state`, or undefined when
  * only the full set will do. C3 is the caller's: it knows which successors are stored.
  */
+const visibleSets = new WeakMap<object, ReadonlySet<Token>>();
+
 export function ampleCandidate<S, A>(fp: Footprints<S, A>, state: S, acts: readonly A[]): number[] | undefined {
   if (acts.length < 2) return undefined;
-  const visible = new Set(fp.propertyReads);
+  let visible = visibleSets.get(fp);
+  if (visible === undefined) {
+    visible = new Set(fp.propertyReads);
+    visibleSets.set(fp, visible);
+  }
   const byActor = new Map<number, number[]>();
   for (let k = 0; k < acts.length; k++) {
     const p = fp.actorOf(acts[k]!);

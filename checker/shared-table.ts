@@ -51,8 +51,10 @@ export class SharedTable {
     const mask = this.mask;
     let i = (l ^ Math.imul(h, 0x9e3779b1)) & mask;
     for (;;) {
-      // Read first: most probes meet a taken slot, and a compare-and-swap costs more than a load.
-      let prev = Atomics.load(H, i);
+      // A plain read first: most probes meet a taken slot, and a compare-and-swap (or even an
+      // atomic load) costs more. A stale 0 only sends us to the CAS, which sees the truth; a
+      // non-zero value is final, since a slot is never emptied.
+      let prev = H[i]!;
       if (prev === 0) {
         prev = Atomics.compareExchange(H, i, 0, h);
         if (prev === 0) {
@@ -61,7 +63,7 @@ export class SharedTable {
         }
       }
       if (prev === h) {
-        let seen = Atomics.load(L, i);
+        let seen = L[i]!;
         // The thread that claimed the slot is between its two stores.
         while (seen === 0) seen = Atomics.load(L, i);
         if (seen === l) return false;
