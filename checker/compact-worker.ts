@@ -17,13 +17,6 @@ let model: CompactModel | undefined;
 let table: SharedTable | undefined;
 let tableBuffer: SharedArrayBuffer | undefined;
 
-function grow<T extends Int32Array<ArrayBuffer> | Uint32Array<ArrayBuffer> | Uint16Array<ArrayBuffer>>(a: T, need: number, make: (n: number) => T): T {
-  if (need <= a.length) return a;
-  const b = make(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
-
 function expand(cm: CompactModel, req: ExpandRequest): ExpandReply {
   if (tableBuffer !== req.table) {
     tableBuffer = req.table;
@@ -36,12 +29,13 @@ function expand(cm: CompactModel, req: ExpandRequest): ExpandReply {
   const cur = new Int32Array(width);
   const out = new Int32Array(width);
   const fp: Fingerprint = { hi: 0, lo: 0 };
-  const invariants = Object.entries(cm.invariants ?? {});
+  // Properties already violated in earlier levels are not checked again.
+  const invariants = Object.entries(cm.invariants ?? {}).filter(([name]) => !req.found.includes(name));
   const pending = new Set(Object.keys(cm.sometimes ?? {}).filter((k) => !req.sometimesHeld.includes(k)));
   const sometimes = Object.entries(cm.sometimes ?? {});
-  let states: Int32Array<ArrayBuffer> = new Int32Array(width * 1024);
-  let parents: Uint32Array<ArrayBuffer> = new Uint32Array(1024);
-  let actions: Uint16Array<ArrayBuffer> = new Uint16Array(1024);
+  let states = new Int32Array(width * 1024);
+  let parents = new Uint32Array(1024);
+  let actions = new Uint16Array(1024);
   let count = 0;
   let transitions = 0;
   const coverage = new Float64Array(T);
@@ -75,20 +69,31 @@ function expand(cm: CompactModel, req: ExpandRequest): ExpandReply {
         continue;
       }
       if (t.add(fp.hi, fp.lo)) {
-        parents = grow(parents, count + 1, (n) => new Uint32Array(n));
-        actions = grow(actions, count + 1, (n) => new Uint16Array(n));
-        states = grow(states, (count + 1) * width, (n) => new Int32Array(n));
-        states.set(out, count * width);
+        // Grown by hand, each with its own type, so that every access stays monomorphic.
+        if (count === parents.length) {
+          const p2 = new Uint32Array(count * 2);
+          p2.set(parents);
+          parents = p2;
+          const a2 = new Uint16Array(count * 2);
+          a2.set(actions);
+          actions = a2;
+          const s2 = new Int32Array(count * 2 * width);
+          s2.set(states);
+          states = s2;
+        }
+        const at = count * width;
+        for (let i = 0; i < width; i++) states[at + i] = out[i]!;
         parents[count] = id;
         actions[count] = k;
-        for (const [name, holds] of invariants) {
-          if (!violated.has(name) && !req.found.includes(name) && !holds(out)) {
+        for (let v = 0; v < invariants.length; v++) {
+          const [name, holds] = invariants[v]!;
+          if (!holds(out) && !violated.has(name)) {
             violated.add(name);
             violations.push({ property: name, index: count });
             if (req.stopAtFirst) violationSeen = true;
           }
         }
-        for (const [name, holds] of sometimes) if (pending.has(name) && holds(out)) pending.delete(name);
+        if (pending.size > 0) for (const [name, holds] of sometimes) if (pending.has(name) && holds(out)) pending.delete(name);
         count++;
       }
       k++;
