@@ -26,3 +26,6 @@ export { FingerprintSet, ParentLinks } from './store.ts';
 export { defaultLabel } from './label.ts';
 export { shrinkTrace, violates, type ShrinkResult } from './shrink.ts';
 export { withSanity, SanityError, findOpaque, firstDifference, jsonSafe, printable, type SanityLevel } from './sanity.ts';
+export { checkCompact, asObjectModel, type CompactModel } from './compact.ts';
+export { encoderFingerprinter, fingerprinterForModel } from './fingerprint.ts';
+export type { StateEncoder } from './types.ts';

@@ -14,6 +14,7 @@ import { applyChange, loadTargets, type LoadedScenario } from './load.ts';
 import { docFor, formatReport, jsonReport, progressLine, stylesFor, type Outcome } from './report.ts';
 import type { Job, WorkerInput, WorkerMessage } from './worker.ts';
 import { printable } from '../checker/sanity.ts';
+import { mergeFiles } from './merge.ts';
 
 const SCENARIOS_DIR = 'scenarios';
 
@@ -30,6 +31,11 @@ function cliOptions(args: CheckArgs): CheckOptions {
   if (args.maxDepth !== undefined) o.maxDepth = args.maxDepth;
   if (args.timeLimitMs !== undefined) o.timeLimitMs = args.timeLimitMs;
   if (args.all) o.stopAtFirst = false;
+  if (args.seed !== undefined) o.seed = args.seed;
+  if (args.walks !== undefined) o.walks = args.walks;
+  if (args.shard !== undefined) o.shard = args.shard;
+  if (args.maxMemoryBytes !== undefined) o.maxMemoryBytes = args.maxMemoryBytes;
+  if (args.bitstate !== undefined) o.bitstate = { log2Bits: args.bitstate };
   return o;
 }
 
@@ -46,7 +52,7 @@ async function runSearches(args: CheckArgs, loaded: readonly LoadedScenario[]): 
   const stop = new SharedArrayBuffer(4);
   const flag = new Int32Array(stop);
   const progress = process.stderr.isTTY === true && !args.json;
-  const jobs: Job[] = loaded.map((l) => ({ path: l.path, index: l.index, change: changeOf(args), options: cliOptions(args) }));
+  const jobs: Job[] = loaded.map((l) => ({ path: l.path, index: l.index, change: changeOf(args), options: cliOptions(args), reductions: { partialOrder: args.noPor !== true, symmetry: args.noSymmetry !== true } }));
   const input: WorkerInput = { module: new URL('./worker.ts', import.meta.url).href, jobs, stop, progress };
   const results: Array<CheckResult<unknown, unknown> | string> = [];
   let interrupted = false;
@@ -147,6 +153,19 @@ function runList(loaded: readonly LoadedScenario[], json: boolean): number {
   return 0;
 }
 
+function runMerge(files: readonly string[], json: boolean): number {
+  const merged = mergeFiles(files);
+  if (json) {
+    const doc = { tool: 'writepath', version: 1, merged: files.length, summary: { scenarios: merged.length, asExpected: merged.filter((m) => m.met).length, notAsExpected: merged.filter((m) => !m.met).length }, results: merged };
+    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  } else {
+    const outcomes: Outcome[] = merged.map((m) => ({ loaded: { file: m.file, path: m.file, index: 0, scenario: { name: m.name, description: m.description, expect: m.expect, model: { name: m.name, init: () => [], actions: () => [], next: (s) => s } } }, result: m, met: m.met }));
+    process.stdout.write(`merged ${files.length} result file${files.length === 1 ? '' : 's'}\n`);
+    process.stdout.write(formatReport(outcomes, stylesFor(process.stdout)));
+  }
+  return merged.every((m) => m.met) ? 0 : 1;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     const args = parseCommandLine(argv);
@@ -158,6 +177,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`writepath ${version()}\n`);
       return 0;
     }
+    if (args.command === 'merge') return runMerge(args.files, args.json);
     if (args.command === 'replay') return await runReplay(args);
     const { scenarios, problems } = await loadTargets(args.command === 'list' ? [] : args.targets, SCENARIOS_DIR);
     // --knob / --property apply to every scenario; one that refuses them is reported and skipped.

@@ -80,8 +80,24 @@ export function formatViolation(o: Outcome, v: Violation<unknown, unknown>, st: 
   return formatTraceText(docFor(o, v, verbose), st);
 }
 
+/** What a result says beyond the table: a random run's seed, a bitstate run's coverage, a hint. */
+export function formatNotes(outcomes: readonly Outcome[], st: Styles): string | undefined {
+  const out: string[] = [];
+  for (const o of outcomes) {
+    const r = o.result;
+    const name = o.loaded.scenario.name;
+    if (r.seed !== undefined) out.push(`${name}: random walks with seed ${r.seed} (${(r.walks ?? 0).toLocaleString('en-US')} walks; --strategy random --seed ${r.seed} replays them)`);
+    if (r.schedule !== undefined) out.push(st.dim(`${name}: shrunk failing schedule [${r.schedule.join(', ')}]`));
+    if (r.bitstate !== undefined) out.push(`${name}: bitstate 2^${Math.log2(r.bitstate.bits)} bits, ${r.bitstate.hashes} hashes: hash factor ${r.bitstate.hashFactor.toFixed(1)} (SPIN: best coverage if > 100), expected coverage ${(r.bitstate.expectedCoverage * 100).toFixed(2)}%`);
+    if (r.hint !== undefined) out.push(`${name}: ${r.hint}`);
+  }
+  return out.length === 0 ? undefined : out.join('\n');
+}
+
 export function formatReport(outcomes: readonly Outcome[], st: Styles, opts: { quiet?: boolean; verbose?: boolean } = {}): string {
   const parts = [formatTable(outcomes, st)];
+  const notes = formatNotes(outcomes, st);
+  if (notes !== undefined) parts.push(notes);
   for (const o of outcomes) {
     for (const v of o.result.violations) {
       // --quiet: a violation the scenario expects needs no trace.

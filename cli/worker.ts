@@ -16,6 +16,12 @@ export interface Job {
   change: ScenarioChange;
   /** The command line's options (without callbacks). */
   options: CheckOptions;
+  /**
+   * Reductions the command line allows (--no-por, --no-symmetry turn them off). They passed
+   * their soundness tests (test/checker-reductions.test.ts), so they are on whenever the
+   * scenario's model gives what they need.
+   */
+  reductions: { partialOrder: boolean; symmetry: boolean };
 }
 
 export interface WorkerInput {
@@ -51,6 +57,8 @@ for (const [i, job] of input.jobs.entries()) {
     if (loaded === undefined) throw new Error(`${job.path} has no scenario #${job.index} any more`);
     const l = applyChange(loaded, job.change);
     const options: CheckOptions = { ...l.scenario.options, ...job.options, shouldStop: () => Atomics.load(stop, 0) !== 0 };
+    if (l.scenario.model.footprints !== undefined && job.reductions.partialOrder) options.partialOrder ??= true;
+    if (l.scenario.model.representative !== undefined && job.reductions.symmetry) options.symmetry ??= true;
     if (input.progress) options.onProgress = (p) => send({ type: 'progress', job: i, progress: p });
     send({ type: 'result', job: i, result: check(l.scenario.model, options) });
   } catch (e) {

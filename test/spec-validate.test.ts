@@ -88,7 +88,7 @@ const mutations: Record<string, Mutation> = {
   property: (i, junk) => ((i.properties = [junk]), 'properties[0]'),
   'block beyond the device': (i) => ((i.files = [{ blocks: [{ written: 99 }] }]), 'files[0].blocks[0]'),
   'block used twice': (i) => ((i.files = [{ blocks: [{ written: 0 }, { unwritten: 0 }] }]), 'files[0].blocks[1]'),
-  'negative offset': (i) => ((i.programs = [[open(0), pread(0, -BS, BS)]]), 'programs[0][1].offset'),
+  'fractional offset': (i) => ((i.programs = [[open(0), pread(0, BS / 3, BS)]]), 'programs[0][1].offset'),
   'missing name': (i) => (delete i.name, 'name'),
   'unknown field': (i, junk) => ((i[`x${junk}`] = 1), '(scenario)'),
   'expected property not checked': (i, junk) => ((i.expect = { violates: junk }), 'expect.violates'),
