@@ -20,10 +20,33 @@ function writepath(...args: string[]): { code: number | null; stdout: string; st
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('--repro: no script for a power-loss trace, and it says why', () => {
-  const r = writepath('check', 'xfs-atomic-over-uncommitted-conversion', '--repro', join(tmpdir(), 'writepath-never-written.sh'));
+test('--repro: no script for stores through mmap, and it says why', () => {
+  const r = writepath('check', 'ext4-atomic-invalidate-failure-fall-back', '--repro', join(tmpdir(), 'writepath-never-written.sh'));
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /no reproducer for xfs-atomic-over-uncommitted-conversion: the trace has a power loss/);
+  assert.match(r.stdout, /no reproducer for ext4-atomic-invalidate-failure-fall-back: the program stores through mmap, which the helper does not do/);
+});
+
+test('--repro: a power-loss trace runs, shuts XFS down without a log flush, remounts, and compares what survived', async (t) => {
+  const why = probe(['xfs']);
+  if (why !== undefined) {
+    t.skip(`reproducer run skipped: ${why}`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'writepath-repro-loss-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const script = join(dir, 'loss.sh');
+  const c = writepath('check', 'test/fixtures/repro/xfs-fsync-survives.ts', '--repro', script);
+  assert.equal(c.code, 0, c.stderr);
+  const text = readFileSync(script, 'utf8');
+  assert.match(text, /^# Note: power loss is emulated with the file system's shutdown ioctl without a log flush/m);
+  assert.match(text, /^ {2}xfs_io -x -c shutdown "\$mnt"/m);
+  assert.match(text, /^ {2}expect read 1 '"blocks":\["1\.0"\]' 'file 0 block 0 holds A\[0\]'$/m);
+  const run = spawnSync('bash', [script], { encoding: 'utf8' });
+  assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+  assert.match(run.stdout, /as the trace says: T1 call 3 \(fsync\) returns 0\nas the trace says: file 0 block 0 holds A\[0\]/);
+  const refused = spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, WRITEPATH_DIR: dir } });
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /makes its own loop device .*: unset WRITEPATH_DIR/);
 });
 
 test('--repro: the script runs on a real XFS loop device and observes what the trace says', async (t) => {
