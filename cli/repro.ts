@@ -283,7 +283,7 @@ for i in $(seq 1 "$tries"); do
   if [ "$ok" = 1 ] || [ "$i" = "$tries" ]; then
     verbose=1; judge
     if [ "$ok" = 1 ]; then
-      echo "the kernel did what the trace says${concurrent ? ' (run $i of at most $tries)' : ''}"
+      echo "the kernel did what the trace says in all ${expects.length} observation${expects.length === 1 ? '' : 's'} compared${concurrent ? ' (run $i of at most $tries)' : ''}"
       exit 0
     fi
     echo "the kernel did not do what the trace says${concurrent ? ' in $tries runs (the lines above are the last run)' : ''}"
