@@ -75,7 +75,12 @@ export function reproScript<S, A>(model: Model<S, A>, trace: ReadonlyArray<Trace
   const lastStep = trace[trace.length - 1];
   const last = lastStep?.state;
   if (lastStep === undefined || !isWorld(last)) return { why: 'the trace has no final state of the write path' };
-  if (last.powerLosses > 0) return { why: 'the trace has a power loss, which a loop device cannot undergo mid-request' };
+  // The state just before the power loss, if the trace has one: the tasks run up to there.
+  const lossAt = trace.findIndex((t) => isWorld(t.state) && t.state.powerLosses > 0);
+  const preLoss = lossAt > 0 ? trace[lossAt - 1]!.state : undefined;
+  if (lossAt >= 0 && s.programs.length > 1) return { why: 'the trace has a power loss and several tasks; only single-task power-loss traces are reproduced (run, then shut the file system down without flushing its log)' };
+  if (preLoss !== undefined && !isWorld(preLoss)) return { why: 'the trace has no state of the write path before its power loss' };
+  const beforeLoss: World | undefined = preLoss !== undefined && isWorld(preLoss) ? preLoss : undefined;
   if (s.fs.blockSize !== BS) return { why: `the helper's data patterns assume ${BS}-byte blocks, the scenario has ${s.fs.blockSize}` };
   const ids = new Map<string, number>();
   const idOf = (id: string): number => {
@@ -83,6 +88,11 @@ export function reproScript<S, A>(model: Model<S, A>, trace: ReadonlyArray<Trace
     return ids.get(id)!;
   };
   const notes: string[] = [];
+  if (beforeLoss !== undefined) {
+    notes.push(`power loss is emulated with the file system's shutdown ioctl without a log flush (xfs_io -x -c shutdown), then unmount and mount for log recovery: metadata the log has not committed is lost, but every data block the loop device received survives, whereas the trace's power loss was "${trace[lossAt]!.label}"`);
+    const cur = beforeLoss.tasks[0]?.cur ?? null;
+    if (cur !== null) notes.push(`the call in progress at the trace's power loss (T1 call ${(beforeLoss.tasks[0]?.pc ?? 0) + 1}) runs to completion before the shutdown: user space cannot stop it midway`);
+  }
   if (s.device.atomicUnitMax > 0) {
     notes.push(`the scenario's device has hardware atomic writes (${s.device.atomicUnitMin}-${s.device.atomicUnitMax} bytes); a loop device has none, so RWF_ATOMIC takes the file system's software path (or fails) here, and the outcome may differ for that reason alone`);
   }
@@ -102,9 +112,11 @@ export function reproScript<S, A>(model: Model<S, A>, trace: ReadonlyArray<Trace
   const tasks: string[][] = [];
   let finished = true;
   for (const [ti, program] of s.programs.entries()) {
-    const returned = last.tasks[ti]?.results ?? [];
+    // With a power loss: the calls that returned before it and the one in progress, nothing after.
+    const upTo = beforeLoss === undefined ? program.length : (beforeLoss.tasks[ti]?.results.length ?? 0) + (beforeLoss.tasks[ti]?.cur !== null ? 1 : 0);
+    const returned = (beforeLoss ?? last).tasks[ti]?.results ?? [];
     const ops: string[] = [];
-    for (const [k, call] of program.entries()) {
+    for (const [k, call] of program.slice(0, upTo).entries()) {
       const line = helperOp(call, idOf);
       if (typeof line !== 'string') return line;
       const r = returned[k];
@@ -114,7 +126,8 @@ export function reproScript<S, A>(model: Model<S, A>, trace: ReadonlyArray<Trace
       }
       ops.push(line);
     }
-    if (returned.length < program.length) {
+    if (beforeLoss !== undefined && upTo < program.length) notes.push(`T${ti + 1}'s calls after call ${upTo} do not run: the trace's power loss comes first`);
+    if (beforeLoss === undefined && returned.length < program.length) {
       finished = false;
       notes.push(`the trace ends before T${ti + 1}'s call ${returned.length + 1}; its later calls run but are not compared`);
     }
@@ -149,20 +162,20 @@ export function reproScript<S, A>(model: Model<S, A>, trace: ReadonlyArray<Trace
       readBack.push(`pread fd=${ino} off=${blk * BS} len=${BS}`);
     }
   });
-  return script(s, input, { layout, tasks, readBack }, expects, notes, ids);
+  return script(s, input, { layout, tasks, readBack, powerLoss: beforeLoss !== undefined }, expects, notes, ids);
 }
 
 function heredoc(cmd: string, tag: string, ops: readonly string[], background: boolean): string {
   return `${cmd} <<'${tag}'${background ? ' &' : ''}\n${ops.join('\n')}\nend\n${tag}`;
 }
 
-function script(s: Settings, input: DocInput, p: { layout: string[]; tasks: string[][]; readBack: string[] }, expects: Expect[], notes: string[], ids: Map<string, number>): string {
+function script(s: Settings, input: DocInput, p: { layout: string[]; tasks: string[][]; readBack: string[]; powerLoss: boolean }, expects: Expect[], notes: string[], ids: Map<string, number>): string {
   const mkfs = s.fs.kind === 'xfs' ? `mkfs.xfs -q -f -m reflink=${s.fs.reflink ? 1 : 0} "$dev"` : `mkfs.ext4 -q -F${s.fs.clusterBlocks > 1 ? ` -O bigalloc -C ${s.fs.clusterBlocks * BS}` : ''} "$dev"`;
   const files = s.files.map((_, ino) => `f${ino}`);
   const concurrent = p.tasks.length > 1;
   const dirs = ['layout', 'read', ...p.tasks.map((_, ti) => `T${ti + 1}`)];
   const links = (d: string): string => files.map((f) => `ln "$r/keep-${f}" "$r/${d}/p0-${f}"`).join(' && ');
-  const taskRuns = p.tasks.map((ops, ti) => heredoc(`"$work/helper" "$r/T${ti + 1}" > "$r/T${ti + 1}.out"`, `T${ti + 1}`, ops, concurrent));
+  const taskRuns = p.tasks.map((ops, ti) => heredoc(`"$work/helper" "$r/T${ti + 1}" > "$o/T${ti + 1}.out"`, `T${ti + 1}`, ops, concurrent));
   const checks = expects.map((e) => `  expect ${e.out} ${e.op} ${quote(e.needle)} ${quote(e.what)}`);
   return `#!/usr/bin/env bash
 # Reproducer written by writepath for scenario ${input.scenario} (${input.file}),
@@ -177,7 +190,7 @@ ${
 # are started together and the race is tried up to WRITEPATH_TRIES times (default 200), stopping
 # at the first run that ends as the trace does. A miss does not prove the race impossible.`
     : '# One task: the program runs once, in exactly the order of the trace.'
-}
+}${p.powerLoss ? '\n# Then the power loss: shutdown without a log flush, unmount, mount (log recovery), read back.' : ''}
 # Exit 0: as the trace says. Exit 1: the kernel did something else (the lines say what).
 # Exit 2: could not set up. Needs root for the loop device, unless WRITEPATH_DIR names a
 # directory on a mounted ${s.fs.kind} to use instead.
@@ -202,11 +215,18 @@ die() { echo "repro: $*" >&2; exit 2; }
 
 cc -O2 -std=gnu11 -o "$work/helper" "$helper_src" || die "cannot build the helper from $helper_src"
 if [ -n "\${WRITEPATH_DIR:-}" ]; then
+  ${p.powerLoss ? 'die "this reproducer makes its own loop device to shut it down and remount it: unset WRITEPATH_DIR"' : ':'}
   dir=$WRITEPATH_DIR
 else
   [ "$(id -u)" = 0 ] || die "not root: set WRITEPATH_DIR to a directory on a mounted ${s.fs.kind}, or run as root"
   truncate -s 512M "$work/fs.img" || die "cannot make an image"
-  dev=$(losetup --find --show "$work/fs.img") || die "cannot attach a loop device"
+  # Another process may take the loop device losetup found between its look and its attach: retry.
+  for _ in 1 2 3 4 5; do
+    dev=$(losetup --find --show "$work/fs.img") && [ "$(blockdev --getsize64 "$dev" 2>/dev/null || echo 0)" -gt 0 ] && break
+    if [ -n "$dev" ]; then losetup -d "$dev" 2>/dev/null; fi
+    dev=; sleep 0.2
+  done
+  [ -n "$dev" ] || die "cannot attach a loop device"
   ${mkfs} || die "cannot make ${s.fs.kind}"
   mkdir "$work/mnt" && mount -t ${s.fs.kind} "$dev" "$work/mnt" || die "cannot mount"
   mnt=$work/mnt
@@ -216,21 +236,34 @@ runs=$(mktemp -d "$dir/writepath-repro.XXXXXX") || die "cannot make a directory 
 
 # One run: lay out the files, run the tasks (each helper in its own directory on hard links to
 # the same files: the helper unlinks a program's files when it ends), then read every block back.
+# The helpers' answers go to $work, off the file system under test.
 run() {
   r=$runs/run-$1
+  o=$work/run-$1
+  mkdir -p "$o" || die "cannot make $o"
   mkdir -p ${dirs.map((d) => `"$r/${d}"`).join(' ')} || die "cannot make $r"
   ${files.map((f) => `: > "$r/keep-${f}"`).join('; ')}
   ${links('layout')} || die "cannot link"
-  ${heredoc('"$work/helper" "$r/layout" > "$r/layout.out"', 'LAYOUT', p.layout, false)}
-  ${[...p.tasks.map((_, ti) => `T${ti + 1}`), 'read'].map(links).join(' && ')} || die "cannot link"
+  ${heredoc('"$work/helper" "$r/layout" > "$o/layout.out"', 'LAYOUT', p.layout, false)}
+  ${p.powerLoss ? 'sync || die "sync failed"\n  ' : ''}${p.tasks.map((_, ti) => `T${ti + 1}`).map(links).join(' && ')} || die "cannot link"
 ${taskRuns.join('\n')}
-${concurrent ? 'wait\n' : ''}${heredoc('"$work/helper" "$r/read" > "$r/read.out"', 'READ', p.readBack, false)}
+${concurrent ? 'wait\n' : ''}${
+    p.powerLoss
+      ? `  xfs_io -x -c shutdown "$mnt" || die "cannot shut ${s.fs.kind} down (xfs_io -x -c shutdown)"
+  umount "$mnt" || die "cannot unmount after the shutdown"
+  # Right after a shutdown the first mount sometimes reads the superblock with EIO: try again.
+  for _ in 1 2 3 4 5; do mount -t ${s.fs.kind} "$dev" "$mnt" 2>"$o/mount.err" && break; sleep 0.5; done
+  mountpoint -q "$mnt" || die "cannot mount after the shutdown: $(cat "$o/mount.err")"
+`
+      : ''
+  }  ${links('read')} || die "cannot link"
+${heredoc('"$work/helper" "$r/read" > "$o/read.out"', 'READ', p.readBack, false)}
 }
 
 # expect OUT OP NEEDLE WHAT: does line OP of OUT's answers contain NEEDLE?
 expect() {
   local line
-  line=$(sed -n "$(($2 + 1))p" "$r/$1.out")
+  line=$(sed -n "$(($2 + 1))p" "$o/$1.out")
   if printf '%s' "$line" | grep -qF -- "$3"; then
     [ "$verbose" = 1 ] && echo "as the trace says: $4"
   else
@@ -250,7 +283,7 @@ for i in $(seq 1 "$tries"); do
   if [ "$ok" = 1 ] || [ "$i" = "$tries" ]; then
     verbose=1; judge
     if [ "$ok" = 1 ]; then
-      echo "the kernel did what the trace says${concurrent ? ' (run $i of at most $tries)' : ''}"
+      echo "the kernel did what the trace says in all ${expects.length} observation${expects.length === 1 ? '' : 's'} compared${concurrent ? ' (run $i of at most $tries)' : ''}"
       exit 0
     fi
     echo "the kernel did not do what the trace says${concurrent ? ' in $tries runs (the lines above are the last run)' : ''}"

@@ -62,7 +62,7 @@ test('replay: the CLI says the violation still occurs (exit 1), holds on a cut t
   const c = writepath('check', 'xfs-atomic-over-uncommitted-conversion', '--trace-out', file);
   assert.equal(c.code, 0, c.stderr);
   assert.match(c.stdout, /trace file: .*t\.json/);
-  const doc = JSON.parse(readFileSync(file, 'utf8')) as { states: Array<Record<string, unknown> & { '#meta': Record<string, unknown> }> };
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as { '#meta': Record<string, unknown>; vars: string[]; states: Array<Record<string, unknown> & { '#meta': Record<string, unknown> }> };
   const steps = doc.states.length - 1;
   const r = writepath('replay', file);
   assert.equal(r.code, 1, r.stderr);
@@ -70,6 +70,19 @@ test('replay: the CLI says the violation still occurs (exit 1), holds on a cut t
   assert.match(r.stdout, /the violation of atomic-untorn still occurs/);
   assert.match(r.stdout, new RegExp(`^${steps}  │  │      power  power-loss`, 'm'));
 
+  // What the file says about itself: format, tool version, scenario, knobs, property, per-state action.
+  const meta = doc['#meta'];
+  assert.equal(meta.format, 'ITF');
+  assert.equal(meta['writepath-version'], (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version);
+  assert.equal(meta.scenario, 'xfs-atomic-over-uncommitted-conversion');
+  assert.equal(meta['scenario-file'], 'scenarios/xfs-atomic-over-uncommitted-conversion.ts');
+  assert.equal(meta.property, 'atomic-untorn');
+  assert.equal((meta.settings as Record<string, string>)['knob xfsSwAtomicRetry'], 'merged-6.16');
+  // The state variables are the World's fields (the exact list follows the spec).
+  for (const v of ['device', 'tasks', 'journal', 'ghost']) assert.ok(doc.vars.includes(v), v);
+  assert.deepEqual(doc.states[0]!['#meta'], { index: 0, action: 'init', 'action-index': 0 });
+  assert.deepEqual(doc.states[steps]!['#meta'], { index: steps, action: doc.states[steps]!['#meta'].action, 'action-index': doc.states[steps]!['#meta']['action-index'], actor: 'power' });
+  assert.match(String(doc.states[steps]!['#meta'].action), /^power-loss: /);
   const write = (name: string, d: unknown): string => {
     const p = join(dir, name);
     writeFileSync(p, JSON.stringify(d));
