@@ -796,7 +796,8 @@ static void run_op(int i, struct args *a)
  * lines are printed together, in task order, after the tasks have joined.
  *
  * When the environment names a mark file (WP_MARK), each task writes "b K I\n" to it
- * before its op I and "e K I\n" after it: the crash harness's recording device logs these
+ * before its op I and "e K I\n" after it, and "x -1 0\n" once the post ops are done (before
+ * the program's files are unlinked): the crash harness's recording device logs these
  * between the block writes, so a crash point is known to fall between two syscalls.
  */
 #define MAX_TASKS 8
@@ -907,6 +908,8 @@ static void run_par(int *i)
 	}
 	for (int k = 0; k < npost; k++)
 		run_op((*i)++, &post_ops[k]);
+	/* The end of the program proper: the unlinks that follow are not part of it. */
+	mark('x', -1, 0);
 	ntasks = 0;
 	npost = 0;
 	par_mode = 0;

@@ -8,7 +8,8 @@
  * in a set-up phase (written blocks get data of their own, unwritten blocks come from
  * fallocate, then fsync), starts one thread per task (each with its own descriptors, a
  * barrier after the opens), and after every task has finished reads the whole file back
- * through a fresh descriptor: the final contents.
+ * through a fresh descriptor: the final contents (or, for a crash recording, syncs the
+ * file system instead: the contents are read from each crash state).
  */
 import type { InitialBlock } from '../../spec/index.ts';
 import { ParseError, parseLine, serialize } from '../program.ts';
@@ -62,7 +63,7 @@ function runs(blocks: readonly InitialBlock[]): Array<['written' | 'unwritten', 
  * then a fresh O_DIRECT descriptor reads the span back (the final contents on the
  * device, as the spec's fileContent gives them).
  */
-export function toHelperText(p: MultiProgram): string {
+export function toHelperText(p: MultiProgram, after: 'read' | 'syncfs' = 'read'): string {
   const span = p.blocks.length * BS;
   const setup: string[] = ['open direct=1'];
   for (const [kind, first, n] of runs(p.blocks)) {
@@ -71,8 +72,11 @@ export function toHelperText(p: MultiProgram): string {
   }
   // The spec's file size is the blocks' span: extend it over trailing holes/unwritten blocks.
   setup.push(`ftruncate fd=0 len=${span}`, 'fsync fd=0');
+  // Crash recordings: the set-up is on stable storage before the tasks start, and a final
+  // syncfs gives crash points after everything has been committed.
+  if (after === 'syncfs') setup.push('syncfs fd=0');
   const tasks = p.tasks.flatMap((ops, t) => ops.map((o) => taskLine(t, o)));
-  const post = ['open direct=1', `pread fd=1 off=0 len=${span} misalign=0`];
+  const post = after === 'read' ? ['open direct=1', `pread fd=1 off=0 len=${span} misalign=0`] : ['syncfs fd=0'];
   return ['par', ...setup, ...tasks, ...post, 'end', ''].join('\n');
 }
 
