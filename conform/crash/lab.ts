@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { BUILD_DIR, buildHelper, HelperProcess, probe } from '../harness.ts';
 import type { FsKind } from '../harness.ts';
 import type { LogRec } from './states.ts';
+import { withRequestKiB } from '../concurrent/request-size.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const LOGDEV_SRC = join(HERE, 'logdev.c');
@@ -168,7 +169,7 @@ function mkfs(kind: FsKind, image: string): void {
   closeSync(fd);
   // TEST_DEV/TEST_DIR/QA_CHECK_FS: mkfs.xfs's own override of its 300 MB minimum (for fstests).
   if (kind === 'xfs') must('mkfs.xfs', ['-q', '-f', '-m', 'reflink=1', image], { TEST_DEV: '1', TEST_DIR: '1', QA_CHECK_FS: '1' });
-  else must('mkfs.ext4', ['-q', '-F', image]);
+  else must('mkfs.ext4', ['-q', '-F', '-b', '4096', image]); // 4 KiB blocks as the spec (small images default to 1 KiB)
 }
 
 function attach(image: string): string {
@@ -206,7 +207,7 @@ export interface Recording {
  * Makes a file system, serves it through logdev, mounts it through a loop device and
  * runs `programText` with the helper (marks on); returns the base image and the log.
  */
-export async function record(lab: CrashLab, programText: string): Promise<Recording> {
+export async function record(lab: CrashLab, programText: string, requestKiB?: number): Promise<Recording> {
   const dir = mkdtempSync(join(lab.dir, 'rec-'));
   const image = join(dir, 'image');
   const base = join(dir, 'base');
@@ -231,18 +232,22 @@ export async function record(lab: CrashLab, programText: string): Promise<Record
     if (child.exitCode !== null) throw new Error(`logdev exited: ${stderr}`);
     const dev = attach(join(fuseMnt, 'disk'));
     undo.push(() => detach(dev));
-    must('mount', ['-t', lab.kind, ...mountOpts(lab.kind), dev, mnt]);
-    undo.push(() => umount(mnt));
-    mkdirSync(join(mnt, 'w'));
-    const h = new HelperProcess(lab.helperPath, join(mnt, 'w'), { WP_MARK: join(fuseMnt, 'mark') });
-    let lines: string[];
-    try {
-      lines = await h.runLines(programText);
-      await h.end();
-    } finally {
-      h.kill();
-    }
-    umount(mnt);
+    const go = async (): Promise<string[]> => {
+      must('mount', ['-t', lab.kind, ...mountOpts(lab.kind), dev, mnt]);
+      undo.push(() => umount(mnt));
+      mkdirSync(join(mnt, 'w'));
+      const h = new HelperProcess(lab.helperPath, join(mnt, 'w'), { WP_MARK: join(fuseMnt, 'mark') });
+      try {
+        const out = await h.runLines(programText);
+        await h.end();
+        return out;
+      } finally {
+        h.kill();
+        umount(mnt);
+      }
+    };
+    // A smaller request size splits the program's writes into more, smaller log records.
+    const lines = requestKiB === undefined ? await go() : await withRequestKiB(dev, requestKiB, go);
     detach(dev);
     run('fusermount3', ['-u', fuseMnt]);
     await waitFor(() => child.exitCode !== null, 10_000, 'logdev to exit');
@@ -299,4 +304,38 @@ export async function mountAndRead(lab: CrashLab, image: string, readText: strin
 
 export function writeText(path: string, text: string): void {
   writeFileSync(path, text);
+}
+
+/**
+ * A cheaper source of crash states: make a file system on a plain image, run the
+ * program (whose last op shuts the file system down without flushing its log), unmount.
+ * The image is then what the shut-down file system left on the device; mountAndRead
+ * recovers it. Nothing in the device cache is lost (the loop device's cache is the
+ * host's page cache), so these are a subset of the power-loss crash states.
+ */
+export async function runToShutdown(lab: CrashLab, programText: string): Promise<{ image: string; lines: string[] }> {
+  const dir = mkdtempSync(join(lab.dir, 'sd-'));
+  const image = join(dir, 'image');
+  const mnt = join(dir, 'mnt');
+  mkdirSync(mnt);
+  mkfs(lab.kind, image);
+  const dev = attach(image);
+  try {
+    must('mount', ['-t', lab.kind, ...mountOpts(lab.kind), dev, mnt]);
+    try {
+      mkdirSync(join(mnt, 'w'));
+      const h = new HelperProcess(lab.helperPath, join(mnt, 'w'));
+      try {
+        const lines = await h.runLines(programText);
+        await h.end();
+        return { image, lines };
+      } finally {
+        h.kill();
+      }
+    } finally {
+      umount(mnt);
+    }
+  } finally {
+    detach(dev);
+  }
 }

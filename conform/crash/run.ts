@@ -32,7 +32,7 @@ export interface Content {
   blocks: Token[];
 }
 
-const contentKey = (c: Content): string => canonicalJson(c);
+export const contentKey = (c: Content): string => canonicalJson(c);
 
 export interface CrashOracle {
   /** Returned-count vector (JSON) → content key → content. */
@@ -123,6 +123,15 @@ export function newerOnDevice(p: MultiProgram, dev: ReadonlySet<string>, c: Cont
     .sort();
 }
 
+/** One post-crash content the kernel showed. */
+export interface Seen {
+  content: Content;
+  count: number;
+  allowed: boolean;
+  /** Per distinct set of newer-data-on-the-device-but-not-in-the-file ("" for none): an example crash state and how many. */
+  lost: Map<string, { tokens: string[]; example: CrashState; count: number }>;
+}
+
 export interface CrashRow {
   program: string;
   fs: FsKind;
@@ -138,15 +147,15 @@ export interface CrashRow {
   specStates: number;
   unmodelled?: string;
   /** Per distinct kernel content: how many crash states showed it, and an example. */
-  seen: Map<string, { content: Content; count: number; example: CrashState; allowed: boolean; lost: string[] }>;
+  seen: Map<string, Seen>;
   ms: number;
 }
 
-function readText(p: MultiProgram): string {
+export function readText(p: MultiProgram): string {
   return ['open direct=1', `pread fd=0 off=0 len=${p.blocks.length * BS} misalign=0`, 'statx fd=0', 'end', ''].join('\n');
 }
 
-function kernelContent(p: MultiProgram, lines: readonly string[]): Content {
+export function kernelContent(p: MultiProgram, lines: readonly string[]): Content {
   const offsets = new Map<number, number>();
   for (const ops of p.tasks) for (const o of ops) if (o.op === 'pwritev2') offsets.set(o.id, o.off);
   const rs = lines.map(parseLine).filter((r) => !('end' in r));
@@ -160,6 +169,8 @@ function kernelContent(p: MultiProgram, lines: readonly string[]): Content {
 export interface CrashRunOptions extends CrashOptions {
   /** Mount at most this many crash states per program (spread over the log). */
   maxStates: number;
+  /** The recording loop device's max_sectors_kb (undefined: leave the default). */
+  requestKiB?: number;
 }
 
 /** Picks `n` of `xs` spread evenly (all when there are few). */
@@ -179,7 +190,7 @@ export async function runCrashProgram(lab: CrashLab, p: MultiProgram, o: CrashRu
     for (const m of oracle.oracle.byReturned.values()) for (const [k, c] of m) all.set(k, c);
     row.specOutcomes = all.size;
   }
-  const rec = await record(lab, toHelperText(p, 'syncfs'));
+  const rec = await record(lab, toHelperText(p, 'syncfs'), o.requestKiB);
   const logRecs = readLog(rec.log);
   for (const r of logRecs) row.records[r.kind]++;
   const states = crashStates(logRecs, p.tasks.length, o);
@@ -213,16 +224,13 @@ export async function runCrashProgram(lab: CrashLab, p: MultiProgram, o: CrashRu
       } else row.disagreements++;
     }
     const lost = newerOnDevice(p, onDevice(logRecs, s.writes, ids), c);
-    const e = row.seen.get(k);
-    if (e === undefined) row.seen.set(k, { content: c, count: 1, example: s, allowed, lost });
-    else {
-      e.count++;
-      // Keep, as the example, a state whose device holds data the file does not show.
-      if (e.lost.length === 0 && lost.length > 0) {
-        e.example = s;
-        e.lost = lost;
-      }
-    }
+    const e = row.seen.get(k) ?? { content: c, count: 0, allowed, lost: new Map() };
+    row.seen.set(k, e);
+    e.count++;
+    const lk = lost.join(' ');
+    const l = e.lost.get(lk);
+    if (l === undefined) e.lost.set(lk, { tokens: lost, example: s, count: 1 });
+    else l.count++;
   }
   if (oracle.ok) {
     const all = new Map<string, Content>();
@@ -267,7 +275,7 @@ export function formatCrashDetails(rows: readonly CrashRow[]): string {
     parts.push(`${r.program} (${r.fs}${r.unmodelled === undefined ? `, ${r.specStates} spec states` : `; not modelled: ${r.unmodelled}`}):`);
     for (const s of [...r.seen.values()].sort((a, b) => b.count - a.count)) {
       parts.push(`  ${String(s.count).padStart(5)}  ${showContent(s.content)}${r.unmodelled === undefined && !s.allowed ? '   [DISAGREEMENT]' : ''}`);
-      if (s.lost.length > 0) parts.push(`         on the device but not in the file: ${s.lost.join(' ')} — e.g. ${s.example.how}`);
+      for (const l of s.lost.values()) if (l.tokens.length > 0) parts.push(`         ${l.count} of them with newer data on the device than the file shows: ${l.tokens.join(' ')} — e.g. ${l.example.how}`);
     }
     for (const c of r.notObserved) parts.push(`      0  ${showContent(c)}   [allowed by the spec, no crash state shows it]`);
   }
