@@ -279,6 +279,19 @@ export function materialize(base: string, log: readonly LogRec[], writes: readon
  * or the mount's error when the image does not mount.
  */
 export async function mountAndRead(lab: CrashLab, image: string, readText: string): Promise<{ ok: true; lines: string[] } | { ok: false; error: string }> {
+  // A just-freed loop device can still be going away when losetup hands it out again;
+  // the mount then fails with "can't read superblock" (EXT4-fs: unable to read
+  // superblock) on an image that mounts fine on the next try. An image is unmountable
+  // only when it fails on three fresh attachments.
+  let last: { ok: true; lines: string[] } | { ok: false; error: string } = { ok: false, error: 'not tried' };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    last = await mountAndReadOnce(lab, image, readText);
+    if (last.ok) return last;
+  }
+  return last;
+}
+
+async function mountAndReadOnce(lab: CrashLab, image: string, readText: string): Promise<{ ok: true; lines: string[] } | { ok: false; error: string }> {
   const mnt = mkdtempSync(join(lab.dir, 'm-'));
   const dev = attach(image);
   try {
