@@ -29,6 +29,12 @@
  *   mincore fd=SLOT  -> page residency of the whole file via mmap+mincore:
  *           "pages" is a run-length string over 4 KiB pages: "8r248." means
  *           8 resident pages then 248 not resident.
+ *   fallocate fd=SLOT off=N len=N [keep=0|1] -> fallocate (keep=1: KEEP_SIZE)
+ *   syncfs fd=SLOT   -> syncfs
+ *   shutdown fd=SLOT [how=0|1|2] -> XFS_IOC_GOINGDOWN / EXT4_IOC_SHUTDOWN (2: no
+ *           log flush, a crash)
+ *   par     -> the program is concurrent: op lines with t=K belong to task K,
+ *           run in its own thread (see run_par below).
  *
  * Output: {"i":K,"op":"pwritev2","ret":N,"errno":"EINVAL"|null, ...}
  *
