@@ -10,7 +10,14 @@ import { boundsAt, crashStates, imageKey, LogError, parseLog, programWindow } fr
 import type { LogRec } from '../conform/crash/states.ts';
 import { allowedAt, contentKey, crashOracle, formatCrashRows, newerOnDevice, runCrash } from '../conform/crash/run.ts';
 import { formatShutdownRows, runShutdown, shutdownText } from '../conform/crash/shutdown.ts';
-import { crashProbe } from '../conform/crash/lab.ts';
+import { crashProbe, reapStaleCrashLabs } from '../conform/crash/lab.ts';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
 import { CRASH_PROGRAMS, uncommittedConversion } from '../conform/crash/programs.ts';
 
 function rec(kind: number, off: number, body: Buffer): Buffer {
@@ -105,4 +112,34 @@ test('bounded crash run: the uncommitted-conversion programs on the recording de
     assert.equal(row.cuts.length, 3);
     assert.equal(row.disagreements, 0, `${row.program}: ${row.cuts.map((c) => c.content).join(' · ')}`);
   }
+});
+
+test('a crash lab whose owner was SIGKILLed is reaped: file systems, loop devices, logdev and its FUSE mount, directory', async (t) => {
+  const why = crashProbe(['ext4']);
+  if (why !== undefined) {
+    t.skip(`crash lab reaping skipped: ${why}`);
+    return;
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, '..', 'conform', 'crash', 'hold-lab.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (c) => reject(new Error(`fixture exited with ${String(c)}`)));
+  });
+  const info = JSON.parse(line) as { dir?: string; skip?: string };
+  if (info.skip !== undefined || info.dir === undefined) {
+    child.kill('SIGKILL');
+    t.skip(`crash lab reaping skipped: ${info.skip ?? 'no lab'}`);
+    return;
+  }
+  const dir = info.dir;
+  const under = (): string[] => readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => (l.split(' ')[1] ?? '').startsWith(`${dir}/`));
+  assert.ok(under().length >= 2, 'the recording file system and the FUSE mount are up');
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  assert.ok(existsSync(dir), 'SIGKILL ran no handler');
+  const reaped = reapStaleCrashLabs();
+  assert.ok(reaped.includes(dir));
+  assert.deepEqual(under(), []);
+  assert.ok(!existsSync(dir));
+  assert.ok(!spawnSync('losetup', ['-a'], { encoding: 'utf8' }).stdout.includes(dir), 'no loop device left');
 });

@@ -23,7 +23,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync, constants } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,6 +123,66 @@ export function closeCrashLab(lab: CrashLab): void {
   openLabs.delete(lab);
 }
 
+const LAB_PREFIX = 'writepath-crash-';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Undoes crash labs whose owner died without running its handlers (SIGKILL, OOM):
+ * kills their logdev servers, unmounts everything under the lab (deepest first, the
+ * FUSE mount with fusermount3), detaches loop devices backed by files in it, removes it.
+ * Labs of live processes are never touched. Returns the directories reaped.
+ */
+export function reapStaleCrashLabs(): string[] {
+  const reaped: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir()).filter((n) => n.startsWith(LAB_PREFIX));
+  } catch {
+    return reaped;
+  }
+  for (const name of names) {
+    const dir = join(tmpdir(), name);
+    const owner = join(dir, 'owner.pid');
+    if (!existsSync(owner)) continue;
+    const pid = Number(readFileSync(owner, 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;
+    // File systems first (their loop devices may sit on logdev's FUSE file), then the
+    // loop devices, then the logdev servers and their FUSE mounts.
+    const mounts = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' '))
+      .filter((f) => (f[1] ?? '').startsWith(`${dir}/`));
+    for (const [, m] of mounts.filter((f) => !(f[2] ?? '').startsWith('fuse'))) if (m !== undefined && !run('umount', [m]).ok) run('umount', ['-l', m]);
+    for (const l of must('losetup', ['-a']).split('\n')) {
+      const dev = l.split(':')[0] ?? '';
+      if (dev !== '' && l.includes(`(${dir}/`)) detach(dev);
+    }
+    for (const rec of readdirSync(dir).filter((n) => n.startsWith('rec-'))) {
+      const pidFile = join(dir, rec, 'logdev.pid');
+      const lp = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
+      if (Number.isInteger(lp) && lp > 0 && alive(lp)) {
+        try {
+          process.kill(lp, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+    for (const [, m] of mounts.filter((f) => (f[2] ?? '').startsWith('fuse'))) if (m !== undefined && !run('fusermount3', ['-u', m]).ok) run('umount', ['-l', m]);
+    rmSync(dir, { recursive: true, force: true });
+    reaped.push(dir);
+  }
+  return reaped;
+}
+
 export type CrashLabResult = { ok: true; lab: CrashLab } | { ok: false; skip: string };
 
 export function openCrashLab(kind: FsKind): CrashLabResult {
@@ -147,7 +207,9 @@ export function openCrashLab(kind: FsKind): CrashLabResult {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
-  const lab: CrashLab = { dir: mkdtempSync(join(tmpdir(), 'writepath-crash-')), kind, helperPath: helper.path, logdevPath: logdev.path, closed: false, undo: [] };
+  reapStaleCrashLabs();
+  const lab: CrashLab = { dir: mkdtempSync(join(tmpdir(), LAB_PREFIX)), kind, helperPath: helper.path, logdevPath: logdev.path, closed: false, undo: [] };
+  writeFileSync(join(lab.dir, 'owner.pid'), `${process.pid}\n`);
   openLabs.add(lab);
   return { ok: true, lab };
 }
@@ -220,6 +282,7 @@ export async function record(lab: CrashLab, programText: string, requestKiB?: nu
   copyFileSync(image, base);
   const undo: Array<() => void> = [];
   const child: ChildProcess = spawn(lab.logdevPath, [fuseMnt, image, log], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (child.pid !== undefined) writeFileSync(join(dir, 'logdev.pid'), `${child.pid}\n`);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   undo.push(() => {
