@@ -191,6 +191,10 @@ export async function runCrashProgram(lab: CrashLab, p: MultiProgram, o: CrashRu
     row.specOutcomes = all.size;
   }
   const rec = await record(lab, toHelperText(p, 'syncfs'), o.requestKiB);
+  // The recording is only worth its crash states when the set-up and the program ran.
+  const failed = rec.lines.map(parseLine).find((r) => !('end' in r) && r.errno !== null && r.op !== 'pwritev2' && r.op !== 'pread');
+  if (failed !== undefined && !('end' in failed)) throw new Error(`${p.name}: ${failed.op} failed with ${failed.errno ?? ''} while recording`);
+  if (rec.lines.length < p.tasks.flat().length) throw new Error(`${p.name}: the helper answered ${rec.lines.length} lines for ${p.tasks.flat().length} task ops while recording`);
   const logRecs = readLog(rec.log);
   for (const r of logRecs) row.records[r.kind]++;
   const states = crashStates(logRecs, p.tasks.length, o);
