@@ -8,9 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { boundsAt, crashStates, imageKey, LogError, parseLog, programWindow } from '../conform/crash/states.ts';
 import type { LogRec } from '../conform/crash/states.ts';
-import { allowedAt, contentKey, crashOracle, formatCrashRows, newerOnDevice, runCrash } from '../conform/crash/run.ts';
+import { allowedAt, contentKey, crashOracle, formatCrashRows, newerOnDevice, runCrash, runCrashProgram } from '../conform/crash/run.ts';
+import type { CrashOracleResult } from '../conform/crash/run.ts';
+import type { MultiProgram } from '../conform/concurrent/program.ts';
 import { formatShutdownRows, runShutdown, shutdownText } from '../conform/crash/shutdown.ts';
-import { crashProbe, reapStaleCrashLabs } from '../conform/crash/lab.ts';
+import { crashProbe, reapStaleCrashLabs, withCrashLab } from '../conform/crash/lab.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -142,4 +144,28 @@ test('a crash lab whose owner was SIGKILLed is reaped: file systems, loop device
   assert.deepEqual(under(), []);
   assert.ok(!existsSync(dir));
   assert.ok(!spawnSync('losetup', ['-a'], { encoding: 'utf8' }).stdout.includes(dir), 'no loop device left');
+});
+
+test('a crash state outside the oracle is a disagreement, and the program is shrunk (an oracle that wrongly forbids write 2 from ever surviving)', async (t) => {
+  const why = crashProbe(['xfs']);
+  if (why !== undefined) {
+    t.skip(`crash shrinking skipped: ${why}`);
+    return;
+  }
+  const forbidW2 = (p: MultiProgram): CrashOracleResult => {
+    const r = crashOracle(p);
+    if (!r.ok) return r;
+    const byReturned = new Map([...r.oracle.byReturned].map(([k, m]) => [k, new Map([...m].filter(([, c]) => !c.blocks.some((b) => b.startsWith('W2['))))]));
+    return { ok: true, oracle: { ...r.oracle, byReturned } };
+  };
+  const r = await withCrashLab('xfs', (lab) => runCrashProgram(lab, uncommittedConversion('xfs', false), { fullSubsetsUpTo: 3, samples: 2, seed: 1, maxStates: 6, requestKiB: 4 }, () => undefined, forbidW2));
+  if ('skipped' in r) {
+    t.skip(`crash shrinking skipped: ${r.skipped}`);
+    return;
+  }
+  assert.ok(r.value.disagreements > 0, 'write 2 survives some crash state');
+  const s = r.value.shrunk;
+  assert.ok(s !== undefined, 'the program was shrunk');
+  assert.deepEqual(s.tasks.map((ops) => ops.map((o) => (o.op === 'pwritev2' ? `w${o.id}` : o.op))), [['open', 'w2']], 'P is not needed; A is');
+  assert.ok(s.disagreements > 0);
 });

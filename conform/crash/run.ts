@@ -17,6 +17,8 @@ import * as spec from '../../spec/index.ts';
 import { canonicalJson } from '../../checker/index.ts';
 import type { Token, World } from '../../spec/index.ts';
 import { parseLine } from '../program.ts';
+import type { Op } from '../program.ts';
+import { smaller } from '../concurrent/run.ts';
 import { BS, INIT_ID, toHelperText } from '../concurrent/program.ts';
 import type { MultiProgram } from '../concurrent/program.ts';
 import { gather, specSettings, specToken } from '../concurrent/oracle.ts';
@@ -135,6 +137,8 @@ export interface Seen {
 export interface CrashRow {
   program: string;
   fs: FsKind;
+  /** The program's tasks (a shrunk row's are smaller). */
+  tasks: Op[][];
   records: { W: number; F: number; M: number };
   points: number;
   states: number;
@@ -148,6 +152,8 @@ export interface CrashRow {
   unmodelled?: string;
   /** Per distinct kernel content: how many crash states showed it, and an example. */
   seen: Map<string, Seen>;
+  /** The smallest program found that still disagrees, with its own row. */
+  shrunk?: CrashRow;
   ms: number;
 }
 
@@ -171,6 +177,8 @@ export interface CrashRunOptions extends CrashOptions {
   maxStates: number;
   /** The recording loop device's max_sectors_kb (undefined: leave the default). */
   requestKiB?: number;
+  /** Shrink a disagreeing program (default true). */
+  shrink?: boolean;
 }
 
 /** Picks `n` of `xs` spread evenly (all when there are few). */
@@ -179,10 +187,37 @@ function spread<T>(xs: readonly T[], n: number): T[] {
   return Array.from({ length: n }, (_, i) => xs[Math.floor((i * xs.length) / n)] as T);
 }
 
-export async function runCrashProgram(lab: CrashLab, p: MultiProgram, o: CrashRunOptions, log: (s: string) => void = () => undefined): Promise<CrashRow> {
+/** Where the allowed post-crash contents come from (the spec; a test may substitute a wrong one on purpose). */
+export type OracleFor = (p: MultiProgram) => CrashOracleResult;
+
+/**
+ * Greedy shrinking of a program whose crash states disagree: take the first smaller
+ * program (one task or one non-open op fewer) that, recorded again, still has a crash
+ * state the oracle does not allow; repeat until none does.
+ */
+export async function shrinkCrash(lab: CrashLab, p: MultiProgram, o: CrashRunOptions, oracleFor: OracleFor, log: (s: string) => void): Promise<CrashRow | undefined> {
+  let best: CrashRow | undefined;
+  let cur = p;
+  for (let progress = true; progress; ) {
+    progress = false;
+    for (const c of smaller(cur)) {
+      if (!oracleFor(c).ok) continue;
+      const r = await runCrashProgram(lab, c, { ...o, shrink: false }, log, oracleFor);
+      if (r.disagreements > 0) {
+        best = r;
+        cur = c;
+        progress = true;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+export async function runCrashProgram(lab: CrashLab, p: MultiProgram, o: CrashRunOptions, log: (s: string) => void = () => undefined, oracleFor: OracleFor = crashOracle): Promise<CrashRow> {
   const t0 = performance.now();
-  const row: CrashRow = { program: p.name, fs: p.fs, records: { W: 0, F: 0, M: 0 }, points: 0, states: 0, agreements: 0, disagreements: 0, unmountable: 0, specOutcomes: 0, notObserved: [], specStates: 0, seen: new Map(), ms: 0 };
-  const oracle = crashOracle(p);
+  const row: CrashRow = { program: p.name, fs: p.fs, tasks: p.tasks, records: { W: 0, F: 0, M: 0 }, points: 0, states: 0, agreements: 0, disagreements: 0, unmountable: 0, specOutcomes: 0, notObserved: [], specStates: 0, seen: new Map(), ms: 0 };
+  const oracle = oracleFor(p);
   if (!oracle.ok) row.unmodelled = oracle.reason;
   else {
     row.specStates = oracle.oracle.states;
@@ -241,6 +276,11 @@ export async function runCrashProgram(lab: CrashLab, p: MultiProgram, o: CrashRu
     for (const m of oracle.oracle.byReturned.values()) for (const [kk, c] of m) all.set(kk, c);
     row.notObserved = [...all].filter(([kk]) => !specSeen.has(kk)).map(([, c]) => c);
   }
+  if (row.disagreements > 0 && o.shrink !== false) {
+    log(`shrinking ${p.name}`);
+    const m = await shrinkCrash(lab, p, o, oracleFor, log);
+    if (m !== undefined) row.shrunk = m;
+  }
   row.ms = performance.now() - t0;
   log(`${p.name} (${p.fs}): ${row.records.W} writes, ${row.records.F} flushes, ${states.length} crash states, mounted ${row.states}: ${row.agreements} agree, ${row.disagreements} disagree (${(row.ms / 1000).toFixed(1)} s)`);
   return row;
@@ -282,6 +322,10 @@ export function formatCrashDetails(rows: readonly CrashRow[]): string {
       for (const l of s.lost.values()) if (l.tokens.length > 0) parts.push(`         ${l.count} of them with newer data on the device than the file shows: ${l.tokens.join(' ')} — e.g. ${l.example.how}`);
     }
     for (const c of r.notObserved) parts.push(`      0  ${showContent(c)}   [allowed by the spec, no crash state shows it]`);
+    if (r.shrunk !== undefined) {
+      const bad = [...r.shrunk.seen.values()].filter((x) => !x.allowed);
+      parts.push(`  shrunk: ${r.shrunk.tasks.map((t, i) => `T${i + 1}: ${t.map((op) => (op.op === 'pwritev2' ? `pwritev2 off=${op.off} len=${op.segs.join('+')}${op.flags.length > 0 ? ` ${op.flags.join('|')}` : ''}` : op.op)).join(', ')}`).join('; ')} → ${bad.map((x) => `${showContent(x.content)} (e.g. ${[...x.lost.values()][0]?.example.how ?? '?'})`).join('; ')}`);
+    }
   }
   return parts.join('\n');
 }
