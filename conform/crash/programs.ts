@@ -68,7 +68,26 @@ export const CRASH_PROGRAMS: MultiProgram[] = [
       tasks: [[open(false), write(1, 0, 2 * BS), fsync]],
       why: 'a buffered overwrite made durable by fsync (writeback, then the cache flush)',
     },
+    {
+      name: `${fs}-dio-rwf-dsync`,
+      fs,
+      blocks: [{ written: 0 }, { written: 1 }],
+      tasks: [[open(true), write(1, 0, 2 * BS, 'DSYNC')]],
+      why: 'an RWF_DSYNC direct overwrite: durable when it returns (the loop device has no FUA, so a flush follows the write)',
+    },
     uncommittedConversion(fs, false),
   ]),
+  {
+    name: 'xfs-sw-atomic-vs-atomic-crash',
+    scenario: 'scenarios/xfs-sw-atomic-vs-atomic-merged.ts',
+    fs: 'xfs',
+    blocks: [{ written: 0 }, { written: 1 }],
+    physBlocks: 6,
+    tasks: [
+      [open(true), write(1, 0, 2 * BS, 'ATOMIC')],
+      [open(true), write(2, 0, 2 * BS, 'ATOMIC')],
+    ],
+    why: 'the tear program of the concurrent runs, through crash states',
+  },
   uncommittedConversion('xfs', true),
 ];
