@@ -14,7 +14,7 @@ import { parseRun, toHelperText } from './program.ts';
 import type { MultiProgram } from './program.ts';
 import { abstractRun, allowedOutcomes, outcomeKey, specRequestModel } from './oracle.ts';
 import type { MultiOutcome } from './oracle.ts';
-import { withRequestKiB } from './request-size.ts';
+import { readRequestKiB, withRequestKiB } from './request-size.ts';
 
 export interface Row {
   program: string;
@@ -105,21 +105,24 @@ export async function runPrograms(lab: Lab, programs: readonly MultiProgram[], o
     }
     const helper = h;
     for (const kib of opts.requestKiB) {
-      const requestBytes = kib * 1024;
       const t0 = performance.now();
-      const row: Row = { program: p.name, fs: p.fs, requestKiB: kib, specModel: specRequestModel(requestBytes), runs: 0, seen: new Map(), agreements: 0, disagreements: 0, allowed: new Map(), specStates: 0, ms: 0 };
-      const allowed = allowedOutcomes(p, requestBytes);
-      if (!allowed.ok) row.unmodelled = allowed.reason;
-      else {
-        row.allowed = allowed.allowed.outcomes;
-        row.specStates = allowed.allowed.states;
-      }
-      const disagrees = (q: MultiProgram, o: MultiOutcome): boolean => {
-        const a = q === p ? allowed : allowedOutcomes(q, requestBytes);
-        return a.ok && !a.allowed.outcomes.has(outcomeKey(o));
-      };
-      let first: MultiOutcome | undefined;
+      const row: Row = { program: p.name, fs: p.fs, requestKiB: kib, specModel: '', runs: 0, seen: new Map(), agreements: 0, disagreements: 0, allowed: new Map(), specStates: 0, ms: 0 };
       await withRequestKiB(m.dev, kib, async () => {
+        // The oracle takes the request size from the device (the kernel may clamp what was asked).
+        row.requestKiB = readRequestKiB(m.dev);
+        const requestBytes = row.requestKiB * 1024;
+        row.specModel = specRequestModel(requestBytes);
+        const allowed = allowedOutcomes(p, requestBytes);
+        if (!allowed.ok) row.unmodelled = allowed.reason;
+        else {
+          row.allowed = allowed.allowed.outcomes;
+          row.specStates = allowed.allowed.states;
+        }
+        const disagrees = (q: MultiProgram, o: MultiOutcome): boolean => {
+          const a = q === p ? allowed : allowedOutcomes(q, requestBytes);
+          return a.ok && !a.allowed.outcomes.has(outcomeKey(o));
+        };
+        let first: MultiOutcome | undefined;
         for (let i = 0; i < opts.runs; i++) {
           const o = await runOnce(helper, p);
           const k = outcomeKey(o);
@@ -135,7 +138,7 @@ export async function runPrograms(lab: Lab, programs: readonly MultiProgram[], o
           }
         }
         if (first !== undefined && opts.shrinkTries > 0) {
-          log(`shrinking ${p.name} at ${kib} KiB`);
+          log(`shrinking ${p.name} at ${row.requestKiB} KiB`);
           const s = await shrink(helper, p, requestBytes, opts.shrinkTries, disagrees);
           if (s !== undefined) row.shrunk = s;
         }
