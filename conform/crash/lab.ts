@@ -378,10 +378,6 @@ async function mountAndReadOnce(lab: CrashLab, image: string, readText: string):
   }
 }
 
-export function writeText(path: string, text: string): void {
-  writeFileSync(path, text);
-}
-
 /**
  * A cheaper source of crash states: make a file system on a plain image, run the
  * program (whose last op shuts the file system down without flushing its log), unmount.
