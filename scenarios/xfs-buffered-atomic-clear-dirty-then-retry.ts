@@ -10,8 +10,11 @@ import { shortCopyCase } from './_buffered-atomic.ts';
 export default scenario({
   name: 'xfs-buffered-atomic-clear-dirty-then-retry',
   description:
-    "bufferedAtomicShortCopy 'clear-dirty-then-retry' (proposed): the same write, fault and bound as xfs-buffered-atomic-short-copy. " +
-    'Bound: 1 task (2 syscalls), 6 physical blocks, 1 user fault, flusher unbounded, 1 power loss, background commits. Expect: holds.',
+    "bufferedAtomicShortCopy 'clear-dirty-then-retry' (proposed): the same write as xfs-buffered-atomic-short-copy, with up to two faults at the page boundary and reclaim. " +
+    'Bound: 1 task (2 syscalls), 6 physical blocks, 2 user faults, flusher and reclaim unbounded, 1 power loss, background commits. Expect: holds.',
   ...shortCopyCase('clear-dirty-then-retry', false),
+  // Two faults: the first two tries stop short, the third copies both pages.
+  userFaults: 2,
+  reclaim: true,
   expect: 'holds',
 });

@@ -100,6 +100,12 @@ describe('buffered RWF_ATOMIC short copies', () => {
     assert.deepEqual([...finalReturns(s, 'A')], [String(BS)]);
   });
 
+  it('a plain buffered write stops at a page that cannot be faulted in: a short write, or -EFAULT at its first page', () => {
+    const plain = (page: number) => base({ programs: [[open(0), pwriteBadPage('P', 0, 0, 2 * BS, page)]] });
+    assert.deepEqual([...finalReturns(plain(1), 'P')], [String(BS)]);
+    assert.deepEqual([...finalReturns(plain(0), 'P')], ['EFAULT']);
+  });
+
   it('a short copy into a folio that is not uptodate counts as no copy (__iomap_write_end)', () => {
     const s = base({ knobs: { bufferedAtomic: 'rfc-2024', bufferedAtomicShortCopy: 'short-copy' }, userFaults: 1, flusher: true, maxPowerLosses: 1, properties: ['atomic-untorn', 'atomic-one-request'] });
     assert.equal(check(buildModel(s), {}).violations.length, 0);
