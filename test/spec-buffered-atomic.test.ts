@@ -106,9 +106,10 @@ describe('buffered RWF_ATOMIC short copies', () => {
     assert.deepEqual([...finalReturns(plain(0), 'P')], ['EFAULT']);
   });
 
-  it('a short copy into a folio that is not uptodate counts as no copy (__iomap_write_end)', () => {
+  it("a short copy into a folio that is not uptodate counts as no copy (__iomap_write_end); the retry with bytes = copied fails the RFC's folio length check", () => {
     const s = base({ knobs: { bufferedAtomic: 'rfc-2024', bufferedAtomicShortCopy: 'short-copy' }, userFaults: 1, flusher: true, maxPowerLosses: 1, properties: ['atomic-untorn', 'atomic-one-request'] });
     assert.equal(check(buildModel(s), {}).violations.length, 0);
+    assert.deepEqual([...finalReturns(s, 'A')].sort(), [String(2 * BS), 'EINVAL']);
   });
 });
 

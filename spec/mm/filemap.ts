@@ -164,7 +164,7 @@ function startFolioWriteback(w: World, ino: number, blk: number): WbBlock[] | nu
  * bio; REQ_ATOMIC when the first block's folio is atomic (iomap_alloc_ioend); `ownBio`
  * blocks (an atomic folio under 'own-bio') never share one with another folio's blocks.
  */
-function submitIoends(w: World, ino: number, blocks: WbBlock[], owner: number, ownBio: (a: WbBlock, b: WbBlock) => boolean): number[] {
+function submitIoends(w: World, ino: number, blocks: WbBlock[], owner: number, ownBio: (a: WbBlock, b: WbBlock) => boolean, maxBlocks: number): number[] {
   const runs: WbBlock[][] = [];
   for (const b of blocks) {
     const run = runs[runs.length - 1];
@@ -176,7 +176,7 @@ function submitIoends(w: World, ino: number, blocks: WbBlock[], owner: number, o
   for (const run of runs) {
     const atomic = run[0]?.atomic === true;
     const convert: Array<[number, number]> = run.filter((b) => b.unwritten).map((b) => [ino, b.blk]);
-    const reqs = submitBio(w.device, { op: 'write', owner, blocks: run.map((b) => ({ p: b.p, t: b.t })), atomic, fua: false, preflush: false, convert });
+    const reqs = submitBio(w.device, { op: 'write', owner, blocks: run.map((b) => ({ p: b.p, t: b.t })), atomic, fua: false, preflush: false, convert }, maxBlocks);
     for (const bio of reqs) {
       const req = w.device.inflight.find((x) => x.id === bio);
       const carried = run.filter((b) => req?.blocks.some((x) => x.p === b.p) === true);
@@ -200,9 +200,10 @@ function recordAtomicBio(w: World, atomic: boolean, blocks: WbBlock[]): void {
 /**
  * Writeback of the folios holding `blks` (each a dirty folio not under writeback), in file
  * order, as iomap_writepages does it: every folio locked, cleaned, under writeback and
- * mapped, then the ioends submitted. Returns the bio ids, or null when allocation failed.
+ * mapped, then the ioends submitted, split into requests of at most `maxBlocks` (a
+ * REQ_ATOMIC bio is never split). Returns the bio ids, or null when allocation failed.
  */
-export function writebackFolios(w: World, ino: number, blks: number[], owner: number, ownAtomicBio = true): number[] | null {
+export function writebackFolios(w: World, ino: number, blks: number[], owner: number, ownAtomicBio = true, maxBlocks = Number.POSITIVE_INFINITY): number[] | null {
   const blocks: WbBlock[] = [];
   for (const blk of blks) {
     const got = startFolioWriteback(w, ino, blk);
@@ -210,7 +211,7 @@ export function writebackFolios(w: World, ino: number, blks: number[], owner: nu
     blocks.push(...got);
   }
   const folioOf = (b: WbBlock) => folioAt(w, ino, b.blk)?.head;
-  return submitIoends(w, ino, blocks, owner, (a, b) => ownAtomicBio && folioOf(a) !== folioOf(b) && (a.atomic || b.atomic));
+  return submitIoends(w, ino, blocks, owner, (a, b) => ownAtomicBio && folioOf(a) !== folioOf(b) && (a.atomic || b.atomic), maxBlocks);
 }
 
 /** One dirty folio's writeback as its own ioend (a data-integrity writeback of a range). */

@@ -9,6 +9,7 @@
  * unwritten), added to an ioend whose bio is submitted, and unlocked. The folio lock and
  * the ILOCK are held only inside the step, so no other actor can see them held.
  */
+import { maxRequestBlocks } from '../block/device.ts';
 import { anyDirty, folioAt, writebackFolios } from './filemap.ts';
 import type { Settings, World } from '../types.ts';
 
@@ -56,5 +57,5 @@ export function describeFlusherStep(w: World, s: Settings, ino: number, blks: nu
 
 /** Background writeback of the chosen folios; the bios complete later (fs/iomap/ioend.ts). */
 export function flusherWriteback(w: World, s: Settings, ino: number, blks: number[]): void {
-  writebackFolios(w, ino, blks, FLUSHER, s.knobs.bufferedAtomicMerge === 'own-bio');
+  writebackFolios(w, ino, blks, FLUSHER, s.knobs.bufferedAtomicMerge === 'own-bio', maxRequestBlocks(s.device, s.fs.blockSize));
 }

@@ -80,7 +80,7 @@ function copyStep(w: World, s: Settings, ti: number, st: BufferedWrite, cur: Cur
       ? `${copied}; iomap_write_end: uptodate, dirty, PG_atomic; unlock`
       : kept
         ? `${stopped}${copied}; iomap_write_end: the folio is uptodate, so the copied blocks are dirtied (PG_atomic); unlock, then fault_in_iov_iter_readable and copy the rest`
-        : `${stopped}${copied}; iomap_write_end: short copy into a folio that is not uptodate counts as 0 bytes; unlock and retry`;
+        : `${stopped}${copied}; iomap_write_end: short copy into a folio that is not uptodate counts as 0 bytes; unlock; retry with bytes = copied: iomap_get_folio's IOMAP_ATOMIC check, length ≠ folio size: ${from > 0 ? `return ${from * s.fs.blockSize}` : '-EINVAL'}`;
   return {
     fn: `iomap_write_iter (IOMAP_ATOMIC${retry ? ', clear dirty after iomap_write_begin' : ''})`,
     what: `folio ${req.ino}:${req.blk}-${req.blk + n - 1}: ${what}`,
@@ -115,7 +115,11 @@ function copyStep(w: World, s: Settings, ti: number, st: BufferedWrite, cur: Cur
       if (kept) {
         c.copied = to;
         grow(d, s, req.ino, req.pos + to * s.fs.blockSize);
+        return;
       }
+      // iomap_write_iter: `bytes = copied; goto retry` asks for a folio of fewer bytes than
+      // the atomic folio, which the RFC's length check in iomap_get_folio refuses.
+      finish(d, ti, cur, from, from > 0 ? from * s.fs.blockSize : 'EINVAL');
     },
   };
 }
