@@ -113,6 +113,21 @@ describe('buffered RWF_ATOMIC short copies', () => {
   });
 });
 
+describe('durability of buffered atomic data', () => {
+  it('after a successful fsync the atomic folio survives a power loss whole (and the promise is made)', () => {
+    const s = base({ knobs: { bufferedAtomic: 'rfc-2024' }, programs: [[open(0), pwrite('A', 0, 0, 2 * BS, 'RWF_ATOMIC'), fsync(0)]], flusher: true, maxPowerLosses: 1, properties: ['durability', 'atomic-untorn', 'atomic-one-request'] });
+    const m = buildModel(s);
+    assert.equal(check(m, { stopAtFirst: false }).violations.length, 0);
+    let promised = 0;
+    bfsExplorer(m, (w: World) => {
+      if (!w.crashed || w.ghost.obligations.length === 0) return;
+      promised++;
+      assert.deepEqual(w.ghost.obligations.map((o) => o.t), ['A[0]', 'A[1]']);
+    });
+    assert.ok(promised > 0, 'no power loss after the fsync returned');
+  });
+});
+
 let ids = 0;
 const opArb = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom(0, 2).map((b): Syscall => pwrite(`A${++ids}`, 0, b * BS, 2 * BS, 'RWF_ATOMIC')) },
