@@ -29,7 +29,7 @@ export type Action =
   | { kind: 'dev-complete'; bio: number; what: string }
   | { kind: 'dev-fail'; bio: number }
   | { kind: 'commit'; fs: FsKind }
-  | { kind: 'flusher'; ino: number; blk: number; what: string }
+  | { kind: 'flusher'; ino: number; blks: number[]; what: string }
   | { kind: 'reclaim'; ino: number; blk: number; t: Token }
   | { kind: 'power-loss'; keep: Array<[number, number]>; what: string };
 
@@ -66,7 +66,7 @@ export function actions(w: World, s: Settings): Action[] {
     out.push({ kind: 'dev-complete', bio: b.id, what: `${flags ? ` ${flags}` : ''}${blocks ? ` (${blocks})` : ''}${b.op === 'flush' ? ': volatile cache flushed' : ''}` });
     if (b.op === 'write' && w.ioErrors < s.maxIoErrors) out.push({ kind: 'dev-fail', bio: b.id });
   }
-  for (const [ino, blk] of flusherChoices(w, s)) out.push({ kind: 'flusher', ino, blk, what: describeFlusherStep(w, s, ino, blk) });
+  for (const { ino, blks } of flusherChoices(w, s)) out.push({ kind: 'flusher', ino, blks, what: describeFlusherStep(w, s, ino, blks) });
   for (const [ino, blk] of reclaimChoices(w, s)) out.push({ kind: 'reclaim', ino, blk, t: w.pageCache[ino]?.[blk]?.t ?? '?' });
   if (s.backgroundCommit && journalDirty(w)) out.push({ kind: 'commit', fs: s.fs.kind });
   if (w.powerLosses < s.maxPowerLosses) {
@@ -123,7 +123,7 @@ export function next(w: World, s: Settings, a: Action): World {
         wake(d, c.owner, x.bio, true);
       })
       .with({ kind: 'commit' }, () => commitJournal(d))
-      .with({ kind: 'flusher' }, (x) => flusherWriteback(d, x.ino, x.blk))
+      .with({ kind: 'flusher' }, (x) => flusherWriteback(d, s, x.ino, x.blks))
       .with({ kind: 'reclaim' }, (x) => reclaimFolio(d, x.ino, x.blk))
       .exhaustive();
   });
