@@ -252,8 +252,10 @@ export async function runCampaign(lab: Lab, opts: CampaignOptions, oracle: Oracl
       if (gap !== undefined) s.knownGaps.set(gap.id, (s.knownGaps.get(gap.id) ?? 0) + 1);
       if (opts.disagreements !== undefined) disagreements.push(JSON.stringify({ fs, index: i, gap: gap?.id ?? null, program: show(p).split('\n'), kernel: r.results.map((x) => (x.errno ?? x.ret) + (x.blocks === undefined ? '' : ` [${x.blocks.join(' ')}]`)), disagreement: j.disagreement }));
       const sig = signature(p, j.disagreement);
-      if (seen.has(sig)) continue;
-      seen.add(sig);
+      // One example per signature and gap: an unexplained disagreement is never hidden behind a known one.
+      const key = `${sig} #${gap?.id ?? 'unexplained'}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       const c: Counterexample = { index: i, signature: sig, program: p, kernel: r, disagreement: j.disagreement };
       if (gap !== undefined) c.gap = gap.id;
       s.counterexamples.push(c);

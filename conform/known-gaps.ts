@@ -95,6 +95,32 @@ export const KNOWN_GAPS: KnownGap[] = [
     },
   },
   {
+    id: 'G11-xfs-buffered-nowait-partial-folio',
+    summary:
+      'XFS buffered pwritev2(RWF_NOWAIT) starting at or before EOF that covers only part of a block an earlier buffered write covered only in part: the kernel stops (a short count, at a 4 KiB boundary) before the folio holding that block, because __iomap_write_begin would have to read the block\'s missing bytes and IOMAP_NOWAIT refuses (the folio can span several blocks, so the stop can come a block or more earlier); the spec stops with EAGAIN or a shorter count at a block no earlier write touched (G1)',
+    matches: (c) => {
+      const o = c.op;
+      if (c.fs !== 'xfs' || c.direct || o.op !== 'pwritev2' || !has(o, 'NOWAIT')) return false;
+      const len = lengthOf(o);
+      const got = countOf(c.disagreement.kernel);
+      if (got === null || got === 0 || got >= len || (o.off + got) % BS !== 0 || o.off > sizeBefore(c, i(c))) return false;
+      const earlier = doneBefore(c, i(c)).filter((d) => !isDirectFd(c.program, d.w.fd));
+      const needsRead = (b: number): boolean => {
+        const b0 = b * BS;
+        const b1 = b0 + BS;
+        const coveredNow = o.off <= b0 && o.off + len >= b1;
+        const parts = earlier.filter((d) => d.from < b1 && d.to > b0);
+        const coveredBefore = parts.some((d) => d.from <= b0 && d.to >= b1);
+        return !coveredNow && parts.length > 0 && !coveredBefore;
+      };
+      if (!blocks(o.off + got, o.off + len).some(needsRead)) return false;
+      return specAllowsOnly(c.disagreement, (a) => {
+        const stop = a === 'EAGAIN' ? 0 : countOf(a);
+        return stop !== null && stop < got && !touched(c, i(c), Math.floor((o.off + stop) / BS));
+      });
+    },
+  },
+  {
     id: 'G2-xfs-dio-nowait-before-segment-alignment',
     summary:
       'XFS O_DIRECT pwritev2(RWF_NOWAIT), offset and length sector aligned, an iovec segment whose length is not a multiple of 512, over a block no earlier write touched: the kernel returns EAGAIN (the IOMAP_NOWAIT allocation check in xfs_direct_write_iomap_begin comes before iomap_dio_bio_iter finds the segment); the spec returns EINVAL',

@@ -60,6 +60,25 @@ describe('known gap signatures match exactly what they document', () => {
     assert.equal(gapOf(with1(g1, { ops: [open(false), W(0, [8192], [], 1), W(0, [8192], ['NOWAIT'], 2)], results: [ok(0), ok(8192), ok(8192)] })), 'none');
   });
 
+  const g11: Case = {
+    fs: 'xfs',
+    ops: [open(false), W(46573, [4598], [], 1), W(61440, [4096], [], 2), W(40960, [10688], ['NOWAIT'], 3)],
+    results: [ok(0), ok(4598), ok(4096), ok(4096)],
+    kernel: 'ret 4096',
+    allowed: ['EAGAIN'],
+  };
+  it('G11: XFS buffered NOWAIT stops before a block written in part before and covered in part now', () => {
+    assert.equal(gapOf(g11), 'G11-xfs-buffered-nowait-partial-folio');
+  });
+  it('G11 rejects: the full count, a stop off the 4 KiB grid, no partly written block after the stop, the block covered whole now, O_DIRECT, ext4', () => {
+    assert.equal(gapOf(with1(g11, { results: [ok(0), ok(4598), ok(4096), ok(10688)], kernel: 'ret 10688' })), 'G1-xfs-buffered-nowait-delalloc');
+    assert.equal(gapOf(with1(g11, { results: [ok(0), ok(4598), ok(4096), ok(4000)], kernel: 'ret 4000' })), 'none');
+    assert.equal(gapOf(with1(g11, { ops: [open(false), W(45056, [8192], [], 1), W(61440, [4096], [], 2), W(40960, [10688], ['NOWAIT'], 3)], results: [ok(0), ok(8192), ok(4096), ok(4096)] })), 'none');
+    assert.equal(gapOf(with1(g11, { ops: [open(false), W(46573, [4598], [], 1), W(61440, [4096], [], 2), W(40960, [12288], ['NOWAIT'], 3)] })), 'none');
+    assert.equal(gapOf(with1(g11, { ops: [open(true), W(46573, [4598], [], 1), W(61440, [4096], [], 2), W(40960, [10688], ['NOWAIT'], 3)] })), 'none');
+    assert.equal(gapOf(with1(g11, { fs: 'ext4' })), 'none');
+  });
+
   const g2: Case = { fs: 'xfs', ops: [open(true), W(0, [1, 8191], ['NOWAIT'], 1)], results: [ok(0), err('EAGAIN')], kernel: 'EAGAIN', allowed: ['EINVAL'] };
   it('G2: XFS O_DIRECT NOWAIT, aligned range, a misaligned segment, over a hole: kernel EAGAIN, spec EINVAL', () => {
     assert.equal(gapOf(g2), 'G2-xfs-dio-nowait-before-segment-alignment');
@@ -83,6 +102,9 @@ describe('known gap signatures match exactly what they document', () => {
     assert.equal(gapOf(with1(g6, { ops: [open(true), W(0, [4096], [], 1), R(0, 1)], results: [ok(0), ok(4096), ok(1)] })), 'none');
     assert.equal(gapOf(with1(g6, { ops: [open(false), W(4096, [512], [], 1), R(0, 1)] })), 'none');
     assert.equal(gapOf(with1(g6, { kernel: 'ret 1 blocks [W1[0]]' })), 'none');
+    // Each condition alone: an aligned read of zeros over a hole; an unaligned read of zeros over a written block.
+    assert.equal(gapOf(with1(g6, { ops: [open(true), W(4096, [512], [], 1), R(0, 512)], results: [ok(0), ok(512), ok(512)], kernel: 'ret 512 blocks [zero]' })), 'none');
+    assert.equal(gapOf(with1(g6, { ops: [open(true), W(0, [512], [], 1), R(1024, 1)] })), 'none');
   });
 
   const g7: Case = {
@@ -172,6 +194,7 @@ describe('known gap signatures match exactly what they document', () => {
     const src = KNOWN_GAPS.map((g) => g.id);
     assert.deepEqual(src, [
       'G1-xfs-buffered-nowait-delalloc',
+      'G11-xfs-buffered-nowait-partial-folio',
       'G2-xfs-dio-nowait-before-segment-alignment',
       'G6-dio-read-unaligned-hole',
       'G7-ext4-dio-nowait-overwrite-two-writes-eagain',
