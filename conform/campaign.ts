@@ -36,13 +36,15 @@ export interface CampaignOptions {
   record?: string;
   /** Which programs: 'spec' (what the spec can express; the default when comparing) or 'full'. */
   vocabulary?: Vocabulary;
+  /** Which programs: data and edge programs mixed (the default), or one kind only (generate.ts). */
+  kind?: 'mixed' | 'data' | 'edge';
   /** Write every disagreement (JSON lines: fs, index, gap, program, kernel results, disagreement) here, under conform/build/. */
   disagreements?: string;
 }
 
 /** The generator a campaign uses (the shrinker must use the same one). */
 export function campaignArb(opts: CampaignOptions, comparing: boolean): ReturnType<typeof programArb> {
-  return programArb({ maxOps: opts.maxOps, vocabulary: opts.vocabulary ?? (comparing ? 'spec' : 'full') });
+  return programArb({ maxOps: opts.maxOps, vocabulary: opts.vocabulary ?? (comparing ? 'spec' : 'full'), kind: opts.kind ?? 'mixed' });
 }
 
 export const DEFAULTS: CampaignOptions = { runs: 20_000, fs: [...FS_KINDS], seed: 20251121, maxOps: 6, shrink: true, maxShrink: 10 };
@@ -391,6 +393,12 @@ export function parseArgs(argv: string[]): CampaignOptions {
         o.vocabulary = v;
         break;
       }
+      case '--programs': {
+        const v = value();
+        if (v !== 'mixed' && v !== 'data' && v !== 'edge') throw new UsageError(`--programs takes mixed, data or edge, got ${JSON.stringify(v ?? '')}`);
+        o.kind = v;
+        break;
+      }
       case '--no-shrink':
         o.shrink = false;
         break;
@@ -420,7 +428,7 @@ export function parseArgs(argv: string[]): CampaignOptions {
   return o;
 }
 
-const USAGE = 'usage: npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink] [--max-shrink M] [--record FILE] [--disagreements FILE] [--vocabulary spec|full]';
+const USAGE = 'usage: npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink] [--max-shrink M] [--record FILE] [--disagreements FILE] [--vocabulary spec|full] [--programs mixed|data|edge]';
 
 export async function main(argv: string[]): Promise<number> {
   let opts: CampaignOptions;

@@ -126,6 +126,9 @@ test('campaign options: defaults, values, unknown options are usage errors', () 
   assert.throws(() => parseArgs(['--frobnicate']), UsageError);
   assert.throws(() => parseArgs(['--runs', 'many']), UsageError);
   assert.throws(() => parseArgs(['--fs', 'btrfs']), UsageError);
+  assert.equal(parseArgs(['--programs', 'edge']).kind, 'edge');
+  assert.throws(() => parseArgs(['--programs', 'most']), UsageError);
+  assert.throws(() => parseArgs(['--disagreements', 'a/b']), UsageError);
   const row = { ...emptySummary('xfs', true), programs: 3, withWrite: 2, syscalls: 9, dataChecked: 4, writtenDataChecked: 3, agreements: 2, disagreements: 1, ms: 1000, specMs: 500, timing: new Map([['A1', 1]]), knownGaps: new Map([['G1', 1]]) };
   row.unmodelled.set('too big', 0);
   assert.match(formatTable([row]), /\| xfs +\| 3 +\| 2 +\| 9 +\| 4 +\| 3 +\| 2 +\| 1 +\| 1 +\| 1 +\| 0 +\| 1\.0 s +\| 0\.5 s +\|/);
@@ -221,4 +224,26 @@ test('abstraction: kernel read bytes become spec tokens per file block (newest w
   // A short read at EOF: only the blocks its bytes touch.
   assert.deepEqual(run([W(1, 0, 1000), R(512, 4096)], [ok(1, 1000), ok(2, 488, ['~1:488'])]), ['W1[0]']);
   assert.deepEqual(run([W(1, 0, 1000), R(4096, 4096)], [ok(1, 1000), ok(2, 0, [])]), []);
+});
+
+test('data programs: a write first, direct writes sector aligned (RWF_ATOMIC ones naturally aligned powers of two), reads after a write', async () => {
+  const { dataProgramArb } = await import('../conform/generate.ts');
+  fc.assert(
+    fc.property(dataProgramArb(), (p) => {
+      const opens = p.ops.filter((o) => o.op === 'open');
+      const body = p.ops.slice(opens.length);
+      assert.equal(body[0]?.op, 'pwritev2');
+      for (const o of body) {
+        if (o.op !== 'pwritev2') continue;
+        const direct = opens[o.fd]?.op === 'open' && (opens[o.fd] as { direct: boolean }).direct;
+        const len = o.segs.reduce((a, b) => a + b, 0);
+        if (o.flags.includes('ATOMIC')) {
+          assert.ok(direct && o.segs.length === 1 && [4096, 8192, 16384].includes(len) && o.off % len === 0, JSON.stringify(o));
+        } else if (direct) {
+          assert.ok(o.off % 512 === 0 && o.segs.every((s) => s % 512 === 0), JSON.stringify(o));
+        }
+      }
+    }),
+    { numRuns: 500 },
+  );
 });
