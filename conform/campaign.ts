@@ -18,7 +18,7 @@ import { programArb } from './generate.ts';
 import type { Vocabulary } from './generate.ts';
 import { allowancesApply, compare, loadSpecOracle } from './oracle.ts';
 import type { Disagreement, Oracle, Verdict } from './oracle.ts';
-import { show } from './program.ts';
+import { show, withFreshTimes } from './program.ts';
 import { knownGap } from './known-gaps.ts';
 import type { Program, ProgramResult } from './program.ts';
 
@@ -36,6 +36,8 @@ export interface CampaignOptions {
   record?: string;
   /** Which programs: 'spec' (what the spec can express; the default when comparing) or 'full'. */
   vocabulary?: Vocabulary;
+  /** Run RWF_NOWAIT writes with fresh timestamps (program.ts withFreshTimes). Default true. */
+  freshTimes?: boolean;
   /** Which programs: data and edge programs mixed (the default), or one kind only (generate.ts). */
   kind?: 'mixed' | 'data' | 'edge';
   /** Write every disagreement (JSON lines: fs, index, gap, program, kernel results, disagreement) here, under conform/build/. */
@@ -186,19 +188,26 @@ function shrinkKey(fs: FsKind, p: Program, d: Disagreement, k: ProgramResult): s
   return `${signature(p, d)} #${knownGap(fs, p, d, k)?.id ?? 'unexplained'}`;
 }
 
+/** The program as the helper runs it (fresh timestamps for RWF_NOWAIT writes unless turned off). */
+export function asRun(opts: CampaignOptions, p: Program): Program {
+  return opts.freshTimes === false ? p : withFreshTimes(p);
+}
+
 async function shrink(h: HelperProcess, oracle: Oracle, fs: FsKind, opts: CampaignOptions, c: Counterexample): Promise<{ program: Program; disagreement: Disagreement } | undefined> {
   const arb = campaignArb(opts, true);
   const key = shrinkKey(fs, c.program, c.disagreement, c.kernel);
-  const run = (p: Program): Promise<ProgramResult> => h.run(p);
+  const run = (p: Program): Promise<ProgramResult> => h.run(asRun(opts, p));
   const prop = fc.asyncProperty(arb, async (p) => {
-    const { judgement: j, kernel } = await judgeRun(run, oracle, fs, p, await h.run(p));
+    const q = asRun(opts, p);
+    const { judgement: j, kernel } = await judgeRun(run, oracle, fs, q, await h.run(q));
     return !(j.kind === 'disagree' && shrinkKey(fs, p, j.disagreement, kernel) === key);
   });
   const out = await fc.check(prop, { seed: opts.seed, path: String(c.index), numRuns: opts.runs });
   const ce = out.counterexample?.[0];
   if (ce === undefined) return undefined;
   // Re-run the minimal program so the reported disagreement is its own.
-  const { judgement: j } = await judgeRun(run, oracle, fs, ce, await h.run(ce));
+  const q = asRun(opts, ce);
+  const { judgement: j } = await judgeRun(run, oracle, fs, q, await h.run(q));
   return j.kind === 'disagree' ? { program: ce, disagreement: j.disagreement } : undefined;
 }
 
@@ -215,8 +224,9 @@ export async function runCampaign(lab: Lab, opts: CampaignOptions, oracle: Oracl
     const run = (p: Program): Promise<ProgramResult> => h.run(p);
     const seen = new Set<string>();
     for (let i = 0; i < programs.length; i++) {
-      const p = programs[i];
-      if (p === undefined) continue;
+      const sampled = programs[i];
+      if (sampled === undefined) continue;
+      const p = asRun(opts, sampled);
       const first: ProgramResult = await h.run(p);
       s.programs++;
       s.syscalls += first.results.length;
@@ -399,6 +409,9 @@ export function parseArgs(argv: string[]): CampaignOptions {
         o.kind = v;
         break;
       }
+      case '--no-fresh-times':
+        o.freshTimes = false;
+        break;
       case '--no-shrink':
         o.shrink = false;
         break;
@@ -428,7 +441,7 @@ export function parseArgs(argv: string[]): CampaignOptions {
   return o;
 }
 
-const USAGE = 'usage: npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink] [--max-shrink M] [--record FILE] [--disagreements FILE] [--vocabulary spec|full] [--programs mixed|data|edge]';
+const USAGE = 'usage: npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink] [--max-shrink M] [--record FILE] [--disagreements FILE] [--vocabulary spec|full] [--programs mixed|data|edge] [--no-fresh-times]';
 
 export async function main(argv: string[]): Promise<number> {
   let opts: CampaignOptions;

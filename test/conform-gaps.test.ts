@@ -228,6 +228,12 @@ describe('the XFS NOWAIT timing allowance applies only when the timestamps could
     const k = { results: [ok(0, [100, 100]), ok(4096, [100, 100]), ok(0), err('EAGAIN', [100, 100])].map((r, i) => ({ i, op: withStatx[i]?.op ?? '?', ...r })) };
     assert.equal(a1.applies({ ops: withStatx }, k, 3), true);
   });
+  it('with fresh timestamps (futimens just before the write) only a tick during the call counts', () => {
+    const fresh: Op[] = [open(true), W(0, [4096], [], 1), { ...(W(0, [4096], ['NOWAIT'], 2) as Extract<Op, { op: 'pwritev2' }>), freshTimes: true }];
+    const k = (c: [number, number]) => ({ results: [ok(0, [96, 96]), ok(4096, [96, 96]), err('EAGAIN', c)].map((r, i) => ({ i, op: fresh[i]?.op ?? '?', ...r })) });
+    assert.equal(a1.applies({ ops: fresh }, k([100, 100]), 2), false);
+    assert.equal(a1.applies({ ops: fresh }, k([100, 104]), 2), true);
+  });
   it('not for an answer other than EAGAIN, nor for a write without RWF_NOWAIT', () => {
     assert.equal(a1.applies({ ops }, run([ok(0, [100, 100]), ok(4096, [100, 100]), err('EINVAL', [104, 104])]), 2), false);
     const plain = [open(true), W(0, [4096], [], 1), W(0, [4096], [], 2)];

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { ParseError, decodeToken, parseLine, parseOutput, serialize } from '../conform/program.ts';
+import { ParseError, decodeToken, parseLine, parseOutput, serialize, withFreshTimes } from '../conform/program.ts';
 import type { Program } from '../conform/program.ts';
 import { compare } from '../conform/oracle.ts';
 import { UsageError, parseArgs, DEFAULTS, emptySummary, formatTable } from '../conform/campaign.ts';
@@ -103,6 +103,11 @@ test('serialize: one line per op then end', () => {
     serialize(p),
     'open direct=1 dsync=0\npwritev2 fd=0 off=4096 segs=4096,4096 flags=ATOMIC|DSYNC id=1 misalign=0\npwritev2 fd=0 off=0 segs=512 flags=0x400 id=2 misalign=1\npread fd=0 off=0 len=8192 misalign=0\nftruncate fd=0 len=100\nstatx fd=0\nend\n',
   );
+});
+
+test('withFreshTimes marks RWF_NOWAIT writes only, and serialize passes fresh=1 to the helper', () => {
+  const p: Program = { ops: [{ op: 'open', direct: true }, { op: 'pwritev2', fd: 0, off: 0, segs: [512], flags: ['NOWAIT'], id: 1, misalign: 0 }, { op: 'pwritev2', fd: 0, off: 0, segs: [512], flags: [], id: 2, misalign: 0 }] };
+  assert.equal(serialize(withFreshTimes(p)), 'open direct=1 dsync=0\npwritev2 fd=0 off=0 segs=512 flags=NOWAIT id=1 misalign=0 fresh=1\npwritev2 fd=0 off=0 segs=512 flags=0 id=2 misalign=0\nend\n');
 });
 
 test('compare: agreement, first disagreeing op, unconstrained fields', () => {
@@ -246,4 +251,15 @@ test('data programs: a write first, direct writes sector aligned (RWF_ATOMIC one
     }),
     { numRuns: 500 },
   );
+});
+
+test('helper: open and pwritev2 report the coarse clock around the call; fresh=1 runs', async (t) => {
+  await withHelper(t, async (h) => {
+    const r = await h.run(withFreshTimes({ ops: [{ op: 'open', direct: false }, { op: 'pwritev2', fd: 0, off: 0, segs: [512], flags: ['NOWAIT'], id: 1, misalign: 0 }, { op: 'pwritev2', fd: 0, off: 0, segs: [512], flags: [], id: 2, misalign: 0 }] }));
+    for (const x of r.results) {
+      const c = x.clock;
+      assert.ok(c !== undefined && c[0] > 1.6e15 && c[0] <= c[1], `${x.op}: ${JSON.stringify(c)}`);
+    }
+    assert.equal(r.results[2]?.ret, 512);
+  });
 });
