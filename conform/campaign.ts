@@ -208,7 +208,7 @@ async function shrink(h: HelperProcess, oracle: Oracle, fs: FsKind, opts: Campai
   // Re-run the minimal program so the reported disagreement is its own.
   const q = asRun(opts, ce);
   const { judgement: j } = await judgeRun(run, oracle, fs, q, await h.run(q));
-  return j.kind === 'disagree' ? { program: ce, disagreement: j.disagreement } : undefined;
+  return j.kind === 'disagree' ? { program: q, disagreement: j.disagreement } : undefined;
 }
 
 /** Runs the campaign on an open lab. `oracle` undefined = record-only. */
