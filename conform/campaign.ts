@@ -111,7 +111,7 @@ export const TIMED_RUNS = 3;
 const eagains = (r: ProgramResult): number => r.results.filter((x) => x.errno === 'EAGAIN').length;
 
 /**
- * The kernel's results for p against what the spec allows without timing allowances.
+ * The kernel's results for p against what the spec allows.
  *
  * Where the spec offered a timing allowance (an answer that depends on the clock), the
  * program always runs TIMED_RUNS times in all (fresh file each time; always, so the
@@ -131,21 +131,14 @@ export async function judgeRun(run: (p: Program) => Promise<ProgramResult>, orac
   if ('unmodelled' in answer) return { judgement: { kind: 'unmodelled', reason: answer.unmodelled }, kernel: r, reruns: 0 };
   const runs = [r];
   if (answer.allowances.length > 0) for (let i = 1; i < TIMED_RUNS; i++) runs.push(await run(p));
+  const strictly = (x: ProgramResult): Verdict => compare(p, oracle.abstract(p, x), answer.strict);
+  const allowing = (x: ProgramResult): Verdict => compare(p, oracle.abstract(p, x), answer.all, (i, ids) => allowancesApply(p, x, i, ids));
   const k = runs.reduce((best, x) => (eagains(x) < eagains(best) ? x : best));
-  const strict = compare(p, oracle.abstract(p, k), answer.strict);
-  const v = strict.agreed ? strict : compare(p, oracle.abstract(p, k), answer.all, (i, ids) => allowancesApply(p, k, i, ids));
+  const strict = strictly(k);
+  const v = strict.agreed ? strict : allowing(k);
   if (!v.agreed) return { judgement: { kind: 'disagree', disagreement: v.disagreement ?? { op: -1, kernel: '?', allowed: [] }, verdict: v }, kernel: k, reruns: runs.length - 1 };
-  const timed = !strict.agreed || runs.some((x) => !compare(p, oracle.abstract(p, x), answer.strict).agreed);
+  const timed = runs.some((x) => !strictly(x).agreed && allowing(x).agreed);
   return { judgement: { kind: 'agree', verdict: v, timing: timed ? answer.allowances : [] }, kernel: k, reruns: runs.length - 1 };
-}
-
-/** The kernel's results for p against what the spec allows, timing allowances included, with no rerun (for tests and tools). */
-export function judge(oracle: Oracle, fs: FsKind, p: Program, r: ProgramResult): Judgement {
-  const allowed = oracle.allowed(fs, p);
-  if (!Array.isArray(allowed)) return { kind: 'unmodelled', reason: allowed.unmodelled };
-  const v = compare(p, oracle.abstract(p, r), allowed);
-  if (v.agreed) return { kind: 'agree', verdict: v, timing: [] };
-  return { kind: 'disagree', disagreement: v.disagreement ?? { op: -1, kernel: '?', allowed: [] }, verdict: v };
 }
 
 /**

@@ -240,3 +240,44 @@ describe('the XFS NOWAIT timing allowance applies only when the timestamps could
     assert.equal(a1.applies({ ops: plain }, { results: [ok(0, [100, 100]), ok(4096, [100, 100]), err('EAGAIN', [104, 104])].map((r, i) => ({ i, op: plain[i]?.op ?? '?', ...r })) }, 2), false);
   });
 });
+
+describe('judgeRun: a timed EAGAIN is accepted only where the clock allows it; allowance programs run three times', async () => {
+  const { judgeRun, TIMED_RUNS } = await import('../conform/campaign.ts');
+  const A1 = 'A1-xfs-nowait-timestamps';
+  const p: Program = { ops: [open(true), W(0, [4096], [], 1), W(0, [4096], ['NOWAIT'], 2)] };
+  const oracle = {
+    name: 'stub',
+    answer: () => ({
+      strict: [[{}, { ret: 4096, errno: null }, { ret: 4096, errno: null }]],
+      all: [
+        [{}, { ret: 4096, errno: null }, { ret: 4096, errno: null }],
+        [{}, { ret: 4096, errno: null }, { errno: 'EAGAIN', allowance: [A1] }],
+      ],
+      allowances: [A1],
+    }),
+    allowed: () => [],
+    abstract: (_: Program, k: { results: OpResult[] }) => k,
+  };
+  const result = (third: Omit<OpResult, 'i' | 'op'>) => ({ results: [ok(0, [100, 100]), ok(4096, [100, 100]), third].map((r, i) => ({ i, op: p.ops[i]?.op ?? '?', ...r })) });
+  const runner = (answers: Array<ReturnType<typeof result>>) => {
+    let n = 0;
+    return { run: async () => answers[n++ % answers.length] ?? result(ok(4096)), count: () => n };
+  };
+
+  it('EAGAIN every time, the clock never ticked: a disagreement, after TIMED_RUNS runs', async () => {
+    const r = runner([result(err('EAGAIN', [100, 100]))]);
+    const j = await judgeRun(r.run, oracle, 'xfs', p, result(err('EAGAIN', [100, 100])));
+    assert.equal(j.judgement.kind, 'disagree');
+    assert.equal(r.count(), TIMED_RUNS - 1);
+  });
+  it('EAGAIN every time, the clock ticked during the write: an agreement counted as timing', async () => {
+    const j = await judgeRun(runner([result(err('EAGAIN', [100, 104]))]).run, oracle, 'xfs', p, result(err('EAGAIN', [100, 104])));
+    assert.equal(j.judgement.kind, 'agree');
+    assert.deepEqual(j.judgement.kind === 'agree' ? j.judgement.timing : null, [A1]);
+  });
+  it('EAGAIN once, the full count on a rerun: the rerun is judged (fewest EAGAINs), a plain agreement', async () => {
+    const j = await judgeRun(runner([result(ok(4096, [100, 100]))]).run, oracle, 'xfs', p, result(err('EAGAIN', [100, 100])));
+    assert.equal(j.judgement.kind, 'agree');
+    assert.equal(j.kernel.results[2]?.ret, 4096);
+  });
+});
