@@ -78,6 +78,34 @@ function sizeBefore(c: GapContext, i: number): number {
 
 const i = (c: GapContext): number => c.disagreement.op;
 
+/**
+ * Whether write `o` (op i) would have to read file block b first: it covers b only in
+ * part, an earlier write put data in b, and b may not be uptodate in the page cache —
+ * walking the earlier ops in order: a plain buffered write covering b whole or a buffered
+ * read of b makes it uptodate; an O_DIRECT write touching b invalidates it; an
+ * RWF_DONTCACHE buffered write touching b may have been dropped after writeback.
+ */
+function needsRead(c: GapContext, o: Write, b: number): boolean {
+  const b0 = b * BS;
+  const b1 = b0 + BS;
+  if (o.off <= b0 && o.off + lengthOf(o) >= b1) return false;
+  if (!touched(c, i(c), b)) return false;
+  let uptodate = false;
+  c.program.ops.slice(0, i(c)).forEach((x, j) => {
+    const r = c.kernel.results[j];
+    if (r === undefined || r.errno !== null || r.ret <= 0 || (x.op !== 'pwritev2' && x.op !== 'pread')) return;
+    const from = x.off;
+    const to = x.off + r.ret;
+    if (!(from < b1 && to > b0)) return;
+    if (isDirectFd(c.program, x.fd)) {
+      if (x.op === 'pwritev2') uptodate = false;
+    } else if (x.op === 'pread') uptodate = true;
+    else if (x.flags.includes('DONTCACHE')) uptodate = false;
+    else if (from <= b0 && to >= b1) uptodate = true;
+  });
+  return !uptodate;
+}
+
 export const KNOWN_GAPS: KnownGap[] = [
   {
     id: 'G1-xfs-buffered-nowait-delalloc',
@@ -95,28 +123,21 @@ export const KNOWN_GAPS: KnownGap[] = [
     },
   },
   {
-    id: 'G11-xfs-buffered-nowait-partial-folio',
+    id: 'G11-xfs-buffered-nowait-read-before-partial-overwrite',
     summary:
-      'XFS buffered pwritev2(RWF_NOWAIT) starting at or before EOF that covers only part of a block an earlier buffered write covered only in part: the kernel stops (a short count, at a 4 KiB boundary) before the folio holding that block, because __iomap_write_begin would have to read the block\'s missing bytes and IOMAP_NOWAIT refuses (the folio can span several blocks, so the stop can come a block or more earlier); the spec stops with EAGAIN or a shorter count at a block no earlier write touched (G1)',
+      'XFS buffered pwritev2(RWF_NOWAIT) starting at or before EOF that covers only part of a block holding data which may not be in the page cache (never covered whole by a plain buffered write or read, or since dropped: RWF_DONTCACHE, or invalidated by an O_DIRECT write): the kernel stops (EAGAIN, or a short count at a 4 KiB boundary) before the folio holding that block, because __iomap_write_begin would have to read it and IOMAP_NOWAIT refuses (a large folio can start blocks earlier); the spec, whose page cache knows neither large folios nor RWF_DONTCACHE, goes further, or stops earlier at a block no earlier write touched (G1)',
     matches: (c) => {
       const o = c.op;
       if (c.fs !== 'xfs' || c.direct || o.op !== 'pwritev2' || !has(o, 'NOWAIT')) return false;
       const len = lengthOf(o);
-      const got = countOf(c.disagreement.kernel);
-      if (got === null || got === 0 || got >= len || (o.off + got) % BS !== 0 || o.off > sizeBefore(c, i(c))) return false;
-      const earlier = doneBefore(c, i(c)).filter((d) => !isDirectFd(c.program, d.w.fd));
-      const needsRead = (b: number): boolean => {
-        const b0 = b * BS;
-        const b1 = b0 + BS;
-        const coveredNow = o.off <= b0 && o.off + len >= b1;
-        const parts = earlier.filter((d) => d.from < b1 && d.to > b0);
-        const coveredBefore = parts.some((d) => d.from <= b0 && d.to >= b1);
-        return !coveredNow && parts.length > 0 && !coveredBefore;
-      };
-      if (!blocks(o.off + got, o.off + len).some(needsRead)) return false;
+      const k = c.disagreement.kernel;
+      const got = k === 'EAGAIN' ? 0 : countOf(k);
+      if (got === null || got >= len || (got > 0 && (o.off + got) % BS !== 0) || o.off > sizeBefore(c, i(c))) return false;
+      if (!blocks(o.off + got, o.off + len).some((b) => needsRead(c, o, b))) return false;
       return specAllowsOnly(c.disagreement, (a) => {
         const stop = a === 'EAGAIN' ? 0 : countOf(a);
-        return stop !== null && stop < got && !touched(c, i(c), Math.floor((o.off + stop) / BS));
+        if (stop === null) return false;
+        return stop > got || (stop < got && !touched(c, i(c), Math.floor((o.off + stop) / BS)));
       });
     },
   },
