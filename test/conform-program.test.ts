@@ -263,3 +263,13 @@ test('helper: open and pwritev2 report the coarse clock around the call; fresh=1
     assert.equal(r.results[2]?.ret, 512);
   });
 });
+
+test('repeat: options, and which programs answered differently', async () => {
+  const { parseRepeatArgs, differing, UsageError: RepeatUsage } = await import('../conform/repeat.ts');
+  const o = parseRepeatArgs(['--runs', '50', '--fs', 'ext4', '--programs', 'edge', '--no-fresh-times']);
+  assert.deepEqual([o.runs, o.fs, o.kind, o.freshTimes, o.labs, o.passes], [50, 'ext4', 'edge', false, 2, 2]);
+  assert.throws(() => parseRepeatArgs(['--fs', 'btrfs']), RepeatUsage);
+  assert.throws(() => parseRepeatArgs(['--runs', '0']), RepeatUsage);
+  assert.deepEqual(differing([[['0', '512'], ['0', 'EAGAIN']], [['0', '512'], ['0', '4096']], [['0', '512'], ['0', 'EAGAIN']]]), [1]);
+  assert.deepEqual(differing([[['0']], [['0']]]), []);
+});
