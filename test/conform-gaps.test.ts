@@ -293,3 +293,23 @@ describe('judgeRun: a timed EAGAIN is accepted only where the clock allows it; a
     assert.equal(j.kernel.results[2]?.ret, 4096);
   });
 });
+
+describe('the oracle finds the timing allowance in the spec (by its step label)', async () => {
+  const { loadSpecOracle } = await import('../conform/oracle.ts');
+  const loaded = loadSpecOracle();
+  assert.ok(loaded.ok);
+  const p: Program = { ops: [open(true), W(0, [4096], [], 1), W(0, [4096], ['NOWAIT'], 2)] };
+  it('an XFS RWF_NOWAIT overwrite: A1 enabled, EAGAIN only outside the strict outcomes, tagged', () => {
+    const a = loaded.oracle.answer('xfs', p);
+    assert.ok(!('unmodelled' in a));
+    assert.deepEqual(a.allowances, ['A1-xfs-nowait-timestamps'], 'the spec step label changed? update TIMING_ALLOWANCES in conform/oracle.ts');
+    assert.deepEqual(a.strict.map((o) => o[2]?.errno), [null]);
+    assert.ok(a.all.some((o) => o[2]?.errno === 'EAGAIN' && o[2]?.allowance?.[0] === 'A1-xfs-nowait-timestamps'));
+  });
+  it('ext4 (no such refusal) and a write without RWF_NOWAIT: no allowance', () => {
+    const e = loaded.oracle.answer('ext4', p);
+    assert.ok(!('unmodelled' in e) && e.allowances.length === 0);
+    const plain = loaded.oracle.answer('xfs', { ops: [open(true), W(0, [4096], [], 1)] });
+    assert.ok(!('unmodelled' in plain) && plain.allowances.length === 0);
+  });
+});
