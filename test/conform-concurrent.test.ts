@@ -153,7 +153,7 @@ test('a kernel answer outside the spec is reported as a disagreement and shrunk 
     fs: 'xfs',
     blocks: ['hole', 'hole'],
     tasks: [
-      [{ op: 'open', direct: false }, { op: 'pwritev2', fd: 0, off: 0, segs: [512], flags: ['NOWAIT'], id: 1, misalign: 0 }],
+      [{ op: 'open', direct: false }, { op: 'pwritev2', fd: 0, off: 0, segs: [512], flags: ['NOWAIT'], id: 1, misalign: 0, freshTimes: true }],
       [{ op: 'open', direct: true }, { op: 'pwritev2', fd: 0, off: BS, segs: [BS], flags: [], id: 2, misalign: 0 }],
     ],
     why: 'G1',
