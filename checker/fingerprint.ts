@@ -304,12 +304,13 @@ export function encoderFingerprinter<S>(encode: (state: S, out: StateEncoder) =>
       } else enc.num(n);
     },
     num(n: number): void {
-      if ((n | 0) === n && !Object.is(n, -0)) {
+      // -0 is 0, as in canonical JSON; a whole double is the same number as the int.
+      if ((n | 0) === n) {
         h.word(TAG_NUM);
-        h.word(n);
+        h.word(n | 0);
         return;
       }
-      f64[0] = Object.is(n, -0) ? 0 : n;
+      f64[0] = n;
       h.word(TAG_NUM ^ 0x2b992ddf);
       h.word(u32[0]!);
       h.word(u32[1]!);
