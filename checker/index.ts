@@ -31,4 +31,4 @@ export { encoderFingerprinter, fingerprinterForModel } from './fingerprint.ts';
 export type { StateEncoder } from './types.ts';
 export { checkCompactParallel } from './workers.ts';
 export type { ModelRef } from './model-ref.ts';
-export type { Footprint, Footprints, Token } from './types.ts';
+export type { Footprint, Footprints, Token as FootprintToken } from './types.ts';
