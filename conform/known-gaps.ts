@@ -142,34 +142,6 @@ export const KNOWN_GAPS: KnownGap[] = [
     },
   },
   {
-    id: 'G2-xfs-dio-nowait-before-segment-alignment',
-    summary:
-      'XFS O_DIRECT pwritev2(RWF_NOWAIT), offset and length sector aligned, an iovec segment whose length is not a multiple of 512, over a block no earlier write touched: the kernel returns EAGAIN (the IOMAP_NOWAIT allocation check in xfs_direct_write_iomap_begin comes before iomap_dio_bio_iter finds the segment); the spec returns EINVAL',
-    matches: (c) => {
-      const o = c.op;
-      if (c.fs !== 'xfs' || !c.direct || o.op !== 'pwritev2' || !has(o, 'NOWAIT') || c.disagreement.kernel !== 'EAGAIN') return false;
-      if (((o.off | lengthOf(o)) & 511) !== 0 || o.segs.every((s) => s % 512 === 0)) return false;
-      if (!blocks(o.off, o.off + lengthOf(o)).some((b) => !touched(c, i(c), b))) return false;
-      return specAllowsOnly(c.disagreement, (a) => a === 'EINVAL');
-    },
-  },
-  {
-    id: 'G6-dio-read-unaligned-hole',
-    summary:
-      'O_DIRECT pread whose offset or length is not a multiple of 512, over blocks no earlier write touched (holes): the kernel returns the zeros (iomap_dio_hole_iter has no alignment check; only iomap_dio_bio_iter, for mapped extents, checks); the spec returns EINVAL up front',
-    matches: (c) => {
-      const o = c.op;
-      if (o.op !== 'pread' || !c.direct || ((o.off | o.len) & 511) === 0) return false;
-      const m = /^ret (\d+) blocks \[(.*)\]$/.exec(c.disagreement.kernel);
-      if (m === null) return false;
-      const ret = Number(m[1]);
-      const toks = (m[2] ?? '').split(' ').filter((t) => t !== '');
-      if (ret === 0 || toks.some((t) => t !== 'zero')) return false;
-      if (blocks(o.off, o.off + ret).some((b) => touched(c, i(c), b))) return false;
-      return specAllowsOnly(c.disagreement, (a) => a === 'EINVAL');
-    },
-  },
-  {
     id: 'G7-ext4-dio-nowait-overwrite-two-writes-eagain',
     summary:
       'ext4 O_DIRECT pwritev2(RWF_NOWAIT) within EOF over blocks that two or more earlier writes put there: the kernel may return EAGAIN (ext4_overwrite_io looks at one extent only, and where the earlier writes were allocated decides whether the range is one extent); the spec lets the whole write through',
@@ -183,27 +155,6 @@ export const KNOWN_GAPS: KnownGap[] = [
       const writers = new Set(doneBefore(c, i(c)).filter((d) => bs.some((b) => d.from < (b + 1) * BS && d.to > b * BS)).map((d) => d.j));
       if (writers.size < 2) return false;
       return specAllowsOnly(c.disagreement, (a) => countOf(a) === len);
-    },
-  },
-  {
-    id: 'G8-einval-dio-write-landed',
-    summary:
-      'a pread over blocks an earlier O_DIRECT pwritev2 covered that failed with EINVAL because a later iovec segment is not sector aligned: its first bios were already submitted and, over written blocks, their data lands; the spec writes nothing',
-    matches: (c) => {
-      const o = c.op;
-      if (o.op !== 'pread' || c.disagreement.kernel.startsWith('E')) return false;
-      return c.program.ops.slice(0, i(c)).some((w, j) => {
-        const r = c.kernel.results[j];
-        if (w.op !== 'pwritev2' || !isDirectFd(c.program, w.fd) || r?.errno !== 'EINVAL' || w.segs.length < 2) return false;
-        if (w.segs.every((s) => s % 512 === 0) || ((w.off | lengthOf(w)) & 511) !== 0) return false;
-        // The read overlaps the sector-aligned head of the failed write (its segments before the first misaligned one).
-        let head = 0;
-        for (const s of w.segs) {
-          if (s % 512 !== 0) break;
-          head += s;
-        }
-        return head > 0 && w.off < o.off + o.len && w.off + head > o.off;
-      });
     },
   },
   {
@@ -221,27 +172,6 @@ export const KNOWN_GAPS: KnownGap[] = [
       const k = c.disagreement.kernel;
       if (k === 'EAGAIN') return bufferedRead && specAllowsOnly(c.disagreement, (a) => countOf(a) === lengthOf(o) || a === 'EINVAL');
       return dontcacheWrite && (countOf(k) === lengthOf(o) || k === 'EINVAL') && specAllowsOnly(c.disagreement, (a) => a === 'EAGAIN');
-    },
-  },
-  {
-    id: 'G10-einval-dio-write-allocated',
-    summary:
-      'O_DIRECT pwritev2(RWF_NOWAIT) within EOF over blocks that an earlier O_DIRECT write failing with EINVAL in iomap_dio_bio_iter covered (ext4: offset, length or a segment not sector aligned; XFS, which checks offset and length up front: a segment): ->iomap_begin had allocated them (unwritten) before the refusal, the allocation stays, and a NOWAIT write over allocated blocks needs no allocation, so the kernel writes it all; the spec allocates nothing for the failed write and says EAGAIN',
-    matches: (c) => {
-      const o = c.op;
-      if (!c.direct || o.op !== 'pwritev2' || !has(o, 'NOWAIT')) return false;
-      const len = lengthOf(o);
-      if (countOf(c.disagreement.kernel) !== len || o.off + len > sizeBefore(c, i(c))) return false;
-      const allocatedThenRefused = (w: Write): boolean => {
-        const rangeAligned = ((w.off | lengthOf(w)) & 511) === 0;
-        const segsAligned = w.segs.every((x) => x % 512 === 0);
-        return c.fs === 'ext4' ? !rangeAligned || !segsAligned : rangeAligned && !segsAligned;
-      };
-      const failed = c.program.ops.slice(0, i(c)).filter((w, j): w is Write => w.op === 'pwritev2' && isDirectFd(c.program, w.fd) && c.kernel.results[j]?.errno === 'EINVAL' && allocatedThenRefused(w));
-      const byFailed = (b: number): boolean => failed.some((w) => w.off < (b + 1) * BS && w.off + lengthOf(w) > b * BS);
-      const bs = blocks(o.off, o.off + len);
-      if (!bs.every((b) => touched(c, i(c), b) || byFailed(b)) || !bs.some((b) => !touched(c, i(c), b))) return false;
-      return specAllowsOnly(c.disagreement, (a) => a === 'EAGAIN');
     },
   },
 ];
