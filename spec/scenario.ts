@@ -8,6 +8,7 @@ import type { CheckOptions, Expectation, Scenario } from '../checker/types.ts';
 import { MERGED_KNOBS, type Knobs } from './knobs.ts';
 import { buildModel, type Action } from './model.ts';
 import { ALL_INVARIANTS } from './properties.ts';
+import { FS_KINDS } from './fs/types.ts';
 import type { DeviceSettings, FsKind, FsSettings, OpenFlag, RwfFlag, Settings, Syscall, World } from './types.ts';
 
 export const KiB = 1024;
@@ -43,10 +44,13 @@ export interface SettingsInput {
   properties?: Settings['properties'];
   flusher?: boolean;
   reclaim?: boolean;
+  maxShortWrites?: number;
 }
 
 /** Fill in defaults: merged knobs, all invariants, one power loss, background commits on. */
 export function settings(i: SettingsInput): Settings {
+  const kind: unknown = typeof i.fs === 'string' ? i.fs : i.fs.kind;
+  if (!(FS_KINDS as readonly unknown[]).includes(kind)) throw new Error(`scenario ${i.name}: fs: unknown file system ${JSON.stringify(kind)} (one of ${FS_KINDS.join(', ')})`);
   const fs = typeof i.fs === 'string' ? fsDefaults(i.fs) : { ...fsDefaults(i.fs.kind), ...i.fs };
   return {
     name: i.name,
@@ -62,6 +66,7 @@ export function settings(i: SettingsInput): Settings {
     properties: i.properties ?? ALL_INVARIANTS,
     ...(i.flusher === true ? { flusher: true } : {}),
     ...(i.reclaim === true ? { reclaim: true } : {}),
+    ...(i.maxShortWrites !== undefined && i.maxShortWrites > 0 ? { maxShortWrites: i.maxShortWrites } : {}),
   };
 }
 

@@ -12,7 +12,9 @@ export function reclaimChoices(w: World, s: Settings): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   w.pageCache.forEach((pc, ino) =>
     pc.forEach((f, blk) => {
-      if (f !== null && !f.dirty && !f.writeback) out.push([ino, blk]);
+      // A folio FUSE holds locked across a request (fs/fuse/file.c) is skipped: folio_trylock fails.
+      const locked = w.fuse?.locked.some((l) => l.ino === ino && l.blk === blk) === true;
+      if (f !== null && !f.dirty && !f.writeback && !locked) out.push([ino, blk]);
     }),
   );
   return out;
