@@ -5,6 +5,7 @@
  * again, through whatever the extent map says now — which is what makes a cached iomap's
  * "zero or read" decision matter (seed 002).
  */
+import { fusePinned } from '../fs/fuse/dev.ts';
 import type { Settings, World } from '../types.ts';
 
 export function reclaimChoices(w: World, s: Settings): Array<[number, number]> {
@@ -12,9 +13,8 @@ export function reclaimChoices(w: World, s: Settings): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   w.pageCache.forEach((pc, ino) =>
     pc.forEach((f, blk) => {
-      // A folio FUSE holds locked across a request (fs/fuse/file.c) is skipped: folio_trylock fails.
-      const locked = w.fuse?.locked.some((l) => l.ino === ino && l.blk === blk) === true;
-      if (f !== null && !f.dirty && !f.writeback && !locked) out.push([ino, blk]);
+      // A folio FUSE holds locked or referenced across a request (fs/fuse/file.c) stays.
+      if (f !== null && !f.dirty && !f.writeback && !fusePinned(w, ino, blk)) out.push([ino, blk]);
     }),
   );
   return out;

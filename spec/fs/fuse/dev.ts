@@ -56,10 +56,15 @@ export function describeAnswer(w: World, r: FuseReq, a: FuseAnswer): string {
   const what = `${r.op} #${r.unique}${r.writeback ? ' (writeback)' : ''} file ${r.ino}`;
   if (r.op === 'READ') return `answer ${what} page ${r.blk}: ${fuseConn(w).server[r.ino]?.[r.blk] ?? '?'}`;
   if (r.op === 'FSYNC') return `answer ${what}: contents made durable`;
-  const pages = r.data.map((t, i) => `${r.blk + i} ← ${t}`).join(', ');
+  const pages = sentData(w, r).map((t, i) => `${r.blk + i} ← ${t}`).join(', ');
   if (a.how === 'ok') return `answer ${what} (${pages}): ${r.count} bytes written`;
   if (a.how === 'eio') return `fail ${what} (${pages}): -EIO`;
   return `answer ${what} (${pages}): short, ${a.size} of ${r.count} bytes written`;
+}
+
+/** What a WRITE hands the server when it answers: the pages' contents now, or its copy. */
+export function sentData(w: World, r: FuseReq): Token[] {
+  return r.pageRefs ? r.data.map((t, i) => folioAt(w, r.ino, r.blk + i)?.t ?? t) : r.data;
 }
 
 /** The server's answer, delivered: its effect on the server, then fuse_request_end. */
@@ -71,6 +76,7 @@ export function answerRequest(w: World, unique: number, a: FuseAnswer): void {
   const srv = fc.server[r.ino];
   if (srv === undefined) throw new Error(`no file ${r.ino} at the server`);
   const reply: FuseReply = { err: null, size: 0, data: [] };
+  const sent = sentData(w, r);
   if (r.op === 'READ') reply.data = Array.from({ length: r.data.length }, (_, i) => srv[r.blk + i] ?? ZERO);
   if (r.op === 'FSYNC') fc.durable[r.ino] = [...srv];
   if (r.op === 'WRITE') {
@@ -82,7 +88,7 @@ export function answerRequest(w: World, unique: number, a: FuseAnswer): void {
       if (a.how === 'short') fc.shortWrites++;
       reply.size = size;
       // The pages whose part of the request the reply covers whole.
-      r.data.forEach((t, i) => {
+      sent.forEach((t, i) => {
         const pageEnd = Math.min((r.blk + i + 1) * fc.pageSize, r.pos + r.count);
         if (pageEnd - r.pos <= size) srv[r.blk + i] = t;
       });
@@ -117,6 +123,17 @@ function fuseWritepageEnd(w: World, r: FuseReq, reply: FuseReply): void {
 /** Whether a writeback WRITE for page (ino, blk) is in flight (fuse_folio_is_writeback). */
 export function writebackInFlight(w: World, ino: number, blk: number): boolean {
   return (w.fuse?.reqs ?? []).some((r) => r.writeback && r.ino === ino && blk >= r.blk && blk < r.blk + r.data.length);
+}
+
+/**
+ * Whether reclaim must leave page (ino, blk): FUSE holds it locked, or a write-through
+ * WRITE holds a reference to it from fuse_fill_write_pages to the folio_put after the
+ * reply (__remove_mapping cannot freeze the reference count of a folio in use).
+ */
+export function fusePinned(w: World, ino: number, blk: number): boolean {
+  if (w.fuse === null) return false;
+  if (lockedBy(w, ino, blk) !== null) return true;
+  return w.tasks.some((t) => t.cur?.sys === 'fuse-write' && t.cur.req.ino === ino && t.cur.pending !== null && blk >= t.cur.pending.blk && blk < t.cur.pending.blk + t.cur.pending.data.length);
 }
 
 export function lockedBy(w: World, ino: number, blk: number): number | null {

@@ -175,7 +175,7 @@ export function fuseWriteStep(w: World, s: Settings, ti: number, st: FuseWrite):
         fn: 'fuse_send_write_pages → fuse_simple_request',
         what: `${s.knobs.fuseSyncWait === 'wait' ? 'folio_wait_writeback done; ' : ''}send WRITE of ${p.count} bytes @ ${p.pos} (pages ${blks.join(',')}) and wait for the reply`,
         apply: (d) => {
-          const unique = queueRequest(d, { op: 'WRITE', ino: req.ino, blk: p.blk, data: p.data, pos: p.pos, count: p.count, owner: ti, writeback: false });
+          const unique = queueRequest(d, { op: 'WRITE', ino: req.ino, blk: p.blk, data: p.data, pos: p.pos, count: p.count, owner: ti, writeback: false, pageRefs: true });
           const c = cur(d, ti, 'fuse-write');
           c.unique = unique;
           c.wait = [unique];
@@ -294,7 +294,7 @@ export function fuseReadEntry(w: World, s: Settings, ti: number, c: Extract<Sysc
 }
 
 /** filemap_read, one page per step: copy from an uptodate folio, or fuse_read_folio. */
-export function fuseReadStep(w: World, _s: Settings, ti: number, st: FuseRead): Step | null {
+export function fuseReadStep(w: World, s: Settings, ti: number, st: FuseRead): Step | null {
   if (st.unique !== null) {
     const r = st.reply;
     if (r === null) return null;
@@ -342,7 +342,7 @@ export function fuseReadStep(w: World, _s: Settings, ti: number, st: FuseRead): 
     apply: (d) => {
       folioOrNew(d, st.ino, blk);
       fuseConn(d).locked.push({ ino: st.ino, blk, task: ti });
-      const unique = queueRequest(d, { op: 'READ', ino: st.ino, blk, data: [ZERO], pos: blk * _s.fs.blockSize, count: _s.fs.blockSize, owner: ti, writeback: false });
+      const unique = queueRequest(d, { op: 'READ', ino: st.ino, blk, data: [ZERO], pos: blk * s.fs.blockSize, count: s.fs.blockSize, owner: ti, writeback: false, pageRefs: false });
       const c = cur(d, ti, 'fuse-read');
       c.unique = unique;
       c.wait = [unique];
@@ -351,20 +351,36 @@ export function fuseReadStep(w: World, _s: Settings, ti: number, st: FuseRead): 
 }
 
 /**
- * fuse_direct_io for a read: if a folio in the range is under writeback, fuse_sync_writes
- * waits for the writeback WRITEs; then one READ goes straight to the server. A WRITE of
- * write(2) in flight does not make a page dirty or under writeback, so nothing waits for it.
+ * An O_DIRECT read: generic_file_read_iter's kiocb_write_and_wait first writes back dirty
+ * pages of the range and waits for writeback (fuse_direct_io's fuse_sync_writes waits for
+ * writeback WRITEs too); then fuse_direct_IO sends one READ straight to the server. A
+ * WRITE of write(2) in flight leaves its pages neither dirty nor under writeback, so
+ * nothing waits for it.
  */
 export function fuseDioReadStep(w: World, s: Settings, ti: number, st: FuseDioRead): Step | null {
   const { blk, nblk } = blocksOf(s, st.pos, st.len);
   return match(st.phase)
     .with('sync-writes', (): Step | null => {
-      for (let b = blk; b < blk + nblk; b++) if (folioAt(w, st.ino, b)?.writeback === true || writebackInFlight(w, st.ino, b)) return null;
+      const dirty: number[] = [];
+      for (let b = blk; b < blk + nblk; b++) if (folioAt(w, st.ino, b)?.dirty === true) dirty.push(b);
+      const busy = (b: number) => folioAt(w, st.ino, b)?.writeback === true || writebackInFlight(w, st.ino, b);
+      if (dirty.length > 0) {
+        // WB_SYNC_ALL waits for a dirty folio still under writeback before writing it again.
+        if (dirty.some(busy)) return null;
+        return {
+          fn: 'generic_file_read_iter → kiocb_write_and_wait',
+          what: `send WRITE for dirty pages ${dirty.join(',')}`,
+          apply: (d) => {
+            for (const b of dirty) fuseWritepage(d, st.ino, b);
+          },
+        };
+      }
+      for (let b = blk; b < blk + nblk; b++) if (busy(b)) return null;
       return {
         fn: 'fuse_direct_io',
         what: `no writeback in range; send READ of ${st.len} bytes @ ${st.pos} to the server and wait`,
         apply: (d) => {
-          const unique = queueRequest(d, { op: 'READ', ino: st.ino, blk, data: Array.from({ length: nblk }, () => ZERO), pos: st.pos, count: st.len, owner: ti, writeback: false });
+          const unique = queueRequest(d, { op: 'READ', ino: st.ino, blk, data: Array.from({ length: nblk }, () => ZERO), pos: st.pos, count: st.len, owner: ti, writeback: false, pageRefs: false });
           const c = cur(d, ti, 'fuse-dio-read');
           c.unique = unique;
           c.wait = [unique];
@@ -398,22 +414,26 @@ export function fuseWritepage(w: World, ino: number, blk: number): void {
   f.dirty = false;
   f.writeback = true;
   const bs = fuseConn(w).pageSize;
-  queueRequest(w, { op: 'WRITE', ino, blk, data: [f.t], pos: blk * bs, count: bs, owner: FLUSHER, writeback: true });
+  queueRequest(w, { op: 'WRITE', ino, blk, data: [f.t], pos: blk * bs, count: bs, owner: FLUSHER, writeback: true, pageRefs: false });
 }
 
 export function describeFuseWritepage(w: World, ino: number, blk: number): string {
   return `fuse_writepages: folio ${ino}:${blk} (${folioAt(w, ino, blk)?.t ?? '?'}) cleaned, under writeback; send WRITE`;
 }
 
-/** A store through a shared mapping: fuse_page_mkwrite waits for writeback of the folio, then dirties it. */
+/**
+ * A store through a shared mapping: fuse_page_mkwrite waits for writeback of the folio,
+ * then the store dirties it. A page reclaim dropped is faulted in first (filemap_fault →
+ * fuse_read_folio), here within the same step: the store overwrites the whole page.
+ */
 export function fuseMmapStoreEntry(w: World, s: Settings, ti: number, c: Extract<Syscall, { op: 'mmap-store' }>): Step | null {
   const blk = Math.floor(c.offset / s.fs.blockSize);
   const f = folioAt(w, c.file, blk);
-  if (f === null || !f.uptodate) throw new Error(`scenario ${s.name}: mmap store into file ${c.file} block ${blk}, which is not cached (list it in cached)`);
-  if (f.writeback || writebackInFlight(w, c.file, blk) || lockedBy(w, c.file, blk) !== null) return null;
+  if (blk >= (w.pageCache[c.file]?.length ?? 0)) throw new Error(`scenario ${s.name}: mmap store beyond the modelled pages of file ${c.file}`);
+  if (f?.writeback === true || writebackInFlight(w, c.file, blk) || lockedBy(w, c.file, blk) !== null) return null;
   return {
-    fn: 'do_wp_page → fuse_page_mkwrite',
-    what: `${c.id}: fuse_wait_on_folio_writeback done; store into the mapped folio of file ${c.file} block ${blk}, folio dirty`,
+    fn: f?.uptodate === true ? 'do_wp_page → fuse_page_mkwrite' : 'filemap_fault → fuse_read_folio; fuse_page_mkwrite',
+    what: `${c.id}: ${f?.uptodate === true ? '' : `page read from the server (${fuseConn(w).server[c.file]?.[blk] ?? '?'}); `}fuse_wait_on_folio_writeback done; store into the mapped folio of file ${c.file} block ${blk}, folio dirty`,
     apply: (d) => {
       beginWrite(d, ti, c.id, c.file, blk, 1, false);
       dirtyFolio(d, c.file, blk, writeToken(c.id, 0));
@@ -483,7 +503,7 @@ export function fuseFsyncStep(w: World, s: Settings, ti: number, st: FuseFsync):
             finish(d, 'EIO');
             return;
           }
-          const unique = queueRequest(d, { op: 'FSYNC', ino: st.ino, blk: 0, data: [], pos: 0, count: 0, owner: ti, writeback: false });
+          const unique = queueRequest(d, { op: 'FSYNC', ino: st.ino, blk: 0, data: [], pos: 0, count: 0, owner: ti, writeback: false, pageRefs: false });
           const c = cur(d, ti, 'fuse-fsync');
           c.unique = unique;
           c.wait = [unique];

@@ -6,11 +6,13 @@
 import { tokenWriter, writeToken, type Token } from '../../token.ts';
 import type { GhostWrite } from '../../ghost.ts';
 import type { Settings, World } from '../../world.ts';
+import { sentData } from './dev.ts';
 
 /**
  * A page that is uptodate and not dirty holds what the server holds, or what a WRITE in
- * flight is sending. A WRITE is in flight from the copy into its pages
- * (fuse_fill_write_pages) until its writer has handled the reply.
+ * flight is sending. A write(2) WRITE is in flight from the copy into its pages
+ * (fuse_fill_write_pages) until its writer has handled the reply, and sends the pages
+ * themselves; a writeback WRITE sends its copy.
  */
 export function cacheCoherence(w: World, _s: Settings): string | null {
   const fc = w.fuse;
@@ -20,8 +22,9 @@ export function cacheCoherence(w: World, _s: Settings): string | null {
       if (f === null || !f.uptodate || f.dirty) continue;
       const server = fc.server[ino]?.[blk];
       if (f.t === server) continue;
-      const sending = fc.reqs.some((r) => r.op === 'WRITE' && r.ino === ino && r.data[blk - r.blk] === f.t);
-      const building = w.tasks.some((t) => t.cur?.sys === 'fuse-write' && t.cur.req.ino === ino && t.cur.pending !== null && t.cur.pending.data[blk - t.cur.pending.blk] === f.t);
+      const sending = fc.reqs.some((r) => r.op === 'WRITE' && r.ino === ino && sentData(w, r)[blk - r.blk] === f.t);
+      // A write(2) WRITE carries the page itself, from the copy until the reply is handled.
+      const building = w.tasks.some((t) => t.cur?.sys === 'fuse-write' && t.cur.req.ino === ino && t.cur.pending !== null && t.cur.pending.data[blk - t.cur.pending.blk] !== undefined);
       if (sending || building) continue;
       return `page ${ino}:${blk} is uptodate and clean with ${f.t}, but the server holds ${server ?? '?'} and no WRITE in flight carries ${f.t}`;
     }

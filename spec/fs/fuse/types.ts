@@ -10,9 +10,11 @@ export type FuseOp = 'WRITE' | 'READ' | 'FSYNC';
 
 /**
  * A request queued to the server and not yet answered (struct fuse_req). `blk`/`data`:
- * the file pages a WRITE carries (their contents when the request was built: a
- * writeback WRITE carries a copy, the temporary page of the thread's version) or a READ
- * asks for. `owner` is the task waiting for the reply, or -1 for a writeback WRITE
+ * the file pages a WRITE carries or a READ asks for. A writeback WRITE carries a copy of
+ * the page made when writeback started (the temporary page of the thread's version); a
+ * write(2) WRITE (`pageRefs`) carries the page-cache pages themselves, so the server
+ * takes what they hold when it answers ("in synchronous write we are carrying pointer to
+ * page cache page"); `data` is then what they held when the request was built. `owner` is the task waiting for the reply, or -1 for a writeback WRITE
  * (fuse_writepage_end handles its reply). `pos`/`count`: the WRITE's byte range.
  */
 export interface FuseReq {
@@ -25,6 +27,7 @@ export interface FuseReq {
   count: number;
   owner: number;
   writeback: boolean;
+  pageRefs: boolean;
 }
 
 /** A folio a FUSE path holds locked across steps (only FUSE holds folio locks across a request). */
