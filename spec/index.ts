@@ -62,6 +62,12 @@
  * - ext4 on the same loop device: `fs: 'ext4'`, `device: DEVICES.loop` → no atomic
  *   support, RWF_ATOMIC gives EOPNOTSUPP.
  *
+ * FUSE (`fs: 'fuse'`, spec/fs/fuse/): the files' pages live in a userspace server
+ * (`World.fuse`), requests are in flight until it answers (`fuse server:` actions);
+ * `maxShortWrites` lets it acknowledge fewer bytes than a write(2) WRITE asked for.
+ * Knobs fuseMode, fuseUptodate, fuseWriteFailure, fuseSyncWait; properties
+ * cache-coherence, monotonic-reads, write-order (proofs-notes/fuse-writeback.md).
+ *
  * Models Linux 6.18.
  */
 export type * from './types.ts';
