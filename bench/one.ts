@@ -3,50 +3,74 @@
  * each benchmark its own process and report its peak RSS.
  * Usage: tsx bench/one.ts NAME
  */
-import { check, canonicalJson, type CheckResult, type Model } from '../checker/index.ts';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { check, canonicalJson, type CheckOptions, type CheckResult, type Model, type Scenario } from '../checker/index.ts';
+import { checkCompact, asObjectModel } from '../checker/compact.ts';
+import { checkCompactParallel } from '../checker/workers.ts';
 import { counters, immerWorld } from './models.ts';
+import { peterson } from './beem/peterson.ts';
+import { hanoi } from './beem/hanoi.ts';
+import { atFull } from './one-at.ts';
+import { petersonObject } from './beem/peterson-object.ts';
 
 type AnyModel = Model<unknown, unknown>;
+type Run = () => Promise<CheckResult<unknown, unknown>> | CheckResult<unknown, unknown>;
 
-const benches: Record<string, () => { model: AnyModel; strategy: 'bfs' | 'dfs' }> = {
-  'counters bfs': () => ({ model: counters() as AnyModel, strategy: 'bfs' }),
-  'counters dfs': () => ({ model: counters() as AnyModel, strategy: 'dfs' }),
-  'counters-27M bfs': () => ({ model: counters(4, 72) as AnyModel, strategy: 'bfs' }),
-  'immer default-fingerprint': () => ({ model: immerWorld(4, 6) as AnyModel, strategy: 'bfs' }),
-  'immer JSON.stringify-key': () => ({ model: { ...immerWorld(4, 6), key: (s: unknown) => canonicalJson(s) } as AnyModel, strategy: 'bfs' }),
+
+async function scenario(file: string, options: CheckOptions = {}): Promise<CheckResult<unknown, unknown>> {
+  const mod = (await import(pathToFileURL(resolve(file)).href)) as { default: Scenario | Scenario[] };
+  const s = Array.isArray(mod.default) ? mod.default[0]! : mod.default;
+  return check(s.model, { ...s.options, ...options });
+}
+
+const beemRef = (exp: string, n: number) => ({ module: 'bench/beem/' + exp + '.ts', export: exp, args: [n] });
+
+const benches: Record<string, Run> = {
+  'counters bfs': () => check(counters() as AnyModel),
+  'counters dfs': () => check(counters() as AnyModel, { strategy: 'dfs' }),
+  'counters-27M bfs': () => check(counters(4, 72) as AnyModel),
+  'immer default-fingerprint': () => check(immerWorld(4, 6) as AnyModel),
+  'immer JSON.stringify-key': () => check({ ...immerWorld(4, 6), key: (s: unknown) => canonicalJson(s) } as AnyModel),
+  'peterson.4 compact': () => checkCompact(peterson(4)),
+  'peterson.4 compact 1 worker': () => checkCompactParallel(beemRef('peterson', 4), 1),
+  'peterson.4 compact 2 workers': () => checkCompactParallel(beemRef('peterson', 4), 2),
+  'peterson.4 object': () => check(petersonObject(4) as unknown as AnyModel),
+  'peterson.4 object+kinds': () => check(petersonObject(4, { kinds: true }) as unknown as AnyModel),
+  'peterson.4 object+encode+kinds': () => check(petersonObject(4, { encode: true, kinds: true }) as unknown as AnyModel),
+  'peterson.4 object+POR': () => check(petersonObject(4, { encode: true, kinds: true, footprints: true }) as unknown as AnyModel, { partialOrder: true }),
+  'peterson.4 as-object (number arrays)': () => check(asObjectModel(peterson(4)) as unknown as AnyModel),
+  'hanoi.2 compact': () => checkCompact(hanoi(12)),
+  'hanoi.2 compact 2 workers': () => checkCompactParallel(beemRef('hanoi', 12), 2),
+  'hanoi.2 as-object': () => check(asObjectModel(hanoi(12)) as unknown as AnyModel),
+  'at(4) compact': () => checkCompact(atFull(4)),
+  'at(4) compact 2 workers': () => checkCompactParallel({ module: 'bench/one-at.ts', export: 'atFull', args: [4] }, 2),
+  'spec xfs-sw-atomic-vs-atomic-merged': () => scenario('scenarios/xfs-sw-atomic-vs-atomic-merged.ts'),
+  'spec xfs-sw-atomic-vs-plain-merged': () => scenario('scenarios/xfs-sw-atomic-vs-plain-merged.ts'),
 };
+
+export const names = Object.keys(benches);
 
 const name = process.argv[2];
 const make = name === undefined ? undefined : benches[name];
 if (make === undefined) {
-  process.stderr.write(`bench/one.ts: unknown benchmark ${JSON.stringify(name)}; known: ${Object.keys(benches).join(', ')}\n`);
+  process.stderr.write(`bench/one.ts: unknown benchmark ${JSON.stringify(name)}; known: ${names.join(', ')}\n`);
   process.exit(2);
 }
-const { model: bare, strategy } = make();
-// Time spent inside the model's own functions, to show how much of a run is the checker's.
-let modelMs = 0;
-const timed = <F extends (...args: never[]) => unknown>(f: F): F =>
-  ((...args: Parameters<F>) => {
-    const t0 = performance.now();
-    try {
-      return f(...args);
-    } finally {
-      modelMs += performance.now() - t0;
-    }
-  }) as F;
-const model: AnyModel = process.env.BENCH_TIME_MODEL === '1' ? { ...bare, next: timed(bare.next), actions: timed(bare.actions) } : bare;
-const r: CheckResult<unknown, unknown> = check(model, { strategy });
+const cpu0 = process.cpuUsage();
+const r = await make();
+const cpu = process.cpuUsage(cpu0);
 process.stdout.write(
   `${JSON.stringify({
     name,
-    model: model.name,
     status: r.status,
     distinctStates: r.distinctStates,
     transitions: r.transitions,
     elapsedMs: Math.round(r.elapsedMs),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     statesPerSecond: r.statesPerSecond,
     bytesPerState: Number(r.bytesPerState.toFixed(1)),
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
-    ...(process.env.BENCH_TIME_MODEL === '1' ? { modelMs: Math.round(modelMs) } : {}),
+    ...(r.ampleExpansions !== undefined ? { ampleExpansions: r.ampleExpansions } : {}),
   })}\n`,
 );

@@ -1,33 +1,37 @@
 /**
- * `npm run bench`: each benchmark in its own process (for an honest peak RSS), then a table and
- * the ratios that matter, all measured in this one run. Not part of `npm test`: the machines
- * are shared and noisy, so nothing here passes or fails on a number.
+ * `npm run bench`: each benchmark in its own process (for an honest peak RSS), SPIN's exact
+ * search on the same BEEM models where SPIN is installed, then one table and the ratios that
+ * matter, all measured in this one run. Not part of `npm test`: the machines are shared and
+ * noisy, so nothing here passes or fails on a number. Both wall-clock and CPU rates are shown:
+ * on a loaded machine the CPU rate (states per CPU-second of this process, all threads) is the
+ * steadier one; the speed-up of workers can only be read from wall-clock on an idle machine.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { loadavg, cpus } from 'node:os';
+import { findSpin, runSpin, type SpinRun } from './spin.ts';
+import { petersonPromela } from './beem/peterson.ts';
+import { hanoiPromela } from './beem/hanoi.ts';
+import { atPromela } from './beem/at.ts';
 
 interface Row {
   name: string;
-  model: string;
   status: string;
   distinctStates: number;
   transitions: number;
   elapsedMs: number;
+  cpuMs: number;
   statesPerSecond: number;
   bytesPerState: number;
   peakRssMiB: number;
-  modelMs?: number;
+  ampleExpansions?: number;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-function run(name: string, timeModel = false): Row {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'one.ts'), name], {
-    encoding: 'utf8',
-    env: { ...process.env, BENCH_TIME_MODEL: timeModel ? '1' : '0' },
-    maxBuffer: 1 << 20,
-  });
+function run(name: string): Row {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'one.ts'), name], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) {
     process.stderr.write(r.stderr);
     throw new Error(`benchmark "${name}" failed with exit ${r.status}`);
@@ -35,28 +39,82 @@ function run(name: string, timeModel = false): Row {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Row;
 }
 
-const names = ['counters bfs', 'counters dfs', 'counters-27M bfs', 'immer default-fingerprint', 'immer JSON.stringify-key'];
-const rows = names.map((n) => run(n));
-const timedImmer = run('immer default-fingerprint', true);
+const only = process.argv.slice(2);
+const names = [
+  'counters bfs',
+  'counters dfs',
+  'counters-27M bfs',
+  'immer default-fingerprint',
+  'immer JSON.stringify-key',
+  'peterson.4 compact',
+  'peterson.4 compact 1 worker',
+  'peterson.4 compact 2 workers',
+  'peterson.4 object',
+  'peterson.4 object+kinds',
+  'peterson.4 object+encode+kinds',
+  'peterson.4 object+POR',
+  'peterson.4 as-object (number arrays)',
+  'hanoi.2 compact',
+  'hanoi.2 compact 2 workers',
+  'hanoi.2 as-object',
+  'at(4) compact',
+  'at(4) compact 2 workers',
+  'spec xfs-sw-atomic-vs-atomic-merged',
+  'spec xfs-sw-atomic-vs-plain-merged',
+].filter((n) => only.length === 0 || only.some((o) => n.includes(o)));
 
-const fmt = (n: number): string => n.toLocaleString('en-US');
-const head = ['benchmark', 'model', 'states', 'transitions', 'time ms', 'states/s', 'bytes/state', 'peak RSS MiB'];
-const table = rows.map((r) => [r.name, r.model, fmt(r.distinctStates), fmt(r.transitions), fmt(r.elapsedMs), fmt(r.statesPerSecond), r.bytesPerState.toFixed(1), String(r.peakRssMiB)]);
+const load0 = loadavg()[0]!;
+const rows = names.map((n) => run(n));
+const spin = findSpin();
+const spinModels: Array<[string, string]> = [
+  ['peterson.4', petersonPromela(4)],
+  ['hanoi.2', hanoiPromela(12)],
+  ['at(4)', atPromela(4)],
+];
+const spinRows: Array<[string, SpinRun | string]> = spin === undefined ? [] : spinModels.filter(([n]) => names.some((x) => x.startsWith(n))).map(([n, p]) => [n, runSpin(spin, p)]);
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const head = ['benchmark', 'status', 'states', 'transitions', 'wall ms', 'states/s', 'CPU ms', 'states/CPU-s', 'bytes/state', 'peak RSS MiB'];
+const table = rows.map((r) => [r.name, r.status, fmt(r.distinctStates), fmt(r.transitions), fmt(r.elapsedMs), fmt(r.statesPerSecond), fmt(r.cpuMs), fmt(r.distinctStates / (r.cpuMs / 1000)), r.bytesPerState.toFixed(1), String(r.peakRssMiB)]);
+for (const [n, s] of spinRows) {
+  if (typeof s === 'string') table.push([`SPIN ${n}`, 'failed', s.slice(0, 60), '', '', '', '', '', '', '']);
+  else table.push([`SPIN ${n} (-DNOREDUCE -DSAFETY)`, 'ok', fmt(s.states), fmt(s.transitions), fmt(s.elapsedMs), fmt(s.statesPerSecond), fmt(s.cpuMs), fmt(s.states / (s.cpuMs / 1000)), '', fmt(s.memoryMiB)]);
+}
 const widths = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
 const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+console.log(`${cpus().length} CPUs, load average ${load0.toFixed(2)} before and ${loadavg()[0]!.toFixed(2)} after the run${spin === undefined ? '; SPIN not found (set SPIN= or install Debian\'s spin package)' : ''}`);
 console.log(line(head));
 for (const t of table) console.log(line(t));
 
-const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
-const bfs = byName['counters bfs']!;
-const big = byName['counters-27M bfs']!;
-const def = byName['immer default-fingerprint']!;
-const json = byName['immer JSON.stringify-key']!;
+const by = Object.fromEntries(rows.map((r) => [r.name, r]));
+const cpuRate = (r: Row | undefined): number => (r === undefined ? NaN : r.distinctStates / (r.cpuMs / 1000));
+const ratio = (a: number, b: number): string => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}x` : 'n/a');
 console.log('');
-console.log(`BFS on ${fmt(bfs.distinctStates)} states: ${fmt(bfs.statesPerSecond)} distinct states/s (target ≥ 500,000: ${bfs.statesPerSecond >= 500_000 ? 'met' : 'NOT met'}), ${bfs.bytesPerState.toFixed(1)} bytes/state (target ≤ 24: ${bfs.bytesPerState <= 24 ? 'met' : 'NOT met'})`);
-console.log(`Past the 2^24 entries of a V8 Set or Map: ${fmt(big.distinctStates)} states at ${fmt(big.statesPerSecond)} states/s, ${big.bytesPerState.toFixed(1)} bytes/state, peak RSS ${fmt(big.peakRssMiB)} MiB`);
-console.log(`immer states: default fingerprint ${fmt(def.statesPerSecond)} states/s vs JSON.stringify keys ${fmt(json.statesPerSecond)} states/s: ${(def.statesPerSecond / json.statesPerSecond).toFixed(1)}x`);
-if (timedImmer.modelMs !== undefined) {
-  const share = timedImmer.modelMs / timedImmer.elapsedMs;
-  console.log(`  of which the model's own next()/actions() (immer produce): ${fmt(timedImmer.modelMs)} of ${fmt(timedImmer.elapsedMs)} ms (${Math.round(share * 100)}%), so the checker's part runs at ${fmt(Math.round(timedImmer.distinctStates / ((timedImmer.elapsedMs - timedImmer.modelMs) / 1000)))} states/s`);
+const spinOf = (n: string): SpinRun | undefined => {
+  const s = spinRows.find(([m]) => m === n)?.[1];
+  return typeof s === 'object' ? s : undefined;
+};
+for (const m of ['peterson.4', 'hanoi.2', 'at(4)']) {
+  const s = spinOf(m);
+  const c = by[`${m} compact`];
+  const w = by[`${m} compact 2 workers`];
+  if (s !== undefined && c !== undefined) {
+    const spinCpu = s.states / (s.cpuMs / 1000);
+    console.log(`${m}: compact ${fmt(cpuRate(c))} states/CPU-s vs SPIN ${fmt(spinCpu)} (${ratio(cpuRate(c), spinCpu)} of SPIN; wall-clock ${ratio(c.statesPerSecond, s.statesPerSecond)})${w === undefined ? '' : `; 2 workers wall-clock ${ratio(w.statesPerSecond, s.statesPerSecond)} of SPIN`}; SPIN states ${fmt(s.states)} vs ours ${fmt(c.distinctStates)}`);
+  }
+  if (c !== undefined && w !== undefined) console.log(`${m}: 2 workers vs sequential: ${ratio(c.elapsedMs, w.elapsedMs)} wall-clock speed-up`);
+}
+const o = by['peterson.4 object'];
+const oh = by['peterson.4 object+encode+kinds'];
+if (o !== undefined && oh !== undefined) console.log(`peterson.4 object contract: encode+kinds hooks ${ratio(cpuRate(oh), cpuRate(o))} the plain object model (CPU rate); kinds alone ${ratio(cpuRate(by['peterson.4 object+kinds']), cpuRate(o))}`);
+const por = by['peterson.4 object+POR'];
+if (o !== undefined && por !== undefined) console.log(`peterson.4 partial-order reduction: ${fmt(por.distinctStates)} of ${fmt(o.distinctStates)} states (factor ${ratio(o.distinctStates, por.distinctStates)}), ${fmt(por.ampleExpansions ?? 0)} ample expansions`);
+const bfs = by['counters bfs'];
+if (bfs !== undefined) console.log(`counters BFS: ${fmt(bfs.statesPerSecond)} states/s, ${bfs.bytesPerState.toFixed(1)} bytes/state`);
+const def = by['immer default-fingerprint'];
+const json = by['immer JSON.stringify-key'];
+if (def !== undefined && json !== undefined) console.log(`immer states: default fingerprint ${ratio(cpuRate(def), cpuRate(json))} JSON.stringify keys (CPU rate)`);
+for (const n of ['spec xfs-sw-atomic-vs-atomic-merged', 'spec xfs-sw-atomic-vs-plain-merged']) {
+  const r = by[n];
+  if (r !== undefined) console.log(`${n}: ${fmt(r.distinctStates)} states at ${fmt(r.statesPerSecond)} states/s wall, ${fmt(cpuRate(r))} per CPU-second (target 30,000)`);
 }

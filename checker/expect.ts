@@ -12,7 +12,8 @@ export function describeResult(result: CheckResult<unknown, unknown>): string {
     case 'ok':
       return 'holds';
     case 'violation':
-      return `violates ${result.violations.map((v) => v.property).join(', ')}`;
+      // A violation found before a limit ended the search is real; say the rest was not searched.
+      return `violates ${result.violations.map((v) => v.property).join(', ')}${result.incompleteReason === undefined ? '' : ` (incomplete: ${result.incompleteReason})`}`;
     case 'incomplete':
       return `incomplete (${result.incompleteReason ?? 'limit'})`;
     case 'error':

@@ -9,6 +9,8 @@
  * Objects that are not frozen are hashed afresh every time (they could have been mutated).
  */
 
+import type { StateEncoder } from './types.ts';
+
 /** A fingerprint: `hi` and `lo` are unsigned 32-bit integers. Never both zero. */
 export interface Fingerprint {
   hi: number;
@@ -275,4 +277,74 @@ export function structuralFingerprinter(): Fingerprinter<unknown> {
 export function fingerprinterFor<S>(key: ((state: S) => string) | undefined): Fingerprinter<S> {
   if (key === undefined) return structuralFingerprinter() as Fingerprinter<S>;
   return (state, out) => fingerprintString(key(state), out);
+}
+
+/**
+ * The fingerprinter for a model's `encode` hook: the words it writes go straight into one
+ * streaming hasher, with no key string built and no object walked. Each value carries a type
+ * tag, so `int(1)` then `str("")` and `str("1")` differ.
+ */
+export function encoderFingerprinter<S>(encode: (state: S, out: StateEncoder) => void): Fingerprinter<S> {
+  const h = new Hasher();
+  const enc: StateEncoder = {
+    int(n: number): void {
+      if ((n | 0) === n) {
+        h.word(TAG_NUM);
+        h.word(n);
+      } else enc.num(n);
+    },
+    num(n: number): void {
+      if ((n | 0) === n && !Object.is(n, -0)) {
+        h.word(TAG_NUM);
+        h.word(n);
+        return;
+      }
+      f64[0] = Object.is(n, -0) ? 0 : n;
+      h.word(TAG_NUM ^ 0x2b992ddf);
+      h.word(u32[0]!);
+      h.word(u32[1]!);
+    },
+    str(s: string): void {
+      hashString(h, s);
+    },
+    bool(b: boolean): void {
+      h.word(b ? TAG_TRUE : TAG_FALSE);
+    },
+  };
+  return (state, out) => {
+    h.reset(0x9e3779b9, 0x7f4a7c15);
+    encode(state, enc);
+    h.finish(out);
+  };
+}
+
+/** Hashes `width` int32 slots of `words` starting at `offset` (the compact contract's states). */
+export function fingerprintWords(words: Int32Array, offset: number, width: number, out: Fingerprint): void {
+  // Most compact models hold bytes (BEEM's do): when every slot is in 0..255, four slots are
+  // packed into each hashed word, a quarter of the hashing. Other states hash a word per slot
+  // from another seed; which way a state goes depends on the state alone, so equal states
+  // always get equal fingerprints.
+  let any = 0;
+  const end = offset + width;
+  for (let i = offset; i < end; i++) any |= words[i]!;
+  const h = wordsHasher;
+  if ((any & ~255) === 0) {
+    h.reset(0x9e3779b9, 0x7f4a7c15);
+    let i = offset;
+    for (; i + 3 < end; i += 4) h.word(words[i]! | (words[i + 1]! << 8) | (words[i + 2]! << 16) | (words[i + 3]! << 24));
+    let last = 0;
+    for (let sh = 0; i < end; i++, sh += 8) last |= words[i]! << sh;
+    h.word(last);
+  } else {
+    h.reset(0x165667b1, 0x27d4eb2f);
+    for (let i = offset; i < end; i++) h.word(words[i]!);
+  }
+  h.finish(out);
+}
+const wordsHasher = new Hasher();
+
+/** The fingerprinter for a model: `encode` if given, else `key`, else the structural default. */
+export function fingerprinterForModel<S>(model: { encode?: (state: S, out: StateEncoder) => void; key?: (state: S) => string }): Fingerprinter<S> {
+  if (model.encode !== undefined) return encoderFingerprinter(model.encode.bind(model));
+  return fingerprinterFor(model.key?.bind(model));
 }

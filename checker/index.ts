@@ -5,6 +5,7 @@
  */
 export type {
   Model,
+  ModelAbout,
   CheckOptions,
   CheckResult,
   CheckStatus,
@@ -14,10 +15,17 @@ export type {
   ViolationKind,
   Expectation,
   Scenario,
+  ScenarioChange,
 } from './types.ts';
 export { meetsExpectation, describeResult, describeExpectation } from './expect.ts';
 export { check } from './search.ts';
-export { replay, validateTrace, canonicalJson } from './trace.ts';
+export { replay, validateTrace, canonicalJson, actionIndexes, replayRecorded, type RecordedStep, type ReplayOutcome } from './trace.ts';
+export { toItf, fromItf, validateItf, ITF_FORMAT_DESCRIPTION, type ItfTrace, type ItfState, type ItfValue } from './itf.ts';
 export { structuralFingerprinter, fingerprintString, fingerprinterFor, type Fingerprint, type Fingerprinter } from './fingerprint.ts';
 export { FingerprintSet, ParentLinks } from './store.ts';
 export { defaultLabel } from './label.ts';
+export { shrinkTrace, violates, type ShrinkResult } from './shrink.ts';
+export { withSanity, SanityError, findOpaque, firstDifference, jsonSafe, printable, type SanityLevel } from './sanity.ts';
+export { checkCompact, asObjectModel, type CompactModel } from './compact.ts';
+export { encoderFingerprinter, fingerprinterForModel } from './fingerprint.ts';
+export type { StateEncoder } from './types.ts';

@@ -1,7 +1,13 @@
 /**
- * What changed between two states, as a list of paths (`tasks[0].pc: 2 → 3`), so that a trace
- * shows each step's effect rather than the whole world again.
+ * What changed between two states, as a list of paths (`tasks › T1 › next: 1/2 … → 2/2 …`), so
+ * that a trace shows each step's effect rather than the whole world again.
+ *
+ * Things are followed by identity, never by position: object keys are identities already (a
+ * model's `view` keys bios by "bio#2"), and an array whose members all carry a distinct `id`
+ * is compared member by member by that id, so a bio that completes is one removed entry, not a
+ * shift of every later one.
  */
+import { printable } from '../checker/sanity.ts';
 
 export interface Change {
   path: string;
@@ -13,25 +19,63 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function childPath(path: string, key: string | number): string {
+/** `a.b` for keys (as people wrote them, spaces and all), `a[3]` for positions. */
+export function childPath(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? (path === '' ? key : `${path}.${key}`) : `${path}[${JSON.stringify(key)}]`;
+  const k = key === '' || /[.[\]]/.test(key) ? JSON.stringify(key) : key;
+  return path === '' ? k : `${path}.${k}`;
 }
 
-/** The changes from `a` to `b`, depth first, in key order. Identical sub-objects are skipped by identity first. */
+type Id = string | number;
+
+/** The members' ids when every member of both arrays has a distinct primitive `id`, else null. */
+function identities(a: readonly unknown[], b: readonly unknown[]): { a: Id[]; b: Id[] } | null {
+  const ids = (xs: readonly unknown[]): Id[] | null => {
+    const out: Id[] = [];
+    for (const x of xs) {
+      const id = isPlainObject(x) ? x.id : undefined;
+      if (typeof id !== 'string' && typeof id !== 'number') return null;
+      out.push(id);
+    }
+    return new Set(out).size === out.length ? out : null;
+  };
+  if (a.length + b.length === 0) return null;
+  const ia = ids(a);
+  const ib = ids(b);
+  return ia === null || ib === null ? null : { a: ia, b: ib };
+}
+
+function diffArrays(a: readonly unknown[], b: readonly unknown[], path: string, out: Change[]): void {
+  const ids = identities(a, b);
+  if (ids !== null) {
+    const at = (id: Id): string => `${path}[id=${typeof id === 'string' ? JSON.stringify(id) : id}]`;
+    ids.a.forEach((id, i) => {
+      const j = ids.b.indexOf(id);
+      if (j < 0) out.push({ path: at(id), before: a[i] });
+      else diffStates(a[i], b[j], at(id), out);
+    });
+    ids.b.forEach((id, j) => {
+      if (!ids.a.includes(id)) out.push({ path: at(id), after: b[j] });
+    });
+    return;
+  }
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (i >= a.length) out.push({ path: childPath(path, i), after: b[i] });
+    else if (i >= b.length) out.push({ path: childPath(path, i), before: a[i] });
+    else diffStates(a[i], b[i], childPath(path, i), out);
+  }
+}
+
+/** The changes from `a` to `b`, depth first, keys in the order the newer state lists them. */
 export function diffStates(a: unknown, b: unknown, path = '', out: Change[] = []): Change[] {
   if (a === b) return out;
   if (Array.isArray(a) && Array.isArray(b)) {
-    const n = Math.max(a.length, b.length);
-    for (let i = 0; i < n; i++) {
-      if (i >= a.length) out.push({ path: childPath(path, i), after: b[i] });
-      else if (i >= b.length) out.push({ path: childPath(path, i), before: a[i] });
-      else diffStates(a[i], b[i], childPath(path, i), out);
-    }
+    diffArrays(a, b, path, out);
     return out;
   }
   if (isPlainObject(a) && isPlainObject(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])];
     for (const k of keys) {
       const inA = k in a && a[k] !== undefined;
       const inB = k in b && b[k] !== undefined;
@@ -41,18 +85,23 @@ export function diffStates(a: unknown, b: unknown, path = '', out: Change[] = []
     }
     return out;
   }
-  if (JSON.stringify(a) !== JSON.stringify(b)) out.push({ path: path === '' ? '(state)' : path, before: a, after: b });
+  if (printable(a) !== printable(b)) out.push({ path: path === '' ? '(state)' : path, before: a, after: b });
   return out;
 }
 
-/** Compact one-line JSON, cut to `max` characters. */
-export function brief(v: unknown, max = 100): string {
-  const s = v === undefined ? 'undefined' : JSON.stringify(v) ?? String(v);
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+/** One-line rendering of a value: strings as they are, anything else as compact JSON (BigInt and other JSON-unsafe values printed, see checker/sanity.ts printable), never cut. */
+export function brief(v: unknown): string {
+  if (typeof v === 'string') return v;
+  return printable(v);
 }
 
-export function formatChange(c: Change): string {
-  if (!('before' in c)) return `${c.path} = ${brief(c.after)}`;
+/** One line per change; a whole new object is spelt out leaf by leaf, as the initial state is. */
+export function formatChange(c: Change): string[] {
+  if (!('before' in c)) return flatten(c.after, c.path);
+  return [formatChangeLine(c)];
+}
+
+function formatChangeLine(c: Change): string {
   if (!('after' in c)) return `${c.path} removed (was ${brief(c.before)})`;
   return `${c.path}: ${brief(c.before)} → ${brief(c.after)}`;
 }
@@ -62,7 +111,7 @@ export function flatten(v: unknown, path = '', out: string[] = []): string[] {
   if (Array.isArray(v) && v.length > 0) {
     v.forEach((x, i) => flatten(x, childPath(path, i), out));
   } else if (isPlainObject(v) && Object.keys(v).length > 0) {
-    for (const k of Object.keys(v).sort()) if (v[k] !== undefined) flatten(v[k], childPath(path, k), out);
+    for (const k of Object.keys(v)) if (v[k] !== undefined) flatten(v[k], childPath(path, k), out);
   } else {
     out.push(`${path === '' ? '(state)' : path} = ${brief(v)}`);
   }

@@ -1,8 +1,10 @@
 /** Human output of `writepath check`: a results table, then every counterexample as a trace. */
 import type { CheckResult, Violation } from '../checker/index.ts';
-import { describeExpectation, describeResult } from '../checker/index.ts';
-import { brief, diffStates, flatten, formatChange } from './diff.ts';
+import { actionIndexes, describeExpectation, describeResult } from '../checker/index.ts';
+import { formatTraceText } from './trace-text.ts';
+import { buildDoc, type TraceDoc } from './tracedoc.ts';
 import type { LoadedScenario } from './load.ts';
+import { formatCoverage } from './coverage.ts';
 
 export interface Styles {
   ok(s: string): string;
@@ -49,10 +51,11 @@ export function formatTable(outcomes: readonly Outcome[], st: Styles): string {
     o.result.distinctStates.toLocaleString('en-US'),
     String(o.result.depth),
     formatMs(o.result.elapsedMs),
+    o.result.statesPerSecond.toLocaleString('en-US'),
   ]);
-  const head = ['', 'scenario', 'expected', 'result', 'states', 'depth', 'time'];
+  const head = ['', 'scenario', 'expected', 'result', 'states', 'depth', 'time', 'states/s'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const right = [false, false, false, false, true, true, true];
+  const right = [false, false, false, false, true, true, true, true];
   const line = (r: string[]): string => r.map((c, i) => pad(c, widths[i]!, right[i])).join('  ');
   const out = [st.bold(line(head))];
   for (const r of rows) {
@@ -66,35 +69,43 @@ export function formatTable(outcomes: readonly Outcome[], st: Styles): string {
   return out.join('\n');
 }
 
-const MAX_INITIAL_LINES = 60;
-
-/** A counterexample: the initial state in full, then per step the action and only what changed. */
-export function formatViolation(o: Outcome, v: Violation<unknown, unknown>, st: Styles): string {
+/** The trace document of one violation of an outcome. */
+export function docFor(o: Outcome, v: Violation<unknown, unknown>, verbose: boolean): TraceDoc {
   const expected = typeof o.loaded.scenario.expect === 'object' && o.loaded.scenario.expect.violates === v.property;
-  const head = `${v.kind === 'invariant' ? 'invariant' : v.kind} "${v.property}" ${v.kind === 'sometimes' ? 'never held' : 'violated'} in ${o.loaded.scenario.name} (${o.loaded.file})${expected ? ' — as expected' : ''}`;
-  const out = [st.bold(`── ${head} ──`)];
-  if (v.message !== undefined) out.push(v.message);
-  if (v.trace.length === 0) return out.join('\n');
-  out.push(`trace of ${v.trace.length - 1} steps:`);
-  const width = String(v.trace.length - 1).length;
-  v.trace.forEach((step, i) => {
-    out.push(`${st.bold(String(i).padStart(width))}  ${step.label}`);
-    const lines =
-      i === 0
-        ? flatten(step.state)
-        : diffStates(v.trace[i - 1]!.state, step.state).map(formatChange);
-    const shown = i === 0 && lines.length > MAX_INITIAL_LINES ? [...lines.slice(0, MAX_INITIAL_LINES), `… ${lines.length - MAX_INITIAL_LINES} more`] : lines;
-    for (const l of shown) out.push(st.dim(`${' '.repeat(width)}     ${l}`));
-    if (i > 0 && lines.length === 0) out.push(st.dim(`${' '.repeat(width)}     (no change)`));
-  });
-  return out.join('\n');
+  return buildDoc(o.loaded.scenario.model, v.trace, { scenario: o.loaded.scenario.name, file: o.loaded.file, property: v.property, kind: v.kind, message: v.message, expected }, verbose);
 }
 
-export function formatReport(outcomes: readonly Outcome[], st: Styles): string {
-  const parts = [formatTable(outcomes, st)];
+/** A counterexample: programs, then per step the actor's lane, the action and what changed. */
+export function formatViolation(o: Outcome, v: Violation<unknown, unknown>, st: Styles, verbose = false): string {
+  return formatTraceText(docFor(o, v, verbose), st);
+}
+
+/** What a result says beyond the table: a random run's seed, a bitstate run's coverage, a hint. */
+export function formatNotes(outcomes: readonly Outcome[], st: Styles): string | undefined {
+  const out: string[] = [];
   for (const o of outcomes) {
-    for (const v of o.result.violations) parts.push(formatViolation(o, v, st));
+    const r = o.result;
+    const name = o.loaded.scenario.name;
+    if (r.seed !== undefined) out.push(`${name}: random walks with seed ${r.seed} (${(r.walks ?? 0).toLocaleString('en-US')} walks; --strategy random --seed ${r.seed} replays them)`);
+    if (r.schedule !== undefined) out.push(st.dim(`${name}: shrunk failing schedule [${r.schedule.join(', ')}]`));
+    if (r.bitstate !== undefined) out.push(`${name}: bitstate 2^${Math.log2(r.bitstate.bits)} bits, ${r.bitstate.hashes} hashes: hash factor ${r.bitstate.hashFactor.toFixed(1)} (SPIN: best coverage if > 100), expected coverage ${(r.bitstate.expectedCoverage * 100).toFixed(2)}%`);
+    if (r.hint !== undefined) out.push(`${name}: ${r.hint}`);
   }
+  return out.length === 0 ? undefined : out.join('\n');
+}
+
+export function formatReport(outcomes: readonly Outcome[], st: Styles, opts: { quiet?: boolean; verbose?: boolean } = {}): string {
+  const parts = [formatTable(outcomes, st)];
+  const notes = formatNotes(outcomes, st);
+  if (notes !== undefined) parts.push(notes);
+  for (const o of outcomes) {
+    for (const v of o.result.violations) {
+      // --quiet: a violation the scenario expects needs no trace.
+      const expected = typeof o.loaded.scenario.expect === 'object' && o.loaded.scenario.expect.violates === v.property;
+      if (!(opts.quiet === true && expected && o.met)) parts.push(formatViolation(o, v, st, opts.verbose === true));
+    }
+  }
+  if (opts.quiet !== true) for (const o of outcomes) parts.push(st.dim(formatCoverage(o.loaded.scenario.name, o.result.coverage)));
   return parts.join('\n\n') + '\n';
 }
 
@@ -111,6 +122,12 @@ export function jsonReport(outcomes: readonly Outcome[]): unknown {
       expect: o.loaded.scenario.expect,
       met: o.met,
       ...o.result,
+      // Each step carries the index of its action among those enabled before it (step 0: of
+      // its initial state), so a trace in the JSON can be re-executed as a trace file can.
+      violations: o.result.violations.map((v) => {
+        const indexes = actionIndexes(o.loaded.scenario.model, v.trace);
+        return { ...v, trace: v.trace.map((t, i) => ({ ...t, index: indexes[i] })) };
+      }),
     })),
   };
 }
@@ -119,4 +136,3 @@ export function progressLine(name: string, p: { distinctStates: number; statesPe
   return `${name}: ${p.distinctStates.toLocaleString('en-US')} states, ${p.statesPerSecond.toLocaleString('en-US')}/s, depth ${p.depth}, frontier ${p.frontier.toLocaleString('en-US')}`;
 }
 
-export { brief };

@@ -73,7 +73,8 @@ export function buildHelper(): Built {
   if (existsSync(out)) return { ok: true, path: out };
   mkdirSync(BUILD_DIR, { recursive: true });
   const tmp = `${out}.tmp-${process.pid}`;
-  const args = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-o', tmp, HELPER_SRC];
+  // -pthread: concurrent programs run each task in its own thread.
+  const args = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-pthread', '-o', tmp, HELPER_SRC];
   const r = run(cc, args);
   if (!r.ok) return { ok: false, reason: `building the helper: ${describe(cc, args, r)}` };
   renameSync(tmp, out);
@@ -295,6 +296,9 @@ export async function withLab<T>(kinds: readonly FsKind[], fn: (lab: Lab) => Pro
 // Running programs
 
 interface Pending {
+  /** Set for runLines(): the program's output lines, unparsed. */
+  lines?: string[];
+  resolveLines?: (lines: string[]) => void;
   results: OpResult[];
   error?: Error;
   resolve: (r: ProgramResult) => void;
@@ -309,8 +313,9 @@ export class HelperProcess {
   private stderr = '';
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(helperPath: string, workdir: string) {
-    this.child = spawn(helperPath, [workdir], { stdio: ['pipe', 'pipe', 'pipe'] });
+  /** `env` is added to this process's environment (e.g. WP_MARK for the crash harness). */
+  constructor(helperPath: string, workdir: string, env: Record<string, string> = {}) {
+    this.child = spawn(helperPath, [workdir], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.child.stderr.on('data', (d: Buffer) => {
       this.stderr += d.toString('utf8');
     });
@@ -338,8 +343,16 @@ export class HelperProcess {
     // still consumed up to its end marker so the next program's answers stay aligned.
     if (/^\{"end":\d+\}$/.test(line)) {
       this.queue.shift();
+      if (p.lines !== undefined) {
+        p.resolveLines?.(p.lines);
+        return;
+      }
       if (p.error !== undefined) p.reject(p.error);
       else p.resolve({ results: p.results });
+      return;
+    }
+    if (p.lines !== undefined) {
+      p.lines.push(line);
       return;
     }
     try {
@@ -361,6 +374,25 @@ export class HelperProcess {
         }
         this.queue.push({ results: [], resolve, reject });
         this.child.stdin.write(serialize(program));
+      });
+    const p = this.tail.then(go, go);
+    this.tail = p.catch(() => undefined);
+    return p;
+  }
+
+  /**
+   * Sends a program already in the helper's text form (e.g. a concurrent "par" program)
+   * and resolves with its output lines, unparsed, without the end marker.
+   */
+  runLines(text: string): Promise<string[]> {
+    const go = (): Promise<string[]> =>
+      new Promise<string[]>((resolve, reject) => {
+        if (this.dead !== undefined) {
+          reject(this.dead);
+          return;
+        }
+        this.queue.push({ lines: [], resolveLines: resolve, results: [], resolve: () => undefined, reject });
+        this.child.stdin.write(text.endsWith('\n') ? text : `${text}\n`);
       });
     const p = this.tail.then(go, go);
     this.tail = p.catch(() => undefined);

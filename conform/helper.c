@@ -29,6 +29,12 @@
  *   mincore fd=SLOT  -> page residency of the whole file via mmap+mincore:
  *           "pages" is a run-length string over 4 KiB pages: "8r248." means
  *           8 resident pages then 248 not resident.
+ *   fallocate fd=SLOT off=N len=N [keep=0|1] -> fallocate (keep=1: KEEP_SIZE)
+ *   syncfs fd=SLOT   -> syncfs
+ *   shutdown fd=SLOT [how=0|1|2] -> XFS_IOC_GOINGDOWN / EXT4_IOC_SHUTDOWN (2: no
+ *           log flush, a crash)
+ *   par     -> the program is concurrent: op lines with t=K belong to task K,
+ *           run in its own thread (see run_par below).
  *
  * Output: {"i":K,"op":"pwritev2","ret":N,"errno":"EINVAL"|null, ...}
  * open and pwritev2 also give "c0"/"c1": CLOCK_REALTIME_COARSE (microseconds) right
@@ -46,6 +52,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <time.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
 #include <stddef.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -141,6 +149,16 @@ _Static_assert(offsetof(struct wp_statx, stx_mnt_id) == 0x90, "layout");
 _Static_assert(offsetof(struct wp_statx, stx_atomic_write_unit_min) == 0xa8, "layout");
 _Static_assert(offsetof(struct wp_statx, stx_atomic_write_segments_max) == 0xb0, "layout");
 
+/*
+ * Output goes through emit(): stdout in the main thread; in a concurrent program each
+ * task thread writes to its own memory stream, printed after all tasks have joined.
+ */
+static __thread FILE *out;
+/* The task (0..) the current thread runs in a concurrent program, or -1. */
+static __thread int cur_task = -1;
+
+__attribute__((format(printf, 1, 2))) static void emit(const char *fmt, ...);
+
 #define BLK 4096
 #define REC 16
 #define MAX_FDS 8
@@ -149,11 +167,21 @@ _Static_assert(offsetof(struct wp_statx, stx_atomic_write_segments_max) == 0xb0,
 
 static const char *dir;
 static long prog_no;
-static int fds[MAX_FDS];
-static char names[MAX_FDS][64];
-static int nfds;
+static __thread int fds[MAX_FDS];
+static __thread char names[MAX_FDS][64];
+static __thread int nfds;
 static char created[MAX_FDS][64];
 static int ncreated;
+static pthread_mutex_t created_lock = PTHREAD_MUTEX_INITIALIZER;
+
+#include <stdarg.h>
+static void emit(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(out ? out : stdout, fmt, ap);
+	va_end(ap);
+}
 
 static const char *errname(int e)
 {
@@ -179,7 +207,7 @@ static const char *errname(int e)
 	case ERANGE: return "ERANGE";
 	case ENOTTY: return "ENOTTY";
 	default: {
-		static char buf[32];
+		static __thread char buf[32];
 		snprintf(buf, sizeof buf, "E%d", e);
 		return buf;
 	}
@@ -323,7 +351,7 @@ static int identify(const unsigned char *p, size_t n, unsigned *w, size_t *off)
 	if (n < REC || !parse_record(p, &w0, &b0, &r0))
 		return 0;
 	size_t start = (size_t)b0 * BLK + (size_t)r0 * REC;
-	static char expect[BLK];
+	static __thread char expect[BLK];
 	if (n > BLK)
 		return 0;
 	fill_stream(expect, n, start, w0);
@@ -347,9 +375,9 @@ static int nwrites;
 /* The pattern byte of write w's stream at offset j (one-record cache). */
 static unsigned char pattern_byte(unsigned w, long long j)
 {
-	static unsigned cw = ~0u;
-	static long long crec = -1;
-	static char rec[REC];
+	static __thread unsigned cw = ~0u;
+	static __thread long long crec = -1;
+	static __thread char rec[REC];
 	long long rs = j - (j % REC);
 	if (cw != w || crec != rs) {
 		fill_record(rec, w, (unsigned)(rs / BLK), (unsigned)((rs % BLK) / REC));
@@ -387,7 +415,7 @@ static void token(const unsigned char *p, size_t n, long long pos, char *out, si
 	 * first, claims the unclaimed runs of >= REC bytes where its pattern matches (a
 	 * 16-byte window names its write, so such a run cannot be a coincidence). Pass 2:
 	 * left-over short pieces go to the newest write whose pattern matches there. */
-	static int owner[BLK];
+	static __thread int owner[BLK];
 	for (size_t k = 0; k < n; k++)
 		owner[k] = p[k] == 0 ? -1 : -3;
 	for (int j = nwrites - 1; j >= 0; j--) {
@@ -460,18 +488,29 @@ static long long coarse_us(void)
 	return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
 }
 
+/* "{" and, inside a task of a concurrent program, its task number. */
+static void open_obj(void)
+{
+	if (cur_task >= 0)
+		emit("{\"t\":%d,", cur_task);
+	else
+		emit("{");
+}
+
 static void print_ret(int i, const char *op, long long ret, int err)
 {
 	const char *e = errname(err);
+	open_obj();
 	if (e)
-		printf("{\"i\":%d,\"op\":\"%s\",\"ret\":%lld,\"errno\":\"%s\"", i, op, ret, e);
+		emit("\"i\":%d,\"op\":\"%s\",\"ret\":%lld,\"errno\":\"%s\"", i, op, ret, e);
 	else
-		printf("{\"i\":%d,\"op\":\"%s\",\"ret\":%lld,\"errno\":null", i, op, ret);
+		emit("\"i\":%d,\"op\":\"%s\",\"ret\":%lld,\"errno\":null", i, op, ret);
 }
 
 static void bad(int i, const char *op, const char *why)
 {
-	printf("{\"i\":%d,\"op\":\"%s\",\"bad\":\"%s\"}\n", i, op, why);
+	open_obj();
+	emit("\"i\":%d,\"op\":\"%s\",\"bad\":\"%s\"}\n", i, op, why);
 }
 
 static void do_open(int i, const struct args *a)
@@ -497,18 +536,20 @@ static void do_open(int i, const struct args *a)
 	if (fd >= 0) {
 		fds[nfds] = fd;
 		snprintf(names[nfds], sizeof names[0], "%s", f);
+		pthread_mutex_lock(&created_lock);
 		int seen = 0;
 		for (int k = 0; k < ncreated; k++)
 			if (!strcmp(created[k], f))
 				seen = 1;
 		if (!seen && ncreated < MAX_FDS)
 			snprintf(created[ncreated++], sizeof created[0], "%s", f);
+		pthread_mutex_unlock(&created_lock);
 		print_ret(i, "open", nfds, 0);
 		nfds++;
 	} else {
 		print_ret(i, "open", -1, err);
 	}
-	printf(",\"c0\":%lld,\"c1\":%lld}\n", c0, c1);
+	emit(",\"c0\":%lld,\"c1\":%lld}\n", c0, c1);
 }
 
 static void do_pwritev2(int i, const struct args *a)
@@ -558,7 +599,7 @@ static void do_pwritev2(int i, const struct args *a)
 	ssize_t r = pwritev2(fd, iov, nseg, off, flags);
 	int err = r < 0 ? errno : 0;
 	long long c1 = coarse_us();
-	if (r > 0 && nwrites < MAX_WRITES) {
+	if (r > 0 && cur_task < 0 && nwrites < MAX_WRITES) {
 		writes[nwrites].id = w;
 		writes[nwrites].off = off;
 		writes[nwrites].len = r;
@@ -567,7 +608,7 @@ static void do_pwritev2(int i, const struct args *a)
 	for (int k = 0; k < nseg; k++)
 		free(bases[k]);
 	print_ret(i, "pwritev2", r, err);
-	printf(",\"c0\":%lld,\"c1\":%lld}\n", c0, c1);
+	emit(",\"c0\":%lld,\"c1\":%lld}\n", c0, c1);
 }
 
 static void do_pread(int i, const struct args *a)
@@ -591,16 +632,16 @@ static void do_pread(int i, const struct args *a)
 	ssize_t r = pread(fd, buf, (size_t)len, off);
 	int err = r < 0 ? errno : 0;
 	print_ret(i, "pread", r, err);
-	printf(",\"blocks\":[");
+	emit(",\"blocks\":[");
 	if (r > 0) {
-		static char t[BLK * 8];
+		static __thread char t[BLK * 8];
 		for (ssize_t s = 0; s < r; s += BLK) {
 			size_t m = (size_t)(r - s) < BLK ? (size_t)(r - s) : BLK;
 			token(buf + s, m, off + s, t, sizeof t);
-			printf("%s\"%s\"", s ? "," : "", t);
+			emit("%s\"%s\"", s ? "," : "", t);
 		}
 	}
-	printf("]}\n");
+	emit("]}\n");
 	free(base);
 }
 
@@ -623,7 +664,7 @@ static void do_simple(int i, const struct args *a)
 	}
 	int err = r < 0 ? errno : 0;
 	print_ret(i, a->op, r, err);
-	printf("}\n");
+	emit("}\n");
 }
 
 static void do_statx(int i, const struct args *a)
@@ -639,7 +680,7 @@ static void do_statx(int i, const struct args *a)
 	int err = r < 0 ? errno : 0;
 	print_ret(i, "statx", r, err);
 	if (r == 0) {
-		printf(",\"mask\":%u,\"blksize\":%u,\"size\":%llu,\"blocks\":%llu"
+		emit(",\"mask\":%u,\"blksize\":%u,\"size\":%llu,\"blocks\":%llu"
 		       ",\"dio\":%s,\"dio_mem_align\":%u,\"dio_offset_align\":%u"
 		       ",\"dio_read_offset_align\":%u"
 		       ",\"atomic\":%s,\"attr_write_atomic\":%s"
@@ -653,7 +694,7 @@ static void do_statx(int i, const struct args *a)
 		       stx.stx_atomic_write_unit_min, stx.stx_atomic_write_unit_max,
 		       stx.stx_atomic_write_segments_max, stx.stx_atomic_write_unit_max_opt);
 	}
-	printf("}\n");
+	emit("}\n");
 }
 
 static void do_mincore(int i, const struct args *a)
@@ -662,7 +703,7 @@ static void do_mincore(int i, const struct args *a)
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
 		print_ret(i, "mincore", -1, errno);
-		printf("}\n");
+		emit("}\n");
 		return;
 	}
 	size_t len = (size_t)st.st_size;
@@ -673,29 +714,29 @@ static void do_mincore(int i, const struct args *a)
 	}
 	if (pages == 0) {
 		print_ret(i, "mincore", 0, 0);
-		printf(",\"pages\":\"\"}\n");
+		emit(",\"pages\":\"\"}\n");
 		return;
 	}
 	void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED) {
 		print_ret(i, "mincore", -1, errno);
-		printf("}\n");
+		emit("}\n");
 		return;
 	}
 	unsigned char *vec = malloc(pages);
 	int r = vec ? mincore(m, len, vec) : -1;
 	int err = r < 0 ? errno : 0;
 	print_ret(i, "mincore", r, err);
-	printf(",\"pages\":\"");
+	emit(",\"pages\":\"");
 	if (r == 0)
 		for (size_t k = 0; k < pages;) {
 			size_t run = 1;
 			while (k + run < pages && (vec[k + run] & 1) == (vec[k] & 1))
 				run++;
-			printf("%zu%c", run, (vec[k] & 1) ? 'r' : '.');
+			emit("%zu%c", run, (vec[k] & 1) ? 'r' : '.');
 			k += run;
 		}
-	printf("\"}\n");
+	emit("\"}\n");
 	free(vec);
 	munmap(m, len);
 }
@@ -713,9 +754,207 @@ static void end_program(void)
 	nfds = 0;
 	ncreated = 0;
 	nwrites = 0;
-	printf("{\"end\":%ld}\n", prog_no);
+	emit("{\"end\":%ld}\n", prog_no);
 	fflush(stdout);
 	prog_no++;
+}
+
+/* ---- ops for concurrent and crash programs ---- */
+
+#ifndef FALLOC_FL_KEEP_SIZE
+#define FALLOC_FL_KEEP_SIZE 0x01
+#endif
+/* XFS_IOC_GOINGDOWN and EXT4_IOC_SHUTDOWN are the same ioctl: _IOR('X', 125, __u32). */
+#define WP_IOC_SHUTDOWN _IOR('X', 125, uint32_t)
+
+static void do_fallocate(int i, const struct args *a)
+{
+	int fd = slot_fd(a);
+	errno = 0;
+	int r = fallocate(fd, num(a, "keep", 0) ? FALLOC_FL_KEEP_SIZE : 0, (off_t)num(a, "off", 0), (off_t)num(a, "len", 0));
+	print_ret(i, "fallocate", r, r < 0 ? errno : 0);
+	emit("}\n");
+}
+
+static void do_syncfs(int i, const struct args *a)
+{
+	errno = 0;
+	int r = syncfs(slot_fd(a));
+	print_ret(i, "syncfs", r, r < 0 ? errno : 0);
+	emit("}\n");
+}
+
+/* how: 0 sync then shut down, 1 flush the log, 2 do not flush the log (a crash). */
+static void do_shutdown(int i, const struct args *a)
+{
+	uint32_t how = (uint32_t)num(a, "how", 2);
+	errno = 0;
+	int r = ioctl(slot_fd(a), WP_IOC_SHUTDOWN, &how);
+	print_ret(i, "shutdown", r, r < 0 ? errno : 0);
+	emit("}\n");
+}
+
+static void run_op(int i, struct args *a)
+{
+	if (!strcmp(a->op, "open")) do_open(i, a);
+	else if (!strcmp(a->op, "pwritev2")) do_pwritev2(i, a);
+	else if (!strcmp(a->op, "pread")) do_pread(i, a);
+	else if (!strcmp(a->op, "fsync") || !strcmp(a->op, "fdatasync") ||
+		 !strcmp(a->op, "ftruncate") || !strcmp(a->op, "close"))
+		do_simple(i, a);
+	else if (!strcmp(a->op, "statx")) do_statx(i, a);
+	else if (!strcmp(a->op, "mincore")) do_mincore(i, a);
+	else if (!strcmp(a->op, "fallocate")) do_fallocate(i, a);
+	else if (!strcmp(a->op, "syncfs")) do_syncfs(i, a);
+	else if (!strcmp(a->op, "shutdown")) do_shutdown(i, a);
+	else bad(i, a->op, "unknown op");
+}
+
+/*
+ * Concurrent programs. A line "par" starts one; its op lines with t=K belong to task K
+ * (0..7), run by its own thread with its own descriptors. Op lines without t= run in the
+ * main thread: those before the first task line as set-up (before the tasks start), those
+ * after it once every task has finished (final reads). All tasks do their leading opens,
+ * then wait at one barrier, then run the rest. Task output lines carry "t":K; each task's
+ * lines are printed together, in task order, after the tasks have joined.
+ *
+ * When the environment names a mark file (WP_MARK), each task writes "b K I\n" to it
+ * before its op I and "e K I\n" after it, and "x -1 0\n" once the post ops are done (before
+ * the program's files are unlinked): the crash harness's recording device logs these
+ * between the block writes, so a crash point is known to fall between two syscalls.
+ */
+#define MAX_TASKS 8
+#define MAX_TASK_OPS 48
+
+struct task {
+	int id;
+	int n;
+	struct args ops[MAX_TASK_OPS];
+	char *buf;
+	size_t len;
+};
+
+static struct task tasks[MAX_TASKS];
+static int ntasks;
+static int par_mode;
+static struct args post_ops[MAX_TASK_OPS];
+static int npost;
+static pthread_barrier_t start_barrier;
+static int mark_fd = -1;
+
+static void mark(char what, int task, int op)
+{
+	if (mark_fd < 0)
+		return;
+	char m[64];
+	int n = snprintf(m, sizeof m, "%c %d %d\n", what, task, op);
+	if (write(mark_fd, m, (size_t)n) != n) {
+		/* A lost mark would misplace crash points: stop rather than guess. */
+		perror("helper: writing a mark");
+		exit(3);
+	}
+}
+
+static void *task_main(void *arg)
+{
+	struct task *t = arg;
+	cur_task = t->id;
+	out = open_memstream(&t->buf, &t->len);
+	if (!out) {
+		perror("helper: open_memstream");
+		exit(3);
+	}
+	int k = 0;
+	for (; k < t->n && !strcmp(t->ops[k].op, "open"); k++) {
+		mark('b', t->id, k);
+		run_op(k, &t->ops[k]);
+		mark('e', t->id, k);
+	}
+	pthread_barrier_wait(&start_barrier);
+	for (; k < t->n; k++) {
+		mark('b', t->id, k);
+		run_op(k, &t->ops[k]);
+		mark('e', t->id, k);
+	}
+	for (int j = 0; j < nfds; j++)
+		if (fds[j] >= 0)
+			close(fds[j]);
+	nfds = 0;
+	fclose(out);
+	out = NULL;
+	return NULL;
+}
+
+/* Every write a task may do, so that reads in any task can name its bytes. */
+static void register_task_writes(void)
+{
+	for (int k = 0; k < ntasks; k++)
+		for (int j = 0; j < tasks[k].n; j++) {
+			const struct args *a = &tasks[k].ops[j];
+			if (strcmp(a->op, "pwritev2") || nwrites >= MAX_WRITES)
+				continue;
+			long long total = 0;
+			const char *segs = arg(a, "segs");
+			char buf[256];
+			char *save = NULL;
+			snprintf(buf, sizeof buf, "%s", segs ? segs : "");
+			for (char *tk = strtok_r(buf, ",", &save); tk; tk = strtok_r(NULL, ",", &save))
+				total += strtoll(tk, NULL, 0);
+			writes[nwrites].id = (unsigned)num(a, "id", 0);
+			writes[nwrites].off = num(a, "off", 0);
+			writes[nwrites].len = total;
+			nwrites++;
+		}
+}
+
+static void run_par(int *i)
+{
+	pthread_t th[MAX_TASKS];
+	register_task_writes();
+	fflush(stdout);
+	pthread_barrier_init(&start_barrier, NULL, (unsigned)ntasks);
+	for (int k = 0; k < ntasks; k++) {
+		tasks[k].id = k;
+		if (pthread_create(&th[k], NULL, task_main, &tasks[k])) {
+			perror("helper: pthread_create");
+			exit(3);
+		}
+	}
+	for (int k = 0; k < ntasks; k++)
+		pthread_join(th[k], NULL);
+	pthread_barrier_destroy(&start_barrier);
+	for (int k = 0; k < ntasks; k++) {
+		fwrite(tasks[k].buf, 1, tasks[k].len, stdout);
+		free(tasks[k].buf);
+		tasks[k].buf = NULL;
+		tasks[k].n = 0;
+	}
+	for (int k = 0; k < npost; k++)
+		run_op((*i)++, &post_ops[k]);
+	/* The end of the program proper: the unlinks that follow are not part of it. */
+	mark('x', -1, 0);
+	ntasks = 0;
+	npost = 0;
+	par_mode = 0;
+}
+
+/* One line of a concurrent program: buffered (task or post op) or run now (set-up). */
+static void par_line(int *i, struct args *a)
+{
+	long long t = num(a, "t", -1);
+	if (t >= MAX_TASKS || (t >= 0 && tasks[t].n >= MAX_TASK_OPS) || (t < 0 && ntasks > 0 && npost >= MAX_TASK_OPS)) {
+		bad((*i)++, a->op, "too many tasks or ops");
+		return;
+	}
+	if (t >= 0) {
+		tasks[t].ops[tasks[t].n++] = *a;
+		if (t + 1 > ntasks)
+			ntasks = (int)t + 1;
+	} else if (ntasks > 0) {
+		post_ops[npost++] = *a;
+	} else {
+		run_op((*i)++, a);
+	}
 }
 
 int main(int argc, char **argv)
@@ -725,6 +964,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	dir = argv[1];
+	const char *mk = getenv("WP_MARK");
+	if (mk && *mk) {
+		mark_fd = open(mk, O_WRONLY | O_CLOEXEC);
+		if (mark_fd < 0) {
+			perror("helper: opening WP_MARK");
+			return 2;
+		}
+	}
 	char *line = NULL;
 	size_t cap = 0;
 	int i = 0;
@@ -733,20 +980,20 @@ int main(int argc, char **argv)
 		if (!parse_line(line, &a))
 			continue;
 		if (!strcmp(a.op, "end")) {
+			if (par_mode)
+				run_par(&i);
 			end_program();
 			i = 0;
 			continue;
 		}
-		if (!strcmp(a.op, "open")) do_open(i, &a);
-		else if (!strcmp(a.op, "pwritev2")) do_pwritev2(i, &a);
-		else if (!strcmp(a.op, "pread")) do_pread(i, &a);
-		else if (!strcmp(a.op, "fsync") || !strcmp(a.op, "fdatasync") ||
-			 !strcmp(a.op, "ftruncate") || !strcmp(a.op, "close"))
-			do_simple(i, &a);
-		else if (!strcmp(a.op, "statx")) do_statx(i, &a);
-		else if (!strcmp(a.op, "mincore")) do_mincore(i, &a);
-		else bad(i, a.op, "unknown op");
-		i++;
+		if (!strcmp(a.op, "par")) {
+			par_mode = 1;
+			continue;
+		}
+		if (par_mode)
+			par_line(&i, &a);
+		else
+			run_op(i++, &a);
 	}
 	if (nfds || ncreated)
 		end_program();

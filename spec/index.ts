@@ -86,5 +86,7 @@ export { ext4MbAlignedAlloc, allocBlocks, describeExtents } from './fs/allocator
 export { powerLossChoices, persistGroups } from './block/device.ts';
 export { folioAt, mappingSetError, filemapCheckErrors, fileCheckAndAdvanceWbErr } from './mm/filemap.ts';
 export { FLUSHER } from './mm/page-writeback.ts';
-export { FS_KINDS } from './fs/types.ts';
 export { cacheCoherence, monotonicReads, writeOrder } from './fs/fuse/properties.ts';
+export { actorOf, viewOf, cellsOf, aboutOf, describeCall } from './view.ts';
+export { ScenarioError, scenarioProblems, settingsProblems, assertValidScenario, assertValidSettings, type ScenarioProblem } from './validate.ts';
+export { settingsInputSchema, scenarioInputSchema, syscallSchema, knobsSchema, FS_KINDS, RWF_FLAGS, OPEN_FLAGS, PROPERTY_NAMES, SYSCALL_OPS, type ScenarioInput } from './schema.ts';

@@ -23,6 +23,7 @@ import { setMapping } from './fs/allocator.ts';
 import { taskFinished, taskSteps } from './vfs/syscalls.ts';
 import type { FsKind, PropertyName, Settings, Token, World } from './types.ts';
 import { initWorld } from './world.ts';
+import { aboutOf, actorOf, cellsOf, viewOf } from './view.ts';
 
 export type Action =
   /** `choice` picks among a task's enabled steps when the kernel's path depends on timing. */
@@ -157,8 +158,8 @@ export function crash(w: World, keep: Array<[number, number]>): World {
   );
 }
 
-/** Build the checker's model of a scenario. */
-export function buildModel(s: Settings): Model<World, Action> {
+/** Build the checker's model of a scenario; `settings` rides along for reproducers. */
+export function buildModel(s: Settings): Model<World, Action> & { settings: Settings } {
   const invariants: Record<string, (w: World) => boolean> = {};
   const sometimes: Record<string, (w: World) => boolean> = {};
   for (const p of s.properties) {
@@ -176,5 +177,10 @@ export function buildModel(s: Settings): Model<World, Action> {
     done: (w) => w.crashed || w.tasks.every((_, ti) => taskFinished(w, s, ti)),
     label,
     explain: (property, w) => (property in PROPERTIES ? (PROPERTIES[property as PropertyName].check(w, s) ?? undefined) : undefined),
+    actor: (a) => actorOf(a, s),
+    view: (w, verbose) => viewOf(w, s, verbose),
+    cells: (w) => cellsOf(w),
+    about: () => aboutOf(s),
+    settings: s,
   };
 }

@@ -4,11 +4,12 @@
  *
  * Models Linux 6.18.
  */
-import type { CheckOptions, Expectation, Scenario } from '../checker/types.ts';
+import type { Scenario } from '../checker/types.ts';
 import { MERGED_KNOBS, type Knobs } from './knobs.ts';
 import { buildModel, type Action } from './model.ts';
 import { ALL_INVARIANTS } from './properties.ts';
-import { FS_KINDS } from './fs/types.ts';
+import type { ScenarioInput, SettingsInput } from './schema.ts';
+import { assertValidScenario, assertValidSettings } from './validate.ts';
 import type { DeviceSettings, FsKind, FsSettings, OpenFlag, RwfFlag, Settings, Syscall, World } from './types.ts';
 
 export const KiB = 1024;
@@ -30,27 +31,19 @@ export function fsDefaults(kind: FsKind): FsSettings {
   return { kind, blockSize: BS, sectorSize: 512, physBlocks: 8, reflink: kind === 'xfs', swAtomicMax: 1024 * KiB, clusterBlocks: 1 };
 }
 
-export interface SettingsInput {
-  name: string;
-  fs: FsKind | (Partial<FsSettings> & { kind: FsKind });
-  device?: DeviceSettings;
-  knobs?: Partial<Knobs>;
-  files: Settings['files'];
-  cached?: Settings['cached'];
-  programs: Settings['programs'];
-  maxPowerLosses?: number;
-  maxIoErrors?: number;
-  backgroundCommit?: boolean;
-  properties?: Settings['properties'];
-  flusher?: boolean;
-  reclaim?: boolean;
-  maxShortWrites?: number;
+export type { SettingsInput, ScenarioInput } from './schema.ts';
+
+/**
+ * Fill in defaults: merged knobs, all invariants, one power loss, background commits on.
+ * The input is validated first (spec/validate.ts): a mistake throws a ScenarioError naming
+ * the field and the valid choices, before any search.
+ */
+export function settings(i: SettingsInput): Settings {
+  assertValidSettings(i);
+  return withDefaults(i);
 }
 
-/** Fill in defaults: merged knobs, all invariants, one power loss, background commits on. */
-export function settings(i: SettingsInput): Settings {
-  const kind: unknown = typeof i.fs === 'string' ? i.fs : i.fs.kind;
-  if (!(FS_KINDS as readonly unknown[]).includes(kind)) throw new Error(`scenario ${i.name}: fs: unknown file system ${JSON.stringify(kind)} (one of ${FS_KINDS.join(', ')})`);
+function withDefaults(i: SettingsInput): Settings {
   const fs = typeof i.fs === 'string' ? fsDefaults(i.fs) : { ...fsDefaults(i.fs.kind), ...i.fs };
   return {
     name: i.name,
@@ -70,9 +63,21 @@ export function settings(i: SettingsInput): Settings {
   };
 }
 
-export function scenario(i: SettingsInput & { description: string; expect: Expectation; options?: CheckOptions }): Scenario<World, Action> {
-  const s = settings(i);
-  return { name: s.name, description: i.description, model: buildModel(s), expect: i.expect, ...(i.options === undefined ? {} : { options: i.options }) };
+/**
+ * A scenario for the checker. Its `derive` builds the same scenario with other knob variants
+ * or properties (validated like the file), for `writepath check --knob/--property`.
+ */
+export function scenario(i: ScenarioInput): Scenario<World, Action> {
+  assertValidScenario(i);
+  const s = withDefaults(i);
+  return {
+    name: s.name,
+    description: i.description,
+    model: buildModel(s),
+    expect: i.expect,
+    ...(i.options === undefined ? {} : { options: i.options }),
+    derive: (c) => scenario({ ...i, knobs: { ...i.knobs, ...c.knobs }, ...(c.properties === undefined ? {} : { properties: c.properties }) } as ScenarioInput),
+  };
 }
 
 // Program helpers ----------------------------------------------------------------------

@@ -15,13 +15,13 @@ function writepath(...args: string[]): { code: number | null; stdout: string; st
 test('check: scenarios that meet their expectations exit 0 with a table and the expected trace', () => {
   const r = writepath('check', 'test/fixtures/scenarios');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^\s+scenario\s+expected\s+result\s+states\s+depth\s+time$/m);
+  assert.match(r.stdout, /^\s+scenario\s+expected\s+result\s+states\s+depth\s+time\s+states\/s$/m);
   assert.match(r.stdout, /^ok\s+peterson-2\s+holds\s+holds\s+20\s+6\s/m);
   assert.match(r.stdout, /^ok\s+broken-mutex\s+violates mutual-exclusion\s+violates mutual-exclusion\s+9\s+4\s/m);
   assert.match(r.stdout, /2 scenarios, all as expected/);
   // The trace shows each step's label and only what changed.
   assert.match(r.stdout, /violated in broken-mutex .* — as expected/);
-  assert.match(r.stdout, /^3  P0\n\s+flag\[0\]: false → true\n\s+pc\[0\]: 1 → 2$/m);
+  assert.match(r.stdout, /^3  P0\n\s+pc\[0\]: 1 → 2\n\s+flag\[0\]: false → true$/m);
   assert.doesNotMatch(r.stdout, /\x1b\[/, 'no colour when NO_COLOR is set or not a terminal');
 });
 
@@ -63,7 +63,7 @@ test('check --strategy dfs --max-states: options reach the search', () => {
 
 test('a scenario file with an error gives a clear message naming the file, and exit 2', () => {
   const cases: Array<[string, RegExp]> = [
-    ['test/fixtures/bad/throws-on-load.ts', /^writepath: test\/fixtures\/bad\/throws-on-load\.ts: does not load: this scenario file is broken$/m],
+    ['test/fixtures/bad/throws-on-load.ts', /^writepath: test\/fixtures\/bad\/throws-on-load\.ts:1:7: does not load: this scenario file is broken$/m],
     ['test/fixtures/bad/no-default.ts', /^writepath: test\/fixtures\/bad\/no-default\.ts: has no default export/m],
     ['test/fixtures/bad/unknown-property.ts', /unknown-property\.ts: scenario "typo" expects a violation of "mutual-exclsion", which is none of its properties/],
     ['no/such/file.ts', /^writepath: no\/such\/file\.ts: no such file/m],

@@ -8,10 +8,11 @@ import { existsSync } from 'node:fs';
 import { check, describeExpectation, describeResult, meetsExpectation } from '../checker/index.ts';
 import { loadTargets } from '../cli/load.ts';
 
-const loaded = existsSync('scenarios') ? await loadTargets([], 'scenarios') : [];
+const { scenarios: loaded, problems } = existsSync('scenarios') ? await loadTargets([], 'scenarios') : { scenarios: [], problems: [] };
 
-test('there are scenarios to check', () => {
+test('there are scenarios to check, and every file loads', () => {
   assert.ok(loaded.length > 0, 'no scenario under scenarios/');
+  assert.deepEqual(problems, []);
 });
 
 for (const { file, scenario } of loaded) {

@@ -164,8 +164,9 @@ describe('fs: fuse is a personality of its own', () => {
     assert.doesNotMatch(all, /xfs|ext4|iomap_writepages|bio#/);
   });
 
-  it('an unknown file system kind is a clear error naming the scenario and the field', () => {
-    assert.throws(() => settings({ name: 'bad', fs: 'btrfs' as 'xfs', files: [], programs: [] }), /scenario bad: fs: unknown file system "btrfs"/);
+  it('fuse is a modelled file system, and an unknown kind is a clear error naming the scenario and the field', () => {
+    assert.equal(settings({ name: 'ok', fs: 'fuse', files: [], programs: [] }).fs.kind, 'fuse');
+    assert.throws(() => settings({ name: 'bad', fs: 'btrfs' as 'xfs', files: [], programs: [] }), /scenario "bad": fs: "btrfs" is not a modelled file system; one of xfs, ext4, fuse/);
   });
 });
 

@@ -51,9 +51,6 @@ export interface Journal {
 
 export type FsKind = 'xfs' | 'ext4' | 'fuse';
 
-/** Every file system the spec models (fuse: spec/fs/fuse/). */
-export const FS_KINDS: readonly FsKind[] = ['xfs', 'ext4', 'fuse'];
-
 /** Initial layout of one file block. */
 export type InitialBlock = 'hole' | { unwritten: number } | { written: number };
 

@@ -1,0 +1,59 @@
+/**
+ * Breadth-first search: level by level, so the first invariant violation found is a shortest
+ * counterexample. The frontier holds the states of the level being expanded and the next one.
+ */
+import type { Engine } from './engine.ts';
+import { NO_PARENT } from './store.ts';
+
+export function bfs<S, A>(e: Engine<S, A>): void {
+  const inits = e.initialStates();
+  let level: S[] = [];
+  let ids: number[] = [];
+  for (let i = 0; i < inits.length && !e.stop; i++) {
+    const id = e.discover(inits[i]!, NO_PARENT, i, 0);
+    if (id >= 0) {
+      level.push(inits[i]!);
+      ids.push(id);
+    }
+  }
+  let depth = 0;
+  while (level.length > 0 && !e.stop) {
+    const nextLevel: S[] = [];
+    const nextIds: number[] = [];
+    const cut = e.options.maxDepth !== undefined && depth >= e.options.maxDepth;
+    // A violation one level down stops the search, but only after this level has been
+    // checked for deadlocks, which would give a shorter trace.
+    let violationBelow = false;
+    for (let j = 0; j < level.length; j++) {
+      const s = level[j]!;
+      const id = ids[j]!;
+      e.frontier = level.length - j + nextLevel.length;
+      const acts = e.enabled(s, id, depth);
+      if (e.stop) break;
+      if (acts.length === 0 || violationBelow) continue;
+      if (cut) {
+        e.incomplete ??= 'maxDepth';
+        continue;
+      }
+      e.forEachSuccessor(s, acts, id, (k, t) => {
+        const nid = e.discover(t, id, k, depth + 1);
+        if (nid >= 0) {
+          nextLevel.push(t);
+          nextIds.push(nid);
+        }
+        return !e.stop;
+      });
+      if (e.stop && e.stopAtFirst && e.foundCount > 0 && e.incomplete === undefined) {
+        e.stop = false;
+        violationBelow = true;
+      }
+      if (e.stop) break;
+      e.tick(depth);
+      if (e.stop) break;
+    }
+    if (violationBelow) e.stop = true;
+    level = nextLevel;
+    ids = nextIds;
+    depth++;
+  }
+}

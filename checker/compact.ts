@@ -1,0 +1,309 @@
+/**
+ * The compact-state contract, opt-in. A model whose state is a fixed number of integers
+ * describes it as a `CompactModel`: a vector of `width` int32 slots and a static list of
+ * transitions (as a BEEM/DVE model or a SPIN process's statements are static), each with a
+ * guard and an effect written into a buffer the checker owns. States then live in typed arrays
+ * (the BFS frontier is one Int32Array per level), never as JavaScript objects, and an action is
+ * a transition index, so coverage is a counter per transition.
+ *
+ * The object contract is unchanged; `asObjectModel` turns a compact model into an object one
+ * with the same states (as number arrays), the same actions in the same order, and so the same
+ * counts and the same traces, which the tests check.
+ */
+import type { CheckOptions, CheckResult, CheckStatus, Model, Violation, ViolationKind } from './types.ts';
+import { fingerprintWords, type Fingerprint } from './fingerprint.ts';
+import { FingerprintSet, NO_PARENT, ParentLinks } from './store.ts';
+import { BitstateSet, expectedCoverage } from './bitstate.ts';
+import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
+import { replay } from './trace.ts';
+import { describeError } from './engine.ts';
+
+export interface CompactModel {
+  name: string;
+  /** Slots (int32) per state. */
+  width: number;
+  /** Initial states, each `width` numbers. */
+  init(): ReadonlyArray<ArrayLike<number>>;
+  /** The transitions' names; transition t is enabled or not in each state. */
+  transitions: readonly string[];
+  /** Whether transition `t` is enabled in `s`. */
+  enabled(s: Int32Array, t: number): boolean;
+  /** Writes the successor of `s` under the enabled transition `t` into `out`, which holds a copy of `s`. */
+  apply(s: Int32Array, t: number, out: Int32Array): void;
+  invariants?: Record<string, (s: Int32Array) => boolean>;
+  sometimes?: Record<string, (s: Int32Array) => boolean>;
+  /** Terminal states that are not deadlocks. */
+  done?(s: Int32Array): boolean;
+}
+
+/** The same model through the object contract: states are number arrays, actions transition indexes. */
+export function asObjectModel(cm: CompactModel): Model<number[], number> {
+  const buf = new Int32Array(cm.width);
+  const out = new Int32Array(cm.width);
+  const load = (s: readonly number[]): Int32Array => {
+    for (let i = 0; i < cm.width; i++) buf[i] = s[i]!;
+    return buf;
+  };
+  const wrap = (f: (s: Int32Array) => boolean) => (s: number[]) => f(Int32Array.from(s));
+  const m: Model<number[], number> = {
+    name: cm.name,
+    init: () => cm.init().map((s) => Array.from(s)),
+    actions: (s) => {
+      const v = load(s);
+      const acts: number[] = [];
+      for (let t = 0; t < cm.transitions.length; t++) if (cm.enabled(v, t)) acts.push(t);
+      return acts;
+    },
+    next: (s, t) => {
+      const v = load(s);
+      out.set(v);
+      cm.apply(v, t, out);
+      return Array.from(out);
+    },
+    label: (t) => cm.transitions[t]!,
+    actionKinds: cm.transitions,
+    kindOf: (t) => t,
+  };
+  if (cm.invariants !== undefined) m.invariants = Object.fromEntries(Object.entries(cm.invariants).map(([k, f]) => [k, wrap(f)]));
+  if (cm.sometimes !== undefined) m.sometimes = Object.fromEntries(Object.entries(cm.sometimes).map(([k, f]) => [k, wrap(f)]));
+  if (cm.done !== undefined) {
+    const done = cm.done.bind(cm);
+    m.done = (s) => done(Int32Array.from(s));
+  }
+  return m;
+}
+
+/** A growable Int32Array of whole states. */
+class StateBuffer {
+  data: Int32Array;
+  count = 0;
+  constructor(
+    readonly width: number,
+    capacity = 1024,
+  ) {
+    this.data = new Int32Array(width * capacity);
+  }
+  push(src: Int32Array): void {
+    const w = this.width;
+    let off = this.count * w;
+    if (off + w > this.data.length) {
+      const bigger = new Int32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    for (let i = 0; i < w; i++) this.data[off++] = src[i]!;
+    this.count++;
+  }
+  get byteLength(): number {
+    return this.data.byteLength;
+  }
+}
+
+interface Found {
+  property: string;
+  kind: ViolationKind;
+  message: string;
+  id: number;
+  depth: number;
+}
+
+const CLOCK_EVERY = 1024;
+
+/**
+ * Breadth-first search over a compact model. BFS gives states their numbers in discovery
+ * order, so each level is a contiguous range of numbers and the frontier needs no id array.
+ */
+export function checkCompact(cm: CompactModel, options: CheckOptions = {}): CheckResult<number[], number> {
+  if (options.strategy !== undefined && options.strategy !== 'bfs') throw new RangeError(`the compact contract runs breadth-first only, not "${options.strategy}"`);
+  const started = performance.now();
+  const width = cm.width;
+  const T = cm.transitions.length;
+  const visited = options.bitstate === undefined ? new FingerprintSet() : new BitstateSet(options.bitstate.log2Bits, options.bitstate.hashes ?? 3);
+  const links = new ParentLinks();
+  const memory = new MemoryGuard(options.maxMemoryBytes ?? defaultMaxMemoryBytes());
+  const coverage = new Float64Array(T);
+  const invariants = Object.entries(cm.invariants ?? {});
+  const pending = Object.entries(cm.sometimes ?? {});
+  const stopAtFirst = options.stopAtFirst ?? true;
+  const found: Found[] = [];
+  const foundProps = new Set<string>();
+  const fp: Fingerprint = { hi: 0, lo: 0 };
+  const cur = new Int32Array(width);
+  const out = new Int32Array(width);
+  let transitions = 0;
+  let maxDepthSeen = 0;
+  let incomplete: CheckResult<number[], number>['incompleteReason'];
+  let hint: string | undefined;
+  let stop = false;
+  let errored = false;
+  let errorAt: { message: string; id: number } | undefined;
+
+  const record = (property: string, kind: ViolationKind, message: string, id: number, depth: number): void => {
+    if (foundProps.has(property)) return;
+    foundProps.add(property);
+    found.push({ property, kind, message, id, depth });
+    if (stopAtFirst) stop = true;
+  };
+  const checkState = (s: Int32Array, id: number, depth: number): void => {
+    for (const [name, holds] of invariants) {
+      if (!foundProps.has(name) && !holds(s)) {
+        record(name, 'invariant', `invariant "${name}" does not hold`, id, depth);
+        if (stop) return;
+      }
+    }
+    for (let i = 0; i < pending.length; i++) {
+      if (pending[i]![1](s)) {
+        pending.splice(i, 1);
+        i--;
+      }
+    }
+  };
+  /** Stores `s` if new; returns its number or -1. */
+  const discover = (s: Int32Array, parent: number, actionIndex: number, depth: number): number => {
+    fingerprintWords(s, 0, width, fp);
+    if (options.maxStates !== undefined && visited.size >= options.maxStates) {
+      if (visited.has(fp.hi, fp.lo)) return -1;
+      incomplete ??= 'maxStates';
+      stop = true;
+      return -1;
+    }
+    if (!visited.add(fp.hi, fp.lo)) return -1;
+    const id = links.push(parent, actionIndex);
+    if (depth > maxDepthSeen) maxDepthSeen = depth;
+    checkState(s, id, depth);
+    return id;
+  };
+
+  let level = new StateBuffer(width);
+  let levelFirstId = 0;
+  let id = -1;
+  try {
+    const inits = cm.init();
+    for (let i = 0; i < inits.length && !stop; i++) {
+      const src = inits[i]!;
+      if (src.length !== width) throw new RangeError(`init() state ${i} has ${src.length} slots, not width ${width}`);
+      for (let j = 0; j < width; j++) cur[j] = src[j]!;
+      const nid = discover(cur, NO_PARENT, i, 0);
+      if (nid >= 0) level.push(cur);
+    }
+    let depth = 0;
+    let clock = CLOCK_EVERY;
+    let lastProgress = started;
+    while (level.count > 0 && !stop) {
+      const next = new StateBuffer(width, Math.max(1024, level.count));
+      const nextFirstId = links.size;
+      const cut = options.maxDepth !== undefined && depth >= options.maxDepth;
+      let violationBelow = false;
+      const data = level.data;
+      for (let j = 0; j < level.count; j++) {
+        id = levelFirstId + j;
+        const base = j * width;
+        for (let i = 0; i < width; i++) cur[i] = data[base + i]!;
+        let k = 0;
+        for (let t = 0; t < T; t++) {
+          if (!cm.enabled(cur, t)) continue;
+          if (violationBelow || cut) {
+            k++;
+            break;
+          }
+          for (let i = 0; i < width; i++) out[i] = cur[i]!;
+          cm.apply(cur, t, out);
+          transitions++;
+          coverage[t]!++;
+          const nid = discover(out, id, k, depth + 1);
+          if (nid >= 0) next.push(out);
+          k++;
+          if (stop) break;
+        }
+        if (k === 0 && !(cm.done?.(cur) ?? false)) {
+          record('deadlock', 'deadlock', 'no action is enabled and done() is false', id, depth);
+          if (stop) break;
+        }
+        if (cut && k > 0) incomplete ??= 'maxDepth';
+        if (stop && stopAtFirst && found.length > 0 && incomplete === undefined && !violationBelow) {
+          stop = false;
+          violationBelow = true;
+        }
+        if (stop) break;
+        if (--clock === 0) {
+          clock = CLOCK_EVERY;
+          const now = performance.now();
+          if (options.timeLimitMs !== undefined && now - started >= options.timeLimitMs) {
+            incomplete ??= 'timeLimit';
+            stop = true;
+          }
+          if (memory.check(now)) {
+            incomplete ??= 'maxMemory';
+            hint ??= memoryHint(memory.reached ?? 'memory limit reached');
+            stop = true;
+          }
+          if (options.onProgress !== undefined && now - lastProgress >= 1000) {
+            lastProgress = now;
+            options.onProgress({ distinctStates: visited.size, transitions, statesPerSecond: Math.round(visited.size / ((now - started) / 1000)), depth, frontier: level.count - j + next.count, elapsedMs: now - started });
+          }
+          if (stop) break;
+        }
+      }
+      if (violationBelow) stop = true;
+      level = next;
+      levelFirstId = nextFirstId;
+      depth++;
+    }
+  } catch (e) {
+    errored = true;
+    errorAt = { message: `the compact model threw ${describeError(e)}`, id };
+  }
+  memory.sample();
+
+  const elapsedMs = performance.now() - started;
+  const bitstate = visited instanceof BitstateSet ? visited : undefined;
+  if (bitstate !== undefined && !stop && !errored) incomplete ??= 'bitstate';
+  const complete = incomplete === undefined && !errored && !stop;
+  const om = asObjectModel(cm);
+  const label = (t: number): string => cm.transitions[t]!;
+  const violations: Array<Violation<number[], number>> = [];
+  const rebuild = (property: string, kind: ViolationKind, message: string, at: number): Violation<number[], number> => {
+    const v: Violation<number[], number> = { property, kind, message, trace: [] };
+    if (at < 0) return v;
+    const r = replay(om, links.path(at), label);
+    v.trace = r.trace;
+    if (r.error !== undefined) v.message = `${message} (the trace could not be rebuilt: ${r.error})`;
+    return v;
+  };
+  if (errorAt !== undefined) violations.push(rebuild('model-error', 'error', errorAt.message, errorAt.id));
+  else {
+    if (complete) for (const [name] of pending) found.push({ property: name, kind: 'sometimes', message: `"${name}" holds in no reachable state`, id: -1, depth: 0 });
+    let chosen = found;
+    if (stopAtFirst && found.length > 1) chosen = [found.reduce((a, b) => (b.depth < a.depth ? b : a))];
+    for (const f of chosen) violations.push(rebuild(f.property, f.kind, f.message, f.id));
+  }
+  const n = visited.size;
+  let status: CheckStatus = 'ok';
+  if (errored) status = 'error';
+  else if (violations.length > 0) status = 'violation';
+  else if (incomplete !== undefined) status = 'incomplete';
+  const cov: Record<string, number> = {};
+  const names = [...cm.transitions.keys()].filter((t) => coverage[t]! > 0).sort((a, b) => (cm.transitions[a]! < cm.transitions[b]! ? -1 : cm.transitions[a]! > cm.transitions[b]! ? 1 : 0));
+  for (const t of names) cov[cm.transitions[t]!] = (cov[cm.transitions[t]!] ?? 0) + coverage[t]!;
+  const result: CheckResult<number[], number> = {
+    status,
+    distinctStates: n,
+    transitions,
+    depth: maxDepthSeen,
+    elapsedMs,
+    statesPerSecond: elapsedMs > 0 ? Math.round(n / (elapsedMs / 1000)) : n,
+    bytesPerState: n > 0 ? (visited.byteLength + links.byteLength) / n : 0,
+    collisionProbability: (n * (n - 1)) / 2 / 2 ** 64,
+    coverage: cov,
+    violations,
+    peakRssBytes: memory.peakRss,
+  };
+  if (incomplete !== undefined) result.incompleteReason = incomplete;
+  if (bitstate !== undefined) {
+    const m = bitstate.bitCount;
+    const hashFactor = n > 0 ? m / n : Infinity;
+    result.bitstate = { bits: m, hashes: bitstate.hashes, hashFactor, expectedCoverage: expectedCoverage(n, m, bitstate.hashes) };
+  }
+  if (hint !== undefined) result.hint = hint;
+  return result;
+}

@@ -1,0 +1,475 @@
+/**
+ * What every search strategy shares: the visited set and parent links, property checks,
+ * coverage, limits (states, time, memory), and the result with its rebuilt traces. A strategy
+ * (bfs.ts, dfs.ts, random.ts) decides only the order in which states are expanded.
+ *
+ * Nothing a model does crashes the search: an exception from init, actions, next, done, an
+ * invariant or a sometimes-property ends it with status 'error' and the trace to the state
+ * where it was thrown.
+ */
+import type { CheckOptions, CheckResult, CheckStatus, Model, Violation, ViolationKind } from './types.ts';
+import { fingerprinterForModel, type Fingerprint, type Fingerprinter } from './fingerprint.ts';
+import { FingerprintSet, NO_PARENT, ParentLinks } from './store.ts';
+import { BitstateSet, expectedCoverage } from './bitstate.ts';
+import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
+import { replay } from './trace.ts';
+import { defaultLabel } from './label.ts';
+import { ampleCandidate } from './reduce.ts';
+
+/** A violation found during the search, before its trace is rebuilt. */
+export interface Found {
+  property: string;
+  kind: ViolationKind;
+  message?: string;
+  /** The state the trace ends in (-1: no trace). */
+  id: number;
+  /** Its depth, to keep the shortest of several found in one BFS level. */
+  depth: number;
+  fp: Fingerprint;
+  /** A trace given as a path of action indexes (random walks keep no parent links). */
+  path?: number[];
+}
+
+export class ModelError extends Error {
+  constructor(
+    readonly where: string,
+    readonly thrown: unknown,
+    readonly id: number,
+    readonly path?: number[],
+  ) {
+    super(where);
+  }
+}
+
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return String(e);
+}
+
+const CLOCK_EVERY = 256;
+
+/** The visited set: exact fingerprints, or bits. */
+interface Visited {
+  readonly size: number;
+  readonly byteLength: number;
+  add(hi: number, lo: number): boolean;
+  has(hi: number, lo: number): boolean;
+}
+
+export type Incomplete = CheckResult<unknown, unknown>['incompleteReason'];
+
+export class Engine<S, A> {
+  readonly fp: Fingerprinter<S>;
+  readonly visited: Visited;
+  readonly links = new ParentLinks();
+  readonly label: (a: A) => string;
+  readonly stopAtFirst: boolean;
+  readonly scratch: Fingerprint = { hi: 0, lo: 0 };
+
+  private readonly invariants: Array<[string, (s: S) => boolean]>;
+  readonly pendingSometimes: Array<[string, (s: S) => boolean]>;
+  private readonly found: Found[] = [];
+  private readonly foundProps = new Set<string>();
+  private readonly memory: MemoryGuard;
+  // Coverage: per kind index when the model names its kinds, else per label.
+  private readonly kindOf: ((a: A) => number) | undefined;
+  private readonly kindCounts: Float64Array | undefined;
+  private readonly labelCounts = new Map<string, number>();
+  private readonly primitiveLabels = new Map<A, string>();
+
+  /** Set when symmetry reduction is on. */
+  readonly representative: ((s: S) => S) | undefined;
+  /** States whose expansion the partial-order reduction cut to an ample set. */
+  reducedExpansions = 0;
+  transitions = 0;
+  maxDepthSeen = 0;
+  incomplete: Incomplete;
+  hint: string | undefined;
+  stop = false;
+  errored = false;
+  frontier = 0;
+  private started = 0;
+  private nextClock = CLOCK_EVERY;
+  private lastProgress = 0;
+  /** Filled in by strategies that have more to say (random: seed, walks, schedule). */
+  extra: Partial<CheckResult<S, A>> = {};
+
+  constructor(
+    readonly model: Model<S, A>,
+    readonly options: CheckOptions,
+  ) {
+    this.fp = fingerprinterForModel(model);
+    this.invariants = Object.entries(model.invariants ?? {});
+    this.pendingSometimes = Object.entries(model.sometimes ?? {});
+    const label = model.label?.bind(model);
+    this.label = label ?? defaultLabel;
+    this.stopAtFirst = options.stopAtFirst ?? true;
+    const bs = options.bitstate;
+    this.visited = bs === undefined ? new FingerprintSet() : new BitstateSet(bs.log2Bits, bs.hashes ?? 3);
+    this.memory = new MemoryGuard(options.maxMemoryBytes ?? defaultMaxMemoryBytes());
+    if (options.symmetry === true) {
+      if (model.representative === undefined) throw new RangeError(`symmetry reduction needs the model "${model.name}" to give representative()`);
+      this.representative = model.representative.bind(model);
+    }
+    if (options.partialOrder === true && model.footprints === undefined) throw new RangeError(`partial-order reduction needs the model "${model.name}" to give footprints`);
+    if (model.kindOf !== undefined && model.actionKinds !== undefined) {
+      this.kindOf = model.kindOf.bind(model);
+      this.kindCounts = new Float64Array(model.actionKinds.length);
+    }
+  }
+
+  /** Runs `strategy` and returns the result; model exceptions become an 'error' result. */
+  run(strategy: (e: Engine<S, A>) => void): CheckResult<S, A> {
+    this.started = performance.now();
+    this.lastProgress = this.started;
+    try {
+      strategy(this);
+    } catch (e) {
+      if (!(e instanceof ModelError)) throw e;
+      this.errored = true;
+      const f: Found = { property: 'model-error', kind: 'error', message: `${e.where} threw ${describeError(e.thrown)}`, id: e.id, depth: 0, fp: { hi: 0, lo: 0 } };
+      if (e.path !== undefined) f.path = e.path;
+      this.found.push(f);
+    }
+    this.memory.sample();
+    return this.result();
+  }
+
+  // ---- one state ----------------------------------------------------------------------
+
+  initialStates(): S[] {
+    try {
+      return this.model.init();
+    } catch (e) {
+      throw new ModelError('init()', e, -1);
+    }
+  }
+
+  actionsOf(s: S, id: number, path?: number[]): A[] {
+    try {
+      return this.model.actions(s);
+    } catch (e) {
+      throw new ModelError('actions()', e, id, path);
+    }
+  }
+
+  isDone(s: S, id: number, path?: number[]): boolean {
+    try {
+      return this.model.done?.(s) ?? false;
+    } catch (e) {
+      throw new ModelError('done()', e, id, path);
+    }
+  }
+
+  /** Enabled actions of an expanded state; records a deadlock when there are none. */
+  enabled(s: S, id: number, depth: number): A[] {
+    const acts = this.actionsOf(s, id);
+    if (acts.length > 0) return acts;
+    if (!this.isDone(s, id)) {
+      this.fingerprint(s, id);
+      this.record('deadlock', 'deadlock', 'no action is enabled and done() is false', id, depth);
+    }
+    return acts;
+  }
+
+  successor(s: S, a: A, id: number, path?: number[]): S {
+    let t: S;
+    try {
+      t = this.model.next(s, a);
+    } catch (e) {
+      throw new ModelError(`next() on action "${this.safeLabel(a)}"`, e, id, path);
+    }
+    this.transitions++;
+    this.count(a, id, path);
+    return t;
+  }
+
+  /**
+   * Visits the successors to explore from an expanded state, in action order, until `visit`
+   * returns false: all of them, or under partial-order reduction those of an ample set
+   * (reduce.ts) when every one of them is a state not yet stored (the cycle proviso, C3).
+   * `k` is the action's index in `acts`, for the parent link.
+   */
+  forEachSuccessor(s: S, acts: readonly A[], id: number, visit: (k: number, t: S) => boolean): void {
+    let pre: Map<number, S> | undefined;
+    const fps = this.options.partialOrder === true ? this.model.footprints : undefined;
+    if (fps !== undefined) {
+      let ample: number[] | undefined;
+      try {
+        ample = ampleCandidate(fps, s, acts);
+      } catch (e) {
+        throw new ModelError('footprints', e, id);
+      }
+      if (ample !== undefined) {
+        pre = new Map();
+        let allNew = true;
+        for (const k of ample) {
+          const t = this.successor(s, acts[k]!, id);
+          pre.set(k, t);
+          this.fingerprint(t, id);
+          if (this.visited.has(this.scratch.hi, this.scratch.lo)) allNew = false;
+        }
+        if (allNew) {
+          this.reducedExpansions++;
+          for (const [k, t] of pre) if (!visit(k, t)) return;
+          return;
+        }
+      }
+    }
+    for (let k = 0; k < acts.length; k++) {
+      const t = pre?.get(k) ?? this.successor(s, acts[k]!, id);
+      if (!visit(k, t)) return;
+    }
+  }
+
+  private count(a: A, id: number, path?: number[]): void {
+    if (this.kindCounts !== undefined) {
+      let k: number;
+      try {
+        k = this.kindOf!(a);
+      } catch (e) {
+        throw new ModelError('kindOf()', e, id, path);
+      }
+      if (!(k >= 0 && k < this.kindCounts.length)) throw new ModelError('kindOf()', new RangeError(`kind ${k} is not an index into actionKinds (${this.kindCounts.length} kinds)`), id, path);
+      this.kindCounts[k]!++;
+      return;
+    }
+    const primitive = typeof a !== 'object' || a === null;
+    let l = primitive ? this.primitiveLabels.get(a) : undefined;
+    if (l === undefined) {
+      try {
+        l = this.label(a);
+      } catch (e) {
+        throw new ModelError('label()', e, id, path);
+      }
+      if (primitive) this.primitiveLabels.set(a, l);
+    }
+    this.labelCounts.set(l, (this.labelCounts.get(l) ?? 0) + 1);
+  }
+
+  /** Fingerprints `t`, or its representative under symmetry reduction, into `scratch`. */
+  fingerprint(t: S, parent: number, path?: number[]): void {
+    try {
+      this.fp(this.representative === undefined ? t : this.representative(t), this.scratch);
+    } catch (e) {
+      throw new ModelError(parent === NO_PARENT ? 'fingerprint of an initial state' : 'key()', e, parent === NO_PARENT ? -1 : parent, path);
+    }
+  }
+
+  /**
+   * Adds a state if it is new: stores its fingerprint and parent link and checks the
+   * properties. Returns its number, or -1 if it was seen before or the state budget is spent.
+   */
+  discover(t: S, parent: number, actionIndex: number, depth: number): number {
+    this.fingerprint(t, parent);
+    const { hi, lo } = this.scratch;
+    if (this.options.maxStates !== undefined && this.visited.size >= this.options.maxStates) {
+      if (this.visited.has(hi, lo)) return -1;
+      this.incomplete ??= 'maxStates';
+      this.stop = true;
+      return -1;
+    }
+    // One probe: add() says whether the state was new.
+    if (!this.visited.add(hi, lo)) return -1;
+    const id = this.links.push(parent, actionIndex);
+    if (depth > this.maxDepthSeen) this.maxDepthSeen = depth;
+    this.checkState(t, id, depth);
+    return id;
+  }
+
+  /** Checks invariants and sometimes-properties; `path` is given by searches without parent links. */
+  checkState(s: S, id: number, depth: number, path?: number[]): void {
+    for (const [name, holds] of this.invariants) {
+      if (this.foundProps.has(name)) continue;
+      let ok: boolean;
+      try {
+        ok = holds(s);
+      } catch (e) {
+        throw new ModelError(`invariant "${name}"`, e, id, path);
+      }
+      if (!ok) {
+        let message: string | undefined;
+        try {
+          message = this.model.explain?.(name, s);
+        } catch (e) {
+          message = `explain() threw ${describeError(e)}`;
+        }
+        this.record(name, 'invariant', message ?? `invariant "${name}" does not hold`, id, depth, path);
+        if (this.stop) return;
+      }
+    }
+    for (let i = 0; i < this.pendingSometimes.length; i++) {
+      const [name, holds] = this.pendingSometimes[i]!;
+      let ok: boolean;
+      try {
+        ok = holds(s);
+      } catch (e) {
+        throw new ModelError(`sometimes-property "${name}"`, e, id, path);
+      }
+      if (ok) {
+        this.pendingSometimes.splice(i, 1);
+        i--;
+      }
+    }
+  }
+
+  record(property: string, kind: ViolationKind, message: string, id: number, depth: number, path?: number[]): void {
+    if (this.foundProps.has(property)) return;
+    this.foundProps.add(property);
+    const f: Found = { property, kind, message, id, depth, fp: { hi: this.scratch.hi, lo: this.scratch.lo } };
+    if (path !== undefined) f.path = [...path];
+    this.found.push(f);
+    if (this.stopAtFirst) this.stop = true;
+  }
+
+  get foundCount(): number {
+    return this.found.length;
+  }
+
+  /** Replaces a found violation's path (random search: after shrinking). */
+  foundList(): Found[] {
+    return this.found;
+  }
+
+  // ---- limits and progress ------------------------------------------------------------
+
+  tick(depth: number): void {
+    if (--this.nextClock > 0) return;
+    this.nextClock = CLOCK_EVERY;
+    const now = performance.now();
+    if (this.options.timeLimitMs !== undefined && now - this.started >= this.options.timeLimitMs) {
+      this.incomplete ??= 'timeLimit';
+      this.stop = true;
+    }
+    if (this.options.shouldStop?.() === true) {
+      this.incomplete ??= 'interrupted';
+      this.stop = true;
+    }
+    if (this.memory.check(now)) {
+      this.incomplete ??= 'maxMemory';
+      this.hint ??= memoryHint(this.memory.reached ?? 'memory limit reached');
+      this.stop = true;
+    }
+    if (this.options.onProgress && now - this.lastProgress >= 1000) {
+      this.lastProgress = now;
+      const elapsedMs = now - this.started;
+      this.options.onProgress({
+        distinctStates: this.visited.size,
+        transitions: this.transitions,
+        statesPerSecond: Math.round(this.visited.size / (elapsedMs / 1000)),
+        depth: Math.max(depth, this.maxDepthSeen),
+        frontier: this.frontier,
+        elapsedMs,
+      });
+    }
+  }
+
+  elapsedMs(): number {
+    return performance.now() - this.started;
+  }
+
+  safeLabel(a: A): string {
+    try {
+      return this.label(a);
+    } catch {
+      return '(label() threw)';
+    }
+  }
+
+  // ---- the result ---------------------------------------------------------------------
+
+  private coverage(): Record<string, number> {
+    let counts: Map<string, number> = this.labelCounts;
+    if (this.kindCounts !== undefined) {
+      // Labels are built here, once per kind, not once per transition.
+      counts = new Map();
+      const names = this.model.actionKinds!;
+      this.kindCounts.forEach((c, k) => {
+        if (c > 0) counts.set(names[k]!, (counts.get(names[k]!) ?? 0) + c);
+      });
+    }
+    return Object.fromEntries([...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  private result(): CheckResult<S, A> {
+    const elapsedMs = this.elapsedMs();
+    const bitstate = this.visited instanceof BitstateSet ? this.visited : undefined;
+    // A bitstate search may have missed states: it can find violations, never prove their absence.
+    if (bitstate !== undefined && !this.stop && !this.errored) {
+      this.incomplete ??= 'bitstate';
+    }
+    // Only a search that ran to the end can say that a sometimes-property never held.
+    const complete = this.incomplete === undefined && !this.errored && !this.stop;
+    if (complete) {
+      for (const [name] of this.pendingSometimes) {
+        this.found.push({ property: name, kind: 'sometimes', message: `"${name}" holds in no reachable state`, id: -1, depth: 0, fp: { hi: 0, lo: 0 } });
+      }
+    }
+    const chosen = this.stopAtFirst && !this.errored ? this.shortestFirst() : this.found;
+    const violations: Array<Violation<S, A>> = chosen.map((f) => this.rebuild(f));
+    const n = this.visited.size;
+    let status: CheckStatus = 'ok';
+    if (this.errored) status = 'error';
+    else if (violations.length > 0) status = 'violation';
+    else if (this.incomplete !== undefined) status = 'incomplete';
+    const result: CheckResult<S, A> = {
+      status,
+      distinctStates: n,
+      transitions: this.transitions,
+      depth: this.maxDepthSeen,
+      elapsedMs,
+      statesPerSecond: elapsedMs > 0 ? Math.round(n / (elapsedMs / 1000)) : n,
+      bytesPerState: n > 0 ? (this.visited.byteLength + this.links.byteLength) / n : 0,
+      // Birthday bound for n fingerprints in a 64-bit space (TLC's "optimistic" estimate).
+      collisionProbability: (n * (n - 1)) / 2 / 2 ** 64,
+      coverage: this.coverage(),
+      violations,
+      peakRssBytes: this.memory.peakRss,
+      ...this.extra,
+    };
+    if (this.incomplete !== undefined) result.incompleteReason = this.incomplete;
+    if (this.options.partialOrder === true) result.ampleExpansions = this.reducedExpansions;
+    if (bitstate !== undefined) {
+      const m = bitstate.bitCount;
+      const hashFactor = n > 0 ? m / n : Infinity;
+      const cov = expectedCoverage(n, m, bitstate.hashes);
+      result.bitstate = { bits: m, hashes: bitstate.hashes, hashFactor, expectedCoverage: cov };
+      if (status === 'incomplete' && this.incomplete === 'bitstate') {
+        this.hint ??= `bitstate search: hash factor ${hashFactor.toFixed(1)} (SPIN: best coverage if > 100), expected coverage ${(cov * 100).toFixed(2)}%; no violation found in the states stored, but states may have been missed. Without --bitstate the search is exact.`;
+      }
+    }
+    if (this.hint !== undefined) result.hint = this.hint;
+    return result;
+  }
+
+  private shortestFirst(): Found[] {
+    if (this.found.length <= 1) return this.found;
+    let best = this.found[0]!;
+    for (const f of this.found) if (f.depth < best.depth) best = f;
+    return [best];
+  }
+
+  private rebuild(f: Found): Violation<S, A> {
+    const v: Violation<S, A> = { property: f.property, kind: f.kind, trace: [] };
+    if (f.message !== undefined) v.message = f.message;
+    const path = f.path ?? (f.id >= 0 ? this.links.path(f.id) : undefined);
+    if (path === undefined) return v;
+    const r = replay(this.model, path, this.label);
+    v.trace = r.trace;
+    if (r.error !== undefined) {
+      v.message = `${v.message ?? ''} (the trace could not be rebuilt: ${r.error})`.trim();
+      return v;
+    }
+    if (f.kind !== 'error') {
+      const last = r.trace[r.trace.length - 1];
+      const check: Fingerprint = { hi: 0, lo: 0 };
+      if (last !== undefined) {
+        this.fp(this.representative === undefined ? last.state : this.representative(last.state), check);
+        if (check.hi !== f.fp.hi || check.lo !== f.fp.lo) {
+          v.message = `${v.message ?? ''} (warning: re-executing the path gave a different state; is next() deterministic?)`.trim();
+        }
+      }
+    }
+    return v;
+  }
+}

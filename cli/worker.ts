@@ -1,0 +1,67 @@
+/**
+ * The search runs in a worker thread so that the main thread's event loop stays free to
+ * take Ctrl-C: SIGINT sets a shared flag, the search polls it (CheckOptions.shouldStop) and
+ * returns what it has so far. The worker loads the scenario files itself (a model holds
+ * functions, which cannot be sent between threads) and sends back plain results.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { check, type CheckOptions, type CheckResult, type ScenarioChange } from '../checker/index.ts';
+import { jsonSafe } from '../checker/sanity.ts';
+import { applyChange, loadScenarioFile } from './load.ts';
+
+export interface Job {
+  /** Absolute path of the scenario file, and the scenario's index among its exports. */
+  path: string;
+  index: number;
+  change: ScenarioChange;
+  /** The command line's options (without callbacks). */
+  options: CheckOptions;
+  /**
+   * Reductions the command line allows (--no-por, --no-symmetry turn them off). They passed
+   * their soundness tests (test/checker-reductions.test.ts), so they are on whenever the
+   * scenario's model gives what they need.
+   */
+  reductions: { partialOrder: boolean; symmetry: boolean };
+}
+
+export interface WorkerInput {
+  module: string;
+  jobs: Job[];
+  /** Int32Array view: [0] != 0 asks the current search to stop. */
+  stop: SharedArrayBuffer;
+  progress: boolean;
+}
+
+export type WorkerMessage =
+  | { type: 'progress'; job: number; progress: NonNullable<Parameters<NonNullable<CheckOptions['onProgress']>>[0]> }
+  | { type: 'result'; job: number; result: CheckResult<unknown, unknown> }
+  | { type: 'failed'; job: number; message: string };
+
+const input = workerData as WorkerInput;
+const stop = new Int32Array(input.stop);
+const port = parentPort!;
+
+function send(m: WorkerMessage): void {
+  try {
+    port.postMessage(m);
+  } catch {
+    // A state the structured clone cannot copy (a function, a symbol): send a printable copy.
+    port.postMessage(jsonSafe(m));
+  }
+}
+
+for (const [i, job] of input.jobs.entries()) {
+  if (Atomics.load(stop, 0) !== 0) break;
+  try {
+    const loaded = (await loadScenarioFile(job.path))[job.index];
+    if (loaded === undefined) throw new Error(`${job.path} has no scenario #${job.index} any more`);
+    const l = applyChange(loaded, job.change);
+    const options: CheckOptions = { ...l.scenario.options, ...job.options, shouldStop: () => Atomics.load(stop, 0) !== 0 };
+    if (l.scenario.model.footprints !== undefined && job.reductions.partialOrder) options.partialOrder ??= true;
+    if (l.scenario.model.representative !== undefined && job.reductions.symmetry) options.symmetry ??= true;
+    if (input.progress) options.onProgress = (p) => send({ type: 'progress', job: i, progress: p });
+    send({ type: 'result', job: i, result: check(l.scenario.model, options) });
+  } catch (e) {
+    send({ type: 'failed', job: i, message: e instanceof Error ? e.message : String(e) });
+  }
+}

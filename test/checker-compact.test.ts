@@ -1,0 +1,104 @@
+/**
+ * The compact-state contract on ports of BEEM models (bench/beem/), against the state counts
+ * BEEM publishes and SPIN 6.5.2's exact search on our Promela translations of the same models
+ * (`spin -o1 -a`, `cc -O2 -DNOREDUCE -DSAFETY`; SPIN counts the initial state as one more
+ * transition), and against the object contract on the same models.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { check, validateTrace } from '../checker/index.ts';
+import { asObjectModel, checkCompact, type CompactModel } from '../checker/compact.ts';
+import { peterson } from '../bench/beem/peterson.ts';
+import { hanoi } from '../bench/beem/hanoi.ts';
+import { at } from '../bench/beem/at.ts';
+
+function withoutInvariants(m: CompactModel): CompactModel {
+  const { invariants: _dropped, ...rest } = m;
+  return rest;
+}
+
+test('peterson(3) is BEEM peterson.1: 12,498 states, 33,369 transitions (SPIN: 12,498 stored, 33,370)', () => {
+  const r = checkCompact(peterson(3));
+  assert.equal(r.status, 'ok');
+  assert.equal(r.distinctStates, 12_498);
+  assert.equal(r.transitions, 33_369);
+});
+
+test('peterson(4) is BEEM peterson.4: 1,119,560 states', () => {
+  const r = checkCompact(peterson(4));
+  assert.equal(r.status, 'ok');
+  assert.equal(r.distinctStates, 1_119_560);
+});
+
+test('hanoi(n) has 3^n states; BEEM hanoi.2 (12 disks) 531,441', () => {
+  for (const n of [1, 3, 6]) assert.equal(checkCompact(hanoi(n)).distinctStates, 3 ** n);
+  const r = checkCompact(hanoi(12));
+  assert.equal(r.status, 'ok');
+  assert.equal(r.distinctStates, 531_441);
+});
+
+test('at(2), at(3): SPIN counts 1,216 and 50,328 states (2,783 and 146,170 transitions) on the same model', () => {
+  const a2 = checkCompact(withoutInvariants(at(2)));
+  assert.deepEqual([a2.status, a2.distinctStates, a2.transitions], ['ok', 1216, 2782]);
+  const a3 = checkCompact(withoutInvariants(at(3)));
+  assert.deepEqual([a3.status, a3.distinctStates, a3.transitions], ['ok', 50_328, 146_169]);
+});
+
+test('at(2) violates mutual exclusion, as SPIN finds too; the shortest trace replays through the object contract', () => {
+  const r = checkCompact(at(2));
+  assert.equal(r.status, 'violation');
+  const v = r.violations[0]!;
+  assert.equal(v.property, 'mutual exclusion');
+  assert.equal(v.trace.length, 17);
+  assert.equal(validateTrace(asObjectModel(at(2)), v.trace), undefined);
+  const last = v.trace[v.trace.length - 1]!.state;
+  assert.deepEqual(last.slice(5), [8, 8]);
+});
+
+const cases: Array<[string, () => CompactModel]> = [
+  ['peterson(3)', () => peterson(3)],
+  ['hanoi(6)', () => hanoi(6)],
+  ['at(2)', () => at(2)],
+  ['at(3) without invariants', () => withoutInvariants(at(3))],
+];
+
+for (const [name, make] of cases) {
+  test(`${name}: the compact and object contracts give the same counts, coverage and traces`, () => {
+    for (const options of [{}, { stopAtFirst: false }, { maxStates: 500 }, { maxDepth: 7 }]) {
+      const c = checkCompact(make(), options);
+      const o = check(asObjectModel(make()), options);
+      assert.equal(c.status, o.status);
+      assert.equal(c.distinctStates, o.distinctStates);
+      assert.equal(c.transitions, o.transitions);
+      assert.equal(c.depth, o.depth);
+      assert.equal(c.incompleteReason, o.incompleteReason);
+      assert.deepEqual(c.coverage, o.coverage);
+      assert.deepEqual(
+        c.violations.map((v) => [v.property, v.kind, v.trace.map((s) => [s.label, s.state])]),
+        o.violations.map((v) => [v.property, v.kind, v.trace.map((s) => [s.label, s.state])]),
+      );
+    }
+  });
+}
+
+test('a compact model that deadlocks is reported with its trace; one that throws is an error', () => {
+  const stuck: CompactModel = {
+    name: 'stuck',
+    width: 1,
+    init: () => [[0]],
+    transitions: ['inc'],
+    enabled: (s) => s[0]! < 3,
+    apply: (s, _t, out) => {
+      out[0] = s[0]! + 1;
+    },
+  };
+  const r = checkCompact(stuck);
+  assert.equal(r.status, 'violation');
+  assert.equal(r.violations[0]!.kind, 'deadlock');
+  assert.deepEqual(r.violations[0]!.trace.map((s) => s.state[0]), [0, 1, 2, 3]);
+  const done = checkCompact({ ...stuck, done: (s) => s[0] === 3 });
+  assert.equal(done.status, 'ok');
+  const boom = checkCompact({ ...stuck, apply: () => { throw new Error('boom'); } });
+  assert.equal(boom.status, 'error');
+  assert.match(boom.violations[0]!.message ?? '', /boom/);
+});

@@ -1,0 +1,259 @@
+/**
+ * Soundness of the reductions, over random systems: partial-order reduction over random
+ * processes with shared and local variables (the independence relation is the one their
+ * footprints induce, valid by construction), symmetry reduction over random systems of
+ * identical processes. Each reduced search must find a violation of each invariant exactly
+ * when the full search does, the same deadlocks, the same `sometimes` verdicts, and
+ * counterexamples that replay and end in a violating state.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { check, validateTrace, type CheckResult, type Model } from '../checker/index.ts';
+import type { Footprint, Token } from '../checker/types.ts';
+
+// ---- random process systems for partial-order reduction -----------------------------------
+
+interface Cond {
+  kind: 'shared' | 'local';
+  index: number;
+  value: number;
+}
+interface Trans {
+  from: number;
+  to: number;
+  guard: Cond | null;
+  effect: Cond | null;
+}
+interface Sys {
+  actors: number;
+  shared: number;
+  domain: number;
+  locations: number;
+  trans: Trans[][];
+  inv: { a: Cond; pcActor: number; pc: number };
+  some: Cond;
+}
+interface PState {
+  pc: number[];
+  v: number[];
+  l: number[];
+}
+
+const sysArb: fc.Arbitrary<Sys> = fc
+  .record({ actors: fc.integer({ min: 2, max: 3 }), shared: fc.integer({ min: 1, max: 2 }), domain: fc.integer({ min: 2, max: 3 }), locations: fc.integer({ min: 2, max: 3 }) })
+  .chain((d) => {
+    const cond = fc.record({ kind: fc.constantFrom<'shared' | 'local'>('shared', 'local'), index: fc.nat(d.shared - 1), value: fc.nat(d.domain - 1) });
+    const trans = fc.record({ from: fc.nat(d.locations - 1), to: fc.nat(d.locations - 1), guard: fc.option(cond, { freq: 4 }), effect: fc.option(cond, { freq: 4 }) });
+    return fc.record({
+      actors: fc.constant(d.actors),
+      shared: fc.constant(d.shared),
+      domain: fc.constant(d.domain),
+      locations: fc.constant(d.locations),
+      trans: fc.array(fc.array(trans, { minLength: 1, maxLength: 4 }), { minLength: d.actors, maxLength: d.actors }),
+      inv: fc.record({ a: cond, pcActor: fc.nat(d.actors - 1), pc: fc.nat(d.locations - 1) }),
+      some: cond,
+    });
+  });
+
+/** A local condition of actor p reads l[p]; a shared one v[index]. In properties, "local" means actor 0's. */
+const tokenOf = (c: Cond, p: number): Token => (c.kind === 'shared' ? `v${c.index}` : `l${p}`);
+const valueOf = (s: PState, c: Cond, p: number): number => (c.kind === 'shared' ? s.v[c.index]! : s.l[p]!);
+
+function footprintOf(ts: readonly Trans[], p: number): Footprint {
+  const reads: Token[] = [`pc${p}`];
+  const writes: Token[] = [`pc${p}`];
+  for (const t of ts) {
+    if (t.guard !== null) reads.push(tokenOf(t.guard, p));
+    if (t.effect !== null) writes.push(tokenOf(t.effect, p));
+  }
+  return { reads, writes };
+}
+
+function porModel(g: Sys): Model<PState, { p: number; i: number }> {
+  return {
+    name: 'random-processes',
+    init: () => [{ pc: new Array<number>(g.actors).fill(0), v: new Array<number>(g.shared).fill(0), l: new Array<number>(g.actors).fill(0) }],
+    actions: (s) => {
+      const out: Array<{ p: number; i: number }> = [];
+      for (let p = 0; p < g.actors; p++) {
+        g.trans[p]!.forEach((t, i) => {
+          if (s.pc[p] === t.from && (t.guard === null || valueOf(s, t.guard, p) === t.guard.value)) out.push({ p, i });
+        });
+      }
+      return out;
+    },
+    next: (s, { p, i }) => {
+      const t = g.trans[p]![i]!;
+      const n: PState = { pc: [...s.pc], v: [...s.v], l: [...s.l] };
+      n.pc[p] = t.to;
+      if (t.effect !== null) {
+        if (t.effect.kind === 'shared') n.v[t.effect.index] = t.effect.value;
+        else n.l[p] = t.effect.value;
+      }
+      return n;
+    },
+    invariants: { inv: (s) => !(valueOf(s, g.inv.a, 0) === g.inv.a.value && s.pc[g.inv.pcActor] === g.inv.pc) },
+    sometimes: { some: (s) => valueOf(s, g.some, 0) === g.some.value },
+    label: (a) => `P${a.p}.${a.i}`,
+    footprints: {
+      actorCount: g.actors,
+      actorOf: (a) => a.p,
+      next: (s, p) => footprintOf(g.trans[p]!.filter((t) => t.from === s.pc[p]), p),
+      future: (_s, p) => footprintOf(g.trans[p]!, p),
+      propertyReads: [tokenOf(g.inv.a, 0), `pc${g.inv.pcActor}`, tokenOf(g.some, 0)],
+    },
+  };
+}
+
+function verdicts<S, A>(r: CheckResult<S, A>): string[] {
+  return r.violations.map((v) => `${v.kind}:${v.property}`).sort();
+}
+
+function assertSameVerdicts<S, A>(model: Model<S, A>, full: CheckResult<S, A>, reduced: CheckResult<S, A>): void {
+  assert.notEqual(reduced.status, 'error', reduced.violations[0]?.message ?? 'model error');
+  assert.deepEqual(verdicts(reduced), verdicts(full));
+  assert.ok(reduced.distinctStates <= full.distinctStates);
+  for (const v of reduced.violations) {
+    if (v.kind === 'sometimes') continue;
+    assert.equal(validateTrace(model, v.trace), undefined);
+    const last = v.trace[v.trace.length - 1]!.state;
+    if (v.kind === 'invariant') assert.equal(model.invariants![v.property]!(last), false);
+    if (v.kind === 'deadlock') assert.equal(model.actions(last).length, 0);
+  }
+}
+
+for (const strategy of ['bfs', 'dfs'] as const) {
+  test(`${strategy}: partial-order reduction finds the same violations, deadlocks and sometimes verdicts as the full search`, () => {
+    let reducedSomewhere = 0;
+    fc.assert(
+      fc.property(sysArb, (g) => {
+        const model = porModel(g);
+        const full = check(model, { strategy, stopAtFirst: false });
+        const reduced = check(model, { strategy, stopAtFirst: false, partialOrder: true });
+        assertSameVerdicts(model, full, reduced);
+        if (reduced.distinctStates < full.distinctStates) reducedSomewhere++;
+        // Stopping at the first violation: one is found exactly when the full search finds one.
+        const first = check(model, { strategy, partialOrder: true });
+        assert.equal(first.status === 'violation', check(model, { strategy }).status === 'violation');
+      }),
+      { numRuns: 1500 },
+    );
+    assert.ok(reducedSomewhere > 20, `the reduction must actually reduce on some systems (${reducedSomewhere})`);
+  });
+}
+
+test('partial-order reduction: a model that declares no footprints cannot be reduced; the option says so', () => {
+  const m = porModel({ actors: 2, shared: 1, domain: 2, locations: 2, trans: [[{ from: 0, to: 1, guard: null, effect: null }], [{ from: 0, to: 1, guard: null, effect: null }]], inv: { a: { kind: 'shared', index: 0, value: 1 }, pcActor: 0, pc: 1 }, some: { kind: 'shared', index: 0, value: 0 } });
+  const { footprints: _f, ...bare } = m;
+  assert.throws(() => check(bare, { partialOrder: true }), /partial-order reduction needs the model "random-processes" to give footprints/);
+});
+
+// ---- random symmetric systems for symmetry reduction --------------------------------------
+
+interface SymTrans {
+  from: number;
+  to: number;
+  guard: 'none' | 'c' | 'someOtherFlag' | 'noOtherFlag';
+  gv: number;
+  effect: 'none' | 'inc' | 'set' | 'flagOn' | 'flagOff';
+  ev: number;
+}
+interface SymSys {
+  n: number;
+  m: number;
+  locations: number;
+  trans: SymTrans[];
+  inv: { c: number; pc: number; atLeast: number };
+  some: { c: number; pc: number };
+}
+interface SState {
+  c: number;
+  procs: Array<{ pc: number; flag: boolean }>;
+}
+
+const symArb: fc.Arbitrary<SymSys> = fc.record({ n: fc.integer({ min: 2, max: 3 }), m: fc.integer({ min: 2, max: 3 }), locations: fc.integer({ min: 2, max: 3 }) }).chain((d) =>
+  fc.record({
+    n: fc.constant(d.n),
+    m: fc.constant(d.m),
+    locations: fc.constant(d.locations),
+    trans: fc.array(
+      fc.record({
+        from: fc.nat(d.locations - 1),
+        to: fc.nat(d.locations - 1),
+        guard: fc.constantFrom<SymTrans['guard']>('none', 'c', 'someOtherFlag', 'noOtherFlag'),
+        gv: fc.nat(d.m - 1),
+        effect: fc.constantFrom<SymTrans['effect']>('none', 'inc', 'set', 'flagOn', 'flagOff'),
+        ev: fc.nat(d.m - 1),
+      }),
+      { minLength: 1, maxLength: 5 },
+    ),
+    inv: fc.record({ c: fc.nat(d.m - 1), pc: fc.nat(d.locations - 1), atLeast: fc.integer({ min: 1, max: d.n }) }),
+    some: fc.record({ c: fc.nat(d.m - 1), pc: fc.nat(d.locations - 1) }),
+  }),
+);
+
+function symModel(g: SymSys): Model<SState, { p: number; i: number }> {
+  const enabled = (s: SState, p: number, t: SymTrans): boolean => {
+    if (s.procs[p]!.pc !== t.from) return false;
+    const others = s.procs.filter((_, q) => q !== p);
+    if (t.guard === 'c') return s.c === t.gv;
+    if (t.guard === 'someOtherFlag') return others.some((o) => o.flag);
+    if (t.guard === 'noOtherFlag') return !others.some((o) => o.flag);
+    return true;
+  };
+  const key = (x: { pc: number; flag: boolean }): number => x.pc * 2 + (x.flag ? 1 : 0);
+  return {
+    name: 'random-symmetric',
+    init: () => [{ c: 0, procs: Array.from({ length: g.n }, () => ({ pc: 0, flag: false })) }],
+    actions: (s) => {
+      const out: Array<{ p: number; i: number }> = [];
+      for (let p = 0; p < g.n; p++) g.trans.forEach((t, i) => enabled(s, p, t) && out.push({ p, i }));
+      return out;
+    },
+    next: (s, { p, i }) => {
+      const t = g.trans[i]!;
+      const procs = s.procs.map((x) => ({ ...x }));
+      let c = s.c;
+      procs[p]!.pc = t.to;
+      if (t.effect === 'inc') c = (c + 1) % g.m;
+      if (t.effect === 'set') c = t.ev;
+      if (t.effect === 'flagOn') procs[p]!.flag = true;
+      if (t.effect === 'flagOff') procs[p]!.flag = false;
+      return { c, procs };
+    },
+    invariants: { inv: (s) => !(s.c === g.inv.c && s.procs.filter((x) => x.pc === g.inv.pc).length >= g.inv.atLeast) },
+    sometimes: { some: (s) => s.c === g.some.c && s.procs.some((x) => x.pc === g.some.pc) },
+    representative: (s) => ({ c: s.c, procs: [...s.procs].sort((a, b) => key(a) - key(b)) }),
+  };
+}
+
+for (const strategy of ['bfs', 'dfs'] as const) {
+  test(`${strategy}: symmetry reduction finds the same violations, deadlocks and sometimes verdicts as the full search`, () => {
+    let reducedSomewhere = 0;
+    fc.assert(
+      fc.property(symArb, (g) => {
+        const model = symModel(g);
+        const full = check(model, { strategy, stopAtFirst: false });
+        const reduced = check(model, { strategy, stopAtFirst: false, symmetry: true });
+        assertSameVerdicts(model, full, reduced);
+        if (reduced.distinctStates < full.distinctStates) reducedSomewhere++;
+      }),
+      { numRuns: 300 },
+    );
+    assert.ok(reducedSomewhere > 20, `the reduction must actually reduce on some systems (${reducedSomewhere})`);
+  });
+}
+
+test('symmetry: BFS counterexamples stay shortest', () => {
+  fc.assert(
+    fc.property(symArb, (g) => {
+      const model = symModel(g);
+      const full = check(model);
+      const reduced = check(model, { symmetry: true });
+      assert.equal(reduced.status, full.status);
+      if (full.status === 'violation') assert.equal(reduced.violations[0]!.trace.length, full.violations[0]!.trace.length);
+    }),
+    { numRuns: 200 },
+  );
+});

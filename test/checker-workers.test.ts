@@ -1,0 +1,76 @@
+/**
+ * The parallel compact search (worker threads sharing one fingerprint table) against the
+ * sequential one: the same states, transitions, coverage and verdicts with 1 and 2 workers, and
+ * counterexamples of the same (shortest) length that replay.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { validateTrace } from '../checker/index.ts';
+import { asObjectModel, checkCompact } from '../checker/compact.ts';
+import { checkCompactParallel } from '../checker/workers.ts';
+import { SharedTable } from '../checker/shared-table.ts';
+import { at } from '../bench/beem/at.ts';
+
+const refs = [
+  { name: 'peterson(3)', ref: { module: 'bench/beem/peterson.ts', export: 'peterson', args: [3] } },
+  { name: 'hanoi(7)', ref: { module: 'bench/beem/hanoi.ts', export: 'hanoi', args: [7] } },
+  { name: 'at(2)', ref: { module: 'bench/beem/at.ts', export: 'at', args: [2] } },
+];
+
+for (const { name, ref } of refs) {
+  test(`${name}: 1 and 2 workers agree with the sequential search`, async () => {
+    const { loadCompactModel } = await import('../checker/model-ref.ts');
+    const seq = checkCompact(await loadCompactModel(ref), { stopAtFirst: false });
+    for (const workers of [1, 2]) {
+      const par = await checkCompactParallel(ref, workers, { stopAtFirst: false });
+      assert.equal(par.status, seq.status, `${workers} workers`);
+      assert.equal(par.distinctStates, seq.distinctStates);
+      assert.equal(par.transitions, seq.transitions);
+      assert.equal(par.depth, seq.depth);
+      assert.deepEqual(par.coverage, seq.coverage);
+      assert.deepEqual(par.violations.map((v) => [v.property, v.trace.length]), seq.violations.map((v) => [v.property, v.trace.length]));
+      const om = asObjectModel(await loadCompactModel(ref));
+      for (const v of par.violations) {
+        assert.equal(validateTrace(om, v.trace), undefined);
+        if (v.kind === 'invariant') assert.equal(om.invariants![v.property]!(v.trace[v.trace.length - 1]!.state), false, 'the trace ends in a violating state');
+      }
+    }
+  });
+}
+
+test('2 workers: the at(2) counterexample is a shortest one and replays', async () => {
+  const r = await checkCompactParallel({ module: 'bench/beem/at.ts', export: 'at', args: [2] }, 2);
+  assert.equal(r.status, 'violation');
+  const v = r.violations[0]!;
+  assert.equal(v.trace.length, checkCompact(at(2)).violations[0]!.trace.length);
+  assert.equal(validateTrace(asObjectModel(at(2)), v.trace), undefined);
+  assert.deepEqual(v.trace[v.trace.length - 1]!.state.slice(5), [8, 8], 'both processes in CS');
+});
+
+test('workers: limits end the search incomplete; a bad module path is an error naming it', async () => {
+  const r = await checkCompactParallel({ module: 'bench/beem/peterson.ts', export: 'peterson', args: [3] }, 2, { maxStates: 1000 });
+  assert.equal(r.status, 'incomplete');
+  assert.equal(r.incompleteReason, 'maxStates');
+  assert.ok(r.distinctStates >= 1000 && r.distinctStates < 12_498);
+  const d = await checkCompactParallel({ module: 'bench/beem/peterson.ts', export: 'peterson', args: [3] }, 2, { maxDepth: 5 });
+  assert.equal(d.incompleteReason, 'maxDepth');
+  await assert.rejects(checkCompactParallel({ module: 'bench/beem/nothing-here.ts' }, 2), /nothing-here/);
+});
+
+test('the shared table: concurrent-safe inserts behave as a set, and growing keeps every entry', () => {
+  let t = SharedTable.create(1 << 10);
+  const seen = new Set<string>();
+  for (let i = 0; i < 400; i++) {
+    const hi = Math.imul(i, 0x9e3779b1) >>> 0;
+    const lo = i % 7 === 0 ? 0 : Math.imul(i + 1, 0x85ebca6b) >>> 0;
+    assert.equal(t.add(hi, lo), !seen.has(`${hi},${lo}`));
+    seen.add(`${hi},${lo}`);
+    assert.equal(t.add(hi, lo), false);
+  }
+  t = t.grown();
+  for (const k of seen) {
+    const [hi, lo] = k.split(',').map(Number) as [number, number];
+    assert.ok(t.has(hi, lo));
+  }
+  assert.equal(t.has(12345, 678), false);
+});

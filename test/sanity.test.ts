@@ -1,0 +1,136 @@
+/** Model sanity checks (checker/sanity.ts): each broken model is caught and named, correct ones pass. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { produce } from 'immer';
+import { check, findOpaque, jsonSafe, printable, type Model } from '../checker/index.ts';
+import { diffStates, formatChange, flatten } from '../cli/diff.ts';
+import { evenCounter } from './models/counter.ts';
+import { peterson } from './models/peterson.ts';
+
+type Grid = { a: number; b: number };
+
+/** Two counters 0..2, each step increments one: 9 states. */
+function grid(next: (s: Grid, a: 'a' | 'b') => Grid): Model<Grid, 'a' | 'b'> {
+  return {
+    name: 'grid',
+    init: () => [{ a: 0, b: 0 }],
+    actions: (s) => [...(s.a < 2 ? (['a'] as const) : []), ...(s.b < 2 ? (['b'] as const) : [])],
+    next,
+    done: () => true,
+  };
+}
+
+function errorOf<S, A>(m: Model<S, A>, sanity: 'default' | 'paranoid' = 'default'): string {
+  const r = check(m, { sanity });
+  assert.equal(r.status, 'error', `expected a model error, got ${r.status} with ${r.distinctStates} states`);
+  return r.violations[0]?.message ?? '';
+}
+
+test('a correct model is not flagged: plain states, immer states, BigInt, a model with its own key', () => {
+  assert.equal(check(grid((s, a) => ({ ...s, [a]: s[a] + 1 })), { sanity: 'paranoid' }).distinctStates, 9);
+  assert.equal(check(grid((s, a) => produce(s, (d) => void (d[a] += 1))), { sanity: 'paranoid' }).distinctStates, 9);
+  assert.equal(check(peterson(), { sanity: 'paranoid' }).status, 'ok');
+  assert.equal(check(evenCounter(10), { sanity: 'paranoid' }).status, 'violation', 'the counter model keeps its own (sometimes) violation');
+  const big: Model<{ n: bigint }, 'inc'> = { name: 'big', init: () => [{ n: 2n ** 70n }], actions: (s) => (s.n < 2n ** 70n + 3n ? ['inc'] : []), next: (s) => ({ n: s.n + 1n }), done: () => true };
+  assert.equal(check(big, { sanity: 'paranoid' }).distinctStates, 4);
+  const keyed: Model<{ m: Map<string, number> }, 'add'> = {
+    name: 'keyed map',
+    init: () => [{ m: new Map() }],
+    actions: (s) => (s.m.size < 3 ? ['add'] : []),
+    next: (s) => ({ m: new Map([...s.m, [`k${s.m.size}`, s.m.size]]) }),
+    key: (s) => JSON.stringify([...s.m]),
+    done: () => true,
+  };
+  assert.equal(check(keyed, { sanity: 'paranoid' }).distinctStates, 4, 'a model with a key decides identity itself');
+});
+
+test('init() with no state is an error, not "holds" with 0 states', () => {
+  const m: Model<number, never> = { name: 'empty', init: () => [], actions: () => [], next: (s) => s };
+  assert.match(errorOf(m), /init\(\) returned no initial state/);
+  assert.equal(check(m, { sanity: 'off' }).status, 'ok', 'the unsound answer the check prevents');
+});
+
+test('a Map growing in the state is refused with its path (it used to hold with 1 state)', () => {
+  type S = { store: { m: Map<string, number> } };
+  const m: Model<S, 'add'> = {
+    name: 'map',
+    init: () => [{ store: { m: new Map() } }],
+    actions: (s) => (s.store.m.size < 3 ? ['add'] : []),
+    next: (s) => ({ store: { m: new Map([...s.store.m, [`k${s.store.m.size}`, 1]]) } }),
+    invariants: { 'fewer than 3': (s) => s.store.m.size < 3 },
+    done: () => true,
+  };
+  assert.match(errorOf(m), /initial state #0: store\.m is a Map, which the state fingerprint cannot see/);
+  const off = check(m, { sanity: 'off' });
+  assert.equal(off.status, 'ok', 'without the check: the unsound "holds"');
+  assert.equal(off.distinctStates, 1);
+});
+
+test('Set, Date, class instances, functions and symbols are refused with their path', () => {
+  class Box {
+    #hidden = 0;
+    get v(): number {
+      return this.#hidden;
+    }
+  }
+  const cases: Array<[unknown, RegExp]> = [
+    [{ s: new Set([1]) }, /^s is a Set$/],
+    [{ d: [new Date(0)] }, /^d\[0\] is a Date$/],
+    [{ x: { box: new Box() } }, /^x\.box is an instance of class Box$/],
+    [{ f: () => 1 }, /^f is a function/],
+    [{ tag: Symbol('t') }, /^tag is a symbol/],
+    [{ 'odd key': new Uint8Array(2) }, /^\["odd key"\] is a Uint8Array$/],
+    [{ ok: [1, 'a', null, true, 2n, { n: undefined }] }, /^$/],
+  ];
+  for (const [state, message] of cases) assert.match(findOpaque(state) ?? '', message);
+  // In a successor, not only in the initial state:
+  const m: Model<{ n: number; f?: () => void }, 'go'> = { name: 'fn later', init: () => [{ n: 0 }], actions: (s) => (s.n === 0 ? ['go'] : []), next: () => ({ n: 1, f: () => undefined }), done: () => true };
+  assert.match(errorOf(m), /the state after action "go": f is a function/);
+});
+
+test('next() that mutates its input is named as such, with the path (it used to count 5 states instead of 9)', () => {
+  const mutating = grid((s, a) => {
+    s[a] += 1;
+    return { ...s };
+  });
+  assert.match(errorOf(mutating), /next\(\) on action "a" changed its input state \(a: 0 vs 1\)/);
+  assert.notEqual(check(mutating, { sanity: 'off' }).distinctStates, 9, 'without the check: a wrong count');
+  // An immer-frozen input cannot be written: the TypeError is named the same way.
+  const frozen: Model<Grid, 'a' | 'b'> = { ...grid((s, a) => ((s as { a: number; b: number })[a] += 1, s)), init: () => [Object.freeze({ a: 0, b: 0 })] };
+  assert.match(errorOf(frozen), /next\(\) on action "a" writes to its input state/);
+});
+
+test('a non-deterministic next() is found by re-execution', () => {
+  let calls = 0;
+  const random = grid((s, a) => ({ ...s, [a]: s[a] + 1, noise: (calls++ % 7) / 7 }) as Grid);
+  assert.match(errorOf(random), /next\(\) is not deterministic: action "a" from the same state gave two different states \(noise: 0 vs 0\.14/);
+  const flaky = grid((s, a) => ({ ...s, [a]: s[a] + (Math.random() < 0.5 ? 1 : 0) + 0 * calls }));
+  assert.match(errorOf(flaky, 'paranoid'), /not deterministic/);
+});
+
+test('checks after the first 2000 transitions are sampled, and paranoid checks every one', () => {
+  // Mutation only after many transitions: the default sample may miss one transition, paranoid does not.
+  type C = { n: number; log: number[] };
+  const late: Model<C, 'inc'> = {
+    name: 'late',
+    init: () => [{ n: 0, log: [] }],
+    actions: (s) => (s.n < 3000 ? ['inc'] : []),
+    next: (s) => {
+      if (s.n === 2500) s.log.push(1);
+      return { n: s.n + 1, log: s.log };
+    },
+    done: () => true,
+  };
+  assert.match(errorOf(late, 'paranoid'), /changed its input state \(log\[0\]: undefined vs 1\)/);
+});
+
+test('BigInt and other JSON-unsafe values print in traces and JSON', () => {
+  assert.equal(printable({ n: 12n, x: NaN, i: -Infinity, u: [undefined], m: new Map([[1n, 'a']]) }), '{"n":"12n","x":"NaN","i":"-Infinity","u":[null],"m":{"[Map]":[["1n","a"]]}}');
+  assert.deepEqual(jsonSafe({ s: new Set([1]), f: function named() {} }), { s: { '[Set]': [1] }, f: '[function named]' });
+  assert.deepEqual(diffStates({ n: 1n }, { n: 2n }).flatMap(formatChange), ['n: "1n" → "2n"']);
+  assert.deepEqual(flatten({ n: 5n }), ['n = "5n"']);
+  const big: Model<{ n: bigint }, 'inc'> = { name: 'big', init: () => [{ n: 0n }], actions: () => ['inc'], next: (s) => ({ n: s.n + 1n }), invariants: { small: (s) => s.n < 3n } };
+  const r = check(big);
+  assert.equal(r.violations[0]?.trace.length, 4);
+  assert.doesNotThrow(() => printable(r));
+});

@@ -1,0 +1,123 @@
+/** Scenario validation (spec/schema.ts, spec/validate.ts): random valid scenarios build, random broken ones are refused naming the field. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import {
+  DEVICES,
+  KNOB_VARIANTS,
+  PROPERTY_NAMES,
+  RWF_FLAGS,
+  ScenarioError,
+  fsync,
+  open,
+  pread,
+  pwrite,
+  scenario,
+  scenarioProblems,
+  settings,
+  statx,
+  type ScenarioInput,
+  type Syscall,
+} from '../spec/index.ts';
+
+const BS = 4096;
+
+/** A valid scenario input: distinct physical blocks inside the device, programs on existing files. */
+const validInput: fc.Arbitrary<ScenarioInput> = fc
+  .record({
+    kind: fc.constantFrom('xfs' as const, 'ext4' as const),
+    physBlocks: fc.integer({ min: 4, max: 12 }),
+    layout: fc.array(fc.array(fc.constantFrom('hole', 'written', 'unwritten'), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 2 }),
+    knobs: fc.record(
+      { ext4AtomicAlloc: fc.constantFrom(...KNOB_VARIANTS.ext4AtomicAlloc), atomicDioInvalidateFailure: fc.constantFrom(...KNOB_VARIANTS.atomicDioInvalidateFailure), xfsSwAtomicRetry: fc.constantFrom(...KNOB_VARIANTS.xfsSwAtomicRetry) },
+      { requiredKeys: [] },
+    ),
+    programs: fc.array(
+      fc.array(
+        fc.oneof(
+          fc.record({ blk: fc.nat(3), n: fc.integer({ min: 1, max: 3 }), flags: fc.subarray([...RWF_FLAGS]) }).map(({ blk, n, flags }) => pwrite('W', 0, blk * BS, n * BS, ...flags)),
+          fc.nat(3).map((b) => pread(0, b * BS, BS)),
+          fc.constant(fsync(0)),
+          fc.constant(statx(0)),
+        ),
+        { maxLength: 3 },
+      ),
+      { minLength: 1, maxLength: 2 },
+    ),
+    properties: fc.subarray([...PROPERTY_NAMES], { minLength: 1 }),
+    powerLosses: fc.nat(1),
+    holds: fc.boolean(),
+  })
+  .filter((r) => r.layout.flat().filter((b) => b !== 'hole').length <= r.physBlocks)
+  .map((r) => {
+    let p = 0;
+    const files = r.layout.map((blocks) => ({ blocks: blocks.map((b) => (b === 'hole' ? ('hole' as const) : b === 'written' ? { written: p++ } : { unwritten: p++ })) }));
+    const programs: Syscall[][] = r.programs.map((prog, t) => [open(t % files.length, 'O_DIRECT'), ...prog]);
+    return {
+      name: 'random',
+      description: 'a random valid scenario',
+      fs: { kind: r.kind, physBlocks: r.physBlocks },
+      device: DEVICES.nvmeAtomic16k,
+      knobs: r.knobs,
+      files,
+      programs,
+      maxPowerLosses: r.powerLosses,
+      properties: r.properties,
+      expect: r.holds ? ('holds' as const) : { violates: r.properties[0]! },
+    };
+  });
+
+test('every random valid scenario is accepted and builds (its initial state included)', () => {
+  fc.assert(
+    fc.property(validInput, (input) => {
+      assert.deepEqual(scenarioProblems(input), []);
+      const s = scenario(input);
+      assert.equal(s.model.init().length, 1);
+    }),
+    { numRuns: 150 },
+  );
+});
+
+/** A mutation that breaks one rule, and the field the message must name. */
+type Mutation = (i: Record<string, unknown>, junk: string) => string;
+const mutations: Record<string, Mutation> = {
+  'fs kind': (i, junk) => ((i.fs = { kind: junk }), 'fs.kind'),
+  'knob variant': (i, junk) => ((i.knobs = { xfsSwAtomicRetry: junk }), 'knobs.xfsSwAtomicRetry'),
+  'knob name': (i, junk) => ((i.knobs = { [`x${junk}`]: 'never' }), 'knobs'),
+  'rwf flag': (i, junk) => ((i.programs = [[open(0), pwrite('A', 0, 0, BS, junk as 'RWF_SYNC')]]), 'programs[0][1].flags[0]'),
+  property: (i, junk) => ((i.properties = [junk]), 'properties[0]'),
+  'block beyond the device': (i) => ((i.files = [{ blocks: [{ written: 99 }] }]), 'files[0].blocks[0]'),
+  'block used twice': (i) => ((i.files = [{ blocks: [{ written: 0 }, { unwritten: 0 }] }]), 'files[0].blocks[1]'),
+  'fractional offset': (i) => ((i.programs = [[open(0), pread(0, BS / 3, BS)]]), 'programs[0][1].offset'),
+  'missing name': (i) => (delete i.name, 'name'),
+  'unknown field': (i, junk) => ((i[`x${junk}`] = 1), '(scenario)'),
+  'expected property not checked': (i, junk) => ((i.expect = { violates: junk }), 'expect.violates'),
+  'file that does not exist': (i) => ((i.programs = [[open(7)]]), 'programs[0][0].file'),
+  'power losses not a number': (i, junk) => ((i.maxPowerLosses = junk), 'maxPowerLosses'),
+};
+
+test('every random broken scenario is refused with a message naming the field (and scenario() throws before any search)', () => {
+  const junk = fc.string({ minLength: 1, maxLength: 8 }).filter((s) => ![...PROPERTY_NAMES, 'xfs', 'ext4', ...RWF_FLAGS, ...Object.values(KNOB_VARIANTS).flat(), 'deadlock'].includes(s as never));
+  fc.assert(
+    fc.property(validInput, fc.constantFrom(...Object.keys(mutations)), junk, (input, which, j) => {
+      const broken = structuredClone(input) as unknown as Record<string, unknown>;
+      const field = mutations[which]!(broken, j);
+      const problems = scenarioProblems(broken);
+      assert.ok(problems.some((p) => p.field === field && p.problem.length > 0), `${which}: ${JSON.stringify(problems)}`);
+      assert.throws(() => scenario(broken as unknown as ScenarioInput), (e: unknown) => e instanceof ScenarioError && e.message.includes(`${field}: `));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('settings() validates too (the conformance oracle and tests build settings directly)', () => {
+  assert.throws(() => settings({ name: 'x', fs: 'fuse' as 'xfs', files: [], programs: [] }), /fs: "fuse" is not a modelled file system; one of xfs, ext4/);
+  assert.doesNotThrow(() => settings({ name: 'x', fs: 'xfs', files: [], programs: [] }));
+});
+
+test('a scenario derived with another knob variant is validated like the file', () => {
+  const s = scenario({ name: 'd', description: 'd', fs: 'xfs', files: [{ blocks: ['hole'] }], programs: [[open(0, 'O_DIRECT')]], expect: 'holds' });
+  assert.throws(() => s.derive!({ knobs: { xfsSwAtomicRetry: 'merged' } }), /knobs\.xfsSwAtomicRetry: "merged" is not a variant; one of posted-v4, proposed-excl, merged-6\.16/);
+  assert.throws(() => s.derive!({ properties: ['atomic-untron'] }), /properties\[0\]: "atomic-untron" is not a property/);
+  assert.deepEqual(Object.keys(s.derive!({ properties: ['durability'] }).model.invariants ?? {}), ['durability']);
+});
