@@ -38,7 +38,8 @@
  *
  * Output: {"i":K,"op":"pwritev2","ret":N,"errno":"EINVAL"|null, ...}
  * open and pwritev2 also give "c0"/"c1": CLOCK_REALTIME_COARSE (microseconds) right
- * before and right after the call.
+ * before and right after the call. pwritev2 fresh=1 first sets the file's timestamps to
+ * now (futimens), c0 being read before that.
  *
  * Read tokens, one per 4 KiB of the bytes read (reads in the generator mostly start
  * 4 KiB-aligned, so these are file blocks):
@@ -596,6 +597,11 @@ static void do_pwritev2(int i, const struct args *a)
 	}
 	errno = 0;
 	long long c0 = coarse_us();
+	/* fresh=1: set the timestamps to now first, so an RWF_NOWAIT write finds them
+	 * current unless the clock ticks in between (file_update_time_flags). */
+	if (num(a, "fresh", 0))
+		futimens(fd, NULL);
+	errno = 0;
 	ssize_t r = pwritev2(fd, iov, nseg, off, flags);
 	int err = r < 0 ? errno : 0;
 	long long c1 = coarse_us();

@@ -1,10 +1,13 @@
 /**
  * Known gaps: disagreements between the kernel and the spec that are understood and
- * written down in proofs-notes/conformance.md (each with its minimal program), waiting for
- * a spec fix. A gap is recognised by describing the disagreement (which syscall, with what
- * flags on what kind of fd, what the kernel answered, what the spec allowed), never by
- * re-deciding what Linux should answer. The bounded test passes when every disagreement is
- * a known gap, and prints how many of each it saw.
+ * written down in proofs-notes/conformance.md (each with its minimal program and the
+ * kernel code), waiting for a spec fix. A gap is recognised by describing exactly the
+ * disagreement it documents — the syscall and its flags on what kind of fd, the condition
+ * in the program that explains it (from the program and the kernel's own answers), the
+ * kernel's answer and the spec's — never a class of answers, and never by re-deciding what
+ * Linux should answer. test/conform-gaps.test.ts shows each signature a disagreement it
+ * matches and near misses it must reject. The bounded test passes when every disagreement
+ * is a known gap, and prints how many of each it saw.
  */
 import type { FsKind } from './harness.ts';
 import type { Disagreement } from './oracle.ts';
@@ -23,83 +26,222 @@ export interface GapContext {
 
 export interface KnownGap {
   id: string;
-  /** One line: what differs. The notes have the minimal program and the kernel code. */
+  /** One line: what differs, and when. The notes have the minimal program and the kernel code. */
   summary: string;
   matches(c: GapContext): boolean;
 }
 
+const BS = 4096;
+type Write = Extract<Op, { op: 'pwritev2' }>;
+
 const has = (op: Op, f: RwfFlag): boolean => op.op === 'pwritev2' && op.flags.includes(f);
-const kernelSaid = (d: Disagreement, what: string): boolean => d.kernel === what || d.kernel.startsWith(`${what} `);
+const lengthOf = (w: Write): number => w.segs.reduce((a, b) => a + b, 0);
+/** The count an answer string names ("ret 512" → 512), or null for an errno. */
+const countOf = (a: string): number | null => {
+  const m = /^ret (\d+)$/.exec(a);
+  return m === null ? null : Number(m[1]);
+};
 const specAllowsOnly = (d: Disagreement, pred: (a: string) => boolean): boolean => d.allowed.length > 0 && d.allowed.every(pred);
-const isCount = (a: string): boolean => /^ret \d+$/.test(a);
 
 function isDirectFd(p: Program, fd: number): boolean {
   const o = p.ops.filter((x) => x.op === 'open')[fd];
   return o !== undefined && o.op === 'open' && o.direct;
 }
 
-/** Some op before index i goes through the page cache (a buffered write or read). */
-function pageCacheBefore(c: GapContext): boolean {
-  const i = c.disagreement.op;
-  return c.program.ops.slice(0, i).some((o) => (o.op === 'pwritev2' || o.op === 'pread') && !isDirectFd(c.program, o.fd));
+/** Byte ranges the kernel says earlier writes (ops before i) wrote, with the ops. */
+function doneBefore(c: GapContext, i: number): Array<{ j: number; w: Write; from: number; to: number }> {
+  const out: Array<{ j: number; w: Write; from: number; to: number }> = [];
+  c.program.ops.slice(0, i).forEach((w, j) => {
+    const r = c.kernel.results[j];
+    if (w.op === 'pwritev2' && r !== undefined && r.errno === null && r.ret > 0) out.push({ j, w, from: w.off, to: w.off + r.ret });
+  });
+  return out;
+}
+
+/** File blocks [first, last] the byte range [from, to) touches (empty when to <= from). */
+function blocks(from: number, to: number): number[] {
+  if (to <= from) return [];
+  const out: number[] = [];
+  for (let b = Math.floor(from / BS); b <= Math.floor((to - 1) / BS); b++) out.push(b);
+  return out;
+}
+
+/** Whether an earlier successful write (per the kernel) put bytes in file block b. */
+function touched(c: GapContext, i: number, b: number): boolean {
+  return doneBefore(c, i).some((d) => d.from < (b + 1) * BS && d.to > b * BS);
+}
+
+/** The file size before op i, per the kernel's answers (writes only extend it). */
+function sizeBefore(c: GapContext, i: number): number {
+  return Math.max(0, ...doneBefore(c, i).map((d) => d.to));
+}
+
+const i = (c: GapContext): number => c.disagreement.op;
+
+/**
+ * Whether write `o` (op i) would have to read file block b first: it covers b only in
+ * part, an earlier write put data in b, and b may not be uptodate in the page cache —
+ * walking the earlier ops in order: a plain buffered write covering b whole or a buffered
+ * read of b makes it uptodate; an O_DIRECT write touching b invalidates it; an
+ * RWF_DONTCACHE buffered write touching b may have been dropped after writeback.
+ */
+function needsRead(c: GapContext, o: Write, b: number): boolean {
+  const b0 = b * BS;
+  const b1 = b0 + BS;
+  if (o.off <= b0 && o.off + lengthOf(o) >= b1) return false;
+  if (!touched(c, i(c), b)) return false;
+  let uptodate = false;
+  c.program.ops.slice(0, i(c)).forEach((x, j) => {
+    const r = c.kernel.results[j];
+    if (r === undefined || r.errno !== null || r.ret <= 0 || (x.op !== 'pwritev2' && x.op !== 'pread')) return;
+    const from = x.off;
+    const to = x.off + r.ret;
+    if (!(from < b1 && to > b0)) return;
+    if (isDirectFd(c.program, x.fd)) {
+      if (x.op === 'pwritev2') uptodate = false;
+    } else if (x.op === 'pread') uptodate = true;
+    else if (x.flags.includes('DONTCACHE')) uptodate = false;
+    else if (from <= b0 && to >= b1) uptodate = true;
+  });
+  return !uptodate;
 }
 
 export const KNOWN_GAPS: KnownGap[] = [
   {
-    id: 'G9-page-cache-state',
-    summary: 'O_DIRECT pwritev2(RWF_NOWAIT) after buffered I/O on the same file: whether folios are still cached (a buffered read caches them; RWF_DONTCACHE drops them after writeback) decides EAGAIN from kiocb_invalidate_pages; the spec (part 1, no page cache yet) disagrees either way',
-    matches: (c) => c.direct && has(c.op, 'NOWAIT') && pageCacheBefore(c) && (kernelSaid(c.disagreement, 'EAGAIN') || isCount(c.disagreement.kernel)) && specAllowsOnly(c.disagreement, (a) => a === 'EAGAIN' || isCount(a)),
+    id: 'G1-xfs-buffered-nowait-delalloc',
+    summary:
+      'XFS buffered pwritev2(RWF_NOWAIT) starting at or before EOF: the kernel writes it all (xfs_buffered_write_iomap_begin reserves delalloc blocks under IOMAP_NOWAIT); the spec stops with EAGAIN or a short count at a block no earlier write touched, as if a delalloc reservation had to block',
+    matches: (c) => {
+      const o = c.op;
+      if (c.fs !== 'xfs' || c.direct || o.op !== 'pwritev2' || !has(o, 'NOWAIT')) return false;
+      const len = lengthOf(o);
+      if (countOf(c.disagreement.kernel) !== len || o.off > sizeBefore(c, i(c))) return false;
+      return specAllowsOnly(c.disagreement, (a) => {
+        const stop = a === 'EAGAIN' ? 0 : countOf(a);
+        return stop !== null && stop < len && !touched(c, i(c), Math.floor((o.off + stop) / BS));
+      });
+    },
   },
   {
-    id: 'G1-xfs-buffered-nowait',
-    summary: 'XFS buffered pwritev2(RWF_NOWAIT): where the kernel stops (EAGAIN, a short count, or the whole write) depends on page-cache and delalloc state the spec approximates; the two disagree on how far the write gets',
-    matches: (c) =>
-      c.fs === 'xfs' &&
-      !c.direct &&
-      has(c.op, 'NOWAIT') &&
-      (kernelSaid(c.disagreement, 'EAGAIN') || isCount(c.disagreement.kernel)) &&
-      specAllowsOnly(c.disagreement, (a) => a === 'EAGAIN' || isCount(a)),
+    id: 'G11-xfs-buffered-nowait-read-before-partial-overwrite',
+    summary:
+      'XFS buffered pwritev2(RWF_NOWAIT) starting at or before EOF that covers only part of a block holding data which may not be in the page cache (never covered whole by a plain buffered write or read, or since dropped: RWF_DONTCACHE, or invalidated by an O_DIRECT write): the kernel stops (EAGAIN, or a short count at a 4 KiB boundary) before the folio holding that block, because __iomap_write_begin would have to read it and IOMAP_NOWAIT refuses (a large folio can start blocks earlier); the spec, whose page cache knows neither large folios nor RWF_DONTCACHE, goes further, or stops earlier at a block no earlier write touched (G1)',
+    matches: (c) => {
+      const o = c.op;
+      if (c.fs !== 'xfs' || c.direct || o.op !== 'pwritev2' || !has(o, 'NOWAIT')) return false;
+      const len = lengthOf(o);
+      const k = c.disagreement.kernel;
+      const got = k === 'EAGAIN' ? 0 : countOf(k);
+      if (got === null || got >= len || (got > 0 && (o.off + got) % BS !== 0) || o.off > sizeBefore(c, i(c))) return false;
+      if (!blocks(o.off + got, o.off + len).some((b) => needsRead(c, o, b))) return false;
+      return specAllowsOnly(c.disagreement, (a) => {
+        const stop = a === 'EAGAIN' ? 0 : countOf(a);
+        if (stop === null) return false;
+        return stop > got || (stop < got && !touched(c, i(c), Math.floor((o.off + stop) / BS)));
+      });
+    },
   },
   {
     id: 'G2-xfs-dio-nowait-before-segment-alignment',
-    summary: 'XFS O_DIRECT pwritev2(RWF_NOWAIT) that must allocate, with an iovec segment whose length is not a multiple of 512: the kernel returns EAGAIN (the NOWAIT allocation check in ->iomap_begin comes before the per-bio alignment check); the spec returns EINVAL',
-    matches: (c) => c.fs === 'xfs' && c.direct && has(c.op, 'NOWAIT') && kernelSaid(c.disagreement, 'EAGAIN') && specAllowsOnly(c.disagreement, (a) => a === 'EINVAL'),
-  },
-  {
-    id: 'G5-xfs-dio-nowait-spurious-eagain',
-    summary: 'XFS O_DIRECT pwritev2(RWF_NOWAIT) overwrite of blocks the program wrote just before: the kernel sometimes (not deterministically: the same program succeeds on a rerun) returns EAGAIN; the spec only allows the full write',
-    matches: (c) =>
-      c.fs === 'xfs' &&
-      c.direct &&
-      has(c.op, 'NOWAIT') &&
-      kernelSaid(c.disagreement, 'EAGAIN') &&
-      specAllowsOnly(c.disagreement, (a) => isCount(a) && c.op.op === 'pwritev2' && Number(a.slice(4)) === c.op.segs.reduce((x, y) => x + y, 0)),
+    summary:
+      'XFS O_DIRECT pwritev2(RWF_NOWAIT), offset and length sector aligned, an iovec segment whose length is not a multiple of 512, over a block no earlier write touched: the kernel returns EAGAIN (the IOMAP_NOWAIT allocation check in xfs_direct_write_iomap_begin comes before iomap_dio_bio_iter finds the segment); the spec returns EINVAL',
+    matches: (c) => {
+      const o = c.op;
+      if (c.fs !== 'xfs' || !c.direct || o.op !== 'pwritev2' || !has(o, 'NOWAIT') || c.disagreement.kernel !== 'EAGAIN') return false;
+      if (((o.off | lengthOf(o)) & 511) !== 0 || o.segs.every((s) => s % 512 === 0)) return false;
+      if (!blocks(o.off, o.off + lengthOf(o)).some((b) => !touched(c, i(c), b))) return false;
+      return specAllowsOnly(c.disagreement, (a) => a === 'EINVAL');
+    },
   },
   {
     id: 'G6-dio-read-unaligned-hole',
-    summary: 'O_DIRECT pread with an offset or length not a multiple of 512 over a hole: the kernel returns the zeros (iomap_dio_hole_iter has no alignment check); the spec returns EINVAL up front',
-    matches: (c) => c.op.op === 'pread' && c.direct && /^ret \d+/.test(c.disagreement.kernel) && specAllowsOnly(c.disagreement, (a) => a === 'EINVAL'),
+    summary:
+      'O_DIRECT pread whose offset or length is not a multiple of 512, over blocks no earlier write touched (holes): the kernel returns the zeros (iomap_dio_hole_iter has no alignment check; only iomap_dio_bio_iter, for mapped extents, checks); the spec returns EINVAL up front',
+    matches: (c) => {
+      const o = c.op;
+      if (o.op !== 'pread' || !c.direct || ((o.off | o.len) & 511) === 0) return false;
+      const m = /^ret (\d+) blocks \[(.*)\]$/.exec(c.disagreement.kernel);
+      if (m === null) return false;
+      const ret = Number(m[1]);
+      const toks = (m[2] ?? '').split(' ').filter((t) => t !== '');
+      if (ret === 0 || toks.some((t) => t !== 'zero')) return false;
+      if (blocks(o.off, o.off + ret).some((b) => touched(c, i(c), b))) return false;
+      return specAllowsOnly(c.disagreement, (a) => a === 'EINVAL');
+    },
   },
   {
-    id: 'G7-ext4-dio-nowait-overwrite-eagain',
-    summary: 'ext4 O_DIRECT pwritev2(RWF_NOWAIT) over blocks the program wrote before: the kernel sometimes returns EAGAIN (ext4_dio_write_checks wants the exclusive lock: e.g. ext4_overwrite_io maps one extent only, so a range over two extents is not an overwrite); it depends on where earlier writes were allocated, and one program went both ways on reruns; the spec lets it succeed',
-    matches: (c) =>
-      c.fs === 'ext4' &&
-      c.direct &&
-      has(c.op, 'NOWAIT') &&
-      kernelSaid(c.disagreement, 'EAGAIN') &&
-      specAllowsOnly(c.disagreement, (a) => isCount(a) && c.op.op === 'pwritev2' && Number(a.slice(4)) === c.op.segs.reduce((x, y) => x + y, 0)),
+    id: 'G7-ext4-dio-nowait-overwrite-two-writes-eagain',
+    summary:
+      'ext4 O_DIRECT pwritev2(RWF_NOWAIT) within EOF over blocks that two or more earlier writes put there: the kernel may return EAGAIN (ext4_overwrite_io looks at one extent only, and where the earlier writes were allocated decides whether the range is one extent); the spec lets the whole write through',
+    matches: (c) => {
+      const o = c.op;
+      if (c.fs !== 'ext4' || !c.direct || o.op !== 'pwritev2' || !has(o, 'NOWAIT') || c.disagreement.kernel !== 'EAGAIN') return false;
+      const len = lengthOf(o);
+      if (o.off + len > sizeBefore(c, i(c))) return false;
+      const bs = blocks(o.off, o.off + len);
+      if (!bs.every((b) => touched(c, i(c), b))) return false;
+      const writers = new Set(doneBefore(c, i(c)).filter((d) => bs.some((b) => d.from < (b + 1) * BS && d.to > b * BS)).map((d) => d.j));
+      if (writers.size < 2) return false;
+      return specAllowsOnly(c.disagreement, (a) => countOf(a) === len);
+    },
   },
   {
     id: 'G8-einval-dio-write-landed',
-    summary: 'an O_DIRECT pwritev2 that fails with EINVAL because a later iovec segment is not sector aligned has already submitted its first bios: over written blocks their data lands (a later read shows it); the spec writes nothing',
+    summary:
+      'a pread over blocks an earlier O_DIRECT pwritev2 covered that failed with EINVAL because a later iovec segment is not sector aligned: its first bios were already submitted and, over written blocks, their data lands; the spec writes nothing',
     matches: (c) => {
-      if (c.op.op !== 'pread') return false;
       const o = c.op;
-      return c.program.ops.slice(0, c.disagreement.op).some((w, j) => {
+      if (o.op !== 'pread' || c.disagreement.kernel.startsWith('E')) return false;
+      return c.program.ops.slice(0, i(c)).some((w, j) => {
         const r = c.kernel.results[j];
-        return w.op === 'pwritev2' && isDirectFd(c.program, w.fd) && r !== undefined && r.errno === 'EINVAL' && w.segs.length > 1 && w.off < o.off + o.len && w.off + w.segs.reduce((x, y) => x + y, 0) > o.off;
+        if (w.op !== 'pwritev2' || !isDirectFd(c.program, w.fd) || r?.errno !== 'EINVAL' || w.segs.length < 2) return false;
+        if (w.segs.every((s) => s % 512 === 0) || ((w.off | lengthOf(w)) & 511) !== 0) return false;
+        // The read overlaps the sector-aligned head of the failed write (its segments before the first misaligned one).
+        let head = 0;
+        for (const s of w.segs) {
+          if (s % 512 !== 0) break;
+          head += s;
+        }
+        return head > 0 && w.off < o.off + o.len && w.off + head > o.off;
       });
+    },
+  },
+  {
+    id: 'G9-page-cache-state',
+    summary:
+      'O_DIRECT pwritev2(RWF_NOWAIT) over blocks a buffered op of the program touched before: whether folios are cached decides EAGAIN in kiocb_invalidate_pages; the kernel caches on a buffered read and drops RWF_DONTCACHE folios after writeback, the spec (no page cache yet) does neither — kernel EAGAIN after a buffered read where the spec goes on, or the kernel goes on (count or EINVAL) after an RWF_DONTCACHE buffered write where the spec says EAGAIN',
+    matches: (c) => {
+      const o = c.op;
+      if (!c.direct || o.op !== 'pwritev2' || !has(o, 'NOWAIT')) return false;
+      const range = blocks(o.off, o.off + lengthOf(o));
+      const before = c.program.ops.slice(0, i(c));
+      const overlaps = (from: number, to: number): boolean => blocks(from, to).some((b) => range.includes(b));
+      const bufferedRead = before.some((x, j) => x.op === 'pread' && !isDirectFd(c.program, x.fd) && (c.kernel.results[j]?.ret ?? 0) > 0 && overlaps(x.off, x.off + (c.kernel.results[j]?.ret ?? 0)));
+      const dontcacheWrite = before.some((x, j) => x.op === 'pwritev2' && !isDirectFd(c.program, x.fd) && x.flags.includes('DONTCACHE') && (c.kernel.results[j]?.ret ?? 0) > 0 && overlaps(x.off, x.off + (c.kernel.results[j]?.ret ?? 0)));
+      const k = c.disagreement.kernel;
+      if (k === 'EAGAIN') return bufferedRead && specAllowsOnly(c.disagreement, (a) => countOf(a) === lengthOf(o) || a === 'EINVAL');
+      return dontcacheWrite && (countOf(k) === lengthOf(o) || k === 'EINVAL') && specAllowsOnly(c.disagreement, (a) => a === 'EAGAIN');
+    },
+  },
+  {
+    id: 'G10-einval-dio-write-allocated',
+    summary:
+      'O_DIRECT pwritev2(RWF_NOWAIT) within EOF over blocks that an earlier O_DIRECT write failing with EINVAL in iomap_dio_bio_iter covered (ext4: offset, length or a segment not sector aligned; XFS, which checks offset and length up front: a segment): ->iomap_begin had allocated them (unwritten) before the refusal, the allocation stays, and a NOWAIT write over allocated blocks needs no allocation, so the kernel writes it all; the spec allocates nothing for the failed write and says EAGAIN',
+    matches: (c) => {
+      const o = c.op;
+      if (!c.direct || o.op !== 'pwritev2' || !has(o, 'NOWAIT')) return false;
+      const len = lengthOf(o);
+      if (countOf(c.disagreement.kernel) !== len || o.off + len > sizeBefore(c, i(c))) return false;
+      const allocatedThenRefused = (w: Write): boolean => {
+        const rangeAligned = ((w.off | lengthOf(w)) & 511) === 0;
+        const segsAligned = w.segs.every((x) => x % 512 === 0);
+        return c.fs === 'ext4' ? !rangeAligned || !segsAligned : rangeAligned && !segsAligned;
+      };
+      const failed = c.program.ops.slice(0, i(c)).filter((w, j): w is Write => w.op === 'pwritev2' && isDirectFd(c.program, w.fd) && c.kernel.results[j]?.errno === 'EINVAL' && allocatedThenRefused(w));
+      const byFailed = (b: number): boolean => failed.some((w) => w.off < (b + 1) * BS && w.off + lengthOf(w) > b * BS);
+      const bs = blocks(o.off, o.off + len);
+      if (!bs.every((b) => touched(c, i(c), b) || byFailed(b)) || !bs.some((b) => !touched(c, i(c), b))) return false;
+      return specAllowsOnly(c.disagreement, (a) => a === 'EAGAIN');
     },
   },
 ];
@@ -108,11 +250,6 @@ export const KNOWN_GAPS: KnownGap[] = [
 export function knownGap(fs: FsKind, program: Program, d: Disagreement, kernel: ProgramResult): KnownGap | undefined {
   const op = program.ops[d.op];
   if (op === undefined) return undefined;
-  let direct = false;
-  if ('fd' in op) {
-    const opens = program.ops.filter((o) => o.op === 'open');
-    const o = opens[op.fd];
-    direct = o !== undefined && o.op === 'open' && o.direct;
-  }
+  const direct = 'fd' in op && isDirectFd(program, op.fd);
   return KNOWN_GAPS.find((g) => g.matches({ fs, program, op, direct, kernel, disagreement: d }));
 }

@@ -132,6 +132,12 @@ export interface TimingAllowance {
  * for ctime (I_CTIME_QUERIED: current_time() then takes a fine-grained clock).
  */
 export function timestampsMayNeedUpdate(p: Program, k: ProgramResult, i: number): boolean {
+  const self = p.ops[i];
+  // futimens just before the write (freshTimes): only a tick during this call counts.
+  if (self !== undefined && self.op === 'pwritev2' && self.freshTimes === true) {
+    const c = k.results[i]?.clock;
+    return c === undefined || c[0] !== c[1];
+  }
   let m = -1;
   for (let j = 0; j < i; j++) {
     const o = p.ops[j];

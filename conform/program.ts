@@ -26,6 +26,8 @@ export type Op =
       misalign: number;
       /** Raw RWF_* bits OR-ed in besides `flags` (for unknown-flag validation). */
       rawFlags?: number;
+      /** The helper sets the file's timestamps to now (futimens) just before the call. */
+      freshTimes?: boolean;
     }
   | { op: 'pread'; fd: number; off: number; len: number; misalign: number }
   | { op: 'fsync'; fd: number }
@@ -104,7 +106,7 @@ export function serialize(p: Program): string {
         const parts: string[] = [...o.flags];
         if (o.rawFlags !== undefined && o.rawFlags !== 0) parts.push(`0x${o.rawFlags.toString(16)}`);
         const flags = parts.length === 0 ? '0' : parts.join('|');
-        return `pwritev2 fd=${o.fd} off=${o.off} segs=${o.segs.join(',')} flags=${flags} id=${o.id} misalign=${o.misalign}`;
+        return `pwritev2 fd=${o.fd} off=${o.off} segs=${o.segs.join(',')} flags=${flags} id=${o.id} misalign=${o.misalign}${o.freshTimes === true ? ' fresh=1' : ''}`;
       }
       case 'pread':
         return `pread fd=${o.fd} off=${o.off} len=${o.len} misalign=${o.misalign}`;
@@ -119,6 +121,15 @@ export function serialize(p: Program): string {
     }
   });
   return lines.join('\n') + '\nend\n';
+}
+
+/**
+ * The program with every RWF_NOWAIT write asking the helper to set the timestamps to now
+ * first: whether an XFS NOWAIT write finds them out of date then no longer depends on how
+ * long the ops before it took (only on a clock tick between futimens and the write).
+ */
+export function withFreshTimes(p: Program): Program {
+  return { ops: p.ops.map((o): Op => (o.op === 'pwritev2' && o.flags.includes('NOWAIT') ? { ...o, freshTimes: true } : o)) };
 }
 
 /** A readable one-line-per-op rendering (used in shrunk counterexamples and notes). */

@@ -2,7 +2,9 @@
  * writepath spec: the write path of Linux 6.18 (KERNEL_VERSION) as one explicit-state
  * transition system for the checker. Part 1: the block device, allocator and extent map,
  * metadata journal, power loss, and the direct-I/O write path of ext4 and XFS. Part 2 (in
- * progress): page-cache folios with their uptodate / dirty / writeback / dropbehind flags,
+ * progress): page-cache folios of one or more blocks (`files[i].folioBlocks`) with per-block
+ * uptodate / dirty and the folio's writeback / dropbehind / PG_atomic flags, buffered
+ * RWF_ATOMIC as the seed 000 RFC (knob bufferedAtomic) with user-page faults (`userFaults`),
  * the XFS buffered write through ->iomap_begin with delalloc and the iomap validity cookie,
  * background writeback and reclaim (scenario settings `flusher`, `reclaim`), writeback
  * errors through errseq_t, and RWF_UNCACHED / RWF_DONTCACHE.
@@ -33,7 +35,9 @@
  * - `{ op: 'pwritev2', fd, offset, iov, flags, id }` — `iov` is the list of segment lengths
  *   (bytes), `flags` any of RWF_ATOMIC, RWF_SYNC, RWF_DSYNC, RWF_NOWAIT, RWF_DONTCACHE. The
  *   data is named by `id`: block k of the write holds token `${id}[k]`. Returns bytes or an
- *   errno, validated as Linux 6.18 does (see checkPwritev2 for the order).
+ *   errno, validated as Linux 6.18 does (see checkPwritev2 for the order). An optional
+ *   `badPage` names a page of the user buffer (from 0) that can never be read: the copy
+ *   stops there (a short write, or -EFAULT; `pwriteBadPage` builds one).
  * - `{ op: 'pread', fd, offset, len }` — returns bytes (short at EOF) and, in the results
  *   log, the token of every block read. O_DIRECT reads must be sector aligned (EINVAL).
  * - `{ op: 'fsync' | 'fdatasync', fd }`, `{ op: 'statx', fd }` (STATX_WRITE_ATOMIC fields).
@@ -81,7 +85,7 @@ export { buildModel, actions, next, label, type Action } from './model.ts';
 export { PROPERTIES, ALL_INVARIANTS, type PropertyDef } from './properties.ts';
 export { atomicLimits, statxAtomic, checkPwritev2, taskSteps } from './vfs/syscalls.ts';
 export { allowedOutcomes, bfsExplorer, observe, type Outcome, type ObservedResult, type Explorer } from './outcomes.ts';
-export { scenario, settings, fsDefaults, DEVICES, BS, KiB, open, pwrite, pwritev, pread, fsync, fdatasync, statx, mmapStore, type SettingsInput } from './scenario.ts';
+export { scenario, settings, fsDefaults, DEVICES, BS, KiB, open, pwrite, pwriteBadPage, pwritev, pread, fsync, fdatasync, statx, mmapStore, type SettingsInput } from './scenario.ts';
 export { ext4MbAlignedAlloc, allocBlocks, describeExtents } from './fs/allocator.ts';
 export { powerLossChoices, persistGroups } from './block/device.ts';
 export { folioAt, mappingSetError, filemapCheckErrors, fileCheckAndAdvanceWbErr } from './mm/filemap.ts';

@@ -17,6 +17,9 @@ export interface Knobs {
   fuseUptodate: FuseUptodate;
   fuseWriteFailure: FuseWriteFailure;
   fuseSyncWait: FuseSyncWait;
+  bufferedAtomic: BufferedAtomic;
+  bufferedAtomicShortCopy: BufferedAtomicShortCopy;
+  bufferedAtomicMerge: BufferedAtomicMerge;
 }
 
 /**
@@ -147,6 +150,42 @@ export type FuseWriteFailure = 'leave-uptodate' | 'clear-uptodate';
  */
 export type FuseSyncWait = 'no-wait' | 'wait';
 
+/**
+ * Buffered RWF_ATOMIC (seed 000: John Garry's RFC "fs: iomap: buffered atomic write
+ * support", April 2024).
+ *  - 'rfc-2024': XFS accepts RWF_ATOMIC without O_DIRECT: the write runs with IOMAP_ATOMIC,
+ *    which sets PG_atomic on the folio (a write without it clears the flag); the folio must
+ *    be exactly the write's size (iomap_get_folio's safety check against the mapping's folio
+ *    order, -EINVAL otherwise); writeback sends an atomic folio as one REQ_ATOMIC bio and
+ *    clears PG_atomic when its writeback ends.
+ *  - 'eopnotsupp-6.18': Linux 6.18: generic_atomic_write_valid refuses a buffered RWF_ATOMIC
+ *    write with -EOPNOTSUPP, after the size, segment and alignment checks (EINVAL).
+ */
+export type BufferedAtomic = 'rfc-2024' | 'eopnotsupp-6.18';
+
+/**
+ * What a buffered atomic write does when copy_folio_from_iter_atomic stops short at a
+ * faulting user page (Matthew Wilcox's objection in the seed 000 thread).
+ *  - 'short-copy': as posted: iomap_write_iter's ordinary short-copy handling. Into an
+ *    uptodate folio the copied part is kept and dirtied, the folio unlocked, and the rest
+ *    copied on the next round after fault_in_iov_iter_readable: writeback may run between
+ *    and write the partly copied folio.
+ *  - 'clear-dirty-then-retry': as proposed in the thread: the folio's dirty bit is cleared
+ *    after iomap_write_begin and set only when the whole chunk is copied; a short copy
+ *    retries the whole chunk, at most three tries, then -EFAULT.
+ */
+export type BufferedAtomicShortCopy = 'short-copy' | 'clear-dirty-then-retry';
+
+/**
+ * Whether writeback may add an atomic folio to an ioend with other folios.
+ *  - 'mixed-bio': iomap_add_to_ioend merges any folio that is contiguous in the file and on
+ *    disk, whatever its PG_atomic; the bio carries REQ_ATOMIC when the folio that opened the
+ *    ioend was atomic (iomap_alloc_ioend).
+ *  - 'own-bio': as posted: an atomic folio never shares an ioend: it gets its own
+ *    REQ_ATOMIC bio.
+ */
+export type BufferedAtomicMerge = 'mixed-bio' | 'own-bio';
+
 /** What Linux merged: the default for every knob. */
 export const MERGED_KNOBS: Knobs = {
   ext4AtomicAlloc: 'bigalloc-zero-and-commit',
@@ -160,6 +199,10 @@ export const MERGED_KNOBS: Knobs = {
   fuseUptodate: 'before-write',
   fuseWriteFailure: 'clear-uptodate',
   fuseSyncWait: 'wait',
+  bufferedAtomic: 'eopnotsupp-6.18',
+  // Not in Linux: the defaults are what the RFC posted.
+  bufferedAtomicShortCopy: 'short-copy',
+  bufferedAtomicMerge: 'own-bio',
 };
 
 /** Every variant of every knob, for documentation, the CLI and tests. */
@@ -175,4 +218,7 @@ export const KNOB_VARIANTS = {
   fuseUptodate: ['after-write', 'before-write'],
   fuseWriteFailure: ['leave-uptodate', 'clear-uptodate'],
   fuseSyncWait: ['no-wait', 'wait'],
+  bufferedAtomic: ['rfc-2024', 'eopnotsupp-6.18'],
+  bufferedAtomicShortCopy: ['short-copy', 'clear-dirty-then-retry'],
+  bufferedAtomicMerge: ['mixed-bio', 'own-bio'],
 } as const satisfies { [K in keyof Knobs]: readonly Knobs[K][] };

@@ -17,7 +17,7 @@ import { iomapFinishIoend } from './fs/iomap/ioend.ts';
 import { describeFlusherStep, flusherChoices, flusherWriteback } from './mm/page-writeback.ts';
 import { reclaimChoices, reclaimFolio } from './mm/vmscan.ts';
 import { answerRequest, answers, describeAnswer, type FuseAnswer } from './fs/fuse/dev.ts';
-import { describeFuseWritepage, fuseWritepage } from './fs/fuse/file.ts';
+import { describeFuseWritepage, fuseWritepages } from './fs/fuse/file.ts';
 import { PROPERTIES } from './properties.ts';
 import { setMapping } from './fs/allocator.ts';
 import { taskFinished, taskSteps } from './vfs/syscalls.ts';
@@ -31,7 +31,7 @@ export type Action =
   | { kind: 'dev-complete'; bio: number; what: string }
   | { kind: 'dev-fail'; bio: number }
   | { kind: 'commit'; fs: FsKind }
-  | { kind: 'flusher'; ino: number; blk: number; what: string }
+  | { kind: 'flusher'; ino: number; blks: number[]; what: string }
   | { kind: 'reclaim'; ino: number; blk: number; t: Token }
   | { kind: 'power-loss'; keep: Array<[number, number]>; what: string }
   /** The FUSE server answers request `unique` (dev.ts). */
@@ -71,7 +71,7 @@ export function actions(w: World, s: Settings): Action[] {
     out.push({ kind: 'dev-complete', bio: b.id, what: `${flags ? ` ${flags}` : ''}${blocks ? ` (${blocks})` : ''}${b.op === 'flush' ? ': volatile cache flushed' : ''}` });
     if (b.op === 'write' && w.ioErrors < s.maxIoErrors) out.push({ kind: 'dev-fail', bio: b.id });
   }
-  for (const [ino, blk] of flusherChoices(w, s)) out.push({ kind: 'flusher', ino, blk, what: s.fs.kind === 'fuse' ? describeFuseWritepage(w, ino, blk) : describeFlusherStep(w, s, ino, blk) });
+  for (const { ino, blks } of flusherChoices(w, s)) out.push({ kind: 'flusher', ino, blks, what: s.fs.kind === 'fuse' ? describeFuseWritepage(w, ino, blks) : describeFlusherStep(w, s, ino, blks) });
   for (const r of w.fuse?.reqs ?? []) for (const answer of answers(w, s, r)) out.push({ kind: 'fuse', unique: r.unique, answer, what: describeAnswer(w, r, answer) });
   for (const [ino, blk] of reclaimChoices(w, s)) out.push({ kind: 'reclaim', ino, blk, t: w.pageCache[ino]?.[blk]?.t ?? '?' });
   if (s.backgroundCommit && journalDirty(w)) out.push({ kind: 'commit', fs: s.fs.kind });
@@ -129,7 +129,7 @@ export function next(w: World, s: Settings, a: Action): World {
         wake(d, c.owner, x.bio, true);
       })
       .with({ kind: 'commit' }, () => commitJournal(d))
-      .with({ kind: 'flusher' }, (x) => (s.fs.kind === 'fuse' ? fuseWritepage(d, x.ino, x.blk) : flusherWriteback(d, x.ino, x.blk)))
+      .with({ kind: 'flusher' }, (x) => (s.fs.kind === 'fuse' ? fuseWritepages(d, x.ino, x.blks) : flusherWriteback(d, s, x.ino, x.blks)))
       .with({ kind: 'fuse' }, (x) => answerRequest(d, x.unique, x.answer))
       .with({ kind: 'reclaim' }, (x) => reclaimFolio(d, x.ino, x.blk))
       .exhaustive();

@@ -113,6 +113,20 @@ function tornReachable(w: World, s: Settings): string | null {
   return 'no non-atomic write is torn here';
 }
 
+/**
+ * Witness: after a power loss, a buffered RWF_ATOMIC write that returned success (without
+ * RWF_SYNC) has none of its data on disk — the old data survived whole.
+ */
+function atomicOldDataMaySurvive(w: World): string | null {
+  if (!w.crashed) return 'no power loss yet';
+  for (const W of w.ghost.writes) {
+    if (W.path !== 'buffered-rfc' || typeof W.ret !== 'number' || W.ret <= 0) continue;
+    const data = fileContent(w, W.ino);
+    if (Array.from({ length: W.nblk }, (_, i) => data[W.blk + i]).every((t, i) => t !== writeToken(W.id, i))) return null;
+  }
+  return 'no successful buffered atomic write lost whole here';
+}
+
 function atomicOneRequest(w: World, s: Settings): string | null {
   const bs = s.fs.blockSize;
   const d = s.device;
@@ -213,7 +227,7 @@ export const PROPERTIES: Record<PropertyName, PropertyDef> = {
   },
   'atomic-one-request': {
     kind: 'invariant',
-    doc: "A hardware-path RWF_ATOMIC write reaches the device as exactly one REQ_ATOMIC request covering its range, within the device's unit limits and boundary, naturally aligned where the device needs it.",
+    doc: "A hardware-path RWF_ATOMIC write (and a buffered one under the seed 000 RFC, through its folio's writeback) reaches the device as exactly one REQ_ATOMIC request covering its range, within the device's unit limits and boundary, naturally aligned where the device needs it.",
     check: atomicOneRequest,
   },
   durability: {
@@ -270,6 +284,16 @@ export const PROPERTIES: Record<PropertyName, PropertyDef> = {
     kind: 'invariant',
     doc: 'FUSE: when every task has finished and every request has been answered, the server holds, for each page not dirty, the data of the write(2) or mmap store that completed last (pages a failed or short write touched are not judged).',
     check: writeOrder,
+  },
+  'atomic-overwritten-before-writeback': {
+    kind: 'invariant',
+    doc: "No write without RWF_ATOMIC overwrites part of a PG_atomic folio whose atomic write has not been written back yet (the seed 000 RFC clears PG_atomic then, so the atomic write is written back as ordinary data: the user-space usage error its commit message describes). Reported at the overwriting copy.",
+    check: (w) => flagged(w, 'atomic-overwritten-before-writeback'),
+  },
+  'atomic-old-data-may-survive': {
+    kind: 'sometimes',
+    doc: 'Some power loss after a buffered RWF_ATOMIC write returned success (without RWF_SYNC) leaves none of its data on disk: the RFC promises untorn, not durable.',
+    check: (w) => atomicOldDataMaySurvive(w),
   },
   'torn-reachable': {
     kind: 'sometimes',

@@ -60,6 +60,7 @@ function withDefaults(i: SettingsInput): Settings {
     ...(i.flusher === true ? { flusher: true } : {}),
     ...(i.reclaim === true ? { reclaim: true } : {}),
     ...(i.maxShortWrites !== undefined && i.maxShortWrites > 0 ? { maxShortWrites: i.maxShortWrites } : {}),
+    ...(i.userFaults !== undefined && i.userFaults > 0 ? { userFaults: i.userFaults } : {}),
   };
 }
 
@@ -84,6 +85,8 @@ export function scenario(i: ScenarioInput): Scenario<World, Action> {
 
 export const open = (file: number, ...flags: OpenFlag[]): Syscall => ({ op: 'open', file, access: 'O_RDWR', flags });
 export const pwrite = (id: string, fd: number, offset: number, len: number, ...flags: RwfFlag[]): Syscall => ({ op: 'pwritev2', fd, offset, iov: [len], flags, id });
+/** A pwritev2 whose user buffer has a page (`badPage`, from 0) that can never be read. */
+export const pwriteBadPage = (id: string, fd: number, offset: number, len: number, badPage: number, ...flags: RwfFlag[]): Syscall => ({ op: 'pwritev2', fd, offset, iov: [len], flags, id, badPage });
 export const pwritev = (id: string, fd: number, offset: number, iov: number[], ...flags: RwfFlag[]): Syscall => ({ op: 'pwritev2', fd, offset, iov, flags, id });
 export const pread = (fd: number, offset: number, len: number): Syscall => ({ op: 'pread', fd, offset, len });
 export const fsync = (fd: number): Syscall => ({ op: 'fsync', fd });

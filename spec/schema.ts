@@ -58,6 +58,9 @@ export const knobsSchema = strict({
   fuseUptodate: oneOf(KNOB_VARIANTS.fuseUptodate, 'a variant').optional(),
   fuseWriteFailure: oneOf(KNOB_VARIANTS.fuseWriteFailure, 'a variant').optional(),
   fuseSyncWait: oneOf(KNOB_VARIANTS.fuseSyncWait, 'a variant').optional(),
+  bufferedAtomic: oneOf(KNOB_VARIANTS.bufferedAtomic, 'a variant').optional(),
+  bufferedAtomicShortCopy: oneOf(KNOB_VARIANTS.bufferedAtomicShortCopy, 'a variant').optional(),
+  bufferedAtomicMerge: oneOf(KNOB_VARIANTS.bufferedAtomicMerge, 'a variant').optional(),
 });
 
 const fsKind = oneOf(FS_KINDS, 'a modelled file system');
@@ -69,7 +72,7 @@ export const fsSchema = z.union(
       kind: fsKind,
       blockSize: positive('bytes').refine((n) => n % 512 === 0, { error: 'must be a multiple of 512 bytes' }).optional(),
       sectorSize: positive('bytes').refine((n) => n >= 512 && (n & (n - 1)) === 0, { error: 'must be a power of two of at least 512 bytes' }).optional(),
-      physBlocks: positive('blocks of the device').max(64, { error: 'at most 64 physical blocks (the state space grows with them)' }).optional(),
+      physBlocks: positive('blocks of the device').optional(),
       reflink: z.boolean({ error: 'must be true or false' }).optional(),
       swAtomicMax: count('bytes').optional(),
       clusterBlocks: positive('blocks').refine((n) => (n & (n - 1)) === 0, { error: 'must be a power of two (bigalloc cluster)' }).optional(),
@@ -96,7 +99,7 @@ const initialBlock = z.union([z.literal('hole'), strict({ unwritten: count('phys
   error: "must be 'hole', { written: P } or { unwritten: P } with P a physical block number",
 });
 
-const fileSchema = strict({ blocks: z.array(initialBlock, { error: 'must be a list of blocks' }), size: count('bytes').optional(), reflink: z.boolean({ error: 'must be true or false' }).optional() });
+const fileSchema = strict({ blocks: z.array(initialBlock, { error: 'must be a list of blocks' }), size: count('bytes').optional(), reflink: z.boolean({ error: 'must be true or false' }).optional(), folioBlocks: positive('blocks (the mapping\'s minimum folio size)').refine((n) => (n & (n - 1)) === 0, { error: 'must be a power of two (a folio order)' }).optional() });
 
 const fd = count('the ordinal of a successful open');
 /** A file offset as the syscall takes it: a negative one is legal input, and Linux answers EINVAL. */
@@ -107,7 +110,7 @@ export const syscallSchema = z.discriminatedUnion(
   'op',
   [
     strict({ op: z.literal('open'), file: count('file number'), access: oneOf(ACCESS_MODES, 'an access mode'), flags: z.array(oneOf(OPEN_FLAGS, 'an open flag')) }),
-    strict({ op: z.literal('pwritev2'), fd, offset: fileOffset, iov: z.array(count('bytes')).min(1, { error: 'needs at least one segment' }), flags: rwfFlags, id: z.string().min(1, { error: 'must name the write' }) }),
+    strict({ op: z.literal('pwritev2'), fd, offset: fileOffset, iov: z.array(count('bytes')).min(1, { error: 'needs at least one segment' }), flags: rwfFlags, id: z.string().min(1, { error: 'must name the write' }), badPage: count('page of the user buffer').optional() }),
     strict({ op: z.literal('pread'), fd, offset: fileOffset, len: count('bytes') }),
     strict({ op: z.literal('fsync'), fd }),
     strict({ op: z.literal('fdatasync'), fd }),
@@ -134,6 +137,7 @@ export const settingsInputSchema = strict({
   properties: propertiesSchema.optional(),
   flusher: z.boolean({ error: 'must be true or false' }).optional(),
   reclaim: z.boolean({ error: 'must be true or false' }).optional(),
+  userFaults: count('user-page faults the environment may inject').optional(),
 });
 
 export const expectationSchema = z.union([z.literal('holds'), strict({ violates: z.string() })], {

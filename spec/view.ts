@@ -152,8 +152,9 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
     const folios: Record<string, string> = {};
     (w.pageCache[ino] ?? []).forEach((folio, blk) => {
       if (folio === null) return;
-      const flags = [folio.uptodate ? 'uptodate' : '', folio.dirty ? 'dirty' : 'clean', folio.writeback ? 'writeback' : '', folio.dropbehind ? 'dropbehind' : ''].filter((x) => x !== '');
-      folios[`folio ${blk}`] = `${folio.t} ${flags.join(' ')}`;
+      const flags = [folio.uptodate ? 'uptodate' : '', folio.dirty ? 'dirty' : 'clean', folio.writeback ? 'writeback' : '', folio.dropbehind ? 'dropbehind' : '', folio.atomic ? 'PG_atomic' : ''].filter((x) => x !== '');
+      const of = folio.nr > 1 ? ` (block ${blk - folio.head + 1} of folio ${folio.head}-${folio.head + folio.nr - 1})` : '';
+      folios[`block ${blk}`] = `${folio.t} ${flags.join(' ')}${of}`;
     });
     f['page cache'] = folios;
     const m = w.mappings[ino];

@@ -33,6 +33,8 @@ export interface World {
   tasks: Task[];
   powerLosses: number;
   ioErrors: number;
+  /** User-page faults the environment has injected so far (bounded by Settings.userFaults). */
+  userFaults: number;
   /** After a power loss the world is the recovered on-disk state; nothing runs. */
   crashed: boolean;
   ghost: Ghost;
@@ -46,7 +48,8 @@ export interface Settings {
   device: DeviceSettings;
   knobs: Knobs;
   /** `reflink`: the XFS inode has the reflink flag (its extents were shared with another file). */
-  files: Array<{ blocks: InitialBlock[]; size?: number; reflink?: boolean }>;
+  /** `folioBlocks`: the mapping's minimum folio size in blocks (default 1; see AddressSpace). */
+  files: Array<{ blocks: InitialBlock[]; size?: number; reflink?: boolean; folioBlocks?: number }>;
   /** Clean folios cached at start (so mmap stores can dirty them): [file, block]. */
   cached: Array<[number, number]>;
   programs: Program[];
@@ -65,6 +68,12 @@ export interface Settings {
   reclaim?: boolean;
   /** FUSE: how many WRITE replies the server may cut short (default 0). */
   maxShortWrites?: number;
+  /**
+   * How many times the environment may make copy_folio_from_iter_atomic stop short at a page
+   * boundary of a buffered atomic write's user buffer (a user page not resident, seed 000);
+   * fault_in_iov_iter_readable then brings it in. Default 0.
+   */
+  userFaults?: number;
 }
 
 export type PropertyName =
@@ -81,7 +90,9 @@ export type PropertyName =
   | 'cache-coherence'
   | 'monotonic-reads'
   | 'write-order'
-  | 'torn-reachable';
+  | 'atomic-overwritten-before-writeback'
+  | 'torn-reachable'
+  | 'atomic-old-data-may-survive';
 
 // ---------------------------------------------------------------------------------------
 // Steps
@@ -131,11 +142,12 @@ export function initWorld(s: Settings): World {
     free,
     journal: { committed: snapshotMetadata(inodes, free), dirtyInodes: [] },
     pageCache: inodes.map((i) => i.map.map((): Folio | null => null)),
-    mappings: inodes.map(() => ({ wbErr: 0, asEio: false, asEnospc: false })),
+    mappings: inodes.map((_, ino) => ({ wbErr: 0, asEio: false, asEnospc: false, folioBlocks: s.files[ino]?.folioBlocks ?? 1 })),
     ioends: [],
     tasks: s.programs.map(() => ({ pc: 0, fds: [], cur: null, results: [] })),
     powerLosses: 0,
     ioErrors: 0,
+    userFaults: 0,
     crashed: false,
     ghost: { clock: 0, writes: [], obligations: [], lost: [], wbErrOwed: [], flagged: [] },
     fuse: initFuseConn(s),
@@ -143,7 +155,10 @@ export function initWorld(s: Settings): World {
   for (const [ino, blk] of s.cached) {
     const pc = w.pageCache[ino];
     if (pc === undefined || blk >= pc.length) throw new Error(`scenario ${s.name}: cached folio outside file ${ino}`);
-    pc[blk] = { t: readBlock(w, ino, blk), uptodate: true, dirty: false, writeback: false, dropbehind: false };
+    // A cached folio was read in whole: every block of it is uptodate.
+    const nr = s.files[ino]?.folioBlocks ?? 1;
+    const head = blk - (blk % nr);
+    for (let b = head; b < head + nr && b < pc.length; b++) pc[b] = { t: readBlock(w, ino, b), uptodate: true, dirty: false, writeback: false, dropbehind: false, head, nr, atomic: false };
   }
   return w;
 }

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { ParseError, decodeToken, parseLine, parseOutput, serialize } from '../conform/program.ts';
+import { ParseError, decodeToken, parseLine, parseOutput, serialize, withFreshTimes } from '../conform/program.ts';
 import type { Program } from '../conform/program.ts';
 import { compare } from '../conform/oracle.ts';
 import { UsageError, parseArgs, DEFAULTS, emptySummary, formatTable } from '../conform/campaign.ts';
@@ -105,6 +105,11 @@ test('serialize: one line per op then end', () => {
   );
 });
 
+test('withFreshTimes marks RWF_NOWAIT writes only, and serialize passes fresh=1 to the helper', () => {
+  const p: Program = { ops: [{ op: 'open', direct: true }, { op: 'pwritev2', fd: 0, off: 0, segs: [512], flags: ['NOWAIT'], id: 1, misalign: 0 }, { op: 'pwritev2', fd: 0, off: 0, segs: [512], flags: [], id: 2, misalign: 0 }] };
+  assert.equal(serialize(withFreshTimes(p)), 'open direct=1 dsync=0\npwritev2 fd=0 off=0 segs=512 flags=NOWAIT id=1 misalign=0 fresh=1\npwritev2 fd=0 off=0 segs=512 flags=0 id=2 misalign=0\nend\n');
+});
+
 test('compare: agreement, first disagreeing op, unconstrained fields', () => {
   const p: Program = { ops: [{ op: 'open', direct: true }, { op: 'pwritev2', fd: 0, off: 0, segs: [4096], flags: ['ATOMIC'], id: 1, misalign: 0 }] };
   const k = { results: [{ i: 0, op: 'open', ret: 0, errno: null }, { i: 1, op: 'pwritev2', ret: -1, errno: 'EOPNOTSUPP' }] };
@@ -126,6 +131,9 @@ test('campaign options: defaults, values, unknown options are usage errors', () 
   assert.throws(() => parseArgs(['--frobnicate']), UsageError);
   assert.throws(() => parseArgs(['--runs', 'many']), UsageError);
   assert.throws(() => parseArgs(['--fs', 'btrfs']), UsageError);
+  assert.equal(parseArgs(['--programs', 'edge']).kind, 'edge');
+  assert.throws(() => parseArgs(['--programs', 'most']), UsageError);
+  assert.throws(() => parseArgs(['--disagreements', 'a/b']), UsageError);
   const row = { ...emptySummary('xfs', true), programs: 3, withWrite: 2, syscalls: 9, dataChecked: 4, writtenDataChecked: 3, agreements: 2, disagreements: 1, ms: 1000, specMs: 500, timing: new Map([['A1', 1]]), knownGaps: new Map([['G1', 1]]) };
   row.unmodelled.set('too big', 0);
   assert.match(formatTable([row]), /\| xfs +\| 3 +\| 2 +\| 9 +\| 4 +\| 3 +\| 2 +\| 1 +\| 1 +\| 1 +\| 0 +\| 1\.0 s +\| 0\.5 s +\|/);
@@ -221,4 +229,47 @@ test('abstraction: kernel read bytes become spec tokens per file block (newest w
   // A short read at EOF: only the blocks its bytes touch.
   assert.deepEqual(run([W(1, 0, 1000), R(512, 4096)], [ok(1, 1000), ok(2, 488, ['~1:488'])]), ['W1[0]']);
   assert.deepEqual(run([W(1, 0, 1000), R(4096, 4096)], [ok(1, 1000), ok(2, 0, [])]), []);
+});
+
+test('data programs: a write first, direct writes sector aligned (RWF_ATOMIC ones naturally aligned powers of two), reads after a write', async () => {
+  const { dataProgramArb } = await import('../conform/generate.ts');
+  fc.assert(
+    fc.property(dataProgramArb(), (p) => {
+      const opens = p.ops.filter((o) => o.op === 'open');
+      const body = p.ops.slice(opens.length);
+      assert.equal(body[0]?.op, 'pwritev2');
+      for (const o of body) {
+        if (o.op !== 'pwritev2') continue;
+        const direct = opens[o.fd]?.op === 'open' && (opens[o.fd] as { direct: boolean }).direct;
+        const len = o.segs.reduce((a, b) => a + b, 0);
+        if (o.flags.includes('ATOMIC')) {
+          assert.ok(direct && o.segs.length === 1 && [4096, 8192, 16384].includes(len) && o.off % len === 0, JSON.stringify(o));
+        } else if (direct) {
+          assert.ok(o.off % 512 === 0 && o.segs.every((s) => s % 512 === 0), JSON.stringify(o));
+        }
+      }
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('helper: open and pwritev2 report the coarse clock around the call; fresh=1 runs', async (t) => {
+  await withHelper(t, async (h) => {
+    const r = await h.run(withFreshTimes({ ops: [{ op: 'open', direct: false }, { op: 'pwritev2', fd: 0, off: 0, segs: [512], flags: ['NOWAIT'], id: 1, misalign: 0 }, { op: 'pwritev2', fd: 0, off: 0, segs: [512], flags: [], id: 2, misalign: 0 }] }));
+    for (const x of r.results) {
+      const c = x.clock;
+      assert.ok(c !== undefined && c[0] > 1.6e15 && c[0] <= c[1], `${x.op}: ${JSON.stringify(c)}`);
+    }
+    assert.equal(r.results[2]?.ret, 512);
+  });
+});
+
+test('repeat: options, and which programs answered differently', async () => {
+  const { parseRepeatArgs, differing, UsageError: RepeatUsage } = await import('../conform/repeat.ts');
+  const o = parseRepeatArgs(['--runs', '50', '--fs', 'ext4', '--programs', 'edge', '--no-fresh-times']);
+  assert.deepEqual([o.runs, o.fs, o.kind, o.freshTimes, o.labs, o.passes], [50, 'ext4', 'edge', false, 2, 2]);
+  assert.throws(() => parseRepeatArgs(['--fs', 'btrfs']), RepeatUsage);
+  assert.throws(() => parseRepeatArgs(['--runs', '0']), RepeatUsage);
+  assert.deepEqual(differing([[['0', '512'], ['0', 'EAGAIN']], [['0', '512'], ['0', '4096']], [['0', '512'], ['0', 'EAGAIN']]]), [1]);
+  assert.deepEqual(differing([[['0']], [['0']]]), []);
 });

@@ -1,7 +1,7 @@
 /**
  * The bounded conformance run (part of `npm test`): 1,000 random programs per file system
  * on real XFS (reflink) and ext4 on loop devices, each compared with the outcomes the
- * spec allows. Prints a skip line saying why where loop devices cannot be made.
+ * spec allows, most of them writes that succeed and reads checked on their data. Prints a skip line saying why where loop devices cannot be made.
  * The large campaign is `npm run conform` (proofs-notes/conformance.md).
  */
 import { test } from 'node:test';
@@ -36,11 +36,16 @@ test(`bounded conformance run: ${RUNS} random programs per file system agree wit
     // The kernel answered with both successes and refusals: the generator reaches both sides of the rules.
     assert.ok((s.outcomes.get('pwritev2 ok') ?? 0) > 0, `${s.fs}: some writes succeeded`);
     assert.ok((s.outcomes.get('pwritev2 EINVAL') ?? 0) + (s.outcomes.get('pwritev2 EOPNOTSUPP') ?? 0) > 0, `${s.fs}: some writes were refused`);
+    // Most programs write something, and many reads are checked on the data they return.
+    assert.ok(s.withWrite > RUNS / 2, `${s.fs}: only ${s.withWrite} programs had a successful write`);
   }
   if (oracle !== undefined) {
     for (const s of rows) for (const [g, n] of s.knownGaps) t.diagnostic(`${s.fs}: ${n} disagreements are known gap ${g} (proofs-notes/conformance.md)`);
     const bad = rows.filter((s) => unexplained(s) > 0);
     assert.equal(bad.length, 0, `unexplained disagreements between the kernel and the spec:\n${formatCounterexamples(rows)}`);
-    for (const s of rows) assert.ok((s.agreements ?? 0) > RUNS / 2, `${s.fs}: most programs compared and agreed`);
+    for (const s of rows) {
+      assert.ok((s.agreements ?? 0) > RUNS / 2, `${s.fs}: most programs compared and agreed`);
+      assert.ok(s.writtenDataChecked > RUNS / 4, `${s.fs}: only ${s.writtenDataChecked} reads were checked on written data`);
+    }
   }
 });

@@ -7,13 +7,10 @@
  * (spec.fileContent, the direct-I/O view the final O_DIRECT read has).
  *
  * The device request size. Linux splits a direct write into requests of at most
- * max_sectors_kb; two racing non-atomic writes interleave per request. The spec today
- * lands non-atomic requests block by block (Settings.blockwiseTransfer), which is exact
- * when the request size is the block size (max_sectors_kb=4) and over-approximates
- * larger requests (the spec then allows interleavings the kernel cannot show: they appear
- * as "not observed", never as disagreements). `specRequestModel` says which held for a
- * table row; when the spec grows a device max-transfer setting, specSettings passes the
- * measured size to it and nothing else here changes.
+ * max_sectors_kb; two racing non-atomic writes interleave per request. The spec splits a
+ * bio into requests at the device's maxTransfer and lands each request whole, and
+ * specSettings passes the measured max_sectors_kb to it, so the oracle allows exactly the
+ * per-request interleavings of the measured device.
  */
 import * as spec from '../../spec/index.ts';
 import { canonicalJson, check } from '../../checker/index.ts';
@@ -35,13 +32,13 @@ export const outcomeKey = (o: MultiOutcome): string => canonicalJson(o);
 
 /** How the spec lands a request of `requestBytes` (see the module comment). */
 export function specRequestModel(requestBytes: number): string {
-  return requestBytes <= BS ? 'per request (= per block)' : `per block (over-approximates ${requestBytes / 1024} KiB requests)`;
+  return requestBytes <= BS ? 'per request (= per block)' : `per request of up to ${requestBytes / 1024} KiB`;
 }
 
 export type SpecBuild = { ok: true; settings: Settings } | { ok: false; reason: string };
 
 /** The program as a spec scenario: loop device, merged knobs, no power loss. */
-export function specSettings(p: MultiProgram, _requestBytes: number, extra: Partial<spec.SettingsInput> = {}): SpecBuild {
+export function specSettings(p: MultiProgram, requestBytes: number, extra: Partial<spec.SettingsInput> = {}): SpecBuild {
   const programs: spec.Program[] = [];
   for (const [t, ops] of p.tasks.entries()) {
     const tr = toSpec({ ops });
@@ -53,7 +50,8 @@ export function specSettings(p: MultiProgram, _requestBytes: number, extra: Part
     settings: spec.settings({
       name: p.name,
       fs: { kind: p.fs, physBlocks: p.physBlocks ?? 2 * p.blocks.length + 4 },
-      device: spec.DEVICES.loop,
+      // The loop device as measured: its queue/max_sectors_kb is the spec's request size.
+      device: { ...spec.DEVICES.loop, maxTransfer: requestBytes },
       files: [{ blocks: p.blocks }],
       programs,
       maxPowerLosses: 0,

@@ -14,7 +14,7 @@ import { markDirty } from '../fs/journal.ts';
 import { xfsBmapiConvertDelalloc } from '../fs/xfs/xfs_aops.ts';
 import { recordWritebackFailure } from '../ghost.ts';
 import { errseqCheck, errseqCheckAndAdvance, errseqSet, type WbErrno } from '../lib/errseq.ts';
-import type { AddressSpace, Folio, OpenFile, Token, World } from '../types.ts';
+import { tokenWriter, ZERO, type AddressSpace, type Folio, type OpenFile, type Token, type World } from '../types.ts';
 
 export function folioAt(w: World, ino: number, blk: number): Folio | null {
   return w.pageCache[ino]?.[blk] ?? null;
@@ -36,18 +36,57 @@ export function anyWriteback(w: World, ino: number, blk: number, n: number): boo
   return false;
 }
 
+/** The first block and the size of the folio that does or would cache block `blk`. */
+export function folioSpan(w: World, ino: number, blk: number): { head: number; nr: number } {
+  const f = folioAt(w, ino, blk);
+  if (f !== null) return { head: f.head, nr: f.nr };
+  const nr = mappingOf(w, ino).folioBlocks;
+  return { head: blk - (blk % nr), nr };
+}
+
 /**
- * Store into a folio and dirty it (a buffered copy of a whole block or an mmap store). A
- * folio under writeback stays under writeback: the bio carries the older data, and the
- * folio is dirty again for the next writeback (no stable pages on these devices).
+ * __filemap_get_folio(FGP_CREAT): the folio caching `blk`, created (at the mapping's folio
+ * size, every block !uptodate) when there is none. FGP_DONTCACHE marks a folio it creates;
+ * a lookup without it clears the mark.
  */
-export function dirtyFolio(w: World, ino: number, blk: number, t: Token, dontcache = false): void {
+export function filemapGetFolio(w: World, ino: number, blk: number, dontcache = false): { head: number; nr: number } {
   const pc = w.pageCache[ino];
   if (pc === undefined) throw new Error(`no inode ${ino}`);
-  const old = pc[blk] ?? null;
-  // __filemap_get_folio: FGP_DONTCACHE marks a folio it creates; a lookup without it clears the mark.
-  const dropbehind = old === null ? dontcache : dontcache && old.dropbehind;
-  pc[blk] = { t, uptodate: true, dirty: true, writeback: old?.writeback ?? false, dropbehind };
+  const { head, nr } = folioSpan(w, ino, blk);
+  const old = pc[head] ?? null;
+  for (let b = head; b < head + nr && b < pc.length; b++) {
+    const e = pc[b] ?? null;
+    pc[b] =
+      e === null
+        ? { t: ZERO, uptodate: false, dirty: false, writeback: false, dropbehind: dontcache, head, nr, atomic: false }
+        : { ...e, dropbehind: old !== null && dontcache && e.dropbehind };
+  }
+  return { head, nr };
+}
+
+/** Set or clear a folio flag (PG_atomic, PG_writeback) in every block of the folio. */
+export function setFolioFlag(w: World, ino: number, blk: number, flag: 'atomic' | 'writeback', v: boolean): void {
+  const f = folioAt(w, ino, blk);
+  if (f === null) return;
+  for (let b = f.head; b < f.head + f.nr; b++) {
+    const e = folioAt(w, ino, b);
+    if (e !== null) e[flag] = v;
+  }
+}
+
+/**
+ * Store into a block of a folio and dirty it (a buffered copy of a whole block or an mmap
+ * store; iomap_set_range_uptodate + iomap_set_range_dirty). A folio under writeback stays
+ * under writeback: the bio carries the older data, and the folio is dirty again for the
+ * next writeback (no stable pages on these devices).
+ */
+export function dirtyFolio(w: World, ino: number, blk: number, t: Token, dontcache = false): void {
+  filemapGetFolio(w, ino, blk, dontcache);
+  const f = folioAt(w, ino, blk);
+  if (f === null) throw new Error(`no folio ${ino}:${blk}`);
+  f.t = t;
+  f.uptodate = true;
+  f.dirty = true;
 }
 
 export function mappingOf(w: World, ino: number): AddressSpace {
@@ -57,55 +96,127 @@ export function mappingOf(w: World, ino: number): AddressSpace {
 }
 
 /**
- * One dirty folio's writeback, under its lock: folio_clear_dirty_for_io,
- * folio_start_writeback, map the block (a hole gets a block allocated as unwritten,
- * converted when its bio completes, as ext4's dioread_nolock writeback does; a delalloc
- * block makes XFS allocate its whole delalloc extent, xfsBmapiConvertDelalloc), then the
- * bio and its ioend. Returns the bio id, or null
- * when allocation failed (ENOSPC at writeback; the folio is left clean, as
- * xfs_discard_folio leaves it, and the error recorded in the mapping).
+ * ->map_blocks for one dirty block of a folio being written back: a written or unwritten
+ * block as it is; a delalloc block makes XFS allocate its whole delalloc extent
+ * (xfsBmapiConvertDelalloc); a hole gets a block allocated as unwritten, converted when its
+ * bio completes, as ext4's dioread_nolock writeback does. Null when allocation failed.
  */
-export function writebackFolio(w: World, ino: number, blk: number, owner: number): number | null {
-  const f = folioAt(w, ino, blk);
+function mapBlock(w: World, ino: number, blk: number): { p: number; unwritten: boolean } | null {
   const inode = w.inodes[ino];
-  if (f === null || inode === undefined) throw new Error(`no folio ${ino}:${blk} to write back`);
-  f.dirty = false;
+  if (inode === undefined) throw new Error(`no inode ${ino}`);
   const m = inode.map[blk];
-  let p: number;
-  let convert: Array<[number, number]> = [];
-  if (m !== undefined && m.kind === 'written') p = m.p;
-  else if (m !== undefined && m.kind === 'unwritten') {
-    p = m.p;
-    convert = [[ino, blk]];
-  } else if (m !== undefined && m.kind === 'delalloc') {
+  if (m !== undefined && m.kind === 'written') return { p: m.p, unwritten: false };
+  if (m !== undefined && m.kind === 'unwritten') return { p: m.p, unwritten: true };
+  if (m !== undefined && m.kind === 'delalloc') {
     const got = xfsBmapiConvertDelalloc(w, ino, blk);
-    if (got === null) {
-      mappingSetError(w, ino, 'ENOSPC');
-      recordWritebackFailure(w, ino, -1, [{ blk, t: f.t }]);
-      return null;
-    }
-    p = got;
-    convert = [[ino, blk]];
-  } else {
-    const got = allocBlocks(allocatable(w), 1);
-    if (got === null || got[0] === undefined) {
-      mappingSetError(w, ino, 'ENOSPC');
-      recordWritebackFailure(w, ino, -1, [{ blk, t: f.t }]);
-      return null;
-    }
-    p = got[0];
-    w.free[p] = false;
-    setMapping(inode, blk, { kind: 'unwritten', p });
-    markDirty(w, ino);
-    convert = [[ino, blk]];
+    return got === null ? null : { p: got, unwritten: true };
   }
-  f.writeback = true;
-  // One block: always one request.
-  const [bio] = submitBio(w.device, { op: 'write', owner, blocks: [{ p, t: f.t }], atomic: false, fua: false, preflush: false, convert });
-  if (bio === undefined) throw new Error('submit_bio gave no request');
-  w.ioends.push({ bio, ino, blocks: [{ blk, t: f.t }] });
+  const got = allocBlocks(allocatable(w), 1);
+  if (got === null || got[0] === undefined) return null;
+  const p = got[0];
+  w.free[p] = false;
+  setMapping(inode, blk, { kind: 'unwritten', p });
+  markDirty(w, ino);
+  return { p, unwritten: true };
+}
+
+interface WbBlock {
+  blk: number;
+  t: Token;
+  p: number;
+  unwritten: boolean;
+  atomic: boolean;
+}
+
+/**
+ * Clean, mark under writeback and map the dirty blocks of the folio holding `blk`
+ * (folio_clear_dirty_for_io, folio_start_writeback, iomap_writeback_range over the ifs
+ * dirty blocks). Null when allocation failed: ENOSPC at writeback, the folio is left
+ * clean (as xfs_discard_folio leaves it) and the error recorded in the mapping.
+ */
+function startFolioWriteback(w: World, ino: number, blk: number): WbBlock[] | null {
+  const f = folioAt(w, ino, blk);
+  if (f === null) throw new Error(`no folio ${ino}:${blk} to write back`);
+  const out: WbBlock[] = [];
+  for (let b = f.head; b < f.head + f.nr; b++) {
+    const e = folioAt(w, ino, b);
+    if (e === null || !e.dirty) continue;
+    e.dirty = false;
+    const m = mapBlock(w, ino, b);
+    if (m === null) {
+      for (let c = b; c < f.head + f.nr; c++) {
+        const x = folioAt(w, ino, c);
+        if (x !== null) x.dirty = false;
+      }
+      mappingSetError(w, ino, 'ENOSPC');
+      recordWritebackFailure(w, ino, -1, [{ blk: b, t: e.t }]);
+      return null;
+    }
+    out.push({ blk: b, t: e.t, ...m, atomic: e.atomic });
+  }
+  setFolioFlag(w, ino, blk, 'writeback', true);
+  return out;
+}
+
+/**
+ * iomap_add_to_ioend / iomap_submit_ioend: blocks that follow each other in the file and on
+ * disk and need the same completion (unwritten conversion or not) share an ioend and its
+ * bio; REQ_ATOMIC when the first block's folio is atomic (iomap_alloc_ioend); `ownBio`
+ * blocks (an atomic folio under 'own-bio') never share one with another folio's blocks.
+ */
+function submitIoends(w: World, ino: number, blocks: WbBlock[], owner: number, ownBio: (a: WbBlock, b: WbBlock) => boolean, maxBlocks: number): number[] {
+  const runs: WbBlock[][] = [];
+  for (const b of blocks) {
+    const run = runs[runs.length - 1];
+    const last = run?.[run.length - 1];
+    if (run !== undefined && last !== undefined && last.blk + 1 === b.blk && last.p + 1 === b.p && last.unwritten === b.unwritten && !ownBio(last, b)) run.push(b);
+    else runs.push([b]);
+  }
+  const ids: number[] = [];
+  for (const run of runs) {
+    const atomic = run[0]?.atomic === true;
+    const convert: Array<[number, number]> = run.filter((b) => b.unwritten).map((b) => [ino, b.blk]);
+    const reqs = submitBio(w.device, { op: 'write', owner, blocks: run.map((b) => ({ p: b.p, t: b.t })), atomic, fua: false, preflush: false, convert }, maxBlocks);
+    for (const bio of reqs) {
+      const req = w.device.inflight.find((x) => x.id === bio);
+      const carried = run.filter((b) => req?.blocks.some((x) => x.p === b.p) === true);
+      w.ioends.push({ bio, ino, blocks: carried.map((b) => ({ blk: b.blk, t: b.t })) });
+      recordAtomicBio(w, atomic, carried);
+      ids.push(bio);
+    }
+  }
   w.ioends.sort((a, b) => a.bio - b.bio);
-  return bio;
+  return ids;
+}
+
+/** Ghost: a buffered RWF_ATOMIC write whose data a writeback request carries. */
+function recordAtomicBio(w: World, atomic: boolean, blocks: WbBlock[]): void {
+  const first = blocks[0];
+  if (first === undefined) return;
+  const writers = new Set(blocks.map((b) => tokenWriter(b.t)));
+  for (const g of w.ghost.writes) if (g.path === 'buffered-rfc' && writers.has(g.id)) g.bios.push({ atomic, p: first.p, n: blocks.length });
+}
+
+/**
+ * Writeback of the folios holding `blks` (each a dirty folio not under writeback), in file
+ * order, as iomap_writepages does it: every folio locked, cleaned, under writeback and
+ * mapped, then the ioends submitted, split into requests of at most `maxBlocks` (a
+ * REQ_ATOMIC bio is never split). Returns the bio ids, or null when allocation failed.
+ */
+export function writebackFolios(w: World, ino: number, blks: number[], owner: number, ownAtomicBio = true, maxBlocks = Number.POSITIVE_INFINITY): number[] | null {
+  const blocks: WbBlock[] = [];
+  for (const blk of blks) {
+    const got = startFolioWriteback(w, ino, blk);
+    if (got === null) return null;
+    blocks.push(...got);
+  }
+  const folioOf = (b: WbBlock) => folioAt(w, ino, b.blk)?.head;
+  return submitIoends(w, ino, blocks, owner, (a, b) => ownAtomicBio && folioOf(a) !== folioOf(b) && (a.atomic || b.atomic), maxBlocks);
+}
+
+/** One dirty folio's writeback as its own ioend (a data-integrity writeback of a range). */
+export function writebackFolio(w: World, ino: number, blk: number, owner: number): number[] | null {
+  return writebackFolios(w, ino, [blk], owner);
 }
 
 /**
@@ -116,9 +227,9 @@ export function filemapFdatawriteRange(w: World, ino: number, blk: number, n: nu
   const bios: number[] = [];
   for (let b = blk; b < blk + n; b++) {
     if (folioAt(w, ino, b)?.dirty !== true) continue;
-    const bio = writebackFolio(w, ino, b, owner);
-    if (bio === null) return null;
-    bios.push(bio);
+    const got = writebackFolio(w, ino, b, owner);
+    if (got === null) return null;
+    bios.push(...got);
   }
   return bios;
 }
@@ -135,11 +246,14 @@ export function filemapFdatawriteRangeKick(w: World, ino: number, blk: number, n
   }
 }
 
-/** invalidate_inode_pages2_range: drop the folios, failing (EBUSY) if one is dirty. */
+/** invalidate_inode_pages2_range: drop the folios (whole) that the range touches, failing (EBUSY) if one is dirty. */
 export function invalidateInodePages2Range(w: World, ino: number, blk: number, n: number): boolean {
-  if (anyDirty(w, ino, blk, n)) return false;
+  const start = folioSpan(w, ino, blk).head;
+  const last = folioSpan(w, ino, blk + n - 1);
+  const end = last.head + last.nr;
+  if (anyDirty(w, ino, start, end - start)) return false;
   const pc = w.pageCache[ino];
-  if (pc !== undefined) for (let b = blk; b < blk + n && b < pc.length; b++) pc[b] = null;
+  if (pc !== undefined) for (let b = start; b < end && b < pc.length; b++) pc[b] = null;
   return true;
 }
 

@@ -9,32 +9,53 @@
  * unwritten), added to an ioend whose bio is submitted, and unlocked. The folio lock and
  * the ILOCK are held only inside the step, so no other actor can see them held.
  */
-import { folioAt, writebackFolio } from './filemap.ts';
+import { maxRequestBlocks } from '../block/device.ts';
+import { anyDirty, folioAt, writebackFolios } from './filemap.ts';
 import type { Settings, World } from '../types.ts';
 
 /** Owner of bios nobody waits for (the flusher's). */
 export const FLUSHER = -1;
 
-/** The folios the flusher may pick now: dirty and not under writeback. */
-export function flusherChoices(w: World, s: Settings): Array<[number, number]> {
+/**
+ * The flusher's choices now: a dirty folio not under writeback (its first block), alone or,
+ * when the folio after it is dirty too, together with the dirty folios that follow it
+ * (writeback_iter walks the file in index order and iomap_add_to_ioend merges what is
+ * contiguous on disk; a pass may also stop after one folio, nr_to_write).
+ */
+export function flusherChoices(w: World, s: Settings): Array<{ ino: number; blks: number[] }> {
   if (s.flusher !== true || w.crashed) return [];
-  const out: Array<[number, number]> = [];
+  const out: Array<{ ino: number; blks: number[] }> = [];
+  const ready = (ino: number, blk: number) => {
+    const f = folioAt(w, ino, blk);
+    return f !== null && f.head === blk && !f.writeback && anyDirty(w, ino, blk, f.nr);
+  };
   w.pageCache.forEach((pc, ino) =>
     pc.forEach((f, blk) => {
-      if (f !== null && f.dirty && !f.writeback) out.push([ino, blk]);
+      if (f === null || !ready(ino, blk)) return;
+      out.push({ ino, blks: [blk] });
+      const run = [blk];
+      for (let b = blk + f.nr; ready(ino, b); b += folioAt(w, ino, b)?.nr ?? 1) run.push(b);
+      if (run.length > 1) out.push({ ino, blks: run });
     }),
   );
   return out;
 }
 
-export function describeFlusherStep(w: World, s: Settings, ino: number, blk: number): string {
-  const m = w.inodes[ino]?.map[blk];
-  const how = m?.kind === 'delalloc' ? 'xfs_map_blocks: xfs_bmapi_convert_delalloc allocates the whole delalloc extent unwritten' : m?.kind === 'hole' ? 'allocate an unwritten block' : `${m?.kind ?? '?'} block`;
+export function describeFlusherStep(w: World, s: Settings, ino: number, blks: number[]): string {
   const fs = s.fs.kind === 'xfs' ? 'xfs_vm_writepages → iomap_writepages' : 'ext4_writepages';
-  return `${fs}: folio ${ino}:${blk} (${folioAt(w, ino, blk)?.t ?? '?'}) locked, cleaned, under writeback; ${how}; submit the ioend's bio`;
+  const one = (blk: number) => {
+    const f = folioAt(w, ino, blk);
+    const nr = f?.nr ?? 1;
+    const m = w.inodes[ino]?.map[blk];
+    const how = m?.kind === 'delalloc' ? 'xfs_map_blocks: xfs_bmapi_convert_delalloc allocates the whole delalloc extent unwritten' : m?.kind === 'hole' ? 'allocate an unwritten block' : `${m?.kind ?? '?'} block`;
+    const toks = Array.from({ length: nr }, (_, i) => folioAt(w, ino, blk + i)).map((x) => `${x?.t ?? '?'}${x?.dirty === true ? '' : ' clean'}`);
+    return `folio ${ino}:${blk}${nr > 1 ? `-${blk + nr - 1}` : ''}${f?.atomic === true ? ' PG_atomic' : ''} (${toks.join(', ')}) locked, cleaned, under writeback; ${how}`;
+  };
+  const merge = blks.length > 1 ? `; one ioend${s.knobs.bufferedAtomicMerge === 'own-bio' ? ' (an atomic folio gets its own)' : ''}` : '';
+  return `${fs}: ${blks.map(one).join('; ')}${merge}; submit the ioend's bio`;
 }
 
-/** One folio's background writeback; the bio completes later (fs/iomap/ioend.ts). */
-export function flusherWriteback(w: World, ino: number, blk: number): void {
-  writebackFolio(w, ino, blk, FLUSHER);
+/** Background writeback of the chosen folios; the bios complete later (fs/iomap/ioend.ts). */
+export function flusherWriteback(w: World, s: Settings, ino: number, blks: number[]): void {
+  writebackFolios(w, ino, blks, FLUSHER, s.knobs.bufferedAtomicMerge === 'own-bio', maxRequestBlocks(s.device, s.fs.blockSize));
 }

@@ -3,19 +3,27 @@ import type { Errseq } from '../lib/errseq.ts';
 import type { Token } from '../token.ts';
 
 /**
- * A page-cache folio of one block, with the folio flags the threads reason about. Larger
- * folios (order > 0) and per-block iomap_folio_state are not modelled yet: a folio is
- * one block, so its per-block uptodate and dirty bits are the folio's own. PG_locked is
- * not a field: every section that holds a folio lock (iomap_write_begin to the unlock
- * after iomap_write_end, one folio's writeback, an invalidation) is a single step, so no
- * other actor can ever observe it held.
+ * One block of a page-cache folio. A folio covers `nr` blocks from `head` (order > 0 when
+ * nr > 1: the mapping's minimum folio order, see AddressSpace.folioBlocks); pageCache[ino]
+ * holds one entry per block of it. `t`, `uptodate` and `dirty` are per block — the
+ * iomap_folio_state (ifs) uptodate and dirty bitmaps; the folio's PG_uptodate is "every
+ * block uptodate", PG_dirty "some block dirty". `writeback`, `dropbehind` and `atomic` are
+ * folio flags, equal in every block of the folio (a test checks that). PG_locked is not a
+ * field: every section that holds a folio lock (iomap_write_begin to the unlock after
+ * iomap_write_end, one folio's writeback, an invalidation) is a single step, so no other
+ * actor can ever observe it held.
  */
 export interface Folio {
   t: Token;
-  /** PG_uptodate: `t` is the file's data (a read or a whole-block copy filled it). */
+  /** ifs uptodate bit: `t` is the file's data (a read or a whole-block copy filled it). */
   uptodate: boolean;
-  /** PG_dirty: newer than the disk; writeback must write it. */
+  /** ifs dirty bit: newer than the disk; writeback must write it. */
   dirty: boolean;
+  /** The folio's first block and its number of blocks. */
+  head: number;
+  nr: number;
+  /** PG_atomic (the seed 000 RFC): written by an RWF_ATOMIC write, to be written back as one REQ_ATOMIC bio. */
+  atomic: boolean;
   /** PG_writeback: a writeback bio carrying this folio is in flight. */
   writeback: boolean;
   /** PG_dropbehind: created by an RWF_DONTCACHE write; invalidated when its writeback ends clean. */
@@ -31,4 +39,10 @@ export interface AddressSpace {
   wbErr: Errseq;
   asEio: boolean;
   asEnospc: boolean;
+  /**
+   * Blocks per folio: the mapping's minimum folio order (mapping_set_folio_min_order), 1
+   * unless the scenario sets it. The buffered-atomic RFC needs folios of the atomic write's
+   * size. Static for a scenario.
+   */
+  folioBlocks: number;
 }

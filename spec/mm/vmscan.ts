@@ -1,7 +1,7 @@
 /**
  * Memory reclaim (mm/vmscan.c shrink_folio_list → __remove_mapping, Linux 6.18): a clean,
  * unlocked folio that is not under writeback may be evicted at any time. Reclaim does not
- * write back through ->writepages. An evicted folio's data must be read from the disk
+ * write back through ->writepages. A folio goes whole. An evicted folio's data must be read from the disk
  * again, through whatever the extent map says now — which is what makes a cached iomap's
  * "zero or read" decision matter (seed 002).
  */
@@ -14,7 +14,8 @@ export function reclaimChoices(w: World, s: Settings): Array<[number, number]> {
   w.pageCache.forEach((pc, ino) =>
     pc.forEach((f, blk) => {
       // A folio FUSE holds locked or referenced across a request (fs/fuse/file.c) stays.
-      if (f !== null && !f.dirty && !f.writeback && !fusePinned(w, ino, blk)) out.push([ino, blk]);
+      if (f === null || f.head !== blk || f.writeback || fusePinned(w, ino, blk)) return;
+      if (!pc.slice(blk, blk + f.nr).some((x) => x?.dirty === true)) out.push([ino, blk]);
     }),
   );
   return out;
@@ -23,5 +24,6 @@ export function reclaimChoices(w: World, s: Settings): Array<[number, number]> {
 export function reclaimFolio(w: World, ino: number, blk: number): void {
   const pc = w.pageCache[ino];
   if (pc === undefined || pc[blk] === null || pc[blk] === undefined) throw new Error(`no folio ${ino}:${blk} to reclaim`);
-  pc[blk] = null;
+  const nr = pc[blk]?.nr ?? 1;
+  for (let b = blk; b < blk + nr; b++) pc[b] = null;
 }

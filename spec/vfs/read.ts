@@ -60,7 +60,10 @@ export function preadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall
       const start = d.ghost.clock;
       const n = Math.max(0, Math.min(c.len, size - c.offset));
       const { blk, nblk } = blocksOf(s, c.offset, n);
-      const data = Array.from({ length: nblk }, (_, i) => folioAt(d, of.ino, blk + i)?.t ?? readBlock(d, of.ino, blk + i));
+      const data = Array.from({ length: nblk }, (_, i) => {
+        const f = folioAt(d, of.ino, blk + i);
+        return f !== null && f.uptodate ? f.t : readBlock(d, of.ino, blk + i);
+      });
       finishSyscall(d, ti, { op: 'pread', ret: n, file: of.ino, data, firstBlock: blk, start, end: d.ghost.clock + 1 });
     },
   };

@@ -6,7 +6,7 @@
 import { match } from 'ts-pattern';
 import { ext4DioWriteStart } from '../fs/ext4/file.ts';
 import { xfsDioWriteStart } from '../fs/xfs/xfs_file.ts';
-import { beginWrite, endWrite, task } from '../ghost.ts';
+import { beginWrite, endWrite, ghostWrite, task } from '../ghost.ts';
 import { blocksOf, fdOf, fsName, isPow2 } from './fd.ts';
 import { atomicLimits } from './stat.ts';
 import { newBufferedWrite } from '../fs/iomap/buffered-io.ts';
@@ -21,7 +21,8 @@ export type WriteCheck = { kind: 'ret'; ret: number | Errno } | { kind: 'direct'
  * fdget (EBADF), vfs_writev (FMODE_WRITE: EBADF; zero length: 0; rw_verify_area: EINVAL),
  * kiocb_set_rw_flags (RWF_NOWAIT, RWF_ATOMIC without FMODE_CAN_ATOMIC_WRITE, RWF_DONTCACHE:
  * EOPNOTSUPP), ->write_iter's atomic size bounds (EINVAL), generic_atomic_write_valid
- * (segments, power of two, natural alignment: EINVAL; not O_DIRECT: EOPNOTSUPP), direct
+ * (segments, power of two, natural alignment: EINVAL; not O_DIRECT: EOPNOTSUPP unless the
+ * bufferedAtomic knob takes the seed 000 RFC on XFS), direct
  * I/O sector alignment (EINVAL), ext4's buffered IOCB_NOWAIT (EOPNOTSUPP).
  */
 export function checkPwritev2(w: World, s: Settings, ti: number, call: Extract<Syscall, { op: 'pwritev2' }>): WriteCheck {
@@ -40,14 +41,15 @@ export function checkPwritev2(w: World, s: Settings, ti: number, call: Extract<S
     if (call.iov.length !== 1) return { kind: 'ret', ret: 'EINVAL' };
     if (!isPow2(count)) return { kind: 'ret', ret: 'EINVAL' };
     if (call.offset % count !== 0) return { kind: 'ret', ret: 'EINVAL' };
-    if (!of.direct) return { kind: 'ret', ret: 'EOPNOTSUPP' };
+    // The seed 000 RFC lets XFS take it through the page cache (knob bufferedAtomic).
+    if (!of.direct && !(s.knobs.bufferedAtomic === 'rfc-2024' && s.fs.kind === 'xfs')) return { kind: 'ret', ret: 'EOPNOTSUPP' };
   }
   const nowait = call.flags.includes('RWF_NOWAIT');
   const sync = of.sync || call.flags.includes('RWF_SYNC');
   const dsync = sync || of.dsync || call.flags.includes('RWF_DSYNC');
   const { blk, nblk } = blocksOf(s, call.offset, count);
   if (blk + nblk > (w.inodes[of.ino]?.map.length ?? 0)) throw new Error(`pwritev2 beyond the ${w.inodes[of.ino]?.map.length} modelled blocks of file ${of.ino}`);
-  const req: WriteReq = { id: call.id, fd: call.fd, ino: of.ino, pos: call.offset, count, blk, nblk, atomic, nowait, dsync, sync, iov: call.iov, dontcache: call.flags.includes('RWF_DONTCACHE') };
+  const req: WriteReq = { id: call.id, fd: call.fd, ino: of.ino, pos: call.offset, count, blk, nblk, atomic, nowait, dsync, sync, iov: call.iov, dontcache: call.flags.includes('RWF_DONTCACHE'), badPage: call.badPage ?? null };
   if (of.direct) {
     // xfs_file_dio_write checks pos and count up front; segments (and, on ext4, pos and
     // count too) only fail in iomap_dio_bio_iter, per mapping, after locking and the
@@ -102,6 +104,7 @@ export function pwritev2Entry(w: World, s: Settings, ti: number, c: Extract<Sysc
       what: `${what}: buffered`,
       apply: (d) => {
         beginWrite(d, ti, c.id, r.req.ino, r.req.blk, r.req.nblk, atomic);
+        if (atomic) ghostWrite(d, c.id).path = 'buffered-rfc';
         task(d, ti).cur = newBufferedWrite(r.req, false);
       },
     }))

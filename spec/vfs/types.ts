@@ -6,7 +6,7 @@ import type { Token } from '../token.ts';
 import type { BufferedWrite, DioRead, DioWrite } from '../fs/iomap/types.ts';
 import type { FuseSys } from '../fs/fuse/types.ts';
 
-export type Errno = 'EINVAL' | 'EOPNOTSUPP' | 'EAGAIN' | 'EIO' | 'ENOSPC' | 'EBADF';
+export type Errno = 'EINVAL' | 'EOPNOTSUPP' | 'EAGAIN' | 'EIO' | 'ENOSPC' | 'EBADF' | 'EFAULT';
 
 /** Kernel-internal errors that never reach user space in a correct kernel. */
 export type KernelErr = Errno | 'ENOPROTOOPT' | 'ENOTBLK';
@@ -27,7 +27,11 @@ export type OpenFlag = 'O_DIRECT' | 'O_DSYNC' | 'O_SYNC';
 export type Syscall =
   | { op: 'open'; file: number; access: 'O_RDONLY' | 'O_WRONLY' | 'O_RDWR'; flags: OpenFlag[] }
   /** `iov` lists the segment lengths; the data written is named by `id` (tokens id[0..]). */
-  | { op: 'pwritev2'; fd: number; offset: number; iov: number[]; flags: RwfFlag[]; id: string }
+  /**
+   * `badPage`: the user buffer's page of that index (from 0, pages of the block size) can never
+   * be read (an address that faults and cannot be faulted in): the copy stops there.
+   */
+  | { op: 'pwritev2'; fd: number; offset: number; iov: number[]; flags: RwfFlag[]; id: string; badPage?: number }
   | { op: 'pread'; fd: number; offset: number; len: number }
   | { op: 'fsync'; fd: number }
   | { op: 'fdatasync'; fd: number }
@@ -47,7 +51,7 @@ export interface StatxAtomic {
 }
 
 /** How an RWF_ATOMIC direct write reached the device (recorded for properties). */
-export type AtomicPath = 'hw' | 'sw-cow' | 'buffered-fallback' | 'none';
+export type AtomicPath = 'hw' | 'sw-cow' | 'buffered-fallback' | 'buffered-rfc' | 'none';
 /** Why XFS retried in software CoW mode. */
 export type SwCause = 'iomap_begin refused hw' | 'too big for hw' | 'EAGAIN from invalidation';
 
@@ -91,6 +95,8 @@ export interface WriteReq {
   iov: number[];
   /** RWF_DONTCACHE (IOCB_DONTCACHE; RWF_UNCACHED in the 2019 posting). */
   dontcache: boolean;
+  /** The user buffer's page that can never be read (Syscall badPage), or null. */
+  badPage: number | null;
 }
 
 export interface Fsync {

@@ -15,7 +15,7 @@ import { dirtyFolio, fileCheckAndAdvanceWbErr, filemapCheckErrors, folioAt } fro
 import { ZERO, writeToken, type Token } from '../../token.ts';
 import { blocksOf, fdOf, inodeOf } from '../../vfs/fd.ts';
 import { checkPwritev2 } from '../../vfs/read_write.ts';
-import type { Syscall, WriteReq } from '../../vfs/types.ts';
+import type { Errno, Syscall, WriteReq } from '../../vfs/types.ts';
 import type { Settings, Step, World } from '../../world.ts';
 import { FLUSHER } from '../../mm/page-writeback.ts';
 import { fuseConn, lockedBy, queueRequest, writebackInFlight } from './dev.ts';
@@ -32,7 +32,7 @@ function cur<K extends FuseSys['sys']>(d: World, ti: number, sys: K): Extract<Fu
 function folioOrNew(d: World, ino: number, blk: number) {
   const pc = d.pageCache[ino];
   if (pc === undefined) throw new Error(`no inode ${ino}`);
-  const f = pc[blk] ?? { t: ZERO, uptodate: false, dirty: false, writeback: false, dropbehind: false };
+  const f = pc[blk] ?? { t: ZERO, uptodate: false, dirty: false, head: blk, nr: 1, atomic: false, writeback: false, dropbehind: false };
   pc[blk] = f;
   return f;
 }
@@ -53,7 +53,7 @@ export function fuseWriteEntry(w: World, s: Settings, ti: number, c: Extract<Sys
   const { blk, nblk } = blocksOf(s, c.offset, count);
   const fn = 'ksys_pwritev2 → fuse_file_write_iter';
   const what = `${c.id}: pwritev2(fd ${c.fd}, ${count} bytes @ ${c.offset}${c.flags.length > 0 ? `, ${c.flags.join('|')}` : ''})`;
-  const early = (r: number | 'EOPNOTSUPP' | 'EBADF' | 'EINVAL' | 'EAGAIN' | 'EIO' | 'ENOSPC'): Step => ({
+  const early = (r: number | Errno): Step => ({
     fn,
     what: `${what} → ${ret(r)}`,
     apply: (d) => {
@@ -417,8 +417,13 @@ export function fuseWritepage(w: World, ino: number, blk: number): void {
   queueRequest(w, { op: 'WRITE', ino, blk, data: [f.t], pos: blk * bs, count: bs, owner: FLUSHER, writeback: true, pageRefs: false });
 }
 
-export function describeFuseWritepage(w: World, ino: number, blk: number): string {
-  return `fuse_writepages: folio ${ino}:${blk} (${folioAt(w, ino, blk)?.t ?? '?'}) cleaned, under writeback; send WRITE`;
+/** The flusher's choice on FUSE: one WRITE per dirty page of the run it picked. */
+export function fuseWritepages(w: World, ino: number, blks: number[]): void {
+  for (const blk of blks) fuseWritepage(w, ino, blk);
+}
+
+export function describeFuseWritepage(w: World, ino: number, blks: number[]): string {
+  return `fuse_writepages: ${blks.map((blk) => `folio ${ino}:${blk} (${folioAt(w, ino, blk)?.t ?? '?'})`).join(', ')} cleaned, under writeback; send ${blks.length > 1 ? 'a WRITE each' : 'WRITE'}`;
 }
 
 /**

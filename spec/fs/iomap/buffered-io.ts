@@ -1,15 +1,18 @@
 /**
- * The buffered write as far as part 1 needs it (an atomic direct write's ENOTBLK fallback,
- * plain buffered writes in conformance programs): copy into folios under the exclusive lock.
+ * The buffered write (iomap_write_iter for XFS, generic_perform_write for ext4, and a direct
+ * write's ENOTBLK fallback): copy into folios under the exclusive lock, one block per step;
+ * a buffered RWF_ATOMIC write (the seed 000 RFC) copies its whole folio per step
+ * (buffered-atomic.ts).
  *
  * Models Linux 6.18 (fs/iomap/buffered-io.c, fs/ext4/file.c, mm/filemap.c).
  */
 import { match } from 'ts-pattern';
 import { xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
 import { endWrite, task } from '../../ghost.ts';
+import { atomicCopySteps } from './buffered-atomic.ts';
 import { commitJournal, markDirty } from '../journal.ts';
 import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
-import { anyWriteback, dirtyFolio, filemapCheckErrors, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, writebackFolio } from '../../mm/filemap.ts';
+import { anyWriteback, dirtyFolio, filemapCheckErrors, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
 import { writeToken, type BufferedWrite, type BufIomap, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
 import { inodeOf } from '../../vfs/fd.ts';
 import { mappingOf } from '../../mm/filemap.ts';
@@ -64,22 +67,33 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
         ...xfsNowaitTimestampRefusal(s, req, (d) => endWrite(d, ti, req, 'EAGAIN')),
       ];
     })
-    .with('copy', (): Step => {
+    .with('copy', (): Step | Step[] => {
+      // Only the RFC lets an atomic write in here other than as a direct write's fallback.
+      if (req.atomic && !st.fallback) {
+        const blk = req.blk + st.copied;
+        const it = xfsIterStep(w, s, ti, st, blk, cur);
+        return it ?? atomicCopySteps(w, s, ti, st, cur);
+      }
       const blk = req.blk + st.next;
       const t = writeToken(req.id, st.next);
       const bs = s.fs.blockSize;
-      const stall = s.fs.kind === 'xfs' && req.nowait ? xfsBufferedNowaitStall(w, s, req, blk) : null;
+      const nowaitStall = s.fs.kind === 'xfs' && req.nowait ? xfsBufferedNowaitStall(w, s, req, blk) : null;
+      // fault_in_iov_iter_readable cannot bring in the user page this block's bytes come from.
+      const fault = req.badPage === st.next ? `user page ${st.next} cannot be faulted in` : null;
+      const stall = nowaitStall ?? fault;
       if (stall !== null) {
-        // iomap_write_iter stops at the folio that would block: a short write, or -EAGAIN.
+        // iomap_write_iter stops at the folio that would block or fault: a short write, or -EAGAIN / -EFAULT.
         const copied = st.next === 0 ? 0 : blk * bs - req.pos;
+        const err = nowaitStall !== null ? 'EAGAIN' : 'EFAULT';
         return {
-          fn: 'iomap_write_iter',
-          what: `${stall} and IOMAP_NOWAIT: ${copied > 0 ? `stop after ${copied} bytes` : '-EAGAIN'}`,
+          fn: s.fs.kind === 'xfs' ? 'iomap_write_iter' : 'generic_perform_write',
+          what: `${stall}${nowaitStall !== null ? ' and IOMAP_NOWAIT' : ''}: ${copied > 0 ? `stop after ${copied} bytes` : `-${err}`}`,
           apply: (d) => {
             const c = cur(d);
             if (copied === 0) {
+              if (c.iomap !== null) xfsBufferedWriteIomapEnd(d, req.ino, c.iomap, blk);
               unlock(inodeOf(d, req.ino).iolock, 'excl', ti);
-              endWrite(d, ti, req, 'EAGAIN');
+              endWrite(d, ti, req, err);
               return;
             }
             c.short = copied;
@@ -113,6 +127,7 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
         apply: (d) => {
           if (zeroOrRead?.stale != null) d.ghost.flagged.push({ property: 'stale-iomap', what: zeroOrRead.stale });
           if (staleUncached !== null) d.ghost.flagged.push({ property: 'uncached-iomap-stable', what: staleUncached });
+          clearFolioAtomic(d, req, blk);
           dirtyFolio(d, req.ino, blk, t, req.dontcache && s.knobs.uncached === 'dontcache-6.18');
           const c = cur(d);
           if (existed && perCall) c.dropCache = false;
@@ -124,8 +139,7 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
             markDirty(d, req.ino);
           }
           if (perPage) {
-            const bio = writebackFolio(d, req.ino, blk, ti);
-            c.wait = bio === null ? [] : [bio];
+            c.wait = writebackFolio(d, req.ino, blk, ti) ?? [];
             c.phase = 'uncached-page-wait';
             return;
           }
@@ -192,7 +206,7 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
  * checked, drop a stale one (IOMAP_F_STALE) so that iomap_iter maps again. Null when the
  * cached iomap is used as it is.
  */
-function xfsIterStep(w: World, s: Settings, ti: number, st: BufferedWrite, blk: number, cur: (d: World) => BufferedWrite): Step | null {
+export function xfsIterStep(w: World, s: Settings, ti: number, st: BufferedWrite, blk: number, cur: (d: World) => BufferedWrite): Step | null {
   const req = st.req;
   const inode = inodeOf(w, req.ino);
   const io = st.iomap;
@@ -245,7 +259,27 @@ function writeBeginFill(w: World, s: Settings, req: WriteReq, io: BufIomap, blk:
 
 /** A fresh buffered write (or a direct write's ENOTBLK fallback when `fallback`). */
 export function newBufferedWrite(req: WriteReq, fallback: boolean): BufferedWrite {
-  return { sys: 'buffered-write', req, phase: 'lock', next: 0, fallback, short: null, iomap: null, dropCache: true, flushError: false, wait: [], ioError: false };
+  return { sys: 'buffered-write', req, phase: 'lock', next: 0, fallback, short: null, iomap: null, dropCache: true, flushError: false, wait: [], ioError: false, copied: 0, tries: 0 };
+}
+
+/**
+ * The RFC: a write without IOMAP_ATOMIC clears PG_atomic on the folio it copies into. If the
+ * folio still holds an atomic write's data that writeback has not sent (some block dirty)
+ * and this write covers only part of the folio, that atomic write will not be written back
+ * atomically: the usage error the RFC's commit message describes.
+ */
+function clearFolioAtomic(d: World, req: WriteReq, blk: number): void {
+  const f = folioAt(d, req.ino, blk);
+  if (f === null || !f.atomic) return;
+  const partial = req.blk > f.head || req.blk + req.nblk < f.head + f.nr;
+  const pending = Array.from({ length: f.nr }, (_, i) => folioAt(d, req.ino, f.head + i)).filter((x) => x?.dirty === true);
+  if (partial && pending.length > 0) {
+    d.ghost.flagged.push({
+      property: 'atomic-overwritten-before-writeback',
+      what: `non-atomic write ${req.id} copies into block ${blk} of PG_atomic folio ${req.ino}:${f.head}-${f.head + f.nr - 1} whose atomic data (${pending.map((x) => x?.t).join(', ')}) has not been written back: PG_atomic is cleared, so that RWF_ATOMIC write will be written back as ordinary data (a user-space usage error in the RFC's terms)`,
+    });
+  }
+  setFolioFlag(d, req.ino, blk, 'atomic', false);
 }
 
 function uncachedStale(req: WriteReq, io: BufIomap, blk: number, seq: number): string {

@@ -8,7 +8,7 @@
  * goes to mapping_set_error, from where fsync reports it.
  */
 import { recordWritebackFailure } from '../../ghost.ts';
-import { folioAt, mappingSetError } from '../../mm/filemap.ts';
+import { anyDirty, folioAt, mappingSetError, setFolioFlag } from '../../mm/filemap.ts';
 import type { World } from '../../types.ts';
 
 /** Finish the ioend of bio `bio`, if it is a writeback bio; returns whether it was. */
@@ -18,13 +18,15 @@ export function iomapFinishIoend(w: World, bio: number, failed: boolean): boolea
   w.ioends = w.ioends.filter((x) => x.bio !== bio);
   for (const b of io.blocks) {
     const f = folioAt(w, io.ino, b.blk);
-    if (f === null) continue;
-    f.writeback = false;
+    if (f === null || !f.writeback) continue;
+    // A folio's blocks may ride in several bios: folio_end_writeback when the last one ends.
+    if (w.ioends.some((x) => x.ino === io.ino && x.blocks.some((y) => y.blk >= f.head && y.blk < f.head + f.nr))) continue;
+    setFolioFlag(w, io.ino, b.blk, 'writeback', false);
+    // The RFC: PG_atomic is cleared once the folio has been written back.
+    setFolioFlag(w, io.ino, b.blk, 'atomic', false);
     // folio_end_dropbehind: an RWF_DONTCACHE folio still clean when its writeback ends is invalidated.
-    if (f.dropbehind && !f.dirty) {
-      const pc = w.pageCache[io.ino];
-      if (pc !== undefined) pc[b.blk] = null;
-    }
+    const pc = w.pageCache[io.ino];
+    if (f.dropbehind && !anyDirty(w, io.ino, f.head, f.nr) && pc !== undefined) for (let x = f.head; x < f.head + f.nr; x++) pc[x] = null;
   }
   if (failed) {
     mappingSetError(w, io.ino, 'EIO');

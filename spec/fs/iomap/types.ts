@@ -107,6 +107,12 @@ export interface BufferedWrite {
   flushError: boolean;
   wait: number[];
   ioError: boolean;
+  /**
+   * Buffered RWF_ATOMIC (RFC): blocks of the chunk already copied (kept after a short copy
+   * in the 'short-copy' variant), and copy attempts that stopped short ('clear-dirty-then-retry').
+   */
+  copied: number;
+  tries: number;
 }
 
 export interface DioRead {

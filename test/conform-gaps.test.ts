@@ -1,0 +1,315 @@
+/**
+ * Each known gap's signature (conform/known-gaps.ts) matches the disagreement it documents
+ * and rejects near misses: the same disagreement with one thing changed (the file system,
+ * the fd kind, a flag, the errno, the condition in the program that explains it). And the
+ * timing allowance's condition (conform/oracle.ts) holds only when the clock could have
+ * ticked since the last timestamp update.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { knownGap, KNOWN_GAPS } from '../conform/known-gaps.ts';
+import type { FsKind } from '../conform/harness.ts';
+import type { Disagreement } from '../conform/oracle.ts';
+import { TIMING_ALLOWANCES, timestampsMayNeedUpdate } from '../conform/oracle.ts';
+import type { Op, OpResult, Program, RwfFlag } from '../conform/program.ts';
+
+const open = (direct: boolean): Op => ({ op: 'open', direct });
+const W = (off: number, segs: number[], flags: RwfFlag[] = [], id = 0, fd = 0): Op => ({ op: 'pwritev2', fd, off, segs, flags, id, misalign: 0 });
+const R = (off: number, len: number, fd = 0): Op => ({ op: 'pread', fd, off, len, misalign: 0 });
+const ok = (ret: number, clock?: [number, number]): Omit<OpResult, 'i' | 'op'> => ({ ret, errno: null, ...(clock === undefined ? {} : { clock }) });
+const err = (errno: string, clock?: [number, number]): Omit<OpResult, 'i' | 'op'> => ({ ret: -1, errno, ...(clock === undefined ? {} : { clock }) });
+
+interface Case {
+  fs: FsKind;
+  ops: Op[];
+  results: Array<Omit<OpResult, 'i' | 'op'>>;
+  kernel: string;
+  allowed: string[];
+}
+
+/** The gap id the signature gives a disagreement at the last op, or 'none'. */
+function gapOf(c: Case): string {
+  const program: Program = { ops: c.ops };
+  const results: OpResult[] = c.results.map((r, i) => ({ i, op: c.ops[i]?.op ?? '?', ...r }));
+  const d: Disagreement = { op: c.ops.length - 1, kernel: c.kernel, allowed: c.allowed };
+  return knownGap(c.fs, program, d, { results })?.id ?? 'none';
+}
+
+const with1 = (c: Case, change: Partial<Case>): Case => ({ ...c, ...change });
+
+describe('known gap signatures match exactly what they document', () => {
+  const g1: Case = {
+    fs: 'xfs',
+    ops: [open(false), W(0, [4096], [], 1), W(0, [8192], ['NOWAIT'], 2)],
+    results: [ok(0), ok(4096), ok(8192)],
+    kernel: 'ret 8192',
+    allowed: ['ret 4096'],
+  };
+  it('G1: XFS buffered NOWAIT at or before EOF, kernel all of it, spec stops at an untouched block', () => {
+    assert.equal(gapOf(g1), 'G1-xfs-buffered-nowait-delalloc');
+    assert.equal(gapOf(with1(g1, { ops: [open(false), W(0, [512], ['NOWAIT'], 1)], results: [ok(0), ok(512)], kernel: 'ret 512', allowed: ['EAGAIN'] })), 'G1-xfs-buffered-nowait-delalloc');
+  });
+  it('G1 rejects: ext4, O_DIRECT, no NOWAIT, a short kernel count, EAGAIN from the kernel, a write past EOF, the spec stopping at a written block', () => {
+    assert.equal(gapOf(with1(g1, { fs: 'ext4' })), 'none');
+    assert.equal(gapOf(with1(g1, { ops: [open(true), W(0, [4096], [], 1), W(0, [8192], ['NOWAIT'], 2)] })), 'none');
+    assert.equal(gapOf(with1(g1, { ops: [open(false), W(0, [4096], [], 1), W(0, [8192], [], 2)] })), 'none');
+    assert.equal(gapOf(with1(g1, { results: [ok(0), ok(4096), ok(6144)], kernel: 'ret 6144' })), 'none');
+    assert.equal(gapOf(with1(g1, { results: [ok(0), ok(4096), err('EAGAIN')], kernel: 'EAGAIN' })), 'none');
+    assert.equal(gapOf(with1(g1, { ops: [open(false), W(0, [4096], [], 1), W(8192, [8192], ['NOWAIT'], 2)], allowed: ['EAGAIN'] })), 'none');
+    // The spec stops at block 1, which write 1 (8 KiB) wrote: not a delalloc reservation.
+    assert.equal(gapOf(with1(g1, { ops: [open(false), W(0, [8192], [], 1), W(0, [8192], ['NOWAIT'], 2)], results: [ok(0), ok(8192), ok(8192)] })), 'none');
+  });
+
+  const g11: Case = {
+    fs: 'xfs',
+    ops: [open(false), W(46573, [4598], [], 1), W(61440, [4096], [], 2), W(40960, [10688], ['NOWAIT'], 3)],
+    results: [ok(0), ok(4598), ok(4096), ok(4096)],
+    kernel: 'ret 4096',
+    allowed: ['EAGAIN'],
+  };
+  it('G11: XFS buffered NOWAIT stops before a block it covers in part whose data may not be cached (written in part, by O_DIRECT, or with RWF_DONTCACHE)', () => {
+    assert.equal(gapOf(g11), 'G11-xfs-buffered-nowait-read-before-partial-overwrite');
+    // RWF_DONTCACHE folios may be dropped after writeback: EAGAIN at the first block, the spec writes it all.
+    const dontcache: Case = { fs: 'xfs', ops: [open(false), W(8192, [10585, 1703], ['DSYNC', 'DONTCACHE'], 1), W(10752, [8192], ['NOWAIT'], 2)], results: [ok(0), ok(12288), err('EAGAIN')], kernel: 'EAGAIN', allowed: ['ret 8192'] };
+    assert.equal(gapOf(dontcache), 'G11-xfs-buffered-nowait-read-before-partial-overwrite');
+    // Written by O_DIRECT (not cached): 1024 bytes of the hole block 0, then block 1 needs a read; the spec stops at the hole (G1).
+    const direct: Case = { fs: 'xfs', ops: [open(false), open(true), W(4096, [16384], [], 1, 1), W(3072, [4096], ['NOWAIT'], 2, 0)], results: [ok(0), ok(1), ok(16384), ok(1024)], kernel: 'ret 1024', allowed: ['EAGAIN'] };
+    assert.equal(gapOf(direct), 'G11-xfs-buffered-nowait-read-before-partial-overwrite');
+    // The same block read by a buffered read first is cached: no read needed.
+    const read: Case = { ...direct, ops: [open(false), open(true), W(4096, [16384], [], 1, 1), R(4096, 4096, 0), W(3072, [4096], ['NOWAIT'], 2, 0)], results: [ok(0), ok(1), ok(16384), ok(4096), ok(1024)] };
+    assert.equal(gapOf(read), 'none');
+    // Covered whole by a plain buffered write before: cached and uptodate.
+    const whole: Case = { ...dontcache, ops: [open(false), W(8192, [12288], [], 1), W(10752, [8192], ['NOWAIT'], 2)] };
+    assert.equal(gapOf(whole), 'none');
+  });
+  it('G11 rejects: the full count, a stop off the 4 KiB grid, no partly written block after the stop, the block covered whole now, O_DIRECT, ext4', () => {
+    assert.equal(gapOf(with1(g11, { results: [ok(0), ok(4598), ok(4096), ok(10688)], kernel: 'ret 10688' })), 'G1-xfs-buffered-nowait-delalloc');
+    assert.equal(gapOf(with1(g11, { results: [ok(0), ok(4598), ok(4096), ok(4000)], kernel: 'ret 4000' })), 'none');
+    assert.equal(gapOf(with1(g11, { ops: [open(false), W(45056, [8192], [], 1), W(61440, [4096], [], 2), W(40960, [10688], ['NOWAIT'], 3)], results: [ok(0), ok(8192), ok(4096), ok(4096)] })), 'none');
+    assert.equal(gapOf(with1(g11, { ops: [open(false), W(46573, [4598], [], 1), W(61440, [4096], [], 2), W(40960, [12288], ['NOWAIT'], 3)] })), 'none');
+    assert.equal(gapOf(with1(g11, { ops: [open(true), W(46573, [4598], [], 1), W(61440, [4096], [], 2), W(40960, [10688], ['NOWAIT'], 3)] })), 'none');
+    assert.equal(gapOf(with1(g11, { fs: 'ext4' })), 'none');
+  });
+
+  const g2: Case = { fs: 'xfs', ops: [open(true), W(0, [1, 8191], ['NOWAIT'], 1)], results: [ok(0), err('EAGAIN')], kernel: 'EAGAIN', allowed: ['EINVAL'] };
+  it('G2: XFS O_DIRECT NOWAIT, aligned range, a misaligned segment, over a hole: kernel EAGAIN, spec EINVAL', () => {
+    assert.equal(gapOf(g2), 'G2-xfs-dio-nowait-before-segment-alignment');
+  });
+  it('G2 rejects: ext4, aligned segments, a misaligned offset, an overwrite, EINVAL from the kernel, a spec count', () => {
+    assert.equal(gapOf(with1(g2, { fs: 'ext4' })), 'none');
+    assert.equal(gapOf(with1(g2, { ops: [open(true), W(0, [512, 7680], ['NOWAIT'], 1)] })), 'none');
+    assert.equal(gapOf(with1(g2, { ops: [open(true), W(1, [1, 8191], ['NOWAIT'], 1)] })), 'none');
+    assert.equal(gapOf(with1(g2, { ops: [open(true), W(0, [8192], [], 1), W(0, [1, 8191], ['NOWAIT'], 2)], results: [ok(0), ok(8192), err('EAGAIN')] })), 'none');
+    assert.equal(gapOf(with1(g2, { results: [ok(0), err('EINVAL')], kernel: 'EINVAL', allowed: ['EAGAIN'] })), 'none');
+    assert.equal(gapOf(with1(g2, { allowed: ['ret 8192'] })), 'none');
+  });
+
+  const g6: Case = { fs: 'xfs', ops: [open(true), W(4096, [512], [], 1), R(0, 1)], results: [ok(0), ok(512), ok(1)], kernel: 'ret 1 blocks [zero]', allowed: ['EINVAL'] };
+  it('G6: unaligned O_DIRECT pread over a hole returns zeros; the spec says EINVAL', () => {
+    assert.equal(gapOf(g6), 'G6-dio-read-unaligned-hole');
+    assert.equal(gapOf(with1(g6, { fs: 'ext4' })), 'G6-dio-read-unaligned-hole');
+  });
+  it('G6 rejects: an aligned read (pread off=24576 len=1024 over written data), an unaligned read over written data, a buffered read, non-zero data', () => {
+    assert.equal(gapOf({ fs: 'xfs', ops: [open(true), W(24576, [4096], [], 1), R(24576, 1024)], results: [ok(0), ok(4096), ok(1024)], kernel: 'ret 1024 blocks [W1[0]]', allowed: ['EINVAL'] }), 'none');
+    assert.equal(gapOf(with1(g6, { ops: [open(true), W(0, [4096], [], 1), R(0, 1)], results: [ok(0), ok(4096), ok(1)] })), 'none');
+    assert.equal(gapOf(with1(g6, { ops: [open(false), W(4096, [512], [], 1), R(0, 1)] })), 'none');
+    assert.equal(gapOf(with1(g6, { kernel: 'ret 1 blocks [W1[0]]' })), 'none');
+    // Each condition alone: an aligned read of zeros over a hole; an unaligned read of zeros over a written block.
+    assert.equal(gapOf(with1(g6, { ops: [open(true), W(4096, [512], [], 1), R(0, 512)], results: [ok(0), ok(512), ok(512)], kernel: 'ret 512 blocks [zero]' })), 'none');
+    assert.equal(gapOf(with1(g6, { ops: [open(true), W(0, [512], [], 1), R(1024, 1)] })), 'none');
+  });
+
+  const g7: Case = {
+    fs: 'ext4',
+    ops: [open(true), W(0, [4096], [], 1), W(4096, [4096], [], 2), W(0, [8192], ['NOWAIT'], 3)],
+    results: [ok(0), ok(4096), ok(4096), err('EAGAIN')],
+    kernel: 'EAGAIN',
+    allowed: ['ret 8192'],
+  };
+  it('G7: ext4 O_DIRECT NOWAIT within EOF over blocks two earlier writes made: kernel EAGAIN, spec all of it', () => {
+    assert.equal(gapOf(g7), 'G7-ext4-dio-nowait-overwrite-two-writes-eagain');
+  });
+  it('G7 rejects: XFS, one earlier write, a write past EOF, a hole in the range, a spec EAGAIN', () => {
+    assert.equal(gapOf(with1(g7, { fs: 'xfs' })), 'none');
+    assert.equal(gapOf(with1(g7, { ops: [open(true), W(0, [8192], [], 1), W(4096, [4096], [], 2), W(0, [4096], ['NOWAIT'], 3)], allowed: ['ret 4096'] })), 'none');
+    assert.equal(gapOf(with1(g7, { ops: [open(true), W(0, [4096], [], 1), W(4096, [4096], [], 2), W(4096, [8192], ['NOWAIT'], 3)] })), 'none');
+    assert.equal(gapOf(with1(g7, { ops: [open(true), W(0, [4096], [], 1), W(8192, [4096], [], 2), W(0, [12288], ['NOWAIT'], 3)], allowed: ['ret 12288'] })), 'none');
+    assert.equal(gapOf(with1(g7, { allowed: ['EAGAIN'] })), 'none');
+  });
+
+  const g8: Case = {
+    fs: 'xfs',
+    ops: [open(true), W(0, [65536], [], 1), W(20480, [8192, 4097, 4095], [], 2), R(16384, 20480)],
+    results: [ok(0), ok(65536), err('EINVAL'), ok(20480)],
+    kernel: 'ret 20480 blocks [W1[4] W2[0] W2[1] W2[2] W2[3]]',
+    allowed: ['ret 20480 blocks [W1[4] W1[5] W1[6] W1[7] W1[8]]'],
+  };
+  it('G8: a read over the aligned head of an O_DIRECT write that failed EINVAL on a later segment', () => {
+    assert.equal(gapOf(g8), 'G8-einval-dio-write-landed');
+  });
+  it('G8 rejects: a single-segment failed write, a misaligned offset, a read outside the head, a buffered failed write', () => {
+    assert.equal(gapOf(with1(g8, { ops: [open(true), W(0, [65536], [], 1), W(20480, [16384], [], 2), R(16384, 20480)] })), 'none');
+    assert.equal(gapOf(with1(g8, { ops: [open(true), W(0, [65536], [], 1), W(20481, [8192, 4097, 4095], [], 2), R(16384, 20480)] })), 'none');
+    assert.equal(gapOf(with1(g8, { ops: [open(true), W(0, [65536], [], 1), W(20480, [8192, 4097, 4095], [], 2), R(32768, 4096)] })), 'none');
+    assert.equal(gapOf(with1(g8, { ops: [open(false), W(0, [65536], [], 1), W(20480, [8192, 4097, 4095], [], 2), R(16384, 20480)] })), 'none');
+  });
+
+  const g9read: Case = {
+    fs: 'ext4',
+    ops: [open(false), open(true), W(0, [8704], [], 1, 1), R(0, 4096, 0), W(0, [512], ['NOWAIT'], 2, 1)],
+    results: [ok(0), ok(1), ok(8704), ok(4096), err('EAGAIN')],
+    kernel: 'EAGAIN',
+    allowed: ['ret 512'],
+  };
+  const g9dontcache: Case = {
+    fs: 'xfs',
+    ops: [open(false), open(true), W(0, [32768], ['DONTCACHE'], 1, 0), W(0, [32768], ['NOWAIT'], 2, 1)],
+    results: [ok(0), ok(1), ok(32768), ok(32768)],
+    kernel: 'ret 32768',
+    allowed: ['EAGAIN'],
+  };
+  it('G9: O_DIRECT NOWAIT after a buffered read (kernel EAGAIN) or an RWF_DONTCACHE buffered write (kernel goes on) over the same blocks', () => {
+    assert.equal(gapOf(g9read), 'G9-page-cache-state');
+    assert.equal(gapOf(g9dontcache), 'G9-page-cache-state');
+    assert.equal(gapOf(with1(g9dontcache, { results: [ok(0), ok(1), ok(32768), err('EINVAL')], kernel: 'EINVAL' })), 'G9-page-cache-state');
+  });
+  it('G9 rejects: no NOWAIT, a read elsewhere, a direct read, a plain buffered write, a kernel EAGAIN without a buffered read', () => {
+    assert.equal(gapOf(with1(g9read, { ops: [open(false), open(true), W(0, [8704], [], 1, 1), R(0, 4096, 0), W(0, [512], [], 2, 1)] })), 'none');
+    assert.equal(gapOf(with1(g9read, { ops: [open(false), open(true), W(0, [8704], [], 1, 1), R(4096, 4096, 0), W(0, [512], ['NOWAIT'], 2, 1)] })), 'none');
+    assert.equal(gapOf(with1(g9read, { ops: [open(false), open(true), W(0, [8704], [], 1, 1), R(0, 4096, 1), W(0, [512], ['NOWAIT'], 2, 1)] })), 'none');
+    assert.equal(gapOf(with1(g9dontcache, { ops: [open(false), open(true), W(0, [32768], [], 1, 0), W(0, [32768], ['NOWAIT'], 2, 1)] })), 'none');
+    assert.equal(gapOf(with1(g9dontcache, { results: [ok(0), ok(1), ok(32768), err('EAGAIN')], kernel: 'EAGAIN', allowed: ['ret 32768'] })), 'none');
+  });
+
+  const g10: Case = {
+    fs: 'ext4',
+    ops: [open(true), W(65536, [262144], [], 1), W(9585, [2458, 7859], ['SYNC'], 2), W(16384, [4096], ['DSYNC', 'NOWAIT'], 3)],
+    results: [ok(0), ok(262144), err('EINVAL'), ok(4096)],
+    kernel: 'ret 4096',
+    allowed: ['EAGAIN'],
+  };
+  it('G10: O_DIRECT NOWAIT over blocks an earlier O_DIRECT write allocated before failing EINVAL (ext4: misaligned offset; XFS and ext4: misaligned segment)', () => {
+    assert.equal(gapOf(g10), 'G10-einval-dio-write-allocated');
+    const seg = with1(g10, { ops: [open(true), W(65536, [262144], [], 1), W(9728, [2458, 7782], ['SYNC'], 2), W(16384, [4096], ['DSYNC', 'NOWAIT'], 3)] });
+    assert.equal(gapOf(seg), 'G10-einval-dio-write-allocated');
+    assert.equal(gapOf(with1(seg, { fs: 'xfs' })), 'G10-einval-dio-write-allocated');
+  });
+  it('G10 rejects: XFS after a misaligned offset (refused before ->iomap_begin), a failed write with nothing misaligned, blocks outside it, past EOF, no NOWAIT', () => {
+    assert.equal(gapOf(with1(g10, { fs: 'xfs' })), 'none');
+    assert.equal(gapOf(with1(g10, { ops: [open(true), W(65536, [262144], [], 1), W(9728, [2560, 7680], ['SYNC'], 2), W(16384, [4096], ['DSYNC', 'NOWAIT'], 3)] })), 'none');
+    assert.equal(gapOf(with1(g10, { ops: [open(true), W(65536, [262144], [], 1), W(9585, [2458, 7859], ['SYNC'], 2), W(16384, [4096], ['DSYNC'], 3)] })), 'none');
+    assert.equal(gapOf(with1(g10, { ops: [open(true), W(65536, [262144], [], 1), W(9585, [2458, 7859], ['SYNC'], 2), W(24576, [4096], ['DSYNC', 'NOWAIT'], 3)] })), 'none');
+    assert.equal(gapOf(with1(g10, { ops: [open(true), W(9585, [2458, 7859], ['SYNC'], 1), W(4096, [4096], [], 2), W(16384, [4096], ['DSYNC', 'NOWAIT'], 3)], results: [ok(0), err('EINVAL'), ok(4096), ok(4096)] })), 'none');
+  });
+
+  it('every known gap has a test above', () => {
+    const src = KNOWN_GAPS.map((g) => g.id);
+    assert.deepEqual(src, [
+      'G1-xfs-buffered-nowait-delalloc',
+      'G11-xfs-buffered-nowait-read-before-partial-overwrite',
+      'G2-xfs-dio-nowait-before-segment-alignment',
+      'G6-dio-read-unaligned-hole',
+      'G7-ext4-dio-nowait-overwrite-two-writes-eagain',
+      'G8-einval-dio-write-landed',
+      'G9-page-cache-state',
+      'G10-einval-dio-write-allocated',
+    ]);
+  });
+});
+
+describe('the XFS NOWAIT timing allowance applies only when the timestamps could need updating', () => {
+  const a1 = TIMING_ALLOWANCES.find((a) => a.id === 'A1-xfs-nowait-timestamps');
+  assert.ok(a1 !== undefined);
+  const ops = [open(true), W(0, [4096], [], 1), W(0, [4096], ['NOWAIT'], 2)];
+  const run = (results: Array<Omit<OpResult, 'i' | 'op'>>) => ({ results: results.map((r, i) => ({ i, op: ops[i]?.op ?? '?', ...r })) });
+  it('same coarse clock from the last write to the NOWAIT write: no', () => {
+    const k = run([ok(0, [100, 100]), ok(4096, [100, 100]), err('EAGAIN', [100, 100])]);
+    assert.equal(timestampsMayNeedUpdate({ ops }, k, 2), false);
+    assert.equal(a1.applies({ ops }, k, 2), false);
+  });
+  it('the clock ticked since the last successful write: yes', () => {
+    const k = run([ok(0, [100, 100]), ok(4096, [100, 100]), err('EAGAIN', [104, 104])]);
+    assert.equal(a1.applies({ ops }, k, 2), true);
+  });
+  it('only the last successful write counts: a tick before it does not', () => {
+    const k = run([ok(0, [96, 96]), ok(4096, [100, 100]), err('EAGAIN', [100, 100])]);
+    assert.equal(a1.applies({ ops }, k, 2), false);
+  });
+  it('a statx in between (ctime queried: a fine-grained clock next time): yes', () => {
+    const withStatx: Op[] = [open(true), W(0, [4096], [], 1), { op: 'statx', fd: 0 }, W(0, [4096], ['NOWAIT'], 2)];
+    const k = { results: [ok(0, [100, 100]), ok(4096, [100, 100]), ok(0), err('EAGAIN', [100, 100])].map((r, i) => ({ i, op: withStatx[i]?.op ?? '?', ...r })) };
+    assert.equal(a1.applies({ ops: withStatx }, k, 3), true);
+  });
+  it('with fresh timestamps (futimens just before the write) only a tick during the call counts', () => {
+    const fresh: Op[] = [open(true), W(0, [4096], [], 1), { ...(W(0, [4096], ['NOWAIT'], 2) as Extract<Op, { op: 'pwritev2' }>), freshTimes: true }];
+    const k = (c: [number, number]) => ({ results: [ok(0, [96, 96]), ok(4096, [96, 96]), err('EAGAIN', c)].map((r, i) => ({ i, op: fresh[i]?.op ?? '?', ...r })) });
+    assert.equal(a1.applies({ ops: fresh }, k([100, 100]), 2), false);
+    assert.equal(a1.applies({ ops: fresh }, k([100, 104]), 2), true);
+  });
+  it('not for an answer other than EAGAIN, nor for a write without RWF_NOWAIT', () => {
+    assert.equal(a1.applies({ ops }, run([ok(0, [100, 100]), ok(4096, [100, 100]), err('EINVAL', [104, 104])]), 2), false);
+    const plain = [open(true), W(0, [4096], [], 1), W(0, [4096], [], 2)];
+    assert.equal(a1.applies({ ops: plain }, { results: [ok(0, [100, 100]), ok(4096, [100, 100]), err('EAGAIN', [104, 104])].map((r, i) => ({ i, op: plain[i]?.op ?? '?', ...r })) }, 2), false);
+  });
+});
+
+describe('judgeRun: a timed EAGAIN is accepted only where the clock allows it; allowance programs run three times', async () => {
+  const { judgeRun, TIMED_RUNS } = await import('../conform/campaign.ts');
+  const A1 = 'A1-xfs-nowait-timestamps';
+  const p: Program = { ops: [open(true), W(0, [4096], [], 1), W(0, [4096], ['NOWAIT'], 2)] };
+  const oracle = {
+    name: 'stub',
+    answer: () => ({
+      strict: [[{}, { ret: 4096, errno: null }, { ret: 4096, errno: null }]],
+      all: [
+        [{}, { ret: 4096, errno: null }, { ret: 4096, errno: null }],
+        [{}, { ret: 4096, errno: null }, { errno: 'EAGAIN', allowance: [A1] }],
+      ],
+      allowances: [A1],
+    }),
+    allowed: () => [],
+    abstract: (_: Program, k: { results: OpResult[] }) => k,
+  };
+  const result = (third: Omit<OpResult, 'i' | 'op'>) => ({ results: [ok(0, [100, 100]), ok(4096, [100, 100]), third].map((r, i) => ({ i, op: p.ops[i]?.op ?? '?', ...r })) });
+  const runner = (answers: Array<ReturnType<typeof result>>) => {
+    let n = 0;
+    return { run: async () => answers[n++ % answers.length] ?? result(ok(4096)), count: () => n };
+  };
+
+  it('EAGAIN every time, the clock never ticked: a disagreement, after TIMED_RUNS runs', async () => {
+    const r = runner([result(err('EAGAIN', [100, 100]))]);
+    const j = await judgeRun(r.run, oracle, 'xfs', p, result(err('EAGAIN', [100, 100])));
+    assert.equal(j.judgement.kind, 'disagree');
+    assert.equal(r.count(), TIMED_RUNS - 1);
+  });
+  it('EAGAIN every time, the clock ticked during the write: an agreement counted as timing', async () => {
+    const j = await judgeRun(runner([result(err('EAGAIN', [100, 104]))]).run, oracle, 'xfs', p, result(err('EAGAIN', [100, 104])));
+    assert.equal(j.judgement.kind, 'agree');
+    assert.deepEqual(j.judgement.kind === 'agree' ? j.judgement.timing : null, [A1]);
+  });
+  it('EAGAIN once, the full count on a rerun: the rerun is judged (fewest EAGAINs), a plain agreement', async () => {
+    const j = await judgeRun(runner([result(ok(4096, [100, 100]))]).run, oracle, 'xfs', p, result(err('EAGAIN', [100, 100])));
+    assert.equal(j.judgement.kind, 'agree');
+    assert.equal(j.kernel.results[2]?.ret, 4096);
+  });
+});
+
+describe('the oracle finds the timing allowance in the spec (by its step label)', async () => {
+  const { loadSpecOracle } = await import('../conform/oracle.ts');
+  const loaded = loadSpecOracle();
+  assert.ok(loaded.ok);
+  const p: Program = { ops: [open(true), W(0, [4096], [], 1), W(0, [4096], ['NOWAIT'], 2)] };
+  it('an XFS RWF_NOWAIT overwrite: A1 enabled, EAGAIN only outside the strict outcomes, tagged', () => {
+    const a = loaded.oracle.answer('xfs', p);
+    assert.ok(!('unmodelled' in a));
+    assert.deepEqual(a.allowances, ['A1-xfs-nowait-timestamps'], 'the spec step label changed? update TIMING_ALLOWANCES in conform/oracle.ts');
+    assert.deepEqual(a.strict.map((o) => o[2]?.errno), [null]);
+    assert.ok(a.all.some((o) => o[2]?.errno === 'EAGAIN' && o[2]?.allowance?.[0] === 'A1-xfs-nowait-timestamps'));
+  });
+  it('ext4 (no such refusal) and a write without RWF_NOWAIT: no allowance', () => {
+    const e = loaded.oracle.answer('ext4', p);
+    assert.ok(!('unmodelled' in e) && e.allowances.length === 0);
+    const plain = loaded.oracle.answer('xfs', { ops: [open(true), W(0, [4096], [], 1)] });
+    assert.ok(!('unmodelled' in plain) && plain.allowances.length === 0);
+  });
+});
