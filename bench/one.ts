@@ -13,6 +13,7 @@ import { peterson } from './beem/peterson.ts';
 import { hanoi } from './beem/hanoi.ts';
 import { atFull } from './one-at.ts';
 import { petersonObject } from './beem/peterson-object.ts';
+import { elevator2 } from './beem/elevator2.ts';
 
 type AnyModel = Model<unknown, unknown>;
 type Run = () => Promise<CheckResult<unknown, unknown>> | CheckResult<unknown, unknown>;
@@ -45,6 +46,8 @@ const benches: Record<string, Run> = {
   'hanoi.2 as-object': () => check(asObjectModel(hanoi(12)) as unknown as AnyModel),
   'at(4) compact': () => checkCompact(atFull(4)),
   'at(4) compact 2 workers': () => checkCompactParallel({ module: 'bench/one-at.ts', export: 'atFull', args: [4] }, 2),
+  'elevator2.3 compact': () => checkCompact(elevator2(13)),
+  'elevator2.3 compact 2 workers': () => checkCompactParallel(beemRef('elevator2', 13), 2),
   'spec xfs-sw-atomic-vs-atomic-merged': () => scenario('scenarios/xfs-sw-atomic-vs-atomic-merged.ts'),
   'spec xfs-sw-atomic-vs-plain-merged': () => scenario('scenarios/xfs-sw-atomic-vs-plain-merged.ts'),
 };

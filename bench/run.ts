@@ -14,6 +14,7 @@ import { findSpin, runSpin, type SpinRun } from './spin.ts';
 import { petersonPromela } from './beem/peterson.ts';
 import { hanoiPromela } from './beem/hanoi.ts';
 import { atPromela } from './beem/at.ts';
+import { elevator2Promela } from './beem/elevator2.ts';
 
 interface Row {
   name: string;
@@ -59,6 +60,8 @@ const names = [
   'hanoi.2 as-object',
   'at(4) compact',
   'at(4) compact 2 workers',
+  'elevator2.3 compact',
+  'elevator2.3 compact 2 workers',
   'spec xfs-sw-atomic-vs-atomic-merged',
   'spec xfs-sw-atomic-vs-plain-merged',
 ].filter((n) => only.length === 0 || only.some((o) => n.includes(o)));
@@ -70,6 +73,7 @@ const spinModels: Array<[string, string]> = [
   ['peterson.4', petersonPromela(4)],
   ['hanoi.2', hanoiPromela(12)],
   ['at(4)', atPromela(4)],
+  ['elevator2.3', elevator2Promela(13)],
 ];
 const spinRows: Array<[string, SpinRun | string]> = spin === undefined ? [] : spinModels.filter(([n]) => names.some((x) => x.startsWith(n))).map(([n, p]) => [n, runSpin(spin, p)]);
 
@@ -94,7 +98,7 @@ const spinOf = (n: string): SpinRun | undefined => {
   const s = spinRows.find(([m]) => m === n)?.[1];
   return typeof s === 'object' ? s : undefined;
 };
-for (const m of ['peterson.4', 'hanoi.2', 'at(4)']) {
+for (const m of ['peterson.4', 'hanoi.2', 'at(4)', 'elevator2.3']) {
   const s = spinOf(m);
   const c = by[`${m} compact`];
   const w = by[`${m} compact 2 workers`];

@@ -33,6 +33,7 @@ const TAG_NUM = 0x6e756d62;
 const TAG_STR = 0x73747269;
 const TAG_ARR = 0x61727261;
 const TAG_OBJ = 0x6f626a65;
+const TAG_INT_ELEMENT = 0x696e7465;
 
 function rotl(x: number, r: number): number {
   return (x << r) | (x >>> (32 - r));
@@ -221,7 +222,16 @@ export function structuralFingerprinter(): Fingerprinter<unknown> {
     if (Array.isArray(o)) {
       h.reset(TAG_ARR, o.length);
       for (let i = 0; i < o.length; i++) {
-        valueHash(o[i], level);
+        const el: unknown = o[i];
+        // Small integers, the commonest array element of a model's state (pcs, counters, ids),
+        // go into the array's hasher as a tagged word, without a hash of their own.
+        if (typeof el === 'number' && (el | 0) === el) {
+          h.word(TAG_INT_ELEMENT);
+          h.word(el | 0);
+          total++;
+          continue;
+        }
+        valueHash(el, level);
         h.word(vHi);
         h.word(vLo);
         total += work;
@@ -294,12 +304,13 @@ export function encoderFingerprinter<S>(encode: (state: S, out: StateEncoder) =>
       } else enc.num(n);
     },
     num(n: number): void {
-      if ((n | 0) === n && !Object.is(n, -0)) {
+      // -0 is 0, as in canonical JSON; a whole double is the same number as the int.
+      if ((n | 0) === n) {
         h.word(TAG_NUM);
-        h.word(n);
+        h.word(n | 0);
         return;
       }
-      f64[0] = Object.is(n, -0) ? 0 : n;
+      f64[0] = n;
       h.word(TAG_NUM ^ 0x2b992ddf);
       h.word(u32[0]!);
       h.word(u32[1]!);

@@ -11,6 +11,7 @@ import { asObjectModel, checkCompact, type CompactModel } from '../checker/compa
 import { peterson } from '../bench/beem/peterson.ts';
 import { hanoi } from '../bench/beem/hanoi.ts';
 import { at } from '../bench/beem/at.ts';
+import { elevator2 } from '../bench/beem/elevator2.ts';
 
 function withoutInvariants(m: CompactModel): CompactModel {
   const { invariants: _dropped, ...rest } = m;
@@ -55,11 +56,21 @@ test('at(2) violates mutual exclusion, as SPIN finds too; the shortest trace rep
   assert.deepEqual(last.slice(5), [8, 8]);
 });
 
+test('elevator2(n): SPIN counts 528, 5,120 and 96,256 states (1,201, 16,641 and 455,681 transitions) for 3, 5 and 8 floors', () => {
+  // BEEM's elevator2.3 (13 floors) has 7,667,712 states; bench/run.ts checks it against SPIN (28 s here, too long for npm test).
+  const got = [3, 5, 8].map((n) => {
+    const r = checkCompact(elevator2(n));
+    return [r.status, r.distinctStates, r.transitions];
+  });
+  assert.deepEqual(got, [['ok', 528, 1200], ['ok', 5120, 16_640], ['ok', 96_256, 455_680]]);
+});
+
 const cases: Array<[string, () => CompactModel]> = [
   ['peterson(3)', () => peterson(3)],
   ['hanoi(6)', () => hanoi(6)],
   ['at(2)', () => at(2)],
   ['at(3) without invariants', () => withoutInvariants(at(3))],
+  ['elevator2(4)', () => elevator2(4)],
 ];
 
 for (const [name, make] of cases) {

@@ -188,7 +188,7 @@ describe('issue 7 corrections (Linux 6.18)', () => {
       fs: 'ext4',
       device: DEVICES.loop,
       files: [{ blocks: ['hole', { written: 1 }, { unwritten: 2 }], size: 3 * BS }],
-      programs: [[open(0, 'O_DIRECT'), pread(0, 0, 1), pread(0, BS, 1), pread(0, 2 * BS + 512, 100), pread(0, BS - 512, 1024), pread(0, 512, BS)]],
+      programs: [[open(0, 'O_DIRECT'), pread(0, 0, 1), pread(0, BS, 1), pread(0, 2 * BS + 512, 100), pread(0, BS - 512, 1024), pread(0, 512, BS), pread(0, 1, 2 * BS - 1)]],
     });
     const out = allowedOutcomes(s);
     assert.deepEqual(retsAt(out, 1), new Set([1]), 'hole');
@@ -196,5 +196,8 @@ describe('issue 7 corrections (Linux 6.18)', () => {
     assert.deepEqual(retsAt(out, 3), new Set([100]), 'unwritten');
     assert.deepEqual(retsAt(out, 4), new Set([1024]), 'sector-aligned across a hole and a written block');
     assert.deepEqual(retsAt(out, 5), new Set([BS]), 'sector-aligned');
+    // Found by the conformance campaign: the hole before the written block is zero-filled, which
+    // moves the user buffer off alignment, and the written block's bio is refused.
+    assert.deepEqual(retsAt(out, 6), new Set(['EINVAL']), 'a misaligned start before a written block');
   });
 });

@@ -70,16 +70,24 @@ export function preadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall
 }
 
 /**
- * iomap_dio_bio_iter checks a read's (pos | length) against the logical block size per
- * mapped extent; holes and unwritten extents are zero-filled by iomap_dio_hole_iter without
- * the check. Extent boundaries are block aligned, so only a written block holding the
- * read's start or end can make it fail.
+ * Whether iomap_dio_bio_iter refuses a direct read with EINVAL. Per written extent it
+ * checks (pos | length) against the logical block size, and bio_split_io_at checks the
+ * user buffer's address of each piece against the queue's DMA alignment (the logical block
+ * size on a loop device): a hole or unwritten extent before a written one is zero-filled by
+ * iomap_dio_hole_iter without any check, but it advances the user buffer, so a read that
+ * starts off alignment fails at the first written extent. Holes and unwritten extents
+ * alone never fail. The user buffer is aligned itself (as the conformance helper's is).
  */
 function dioReadMisaligned(s: Settings, map: Mapping[], pos: number, len: number): boolean {
   const sm = s.fs.sectorSize - 1;
   const bs = s.fs.blockSize;
-  const written = (b: number) => map[b]?.kind === 'written';
-  return ((pos & sm) !== 0 && written(Math.floor(pos / bs))) || (((pos + len) & sm) !== 0 && written(Math.floor((pos + len - 1) / bs)));
+  for (let b = Math.floor(pos / bs); b * bs < pos + len; b++) {
+    if (map[b]?.kind !== 'written') continue;
+    const start = Math.max(pos, b * bs);
+    const end = Math.min(pos + len, (b + 1) * bs);
+    if (((start | (end - start)) & sm) !== 0 || ((start - pos) & sm) !== 0) return true;
+  }
+  return false;
 }
 
 /** What a read of file block `blk` returns from the device, through the extent map. */

@@ -20,9 +20,10 @@ export function mappingAligned(req: WriteReq, seg: IomapSeg, bs: number, sectorS
 }
 
 /**
- * The file offset where the first user-segment piece of this mapping with a length not
- * aligned to the logical block size begins (each segment is its own aligned buffer, as
- * the conformance helper allocates them), or null when every piece is aligned.
+ * The file offset where the first user-segment piece of this mapping begins whose length, or
+ * whose address in its segment's buffer, is not aligned to the logical block size (each
+ * segment is its own aligned buffer, as the conformance helper allocates them), or null
+ * when every piece is aligned.
  */
 export function firstMisalignedPiece(req: WriteReq, seg: IomapSeg, bs: number, sectorSize: number): number | null {
   const { start, end } = segBytes(req, seg, bs);
@@ -30,7 +31,8 @@ export function firstMisalignedPiece(req: WriteReq, seg: IomapSeg, bs: number, s
   for (const len of req.iov) {
     const lo = Math.max(at, start);
     const hi = Math.min(at + len, end);
-    if (hi > lo && ((hi - lo) & (sectorSize - 1)) !== 0) return lo;
+    // The piece's length, and its address inside the segment's (aligned) buffer.
+    if (hi > lo && (((hi - lo) | (lo - at)) & (sectorSize - 1)) !== 0) return lo;
     at += len;
   }
   return null;
