@@ -66,13 +66,19 @@
  * - ext4 on the same loop device: `fs: 'ext4'`, `device: DEVICES.loop` → no atomic
  *   support, RWF_ATOMIC gives EOPNOTSUPP.
  *
+ * FUSE (`fs: 'fuse'`, spec/fs/fuse/): the files' pages live in a userspace server
+ * (`World.fuse`), requests are in flight until it answers (`fuse server:` actions);
+ * `maxShortWrites` lets it acknowledge fewer bytes than a write(2) WRITE asked for.
+ * Knobs fuseMode, fuseUptodate, fuseWriteFailure, fuseSyncWait; properties
+ * cache-coherence, monotonic-reads, write-order (proofs-notes/fuse-writeback.md).
+ *
  * Models Linux 6.18.
  */
 export type * from './types.ts';
 /** The one kernel version every module models; each module's opening comment says so. */
 export const KERNEL_VERSION = '6.18';
 export { ZERO, initToken, staleToken, writeToken, tokenWriter } from './types.ts';
-export { MERGED_KNOBS, KNOB_VARIANTS, type Knobs, type Ext4AtomicAlloc, type AtomicDioInvalidateFailure, type XfsSwAtomicRetry, type WbErrReporting, type IomapValid, type Uncached, type UncachedFlushError } from './knobs.ts';
+export { MERGED_KNOBS, KNOB_VARIANTS, type Knobs, type Ext4AtomicAlloc, type AtomicDioInvalidateFailure, type XfsSwAtomicRetry, type WbErrReporting, type IomapValid, type Uncached, type UncachedFlushError, type FuseMode, type FuseUptodate, type FuseWriteFailure, type FuseSyncWait } from './knobs.ts';
 export { errseqSet, errseqSample, errseqCheck, errseqCheckAndAdvance, describeErrseq, ERRSEQ_SEEN } from './lib/errseq.ts';
 export { initWorld, fileContent, initialContent } from './world.ts';
 export { buildModel, actions, next, label, type Action } from './model.ts';
@@ -84,6 +90,7 @@ export { ext4MbAlignedAlloc, allocBlocks, describeExtents } from './fs/allocator
 export { powerLossChoices, persistGroups } from './block/device.ts';
 export { folioAt, mappingSetError, filemapCheckErrors, fileCheckAndAdvanceWbErr } from './mm/filemap.ts';
 export { FLUSHER } from './mm/page-writeback.ts';
+export { cacheCoherence, monotonicReads, writeOrder } from './fs/fuse/properties.ts';
 export { actorOf, viewOf, cellsOf, aboutOf, describeCall } from './view.ts';
 export { ScenarioError, scenarioProblems, settingsProblems, assertValidScenario, assertValidSettings, type ScenarioProblem } from './validate.ts';
 export { settingsInputSchema, scenarioInputSchema, syscallSchema, knobsSchema, FS_KINDS, RWF_FLAGS, OPEN_FLAGS, PROPERTY_NAMES, SYSCALL_OPS, type ScenarioInput } from './schema.ts';

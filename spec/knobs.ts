@@ -13,6 +13,10 @@ export interface Knobs {
   iomapValid: IomapValid;
   uncached: Uncached;
   uncachedFlushError: UncachedFlushError;
+  fuseMode: FuseMode;
+  fuseUptodate: FuseUptodate;
+  fuseWriteFailure: FuseWriteFailure;
+  fuseSyncWait: FuseSyncWait;
   bufferedAtomic: BufferedAtomic;
   bufferedAtomicShortCopy: BufferedAtomicShortCopy;
   bufferedAtomicMerge: BufferedAtomicMerge;
@@ -104,6 +108,49 @@ export type Uncached = 'per-page-2019' | 'per-call-fix' | 'dontcache-6.18';
 export type UncachedFlushError = 'returned' | 'ignored';
 
 /**
+ * FUSE's buffered write mode (seed 004; fs/fuse/file.c fuse_cache_write_iter).
+ *  - 'writeback-cache': the server negotiated FUSE_CAP_WRITEBACK_CACHE: write(2) dirties
+ *    the page cache and writeback sends WRITE requests later (fuse_writepages).
+ *  - 'write-through': the default: write(2) sends WRITE requests synchronously
+ *    (fuse_perform_write) and the pages stay clean.
+ */
+export type FuseMode = 'writeback-cache' | 'write-through';
+
+/**
+ * Where the write-through path marks a page uptodate (seed 004, Vivek Goyal's patch for
+ * the write deadlock, merged as 4f06dd92b5d0 "fuse: fix write deadlock").
+ *  - 'after-write': before that commit: every page of the request stays locked until the
+ *    server answers, and fuse_send_write_pages sets PG_uptodate on a fully written page
+ *    only if the WRITE succeeded.
+ *  - 'before-write': the patch and Linux 6.18: fuse_fill_write_pages marks a fully copied
+ *    page uptodate before the WRITE, and rule D: an uptodate page is unlocked at once and
+ *    more pages may join the request; a page left not uptodate (a partial write) stays
+ *    locked until the reply and ends the request.
+ */
+export type FuseUptodate = 'after-write' | 'before-write';
+
+/**
+ * What a failed or short write-through WRITE does to the pages it carried (seed 004,
+ * Miklos Szeredi: "On write failure the page the uptodate flag should be cleared").
+ *  - 'leave-uptodate': the patch as first posted (and the old code for a page that was
+ *    already uptodate): the page keeps PG_uptodate and the data the server never took.
+ *  - 'clear-uptodate': merged, Linux 6.18: on an error every page of the request, on a
+ *    short reply every page from the first one not fully written on, loses PG_uptodate.
+ */
+export type FuseWriteFailure = 'leave-uptodate' | 'clear-uptodate';
+
+/**
+ * Whether the synchronous WRITE waits for writeback of its pages (seed 004: "calling
+ * fuse_wait_on_page_writeback() after having gotten a locked page in the synchronous
+ * writeback path").
+ *  - 'no-wait': the thread's code: a WRITE from writeback (mmap-dirtied data) and the
+ *    synchronous WRITE of write(2) for the same page can be in flight together.
+ *  - 'wait': Linux 6.18: fuse_send_write_pages calls folio_wait_writeback on every page
+ *    before sending the WRITE.
+ */
+export type FuseSyncWait = 'no-wait' | 'wait';
+
+/**
  * Buffered RWF_ATOMIC (seed 000: John Garry's RFC "fs: iomap: buffered atomic write
  * support", April 2024).
  *  - 'rfc-2024': XFS accepts RWF_ATOMIC without O_DIRECT: the write runs with IOMAP_ATOMIC,
@@ -148,6 +195,10 @@ export const MERGED_KNOBS: Knobs = {
   iomapValid: 'checked',
   uncached: 'dontcache-6.18',
   uncachedFlushError: 'ignored',
+  fuseMode: 'write-through',
+  fuseUptodate: 'before-write',
+  fuseWriteFailure: 'clear-uptodate',
+  fuseSyncWait: 'wait',
   bufferedAtomic: 'eopnotsupp-6.18',
   // Not in Linux: the defaults are what the RFC posted.
   bufferedAtomicShortCopy: 'short-copy',
@@ -163,6 +214,10 @@ export const KNOB_VARIANTS = {
   iomapValid: ['none', 'checked'],
   uncached: ['per-page-2019', 'per-call-fix', 'dontcache-6.18'],
   uncachedFlushError: ['returned', 'ignored'],
+  fuseMode: ['writeback-cache', 'write-through'],
+  fuseUptodate: ['after-write', 'before-write'],
+  fuseWriteFailure: ['leave-uptodate', 'clear-uptodate'],
+  fuseSyncWait: ['no-wait', 'wait'],
   bufferedAtomic: ['rfc-2024', 'eopnotsupp-6.18'],
   bufferedAtomicShortCopy: ['short-copy', 'clear-dirty-then-retry'],
   bufferedAtomicMerge: ['mixed-bio', 'own-bio'],

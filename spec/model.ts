@@ -16,6 +16,8 @@ import { commitJournal, journalDirty, markDirty, recoverJournal } from './fs/jou
 import { iomapFinishIoend } from './fs/iomap/ioend.ts';
 import { describeFlusherStep, flusherChoices, flusherWriteback } from './mm/page-writeback.ts';
 import { reclaimChoices, reclaimFolio } from './mm/vmscan.ts';
+import { answerRequest, answers, describeAnswer, type FuseAnswer } from './fs/fuse/dev.ts';
+import { describeFuseWritepage, fuseWritepages } from './fs/fuse/file.ts';
 import { PROPERTIES } from './properties.ts';
 import { setMapping } from './fs/allocator.ts';
 import { taskFinished, taskSteps } from './vfs/syscalls.ts';
@@ -31,7 +33,9 @@ export type Action =
   | { kind: 'commit'; fs: FsKind }
   | { kind: 'flusher'; ino: number; blks: number[]; what: string }
   | { kind: 'reclaim'; ino: number; blk: number; t: Token }
-  | { kind: 'power-loss'; keep: Array<[number, number]>; what: string };
+  | { kind: 'power-loss'; keep: Array<[number, number]>; what: string }
+  /** The FUSE server answers request `unique` (dev.ts). */
+  | { kind: 'fuse'; unique: number; answer: FuseAnswer; what: string };
 
 export function label(a: Action): string {
   return match(a)
@@ -42,6 +46,7 @@ export function label(a: Action): string {
     .with({ kind: 'power-loss' }, (x) => `power-loss: ${x.what}; log recovery`)
     .with({ kind: 'flusher' }, (x) => `flusher wb_workfn → ${x.what}`)
     .with({ kind: 'reclaim' }, (x) => `reclaim shrink_folio_list: evict clean folio ${x.ino}:${x.blk} (${x.t})`)
+    .with({ kind: 'fuse' }, (x) => `fuse server: ${x.what}`)
     .exhaustive();
 }
 
@@ -66,7 +71,8 @@ export function actions(w: World, s: Settings): Action[] {
     out.push({ kind: 'dev-complete', bio: b.id, what: `${flags ? ` ${flags}` : ''}${blocks ? ` (${blocks})` : ''}${b.op === 'flush' ? ': volatile cache flushed' : ''}` });
     if (b.op === 'write' && w.ioErrors < s.maxIoErrors) out.push({ kind: 'dev-fail', bio: b.id });
   }
-  for (const { ino, blks } of flusherChoices(w, s)) out.push({ kind: 'flusher', ino, blks, what: describeFlusherStep(w, s, ino, blks) });
+  for (const { ino, blks } of flusherChoices(w, s)) out.push({ kind: 'flusher', ino, blks, what: s.fs.kind === 'fuse' ? describeFuseWritepage(w, ino, blks) : describeFlusherStep(w, s, ino, blks) });
+  for (const r of w.fuse?.reqs ?? []) for (const answer of answers(w, s, r)) out.push({ kind: 'fuse', unique: r.unique, answer, what: describeAnswer(w, r, answer) });
   for (const [ino, blk] of reclaimChoices(w, s)) out.push({ kind: 'reclaim', ino, blk, t: w.pageCache[ino]?.[blk]?.t ?? '?' });
   if (s.backgroundCommit && journalDirty(w)) out.push({ kind: 'commit', fs: s.fs.kind });
   if (w.powerLosses < s.maxPowerLosses) {
@@ -123,7 +129,8 @@ export function next(w: World, s: Settings, a: Action): World {
         wake(d, c.owner, x.bio, true);
       })
       .with({ kind: 'commit' }, () => commitJournal(d))
-      .with({ kind: 'flusher' }, (x) => flusherWriteback(d, s, x.ino, x.blks))
+      .with({ kind: 'flusher' }, (x) => (s.fs.kind === 'fuse' ? fuseWritepages(d, x.ino, x.blks) : flusherWriteback(d, s, x.ino, x.blks)))
+      .with({ kind: 'fuse' }, (x) => answerRequest(d, x.unique, x.answer))
       .with({ kind: 'reclaim' }, (x) => reclaimFolio(d, x.ino, x.blk))
       .exhaustive();
   });
@@ -142,6 +149,8 @@ export function crash(w: World, keep: Array<[number, number]>): World {
       device: { media: mediaAfterPowerLoss(w.device, keep), cache: [], inflight: [] },
       pageCache: w.pageCache.map((pc) => pc.map(() => null)),
       ioends: [],
+      // FUSE: the server restarts with what its last FSYNC made durable; no request survives.
+      fuse: w.fuse === null ? null : { ...w.fuse, server: w.fuse.durable, reqs: [], locked: [] },
       powerLosses: w.powerLosses + 1,
       crashed: true,
     },

@@ -11,6 +11,7 @@
  */
 import { describeExtents } from './fs/allocator.ts';
 import { describeErrseq } from './lib/errseq.ts';
+import { cacheCoherence, monotonicReads, writeOrder } from './fs/fuse/properties.ts';
 import { initialContent, fileContent } from './world.ts';
 import { tokenWriter, writeToken, ZERO, type GhostWrite, type PropertyName, type Settings, type Token, type World } from './types.ts';
 
@@ -268,6 +269,21 @@ export const PROPERTIES: Record<PropertyName, PropertyDef> = {
     kind: 'invariant',
     doc: 'An RWF_UNCACHED write that writes back and waits for its range before returning (the per-call variant proposed in 2019) does not return success when that writeback failed (the question Dave Chinner left open).',
     check: (w) => flagged(w, 'uncached-flush-errors'),
+  },
+  'cache-coherence': {
+    kind: 'invariant',
+    doc: 'FUSE: a page that is uptodate and not dirty holds what the server holds, or what a WRITE in flight (from the copy into its pages until its writer handled the reply) is sending.',
+    check: cacheCoherence,
+  },
+  'monotonic-reads': {
+    kind: 'invariant',
+    doc: 'FUSE: once a read returned a write\'s data, a later read of the same range, with no write begun after the first read returned (or power loss) in between, never returns older data.',
+    check: monotonicReads,
+  },
+  'write-order': {
+    kind: 'invariant',
+    doc: 'FUSE: when every task has finished and every request has been answered, the server holds, for each page not dirty, the data of the write(2) or mmap store that completed last (pages a failed or short write touched are not judged).',
+    check: writeOrder,
   },
   'atomic-overwritten-before-writeback': {
     kind: 'invariant',

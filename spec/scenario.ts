@@ -59,6 +59,7 @@ function withDefaults(i: SettingsInput): Settings {
     properties: i.properties ?? ALL_INVARIANTS,
     ...(i.flusher === true ? { flusher: true } : {}),
     ...(i.reclaim === true ? { reclaim: true } : {}),
+    ...(i.maxShortWrites !== undefined && i.maxShortWrites > 0 ? { maxShortWrites: i.maxShortWrites } : {}),
     ...(i.userFaults !== undefined && i.userFaults > 0 ? { userFaults: i.userFaults } : {}),
   };
 }

@@ -19,7 +19,7 @@ import { KNOB_VARIANTS, type Knobs } from './knobs.ts';
 import { PROPERTIES } from './properties.ts';
 import type { DeviceSettings, FsKind, InitialBlock, OpenFlag, PropertyName, RwfFlag, Syscall } from './types.ts';
 
-export const FS_KINDS = ['xfs', 'ext4'] as const satisfies readonly FsKind[];
+export const FS_KINDS = ['xfs', 'ext4', 'fuse'] as const satisfies readonly FsKind[];
 export const RWF_FLAGS = ['RWF_ATOMIC', 'RWF_SYNC', 'RWF_DSYNC', 'RWF_NOWAIT', 'RWF_DONTCACHE'] as const satisfies readonly RwfFlag[];
 export const OPEN_FLAGS = ['O_DIRECT', 'O_DSYNC', 'O_SYNC'] as const satisfies readonly OpenFlag[];
 export const ACCESS_MODES = ['O_RDONLY', 'O_WRONLY', 'O_RDWR'] as const;
@@ -54,6 +54,10 @@ export const knobsSchema = strict({
   iomapValid: oneOf(KNOB_VARIANTS.iomapValid, 'a variant').optional(),
   uncached: oneOf(KNOB_VARIANTS.uncached, 'a variant').optional(),
   uncachedFlushError: oneOf(KNOB_VARIANTS.uncachedFlushError, 'a variant').optional(),
+  fuseMode: oneOf(KNOB_VARIANTS.fuseMode, 'a variant').optional(),
+  fuseUptodate: oneOf(KNOB_VARIANTS.fuseUptodate, 'a variant').optional(),
+  fuseWriteFailure: oneOf(KNOB_VARIANTS.fuseWriteFailure, 'a variant').optional(),
+  fuseSyncWait: oneOf(KNOB_VARIANTS.fuseSyncWait, 'a variant').optional(),
   bufferedAtomic: oneOf(KNOB_VARIANTS.bufferedAtomic, 'a variant').optional(),
   bufferedAtomicShortCopy: oneOf(KNOB_VARIANTS.bufferedAtomicShortCopy, 'a variant').optional(),
   bufferedAtomicMerge: oneOf(KNOB_VARIANTS.bufferedAtomicMerge, 'a variant').optional(),
@@ -128,6 +132,7 @@ export const settingsInputSchema = strict({
   programs: z.array(z.array(syscallSchema, { error: 'must be a list of syscalls' }), { error: 'must be a list of programs, one per task' }),
   maxPowerLosses: count('power losses').optional(),
   maxIoErrors: count('I/O errors').optional(),
+  maxShortWrites: count('short FUSE WRITE replies').optional(),
   backgroundCommit: z.boolean({ error: 'must be true or false' }).optional(),
   properties: propertiesSchema.optional(),
   flusher: z.boolean({ error: 'must be true or false' }).optional(),

@@ -8,6 +8,7 @@ export type * from './block/types.ts';
 export type * from './mm/types.ts';
 export type * from './fs/types.ts';
 export type * from './fs/iomap/types.ts';
+export type * from './fs/fuse/types.ts';
 export type * from './vfs/types.ts';
 export type { RwSem, LockMode } from './kernel/locking/rwsem.ts';
 export type { Ghost, GhostWrite, Obligation, OwedError } from './ghost.ts';

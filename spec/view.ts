@@ -29,6 +29,7 @@ export function actorOf(a: Action, s: Settings): string {
     .with({ kind: 'reclaim' }, () => 'reclaim')
     .with({ kind: 'commit' }, () => (s.fs.kind === 'xfs' ? 'xfs_log' : 'jbd2'))
     .with({ kind: 'power-loss' }, () => 'power')
+    .with({ kind: 'fuse' }, () => 'fuse server')
     .exhaustive();
 }
 
@@ -84,8 +85,9 @@ function describeCow(cow: CowMapping[]): string {
 /** The syscall in progress, with the locks it holds and what it waits for. */
 function describeSys(c: SysState, verbose: boolean): Record<string, unknown> {
   if (verbose) return { ...c };
-  const common: Record<string, unknown> = { phase: c.phase };
-  if (c.wait.length > 0) common['waits for'] = c.wait.map((b) => `bio#${b}`).join(', ');
+  const common: Record<string, unknown> = 'phase' in c ? { phase: c.phase } : {};
+  const fuse = c.sys.startsWith('fuse-');
+  if (c.wait.length > 0) common['waits for'] = c.wait.map((b) => (fuse ? `FUSE request #${b}` : `bio#${b}`)).join(', ');
   if (c.ioError) common['I/O error seen'] = true;
   return match(c)
     .with({ sys: 'dio-write' }, (x) => ({
@@ -105,6 +107,15 @@ function describeSys(c: SysState, verbose: boolean): Record<string, unknown> {
     }))
     .with({ sys: 'dio-read' }, (x) => ({ call: `direct read of file ${x.ino} ${x.len} bytes @ ${x.pos}`, ...common }))
     .with({ sys: 'fsync' }, (x) => ({ call: `${x.datasync ? 'fdatasync' : 'fsync'} of file ${x.ino}`, ...common }))
+    .with({ sys: 'fuse-write' }, (x) => ({
+      call: `FUSE write ${x.req.id} of ${x.req.count} bytes @ ${x.req.pos}`,
+      ...common,
+      'bytes written': x.done,
+      ...(x.pending !== null ? { request: `pages ${x.pending.blk}-${x.pending.blk + x.pending.data.length - 1}, ${x.pending.count} bytes @ ${x.pending.pos}${x.pending.locked.length > 0 ? `, holds locked ${x.pending.locked.join(',')}` : ''}` } : {}),
+    }))
+    .with({ sys: 'fuse-read' }, (x) => ({ call: `FUSE buffered read of file ${x.ino} ${x.len} bytes @ ${x.pos}`, ...common, 'pages read': x.data.join(', ') || 'none' }))
+    .with({ sys: 'fuse-dio-read' }, (x) => ({ call: `FUSE direct read of file ${x.ino} ${x.len} bytes @ ${x.pos}`, ...common }))
+    .with({ sys: 'fuse-fsync' }, (x) => ({ call: `FUSE ${x.datasync ? 'fdatasync' : 'fsync'} of file ${x.ino}`, ...common }))
     .exhaustive();
 }
 
@@ -163,15 +174,32 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
   committed['free blocks'] = freeList(w.journal.committed.free);
   const tasks: Record<string, unknown> = {};
   w.tasks.forEach((t, ti) => (tasks[taskName(ti)] = describeTask(t, s, ti, verbose)));
+  // FUSE has no extents, journal or block device: its server stands for them.
+  const blockLayers = w.fuse === null;
+  if (!blockLayers) for (const f of Object.values(files) as Array<Record<string, unknown>>) for (const k of ['extents', 'cow fork', 'invalidate_lock', 'i_dio_count']) delete f[k];
   const out: Record<string, unknown> = {
     tasks,
     files,
-    'free blocks': freeList(w.free),
-    journal: { 'uncommitted changes': journalDirty(w) ? `files ${w.journal.dirtyInodes.join(', ')}` : 'none', committed },
-    device: { media, 'volatile cache': cache, 'in flight': inflight },
+    ...(blockLayers
+      ? {
+          'free blocks': freeList(w.free),
+          journal: { 'uncommitted changes': journalDirty(w) ? `files ${w.journal.dirtyInodes.join(', ')}` : 'none', committed },
+          device: { media, 'volatile cache': cache, 'in flight': inflight },
+        }
+      : {}),
     'power losses': w.powerLosses,
     'I/O errors injected': w.ioErrors,
   };
+  if (w.fuse !== null) {
+    const fc = w.fuse;
+    const server: Record<string, string> = {};
+    fc.server.forEach((pages, ino) => (server[`file ${ino}`] = pages.join(', ')));
+    const durable: Record<string, string> = {};
+    fc.durable.forEach((pages, ino) => (durable[`file ${ino}`] = pages.join(', ')));
+    const reqs: Record<string, string> = {};
+    for (const r of fc.reqs) reqs[`#${r.unique}`] = `${r.op}${r.writeback ? ' (writeback)' : ''} file ${r.ino}${r.op === 'FSYNC' ? '' : ` pages ${r.blk}-${r.blk + r.data.length - 1}`}${r.op === 'WRITE' ? ` [${r.data.join(', ')}]` : ''} from ${r.owner < 0 ? 'writeback' : taskName(r.owner)}`;
+    out['fuse server'] = { holds: server, durable, 'requests in flight': reqs, 'locked pages': fc.locked.map((l) => `file ${l.ino} page ${l.blk} by ${taskName(l.task)}`).join(', ') || 'none' };
+  }
   if (w.crashed) out['after power loss'] = 'the recovered on-disk state; nothing runs any more';
   if (verbose) out.ghost = w.ghost;
   return out;
@@ -216,6 +244,6 @@ export function aboutOf(s: Settings): ModelAbout {
     programs: s.programs.map((p, ti) => ({ actor: taskName(ti), calls: p.map(describeCall) })),
     settings,
     properties: s.properties.map((p) => ({ name: p, kind: PROPERTIES[p].kind, doc: PROPERTIES[p].doc })),
-    bound: `${s.programs.length} task(s), ${s.fs.physBlocks} physical blocks, up to ${s.maxPowerLosses} power loss(es), up to ${s.maxIoErrors} injected I/O error(s), background journal commits ${s.backgroundCommit ? 'on' : 'off'}`,
+    bound: `${s.programs.length} task(s), ${s.fs.physBlocks} physical blocks, up to ${s.maxPowerLosses} power loss(es), up to ${s.maxIoErrors} injected I/O error(s)${(s.maxShortWrites ?? 0) > 0 ? `, up to ${s.maxShortWrites} short FUSE WRITE replies` : ''}, background journal commits ${s.backgroundCommit ? 'on' : 'off'}`,
   };
 }

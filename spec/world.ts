@@ -15,6 +15,8 @@ import type { AddressSpace, Folio } from './mm/types.ts';
 import type { Ioend } from './fs/iomap/types.ts';
 import { initToken, staleToken, ZERO, type Token } from './token.ts';
 import type { Program, Task } from './vfs/types.ts';
+import type { FuseConn } from './fs/fuse/types.ts';
+import { initFuseConn } from './fs/fuse/dev.ts';
 import { readBlock } from './vfs/read.ts';
 
 export interface World {
@@ -36,6 +38,8 @@ export interface World {
   /** After a power loss the world is the recovered on-disk state; nothing runs. */
   crashed: boolean;
   ghost: Ghost;
+  /** FUSE: the server holding the files' contents and the requests in flight (null for xfs/ext4). */
+  fuse: FuseConn | null;
 }
 
 export interface Settings {
@@ -62,6 +66,8 @@ export interface Settings {
   flusher?: boolean;
   /** Memory reclaim may evict any clean, unlocked folio not under writeback at any time (default false). */
   reclaim?: boolean;
+  /** FUSE: how many WRITE replies the server may cut short (default 0). */
+  maxShortWrites?: number;
   /**
    * How many times the environment may make copy_folio_from_iter_atomic stop short at a page
    * boundary of a buffered atomic write's user buffer (a user page not resident, seed 000);
@@ -81,6 +87,9 @@ export type PropertyName =
   | 'stale-iomap'
   | 'uncached-iomap-stable'
   | 'uncached-flush-errors'
+  | 'cache-coherence'
+  | 'monotonic-reads'
+  | 'write-order'
   | 'atomic-overwritten-before-writeback'
   | 'torn-reachable'
   | 'atomic-old-data-may-survive';
@@ -141,6 +150,7 @@ export function initWorld(s: Settings): World {
     userFaults: 0,
     crashed: false,
     ghost: { clock: 0, writes: [], obligations: [], lost: [], wbErrOwed: [], flagged: [] },
+    fuse: initFuseConn(s),
   };
   for (const [ino, blk] of s.cached) {
     const pc = w.pageCache[ino];
@@ -155,6 +165,8 @@ export function initWorld(s: Settings): World {
 
 /** What file `ino` holds per block through the direct-I/O view (extent map + device). */
 export function fileContent(w: World, ino: number): Token[] {
+  // FUSE: the file is what the server holds.
+  if (w.fuse !== null) return [...(w.fuse.server[ino] ?? [])];
   const inode = w.inodes[ino];
   if (inode === undefined) return [];
   return inode.map.map((_, blk) => readBlock(w, ino, blk));

@@ -49,7 +49,7 @@ export interface Journal {
   dirtyInodes: number[];
 }
 
-export type FsKind = 'xfs' | 'ext4';
+export type FsKind = 'xfs' | 'ext4' | 'fuse';
 
 /** Initial layout of one file block. */
 export type InitialBlock = 'hole' | { unwritten: number } | { written: number };

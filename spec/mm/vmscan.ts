@@ -5,6 +5,7 @@
  * again, through whatever the extent map says now — which is what makes a cached iomap's
  * "zero or read" decision matter (seed 002).
  */
+import { fusePinned } from '../fs/fuse/dev.ts';
 import type { Settings, World } from '../types.ts';
 
 export function reclaimChoices(w: World, s: Settings): Array<[number, number]> {
@@ -12,7 +13,8 @@ export function reclaimChoices(w: World, s: Settings): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   w.pageCache.forEach((pc, ino) =>
     pc.forEach((f, blk) => {
-      if (f === null || f.head !== blk || f.writeback) return;
+      // A folio FUSE holds locked or referenced across a request (fs/fuse/file.c) stays.
+      if (f === null || f.head !== blk || f.writeback || fusePinned(w, ino, blk)) return;
       if (!pc.slice(blk, blk + f.nr).some((x) => x?.dirty === true)) out.push([ino, blk]);
     }),
   );

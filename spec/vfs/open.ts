@@ -11,7 +11,7 @@ import type { Settings, Step, World } from '../world.ts';
 export function openEntry(w: World, s: Settings, ti: number, c: Extract<Syscall, { op: 'open' }>): Step {
   const canAtomic = atomicLimits(s).min > 0;
   return {
-    fn: `do_sys_open → ${fsName(s)}_file_open`,
+    fn: `do_sys_open → ${s.fs.kind === 'fuse' ? 'fuse_open' : `${fsName(s)}_file_open`}`,
     what: `open file ${c.file} ${[c.access, ...c.flags].join('|')} → fd ${task(w, ti).fds.length}${canAtomic ? ' (FMODE_CAN_ATOMIC_WRITE)' : ''}`,
     apply: (d) => {
       const t = task(d, ti);

@@ -11,6 +11,8 @@ import type { Settings, Step, World } from '../world.ts';
 
 /** The file system's atomic write limits (what statx reports and ->write_iter enforces). */
 export function atomicLimits(s: Settings): { min: number; max: number; maxOpt: number } {
+  // FUSE has no atomic writes: fuse_file_open never sets FMODE_CAN_ATOMIC_WRITE.
+  if (s.fs.kind === 'fuse') return { min: 0, max: 0, maxOpt: 0 };
   return s.fs.kind === 'xfs' ? xfsAtomicLimits(s) : ext4AtomicLimits(s);
 }
 
@@ -26,7 +28,7 @@ export function statxEntry(w: World, s: Settings, ti: number, c: Extract<Syscall
   const of = fdOf(w, ti, c.fd);
   const stx = statxAtomic(s);
   return {
-    fn: `statx → ${s.fs.kind === 'xfs' ? 'xfs_vn_getattr' : 'ext4_getattr'}`,
+    fn: `statx → ${s.fs.kind === 'xfs' ? 'xfs_vn_getattr' : s.fs.kind === 'fuse' ? 'fuse_getattr' : 'ext4_getattr'}`,
     what: of === null ? '-EBADF' : `atomic unit min ${stx.atomicWriteUnitMin} max ${stx.atomicWriteUnitMax} segments ${stx.atomicWriteSegmentsMax}`,
     apply: (d) => finishSyscall(d, ti, of === null ? { op: 'statx', ret: 'EBADF', atomic: null } : { op: 'statx', ret: 0, atomic: stx }),
   };

@@ -7,6 +7,7 @@
 import { match } from 'ts-pattern';
 import { bufferedWriteStep } from '../fs/iomap/buffered-io.ts';
 import { dioWriteStep } from '../fs/iomap/direct-io.ts';
+import { fuseFsyncEntry, fuseMmapStoreEntry, fuseReadEntry, fuseSysStep, fuseWriteEntry } from '../fs/fuse/file.ts';
 import { task } from '../ghost.ts';
 import { mmapStoreEntry } from '../mm/memory.ts';
 import { openEntry } from './open.ts';
@@ -22,6 +23,7 @@ export { checkPwritev2 } from './read_write.ts';
 
 /** The step that starts the next syscall of a task's program, or null while it must wait. */
 function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step | null {
+  if (s.fs.kind === 'fuse') return fuseSyscallEntry(w, s, ti, call);
   return match(call)
     .with({ op: 'open' }, (c) => openEntry(w, s, ti, c))
     .with({ op: 'pwritev2' }, (c) => pwritev2Entry(w, s, ti, c))
@@ -36,6 +38,18 @@ function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step | 
  * The enabled steps of task `ti`: none if it is blocked or finished, usually one, several
  * where the kernel's behaviour depends on something the model does not track (timing).
  */
+/** FUSE's entry points (fs/fuse/file.c); open and statx are the VFS's. */
+function fuseSyscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step | null {
+  return match(call)
+    .with({ op: 'open' }, (c) => openEntry(w, s, ti, c))
+    .with({ op: 'pwritev2' }, (c) => fuseWriteEntry(w, s, ti, c))
+    .with({ op: 'pread' }, (c) => fuseReadEntry(w, s, ti, c))
+    .with({ op: 'fsync' }, { op: 'fdatasync' }, (c) => fuseFsyncEntry(w, s, ti, c))
+    .with({ op: 'statx' }, (c) => statxEntry(w, s, ti, c))
+    .with({ op: 'mmap-store' }, (c) => fuseMmapStoreEntry(w, s, ti, c))
+    .exhaustive();
+}
+
 export function taskSteps(w: World, s: Settings, ti: number): Step[] {
   if (w.crashed) return [];
   const t = task(w, ti);
@@ -47,6 +61,7 @@ export function taskSteps(w: World, s: Settings, ti: number): Step[] {
           .with({ sys: 'buffered-write' }, (st) => bufferedWriteStep(w, s, ti, st))
           .with({ sys: 'dio-read' }, (st) => dioReadStep(w, s, ti, st))
           .with({ sys: 'fsync' }, (st) => fsyncStep(w, s, ti, st))
+          .with({ sys: 'fuse-write' }, { sys: 'fuse-read' }, { sys: 'fuse-dio-read' }, { sys: 'fuse-fsync' }, (st) => fuseSysStep(w, s, ti, st))
           .exhaustive()
       : call === undefined
         ? null

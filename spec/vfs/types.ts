@@ -4,6 +4,7 @@
  */
 import type { Token } from '../token.ts';
 import type { BufferedWrite, DioRead, DioWrite } from '../fs/iomap/types.ts';
+import type { FuseSys } from '../fs/fuse/types.ts';
 
 export type Errno = 'EINVAL' | 'EOPNOTSUPP' | 'EAGAIN' | 'EIO' | 'ENOSPC' | 'EBADF' | 'EFAULT';
 
@@ -109,7 +110,7 @@ export interface Fsync {
   start: number;
 }
 
-export type SysState = DioWrite | BufferedWrite | DioRead | Fsync;
+export type SysState = DioWrite | BufferedWrite | DioRead | Fsync | FuseSys;
 
 export interface Task {
   pc: number;
