@@ -81,6 +81,7 @@ export function reproScript<S, A>(model: Model<S, A>, trace: ReadonlyArray<Trace
   if (lossAt >= 0 && s.programs.length > 1) return { why: 'the trace has a power loss and several tasks; only single-task power-loss traces are reproduced (run, then shut the file system down without flushing its log)' };
   if (preLoss !== undefined && !isWorld(preLoss)) return { why: 'the trace has no state of the write path before its power loss' };
   const beforeLoss: World | undefined = preLoss !== undefined && isWorld(preLoss) ? preLoss : undefined;
+  if (s.fs.kind !== 'xfs' && s.fs.kind !== 'ext4') return { why: `reproducers set up XFS or ext4 on a loop device; this scenario is on ${s.fs.kind}` };
   if (s.fs.blockSize !== BS) return { why: `the helper's data patterns assume ${BS}-byte blocks, the scenario has ${s.fs.blockSize}` };
   const ids = new Map<string, number>();
   const idOf = (id: string): number => {

@@ -128,3 +128,15 @@ test('--repro: a concurrent trace becomes a loop that tries the race, and says s
   assert.equal(r.value.never.status, 1, r.value.never.stdout);
   assert.match(r.value.never.stdout, /DIFFERS: T2 call 2 \(pread\) reads A\[0\]; .*\nthe kernel did not do what the trace says in 3 runs/);
 });
+
+test('--repro: no script for a scenario on FUSE, and it says why', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'writepath-repro-fuse-'));
+  try {
+    const out = join(dir, 'r.sh');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), 'check', 'fuse-mmap-race-no-wait', '--repro', out], { cwd: root, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout + r.stderr, /reproducers set up XFS or ext4 on a loop device; this scenario is on fuse/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
