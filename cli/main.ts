@@ -7,6 +7,7 @@ import { UsageError } from './errors.ts';
 import { applyChange, loadTargets, type LoadedScenario } from './load.ts';
 import { formatReport, jsonReport, progressLine, stylesFor, type Outcome } from './report.ts';
 import type { Job, WorkerInput, WorkerMessage } from './worker.ts';
+import { typeErrors } from './typecheck.ts';
 import { printable } from '../checker/sanity.ts';
 
 const SCENARIOS_DIR = 'scenarios';
@@ -24,6 +25,7 @@ function cliOptions(args: CheckArgs): CheckOptions {
   if (args.maxDepth !== undefined) o.maxDepth = args.maxDepth;
   if (args.timeLimitMs !== undefined) o.timeLimitMs = args.timeLimitMs;
   if (args.all) o.stopAtFirst = false;
+  if (args.paranoid) o.sanity = 'paranoid';
   return o;
 }
 
@@ -115,7 +117,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`writepath ${version()}\n`);
       return 0;
     }
-    const { scenarios, problems } = await loadTargets(args.command === 'check' ? args.targets : [], SCENARIOS_DIR);
+    // --typecheck: a file with a type error is reported and not run, like a file that does not load.
+    const precheck = args.command === 'check' && args.typecheck ? typeErrors : undefined;
+    const { scenarios, problems } = await loadTargets(args.command === 'check' ? args.targets : [], SCENARIOS_DIR, precheck);
     // --knob / --property apply to every scenario; one that refuses them is reported and skipped.
     const loaded: LoadedScenario[] = [];
     for (const l of scenarios) {

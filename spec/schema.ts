@@ -132,6 +132,7 @@ export const checkOptionsSchema = strict({
   maxDepth: positive('steps').optional(),
   timeLimitMs: z.number().positive({ error: 'must be a positive number of milliseconds' }).optional(),
   stopAtFirst: z.boolean({ error: 'must be true or false' }).optional(),
+  sanity: oneOf(['default', 'paranoid', 'off'], 'a sanity level').optional(),
   onProgress: z.custom<(p: Progress) => void>((v) => typeof v === 'function', { error: 'must be a function' }).optional(),
 });
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -159,4 +159,22 @@ test('Ctrl-C prints the figures so far and exits 130', async () => {
   assert.equal(code, 130, stderr);
   assert.match(stdout, /xfs-sw-atomic-vs-atomic-merged\s+violates atomic-untorn\s+(violates atomic-untorn \(incomplete: interrupted\)|incomplete \(interrupted\))\s+[\d,]+\s+\d+/);
   assert.match(stderr, /interrupted/);
+});
+
+test('--typecheck reports a type error with file:line:col and does not run that file; --paranoid reaches the search', (t) => {
+  const dir = tempDir(t);
+  const specRel = relative(dir, join(root, 'spec', 'index.ts'));
+  const source = (name: string, extra: string) =>
+    `import { scenario, open, pwrite, BS, DEVICES } from '${specRel}';
+export default scenario({ name: '${name}', description: 'd', fs: { kind: 'xfs', physBlocks: 4 }, device: DEVICES.loop, files: [{ blocks: ['hole'] }],
+  programs: [[open(0, 'O_DIRECT'), pwrite('A', 0, 0, BS)${extra}]], maxPowerLosses: 0, expect: 'holds' });
+const unused: number = ${extra === '' ? '1' : "'one'"};
+`;
+  writeFileSync(join(dir, 'typed.ts'), source('typed', ''));
+  writeFileSync(join(dir, 'mistyped.ts'), source('mistyped', ", pwrite('B', 0, 0, BS)"));
+  const r = writepath(dir, 'check', '--typecheck', '--paranoid', '--quiet', '.');
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /^writepath: mistyped\.ts:4:7: type error TS2322: Type 'string' is not assignable to type 'number'\.$/m);
+  assert.match(r.stdout, /^ok\s+typed\s+holds\s+holds/m);
+  assert.doesNotMatch(r.stdout, /mistyped/, 'a file with a type error does not run');
 });

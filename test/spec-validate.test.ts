@@ -82,7 +82,11 @@ test('every random valid scenario is accepted and builds (its initial state incl
 type Mutation = (i: Record<string, unknown>, junk: string) => string;
 const mutations: Record<string, Mutation> = {
   'fs kind': (i, junk) => ((i.fs = { kind: junk }), 'fs.kind'),
-  'knob variant': (i, junk) => ((i.knobs = { xfsSwAtomicRetry: junk }), 'knobs.xfsSwAtomicRetry'),
+  ...Object.fromEntries(Object.keys(KNOB_VARIANTS).map((k): [string, Mutation] => [`knob ${k} variant`, (i, junk) => ((i.knobs = { [k]: junk }), `knobs.${k}`)])),
+  'open flag': (i, junk) => ((i.programs = [[open(0, junk as 'O_SYNC')]]), 'programs[0][0].flags[0]'),
+  'syscall op': (i, junk) => ((i.programs = [[{ op: junk, fd: 0 }]]), 'programs[0][0].op'),
+  'cached folio outside its file': (i) => ((i.files = [{ blocks: ['hole'] }]), (i.cached = [[0, 3]]), 'cached[0]'),
+  'option': (i) => ((i.options = { strategy: 'sideways' }), 'options.strategy'),
   'knob name': (i, junk) => ((i.knobs = { [`x${junk}`]: 'never' }), 'knobs'),
   'rwf flag': (i, junk) => ((i.programs = [[open(0), pwrite('A', 0, 0, BS, junk as 'RWF_SYNC')]]), 'programs[0][1].flags[0]'),
   property: (i, junk) => ((i.properties = [junk]), 'properties[0]'),
@@ -106,7 +110,7 @@ test('every random broken scenario is refused with a message naming the field (a
       assert.ok(problems.some((p) => p.field === field && p.problem.length > 0), `${which}: ${JSON.stringify(problems)}`);
       assert.throws(() => scenario(broken as unknown as ScenarioInput), (e: unknown) => e instanceof ScenarioError && e.message.includes(`${field}: `));
     }),
-    { numRuns: 300 },
+    { numRuns: 400 },
   );
 });
 
