@@ -178,3 +178,19 @@ const unused: number = ${extra === '' ? '1' : "'one'"};
   assert.match(r.stdout, /^ok\s+typed\s+holds\s+holds/m);
   assert.doesNotMatch(r.stdout, /mistyped/, 'a file with a type error does not run');
 });
+
+test('a BigInt in the state prints in the trace and in --json (it used to crash the reporter)', (t) => {
+  const dir = tempDir(t);
+  writeFileSync(
+    join(dir, 'big.mjs'),
+    `export default { name: 'big', description: 'a BigInt counter', expect: { violates: 'small' },
+      model: { name: 'big', init: () => [{ n: 0n }], actions: () => ['inc'], next: (s) => ({ n: s.n + 1n }), invariants: { small: (s) => s.n < 2n } } };\n`,
+  );
+  const human = writepath(dir, 'check', 'big.mjs');
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, /n: "1n" → "2n"/);
+  const json = writepath(dir, 'check', '--json', 'big.mjs');
+  assert.equal(json.code, 0, json.stderr);
+  const doc = JSON.parse(json.stdout) as { results: Array<{ violations: Array<{ trace: Array<{ state: { n: string } }> }> }> };
+  assert.deepEqual(doc.results[0]!.violations[0]!.trace.map((s) => s.state.n), ['0n', '1n', '2n']);
+});
