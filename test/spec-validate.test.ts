@@ -175,6 +175,8 @@ const RULES: Array<[Record<string, unknown>, string, RegExp]> = [
   [{ properties: 'durability' }, 'properties', /^must be a list of property names$/],
   [{ name: '  ' }, 'name', /^must not be empty$/],
   [{ description: 5 }, 'description', /^must be a string saying what the scenario checks and its bound$/],
+  [{ files: [{ blocks: ['holes'] }] }, 'files[0].blocks[0]', /^must be 'hole', \{ written: P \} or \{ unwritten: P \}/],
+  [{ expect: { violates: 3 } }, 'expect.violates', /^must be a property name$/],
   [{ expect: 'fails' }, 'expect', /^must be 'holds' or \{ violates: 'property-name' \}$/],
   [{ expect: { violates: 'deadlock' } }, '', /^$/],
   [{ expect: { violates: 'durability' }, properties: ['atomic-untorn'] }, 'expect.violates', /^"durability" is not a checked property; one of atomic-untorn, deadlock$/],
