@@ -202,3 +202,19 @@ test('each rule names its field and says what is wrong (and valid inputs have no
     assert.match(p.problem, message, label);
   }
 });
+
+test('a ScenarioError lists every problem, names the scenario, and says what is missing', () => {
+  assert.throws(
+    () => scenario({ ...base, name: '', fs: 'XFS', knobs: { xfsSwAtomicRetry: 'm' } } as unknown as ScenarioInput),
+    (e: unknown) =>
+      e instanceof ScenarioError &&
+      e.name === 'ScenarioError' &&
+      e.message === 'scenario (unnamed): name: must not be empty; fs: "XFS" is not a modelled file system; one of xfs, ext4; knobs.xfsSwAtomicRetry: "m" is not a variant; one of posted-v4, proposed-excl, merged-6.16' &&
+      e.problems.length === 3 &&
+      e.problems[1]!.value === 'XFS' &&
+      e.problems[0]!.value === '',
+  );
+  const { files: _, ...noFiles } = base;
+  assert.deepEqual(scenarioProblems(noFiles), [{ field: 'files', problem: 'missing (must be a list of files)' }]);
+  assert.deepEqual(scenarioProblems({ ...base, name: 'x', fs: { kind: 'xfs', reflink: 1 } }), [{ field: 'fs.reflink', problem: 'must be true or false' }]);
+});
