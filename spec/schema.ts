@@ -60,7 +60,7 @@ export const fsSchema = z.union(
       kind: fsKind,
       blockSize: positive('bytes').refine((n) => n % 512 === 0, { error: 'must be a multiple of 512 bytes' }).optional(),
       sectorSize: positive('bytes').refine((n) => n >= 512 && (n & (n - 1)) === 0, { error: 'must be a power of two of at least 512 bytes' }).optional(),
-      physBlocks: positive('blocks of the device').max(64, { error: 'at most 64 physical blocks (the state space grows with them)' }).optional(),
+      physBlocks: positive('blocks of the device').optional(),
       reflink: z.boolean({ error: 'must be true or false' }).optional(),
       swAtomicMax: count('bytes').optional(),
       clusterBlocks: positive('blocks').refine((n) => (n & (n - 1)) === 0, { error: 'must be a power of two (bigalloc cluster)' }).optional(),
