@@ -24,6 +24,8 @@ options:
   --knob NAME=VARIANT      run the scenarios with a knob set to another variant (repeatable)
   --property NAME          check only these properties (repeatable)
   --all                    collect one violation per property instead of stopping at the first
+  --paranoid               run the model sanity checks on every transition, not a sample
+  --typecheck              type-check the scenario files first (tsc); errors as file:line:col
   --quiet                  no traces of expected violations, no coverage
   --json                   print one JSON document with every result on stdout
 counterexamples:
@@ -62,6 +64,8 @@ options for check (writepath check --help says more):
   --knob NAME=VARIANT    run with a knob set to another variant (repeatable)
   --property NAME        check only these properties (repeatable)
   --all                  collect one violation per property instead of stopping at the first
+  --paranoid             model sanity checks on every transition, not a sample
+  --typecheck            type-check the scenario files first (needs typescript installed)
   --quiet                no traces of expected violations
   --json                 print one JSON document with every result on stdout
 ${TRACE_USAGE}
@@ -96,6 +100,8 @@ export interface CheckArgs {
   quiet: boolean;
   /** What to do with each counterexample (text options and files to write). */
   trace: TraceOutputs;
+  paranoid: boolean;
+  typecheck: boolean;
 }
 
 export interface MergeArgs {
@@ -194,6 +200,8 @@ export function parseCommandLine(argv: readonly string[]): Args {
         bitstate: { type: 'string' },
         'no-por': { type: 'boolean', default: false },
         'no-symmetry': { type: 'boolean', default: false },
+        paranoid: { type: 'boolean', default: false },
+        typecheck: { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -201,13 +209,13 @@ export function parseCommandLine(argv: readonly string[]): Args {
   }
   const v = parsed.values;
   if (command === 'list') {
-    const extra = ['strategy', 'max-states', 'max-depth', 'time-limit', 'knob', 'property', 'all', 'quiet', 'seed', 'walks', 'shard', 'max-memory', 'bitstate', 'no-por', 'no-symmetry', ...Object.keys(TRACE_OPTIONS)].filter((k) => v[k as keyof typeof v] !== undefined && v[k as keyof typeof v] !== false);
+    const extra = ['strategy', 'max-states', 'max-depth', 'time-limit', 'knob', 'property', 'all', 'quiet', 'seed', 'walks', 'shard', 'max-memory', 'bitstate', 'no-por', 'no-symmetry', 'paranoid', 'typecheck', ...Object.keys(TRACE_OPTIONS)].filter((k) => v[k as keyof typeof v] !== undefined && v[k as keyof typeof v] !== false);
     if (extra.length > 0) throw new UsageError(`list takes no --${extra[0]}`);
     return { command: 'list', json: v.json === true };
   }
   const strategy = v.strategy;
   if (strategy !== undefined && strategy !== 'bfs' && strategy !== 'dfs' && strategy !== 'random') throw new UsageError(`--strategy must be bfs, dfs or random, not "${strategy}"`);
-  const out: CheckArgs = { command: 'check', targets: parsed.positionals, all: v.all === true, json: v.json === true, quiet: v.quiet === true, knobs: knobAssignments(v.knob), trace: traceOutputs(v) };
+  const out: CheckArgs = { command: 'check', targets: parsed.positionals, all: v.all === true, json: v.json === true, quiet: v.quiet === true, paranoid: v.paranoid === true, typecheck: v.typecheck === true, knobs: knobAssignments(v.knob), trace: traceOutputs(v) };
   if (v.property !== undefined) out.properties = [...new Set(v.property)];
   if (strategy !== undefined) out.strategy = strategy;
   const maxStates = positiveInt('--max-states', v['max-states']);

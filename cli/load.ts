@@ -19,7 +19,7 @@ export interface LoadedScenario {
 }
 
 const SCENARIO_FILE = /\.(ts|mts|js|mjs)$/;
-const OPTION_KEYS = new Set(['strategy', 'maxStates', 'maxDepth', 'timeLimitMs', 'stopAtFirst']);
+const OPTION_KEYS = new Set(['strategy', 'maxStates', 'maxDepth', 'timeLimitMs', 'stopAtFirst', 'sanity']);
 
 /** Every scenario file below `dir`, sorted, skipping node_modules and files starting with "_" (helpers). */
 export function scenarioFiles(dir: string): string[] {
@@ -52,6 +52,7 @@ function validateOptions(file: string, where: string, o: unknown): CheckOptions 
     if (v !== undefined && (typeof v !== 'number' || !(v > 0))) fail(file, `${where}.options.${k} must be a positive number`);
   }
   if (rec.stopAtFirst !== undefined && typeof rec.stopAtFirst !== 'boolean') fail(file, `${where}.options.stopAtFirst must be a boolean`);
+  if (rec.sanity !== undefined && !['default', 'paranoid', 'off'].includes(rec.sanity as string)) fail(file, `${where}.options.sanity must be "default", "paranoid" or "off"`);
   return rec as CheckOptions;
 }
 
@@ -211,9 +212,18 @@ export interface Loaded {
  * No target means every scenario under `scenariosDir`. A file that does not load is reported
  * in `problems` and the other files still load; a target that names nothing is an error.
  */
-export async function loadTargets(targets: readonly string[], scenariosDir: string): Promise<Loaded> {
+export async function loadTargets(targets: readonly string[], scenariosDir: string, precheck?: (paths: string[]) => Map<string, string[]>): Promise<Loaded> {
   const problems: string[] = [];
+  // Files with problems found before they are imported (--typecheck): reported, not loaded.
+  const refused = precheck?.(
+    (targets.length === 0 ? [scenariosDir] : targets).filter((t) => existsSync(t)).flatMap((t) => (statSync(t).isDirectory() ? scenarioFiles(t) : [t]).map((f) => resolve(f))),
+  );
   const loadFile = async (f: string): Promise<LoadedScenario[]> => {
+    const before = refused?.get(resolve(f));
+    if (before !== undefined) {
+      for (const p of before) if (!problems.includes(p)) problems.push(p);
+      return [];
+    }
     try {
       return await loadScenarioFile(f);
     } catch (e) {

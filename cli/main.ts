@@ -13,6 +13,7 @@ import { UsageError } from './errors.ts';
 import { applyChange, loadTargets, type LoadedScenario } from './load.ts';
 import { docFor, formatReport, jsonReport, progressLine, stylesFor, type Outcome } from './report.ts';
 import type { Job, WorkerInput, WorkerMessage } from './worker.ts';
+import { typeErrors } from './typecheck.ts';
 import { printable } from '../checker/sanity.ts';
 import { mergeFiles } from './merge.ts';
 
@@ -36,6 +37,7 @@ function cliOptions(args: CheckArgs): CheckOptions {
   if (args.shard !== undefined) o.shard = args.shard;
   if (args.maxMemoryBytes !== undefined) o.maxMemoryBytes = args.maxMemoryBytes;
   if (args.bitstate !== undefined) o.bitstate = { log2Bits: args.bitstate };
+  if (args.paranoid) o.sanity = 'paranoid';
   return o;
 }
 
@@ -179,7 +181,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (args.command === 'merge') return runMerge(args.files, args.json);
     if (args.command === 'replay') return await runReplay(args);
-    const { scenarios, problems } = await loadTargets(args.command === 'list' ? [] : args.targets, SCENARIOS_DIR);
+    // --typecheck: a file with a type error is reported and not run, like a file that does not load.
+    const precheck = args.command === 'check' && args.typecheck ? typeErrors : undefined;
+    const { scenarios, problems } = await loadTargets(args.command === 'list' ? [] : args.targets, SCENARIOS_DIR, precheck);
     // --knob / --property apply to every scenario; one that refuses them is reported and skipped.
     const loaded: LoadedScenario[] = [];
     for (const l of scenarios) {

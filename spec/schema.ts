@@ -95,9 +95,8 @@ export const deviceSchema = z
     error: 'atomicUnitMin must be at most atomicUnitMax, and both 0 (no atomic writes) or both set',
   });
 
-const initialBlock = z.union([z.literal('hole'), strict({ unwritten: count('physical block') }), strict({ written: count('physical block') })], {
-  error: "must be 'hole', { written: P } or { unwritten: P } with P a physical block number",
-});
+const INITIAL_BLOCK = "must be 'hole', { written: P } or { unwritten: P } with P a physical block number";
+const initialBlock = z.union([z.literal('hole', { error: INITIAL_BLOCK }), strict({ unwritten: count('physical block') }), strict({ written: count('physical block') })], { error: INITIAL_BLOCK });
 
 const fileSchema = strict({ blocks: z.array(initialBlock, { error: 'must be a list of blocks' }), size: count('bytes').optional(), reflink: z.boolean({ error: 'must be true or false' }).optional(), folioBlocks: positive('blocks (the mapping\'s minimum folio size)').refine((n) => (n & (n - 1)) === 0, { error: 'must be a power of two (a folio order)' }).optional() });
 
@@ -140,9 +139,8 @@ export const settingsInputSchema = strict({
   userFaults: count('user-page faults the environment may inject').optional(),
 });
 
-export const expectationSchema = z.union([z.literal('holds'), strict({ violates: z.string() })], {
-  error: "must be 'holds' or { violates: 'property-name' }",
-});
+const EXPECTATION = "must be 'holds' or { violates: 'property-name' }";
+export const expectationSchema = z.union([z.literal('holds', { error: EXPECTATION }), strict({ violates: z.string({ error: 'must be a property name' }) })], { error: EXPECTATION });
 
 export const checkOptionsSchema = strict({
   strategy: oneOf(['bfs', 'dfs'], 'a strategy').optional(),
@@ -150,6 +148,7 @@ export const checkOptionsSchema = strict({
   maxDepth: positive('steps').optional(),
   timeLimitMs: z.number().positive({ error: 'must be a positive number of milliseconds' }).optional(),
   stopAtFirst: z.boolean({ error: 'must be true or false' }).optional(),
+  sanity: oneOf(['default', 'paranoid', 'off'], 'a sanity level').optional(),
   onProgress: z.custom<(p: Progress) => void>((v) => typeof v === 'function', { error: 'must be a function' }).optional(),
 });
 

@@ -44,7 +44,7 @@ function fieldPath(path: ReadonlyArray<PropertyKey>): string {
  * string or an object". With no such alternative, the union's own message lists the shapes.
  */
 function closeness(branch: readonly z.core.$ZodIssue[]): number {
-  if (branch.some((b) => b.path.length > 0 && b.input !== undefined)) return 2;
+  if (branch.some((b) => b.path.length > 0)) return 2;
   if (branch.every((b) => b.code === 'invalid_value' && b.path.length === 0 && typeof b.input !== 'object')) return 1;
   return 0;
 }

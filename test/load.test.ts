@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -147,16 +147,57 @@ test('--knob runs a scenario under another variant; an incomplete search that fo
   assert.match(row.stdout, /^ok\s+chain\s+violates below 3\s+violates below 3 \(incomplete: maxStates\)\s+10\s/m);
 });
 
-test('Ctrl-C prints the figures so far and exits 130', async () => {
-  const child = spawn(process.execPath, [bin, 'check', '--quiet', 'scenarios/xfs-sw-atomic-vs-atomic-merged.ts'], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+test('Ctrl-C prints the figures so far and exits 130', async (t) => {
+  // A search that would run for minutes: the signal always arrives while it runs.
+  const dir = tempDir(t);
+  writeFileSync(
+    join(dir, 'long.mjs'),
+    `export default { name: 'long', description: 'a chain of 10^9 states', expect: 'holds',
+      model: { name: 'long', init: () => [0], actions: (s) => (s < 1e9 ? ['step'] : []), next: (s) => s + 1, done: () => true } };\n`,
+  );
+  const child = spawn(process.execPath, [bin, 'check', '--quiet', 'long.mjs'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGINT'), 2500);
+  const timer = setTimeout(() => child.kill('SIGINT'), 3000);
   const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
   clearTimeout(timer);
   assert.equal(code, 130, stderr);
-  assert.match(stdout, /xfs-sw-atomic-vs-atomic-merged\s+violates atomic-untorn\s+(violates atomic-untorn \(incomplete: interrupted\)|incomplete \(interrupted\))\s+[\d,]+\s+\d+/);
+  assert.match(stdout, /^FAIL\s+long\s+holds\s+incomplete \(interrupted\)\s+[1-9][\d,]*\s+[1-9]\d*\s/m);
   assert.match(stderr, /interrupted/);
+});
+
+test('--typecheck reports a type error with file:line:col and does not run that file; --paranoid reaches the search', (t) => {
+  const dir = tempDir(t);
+  const specRel = relative(dir, join(root, 'spec', 'index.ts'));
+  const source = (name: string, extra: string) =>
+    `import { scenario, open, pwrite, BS, DEVICES } from '${specRel}';
+export default scenario({ name: '${name}', description: 'd', fs: { kind: 'xfs', physBlocks: 4 }, device: DEVICES.loop, files: [{ blocks: ['hole'] }],
+  programs: [[open(0, 'O_DIRECT'), pwrite('A', 0, 0, BS)${extra}]], maxPowerLosses: 0, expect: 'holds' });
+const unused: number = ${extra === '' ? '1' : "'one'"};
+`;
+  writeFileSync(join(dir, 'typed.ts'), source('typed', ''));
+  writeFileSync(join(dir, 'mistyped.ts'), source('mistyped', ", pwrite('B', 0, 0, BS)"));
+  const r = writepath(dir, 'check', '--typecheck', '--paranoid', '--quiet', '.');
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /^writepath: mistyped\.ts:4:7: type error TS2322: Type 'string' is not assignable to type 'number'\.$/m);
+  assert.match(r.stdout, /^ok\s+typed\s+holds\s+holds/m);
+  assert.doesNotMatch(r.stdout, /mistyped/, 'a file with a type error does not run');
+});
+
+test('a BigInt in the state prints in the trace and in --json (it used to crash the reporter)', (t) => {
+  const dir = tempDir(t);
+  writeFileSync(
+    join(dir, 'big.mjs'),
+    `export default { name: 'big', description: 'a BigInt counter', expect: { violates: 'small' },
+      model: { name: 'big', init: () => [{ n: 0n }], actions: () => ['inc'], next: (s) => ({ n: s.n + 1n }), invariants: { small: (s) => s.n < 2n } } };\n`,
+  );
+  const human = writepath(dir, 'check', 'big.mjs');
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, /n: "1n" → "2n"/);
+  const json = writepath(dir, 'check', '--json', 'big.mjs');
+  assert.equal(json.code, 0, json.stderr);
+  const doc = JSON.parse(json.stdout) as { results: Array<{ violations: Array<{ trace: Array<{ state: { n: string } }> }> }> };
+  assert.deepEqual(doc.results[0]!.violations[0]!.trace.map((s) => s.state.n), ['0n', '1n', '2n']);
 });

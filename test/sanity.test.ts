@@ -134,3 +134,56 @@ test('BigInt and other JSON-unsafe values print in traces and JSON', () => {
   assert.equal(r.violations[0]?.trace.length, 4);
   assert.doesNotThrow(() => printable(r));
 });
+
+test('value check details: every array element, null-prototype objects, reused mutable objects, the root', () => {
+  assert.match(findOpaque({ d: [1, 2, new Map()] }) ?? '', /^d\[2\] is a Map$/);
+  assert.equal(findOpaque({ dict: Object.assign(Object.create(null) as object, { a: 1 }) }), undefined, 'a null-prototype object is plain');
+  assert.match(findOpaque(new Set()) ?? '', /^\(the state\) is a Set$/);
+  assert.match(findOpaque({ [Symbol('s')]: 1 }) ?? '', /is a symbol-keyed member/);
+  assert.match(findOpaque({ f: function step() {} }) ?? '', /^f is a function \(step\)$/);
+  // A mutable object found plain once may change later: it is walked again every time.
+  const inner: Record<string, unknown> = { a: 1 };
+  const seen = new WeakSet<object>();
+  assert.equal(findOpaque({ inner }, seen), undefined);
+  inner.b = new Map();
+  assert.match(findOpaque({ inner }, seen) ?? '', /^inner\.b is a Map$/);
+});
+
+test('a mistake that starts after the first 2000 transitions is still found by the default sample', () => {
+  let calls = 0;
+  type C = { n: number; noise?: number };
+  const late: Model<C, 'inc'> = {
+    name: 'late noise',
+    init: () => [{ n: 0 }],
+    actions: (s) => (s.n < 5000 ? ['inc'] : []),
+    next: (s) => (s.n < 2500 ? { n: s.n + 1 } : { n: s.n + 1, noise: calls++ }),
+    done: () => true,
+  };
+  assert.match(errorOf(late), /not deterministic: action "inc"/);
+});
+
+test('a model with its own key: mutation of what the key sees is found; other errors keep their own message', () => {
+  type S = { m: Map<string, number> };
+  const keyed: Model<S, 'add'> = {
+    name: 'keyed mutating',
+    init: () => [{ m: new Map() }],
+    actions: (s) => (s.m.size < 2 ? ['add'] : []),
+    next: (s) => (s.m.set(`k${s.m.size}`, 1), { m: new Map(s.m) }),
+    key: (s) => JSON.stringify([...s.m]),
+    done: () => true,
+  };
+  assert.match(errorOf(keyed), /changed its input state/);
+  const typeError = grid(() => {
+    throw new TypeError('boom');
+  });
+  const msg = errorOf(typeError);
+  assert.match(msg, /threw TypeError: boom/);
+  assert.doesNotMatch(msg, /writes to its input/);
+});
+
+test('printing: arrays, Dates, symbols, functions and undefined members', () => {
+  assert.equal(printable([1, 'a', undefined, 2n]), '[1,"a",null,"2n"]');
+  assert.equal(printable({ d: new Date(0), bad: new Date(NaN), s: Symbol('x'), f: () => 1, u: undefined }), '{"d":{"[Date]":"1970-01-01T00:00:00.000Z"},"bad":{"[Date]":"Invalid Date"},"s":"[Symbol(x)]","f":"[function f]"}');
+  assert.equal(printable(undefined), 'undefined');
+  assert.equal(printable(function () {}), '"[function (anonymous)]"');
+});

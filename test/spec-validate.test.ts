@@ -82,7 +82,11 @@ test('every random valid scenario is accepted and builds (its initial state incl
 type Mutation = (i: Record<string, unknown>, junk: string) => string;
 const mutations: Record<string, Mutation> = {
   'fs kind': (i, junk) => ((i.fs = { kind: junk }), 'fs.kind'),
-  'knob variant': (i, junk) => ((i.knobs = { xfsSwAtomicRetry: junk }), 'knobs.xfsSwAtomicRetry'),
+  ...Object.fromEntries(Object.keys(KNOB_VARIANTS).map((k): [string, Mutation] => [`knob ${k} variant`, (i, junk) => ((i.knobs = { [k]: junk }), `knobs.${k}`)])),
+  'open flag': (i, junk) => ((i.programs = [[open(0, junk as 'O_SYNC')]]), 'programs[0][0].flags[0]'),
+  'syscall op': (i, junk) => ((i.programs = [[{ op: junk, fd: 0 }]]), 'programs[0][0].op'),
+  'cached folio outside its file': (i) => ((i.files = [{ blocks: ['hole'] }]), (i.cached = [[0, 3]]), 'cached[0]'),
+  'option': (i) => ((i.options = { strategy: 'sideways' }), 'options.strategy'),
   'knob name': (i, junk) => ((i.knobs = { [`x${junk}`]: 'never' }), 'knobs'),
   'rwf flag': (i, junk) => ((i.programs = [[open(0), pwrite('A', 0, 0, BS, junk as 'RWF_SYNC')]]), 'programs[0][1].flags[0]'),
   property: (i, junk) => ((i.properties = [junk]), 'properties[0]'),
@@ -106,7 +110,7 @@ test('every random broken scenario is refused with a message naming the field (a
       assert.ok(problems.some((p) => p.field === field && p.problem.length > 0), `${which}: ${JSON.stringify(problems)}`);
       assert.throws(() => scenario(broken as unknown as ScenarioInput), (e: unknown) => e instanceof ScenarioError && e.message.includes(`${field}: `));
     }),
-    { numRuns: 300 },
+    { numRuns: 400 },
   );
 });
 
@@ -120,4 +124,108 @@ test('a scenario derived with another knob variant is validated like the file', 
   assert.throws(() => s.derive!({ knobs: { xfsSwAtomicRetry: 'merged' } }), /knobs\.xfsSwAtomicRetry: "merged" is not a variant; one of posted-v4, proposed-excl, merged-6\.16/);
   assert.throws(() => s.derive!({ properties: ['atomic-untron'] }), /properties\[0\]: "atomic-untron" is not a property/);
   assert.deepEqual(Object.keys(s.derive!({ properties: ['durability'] }).model.invariants ?? {}), ['durability']);
+});
+
+/** Every rule's message, in process (the CLI test runs the same rules through files). */
+const base = { name: 'm', description: 'd', fs: { kind: 'xfs', physBlocks: 4 }, device: DEVICES.loop, files: [{ blocks: ['hole'] }], programs: [[open(0, 'O_DIRECT')]], expect: 'holds' };
+const RULES: Array<[Record<string, unknown>, string, RegExp]> = [
+  [{ fs: { kind: 'XFS' } }, 'fs.kind', /^"XFS" is not a modelled file system; one of xfs, ext4$/],
+  [{ fs: 'fuse' }, 'fs', /^"fuse" is not a modelled file system; one of xfs, ext4$/],
+  [{ fs: 3 }, 'fs', /^3 is not a modelled file system; one of xfs, ext4$/],
+  [{ fs: { physBlocks: 4 } }, 'fs.kind', /^missing; one of xfs, ext4$/],
+  [{ fs: { kind: 'ext4', blockSize: 4096, sectorSize: 512, clusterBlocks: 2, physBlocks: 64, swAtomicMax: 0, reflink: false } }, '', /^$/],
+  [{ fs: { kind: 'xfs', sectorSize: 4096 } }, '', /^$/],
+  [{ device: DEVICES.nvmeAtomic16k, programs: [[open(0, 'O_DIRECT'), { op: 'fdatasync', fd: 0 }, { op: 'statx', fd: 0 }, { op: 'mmap-store', file: 0, offset: 0, id: 'M' }, { op: 'pread', fd: 0, offset: 0, len: 1 }]] }, '', /^$/],
+  [{ programs: [[{ op: 'pwrite', fd: 0 }]] }, 'programs[0][0].op', /^op "pwrite" is not a modelled syscall; one of open, pwritev2, pread, fsync, fdatasync, statx, mmap-store$/],
+  [{ knobs: { a: 1, b: 2 } }, 'knobs', /^unknown fields "a", "b"; known: ext4AtomicAlloc, atomicDioInvalidateFailure, xfsSwAtomicRetry$/],
+  [{ expect: { violatez: 'x' } }, 'expect.violates', /^missing \(must be a property name\)$/],
+  [{ fs: [] }, 'fs', /^must be 'xfs' or 'ext4' or \{ kind, \.\.\. \}$/],
+  [{ fs: { kind: 'xfs', blockSize: 1000 } }, 'fs.blockSize', /^must be a multiple of 512 bytes$/],
+  [{ fs: { kind: 'xfs', sectorSize: 256 } }, 'fs.sectorSize', /^must be a power of two of at least 512 bytes$/],
+  [{ fs: { kind: 'xfs', sectorSize: 1536 } }, 'fs.sectorSize', /^must be a power of two of at least 512 bytes$/],
+  [{ fs: { kind: 'xfs', physBlocks: 520 } }, '', /^$/],
+  [{ fs: { kind: 'xfs', physBlocks: 0 } }, 'fs.physBlocks', /^must be positive \(blocks of the device\)$/],
+  [{ fs: { kind: 'xfs', physBlocks: 2.5 } }, 'fs.physBlocks', /^must be a whole number \(blocks of the device\)$/],
+  [{ fs: { kind: 'xfs', reflink: 'yes' } }, 'fs.reflink', /^must be true or false$/],
+  [{ fs: { kind: 'ext4', clusterBlocks: 6 } }, 'fs.clusterBlocks', /^must be a power of two \(bigalloc cluster\)$/],
+  [{ fs: { kind: 'xfs', swAtomicMax: -1 } }, 'fs.swAtomicMax', /^must not be negative \(bytes\)$/],
+  [{ fs: { kind: 'xfs', colour: 1 } }, 'fs', /^unknown field "colour"; known: kind, blockSize, sectorSize, physBlocks, reflink, swAtomicMax, clusterBlocks$/],
+  [{ device: { ...DEVICES.loop, atomicUnitMax: 3000 } }, 'device.atomicUnitMax', /^must be 0 or a power of two \(bytes\)$/],
+  [{ device: { ...DEVICES.loop, atomicUnitMax: 4096 } }, 'device', /^atomicUnitMin must be at most atomicUnitMax, and both 0/],
+  [{ device: { ...DEVICES.nvmeAtomic16k, atomicUnitMin: 32768 } }, 'device', /^atomicUnitMin must be at most atomicUnitMax/],
+  [{ device: { ...DEVICES.loop, writeCache: 1 } }, 'device.writeCache', /^must be true or false$/],
+  [{ knobs: { ext4AtomicAlloc: 'x' } }, 'knobs.ext4AtomicAlloc', /^"x" is not a variant; one of aligned-or-fail, fall-back-to-unaligned, bigalloc-zero-and-commit$/],
+  [{ knobs: { atomicDioInvalidateFailure: 'x' } }, 'knobs.atomicDioInvalidateFailure', /^"x" is not a variant; one of fall-back, never$/],
+  [{ files: 'none' }, 'files', /^must be a list of files$/],
+  [{ files: [{ blocks: 3 }] }, 'files[0].blocks', /^must be a list of blocks$/],
+  [{ files: [{ blocks: [{ written: -1 }] }] }, 'files[0].blocks[0].written', /^must not be negative \(physical block\)$/],
+  [{ files: [{ blocks: ['hole'], size: -3 }] }, 'files[0].size', /^must not be negative \(bytes\)$/],
+  [{ files: [{ blocks: [{ written: 4 }] }] }, 'files[0].blocks[0]', /^physical block p4 is beyond the device \(fs\.physBlocks is 4: p0\.\.p3\)$/],
+  [{ files: [{ blocks: [{ written: 7 }] }], fs: 'xfs' }, '', /^$/],
+  [{ files: [{ blocks: [{ written: 8 }] }], fs: 'ext4' }, 'files[0].blocks[0]', /^physical block p8 is beyond the device \(fs\.physBlocks is 8: p0\.\.p7\)$/],
+  [{ cached: [[1, 0]] }, 'cached[0]', /^file 1 does not exist \(files 0\.\.0\)$/],
+  [{ cached: [[0, 0]] }, '', /^$/],
+  [{ cached: [[0, 1]] }, 'cached[0]', /^block 1 is outside file 0 \(blocks 0\.\.0\)$/],
+  [{ programs: [[open(1, 'O_DIRECT')]] }, 'programs[0][0].file', /^file 1 does not exist \(files 0\.\.0\)$/],
+  [{ programs: [[{ op: 'pread', fd: 0, offset: 0, len: 1, file: 5 }]] }, 'programs[0][0]', /^unknown field "file"/],
+  [{ cached: 'x' }, 'cached', /^must be a list of \[file, block\] pairs$/],
+  [{ programs: 'x' }, 'programs', /^must be a list of programs, one per task$/],
+  [{ programs: ['x'] }, 'programs[0]', /^must be a list of syscalls$/],
+  [{ programs: [[{ op: 'open', file: 0, access: 'O_RDWR', flags: [], extra: 1 }]] }, 'programs[0][0]', /^unknown field "extra"; known: op, file, access, flags$/],
+  [{ programs: [[{ op: 'open', file: 0, access: 'O_RDWX', flags: [] }]] }, 'programs[0][0].access', /^"O_RDWX" is not an access mode; one of O_RDONLY, O_WRONLY, O_RDWR$/],
+  [{ programs: [[{ op: 'pwritev2', fd: 0, offset: 0, iov: [], flags: [], id: 'A' }]] }, 'programs[0][0].iov', /^needs at least one segment$/],
+  [{ programs: [[{ op: 'pwritev2', fd: 0, offset: 0, iov: [1], flags: 'RWF_SYNC', id: 'A' }]] }, 'programs[0][0].flags', /^must be a list of RWF_\* flags$/],
+  [{ programs: [[{ op: 'pwritev2', fd: 0, offset: 0, iov: [1], flags: [], id: '' }]] }, 'programs[0][0].id', /^must name the write$/],
+  [{ programs: [[{ op: 'mmap-store', file: 2, offset: 0, id: 'M' }]] }, 'programs[0][0].file', /^file 2 does not exist \(files 0\.\.0\)$/],
+  [{ programs: [[{ op: 'mmap-store', file: 0, offset: 0, id: '' }]] }, 'programs[0][0].id', /^must name the store$/],
+  [{ programs: [[{ op: 'fsync', fd: -1 }]] }, 'programs[0][0].fd', /^must not be negative \(the ordinal of a successful open\)$/],
+  [{ maxPowerLosses: 1.5 }, 'maxPowerLosses', /^must be a whole number \(power losses\)$/],
+  [{ maxIoErrors: 'x' }, 'maxIoErrors', /^must be a number \(I\/O errors\)$/],
+  [{ backgroundCommit: 'no' }, 'backgroundCommit', /^must be true or false$/],
+  [{ blockwiseTransfer: 0 }, 'blockwiseTransfer', /^must be true or false$/],
+  [{ properties: 'durability' }, 'properties', /^must be a list of property names$/],
+  [{ name: '  ' }, 'name', /^must not be empty$/],
+  [{ description: 5 }, 'description', /^must be a string saying what the scenario checks and its bound$/],
+  [{ files: [{ blocks: ['holes'] }] }, 'files[0].blocks[0]', /^must be 'hole', \{ written: P \} or \{ unwritten: P \}/],
+  [{ expect: { violates: 3 } }, 'expect.violates', /^must be a property name$/],
+  [{ expect: 'fails' }, 'expect', /^must be 'holds' or \{ violates: 'property-name' \}$/],
+  [{ expect: { violates: 'deadlock' } }, '', /^$/],
+  [{ expect: { violates: 'durability' }, properties: ['atomic-untorn'] }, 'expect.violates', /^"durability" is not a checked property; one of atomic-untorn, deadlock$/],
+  [{ options: { strategy: 'x' } }, 'options.strategy', /^"x" is not a strategy; one of bfs, dfs$/],
+  [{ options: { maxDepth: 0 } }, 'options.maxDepth', /^must be positive \(steps\)$/],
+  [{ options: { timeLimitMs: -1 } }, 'options.timeLimitMs', /^must be a positive number of milliseconds$/],
+  [{ options: { stopAtFirst: 1 } }, 'options.stopAtFirst', /^must be true or false$/],
+  [{ options: { sanity: 'max' } }, 'options.sanity', /^"max" is not a sanity level; one of default, paranoid, off$/],
+  [{ options: { onProgress: 1 } }, 'options.onProgress', /^must be a function$/],
+  [{ knobs: { xfsSwAtomicRetry: 'merged-6.16' }, options: { stopAtFirst: false, sanity: 'off', onProgress: () => undefined } }, '', /^$/],
+];
+
+test('each rule names its field and says what is wrong (and valid inputs have no problem)', () => {
+  for (const [patch, field, message] of RULES) {
+    const problems = scenarioProblems({ ...base, ...patch });
+    const label = JSON.stringify(patch);
+    if (field === '') {
+      assert.deepEqual(problems, [], label);
+      continue;
+    }
+    const p = problems.find((x) => x.field === field);
+    assert.ok(p !== undefined, `${label}: no problem for ${field} in ${JSON.stringify(problems)}`);
+    assert.match(p.problem, message, label);
+  }
+});
+
+test('a ScenarioError lists every problem, names the scenario, and says what is missing', () => {
+  assert.throws(
+    () => scenario({ ...base, name: '', fs: 'XFS', knobs: { xfsSwAtomicRetry: 'm' } } as unknown as ScenarioInput),
+    (e: unknown) =>
+      e instanceof ScenarioError &&
+      e.name === 'ScenarioError' &&
+      e.message === 'scenario (unnamed): name: must not be empty; fs: "XFS" is not a modelled file system; one of xfs, ext4; knobs.xfsSwAtomicRetry: "m" is not a variant; one of posted-v4, proposed-excl, merged-6.16' &&
+      e.problems.length === 3 &&
+      e.problems[1]!.value === 'XFS' &&
+      e.problems[0]!.value === '',
+  );
+  const { files: _, ...noFiles } = base;
+  assert.deepEqual(scenarioProblems(noFiles), [{ field: 'files', problem: 'missing (must be a list of files)' }]);
+  assert.deepEqual(scenarioProblems({ ...base, name: 'x', fs: { kind: 'xfs', reflink: 1 } }), [{ field: 'fs.reflink', problem: 'must be true or false' }]);
 });
