@@ -53,9 +53,14 @@ export function validateTrace<S, A>(model: Model<S, A>, trace: ReadonlyArray<Tra
   return undefined;
 }
 
-/** JSON with object keys sorted and undefined members dropped: the default state identity. */
+/**
+ * JSON with object keys sorted and undefined members dropped: the default state identity.
+ * A BigInt is written as a tagged object ({"#bigint": "12"}, ITF's encoding), so it neither
+ * throws nor equals the string "12".
+ */
 export function canonicalJson(v: unknown): string {
   return JSON.stringify(v, (_k, val: unknown) => {
+    if (typeof val === 'bigint') return { '#bigint': val.toString() };
     if (val === null || typeof val !== 'object' || Array.isArray(val)) return val;
     const rec = val as Record<string, unknown>;
     const out: Record<string, unknown> = {};

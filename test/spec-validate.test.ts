@@ -129,17 +129,17 @@ test('a scenario derived with another knob variant is validated like the file', 
 /** Every rule's message, in process (the CLI test runs the same rules through files). */
 const base = { name: 'm', description: 'd', fs: { kind: 'xfs', physBlocks: 4 }, device: DEVICES.loop, files: [{ blocks: ['hole'] }], programs: [[open(0, 'O_DIRECT')]], expect: 'holds' };
 const RULES: Array<[Record<string, unknown>, string, RegExp]> = [
-  [{ fs: { kind: 'XFS' } }, 'fs.kind', /^"XFS" is not a modelled file system; one of xfs, ext4$/],
-  [{ fs: 'fuse' }, 'fs', /^"fuse" is not a modelled file system; one of xfs, ext4$/],
-  [{ fs: 3 }, 'fs', /^3 is not a modelled file system; one of xfs, ext4$/],
-  [{ fs: { physBlocks: 4 } }, 'fs.kind', /^missing; one of xfs, ext4$/],
+  [{ fs: { kind: 'XFS' } }, 'fs.kind', /^"XFS" is not a modelled file system; one of xfs, ext4, fuse$/],
+  [{ fs: 'btrfs' }, 'fs', /^"btrfs" is not a modelled file system; one of xfs, ext4, fuse$/],
+  [{ fs: 3 }, 'fs', /^3 is not a modelled file system; one of xfs, ext4, fuse$/],
+  [{ fs: { physBlocks: 4 } }, 'fs.kind', /^missing; one of xfs, ext4, fuse$/],
   [{ fs: { kind: 'ext4', blockSize: 4096, sectorSize: 512, clusterBlocks: 2, physBlocks: 64, swAtomicMax: 0, reflink: false } }, '', /^$/],
   [{ fs: { kind: 'xfs', sectorSize: 4096 } }, '', /^$/],
   [{ device: DEVICES.nvmeAtomic16k, programs: [[open(0, 'O_DIRECT'), { op: 'fdatasync', fd: 0 }, { op: 'statx', fd: 0 }, { op: 'mmap-store', file: 0, offset: 0, id: 'M' }, { op: 'pread', fd: 0, offset: 0, len: 1 }]] }, '', /^$/],
   [{ programs: [[{ op: 'pwrite', fd: 0 }]] }, 'programs[0][0].op', /^op "pwrite" is not a modelled syscall; one of open, pwritev2, pread, fsync, fdatasync, statx, mmap-store$/],
-  [{ knobs: { a: 1, b: 2 } }, 'knobs', /^unknown fields "a", "b"; known: ext4AtomicAlloc, atomicDioInvalidateFailure, xfsSwAtomicRetry$/],
+  [{ knobs: { a: 1, b: 2 } }, 'knobs', /^unknown fields "a", "b"; known: ext4AtomicAlloc, atomicDioInvalidateFailure, xfsSwAtomicRetry, wbErrReporting, iomapValid, uncached, uncachedFlushError, fuseMode, fuseUptodate, fuseWriteFailure, fuseSyncWait, bufferedAtomic, bufferedAtomicShortCopy, bufferedAtomicMerge$/],
   [{ expect: { violatez: 'x' } }, 'expect.violates', /^missing \(must be a property name\)$/],
-  [{ fs: [] }, 'fs', /^must be 'xfs' or 'ext4' or \{ kind, \.\.\. \}$/],
+  [{ fs: [] }, 'fs', /^must be 'xfs' or 'ext4' or 'fuse' or \{ kind, \.\.\. \}$/],
   [{ fs: { kind: 'xfs', blockSize: 1000 } }, 'fs.blockSize', /^must be a multiple of 512 bytes$/],
   [{ fs: { kind: 'xfs', sectorSize: 256 } }, 'fs.sectorSize', /^must be a power of two of at least 512 bytes$/],
   [{ fs: { kind: 'xfs', sectorSize: 1536 } }, 'fs.sectorSize', /^must be a power of two of at least 512 bytes$/],
@@ -182,7 +182,8 @@ const RULES: Array<[Record<string, unknown>, string, RegExp]> = [
   [{ maxPowerLosses: 1.5 }, 'maxPowerLosses', /^must be a whole number \(power losses\)$/],
   [{ maxIoErrors: 'x' }, 'maxIoErrors', /^must be a number \(I\/O errors\)$/],
   [{ backgroundCommit: 'no' }, 'backgroundCommit', /^must be true or false$/],
-  [{ blockwiseTransfer: 0 }, 'blockwiseTransfer', /^must be true or false$/],
+  [{ flusher: 0 }, 'flusher', /^must be true or false$/],
+  [{ blockwiseTransfer: true }, '(scenario)', /^unknown field "blockwiseTransfer"; known: /],
   [{ properties: 'durability' }, 'properties', /^must be a list of property names$/],
   [{ name: '  ' }, 'name', /^must not be empty$/],
   [{ description: 5 }, 'description', /^must be a string saying what the scenario checks and its bound$/],
@@ -220,7 +221,7 @@ test('a ScenarioError lists every problem, names the scenario, and says what is 
     (e: unknown) =>
       e instanceof ScenarioError &&
       e.name === 'ScenarioError' &&
-      e.message === 'scenario (unnamed): name: must not be empty; fs: "XFS" is not a modelled file system; one of xfs, ext4; knobs.xfsSwAtomicRetry: "m" is not a variant; one of posted-v4, proposed-excl, merged-6.16' &&
+      e.message === 'scenario (unnamed): name: must not be empty; fs: "XFS" is not a modelled file system; one of xfs, ext4, fuse; knobs.xfsSwAtomicRetry: "m" is not a variant; one of posted-v4, proposed-excl, merged-6.16' &&
       e.problems.length === 3 &&
       e.problems[1]!.value === 'XFS' &&
       e.problems[0]!.value === '',
