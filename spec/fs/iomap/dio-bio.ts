@@ -20,33 +20,30 @@ export function mappingAligned(req: WriteReq, seg: IomapSeg, bs: number, sectorS
 }
 
 /**
- * The file offset where the first misaligned part of this mapping's user data begins, or
- * null when all of it is aligned to the logical block size. Each segment is its own aligned
- * buffer (as the conformance helper allocates them). bio_iov_iter_get_pages aligns a bio's
- * size down to the logical block size, so the aligned part of a piece whose length is not
- * aligned still goes out, and the bio after it fails in bio_split_io_at; a piece that
- * starts at a misaligned address in its buffer fails at once.
+ * The file offset where the first user-segment piece of this mapping begins whose length, or
+ * whose address in its segment's buffer, is not aligned to the logical block size (each
+ * segment is its own aligned buffer, as the conformance helper allocates them), or null
+ * when every piece is aligned. bio_split_io_at refuses the bio at that piece's bvec.
  */
 export function firstMisalignedPiece(req: WriteReq, seg: IomapSeg, bs: number, sectorSize: number): number | null {
   const { start, end } = segBytes(req, seg, bs);
-  const sm = sectorSize - 1;
   let at = req.pos;
   for (const len of req.iov) {
     const lo = Math.max(at, start);
     const hi = Math.min(at + len, end);
-    if (hi > lo && ((lo - at) & sm) !== 0) return lo;
-    if (hi > lo && ((hi - lo) & sm) !== 0) return lo + ((hi - lo) & ~sm);
+    if (hi > lo && (((hi - lo) | (lo - at)) & (sectorSize - 1)) !== 0) return lo;
     at += len;
   }
   return null;
 }
 
 /**
- * How many blocks of the mapping reach the device before the misaligned part at file offset
- * `bad`: every whole block before it (observed on Linux 6.18 as conformance gap G8: the
- * aligned head of a write whose second segment was misaligned landed, and the write
- * returned EINVAL).
+ * How many blocks of the mapping reach the device before a misaligned piece at file offset
+ * `bad`: bio_split_io_at cuts the bio into requests of `maxBlocks` blocks while it walks the
+ * bvecs, so the requests cut off before it reaches the bad bvec go out, and the rest fails.
+ * (The conformance campaign confirmed it: with the misaligned piece in a bio's first request,
+ * nothing of that mapping lands.)
  */
-export function blocksBeforeBad(seg: IomapSeg, bad: number, bs: number): number {
-  return Math.max(0, Math.floor(bad / bs) - seg.blk);
+export function blocksBeforeBadRequest(seg: IomapSeg, bad: number, bs: number, maxBlocks: number): number {
+  return Math.max(0, Math.floor((Math.floor(bad / bs) - seg.blk) / maxBlocks) * maxBlocks);
 }

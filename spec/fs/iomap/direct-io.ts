@@ -29,7 +29,7 @@ import type { DioWrite, DioWriteCheck, IomapSeg, MappedIomap } from './types.ts'
 import type { KernelErr, WriteReq } from '../../vfs/types.ts';
 import type { Settings, Step, World } from '../../world.ts';
 import { applyAllocs, type IomapPlan } from './iter.ts';
-import { blocksBeforeBad, firstMisalignedPiece, mappingAligned } from './dio-bio.ts';
+import { blocksBeforeBadRequest, firstMisalignedPiece, mappingAligned } from './dio-bio.ts';
 
 type Steps = Step | Step[] | null;
 
@@ -293,7 +293,7 @@ function bioIterStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
     return { fn: 'submit_bio_noacct', what: `REQ_ATOMIC bio of ${g.nblk * bs} bytes outside the device's atomic limits: BLK_STS_INVAL`, apply: (d) => finish(d, 0, 'EINVAL') };
   }
   const bad = firstMisalignedPiece(req, g, bs, s.fs.sectorSize);
-  const good = bad === null ? g.nblk : Math.min(g.nblk, blocksBeforeBad(g, bad, bs));
+  const good = bad === null ? g.nblk : Math.min(g.nblk, blocksBeforeBadRequest(g, bad, bs, maxBlocks));
   const flags = [m.atomicBio ? 'REQ_ATOMIC' : '', m.fua ? 'REQ_FUA' : ''].filter((x) => x !== '').join('|');
   const toks = Array.from({ length: good }, (_, i) => writeToken(req.id, g.blk - req.blk + i)).join(',');
   const sent = good > 0 ? `submit bio#${nextBioId(w)}${flags ? ` ${flags}` : ''} {${toks}}${good > maxBlocks ? ` in ${Math.ceil(good / maxBlocks)} requests` : ''}` : '';
