@@ -25,6 +25,26 @@ export interface GhostWrite {
   swCause: SwCause | null;
   /** Data requests that carried this write's tokens: [atomic, first p, nblocks]. */
   bios: Array<{ atomic: boolean; p: number; n: number }>;
+  /**
+   * The byte range, only when the write does not cover its blocks whole (sub-block data:
+   * its tokens then cover only these bytes). Absent for block-aligned writes, so their
+   * ghost state is what it was before sub-block data.
+   */
+  bytes?: { pos: number; count: number };
+}
+
+/** Bytes [from, to) of file block `b` that write `g` covers (block offsets). */
+export function ghostBytesIn(g: GhostWrite, b: number, bs: number): { from: number; to: number } {
+  if (g.bytes === undefined) return { from: 0, to: bs };
+  const b0 = b * bs;
+  return { from: Math.max(g.bytes.pos, b0) - b0, to: Math.min(g.bytes.pos + g.bytes.count, b0 + bs) - b0 };
+}
+
+/** Record a write's byte range when it is not block-aligned (see GhostWrite.bytes). */
+export function noteWriteBytes(w: World, id: string, pos: number, count: number, bs: number): void {
+  if (pos % bs === 0 && count % bs === 0) return;
+  const g = w.ghost.writes.find((x) => x.id === id);
+  if (g !== undefined) g.bytes = { pos, count };
 }
 
 /** A durability obligation: after power loss, (ino, blk) must hold `t` or newer data. */

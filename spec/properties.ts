@@ -13,7 +13,8 @@ import { describeExtents } from './fs/allocator.ts';
 import { describeErrseq } from './lib/errseq.ts';
 import { cacheCoherence, monotonicReads, writeOrder } from './fs/fuse/properties.ts';
 import { initialContent, fileContent } from './world.ts';
-import { tokenWriter, writeToken, ZERO, type GhostWrite, type PropertyName, type Settings, type Token, type World } from './types.ts';
+import { ghostBytesIn } from './ghost.ts';
+import { sliceToken, tokenHas, tokenParts, tokenRuns, tokenWriter, UNREAD, writeToken, ZERO, type Run, type GhostWrite, type PropertyName, type Settings, type Token, type World } from './types.ts';
 
 interface Observation {
   what: string;
@@ -48,38 +49,55 @@ function writerOf(w: World, t: Token): GhostWrite | null {
 /** The block b of an observation, or undefined outside it. */
 const tokenAt = (o: Observation, b: number): Token | undefined => o.data[b - o.firstBlock];
 
+/** The runs of block `b` of observation `o` within bytes [from, to) that the observation read (sub-block data). */
+function runsIn(o: Observation, b: number, from: number, to: number, bs: number): Run[] {
+  const t = tokenAt(o, b);
+  return t === undefined ? [] : sliceToken(t, from, to, bs).filter((r) => r.t !== UNREAD);
+}
+
+/** Whether write g put data in bytes [from, to) of file block b (its byte range, for a write smaller than its blocks). */
+function coversBytes(g: GhostWrite, ino: number, b: number, from: number, to: number, bs: number): boolean {
+  if (!covers(g, ino, b)) return false;
+  const r = ghostBytesIn(g, b, bs);
+  return r.from < to && r.to > from;
+}
+
 /**
  * Whether write W is torn in observation o: some blocks of W's range carry W's data and
  * some carry data no later-or-concurrent write explains. A concurrent atomic write only
  * explains blocks if it is itself whole over the shared range.
  */
-function tornBlocks(w: World, W: GhostWrite, o: Observation): { mine: number[]; foreign: Array<[number, Token]> } | null {
+function tornBlocks(w: World, W: GhostWrite, o: Observation, bs: number): { mine: number[]; foreign: Array<[number, Token]> } | null {
   if (o.ino !== W.ino) return null;
   const mine: number[] = [];
   const foreign: Array<[number, Token]> = [];
   for (let b = W.blk; b < W.blk + W.nblk; b++) {
-    const t = tokenAt(o, b);
-    if (t === undefined) continue;
-    if (t === writeToken(W.id, b - W.blk)) {
-      mine.push(b);
-      continue;
+    // Only the bytes W wrote, and only those the observation read, are judged; a block is
+    // both "mine" and "foreign" when the tear is inside it.
+    const span = ghostBytesIn(W, b, bs);
+    for (const r of runsIn(o, b, span.from, span.to, bs)) {
+      if (r.t === writeToken(W.id, b - W.blk)) {
+        if (!mine.includes(b)) mine.push(b);
+        continue;
+      }
+      const X = writerOf(w, r.t);
+      const explained =
+        X !== null &&
+        X.id !== W.id &&
+        coversBytes(X, o.ino, b, r.from, r.to, bs) &&
+        (X.end === null || X.end > W.start) &&
+        (!X.atomic || wholeOver(X, W, o, bs));
+      if (!explained && !foreign.some(([fb]) => fb === b)) foreign.push([b, tokenAt(o, b) ?? r.t]);
     }
-    const X = writerOf(w, t);
-    const explained =
-      X !== null &&
-      X.id !== W.id &&
-      covers(X, o.ino, b) &&
-      (X.end === null || X.end > W.start) &&
-      (!X.atomic || wholeOver(X, W, o));
-    if (!explained) foreign.push([b, t]);
   }
   return mine.length > 0 && foreign.length > 0 ? { mine, foreign } : null;
 }
 
-function wholeOver(X: GhostWrite, W: GhostWrite, o: Observation): boolean {
+function wholeOver(X: GhostWrite, W: GhostWrite, o: Observation, bs: number): boolean {
   for (let b = Math.max(X.blk, W.blk); b < Math.min(X.blk + X.nblk, W.blk + W.nblk); b++) {
-    const t = tokenAt(o, b);
-    if (t !== undefined && t !== writeToken(X.id, b - X.blk)) return false;
+    const x = ghostBytesIn(X, b, bs);
+    const y = ghostBytesIn(W, b, bs);
+    if (runsIn(o, b, Math.max(x.from, y.from), Math.min(x.to, y.to), bs).some((r) => r.t !== writeToken(X.id, b - X.blk))) return false;
   }
   return true;
 }
@@ -95,7 +113,7 @@ function atomicUntorn(w: World, s: Settings): string | null {
   for (const o of observations(w, s)) {
     for (const W of w.ghost.writes) {
       if (!W.atomic || W.nblk < 2) continue;
-      const tear = tornBlocks(w, W, o);
+      const tear = tornBlocks(w, W, o, s.fs.blockSize);
       if (tear !== null) return describeTear(w, W, o, tear);
     }
   }
@@ -107,7 +125,7 @@ function tornReachable(w: World, s: Settings): string | null {
   for (const o of observations(w, s)) {
     for (const W of w.ghost.writes) {
       if (W.atomic || W.nblk < 2) continue;
-      if (tornBlocks(w, W, o) !== null) return null;
+      if (tornBlocks(w, W, o, s.fs.blockSize) !== null) return null;
     }
   }
   return 'no non-atomic write is torn here';
@@ -122,7 +140,7 @@ function atomicOldDataMaySurvive(w: World): string | null {
   for (const W of w.ghost.writes) {
     if (W.path !== 'buffered-rfc' || typeof W.ret !== 'number' || W.ret <= 0) continue;
     const data = fileContent(w, W.ino);
-    if (Array.from({ length: W.nblk }, (_, i) => data[W.blk + i]).every((t, i) => t !== writeToken(W.id, i))) return null;
+    if (Array.from({ length: W.nblk }, (_, i) => data[W.blk + i]).every((t, i) => t === undefined || !tokenHas(t, writeToken(W.id, i)))) return null;
   }
   return 'no successful buffered atomic write lost whole here';
 }
@@ -148,13 +166,22 @@ function atomicOneRequest(w: World, s: Settings): string | null {
   return null;
 }
 
-function durability(w: World): string | null {
+function durability(w: World, s: Settings): string | null {
   if (!w.crashed) return null;
+  const bs = s.fs.blockSize;
   for (const o of w.ghost.obligations) {
     const t = fileContent(w, o.ino)[o.blk];
     if (t === o.t) continue;
-    const X = t === undefined ? null : writerOf(w, t);
-    if (X !== null && covers(X, o.ino, o.blk) && (X.end === null || X.end > o.since)) continue;
+    // Only the bytes the promised write covered are promised (a write smaller than its block).
+    const owner = writerOf(w, o.t);
+    const span = owner === null ? { from: 0, to: bs } : ghostBytesIn(owner, o.blk, bs);
+    const runs = t === undefined ? [] : sliceToken(t, span.from, span.to, bs);
+    const kept = runs.length > 0 && runs.every((r) => {
+      if (r.t === o.t) return true;
+      const X = writerOf(w, r.t);
+      return X !== null && coversBytes(X, o.ino, o.blk, r.from, r.to, bs) && (X.end === null || X.end > o.since);
+    });
+    if (kept) continue;
     return `after power loss file ${o.ino} block ${o.blk} holds ${t ?? 'nothing'}, but ${o.t} was made durable by a sync that returned 0`;
   }
   return null;
@@ -163,31 +190,74 @@ function durability(w: World): string | null {
 function noStaleData(w: World, s: Settings): string | null {
   for (const o of observations(w, s)) {
     for (let i = 0; i < o.data.length; i++) {
-      const t = o.data[i] as Token;
-      if (t === ZERO) continue;
+      // Every byte the observation holds: a mixed block is judged run by run.
+      const whole = o.data[i] as Token;
+      for (const t of tokenParts(whole)) {
+      if (t === ZERO || t === UNREAD) continue;
       const id = tokenWriter(t);
       const owner = id === null ? null : id.endsWith('.init') ? Number(id.slice(1, -'.init'.length)) : (w.ghost.writes.find((g) => g.id === id)?.ino ?? null);
-      if (owner !== o.ino) return `${o.what} returns ${t} at file ${o.ino} block ${o.firstBlock + i}: ${id === null ? 'a freed block\'s old contents' : `data of file ${owner}`}`;
+      if (owner !== o.ino) return `${o.what} returns ${t}${t === whole ? '' : ` (in ${whole})`} at file ${o.ino} block ${o.firstBlock + i}: ${id === null ? 'a freed block\'s old contents' : `data of file ${owner}`}`;
+      }
     }
   }
   return null;
 }
 
+/** The runs a read returned of block b (UNREAD left out), cut at every write's byte boundary in the block. */
+function readSegments(w: World, s: Settings, ino: number, b: number, tok: Token): Run[] {
+  const bs = s.fs.blockSize;
+  const cuts = new Set<number>();
+  for (const g of w.ghost.writes) {
+    if (!covers(g, ino, b)) continue;
+    const x = ghostBytesIn(g, b, bs);
+    cuts.add(x.from);
+    cuts.add(x.to);
+  }
+  const initialSize = s.files[ino]?.size;
+  if (initialSize !== undefined) cuts.add(initialSize - b * bs);
+  const out: Run[] = [];
+  for (const r of tokenRuns(tok, bs)) {
+    if (r.t === UNREAD) continue;
+    const inside = [...cuts].filter((c) => c > r.from && c < r.to).sort((a, z) => a - z);
+    let at = r.from;
+    for (const c of [...inside, r.to]) {
+      out.push({ from: at, to: c, t: r.t });
+      at = c;
+    }
+  }
+  return out;
+}
+
+/**
+ * What bytes from `off` of file block b held before any write: the initial content, but
+ * zeroes at and beyond the initial i_size (Linux never shows what lies on disk beyond EOF:
+ * iomap_block_needs_zeroing, iomap_writeback_handle_eof).
+ */
+function initialBytes(s: Settings, ino: number, b: number, off: number): Token {
+  const size = s.files[ino]?.size;
+  return size !== undefined && b * s.fs.blockSize + off >= size ? ZERO : initialContent(s, ino, b);
+}
+
 function readConsistency(w: World, s: Settings): string | null {
+  const bs = s.fs.blockSize;
   for (const [ti, t] of w.tasks.entries()) {
     for (const [k, r] of t.results.entries()) {
       if (r.op !== 'pread' || typeof r.ret !== 'number') continue;
       for (let i = 0; i < r.data.length; i++) {
         const b = r.firstBlock + i;
         const tok = r.data[i] as Token;
-        const ws = w.ghost.writes.filter((g) => covers(g, r.file, b));
-        const completed = ws.filter((g) => g.end !== null && g.end < r.start && typeof g.ret === 'number' && g.ret > 0);
-        const latest = completed.filter((g) => !completed.some((h) => h.start > (g.end ?? 0)));
-        const concurrent = ws.filter((g) => g.start < r.end && (g.end === null || g.end > r.start || typeof g.ret !== 'number'));
-        const allowed = new Set<Token>([...latest, ...concurrent].map((g) => writeToken(g.id, b - g.blk)));
-        if (completed.length === 0) allowed.add(initialContent(s, r.file, b));
-        if (!allowed.has(tok)) {
-          return `T${ti + 1}'s read #${k + 1} of file ${r.file} block ${b} returned ${tok}; allowed: ${[...allowed].join(', ') || 'nothing'}`;
+        // Judged byte range by byte range: cut the block's runs where a write's bytes begin or end.
+        for (const seg of readSegments(w, s, r.file, b, tok)) {
+          const ws = w.ghost.writes.filter((g) => coversBytes(g, r.file, b, seg.from, seg.to, bs));
+          const completed = ws.filter((g) => g.end !== null && g.end < r.start && typeof g.ret === 'number' && g.ret > 0);
+          const latest = completed.filter((g) => !completed.some((h) => h.start > (g.end ?? 0)));
+          const concurrent = ws.filter((g) => g.start < r.end && (g.end === null || g.end > r.start || typeof g.ret !== 'number'));
+          const allowed = new Set<Token>([...latest, ...concurrent].map((g) => writeToken(g.id, b - g.blk)));
+          if (completed.length === 0) allowed.add(initialBytes(s, r.file, b, seg.from));
+          if (!allowed.has(seg.t)) {
+            const where = seg.from === 0 && seg.to === bs ? '' : ` bytes ${seg.from}-${seg.to - 1}`;
+            return `T${ti + 1}'s read #${k + 1} of file ${r.file} block ${b}${where} returned ${seg.t}${seg.t === tok ? '' : ` (block ${tok})`}; allowed: ${[...allowed].join(', ') || 'nothing'}`;
+          }
         }
       }
     }
@@ -233,7 +303,7 @@ export const PROPERTIES: Record<PropertyName, PropertyDef> = {
   durability: {
     kind: 'invariant',
     doc: 'Data written before an fsync/fdatasync, or by an O_DSYNC/RWF_SYNC/RWF_DSYNC write, that returned success survives a power loss (or is replaced by newer data).',
-    check: (w) => durability(w),
+    check: durability,
   },
   'no-stale-data': {
     kind: 'invariant',

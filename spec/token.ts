@@ -28,6 +28,19 @@ export const initToken = (ino: number, blk: number): Token => `f${ino}.init[${bl
 export const staleToken = (pblk: number): Token => `stale[p${pblk}]`;
 export const writeToken = (id: string, i: number): Token => `${id}[${i}]`;
 
+/**
+ * The bytes of a block that a read did not return (a read that starts or ends inside the
+ * block, or stops at EOF): `{0:W1[0] 512:-}` is a read of the block's first 512 bytes.
+ * Only in read results; properties judge the bytes read, never these.
+ */
+export const UNREAD: Token = '-';
+
+/** The block `t` as a read of its bytes [from, to) returns it: the rest is UNREAD. */
+export function readSlice(t: Token, from: number, to: number, bs: number): Token {
+  if (from <= 0 && to >= bs) return t;
+  return overlay(UNREAD, t, from, to, bs);
+}
+
 /** The write id of a plain token made by `writeToken` or `initToken` (`f0.init`), else null (zero, stale, mixed). */
 export function tokenWriter(t: Token): string | null {
   const m = /^(.*)\[(\d+)\]$/.exec(t);

@@ -14,4 +14,4 @@ export type { RwSem, LockMode } from './kernel/locking/rwsem.ts';
 export type { Ghost, GhostWrite, Obligation, OwedError } from './ghost.ts';
 export type { Errseq, WbErrno } from './lib/errseq.ts';
 export type { World, Settings, PropertyName, Step } from './world.ts';
-export { ZERO, initToken, staleToken, writeToken, tokenWriter, isMixed, tokenRuns, runsToken, sliceToken, overlay, tokenAtByte, tokenParts, tokenWriters, tokenHas } from './token.ts';
+export { ZERO, initToken, staleToken, writeToken, tokenWriter, isMixed, tokenRuns, runsToken, sliceToken, overlay, tokenAtByte, tokenParts, tokenWriters, tokenHas, UNREAD, readSlice } from './token.ts';

@@ -142,7 +142,7 @@ export function initWorld(s: Settings): World {
     free,
     journal: { committed: snapshotMetadata(inodes, free), dirtyInodes: [] },
     pageCache: inodes.map((i) => i.map.map((): Folio | null => null)),
-    mappings: inodes.map((_, ino) => ({ wbErr: 0, asEio: false, asEnospc: false, folioBlocks: s.files[ino]?.folioBlocks ?? 1 })),
+    mappings: inodes.map((_, ino) => ({ wbErr: 0, asEio: false, asEnospc: false, folioBlocks: s.files[ino]?.folioBlocks ?? 1, blockSize: s.fs.blockSize })),
     ioends: [],
     tasks: s.programs.map(() => ({ pc: 0, fds: [], cur: null, results: [] })),
     powerLosses: 0,

@@ -14,7 +14,7 @@ import { markDirty } from '../fs/journal.ts';
 import { xfsBmapiConvertDelalloc } from '../fs/xfs/xfs_aops.ts';
 import { recordWritebackFailure } from '../ghost.ts';
 import { errseqCheck, errseqCheckAndAdvance, errseqSet, type WbErrno } from '../lib/errseq.ts';
-import { tokenWriter, ZERO, type AddressSpace, type Folio, type OpenFile, type Token, type World } from '../types.ts';
+import { overlay, tokenWriters, ZERO, type AddressSpace, type Folio, type OpenFile, type Token, type World } from '../types.ts';
 
 export function folioAt(w: World, ino: number, blk: number): Folio | null {
   return w.pageCache[ino]?.[blk] ?? null;
@@ -137,10 +137,16 @@ interface WbBlock {
 function startFolioWriteback(w: World, ino: number, blk: number): WbBlock[] | null {
   const f = folioAt(w, ino, blk);
   if (f === null) throw new Error(`no folio ${ino}:${blk} to write back`);
+  const endBlk = writebackHandleEof(w, ino, f.head, f.nr);
   const out: WbBlock[] = [];
   for (let b = f.head; b < f.head + f.nr; b++) {
     const e = folioAt(w, ino, b);
     if (e === null || !e.dirty) continue;
+    if (b >= endBlk) {
+      // Entirely beyond i_size: folio_clear_dirty_for_io cleaned it and nothing writes it.
+      e.dirty = false;
+      continue;
+    }
     e.dirty = false;
     const m = mapBlock(w, ino, b);
     if (m === null) {
@@ -154,8 +160,27 @@ function startFolioWriteback(w: World, ino: number, blk: number): WbBlock[] | nu
     }
     out.push({ blk: b, t: e.t, ...m, atomic: e.atomic });
   }
-  setFolioFlag(w, ino, blk, 'writeback', true);
+  if (out.length > 0) setFolioFlag(w, ino, blk, 'writeback', true);
   return out;
+}
+
+/**
+ * iomap_writeback_handle_eof: a folio that straddles i_size has everything beyond i_size
+ * zeroed in memory before it is written (folio_zero_segment: the tail of the EOF block may
+ * hold mmap stores beyond EOF, which must never reach the file), and its blocks entirely
+ * beyond i_size are not written. Returns the first block not to write (the folio's end when
+ * it lies within i_size; its head when the folio is entirely beyond i_size).
+ */
+function writebackHandleEof(w: World, ino: number, head: number, nr: number): number {
+  const bs = mappingOf(w, ino).blockSize;
+  const isize = w.inodes[ino]?.size ?? 0;
+  if ((head + nr) * bs <= isize) return head + nr;
+  if (head * bs >= isize) return head;
+  for (let b = head; b < head + nr; b++) {
+    const e = folioAt(w, ino, b);
+    if (e !== null) e.t = overlay(e.t, ZERO, isize - b * bs, bs, bs);
+  }
+  return Math.ceil(isize / bs);
 }
 
 /**
@@ -193,7 +218,7 @@ function submitIoends(w: World, ino: number, blocks: WbBlock[], owner: number, o
 function recordAtomicBio(w: World, atomic: boolean, blocks: WbBlock[]): void {
   const first = blocks[0];
   if (first === undefined) return;
-  const writers = new Set(blocks.map((b) => tokenWriter(b.t)));
+  const writers = new Set(blocks.flatMap((b) => tokenWriters(b.t)));
   for (const g of w.ghost.writes) if (g.path === 'buffered-rfc' && writers.has(g.id)) g.bios.push({ atomic, p: first.p, n: blocks.length });
 }
 

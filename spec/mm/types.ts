@@ -45,4 +45,6 @@ export interface AddressSpace {
    * size. Static for a scenario.
    */
   folioBlocks: number;
+  /** i_blocksize of the host (sub-block data: where i_size falls inside a block). Static. */
+  blockSize: number;
 }

@@ -11,6 +11,7 @@ import { canLock, lock, unlock } from '../kernel/locking/rwsem.ts';
 import { anyDirty, anyWriteback, filemapFdatawriteRange, folioAt } from '../mm/filemap.ts';
 import type { Mapping } from '../fs/types.ts';
 import {
+  readSlice,
   ZERO,
   type DioRead,
   type Errno,
@@ -62,7 +63,7 @@ export function preadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall
       const { blk, nblk } = blocksOf(s, c.offset, n);
       const data = Array.from({ length: nblk }, (_, i) => {
         const f = folioAt(d, of.ino, blk + i);
-        return f !== null && f.uptodate ? f.t : readBlock(d, of.ino, blk + i);
+        return readPart(s, blk + i, c.offset, n, f !== null && f.uptodate ? f.t : readBlock(d, of.ino, blk + i));
       });
       finishSyscall(d, ti, { op: 'pread', ret: n, file: of.ino, data, firstBlock: blk, start, end: d.ghost.clock + 1 });
     },
@@ -88,6 +89,17 @@ function dioReadMisaligned(s: Settings, map: Mapping[], pos: number, len: number
     if (((start | (end - start)) & sm) !== 0 || ((start - pos) & sm) !== 0) return true;
   }
   return false;
+}
+
+/**
+ * What a read of `n` bytes at `pos` returns of file block `blk` holding `t`: the block, or
+ * only the bytes read where the read starts or ends inside it (filemap_read and
+ * iomap_dio_rw copy no further than the request and i_size).
+ */
+function readPart(s: Settings, blk: number, pos: number, n: number, t: Token): Token {
+  const bs = s.fs.blockSize;
+  const b0 = blk * bs;
+  return readSlice(t, pos - b0, pos + n - b0, bs);
 }
 
 /** What a read of file block `blk` returns from the device, through the extent map. */
@@ -129,7 +141,7 @@ export function dioReadStep(w: World, s: Settings, ti: number, st: DioRead): Ste
       const n = Math.max(0, Math.min(st.len, inode.size - st.pos));
       const rb = blocksOf(s, st.pos, n);
       const misaligned = dioReadMisaligned(s, inode.map, st.pos, st.len);
-      const data = misaligned ? [] : Array.from({ length: rb.nblk }, (_, i) => readBlock(w, st.ino, rb.blk + i));
+      const data = misaligned ? [] : Array.from({ length: rb.nblk }, (_, i) => readPart(s, rb.blk + i, st.pos, n, readBlock(w, st.ino, rb.blk + i)));
       const ret = st.ioError ? 'EIO' : misaligned ? 'EINVAL' : n;
       return {
         fn: 'iomap_dio_rw',

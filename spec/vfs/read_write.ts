@@ -6,7 +6,7 @@
 import { match } from 'ts-pattern';
 import { ext4DioWriteStart } from '../fs/ext4/file.ts';
 import { xfsDioWriteStart } from '../fs/xfs/xfs_file.ts';
-import { beginWrite, endWrite, ghostWrite, task } from '../ghost.ts';
+import { beginWrite, endWrite, ghostWrite, noteWriteBytes, task } from '../ghost.ts';
 import { blocksOf, fdOf, fsName, isPow2 } from './fd.ts';
 import { atomicLimits } from './stat.ts';
 import { newBufferedWrite } from '../fs/iomap/buffered-io.ts';
@@ -84,6 +84,7 @@ export function pwritev2Entry(w: World, s: Settings, ti: number, c: Extract<Sysc
       what: `${what} → ${typeof r.ret === 'number' ? r.ret : `-${r.ret}`}`,
       apply: (d) => {
         beginWrite(d, ti, c.id, of?.ino ?? -1, blk, nblk, atomic);
+        noteWriteBytes(d, c.id, c.offset, count, s.fs.blockSize);
         endWrite(d, ti, { id: c.id, ino: of?.ino ?? -1, blk, nblk, dsync: false }, r.ret);
       },
     }))
@@ -94,6 +95,7 @@ export function pwritev2Entry(w: World, s: Settings, ti: number, c: Extract<Sysc
         what: `${what}: direct${dio === 'EAGAIN' ? '; xfs_file_dio_write_unaligned: extending sub-block write and IOCB_NOWAIT: -EAGAIN' : ''}`,
         apply: (d) => {
           beginWrite(d, ti, c.id, r.req.ino, r.req.blk, r.req.nblk, atomic);
+          noteWriteBytes(d, c.id, c.offset, count, s.fs.blockSize);
           if (dio === 'EAGAIN') endWrite(d, ti, r.req, 'EAGAIN');
           else task(d, ti).cur = dio;
         },
@@ -104,6 +106,7 @@ export function pwritev2Entry(w: World, s: Settings, ti: number, c: Extract<Sysc
       what: `${what}: buffered`,
       apply: (d) => {
         beginWrite(d, ti, c.id, r.req.ino, r.req.blk, r.req.nblk, atomic);
+        noteWriteBytes(d, c.id, c.offset, count, s.fs.blockSize);
         if (atomic) ghostWrite(d, c.id).path = 'buffered-rfc';
         task(d, ti).cur = newBufferedWrite(r.req, false);
       },

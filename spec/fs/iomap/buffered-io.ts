@@ -12,8 +12,9 @@ import { endWrite, task } from '../../ghost.ts';
 import { atomicCopySteps } from './buffered-atomic.ts';
 import { commitJournal, markDirty } from '../journal.ts';
 import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
-import { anyWriteback, dirtyFolio, filemapCheckErrors, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
-import { writeToken, type BufferedWrite, type BufIomap, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
+import { anyWriteback, dirtyFolio, filemapGetFolio, filemapCheckErrors, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
+import { deviceRead } from '../../block/device.ts';
+import { overlay, writeToken, ZERO, type Token, type BufferedWrite, type BufIomap, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
 import { inodeOf } from '../../vfs/fd.ts';
 import { mappingOf } from '../../mm/filemap.ts';
 import { xfsBufferedWriteIomapBegin, xfsBufferedWriteIomapEnd, xfsIomapValid, xfsReserveDelalloc } from '../xfs/xfs_iomap.ts';
@@ -30,7 +31,9 @@ function xfsBufferedNowaitStall(w: World, s: Settings, req: WriteReq, blk: numbe
   if (m.kind === 'delalloc') return null;
   const bs = s.fs.blockSize;
   const whole = req.pos <= blk * bs && req.pos + req.count >= (blk + 1) * bs;
-  return whole || m.kind === 'unwritten' ? null : `block ${blk} must be read before a partial overwrite`;
+  // iomap_block_needs_zeroing: a block at/after EOF is zeroed, not read.
+  const pastEof = blk * bs >= inodeOf(w, req.ino).size;
+  return whole || pastEof || m.kind === 'unwritten' ? null : `block ${blk} must be read before a partial overwrite`;
 }
 
 /** Buffered write (and a direct write's ENOTBLK fallback): copy into folios under the exclusive lock. */
@@ -77,10 +80,12 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
       const blk = req.blk + st.next;
       const t = writeToken(req.id, st.next);
       const bs = s.fs.blockSize;
+      const span = bytesInBlock(req.pos, req.count, blk, bs);
+      const fault = st.retry === undefined ? userFault(req, blk, bs, span) : null;
       const nowaitStall = s.fs.kind === 'xfs' && req.nowait ? xfsBufferedNowaitStall(w, s, req, blk) : null;
-      // fault_in_iov_iter_readable cannot bring in the user page this block's bytes come from.
-      const fault = req.badPage === st.next ? `user page ${st.next} cannot be faulted in` : null;
-      const stall = nowaitStall ?? fault;
+      // fault_in_iov_iter_readable cannot bring in the user page this block's first byte comes from.
+      const faultFirst = fault !== null && fault.at === span.from ? `user page ${req.badPage} cannot be faulted in` : null;
+      const stall = nowaitStall ?? faultFirst;
       if (stall !== null) {
         // iomap_write_iter stops at the folio that would block or fault: a short write, or -EAGAIN / -EFAULT.
         const copied = st.next === 0 ? 0 : blk * bs - req.pos;
@@ -96,16 +101,7 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
               endWrite(d, ti, req, err);
               return;
             }
-            c.short = copied;
-            if (c.iomap !== null) xfsBufferedWriteIomapEnd(d, req.ino, c.iomap, blk);
-            if (!req.dsync) {
-              c.phase = 'unlock';
-              return;
-            }
-            const bios = filemapFdatawriteRange(d, req.ino, req.blk, st.next, ti);
-            c.wait = bios ?? [];
-            c.ioError = bios === null;
-            c.phase = 'writeback-wait';
+            stopShort(d, ti, c, copied, blk);
           },
         };
       }
@@ -113,31 +109,35 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
         const it = xfsIterStep(w, s, ti, st, blk, cur);
         if (it !== null) return it;
       }
+      const folio = folioAt(w, req.ino, blk);
+      // copy_folio_from_iter_atomic stops inside the block at the bad user page (or the retry's length).
+      const stopAt = st.retry !== undefined ? span.from + st.retry : fault !== null ? fault.at : null;
+      const to = stopAt ?? span.to;
+      const partial = span.from > 0 || span.to < bs;
+      if (stopAt !== null && st.retry === undefined && folio?.uptodate !== true && !partial) return refusedShortCopy(w, s, ti, st, blk, stopAt - span.from, cur);
+      const fill = writeBeginFill(w, s, req, st.iomap, blk, span.from, to);
+      const base = folio !== null && folio.uptodate ? folio.t : (fill?.base ?? ZERO);
+      const data = overlay(base, t, span.from, to, bs);
+      if (stopAt !== null) return shortCopyStep(w, s, ti, st, blk, { from: span.from, to }, fill, data, cur);
       const last = st.next + 1 === req.nblk;
       const perCall = req.dontcache && s.knobs.uncached === 'per-call-fix';
       const flush = last && (st.fallback || req.dsync || perCall);
-      const existed = folioAt(w, req.ino, blk) !== null;
+      const existed = folio !== null;
       // The 2019 actor writes out and drops a folio it created once the copy has passed its end.
       const perPage = req.dontcache && s.knobs.uncached === 'per-page-2019' && !existed && !flush && req.pos + req.count >= (blk + 1) * bs;
-      const zeroOrRead = s.fs.kind === 'xfs' && st.iomap !== null ? writeBeginFill(w, s, req, st.iomap, blk) : null;
       const staleUncached = req.dontcache && st.iomap !== null && st.iomap.seq !== inode.seq ? uncachedStale(req, st.iomap, blk, inode.seq) : null;
       return {
         fn: s.fs.kind === 'xfs' ? 'iomap_write_iter' : 'generic_perform_write',
-        what: `${zeroOrRead === null ? '' : `iomap_write_begin: ${zeroOrRead.what}; `}copy ${t} into folio ${blk}, mark it dirty${flush ? `; ${st.fallback ? 'filemap_write_and_wait_range' : perCall && !req.dsync ? 'RWF_UNCACHED: filemap_write_and_wait_range' : 'generic_write_sync'} writes back the range` : ''}${perPage ? '; RWF_UNCACHED: write_drop_cached_pages writes the folio out' : ''}`,
+        what: `${fill === null ? '' : `${fill.fn}: ${fill.what}; `}copy ${t} into ${describeCopy(blk, span.from, to, bs, data)}, mark it dirty${flush ? `; ${st.fallback ? 'filemap_write_and_wait_range' : perCall && !req.dsync ? 'RWF_UNCACHED: filemap_write_and_wait_range' : 'generic_write_sync'} writes back the range` : ''}${perPage ? '; RWF_UNCACHED: write_drop_cached_pages writes the folio out' : ''}`,
         apply: (d) => {
-          if (zeroOrRead?.stale != null) d.ghost.flagged.push({ property: 'stale-iomap', what: zeroOrRead.stale });
+          if (fill?.stale != null) d.ghost.flagged.push({ property: 'stale-iomap', what: fill.stale });
           if (staleUncached !== null) d.ghost.flagged.push({ property: 'uncached-iomap-stable', what: staleUncached });
           clearFolioAtomic(d, req, blk);
-          dirtyFolio(d, req.ino, blk, t, req.dontcache && s.knobs.uncached === 'dontcache-6.18');
+          dirtyFolio(d, req.ino, blk, data, req.dontcache && s.knobs.uncached === 'dontcache-6.18');
           const c = cur(d);
           if (existed && perCall) c.dropCache = false;
           c.next++;
-          const ino = inodeOf(d, req.ino);
-          const end = Math.min(req.pos + req.count, (blk + 1) * s.fs.blockSize);
-          if (end > ino.size) {
-            ino.size = end;
-            markDirty(d, req.ino);
-          }
+          growSize(d, req.ino, blk * bs + to);
           if (perPage) {
             c.wait = writebackFolio(d, req.ino, blk, ti) ?? [];
             c.phase = 'uncached-page-wait';
@@ -234,27 +234,153 @@ export function xfsIterStep(w: World, s: Settings, ti: number, st: BufferedWrite
   return null;
 }
 
+/** What write_begin puts in the part of a block the copy does not cover, and what it says. */
+interface Fill {
+  fn: string;
+  what: string;
+  /** The block's content before the copy: zeroes, or what the read brought in. */
+  base: Token;
+  /** A stale-iomap use to report, or null. */
+  stale: string | null;
+}
+
 /**
- * __iomap_write_begin for a block the write covers only in part and whose folio is not
- * uptodate: zero the rest (iomap_block_needs_zeroing: not IOMAP_MAPPED, or IOMAP_F_NEW, or
- * at/after EOF) or read it from the mapped block. Judged against the extent map as it is
- * now: a different decision from a stale iomap is a stale-iomap use. Null when the write
- * covers the whole block or the folio is uptodate (nothing to fill).
+ * Read-modify-write of a block the copy covers only in part (bytes [from, to)) whose folio
+ * block is not uptodate. XFS, __iomap_write_begin: zero the rest
+ * (iomap_block_needs_zeroing: not IOMAP_MAPPED, or IOMAP_F_NEW, or the block starts at/after
+ * EOF) or read the block in from where the iomap maps it. The decision and the block read
+ * come from the iomap the write holds: judged against the extent map as it is now, a
+ * different decision is a stale-iomap use, and the data it brings in is in the block.
+ * ext4, ext4_block_write_begin: a block mapped written is read in (at any size); a new or
+ * unwritten one is zeroed (folio_zero_segments). Null when the copy covers the whole
+ * block or the folio block is uptodate (nothing to fill).
  */
-function writeBeginFill(w: World, s: Settings, req: WriteReq, io: BufIomap, blk: number): { what: string; stale: string | null } | null {
+function writeBeginFill(w: World, s: Settings, req: WriteReq, io: BufIomap | null, blk: number, from: number, to: number): Fill | null {
   const bs = s.fs.blockSize;
-  const whole = req.pos <= blk * bs && req.pos + req.count >= (blk + 1) * bs;
-  if (whole || folioAt(w, req.ino, blk)?.uptodate === true) return null;
+  if ((from === 0 && to === bs) || folioAt(w, req.ino, blk)?.uptodate === true) return null;
   const inode = inodeOf(w, req.ino);
+  const now = inode.map[blk];
+  if (s.fs.kind === 'ext4' || io === null) {
+    const p = now?.kind === 'written' ? now.p : null;
+    const base = p === null ? ZERO : deviceRead(w.device, p);
+    const what = p === null ? `block ${blk} is ${now?.kind ?? 'hole'}: zero the part the write does not cover` : `read p${p} (${base}) for the part the write does not cover`;
+    return { fn: s.fs.kind === 'ext4' ? 'ext4_block_write_begin' : 'iomap_write_begin', what, base, stale: null };
+  }
   const pastEof = blk * bs >= inode.size;
   const p = io.p === null ? null : io.p + (blk - io.blk);
-  const used = io.type !== 'written' || io.isNew || pastEof ? 'zero' : `read p${p}`;
-  const now = inode.map[blk];
+  const zero = io.type !== 'written' || io.isNew || pastEof || p === null;
+  const used = zero ? 'zero' : `read p${p}`;
+  const base = zero ? ZERO : deviceRead(w.device, p);
   const right = now === undefined || now.kind !== 'written' || pastEof ? 'zero' : `read p${now.p}`;
-  const what = used === 'zero' ? `block ${blk} is ${io.type}${io.isNew ? ' (new)' : ''} in the iomap: zero the part the write does not cover` : `${used} for the part the write does not cover`;
-  if (used === right) return { what, stale: null };
+  const what = zero ? `block ${blk} is ${io.type}${io.isNew ? ' (new)' : ''}${pastEof && io.type === 'written' && !io.isNew ? ' at/after EOF' : ''} in the iomap: zero the part the write does not cover` : `${used} for the part the write does not cover (${base})`;
+  if (used === right) return { fn: 'iomap_write_begin', what, base, stale: null };
   const stale = `write ${req.id} used a stale iomap at file ${req.ino} block ${blk}: the iomap (cookie ${io.seq}) says ${io.type}${io.isNew ? ' (IOMAP_F_NEW)' : ''}, so __iomap_write_begin will ${used === 'zero' ? 'zero' : used} the part of the block the write does not cover, but the extent is now ${now?.kind ?? 'gone'}${now !== undefined && 'p' in now ? ` p${now.p}` : ''} (if_seq ${inode.seq}) and the right action is to ${right}`;
-  return { what, stale };
+  return { fn: 'iomap_write_begin', what, base, stale };
+}
+
+/** Bytes [from, to) of file block `blk` that the byte range [pos, pos + count) covers (block offsets). */
+export function bytesInBlock(pos: number, count: number, blk: number, bs: number): { from: number; to: number } {
+  const b0 = blk * bs;
+  return { from: Math.max(pos, b0) - b0, to: Math.min(pos + count, b0 + bs) - b0 };
+}
+
+/** User pages are 4 KiB: `badPage` k is bytes [k·4096, (k+1)·4096) of the user buffer. */
+const USER_PAGE = 4096;
+
+/**
+ * Where in block `blk` (block offset) the copy from the user buffer meets the page that
+ * can never be read (Syscall badPage), when that is inside this block's part of the write.
+ */
+function userFault(req: WriteReq, blk: number, bs: number, span: { from: number; to: number }): { at: number } | null {
+  if (req.badPage === null) return null;
+  const b0 = blk * bs + span.from - req.pos;
+  const b1 = b0 + span.to - span.from;
+  const f = req.badPage * USER_PAGE;
+  if (f <= b0 && b0 < f + USER_PAGE) return { at: span.from };
+  return f > b0 && f < b1 ? { at: span.from + f - b0 } : null;
+}
+
+/** i_size_write when the copy ends beyond EOF (iomap_write_iter after iomap_write_end). */
+function growSize(d: World, ino: number, end: number): void {
+  const inode = inodeOf(d, ino);
+  if (end <= inode.size) return;
+  inode.size = end;
+  markDirty(d, ino);
+}
+
+/** "folio 3" for a whole-block copy (the trace as before sub-block data), else the bytes and the block's new content. */
+function describeCopy(blk: number, from: number, to: number, bs: number, data: string): string {
+  return from === 0 && to === bs ? `folio ${blk}` : `bytes ${from}-${to - 1} of folio ${blk} → ${data}`;
+}
+
+/**
+ * The write ends short after `copied` bytes, its last folio copied: ->iomap_end punches the
+ * delalloc it did not use from block `unused` on; an O_DSYNC write still writes back what
+ * it copied.
+ */
+function stopShort(d: World, ti: number, c: BufferedWrite, copied: number, unused: number): void {
+  const req = c.req;
+  c.short = copied;
+  if (c.iomap !== null) xfsBufferedWriteIomapEnd(d, req.ino, c.iomap, unused);
+  if (!req.dsync) {
+    c.phase = 'unlock';
+    return;
+  }
+  const bios = filemapFdatawriteRange(d, req.ino, req.blk, c.next, ti);
+  c.wait = bios ?? [];
+  c.ioError = bios === null;
+  c.phase = 'writeback-wait';
+}
+
+/**
+ * copy_folio_from_iter_atomic stopped inside block `blk` at a user page that cannot be read
+ * (or this is the retry of such a copy, with its length): the block holds the write's
+ * bytes up to there over what __iomap_write_begin read or zeroed, iomap_write_end marks
+ * it uptodate and dirty (the folio is uptodate: the copy covers the block only in part,
+ * so write_begin filled the rest). The next iteration's fault_in_iov_iter_readable fails
+ * at once: the write returns the bytes copied so far.
+ */
+function shortCopyStep(w: World, s: Settings, ti: number, st: BufferedWrite, blk: number, got: { from: number; to: number }, fill: Fill | null, data: string, cur: (d: World) => BufferedWrite): Step {
+  const req = st.req;
+  const bs = s.fs.blockSize;
+  const copied = blk * bs + got.to - req.pos;
+  return {
+    fn: s.fs.kind === 'xfs' ? 'iomap_write_iter' : 'generic_perform_write',
+    what: `${fill === null ? '' : `${fill.fn}: ${fill.what}; `}${st.retry !== undefined ? 'retry: ' : ''}copy ${writeToken(req.id, st.next)} into ${describeCopy(blk, got.from, got.to, bs, data)}${st.retry === undefined ? `, stopping at user page ${req.badPage}` : ''}, mark it dirty; fault_in_iov_iter_readable fails on user page ${req.badPage}: stop after ${copied} bytes`,
+    apply: (d) => {
+      if (fill?.stale != null) d.ghost.flagged.push({ property: 'stale-iomap', what: fill.stale });
+      clearFolioAtomic(d, req, blk);
+      dirtyFolio(d, req.ino, blk, data, req.dontcache && s.knobs.uncached === 'dontcache-6.18');
+      const c = cur(d);
+      delete c.retry;
+      c.next++;
+      growSize(d, req.ino, blk * bs + got.to);
+      stopShort(d, ti, c, copied, blk + 1);
+    },
+  };
+}
+
+/**
+ * Linux 6.18's answer to a copy that stops inside a block the write covers whole, in a
+ * folio that is not uptodate (write_begin read nothing in): __iomap_write_end (ext4:
+ * block_write_end) treats the short copy as zero bytes written, since marking part of a
+ * block uptodate is impossible and a read_folio could destroy it; iomap_write_failed drops
+ * the page cache the failed write created beyond EOF; iomap_write_iter retries the same
+ * position with `bytes = copied`, which now covers the block only in part.
+ */
+function refusedShortCopy(w: World, s: Settings, ti: number, st: BufferedWrite, blk: number, copied: number, cur: (d: World) => BufferedWrite): Step {
+  const req = st.req;
+  const bs = s.fs.blockSize;
+  const beyondEof = blk * bs >= inodeOf(w, req.ino).size;
+  return {
+    fn: s.fs.kind === 'xfs' ? 'iomap_write_iter' : 'generic_perform_write',
+    what: `copy_folio_from_iter_atomic stops at user page ${req.badPage} after ${copied} bytes of folio ${blk}; ${s.fs.kind === 'xfs' ? '__iomap_write_end' : 'block_write_end'}: short copy into a !uptodate folio counts as 0 bytes${beyondEof ? '; iomap_write_failed drops the folio beyond EOF' : ''}; retry with ${copied} bytes`,
+    apply: (d) => {
+      // The folio __filemap_get_folio created stays (not uptodate, its bytes meaningless) unless it is beyond EOF.
+      if (!beyondEof) filemapGetFolio(d, req.ino, blk, req.dontcache && s.knobs.uncached === 'dontcache-6.18');
+      cur(d).retry = copied;
+    },
+  };
 }
 
 /** A fresh buffered write (or a direct write's ENOTBLK fallback when `fallback`). */

@@ -113,6 +113,12 @@ export interface BufferedWrite {
    */
   copied: number;
   tries: number;
+  /**
+   * Sub-block short copy: __iomap_write_end refused a copy that stopped inside a block of a
+   * !uptodate folio (written 0), and iomap_write_iter retries the same position with this
+   * many bytes (`bytes = copied; goto retry`). Absent otherwise.
+   */
+  retry?: number;
 }
 
 export interface DioRead {
