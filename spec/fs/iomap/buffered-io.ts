@@ -8,11 +8,11 @@
  */
 import { match } from 'ts-pattern';
 import { xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
-import { endWrite, task } from '../../ghost.ts';
+import { endWrite, ghostWrite, noteWriteBytes, task } from '../../ghost.ts';
 import { atomicCopySteps } from './buffered-atomic.ts';
 import { commitJournal, markDirty } from '../journal.ts';
 import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
-import { anyWriteback, dirtyFolio, filemapGetFolio, filemapCheckErrors, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
+import { anyWriteback, dirtyFolio, filemapCheckErrors, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
 import { deviceRead } from '../../block/device.ts';
 import { overlay, writeToken, ZERO, type Token, type BufferedWrite, type BufIomap, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
 import { inodeOf } from '../../vfs/fd.ts';
@@ -193,6 +193,8 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
             d.ghost.flagged.push({ property: 'uncached-flush-errors', what: `RWF_UNCACHED write ${req.id} (T${ti + 1}) returns ${ret} although the writeback of its range it waited for failed: its data is not on disk` });
           }
           if (kick) filemapFdatawriteRangeKick(d, req.ino, req.blk, req.nblk);
+          // A short plain write wrote exactly its first `short` bytes: the ghost judges those.
+          if (st.short !== null && !req.atomic) noteShortWrite(d, s, req, st.short);
           endWrite(d, ti, st.short === null ? req : { ...req, nblk: st.next }, ret);
         },
       };
@@ -375,12 +377,19 @@ function refusedShortCopy(w: World, s: Settings, ti: number, st: BufferedWrite, 
   return {
     fn: s.fs.kind === 'xfs' ? 'iomap_write_iter' : 'generic_perform_write',
     what: `copy_folio_from_iter_atomic stops at user page ${req.badPage} after ${copied} bytes of folio ${blk}; ${s.fs.kind === 'xfs' ? '__iomap_write_end' : 'block_write_end'}: short copy into a !uptodate folio counts as 0 bytes${beyondEof ? '; iomap_write_failed drops the folio beyond EOF' : ''}; retry with ${copied} bytes`,
-    apply: (d) => {
-      // The folio __filemap_get_folio created stays (not uptodate, its bytes meaningless) unless it is beyond EOF.
-      if (!beyondEof) filemapGetFolio(d, req.ino, blk, req.dontcache && s.knobs.uncached === 'dontcache-6.18');
-      cur(d).retry = copied;
-    },
+    // The folio __filemap_get_folio created holds nothing valid (not uptodate): the model
+    // keeps only uptodate folios, and a folio not uptodate reads from disk as no folio does.
+    apply: (d) => void (cur(d).retry = copied),
   };
+}
+
+/** Ghost: a short write covers the blocks and bytes it wrote, not those it asked for. */
+function noteShortWrite(d: World, s: Settings, req: WriteReq, written: number): void {
+  const g = ghostWrite(d, req.id);
+  const bs = s.fs.blockSize;
+  g.nblk = Math.ceil((req.pos + written) / bs) - req.blk;
+  delete g.bytes;
+  noteWriteBytes(d, req.id, req.pos, written, bs);
 }
 
 /** A fresh buffered write (or a direct write's ENOTBLK fallback when `fallback`). */

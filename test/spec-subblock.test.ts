@@ -1,0 +1,124 @@
+/**
+ * Sub-block data in the buffered write path (spec/fs/iomap/buffered-io.ts, spec/mm/filemap.ts,
+ * spec/vfs/read.ts): read-modify-write in write_begin, zeroing at and beyond EOF, a short
+ * copy stopping inside a block, writeback zeroing the folio beyond i_size, and the
+ * properties judging mixed blocks byte range by byte range.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { check } from '../checker/index.ts';
+import { actions, BS, buildModel, DEVICES, initWorld, label, mmapStore, next, open, pread, pwrite, pwriteBadPage, settings, type Settings, type SettingsInput, type World } from '../spec/index.ts';
+
+const xfs = (i: Partial<SettingsInput> & Pick<SettingsInput, 'programs' | 'files'>): Settings =>
+  settings({ name: 'subblock-test', fs: { kind: 'xfs', physBlocks: 4 }, device: DEVICES.loop, maxPowerLosses: 0, ...i });
+
+/** Run task 1 alone (then any action matching `then`, in order) to the end; the world and the labels taken. */
+function solo(s: Settings, then: RegExp[] = []): { w: World; labels: string[] } {
+  let w = initWorld(s);
+  const labels: string[] = [];
+  for (;;) {
+    const a = actions(w, s).find((x) => label(x).startsWith('T1 '));
+    if (a === undefined) break;
+    labels.push(label(a));
+    w = next(w, s, a);
+  }
+  for (const re of then) {
+    const a = actions(w, s).find((x) => re.test(label(x)));
+    assert.ok(a !== undefined, `${re}: no such action among\n${actions(w, s).map(label).join('\n')}`);
+    labels.push(label(a));
+    w = next(w, s, a);
+  }
+  return { w, labels };
+}
+
+// The scenarios' settings (scenarios/xfs-subblock-*.ts), without the flusher, reclaim and power loss.
+const rmw = xfs({ files: [{ blocks: [{ written: 0 }] }], programs: [[open(0), pwrite('W', 0, 1024, 1024), pread(0, 0, BS)]] });
+const beyondEof = xfs({ files: [{ blocks: [{ written: 0 }, { written: 1 }], size: BS }], programs: [[open(0), pwrite('W1', 0, BS, 512), pwrite('W2', 0, BS + 3072, 512), pread(0, BS, BS)]] });
+const shortCopy = xfs({ files: [{ blocks: [{ written: 0 }, { written: 1 }, { written: 2 }] }], programs: [[open(0), pwriteBadPage('W', 0, 2048, 2 * BS, 1), pread(0, 0, 3 * BS)]] });
+
+const reads = (w: World) => (w.tasks[0]?.results ?? []).flatMap((r) => (r.op === 'pread' ? [r.data] : []));
+const returns = (w: World) => (w.tasks[0]?.results ?? []).flatMap((r) => (r.op === 'pwritev2' ? [r.ret] : []));
+
+describe('read-modify-write of a block the write covers only in part', () => {
+  it('XFS reads a mapped block in before a sub-block copy (__iomap_write_begin)', () => {
+    const { w, labels } = solo(rmw);
+    assert.ok(labels.some((l) => /iomap_write_begin: read p0 for the part the write does not cover \(f0\.init\[0\]\); copy W\[0\] into bytes 1024-2047 of folio 0/.test(l)), labels.join('\n'));
+    assert.deepEqual(reads(w), [['{0:f0.init[0] 1024:W[0] 2048:f0.init[0]}']]);
+  });
+
+  it('ext4 reads a written block in too (ext4_block_write_begin)', () => {
+    const s = xfs({ fs: { kind: 'ext4', physBlocks: 4 }, files: [{ blocks: [{ written: 0 }] }], programs: [[open(0), pwrite('W', 0, 1024, 1024), pread(0, 0, BS)]] });
+    const { w, labels } = solo(s);
+    assert.ok(labels.some((l) => /ext4_block_write_begin: read p0/.test(l)), labels.join('\n'));
+    assert.deepEqual(reads(w), [['{0:f0.init[0] 1024:W[0] 2048:f0.init[0]}']]);
+  });
+
+  it('a hole is zeroed, not read; the read stops at EOF inside the block', () => {
+    const s = xfs({ files: [{ blocks: ['hole'], size: 0 }], programs: [[open(0), pwrite('W', 0, 1024, 1024), pread(0, 0, BS)]] });
+    const { w, labels } = solo(s);
+    assert.ok(labels.some((l) => /block 0 is delalloc \(new\) in the iomap: zero the part/.test(l)), labels.join('\n'));
+    assert.deepEqual(reads(w), [['{0:zero 1024:W[0] 2048:-}']]);
+    assert.equal(w.pageCache[0]?.[0]?.t, '{0:zero 1024:W[0] 2048:zero}');
+  });
+});
+
+describe('EOF', () => {
+  it('a block at/after EOF is zeroed whatever it maps (iomap_block_needs_zeroing), and the bytes a later write exposes read as zero', () => {
+    const { w, labels } = solo(beyondEof);
+    assert.ok(labels.some((l) => /block 1 is written at\/after EOF in the iomap: zero/.test(l)), labels.join('\n'));
+    assert.deepEqual(reads(w), [['{0:W1[0] 512:zero 3072:W2[0] 3584:-}']]);
+    assert.deepEqual(check(buildModel({ ...beyondEof, flusher: true, reclaim: true, maxPowerLosses: 1 }), {}).violations.map((v) => v.property), []);
+  });
+
+  it('writeback zeroes the folio beyond i_size before writing it (iomap_writeback_handle_eof)', () => {
+    // An mmap store fills the whole EOF page, also beyond i_size: those bytes never reach the file.
+    const s = xfs({ files: [{ blocks: [{ written: 0 }], size: 2048 }], cached: [[0, 0]], flusher: true, programs: [[mmapStore('M', 0, 0)]] });
+    const { w } = solo(s, [/flusher/]);
+    assert.deepEqual(w.device.inflight.map((b) => b.blocks.map((x) => x.t)), [['{0:M[0] 2048:zero}']]);
+    assert.equal(w.pageCache[0]?.[0]?.t, '{0:M[0] 2048:zero}');
+  });
+});
+
+describe('a short copy that stops inside a block', () => {
+  it('into a folio that is not uptodate: counted as 0 bytes, retried with bytes = copied, which reads the block in', () => {
+    const { w, labels } = solo(shortCopy);
+    assert.ok(labels.some((l) => /short copy into a !uptodate folio counts as 0 bytes; retry with 2048 bytes/.test(l)), labels.join('\n'));
+    assert.ok(labels.some((l) => /read p1 .*retry: copy W\[1\] into bytes 0-2047 of folio 1/.test(l)), labels.join('\n'));
+    assert.deepEqual(returns(w), [2 * 2048]);
+    assert.deepEqual(reads(w), [['{0:f0.init[0] 2048:W[0]}', '{0:W[1] 2048:f0.init[1]}', 'f0.init[2]']]);
+  });
+
+  it('into an uptodate folio: iomap_write_end marks what was copied, no retry', () => {
+    const s: Settings = { ...shortCopy, cached: [[0, 1]] };
+    const { w, labels } = solo(s);
+    assert.ok(!labels.some((l) => /retry/.test(l)), labels.join('\n'));
+    assert.deepEqual(returns(w), [4096]);
+    assert.deepEqual(reads(w), [['{0:f0.init[0] 2048:W[0]}', '{0:W[1] 2048:f0.init[1]}', 'f0.init[2]']]);
+  });
+
+  it('a short write is judged on the bytes it wrote: read-consistency holds over the whole state space', () => {
+    const s = xfs({ files: [{ blocks: [{ written: 0 }, { written: 1 }, 'hole'] }], maxPowerLosses: 1, flusher: true, programs: [[open(0), pwriteBadPage('W', 0, 1024, 2 * BS, 1), pread(0, 0, 3 * BS)]] });
+    assert.deepEqual(check(buildModel(s), {}).violations.map((v) => v.property), []);
+  });
+});
+
+describe('properties over mixed blocks', () => {
+  it('read-consistency names the bytes a sub-block RMW got wrong', () => {
+    // W1 fills the block, W2 overwrites 2 KiB of it with the validity cookie off: the stale
+    // zeroing loses W1's second half, and a read shows it.
+    const s = xfs({ files: [{ blocks: ['hole', 'hole'], size: 0 }], knobs: { iomapValid: 'none' }, flusher: true, reclaim: true, properties: ['read-consistency'], programs: [[open(0), pwrite('W1', 0, 0, BS), pwrite('W2', 0, 0, BS / 2), pread(0, 0, BS)]] });
+    const v = check(buildModel(s), {}).violations[0];
+    assert.match(v?.message ?? '', /block 0 bytes 2048-4095 returned zero \(block \{0:W2\[0\] 2048:zero\}\); allowed: W1\[0\]/);
+  });
+
+  it('no-stale-data looks at every byte: a read of another file\'s old block in part of a block is caught', () => {
+    const s = xfs({ files: [{ blocks: [{ written: 0 }], size: BS }], programs: [[open(0), pread(0, 0, BS)]] });
+    const m = buildModel(s);
+    const w = initWorld(s);
+    w.tasks[0]?.results.push({ op: 'pread', ret: BS, file: 0, data: ['{0:f0.init[0] 512:stale[p3]}'], firstBlock: 0, start: 1, end: 2 });
+    assert.equal(m.invariants?.['no-stale-data']?.(w), false);
+    w.tasks[0]?.results.pop();
+    w.tasks[0]?.results.push({ op: 'pread', ret: BS, file: 0, data: ['{0:f0.init[0] 512:zero}'], firstBlock: 0, start: 1, end: 2 });
+    assert.equal(m.invariants?.['no-stale-data']?.(w), true);
+  });
+});
