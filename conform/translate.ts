@@ -6,7 +6,8 @@
  * Pure renaming: no validation rule lives here. A program the spec cannot express (an op
  * or argument it has no word for) is reported as such, with the reason, so the gap is data.
  */
-import type { Program as SpecProgram, Syscall, ObservedResult, RwfFlag as SpecRwf, Token, OpenFlag } from '../spec/index.ts';
+import { runsToken, UNREAD, ZERO } from '../spec/index.ts';
+import type { Program as SpecProgram, Syscall, ObservedResult, RwfFlag as SpecRwf, Token, OpenFlag, Run } from '../spec/index.ts';
 import { decodeToken } from './program.ts';
 import type { ExpectedOp, Op, OpResult, Program, ProgramResult, RwfFlag } from './program.ts';
 
@@ -67,26 +68,32 @@ export function toSpec(p: Program): Translated {
 const BS = 4096;
 
 /**
- * The abstraction from the bytes a kernel read returned to the spec's tokens. The spec
- * tracks data per file-system block: "a sub-block direct write ... its token covers the
- * whole block it touches" (spec/index.ts), so a file block is named after the newest write
- * that touched it, as block k of that write (k = file block - first block of the write),
- * or `zero`.
- *
- * From the kernel we take (a) the writes whose bytes the read shows in this file block
- * (the byte runs), and (b) the writes that, per the kernel's own return values, put bytes
- * in this block *outside the bytes this read returned* (a partial-block read cannot show
- * them). The token is the newest of these; in a single-task program write ids grow in
- * program order. A block with bytes no write explains (`?`), or with a write's block
- * out of place, never matches a spec token.
+ * The abstraction from the bytes a kernel read returned to the spec's tokens, at byte
+ * granularity (spec/token.ts: a block whose bytes differ is a run-length token
+ * `{0:W1[0] 512:zero}`, and bytes of the block the read did not return are UNREAD `-`).
+ * Each run of bytes is named after the write whose pattern it holds, as block k of that
+ * write (k = file block - first block of the write, as the spec's writeToken counts), or
+ * `zero`; bytes no write explains are `?`, which never matches a spec token. Both sides
+ * are canonical run-length tokens, so a write smaller than a block is compared exactly.
  */
-export function specTokenOf(visible: readonly ByteOwner[], fileBlock: number, writeOffset: ReadonlyMap<number, number>, hidden: readonly number[] = []): Token {
-  if (visible.includes('unknown')) return '?';
-  const all = [...visible.filter((v): v is number => typeof v === 'number'), ...hidden];
-  if (all.length === 0) return 'zero';
-  const id = Math.max(...all);
-  const off = writeOffset.get(id);
-  return off === undefined ? '?' : `${writeId(id)}[${fileBlock - Math.floor(off / BS)}]`;
+export function specTokenOf(pieces: ReadonlyArray<{ from: number; to: number; who: ByteOwner }>, fileBlock: number, writeOffset: ReadonlyMap<number, number>): Token {
+  const name = (who: ByteOwner): Token => {
+    if (who === 'zero') return ZERO;
+    if (who === 'unknown') return '?';
+    const off = writeOffset.get(who);
+    return off === undefined ? '?' : `${writeId(who)}[${fileBlock - Math.floor(off / BS)}]`;
+  };
+  const b0 = fileBlock * BS;
+  const runs: Run[] = [];
+  let at = 0;
+  for (const p of [...pieces].sort((a, z) => a.from - z.from)) {
+    const from = p.from - b0;
+    if (from > at) runs.push({ from: at, to: from, t: UNREAD });
+    runs.push({ from, to: p.to - b0, t: name(p.who) });
+    at = p.to - b0;
+  }
+  if (at < BS) runs.push({ from: at, to: BS, t: UNREAD });
+  return runsToken(runs, BS);
 }
 
 /** Who put a byte of a read there: a write id, zeros, or nothing this program explains. */
@@ -180,13 +187,17 @@ export function abstractKernel(p: Program, r: ProgramResult): ProgramResult {
       ...x,
       blocks: Array.from({ length: count }, (_, k) => {
         const b0 = (first + k) * BS;
-        const b1 = b0 + BS;
-        // The bytes of this block that the read returned.
+        // The bytes of this block that the read returned, run by run.
         const r0 = Math.max(b0, o.off);
-        const r1 = Math.min(b1, o.off + ret);
-        const visible = runs.filter((run) => run.from < r1 && run.to > r0).map((run) => pieceOwner(run, Math.max(run.from, r0), Math.min(run.to, r1), done));
-        const hidden = done.filter((d) => d.from < b1 && d.to > b0 && !(d.from < r1 && d.to > r0)).map((d) => d.id);
-        return specTokenOf(visible, first + k, offsets, hidden);
+        const r1 = Math.min(b0 + BS, o.off + ret);
+        const pieces = runs
+          .filter((run) => run.from < r1 && run.to > r0)
+          .map((run) => {
+            const from = Math.max(run.from, r0);
+            const to = Math.min(run.to, r1);
+            return { from, to, who: pieceOwner(run, from, to, done) };
+          });
+        return specTokenOf(pieces, first + k, offsets);
       }),
     };
   });

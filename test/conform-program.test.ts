@@ -200,34 +200,34 @@ test('helper: a refused op fails only its own program; the next program still ge
   });
 });
 
-test('abstraction: kernel read bytes become spec tokens per file block (newest write in the block, hidden parts included, any read offset)', async () => {
+test('abstraction: kernel read bytes become spec tokens per file block, byte run by byte run (bytes not read are -), any read offset', async () => {
   const { abstractKernel } = await import('../conform/translate.ts');
   const ok = (i: number, ret: number, blocks?: string[]) => ({ i, op: blocks === undefined ? 'pwritev2' : 'pread', ret, errno: null, ...(blocks === undefined ? {} : { blocks }) });
   const W = (id: number, off: number, len: number) => ({ op: 'pwritev2' as const, fd: 0, off, segs: [len], flags: [], id, misalign: 0 });
   const R = (off: number, len: number) => ({ op: 'pread' as const, fd: 0, off, len, misalign: 0 });
   const run = (ops: Program['ops'], results: ReturnType<typeof ok>[]) => abstractKernel({ ops: [{ op: 'open', direct: false }, ...ops] }, { results: [{ i: 0, op: 'open', ret: 0, errno: null }, ...results] }).results.at(-1)?.blocks;
-  // Aligned reads: whole blocks in place, zeros, a block of a newer sub-block write.
+  // Aligned reads: whole blocks in place, zeros; a sub-block write inside a block is a run of its own.
   assert.deepEqual(run([W(1, 0, 8192), R(0, 12288)], [ok(1, 8192), ok(2, 12288, ['1.0', '1.1', '0'])]), ['W1[0]', 'W1[1]', 'zero']);
-  assert.deepEqual(run([W(1, 0, 8192), W(2, 4608, 512), R(4096, 4096)], [ok(1, 8192), ok(2, 512), ok(3, 4096, ['~1:512,2:512,1:3072'])]), ['W2[0]']);
+  assert.deepEqual(run([W(1, 0, 8192), W(2, 4608, 512), R(4096, 4096)], [ok(1, 8192), ok(2, 512), ok(3, 4096, ['~1:512,2:512,1:3072'])]), ['{0:W1[1] 512:W2[0] 1024:W1[1]}']);
   // A block out of place (block 1 of write 1 read at block 0) or unexplained bytes never match.
   assert.deepEqual(run([W(1, 0, 8192), R(0, 4096)], [ok(1, 8192), ok(2, 4096, ['1.1'])]), ['?']);
-  assert.deepEqual(run([W(1, 0, 8192), R(0, 4096)], [ok(1, 8192), ok(2, 4096, ['~1:512,?:3584'])]), ['?']);
-  // A write the read could not see (outside the bytes returned) still names the block.
-  assert.deepEqual(run([W(1, 2048, 512), R(0, 512)], [ok(1, 512), ok(2, 512, ['0'])]), ['W1[0]']);
+  assert.deepEqual(run([W(1, 0, 8192), R(0, 4096)], [ok(1, 8192), ok(2, 4096, ['~1:512,?:3584'])]), ['{0:W1[0] 512:?}']);
+  // Bytes outside the read are not judged: a write there is not in the token.
+  assert.deepEqual(run([W(1, 2048, 512), R(0, 512)], [ok(1, 512), ok(2, 512, ['0'])]), ['{0:zero 512:-}']);
   // Unaligned reads: the helper's 4 KiB chunks start at the read offset; tokens are per file block touched.
-  assert.deepEqual(run([W(1, 0, 8192), R(512, 4096)], [ok(1, 8192), ok(2, 4096, ['~1:4096'])]), ['W1[0]', 'W1[1]']);
-  assert.deepEqual(run([W(1, 512, 4096), R(512, 4096)], [ok(1, 4096), ok(2, 4096, ['1.0'])]), ['W1[0]', 'W1[1]']);
-  assert.deepEqual(run([W(1, 4096, 4096), R(3584, 1024)], [ok(1, 4096), ok(2, 1024, ['~0:512,1:512'])]), ['zero', 'W1[0]']);
+  assert.deepEqual(run([W(1, 0, 8192), R(512, 4096)], [ok(1, 8192), ok(2, 4096, ['~1:4096'])]), ['{0:- 512:W1[0]}', '{0:W1[1] 512:-}']);
+  assert.deepEqual(run([W(1, 512, 4096), R(512, 4096)], [ok(1, 4096), ok(2, 4096, ['1.0'])]), ['{0:- 512:W1[0]}', '{0:W1[1] 512:-}']);
+  assert.deepEqual(run([W(1, 4096, 4096), R(3584, 1024)], [ok(1, 4096), ok(2, 1024, ['~0:512,1:512'])]), ['{0:- 3584:zero}', '{0:W1[0] 512:-}']);
   // A 2-byte piece the helper gave to an older write (its run goes on into that write's
-  // bytes) is ";\n" of the newer write that covers it: the newer write names the block.
+  // bytes) is ";\n" of the newer write that covers it: the newer write names those bytes.
   assert.deepEqual(
     run([W(1, 32256, 8192), W(2, 16384, 16384), R(32766, 5118)], [ok(1, 8192), ok(2, 16384), ok(3, 5118, ['~1:4096', '~1:1022'])]),
-    ['W2[3]', 'W1[1]', 'W1[2]'],
+    ['{0:- 4094:W2[3]}', 'W1[1]', '{0:W1[2] 1020:-}'],
   );
   // ... but not when the newer write's bytes differ there (a stale piece stays the older write's).
-  assert.deepEqual(run([W(1, 32256, 8192), W(2, 16384, 16384), R(32760, 8)], [ok(1, 8192), ok(2, 16384), ok(3, 8, ['~1:8'])]), ['W1[0]']);
-  // A short read at EOF: only the blocks its bytes touch.
-  assert.deepEqual(run([W(1, 0, 1000), R(512, 4096)], [ok(1, 1000), ok(2, 488, ['~1:488'])]), ['W1[0]']);
+  assert.deepEqual(run([W(1, 32256, 8192), W(2, 16384, 16384), R(32760, 8)], [ok(1, 8192), ok(2, 16384), ok(3, 8, ['~1:8'])]), ['{0:- 4088:W1[0]}']);
+  // A short read at EOF: only the blocks its bytes touch, only the bytes it returned.
+  assert.deepEqual(run([W(1, 0, 1000), R(512, 4096)], [ok(1, 1000), ok(2, 488, ['~1:488'])]), ['{0:- 512:W1[0] 1000:-}']);
   assert.deepEqual(run([W(1, 0, 1000), R(4096, 4096)], [ok(1, 1000), ok(2, 0, [])]), []);
 });
 

@@ -12,7 +12,7 @@
  * Each phase is one function returning the enabled step(s), or null while the task waits.
  */
 import { match } from 'ts-pattern';
-import { blkAtomicWriteValid, maxRequestBlocks, submitBio } from '../../block/device.ts';
+import { blkAtomicWriteValid, deviceRead, maxRequestBlocks, submitBio } from '../../block/device.ts';
 import { ext4ConvertRun, ext4UnwrittenRuns } from '../ext4/extents.ts';
 import { ext4DioWriteChecks, ext4DioWriteEndIo } from '../ext4/file.ts';
 import { ext4IomapBegin, ext4ZeroedToWritten } from '../ext4/inode.ts';
@@ -22,7 +22,7 @@ import { endWrite, ghostWrite, task } from '../../ghost.ts';
 import { commitJournal, inodeMetaDirty } from '../journal.ts';
 import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
 import { anyCached, anyDirty, anyWriteback, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapFdatawriteRange, invalidateInodePages2Range, mappingSetError } from '../../mm/filemap.ts';
-import { writeToken, ZERO } from '../../token.ts';
+import { overlay, writeToken, ZERO, type Token } from '../../token.ts';
 import { fdOf, inodeOf } from '../../vfs/fd.ts';
 import { newBufferedWrite } from './buffered-io.ts';
 import type { DioWrite, DioWriteCheck, IomapSeg, MappedIomap } from './types.ts';
@@ -247,12 +247,39 @@ function iomapBeginStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
   };
 }
 
+/**
+ * What block i of mapping g will hold once the write's bio lands. A block the write covers
+ * whole holds its token. A block it covers in part (a sub-block direct write): the device
+ * writes only the covered sectors, and iomap_dio_bio_iter zeroes the rest of the block
+ * (iomap_dio_zero) before them when the block is new or unwritten (need_zeroout: the head
+ * and the tail), and after them when the write ends at or beyond i_size (the tail). The
+ * bytes left alone are the block's content as the bio is built: unaligned direct writes
+ * are serialized (exclusive lock, inode_dio_wait) and the page cache over the range was
+ * written back and invalidated, so nothing else writes the block meanwhile.
+ */
+function dioBlockToken(w: World, s: Settings, req: WriteReq, g: IomapSeg, i: number): Token {
+  const bs = s.fs.blockSize;
+  const b = g.blk + i;
+  const t = writeToken(req.id, b - req.blk);
+  const b0 = b * bs;
+  const from = Math.max(req.pos, b0) - b0;
+  const to = Math.min(req.pos + req.count, b0 + bs) - b0;
+  if (from === 0 && to === bs) return t;
+  const inode = w.inodes[req.ino];
+  const needZero = g.type === 'cow' || g.type === 'unwritten' || inode?.map[b]?.kind !== 'written';
+  const zeroTail = needZero || req.pos + req.count >= (inode?.size ?? 0);
+  let base = deviceRead(w.device, g.p + i);
+  if (needZero) base = overlay(base, ZERO, 0, from, bs);
+  if (zeroTail) base = overlay(base, ZERO, to, bs, bs);
+  return overlay(base, t, from, to, bs);
+}
+
 /** Submit `n` blocks of the mapping as a bio (split into requests) and record them for the properties. */
 function submitMapping(d: World, s: Settings, ti: number, m: MappedIomap, n: number): void {
   const c = cur(d, ti);
   const req = c.req;
   const g = m.seg;
-  const blocks = Array.from({ length: n }, (_, i) => ({ p: g.p + i, t: writeToken(req.id, g.blk - req.blk + i) }));
+  const blocks = Array.from({ length: n }, (_, i) => ({ p: g.p + i, t: dioBlockToken(d, s, req, g, i) }));
   const ids = submitBio(d.device, { op: 'write', owner: ti, blocks, atomic: m.atomicBio, fua: m.fua, preflush: false, convert: [] }, maxRequestBlocks(s.device, s.fs.blockSize));
   const gw = ghostWrite(d, req.id);
   const per = m.atomicBio ? n : maxRequestBlocks(s.device, s.fs.blockSize);
@@ -295,7 +322,7 @@ function bioIterStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
   const bad = firstMisalignedPiece(req, g, bs, s.fs.sectorSize);
   const good = bad === null ? g.nblk : Math.min(g.nblk, blocksBeforeBadRequest(g, bad, bs, maxBlocks));
   const flags = [m.atomicBio ? 'REQ_ATOMIC' : '', m.fua ? 'REQ_FUA' : ''].filter((x) => x !== '').join('|');
-  const toks = Array.from({ length: good }, (_, i) => writeToken(req.id, g.blk - req.blk + i)).join(',');
+  const toks = Array.from({ length: good }, (_, i) => dioBlockToken(w, s, req, g, i)).join(',');
   const sent = good > 0 ? `submit bio#${nextBioId(w)}${flags ? ` ${flags}` : ''} {${toks}}${good > maxBlocks ? ` in ${Math.ceil(good / maxBlocks)} requests` : ''}` : '';
   const failed = bad === null ? '' : `user data at byte ${bad} is not aligned to the logical block size: the bio holding it fails (bio_split_io_at: -EINVAL)`;
   return {
