@@ -190,12 +190,16 @@ export function abstractKernel(p: Program, r: ProgramResult): ProgramResult {
         // The bytes of this block that the read returned, run by run.
         const r0 = Math.max(b0, o.off);
         const r1 = Math.min(b0 + BS, o.off + ret);
+        // Cut at every write's edge too: a few bytes where a newer write begins or ends can
+        // equal the older write's pattern, and the helper then runs them into the older write.
+        const cuts = [...new Set(done.flatMap((d) => [d.from, d.to]))];
         const pieces = runs
           .filter((run) => run.from < r1 && run.to > r0)
-          .map((run) => {
+          .flatMap((run) => {
             const from = Math.max(run.from, r0);
             const to = Math.min(run.to, r1);
-            return { from, to, who: pieceOwner(run, from, to, done) };
+            const edges = [from, ...cuts.filter((c) => c > from && c < to).sort((a, z) => a - z), to];
+            return edges.slice(1).map((e, j) => ({ from: edges[j] ?? from, to: e, who: pieceOwner(run, edges[j] ?? from, e, done) }));
           });
         return specTokenOf(pieces, first + k, offsets);
       }),

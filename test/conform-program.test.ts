@@ -224,6 +224,9 @@ test('abstraction: kernel read bytes become spec tokens per file block, byte run
     run([W(1, 32256, 8192), W(2, 16384, 16384), R(32766, 5118)], [ok(1, 8192), ok(2, 16384), ok(3, 5118, ['~1:4096', '~1:1022'])]),
     ['{0:- 4094:W2[3]}', 'W1[1]', '{0:W1[2] 1020:-}'],
   );
+  // A 9-byte write over a written block: its bytes 5-8 ("B000") equal the older write's
+  // there, so the helper runs them into the older write; cut at the newer write's edge, they are the newer write's.
+  assert.deepEqual(run([W(2, 0, 4096), W(3, 0, 9), R(0, 4096)], [ok(1, 4096), ok(2, 9), ok(3, 4096, ['~3:5,2:4091'])]), ['{0:W3[0] 9:W2[0]}']);
   // ... but not when the newer write's bytes differ there (a stale piece stays the older write's).
   assert.deepEqual(run([W(1, 32256, 8192), W(2, 16384, 16384), R(32760, 8)], [ok(1, 8192), ok(2, 16384), ok(3, 8, ['~1:8'])]), ['{0:- 4088:W1[0]}']);
   // A short read at EOF: only the blocks its bytes touch, only the bytes it returned.
