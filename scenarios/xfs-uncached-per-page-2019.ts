@@ -6,9 +6,10 @@ import { BS, DEVICES, open, pread, pwrite, scenario } from '../spec/index.ts';
  * 0-1, with speculative preallocation of 2-3). Writing folio 0 back makes
  * xfs_bmapi_convert_delalloc allocate the whole delalloc extent unwritten, so the actor
  * copies folio 1 through an iomap that no longer matches the extent map (Dave Chinner's
- * first objection). With one-block folios and block-granular data the stale map changes no
- * zero-or-read decision here (block 1 is unwritten, zeroing is right), so stale-iomap
- * holds; uncached-iomap-stable reports the use of the stale mapping itself.
+ * first objection). The stale map changes no zero-or-read decision of this write, with
+ * sub-block data too (proofs-notes/sub-block-data.md): the blocks it has not reached are
+ * unwritten now and delalloc in the iomap, both "zero the rest", and they start at EOF; so
+ * stale-iomap holds and uncached-iomap-stable reports the use of the stale mapping itself.
  */
 export default scenario({
   name: 'xfs-uncached-per-page-2019',

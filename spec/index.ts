@@ -49,8 +49,12 @@
  *
  * Tokens: `zero` (hole / unwritten / zeroed), `f<ino>.init[<blk>]` (content before the
  * scenario), `<id>[<k>]` (block k of write id), `stale[p<n>]` (a freed block's leftovers).
- * Data is tracked per file-system block: a sub-block (sector-aligned) direct write is
- * accepted and returns its byte count, but its token covers the whole block it touches.
+ * Data finer than a block (spec/token.ts): a block whose bytes differ is a canonical
+ * run-length token `{0:W1[0] 512:zero}` (byte offsets where each run starts); a uniform block
+ * is its plain token. Buffered writes read in or zero the part of a block they do not cover
+ * (__iomap_write_begin), sub-block direct writes get iomap_dio_zero's zeroing, writeback
+ * zeroes the folio beyond i_size, and a read's token for a block it returns only in part
+ * marks the bytes it did not return `-` (UNREAD).
  *
  * Where Linux's answer depends on something the model does not track (the clock: an XFS
  * RWF_NOWAIT write whose timestamps need updating gets EAGAIN), the task has two enabled
