@@ -220,6 +220,14 @@ function describeInitial(b: InitialBlock): string {
   return 'written' in b ? `written p${b.written}` : `unwritten p${b.unwritten}`;
 }
 
+/** Whether a program writes or reads part of a block (then traces may show mixed-block tokens, explained in the settings). */
+function hasSubBlockIo(s: Settings): boolean {
+  const bs = s.fs.blockSize;
+  return s.programs.some((p) =>
+    p.some((c) => (c.op === 'pwritev2' ? c.offset % bs !== 0 || c.iov.reduce((a, b) => a + b, 0) % bs !== 0 : c.op === 'pread' ? c.offset % bs !== 0 || c.len % bs !== 0 : false)),
+  );
+}
+
 /** The scenario in words: programs, settings (knobs with their variants), properties, bound. */
 export function aboutOf(s: Settings): ModelAbout {
   const kb = (n: number): string => (n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`);
@@ -233,6 +241,7 @@ export function aboutOf(s: Settings): ModelAbout {
     },
     ...s.files.map((f, ino) => ({ name: `file ${ino}`, value: `${f.blocks.map((b, blk) => `[${blk}] ${describeInitial(b)}`).join(', ')}${f.size !== undefined ? `, size ${f.size}` : ''}` })),
     ...(s.cached.length > 0 ? [{ name: 'cached folios', value: s.cached.map(([ino, blk]) => `file ${ino} block ${blk}`).join(', ') }] : []),
+    ...(hasSubBlockIo(s) ? [{ name: 'data tokens', value: "a block whose bytes differ is shown as runs: {0:A 512:B} holds A in bytes 0-511 and B from byte 512 to the block's end; '-' marks bytes a read did not return" }] : []),
     ...knobNames.map((k) => ({
       name: `knob ${k}`,
       value: s.knobs[k],
