@@ -98,7 +98,7 @@ export const deviceSchema = z
 const INITIAL_BLOCK = "must be 'hole', { written: P } or { unwritten: P } with P a physical block number";
 const initialBlock = z.union([z.literal('hole', { error: INITIAL_BLOCK }), strict({ unwritten: count('physical block') }), strict({ written: count('physical block') })], { error: INITIAL_BLOCK });
 
-const fileSchema = strict({ blocks: z.array(initialBlock, { error: 'must be a list of blocks' }), size: count('bytes').optional(), reflink: z.boolean({ error: 'must be true or false' }).optional(), folioBlocks: positive('blocks (the mapping\'s minimum folio size)').refine((n) => (n & (n - 1)) === 0, { error: 'must be a power of two (a folio order)' }).optional() });
+const fileSchema = strict({ blocks: z.array(initialBlock, { error: 'must be a list of blocks' }), size: count('bytes').optional(), reflink: z.boolean({ error: 'must be true or false' }).optional(), folioBlocks: positive('blocks (the mapping\'s minimum folio size)').refine((n) => (n & (n - 1)) === 0, { error: 'must be a power of two (a folio order)' }).optional(), maxFolioBlocks: positive('blocks (the mapping\'s maximum folio size)').refine((n) => (n & (n - 1)) === 0, { error: 'must be a power of two (a folio order)' }).optional() });
 
 const fd = count('the ordinal of a successful open');
 /** A file offset as the syscall takes it: a negative one is legal input, and Linux answers EINVAL. */

@@ -45,4 +45,11 @@ export interface AddressSpace {
    * size. Static for a scenario.
    */
   folioBlocks: number;
+  /**
+   * The mapping's maximum folio size in blocks (mapping_set_folio_min_order /
+   * mapping_set_folio_order_range: MAX_PAGECACHE_ORDER, 512 pages on x86-64, for XFS and
+   * ext4 regular files in 6.18; FUSE sets no large-folio range, so its folios stay at the
+   * minimum). Absent: the minimum.
+   */
+  maxFolioBlocks?: number;
 }

@@ -12,7 +12,7 @@ import { endWrite, task } from '../../ghost.ts';
 import { atomicCopySteps } from './buffered-atomic.ts';
 import { commitJournal, markDirty } from '../journal.ts';
 import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
-import { anyWriteback, dirtyFolio, filemapCheckErrors, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
+import { anyWriteback, dirtyFolio, filemapCheckErrors, filemapGetFolio, newFolioSpan, writeBeginBlocks, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
 import { writeToken, type BufferedWrite, type BufIomap, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
 import { inodeOf } from '../../vfs/fd.ts';
 import { mappingOf } from '../../mm/filemap.ts';
@@ -113,27 +113,37 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
         const it = xfsIterStep(w, s, ti, st, blk, cur);
         if (it !== null) return it;
       }
-      const last = st.next + 1 === req.nblk;
+      const perPageVariant = req.dontcache && s.knobs.uncached === 'per-page-2019';
+      const span = copySpan(w, s, req, st, blk, perPageVariant);
+      const k = span.blocks;
+      const last = st.next + k === req.nblk;
       const perCall = req.dontcache && s.knobs.uncached === 'per-call-fix';
       const flush = last && (st.fallback || req.dsync || perCall);
       const existed = folioAt(w, req.ino, blk) !== null;
       // The 2019 actor writes out and drops a folio it created once the copy has passed its end.
-      const perPage = req.dontcache && s.knobs.uncached === 'per-page-2019' && !existed && !flush && req.pos + req.count >= (blk + 1) * bs;
-      const zeroOrRead = s.fs.kind === 'xfs' && st.iomap !== null ? writeBeginFill(w, s, req, st.iomap, blk) : null;
+      const perPage = perPageVariant && !existed && !flush && req.pos + req.count >= (blk + 1) * bs;
+      const fills = s.fs.kind === 'xfs' && st.iomap !== null ? Array.from({ length: k }, (_, i) => (st.iomap === null ? null : writeBeginFill(w, s, req, st.iomap, blk + i))).filter((x) => x !== null) : [];
       const staleUncached = req.dontcache && st.iomap !== null && st.iomap.seq !== inode.seq ? uncachedStale(req, st.iomap, blk, inode.seq) : null;
+      const toks = Array.from({ length: k }, (_, i) => writeToken(req.id, st.next + i));
+      const into = k === 1 && span.nr === 1 ? `folio ${blk}` : `folio ${span.head}-${span.head + span.nr - 1}${k < span.nr ? ` (blocks ${blk}-${blk + k - 1})` : ''}`;
       return {
         fn: s.fs.kind === 'xfs' ? 'iomap_write_iter' : 'generic_perform_write',
-        what: `${zeroOrRead === null ? '' : `iomap_write_begin: ${zeroOrRead.what}; `}copy ${t} into folio ${blk}, mark it dirty${flush ? `; ${st.fallback ? 'filemap_write_and_wait_range' : perCall && !req.dsync ? 'RWF_UNCACHED: filemap_write_and_wait_range' : 'generic_write_sync'} writes back the range` : ''}${perPage ? '; RWF_UNCACHED: write_drop_cached_pages writes the folio out' : ''}`,
+        what: `${fills.length === 0 ? '' : `iomap_write_begin: ${fills.map((f) => f.what).join('; ')}; `}copy ${toks.join(',')} into ${into}, mark it dirty${flush ? `; ${st.fallback ? 'filemap_write_and_wait_range' : perCall && !req.dsync ? 'RWF_UNCACHED: filemap_write_and_wait_range' : 'generic_write_sync'} writes back the range` : ''}${perPage ? '; RWF_UNCACHED: write_drop_cached_pages writes the folio out' : ''}`,
         apply: (d) => {
-          if (zeroOrRead?.stale != null) d.ghost.flagged.push({ property: 'stale-iomap', what: zeroOrRead.stale });
+          for (const f of fills) if (f.stale != null) d.ghost.flagged.push({ property: 'stale-iomap', what: f.stale });
           if (staleUncached !== null) d.ghost.flagged.push({ property: 'uncached-iomap-stable', what: staleUncached });
-          clearFolioAtomic(d, req, blk);
-          dirtyFolio(d, req.ino, blk, t, req.dontcache && s.knobs.uncached === 'dontcache-6.18');
+          const dontcache = req.dontcache && s.knobs.uncached === 'dontcache-6.18';
+          // __filemap_get_folio(FGP_WRITEBEGIN | fgf_set_order(len)): one folio, locked for the whole copy.
+          filemapGetFolio(d, req.ino, blk, dontcache, span.want);
+          for (let i = 0; i < k; i++) {
+            clearFolioAtomic(d, req, blk + i);
+            dirtyFolio(d, req.ino, blk + i, toks[i] ?? t, dontcache);
+          }
           const c = cur(d);
           if (existed && perCall) c.dropCache = false;
-          c.next++;
+          c.next += k;
           const ino = inodeOf(d, req.ino);
-          const end = Math.min(req.pos + req.count, (blk + 1) * s.fs.blockSize);
+          const end = Math.min(req.pos + req.count, (blk + k) * s.fs.blockSize);
           if (end > ino.size) {
             ino.size = end;
             markDirty(d, req.ino);
@@ -198,6 +208,36 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
       };
     })
     .exhaustive();
+}
+
+/**
+ * The blocks one copy step fills, from `blk`: those of the one folio iomap_write_begin locks
+ * for it (existing, or created at fgf_set_order(len) with len the bytes left of the write
+ * and, for XFS, of the iomap), copied in one copy_folio_from_iter_atomic under its lock —
+ * no other actor can see the folio in between. The step stops before a block whose user
+ * page faults or that an IOMAP_NOWAIT write would stall on (handled block by block, as
+ * before), and before the first block of a folio that is not created yet. The 2019
+ * RWF_UNCACHED actor predates large folios: one block per step.
+ */
+function copySpan(w: World, s: Settings, req: WriteReq, st: BufferedWrite, blk: number, perPage: boolean): { blocks: number; head: number; nr: number; want: number } {
+  const bs = s.fs.blockSize;
+  const pos = Math.max(req.pos, blk * bs);
+  const io = st.iomap;
+  const ioEnd = s.fs.kind === 'xfs' && io !== null ? (io.blk + io.nblk) * bs : Number.POSITIVE_INFINITY;
+  const want = perPage ? 1 : writeBeginBlocks(Math.min(req.pos + req.count, ioEnd) - pos, bs);
+  const f = folioAt(w, req.ino, blk);
+  const { head, nr } = f !== null ? { head: f.head, nr: f.nr } : newFolioSpan(w, req.ino, blk, want);
+  let k = 1;
+  while (
+    !perPage &&
+    blk + k < head + nr &&
+    st.next + k < req.nblk &&
+    (blk + k) * bs < ioEnd &&
+    req.badPage !== st.next + k &&
+    (s.fs.kind !== 'xfs' || !req.nowait || xfsBufferedNowaitStall(w, s, req, blk + k) === null)
+  )
+    k++;
+  return { blocks: k, head, nr, want };
 }
 
 /**
