@@ -30,6 +30,12 @@ export function anyDirty(w: World, ino: number, blk: number, n: number): boolean
   return false;
 }
 
+/** Whether a folio over blocks [blk, blk + n) is locked for a read's I/O (folio_lock would wait). */
+export function anyLocked(w: World, ino: number, blk: number, n: number): boolean {
+  for (let b = blk; b < blk + n; b++) if (folioAt(w, ino, b)?.locked === true) return true;
+  return false;
+}
+
 /** Whether a folio in the range is under writeback (filemap_fdatawait_range would wait). */
 export function anyWriteback(w: World, ino: number, blk: number, n: number): boolean {
   for (let b = blk; b < blk + n; b++) if (folioAt(w, ino, b)?.writeback === true) return true;

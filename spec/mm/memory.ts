@@ -9,13 +9,15 @@ import { writeToken } from '../token.ts';
 import { inodeOf } from '../vfs/fd.ts';
 import type { Syscall } from '../vfs/types.ts';
 import type { Settings, Step, World } from '../world.ts';
-import { dirtyFolio } from './filemap.ts';
+import { dirtyFolio, folioAt } from './filemap.ts';
 
 /** A store through a shared writable mapping: the write fault (->page_mkwrite) dirties the folio. */
 export function mmapStoreEntry(w: World, s: Settings, ti: number, c: Extract<Syscall, { op: 'mmap-store' }>): Step | null {
   const blk = Math.floor(c.offset / s.fs.blockSize);
   // The write fault runs under invalidate_lock shared, start to end, within this step.
   if (!canLock(inodeOf(w, c.file).invalidateLock, 'shared')) return null;
+  // The fault locks the folio (filemap_fault / iomap_page_mkwrite): it waits for a read's I/O.
+  if (folioAt(w, c.file, blk)?.locked === true) return null;
   return {
     fn: `${s.fs.kind === 'xfs' ? 'xfs_write_fault' : 'ext4_page_mkwrite'} → iomap_page_mkwrite`,
     what: `${c.id}: store into the mapped folio of file ${c.file} block ${blk} under invalidate_lock shared, folio dirty`,

@@ -11,7 +11,7 @@ import { fuseFsyncEntry, fuseMmapStoreEntry, fuseReadEntry, fuseSysStep, fuseWri
 import { task } from '../ghost.ts';
 import { mmapStoreEntry } from '../mm/memory.ts';
 import { openEntry } from './open.ts';
-import { dioReadStep, preadEntry } from './read.ts';
+import { bufferedReadStep, dioReadStep, preadEntry } from './read.ts';
 import { pwritev2Entry } from './read_write.ts';
 import { statxEntry } from './stat.ts';
 import { fsyncEntry, fsyncStep } from './sync.ts';
@@ -61,6 +61,7 @@ export function taskSteps(w: World, s: Settings, ti: number): Step[] {
           .with({ sys: 'buffered-write' }, (st) => bufferedWriteStep(w, s, ti, st))
           .with({ sys: 'dio-read' }, (st) => dioReadStep(w, s, ti, st))
           .with({ sys: 'fsync' }, (st) => fsyncStep(w, s, ti, st))
+          .with({ sys: 'buffered-read' }, (st) => bufferedReadStep(w, s, ti, st))
           .with({ sys: 'fuse-write' }, { sys: 'fuse-read' }, { sys: 'fuse-dio-read' }, { sys: 'fuse-fsync' }, (st) => fuseSysStep(w, s, ti, st))
           .exhaustive()
       : call === undefined

@@ -3,7 +3,7 @@
  * file, the validated write request, and a task with its syscall in progress. Linux 6.18.
  */
 import type { Token } from '../token.ts';
-import type { BufferedWrite, DioRead, DioWrite } from '../fs/iomap/types.ts';
+import type { BufferedRead, BufferedWrite, DioRead, DioWrite } from '../fs/iomap/types.ts';
 import type { FuseSys } from '../fs/fuse/types.ts';
 
 export type Errno = 'EINVAL' | 'EOPNOTSUPP' | 'EAGAIN' | 'EIO' | 'ENOSPC' | 'EBADF' | 'EFAULT';
@@ -75,6 +75,8 @@ export interface OpenFile {
   canAtomic: boolean;
   /** f_wb_err: this open file's cursor into the mapping's errseq_t, sampled at open. */
   wbErr: number;
+  /** f_ra.prev_pos: where the last buffered read through this file ended (absent: -1, as file_ra_state_init sets it). */
+  raPrevPos?: number;
 }
 
 /** The write request after validation, in file blocks. */
@@ -110,7 +112,7 @@ export interface Fsync {
   start: number;
 }
 
-export type SysState = DioWrite | BufferedWrite | DioRead | Fsync | FuseSys;
+export type SysState = DioWrite | BufferedWrite | DioRead | Fsync | FuseSys | BufferedRead;
 
 export interface Task {
   pc: number;

@@ -15,6 +15,7 @@ import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
 import { anyWriteback, dirtyFolio, filemapCheckErrors, filemapGetFolio, newFolioSpan, writeBeginBlocks, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
 import { writeToken, type BufferedWrite, type BufIomap, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
 import { inodeOf } from '../../vfs/fd.ts';
+import { anyLocked } from '../../mm/filemap.ts';
 import { mappingOf } from '../../mm/filemap.ts';
 import { xfsBufferedWriteIomapBegin, xfsBufferedWriteIomapEnd, xfsIomapValid, xfsReserveDelalloc } from '../xfs/xfs_iomap.ts';
 
@@ -25,6 +26,8 @@ import { xfsBufferedWriteIomapBegin, xfsBufferedWriteIomapEnd, xfsIomapValid, xf
  */
 function xfsBufferedNowaitStall(w: World, s: Settings, req: WriteReq, blk: number): string | null {
   const m = inodeOf(w, req.ino).map[blk];
+  // __filemap_get_folio(FGP_NOWAIT): folio_trylock fails on a folio under read I/O.
+  if (folioAt(w, req.ino, blk)?.locked === true) return `folio ${blk} is locked for read I/O`;
   if (folioAt(w, req.ino, blk) !== null) return null;
   if (m === undefined || m.kind === 'hole') return `block ${blk} needs a delalloc reservation`;
   if (m.kind === 'delalloc') return null;
@@ -67,7 +70,10 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
         ...xfsNowaitTimestampRefusal(s, req, (d) => endWrite(d, ti, req, 'EAGAIN')),
       ];
     })
-    .with('copy', (): Step | Step[] => {
+    .with('copy', (): Step | Step[] | null => {
+      // iomap_write_begin / write_begin_get_folio: folio_lock waits while a read's I/O holds it.
+      const at = req.blk + (req.atomic && !st.fallback ? st.copied : st.next);
+      if (folioAt(w, req.ino, at)?.locked === true && !(s.fs.kind === 'xfs' && req.nowait)) return null;
       // Only the RFC lets an atomic write in here other than as a direct write's fallback.
       if (req.atomic && !st.fallback) {
         const blk = req.blk + st.copied;
@@ -165,7 +171,7 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
     })
     .with('uncached-page-wait', (): Step | null => {
       const blk = req.blk + st.next - 1;
-      if (st.wait.length > 0 || folioAt(w, req.ino, blk)?.writeback === true) return null;
+      if (st.wait.length > 0 || folioAt(w, req.ino, blk)?.writeback === true || folioAt(w, req.ino, blk)?.locked === true) return null;
       return {
         fn: 'write_drop_cached_pages',
         what: `folio ${blk} written back: remove_mapping drops it; the actor goes on with its cached iomap`,
@@ -179,7 +185,8 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
       };
     })
     .with('writeback-wait', (): Step | null => {
-      if (st.wait.length > 0 || anyWriteback(w, req.ino, req.blk, req.nblk)) return null;
+      // invalidate_inode_pages2_range locks every folio it drops: it waits for a read's I/O.
+      if (st.wait.length > 0 || anyWriteback(w, req.ino, req.blk, req.nblk) || anyLocked(w, req.ino, req.blk, req.nblk)) return null;
       if (req.dontcache && s.knobs.uncached === 'per-call-fix' && !st.fallback) return perCallFlushDone(w, s, ti, st, cur);
       return {
         fn: st.fallback ? 'filemap_write_and_wait_range' : 'generic_write_sync',
