@@ -103,7 +103,8 @@ function bufferedReadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall
   const io = plan.blocks.map((b) => {
     const m = inode.map[b];
     // iomap_block_needs_zeroing / ext4_mpage_readpages: a hole, unwritten or delalloc block, or one past EOF, reads as zeros.
-    return { blk: b, p: m !== undefined && m.kind === 'written' && b * s.fs.blockSize < inode.size ? m.p : null };
+    const p = m !== undefined && m.kind === 'written' && b * s.fs.blockSize < inode.size ? m.p : null;
+    return { blk: b, p, at: p === null ? ZERO : deviceRead(w.device, p) };
   });
   const ranges = [...plan.add.map((h) => `add ${h}`), ...plan.fill.map((h) => `lock ${h}`)].join(', ');
   return {
@@ -137,17 +138,18 @@ function bufferedReadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall
  * woken), then the reader copies to the user buffer and drops its locks. Between the two
  * another actor may change the cached data (a write the read then returns, as Linux may).
  */
-export function bufferedReadStep(w: World, s: Settings, ti: number, st: BufferedRead): Step {
+export function bufferedReadStep(w: World, s: Settings, ti: number, st: BufferedRead): Step | Step[] {
   const cur = (d: World): BufferedRead => {
     const c = task(d, ti).cur;
     if (c === null || c.sys !== 'buffered-read') throw new Error('not in a buffered read');
     return c;
   };
   if (st.phase === 'read-io') {
-    const data = st.io.map((x) => ({ blk: x.blk, t: x.p === null ? ZERO : deviceRead(w.device, x.p) }));
-    return {
+    const now = st.io.map((x) => ({ blk: x.blk, t: x.p === null ? ZERO : deviceRead(w.device, x.p) }));
+    const then = st.io.map((x) => ({ blk: x.blk, t: x.at }));
+    const complete = (data: Array<{ blk: number; t: Token }>, when: string): Step => ({
       fn: s.fs.kind === 'xfs' ? 'iomap_read_end_io → folio_end_read' : 'mpage_end_io → folio_end_read',
-      what: `read I/O done: blocks ${data.map((x) => `${x.blk}=${x.t}`).join(',')} uptodate, folios unlocked`,
+      what: `read I/O done${when}: blocks ${data.map((x) => `${x.blk}=${x.t}`).join(',')} uptodate, folios unlocked`,
       apply: (d) => {
         for (const x of data) {
           const f = folioAt(d, st.ino, x.blk);
@@ -160,7 +162,11 @@ export function bufferedReadStep(w: World, s: Settings, ti: number, st: Buffered
         for (const f of d.pageCache[st.ino] ?? []) if (f !== null && f.locked === true && heads.has(f.head)) delete f.locked;
         cur(d).phase = 'copy';
       },
-    };
+    });
+    // A write bio that landed on the blocks while the read bio was in flight: the read
+    // carries the data from before or after it (the device orders nothing between them).
+    const changed = now.some((x, i) => x.t !== then[i]?.t);
+    return changed ? [complete(then, ' (the disk as at submission)'), complete(now, ' (after a write that landed meanwhile)')] : complete(now, '');
   }
   return {
     fn: 'filemap_read → copy_folio_to_iter',

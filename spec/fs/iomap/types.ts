@@ -140,7 +140,7 @@ export interface BufferedRead {
   len: number;
   phase: 'read-io' | 'copy';
   /** The blocks the read I/O fills, each from physical block `p`, or zeros (hole, unwritten, delalloc, beyond EOF). */
-  io: Array<{ blk: number; p: number | null }>;
+  io: Array<{ blk: number; p: number | null; at: Token }>;
   /** XFS: IOLOCK shared is held from the start to the copy (xfs_file_buffered_read). */
   iolock: boolean;
   wait: number[];
