@@ -47,6 +47,7 @@ export function describeCall(c: Syscall): string {
     .with({ op: 'pread' }, (x) => `pread(fd ${x.fd}, ${x.len} bytes @ ${x.offset})`)
     .with({ op: 'fsync' }, { op: 'fdatasync' }, (x) => `${x.op}(fd ${x.fd})`)
     .with({ op: 'statx' }, (x) => `statx(fd ${x.fd}, STATX_WRITE_ATOMIC)`)
+    .with({ op: 'mincore' }, (x) => `mincore(mmap of fd ${x.fd})`)
     .with({ op: 'mmap-store' }, (x) => `store through mmap of file ${x.file} @ ${x.offset} writing ${x.id}`)
     .exhaustive();
 }

@@ -36,6 +36,8 @@ export type Syscall =
   | { op: 'fsync'; fd: number }
   | { op: 'fdatasync'; fd: number }
   | { op: 'statx'; fd: number }
+  /** mincore over an mmap of the whole file: which of its pages the page cache holds. */
+  | { op: 'mincore'; fd: number }
   /** A store through a shared mapping of the block at `offset` (the page is already mapped). */
   | { op: 'mmap-store'; file: number; offset: number; id: string };
 
@@ -62,6 +64,8 @@ export type SyscallResult =
   | { op: 'pread'; ret: Ret; file: number; data: Token[]; firstBlock: number; start: number; end: number }
   | { op: 'fsync' | 'fdatasync'; ret: Ret }
   | { op: 'statx'; ret: Ret; atomic: StatxAtomic | null }
+  /** Run-length residency over the file's pages, as the conformance helper prints it ("2r14.": 2 resident, 14 not). */
+  | { op: 'mincore'; ret: Ret; pages: string }
   | { op: 'mmap-store'; id: string; ret: Ret };
 
 export interface OpenFile {
