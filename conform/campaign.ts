@@ -42,11 +42,13 @@ export interface CampaignOptions {
   kind?: 'mixed' | 'data' | 'edge';
   /** Write every disagreement (JSON lines: fs, index, gap, program, kernel results, disagreement) here, under conform/build/. */
   disagreements?: string;
+  /** Programs also ask mincore (page residency: which folios are cached, RWF_DONTCACHE drops). Default false. */
+  mincore?: boolean;
 }
 
 /** The generator a campaign uses (the shrinker must use the same one). */
 export function campaignArb(opts: CampaignOptions, comparing: boolean): ReturnType<typeof programArb> {
-  return programArb({ maxOps: opts.maxOps, vocabulary: opts.vocabulary ?? (comparing ? 'spec' : 'full'), kind: opts.kind ?? 'mixed' });
+  return programArb({ maxOps: opts.maxOps, vocabulary: opts.vocabulary ?? (comparing ? 'spec' : 'full'), kind: opts.kind ?? 'mixed', ...(opts.mincore === true ? { mincore: true } : {}) });
 }
 
 export const DEFAULTS: CampaignOptions = { runs: 20_000, fs: [...FS_KINDS], seed: 20251121, maxOps: 6, shrink: true, maxShrink: 10 };
@@ -405,6 +407,9 @@ export function parseArgs(argv: string[]): CampaignOptions {
       case '--no-fresh-times':
         o.freshTimes = false;
         break;
+      case '--mincore':
+        o.mincore = true;
+        break;
       case '--no-shrink':
         o.shrink = false;
         break;
@@ -434,7 +439,7 @@ export function parseArgs(argv: string[]): CampaignOptions {
   return o;
 }
 
-const USAGE = 'usage: npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink] [--max-shrink M] [--record FILE] [--disagreements FILE] [--vocabulary spec|full] [--programs mixed|data|edge] [--no-fresh-times]';
+const USAGE = 'usage: npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink] [--max-shrink M] [--record FILE] [--disagreements FILE] [--vocabulary spec|full] [--programs mixed|data|edge] [--no-fresh-times] [--mincore]';
 
 export async function main(argv: string[]): Promise<number> {
   let opts: CampaignOptions;

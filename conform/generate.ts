@@ -156,7 +156,8 @@ export const EDGE_WEIGHT = 1;
 type DataOp =
   | { kind: 'write'; direct: Op & { op: 'pwritev2' }; buffered: Op & { op: 'pwritev2' } }
   | { kind: 'read'; anchor: number; shift: number; alignedLen: number; anyLen: number; unaligned: boolean }
-  | { kind: 'sync'; op: 'fsync' | 'fdatasync' };
+  | { kind: 'sync'; op: 'fsync' | 'fdatasync' }
+  | { kind: 'mincore' };
 
 /** Flags of a write meant to succeed (RWF_ATOMIC is added only where its geometry is valid). */
 const dataFlagsArb: Arbitrary<RwfFlag[]> = fc.oneof(
@@ -221,8 +222,10 @@ const dataSyncArb: Arbitrary<DataOp> = fc.constantFrom<DataOp>({ kind: 'sync', o
  * A data program: one open (direct or buffered) or both, then writes, reads over them and
  * syncs; the first body op is always a write, and a read comes after at least one write.
  */
-export function dataProgramArb(maxOps: number = MAX_OPS): Arbitrary<Program> {
-  const body = fc.oneof({ weight: 4, arbitrary: dataWriteArb }, { weight: 4, arbitrary: dataReadArb }, { weight: 1, arbitrary: dataSyncArb });
+export function dataProgramArb(maxOps: number = MAX_OPS, mincore = false): Arbitrary<Program> {
+  const body = mincore
+    ? fc.oneof({ weight: 4, arbitrary: dataWriteArb }, { weight: 4, arbitrary: dataReadArb }, { weight: 1, arbitrary: dataSyncArb }, { weight: 2, arbitrary: fc.constant<DataOp>({ kind: 'mincore' }) })
+    : fc.oneof({ weight: 4, arbitrary: dataWriteArb }, { weight: 4, arbitrary: dataReadArb }, { weight: 1, arbitrary: dataSyncArb });
   const opens = fc.oneof({ weight: 3, arbitrary: fc.boolean().map((d) => [d]) }, { weight: 1, arbitrary: fc.boolean().map((d) => [d, !d]) });
   return fc
     .tuple(opens, dataWriteArb, fc.array(fc.tuple(body, fc.nat()), { minLength: 0, maxLength: Math.max(0, maxOps - 1) }), fc.nat())
@@ -243,6 +246,10 @@ export function dataProgramArb(maxOps: number = MAX_OPS): Arbitrary<Program> {
           ops.push({ op: d.op, fd });
           return;
         }
+        if (d.kind === 'mincore') {
+          ops.push({ op: 'mincore', fd });
+          return;
+        }
         const at = writes[d.anchor % Math.max(1, writes.length)] ?? { off: 0, len: 4096 };
         if (direct) {
           const off = Math.max(0, at.off + d.shift);
@@ -261,7 +268,7 @@ export function dataProgramArb(maxOps: number = MAX_OPS): Arbitrary<Program> {
 
 /**
  * 'full': everything the helper can issue. 'spec': only what the spec's syscall vocabulary
- * can express (no misaligned user buffers, no unknown RWF bits, no ftruncate/mincore).
+ * can express (no misaligned user buffers, no unknown RWF bits, no ftruncate; mincore only when asked).
  */
 export type Vocabulary = 'full' | 'spec';
 
@@ -270,7 +277,7 @@ export interface GenOptions {
   maxOps?: number;
   /** Which programs: data and edge programs mixed (the default), or only one kind. */
   kind?: 'mixed' | 'data' | 'edge';
-  /** Include mincore (page cache, not yet modelled by the spec). Default false. */
+  /** Include mincore (page residency; the spec models it since issue 8). Default false. */
   mincore?: boolean;
   /** Default 'full'. */
   vocabulary?: Vocabulary;
@@ -279,16 +286,16 @@ export interface GenOptions {
 /** A random program (data or edge, see the top of this file). Write ids are 1, 2, ... */
 export function programArb(opts: GenOptions = {}): Arbitrary<Program> {
   const kind = opts.kind ?? 'mixed';
-  if (kind === 'data') return dataProgramArb(opts.maxOps);
+  if (kind === 'data') return dataProgramArb(opts.maxOps, opts.mincore === true);
   if (kind === 'edge') return edgeProgramArb(opts);
-  return fc.oneof({ weight: DATA_WEIGHT, arbitrary: dataProgramArb(opts.maxOps) }, { weight: EDGE_WEIGHT, arbitrary: edgeProgramArb(opts) });
+  return fc.oneof({ weight: DATA_WEIGHT, arbitrary: dataProgramArb(opts.maxOps, opts.mincore === true) }, { weight: EDGE_WEIGHT, arbitrary: edgeProgramArb(opts) });
 }
 
 /** An edge program: one or two opens (O_DIRECT or not), then up to maxOps syscalls from the validation-edge vocabulary. */
 export function edgeProgramArb(opts: GenOptions = {}): Arbitrary<Program> {
   const maxOps = opts.maxOps ?? MAX_OPS;
   const v = opts.vocabulary ?? 'full';
-  const body: Arbitrary<RawOp> = opts.mincore === true && v === 'full' ? fc.oneof({ weight: 9, arbitrary: opArb(v) }, { weight: 1, arbitrary: fc.constant((fd: number): Op => ({ op: 'mincore', fd })) }) : opArb(v);
+  const body: Arbitrary<RawOp> = opts.mincore === true ? fc.oneof({ weight: 9, arbitrary: opArb(v) }, { weight: 1, arbitrary: fc.constant((fd: number): Op => ({ op: 'mincore', fd })) }) : opArb(v);
   const opens = fc.oneof(
     { weight: 4, arbitrary: fc.boolean().map((d) => [d]) },
     { weight: 1, arbitrary: fc.boolean().map((d) => [d, !d]) },

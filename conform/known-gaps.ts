@@ -158,6 +158,40 @@ export const KNOWN_GAPS: KnownGap[] = [
     },
   },
   {
+    id: 'U5-ext4-dio-nowait-overwrite-mballoc-goal',
+    summary:
+      'ext4 O_DIRECT pwritev2(RWF_NOWAIT) within EOF over blocks that two or more earlier writes put there: the kernel writes it all, because mballoc places a file\'s new blocks near a goal derived from their logical offset (ext4_ext_find_goal), so the earlier writes\' blocks ended up one physical extent and ext4_overwrite_io says overwrite; the spec\'s lowest-free allocator scattered them into several extents, so it answers EAGAIN (G7 is the other direction)',
+    matches: (c) => {
+      const o = c.op;
+      if (c.fs !== 'ext4' || !c.direct || o.op !== 'pwritev2' || !has(o, 'NOWAIT') || has(o, 'ATOMIC')) return false;
+      const len = lengthOf(o);
+      if (countOf(c.disagreement.kernel) !== len || o.off + len > sizeBefore(c, i(c))) return false;
+      const bs = blocks(o.off, o.off + len);
+      if (!bs.every((b) => touched(c, i(c), b))) return false;
+      const writers = new Set(doneBefore(c, i(c)).filter((d) => bs.some((b) => d.from < (b + 1) * BS && d.to > b * BS)).map((d) => d.j));
+      if (writers.size < 2) return false;
+      return specAllowsOnly(c.disagreement, (a) => a === 'EAGAIN');
+    },
+  },
+  {
+    id: 'U4-xfs-dio-nowait-over-sw-atomic-staging',
+    summary:
+      'XFS O_DIRECT pwritev2(RWF_NOWAIT), not atomic, within EOF over blocks that an earlier RWF_ATOMIC O_DIRECT write and another earlier write put there: the kernel answers EAGAIN, because the software atomic write\'s CoW staging extent (placed by xfs_aligned_fsb_count / the cowextsize hint) and the other write\'s allocation are not one physical extent, and xfs_direct_write_iomap_begin refuses IOMAP_NOWAIT over a mapping that does not span the range; the spec\'s allocator makes them contiguous and writes it all',
+    matches: (c) => {
+      const o = c.op;
+      if (c.fs !== 'xfs' || !c.direct || o.op !== 'pwritev2' || !has(o, 'NOWAIT') || has(o, 'ATOMIC') || c.disagreement.kernel !== 'EAGAIN') return false;
+      const len = lengthOf(o);
+      if (o.off + len > sizeBefore(c, i(c))) return false;
+      const bs = blocks(o.off, o.off + len);
+      if (!bs.every((b) => touched(c, i(c), b))) return false;
+      const over = doneBefore(c, i(c)).filter((d) => bs.some((b) => d.from < (b + 1) * BS && d.to > b * BS));
+      const atomic = over.filter((d) => has(d.w, 'ATOMIC') && isDirectFd(c.program, d.w.fd));
+      // The atomic write covers only part of the range: another write's blocks make up the rest.
+      if (atomic.length === 0 || over.length < 2 || bs.every((b) => atomic.some((d) => d.from < (b + 1) * BS && d.to > b * BS))) return false;
+      return specAllowsOnly(c.disagreement, (a) => countOf(a) === len);
+    },
+  },
+  {
     id: 'G9-page-cache-state',
     summary:
       'O_DIRECT pwritev2(RWF_NOWAIT) over blocks a buffered op of the program touched before: whether folios are cached decides EAGAIN in kiocb_invalidate_pages; the kernel caches on a buffered read and drops RWF_DONTCACHE folios after writeback, the spec (no page cache yet) does neither — kernel EAGAIN after a buffered read where the spec goes on, or the kernel goes on (count or EINVAL) after an RWF_DONTCACHE buffered write where the spec says EAGAIN',

@@ -38,6 +38,7 @@ export interface Verdict {
 function showKernel(r: OpResult): string {
   const base = r.errno === null ? `ret ${r.ret}` : `${r.errno}`;
   if (r.blocks !== undefined) return `${base} blocks [${r.blocks.join(' ')}]`;
+  if (r.pages !== undefined) return `${base} pages ${r.pages}`;
   if (r.statx !== undefined) return `${base} awu ${r.statx.awuMin}..${r.statx.awuMax} segs ${r.statx.awuSegmentsMax} attr ${String(r.statx.attrWriteAtomic)}`;
   return base;
 }
@@ -47,6 +48,7 @@ function showExpected(e: ExpectedOp): string {
   if (e.errno !== undefined) parts.push(e.errno === null ? (e.ret === undefined ? 'success' : `ret ${e.ret}`) : e.errno);
   else if (e.ret !== undefined) parts.push(`ret ${e.ret}`);
   if (e.blocks !== undefined) parts.push(`blocks [${e.blocks.join(' ')}]`);
+  if (e.pages !== undefined) parts.push(`pages ${e.pages}`);
   if (e.statx !== undefined) parts.push(`statx ${JSON.stringify(e.statx)}`);
   return parts.length === 0 ? 'anything' : parts.join(' ');
 }
@@ -59,6 +61,7 @@ export function matches(k: OpResult, e: ExpectedOp): boolean {
     const kb = k.blocks ?? [];
     if (kb.length !== e.blocks.length || kb.some((t, i) => t !== e.blocks?.[i])) return false;
   }
+  if (e.pages !== undefined && e.pages !== k.pages) return false;
   if (e.statx !== undefined) {
     const s = k.statx;
     if (s === undefined) return false;

@@ -87,6 +87,8 @@ export interface ExpectedOp {
   errno?: string | null;
   /** pread: one token per 4 KiB read ("0", "W.b", or anything else the spec names). */
   blocks?: string[];
+  /** mincore: the run-length residency the helper prints ("2r14."). */
+  pages?: string;
   /** statx: fields the spec models. */
   statx?: Partial<Record<'awuMin' | 'awuMax' | 'awuSegmentsMax' | 'attrWriteAtomic' | 'dioOffsetAlign' | 'dioMemAlign', number | boolean>>;
   /** Set where this answer is reachable only through timing allowances (oracle.ts TIMING_ALLOWANCES): their ids. */

@@ -51,7 +51,7 @@ function one(o: Op): Syscall | string {
     case 'close':
       return 'close (not in the spec vocabulary)';
     case 'mincore':
-      return 'mincore (page residency: the page cache part, not yet in the spec)';
+      return { op: 'mincore', fd: o.fd };
   }
 }
 
@@ -216,6 +216,7 @@ export function abstractKernel(p: Program, r: ProgramResult): ProgramResult {
 export function expected(op: Op, r: ObservedResult): ExpectedOp {
   const e: ExpectedOp = typeof r.ret === 'number' ? { ret: r.ret, errno: null } : { errno: r.ret };
   if (r.op === 'pread' && typeof r.ret === 'number' && op.op === 'pread') e.blocks = [...r.data];
+  if (r.op === 'mincore' && typeof r.ret === 'number') e.pages = r.pages;
   if (r.op === 'statx' && typeof r.ret === 'number') {
     const a = r.atomic;
     e.statx =

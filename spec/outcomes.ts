@@ -15,7 +15,8 @@ export type ObservedResult =
   | { op: 'open' | 'fsync' | 'fdatasync' | 'mmap-store'; ret: Ret }
   | { op: 'pwritev2'; id: string; ret: Ret }
   | { op: 'pread'; ret: Ret; data: Token[] }
-  | { op: 'statx'; ret: Ret; atomic: StatxAtomic | null };
+  | { op: 'statx'; ret: Ret; atomic: StatxAtomic | null }
+  | { op: 'mincore'; ret: Ret; pages: string };
 
 /** One allowed outcome: per task, the observed results of its program in order. */
 export type Outcome = ObservedResult[][];
@@ -28,6 +29,8 @@ export function observe(r: SyscallResult): ObservedResult {
       return { op: r.op, ret: r.ret, data: r.data };
     case 'statx':
       return { op: r.op, ret: r.ret, atomic: r.atomic };
+    case 'mincore':
+      return { op: r.op, ret: r.ret, pages: r.pages };
     default:
       return { op: r.op, ret: r.ret };
   }

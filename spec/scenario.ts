@@ -92,4 +92,5 @@ export const pread = (fd: number, offset: number, len: number): Syscall => ({ op
 export const fsync = (fd: number): Syscall => ({ op: 'fsync', fd });
 export const fdatasync = (fd: number): Syscall => ({ op: 'fdatasync', fd });
 export const statx = (fd: number): Syscall => ({ op: 'statx', fd });
+export const mincore = (fd: number): Syscall => ({ op: 'mincore', fd });
 export const mmapStore = (id: string, file: number, offset: number): Syscall => ({ op: 'mmap-store', file, offset, id });

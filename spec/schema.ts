@@ -24,7 +24,7 @@ export const RWF_FLAGS = ['RWF_ATOMIC', 'RWF_SYNC', 'RWF_DSYNC', 'RWF_NOWAIT', '
 export const OPEN_FLAGS = ['O_DIRECT', 'O_DSYNC', 'O_SYNC'] as const satisfies readonly OpenFlag[];
 export const ACCESS_MODES = ['O_RDONLY', 'O_WRONLY', 'O_RDWR'] as const;
 export const PROPERTY_NAMES = Object.keys(PROPERTIES) as [PropertyName, ...PropertyName[]];
-export const SYSCALL_OPS = ['open', 'pwritev2', 'pread', 'fsync', 'fdatasync', 'statx', 'mmap-store'] as const satisfies ReadonlyArray<Syscall['op']>;
+export const SYSCALL_OPS = ['open', 'pwritev2', 'pread', 'fsync', 'fdatasync', 'statx', 'mmap-store', 'mincore'] as const satisfies ReadonlyArray<Syscall['op']>;
 
 /** An enum whose error names the valid choices: "'merged' is not a variant; one of a, b, c". */
 function oneOf<T extends string>(values: readonly [T, ...T[]], noun: string) {
@@ -98,7 +98,7 @@ export const deviceSchema = z
 const INITIAL_BLOCK = "must be 'hole', { written: P } or { unwritten: P } with P a physical block number";
 const initialBlock = z.union([z.literal('hole', { error: INITIAL_BLOCK }), strict({ unwritten: count('physical block') }), strict({ written: count('physical block') })], { error: INITIAL_BLOCK });
 
-const fileSchema = strict({ blocks: z.array(initialBlock, { error: 'must be a list of blocks' }), size: count('bytes').optional(), reflink: z.boolean({ error: 'must be true or false' }).optional(), folioBlocks: positive('blocks (the mapping\'s minimum folio size)').refine((n) => (n & (n - 1)) === 0, { error: 'must be a power of two (a folio order)' }).optional() });
+const fileSchema = strict({ blocks: z.array(initialBlock, { error: 'must be a list of blocks' }), size: count('bytes').optional(), reflink: z.boolean({ error: 'must be true or false' }).optional(), folioBlocks: positive('blocks (the mapping\'s minimum folio size)').refine((n) => (n & (n - 1)) === 0, { error: 'must be a power of two (a folio order)' }).optional(), maxFolioBlocks: positive('blocks (the mapping\'s maximum folio size)').refine((n) => (n & (n - 1)) === 0, { error: 'must be a power of two (a folio order)' }).optional() });
 
 const fd = count('the ordinal of a successful open');
 /** A file offset as the syscall takes it: a negative one is legal input, and Linux answers EINVAL. */
@@ -114,6 +114,7 @@ export const syscallSchema = z.discriminatedUnion(
     strict({ op: z.literal('fsync'), fd }),
     strict({ op: z.literal('fdatasync'), fd }),
     strict({ op: z.literal('statx'), fd }),
+    strict({ op: z.literal('mincore'), fd }),
     strict({ op: z.literal('mmap-store'), file: count('file number'), offset: count('bytes'), id: z.string().min(1, { error: 'must name the store' }) }),
   ],
   { error: (iss) => `op ${JSON.stringify((iss.input as { op?: unknown } | undefined)?.op)} is not a modelled syscall; one of ${SYSCALL_OPS.join(', ')}` },

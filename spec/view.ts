@@ -47,6 +47,7 @@ export function describeCall(c: Syscall): string {
     .with({ op: 'pread' }, (x) => `pread(fd ${x.fd}, ${x.len} bytes @ ${x.offset})`)
     .with({ op: 'fsync' }, { op: 'fdatasync' }, (x) => `${x.op}(fd ${x.fd})`)
     .with({ op: 'statx' }, (x) => `statx(fd ${x.fd}, STATX_WRITE_ATOMIC)`)
+    .with({ op: 'mincore' }, (x) => `mincore(mmap of fd ${x.fd})`)
     .with({ op: 'mmap-store' }, (x) => `store through mmap of file ${x.file} @ ${x.offset} writing ${x.id}`)
     .exhaustive();
 }
@@ -107,6 +108,7 @@ function describeSys(c: SysState, verbose: boolean): Record<string, unknown> {
     }))
     .with({ sys: 'dio-read' }, (x) => ({ call: `direct read of file ${x.ino} ${x.len} bytes @ ${x.pos}`, ...common }))
     .with({ sys: 'fsync' }, (x) => ({ call: `${x.datasync ? 'fdatasync' : 'fsync'} of file ${x.ino}`, ...common }))
+    .with({ sys: 'buffered-read' }, (x) => ({ call: `buffered read of file ${x.ino} ${x.len} bytes @ ${x.pos}`, ...common, [x.phase === 'read-io' ? 'read I/O in flight' : 'read I/O done']: x.io.map((b) => b.blk).join(', ') }))
     .with({ sys: 'fuse-write' }, (x) => ({
       call: `FUSE write ${x.req.id} of ${x.req.count} bytes @ ${x.req.pos}`,
       ...common,

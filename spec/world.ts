@@ -49,7 +49,8 @@ export interface Settings {
   knobs: Knobs;
   /** `reflink`: the XFS inode has the reflink flag (its extents were shared with another file). */
   /** `folioBlocks`: the mapping's minimum folio size in blocks (default 1; see AddressSpace). */
-  files: Array<{ blocks: InitialBlock[]; size?: number; reflink?: boolean; folioBlocks?: number }>;
+  /** `maxFolioBlocks`: its maximum (default 512 for XFS and ext4, large folios as in 6.18; the minimum for FUSE). */
+  files: Array<{ blocks: InitialBlock[]; size?: number; reflink?: boolean; folioBlocks?: number; maxFolioBlocks?: number }>;
   /** Clean folios cached at start (so mmap stores can dirty them): [file, block]. */
   cached: Array<[number, number]>;
   programs: Program[];
@@ -142,7 +143,7 @@ export function initWorld(s: Settings): World {
     free,
     journal: { committed: snapshotMetadata(inodes, free), dirtyInodes: [] },
     pageCache: inodes.map((i) => i.map.map((): Folio | null => null)),
-    mappings: inodes.map((_, ino) => ({ wbErr: 0, asEio: false, asEnospc: false, folioBlocks: s.files[ino]?.folioBlocks ?? 1, blockSize: s.fs.blockSize })),
+    mappings: inodes.map((_, ino) => ({ wbErr: 0, asEio: false, asEnospc: false, folioBlocks: s.files[ino]?.folioBlocks ?? 1, blockSize: s.fs.blockSize, maxFolioBlocks: maxFolioBlocks(s, ino) })),
     ioends: [],
     tasks: s.programs.map(() => ({ pc: 0, fds: [], cur: null, results: [] })),
     powerLosses: 0,
@@ -161,6 +162,20 @@ export function initWorld(s: Settings): World {
     for (let b = head; b < head + nr && b < pc.length; b++) pc[b] = { t: readBlock(w, ino, b), uptodate: true, dirty: false, writeback: false, dropbehind: false, head, nr, atomic: false };
   }
   return w;
+}
+
+/** MAX_PAGECACHE_ORDER on x86-64 (min(MAX_XAS_ORDER, HPAGE_PMD_ORDER) = 9): 512 pages. */
+export const MAX_PAGECACHE_BLOCKS = 512;
+
+/**
+ * The mapping's largest folio: XFS (xfs_setup_inode → mapping_set_folio_min_order) and ext4
+ * (ext4_set_inode_mapping_order, regular files without data journalling, verity or
+ * encryption) allow large folios up to MAX_PAGECACHE_ORDER in 6.18; FUSE does not.
+ */
+function maxFolioBlocks(s: Settings, ino: number): number {
+  const f = s.files[ino];
+  const min = f?.folioBlocks ?? 1;
+  return Math.max(min, f?.maxFolioBlocks ?? (s.fs.kind === 'fuse' ? min : MAX_PAGECACHE_BLOCKS));
 }
 
 /** What file `ino` holds per block through the direct-I/O view (extent map + device). */

@@ -109,6 +109,49 @@ describe('known gap signatures match exactly what they document', () => {
     assert.equal(gapOf(with1(g7, { allowed: ['EAGAIN'] })), 'none');
   });
 
+  // U5 as the campaign found it: blocks 1-3 come from three writes; mballoc made them one extent.
+  const u5: Case = {
+    fs: 'ext4',
+    ops: [open(true), W(0, [4096], ['ATOMIC'], 1), W(53248, [16384], [], 2), W(12288, [4096, 8192], [], 3), W(4096, [8192], ['DSYNC'], 4), W(4096, [12288], ['NOWAIT'], 5)],
+    results: [ok(0), ok(4096), ok(16384), ok(12288), ok(8192), ok(12288)],
+    kernel: 'ret 12288',
+    allowed: ['EAGAIN'],
+  };
+  it('U5: ext4 O_DIRECT NOWAIT within EOF over blocks several earlier writes made: kernel all of it, spec EAGAIN', () => {
+    assert.equal(gapOf(u5), 'U5-ext4-dio-nowait-overwrite-mballoc-goal');
+  });
+  it('U5 rejects: XFS, a hole in the range, one earlier writer, an atomic NOWAIT write, a kernel EAGAIN or short count, a spec that also allows the count', () => {
+    assert.equal(gapOf(with1(u5, { fs: 'xfs' })), 'none');
+    // Blocks 6-7 of [4096, 32768) are holes: the kernel allocating would not be an overwrite.
+    assert.equal(gapOf(with1(u5, { ops: [...u5.ops.slice(0, 5), W(4096, [28672], ['NOWAIT'], 5)], results: [...u5.results.slice(0, 5), ok(28672)], kernel: 'ret 28672' })), 'none');
+    assert.equal(gapOf(with1(u5, { ops: [open(true), W(0, [16384], [], 1), W(4096, [12288], ['NOWAIT'], 2)], results: [ok(0), ok(16384), ok(12288)] })), 'none');
+    assert.equal(gapOf(with1(u5, { ops: [...u5.ops.slice(0, 5), W(4096, [12288], ['NOWAIT', 'ATOMIC'], 5)] })), 'none');
+    assert.equal(gapOf(with1(u5, { kernel: 'EAGAIN', results: [...u5.results.slice(0, 5), err('EAGAIN')] })), 'none');
+    assert.equal(gapOf(with1(u5, { kernel: 'ret 4096', results: [...u5.results.slice(0, 5), ok(4096)] })), 'none');
+    assert.equal(gapOf(with1(u5, { allowed: ['EAGAIN', 'ret 12288'] })), 'none');
+  });
+
+  // U4 as the campaign found it: the software atomic write's staging and W2's block 16 are two extents.
+  const u4: Case = {
+    fs: 'xfs',
+    ops: [open(true), W(49152, [16384], ['ATOMIC', 'DSYNC'], 1), W(61440, [8192], [], 2), W(61440, [8192], ['NOWAIT'], 3)],
+    results: [ok(0), ok(16384), ok(8192), err('EAGAIN')],
+    kernel: 'EAGAIN',
+    allowed: ['ret 8192'],
+  };
+  it('U4: XFS O_DIRECT NOWAIT over an atomic write\'s blocks and another write\'s: kernel EAGAIN, spec all of it', () => {
+    assert.equal(gapOf(u4), 'U4-xfs-dio-nowait-over-sw-atomic-staging');
+  });
+  it('U4 rejects: ext4, no atomic write before, the range inside the atomic write, a buffered NOWAIT write, a range past EOF, a spec EAGAIN', () => {
+    // On ext4 the same disagreement is G7's.
+    assert.equal(gapOf(with1(u4, { fs: 'ext4' })), 'G7-ext4-dio-nowait-overwrite-two-writes-eagain');
+    assert.equal(gapOf(with1(u4, { ops: [open(true), W(49152, [16384], ['DSYNC'], 1), W(61440, [8192], [], 2), W(61440, [8192], ['NOWAIT'], 3)] })), 'none');
+    assert.equal(gapOf(with1(u4, { ops: [open(true), W(49152, [16384], ['ATOMIC', 'DSYNC'], 1), W(61440, [8192], [], 2), W(49152, [8192], ['NOWAIT'], 3)] })), 'none');
+    assert.equal(gapOf(with1(u4, { ops: [open(false), W(49152, [16384], ['ATOMIC', 'DSYNC'], 1), W(61440, [8192], [], 2), W(61440, [8192], ['NOWAIT'], 3)] })), 'none');
+    assert.equal(gapOf(with1(u4, { ops: [open(true), W(49152, [16384], ['ATOMIC', 'DSYNC'], 1), W(61440, [8192], [], 2), W(61440, [12288], ['NOWAIT'], 3)], allowed: ['ret 12288'] })), 'none');
+    assert.equal(gapOf(with1(u4, { allowed: ['EAGAIN'] })), 'none');
+  });
+
   const g9read: Case = {
     fs: 'ext4',
     ops: [open(false), open(true), W(0, [8704], [], 1, 1), R(0, 4096, 0), W(0, [512], ['NOWAIT'], 2, 1)],
@@ -142,6 +185,8 @@ describe('known gap signatures match exactly what they document', () => {
       'G1-xfs-buffered-nowait-delalloc',
       'G11-xfs-buffered-nowait-read-before-partial-overwrite',
       'G7-ext4-dio-nowait-overwrite-two-writes-eagain',
+      'U5-ext4-dio-nowait-overwrite-mballoc-goal',
+      'U4-xfs-dio-nowait-over-sw-atomic-staging',
       'G9-page-cache-state',
     ]);
   });

@@ -30,6 +30,12 @@ export function anyDirty(w: World, ino: number, blk: number, n: number): boolean
   return false;
 }
 
+/** Whether a folio over blocks [blk, blk + n) is locked for a read's I/O (folio_lock would wait). */
+export function anyLocked(w: World, ino: number, blk: number, n: number): boolean {
+  for (let b = blk; b < blk + n; b++) if (folioAt(w, ino, b)?.locked === true) return true;
+  return false;
+}
+
 /** Whether a folio in the range is under writeback (filemap_fdatawait_range would wait). */
 export function anyWriteback(w: World, ino: number, blk: number, n: number): boolean {
   for (let b = blk; b < blk + n; b++) if (folioAt(w, ino, b)?.writeback === true) return true;
@@ -45,14 +51,44 @@ export function folioSpan(w: World, ino: number, blk: number): { head: number; n
 }
 
 /**
- * __filemap_get_folio(FGP_CREAT): the folio caching `blk`, created (at the mapping's folio
- * size, every block !uptodate) when there is none. FGP_DONTCACHE marks a folio it creates;
- * a lookup without it clears the mark.
+ * filemap_get_order / fgf_set_order (include/linux/pagemap.h): the folio size, in blocks,
+ * a write of `len` bytes asks __filemap_get_folio for — the largest power of two not above
+ * len, in pages (a block is a page here), 1 below two pages.
  */
-export function filemapGetFolio(w: World, ino: number, blk: number, dontcache = false): { head: number; nr: number } {
+export function writeBeginBlocks(len: number, blockSize: number): number {
+  if (len < 2 * blockSize) return 1;
+  return 2 ** (Math.floor(Math.log2(len)) - Math.log2(blockSize));
+}
+
+/**
+ * The folio __filemap_get_folio(FGP_CREAT) would add for block `blk` (not cached) when asked
+ * for `want` blocks: at least the mapping's minimum order, at most its maximum, smaller
+ * when the index is not aligned to it (order = __ffs(index)), and smaller again for every
+ * failed filemap_add_folio (-EEXIST: a block of the range is cached; the model's file ends)
+ * down to the minimum order.
+ */
+export function newFolioSpan(w: World, ino: number, blk: number, want: number): { head: number; nr: number } {
+  const m = mappingOf(w, ino);
+  const min = m.folioBlocks;
+  const head = blk - (blk % min);
+  let nr = Math.max(min, Math.min(want, m.maxFolioBlocks ?? min));
+  if (head % nr !== 0) nr = head & -head;
+  const pc = w.pageCache[ino] ?? [];
+  const free = (n: number) => head + n <= pc.length && pc.slice(head, head + n).every((f) => f === null || f === undefined);
+  while (nr > min && !free(nr)) nr /= 2;
+  return { head, nr };
+}
+
+/**
+ * __filemap_get_folio(FGP_CREAT): the folio caching `blk`, created (every block !uptodate)
+ * when there is none: of the mapping's minimum size, or as large as `want` blocks allows
+ * (newFolioSpan; a buffered write's fgf_set_order(len)). FGP_DONTCACHE marks a folio it
+ * creates; a lookup without it clears the mark.
+ */
+export function filemapGetFolio(w: World, ino: number, blk: number, dontcache = false, want = 1): { head: number; nr: number } {
   const pc = w.pageCache[ino];
   if (pc === undefined) throw new Error(`no inode ${ino}`);
-  const { head, nr } = folioSpan(w, ino, blk);
+  const { head, nr } = folioAt(w, ino, blk) !== null ? folioSpan(w, ino, blk) : newFolioSpan(w, ino, blk, want);
   const old = pc[head] ?? null;
   for (let b = head; b < head + nr && b < pc.length; b++) {
     const e = pc[b] ?? null;
@@ -245,18 +281,19 @@ export function writebackFolio(w: World, ino: number, blk: number, owner: number
 }
 
 /**
- * filemap_write_and_wait_range, write half (__filemap_fdatawrite_range with WB_SYNC_ALL):
- * one bio per dirty folio. Returns the bio ids, or null when allocation failed.
+ * filemap_write_and_wait_range, write half (__filemap_fdatawrite_range with WB_SYNC_ALL →
+ * ->writepages): every folio with a dirty block in the range, in one pass, as the flusher's
+ * writebackFolios (blocks contiguous in the file and on disk share a bio). Returns the bio
+ * ids, or null when allocation failed.
  */
 export function filemapFdatawriteRange(w: World, ino: number, blk: number, n: number, owner: number): number[] | null {
-  const bios: number[] = [];
+  const heads: number[] = [];
   for (let b = blk; b < blk + n; b++) {
-    if (folioAt(w, ino, b)?.dirty !== true) continue;
-    const got = writebackFolio(w, ino, b, owner);
-    if (got === null) return null;
-    bios.push(...got);
+    const f = folioAt(w, ino, b);
+    if (f !== null && f.dirty && !heads.includes(f.head)) heads.push(f.head);
   }
-  return bios;
+  // iomap_writepages / ext4_writepages: one pass, contiguous blocks share an ioend and its bio.
+  return heads.length === 0 ? [] : writebackFolios(w, ino, heads, owner);
 }
 
 /**
@@ -264,11 +301,13 @@ export function filemapFdatawriteRange(w: World, ino: number, blk: number, n: nu
  * range that are not already under writeback; nobody waits, the result is ignored.
  */
 export function filemapFdatawriteRangeKick(w: World, ino: number, blk: number, n: number): void {
+  const heads: number[] = [];
   for (let b = blk; b < blk + n; b++) {
     const f = folioAt(w, ino, b);
-    // Owner -1: nobody waits (the flusher's owner, FLUSHER in page-writeback.ts).
-    if (f !== null && f.dirty && !f.writeback) writebackFolio(w, ino, b, -1);
+    if (f !== null && f.dirty && !f.writeback && !heads.includes(f.head)) heads.push(f.head);
   }
+  // Owner -1: nobody waits (the flusher's owner, FLUSHER in page-writeback.ts). One ->writepages pass.
+  if (heads.length > 0) writebackFolios(w, ino, heads, -1);
 }
 
 /** invalidate_inode_pages2_range: drop the folios (whole) that the range touches, failing (EBUSY) if one is dirty. */

@@ -27,7 +27,7 @@ export function flusherChoices(w: World, s: Settings): Array<{ ino: number; blks
   const out: Array<{ ino: number; blks: number[] }> = [];
   const ready = (ino: number, blk: number) => {
     const f = folioAt(w, ino, blk);
-    return f !== null && f.head === blk && !f.writeback && anyDirty(w, ino, blk, f.nr);
+    return f !== null && f.head === blk && !f.writeback && f.locked !== true && anyDirty(w, ino, blk, f.nr);
   };
   w.pageCache.forEach((pc, ino) =>
     pc.forEach((f, blk) => {

@@ -8,10 +8,11 @@ import type { Token } from '../token.ts';
  * holds one entry per block of it. `t`, `uptodate` and `dirty` are per block — the
  * iomap_folio_state (ifs) uptodate and dirty bitmaps; the folio's PG_uptodate is "every
  * block uptodate", PG_dirty "some block dirty". `writeback`, `dropbehind` and `atomic` are
- * folio flags, equal in every block of the folio (a test checks that). PG_locked is not a
- * field: every section that holds a folio lock (iomap_write_begin to the unlock after
+ * folio flags, equal in every block of the folio (a test checks that). PG_locked is a field
+ * only for the one section that holds it across steps, a buffered read's I/O (`locked`);
+ * every other section that holds a folio lock (iomap_write_begin to the unlock after
  * iomap_write_end, one folio's writeback, an invalidation) is a single step, so no other
- * actor can ever observe it held.
+ * actor can observe it held.
  */
 export interface Folio {
   t: Token;
@@ -28,6 +29,13 @@ export interface Folio {
   writeback: boolean;
   /** PG_dropbehind: created by an RWF_DONTCACHE write; invalidated when its writeback ends clean. */
   dropbehind: boolean;
+  /**
+   * PG_locked held across steps: only by a buffered read whose read I/O is in flight (the
+   * folio was added locked by readahead or filemap_create_folio, or locked by
+   * filemap_update_page to fill it); folio_end_read clears it. Absent: unlocked. Equal in
+   * every block of the folio.
+   */
+  locked?: true;
 }
 
 /**
@@ -47,4 +55,11 @@ export interface AddressSpace {
   folioBlocks: number;
   /** i_blocksize of the host (sub-block data: where i_size falls inside a block). Static. */
   blockSize: number;
+  /**
+   * The mapping's maximum folio size in blocks (mapping_set_folio_min_order /
+   * mapping_set_folio_order_range: MAX_PAGECACHE_ORDER, 512 pages on x86-64, for XFS and
+   * ext4 regular files in 6.18; FUSE sets no large-folio range, so its folios stay at the
+   * minimum). Absent: the minimum.
+   */
+  maxFolioBlocks?: number;
 }

@@ -8,7 +8,9 @@ import { match } from 'ts-pattern';
 import { deviceRead } from '../block/device.ts';
 import { finishSyscall, task } from '../ghost.ts';
 import { canLock, lock, unlock } from '../kernel/locking/rwsem.ts';
-import { anyDirty, anyWriteback, filemapFdatawriteRange, folioAt } from '../mm/filemap.ts';
+import { anyDirty, anyLocked, anyWriteback, filemapFdatawriteRange, folioAt, mappingOf } from '../mm/filemap.ts';
+import { readPlan } from '../mm/readahead.ts';
+import type { BufferedRead } from '../fs/iomap/types.ts';
 import type { Mapping } from '../fs/types.ts';
 import {
   readSlice,
@@ -24,7 +26,7 @@ import {
 import { blocksOf, fdOf, inodeOf } from './fd.ts';
 
 /** pread: validation, then a buffered read in one step or a direct read state machine. */
-export function preadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall, { op: 'pread' }>): Step {
+export function preadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall, { op: 'pread' }>): Step | null {
   const of = fdOf(w, ti, c.fd);
   const fn = `ksys_pread64 → ${s.fs.kind}_file_read_iter`;
   const what = `pread(fd ${c.fd}, ${c.len} bytes @ ${c.offset})`;
@@ -53,19 +55,126 @@ export function preadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall
       },
     };
   }
+  return bufferedReadEntry(w, s, ti, c, of.ino, `${fn} → filemap_read`, what);
+}
+
+/** The buffered read's copy to the user buffer (copy_folio_to_iter): cached blocks, else what the disk holds. */
+function copyOut(d: World, s: Settings, ti: number, fd: number, ino: number, pos: number, len: number, start: number): void {
+  const n = Math.max(0, Math.min(len, inodeOf(d, ino).size - pos));
+  const { blk, nblk } = blocksOf(s, pos, n);
+  const data = Array.from({ length: nblk }, (_, i) => {
+    const f = folioAt(d, ino, blk + i);
+    return readPart(s, blk + i, pos, n, f !== null && f.uptodate ? f.t : readBlock(d, ino, blk + i));
+  });
+  const of = fdOf(d, ti, fd);
+  // filemap_read: ra->prev_pos = the position after the last byte copied.
+  if (of !== null && n > 0) of.raPrevPos = pos + n;
+  finishSyscall(d, ti, { op: 'pread', ret: n, file: ino, data, firstBlock: blk, start, end: d.ghost.clock + 1 });
+}
+
+/**
+ * filemap_read (xfs_file_buffered_read takes IOLOCK shared around it; ext4 takes no inode
+ * lock): a range the cache holds uptodate is copied in one step. Otherwise, in one step,
+ * filemap_get_pages adds the readahead window's folios locked and !uptodate (or locks a
+ * clean cached folio to fill it) under invalidate_lock shared and submits their read I/O
+ * (->readahead / ->read_folio: iomap_readahead, ext4_mpage_readpages); the I/O completes
+ * as a later step (bufferedReadStep), then the copy. A folio another read has locked is
+ * waited for (filemap_update_page: folio_lock).
+ */
+function bufferedReadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall, { op: 'pread' }>, ino: number, fn: string, what: string): Step | null {
+  const inode = inodeOf(w, ino);
+  const xfs = s.fs.kind === 'xfs';
+  if (xfs && !canLock(inode.iolock, 'shared')) return null;
+  const n = Math.max(0, Math.min(c.len, inode.size - c.offset));
+  const { blk, nblk } = blocksOf(s, c.offset, n);
+  if (anyLocked(w, ino, blk, nblk)) return null;
+  const of = fdOf(w, ti, c.fd);
+  const plan = n === 0 ? { add: [], fill: [], blocks: [] } : readPlan(w, s, ino, c.offset, c.len, of?.raPrevPos ?? -1);
+  if (plan.blocks.length === 0) {
+    return {
+      fn,
+      what,
+      apply: (d) => {
+        d.ghost.clock++;
+        copyOut(d, s, ti, c.fd, ino, c.offset, c.len, d.ghost.clock);
+      },
+    };
+  }
+  if (!canLock(inode.invalidateLock, 'shared')) return null;
+  const io = plan.blocks.map((b) => {
+    const m = inode.map[b];
+    // iomap_block_needs_zeroing / ext4_mpage_readpages: a hole, unwritten or delalloc block, or one past EOF, reads as zeros.
+    const p = m !== undefined && m.kind === 'written' && b * s.fs.blockSize < inode.size ? m.p : null;
+    return { blk: b, p, at: p === null ? ZERO : deviceRead(w.device, p) };
+  });
+  const ranges = [...plan.add.map((h) => `add ${h}`), ...plan.fill.map((h) => `lock ${h}`)].join(', ');
   return {
-    fn: `${fn} → filemap_read`,
-    what,
+    fn: `${fn} → filemap_get_pages → ${plan.add.length > 0 ? 'page_cache_sync_ra' : 'filemap_update_page'}`,
+    what: `${what}: ${xfs ? 'IOLOCK shared; ' : ''}invalidate_lock shared: folios ${ranges} locked, !uptodate; submit read I/O of blocks ${io.map((x) => `${x.blk}${x.p === null ? '=0' : `←p${x.p}`}`).join(',')}`,
     apply: (d) => {
       d.ghost.clock++;
-      const start = d.ghost.clock;
-      const n = Math.max(0, Math.min(c.len, size - c.offset));
-      const { blk, nblk } = blocksOf(s, c.offset, n);
-      const data = Array.from({ length: nblk }, (_, i) => {
-        const f = folioAt(d, of.ino, blk + i);
-        return readPart(s, blk + i, c.offset, n, f !== null && f.uptodate ? f.t : readBlock(d, of.ino, blk + i));
-      });
-      finishSyscall(d, ti, { op: 'pread', ret: n, file: of.ino, data, firstBlock: blk, start, end: d.ghost.clock + 1 });
+      if (xfs) lock(inodeOf(d, ino).iolock, 'shared', ti);
+      const pc = d.pageCache[ino];
+      if (pc === undefined) throw new Error(`no inode ${ino}`);
+      const min = mappingOf(d, ino).folioBlocks;
+      for (const h of plan.add) {
+        for (let b = h; b < h + min && b < pc.length; b++) pc[b] = { t: ZERO, uptodate: false, dirty: false, writeback: false, dropbehind: false, head: h, nr: min, atomic: false, locked: true };
+      }
+      for (const h of plan.fill) {
+        const f = folioAt(d, ino, h);
+        for (let b = h; f !== null && b < h + f.nr; b++) {
+          const e = folioAt(d, ino, b);
+          if (e !== null) e.locked = true;
+        }
+      }
+      const r: BufferedRead = { sys: 'buffered-read', fd: c.fd, ino, pos: c.offset, len: c.len, phase: 'read-io', io, iolock: xfs, wait: [], ioError: false, start: d.ghost.clock };
+      task(d, ti).cur = r;
+    },
+  };
+}
+
+/**
+ * The buffered read after its I/O was submitted: the read completes (iomap_read_end_io /
+ * mpage_end_io → folio_end_read: every filled block uptodate, the folios unlocked, waiters
+ * woken), then the reader copies to the user buffer and drops its locks. Between the two
+ * another actor may change the cached data (a write the read then returns, as Linux may).
+ */
+export function bufferedReadStep(w: World, s: Settings, ti: number, st: BufferedRead): Step | Step[] {
+  const cur = (d: World): BufferedRead => {
+    const c = task(d, ti).cur;
+    if (c === null || c.sys !== 'buffered-read') throw new Error('not in a buffered read');
+    return c;
+  };
+  if (st.phase === 'read-io') {
+    const now = st.io.map((x) => ({ blk: x.blk, t: x.p === null ? ZERO : deviceRead(w.device, x.p) }));
+    const then = st.io.map((x) => ({ blk: x.blk, t: x.at }));
+    const complete = (data: Array<{ blk: number; t: Token }>, when: string): Step => ({
+      fn: s.fs.kind === 'xfs' ? 'iomap_read_end_io → folio_end_read' : 'mpage_end_io → folio_end_read',
+      what: `read I/O done${when}: blocks ${data.map((x) => `${x.blk}=${x.t}`).join(',')} uptodate, folios unlocked`,
+      apply: (d) => {
+        for (const x of data) {
+          const f = folioAt(d, st.ino, x.blk);
+          if (f === null) throw new Error(`folio ${st.ino}:${x.blk} under read I/O is gone`);
+          f.t = x.t;
+          f.uptodate = true;
+        }
+        // Only this read's folios: another read may have others locked.
+        const heads = new Set(st.io.map((x) => folioAt(d, st.ino, x.blk)?.head));
+        for (const f of d.pageCache[st.ino] ?? []) if (f !== null && f.locked === true && heads.has(f.head)) delete f.locked;
+        cur(d).phase = 'copy';
+      },
+    });
+    // A write bio that landed on the blocks while the read bio was in flight: the read
+    // carries the data from before or after it (the device orders nothing between them).
+    const changed = now.some((x, i) => x.t !== then[i]?.t);
+    return changed ? [complete(then, ' (the disk as at submission)'), complete(now, ' (after a write that landed meanwhile)')] : complete(now, '');
+  }
+  return {
+    fn: 'filemap_read → copy_folio_to_iter',
+    what: `copy to the user buffer${st.iolock ? '; IOLOCK unlocked' : ''}`,
+    apply: (d) => {
+      if (st.iolock) unlock(inodeOf(d, st.ino).iolock, 'shared', ti);
+      copyOut(d, s, ti, st.fd, st.ino, st.pos, st.len, st.start);
     },
   };
 }

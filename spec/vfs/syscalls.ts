@@ -9,9 +9,9 @@ import { bufferedWriteStep } from '../fs/iomap/buffered-io.ts';
 import { dioWriteStep } from '../fs/iomap/direct-io.ts';
 import { fuseFsyncEntry, fuseMmapStoreEntry, fuseReadEntry, fuseSysStep, fuseWriteEntry } from '../fs/fuse/file.ts';
 import { task } from '../ghost.ts';
-import { mmapStoreEntry } from '../mm/memory.ts';
+import { mincoreEntry, mmapStoreEntry } from '../mm/memory.ts';
 import { openEntry } from './open.ts';
-import { dioReadStep, preadEntry } from './read.ts';
+import { bufferedReadStep, dioReadStep, preadEntry } from './read.ts';
 import { pwritev2Entry } from './read_write.ts';
 import { statxEntry } from './stat.ts';
 import { fsyncEntry, fsyncStep } from './sync.ts';
@@ -31,6 +31,7 @@ function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step | 
     .with({ op: 'fsync' }, { op: 'fdatasync' }, (c) => fsyncEntry(w, s, ti, c))
     .with({ op: 'statx' }, (c) => statxEntry(w, s, ti, c))
     .with({ op: 'mmap-store' }, (c) => mmapStoreEntry(w, s, ti, c))
+    .with({ op: 'mincore' }, (c) => mincoreEntry(w, s, ti, c))
     .exhaustive();
 }
 
@@ -47,6 +48,8 @@ function fuseSyscallEntry(w: World, s: Settings, ti: number, call: Syscall): Ste
     .with({ op: 'fsync' }, { op: 'fdatasync' }, (c) => fuseFsyncEntry(w, s, ti, c))
     .with({ op: 'statx' }, (c) => statxEntry(w, s, ti, c))
     .with({ op: 'mmap-store' }, (c) => fuseMmapStoreEntry(w, s, ti, c))
+    // FUSE's folios live in the same page cache: mincore sees them the same way.
+    .with({ op: 'mincore' }, (c) => mincoreEntry(w, s, ti, c))
     .exhaustive();
 }
 
@@ -61,6 +64,7 @@ export function taskSteps(w: World, s: Settings, ti: number): Step[] {
           .with({ sys: 'buffered-write' }, (st) => bufferedWriteStep(w, s, ti, st))
           .with({ sys: 'dio-read' }, (st) => dioReadStep(w, s, ti, st))
           .with({ sys: 'fsync' }, (st) => fsyncStep(w, s, ti, st))
+          .with({ sys: 'buffered-read' }, (st) => bufferedReadStep(w, s, ti, st))
           .with({ sys: 'fuse-write' }, { sys: 'fuse-read' }, { sys: 'fuse-dio-read' }, { sys: 'fuse-fsync' }, (st) => fuseSysStep(w, s, ti, st))
           .exhaustive()
       : call === undefined

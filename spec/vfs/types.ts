@@ -3,7 +3,7 @@
  * file, the validated write request, and a task with its syscall in progress. Linux 6.18.
  */
 import type { Token } from '../token.ts';
-import type { BufferedWrite, DioRead, DioWrite } from '../fs/iomap/types.ts';
+import type { BufferedRead, BufferedWrite, DioRead, DioWrite } from '../fs/iomap/types.ts';
 import type { FuseSys } from '../fs/fuse/types.ts';
 
 export type Errno = 'EINVAL' | 'EOPNOTSUPP' | 'EAGAIN' | 'EIO' | 'ENOSPC' | 'EBADF' | 'EFAULT';
@@ -36,6 +36,8 @@ export type Syscall =
   | { op: 'fsync'; fd: number }
   | { op: 'fdatasync'; fd: number }
   | { op: 'statx'; fd: number }
+  /** mincore over an mmap of the whole file: which of its pages the page cache holds. */
+  | { op: 'mincore'; fd: number }
   /** A store through a shared mapping of the block at `offset` (the page is already mapped). */
   | { op: 'mmap-store'; file: number; offset: number; id: string };
 
@@ -62,6 +64,8 @@ export type SyscallResult =
   | { op: 'pread'; ret: Ret; file: number; data: Token[]; firstBlock: number; start: number; end: number }
   | { op: 'fsync' | 'fdatasync'; ret: Ret }
   | { op: 'statx'; ret: Ret; atomic: StatxAtomic | null }
+  /** Run-length residency over the file's pages, as the conformance helper prints it ("2r14.": 2 resident, 14 not). */
+  | { op: 'mincore'; ret: Ret; pages: string }
   | { op: 'mmap-store'; id: string; ret: Ret };
 
 export interface OpenFile {
@@ -75,6 +79,8 @@ export interface OpenFile {
   canAtomic: boolean;
   /** f_wb_err: this open file's cursor into the mapping's errseq_t, sampled at open. */
   wbErr: number;
+  /** f_ra.prev_pos: where the last buffered read through this file ended (absent: -1, as file_ra_state_init sets it). */
+  raPrevPos?: number;
 }
 
 /** The write request after validation, in file blocks. */
@@ -110,7 +116,7 @@ export interface Fsync {
   start: number;
 }
 
-export type SysState = DioWrite | BufferedWrite | DioRead | Fsync | FuseSys;
+export type SysState = DioWrite | BufferedWrite | DioRead | Fsync | FuseSys | BufferedRead;
 
 export interface Task {
   pc: number;

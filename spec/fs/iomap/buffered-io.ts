@@ -12,10 +12,11 @@ import { endWrite, ghostWrite, noteWriteBytes, task } from '../../ghost.ts';
 import { atomicCopySteps } from './buffered-atomic.ts';
 import { commitJournal, markDirty } from '../journal.ts';
 import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
-import { anyWriteback, dirtyFolio, filemapCheckErrors, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
+import { anyWriteback, dirtyFolio, filemapCheckErrors, filemapGetFolio, newFolioSpan, writeBeginBlocks, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
 import { deviceRead } from '../../block/device.ts';
 import { overlay, writeToken, ZERO, type Token, type BufferedWrite, type BufIomap, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
 import { inodeOf } from '../../vfs/fd.ts';
+import { anyLocked } from '../../mm/filemap.ts';
 import { mappingOf } from '../../mm/filemap.ts';
 import { xfsBufferedWriteIomapBegin, xfsBufferedWriteIomapEnd, xfsIomapValid, xfsReserveDelalloc } from '../xfs/xfs_iomap.ts';
 
@@ -26,6 +27,8 @@ import { xfsBufferedWriteIomapBegin, xfsBufferedWriteIomapEnd, xfsIomapValid, xf
  */
 function xfsBufferedNowaitStall(w: World, s: Settings, req: WriteReq, blk: number): string | null {
   const m = inodeOf(w, req.ino).map[blk];
+  // __filemap_get_folio(FGP_NOWAIT): folio_trylock fails on a folio under read I/O.
+  if (folioAt(w, req.ino, blk)?.locked === true) return `folio ${blk} is locked for read I/O`;
   if (folioAt(w, req.ino, blk) !== null) return null;
   if (m === undefined || m.kind === 'hole') return `block ${blk} needs a delalloc reservation`;
   if (m.kind === 'delalloc') return null;
@@ -70,7 +73,10 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
         ...xfsNowaitTimestampRefusal(s, req, (d) => endWrite(d, ti, req, 'EAGAIN')),
       ];
     })
-    .with('copy', (): Step | Step[] => {
+    .with('copy', (): Step | Step[] | null => {
+      // iomap_write_begin / write_begin_get_folio: folio_lock waits while a read's I/O holds it.
+      const at = req.blk + (req.atomic && !st.fallback ? st.copied : st.next);
+      if (folioAt(w, req.ino, at)?.locked === true && !(s.fs.kind === 'xfs' && req.nowait)) return null;
       // Only the RFC lets an atomic write in here other than as a direct write's fallback.
       if (req.atomic && !st.fallback) {
         const blk = req.blk + st.copied;
@@ -115,29 +121,41 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
       const to = stopAt ?? span.to;
       const partial = span.from > 0 || span.to < bs;
       if (stopAt !== null && st.retry === undefined && folio?.uptodate !== true && !partial) return refusedShortCopy(w, s, ti, st, blk, stopAt - span.from, cur);
+      const perPageVariant = req.dontcache && s.knobs.uncached === 'per-page-2019';
+      // A block the copy covers in part, or where it stops short, is a copy step of its own.
+      const cs = copySpan(w, s, req, st, blk, perPageVariant, partial || stopAt !== null);
+      const k = cs.blocks;
       const fill = writeBeginFill(w, s, req, st.iomap, blk, span.from, to);
       const base = folio !== null && folio.uptodate ? folio.t : (fill?.base ?? ZERO);
       const data = overlay(base, t, span.from, to, bs);
-      if (stopAt !== null) return shortCopyStep(w, s, ti, st, blk, { from: span.from, to }, fill, data, cur);
-      const last = st.next + 1 === req.nblk;
+      const dontcache = req.dontcache && s.knobs.uncached === 'dontcache-6.18';
+      if (stopAt !== null) return shortCopyStep(w, s, ti, st, blk, { from: span.from, to }, fill, data, cs.want, cur);
+      const last = st.next + k === req.nblk;
       const perCall = req.dontcache && s.knobs.uncached === 'per-call-fix';
       const flush = last && (st.fallback || req.dsync || perCall);
       const existed = folio !== null;
       // The 2019 actor writes out and drops a folio it created once the copy has passed its end.
-      const perPage = req.dontcache && s.knobs.uncached === 'per-page-2019' && !existed && !flush && req.pos + req.count >= (blk + 1) * bs;
+      const perPage = perPageVariant && !existed && !flush && req.pos + req.count >= (blk + 1) * bs;
       const staleUncached = req.dontcache && st.iomap !== null && st.iomap.seq !== inode.seq ? uncachedStale(req, st.iomap, blk, inode.seq) : null;
+      const toks = k === 1 ? [data] : Array.from({ length: k }, (_, i) => writeToken(req.id, st.next + i));
+      const into = k === 1 ? describeCopy(blk, span.from, to, bs, data) : `folio ${cs.head}-${cs.head + cs.nr - 1}${k < cs.nr ? ` (blocks ${blk}-${blk + k - 1})` : ''}`;
+      const copiedToks = k === 1 ? t : Array.from({ length: k }, (_, i) => writeToken(req.id, st.next + i)).join(',');
       return {
         fn: s.fs.kind === 'xfs' ? 'iomap_write_iter' : 'generic_perform_write',
-        what: `${fill === null ? '' : `${fill.fn}: ${fill.what}; `}copy ${t} into ${describeCopy(blk, span.from, to, bs, data)}, mark it dirty${flush ? `; ${st.fallback ? 'filemap_write_and_wait_range' : perCall && !req.dsync ? 'RWF_UNCACHED: filemap_write_and_wait_range' : 'generic_write_sync'} writes back the range` : ''}${perPage ? '; RWF_UNCACHED: write_drop_cached_pages writes the folio out' : ''}`,
+        what: `${fill === null ? '' : `${fill.fn}: ${fill.what}; `}copy ${copiedToks} into ${into}, mark it dirty${flush ? `; ${st.fallback ? 'filemap_write_and_wait_range' : perCall && !req.dsync ? 'RWF_UNCACHED: filemap_write_and_wait_range' : 'generic_write_sync'} writes back the range` : ''}${perPage ? '; RWF_UNCACHED: write_drop_cached_pages writes the folio out' : ''}`,
         apply: (d) => {
           if (fill?.stale != null) d.ghost.flagged.push({ property: 'stale-iomap', what: fill.stale });
           if (staleUncached !== null) d.ghost.flagged.push({ property: 'uncached-iomap-stable', what: staleUncached });
-          clearFolioAtomic(d, req, blk);
-          dirtyFolio(d, req.ino, blk, data, req.dontcache && s.knobs.uncached === 'dontcache-6.18');
+          // __filemap_get_folio(FGP_WRITEBEGIN | fgf_set_order(len)): one folio, locked for the whole copy.
+          filemapGetFolio(d, req.ino, blk, dontcache, cs.want);
+          for (let i = 0; i < k; i++) {
+            clearFolioAtomic(d, req, blk + i);
+            dirtyFolio(d, req.ino, blk + i, toks[i] ?? t, dontcache);
+          }
           const c = cur(d);
           if (existed && perCall) c.dropCache = false;
-          c.next++;
-          growSize(d, req.ino, blk * bs + to);
+          c.next += k;
+          growSize(d, req.ino, k === 1 ? blk * bs + to : Math.min(req.pos + req.count, (blk + k) * bs));
           if (perPage) {
             c.wait = writebackFolio(d, req.ino, blk, ti) ?? [];
             c.phase = 'uncached-page-wait';
@@ -155,7 +173,7 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
     })
     .with('uncached-page-wait', (): Step | null => {
       const blk = req.blk + st.next - 1;
-      if (st.wait.length > 0 || folioAt(w, req.ino, blk)?.writeback === true) return null;
+      if (st.wait.length > 0 || folioAt(w, req.ino, blk)?.writeback === true || folioAt(w, req.ino, blk)?.locked === true) return null;
       return {
         fn: 'write_drop_cached_pages',
         what: `folio ${blk} written back: remove_mapping drops it; the actor goes on with its cached iomap`,
@@ -169,7 +187,8 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
       };
     })
     .with('writeback-wait', (): Step | null => {
-      if (st.wait.length > 0 || anyWriteback(w, req.ino, req.blk, req.nblk)) return null;
+      // invalidate_inode_pages2_range locks every folio it drops: it waits for a read's I/O.
+      if (st.wait.length > 0 || anyWriteback(w, req.ino, req.blk, req.nblk) || anyLocked(w, req.ino, req.blk, req.nblk)) return null;
       if (req.dontcache && s.knobs.uncached === 'per-call-fix' && !st.fallback) return perCallFlushDone(w, s, ti, st, cur);
       return {
         fn: st.fallback ? 'filemap_write_and_wait_range' : 'generic_write_sync',
@@ -200,6 +219,39 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
       };
     })
     .exhaustive();
+}
+
+/**
+ * The blocks one copy step fills, from `blk`: those of the one folio iomap_write_begin locks
+ * for it (existing, or created at fgf_set_order(len) with len the bytes left of the write
+ * and, for XFS, of the iomap), copied in one copy_folio_from_iter_atomic under its lock —
+ * no other actor can see the folio in between. The step stops before a block whose user
+ * page faults or that an IOMAP_NOWAIT write would stall on (handled block by block, as
+ * before), and before the first block of a folio that is not created yet. The 2019
+ * RWF_UNCACHED actor predates large folios: one block per step.
+ */
+function copySpan(w: World, s: Settings, req: WriteReq, st: BufferedWrite, blk: number, perPage: boolean, single: boolean): { blocks: number; head: number; nr: number; want: number } {
+  const bs = s.fs.blockSize;
+  const pos = Math.max(req.pos, blk * bs);
+  const io = st.iomap;
+  const ioEnd = s.fs.kind === 'xfs' && io !== null ? (io.blk + io.nblk) * bs : Number.POSITIVE_INFINITY;
+  const want = perPage ? 1 : writeBeginBlocks(Math.min(req.pos + req.count, ioEnd) - pos, bs);
+  const f = folioAt(w, req.ino, blk);
+  const { head, nr } = f !== null ? { head: f.head, nr: f.nr } : newFolioSpan(w, req.ino, blk, want);
+  let k = 1;
+  while (
+    !perPage &&
+    !single &&
+    blk + k < head + nr &&
+    // A block the write covers only in part gets its own step (write_begin fills the rest).
+    (blk + k + 1) * bs <= req.pos + req.count &&
+    st.next + k < req.nblk &&
+    (blk + k) * bs < ioEnd &&
+    userFault(req, blk + k, bs, bytesInBlock(req.pos, req.count, blk + k, bs)) === null &&
+    (s.fs.kind !== 'xfs' || !req.nowait || xfsBufferedNowaitStall(w, s, req, blk + k) === null)
+  )
+    k++;
+  return { blocks: k, head, nr, want };
 }
 
 /**
@@ -342,7 +394,7 @@ function stopShort(d: World, ti: number, c: BufferedWrite, copied: number, unuse
  * so write_begin filled the rest). The next iteration's fault_in_iov_iter_readable fails
  * at once: the write returns the bytes copied so far.
  */
-function shortCopyStep(w: World, s: Settings, ti: number, st: BufferedWrite, blk: number, got: { from: number; to: number }, fill: Fill | null, data: string, cur: (d: World) => BufferedWrite): Step {
+function shortCopyStep(w: World, s: Settings, ti: number, st: BufferedWrite, blk: number, got: { from: number; to: number }, fill: Fill | null, data: string, want: number, cur: (d: World) => BufferedWrite): Step {
   const req = st.req;
   const bs = s.fs.blockSize;
   const copied = blk * bs + got.to - req.pos;
@@ -351,8 +403,10 @@ function shortCopyStep(w: World, s: Settings, ti: number, st: BufferedWrite, blk
     what: `${fill === null ? '' : `${fill.fn}: ${fill.what}; `}${st.retry !== undefined ? 'retry: ' : ''}copy ${writeToken(req.id, st.next)} into ${describeCopy(blk, got.from, got.to, bs, data)}${st.retry === undefined ? `, stopping at user page ${req.badPage}` : ''}, mark it dirty; fault_in_iov_iter_readable fails on user page ${req.badPage}: stop after ${copied} bytes`,
     apply: (d) => {
       if (fill?.stale != null) d.ghost.flagged.push({ property: 'stale-iomap', what: fill.stale });
+      const dontcache = req.dontcache && s.knobs.uncached === 'dontcache-6.18';
+      filemapGetFolio(d, req.ino, blk, dontcache, want);
       clearFolioAtomic(d, req, blk);
-      dirtyFolio(d, req.ino, blk, data, req.dontcache && s.knobs.uncached === 'dontcache-6.18');
+      dirtyFolio(d, req.ino, blk, data, dontcache);
       const c = cur(d);
       delete c.retry;
       c.next++;

@@ -21,7 +21,7 @@ import { xfsIomapBegin } from '../xfs/xfs_iomap.ts';
 import { endWrite, ghostWrite, task } from '../../ghost.ts';
 import { commitJournal, inodeMetaDirty } from '../journal.ts';
 import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
-import { anyCached, anyDirty, anyWriteback, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapFdatawriteRange, invalidateInodePages2Range, mappingSetError } from '../../mm/filemap.ts';
+import { anyCached, anyDirty, anyLocked, anyWriteback, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapFdatawriteRange, invalidateInodePages2Range, mappingSetError } from '../../mm/filemap.ts';
 import { overlay, writeToken, ZERO, type Token } from '../../token.ts';
 import { fdOf, inodeOf } from '../../vfs/fd.ts';
 import { newBufferedWrite } from './buffered-io.ts';
@@ -168,7 +168,8 @@ function invalidateStep(w: World, s: Settings, ti: number, st: DioWrite): Steps 
   }
   if (!anyDirty(w, req.ino, req.blk, req.nblk)) {
     // filemap_write_and_wait_range also waits for folios the flusher has under writeback.
-    return anyWriteback(w, req.ino, req.blk, req.nblk) ? null : invalidateAndBeginDio(req, ti);
+    // invalidate_inode_pages2_range takes each folio's lock: it waits for a read's I/O.
+    return anyWriteback(w, req.ino, req.blk, req.nblk) || anyLocked(w, req.ino, req.blk, req.nblk) ? null : invalidateAndBeginDio(req, ti);
   }
   return {
     fn: 'kiocb_invalidate_pages',
@@ -186,7 +187,7 @@ function invalidateStep(w: World, s: Settings, ti: number, st: DioWrite): Steps 
 function invalidateWaitStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
   const req = st.req;
   if (st.wait.length > 0 || anyWriteback(w, req.ino, req.blk, req.nblk)) return null;
-  if (!st.ioError && !anyDirty(w, req.ino, req.blk, req.nblk)) return invalidateAndBeginDio(req, ti);
+  if (!st.ioError && !anyDirty(w, req.ino, req.blk, req.nblk)) return anyLocked(w, req.ino, req.blk, req.nblk) ? null : invalidateAndBeginDio(req, ti);
   const err = invalidateFailure(s, st);
   return {
     fn: 'kiocb_invalidate_pages',
@@ -380,6 +381,8 @@ function completeStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
     };
   }
   const stale = ok && anyDirty(w, req.ino, req.blk, req.nblk);
+  // kiocb_invalidate_post_direct_write locks each folio: it waits for a read's I/O.
+  if (ok && !stale && anyLocked(w, req.ino, req.blk, req.nblk)) return null;
   const endIo = s.fs.kind === 'xfs' ? 'xfs_dio_write_end_io' : 'ext4_dio_write_end_io';
   return {
     fn: 'iomap_dio_complete',

@@ -133,6 +133,27 @@ export interface DioRead {
   start: number;
 }
 
+/**
+ * A buffered read (filemap_read) whose page cache fill is in flight: the folios it added
+ * (or locked to fill) are PG_locked and !uptodate until 'read-io' completes; then the copy
+ * to the user buffer. A read whose range is cached uptodate never gets here (one step).
+ */
+export interface BufferedRead {
+  sys: 'buffered-read';
+  fd: number;
+  ino: number;
+  pos: number;
+  len: number;
+  phase: 'read-io' | 'copy';
+  /** The blocks the read I/O fills, each from physical block `p`, or zeros (hole, unwritten, delalloc, beyond EOF). */
+  io: Array<{ blk: number; p: number | null; at: Token }>;
+  /** XFS: IOLOCK shared is held from the start to the copy (xfs_file_buffered_read). */
+  iolock: boolean;
+  wait: number[];
+  ioError: boolean;
+  start: number;
+}
+
 /** What the file system's write checks decide once the lock is held. */
 export type DioWriteCheck =
   /** Go on: wait for other direct I/O first (inode_dio_wait) or not; demote the lock to shared. */

@@ -1,0 +1,89 @@
+/**
+ * Progress: a reachable cycle of states none of which is done (a livelock: every step the
+ * system can take loops back without finishing). A state with nothing enabled that is not
+ * done is a deadlock, which every search already reports; a cycle is not visible to a
+ * breadth-first search (it only meets a state it has seen), so this is a separate,
+ * depth-first pass: iterative DFS with the current path on a stack, a back edge to a state
+ * on the stack closes a cycle. Generic: it knows the model only through its functions.
+ *
+ * A cycle is a livelock only if no step along it makes progress; the caller's model says
+ * what progress is by putting it in the state (a counter that grows when a task finishes
+ * work, a program counter): then a cycle cannot contain such a step. `progress` lets a
+ * caller exempt actions that make progress without changing the state's identity.
+ */
+import { canonicalJson } from './trace.ts';
+import type { Model } from './types.ts';
+
+export interface Livelock<S, A> {
+  /** Actions from an initial state to the first state of the cycle. */
+  prefix: A[];
+  /** The cycle's actions, from its first state back to it. */
+  cycle: A[];
+  /** The cycle's first state. */
+  state: S;
+}
+
+export interface LivelockResult<S, A> {
+  livelock: Livelock<S, A> | null;
+  states: number;
+  /** False when `maxStates` stopped the search before every reachable state was seen. */
+  complete: boolean;
+}
+
+interface Frame<S, A> {
+  key: string;
+  state: S;
+  actions: A[];
+  next: number;
+  /** The action that led here from the frame below. */
+  via: A | null;
+}
+
+/** Searches the reachable states for a cycle of not-done states (see the module comment). */
+export function findLivelock<S, A>(model: Model<S, A>, options: { maxStates?: number; progress?: (a: A) => boolean } = {}): LivelockResult<S, A> {
+  const max = options.maxStates ?? Number.POSITIVE_INFINITY;
+  const key = (s: S) => model.key?.(s) ?? canonicalJson(s);
+  const finished = new Set<string>();
+  const onStack = new Map<string, number>();
+  let states = 0;
+  let complete = true;
+  for (const init of model.init()) {
+    const k0 = key(init);
+    if (finished.has(k0)) continue;
+    const stack: Array<Frame<S, A>> = [{ key: k0, state: init, actions: model.actions(init), next: 0, via: null }];
+    onStack.set(k0, 0);
+    states++;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as Frame<S, A>;
+      if (top.next >= top.actions.length) {
+        stack.pop();
+        onStack.delete(top.key);
+        finished.add(top.key);
+        continue;
+      }
+      const a = top.actions[top.next++] as A;
+      if (options.progress?.(a) === true) continue;
+      const t = model.next(top.state, a);
+      const k = key(t);
+      const at = onStack.get(k);
+      if (at !== undefined) {
+        const loop = stack.slice(at);
+        if (loop.every((f) => model.done?.(f.state) !== true)) {
+          const prefix = stack.slice(1, at + 1).map((f) => f.via as A);
+          const cycle = [...stack.slice(at + 1).map((f) => f.via as A), a];
+          return { livelock: { prefix, cycle, state: (stack[at] as Frame<S, A>).state }, states, complete: false };
+        }
+        continue;
+      }
+      if (finished.has(k)) continue;
+      if (states >= max) {
+        complete = false;
+        continue;
+      }
+      states++;
+      onStack.set(k, stack.length);
+      stack.push({ key: k, state: t, actions: model.actions(t), next: 0, via: a });
+    }
+  }
+  return { livelock: null, states, complete };
+}

@@ -1,0 +1,123 @@
+/**
+ * Synchronous readahead (mm/readahead.c page_cache_sync_ra, Linux 6.18): which blocks a
+ * buffered read that misses the page cache adds to it, as new folios locked and
+ * !uptodate, in one batch under mapping->invalidate_lock shared (page_cache_ra_order /
+ * page_cache_ra_unbounded take it around adding the folios and read_pages submitting their
+ * I/O, so no other actor sees a half-built batch).
+ *
+ * A block is a page here. The window: at the start of the file, for a request larger than
+ * the readahead maximum, or right after the previous read of this open file
+ * (f_ra.prev_pos), get_init_ra_size of the request; otherwise the request alone
+ * (do_page_cache_ra), unless the pages just before it are cached (page_cache_prev_miss: a
+ * sequential stream), then the cached run plus the request. Never past the page that holds
+ * the last byte of the file. Sync readahead sets ra->order = 0: the folios are of the
+ * mapping's minimum size. Not modelled: the PG_readahead mark and the asynchronous
+ * readahead a later read that hits it would start (page_cache_async_ra); ra_pages other
+ * than the 128 KiB default.
+ */
+import type { Settings, World } from '../types.ts';
+import { folioAt, mappingOf } from './filemap.ts';
+
+/** VM_READAHEAD_PAGES: the default file_ra_state.ra_pages (128 KiB of 4 KiB pages). */
+export const RA_PAGES = 32;
+
+/** get_init_ra_size: the first readahead window for a request of `size` pages. */
+export function initRaSize(size: number, max: number): number {
+  let n = 1;
+  while (n < size) n *= 2;
+  if (n <= max / 32) return n * 4;
+  if (n <= max / 4) return n * 2;
+  return max;
+}
+
+/** page_cache_prev_miss: the first uncached page at or below `index`, scanning at most `max`; -1 past page 0 (ULONG_MAX). */
+function prevMiss(cached: (b: number) => boolean, index: number, max: number): number {
+  let b = index;
+  for (let n = 0; n < max; n++, b--) {
+    if (b < 0) return -1;
+    if (!cached(b)) return b;
+  }
+  return b;
+}
+
+/**
+ * The pages page_cache_sync_ra reads for a miss at page `index` with `req` pages requested
+ * (last_index - index), the file `isize` bytes long, `prevPos` the open file's
+ * f_ra.prev_pos (-1 when it never read), `cached(b)` whether page b is in the cache.
+ * Returns [first, end): the window clipped at EOF (pages already cached in it are skipped
+ * by the caller).
+ */
+export function syncRaWindow(index: number, req: number, isize: number, prevPos: number, cached: (b: number) => boolean, pageSize: number, ioPages: number): [number, number] {
+  let max = RA_PAGES;
+  // ractl_max_pages: a request beyond the window may go up to the device's optimal I/O size.
+  if (req > max && ioPages > max) max = Math.min(req, ioPages);
+  const prevIndex = prevPos < 0 ? Number.POSITIVE_INFINITY : Math.floor(prevPos / pageSize);
+  let size: number;
+  if (index === 0 || req > max || (prevIndex <= index && index - prevIndex <= 1)) size = initRaSize(req, max);
+  else {
+    const miss = prevMiss(cached, index - 1, max);
+    let contig = index - miss - 1;
+    if (contig <= req) size = req;
+    else {
+      if (miss === -1) contig *= 2;
+      size = Math.min(contig + req, max);
+    }
+  }
+  if (isize <= 0) return [index, index];
+  const last = Math.floor((isize - 1) / pageSize);
+  return [index, Math.max(index, Math.min(index + size, last + 1))];
+}
+
+/**
+ * The blocks a buffered read of [pos, pos + len) of file `ino` leaves for read I/O to fill,
+ * as filemap_read's loop meets them (filemap_get_pages): a cached folio uptodate over what
+ * the read needs is copied; at the first page not cached, synchronous readahead adds the
+ * window's missing pages; a clean cached folio that is not uptodate where the read needs it
+ * is locked and read in whole (filemap_update_page → filemap_read_folio: ->read_folio reads
+ * its !uptodate blocks). Returns the heads of the folios to add (`add`: new, min order) and
+ * of those to lock and fill (`fill`), and the blocks the I/O fills.
+ */
+export function readPlan(w: World, s: Settings, ino: number, pos: number, len: number, prevPos: number): { add: number[]; fill: number[]; blocks: number[] } {
+  const bs = s.fs.blockSize;
+  const pc = w.pageCache[ino] ?? [];
+  const isize = w.inodes[ino]?.size ?? 0;
+  const min = mappingOf(w, ino).folioBlocks;
+  const end = Math.min(pos + len, isize);
+  const added = new Set<number>();
+  const add: number[] = [];
+  const fill: number[] = [];
+  const blocks: number[] = [];
+  const cached = (b: number) => added.has(b) || folioAt(w, ino, b) !== null;
+  const lastIndex = Math.ceil((pos + len) / bs);
+  for (let b = Math.floor(pos / bs); b * bs < end && b < pc.length; ) {
+    const f = folioAt(w, ino, b);
+    if (added.has(b)) {
+      b++;
+      continue;
+    }
+    if (f === null) {
+      const [from, to] = syncRaWindow(b, lastIndex - b, isize, prevPos, cached, bs, Math.floor(s.device.maxTransfer / bs));
+      for (let h = from - (from % min); h < to && h < pc.length; h += min) {
+        if (Array.from({ length: min }, (_, i) => cached(h + i)).some((x) => x)) continue;
+        add.push(h);
+        for (let i = 0; i < min && h + i < pc.length; i++) {
+          added.add(h + i);
+          blocks.push(h + i);
+        }
+      }
+      b = Math.max(b + 1, to);
+      continue;
+    }
+    const need = Array.from({ length: f.nr }, (_, i) => f.head + i).filter((x) => x * bs < end && (x + 1) * bs > pos);
+    const notUptodate = need.some((x) => folioAt(w, ino, x)?.uptodate !== true);
+    const whole = Array.from({ length: f.nr }, (_, i) => folioAt(w, ino, f.head + i));
+    if (notUptodate && whole.every((x) => x !== null && !x.dirty && !x.writeback && x.locked !== true)) {
+      fill.push(f.head);
+      whole.forEach((x, i) => {
+        if (x !== null && !x.uptodate) blocks.push(f.head + i);
+      });
+    }
+    b = f.head + f.nr;
+  }
+  return { add, fill, blocks };
+}
