@@ -20,6 +20,7 @@ export interface Knobs {
   bufferedAtomic: BufferedAtomic;
   bufferedAtomicShortCopy: BufferedAtomicShortCopy;
   bufferedAtomicMerge: BufferedAtomicMerge;
+  ext4DataMode: Ext4DataMode;
 }
 
 /**
@@ -186,6 +187,24 @@ export type BufferedAtomicShortCopy = 'short-copy' | 'clear-dirty-then-retry';
  */
 export type BufferedAtomicMerge = 'mixed-bio' | 'own-bio';
 
+/**
+ * How ext4 writeback allocates a delayed extent and what a jbd2 commit then waits for
+ * (fs/ext4/inode.c mpage_map_one_extent, ext4_map_blocks; fs/jbd2/commit.c). The mount
+ * options data=ordered|writeback and dioread_nolock|dioread_lock.
+ *  - 'ordered-dioread-nolock': the default since 5.6 ("ext4: make dioread_nolock the
+ *    default", 244adf6426ee): EXT4_GET_BLOCKS_IO_CREATE_EXT allocates the extent
+ *    unwritten; the bio's completion converts it in a new handle (ext4_end_io_rsv_work).
+ *    An unwritten block is not EXT4_MAP_NEW-written, so the inode does not join the
+ *    transaction's ordered list: a commit never waits for data.
+ *  - 'ordered-dioread-lock': data=ordered without dioread_nolock (the default before 5.6):
+ *    the extent is allocated written, and the inode joins the running transaction's ordered
+ *    list (ext4_jbd2_inode_add_wait); the commit waits for that data first.
+ *  - 'writeback-dioread-lock': data=writeback,dioread_lock: allocated written and no ordered
+ *    list; a commit may make the extent durable before its data (the documented risk of
+ *    data=writeback: stale blocks after a crash).
+ */
+export type Ext4DataMode = 'ordered-dioread-nolock' | 'ordered-dioread-lock' | 'writeback-dioread-lock';
+
 /** What Linux merged: the default for every knob. */
 export const MERGED_KNOBS: Knobs = {
   ext4AtomicAlloc: 'bigalloc-zero-and-commit',
@@ -203,6 +222,7 @@ export const MERGED_KNOBS: Knobs = {
   // Not in Linux: the defaults are what the RFC posted.
   bufferedAtomicShortCopy: 'short-copy',
   bufferedAtomicMerge: 'own-bio',
+  ext4DataMode: 'ordered-dioread-nolock',
 };
 
 /** Every variant of every knob, for documentation, the CLI and tests. */
@@ -221,4 +241,5 @@ export const KNOB_VARIANTS = {
   bufferedAtomic: ['rfc-2024', 'eopnotsupp-6.18'],
   bufferedAtomicShortCopy: ['short-copy', 'clear-dirty-then-retry'],
   bufferedAtomicMerge: ['mixed-bio', 'own-bio'],
+  ext4DataMode: ['ordered-dioread-nolock', 'ordered-dioread-lock', 'writeback-dioread-lock'],
 } as const satisfies { [K in keyof Knobs]: readonly Knobs[K][] };

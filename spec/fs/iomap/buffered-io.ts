@@ -10,13 +10,14 @@ import { match } from 'ts-pattern';
 import { xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
 import { endWrite, task } from '../../ghost.ts';
 import { atomicCopySteps } from './buffered-atomic.ts';
-import { commitJournal, markDirty } from '../journal.ts';
+import { commitJournal, markDirty, orderedDataPending } from '../journal.ts';
 import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
 import { anyWriteback, dirtyFolio, filemapCheckErrors, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
 import { writeToken, type BufferedWrite, type BufIomap, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
 import { inodeOf } from '../../vfs/fd.ts';
 import { mappingOf } from '../../mm/filemap.ts';
 import { xfsBufferedWriteIomapBegin, xfsBufferedWriteIomapEnd, xfsIomapValid, xfsReserveDelalloc } from '../xfs/xfs_iomap.ts';
+import { ext4DaWriteBegin, ext4DaWriteEnd, ext4DaWriteEndPlan, ext4FdatawriteRange } from '../ext4/inode.ts';
 
 /**
  * Why an XFS buffered IOMAP_NOWAIT write would block at file block `blk`, or null:
@@ -44,6 +45,8 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
     return c;
   };
   const lockName = s.fs.kind === 'xfs' ? 'IOLOCK excl' : 'inode_lock';
+  // ->writepages of a data-integrity flush: ext4_writepages on ext4, the iomap path otherwise.
+  const fdatawrite = (d: World, blk: number, n: number): number[] | null => (s.fs.kind === 'ext4' ? ext4FdatawriteRange(d, s, req.ino, blk, n, ti) : filemapFdatawriteRange(d, req.ino, blk, n, ti));
   return match(st.phase)
     .with('lock', (): Step | Step[] | null => {
       const free = canLock(inode.iolock, 'excl');
@@ -80,11 +83,14 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
       const nowaitStall = s.fs.kind === 'xfs' && req.nowait ? xfsBufferedNowaitStall(w, s, req, blk) : null;
       // fault_in_iov_iter_readable cannot bring in the user page this block's bytes come from.
       const fault = req.badPage === st.next ? `user page ${st.next} cannot be faulted in` : null;
-      const stall = nowaitStall ?? fault;
+      // ext4: ext4_da_write_begin with ext4_da_get_block_prep, under the folio lock.
+      const da = s.fs.kind === 'ext4' && fault === null ? ext4DaWriteBegin(w, s, req, blk) : null;
+      const enospc = da?.err === 'ENOSPC' ? `ext4_da_write_begin: ${da.what}` : null;
+      const stall = nowaitStall ?? fault ?? enospc;
       if (stall !== null) {
         // iomap_write_iter stops at the folio that would block or fault: a short write, or -EAGAIN / -EFAULT.
         const copied = st.next === 0 ? 0 : blk * bs - req.pos;
-        const err = nowaitStall !== null ? 'EAGAIN' : 'EFAULT';
+        const err = nowaitStall !== null ? 'EAGAIN' : enospc !== null ? 'ENOSPC' : 'EFAULT';
         return {
           fn: s.fs.kind === 'xfs' ? 'iomap_write_iter' : 'generic_perform_write',
           what: `${stall}${nowaitStall !== null ? ' and IOMAP_NOWAIT' : ''}: ${copied > 0 ? `stop after ${copied} bytes` : `-${err}`}`,
@@ -102,7 +108,7 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
               c.phase = 'unlock';
               return;
             }
-            const bios = filemapFdatawriteRange(d, req.ino, req.blk, st.next, ti);
+            const bios = fdatawrite(d, req.blk, st.next);
             c.wait = bios ?? [];
             c.ioError = bios === null;
             c.phase = 'writeback-wait';
@@ -121,20 +127,24 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
       const perPage = req.dontcache && s.knobs.uncached === 'per-page-2019' && !existed && !flush && req.pos + req.count >= (blk + 1) * bs;
       const zeroOrRead = s.fs.kind === 'xfs' && st.iomap !== null ? writeBeginFill(w, s, req, st.iomap, blk) : null;
       const staleUncached = req.dontcache && st.iomap !== null && st.iomap.seq !== inode.seq ? uncachedStale(req, st.iomap, blk, inode.seq) : null;
+      const daEnd = da === null ? null : ext4DaWriteEndPlan(w, s, req, blk, da);
+      const copyWhat = da === null || daEnd === null ? `copy ${t} into folio ${blk}, mark it dirty` : `ext4_da_write_begin: folio ${blk} locked; ${da.what}; copy ${t}; ${daEnd.what}`;
       return {
         fn: s.fs.kind === 'xfs' ? 'iomap_write_iter' : 'generic_perform_write',
-        what: `${zeroOrRead === null ? '' : `iomap_write_begin: ${zeroOrRead.what}; `}copy ${t} into folio ${blk}, mark it dirty${flush ? `; ${st.fallback ? 'filemap_write_and_wait_range' : perCall && !req.dsync ? 'RWF_UNCACHED: filemap_write_and_wait_range' : 'generic_write_sync'} writes back the range` : ''}${perPage ? '; RWF_UNCACHED: write_drop_cached_pages writes the folio out' : ''}`,
+        what: `${zeroOrRead === null ? '' : `iomap_write_begin: ${zeroOrRead.what}; `}${copyWhat}${flush ? `; ${st.fallback ? 'filemap_write_and_wait_range' : perCall && !req.dsync ? 'RWF_UNCACHED: filemap_write_and_wait_range' : 'generic_write_sync'} writes back the range` : ''}${perPage ? '; RWF_UNCACHED: write_drop_cached_pages writes the folio out' : ''}`,
         apply: (d) => {
           if (zeroOrRead?.stale != null) d.ghost.flagged.push({ property: 'stale-iomap', what: zeroOrRead.stale });
           if (staleUncached !== null) d.ghost.flagged.push({ property: 'uncached-iomap-stable', what: staleUncached });
           clearFolioAtomic(d, req, blk);
-          dirtyFolio(d, req.ino, blk, t, req.dontcache && s.knobs.uncached === 'dontcache-6.18');
+          const dontcache = req.dontcache && s.knobs.uncached === 'dontcache-6.18';
+          if (da !== null && daEnd !== null) ext4DaWriteEnd(d, req, blk, t, da, daEnd, dontcache);
+          else dirtyFolio(d, req.ino, blk, t, dontcache);
           const c = cur(d);
           if (existed && perCall) c.dropCache = false;
           c.next++;
           const ino = inodeOf(d, req.ino);
           const end = Math.min(req.pos + req.count, (blk + 1) * s.fs.blockSize);
-          if (end > ino.size) {
+          if (da === null && end > ino.size) {
             ino.size = end;
             markDirty(d, req.ino);
           }
@@ -145,7 +155,7 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
           }
           if (!last) return;
           if (flush) {
-            const bios = filemapFdatawriteRange(d, req.ino, req.blk, req.nblk, ti);
+            const bios = fdatawrite(d, req.blk, req.nblk);
             c.wait = bios ?? [];
             c.ioError = bios === null;
             c.phase = 'writeback-wait';
@@ -170,6 +180,8 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
     })
     .with('writeback-wait', (): Step | null => {
       if (st.wait.length > 0 || anyWriteback(w, req.ino, req.blk, req.nblk)) return null;
+      // jbd2 data=ordered: the commit below first waits for the transaction's ordered data.
+      if (req.dsync && orderedDataPending(w) !== null) return null;
       if (req.dontcache && s.knobs.uncached === 'per-call-fix' && !st.fallback) return perCallFlushDone(w, s, ti, st, cur);
       return {
         fn: st.fallback ? 'filemap_write_and_wait_range' : 'generic_write_sync',
@@ -192,7 +204,8 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
           if (st.flushError && typeof ret === 'number') {
             d.ghost.flagged.push({ property: 'uncached-flush-errors', what: `RWF_UNCACHED write ${req.id} (T${ti + 1}) returns ${ret} although the writeback of its range it waited for failed: its data is not on disk` });
           }
-          if (kick) filemapFdatawriteRangeKick(d, req.ino, req.blk, req.nblk);
+          if (kick && s.fs.kind === 'ext4') ext4FdatawriteRange(d, s, req.ino, req.blk, req.nblk, -1, false);
+          else if (kick) filemapFdatawriteRangeKick(d, req.ino, req.blk, req.nblk);
           endWrite(d, ti, st.short === null ? req : { ...req, nblk: st.next }, ret);
         },
       };
