@@ -10,7 +10,6 @@
 import { maxRequestBlocks, submitBio } from '../../block/device.ts';
 import { recordWritebackFailure } from '../../ghost.ts';
 import { folioAt, mappingSetError, setFolioFlag } from '../../mm/filemap.ts';
-import { iomapFinishIoend } from '../iomap/ioend.ts';
 import { ext4ConvertUnwrittenIoEndVec } from './extents.ts';
 import { ext4WbBh } from './inode.ts';
 import type { Settings, World } from '../../world.ts';
@@ -73,7 +72,7 @@ export function ext4IoSubmit(w: World, s: Settings, ino: number, blocks: Ext4WbB
     }
   }
   w.ioends.sort((a, b) => a.bio - b.bio);
-  if (convert.length > 0 && ids.length > 0) w.ext4IoEnds.push({ ino, bios: ids, inflight: ids, blocks: [...convert].sort((a, b) => a - b), failed: false });
+  if (convert.length > 0 && ids.length > 0) w.ext4IoEnds.push({ ino, bios: ids, inflight: ids, blocks: [...convert].sort((a, b) => a - b), folios: [], failed: false });
   return ids;
 }
 
@@ -87,17 +86,42 @@ export function ext4EndBio(w: World, bio: number, failed: boolean): boolean {
   const io = w.ext4IoEnds.find((x) => x.inflight.includes(bio));
   if (io === undefined) return false;
   io.inflight = io.inflight.filter((x) => x !== bio);
+  // The bio is done (its id may be reused): the io_end keeps the folios it carried.
+  const carried = w.ioends.find((x) => x.bio === bio)?.blocks ?? [];
+  w.ioends = w.ioends.filter((x) => x.bio !== bio);
+  io.folios = [...io.folios, ...carried];
   if (failed) {
     io.failed = true;
     mappingSetError(w, io.ino, 'EIO');
-    recordWritebackFailure(w, io.ino, bio, w.ioends.find((x) => x.bio === bio)?.blocks ?? []);
+    recordWritebackFailure(w, io.ino, bio, carried);
   }
   return true;
 }
 
-/** The io_ends on an i_rsv_conversion_list (every bio completed), by their first bio. */
-export function ext4RsvConversionReady(w: World): Ext4IoEnd[] {
-  return w.ext4IoEnds.filter((x) => x.inflight.length === 0);
+/** Whether a bio still in flight, or an io_end still waiting, carries a block of the folio at head..head+nr. */
+function folioStillInIo(w: World, ino: number, head: number, nr: number): boolean {
+  const inFolio = (b: { blk: number }) => b.blk >= head && b.blk < head + nr;
+  return w.ioends.some((x) => x.ino === ino && x.blocks.some(inFolio)) || w.ext4IoEnds.some((x) => x.ino === ino && x.folios.some(inFolio));
+}
+
+/**
+ * ext4_finish_bio for the folios an io_end's bios carried: folio_end_writeback once no other
+ * bio holds a block of the folio; an RWF_DONTCACHE folio still clean then is dropped
+ * (folio_end_dropbehind).
+ */
+function ext4FinishBio(w: World, io: Ext4IoEnd): void {
+  for (const b of io.folios) {
+    const f = folioAt(w, io.ino, b.blk);
+    if (f === null || !f.writeback || folioStillInIo(w, io.ino, f.head, f.nr)) continue;
+    setFolioFlag(w, io.ino, b.blk, 'writeback', false);
+    const pc = w.pageCache[io.ino];
+    if (f.dropbehind && pc !== undefined && !Array.from({ length: f.nr }, (_, i) => pc[f.head + i]?.dirty === true).some(Boolean)) for (let x = f.head; x < f.head + f.nr; x++) pc[x] = null;
+  }
+}
+
+/** The io_ends on an i_rsv_conversion_list (every bio completed), by their index in w.ext4IoEnds. */
+export function ext4RsvConversionReady(w: World): number[] {
+  return w.ext4IoEnds.flatMap((x, i) => (x.inflight.length === 0 ? [i] : []));
 }
 
 export function describeRsvConversion(io: Ext4IoEnd): string {
@@ -105,12 +129,12 @@ export function describeRsvConversion(io: Ext4IoEnd): string {
   return `ext4_end_io_rsv_work → ext4_end_io_end: ${what}; ext4_release_io_end → ext4_finish_bio ends writeback of bio${io.bios.length > 1 ? 's' : ''} ${io.bios.map((b) => `#${b}`).join(', ')}`;
 }
 
-/** The conversion work for the io_end whose first bio is `bio0`. */
-export function ext4EndIoRsvWork(w: World, bio0: number): void {
-  const io = w.ext4IoEnds.find((x) => x.bios[0] === bio0);
-  if (io === undefined || io.inflight.length > 0) throw new Error(`no completed unwritten io_end for bio#${bio0}`);
-  w.ext4IoEnds = w.ext4IoEnds.filter((x) => x !== io);
+/** The conversion work for the io_end at index `k` of w.ext4IoEnds. */
+export function ext4EndIoRsvWork(w: World, k: number): void {
+  const io = w.ext4IoEnds[k];
+  if (io === undefined || io.inflight.length > 0) throw new Error(`no completed unwritten io_end #${k}`);
+  w.ext4IoEnds = w.ext4IoEnds.filter((_, i) => i !== k);
   if (!io.failed) ext4ConvertUnwrittenIoEndVec(w, io.ino, io.blocks);
   // The error was recorded by ext4_end_bio; here the folios only end writeback.
-  for (const bio of io.bios) iomapFinishIoend(w, bio, false);
+  ext4FinishBio(w, io);
 }

@@ -3,6 +3,7 @@
  * (include/linux/buffer_head.h, fs/buffer.c) and the io_end of a writeback pass
  * (fs/ext4/ext4.h struct ext4_io_end, fs/ext4/page-io.c).
  */
+import type { Token } from '../../token.ts';
 
 /**
  * The mapping state one block's buffer head caches (BH_Mapped + b_blocknr, BH_Delay,
@@ -34,6 +35,8 @@ export interface Ext4IoEnd {
   inflight: number[];
   /** The file blocks to convert (the io_end_vec list). */
   blocks: number[];
+  /** The folio blocks the completed bios carried (io_end->bio list), ended by ext4_finish_bio. */
+  folios: Array<{ blk: number; t: Token }>;
   /** EXT4_IO_END_FAILED: a bio failed; the extents are then not converted. */
   failed: boolean;
 }
