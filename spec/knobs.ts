@@ -21,6 +21,7 @@ export interface Knobs {
   bufferedAtomicShortCopy: BufferedAtomicShortCopy;
   bufferedAtomicMerge: BufferedAtomicMerge;
   ext4DataMode: Ext4DataMode;
+  ext4EndIoFailure: Ext4EndIoFailure;
 }
 
 /**
@@ -205,6 +206,17 @@ export type BufferedAtomicMerge = 'mixed-bio' | 'own-bio';
  */
 export type Ext4DataMode = 'ordered-dioread-nolock' | 'ordered-dioread-lock' | 'writeback-dioread-lock';
 
+/**
+ * What ext4_end_io_end does with an unwritten io_end one of whose bios failed.
+ *  - 'convert': before e856f93e0fb2 ("ext4: do not convert the unwritten extents if data
+ *    writeback fails", Baokun Li, January 2025): ext4_convert_unwritten_io_end_vec runs
+ *    anyway, so the extent becomes written over a block the data never reached, and stale
+ *    data is exposed (the commit's example: a block whose writes fail but reads work).
+ *  - 'keep-unwritten': the fix, in 6.18: ext4_end_bio sets EXT4_IO_END_FAILED and the
+ *    conversion is skipped; the failed blocks read as zeroes once the page cache is gone.
+ */
+export type Ext4EndIoFailure = 'convert' | 'keep-unwritten';
+
 /** What Linux merged: the default for every knob. */
 export const MERGED_KNOBS: Knobs = {
   ext4AtomicAlloc: 'bigalloc-zero-and-commit',
@@ -223,6 +235,7 @@ export const MERGED_KNOBS: Knobs = {
   bufferedAtomicShortCopy: 'short-copy',
   bufferedAtomicMerge: 'own-bio',
   ext4DataMode: 'ordered-dioread-nolock',
+  ext4EndIoFailure: 'keep-unwritten',
 };
 
 /** Every variant of every knob, for documentation, the CLI and tests. */
@@ -242,4 +255,5 @@ export const KNOB_VARIANTS = {
   bufferedAtomicShortCopy: ['short-copy', 'clear-dirty-then-retry'],
   bufferedAtomicMerge: ['mixed-bio', 'own-bio'],
   ext4DataMode: ['ordered-dioread-nolock', 'ordered-dioread-lock', 'writeback-dioread-lock'],
+  ext4EndIoFailure: ['convert', 'keep-unwritten'],
 } as const satisfies { [K in keyof Knobs]: readonly Knobs[K][] };

@@ -62,6 +62,7 @@ export const knobsSchema = strict({
   bufferedAtomicShortCopy: oneOf(KNOB_VARIANTS.bufferedAtomicShortCopy, 'a variant').optional(),
   bufferedAtomicMerge: oneOf(KNOB_VARIANTS.bufferedAtomicMerge, 'a variant').optional(),
   ext4DataMode: oneOf(KNOB_VARIANTS.ext4DataMode, 'a variant').optional(),
+  ext4EndIoFailure: oneOf(KNOB_VARIANTS.ext4EndIoFailure, 'a variant').optional(),
 });
 
 const fsKind = oneOf(FS_KINDS, 'a modelled file system');

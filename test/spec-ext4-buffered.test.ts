@@ -131,6 +131,13 @@ describe('ext4_end_bio → ext4_end_io_rsv_work: unwritten conversion at complet
     assert.equal(conv.inodes[0]?.map[0]?.kind, 'unwritten');
     assert.equal(conv.pageCache[0]?.[0]?.writeback, false);
   });
+
+  it('before e856f93e0fb2 (ext4EndIoFailure=convert) the failed extent is converted to written over a block the data never reached', () => {
+    const mc = buildModel({ ...m.settings, maxIoErrors: 1, knobs: { ...m.settings.knobs, ext4EndIoFailure: 'convert' } });
+    const conv = take(mc, take(mc, written, /^dev fail/), /^kworker ext4-rsv-conversion/);
+    assert.equal(conv.inodes[0]?.map[0]?.kind, 'written');
+    assert.match(conv.device.media[0] ?? '', /^stale/);
+  });
 });
 
 describe('jbd2 data=ordered', () => {

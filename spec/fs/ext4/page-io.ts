@@ -124,17 +124,19 @@ export function ext4RsvConversionReady(w: World): number[] {
   return w.ext4IoEnds.flatMap((x, i) => (x.inflight.length === 0 ? [i] : []));
 }
 
-export function describeRsvConversion(io: Ext4IoEnd): string {
-  const what = io.failed ? 'EXT4_IO_END_FAILED: leave the extents unwritten (converting would expose stale data)' : `ext4_convert_unwritten_io_end_vec converts file ${io.ino} blocks ${io.blocks.join(',')} to written in a new handle`;
+export function describeRsvConversion(io: Ext4IoEnd, s: Settings): string {
+  const convert = `ext4_convert_unwritten_io_end_vec converts file ${io.ino} blocks ${io.blocks.join(',')} to written in a new handle`;
+  const what = !io.failed ? convert : s.knobs.ext4EndIoFailure === 'keep-unwritten' ? 'EXT4_IO_END_FAILED: leave the extents unwritten (converting would expose stale data)' : `a bio failed, but (before e856f93e0fb2) ${convert}`;
   return `ext4_end_io_rsv_work → ext4_end_io_end: ${what}; ext4_release_io_end → ext4_finish_bio ends writeback of bio${io.bios.length > 1 ? 's' : ''} ${io.bios.map((b) => `#${b}`).join(', ')}`;
 }
 
 /** The conversion work for the io_end at index `k` of w.ext4IoEnds. */
-export function ext4EndIoRsvWork(w: World, k: number): void {
+export function ext4EndIoRsvWork(w: World, s: Settings, k: number): void {
   const io = w.ext4IoEnds[k];
   if (io === undefined || io.inflight.length > 0) throw new Error(`no completed unwritten io_end #${k}`);
   w.ext4IoEnds = w.ext4IoEnds.filter((_, i) => i !== k);
-  if (!io.failed) ext4ConvertUnwrittenIoEndVec(w, io.ino, io.blocks);
+  // Before e856f93e0fb2 a failed io_end was converted like any other (knob ext4EndIoFailure).
+  if (!io.failed || s.knobs.ext4EndIoFailure === 'convert') ext4ConvertUnwrittenIoEndVec(w, io.ino, io.blocks);
   // The error was recorded by ext4_end_bio; here the folios only end writeback.
   ext4FinishBio(w, io);
 }
