@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { check } from '../checker/index.ts';
-import { BS, buildModel, DEVICES, fsync, KNOB_VARIANTS, label, open, pread, pwrite, settings, type Action, type Settings, type Syscall, type World } from '../spec/index.ts';
+import { BS, buildModel, DEVICES, fsync, KNOB_VARIANTS, label, open, pread, pwrite, settings, type Action, type RwfFlag, type Settings, type Syscall, type World } from '../spec/index.ts';
 import { mpagePrepareExtentToMap } from '../spec/fs/ext4/inode.ts';
 import type { Ext4DataMode } from '../spec/knobs.ts';
 
@@ -193,7 +193,12 @@ function ext4Inconsistency(w: World): string | null {
 let ids = 0;
 const opArb = fc.oneof(
   // Within the file's two modelled blocks: whole, partial and two-block writes.
-  { weight: 4, arbitrary: fc.constantFrom([0, BS / 2], [0, BS], [0, 2 * BS], [BS / 2, BS], [BS, BS / 2], [BS, BS]).map(([off, len]): Syscall => pwrite(`W${++ids}`, 0, off ?? 0, len ?? BS)) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(fc.constantFrom([0, BS / 2], [0, BS], [0, 2 * BS], [BS / 2, BS], [BS, BS / 2], [BS, BS]), fc.constantFrom<RwfFlag[]>([], [], ['RWF_DSYNC'], ['RWF_DONTCACHE']))
+      .map(([[off, len], flags]): Syscall => pwrite(`W${++ids}`, 0, off ?? 0, len ?? BS, ...flags)),
+  },
   { weight: 1, arbitrary: fc.constant(pread(0, 0, 2 * BS)) },
   { weight: 1, arbitrary: fc.constant(fsync(0)) },
 );

@@ -271,7 +271,7 @@ const needsMap = (bh: BufferHead): boolean => bh.delay || bh.unwritten;
  * same state (delayed, or unwritten) — mpage_process_page_bufs — stopping at the first
  * folio or buffer that cannot join it, or at EOF.
  */
-export function mpagePrepareExtentToMap(w: World, s: Settings, ino: number, from: number, to: number, sync: boolean): Mpd {
+export function mpagePrepareExtentToMap(w: World, s: Settings, ino: number, from: number, to: number, sync: boolean, waitLater = false): Mpd {
   const inode = inodeOf(w, ino);
   const eof = Math.ceil(inode.size / s.fs.blockSize);
   const mpd: Mpd = { direct: [], map: null, folios: [], next: to };
@@ -281,7 +281,7 @@ export function mpagePrepareExtentToMap(w: World, s: Settings, ino: number, from
     const head = f?.head ?? b;
     const nr = f?.nr ?? 1;
     const dirty = f !== null && Array.from({ length: nr }, (_, i) => folioAt(w, ino, head + i)?.dirty === true).some(Boolean);
-    if (f === null || head !== b || !dirty || (f.writeback && !sync)) {
+    if (f === null || head !== b || !dirty || (f.writeback && (!sync || waitLater))) {
       // Not tagged dirty: an extent in progress cannot continue past it.
       if (mpd.map !== null) return { ...mpd, next: b };
       b = head + nr;
@@ -442,15 +442,16 @@ export function ext4WritepagesPass(d: World, s: Settings, ino: number, from: num
 /**
  * filemap_fdatawrite_range on ext4: ext4_do_writepages passes over the range until no
  * dirty folio is left in it. WB_SYNC_ALL (`sync`): the caller has waited for folios under
- * writeback; WB_SYNC_NONE (filemap_fdatawrite_range_kick) skips them. Returns the bio ids,
- * or null when allocation failed.
+ * writeback, or (`waitLater`) leaves them for a pass after it has waited
+ * (folio_wait_writeback); WB_SYNC_NONE (filemap_fdatawrite_range_kick) skips them. Returns
+ * the bio ids, or null when allocation failed.
  */
-export function ext4FdatawriteRange(d: World, s: Settings, ino: number, blk: number, n: number, owner: number, sync = true): number[] | null {
+export function ext4FdatawriteRange(d: World, s: Settings, ino: number, blk: number, n: number, owner: number, sync = true, waitLater = false): number[] | null {
   const bios: number[] = [];
   let at = blk;
   let failed = false;
   while (at < blk + n) {
-    const mpd = mpagePrepareExtentToMap(d, s, ino, at, blk + n, sync);
+    const mpd = mpagePrepareExtentToMap(d, s, ino, at, blk + n, sync, waitLater);
     if (mpd.direct.length === 0 && mpd.map === null) break;
     const got = mpageMapAndSubmitExtent(d, s, ino, mpd, owner);
     if (got === null) failed = true;

@@ -84,7 +84,7 @@ export function ext4IoSubmit(w: World, s: Settings, ino: number, blocks: Ext4WbB
  */
 export function ext4EndBio(w: World, bio: number, failed: boolean): boolean {
   const io = w.ext4IoEnds.find((x) => x.inflight.includes(bio));
-  if (io === undefined) return false;
+  if (io === undefined) return ext4EndPlainBio(w, bio, failed);
   io.inflight = io.inflight.filter((x) => x !== bio);
   // The bio is done (its id may be reused): the io_end keeps the folios it carried.
   const carried = w.ioends.find((x) => x.bio === bio)?.blocks ?? [];
@@ -109,12 +109,12 @@ function folioStillInIo(w: World, ino: number, head: number, nr: number): boolea
  * bio holds a block of the folio; an RWF_DONTCACHE folio still clean then is dropped
  * (folio_end_dropbehind).
  */
-function ext4FinishBio(w: World, io: Ext4IoEnd): void {
-  for (const b of io.folios) {
-    const f = folioAt(w, io.ino, b.blk);
-    if (f === null || !f.writeback || folioStillInIo(w, io.ino, f.head, f.nr)) continue;
-    setFolioFlag(w, io.ino, b.blk, 'writeback', false);
-    const pc = w.pageCache[io.ino];
+function ext4FinishBio(w: World, ino: number, folios: Array<{ blk: number }>): void {
+  for (const b of folios) {
+    const f = folioAt(w, ino, b.blk);
+    if (f === null || !f.writeback || folioStillInIo(w, ino, f.head, f.nr)) continue;
+    setFolioFlag(w, ino, b.blk, 'writeback', false);
+    const pc = w.pageCache[ino];
     if (f.dropbehind && pc !== undefined && !Array.from({ length: f.nr }, (_, i) => pc[f.head + i]?.dirty === true).some(Boolean)) for (let x = f.head; x < f.head + f.nr; x++) pc[x] = null;
   }
 }
@@ -138,5 +138,23 @@ export function ext4EndIoRsvWork(w: World, s: Settings, k: number): void {
   // Before e856f93e0fb2 a failed io_end was converted like any other (knob ext4EndIoFailure).
   if (!io.failed || s.knobs.ext4EndIoFailure === 'convert') ext4ConvertUnwrittenIoEndVec(w, io.ino, io.blocks);
   // The error was recorded by ext4_end_bio; here the folios only end writeback.
-  ext4FinishBio(w, io);
+  ext4FinishBio(w, io.ino, io.folios);
+}
+
+/**
+ * A bio of an io_end without unwritten extents, on a file that has an unwritten io_end
+ * waiting: ext4_finish_bio at once, but a folio that the waiting io_end also carries stays
+ * under writeback until that one is released. False when the file has none (the caller's
+ * generic completion does the same).
+ */
+function ext4EndPlainBio(w: World, bio: number, failed: boolean): boolean {
+  const plain = w.ioends.find((x) => x.bio === bio);
+  if (plain === undefined || !w.ext4IoEnds.some((x) => x.ino === plain.ino)) return false;
+  w.ioends = w.ioends.filter((x) => x.bio !== bio);
+  if (failed) {
+    mappingSetError(w, plain.ino, 'EIO');
+    recordWritebackFailure(w, plain.ino, bio, plain.blocks);
+  }
+  ext4FinishBio(w, plain.ino, plain.blocks);
+  return true;
 }

@@ -8,13 +8,13 @@
  */
 import { match } from 'ts-pattern';
 import { xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
-import { endWrite, task } from '../../ghost.ts';
+import { endWrite, settleOwedErrors, task } from '../../ghost.ts';
 import { atomicCopySteps } from './buffered-atomic.ts';
 import { commitJournal, markDirty, orderedDataPending } from '../journal.ts';
 import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
-import { anyWriteback, dirtyFolio, filemapCheckErrors, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
+import { anyDirty, anyWriteback, dirtyFolio, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
 import { writeToken, type BufferedWrite, type BufIomap, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
-import { inodeOf } from '../../vfs/fd.ts';
+import { fdOf, inodeOf } from '../../vfs/fd.ts';
 import { mappingOf } from '../../mm/filemap.ts';
 import { xfsBufferedWriteIomapBegin, xfsBufferedWriteIomapEnd, xfsIomapValid, xfsReserveDelalloc } from '../xfs/xfs_iomap.ts';
 import { ext4DaWriteBegin, ext4DaWriteEnd, ext4DaWriteEndPlan, ext4FdatawriteRange } from '../ext4/inode.ts';
@@ -46,7 +46,8 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
   };
   const lockName = s.fs.kind === 'xfs' ? 'IOLOCK excl' : 'inode_lock';
   // ->writepages of a data-integrity flush: ext4_writepages on ext4, the iomap path otherwise.
-  const fdatawrite = (d: World, blk: number, n: number): number[] | null => (s.fs.kind === 'ext4' ? ext4FdatawriteRange(d, s, req.ino, blk, n, ti) : filemapFdatawriteRange(d, req.ino, blk, n, ti));
+  // ext4 leaves a folio under writeback for after folio_wait_writeback (the 'writeback-wait' phase).
+  const fdatawrite = (d: World, blk: number, n: number): number[] | null => (s.fs.kind === 'ext4' ? ext4FdatawriteRange(d, s, req.ino, blk, n, ti, true, true) : filemapFdatawriteRange(d, req.ino, blk, n, ti));
   return match(st.phase)
     .with('lock', (): Step | Step[] | null => {
       const free = canLock(inode.iolock, 'excl');
@@ -180,6 +181,20 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
     })
     .with('writeback-wait', (): Step | null => {
       if (st.wait.length > 0 || anyWriteback(w, req.ino, req.blk, req.nblk)) return null;
+      if (s.fs.kind === 'ext4' && !st.ioError && anyDirty(w, req.ino, req.blk, req.nblk)) {
+        // WB_SYNC_ALL: mpage_prepare_extent_to_map waited (folio_wait_writeback) for a folio
+        // that was under writeback and dirty again; now write it.
+        return {
+          fn: 'filemap_write_and_wait_range → ext4_writepages',
+          what: 'folio_wait_writeback done: write back the folios that were under writeback',
+          apply: (d) => {
+            const bios = fdatawrite(d, req.blk, req.nblk);
+            const c = cur(d);
+            c.wait = bios ?? [];
+            c.ioError = bios === null;
+          },
+        };
+      }
       // jbd2 data=ordered: the commit below first waits for the transaction's ordered data.
       if (req.dsync && orderedDataPending(w) !== null) return null;
       if (req.dontcache && s.knobs.uncached === 'per-call-fix' && !st.fallback) return perCallFlushDone(w, s, ti, st, cur);
@@ -188,7 +203,18 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
         what: `${st.fallback ? 'invalidate_mapping_pages' : ''}${req.dsync ? `${st.fallback ? '; ' : ''}commit the journal` : ''}` || 'writeback done',
         apply: (d) => {
           if (st.fallback) invalidateInodePages2Range(d, req.ino, req.blk, req.nblk);
-          if (req.dsync) commitJournal(d);
+          if (req.dsync) {
+            // generic_write_sync → vfs_fsync_range: ->fsync reports a writeback error of the
+            // file since this fd's last sample, whoever's writeback it was (the flusher's too).
+            const c = cur(d);
+            const of = fdOf(d, ti, req.fd);
+            if (of !== null) {
+              const err = s.knobs.wbErrReporting === 'as-eio' ? filemapCheckErrors(d, req.ino) : fileCheckAndAdvanceWbErr(d, of);
+              if (err !== null) c.ioError = true;
+              settleOwedErrors(d, ti, req.fd, c.ioError);
+            }
+            commitJournal(d);
+          }
           cur(d).phase = 'unlock';
         },
       };
