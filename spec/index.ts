@@ -18,7 +18,9 @@
  * - fs/iomap/: direct-io (iomap_dio_rw's steps), dio-bio (iomap_dio_bio_iter's alignment
  *   and request cutting), iter (what ->iomap_begin returns), buffered-io, ioend.
  * - fs/xfs/: xfs_file (entry points, checks, retries, end_io), xfs_iomap, xfs_iops, xfs_aops.
- * - fs/ext4/: file (entry, checks, end_io), inode (ext4_iomap_begin), extents, super.
+ * - fs/ext4/: file (entry, checks, end_io), inode (ext4_iomap_begin; the delalloc buffered
+ *   write and ext4_writepages), page-io (writeback bios, the unwritten conversion work),
+ *   extents, super, types (buffer heads, io_ends).
  * - fs/journal.ts, fs/allocator.ts: the log and the extent map shared by both.
  * - vfs/: syscalls (each task's step), read (pread), fd lookups.
  * - kernel/locking/rwsem.ts: i_rwsem / IOLOCK and invalidate_lock.

@@ -20,6 +20,8 @@ export interface Knobs {
   bufferedAtomic: BufferedAtomic;
   bufferedAtomicShortCopy: BufferedAtomicShortCopy;
   bufferedAtomicMerge: BufferedAtomicMerge;
+  ext4DataMode: Ext4DataMode;
+  ext4EndIoFailure: Ext4EndIoFailure;
 }
 
 /**
@@ -186,6 +188,35 @@ export type BufferedAtomicShortCopy = 'short-copy' | 'clear-dirty-then-retry';
  */
 export type BufferedAtomicMerge = 'mixed-bio' | 'own-bio';
 
+/**
+ * How ext4 writeback allocates a delayed extent and what a jbd2 commit then waits for
+ * (fs/ext4/inode.c mpage_map_one_extent, ext4_map_blocks; fs/jbd2/commit.c). The mount
+ * options data=ordered|writeback and dioread_nolock|dioread_lock.
+ *  - 'ordered-dioread-nolock': the default since 5.6 ("ext4: make dioread_nolock the
+ *    default", 244adf6426ee): EXT4_GET_BLOCKS_IO_CREATE_EXT allocates the extent
+ *    unwritten; the bio's completion converts it in a new handle (ext4_end_io_rsv_work).
+ *    An unwritten block is not EXT4_MAP_NEW-written, so the inode does not join the
+ *    transaction's ordered list: a commit never waits for data.
+ *  - 'ordered-dioread-lock': data=ordered without dioread_nolock (the default before 5.6):
+ *    the extent is allocated written, and the inode joins the running transaction's ordered
+ *    list (ext4_jbd2_inode_add_wait); the commit waits for that data first.
+ *  - 'writeback-dioread-lock': data=writeback,dioread_lock: allocated written and no ordered
+ *    list; a commit may make the extent durable before its data (the documented risk of
+ *    data=writeback: stale blocks after a crash).
+ */
+export type Ext4DataMode = 'ordered-dioread-nolock' | 'ordered-dioread-lock' | 'writeback-dioread-lock';
+
+/**
+ * What ext4_end_io_end does with an unwritten io_end one of whose bios failed.
+ *  - 'convert': before e856f93e0fb2 ("ext4: do not convert the unwritten extents if data
+ *    writeback fails", Baokun Li, January 2025): ext4_convert_unwritten_io_end_vec runs
+ *    anyway, so the extent becomes written over a block the data never reached, and stale
+ *    data is exposed (the commit's example: a block whose writes fail but reads work).
+ *  - 'keep-unwritten': the fix, in 6.18: ext4_end_bio sets EXT4_IO_END_FAILED and the
+ *    conversion is skipped; the failed blocks read as zeroes once the page cache is gone.
+ */
+export type Ext4EndIoFailure = 'convert' | 'keep-unwritten';
+
 /** What Linux merged: the default for every knob. */
 export const MERGED_KNOBS: Knobs = {
   ext4AtomicAlloc: 'bigalloc-zero-and-commit',
@@ -203,6 +234,8 @@ export const MERGED_KNOBS: Knobs = {
   // Not in Linux: the defaults are what the RFC posted.
   bufferedAtomicShortCopy: 'short-copy',
   bufferedAtomicMerge: 'own-bio',
+  ext4DataMode: 'ordered-dioread-nolock',
+  ext4EndIoFailure: 'keep-unwritten',
 };
 
 /** Every variant of every knob, for documentation, the CLI and tests. */
@@ -221,4 +254,6 @@ export const KNOB_VARIANTS = {
   bufferedAtomic: ['rfc-2024', 'eopnotsupp-6.18'],
   bufferedAtomicShortCopy: ['short-copy', 'clear-dirty-then-retry'],
   bufferedAtomicMerge: ['mixed-bio', 'own-bio'],
+  ext4DataMode: ['ordered-dioread-nolock', 'ordered-dioread-lock', 'writeback-dioread-lock'],
+  ext4EndIoFailure: ['convert', 'keep-unwritten'],
 } as const satisfies { [K in keyof Knobs]: readonly Knobs[K][] };

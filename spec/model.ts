@@ -12,7 +12,8 @@ import { match } from 'ts-pattern';
 import type { Model } from '../checker/types.ts';
 import { completeBio, mediaAfterPowerLoss, persistGroups, powerLossChoices } from './block/device.ts';
 import { task } from './ghost.ts';
-import { commitJournal, journalDirty, markDirty, recoverJournal } from './fs/journal.ts';
+import { commitJournal, journalDirty, markDirty, orderedDataPending, recoverJournal } from './fs/journal.ts';
+import { describeRsvConversion, ext4EndBio, ext4EndIoRsvWork, ext4RsvConversionReady } from './fs/ext4/page-io.ts';
 import { iomapFinishIoend } from './fs/iomap/ioend.ts';
 import { describeFlusherStep, flusherChoices, flusherWriteback } from './mm/page-writeback.ts';
 import { reclaimChoices, reclaimFolio } from './mm/vmscan.ts';
@@ -35,7 +36,9 @@ export type Action =
   | { kind: 'reclaim'; ino: number; blk: number; t: Token }
   | { kind: 'power-loss'; keep: Array<[number, number]>; what: string }
   /** The FUSE server answers request `unique` (dev.ts). */
-  | { kind: 'fuse'; unique: number; answer: FuseAnswer; what: string };
+  | { kind: 'fuse'; unique: number; answer: FuseAnswer; what: string }
+  /** ext4's i_rsv_conversion_work runs for the completed unwritten io_end at index `io` of w.ext4IoEnds (fs/ext4/page-io.ts). */
+  | { kind: 'ext4-end-io'; io: number; what: string };
 
 export function label(a: Action): string {
   return match(a)
@@ -47,6 +50,7 @@ export function label(a: Action): string {
     .with({ kind: 'flusher' }, (x) => `flusher wb_workfn → ${x.what}`)
     .with({ kind: 'reclaim' }, (x) => `reclaim shrink_folio_list: evict clean folio ${x.ino}:${x.blk} (${x.t})`)
     .with({ kind: 'fuse' }, (x) => `fuse server: ${x.what}`)
+    .with({ kind: 'ext4-end-io' }, (x) => `kworker ext4-rsv-conversion: ${x.what}`)
     .exhaustive();
 }
 
@@ -74,7 +78,9 @@ export function actions(w: World, s: Settings): Action[] {
   for (const { ino, blks } of flusherChoices(w, s)) out.push({ kind: 'flusher', ino, blks, what: s.fs.kind === 'fuse' ? describeFuseWritepage(w, ino, blks) : describeFlusherStep(w, s, ino, blks) });
   for (const r of w.fuse?.reqs ?? []) for (const answer of answers(w, s, r)) out.push({ kind: 'fuse', unique: r.unique, answer, what: describeAnswer(w, r, answer) });
   for (const [ino, blk] of reclaimChoices(w, s)) out.push({ kind: 'reclaim', ino, blk, t: w.pageCache[ino]?.[blk]?.t ?? '?' });
-  if (s.backgroundCommit && journalDirty(w)) out.push({ kind: 'commit', fs: s.fs.kind });
+  for (const k of ext4RsvConversionReady(w)) out.push({ kind: 'ext4-end-io', io: k, what: describeRsvConversion(w.ext4IoEnds[k]!, s) });
+  // jbd2 data=ordered: a commit cannot finish before the transaction's ordered data is written.
+  if (s.backgroundCommit && journalDirty(w) && orderedDataPending(w) === null) out.push({ kind: 'commit', fs: s.fs.kind });
   if (w.powerLosses < s.maxPowerLosses) {
     const groups = persistGroups(w.device);
     // Choices that leave the same media lead to the same recovered state: offer one of each.
@@ -119,19 +125,21 @@ export function next(w: World, s: Settings, a: Action): World {
             markDirty(d, ino);
           }
         }
-        iomapFinishIoend(d, x.bio, false);
+        // ext4_end_bio: an unwritten io_end's folios end writeback after its conversion work.
+        if (!ext4EndBio(d, x.bio, false)) iomapFinishIoend(d, x.bio, false);
         wake(d, c.owner, x.bio, false);
       })
       .with({ kind: 'dev-fail' }, (x) => {
         const c = completeBio(d.device, s.device, x.bio, true);
         d.ioErrors++;
-        iomapFinishIoend(d, x.bio, true);
+        if (!ext4EndBio(d, x.bio, true)) iomapFinishIoend(d, x.bio, true);
         wake(d, c.owner, x.bio, true);
       })
       .with({ kind: 'commit' }, () => commitJournal(d))
       .with({ kind: 'flusher' }, (x) => (s.fs.kind === 'fuse' ? fuseWritepages(d, x.ino, x.blks) : flusherWriteback(d, s, x.ino, x.blks)))
       .with({ kind: 'fuse' }, (x) => answerRequest(d, x.unique, x.answer))
       .with({ kind: 'reclaim' }, (x) => reclaimFolio(d, x.ino, x.blk))
+      .with({ kind: 'ext4-end-io' }, (x) => ext4EndIoRsvWork(d, s, x.io))
       .exhaustive();
   });
 }
@@ -149,6 +157,7 @@ export function crash(w: World, keep: Array<[number, number]>): World {
       device: { media: mediaAfterPowerLoss(w.device, keep), cache: [], inflight: [] },
       pageCache: w.pageCache.map((pc) => pc.map(() => null)),
       ioends: [],
+      ext4IoEnds: [],
       // FUSE: the server restarts with what its last FSYNC made durable; no request survives.
       fuse: w.fuse === null ? null : { ...w.fuse, server: w.fuse.durable, reqs: [], locked: [] },
       powerLosses: w.powerLosses + 1,

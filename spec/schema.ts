@@ -61,6 +61,8 @@ export const knobsSchema = strict({
   bufferedAtomic: oneOf(KNOB_VARIANTS.bufferedAtomic, 'a variant').optional(),
   bufferedAtomicShortCopy: oneOf(KNOB_VARIANTS.bufferedAtomicShortCopy, 'a variant').optional(),
   bufferedAtomicMerge: oneOf(KNOB_VARIANTS.bufferedAtomicMerge, 'a variant').optional(),
+  ext4DataMode: oneOf(KNOB_VARIANTS.ext4DataMode, 'a variant').optional(),
+  ext4EndIoFailure: oneOf(KNOB_VARIANTS.ext4EndIoFailure, 'a variant').optional(),
 });
 
 const fsKind = oneOf(FS_KINDS, 'a modelled file system');

@@ -30,6 +30,7 @@ export function actorOf(a: Action, s: Settings): string {
     .with({ kind: 'commit' }, () => (s.fs.kind === 'xfs' ? 'xfs_log' : 'jbd2'))
     .with({ kind: 'power-loss' }, () => 'power')
     .with({ kind: 'fuse' }, () => 'fuse server')
+    .with({ kind: 'ext4-end-io' }, () => 'ext4-rsv-conversion')
     .exhaustive();
 }
 
@@ -154,11 +155,15 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
     const folios: Record<string, string> = {};
     (w.pageCache[ino] ?? []).forEach((folio, blk) => {
       if (folio === null) return;
-      const flags = [folio.uptodate ? 'uptodate' : '', folio.dirty ? 'dirty' : 'clean', folio.writeback ? 'writeback' : '', folio.dropbehind ? 'dropbehind' : '', folio.atomic ? 'PG_atomic' : ''].filter((x) => x !== '');
+      const bh = folio.bh === undefined ? '' : folio.bh.delay ? 'BH_Delay' : folio.bh.p === null ? 'unmapped buffer' : `buffer p${folio.bh.p}${folio.bh.unwritten ? ' BH_Unwritten' : ''}`;
+      const flags = [folio.uptodate ? 'uptodate' : '', folio.dirty ? 'dirty' : 'clean', folio.writeback ? 'writeback' : '', folio.dropbehind ? 'dropbehind' : '', folio.atomic ? 'PG_atomic' : '', bh].filter((x) => x !== '');
       const of = folio.nr > 1 ? ` (block ${blk - folio.head + 1} of folio ${folio.head}-${folio.head + folio.nr - 1})` : '';
       folios[`block ${blk}`] = `${folio.t} ${flags.join(' ')}${of}`;
     });
     f['page cache'] = folios;
+    if (inode.disksize !== undefined) f['i_disksize'] = inode.disksize;
+    const rsv = w.ext4IoEnds.filter((x) => x.ino === ino);
+    if (rsv.length > 0) f['unwritten io_ends'] = rsv.map((x) => `bios ${x.bios.map((b) => `#${b}`).join(',')} convert blocks ${x.blocks.join(',')}${x.inflight.length === 0 ? ' (on i_rsv_conversion_list)' : ''}${x.failed ? ' EXT4_IO_END_FAILED' : ''}`).join('; ');
     const m = w.mappings[ino];
     if (m !== undefined && (m.wbErr !== 0 || m.asEio || m.asEnospc)) f['wb_err'] = `${describeErrseq(m.wbErr)}${m.asEio ? ', AS_EIO' : ''}${m.asEnospc ? ', AS_ENOSPC' : ''}`;
     if (inode.reflink) f.reflink = true;
@@ -185,7 +190,11 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
     ...(blockLayers
       ? {
           'free blocks': freeList(w.free),
-          journal: { 'uncommitted changes': journalDirty(w) ? `files ${w.journal.dirtyInodes.join(', ')}` : 'none', committed },
+          journal: {
+            'uncommitted changes': journalDirty(w) ? `files ${w.journal.dirtyInodes.join(', ')}` : 'none',
+            ...(w.journal.ordered.length > 0 ? { 'ordered data': w.journal.ordered.map(([i, b]) => `file ${i} block ${b}`).join(', ') } : {}),
+            committed,
+          },
           device: { media, 'volatile cache': cache, 'in flight': inflight },
         }
       : {}),

@@ -43,7 +43,9 @@ describe('large folios (fgf_set_order, __filemap_get_folio)', () => {
     const fuse = initWorld(settings({ name: 'f', fs: { kind: 'fuse', physBlocks: 8 }, device: DEVICES.loop, files: [{ blocks: holes(4) }], programs: [[]], properties: [] }));
     assert.deepEqual(newFolioSpan(fuse, 0, 0, 4), { head: 0, nr: 1 });
   });
-  for (const fs of ['xfs', 'ext4'] as const) {
+  // ext4's buffered path (buffer heads, mpage writeback) is per block in the model, so its
+  // folios stay at the minimum order and U2 stays open on ext4 (spec/world.ts maxFolioBlocks).
+  for (const fs of ['xfs'] as const) {
     it(`U2 (${fs}): a direct write of block 0 drops the whole 16 KiB folio, so a NOWAIT direct write of block 2 finds nothing cached`, () => {
       const out = answers(fs, 4, [open(0), open(0, 'O_DIRECT'), pwrite('W1', 0, 0, 4 * BS), pwrite('W2', 1, 0, 512), pwritev('W3', 1, 11264, [512, 3072], 'RWF_DSYNC', 'RWF_SYNC', 'RWF_NOWAIT', 'RWF_DONTCACHE')]);
       assert.deepEqual(out, new Set(['0, 1, 16384, 512, 3584']));
@@ -114,14 +116,14 @@ describe('a folio under read I/O', () => {
       if (a === undefined) break;
       w2 = next(w2, s, a);
     }
-    assert.ok(!labels().some((l) => /^T2 generic_perform_write: copy/.test(l)), labels().join(' | '));
+    assert.ok(!labels().some((l) => /^T2 generic_perform_write: .*copy /.test(l)), labels().join(' | '));
     assert.ok(!labels().some((l) => /^reclaim/.test(l)), labels().join(' | '));
     assert.ok(!labels().some((l) => /^T3 kiocb_invalidate_pages: invalidate_inode_pages2_range/.test(l)), labels().join(' | '));
     assert.ok(!labels().some((l) => /^flusher/.test(l)));
     const done = drive(s, w2, /^T1 mpage_end_io/);
     assert.equal(done.pageCache[0]?.[0]?.locked, undefined);
     assert.equal(done.pageCache[0]?.[0]?.uptodate, true);
-    assert.ok(actions(done, s).map(label).some((l) => /^T2 generic_perform_write: copy/.test(l)));
+    assert.ok(actions(done, s).map(label).some((l) => /^T2 generic_perform_write: .*copy /.test(l)));
   });
 });
 

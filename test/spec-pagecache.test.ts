@@ -27,7 +27,9 @@ function pageCacheInconsistency(w: World): string | null {
       if (f.locked === true && (f.dirty || f.writeback)) return `folio ${ino}:${blk} locked for read I/O but ${f.dirty ? 'dirty' : 'under writeback'}`;
       if (f.locked === true && !w.tasks.some((t) => t.cur?.sys === 'buffered-read' && t.cur.phase === 'read-io' && t.cur.ino === ino && t.cur.io.some((x) => (pc[x.blk]?.head ?? -1) === f.head))) return `folio ${ino}:${blk} locked with no read I/O in flight`;
       if (pc[f.head]?.locked !== f.locked) return `folio ${ino}:${blk} PG_locked differs from its head's`;
-      if (f.writeback && !w.ioends.some((io) => io.ino === ino && io.blocks.some((b) => b.blk === blk))) return `folio ${ino}:${blk} under writeback without an ioend`;
+      // ext4: the blocks of an unwritten io_end's completed bios stay under writeback until the conversion work.
+      const converting = w.ext4IoEnds.some((io) => io.ino === ino && io.folios.some((b) => b.blk === blk));
+      if (f.writeback && !converting && !w.ioends.some((io) => io.ino === ino && io.blocks.some((b) => b.blk === blk))) return `folio ${ino}:${blk} under writeback without an ioend`;
     }
   }
   for (const [ino, inode] of w.inodes.entries()) {

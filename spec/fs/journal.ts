@@ -11,8 +11,9 @@
 import { flushDevice } from '../block/device.ts';
 import type { InodeMeta, Metadata, World } from '../types.ts';
 
-function metaOf(ino: InodeMeta): InodeMeta {
-  return { size: ino.size, map: ino.map, cow: ino.cow };
+/** What a commit writes of an inode: ext4 commits i_disksize, which may lag i_size. */
+function metaOf(ino: InodeMeta & { disksize?: number }): InodeMeta {
+  return { size: ino.disksize === undefined ? ino.size : Math.min(ino.disksize, ino.size), map: ino.map, cow: ino.cow };
 }
 
 /**
@@ -40,11 +41,41 @@ export const journalDirty = (w: World): boolean => w.journal.dirtyInodes.length 
  */
 export const inodeMetaDirty = (w: World, ino: number): boolean => w.journal.dirtyInodes.includes(ino);
 
-/** jbd2_journal_commit_transaction / xlog_cil_push: flush, then commit everything. */
+/**
+ * jbd2_journal_commit_transaction / xlog_cil_push: flush, then commit everything. A jbd2
+ * commit first waits for its ordered data (orderedDataPending): callers commit only when
+ * that is null.
+ */
 export function commitJournal(w: World): void {
   flushDevice(w.device);
   w.journal.committed = snapshotMetadata(w.inodes, w.free);
   w.journal.dirtyInodes = [];
+  w.journal.ordered = [];
+}
+
+/**
+ * ext4_jbd2_inode_add_wait → jbd2_journal_inode_ranged_wait: the running transaction will
+ * not commit before these blocks' data, which writeback has submitted, has completed
+ * (data=ordered; ext4_map_blocks with EXT4_GET_BLOCKS_IO_SUBMIT).
+ */
+export function jbd2InodeAddWait(w: World, ino: number, blks: number[]): void {
+  const have = w.journal.ordered;
+  const add = blks.filter((b) => !have.some(([i, x]) => i === ino && x === b)).map((b): [number, number] => [ino, b]);
+  if (add.length > 0) w.journal.ordered = [...have, ...add].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+}
+
+/**
+ * jbd2_journal_commit_transaction's ordered-data phase (journal_finish_inode_data_buffers →
+ * filemap_fdatawait_range_keep_errors): the first ordered block whose writeback bio has not
+ * completed, or null when the commit may go on. The data was submitted by the writeback
+ * that allocated it (add_wait, not add_write), so waiting is all the commit does.
+ */
+export function orderedDataPending(w: World): string | null {
+  for (const [ino, blk] of w.journal.ordered) {
+    const io = w.ioends.find((x) => x.ino === ino && x.blocks.some((b) => b.blk === blk));
+    if (io !== undefined) return `file ${ino} block ${blk} (bio#${io.bio})`;
+  }
+  return null;
 }
 
 /**
@@ -71,5 +102,5 @@ export function recoverJournal(w: World): Pick<World, 'inodes' | 'free' | 'journ
       reflink: w.inodes[i]?.reflink ?? false,
     };
   });
-  return { inodes, free, journal: { committed: snapshotMetadata(inodes, free), dirtyInodes: [] } };
+  return { inodes, free, journal: { committed: snapshotMetadata(inodes, free), dirtyInodes: [], ordered: [] } };
 }

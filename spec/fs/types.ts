@@ -35,6 +35,12 @@ export interface Inode extends InodeMeta {
    * through the CoW fork. A software atomic write uses the CoW fork without setting it.
    */
   reflink: boolean;
+  /**
+   * ext4 i_disksize when it lags i_size (`size`): a delayed-allocation write extends i_size
+   * only; writeback moves i_disksize up (mpage_map_and_submit_extent). The journal commits
+   * i_disksize. Absent when equal to `size`.
+   */
+  disksize?: number;
 }
 
 export interface Metadata {
@@ -47,6 +53,13 @@ export interface Journal {
   committed: Metadata;
   /** Inodes whose in-memory metadata differs from the committed copy (sorted). */
   dirtyInodes: number[];
+  /**
+   * jbd2 data=ordered: [inode, file block] whose data the running transaction must wait for
+   * before its commit (jbd2_journal_inode_ranged_wait: the jinode's dirty range). ext4 puts
+   * newly allocated written blocks here (ext4_map_blocks, EXT4_MAP_NEW without
+   * EXT4_MAP_UNWRITTEN); with dioread_nolock writeback allocates unwritten, so it stays empty.
+   */
+  ordered: Array<[number, number]>;
 }
 
 export type FsKind = 'xfs' | 'ext4' | 'fuse';

@@ -11,6 +11,7 @@
  */
 import { maxRequestBlocks } from '../block/device.ts';
 import { anyDirty, folioAt, writebackFolios } from './filemap.ts';
+import { describeMpd, ext4FlusherChoices, ext4WritepagesPass, mpagePrepareExtentToMap } from '../fs/ext4/inode.ts';
 import type { Settings, World } from '../types.ts';
 
 /** Owner of bios nobody waits for (the flusher's). */
@@ -24,6 +25,7 @@ export const FLUSHER = -1;
  */
 export function flusherChoices(w: World, s: Settings): Array<{ ino: number; blks: number[] }> {
   if (s.flusher !== true || w.crashed) return [];
+  if (s.fs.kind === 'ext4') return ext4FlusherChoices(w, s);
   const out: Array<{ ino: number; blks: number[] }> = [];
   const ready = (ino: number, blk: number) => {
     const f = folioAt(w, ino, blk);
@@ -42,6 +44,7 @@ export function flusherChoices(w: World, s: Settings): Array<{ ino: number; blks
 }
 
 export function describeFlusherStep(w: World, s: Settings, ino: number, blks: number[]): string {
+  if (s.fs.kind === 'ext4') return `ext4_writepages → ext4_do_writepages from folio ${ino}:${blks[0] ?? 0}: ${describeMpd(w, s, ino, mpagePrepareExtentToMap(w, s, ino, blks[0] ?? 0, w.pageCache[ino]?.length ?? 0, false))}`;
   const fs = s.fs.kind === 'xfs' ? 'xfs_vm_writepages → iomap_writepages' : 'ext4_writepages';
   const one = (blk: number) => {
     const f = folioAt(w, ino, blk);
@@ -57,5 +60,10 @@ export function describeFlusherStep(w: World, s: Settings, ino: number, blks: nu
 
 /** Background writeback of the chosen folios; the bios complete later (fs/iomap/ioend.ts). */
 export function flusherWriteback(w: World, s: Settings, ino: number, blks: number[]): void {
+  // ext4: one ext4_do_writepages pass from the chosen folio (blks holds just that folio).
+  if (s.fs.kind === 'ext4') {
+    ext4WritepagesPass(w, s, ino, blks[0] ?? 0, FLUSHER);
+    return;
+  }
   writebackFolios(w, ino, blks, FLUSHER, s.knobs.bufferedAtomicMerge === 'own-bio', maxRequestBlocks(s.device, s.fs.blockSize));
 }

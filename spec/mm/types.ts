@@ -1,6 +1,7 @@
 /** The page cache's state (mm/, include/linux/pagemap.h, include/linux/page-flags.h; Linux 6.18). */
 import type { Errseq } from '../lib/errseq.ts';
 import type { Token } from '../token.ts';
+import type { BufferHead } from '../fs/ext4/types.ts';
 
 /**
  * One block of a page-cache folio. A folio covers `nr` blocks from `head` (order > 0 when
@@ -36,6 +37,8 @@ export interface Folio {
    * every block of the folio.
    */
   locked?: true;
+  /** ext4: this block's buffer head (folio->private), once ext4 attached one (fs/ext4/types.ts). */
+  bh?: BufferHead;
 }
 
 /**

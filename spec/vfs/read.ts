@@ -4,6 +4,7 @@
  *
  * Models Linux 6.18 (fs/read_write.c, mm/filemap.c, fs/iomap/direct-io.c).
  */
+import { ext4FdatawriteRange } from '../fs/ext4/inode.ts';
 import { match } from 'ts-pattern';
 import { deviceRead } from '../block/device.ts';
 import { finishSyscall, task } from '../ghost.ts';
@@ -236,7 +237,7 @@ export function dioReadStep(w: World, s: Settings, ti: number, st: DioRead): Ste
         apply: (d) => {
           lock(inodeOf(d, st.ino).iolock, 'shared', ti);
           const c = cur(d);
-          const bios = dirty ? filemapFdatawriteRange(d, st.ino, blk, nblk, ti) : [];
+          const bios = !dirty ? [] : s.fs.kind === 'ext4' ? ext4FdatawriteRange(d, s, st.ino, blk, nblk, ti) : filemapFdatawriteRange(d, st.ino, blk, nblk, ti);
           c.wait = bios ?? [];
           c.ioError = bios === null;
           c.phase = dirty || anyWriteback(w, st.ino, blk, nblk) ? 'flush-wait' : 'read';

@@ -5,7 +5,8 @@
  */
 import { match } from 'ts-pattern';
 import { submitBio } from '../block/device.ts';
-import { commitJournal, inodeMetaDirty } from '../fs/journal.ts';
+import { commitJournal, inodeMetaDirty, orderedDataPending } from '../fs/journal.ts';
+import { ext4FdatawriteRange } from '../fs/ext4/inode.ts';
 import { finishSyscall, promiseFile, settleOwedErrors, task } from '../ghost.ts';
 import { describeErrseq } from '../lib/errseq.ts';
 import { anyDirty, anyWriteback, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapFdatawriteRange, folioAt, mappingOf } from '../mm/filemap.ts';
@@ -53,7 +54,8 @@ export function fsyncStep(w: World, s: Settings, ti: number, st: Fsync): Step | 
         fn: 'file_write_and_wait_range',
         what: anyDirty(w, st.ino, 0, nblk) ? 'write back dirty folios' : 'no dirty folios',
         apply: (d) => {
-          const bios = filemapFdatawriteRange(d, st.ino, 0, nblk, ti);
+          // ->writepages: ext4_writepages on ext4 (fs/ext4/inode.ts), the iomap path otherwise.
+          const bios = s.fs.kind === 'ext4' ? ext4FdatawriteRange(d, s, st.ino, 0, nblk, ti) : filemapFdatawriteRange(d, st.ino, 0, nblk, ti);
           const c = cur(d);
           c.wait = bios ?? [];
           c.ioError = bios === null;
@@ -79,7 +81,9 @@ export function fsyncStep(w: World, s: Settings, ti: number, st: Fsync): Step | 
         },
       };
     })
-    .with('commit', (): Step => {
+    .with('commit', (): Step | null => {
+      // ext4_fsync_journal → jbd2_complete_transaction: the commit waits for its ordered data.
+      if (inodeMetaDirty(w, st.ino) && orderedDataPending(w) !== null) return null;
       if (inodeMetaDirty(w, st.ino)) {
         return {
           fn,

@@ -38,3 +38,21 @@ export function ext4ConvertRun(w: World, ino: number, run: { blk: number; nblk: 
   }
   markDirty(w, ino);
 }
+
+/**
+ * ext4_convert_unwritten_io_end_vec: a writeback io_end's unwritten blocks become written,
+ * every vec in the io_end's one reserved handle. A block no longer unwritten (punched,
+ * truncated, converted already) is left alone.
+ */
+export function ext4ConvertUnwrittenIoEndVec(w: World, ino: number, blks: number[]): void {
+  const inode = w.inodes[ino];
+  if (inode === undefined) throw new Error(`no inode ${ino}`);
+  let changed = false;
+  for (const b of blks) {
+    const m = inode.map[b];
+    if (m === undefined || m.kind !== 'unwritten') continue;
+    setMapping(inode, b, { kind: 'written', p: m.p });
+    changed = true;
+  }
+  if (changed) markDirty(w, ino);
+}

@@ -80,6 +80,8 @@ export function ext4DioWriteEndIo(w: World, st: DioWrite): string {
   const end = req.pos + req.count;
   if (end > inode.size) {
     inode.size = end;
+    // ext4_handle_inode_extension updates i_disksize with i_size.
+    delete inode.disksize;
     markDirty(w, req.ino);
     done.push('ext4_handle_inode_extension');
   }

@@ -8,17 +8,18 @@
  */
 import { match } from 'ts-pattern';
 import { xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
-import { endWrite, ghostWrite, noteWriteBytes, task } from '../../ghost.ts';
+import { endWrite, ghostWrite, noteWriteBytes, settleOwedErrors, task } from '../../ghost.ts';
 import { atomicCopySteps } from './buffered-atomic.ts';
-import { commitJournal, markDirty } from '../journal.ts';
+import { commitJournal, markDirty, orderedDataPending } from '../journal.ts';
 import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
-import { anyWriteback, dirtyFolio, filemapCheckErrors, filemapGetFolio, newFolioSpan, writeBeginBlocks, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
+import { anyDirty, anyWriteback, dirtyFolio, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapGetFolio, newFolioSpan, writeBeginBlocks, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
 import { deviceRead } from '../../block/device.ts';
 import { overlay, writeToken, ZERO, type Token, type BufferedWrite, type BufIomap, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
-import { inodeOf } from '../../vfs/fd.ts';
+import { fdOf, inodeOf } from '../../vfs/fd.ts';
 import { anyLocked } from '../../mm/filemap.ts';
 import { mappingOf } from '../../mm/filemap.ts';
 import { xfsBufferedWriteIomapBegin, xfsBufferedWriteIomapEnd, xfsIomapValid, xfsReserveDelalloc } from '../xfs/xfs_iomap.ts';
+import { ext4DaWriteBegin, ext4DaWriteEnd, ext4DaWriteEndPlan, ext4FdatawriteRange, type Ext4DaPlan } from '../ext4/inode.ts';
 
 /**
  * Why an XFS buffered IOMAP_NOWAIT write would block at file block `blk`, or null:
@@ -50,6 +51,9 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
     return c;
   };
   const lockName = s.fs.kind === 'xfs' ? 'IOLOCK excl' : 'inode_lock';
+  // ->writepages of a data-integrity flush: ext4_writepages on ext4, the iomap path otherwise.
+  // ext4 leaves a folio under writeback for after folio_wait_writeback (the 'writeback-wait' phase).
+  const fdatawrite = (d: World, blk: number, n: number): number[] | null => (s.fs.kind === 'ext4' ? ext4FdatawriteRange(d, s, req.ino, blk, n, ti, true, true) : filemapFdatawriteRange(d, req.ino, blk, n, ti));
   return match(st.phase)
     .with('lock', (): Step | Step[] | null => {
       const free = canLock(inode.iolock, 'excl');
@@ -91,11 +95,14 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
       const nowaitStall = s.fs.kind === 'xfs' && req.nowait ? xfsBufferedNowaitStall(w, s, req, blk) : null;
       // fault_in_iov_iter_readable cannot bring in the user page this block's first byte comes from.
       const faultFirst = fault !== null && fault.at === span.from ? `user page ${req.badPage} cannot be faulted in` : null;
-      const stall = nowaitStall ?? faultFirst;
+      // ext4: ext4_da_write_begin with ext4_da_get_block_prep, under the folio lock.
+      const da = s.fs.kind === 'ext4' && faultFirst === null ? ext4DaWriteBegin(w, s, req, blk) : null;
+      const enospc = da?.err === 'ENOSPC' ? `ext4_da_write_begin: ${da.what}` : null;
+      const stall = nowaitStall ?? faultFirst ?? enospc;
       if (stall !== null) {
         // iomap_write_iter stops at the folio that would block or fault: a short write, or -EAGAIN / -EFAULT.
         const copied = st.next === 0 ? 0 : blk * bs - req.pos;
-        const err = nowaitStall !== null ? 'EAGAIN' : 'EFAULT';
+        const err = nowaitStall !== null ? 'EAGAIN' : enospc !== null ? 'ENOSPC' : 'EFAULT';
         return {
           fn: s.fs.kind === 'xfs' ? 'iomap_write_iter' : 'generic_perform_write',
           what: `${stall}${nowaitStall !== null ? ' and IOMAP_NOWAIT' : ''}: ${copied > 0 ? `stop after ${copied} bytes` : `-${err}`}`,
@@ -107,7 +114,7 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
               endWrite(d, ti, req, err);
               return;
             }
-            stopShort(d, ti, c, copied, blk);
+            stopShort(d, ti, c, copied, blk, fdatawrite);
           },
         };
       }
@@ -123,13 +130,13 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
       if (stopAt !== null && st.retry === undefined && folio?.uptodate !== true && !partial) return refusedShortCopy(w, s, ti, st, blk, stopAt - span.from, cur);
       const perPageVariant = req.dontcache && s.knobs.uncached === 'per-page-2019';
       // A block the copy covers in part, or where it stops short, is a copy step of its own.
-      const cs = copySpan(w, s, req, st, blk, perPageVariant, partial || stopAt !== null);
+      const cs = copySpan(w, s, req, st, blk, perPageVariant, partial || stopAt !== null || s.fs.kind === 'ext4');
       const k = cs.blocks;
       const fill = writeBeginFill(w, s, req, st.iomap, blk, span.from, to);
       const base = folio !== null && folio.uptodate ? folio.t : (fill?.base ?? ZERO);
       const data = overlay(base, t, span.from, to, bs);
       const dontcache = req.dontcache && s.knobs.uncached === 'dontcache-6.18';
-      if (stopAt !== null) return shortCopyStep(w, s, ti, st, blk, { from: span.from, to }, fill, data, cs.want, cur);
+      if (stopAt !== null) return shortCopyStep(w, s, ti, st, blk, { from: span.from, to }, fill, data, { want: cs.want, da, fdatawrite }, cur);
       const last = st.next + k === req.nblk;
       const perCall = req.dontcache && s.knobs.uncached === 'per-call-fix';
       const flush = last && (st.fallback || req.dsync || perCall);
@@ -140,9 +147,12 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
       const toks = k === 1 ? [data] : Array.from({ length: k }, (_, i) => writeToken(req.id, st.next + i));
       const into = k === 1 ? describeCopy(blk, span.from, to, bs, data) : `folio ${cs.head}-${cs.head + cs.nr - 1}${k < cs.nr ? ` (blocks ${blk}-${blk + k - 1})` : ''}`;
       const copiedToks = k === 1 ? t : Array.from({ length: k }, (_, i) => writeToken(req.id, st.next + i)).join(',');
+      const daEnd = da === null ? null : ext4DaWriteEndPlan(w, s, req, blk, da);
+      const copyWhat = da === null || daEnd === null ? `copy ${copiedToks} into ${into}, mark it dirty` : `ext4_da_write_begin: folio ${blk} locked; ${da.what}; copy ${t} into ${into}; ${daEnd.what}`;
+      const fillWhat = fill === null || da !== null ? '' : `${fill.fn}: ${fill.what}; `;
       return {
         fn: s.fs.kind === 'xfs' ? 'iomap_write_iter' : 'generic_perform_write',
-        what: `${fill === null ? '' : `${fill.fn}: ${fill.what}; `}copy ${copiedToks} into ${into}, mark it dirty${flush ? `; ${st.fallback ? 'filemap_write_and_wait_range' : perCall && !req.dsync ? 'RWF_UNCACHED: filemap_write_and_wait_range' : 'generic_write_sync'} writes back the range` : ''}${perPage ? '; RWF_UNCACHED: write_drop_cached_pages writes the folio out' : ''}`,
+        what: `${fillWhat}${copyWhat}${flush ? `; ${st.fallback ? 'filemap_write_and_wait_range' : perCall && !req.dsync ? 'RWF_UNCACHED: filemap_write_and_wait_range' : 'generic_write_sync'} writes back the range` : ''}${perPage ? '; RWF_UNCACHED: write_drop_cached_pages writes the folio out' : ''}`,
         apply: (d) => {
           if (fill?.stale != null) d.ghost.flagged.push({ property: 'stale-iomap', what: fill.stale });
           if (staleUncached !== null) d.ghost.flagged.push({ property: 'uncached-iomap-stable', what: staleUncached });
@@ -150,12 +160,14 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
           filemapGetFolio(d, req.ino, blk, dontcache, cs.want);
           for (let i = 0; i < k; i++) {
             clearFolioAtomic(d, req, blk + i);
-            dirtyFolio(d, req.ino, blk + i, toks[i] ?? t, dontcache);
+            // ext4 copies one block per step (its buffer head's delalloc reservation is per block).
+            if (da !== null && daEnd !== null) ext4DaWriteEnd(d, req, blk, data, da, daEnd, dontcache);
+            else dirtyFolio(d, req.ino, blk + i, toks[i] ?? t, dontcache);
           }
           const c = cur(d);
           if (existed && perCall) c.dropCache = false;
           c.next += k;
-          growSize(d, req.ino, k === 1 ? blk * bs + to : Math.min(req.pos + req.count, (blk + k) * bs));
+          if (da === null) growSize(d, req.ino, k === 1 ? blk * bs + to : Math.min(req.pos + req.count, (blk + k) * bs));
           if (perPage) {
             c.wait = writebackFolio(d, req.ino, blk, ti) ?? [];
             c.phase = 'uncached-page-wait';
@@ -163,7 +175,7 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
           }
           if (!last) return;
           if (flush) {
-            const bios = filemapFdatawriteRange(d, req.ino, req.blk, req.nblk, ti);
+            const bios = fdatawrite(d, req.blk, req.nblk);
             c.wait = bios ?? [];
             c.ioError = bios === null;
             c.phase = 'writeback-wait';
@@ -189,13 +201,40 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
     .with('writeback-wait', (): Step | null => {
       // invalidate_inode_pages2_range locks every folio it drops: it waits for a read's I/O.
       if (st.wait.length > 0 || anyWriteback(w, req.ino, req.blk, req.nblk) || anyLocked(w, req.ino, req.blk, req.nblk)) return null;
+      if (s.fs.kind === 'ext4' && !st.ioError && anyDirty(w, req.ino, req.blk, req.nblk)) {
+        // WB_SYNC_ALL: mpage_prepare_extent_to_map waited (folio_wait_writeback) for a folio
+        // that was under writeback and dirty again; now write it.
+        return {
+          fn: 'filemap_write_and_wait_range → ext4_writepages',
+          what: 'folio_wait_writeback done: write back the folios that were under writeback',
+          apply: (d) => {
+            const bios = fdatawrite(d, req.blk, req.nblk);
+            const c = cur(d);
+            c.wait = bios ?? [];
+            c.ioError = bios === null;
+          },
+        };
+      }
+      // jbd2 data=ordered: the commit below first waits for the transaction's ordered data.
+      if (req.dsync && orderedDataPending(w) !== null) return null;
       if (req.dontcache && s.knobs.uncached === 'per-call-fix' && !st.fallback) return perCallFlushDone(w, s, ti, st, cur);
       return {
         fn: st.fallback ? 'filemap_write_and_wait_range' : 'generic_write_sync',
         what: `${st.fallback ? 'invalidate_mapping_pages' : ''}${req.dsync ? `${st.fallback ? '; ' : ''}commit the journal` : ''}` || 'writeback done',
         apply: (d) => {
           if (st.fallback) invalidateInodePages2Range(d, req.ino, req.blk, req.nblk);
-          if (req.dsync) commitJournal(d);
+          if (req.dsync) {
+            // generic_write_sync → vfs_fsync_range: ->fsync reports a writeback error of the
+            // file since this fd's last sample, whoever's writeback it was (the flusher's too).
+            const c = cur(d);
+            const of = fdOf(d, ti, req.fd);
+            if (of !== null) {
+              const err = s.knobs.wbErrReporting === 'as-eio' ? filemapCheckErrors(d, req.ino) : fileCheckAndAdvanceWbErr(d, of);
+              if (err !== null) c.ioError = true;
+              settleOwedErrors(d, ti, req.fd, c.ioError);
+            }
+            commitJournal(d);
+          }
           cur(d).phase = 'unlock';
         },
       };
@@ -211,7 +250,8 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
           if (st.flushError && typeof ret === 'number') {
             d.ghost.flagged.push({ property: 'uncached-flush-errors', what: `RWF_UNCACHED write ${req.id} (T${ti + 1}) returns ${ret} although the writeback of its range it waited for failed: its data is not on disk` });
           }
-          if (kick) filemapFdatawriteRangeKick(d, req.ino, req.blk, req.nblk);
+          if (kick && s.fs.kind === 'ext4') ext4FdatawriteRange(d, s, req.ino, req.blk, req.nblk, -1, false);
+          else if (kick) filemapFdatawriteRangeKick(d, req.ino, req.blk, req.nblk);
           // A short plain write wrote exactly its first `short` bytes: the ghost judges those.
           if (st.short !== null && !req.atomic) noteShortWrite(d, s, req, st.short);
           endWrite(d, ti, st.short === null ? req : { ...req, nblk: st.next }, ret);
@@ -372,7 +412,9 @@ function describeCopy(blk: number, from: number, to: number, bs: number, data: s
  * delalloc it did not use from block `unused` on; an O_DSYNC write still writes back what
  * it copied.
  */
-function stopShort(d: World, ti: number, c: BufferedWrite, copied: number, unused: number): void {
+type Fdatawrite = (d: World, blk: number, n: number) => number[] | null;
+
+function stopShort(d: World, ti: number, c: BufferedWrite, copied: number, unused: number, fdatawrite: Fdatawrite): void {
   const req = c.req;
   c.short = copied;
   if (c.iomap !== null) xfsBufferedWriteIomapEnd(d, req.ino, c.iomap, unused);
@@ -380,7 +422,7 @@ function stopShort(d: World, ti: number, c: BufferedWrite, copied: number, unuse
     c.phase = 'unlock';
     return;
   }
-  const bios = filemapFdatawriteRange(d, req.ino, req.blk, c.next, ti);
+  const bios = fdatawrite(d, req.blk, c.next);
   c.wait = bios ?? [];
   c.ioError = bios === null;
   c.phase = 'writeback-wait';
@@ -394,7 +436,7 @@ function stopShort(d: World, ti: number, c: BufferedWrite, copied: number, unuse
  * so write_begin filled the rest). The next iteration's fault_in_iov_iter_readable fails
  * at once: the write returns the bytes copied so far.
  */
-function shortCopyStep(w: World, s: Settings, ti: number, st: BufferedWrite, blk: number, got: { from: number; to: number }, fill: Fill | null, data: string, want: number, cur: (d: World) => BufferedWrite): Step {
+function shortCopyStep(w: World, s: Settings, ti: number, st: BufferedWrite, blk: number, got: { from: number; to: number }, fill: Fill | null, data: string, how: { want: number; da: Ext4DaPlan | null; fdatawrite: Fdatawrite }, cur: (d: World) => BufferedWrite): Step {
   const req = st.req;
   const bs = s.fs.blockSize;
   const copied = blk * bs + got.to - req.pos;
@@ -404,14 +446,16 @@ function shortCopyStep(w: World, s: Settings, ti: number, st: BufferedWrite, blk
     apply: (d) => {
       if (fill?.stale != null) d.ghost.flagged.push({ property: 'stale-iomap', what: fill.stale });
       const dontcache = req.dontcache && s.knobs.uncached === 'dontcache-6.18';
-      filemapGetFolio(d, req.ino, blk, dontcache, want);
+      filemapGetFolio(d, req.ino, blk, dontcache, how.want);
       clearFolioAtomic(d, req, blk);
-      dirtyFolio(d, req.ino, blk, data, dontcache);
+      // ext4: ext4_da_write_begin reserved the block; ext4_da_do_write_end moves i_size to what was copied.
+      if (how.da !== null) ext4DaWriteEnd(d, req, blk, data, how.da, ext4DaWriteEndPlan(w, s, { ...req, count: copied }, blk, how.da), dontcache);
+      else dirtyFolio(d, req.ino, blk, data, dontcache);
       const c = cur(d);
       delete c.retry;
       c.next++;
-      growSize(d, req.ino, blk * bs + got.to);
-      stopShort(d, ti, c, copied, blk + 1);
+      if (how.da === null) growSize(d, req.ino, blk * bs + got.to);
+      stopShort(d, ti, c, copied, blk + 1, how.fdatawrite);
     },
   };
 }

@@ -11,6 +11,7 @@
  *
  * Each phase is one function returning the enabled step(s), or null while the task waits.
  */
+import { ext4FdatawriteRange } from '../ext4/inode.ts';
 import { match } from 'ts-pattern';
 import { blkAtomicWriteValid, deviceRead, maxRequestBlocks, submitBio } from '../../block/device.ts';
 import { ext4ConvertRun, ext4UnwrittenRuns } from '../ext4/extents.ts';
@@ -175,7 +176,7 @@ function invalidateStep(w: World, s: Settings, ti: number, st: DioWrite): Steps 
     fn: 'kiocb_invalidate_pages',
     what: `filemap_write_and_wait_range: write back dirty folios from bio#${nextBioId(w)}`,
     apply: (d) => {
-      const bios = filemapFdatawriteRange(d, req.ino, req.blk, req.nblk, ti);
+      const bios = s.fs.kind === 'ext4' ? ext4FdatawriteRange(d, s, req.ino, req.blk, req.nblk, ti) : filemapFdatawriteRange(d, req.ino, req.blk, req.nblk, ti);
       const c = cur(d, ti);
       c.wait = bios ?? [];
       c.ioError = bios === null;
