@@ -236,14 +236,17 @@ export function fuseWriteStep(w: World, s: Settings, ti: number, st: FuseWrite):
     .with('copy', (): Step | null => {
       // Writeback cache (iomap_file_buffered_write with fuse_iomap_ops): copy into the page
       // cache, dirty the folio. A partial page not uptodate is read from the server first
-      // (fuse_iomap_read_folio_range), here within the same step.
+      // (fuse_iomap_read_folio_range), here within the same step, unless it starts at or
+      // beyond i_size: __iomap_write_begin then zeroes it (iomap_block_needs_zeroing), and
+      // i_size has grown by the pages this write already copied (iomap_write_end).
       const pos = req.pos + st.done;
       const blk = Math.floor(pos / bs);
       const holder = lockedBy(w, req.ino, blk);
       if (holder !== null && holder !== ti) return null;
       const bytes = Math.min(bs - (pos % bs), req.count - st.done);
       const f = folioAt(w, req.ino, blk);
-      const readFirst = bytes < bs && f?.uptodate !== true;
+      const isize = Math.max(inodeOf(w, req.ino).size, st.done > 0 ? pos : 0);
+      const readFirst = bytes < bs && f?.uptodate !== true && blk * bs < isize;
       const t = writeToken(req.id, blk - req.blk);
       const last = st.done + bytes >= req.count;
       return {
