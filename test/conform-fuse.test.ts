@@ -11,6 +11,7 @@ import { actions, BS, initWorld, label, next, open, pwrite, settings, type Setti
 import { closeFuseLab, fuseProbe, openFuseLab, runFuseProgram, type FuseLab } from '../conform/fuse/lab.ts';
 import { judgeFuse, kernelRequests, requestSignature } from '../conform/fuse/oracle.ts';
 import { runFuseMode, FUSE_DEFAULTS } from '../conform/fuse/run.ts';
+import { fuseMain, parseFuseArgs } from '../conform/fuse/main.ts';
 import { parseLogLine, type FuseMode, type FuseOp, type FuseProgram, type FuseRun } from '../conform/fuse/program.ts';
 
 const prog = (mode: FuseMode, ops: FuseOp[]): FuseProgram => ({ mode, ops });
@@ -90,6 +91,28 @@ describe('the FUSE oracle on hand-made runs', () => {
     assert.equal(requestSignature('writeback-cache', kernelRequests('writeback-cache', l, 3)), 'FSYNC; WRITE 0 EIO; WRITE 1 EIO');
     assert.equal(requestSignature('write-through', kernelRequests('write-through', l, 3)), 'WRITE 0+8192=EIO; FSYNC');
     assert.equal(requestSignature('writeback-cache', kernelRequests('writeback-cache', l, 5)), 'READ 0; READ 1');
+  });
+});
+
+describe('npm run conform -- --fuse: options', () => {
+  it('parses runs, seed, modes and --no-shrink', () => {
+    const o = parseFuseArgs(['--runs', '7', '--seed=3', '--mode', 'writeback-cache', '--no-shrink']);
+    assert.deepEqual([o.runs, o.seed, o.modes, o.shrink], [7, 3, ['writeback-cache'], false]);
+  });
+  it('an unknown option or mode is a usage error (exit 2), never a stack trace', async () => {
+    for (const argv of [['--bogus'], ['--mode', 'fuse'], ['--runs', '0'], ['--runs']]) {
+      const err = console.error;
+      let said = '';
+      console.error = (m: string) => {
+        said += m;
+      };
+      try {
+        assert.equal(await fuseMain(argv), 2, argv.join(' '));
+      } finally {
+        console.error = err;
+      }
+      assert.match(said, /^conform: .*\nusage: npm run conform -- --fuse/s, argv.join(' '));
+    }
   });
 });
 

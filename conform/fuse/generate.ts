@@ -1,6 +1,6 @@
 /**
  * Random FUSE conformance programs (fast-check): open a fresh file, then a few writes
- * (page-aligned or not, in 512-byte steps), reads, fsync / fdatasync, the reclaim step,
+ * (page-aligned or not, in 512-byte steps; one in five with RWF_DSYNC), reads, fsync / fdatasync, the reclaim step,
  * residency observations and server commands, and at the end the residency and the
  * server's copy of every page.
  *
@@ -20,10 +20,12 @@ type Body = Exclude<FuseOp, { op: 'open' }>;
 
 function chunkArb(mode: FuseMode, pages: number): fc.Arbitrary<Body[]> {
   const units = (pages * PS) / STEP;
-  const write = fc.oneof(
-    fc.record({ first: fc.integer({ min: 0, max: pages - 1 }), n: fc.integer({ min: 1, max: pages }) }).map(({ first, n }): Body => ({ op: 'pwrite', off: first * PS, len: Math.min(n, pages - first) * PS, id: 0 })),
-    fc.integer({ min: 0, max: units - 1 }).chain((a) => fc.integer({ min: 1, max: units - a }).map((b): Body => ({ op: 'pwrite', off: a * STEP, len: b * STEP, id: 0 }))),
+  const range = fc.oneof(
+    fc.record({ first: fc.integer({ min: 0, max: pages - 1 }), n: fc.integer({ min: 1, max: pages }) }).map(({ first, n }) => ({ off: first * PS, len: Math.min(n, pages - first) * PS })),
+    fc.integer({ min: 0, max: units - 1 }).chain((a) => fc.integer({ min: 1, max: units - a }).map((b) => ({ off: a * STEP, len: b * STEP }))),
   );
+  // One write in five with RWF_DSYNC.
+  const write = fc.tuple(range, fc.nat({ max: 4 })).map(([r, d]): Body => (d === 0 ? { op: 'pwrite', ...r, id: 0, dsync: true } : { op: 'pwrite', ...r, id: 0 }));
   const read = fc.oneof(
     fc.constant<Body>({ op: 'pread', off: 0, len: pages * PS }),
     fc.integer({ min: 0, max: pages - 1 }).map((p): Body => ({ op: 'pread', off: p * PS, len: PS })),

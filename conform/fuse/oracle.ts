@@ -76,7 +76,7 @@ function toSyscall(o: FuseOp): Syscall | null {
     case 'open':
       return { op: 'open', file: 0, access: 'O_RDWR', flags: [] };
     case 'pwrite':
-      return { op: 'pwritev2', fd: 0, offset: o.off, iov: [o.len], flags: [], id: `W${o.id}` };
+      return { op: 'pwritev2', fd: 0, offset: o.off, iov: [o.len], flags: o.dsync === true ? ['RWF_DSYNC'] : [], id: `W${o.id}` };
     case 'pread':
       return { op: 'pread', fd: 0, offset: o.off, len: o.len };
     case 'fsync':

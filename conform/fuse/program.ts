@@ -16,7 +16,8 @@ export type FuseMode = (typeof FUSE_MODES)[number];
 
 export type FuseOp =
   | { op: 'open' }
-  | { op: 'pwrite'; off: number; len: number; id: number }
+  /** `dsync`: RWF_DSYNC (generic_write_sync → fuse_fsync after the write). */
+  | { op: 'pwrite'; off: number; len: number; id: number; dsync?: boolean }
   | { op: 'pread'; off: number; len: number }
   | { op: 'fsync' }
   | { op: 'fdatasync' }
@@ -71,7 +72,7 @@ export function serializeFuse(p: FuseProgram): string {
         case 'open':
           return 'open 0';
         case 'pwrite':
-          return `pwrite ${o.off} ${o.len} ${o.id}`;
+          return `pwrite ${o.off} ${o.len} ${o.id}${o.dsync === true ? ' dsync' : ''}`;
         case 'pread':
           return `pread ${o.off} ${o.len}`;
         case 'fsync':

@@ -65,7 +65,6 @@ export function fuseWriteEntry(w: World, s: Settings, ti: number, c: Extract<Sys
   // fuse_file_open sets neither FMODE_NOWAIT nor FOP_DONTCACHE: kiocb_set_rw_flags refuses.
   if (c.flags.includes('RWF_NOWAIT') || c.flags.includes('RWF_DONTCACHE')) return early('EOPNOTSUPP');
   if (chk.kind === 'direct') throw new Error(`scenario ${s.name}: O_DIRECT writes on FUSE (fuse_direct_write_iter) are not modelled`);
-  if (chk.req.dsync) throw new Error(`scenario ${s.name}: O_SYNC/O_DSYNC/RWF_SYNC/RWF_DSYNC writes on FUSE are not modelled`);
   const req = chk.req;
   return {
     fn,
@@ -126,6 +125,13 @@ function finishWrite(d: World, ti: number, st: FuseWrite, r: number | 'EIO'): vo
     // A short write wrote only the pages up to where the server stopped (a page boundary).
     const g = ghostWrite(d, st.req.id);
     g.nblk = Math.ceil((st.req.pos + r) / fuseConn(d).pageSize) - st.req.blk;
+  }
+  if (st.req.dsync && typeof r === 'number' && r > 0) {
+    // fuse_cache_write_iter, after inode_unlock: generic_write_sync → vfs_fsync_range →
+    // fuse_fsync (datasync unless O_SYNC / RWF_SYNC); the write returns r or its error.
+    d.ghost.clock++;
+    task(d, ti).cur = { sys: 'fuse-fsync', fd: st.req.fd, ino: st.req.ino, datasync: !st.req.sync, phase: 'lock', unique: null, reply: null, start: d.ghost.clock, wait: [], ioError: false, write: { req: st.req, ret: r } };
+    return;
   }
   endWrite(d, ti, st.req, r);
 }
@@ -474,6 +480,10 @@ export function fuseFsyncStep(w: World, s: Settings, ti: number, st: FuseFsync):
   const pages = Array.from({ length: nblk }, (_, b) => folioAt(w, st.ino, b));
   const finish = (d: World, r: 0 | 'EIO') => {
     unlock(inodeOf(d, st.ino).iolock, 'excl', ti);
+    if (st.write !== undefined) {
+      endWrite(d, ti, st.write.req, r === 0 ? st.write.ret : r);
+      return;
+    }
     finishSyscall(d, ti, { op, ret: r });
     if (r === 0) promiseFile(d, st.ino, st.start);
   };
@@ -520,7 +530,7 @@ export function fuseFsyncStep(w: World, s: Settings, ti: number, st: FuseFsync):
       };
     })
     .with('reply', (): Step | null =>
-      st.reply === null ? null : { fn: 'fuse_fsync_common', what: 'FSYNC answered; inode_unlock; return 0', apply: (d) => finish(d, 0) },
+      st.reply === null ? null : { fn: 'fuse_fsync_common', what: `FSYNC answered; inode_unlock; ${st.write === undefined ? 'return 0' : `generic_write_sync done: return ${st.write.ret}`}`, apply: (d) => finish(d, 0) },
     )
     .exhaustive();
 }

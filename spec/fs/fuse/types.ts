@@ -105,9 +105,14 @@ export interface FuseDioRead {
   ioError: boolean;
 }
 
-/** fuse_fsync: inode_lock, write back and wait, fuse_sync_writes, the error check, FSYNC. */
+/**
+ * fuse_fsync: inode_lock, write back and wait, fuse_sync_writes, the error check, FSYNC.
+ * `write`: this fsync is generic_write_sync after a write(2) with O_(D)SYNC / RWF_(D)SYNC
+ * that wrote `ret` bytes: it ends that write, returning `ret`, or the fsync's error.
+ */
 export interface FuseFsync {
   sys: 'fuse-fsync';
+  write?: { req: WriteReq; ret: number };
   fd: number;
   ino: number;
   datasync: boolean;
