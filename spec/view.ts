@@ -116,6 +116,7 @@ function describeSys(c: SysState, verbose: boolean): Record<string, unknown> {
     .with({ sys: 'fuse-read' }, (x) => ({ call: `FUSE buffered read of file ${x.ino} ${x.len} bytes @ ${x.pos}`, ...common, 'pages read': x.data.join(', ') || 'none' }))
     .with({ sys: 'fuse-dio-read' }, (x) => ({ call: `FUSE direct read of file ${x.ino} ${x.len} bytes @ ${x.pos}`, ...common }))
     .with({ sys: 'fuse-fsync' }, (x) => ({ call: `FUSE ${x.datasync ? 'fdatasync' : 'fsync'} of file ${x.ino}`, ...common }))
+    .with({ sys: 'fuse-dio-write' }, (x) => ({ call: `FUSE direct write ${x.req.id} of ${x.req.count} bytes @ ${x.req.pos}`, ...common }))
     .exhaustive();
 }
 

@@ -1,5 +1,6 @@
 /**
- * Random FUSE conformance programs (fast-check): open a fresh file, then a few writes
+ * Random FUSE conformance programs (fast-check): open a fresh file (one in five with
+ * FOPEN_DIRECT_IO), then a few writes
  * (page-aligned or not, in 512-byte steps; one in five with RWF_DSYNC), reads, fsync / fdatasync, the reclaim step,
  * residency observations and server commands, and at the end the residency and the
  * server's copy of every page.
@@ -58,9 +59,10 @@ export function numberWrites(ops: FuseOp[]): FuseOp[] {
 }
 
 export function fuseProgramArb(mode: FuseMode, maxChunks = 6): fc.Arbitrary<FuseProgram> {
-  return fc.integer({ min: 1, max: 3 }).chain((pages) =>
+  // One program in five on a file the server opens with FOPEN_DIRECT_IO.
+  return fc.tuple(fc.integer({ min: 1, max: 3 }), fc.nat({ max: 4 })).chain(([pages, d]) =>
     fc.array(chunkArb(mode, pages), { minLength: 1, maxLength: maxChunks }).map(
-      (chunks): FuseProgram => ({ mode, ops: numberWrites([{ op: 'open' }, ...chunks.flat(), { op: 'cachestat', pages }, { op: 'server', pages }]) }),
+      (chunks): FuseProgram => ({ mode, ops: numberWrites([d === 0 ? { op: 'open', dio: true } : { op: 'open' }, ...chunks.flat(), { op: 'cachestat', pages }, { op: 'server', pages }]) }),
     ),
   );
 }

@@ -15,7 +15,8 @@ export const FUSE_MODES = ['write-through', 'writeback-cache'] as const;
 export type FuseMode = (typeof FUSE_MODES)[number];
 
 export type FuseOp =
-  | { op: 'open' }
+  /** `dio`: the server's open reply sets FOPEN_DIRECT_IO (the spec's O_DIRECT open stands for it). */
+  | { op: 'open'; dio?: boolean }
   /** `dsync`: RWF_DSYNC (generic_write_sync → fuse_fsync after the write). */
   | { op: 'pwrite'; off: number; len: number; id: number; dsync?: boolean }
   | { op: 'pread'; off: number; len: number }
@@ -70,7 +71,7 @@ export function serializeFuse(p: FuseProgram): string {
     .map((o): string => {
       switch (o.op) {
         case 'open':
-          return 'open 0';
+          return `open ${o.dio === true ? 1 : 0}`;
         case 'pwrite':
           return `pwrite ${o.off} ${o.len} ${o.id}${o.dsync === true ? ' dsync' : ''}`;
         case 'pread':

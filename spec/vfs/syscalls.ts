@@ -61,7 +61,7 @@ export function taskSteps(w: World, s: Settings, ti: number): Step[] {
           .with({ sys: 'buffered-write' }, (st) => bufferedWriteStep(w, s, ti, st))
           .with({ sys: 'dio-read' }, (st) => dioReadStep(w, s, ti, st))
           .with({ sys: 'fsync' }, (st) => fsyncStep(w, s, ti, st))
-          .with({ sys: 'fuse-write' }, { sys: 'fuse-read' }, { sys: 'fuse-dio-read' }, { sys: 'fuse-fsync' }, (st) => fuseSysStep(w, s, ti, st))
+          .with({ sys: 'fuse-write' }, { sys: 'fuse-read' }, { sys: 'fuse-dio-read' }, { sys: 'fuse-fsync' }, { sys: 'fuse-dio-write' }, (st) => fuseSysStep(w, s, ti, st))
           .exhaustive()
       : call === undefined
         ? null

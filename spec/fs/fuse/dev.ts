@@ -90,7 +90,12 @@ export function answerRequest(w: World, unique: number, a: FuseAnswer): void {
       // The pages whose part of the request the reply covers whole.
       sent.forEach((t, i) => {
         const pageEnd = Math.min((r.blk + i + 1) * fc.pageSize, r.pos + r.count);
-        if (pageEnd - r.pos <= size) srv[r.blk + i] = t;
+        if (pageEnd - r.pos <= size) {
+          srv[r.blk + i] = t;
+          // fuse_write_flags: a direct WRITE of an O_(D)SYNC write asks the server for durability.
+          const dur = fc.durable[r.ino];
+          if (r.dsync === true && dur !== undefined) dur[r.blk + i] = t;
+        }
       });
     }
   }

@@ -19,7 +19,7 @@ import type { Errno, Syscall, WriteReq } from '../../vfs/types.ts';
 import type { Settings, Step, World } from '../../world.ts';
 import { FLUSHER } from '../../mm/page-writeback.ts';
 import { fuseConn, lockedBy, queueRequest, writebackInFlight } from './dev.ts';
-import type { FuseDioRead, FuseFsync, FuseRead, FuseSys, FuseWrite } from './types.ts';
+import type { FuseDioRead, FuseDioWrite, FuseFsync, FuseRead, FuseSys, FuseWrite } from './types.ts';
 
 const ret = (r: number | string) => (typeof r === 'number' ? `${r}` : `-${r}`);
 
@@ -64,8 +64,17 @@ export function fuseWriteEntry(w: World, s: Settings, ti: number, c: Extract<Sys
   if (chk.kind === 'ret') return early(chk.ret);
   // fuse_file_open sets neither FMODE_NOWAIT nor FOP_DONTCACHE: kiocb_set_rw_flags refuses.
   if (c.flags.includes('RWF_NOWAIT') || c.flags.includes('RWF_DONTCACHE')) return early('EOPNOTSUPP');
-  if (chk.kind === 'direct') throw new Error(`scenario ${s.name}: O_DIRECT writes on FUSE (fuse_direct_write_iter) are not modelled`);
   const req = chk.req;
+  if (chk.kind === 'direct') {
+    return {
+      fn: `${fn} → fuse_direct_write_iter`,
+      what: `${what}: direct (FOPEN_DIRECT_IO)`,
+      apply: (d) => {
+        beginWrite(d, ti, c.id, req.ino, req.blk, req.nblk, false);
+        task(d, ti).cur = { sys: 'fuse-dio-write', req, phase: 'lock', unique: null, reply: null, wait: [], ioError: false } satisfies FuseDioWrite;
+      },
+    };
+  }
   return {
     fn,
     what: `${what}: ${s.knobs.fuseMode === 'writeback-cache' ? 'writeback cache' : 'write-through'}`,
@@ -130,7 +139,7 @@ function finishWrite(d: World, ti: number, st: FuseWrite, r: number | 'EIO'): vo
     // fuse_cache_write_iter, after inode_unlock: generic_write_sync → vfs_fsync_range →
     // fuse_fsync (datasync unless O_SYNC / RWF_SYNC); the write returns r or its error.
     d.ghost.clock++;
-    task(d, ti).cur = { sys: 'fuse-fsync', fd: st.req.fd, ino: st.req.ino, datasync: !st.req.sync, phase: 'lock', unique: null, reply: null, start: d.ghost.clock, wait: [], ioError: false, write: { req: st.req, ret: r } };
+    task(d, ti).cur = { sys: 'fuse-fsync', fd: st.req.fd, ino: st.req.ino, datasync: !st.req.sync, phase: 'lock', unique: null, reply: null, start: d.ghost.clock, wait: [], ioError: false, write: { req: { ...st.req, nblk: ghostWrite(d, st.req.id).nblk }, ret: r } };
     return;
   }
   endWrite(d, ti, st.req, r);
@@ -535,6 +544,70 @@ export function fuseFsyncStep(w: World, s: Settings, ti: number, st: FuseFsync):
     .exhaustive();
 }
 
+/**
+ * A write on a FOPEN_DIRECT_IO file (fuse_direct_write_iter, fuse_direct_io; an O_DIRECT
+ * open stands for it, as for reads): fuse_dio_lock takes the inode lock (exclusive: the
+ * model has no parallel_direct_writes); fuse_direct_io waits for writeback WRITEs of the
+ * range (fuse_sync_writes), drops its cached pages (invalidate_inode_pages2_range; a dirty
+ * page is first written back, fuse_launder_folio, here as a writeback WRITE waited for),
+ * then sends one WRITE straight to the server (max_write unbounded) and returns what the
+ * server acknowledged, or -EIO. There is no generic_write_sync on this path: an O_(D)SYNC
+ * write's WRITE carries O_DSYNC in write_in.flags and the server makes it durable.
+ */
+export function fuseDioWriteStep(w: World, s: Settings, ti: number, st: FuseDioWrite): Step | null {
+  const req = st.req;
+  return match(st.phase)
+    .with('lock', (): Step | null =>
+      canLock(inodeOf(w, req.ino).iolock, 'excl')
+        ? { fn: 'fuse_direct_write_iter → fuse_dio_lock', what: 'inode_lock', apply: (d) => { lock(inodeOf(d, req.ino).iolock, 'excl', ti); cur(d, ti, 'fuse-dio-write').phase = 'sync-writes'; } }
+        : null,
+    )
+    .with('sync-writes', (): Step | null => {
+      const blks = Array.from({ length: req.nblk }, (_, i) => req.blk + i);
+      const busy = (b: number) => folioAt(w, req.ino, b)?.writeback === true || writebackInFlight(w, req.ino, b);
+      if (blks.some(busy)) return null;
+      const dirty = blks.filter((b) => folioAt(w, req.ino, b)?.dirty === true);
+      if (dirty.length > 0) {
+        return { fn: 'fuse_direct_io → invalidate_inode_pages2_range → fuse_launder_folio', what: `send WRITE for dirty pages ${dirty.join(',')}`, apply: (d) => { for (const b of dirty) fuseWritepage(d, req.ino, b); } };
+      }
+      if (blks.some((b) => lockedBy(w, req.ino, b) !== null)) return null;
+      const data = blks.map((b) => writeToken(req.id, b - req.blk));
+      return {
+        fn: 'fuse_direct_io → fuse_send_write',
+        what: `drop cached pages ${blks.join(',')}; send WRITE of ${req.count} bytes @ ${req.pos} (${data.join(', ')}) and wait`,
+        apply: (d) => {
+          const pc = d.pageCache[req.ino];
+          if (pc !== undefined) for (const b of blks) pc[b] = null;
+          const unique = queueRequest(d, { op: 'WRITE', ino: req.ino, blk: req.blk, data, pos: req.pos, count: req.count, owner: ti, writeback: false, pageRefs: false, dsync: req.dsync });
+          const c = cur(d, ti, 'fuse-dio-write');
+          c.unique = unique;
+          c.wait = [unique];
+          c.phase = 'reply';
+        },
+      };
+    })
+    .with('reply', (): Step | null => {
+      const r = st.reply;
+      if (r === null) return null;
+      const res: number | 'EIO' = r.err !== null ? 'EIO' : r.size;
+      return {
+        fn: 'fuse_direct_io',
+        what: `WRITE answered: ${r.err !== null ? '-EIO' : `${r.size} of ${req.count} bytes`}; fuse_write_update_attr; inode_unlock; return ${ret(res)}`,
+        apply: (d) => {
+          unlock(inodeOf(d, req.ino).iolock, 'excl', ti);
+          if (typeof res === 'number' && res > 0) {
+            const inode = inodeOf(d, req.ino);
+            inode.size = Math.max(inode.size, req.pos + res);
+            ghostWrite(d, req.id).nblk = Math.ceil((req.pos + res) / fuseConn(d).pageSize) - req.blk;
+          }
+          // A dsync write promises only the pages the server took.
+          endWrite(d, ti, { ...req, nblk: ghostWrite(d, req.id).nblk }, res);
+        },
+      };
+    })
+    .exhaustive();
+}
+
 /** The step of a FUSE syscall in progress. */
 export function fuseSysStep(w: World, s: Settings, ti: number, st: FuseSys): Step | null {
   return match(st)
@@ -542,5 +615,6 @@ export function fuseSysStep(w: World, s: Settings, ti: number, st: FuseSys): Ste
     .with({ sys: 'fuse-read' }, (x) => fuseReadStep(w, s, ti, x))
     .with({ sys: 'fuse-dio-read' }, (x) => fuseDioReadStep(w, s, ti, x))
     .with({ sys: 'fuse-fsync' }, (x) => fuseFsyncStep(w, s, ti, x))
+    .with({ sys: 'fuse-dio-write' }, (x) => fuseDioWriteStep(w, s, ti, x))
     .exhaustive();
 }

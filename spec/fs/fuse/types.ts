@@ -28,6 +28,8 @@ export interface FuseReq {
   owner: number;
   writeback: boolean;
   pageRefs: boolean;
+  /** A direct WRITE of an O_(D)SYNC write: write_in.flags carries O_DSYNC, the server makes what it takes durable. */
+  dsync?: boolean;
 }
 
 /** A folio a FUSE path holds locked across steps (only FUSE holds folio locks across a request). */
@@ -124,4 +126,19 @@ export interface FuseFsync {
   ioError: boolean;
 }
 
-export type FuseSys = FuseWrite | FuseRead | FuseDioRead | FuseFsync;
+/**
+ * A write on a FOPEN_DIRECT_IO file (fuse_direct_write_iter → fuse_direct_io; an O_DIRECT
+ * open stands for it): wait for writeback WRITEs of the range, drop its cached pages
+ * (invalidate_inode_pages2_range), one WRITE straight to the server, its reply.
+ */
+export interface FuseDioWrite {
+  sys: 'fuse-dio-write';
+  req: WriteReq;
+  phase: 'lock' | 'sync-writes' | 'reply';
+  unique: number | null;
+  reply: FuseReply | null;
+  wait: number[];
+  ioError: boolean;
+}
+
+export type FuseSys = FuseWrite | FuseRead | FuseDioRead | FuseFsync | FuseDioWrite;
