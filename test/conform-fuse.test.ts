@@ -17,6 +17,7 @@ import { parseLogLine, type FuseMode, type FuseOp, type FuseProgram, type FuseRu
 const prog = (mode: FuseMode, ops: FuseOp[]): FuseProgram => ({ mode, ops });
 const ok = (i: number, op: string, extra: Partial<FuseRun['results'][number]> = {}): FuseRun['results'][number] => ({ i, op, ret: 0, errno: null, ...extra });
 const log = (lines: string[]) => lines.map(parseLogLine);
+const agreedV = (v: ReturnType<typeof judgeFuse>): boolean => !('unmodelled' in v) && v.agreed;
 
 /** Every label along the first path of task steps and server answers (no reclaim). */
 function labels(s: Settings): string[] {
@@ -85,6 +86,19 @@ describe('the FUSE oracle on hand-made runs', () => {
     const v = judgeFuse(p, good, { knobs: { fuseWriteFailure: 'leave-uptodate' } });
     assert.ok(!('unmodelled' in v) && !v.agreed);
     if (!('unmodelled' in v) && !v.agreed) assert.deepEqual([v.disagreement.op, v.disagreement.what, v.disagreement.kernel, v.disagreement.allowed], [5, 'data', 'W1[0]', ['W2[0]']]);
+  });
+  it('close in writeback-cache mode after a failed write-back: -EIO and no FLUSH (fuse_flush: filemap_check_errors)', () => {
+    const q = prog('writeback-cache', [{ op: 'open' }, { op: 'pwrite', off: 0, len: 6144, id: 1 }, { op: 'fail', n: 16 }, { op: 'close' }, { op: 'server', pages: 2 }]);
+    const k: FuseRun = {
+      results: [ok(0, 'open', { ret: 3, file: 'f1' }), ok(1, 'pwrite', { ret: 6144 }), ok(2, 'fail'), ok(3, 'close', { ret: -1, errno: 'EIO' }), ok(4, 'server', { blocks: ['zero', 'zero'] })],
+      log: log(['1 0 OPEN 0 0 0', '1 3 WRITE 0 6144 -5']),
+    };
+    assert.ok(agreedV(judgeFuse(q, k)));
+    const flushed = structuredClone(k);
+    flushed.results[3] = ok(3, 'close');
+    flushed.log.push(parseLogLine('1 3 FLUSH 0 0 0'));
+    const v = judgeFuse(q, flushed);
+    assert.ok(!('unmodelled' in v) && !v.agreed && v.disagreement.op === 3 && v.disagreement.what === 'result', JSON.stringify(v));
   });
   it('requests compare per page in writeback-cache mode (the kernel gathers pages into one WRITE)', () => {
     const l = log(['1 3 WRITE 0 8192 -5', '1 3 FSYNC 0 0 0', '1 5 READ 0 8192 0']);
@@ -170,6 +184,21 @@ describe('FUSE conformance on a real mount (our server, Linux 6.18)', { skip: wh
     assert.deepEqual([k.results[3]?.errno, k.results[8]?.errno], ['EIO', null]);
     assert.equal(k.results[4]?.pages, 'rr');
     assert.deepEqual([k.results[5]?.blocks, k.results[7]?.blocks], [['W1[0]', 'W1[1]'], ['zero', 'zero']]);
+  });
+  it('close: after a failed write-back -EIO and no FLUSH; once an fsync reported it, 0 and FLUSH; on a FOPEN_DIRECT_IO file a dsync write sends no FSYNC', async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const a = await runIt(prog('writeback-cache', [{ op: 'open' }, { op: 'pwrite', off: 0, len: 6144, id: 1 }, { op: 'fail', n: 16 }, { op: 'close' }, { op: 'server', pages: 2 }]));
+    assert.ok(agreed(a.v), JSON.stringify(a.v));
+    assert.equal(a.k.results[3]?.errno, 'EIO');
+    assert.deepEqual(a.k.log.filter((r) => r.mark === 3).map((r) => r.opcode), ['WRITE']);
+    const b = await runIt(prog('writeback-cache', [{ op: 'open' }, { op: 'pwrite', off: 0, len: 6144, id: 1 }, { op: 'fail', n: 16 }, { op: 'fsync' }, { op: 'close' }, { op: 'server', pages: 2 }]));
+    assert.ok(agreed(b.v), JSON.stringify(b.v));
+    assert.deepEqual([b.k.results[3]?.errno, b.k.results[4]?.errno], ['EIO', null]);
+    assert.deepEqual(b.k.log.filter((r) => r.mark === 4).map((r) => r.opcode), ['FLUSH']);
+    const c = await runIt(prog('write-through', [{ op: 'open', dio: true }, { op: 'pwrite', off: 0, len: 6144, id: 1, dsync: true }, { op: 'cachestat', pages: 2 }, { op: 'pread', off: 0, len: 8192 }, { op: 'server', pages: 2 }]));
+    assert.ok(agreed(c.v), JSON.stringify(c.v));
+    assert.deepEqual(c.k.log.filter((r) => r.mark === 1).map((r) => r.opcode), ['WRITE']);
+    assert.equal(c.k.results[2]?.pages, '..');
   });
   it('a bounded random campaign: every program agrees, in both modes', async (t) => {
     if (skip !== undefined) return t.skip(skip);

@@ -3,7 +3,8 @@
  * FOPEN_DIRECT_IO), then a few writes
  * (page-aligned or not, in 512-byte steps; one in five with RWF_DSYNC), reads, fsync / fdatasync, the reclaim step,
  * residency observations and server commands, and at the end the residency and the
- * server's copy of every page.
+ * server's copy of every page; in three programs of five then close(2) (fuse_flush) and
+ * the server's copy again.
  *
  * Server commands per mode: write-through, `fail 1|2` and `short 0|1|2` (each WRITE a
  * write(2) sends is one request in the kernel and in the spec); writeback-cache, only
@@ -62,7 +63,10 @@ export function fuseProgramArb(mode: FuseMode, maxChunks = 6): fc.Arbitrary<Fuse
   // One program in five on a file the server opens with FOPEN_DIRECT_IO.
   return fc.tuple(fc.integer({ min: 1, max: 3 }), fc.nat({ max: 4 })).chain(([pages, d]) =>
     fc.array(chunkArb(mode, pages), { minLength: 1, maxLength: maxChunks }).map(
-      (chunks): FuseProgram => ({ mode, ops: numberWrites([d === 0 ? { op: 'open', dio: true } : { op: 'open' }, ...chunks.flat(), { op: 'cachestat', pages }, { op: 'server', pages }]) }),
+      (chunks): FuseProgram => ({
+        mode,
+        ops: numberWrites([d === 0 ? { op: 'open', dio: true } : { op: 'open' }, ...chunks.flat(), { op: 'cachestat', pages }, { op: 'server', pages }, ...(d <= 2 ? [{ op: 'close' } as const, { op: 'server', pages } as const] : [])]),
+      }),
     ),
   );
 }

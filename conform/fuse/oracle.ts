@@ -28,7 +28,7 @@
  *    ranges); writeback-cache, the pages WRITE covered and whether it failed (the kernel
  *    gathers contiguous dirty pages into one WRITE, the spec sends one per page); both,
  *    the set of pages READ (a READ asks for a page the kernel holds not uptodate: this is
- *    how uptodate is observed) and whether FSYNC was sent.
+ *    how uptodate is observed) and whether FSYNC and FLUSH were sent.
  */
 import * as spec from '../../spec/index.ts';
 import { canonicalJson } from '../../checker/index.ts';
@@ -83,6 +83,8 @@ function toSyscall(o: FuseOp): Syscall | null {
       return { op: 'fsync', fd: 0 };
     case 'fdatasync':
       return { op: 'fdatasync', fd: 0 };
+    case 'close':
+      return { op: 'close', fd: 0 };
     default:
       return null;
   }
@@ -111,6 +113,7 @@ export function kernelRequests(mode: FuseProgram['mode'], log: LoggedRequest[], 
   for (const r of log.filter((x) => x.mark === i)) {
     if (r.opcode === 'READ') for (const p of pageRange(r.off, r.size)) out.push(`READ ${p}`);
     else if (r.opcode === 'FSYNC' || r.opcode === 'FSYNC_DATA') out.push('FSYNC');
+    else if (r.opcode === 'FLUSH') out.push('FLUSH');
     else if (r.opcode === 'WRITE') {
       if (mode === 'write-through') out.push(`WRITE ${r.off}+${r.size}=${r.res < 0 ? 'EIO' : r.res}`);
       else for (const p of pageRange(r.off, r.size)) out.push(`WRITE ${p} ${r.res < 0 ? 'EIO' : r.res < r.size ? 'short' : 'ok'}`);
@@ -123,7 +126,7 @@ function specRequest(mode: FuseProgram['mode'], w: World, a: Extract<Action, { k
   const r = w.fuse?.reqs.find((x) => x.unique === a.unique);
   if (r === undefined) return [];
   if (r.op === 'READ') return r.data.map((_, i) => `READ ${r.blk + i}`);
-  if (r.op === 'FSYNC') return ['FSYNC'];
+  if (r.op === 'FSYNC' || r.op === 'FLUSH') return [r.op];
   const res = a.answer.how === 'eio' ? 'EIO' : a.answer.how === 'short' ? a.answer.size : r.count;
   if (mode === 'write-through') return [`WRITE ${r.pos}+${r.count}=${res}`];
   return r.data.map((_, i) => `WRITE ${r.blk + i} ${a.answer.how === 'eio' ? 'EIO' : a.answer.how === 'short' ? 'short' : 'ok'}`);

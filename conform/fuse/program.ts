@@ -30,7 +30,9 @@ export type FuseOp =
   | { op: 'fail'; n: number }
   /** The next WRITE is acknowledged up to its `k`-th page boundary (0: 0 bytes). */
   | { op: 'short'; k: number }
-  | { op: 'delay'; ms: number };
+  | { op: 'delay'; ms: number }
+  /** close(2): fuse_flush (write back, AS_EIO check, FLUSH). Last in a program: later ops have no fd. */
+  | { op: 'close' };
 
 export interface FuseProgram {
   mode: FuseMode;
@@ -79,6 +81,7 @@ export function serializeFuse(p: FuseProgram): string {
         case 'fsync':
         case 'fdatasync':
         case 'reclaim':
+        case 'close':
           return o.op;
         case 'cachestat':
         case 'server':

@@ -37,7 +37,9 @@ export type Syscall =
   | { op: 'fdatasync'; fd: number }
   | { op: 'statx'; fd: number }
   /** A store through a shared mapping of the block at `offset` (the page is already mapped). */
-  | { op: 'mmap-store'; file: number; offset: number; id: string };
+  | { op: 'mmap-store'; file: number; offset: number; id: string }
+  /** close(2): filp_flush (->flush: FUSE's fuse_flush), then the fd is gone. */
+  | { op: 'close'; fd: number };
 
 export type Program = Syscall[];
 
@@ -62,7 +64,8 @@ export type SyscallResult =
   | { op: 'pread'; ret: Ret; file: number; data: Token[]; firstBlock: number; start: number; end: number }
   | { op: 'fsync' | 'fdatasync'; ret: Ret }
   | { op: 'statx'; ret: Ret; atomic: StatxAtomic | null }
-  | { op: 'mmap-store'; id: string; ret: Ret };
+  | { op: 'mmap-store'; id: string; ret: Ret }
+  | { op: 'close'; ret: Ret };
 
 export interface OpenFile {
   ino: number;
@@ -75,6 +78,8 @@ export interface OpenFile {
   canAtomic: boolean;
   /** f_wb_err: this open file's cursor into the mapping's errseq_t, sampled at open. */
   wbErr: number;
+  /** close(2) removed the fd (close_fd, before ->flush): the slot stays, unusable. */
+  closed?: boolean;
 }
 
 /** The write request after validation, in file blocks. */

@@ -56,6 +56,7 @@ export function describeAnswer(w: World, r: FuseReq, a: FuseAnswer): string {
   const what = `${r.op} #${r.unique}${r.writeback ? ' (writeback)' : ''} file ${r.ino}`;
   if (r.op === 'READ') return `answer ${what} page ${r.blk}: ${fuseConn(w).server[r.ino]?.[r.blk] ?? '?'}`;
   if (r.op === 'FSYNC') return `answer ${what}: contents made durable`;
+  if (r.op === 'FLUSH') return `answer ${what}: 0`;
   const pages = sentData(w, r).map((t, i) => `${r.blk + i} ← ${t}`).join(', ');
   if (a.how === 'ok') return `answer ${what} (${pages}): ${r.count} bytes written`;
   if (a.how === 'eio') return `fail ${what} (${pages}): -EIO`;

@@ -19,7 +19,7 @@ import type { Errno, Syscall, WriteReq } from '../../vfs/types.ts';
 import type { Settings, Step, World } from '../../world.ts';
 import { FLUSHER } from '../../mm/page-writeback.ts';
 import { fuseConn, lockedBy, queueRequest, writebackInFlight } from './dev.ts';
-import type { FuseDioRead, FuseDioWrite, FuseFsync, FuseRead, FuseSys, FuseWrite } from './types.ts';
+import type { FuseClose, FuseDioRead, FuseDioWrite, FuseFsync, FuseRead, FuseSys, FuseWrite } from './types.ts';
 
 const ret = (r: number | string) => (typeof r === 'number' ? `${r}` : `-${r}`);
 
@@ -296,7 +296,9 @@ export function fuseReadEntry(w: World, s: Settings, ti: number, c: Extract<Sysc
   if (c.offset < 0) return now('EINVAL');
   if (of === null || !of.read) return now('EBADF');
   const n = Math.max(0, Math.min(c.len, inodeOf(w, of.ino).size - c.offset));
-  if (n === 0) return now(0);
+  // fuse_direct_read_iter (FOPEN_DIRECT_IO) sends the READ whatever i_size says.
+  if (n === 0 && !of.direct) return now(0);
+  if (c.len === 0) return now(0);
   const { blk, nblk } = blocksOf(s, c.offset, n);
   return {
     fn: of.direct ? `${fn} → fuse_direct_read_iter` : `${fn} → fuse_cache_read_iter → filemap_read`,
@@ -305,7 +307,7 @@ export function fuseReadEntry(w: World, s: Settings, ti: number, c: Extract<Sysc
       d.ghost.clock++;
       const start = d.ghost.clock;
       task(d, ti).cur = of.direct
-        ? ({ sys: 'fuse-dio-read', fd: c.fd, ino: of.ino, pos: c.offset, len: n, phase: 'sync-writes', unique: null, reply: null, start, wait: [], ioError: false } satisfies FuseDioRead)
+        ? ({ sys: 'fuse-dio-read', fd: c.fd, ino: of.ino, pos: c.offset, len: n, ask: c.len, phase: 'sync-writes', unique: null, reply: null, start, wait: [], ioError: false } satisfies FuseDioRead)
         : ({ sys: 'fuse-read', fd: c.fd, ino: of.ino, pos: c.offset, len: n, firstBlock: blk, nblk, data: [], unique: null, reply: null, start, wait: [], ioError: false } satisfies FuseRead);
     },
   };
@@ -376,7 +378,9 @@ export function fuseReadStep(w: World, s: Settings, ti: number, st: FuseRead): S
  * nothing waits for it.
  */
 export function fuseDioReadStep(w: World, s: Settings, ti: number, st: FuseDioRead): Step | null {
-  const { blk, nblk } = blocksOf(s, st.pos, st.len);
+  const asked = st.ask ?? st.len;
+  const { blk, nblk } = blocksOf(s, st.pos, asked);
+  const returned = blocksOf(s, st.pos, st.len).nblk;
   return match(st.phase)
     .with('sync-writes', (): Step | null => {
       const dirty: number[] = [];
@@ -396,9 +400,9 @@ export function fuseDioReadStep(w: World, s: Settings, ti: number, st: FuseDioRe
       for (let b = blk; b < blk + nblk; b++) if (busy(b)) return null;
       return {
         fn: 'fuse_direct_io',
-        what: `no writeback in range; send READ of ${st.len} bytes @ ${st.pos} to the server and wait`,
+        what: `no writeback in range; send READ of ${asked} bytes @ ${st.pos} to the server and wait`,
         apply: (d) => {
-          const unique = queueRequest(d, { op: 'READ', ino: st.ino, blk, data: Array.from({ length: nblk }, () => ZERO), pos: st.pos, count: st.len, owner: ti, writeback: false, pageRefs: false });
+          const unique = queueRequest(d, { op: 'READ', ino: st.ino, blk, data: Array.from({ length: nblk }, () => ZERO), pos: st.pos, count: asked, owner: ti, writeback: false, pageRefs: false });
           const c = cur(d, ti, 'fuse-dio-read');
           c.unique = unique;
           c.wait = [unique];
@@ -411,8 +415,8 @@ export function fuseDioReadStep(w: World, s: Settings, ti: number, st: FuseDioRe
       if (r === null) return null;
       return {
         fn: 'fuse_direct_io',
-        what: `READ answered {${r.data.join(',')}}; return ${st.len}`,
-        apply: (d) => finishSyscall(d, ti, { op: 'pread', ret: st.len, file: st.ino, data: r.data, firstBlock: blk, start: st.start, end: d.ghost.clock + 1 }),
+        what: `READ answered {${r.data.slice(0, returned).join(',')}}; return ${st.len}`,
+        apply: (d) => finishSyscall(d, ti, { op: 'pread', ret: st.len, file: st.ino, data: r.data.slice(0, returned), firstBlock: blk, start: st.start, end: d.ghost.clock + 1 }),
       };
     })
     .exhaustive();
@@ -503,9 +507,13 @@ export function fuseFsyncStep(w: World, s: Settings, ti: number, st: FuseFsync):
         : null,
     )
     .with('writeback', (): Step | null => {
+      // file_write_and_wait_range(file, start, end): fsync(2) the whole file, a dsync
+      // write's generic_write_sync the bytes it wrote (vfs_fsync_range(pos - count, pos - 1)).
+      const wr = st.write?.req;
+      const inRange = (b: number) => wr === undefined || (b >= wr.blk && b < wr.blk + wr.nblk);
       // WB_SYNC_ALL waits for a dirty folio still under writeback before writing it again.
-      if (pages.some((f) => f !== null && f.dirty && f.writeback)) return null;
-      const dirty = pages.flatMap((f, b) => (f?.dirty === true ? [b] : []));
+      if (pages.some((f, b) => f !== null && f.dirty && f.writeback && inRange(b))) return null;
+      const dirty = pages.flatMap((f, b) => (f?.dirty === true && inRange(b) ? [b] : []));
       return {
         fn: 'file_write_and_wait_range → fuse_writepages',
         what: dirty.length > 0 ? `send WRITE for dirty pages ${dirty.join(',')}` : 'no dirty pages',
@@ -608,6 +616,69 @@ export function fuseDioWriteStep(w: World, s: Settings, ti: number, st: FuseDioW
     .exhaustive();
 }
 
+/**
+ * close(2) on FUSE (filp_flush → fuse_flush, fs/fuse/file.c): close_fd has taken the fd
+ * out of the table; write_inode_now(inode, 1) writes back every dirty page of the inode
+ * (WRITEs from writeback) and waits for them; filemap_check_errors tests and clears
+ * AS_EIO: set, close returns -EIO and sends no FLUSH (an fsync that reported the error
+ * cleared it: file_check_and_advance_wb_err); else FLUSH, and close returns 0 once it is
+ * answered. No inode lock. FOPEN_NOFLUSH is not modelled (the server never sets it).
+ */
+export function fuseCloseEntry(w: World, _s: Settings, ti: number, c: Extract<Syscall, { op: 'close' }>): Step {
+  const of = fdOf(w, ti, c.fd);
+  if (of === null) return { fn: 'close_fd', what: `fd ${c.fd} not open: -EBADF`, apply: (d) => finishSyscall(d, ti, { op: 'close', ret: 'EBADF' }) };
+  return {
+    fn: 'close_fd → filp_flush → fuse_flush',
+    what: `close fd ${c.fd} (file ${of.ino})`,
+    apply: (d) => {
+      const f = task(d, ti).fds[c.fd];
+      if (f !== undefined) f.closed = true;
+      settleOwedErrors(d, ti, c.fd, true);
+      task(d, ti).cur = { sys: 'fuse-close', fd: c.fd, ino: of.ino, phase: 'writeback', unique: null, reply: null, wait: [], ioError: false } satisfies FuseClose;
+    },
+  };
+}
+
+export function fuseCloseStep(w: World, ti: number, st: FuseClose): Step | null {
+  const nblk = inodeOf(w, st.ino).map.length;
+  const pages = Array.from({ length: nblk }, (_, b) => folioAt(w, st.ino, b));
+  return match(st.phase)
+    .with('writeback', (): Step | null => {
+      if (pages.some((f) => f !== null && f.dirty && f.writeback)) return null;
+      const dirty = pages.flatMap((f, b) => (f?.dirty === true ? [b] : []));
+      return {
+        fn: 'fuse_flush → write_inode_now → fuse_writepages',
+        what: dirty.length > 0 ? `send WRITE for dirty pages ${dirty.join(',')}` : 'no dirty pages',
+        apply: (d) => {
+          for (const b of dirty) fuseWritepage(d, st.ino, b);
+          cur(d, ti, 'fuse-close').phase = 'wait';
+        },
+      };
+    })
+    .with('wait', (): Step | null => {
+      if (pages.some((f) => f?.writeback === true) || (w.fuse?.reqs ?? []).some((r) => r.writeback && r.ino === st.ino)) return null;
+      const asEio = w.mappings[st.ino]?.asEio === true || w.mappings[st.ino]?.asEnospc === true;
+      return {
+        fn: 'fuse_flush → filemap_check_errors',
+        what: asEio ? 'AS_EIO set: clear it; return -EIO (no FLUSH)' : 'no error; send FLUSH and wait',
+        apply: (d) => {
+          const err = filemapCheckErrors(d, st.ino);
+          if (err !== null) {
+            finishSyscall(d, ti, { op: 'close', ret: err });
+            return;
+          }
+          const unique = queueRequest(d, { op: 'FLUSH', ino: st.ino, blk: 0, data: [], pos: 0, count: 0, owner: ti, writeback: false, pageRefs: false });
+          const c = cur(d, ti, 'fuse-close');
+          c.unique = unique;
+          c.wait = [unique];
+          c.phase = 'reply';
+        },
+      };
+    })
+    .with('reply', (): Step | null => (st.reply === null ? null : { fn: 'fuse_flush', what: 'FLUSH answered; return 0', apply: (d) => finishSyscall(d, ti, { op: 'close', ret: 0 }) }))
+    .exhaustive();
+}
+
 /** The step of a FUSE syscall in progress. */
 export function fuseSysStep(w: World, s: Settings, ti: number, st: FuseSys): Step | null {
   return match(st)
@@ -616,5 +687,6 @@ export function fuseSysStep(w: World, s: Settings, ti: number, st: FuseSys): Ste
     .with({ sys: 'fuse-dio-read' }, (x) => fuseDioReadStep(w, s, ti, x))
     .with({ sys: 'fuse-fsync' }, (x) => fuseFsyncStep(w, s, ti, x))
     .with({ sys: 'fuse-dio-write' }, (x) => fuseDioWriteStep(w, s, ti, x))
+    .with({ sys: 'fuse-close' }, (x) => fuseCloseStep(w, ti, x))
     .exhaustive();
 }

@@ -6,7 +6,7 @@
 import type { Token } from '../../token.ts';
 import type { WriteReq } from '../../vfs/types.ts';
 
-export type FuseOp = 'WRITE' | 'READ' | 'FSYNC';
+export type FuseOp = 'WRITE' | 'READ' | 'FSYNC' | 'FLUSH';
 
 /**
  * A request queued to the server and not yet answered (struct fuse_req). `blk`/`data`:
@@ -92,13 +92,18 @@ export interface FuseRead {
   ioError: boolean;
 }
 
-/** A direct read (O_DIRECT or FOPEN_DIRECT_IO: fuse_direct_io): one READ straight to the server. */
+/**
+ * A direct read (O_DIRECT or FOPEN_DIRECT_IO: fuse_direct_io): one READ straight to the
+ * server. `len`: the bytes returned (up to i_size); `ask`: the bytes the READ asks for
+ * (FOPEN_DIRECT_IO does not clip a read at i_size, the server answers what it has).
+ */
 export interface FuseDioRead {
   sys: 'fuse-dio-read';
   fd: number;
   ino: number;
   pos: number;
   len: number;
+  ask?: number;
   phase: 'sync-writes' | 'reply';
   unique: number | null;
   reply: FuseReply | null;
@@ -141,4 +146,19 @@ export interface FuseDioWrite {
   ioError: boolean;
 }
 
-export type FuseSys = FuseWrite | FuseRead | FuseDioRead | FuseFsync | FuseDioWrite;
+/**
+ * close(2) on FUSE: close_fd, then fuse_flush: write_inode_now (write back the dirty pages
+ * and wait), filemap_check_errors (AS_EIO: -EIO, no FLUSH), FLUSH, its reply.
+ */
+export interface FuseClose {
+  sys: 'fuse-close';
+  fd: number;
+  ino: number;
+  phase: 'writeback' | 'wait' | 'reply';
+  unique: number | null;
+  reply: FuseReply | null;
+  wait: number[];
+  ioError: boolean;
+}
+
+export type FuseSys = FuseWrite | FuseRead | FuseDioRead | FuseFsync | FuseDioWrite | FuseClose;
