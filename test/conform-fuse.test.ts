@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it, after, before } from 'node:test';
-import { actions, BS, initWorld, label, next, open, pwrite, settings, type Settings, type World } from '../spec/index.ts';
+import { actions, BS, initWorld, label, next, open, pread, pwrite, settings, type Settings, type World } from '../spec/index.ts';
 import { closeFuseLab, fuseProbe, openFuseLab, runFuseProgram, type FuseLab } from '../conform/fuse/lab.ts';
 import { judgeFuse, kernelRequests, requestSignature } from '../conform/fuse/oracle.ts';
 import { runFuseMode, FUSE_DEFAULTS } from '../conform/fuse/run.ts';
@@ -43,6 +43,39 @@ describe('spec: the writeback-cache write reads a partial page only below i_size
   it('a partial write to a page below i_size that is not cached reads it first', () => {
     const ls = labels(wb([{ blocks: [{ written: 0 }, { written: 1 }] }], BS, BS / 2));
     assert.ok(ls.some((l) => /read page 1 from the server/.test(l)), ls.join('\n'));
+  });
+});
+
+describe('spec: fixes the FUSE conformance runs found, and close(2)', () => {
+  const fuse = (mode: 'write-through' | 'writeback-cache', program: Settings['programs'][number], blocks = 3): Settings =>
+    settings({ name: 't', fs: 'fuse', knobs: { fuseMode: mode }, files: [{ blocks: Array.from({ length: blocks }, () => 'hole' as const), size: 0 }], programs: [program], maxPowerLosses: 0 });
+  const results = (s: Settings): unknown[] => {
+    let w: World = initWorld(s);
+    for (let i = 0; i < 200; i++) {
+      const a = actions(w, s)[0];
+      if (a === undefined) break;
+      w = next(w, s, a);
+    }
+    return (w.tasks[0]?.results ?? []).map((r) => r.ret);
+  };
+  it("a dsync write's generic_write_sync writes back only its own range (vfs_fsync_range), then FSYNC", () => {
+    const ls = labels(fuse('writeback-cache', [open(0), pwrite('A', 0, 0, 3 * BS), pwrite('B', 0, BS, BS, 'RWF_DSYNC')]));
+    assert.ok(ls.some((l) => /send WRITE for dirty pages 1$/.test(l)), ls.join('\n'));
+    assert.ok(ls.some((l) => /FSYNC answered; inode_unlock; generic_write_sync done: return 4096/.test(l)), ls.join('\n'));
+  });
+  it('a FOPEN_DIRECT_IO (O_DIRECT) read at i_size still sends its READ, and returns 0', () => {
+    const s = fuse('write-through', [open(0, 'O_DIRECT'), pread(0, 0, 2 * BS)]);
+    const ls = labels(s);
+    assert.ok(ls.some((l) => /send READ of 8192 bytes @ 0/.test(l)), ls.join('\n'));
+    assert.deepEqual(results(s), [0, 0]);
+  });
+  it('close: the fd is gone (EBADF after), XFS returns 0; FUSE sends FLUSH', () => {
+    const x = settings({ name: 'x', fs: 'xfs', files: [{ blocks: ['hole'], size: 0 }], programs: [[open(0), { op: 'close', fd: 0 }, pread(0, 0, BS), { op: 'close', fd: 0 }]], maxPowerLosses: 0 });
+    assert.deepEqual(results(x), [0, 0, 'EBADF', 'EBADF']);
+    const f = fuse('writeback-cache', [open(0), pwrite('A', 0, 0, BS), { op: 'close', fd: 0 }]);
+    const ls = labels(f);
+    assert.ok(ls.some((l) => /write_inode_now → fuse_writepages: send WRITE for dirty pages 0/.test(l)) && ls.some((l) => /answer FLUSH/.test(l)), ls.join('\n'));
+    assert.deepEqual(results(f), [0, BS, 0]);
   });
 });
 
