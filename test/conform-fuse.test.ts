@@ -242,7 +242,8 @@ describe('FUSE conformance on a real mount (our server, Linux 6.18)', { skip: wh
       assert.equal(s.programs, runs);
       const shown = s.findings.map((f) => `${JSON.stringify(f.disagreement)} in ${JSON.stringify(f.program.ops)}`);
       assert.deepEqual(shown, [], `${mode}: disagreements`);
-      assert.equal(s.agreed + [...s.gaps.values()].reduce((a, b) => a + b, 0), runs, `${mode}: unmodelled ${JSON.stringify([...s.unmodelled])}`);
+      for (const f of s.unstable) t.diagnostic(`${mode}: disagreed once, agreed on a rerun: ${JSON.stringify(f.disagreement)}`);
+      assert.equal(s.agreed + s.unstable.length + [...s.gaps.values()].reduce((a, b) => a + b, 0), runs, `${mode}: unmodelled ${JSON.stringify([...s.unmodelled])}`);
       assert.ok((s.requests.get('WRITE') ?? 0) > runs / 2, `${mode}: few WRITEs`);
     }
   });

@@ -38,6 +38,12 @@ export interface FuseSummary {
   unmodelled: Map<string, number>;
   gaps: Map<string, number>;
   findings: FuseFinding[];
+  /**
+   * Programs that disagreed and then agreed when run again: something outside the program
+   * changed the page cache (memory-pressure reclaim, or another lab's drop_caches on this
+   * machine). Reported, not counted as disagreements.
+   */
+  unstable: FuseFinding[];
   /** Ops compared (syscalls and observations), and requests the server logged. */
   ops: number;
   requests: Map<string, number>;
@@ -74,7 +80,7 @@ async function shrink(lab: FuseLab, opts: FuseCampaignOptions, index: number, f:
 
 export async function runFuseMode(lab: FuseLab, opts: FuseCampaignOptions, log: (s: string) => void = () => undefined): Promise<FuseSummary> {
   const t0 = performance.now();
-  const s: FuseSummary = { mode: lab.mode, programs: 0, agreed: 0, unmodelled: new Map(), gaps: new Map(), findings: [], ops: 0, requests: new Map(), ms: 0 };
+  const s: FuseSummary = { mode: lab.mode, programs: 0, agreed: 0, unmodelled: new Map(), gaps: new Map(), findings: [], unstable: [], ops: 0, requests: new Map(), ms: 0 };
   const programs = fc.sample(fuseProgramArb(lab.mode), { seed: opts.seed, numRuns: opts.runs });
   const kinds = new Set<string>();
   for (let i = 0; i < programs.length; i++) {
@@ -90,6 +96,11 @@ export async function runFuseMode(lab: FuseLab, opts: FuseCampaignOptions, log: 
     else if (j.kind === 'gap') s.gaps.set(j.id, (s.gaps.get(j.id) ?? 0) + 1);
     else {
       const f: FuseFinding = { program: p, disagreement: j.disagreement };
+      const again = judgeRun(p, await runFuseProgram(lab, p), opts.knobs);
+      if (again.kind === 'agree') {
+        s.unstable.push(f);
+        continue;
+      }
       const key = shrinkKey(p, j.disagreement);
       if (opts.shrink && !kinds.has(key)) {
         kinds.add(key);
@@ -127,8 +138,9 @@ export function formatFuseSummaries(ss: FuseSummary[]): string {
   const lines: string[] = [];
   for (const s of ss) {
     const req = [...s.requests.entries()].sort().map(([k, v]) => `${k} ${v}`).join(', ');
-    lines.push(`FUSE ${s.mode}: ${s.programs} programs, ${s.ops} ops; agreed ${s.agreed}, known gaps ${[...s.gaps.values()].reduce((a, b) => a + b, 0)}, unmodelled ${[...s.unmodelled.values()].reduce((a, b) => a + b, 0)}, disagreements ${s.findings.length}; ${Math.round(s.ms)} ms`);
+    lines.push(`FUSE ${s.mode}: ${s.programs} programs, ${s.ops} ops; agreed ${s.agreed}, known gaps ${[...s.gaps.values()].reduce((a, b) => a + b, 0)}, unmodelled ${[...s.unmodelled.values()].reduce((a, b) => a + b, 0)}, disagreements ${s.findings.length}, unstable ${s.unstable.length}; ${Math.round(s.ms)} ms`);
     lines.push(`  requests logged: ${req || 'none'}`);
+    for (const f of s.unstable) lines.push(`  unstable (disagreed, then agreed on a rerun): ${showDisagreement(f.program, f.disagreement)} in ${showFuseProgram(f.program)}`);
     for (const [id, n] of s.gaps) lines.push(`  known gap ${id}: ${n}`);
     for (const [why, n] of s.unmodelled) lines.push(`  unmodelled (${n}): ${why}`);
     const shown = new Set<string>();
