@@ -14,7 +14,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILD_DIR } from '../harness.ts';
@@ -61,6 +61,8 @@ export function fuseProbe(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root (mounting our FUSE server, drop_caches)';
   if (!existsSync('/dev/fuse')) return '/dev/fuse missing (no FUSE in this kernel or container)';
   if (!run('sh', ['-c', 'command -v fusermount3']).ok) return 'fusermount3 not found (install fuse3: conform/setup.sh)';
+  const m = /^(\d+)\.(\d+)/.exec(release());
+  if (m === null || Number(m[1]) * 1000 + Number(m[2]) < 6005) return `kernel ${release()} has no cachestat(2) (6.5 or later needed: residency is measured without a mapping)`;
   return undefined;
 }
 
