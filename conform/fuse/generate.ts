@@ -1,9 +1,9 @@
 /**
- * Random FUSE conformance programs (fast-check): open a fresh file (one in five with
- * FOPEN_DIRECT_IO), then a few writes
+ * Random FUSE conformance programs (fast-check): open a fresh file (two in ten with
+ * FOPEN_DIRECT_IO, one in ten with O_DIRECT), then a few writes
  * (page-aligned or not, in 512-byte steps; one in five with RWF_DSYNC), reads, fsync / fdatasync, the reclaim step,
  * residency observations and server commands, and at the end the residency and the
- * server's copy of every page; in three programs of five then close(2) (fuse_flush) and
+ * server's copy of every page; in six programs of ten then close(2) (fuse_flush) and
  * the server's copy again.
  *
  * Server commands per mode: write-through, `fail 1|2` and `short 0|1|2` (each WRITE a
@@ -60,12 +60,13 @@ export function numberWrites(ops: FuseOp[]): FuseOp[] {
 }
 
 export function fuseProgramArb(mode: FuseMode, maxChunks = 6): fc.Arbitrary<FuseProgram> {
-  // One program in five on a file the server opens with FOPEN_DIRECT_IO.
-  return fc.tuple(fc.integer({ min: 1, max: 3 }), fc.nat({ max: 4 })).chain(([pages, d]) =>
+  // Two programs in ten on a file the server opens with FOPEN_DIRECT_IO, one with O_DIRECT.
+  const opens: FuseOp[] = [{ op: 'open', dio: true }, { op: 'open', dio: true }, { op: 'open', odirect: true }];
+  return fc.tuple(fc.integer({ min: 1, max: 3 }), fc.nat({ max: 9 })).chain(([pages, d]) =>
     fc.array(chunkArb(mode, pages), { minLength: 1, maxLength: maxChunks }).map(
       (chunks): FuseProgram => ({
         mode,
-        ops: numberWrites([d === 0 ? { op: 'open', dio: true } : { op: 'open' }, ...chunks.flat(), { op: 'cachestat', pages }, { op: 'server', pages }, ...(d <= 2 ? [{ op: 'close' } as const, { op: 'server', pages } as const] : [])]),
+        ops: numberWrites([opens[d] ?? { op: 'open' }, ...chunks.flat(), { op: 'cachestat', pages }, { op: 'server', pages }, ...(d <= 5 ? [{ op: 'close' } as const, { op: 'server', pages } as const] : [])]),
       }),
     ),
   );

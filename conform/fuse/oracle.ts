@@ -74,7 +74,7 @@ export function pagesNeeded(p: FuseProgram): number {
 function toSyscall(o: FuseOp): Syscall | null {
   switch (o.op) {
     case 'open':
-      return { op: 'open', file: 0, access: 'O_RDWR', flags: o.dio === true ? ['O_DIRECT'] : [] };
+      return { op: 'open', file: 0, access: 'O_RDWR', flags: o.dio === true || o.odirect === true ? ['O_DIRECT'] : [] };
     case 'pwrite':
       return { op: 'pwritev2', fd: 0, offset: o.off, iov: [o.len], flags: o.dsync === true ? ['RWF_DSYNC'] : [], id: `W${o.id}` };
     case 'pread':

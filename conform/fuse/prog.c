@@ -6,9 +6,10 @@
  *   RECLAIM: "dontneed" (posix_fadvise POSIX_FADV_DONTNEED on the whole file) or "drop"
  *   (echo 1 > /proc/sys/vm/drop_caches), the op "reclaim" below.
  * Stdin: one op per line, then EOF:
- *   open dio=0|1           reset the server (a new file), set FOPEN_DIRECT_IO per dio,
- *                          open MNT/f<gen> O_RDWR, POSIX_FADV_RANDOM (no readahead: a
- *                          read brings in only the pages it covers)
+ *   open DIO [ODIRECT]     reset the server (a new file), set FOPEN_DIRECT_IO per DIO (0|1),
+ *                          open MNT/f<gen> O_RDWR (| O_DIRECT if ODIRECT is 1),
+ *                          POSIX_FADV_RANDOM (no readahead: a read brings in only the
+ *                          pages it covers)
  *   pwrite OFF LEN ID [dsync]   pwritev2 of LEN bytes of write ID's pattern (RWF_DSYNC)
  *   pread OFF LEN          tokens per page of the bytes read
  *   fsync | fdatasync | close
@@ -178,7 +179,7 @@ int main(int argc, char **argv)
 	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) != 0) die("connect to the control socket");
 	ctl = fdopen(s, "r+");
 	if (ctl == NULL) die("fdopen");
-	static unsigned char buf[MAXSIZE];
+	static unsigned char buf[MAXSIZE] __attribute__((aligned(PS)));
 	char line[512];
 	for (int i = 0; fgets(line, sizeof line, stdin) != NULL; i++) {
 		char op[32] = "";
@@ -202,7 +203,7 @@ int main(int argc, char **argv)
 			ctl_cmd(cmd, NULL, 0);
 			char path[8192];
 			snprintf(path, sizeof path, "%s/%s", mnt, name);
-			fd = open(path, O_RDWR);
+			fd = open(path, O_RDWR | (n > 2 && b == 1 ? O_DIRECT : 0));
 			long long r = fd < 0 ? -errno : 3;
 			if (fd >= 0 && posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM) != 0) die("POSIX_FADV_RANDOM");
 			result(i, op, r);

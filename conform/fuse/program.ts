@@ -15,8 +15,11 @@ export const FUSE_MODES = ['write-through', 'writeback-cache'] as const;
 export type FuseMode = (typeof FUSE_MODES)[number];
 
 export type FuseOp =
-  /** `dio`: the server's open reply sets FOPEN_DIRECT_IO (the spec's O_DIRECT open stands for it). */
-  | { op: 'open'; dio?: boolean }
+  /**
+   * `dio`: the server's open reply sets FOPEN_DIRECT_IO (the spec's O_DIRECT open stands
+   * for it); `odirect`: open(2) with O_DIRECT on a file without it.
+   */
+  | { op: 'open'; dio?: boolean; odirect?: boolean }
   /** `dsync`: RWF_DSYNC (generic_write_sync → fuse_fsync after the write). */
   | { op: 'pwrite'; off: number; len: number; id: number; dsync?: boolean }
   | { op: 'pread'; off: number; len: number }
@@ -73,7 +76,7 @@ export function serializeFuse(p: FuseProgram): string {
     .map((o): string => {
       switch (o.op) {
         case 'open':
-          return `open ${o.dio === true ? 1 : 0}`;
+          return `open ${o.dio === true ? 1 : 0}${o.odirect === true ? ' 1' : ''}`;
         case 'pwrite':
           return `pwrite ${o.off} ${o.len} ${o.id}${o.dsync === true ? ' dsync' : ''}`;
         case 'pread':
