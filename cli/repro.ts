@@ -59,6 +59,7 @@ function helperOp(c: Syscall, idOf: (id: string) => number): string | { why: str
     case 'fdatasync':
     case 'statx':
     case 'mincore':
+    case 'close':
       return `${c.op} fd=${c.fd}`;
     case 'mmap-store':
       return { why: 'the program stores through mmap, which the helper does not do' };

@@ -3,6 +3,7 @@
  *   npm run conform -- [campaign options]        single-task random programs (campaign.ts)
  *   npm run conform -- --concurrent [options]    multi-task programs, many runs each
  *   npm run conform -- --crash [options]         crash states from a recording device
+ *   npm run conform -- --fuse [options]          FUSE programs on our own FUSE server (fuse/main.ts)
  *
  * Exit status: 0 when nothing disagrees with the spec (or the machine cannot run it: a
  * SKIP line says why), 1 on a disagreement, 2 on a usage error.
@@ -18,6 +19,7 @@ import { formatCrashDetails, formatCrashRows, runCrash } from './crash/run.ts';
 import { CRASH_DEFAULTS } from './crash/states.ts';
 import { formatShutdownRows, runShutdown } from './crash/shutdown.ts';
 import type { MultiProgram } from './concurrent/program.ts';
+import { FUSE_USAGE, fuseMain } from './fuse/main.ts';
 
 export class UsageError extends Error {}
 
@@ -36,6 +38,7 @@ const USAGE = [
   'usage: npm run conform -- --concurrent [--runs N] [--request-kib 4,1280] [--fs xfs,ext4] [--program NAME,..] [--shrink-tries K]',
   '       npm run conform -- --crash [--max-states N] [--request-kib K] [--fs xfs,ext4] [--program NAME,..] [--no-shutdown]',
   '       npm run conform -- [campaign options: --help]',
+  `       ${FUSE_USAGE.replace(/^usage: /, '')}`,
 ].join('\n');
 
 export function parseModeArgs(argv: readonly string[]): ModeOptions {
@@ -127,6 +130,7 @@ async function crash(o: ModeOptions): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '--fuse') return fuseMain(argv.slice(1));
   if (argv[0] !== '--concurrent' && argv[0] !== '--crash') return campaignMain(argv);
   let o: ModeOptions;
   try {

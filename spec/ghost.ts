@@ -157,7 +157,7 @@ export function recordWritebackFailure(w: World, ino: number, bio: number, block
   for (const b of blocks) if (!w.ghost.lost.some((l) => l.ino === ino && l.blk === b.blk && l.t === b.t)) w.ghost.lost.push({ ino, blk: b.blk, t: b.t });
   w.tasks.forEach((t, ti) =>
     t.fds.forEach((of, fd) => {
-      if (of.ino !== ino || w.ghost.wbErrOwed.some((o) => o.task === ti && o.fd === fd)) return;
+      if (of.ino !== ino || of.closed === true || w.ghost.wbErrOwed.some((o) => o.task === ti && o.fd === fd)) return;
       w.ghost.wbErrOwed.push({ task: ti, fd, ino, bio, missed: false });
     }),
   );

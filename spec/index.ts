@@ -48,6 +48,8 @@
  *   A buffered pwritev2 with RWF_DONTCACHE follows knob `uncached`.
  * - `{ op: 'mmap-store', file, offset, id }` — a store through a shared mapping: dirties the
  *   folio of that block with token `${id}[0]` (no syscall return value: ret 0).
+ * - `{ op: 'close', fd }` — the fd is gone; XFS and ext4 return 0, FUSE runs fuse_flush
+ *   (write back, AS_EIO → -EIO, else FLUSH). Fds keep their ordinals.
  *
  * Tokens: `zero` (hole / unwritten / zeroed), `f<ino>.init[<blk>]` (content before the
  * scenario), `<id>[<k>]` (block k of write id), `stale[p<n>]` (a freed block's leftovers).

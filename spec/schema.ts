@@ -24,7 +24,7 @@ export const RWF_FLAGS = ['RWF_ATOMIC', 'RWF_SYNC', 'RWF_DSYNC', 'RWF_NOWAIT', '
 export const OPEN_FLAGS = ['O_DIRECT', 'O_DSYNC', 'O_SYNC'] as const satisfies readonly OpenFlag[];
 export const ACCESS_MODES = ['O_RDONLY', 'O_WRONLY', 'O_RDWR'] as const;
 export const PROPERTY_NAMES = Object.keys(PROPERTIES) as [PropertyName, ...PropertyName[]];
-export const SYSCALL_OPS = ['open', 'pwritev2', 'pread', 'fsync', 'fdatasync', 'statx', 'mmap-store', 'mincore'] as const satisfies ReadonlyArray<Syscall['op']>;
+export const SYSCALL_OPS = ['open', 'pwritev2', 'pread', 'fsync', 'fdatasync', 'statx', 'mmap-store', 'mincore', 'close'] as const satisfies ReadonlyArray<Syscall['op']>;
 
 /** An enum whose error names the valid choices: "'merged' is not a variant; one of a, b, c". */
 function oneOf<T extends string>(values: readonly [T, ...T[]], noun: string) {
@@ -118,6 +118,7 @@ export const syscallSchema = z.discriminatedUnion(
     strict({ op: z.literal('statx'), fd }),
     strict({ op: z.literal('mincore'), fd }),
     strict({ op: z.literal('mmap-store'), file: count('file number'), offset: count('bytes'), id: z.string().min(1, { error: 'must name the store' }) }),
+    strict({ op: z.literal('close'), fd }),
   ],
   { error: (iss) => `op ${JSON.stringify((iss.input as { op?: unknown } | undefined)?.op)} is not a modelled syscall; one of ${SYSCALL_OPS.join(', ')}` },
 );

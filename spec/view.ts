@@ -50,6 +50,7 @@ export function describeCall(c: Syscall): string {
     .with({ op: 'statx' }, (x) => `statx(fd ${x.fd}, STATX_WRITE_ATOMIC)`)
     .with({ op: 'mincore' }, (x) => `mincore(mmap of fd ${x.fd})`)
     .with({ op: 'mmap-store' }, (x) => `store through mmap of file ${x.file} @ ${x.offset} writing ${x.id}`)
+    .with({ op: 'close' }, (x) => `close(fd ${x.fd})`)
     .exhaustive();
 }
 
@@ -119,6 +120,8 @@ function describeSys(c: SysState, verbose: boolean): Record<string, unknown> {
     .with({ sys: 'fuse-read' }, (x) => ({ call: `FUSE buffered read of file ${x.ino} ${x.len} bytes @ ${x.pos}`, ...common, 'pages read': x.data.join(', ') || 'none' }))
     .with({ sys: 'fuse-dio-read' }, (x) => ({ call: `FUSE direct read of file ${x.ino} ${x.len} bytes @ ${x.pos}`, ...common }))
     .with({ sys: 'fuse-fsync' }, (x) => ({ call: `FUSE ${x.datasync ? 'fdatasync' : 'fsync'} of file ${x.ino}`, ...common }))
+    .with({ sys: 'fuse-dio-write' }, (x) => ({ call: `FUSE direct write ${x.req.id} of ${x.req.count} bytes @ ${x.req.pos}`, ...common }))
+    .with({ sys: 'fuse-close' }, (x) => ({ call: `FUSE close of fd ${x.fd} (file ${x.ino})`, ...common }))
     .exhaustive();
 }
 
@@ -208,7 +211,7 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
     const durable: Record<string, string> = {};
     fc.durable.forEach((pages, ino) => (durable[`file ${ino}`] = pages.join(', ')));
     const reqs: Record<string, string> = {};
-    for (const r of fc.reqs) reqs[`#${r.unique}`] = `${r.op}${r.writeback ? ' (writeback)' : ''} file ${r.ino}${r.op === 'FSYNC' ? '' : ` pages ${r.blk}-${r.blk + r.data.length - 1}`}${r.op === 'WRITE' ? ` [${r.data.join(', ')}]` : ''} from ${r.owner < 0 ? 'writeback' : taskName(r.owner)}`;
+    for (const r of fc.reqs) reqs[`#${r.unique}`] = `${r.op}${r.writeback ? ' (writeback)' : ''} file ${r.ino}${r.op === 'FSYNC' || r.op === 'FLUSH' ? '' : ` pages ${r.blk}-${r.blk + r.data.length - 1}`}${r.op === 'WRITE' ? ` [${r.data.join(', ')}]` : ''} from ${r.owner < 0 ? 'writeback' : taskName(r.owner)}`;
     out['fuse server'] = { holds: server, durable, 'requests in flight': reqs, 'locked pages': fc.locked.map((l) => `file ${l.ino} page ${l.blk} by ${taskName(l.task)}`).join(', ') || 'none' };
   }
   if (w.crashed) out['after power loss'] = 'the recovered on-disk state; nothing runs any more';

@@ -24,5 +24,6 @@ export function blocksOf(s: Settings, pos: number, count: number): { blk: number
 }
 
 export function fdOf(w: World, ti: number, fd: number): OpenFile | null {
-  return task(w, ti).fds[fd] ?? null;
+  const of = task(w, ti).fds[fd];
+  return of === undefined || of.closed === true ? null : of;
 }

@@ -1,5 +1,5 @@
 /** open(2): do_sys_open and the file systems' ->open (xfs_file_open, ext4_file_open). Models Linux 6.18 (fs/open.c). */
-import { finishSyscall, task } from '../ghost.ts';
+import { finishSyscall, settleOwedErrors, task } from '../ghost.ts';
 import { errseqSample } from '../lib/errseq.ts';
 import { mappingOf } from '../mm/filemap.ts';
 import { fsName } from './fd.ts';
@@ -27,6 +27,26 @@ export function openEntry(w: World, s: Settings, ti: number, c: Extract<Syscall,
         wbErr: errseqSample(mappingOf(d, c.file).wbErr),
       });
       finishSyscall(d, ti, { op: 'open', ret: t.fds.length - 1 });
+    },
+  };
+}
+
+/**
+ * close(2) on XFS / ext4: close_fd takes the fd out of the table, filp_flush finds no
+ * ->flush (neither has one), fput; returns 0. An error writeback recorded is no longer
+ * owed to this fd (nothing can fsync it now).
+ */
+export function closeEntry(w: World, _s: Settings, ti: number, c: Extract<Syscall, { op: 'close' }>): Step {
+  const of = task(w, ti).fds[c.fd];
+  if (of === undefined || of.closed === true) return { fn: 'close_fd', what: `fd ${c.fd} not open: -EBADF`, apply: (d) => finishSyscall(d, ti, { op: 'close', ret: 'EBADF' }) };
+  return {
+    fn: 'close_fd → filp_flush',
+    what: `close fd ${c.fd} (file ${of.ino}): no ->flush; return 0`,
+    apply: (d) => {
+      const f = task(d, ti).fds[c.fd];
+      if (f !== undefined) f.closed = true;
+      settleOwedErrors(d, ti, c.fd, true);
+      finishSyscall(d, ti, { op: 'close', ret: 0 });
     },
   };
 }

@@ -7,7 +7,8 @@
 import { match } from 'ts-pattern';
 import { bufferedWriteStep } from '../fs/iomap/buffered-io.ts';
 import { dioWriteStep } from '../fs/iomap/direct-io.ts';
-import { fuseFsyncEntry, fuseMmapStoreEntry, fuseReadEntry, fuseSysStep, fuseWriteEntry } from '../fs/fuse/file.ts';
+import { fuseCloseEntry, fuseFsyncEntry, fuseMmapStoreEntry, fuseReadEntry, fuseSysStep, fuseWriteEntry } from '../fs/fuse/file.ts';
+import { closeEntry } from './open.ts';
 import { task } from '../ghost.ts';
 import { mincoreEntry, mmapStoreEntry } from '../mm/memory.ts';
 import { openEntry } from './open.ts';
@@ -32,6 +33,7 @@ function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step | 
     .with({ op: 'statx' }, (c) => statxEntry(w, s, ti, c))
     .with({ op: 'mmap-store' }, (c) => mmapStoreEntry(w, s, ti, c))
     .with({ op: 'mincore' }, (c) => mincoreEntry(w, s, ti, c))
+    .with({ op: 'close' }, (c) => closeEntry(w, s, ti, c))
     .exhaustive();
 }
 
@@ -50,6 +52,7 @@ function fuseSyscallEntry(w: World, s: Settings, ti: number, call: Syscall): Ste
     .with({ op: 'mmap-store' }, (c) => fuseMmapStoreEntry(w, s, ti, c))
     // FUSE's folios live in the same page cache: mincore sees them the same way.
     .with({ op: 'mincore' }, (c) => mincoreEntry(w, s, ti, c))
+    .with({ op: 'close' }, (c) => fuseCloseEntry(w, s, ti, c))
     .exhaustive();
 }
 
@@ -65,7 +68,7 @@ export function taskSteps(w: World, s: Settings, ti: number): Step[] {
           .with({ sys: 'dio-read' }, (st) => dioReadStep(w, s, ti, st))
           .with({ sys: 'fsync' }, (st) => fsyncStep(w, s, ti, st))
           .with({ sys: 'buffered-read' }, (st) => bufferedReadStep(w, s, ti, st))
-          .with({ sys: 'fuse-write' }, { sys: 'fuse-read' }, { sys: 'fuse-dio-read' }, { sys: 'fuse-fsync' }, (st) => fuseSysStep(w, s, ti, st))
+          .with({ sys: 'fuse-write' }, { sys: 'fuse-read' }, { sys: 'fuse-dio-read' }, { sys: 'fuse-fsync' }, { sys: 'fuse-dio-write' }, { sys: 'fuse-close' }, (st) => fuseSysStep(w, s, ti, st))
           .exhaustive()
       : call === undefined
         ? null

@@ -39,7 +39,9 @@ export type Syscall =
   /** mincore over an mmap of the whole file: which of its pages the page cache holds. */
   | { op: 'mincore'; fd: number }
   /** A store through a shared mapping of the block at `offset` (the page is already mapped). */
-  | { op: 'mmap-store'; file: number; offset: number; id: string };
+  | { op: 'mmap-store'; file: number; offset: number; id: string }
+  /** close(2): filp_flush (->flush: FUSE's fuse_flush), then the fd is gone. */
+  | { op: 'close'; fd: number };
 
 export type Program = Syscall[];
 
@@ -66,7 +68,8 @@ export type SyscallResult =
   | { op: 'statx'; ret: Ret; atomic: StatxAtomic | null }
   /** Run-length residency over the file's pages, as the conformance helper prints it ("2r14.": 2 resident, 14 not). */
   | { op: 'mincore'; ret: Ret; pages: string }
-  | { op: 'mmap-store'; id: string; ret: Ret };
+  | { op: 'mmap-store'; id: string; ret: Ret }
+  | { op: 'close'; ret: Ret };
 
 export interface OpenFile {
   ino: number;
@@ -81,6 +84,8 @@ export interface OpenFile {
   wbErr: number;
   /** f_ra.prev_pos: where the last buffered read through this file ended (absent: -1, as file_ra_state_init sets it). */
   raPrevPos?: number;
+  /** close(2) removed the fd (close_fd, before ->flush): the slot stays, unusable. */
+  closed?: boolean;
 }
 
 /** The write request after validation, in file blocks. */

@@ -56,6 +56,7 @@ export function describeAnswer(w: World, r: FuseReq, a: FuseAnswer): string {
   const what = `${r.op} #${r.unique}${r.writeback ? ' (writeback)' : ''} file ${r.ino}`;
   if (r.op === 'READ') return `answer ${what} page ${r.blk}: ${fuseConn(w).server[r.ino]?.[r.blk] ?? '?'}`;
   if (r.op === 'FSYNC') return `answer ${what}: contents made durable`;
+  if (r.op === 'FLUSH') return `answer ${what}: 0`;
   const pages = sentData(w, r).map((t, i) => `${r.blk + i} ← ${t}`).join(', ');
   if (a.how === 'ok') return `answer ${what} (${pages}): ${r.count} bytes written`;
   if (a.how === 'eio') return `fail ${what} (${pages}): -EIO`;
@@ -90,7 +91,12 @@ export function answerRequest(w: World, unique: number, a: FuseAnswer): void {
       // The pages whose part of the request the reply covers whole.
       sent.forEach((t, i) => {
         const pageEnd = Math.min((r.blk + i + 1) * fc.pageSize, r.pos + r.count);
-        if (pageEnd - r.pos <= size) srv[r.blk + i] = t;
+        if (pageEnd - r.pos <= size) {
+          srv[r.blk + i] = t;
+          // fuse_write_flags: a direct WRITE of an O_(D)SYNC write asks the server for durability.
+          const dur = fc.durable[r.ino];
+          if (r.dsync === true && dur !== undefined) dur[r.blk + i] = t;
+        }
       });
     }
   }

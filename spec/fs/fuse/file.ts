@@ -19,7 +19,7 @@ import type { Errno, Syscall, WriteReq } from '../../vfs/types.ts';
 import type { Settings, Step, World } from '../../world.ts';
 import { FLUSHER } from '../../mm/page-writeback.ts';
 import { fuseConn, lockedBy, queueRequest, writebackInFlight } from './dev.ts';
-import type { FuseDioRead, FuseFsync, FuseRead, FuseSys, FuseWrite } from './types.ts';
+import type { FuseClose, FuseDioRead, FuseDioWrite, FuseFsync, FuseRead, FuseSys, FuseWrite } from './types.ts';
 
 const ret = (r: number | string) => (typeof r === 'number' ? `${r}` : `-${r}`);
 
@@ -64,9 +64,17 @@ export function fuseWriteEntry(w: World, s: Settings, ti: number, c: Extract<Sys
   if (chk.kind === 'ret') return early(chk.ret);
   // fuse_file_open sets neither FMODE_NOWAIT nor FOP_DONTCACHE: kiocb_set_rw_flags refuses.
   if (c.flags.includes('RWF_NOWAIT') || c.flags.includes('RWF_DONTCACHE')) return early('EOPNOTSUPP');
-  if (chk.kind === 'direct') throw new Error(`scenario ${s.name}: O_DIRECT writes on FUSE (fuse_direct_write_iter) are not modelled`);
-  if (chk.req.dsync) throw new Error(`scenario ${s.name}: O_SYNC/O_DSYNC/RWF_SYNC/RWF_DSYNC writes on FUSE are not modelled`);
   const req = chk.req;
+  if (chk.kind === 'direct') {
+    return {
+      fn: `${fn} → fuse_direct_write_iter`,
+      what: `${what}: direct (FOPEN_DIRECT_IO)`,
+      apply: (d) => {
+        beginWrite(d, ti, c.id, req.ino, req.blk, req.nblk, false);
+        task(d, ti).cur = { sys: 'fuse-dio-write', req, phase: 'lock', unique: null, reply: null, wait: [], ioError: false } satisfies FuseDioWrite;
+      },
+    };
+  }
   return {
     fn,
     what: `${what}: ${s.knobs.fuseMode === 'writeback-cache' ? 'writeback cache' : 'write-through'}`,
@@ -126,6 +134,13 @@ function finishWrite(d: World, ti: number, st: FuseWrite, r: number | 'EIO'): vo
     // A short write wrote only the pages up to where the server stopped (a page boundary).
     const g = ghostWrite(d, st.req.id);
     g.nblk = Math.ceil((st.req.pos + r) / fuseConn(d).pageSize) - st.req.blk;
+  }
+  if (st.req.dsync && typeof r === 'number' && r > 0) {
+    // fuse_cache_write_iter, after inode_unlock: generic_write_sync → vfs_fsync_range →
+    // fuse_fsync (datasync unless O_SYNC / RWF_SYNC); the write returns r or its error.
+    d.ghost.clock++;
+    task(d, ti).cur = { sys: 'fuse-fsync', fd: st.req.fd, ino: st.req.ino, datasync: !st.req.sync, phase: 'lock', unique: null, reply: null, start: d.ghost.clock, wait: [], ioError: false, write: { req: { ...st.req, nblk: ghostWrite(d, st.req.id).nblk }, ret: r } };
+    return;
   }
   endWrite(d, ti, st.req, r);
 }
@@ -236,14 +251,17 @@ export function fuseWriteStep(w: World, s: Settings, ti: number, st: FuseWrite):
     .with('copy', (): Step | null => {
       // Writeback cache (iomap_file_buffered_write with fuse_iomap_ops): copy into the page
       // cache, dirty the folio. A partial page not uptodate is read from the server first
-      // (fuse_iomap_read_folio_range), here within the same step.
+      // (fuse_iomap_read_folio_range), here within the same step, unless it starts at or
+      // beyond i_size: __iomap_write_begin then zeroes it (iomap_block_needs_zeroing), and
+      // i_size has grown by the pages this write already copied (iomap_write_end).
       const pos = req.pos + st.done;
       const blk = Math.floor(pos / bs);
       const holder = lockedBy(w, req.ino, blk);
       if (holder !== null && holder !== ti) return null;
       const bytes = Math.min(bs - (pos % bs), req.count - st.done);
       const f = folioAt(w, req.ino, blk);
-      const readFirst = bytes < bs && f?.uptodate !== true;
+      const isize = Math.max(inodeOf(w, req.ino).size, st.done > 0 ? pos : 0);
+      const readFirst = bytes < bs && f?.uptodate !== true && blk * bs < isize;
       const t = writeToken(req.id, blk - req.blk);
       const last = st.done + bytes >= req.count;
       return {
@@ -278,7 +296,9 @@ export function fuseReadEntry(w: World, s: Settings, ti: number, c: Extract<Sysc
   if (c.offset < 0) return now('EINVAL');
   if (of === null || !of.read) return now('EBADF');
   const n = Math.max(0, Math.min(c.len, inodeOf(w, of.ino).size - c.offset));
-  if (n === 0) return now(0);
+  // fuse_direct_read_iter (FOPEN_DIRECT_IO) sends the READ whatever i_size says.
+  if (n === 0 && !of.direct) return now(0);
+  if (c.len === 0) return now(0);
   const { blk, nblk } = blocksOf(s, c.offset, n);
   return {
     fn: of.direct ? `${fn} → fuse_direct_read_iter` : `${fn} → fuse_cache_read_iter → filemap_read`,
@@ -287,7 +307,7 @@ export function fuseReadEntry(w: World, s: Settings, ti: number, c: Extract<Sysc
       d.ghost.clock++;
       const start = d.ghost.clock;
       task(d, ti).cur = of.direct
-        ? ({ sys: 'fuse-dio-read', fd: c.fd, ino: of.ino, pos: c.offset, len: n, phase: 'sync-writes', unique: null, reply: null, start, wait: [], ioError: false } satisfies FuseDioRead)
+        ? ({ sys: 'fuse-dio-read', fd: c.fd, ino: of.ino, pos: c.offset, len: n, ask: c.len, phase: 'sync-writes', unique: null, reply: null, start, wait: [], ioError: false } satisfies FuseDioRead)
         : ({ sys: 'fuse-read', fd: c.fd, ino: of.ino, pos: c.offset, len: n, firstBlock: blk, nblk, data: [], unique: null, reply: null, start, wait: [], ioError: false } satisfies FuseRead);
     },
   };
@@ -358,7 +378,9 @@ export function fuseReadStep(w: World, s: Settings, ti: number, st: FuseRead): S
  * nothing waits for it.
  */
 export function fuseDioReadStep(w: World, s: Settings, ti: number, st: FuseDioRead): Step | null {
-  const { blk, nblk } = blocksOf(s, st.pos, st.len);
+  const asked = st.ask ?? st.len;
+  const { blk, nblk } = blocksOf(s, st.pos, asked);
+  const returned = blocksOf(s, st.pos, st.len).nblk;
   return match(st.phase)
     .with('sync-writes', (): Step | null => {
       const dirty: number[] = [];
@@ -378,9 +400,9 @@ export function fuseDioReadStep(w: World, s: Settings, ti: number, st: FuseDioRe
       for (let b = blk; b < blk + nblk; b++) if (busy(b)) return null;
       return {
         fn: 'fuse_direct_io',
-        what: `no writeback in range; send READ of ${st.len} bytes @ ${st.pos} to the server and wait`,
+        what: `no writeback in range; send READ of ${asked} bytes @ ${st.pos} to the server and wait`,
         apply: (d) => {
-          const unique = queueRequest(d, { op: 'READ', ino: st.ino, blk, data: Array.from({ length: nblk }, () => ZERO), pos: st.pos, count: st.len, owner: ti, writeback: false, pageRefs: false });
+          const unique = queueRequest(d, { op: 'READ', ino: st.ino, blk, data: Array.from({ length: nblk }, () => ZERO), pos: st.pos, count: asked, owner: ti, writeback: false, pageRefs: false });
           const c = cur(d, ti, 'fuse-dio-read');
           c.unique = unique;
           c.wait = [unique];
@@ -393,8 +415,8 @@ export function fuseDioReadStep(w: World, s: Settings, ti: number, st: FuseDioRe
       if (r === null) return null;
       return {
         fn: 'fuse_direct_io',
-        what: `READ answered {${r.data.join(',')}}; return ${st.len}`,
-        apply: (d) => finishSyscall(d, ti, { op: 'pread', ret: st.len, file: st.ino, data: r.data, firstBlock: blk, start: st.start, end: d.ghost.clock + 1 }),
+        what: `READ answered {${r.data.slice(0, returned).join(',')}}; return ${st.len}`,
+        apply: (d) => finishSyscall(d, ti, { op: 'pread', ret: st.len, file: st.ino, data: r.data.slice(0, returned), firstBlock: blk, start: st.start, end: d.ghost.clock + 1 }),
       };
     })
     .exhaustive();
@@ -471,6 +493,10 @@ export function fuseFsyncStep(w: World, s: Settings, ti: number, st: FuseFsync):
   const pages = Array.from({ length: nblk }, (_, b) => folioAt(w, st.ino, b));
   const finish = (d: World, r: 0 | 'EIO') => {
     unlock(inodeOf(d, st.ino).iolock, 'excl', ti);
+    if (st.write !== undefined) {
+      endWrite(d, ti, st.write.req, r === 0 ? st.write.ret : r);
+      return;
+    }
     finishSyscall(d, ti, { op, ret: r });
     if (r === 0) promiseFile(d, st.ino, st.start);
   };
@@ -481,9 +507,13 @@ export function fuseFsyncStep(w: World, s: Settings, ti: number, st: FuseFsync):
         : null,
     )
     .with('writeback', (): Step | null => {
+      // file_write_and_wait_range(file, start, end): fsync(2) the whole file, a dsync
+      // write's generic_write_sync the bytes it wrote (vfs_fsync_range(pos - count, pos - 1)).
+      const wr = st.write?.req;
+      const inRange = (b: number) => wr === undefined || (b >= wr.blk && b < wr.blk + wr.nblk);
       // WB_SYNC_ALL waits for a dirty folio still under writeback before writing it again.
-      if (pages.some((f) => f !== null && f.dirty && f.writeback)) return null;
-      const dirty = pages.flatMap((f, b) => (f?.dirty === true ? [b] : []));
+      if (pages.some((f, b) => f !== null && f.dirty && f.writeback && inRange(b))) return null;
+      const dirty = pages.flatMap((f, b) => (f?.dirty === true && inRange(b) ? [b] : []));
       return {
         fn: 'file_write_and_wait_range → fuse_writepages',
         what: dirty.length > 0 ? `send WRITE for dirty pages ${dirty.join(',')}` : 'no dirty pages',
@@ -517,8 +547,135 @@ export function fuseFsyncStep(w: World, s: Settings, ti: number, st: FuseFsync):
       };
     })
     .with('reply', (): Step | null =>
-      st.reply === null ? null : { fn: 'fuse_fsync_common', what: 'FSYNC answered; inode_unlock; return 0', apply: (d) => finish(d, 0) },
+      st.reply === null ? null : { fn: 'fuse_fsync_common', what: `FSYNC answered; inode_unlock; ${st.write === undefined ? 'return 0' : `generic_write_sync done: return ${st.write.ret}`}`, apply: (d) => finish(d, 0) },
     )
+    .exhaustive();
+}
+
+/**
+ * A write on a FOPEN_DIRECT_IO file (fuse_direct_write_iter, fuse_direct_io; an O_DIRECT
+ * open stands for it, as for reads): fuse_dio_lock takes the inode lock (exclusive: the
+ * model has no parallel_direct_writes); fuse_direct_io waits for writeback WRITEs of the
+ * range (fuse_sync_writes), drops its cached pages (invalidate_inode_pages2_range; a dirty
+ * page is first written back, fuse_launder_folio, here as a writeback WRITE waited for),
+ * then sends one WRITE straight to the server (max_write unbounded) and returns what the
+ * server acknowledged, or -EIO. There is no generic_write_sync on this path: an O_(D)SYNC
+ * write's WRITE carries O_DSYNC in write_in.flags and the server makes it durable.
+ */
+export function fuseDioWriteStep(w: World, s: Settings, ti: number, st: FuseDioWrite): Step | null {
+  const req = st.req;
+  return match(st.phase)
+    .with('lock', (): Step | null =>
+      canLock(inodeOf(w, req.ino).iolock, 'excl')
+        ? { fn: 'fuse_direct_write_iter → fuse_dio_lock', what: 'inode_lock', apply: (d) => { lock(inodeOf(d, req.ino).iolock, 'excl', ti); cur(d, ti, 'fuse-dio-write').phase = 'sync-writes'; } }
+        : null,
+    )
+    .with('sync-writes', (): Step | null => {
+      const blks = Array.from({ length: req.nblk }, (_, i) => req.blk + i);
+      const busy = (b: number) => folioAt(w, req.ino, b)?.writeback === true || writebackInFlight(w, req.ino, b);
+      if (blks.some(busy)) return null;
+      const dirty = blks.filter((b) => folioAt(w, req.ino, b)?.dirty === true);
+      if (dirty.length > 0) {
+        return { fn: 'fuse_direct_io → invalidate_inode_pages2_range → fuse_launder_folio', what: `send WRITE for dirty pages ${dirty.join(',')}`, apply: (d) => { for (const b of dirty) fuseWritepage(d, req.ino, b); } };
+      }
+      if (blks.some((b) => lockedBy(w, req.ino, b) !== null)) return null;
+      const data = blks.map((b) => writeToken(req.id, b - req.blk));
+      return {
+        fn: 'fuse_direct_io → fuse_send_write',
+        what: `drop cached pages ${blks.join(',')}; send WRITE of ${req.count} bytes @ ${req.pos} (${data.join(', ')}) and wait`,
+        apply: (d) => {
+          const pc = d.pageCache[req.ino];
+          if (pc !== undefined) for (const b of blks) pc[b] = null;
+          const unique = queueRequest(d, { op: 'WRITE', ino: req.ino, blk: req.blk, data, pos: req.pos, count: req.count, owner: ti, writeback: false, pageRefs: false, dsync: req.dsync });
+          const c = cur(d, ti, 'fuse-dio-write');
+          c.unique = unique;
+          c.wait = [unique];
+          c.phase = 'reply';
+        },
+      };
+    })
+    .with('reply', (): Step | null => {
+      const r = st.reply;
+      if (r === null) return null;
+      const res: number | 'EIO' = r.err !== null ? 'EIO' : r.size;
+      return {
+        fn: 'fuse_direct_io',
+        what: `WRITE answered: ${r.err !== null ? '-EIO' : `${r.size} of ${req.count} bytes`}; fuse_write_update_attr; inode_unlock; return ${ret(res)}`,
+        apply: (d) => {
+          unlock(inodeOf(d, req.ino).iolock, 'excl', ti);
+          if (typeof res === 'number' && res > 0) {
+            const inode = inodeOf(d, req.ino);
+            inode.size = Math.max(inode.size, req.pos + res);
+            ghostWrite(d, req.id).nblk = Math.ceil((req.pos + res) / fuseConn(d).pageSize) - req.blk;
+          }
+          // A dsync write promises only the pages the server took.
+          endWrite(d, ti, { ...req, nblk: ghostWrite(d, req.id).nblk }, res);
+        },
+      };
+    })
+    .exhaustive();
+}
+
+/**
+ * close(2) on FUSE (filp_flush → fuse_flush, fs/fuse/file.c): close_fd has taken the fd
+ * out of the table; write_inode_now(inode, 1) writes back every dirty page of the inode
+ * (WRITEs from writeback) and waits for them; filemap_check_errors tests and clears
+ * AS_EIO: set, close returns -EIO and sends no FLUSH (an fsync that reported the error
+ * cleared it: file_check_and_advance_wb_err); else FLUSH, and close returns 0 once it is
+ * answered. No inode lock. FOPEN_NOFLUSH is not modelled (the server never sets it).
+ */
+export function fuseCloseEntry(w: World, _s: Settings, ti: number, c: Extract<Syscall, { op: 'close' }>): Step {
+  const of = fdOf(w, ti, c.fd);
+  if (of === null) return { fn: 'close_fd', what: `fd ${c.fd} not open: -EBADF`, apply: (d) => finishSyscall(d, ti, { op: 'close', ret: 'EBADF' }) };
+  return {
+    fn: 'close_fd → filp_flush → fuse_flush',
+    what: `close fd ${c.fd} (file ${of.ino})`,
+    apply: (d) => {
+      const f = task(d, ti).fds[c.fd];
+      if (f !== undefined) f.closed = true;
+      settleOwedErrors(d, ti, c.fd, true);
+      task(d, ti).cur = { sys: 'fuse-close', fd: c.fd, ino: of.ino, phase: 'writeback', unique: null, reply: null, wait: [], ioError: false } satisfies FuseClose;
+    },
+  };
+}
+
+export function fuseCloseStep(w: World, ti: number, st: FuseClose): Step | null {
+  const nblk = inodeOf(w, st.ino).map.length;
+  const pages = Array.from({ length: nblk }, (_, b) => folioAt(w, st.ino, b));
+  return match(st.phase)
+    .with('writeback', (): Step | null => {
+      if (pages.some((f) => f !== null && f.dirty && f.writeback)) return null;
+      const dirty = pages.flatMap((f, b) => (f?.dirty === true ? [b] : []));
+      return {
+        fn: 'fuse_flush → write_inode_now → fuse_writepages',
+        what: dirty.length > 0 ? `send WRITE for dirty pages ${dirty.join(',')}` : 'no dirty pages',
+        apply: (d) => {
+          for (const b of dirty) fuseWritepage(d, st.ino, b);
+          cur(d, ti, 'fuse-close').phase = 'wait';
+        },
+      };
+    })
+    .with('wait', (): Step | null => {
+      if (pages.some((f) => f?.writeback === true) || (w.fuse?.reqs ?? []).some((r) => r.writeback && r.ino === st.ino)) return null;
+      const asEio = w.mappings[st.ino]?.asEio === true || w.mappings[st.ino]?.asEnospc === true;
+      return {
+        fn: 'fuse_flush → filemap_check_errors',
+        what: asEio ? 'AS_EIO set: clear it; return -EIO (no FLUSH)' : 'no error; send FLUSH and wait',
+        apply: (d) => {
+          const err = filemapCheckErrors(d, st.ino);
+          if (err !== null) {
+            finishSyscall(d, ti, { op: 'close', ret: err });
+            return;
+          }
+          const unique = queueRequest(d, { op: 'FLUSH', ino: st.ino, blk: 0, data: [], pos: 0, count: 0, owner: ti, writeback: false, pageRefs: false });
+          const c = cur(d, ti, 'fuse-close');
+          c.unique = unique;
+          c.wait = [unique];
+          c.phase = 'reply';
+        },
+      };
+    })
+    .with('reply', (): Step | null => (st.reply === null ? null : { fn: 'fuse_flush', what: 'FLUSH answered; return 0', apply: (d) => finishSyscall(d, ti, { op: 'close', ret: 0 }) }))
     .exhaustive();
 }
 
@@ -529,5 +686,7 @@ export function fuseSysStep(w: World, s: Settings, ti: number, st: FuseSys): Ste
     .with({ sys: 'fuse-read' }, (x) => fuseReadStep(w, s, ti, x))
     .with({ sys: 'fuse-dio-read' }, (x) => fuseDioReadStep(w, s, ti, x))
     .with({ sys: 'fuse-fsync' }, (x) => fuseFsyncStep(w, s, ti, x))
+    .with({ sys: 'fuse-dio-write' }, (x) => fuseDioWriteStep(w, s, ti, x))
+    .with({ sys: 'fuse-close' }, (x) => fuseCloseStep(w, ti, x))
     .exhaustive();
 }

@@ -6,7 +6,7 @@
 import type { Token } from '../../token.ts';
 import type { WriteReq } from '../../vfs/types.ts';
 
-export type FuseOp = 'WRITE' | 'READ' | 'FSYNC';
+export type FuseOp = 'WRITE' | 'READ' | 'FSYNC' | 'FLUSH';
 
 /**
  * A request queued to the server and not yet answered (struct fuse_req). `blk`/`data`:
@@ -28,6 +28,8 @@ export interface FuseReq {
   owner: number;
   writeback: boolean;
   pageRefs: boolean;
+  /** A direct WRITE of an O_(D)SYNC write: write_in.flags carries O_DSYNC, the server makes what it takes durable. */
+  dsync?: boolean;
 }
 
 /** A folio a FUSE path holds locked across steps (only FUSE holds folio locks across a request). */
@@ -90,13 +92,18 @@ export interface FuseRead {
   ioError: boolean;
 }
 
-/** A direct read (O_DIRECT or FOPEN_DIRECT_IO: fuse_direct_io): one READ straight to the server. */
+/**
+ * A direct read (O_DIRECT or FOPEN_DIRECT_IO: fuse_direct_io): one READ straight to the
+ * server. `len`: the bytes returned (up to i_size); `ask`: the bytes the READ asks for
+ * (FOPEN_DIRECT_IO does not clip a read at i_size, the server answers what it has).
+ */
 export interface FuseDioRead {
   sys: 'fuse-dio-read';
   fd: number;
   ino: number;
   pos: number;
   len: number;
+  ask?: number;
   phase: 'sync-writes' | 'reply';
   unique: number | null;
   reply: FuseReply | null;
@@ -105,9 +112,14 @@ export interface FuseDioRead {
   ioError: boolean;
 }
 
-/** fuse_fsync: inode_lock, write back and wait, fuse_sync_writes, the error check, FSYNC. */
+/**
+ * fuse_fsync: inode_lock, write back and wait, fuse_sync_writes, the error check, FSYNC.
+ * `write`: this fsync is generic_write_sync after a write(2) with O_(D)SYNC / RWF_(D)SYNC
+ * that wrote `ret` bytes: it ends that write, returning `ret`, or the fsync's error.
+ */
 export interface FuseFsync {
   sys: 'fuse-fsync';
+  write?: { req: WriteReq; ret: number };
   fd: number;
   ino: number;
   datasync: boolean;
@@ -119,4 +131,34 @@ export interface FuseFsync {
   ioError: boolean;
 }
 
-export type FuseSys = FuseWrite | FuseRead | FuseDioRead | FuseFsync;
+/**
+ * A write on a FOPEN_DIRECT_IO file (fuse_direct_write_iter → fuse_direct_io; an O_DIRECT
+ * open stands for it): wait for writeback WRITEs of the range, drop its cached pages
+ * (invalidate_inode_pages2_range), one WRITE straight to the server, its reply.
+ */
+export interface FuseDioWrite {
+  sys: 'fuse-dio-write';
+  req: WriteReq;
+  phase: 'lock' | 'sync-writes' | 'reply';
+  unique: number | null;
+  reply: FuseReply | null;
+  wait: number[];
+  ioError: boolean;
+}
+
+/**
+ * close(2) on FUSE: close_fd, then fuse_flush: write_inode_now (write back the dirty pages
+ * and wait), filemap_check_errors (AS_EIO: -EIO, no FLUSH), FLUSH, its reply.
+ */
+export interface FuseClose {
+  sys: 'fuse-close';
+  fd: number;
+  ino: number;
+  phase: 'writeback' | 'wait' | 'reply';
+  unique: number | null;
+  reply: FuseReply | null;
+  wait: number[];
+  ioError: boolean;
+}
+
+export type FuseSys = FuseWrite | FuseRead | FuseDioRead | FuseFsync | FuseDioWrite | FuseClose;
