@@ -21,7 +21,7 @@ import { describeFuseWritepage, fuseWritepages } from './fs/fuse/file.ts';
 import { PROPERTIES } from './properties.ts';
 import { setMapping } from './fs/allocator.ts';
 import { taskFinished, taskSteps } from './vfs/syscalls.ts';
-import type { FsKind, PropertyName, Settings, Step, Token, World } from './types.ts';
+import type { Device, FsKind, PropertyName, Settings, Step, Token, World } from './types.ts';
 import { initWorld } from './world.ts';
 import { aboutOf, actorOf, cellsOf, viewOf } from './view.ts';
 import { representativeFor } from './symmetry.ts';
@@ -173,9 +173,18 @@ export function next(w: World, s: Settings, a: Action): World {
  */
 export function crash(w: World, keep: Array<[number, number]>): World {
   const media = mediaOfChoice.get(keep) ?? mediaAfterPowerLoss(w.device, keep);
-  // Deep freezing stops at the already-frozen shared part: only the top and the device are new.
-  return freeze({ ...recoveredPart(w), device: { media, cache: [], inflight: [] } }, true);
+  // Only the top, the device and its media are new; the rest is frozen already (frozen by
+  // hand: immer's deep freeze would still visit every member to find that out).
+  const device: Device = { media, cache: NONE, inflight: NONE };
+  Object.freeze(media);
+  Object.freeze(device);
+  const world: World = { ...recoveredPart(w), device };
+  Object.freeze(world);
+  return world;
 }
+
+const NONE: never[] = [];
+Object.freeze(NONE);
 
 const recovered = new WeakMap<World, Omit<World, 'device'>>();
 
