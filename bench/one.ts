@@ -14,6 +14,7 @@ import { hanoi } from './beem/hanoi.ts';
 import { atFull } from './one-at.ts';
 import { petersonObject } from './beem/peterson-object.ts';
 import { elevator2 } from './beem/elevator2.ts';
+import type { Settings } from '../spec/types.ts';
 
 type AnyModel = Model<unknown, unknown>;
 type Run = () => Promise<CheckResult<unknown, unknown>> | CheckResult<unknown, unknown>;
@@ -62,7 +63,29 @@ const benches: Record<string, Run | Prepared> = {
   'elevator2.3 compact 2 workers': () => checkCompactParallel(beemRef('elevator2', 13), 2),
   'spec xfs-sw-atomic-vs-atomic-merged': scenario('scenarios/xfs-sw-atomic-vs-atomic-merged.ts'),
   'spec xfs-sw-atomic-vs-plain-merged': scenario('scenarios/xfs-sw-atomic-vs-plain-merged.ts'),
+  'spec xfs-sw-atomic-vs-atomic-merged-power-loss': scenario('scenarios/xfs-sw-atomic-vs-atomic-merged-power-loss.ts'),
+  'spec xfs-sw-atomic-vs-plain-merged-4-blocks': scenario('scenarios/xfs-sw-atomic-vs-plain-merged-4-blocks.ts'),
+  'spec scale three-writers-one-reader (60 s)': scenario('bench/scale/three-writers-one-reader.ts', { timeLimitMs: 60_000 }),
+  'spec torn + 2 readers': withTwoReaders(false),
+  'spec torn + 2 readers +symmetry': withTwoReaders(true),
 };
+
+/**
+ * plain-dio-torn-by-power-loss with two identical O_DIRECT readers of its first block: the
+ * smallest spec model where symmetry reduction applies (the readers are interchangeable).
+ */
+function withTwoReaders(symmetry: boolean): Prepared {
+  return {
+    prepare: async () => {
+      const { buildModel, open, pread, BS } = await import('../spec/index.ts');
+      const torn = (await import('../scenarios/plain-dio-torn-by-power-loss.ts')).default;
+      const s = (torn.model as unknown as { settings: Settings }).settings;
+      const reader = [open(0, 'O_DIRECT'), pread(0, 0, BS)];
+      const m = buildModel({ ...s, programs: [...s.programs, reader, reader] });
+      return () => check(m as unknown as AnyModel, { stopAtFirst: false, symmetry });
+    },
+  };
+}
 
 export const names = Object.keys(benches);
 

@@ -11,7 +11,8 @@
  *   - `tasks[ti]` itself (its position);
  *   - lock holders: `inodes[*].iolock` and `inodes[*].invalidateLock` (`excl`, `shared`);
  *   - the owner of a request in flight: `device.inflight[*].owner` (-1: the flusher);
- *   - ghost records: `ghost.writes[*].task`, `ghost.wbErrOwed[*].task`;
+ *   - ghost records: `ghost.writes[*].task`, `ghost.wbErrOwed[*].task`, and the text of a
+ *     step's own report, `ghost.flagged[*].what` ("... (T1) returns ...");
  *   - FUSE: `fuse.reqs[*].owner` (-1: writeback), `fuse.locked[*].task`.
  * `RENAMERS` lists every member of `World` with how a renaming applies to it, so adding a
  * member to `World` does not compile until someone says whether task numbers live there.
@@ -20,6 +21,7 @@
  * Models Linux 6.18.
  */
 import { freeze } from 'immer';
+import { structuralFingerprinter } from '../checker/fingerprint.ts';
 import type { RwSem } from './kernel/locking/rwsem.ts';
 import type { Inode, Settings, World } from './types.ts';
 
@@ -54,6 +56,9 @@ const RENAMERS: { [K in keyof World]: (p: Perm, v: World[K]) => World[K] } = {
     // Built in task order by recordWritebackFailure and only searched (some/filter/find), never
     // read by position: kept in a canonical order so that renamed worlds compare equal.
     wbErrOwed: v.wbErrOwed.map((o) => ({ ...o, task: ren(p, o.task) })).sort((a, b) => a.task - b.task || a.fd - b.fd || a.ino - b.ino || a.bio - b.bio),
+    // A step's own report may name its task ("RWF_UNCACHED write U (T1) returns ..."): the
+    // renamed run would have written the other name.
+    flagged: v.flagged.map((f) => (/\bT\d+\b/.test(f.what) ? { ...f, what: f.what.replace(/\bT(\d+)\b/g, (_m, d: string) => `T${ren(p, Number(d) - 1) + 1}`) } : f)),
   }),
   fuse: (p, v) => (v === null ? v : { ...v, reqs: v.reqs.map((r) => ({ ...r, owner: ren(p, r.owner) })), locked: v.locked.map((l) => ({ ...l, task: ren(p, l.task) })) }),
   // No task numbers in these.
@@ -98,13 +103,19 @@ export function symmetricClasses(s: Settings): number[][] {
  * signatures may still sit in either order; that costs reduction, never soundness (the
  * representative is always a renaming of the world, so always in its orbit).
  */
-function signature(w: World, ti: number): string {
+const hash = structuralFingerprinter();
+
+function signature(w: World, ti: number): number {
   const holds = w.inodes.map((i) => [i.iolock.excl === ti ? 'x' : i.iolock.shared.includes(ti) ? 's' : '', i.invalidateLock.excl === ti ? 'x' : i.invalidateLock.shared.includes(ti) ? 's' : '']);
   const bios = w.device.inflight.filter((b) => b.owner === ti).map((b) => b.id);
   const writes = w.ghost.writes.flatMap((g, k) => (g.task === ti ? [k] : []));
   const owed = w.ghost.wbErrOwed.filter((o) => o.task === ti).map((o) => [o.fd, o.ino, o.bio, o.missed]);
   const fuse = w.fuse === null ? null : [w.fuse.reqs.filter((r) => r.owner === ti).map((r) => r.unique), w.fuse.locked.filter((l) => l.task === ti).map((l) => [l.ino, l.blk])];
-  return JSON.stringify([w.tasks[ti], holds, bios, writes, owed, fuse]);
+  // The structural fingerprint (a task's frozen state is hashed once and cached by identity);
+  // two different signatures with equal hashes only cost canonicity, never soundness.
+  const fp = { hi: 0, lo: 0 };
+  hash([w.tasks[ti], holds, bios, writes, owed, fuse], fp);
+  return fp.hi * 4294967296 + (fp.lo >>> 0);
 }
 
 /** The representative of `w`: each class's tasks renamed into the order of their signatures. */
@@ -116,7 +127,7 @@ export function representativeFor(s: Settings): ((w: World) => World) | undefine
     const perm = Array.from({ length: n }, (_, i) => i);
     let identity = true;
     for (const c of classes) {
-      const sorted = c.map((ti) => ({ ti, sig: signature(w, ti) })).sort((a, b) => (a.sig < b.sig ? -1 : a.sig > b.sig ? 1 : a.ti - b.ti));
+      const sorted = c.map((ti) => ({ ti, sig: signature(w, ti) })).sort((a, b) => a.sig - b.sig || a.ti - b.ti);
       sorted.forEach(({ ti }, k) => {
         perm[ti] = c[k]!;
         if (ti !== c[k]) identity = false;
