@@ -64,6 +64,11 @@ const names = [
   'elevator2.3 compact 2 workers',
   'spec xfs-sw-atomic-vs-atomic-merged',
   'spec xfs-sw-atomic-vs-plain-merged',
+  'spec xfs-sw-atomic-vs-atomic-merged-power-loss',
+  'spec xfs-sw-atomic-vs-plain-merged-4-blocks',
+  'spec scale three-writers-one-reader (60 s)',
+  'spec torn + 2 readers',
+  'spec torn + 2 readers +symmetry',
 ].filter((n) => only.length === 0 || only.some((o) => n.includes(o)));
 
 const load0 = loadavg()[0]!;
@@ -121,4 +126,11 @@ if (def !== undefined && json !== undefined) console.log(`immer states: default 
 for (const n of ['spec xfs-sw-atomic-vs-atomic-merged', 'spec xfs-sw-atomic-vs-plain-merged']) {
   const r = by[n];
   if (r !== undefined) console.log(`${n}: ${fmt(r.distinctStates)} states at ${fmt(r.statesPerSecond)} states/s wall, ${fmt(cpuRate(r))} per CPU-second (target 30,000)`);
+}
+const symFull = by['spec torn + 2 readers'];
+const symRed = by['spec torn + 2 readers +symmetry'];
+if (symFull !== undefined && symRed !== undefined) console.log(`spec symmetry reduction (two identical readers): ${fmt(symRed.distinctStates)} of ${fmt(symFull.distinctStates)} states (factor ${ratio(symFull.distinctStates, symRed.distinctStates)}), CPU ${ratio(symFull.cpuMs, symRed.cpuMs)} less`);
+for (const n of ['spec xfs-sw-atomic-vs-plain-merged-4-blocks', 'spec scale three-writers-one-reader (60 s)']) {
+  const r = by[n];
+  if (r !== undefined) console.log(`${n}: ${r.status}, ${fmt(r.distinctStates)} states in ${fmt(r.elapsedMs)} ms wall, ${fmt(r.cpuMs)} ms CPU (target: exhausted within 60 s)`);
 }

@@ -22,9 +22,10 @@ import { describeFuseWritepage, fuseWritepages } from './fs/fuse/file.ts';
 import { PROPERTIES } from './properties.ts';
 import { setMapping } from './fs/allocator.ts';
 import { taskFinished, taskSteps } from './vfs/syscalls.ts';
-import type { FsKind, PropertyName, Settings, Token, World } from './types.ts';
+import type { Device, FsKind, PropertyName, Settings, Step, Token, World } from './types.ts';
 import { initWorld } from './world.ts';
 import { aboutOf, actorOf, cellsOf, viewOf } from './view.ts';
+import { representativeFor } from './symmetry.ts';
 
 export type Action =
   /** `choice` picks among a task's enabled steps when the kernel's path depends on timing. */
@@ -63,11 +64,35 @@ function wake(w: World, owner: number, bio: number, failed: boolean): void {
   if (failed) c.ioError = true;
 }
 
+/**
+ * Each task's enabled steps in a state, computed once: `actions` lists them and `next` applies
+ * one, and the search calls `next` once per action of the state it expanded. Keyed by the
+ * (frozen, never mutated) world and the settings it was computed under.
+ */
+const stepsCache = new WeakMap<World, { s: Settings; steps: Step[][] }>();
+
+function stepsOf(w: World, s: Settings, ti: number): Step[] {
+  let c = stepsCache.get(w);
+  if (c === undefined || c.s !== s) {
+    c = { s, steps: [] };
+    stepsCache.set(w, c);
+  }
+  let steps = c.steps[ti];
+  if (steps === undefined) {
+    steps = taskSteps(w, s, ti);
+    c.steps[ti] = steps;
+  }
+  return steps;
+}
+
+/** The media a power-loss choice leaves, computed in `actions` (to offer one choice per media) and reused by `next`. */
+const mediaOfChoice = new WeakMap<Array<[number, number]>, Token[]>();
+
 export function actions(w: World, s: Settings): Action[] {
   if (w.crashed) return [];
   const out: Action[] = [];
   w.tasks.forEach((_, ti) => {
-    taskSteps(w, s, ti).forEach((step, choice) => out.push({ kind: 'task', task: ti, choice, fn: step.fn, what: step.what }));
+    stepsOf(w, s, ti).forEach((step, choice) => out.push({ kind: 'task', task: ti, choice, fn: step.fn, what: step.what }));
   });
   for (const b of w.device.inflight) {
     const flags = [b.atomic ? 'REQ_ATOMIC' : '', b.fua ? 'REQ_FUA' : '', b.preflush ? 'REQ_PREFLUSH' : ''].filter((x) => x !== '').join('|');
@@ -86,9 +111,11 @@ export function actions(w: World, s: Settings): Action[] {
     // Choices that leave the same media lead to the same recovered state: offer one of each.
     const outcomes = new Set<string>();
     for (const keep of powerLossChoices(w.device)) {
-      const media = mediaAfterPowerLoss(w.device, keep).join(',');
-      if (outcomes.has(media)) continue;
-      outcomes.add(media);
+      const media = mediaAfterPowerLoss(w.device, keep);
+      const key = media.join(',');
+      if (outcomes.has(key)) continue;
+      outcomes.add(key);
+      mediaOfChoice.set(keep, media);
       const what =
         keep.length === 0
           ? 'nothing volatile'
@@ -110,7 +137,7 @@ export function next(w: World, s: Settings, a: Action): World {
   return produce(w, (d) => {
     match(a)
       .with({ kind: 'task' }, (x) => {
-        const step = taskSteps(w, s, x.task)[x.choice];
+        const step = stepsOf(w, s, x.task)[x.choice];
         if (step === undefined) throw new Error(`T${x.task + 1} has no enabled step ${x.choice}`);
         step.apply(d);
       })
@@ -147,24 +174,49 @@ export function next(w: World, s: Settings, a: Action): World {
 /**
  * Power loss, then log recovery: the world is the recovered on-disk state and nothing runs
  * any more. Built directly from the frozen state (no draft): most transitions of a search
- * are power losses, and sharing the untouched parts keeps them cheap to hash.
+ * are power losses. Every choice of one state recovers the same metadata, page cache, ioends
+ * and FUSE server: that part is built and frozen once per state and shared by all of them
+ * (so it is also hashed once: the fingerprint caches frozen sub-objects by identity); only
+ * the media differs from one choice to the next.
  */
 export function crash(w: World, keep: Array<[number, number]>): World {
-  return freeze(
-    {
-      ...w,
-      ...recoverJournal(w),
-      device: { media: mediaAfterPowerLoss(w.device, keep), cache: [], inflight: [] },
-      pageCache: w.pageCache.map((pc) => pc.map(() => null)),
-      ioends: [],
-      ext4IoEnds: [],
-      // FUSE: the server restarts with what its last FSYNC made durable; no request survives.
-      fuse: w.fuse === null ? null : { ...w.fuse, server: w.fuse.durable, reqs: [], locked: [] },
-      powerLosses: w.powerLosses + 1,
-      crashed: true,
-    },
-    true,
-  );
+  const media = mediaOfChoice.get(keep) ?? mediaAfterPowerLoss(w.device, keep);
+  // Only the top, the device and its media are new; the rest is frozen already (frozen by
+  // hand: immer's deep freeze would still visit every member to find that out).
+  const device: Device = { media, cache: NONE, inflight: NONE };
+  Object.freeze(media);
+  Object.freeze(device);
+  const world: World = { ...recoveredPart(w), device };
+  Object.freeze(world);
+  return world;
+}
+
+const NONE: never[] = [];
+Object.freeze(NONE);
+
+const recovered = new WeakMap<World, Omit<World, 'device'>>();
+
+function recoveredPart(w: World): Omit<World, 'device'> {
+  let r = recovered.get(w);
+  if (r === undefined) {
+    const { device: _device, ...rest } = w;
+    r = freeze(
+      {
+        ...rest,
+        ...recoverJournal(w),
+        pageCache: w.pageCache.map((pc) => pc.map(() => null)),
+        ioends: [],
+        ext4IoEnds: [],
+        // FUSE: the server restarts with what its last FSYNC made durable; no request survives.
+        fuse: w.fuse === null ? null : { ...w.fuse, server: w.fuse.durable, reqs: [], locked: [] },
+        powerLosses: w.powerLosses + 1,
+        crashed: true,
+      },
+      true,
+    );
+    recovered.set(w, r);
+  }
+  return r;
 }
 
 /** Build the checker's model of a scenario; `settings` rides along for reproducers. */
@@ -176,6 +228,7 @@ export function buildModel(s: Settings): Model<World, Action> & { settings: Sett
     if (def.kind === 'invariant') invariants[p] = (w) => def.check(w, s) === null;
     else sometimes[p] = (w) => def.check(w, s) === null;
   }
+  const representative = representativeFor(s);
   return {
     name: s.name,
     init: () => [freeze(initWorld(s), true)],
@@ -190,6 +243,8 @@ export function buildModel(s: Settings): Model<World, Action> & { settings: Sett
     view: (w, verbose) => viewOf(w, s, verbose),
     cells: (w) => cellsOf(w),
     about: () => aboutOf(s),
+    // Symmetry reduction (symmetry.ts): only when some tasks have identical programs.
+    ...(representative === undefined ? {} : { representative }),
     settings: s,
   };
 }

@@ -1,0 +1,155 @@
+/**
+ * Symmetry reduction of the spec (spec/symmetry.ts). Two kinds of test:
+ *  - the preconditions of the orbit method, checked state by state on reachable worlds:
+ *    renaming tasks with equal programs commutes with the transitions (the successors of a
+ *    renamed world are the renamed successors), leaves every property and `done` unchanged,
+ *    and the representative is a renaming that does not depend on the orbit member given;
+ *  - verdicts: scenarios (with two identical reader tasks added) give the same status, the
+ *    same violated properties and BFS counterexamples of the same length with and without it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { check, structuralFingerprinter, type Fingerprint, type Model } from '../checker/index.ts';
+import { buildModel, fsync, open, pread, pwrite, type Action, type Settings, type World } from '../spec/index.ts';
+import { rename, representativeFor, symmetricClasses } from '../spec/symmetry.ts';
+import { BS } from '../spec/scenario.ts';
+import stale from '../scenarios/xfs-stale-iomap-validity-none.ts';
+import torn from '../scenarios/plain-dio-torn-by-power-loss.ts';
+import fuseEio from '../scenarios/fuse-wt-uptodate-page-write-eio-after-write.ts';
+import uncached from '../scenarios/xfs-uncached-flush-eio-ignored.ts';
+import type { CheckOptions, Scenario } from '../checker/types.ts';
+
+const fpOf = structuralFingerprinter();
+const fp = (w: unknown): string => {
+  const o: Fingerprint = { hi: 0, lo: 0 };
+  fpOf(w, o);
+  return `${o.hi}:${o.lo}`;
+};
+
+const settingsOf = (sc: Scenario<World, Action>): Settings => (sc.model as unknown as { settings: Settings }).settings;
+
+/** The scenario with two identical reader tasks added (one block from the start of file 0). */
+function withReaders(sc: Scenario<World, Action>, direct: boolean, programs?: Settings['programs']): Settings {
+  const s = { ...settingsOf(sc), ...(programs === undefined ? {} : { programs }) };
+  const reader = [open(0, ...(direct ? (['O_DIRECT'] as const) : [])), pread(0, 0, BS)];
+  return { ...s, programs: [...s.programs, reader, reader] };
+}
+
+/** Reachable worlds, breadth first, up to `limit`. */
+function reachable(m: Model<World, Action>, limit: number): World[] {
+  const seen = new Set<string>();
+  const out: World[] = [];
+  const queue = [...m.init()];
+  while (queue.length > 0 && out.length < limit) {
+    const w = queue.shift()!;
+    const k = fp(w);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(w);
+    for (const a of m.actions(w)) queue.push(m.next(w, a));
+  }
+  return out;
+}
+
+function swaps(classes: number[][], n: number): number[][] {
+  const out: number[][] = [];
+  for (const c of classes)
+    for (let i = 0; i < c.length; i++)
+      for (let j = i + 1; j < c.length; j++) {
+        const p = Array.from({ length: n }, (_, k) => k);
+        p[c[i]!] = c[j]!;
+        p[c[j]!] = c[i]!;
+        out.push(p);
+      }
+  return out;
+}
+
+/** Every renaming of the symmetry group: the product of the permutations of each class. */
+function group(classes: number[][], n: number): number[][] {
+  let out: number[][] = [Array.from({ length: n }, (_, k) => k)];
+  const perms = (xs: number[]): number[][] => (xs.length <= 1 ? [xs] : xs.flatMap((x, i) => perms([...xs.slice(0, i), ...xs.slice(i + 1)]).map((r) => [x, ...r])));
+  for (const c of classes)
+    out = out.flatMap((p) =>
+      perms(c).map((img) => {
+        const q = [...p];
+        c.forEach((ti, k) => (q[ti] = img[k]!));
+        return q;
+      }),
+    );
+  return out;
+}
+
+function checkPreconditions(s: Settings, limit: number): number {
+  const m = buildModel(s);
+  const classes = symmetricClasses(s);
+  assert.ok(classes.length > 0, 'the test scenario must have tasks with equal programs');
+  const rep = representativeFor(s)!;
+  const props = { ...m.invariants, ...m.sometimes };
+  const worlds = reachable(m, limit);
+  let checked = 0;
+  const all = group(classes, s.programs.length);
+  for (const w of worlds) {
+    // The representative is a member of the world's orbit (a renaming of it, nothing else).
+    const orbit = new Set(all.map((p) => fp(rename(w, p))));
+    assert.ok(orbit.has(fp(rep(w))), 'the representative is not a renaming of the world');
+    const succ = m.actions(w).map((a) => m.next(w, a));
+    for (const p of swaps(classes, s.programs.length)) {
+      const v = rename(w, p);
+      for (const [name, holds] of Object.entries(props)) assert.equal(holds(v), holds(w), `property ${name} changes under renaming ${p} in a reachable world`);
+      assert.equal(m.done!(v), m.done!(w), 'done() changes under renaming');
+      const mine = succ.map((t) => fp(rename(t, p))).sort();
+      const theirs = m
+        .actions(v)
+        .map((a) => fp(m.next(v, a)))
+        .sort();
+      assert.deepEqual(theirs, mine, `renaming ${p} does not commute with the transitions (${m.actions(v).length} vs ${succ.length} actions)`);
+      assert.equal(fp(rep(v)), fp(rep(w)), 'the representative depends on which member of the orbit it is given');
+      checked++;
+    }
+  }
+  return checked;
+}
+
+test('symmetry: renaming identical tasks commutes with the transitions and keeps every property (xfs buffered, 2 readers)', () => {
+  assert.ok(checkPreconditions(withReaders(stale, false), 400) > 300);
+});
+
+test('symmetry: the same on a direct write with a power loss and direct readers', () => {
+  assert.ok(checkPreconditions(withReaders(torn, true), 400) > 300);
+});
+
+test('symmetry: the same with two identical fsync tasks (requests they own, writeback errors owed to them)', () => {
+  const s = settingsOf(uncached);
+  const syncer = [open(0), fsync(0)];
+  assert.ok(checkPreconditions({ ...s, programs: [...s.programs, syncer, syncer] }, 400) > 300);
+});
+
+test('symmetry: the same on FUSE (requests and their owners)', () => {
+  assert.ok(checkPreconditions(withReaders(fuseEio, false), 400) > 300);
+});
+
+test('symmetry: scenarios give the same verdicts, violated properties and shortest counterexample lengths with and without it', () => {
+  const cases: Array<[Settings, CheckOptions]> = [
+    // Two invariant violations (uncached-flush-errors, read-consistency), complete search.
+    [withReaders(uncached, false), { stopAtFirst: false }],
+    // A one-block plain write cannot tear: the sometimes-property torn-reachable is violated.
+    [withReaders(torn, true, [[open(0, 'O_DIRECT'), pwrite('W', 0, 0, BS)]]), { stopAtFirst: false }],
+    // The same with the search stopping at the first (shortest) violation.
+    [withReaders(uncached, false), { stopAtFirst: true }],
+  ];
+  for (const [s, options] of cases) {
+    const m = buildModel(s);
+    assert.ok(m.representative !== undefined);
+    const full = check(m, options);
+    const reduced = check(m, { ...options, symmetry: true });
+    const summary = (r: typeof full) => ({ status: r.status, violations: r.violations.map((v) => `${v.property}@${v.trace.length}`).sort() });
+    assert.deepEqual(summary(reduced), summary(full), `${s.name}: verdicts differ`);
+    assert.ok(full.violations.length > 0, `${s.name}: the case is meant to show a violation`);
+    for (const v of reduced.violations) assert.ok(!(v.message ?? '').includes('warning'), `${s.name}: a trace of the reduced search does not replay: ${v.message}`);
+    assert.ok(reduced.distinctStates < full.distinctStates, `${s.name}: no reduction (${reduced.distinctStates} vs ${full.distinctStates})`);
+  }
+});
+
+test('symmetry: a scenario without identical programs gives no representative (the CLI leaves it off)', () => {
+  assert.equal(buildModel(settingsOf(stale)).representative, undefined);
+});
