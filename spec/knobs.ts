@@ -20,6 +20,7 @@ export interface Knobs {
   bufferedAtomic: BufferedAtomic;
   bufferedAtomicShortCopy: BufferedAtomicShortCopy;
   bufferedAtomicMerge: BufferedAtomicMerge;
+  ext4AutoDaAlloc: Ext4AutoDaAlloc;
 }
 
 /**
@@ -186,6 +187,21 @@ export type BufferedAtomicShortCopy = 'short-copy' | 'clear-dirty-then-retry';
  */
 export type BufferedAtomicMerge = 'mixed-bio' | 'own-bio';
 
+/**
+ * ext4's replace-via-truncate / replace-via-rename heuristic (the mount options
+ * auto_da_alloc / noauto_da_alloc, Linux 2.6.30: Theodore Ts'o's commits "ext4: Automatically
+ * allocate delay allocated blocks on close" 7d8f9f7d150d and "ext4: Automatically allocate
+ * delay allocated blocks on rename" 8750c6d5fcbd, with "ext4: add a mount option to
+ * disable the auto_da_alloc heuristics" 06705bff9114, after the 2009 "zero-length files"
+ * reports).
+ *  - 'auto_da_alloc': the default: ext4_rename over an existing file calls
+ *    ext4_alloc_da_blocks on the source (filemap_flush: writeback starts, nobody waits), and
+ *    ext4_truncate to size 0 sets EXT4_STATE_DA_ALLOC_CLOSE so ext4_release_file does the
+ *    same at close.
+ *  - 'noauto_da_alloc': neither: the data waits for the flusher or an fsync.
+ */
+export type Ext4AutoDaAlloc = 'auto_da_alloc' | 'noauto_da_alloc';
+
 /** What Linux merged: the default for every knob. */
 export const MERGED_KNOBS: Knobs = {
   ext4AtomicAlloc: 'bigalloc-zero-and-commit',
@@ -203,6 +219,7 @@ export const MERGED_KNOBS: Knobs = {
   // Not in Linux: the defaults are what the RFC posted.
   bufferedAtomicShortCopy: 'short-copy',
   bufferedAtomicMerge: 'own-bio',
+  ext4AutoDaAlloc: 'auto_da_alloc',
 };
 
 /** Every variant of every knob, for documentation, the CLI and tests. */
@@ -221,4 +238,5 @@ export const KNOB_VARIANTS = {
   bufferedAtomic: ['rfc-2024', 'eopnotsupp-6.18'],
   bufferedAtomicShortCopy: ['short-copy', 'clear-dirty-then-retry'],
   bufferedAtomicMerge: ['mixed-bio', 'own-bio'],
+  ext4AutoDaAlloc: ['auto_da_alloc', 'noauto_da_alloc'],
 } as const satisfies { [K in keyof Knobs]: readonly Knobs[K][] };

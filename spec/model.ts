@@ -23,6 +23,7 @@ import { setMapping } from './fs/allocator.ts';
 import { taskFinished, taskSteps } from './vfs/syscalls.ts';
 import type { FsKind, PropertyName, Settings, Token, World } from './types.ts';
 import { initWorld } from './world.ts';
+import { orphanCleanup, powerOn, recoveryStep } from './fs/recovery.ts';
 import { aboutOf, actorOf, cellsOf, viewOf } from './view.ts';
 
 export type Action =
@@ -35,7 +36,9 @@ export type Action =
   | { kind: 'reclaim'; ino: number; blk: number; t: Token }
   | { kind: 'power-loss'; keep: Array<[number, number]>; what: string }
   /** The FUSE server answers request `unique` (dev.ts). */
-  | { kind: 'fuse'; unique: number; answer: FuseAnswer; what: string };
+  | { kind: 'fuse'; unique: number; answer: FuseAnswer; what: string }
+  /** Mount-time recovery after a power loss (fs/recovery.ts): journal replay, orphan cleanup. */
+  | { kind: 'recovery'; fn: string; what: string };
 
 export function label(a: Action): string {
   return match(a)
@@ -47,6 +50,7 @@ export function label(a: Action): string {
     .with({ kind: 'flusher' }, (x) => `flusher wb_workfn → ${x.what}`)
     .with({ kind: 'reclaim' }, (x) => `reclaim shrink_folio_list: evict clean folio ${x.ino}:${x.blk} (${x.t})`)
     .with({ kind: 'fuse' }, (x) => `fuse server: ${x.what}`)
+    .with({ kind: 'recovery' }, (x) => `mount ${x.fn}: ${x.what}`)
     .exhaustive();
 }
 
@@ -75,6 +79,8 @@ export function actions(w: World, s: Settings): Action[] {
   for (const r of w.fuse?.reqs ?? []) for (const answer of answers(w, s, r)) out.push({ kind: 'fuse', unique: r.unique, answer, what: describeAnswer(w, r, answer) });
   for (const [ino, blk] of reclaimChoices(w, s)) out.push({ kind: 'reclaim', ino, blk, t: w.pageCache[ino]?.[blk]?.t ?? '?' });
   if (s.backgroundCommit && journalDirty(w)) out.push({ kind: 'commit', fs: s.fs.kind });
+  const rec = recoveryStep(w, s);
+  if (rec !== null) out.push({ kind: 'recovery', fn: rec.fn, what: rec.what });
   if (w.powerLosses < s.maxPowerLosses) {
     const groups = persistGroups(w.device);
     // Choices that leave the same media lead to the same recovered state: offer one of each.
@@ -100,7 +106,7 @@ export function actions(w: World, s: Settings): Action[] {
 }
 
 export function next(w: World, s: Settings, a: Action): World {
-  if (a.kind === 'power-loss') return crash(w, a.keep);
+  if (a.kind === 'power-loss') return (s.afterCrash?.length ?? 0) > 0 ? powerOn(w, s, a.keep) : crash(w, a.keep);
   return produce(w, (d) => {
     match(a)
       .with({ kind: 'task' }, (x) => {
@@ -132,6 +138,11 @@ export function next(w: World, s: Settings, a: Action): World {
       .with({ kind: 'flusher' }, (x) => (s.fs.kind === 'fuse' ? fuseWritepages(d, x.ino, x.blks) : flusherWriteback(d, s, x.ino, x.blks)))
       .with({ kind: 'fuse' }, (x) => answerRequest(d, x.unique, x.answer))
       .with({ kind: 'reclaim' }, (x) => reclaimFolio(d, x.ino, x.blk))
+      .with({ kind: 'recovery' }, () => {
+        const step = recoveryStep(w, s);
+        if (step === null) throw new Error('no recovery step pending');
+        step.apply(d);
+      })
       .exhaustive();
   });
 }
@@ -142,6 +153,12 @@ export function next(w: World, s: Settings, a: Action): World {
  * are power losses, and sharing the untouched parts keeps them cheap to hash.
  */
 export function crash(w: World, keep: Array<[number, number]>): World {
+  const crashed = crashWorld(w, keep);
+  // Inodes unlinked while open (vfs/namei.ts): recovery's orphan cleanup frees them.
+  return crashed.orphans.length === 0 ? crashed : produce(crashed, (d) => orphanCleanup(d));
+}
+
+function crashWorld(w: World, keep: Array<[number, number]>): World {
   return freeze(
     {
       ...w,

@@ -13,6 +13,8 @@ import { describeExtents } from './fs/allocator.ts';
 import { describeErrseq } from './lib/errseq.ts';
 import { cacheCoherence, monotonicReads, writeOrder } from './fs/fuse/properties.ts';
 import { initialContent, fileContent } from './world.ts';
+import { programOf } from './vfs/syscalls.ts';
+import { recoveredReads, renameNeitherReachable, renameOldOrNew } from './fs/recovery-properties.ts';
 import { tokenWriter, writeToken, ZERO, type GhostWrite, type PropertyName, type Settings, type Token, type World } from './types.ts';
 
 interface Observation {
@@ -31,10 +33,12 @@ function observations(w: World, s: Settings): Observation[] {
       }
     }),
   );
-  const quiescent = w.tasks.every((t, ti) => t.cur === null && t.pc >= (s.programs[ti]?.length ?? 0));
+  const quiescent = w.tasks.every((t, ti) => t.cur === null && t.pc >= programOf(w, s, ti).length);
   if (w.crashed || quiescent) {
     w.inodes.forEach((_, ino) => out.push({ what: w.crashed ? `file ${ino} after power loss` : `file ${ino} after all tasks finished`, ino, firstBlock: 0, data: fileContent(w, ino) }));
   }
+  // Life after a power loss: the recovered file system as recovery left it.
+  w.recovered?.files.forEach((data, ino) => out.push({ what: `file ${ino} after power loss and recovery`, ino, firstBlock: 0, data }));
   return out;
 }
 
@@ -149,9 +153,15 @@ function atomicOneRequest(w: World, s: Settings): string | null {
 }
 
 function durability(w: World): string | null {
-  if (!w.crashed) return null;
+  if (!w.crashed && w.recovered === null) return null;
+  // After recovery with post-crash programs, judge what recovery left (later writes may change it).
+  const content = (ino: number) => (w.crashed ? fileContent(w, ino) : (w.recovered?.files[ino] ?? []));
+  // A file whose unlink became durable is gone with its data (vfs/namei.ts): nothing to keep.
+  const dir = w.crashed ? w.dir : (w.recovered?.dir ?? []);
+  const named = (ino: number) => dir.some(([, i]) => i === ino);
   for (const o of w.ghost.obligations) {
-    const t = fileContent(w, o.ino)[o.blk];
+    if (!named(o.ino)) continue;
+    const t = content(o.ino)[o.blk];
     if (t === o.t) continue;
     const X = t === undefined ? null : writerOf(w, t);
     if (X !== null && covers(X, o.ino, o.blk) && (X.end === null || X.end > o.since)) continue;
@@ -174,6 +184,8 @@ function noStaleData(w: World, s: Settings): string | null {
 }
 
 function readConsistency(w: World, s: Settings): string | null {
+  // After a power loss the reads are judged by recovered-reads: a completed write may be gone.
+  if (w.boot !== null) return null;
   for (const [ti, t] of w.tasks.entries()) {
     for (const [k, r] of t.results.entries()) {
       if (r.op !== 'pread' || typeof r.ret !== 'number') continue;
@@ -217,6 +229,8 @@ export interface PropertyDef {
   doc: string;
   /** null = holds (for a sometimes property: the state is a witness). */
   check(w: World, s: Settings): string | null;
+  /** Not among the default invariants: a scenario names it (a promise only some configurations make). */
+  optIn?: true;
 }
 
 export const PROPERTIES: Record<PropertyName, PropertyDef> = {
@@ -300,6 +314,22 @@ export const PROPERTIES: Record<PropertyName, PropertyDef> = {
     doc: 'Some power loss leaves a non-atomic multi-block write torn (atomic-untorn does not cover such writes).',
     check: tornReachable,
   },
+  'rename-old-or-new': {
+    kind: 'invariant',
+    optIn: true,
+    doc: 'After a power loss (and recovery), a name that a rename replaced holds, within its size, wholly the replaced file\'s content or wholly the content the source had when it was renamed (what reads returned then), never zeroes, a shorter file or a mix. A promise only where the file system makes one (ext4 auto_da_alloc is the claimed case); not a default invariant.',
+    check: renameOldOrNew,
+  },
+  'rename-neither-reachable': {
+    kind: 'sometimes',
+    doc: 'Some power loss leaves a name that a rename replaced holding neither the old nor the new content (zeroes, a hole, a shorter file): the replace-via-rename pattern without fsync is not safe there.',
+    check: renameNeitherReachable,
+  },
+  'recovered-reads': {
+    kind: 'invariant',
+    doc: 'After a power loss, a read by a post-crash program returns, per block, what recovery left there or the data of a post-crash write to that block.',
+    check: recoveredReads,
+  },
 };
 
-export const ALL_INVARIANTS: PropertyName[] = (Object.keys(PROPERTIES) as PropertyName[]).filter((p) => PROPERTIES[p].kind === 'invariant');
+export const ALL_INVARIANTS: PropertyName[] = (Object.keys(PROPERTIES) as PropertyName[]).filter((p) => PROPERTIES[p].kind === 'invariant' && PROPERTIES[p].optIn !== true);

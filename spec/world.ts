@@ -40,6 +40,39 @@ export interface World {
   ghost: Ghost;
   /** FUSE: the server holding the files' contents and the requests in flight (null for xfs/ext4). */
   fuse: FuseConn | null;
+  // Files by name and life after a power loss (vfs/namei.ts, fs/recovery.ts).
+  /** The directory (one is enough): [name, inode], sorted by name. */
+  dir: Array<[string, number]>;
+  /** The in-memory orphan list (ext4 s_orphan / the XFS AGI unlinked list): unlinked inodes still open. */
+  orphans: number[];
+  /** Inodes whose ->release starts writeback: ext4 EXT4_STATE_DA_ALLOC_CLOSE, XFS XFS_ITRUNCATED. */
+  flushOnClose: number[];
+  /** Inodes evicted (blocks freed, never reused: a create takes a new number). */
+  dead: number[];
+  /**
+   * After a power loss with post-crash programs (Settings.afterCrash): 'replay' (the
+   * journal not yet replayed), 'orphans' (replayed, orphan cleanup pending), 'running'
+   * (the post-crash programs run). null before any power loss, and always when the
+   * scenario has no post-crash programs (then `crashed` ends the run as before).
+   */
+  boot: 'replay' | 'orphans' | 'running' | null;
+  /** Ghost: renames over an existing file, with what each side read as then (vfs/namei.ts). */
+  renames: RenameRecord[];
+  /**
+   * Ghost: what the file system held when the last recovery finished (each inode's blocks
+   * within its size, and the directory) and the ghost clock then; null before.
+   */
+  recovered: { clock: number; files: Token[][]; sizes: number[]; dir: Array<[string, number]> } | null;
+}
+
+export interface RenameRecord {
+  name: string;
+  /** The replaced file's content (as a read returned it) and the source's, at the rename. */
+  old: Token[];
+  new: Token[];
+  at: number;
+  src: number;
+  dst: number;
 }
 
 export interface Settings {
@@ -49,7 +82,8 @@ export interface Settings {
   knobs: Knobs;
   /** `reflink`: the XFS inode has the reflink flag (its extents were shared with another file). */
   /** `folioBlocks`: the mapping's minimum folio size in blocks (default 1; see AddressSpace). */
-  files: Array<{ blocks: InitialBlock[]; size?: number; reflink?: boolean; folioBlocks?: number }>;
+  /** `name`: the file's name in the directory (default: its index, as a string). */
+  files: Array<{ blocks: InitialBlock[]; size?: number; reflink?: boolean; folioBlocks?: number; name?: string }>;
   /** Clean folios cached at start (so mmap stores can dirty them): [file, block]. */
   cached: Array<[number, number]>;
   programs: Program[];
@@ -74,6 +108,13 @@ export interface Settings {
    * fault_in_iov_iter_readable then brings it in. Default 0.
    */
   userFaults?: number;
+  /**
+   * Each task's program after a power loss (and recovery), run from its start on the
+   * recovered file system after every power loss. Absent: the crashed world is final.
+   */
+  afterCrash?: Program[];
+  /** How many blocks a file made by O_CREAT has room for (default: the largest initial file's). */
+  newFileBlocks?: number;
 }
 
 export type PropertyName =
@@ -92,7 +133,10 @@ export type PropertyName =
   | 'write-order'
   | 'atomic-overwritten-before-writeback'
   | 'torn-reachable'
-  | 'atomic-old-data-may-survive';
+  | 'atomic-old-data-may-survive'
+  | 'rename-old-or-new'
+  | 'rename-neither-reachable'
+  | 'recovered-reads';
 
 // ---------------------------------------------------------------------------------------
 // Steps
@@ -112,6 +156,11 @@ function mappingOf(b: Settings['files'][number]['blocks'][number]): Mapping {
   if (b === 'hole') return { kind: 'hole' };
   if ('written' in b) return { kind: 'written', p: b.written };
   return { kind: 'unwritten', p: b.unwritten };
+}
+
+/** The initial directory: file N is named `files[N].name`, by default String(N). */
+export function initialDir(s: Settings): Array<[string, number]> {
+  return s.files.map((f, ino): [string, number] => [f.name ?? String(ino), ino]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 export function initWorld(s: Settings): World {
@@ -140,7 +189,7 @@ export function initWorld(s: Settings): World {
     device: initDevice(media),
     inodes,
     free,
-    journal: { committed: snapshotMetadata(inodes, free), dirtyInodes: [] },
+    journal: { committed: snapshotMetadata(inodes, free), dirtyInodes: [], dir: initialDir(s), orphans: [], namesDirty: false },
     pageCache: inodes.map((i) => i.map.map((): Folio | null => null)),
     mappings: inodes.map((_, ino) => ({ wbErr: 0, asEio: false, asEnospc: false, folioBlocks: s.files[ino]?.folioBlocks ?? 1 })),
     ioends: [],
@@ -151,6 +200,13 @@ export function initWorld(s: Settings): World {
     crashed: false,
     ghost: { clock: 0, writes: [], obligations: [], lost: [], wbErrOwed: [], flagged: [] },
     fuse: initFuseConn(s),
+    dir: initialDir(s),
+    orphans: [],
+    flushOnClose: [],
+    dead: [],
+    boot: null,
+    renames: [],
+    recovered: null,
   };
   for (const [ino, blk] of s.cached) {
     const pc = w.pageCache[ino];

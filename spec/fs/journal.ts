@@ -31,7 +31,12 @@ export function markDirty(w: World, ino: number): void {
 }
 
 /** The running transaction holds changes (a commit has something to write). */
-export const journalDirty = (w: World): boolean => w.journal.dirtyInodes.length > 0;
+export const journalDirty = (w: World): boolean => w.journal.dirtyInodes.length > 0 || w.journal.namesDirty;
+
+/** The directory or the orphan list changed in the running transaction (ext4_add_entry / xfs_dir_replace / ext4_orphan_add / xfs_iunlink). */
+export function markNamesDirty(w: World): void {
+  w.journal.namesDirty = true;
+}
 
 /**
  * Whether fsync of `ino` must force the log: xfs_file_fsync checks xfs_ipincount (the
@@ -45,6 +50,9 @@ export function commitJournal(w: World): void {
   flushDevice(w.device);
   w.journal.committed = snapshotMetadata(w.inodes, w.free);
   w.journal.dirtyInodes = [];
+  w.journal.dir = w.dir;
+  w.journal.orphans = w.orphans;
+  w.journal.namesDirty = false;
 }
 
 /**
@@ -52,7 +60,7 @@ export function commitJournal(w: World): void {
  * orphans (recorded in the refcount btree) and recovery frees them. Pure: builds the
  * recovered parts of the world, sharing the committed (frozen) extent arrays.
  */
-export function recoverJournal(w: World): Pick<World, 'inodes' | 'free' | 'journal'> {
+export function recoverJournal(w: World): Pick<World, 'inodes' | 'free' | 'journal' | 'dir' | 'orphans'> {
   const c = w.journal.committed;
   const free = [...c.free];
   const inodes = c.inodes.map((m, i) => {
@@ -71,5 +79,6 @@ export function recoverJournal(w: World): Pick<World, 'inodes' | 'free' | 'journ
       reflink: w.inodes[i]?.reflink ?? false,
     };
   });
-  return { inodes, free, journal: { committed: snapshotMetadata(inodes, free), dirtyInodes: [] } };
+  const { dir, orphans } = w.journal;
+  return { inodes, free, dir, orphans, journal: { committed: snapshotMetadata(inodes, free), dirtyInodes: [], dir, orphans, namesDirty: false } };
 }

@@ -47,6 +47,11 @@ export interface Journal {
   committed: Metadata;
   /** Inodes whose in-memory metadata differs from the committed copy (sorted). */
   dirtyInodes: number[];
+  /** The committed directory ([name, inode], sorted) and orphan list (vfs/namei.ts). */
+  dir: Array<[string, number]>;
+  orphans: number[];
+  /** The running transaction changed the directory or the orphan list. */
+  namesDirty: boolean;
 }
 
 export type FsKind = 'xfs' | 'ext4' | 'fuse';

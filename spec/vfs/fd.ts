@@ -24,5 +24,7 @@ export function blocksOf(s: Settings, pos: number, count: number): { blk: number
 }
 
 export function fdOf(w: World, ti: number, fd: number): OpenFile | null {
-  return task(w, ti).fds[fd] ?? null;
+  const of = task(w, ti).fds[fd];
+  // A closed fd is EBADF (close_fd removed it from the table).
+  return of === undefined || of.closed ? null : of;
 }

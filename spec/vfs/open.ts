@@ -25,6 +25,7 @@ export function openEntry(w: World, s: Settings, ti: number, c: Extract<Syscall,
         canAtomic,
         // do_dentry_open: f_wb_err = filemap_sample_wb_err(mapping).
         wbErr: errseqSample(mappingOf(d, c.file).wbErr),
+        closed: false,
       });
       finishSyscall(d, ti, { op: 'open', ret: t.fds.length - 1 });
     },

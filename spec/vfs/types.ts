@@ -6,7 +6,7 @@ import type { Token } from '../token.ts';
 import type { BufferedWrite, DioRead, DioWrite } from '../fs/iomap/types.ts';
 import type { FuseSys } from '../fs/fuse/types.ts';
 
-export type Errno = 'EINVAL' | 'EOPNOTSUPP' | 'EAGAIN' | 'EIO' | 'ENOSPC' | 'EBADF' | 'EFAULT';
+export type Errno = 'EINVAL' | 'EOPNOTSUPP' | 'EAGAIN' | 'EIO' | 'ENOSPC' | 'EBADF' | 'EFAULT' | 'ENOENT';
 
 /** Kernel-internal errors that never reach user space in a correct kernel. */
 export type KernelErr = Errno | 'ENOPROTOOPT' | 'ENOTBLK';
@@ -37,7 +37,18 @@ export type Syscall =
   | { op: 'fdatasync'; fd: number }
   | { op: 'statx'; fd: number }
   /** A store through a shared mapping of the block at `offset` (the page is already mapped). */
-  | { op: 'mmap-store'; file: number; offset: number; id: string };
+  | { op: 'mmap-store'; file: number; offset: number; id: string }
+  // Files by name (vfs/namei.ts). A scenario's file N starts out named String(N).
+  /** openat(AT_FDCWD, path, access | flags): O_CREAT makes a new inode, O_TRUNC truncates to 0. */
+  | { op: 'openat'; path: string; access: 'O_RDONLY' | 'O_WRONLY' | 'O_RDWR'; flags: NameOpenFlag[] }
+  /** close(fd): the fd is gone; ->release runs (ext4/XFS may start writeback there). */
+  | { op: 'close'; fd: number }
+  | { op: 'unlink'; path: string }
+  /** renameat2(from, to, 0): `to` is replaced atomically when it exists. */
+  | { op: 'rename'; from: string; to: string };
+
+/** Flags of an open by name: the open flags, plus creation and truncation. */
+export type NameOpenFlag = OpenFlag | 'O_CREAT' | 'O_TRUNC';
 
 export type Program = Syscall[];
 
@@ -62,7 +73,8 @@ export type SyscallResult =
   | { op: 'pread'; ret: Ret; file: number; data: Token[]; firstBlock: number; start: number; end: number }
   | { op: 'fsync' | 'fdatasync'; ret: Ret }
   | { op: 'statx'; ret: Ret; atomic: StatxAtomic | null }
-  | { op: 'mmap-store'; id: string; ret: Ret };
+  | { op: 'mmap-store'; id: string; ret: Ret }
+  | { op: 'openat' | 'close' | 'unlink' | 'rename'; ret: Ret };
 
 export interface OpenFile {
   ino: number;
@@ -75,6 +87,8 @@ export interface OpenFile {
   canAtomic: boolean;
   /** f_wb_err: this open file's cursor into the mapping's errseq_t, sampled at open. */
   wbErr: number;
+  /** close(2) released it (the fd number is not reused: later opens get new ordinals). */
+  closed: boolean;
 }
 
 /** The write request after validation, in file blocks. */
