@@ -13,7 +13,7 @@ import { BS, DEVICES, openat, pwrite, rename, scenario } from '../spec/index.ts'
  * durable while the new file's blocks are still unwritten: after a power loss the name
  * holds zeroes of the new size. The documented promise (ext4.rst: the data blocks are
  * forced to disk before the rename is committed) holds for data=ordered without
- * dioread_nolock, which this model does not include.
+ * dioread_nolock: ext4-rename-over-auto-da-alloc-dioread-lock (knob ext4DioreadNolock).
  */
 export default scenario({
   name: 'ext4-rename-over-auto-da-alloc',

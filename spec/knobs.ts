@@ -21,6 +21,7 @@ export interface Knobs {
   bufferedAtomicShortCopy: BufferedAtomicShortCopy;
   bufferedAtomicMerge: BufferedAtomicMerge;
   ext4AutoDaAlloc: Ext4AutoDaAlloc;
+  ext4DioreadNolock: Ext4DioreadNolock;
 }
 
 /**
@@ -189,11 +190,11 @@ export type BufferedAtomicMerge = 'mixed-bio' | 'own-bio';
 
 /**
  * ext4's replace-via-truncate / replace-via-rename heuristic (the mount options
- * auto_da_alloc / noauto_da_alloc, Linux 2.6.30: Theodore Ts'o's commits "ext4: Automatically
- * allocate delay allocated blocks on close" 7d8f9f7d150d and "ext4: Automatically allocate
- * delay allocated blocks on rename" 8750c6d5fcbd, with "ext4: add a mount option to
- * disable the auto_da_alloc heuristics" 06705bff9114, after the 2009 "zero-length files"
- * reports).
+ * auto_da_alloc / noauto_da_alloc, Linux 2.6.30, Theodore Ts'o, after the 2009
+ * "zero-length files" reports: "ext4: Automatically allocate delay allocated blocks on
+ * close", "... on rename", the mount option to turn them off, and "ext4: allocate delayed
+ * allocation blocks before rename", which moved the call before the rename's journal
+ * handle; commit titles, the hashes were not checked here).
  *  - 'auto_da_alloc': the default: ext4_rename over an existing file calls
  *    ext4_alloc_da_blocks on the source (filemap_flush: writeback starts, nobody waits), and
  *    ext4_truncate to size 0 sets EXT4_STATE_DA_ALLOC_CLOSE so ext4_release_file does the
@@ -201,6 +202,21 @@ export type BufferedAtomicMerge = 'mixed-bio' | 'own-bio';
  *  - 'noauto_da_alloc': neither: the data waits for the flusher or an fsync.
  */
 export type Ext4AutoDaAlloc = 'auto_da_alloc' | 'noauto_da_alloc';
+
+/**
+ * ext4's buffered writeback into new blocks (mount options dioread_nolock / dioread_lock).
+ *  - 'dioread_nolock': the default since Linux 5.6 (244adf6426ee "ext4: make
+ *    dioread_nolock the default", Theodore Ts'o, 2020): writeback allocates unwritten extents
+ *    (EXT4_GET_BLOCKS_IO_CREATE_EXT) and converts them at I/O completion in a reserved
+ *    journal handle; the blocks are not ordered data, so a commit may make a rename (or a
+ *    size) durable before the data and its conversion: the file reads as zeroes.
+ *  - 'dioread_lock': the older default: written extents on the transaction's ordered-data
+ *    list (ext4_jbd2_inode_add_wait); the commit waits for their writeback first
+ *    (fs/journal.ts orderedDataInFlight). This is the mode auto_da_alloc's promise was
+ *    written for ("the data blocks of the new file are forced to disk before the rename()
+ *    operation is committed", Documentation/admin-guide/ext4.rst).
+ */
+export type Ext4DioreadNolock = 'dioread_nolock' | 'dioread_lock';
 
 /** What Linux merged: the default for every knob. */
 export const MERGED_KNOBS: Knobs = {
@@ -220,6 +236,7 @@ export const MERGED_KNOBS: Knobs = {
   bufferedAtomicShortCopy: 'short-copy',
   bufferedAtomicMerge: 'own-bio',
   ext4AutoDaAlloc: 'auto_da_alloc',
+  ext4DioreadNolock: 'dioread_nolock',
 };
 
 /** Every variant of every knob, for documentation, the CLI and tests. */
@@ -239,4 +256,5 @@ export const KNOB_VARIANTS = {
   bufferedAtomicShortCopy: ['short-copy', 'clear-dirty-then-retry'],
   bufferedAtomicMerge: ['mixed-bio', 'own-bio'],
   ext4AutoDaAlloc: ['auto_da_alloc', 'noauto_da_alloc'],
+  ext4DioreadNolock: ['dioread_nolock', 'dioread_lock'],
 } as const satisfies { [K in keyof Knobs]: readonly Knobs[K][] };

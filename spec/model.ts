@@ -12,7 +12,7 @@ import { match } from 'ts-pattern';
 import type { Model } from '../checker/types.ts';
 import { completeBio, mediaAfterPowerLoss, persistGroups, powerLossChoices } from './block/device.ts';
 import { task } from './ghost.ts';
-import { commitJournal, journalDirty, markDirty, recoverJournal } from './fs/journal.ts';
+import { commitJournal, journalDirty, markDirty, orderedDataInFlight, recoverJournal } from './fs/journal.ts';
 import { iomapFinishIoend } from './fs/iomap/ioend.ts';
 import { describeFlusherStep, flusherChoices, flusherWriteback } from './mm/page-writeback.ts';
 import { reclaimChoices, reclaimFolio } from './mm/vmscan.ts';
@@ -78,7 +78,7 @@ export function actions(w: World, s: Settings): Action[] {
   for (const { ino, blks } of flusherChoices(w, s)) out.push({ kind: 'flusher', ino, blks, what: s.fs.kind === 'fuse' ? describeFuseWritepage(w, ino, blks) : describeFlusherStep(w, s, ino, blks) });
   for (const r of w.fuse?.reqs ?? []) for (const answer of answers(w, s, r)) out.push({ kind: 'fuse', unique: r.unique, answer, what: describeAnswer(w, r, answer) });
   for (const [ino, blk] of reclaimChoices(w, s)) out.push({ kind: 'reclaim', ino, blk, t: w.pageCache[ino]?.[blk]?.t ?? '?' });
-  if (s.backgroundCommit && journalDirty(w)) out.push({ kind: 'commit', fs: s.fs.kind });
+  if (s.backgroundCommit && journalDirty(w) && !orderedDataInFlight(w, s)) out.push({ kind: 'commit', fs: s.fs.kind });
   const rec = recoveryStep(w, s);
   if (rec !== null) out.push({ kind: 'recovery', fn: rec.fn, what: rec.what });
   if (w.powerLosses < s.maxPowerLosses) {

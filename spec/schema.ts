@@ -63,6 +63,7 @@ export const knobsSchema = strict({
   bufferedAtomicShortCopy: oneOf(KNOB_VARIANTS.bufferedAtomicShortCopy, 'a variant').optional(),
   bufferedAtomicMerge: oneOf(KNOB_VARIANTS.bufferedAtomicMerge, 'a variant').optional(),
   ext4AutoDaAlloc: oneOf(KNOB_VARIANTS.ext4AutoDaAlloc, 'a variant').optional(),
+  ext4DioreadNolock: oneOf(KNOB_VARIANTS.ext4DioreadNolock, 'a variant').optional(),
 });
 
 const fsKind = oneOf(FS_KINDS, 'a modelled file system');

@@ -131,6 +131,20 @@ describe('rename', () => {
   });
 });
 
+describe('ext4 dioread_lock: the commit waits for ordered data', () => {
+  it('no commit while the writeback that auto_da_alloc started is in flight; dioread_nolock commits at once', () => {
+    const prog = [openat('g', 'O_CREAT'), pwrite('W', 0, 0, BS), rename('g', 'f')];
+    const lock = base('ext4', [prog], { knobs: { ext4DioreadNolock: 'dioread_lock' } });
+    const w = runTask(lock);
+    assert.equal(w.device.inflight.length, 1);
+    assert.ok(!actions(w, lock).some((a) => a.kind === 'commit'));
+    const done = take(w, lock, (a) => a.kind === 'dev-complete');
+    assert.ok(actions(done, lock).some((a) => a.kind === 'commit'));
+    const nolock = base('ext4', [prog]);
+    assert.ok(actions(runTask(nolock), nolock).some((a) => a.kind === 'commit'));
+  });
+});
+
 describe('recovery', () => {
   it('without post-crash programs the crashed world is final and orphans are freed in it', () => {
     const s = base('xfs', [[openat('f'), unlink('f')]]);

@@ -9,7 +9,7 @@
  * Models Linux 6.18 (fs/jbd2/commit.c, fs/xfs/xfs_log_cil.c).
  */
 import { flushDevice } from '../block/device.ts';
-import type { InodeMeta, Metadata, World } from '../types.ts';
+import type { InodeMeta, Metadata, Settings, World } from '../types.ts';
 
 function metaOf(ino: InodeMeta): InodeMeta {
   return { size: ino.size, map: ino.map, cow: ino.cow };
@@ -44,6 +44,23 @@ export function markNamesDirty(w: World): void {
  * i_sync_tid / i_datasync_tid. Both are per inode.
  */
 export const inodeMetaDirty = (w: World, ino: number): boolean => w.journal.dirtyInodes.includes(ino);
+
+/**
+ * ext4 mounted dioread_lock (data=ordered without dioread_nolock): writeback allocates
+ * its blocks written and puts them on the running transaction's ordered-data list
+ * (ext4_map_blocks → ext4_jbd2_inode_add_wait, EXT4_GET_BLOCKS_IO_SUBMIT), and the
+ * commit waits for their writeback before its commit block (journal_finish_inode_data_buffers
+ * → filemap_fdatawait_range_keep_errors). In this model writeback allocates unwritten
+ * and converts at completion, so "the commit waits for the writeback of newly allocated
+ * blocks" is: no commit while a writeback bio that converts blocks is in flight; when it
+ * has completed, the conversion is in the transaction the commit writes. With
+ * dioread_nolock (the default) the conversion runs in a reserved handle at I/O completion
+ * that the commit does not wait for.
+ */
+export function orderedDataInFlight(w: World, s: Settings): boolean {
+  if (s.fs.kind !== 'ext4' || s.knobs.ext4DioreadNolock !== 'dioread_lock') return false;
+  return w.ioends.some((io) => (w.device.inflight.find((b) => b.id === io.bio)?.convert.length ?? 0) > 0);
+}
 
 /** jbd2_journal_commit_transaction / xlog_cil_push: flush, then commit everything. */
 export function commitJournal(w: World): void {

@@ -5,7 +5,7 @@
  */
 import { match } from 'ts-pattern';
 import { submitBio } from '../block/device.ts';
-import { commitJournal, inodeMetaDirty } from '../fs/journal.ts';
+import { commitJournal, inodeMetaDirty, orderedDataInFlight } from '../fs/journal.ts';
 import { finishSyscall, promiseFile, settleOwedErrors, task } from '../ghost.ts';
 import { describeErrseq } from '../lib/errseq.ts';
 import { anyDirty, anyWriteback, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapFdatawriteRange, folioAt, mappingOf } from '../mm/filemap.ts';
@@ -79,7 +79,9 @@ export function fsyncStep(w: World, s: Settings, ti: number, st: Fsync): Step | 
         },
       };
     })
-    .with('commit', (): Step => {
+    .with('commit', (): Step | null => {
+      // ext4 dioread_lock: jbd2's commit waits for the ordered data of its transaction.
+      if (inodeMetaDirty(w, st.ino) && orderedDataInFlight(w, s)) return null;
       if (inodeMetaDirty(w, st.ino)) {
         return {
           fn,
