@@ -12,13 +12,13 @@ export default scenario({
   name: 'ext4-two-power-losses-during-recovery',
   description:
     'ext4: write + fsync into g, open a, unlink a while open; up to 2 power losses (the second anywhere, recovery included); the post-crash program (after each) writes a new file and reads g. ' +
-    'Bound: 1 task (5 syscalls before, 4 after), 4 physical blocks, 2 power losses, background commits. Expect: holds (durability, no-stale-data, recovered-reads).',
+    'Bound: 1 task (5 syscalls before, 4 after), 4 physical blocks, 2 power losses, background commits. Expect: holds (durability, no-stale-data, recovered-reads, orphans-freed).',
   fs: { kind: 'ext4', physBlocks: 4 },
   device: DEVICES.loop,
   files: [{ name: 'a', blocks: [{ written: 0 }] }, { name: 'g', blocks: ['hole'] }],
   programs: [[openat('g'), pwrite('G', 0, 0, BS), fsync(0), openat('a'), unlink('a')]],
   afterCrash: [[openat('h', 'O_CREAT'), pwrite('H', 0, 0, BS), openat('g'), pread(1, 0, BS)]],
   maxPowerLosses: 2,
-  properties: ['durability', 'no-stale-data', 'recovered-reads'],
+  properties: ['durability', 'no-stale-data', 'recovered-reads', 'orphans-freed'],
   expect: 'holds',
 });

@@ -12,12 +12,12 @@ export default scenario({
   name: 'xfs-unlink-open-orphan-power-loss',
   description:
     'XFS: open a (written p0), 4 KiB write + fsync into it, unlink a while open; one power loss, recovery (log replay, unlinked-list processing), then a post-crash program creates b, writes, reads. ' +
-    'Bound: 1 task (4 syscalls before, 3 after), 2 physical blocks, 1 power loss, background commits. Expect: holds (durability, no-stale-data, recovered-reads).',
+    'Bound: 1 task (4 syscalls before, 3 after), 2 physical blocks, 1 power loss, background commits. Expect: holds (durability, no-stale-data, recovered-reads, orphans-freed).',
   fs: { kind: 'xfs', physBlocks: 2 },
   device: DEVICES.loop,
   files: [{ name: 'a', blocks: [{ written: 0 }] }],
   programs: [[openat('a'), pwrite('A', 0, 0, BS), fsync(0), unlink('a')]],
   afterCrash: [[openat('b', 'O_CREAT'), pwrite('B', 0, 0, BS), pread(0, 0, BS)]],
-  properties: ['durability', 'no-stale-data', 'recovered-reads', 'read-consistency'],
+  properties: ['durability', 'no-stale-data', 'recovered-reads', 'orphans-freed', 'read-consistency'],
   expect: 'holds',
 });

@@ -14,7 +14,7 @@ import { describeErrseq } from './lib/errseq.ts';
 import { cacheCoherence, monotonicReads, writeOrder } from './fs/fuse/properties.ts';
 import { initialContent, fileContent } from './world.ts';
 import { programOf } from './vfs/syscalls.ts';
-import { recoveredReads, renameNeitherReachable, renameOldOrNew } from './fs/recovery-properties.ts';
+import { orphansFreed, recoveredReads, renameNeitherReachable, renameOldOrNew } from './fs/recovery-properties.ts';
 import { tokenWriter, writeToken, ZERO, type GhostWrite, type PropertyName, type Settings, type Token, type World } from './types.ts';
 
 interface Observation {
@@ -329,6 +329,11 @@ export const PROPERTIES: Record<PropertyName, PropertyDef> = {
     kind: 'invariant',
     doc: 'After a power loss, a read by a post-crash program returns, per block, what recovery left there or the data of a post-crash write to that block.',
     check: recoveredReads,
+  },
+  'orphans-freed': {
+    kind: 'invariant',
+    doc: 'After a power loss and recovery (before any post-crash syscall), no inode without a name still holds blocks: orphan cleanup (ext4_orphan_cleanup / xlog_recover_process_iunlinks) freed the files that were unlinked while open.',
+    check: (w) => orphansFreed(w),
   },
 };
 

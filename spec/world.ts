@@ -136,7 +136,8 @@ export type PropertyName =
   | 'atomic-old-data-may-survive'
   | 'rename-old-or-new'
   | 'rename-neither-reachable'
-  | 'recovered-reads';
+  | 'recovered-reads'
+  | 'orphans-freed';
 
 // ---------------------------------------------------------------------------------------
 // Steps

@@ -67,3 +67,19 @@ export function recoveredReads(w: World): string | null {
   }
   return null;
 }
+
+/**
+ * After recovery (before any post-crash syscall), no inode without a name holds blocks:
+ * orphan cleanup freed every inode that was unlinked while open, and nothing else is
+ * nameless on disk.
+ */
+export function orphansFreed(w: World): string | null {
+  const justRecovered = w.crashed || (w.boot === 'running' && w.tasks.every((t) => t.pc === 0 && t.cur === null));
+  if (!justRecovered) return null;
+  for (const [ino, inode] of w.inodes.entries()) {
+    if (w.dir.some(([, i]) => i === ino)) continue;
+    const held = inode.map.flatMap((m) => (m.kind === 'written' || m.kind === 'unwritten' ? [m.p] : []));
+    if (held.length > 0) return `after recovery inode ${ino} has no name but still holds ${held.map((p) => `p${p}`).join(', ')}${w.orphans.includes(ino) ? ' (still on the orphan list)' : ''}`;
+  }
+  return null;
+}
