@@ -206,10 +206,16 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
     out['fuse server'] = { holds: server, durable, 'requests in flight': reqs, 'locked pages': fc.locked.map((l) => `file ${l.ino} page ${l.blk} by ${taskName(l.task)}`).join(', ') || 'none' };
   }
   if (w.crashed) out['after power loss'] = 'the recovered on-disk state; nothing runs any more';
-  if (w.dir.length > 0 || w.orphans.length > 0) out.directory = { names: w.dir.map(([n, i]) => `${n} → inode ${i}`).join(', ') || 'empty', 'orphan list': w.orphans.join(', ') || 'empty', committed: w.journal.dir.map(([n, i]) => `${n} → inode ${i}`).join(', ') || 'empty' };
+  if (namesInPlay(s)) out.directory = { names: w.dir.map(([n, i]) => `${n} → inode ${i}`).join(', ') || 'empty', 'orphan list': w.orphans.join(', ') || 'empty', committed: w.journal.dir.map(([n, i]) => `${n} → inode ${i}`).join(', ') || 'empty' };
   if (w.boot !== null) out['after power loss'] = w.boot === 'replay' ? 'powered on: journal replay next' : w.boot === 'orphans' ? 'journal replayed: orphan cleanup next' : 'recovered: the post-crash programs run';
   if (verbose) out.ghost = w.ghost;
   return out;
+}
+
+/** The directory is shown only when a scenario uses names (named files, a names syscall, post-crash programs). */
+function namesInPlay(s: Settings): boolean {
+  const named = (p: Syscall[]) => p.some((c) => c.op === 'openat' || c.op === 'close' || c.op === 'unlink' || c.op === 'rename');
+  return s.files.some((f) => f.name !== undefined) || s.programs.some(named) || (s.afterCrash ?? []).length > 0;
 }
 
 /**
