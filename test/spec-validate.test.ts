@@ -137,7 +137,7 @@ const RULES: Array<[Record<string, unknown>, string, RegExp]> = [
   [{ fs: { kind: 'xfs', sectorSize: 4096 } }, '', /^$/],
   [{ device: DEVICES.nvmeAtomic16k, programs: [[open(0, 'O_DIRECT'), { op: 'fdatasync', fd: 0 }, { op: 'statx', fd: 0 }, { op: 'mmap-store', file: 0, offset: 0, id: 'M' }, { op: 'pread', fd: 0, offset: 0, len: 1 }]] }, '', /^$/],
   [{ programs: [[{ op: 'pwrite', fd: 0 }]] }, 'programs[0][0].op', /^op "pwrite" is not a modelled syscall; one of open, pwritev2, pread, fsync, fdatasync, statx, mmap-store, openat, close, unlink, rename$/],
-  [{ knobs: { a: 1, b: 2 } }, 'knobs', /^unknown fields "a", "b"; known: ext4AtomicAlloc, atomicDioInvalidateFailure, xfsSwAtomicRetry, wbErrReporting, iomapValid, uncached, uncachedFlushError, fuseMode, fuseUptodate, fuseWriteFailure, fuseSyncWait, bufferedAtomic, bufferedAtomicShortCopy, bufferedAtomicMerge$/],
+  [{ knobs: { a: 1, b: 2 } }, 'knobs', /^unknown fields "a", "b"; known: ext4AtomicAlloc, atomicDioInvalidateFailure, xfsSwAtomicRetry, wbErrReporting, iomapValid, uncached, uncachedFlushError, fuseMode, fuseUptodate, fuseWriteFailure, fuseSyncWait, bufferedAtomic, bufferedAtomicShortCopy, bufferedAtomicMerge, ext4AutoDaAlloc, ext4DioreadNolock$/],
   [{ expect: { violatez: 'x' } }, 'expect.violates', /^missing \(must be a property name\)$/],
   [{ fs: [] }, 'fs', /^must be 'xfs' or 'ext4' or 'fuse' or \{ kind, \.\.\. \}$/],
   [{ fs: { kind: 'xfs', blockSize: 1000 } }, 'fs.blockSize', /^must be a multiple of 512 bytes$/],
