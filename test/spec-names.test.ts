@@ -219,25 +219,46 @@ describe('random programs with names and power losses (fast-check)', () => {
   const names = ['a', 'b', 'c'];
   const nameArb = fc.constantFrom(...names);
   const callArb: fc.Arbitrary<Syscall> = fc.oneof(
-    nameArb.chain((n) => fc.subarray(['O_CREAT', 'O_TRUNC'] as const).map((fl) => openat(n, ...fl))),
-    fc.constantFrom(0, 1).map((fd) => pwrite('W', fd, 0, BS)),
-    fc.constantFrom(0, 1).map((fd) => pread(fd, 0, BS)),
-    fc.constantFrom(0, 1).map((fd) => fsync(fd)),
-    fc.constantFrom(0, 1).map((fd) => close(fd)),
-    nameArb.map((n) => unlink(n)),
-    fc.tuple(nameArb, nameArb).map(([a, b]) => rename(a, b)),
+    { weight: 2, arbitrary: nameArb.chain((n) => fc.subarray(['O_CREAT', 'O_TRUNC'] as const).map((fl) => openat(n, ...fl))) },
+    { weight: 3, arbitrary: fc.constantFrom(0, 1).map((fd) => pwrite('W', fd, 0, BS)) },
+    { weight: 2, arbitrary: fc.constantFrom(0, 1).map((fd) => pread(fd, 0, BS)) },
+    { weight: 2, arbitrary: fc.constantFrom(0, 1).map((fd) => fsync(fd)) },
+    { weight: 1, arbitrary: fc.constantFrom(0, 1).map((fd) => close(fd)) },
+    { weight: 1, arbitrary: nameArb.map((n) => unlink(n)) },
+    { weight: 1, arbitrary: fc.tuple(nameArb, nameArb).map(([a, b]) => rename(a, b)) },
   );
+  /** A program starts by opening a name (so most fds exist), then mixes everything. */
+  const progArb = (max: number) => fc.tuple(nameArb, fc.array(callArb, { maxLength: max })).map(([n, rest]) => [openat(n, 'O_CREAT'), ...rest]);
   let k = 0;
   const named = (p: Syscall[]) => p.map((c) => (c.op === 'pwritev2' ? { ...c, id: `W${++k}` } : c));
   it('no default invariant breaks and no action throws (ext4 and XFS, merged knobs)', () => {
     fc.assert(
-      fc.property(fc.constantFrom('ext4' as const, 'xfs' as const), fc.array(callArb, { minLength: 1, maxLength: 5 }), fc.array(callArb, { maxLength: 3 }), (fs, before, after) => {
+      fc.property(fc.constantFrom('ext4' as const, 'xfs' as const), progArb(4), progArb(2), (fs, before, after) => {
         const s = settings({ name: 'random', fs: { kind: fs, physBlocks: 6 }, device: DEVICES.loop, files: [{ name: 'a', blocks: [{ written: 0 }] }, { name: 'b', blocks: ['hole'] }], programs: [named(before)], afterCrash: [named(after)], maxPowerLosses: 2 });
         const r = check(buildModel(s), { maxStates: 20_000 });
         assert.notEqual(r.status, 'error', JSON.stringify(r).slice(0, 2000));
         assert.deepEqual(r.violations.map((v) => `${v.property}: ${v.message}`), []);
       }),
-      { numRuns: 25, seed: 13 },
+      { numRuns: 60, seed: 13 },
+    );
+  });
+
+  it('the same with the other ext4 knob variants, the flusher and two tasks (no throw, no invariant break)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('auto_da_alloc' as const, 'noauto_da_alloc' as const),
+        fc.constantFrom('dioread_nolock' as const, 'dioread_lock' as const),
+        progArb(3),
+        progArb(2),
+        progArb(1),
+        (da, dio, t1, t2, after) => {
+          const s = settings({ name: 'random', fs: { kind: 'ext4', physBlocks: 6 }, device: DEVICES.loop, knobs: { ext4AutoDaAlloc: da, ext4DioreadNolock: dio }, files: [{ name: 'a', blocks: [{ written: 0 }] }, { name: 'b', blocks: ['hole'] }], programs: [named(t1), named(t2)], afterCrash: [named(after), []], flusher: true });
+          const r = check(buildModel(s), { maxStates: 20_000 });
+          assert.notEqual(r.status, 'error', JSON.stringify(r).slice(0, 2000));
+          assert.deepEqual(r.violations.map((v) => `${v.property}: ${v.message}`), []);
+        },
+      ),
+      { numRuns: 15, seed: 31 },
     );
   });
 });
