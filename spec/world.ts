@@ -60,9 +60,10 @@ export interface World {
   renames: RenameRecord[];
   /**
    * Ghost: what the file system held when the last recovery finished (each inode's blocks
-   * within its size, and the directory) and the ghost clock then; null before.
+   * within its size, and the directory) and the ghost clock then; null before. `truncated`:
+   * inodes a post-crash syscall truncated to 0 since (their recovered data is gone).
    */
-  recovered: { clock: number; files: Token[][]; sizes: number[]; dir: Array<[string, number]> } | null;
+  recovered: { clock: number; files: Token[][]; sizes: number[]; dir: Array<[string, number]>; truncated: number[] } | null;
 }
 
 export interface RenameRecord {

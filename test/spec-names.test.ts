@@ -202,6 +202,21 @@ describe('recovery', () => {
   });
 });
 
+describe('recovered-reads', () => {
+  it('a file made or truncated after recovery reads zeroes where no post-crash write went; recovered data is read back', () => {
+    for (const prog of [
+      [openat('n', 'O_CREAT'), pwrite('V', 0, BS, BS), pread(0, 0, 2 * BS)],
+      [openat('a', 'O_TRUNC'), pwrite('V', 0, BS, BS), pread(0, 0, 2 * BS)],
+      [openat('a'), pread(0, 0, 2 * BS)],
+    ]) {
+      const s = settings({ name: 't', fs: { kind: 'ext4', physBlocks: 6 }, device: DEVICES.loop, files: [{ name: 'a', blocks: [{ written: 0 }, { written: 1 }] }], programs: [[]], afterCrash: [prog], properties: ['recovered-reads', 'no-stale-data'] });
+      const r = check(buildModel(s), {});
+      assert.deepEqual(r.violations.map((v) => v.message), [], JSON.stringify(prog));
+      assert.equal(r.status, 'ok');
+    }
+  });
+});
+
 describe('validation', () => {
   it('refuses names on FUSE, duplicate names, and post-crash programs without power losses', () => {
     const fuse = scenarioProblems({ name: 't', description: 'd', expect: 'holds', fs: 'fuse', files: [{ blocks: ['hole'] }], programs: [[openat('0')]] });

@@ -3,7 +3,7 @@
  * fs/recovery.ts): a file replaced by rename is wholly old or wholly new after a power
  * loss, and post-crash reads return what recovery left. Models Linux 6.18.
  */
-import { tokenWriter, writeToken, type Settings, type Token, type World } from '../types.ts';
+import { tokenWriter, writeToken, ZERO, type Settings, type Token, type World } from '../types.ts';
 import type { RenameRecord } from '../world.ts';
 import { lookup, visibleContent } from '../vfs/namei.ts';
 
@@ -47,7 +47,7 @@ export function renameNeitherReachable(w: World, s: Settings): string | null {
   return neither(w, s) === null ? 'every replaced name holds its old or its new content here (or no power loss yet)' : null;
 }
 
-/** Post-crash preads: the recovered block, or a post-crash write's data there. */
+/** Post-crash preads: the recovered block (zeroes in a file made or truncated since), or a post-crash write's data there. */
 export function recoveredReads(w: World): string | null {
   const r = w.recovered;
   if (w.boot === null || r === null) return null;
@@ -57,7 +57,9 @@ export function recoveredReads(w: World): string | null {
       for (let i = 0; i < res.data.length; i++) {
         const b = res.firstBlock + i;
         const tok = res.data[i] as Token;
-        if (tok === r.files[res.file]?.[b]) continue;
+        // A file made or truncated after recovery holds zeroes where no post-crash write went.
+        const fresh = r.files[res.file] === undefined || r.truncated.includes(res.file);
+        if (fresh ? tok === ZERO : tok === r.files[res.file]?.[b]) continue;
         const id = tokenWriter(tok);
         const g = id === null ? undefined : w.ghost.writes.find((x) => x.id === id && x.start > r.clock);
         if (g !== undefined && g.ino === res.file && tok === writeToken(g.id, b - g.blk)) continue;

@@ -77,7 +77,7 @@ export function recoveryStep(w: World, s: Settings): Step | null {
       apply: (d) => {
         orphanCleanup(d);
         d.boot = 'running';
-        d.recovered = { clock: d.ghost.clock, files: d.inodes.map((_, ino) => fileContent(d, ino)), sizes: d.inodes.map((i) => i.size), dir: d.dir };
+        d.recovered = { clock: d.ghost.clock, files: d.inodes.map((_, ino) => fileContent(d, ino)), sizes: d.inodes.map((i) => i.size), dir: d.dir, truncated: [] };
       },
     };
   }

@@ -109,6 +109,9 @@ export function truncateToZero(w: World, ino: number): void {
   const pc = w.pageCache[ino];
   if (pc !== undefined) pc.fill(null);
   markDirty(w, ino);
+  // Ghost: after recovery, the recovered data of this file is gone (recovered-reads).
+  const r = w.recovered;
+  if (r !== null && !r.truncated.includes(ino)) r.truncated = [...r.truncated, ino].sort((a, b) => a - b);
 }
 
 /**
