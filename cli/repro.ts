@@ -63,6 +63,11 @@ function helperOp(c: Syscall, idOf: (id: string) => number): string | { why: str
       return `${c.op} fd=${c.fd}`;
     case 'mmap-store':
       return { why: 'the program stores through mmap, which the helper does not do' };
+    case 'openat':
+    case 'close':
+    case 'unlink':
+    case 'rename':
+      return { why: `the program calls ${c.op}, which --repro does not translate yet` };
   }
 }
 

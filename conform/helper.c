@@ -33,6 +33,11 @@
  *   syncfs fd=SLOT   -> syncfs
  *   shutdown fd=SLOT [how=0|1|2] -> XFS_IOC_GOINGDOWN / EXT4_IOC_SHUTDOWN (2: no
  *           log flush, a crash)
+ *   openat  name=N [creat=0|1] [trunc=0|1] [direct=0|1] -> open(DIR/p<N>-N,
+ *           O_RDWR [|O_CREAT] [|O_TRUNC] [|O_DIRECT]): unlike open, no O_CREAT
+ *           unless creat=1; "ret" is the fd slot, as for open
+ *   rename  from=A to=B -> rename(DIR/p<N>-A, DIR/p<N>-B)
+ *   unlink  name=N      -> unlink(DIR/p<N>-N)
  *   par     -> the program is concurrent: op lines with t=K belong to task K,
  *           run in its own thread (see run_par below).
  *
@@ -800,6 +805,89 @@ static void do_shutdown(int i, const struct args *a)
 	emit("}\n");
 }
 
+/* ---- files by name (issue 13 items 6-7): openat without O_CREAT, rename, unlink ---- */
+
+static int name_ok(const char *f)
+{
+	return f && *f && strlen(f) <= 32 && !strchr(f, '/');
+}
+
+/* Remember a name the program made, so the end of the program unlinks it. */
+static void note_created(const char *f)
+{
+	pthread_mutex_lock(&created_lock);
+	int seen = 0;
+	for (int k = 0; k < ncreated; k++)
+		if (!strcmp(created[k], f))
+			seen = 1;
+	if (!seen && ncreated < MAX_FDS)
+		snprintf(created[ncreated++], sizeof created[0], "%s", f);
+	pthread_mutex_unlock(&created_lock);
+}
+
+static void do_openat(int i, const struct args *a)
+{
+	const char *f = arg(a, "name");
+	if (nfds >= MAX_FDS || !name_ok(f)) {
+		bad(i, "openat", "too many fds or bad name");
+		return;
+	}
+	int flags = O_RDWR | O_CLOEXEC;
+	if (num(a, "creat", 0)) flags |= O_CREAT;
+	if (num(a, "trunc", 0)) flags |= O_TRUNC;
+	if (num(a, "direct", 0)) flags |= O_DIRECT;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/p%ld-%s", dir, prog_no, f);
+	int fd = open(path, flags, 0644);
+	int err = fd < 0 ? errno : 0;
+	if (fd >= 0) {
+		fds[nfds] = fd;
+		snprintf(names[nfds], sizeof names[0], "%s", f);
+		note_created(f);
+		print_ret(i, "openat", nfds, 0);
+		nfds++;
+	} else {
+		print_ret(i, "openat", -1, err);
+	}
+	emit("}\n");
+}
+
+static void do_rename(int i, const struct args *a)
+{
+	const char *from = arg(a, "from"), *to = arg(a, "to");
+	if (!name_ok(from) || !name_ok(to)) {
+		bad(i, "rename", "bad name");
+		return;
+	}
+	char p0[4096], p1[4096];
+	snprintf(p0, sizeof p0, "%s/p%ld-%s", dir, prog_no, from);
+	snprintf(p1, sizeof p1, "%s/p%ld-%s", dir, prog_no, to);
+	errno = 0;
+	int r = rename(p0, p1);
+	int err = r < 0 ? errno : 0;
+	if (r == 0)
+		note_created(to);
+	print_ret(i, "rename", r, err);
+	emit("}\n");
+}
+
+static void do_unlink(int i, const struct args *a)
+{
+	const char *f = arg(a, "name");
+	if (!name_ok(f)) {
+		bad(i, "unlink", "bad name");
+		return;
+	}
+	char path[4096];
+	snprintf(path, sizeof path, "%s/p%ld-%s", dir, prog_no, f);
+	errno = 0;
+	int r = unlink(path);
+	print_ret(i, "unlink", r, r < 0 ? errno : 0);
+	emit("}\n");
+}
+
+/* ---- end of files by name ---- */
+
 static void run_op(int i, struct args *a)
 {
 	if (!strcmp(a->op, "open")) do_open(i, a);
@@ -813,6 +901,9 @@ static void run_op(int i, struct args *a)
 	else if (!strcmp(a->op, "fallocate")) do_fallocate(i, a);
 	else if (!strcmp(a->op, "syncfs")) do_syncfs(i, a);
 	else if (!strcmp(a->op, "shutdown")) do_shutdown(i, a);
+	else if (!strcmp(a->op, "openat")) do_openat(i, a);
+	else if (!strcmp(a->op, "rename")) do_rename(i, a);
+	else if (!strcmp(a->op, "unlink")) do_unlink(i, a);
 	else bad(i, a->op, "unknown op");
 }
 

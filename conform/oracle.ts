@@ -262,7 +262,8 @@ export function loadSpecOracle(budget: number = STATE_BUDGET): OracleLoad {
       name: 'conformance',
       fs: { kind: fs, physBlocks: 2 * blocks + 8 },
       device: spec.DEVICES.loop,
-      files: [{ blocks: Array.from({ length: blocks }, (): InitialBlock => 'hole'), size: 0 }],
+      // The helper's file "f" (what open creates); openat/rename/unlink address it by that name.
+      files: [{ name: 'f', blocks: Array.from({ length: blocks }, (): InitialBlock => 'hole'), size: 0 }],
       programs: [t.program],
       maxPowerLosses: 0,
       maxIoErrors: 0,

@@ -35,7 +35,11 @@ export type Op =
   | { op: 'ftruncate'; fd: number; len: number }
   | { op: 'close'; fd: number }
   | { op: 'statx'; fd: number }
-  | { op: 'mincore'; fd: number };
+  | { op: 'mincore'; fd: number }
+  // Files by name (helper.c openat / rename / unlink): `open` always creates; openat only with creat.
+  | { op: 'openat'; name: string; creat: boolean; trunc: boolean; direct: boolean }
+  | { op: 'rename'; from: string; to: string }
+  | { op: 'unlink'; name: string };
 
 export interface Program {
   ops: Op[];
@@ -120,6 +124,12 @@ export function serialize(p: Program): string {
       case 'statx':
       case 'mincore':
         return `${o.op} fd=${o.fd}`;
+      case 'openat':
+        return `openat name=${o.name} creat=${o.creat ? 1 : 0} trunc=${o.trunc ? 1 : 0} direct=${o.direct ? 1 : 0}`;
+      case 'rename':
+        return `rename from=${o.from} to=${o.to}`;
+      case 'unlink':
+        return `unlink name=${o.name}`;
     }
   });
   return lines.join('\n') + '\nend\n';

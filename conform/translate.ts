@@ -7,7 +7,7 @@
  * or argument it has no word for) is reported as such, with the reason, so the gap is data.
  */
 import { runsToken, UNREAD, ZERO } from '../spec/index.ts';
-import type { Program as SpecProgram, Syscall, ObservedResult, RwfFlag as SpecRwf, Token, OpenFlag, Run } from '../spec/index.ts';
+import type { Program as SpecProgram, Syscall, ObservedResult, RwfFlag as SpecRwf, Token, OpenFlag, Run, NameOpenFlag } from '../spec/index.ts';
 import { decodeToken } from './program.ts';
 import type { ExpectedOp, Op, OpResult, Program, ProgramResult, RwfFlag } from './program.ts';
 
@@ -49,7 +49,18 @@ function one(o: Op): Syscall | string {
     case 'ftruncate':
       return 'ftruncate (not in the spec vocabulary)';
     case 'close':
-      return 'close (not in the spec vocabulary)';
+      return { op: 'close', fd: o.fd };
+    case 'openat': {
+      const flags: NameOpenFlag[] = [];
+      if (o.creat) flags.push('O_CREAT');
+      if (o.trunc) flags.push('O_TRUNC');
+      if (o.direct) flags.push('O_DIRECT');
+      return { op: 'openat', path: o.name, access: 'O_RDWR', flags };
+    }
+    case 'rename':
+      return { op: 'rename', from: o.from, to: o.to };
+    case 'unlink':
+      return { op: 'unlink', path: o.name };
     case 'mincore':
       return { op: 'mincore', fd: o.fd };
   }

@@ -86,14 +86,14 @@ export type * from './types.ts';
 /** The one kernel version every module models; each module's opening comment says so. */
 export const KERNEL_VERSION = '6.18';
 export { ZERO, initToken, staleToken, writeToken, tokenWriter, isMixed, tokenRuns, runsToken, sliceToken, overlay, tokenAtByte, tokenParts, tokenWriters, tokenHas, UNREAD, readSlice } from './types.ts';
-export { MERGED_KNOBS, KNOB_VARIANTS, type Knobs, type Ext4AtomicAlloc, type AtomicDioInvalidateFailure, type XfsSwAtomicRetry, type WbErrReporting, type IomapValid, type Uncached, type UncachedFlushError, type FuseMode, type FuseUptodate, type FuseWriteFailure, type FuseSyncWait } from './knobs.ts';
+export { MERGED_KNOBS, KNOB_VARIANTS, type Knobs, type Ext4AtomicAlloc, type AtomicDioInvalidateFailure, type XfsSwAtomicRetry, type WbErrReporting, type IomapValid, type Uncached, type UncachedFlushError, type FuseMode, type FuseUptodate, type FuseWriteFailure, type FuseSyncWait, type Ext4DataMode, type Ext4EndIoFailure, type Ext4AutoDaAlloc } from './knobs.ts';
 export { errseqSet, errseqSample, errseqCheck, errseqCheckAndAdvance, describeErrseq, ERRSEQ_SEEN } from './lib/errseq.ts';
 export { initWorld, fileContent, initialContent } from './world.ts';
 export { buildModel, actions, next, label, type Action } from './model.ts';
 export { PROPERTIES, ALL_INVARIANTS, type PropertyDef } from './properties.ts';
 export { atomicLimits, statxAtomic, checkPwritev2, taskSteps } from './vfs/syscalls.ts';
 export { allowedOutcomes, bfsExplorer, observe, type Outcome, type ObservedResult, type Explorer } from './outcomes.ts';
-export { scenario, settings, fsDefaults, DEVICES, BS, KiB, open, pwrite, pwriteBadPage, pwritev, pread, fsync, fdatasync, statx, mmapStore, mincore, type SettingsInput } from './scenario.ts';
+export { scenario, settings, fsDefaults, DEVICES, BS, KiB, open, pwrite, pwriteBadPage, pwritev, pread, fsync, fdatasync, statx, mmapStore, mincore, openat, close, unlink, rename, type SettingsInput } from './scenario.ts';
 export { ext4MbAlignedAlloc, allocBlocks, describeExtents } from './fs/allocator.ts';
 export { powerLossChoices, persistGroups } from './block/device.ts';
 export { folioAt, mappingSetError, filemapCheckErrors, fileCheckAndAdvanceWbErr } from './mm/filemap.ts';

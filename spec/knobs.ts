@@ -22,6 +22,7 @@ export interface Knobs {
   bufferedAtomicMerge: BufferedAtomicMerge;
   ext4DataMode: Ext4DataMode;
   ext4EndIoFailure: Ext4EndIoFailure;
+  ext4AutoDaAlloc: Ext4AutoDaAlloc;
 }
 
 /**
@@ -217,6 +218,25 @@ export type Ext4DataMode = 'ordered-dioread-nolock' | 'ordered-dioread-lock' | '
  */
 export type Ext4EndIoFailure = 'convert' | 'keep-unwritten';
 
+/**
+ * ext4's replace-via-truncate / replace-via-rename heuristic (the mount options
+ * auto_da_alloc / noauto_da_alloc, Linux 2.6.30, Theodore Ts'o, after the 2009
+ * "zero-length files" reports: "ext4: Automatically allocate delay allocated blocks on
+ * close", "... on rename", the mount option to turn them off, and "ext4: allocate delayed
+ * allocation blocks before rename", which moved the call before the rename's journal
+ * handle; commit titles, the hashes were not checked here).
+ *  - 'auto_da_alloc': the default: ext4_rename over an existing file calls
+ *    ext4_alloc_da_blocks on the source (filemap_flush: writeback starts, nobody waits), and
+ *    ext4_truncate to size 0 sets EXT4_STATE_DA_ALLOC_CLOSE so ext4_release_file does the
+ *    same at close. The promise ("the data blocks of the new file are forced to disk before
+ *    the rename() operation is committed", Documentation/admin-guide/ext4.rst) was written
+ *    for data=ordered without dioread_nolock (ext4DataMode 'ordered-dioread-lock'): with the
+ *    6.18 default the flushed blocks are unwritten until their I/O completes, and a commit
+ *    does not wait for that.
+ *  - 'noauto_da_alloc': neither: the data waits for the flusher or an fsync.
+ */
+export type Ext4AutoDaAlloc = 'auto_da_alloc' | 'noauto_da_alloc';
+
 /** What Linux merged: the default for every knob. */
 export const MERGED_KNOBS: Knobs = {
   ext4AtomicAlloc: 'bigalloc-zero-and-commit',
@@ -236,6 +256,7 @@ export const MERGED_KNOBS: Knobs = {
   bufferedAtomicMerge: 'own-bio',
   ext4DataMode: 'ordered-dioread-nolock',
   ext4EndIoFailure: 'keep-unwritten',
+  ext4AutoDaAlloc: 'auto_da_alloc',
 };
 
 /** Every variant of every knob, for documentation, the CLI and tests. */
@@ -256,4 +277,5 @@ export const KNOB_VARIANTS = {
   bufferedAtomicMerge: ['mixed-bio', 'own-bio'],
   ext4DataMode: ['ordered-dioread-nolock', 'ordered-dioread-lock', 'writeback-dioread-lock'],
   ext4EndIoFailure: ['convert', 'keep-unwritten'],
+  ext4AutoDaAlloc: ['auto_da_alloc', 'noauto_da_alloc'],
 } as const satisfies { [K in keyof Knobs]: readonly Knobs[K][] };

@@ -24,6 +24,7 @@ import { setMapping } from './fs/allocator.ts';
 import { taskFinished, taskSteps } from './vfs/syscalls.ts';
 import type { Device, FsKind, PropertyName, Settings, Step, Token, World } from './types.ts';
 import { initWorld } from './world.ts';
+import { orphanCleanup, powerOn, recoveryStep } from './fs/recovery.ts';
 import { aboutOf, actorOf, cellsOf, viewOf } from './view.ts';
 import { representativeFor } from './symmetry.ts';
 
@@ -39,7 +40,9 @@ export type Action =
   /** The FUSE server answers request `unique` (dev.ts). */
   | { kind: 'fuse'; unique: number; answer: FuseAnswer; what: string }
   /** ext4's i_rsv_conversion_work runs for the completed unwritten io_end at index `io` of w.ext4IoEnds (fs/ext4/page-io.ts). */
-  | { kind: 'ext4-end-io'; io: number; what: string };
+  | { kind: 'ext4-end-io'; io: number; what: string }
+  /** Mount-time recovery after a power loss (fs/recovery.ts): journal replay, orphan cleanup. */
+  | { kind: 'recovery'; fn: string; what: string };
 
 export function label(a: Action): string {
   return match(a)
@@ -52,6 +55,7 @@ export function label(a: Action): string {
     .with({ kind: 'reclaim' }, (x) => `reclaim shrink_folio_list: evict clean folio ${x.ino}:${x.blk} (${x.t})`)
     .with({ kind: 'fuse' }, (x) => `fuse server: ${x.what}`)
     .with({ kind: 'ext4-end-io' }, (x) => `kworker ext4-rsv-conversion: ${x.what}`)
+    .with({ kind: 'recovery' }, (x) => `mount ${x.fn}: ${x.what}`)
     .exhaustive();
 }
 
@@ -106,6 +110,8 @@ export function actions(w: World, s: Settings): Action[] {
   for (const k of ext4RsvConversionReady(w)) out.push({ kind: 'ext4-end-io', io: k, what: describeRsvConversion(w.ext4IoEnds[k]!, s) });
   // jbd2 data=ordered: a commit cannot finish before the transaction's ordered data is written.
   if (s.backgroundCommit && journalDirty(w) && orderedDataPending(w) === null) out.push({ kind: 'commit', fs: s.fs.kind });
+  const rec = recoveryStep(w, s);
+  if (rec !== null) out.push({ kind: 'recovery', fn: rec.fn, what: rec.what });
   if (w.powerLosses < s.maxPowerLosses) {
     const groups = persistGroups(w.device);
     // Choices that leave the same media lead to the same recovered state: offer one of each.
@@ -133,7 +139,7 @@ export function actions(w: World, s: Settings): Action[] {
 }
 
 export function next(w: World, s: Settings, a: Action): World {
-  if (a.kind === 'power-loss') return crash(w, a.keep);
+  if (a.kind === 'power-loss') return (s.afterCrash?.length ?? 0) > 0 ? powerOn(w, s, a.keep) : crash(w, a.keep);
   return produce(w, (d) => {
     match(a)
       .with({ kind: 'task' }, (x) => {
@@ -167,6 +173,11 @@ export function next(w: World, s: Settings, a: Action): World {
       .with({ kind: 'fuse' }, (x) => answerRequest(d, x.unique, x.answer))
       .with({ kind: 'reclaim' }, (x) => reclaimFolio(d, x.ino, x.blk))
       .with({ kind: 'ext4-end-io' }, (x) => ext4EndIoRsvWork(d, s, x.io))
+      .with({ kind: 'recovery' }, () => {
+        const step = recoveryStep(w, s);
+        if (step === null) throw new Error('no recovery step pending');
+        step.apply(d);
+      })
       .exhaustive();
   });
 }
@@ -188,7 +199,8 @@ export function crash(w: World, keep: Array<[number, number]>): World {
   Object.freeze(device);
   const world: World = { ...recoveredPart(w), device };
   Object.freeze(world);
-  return world;
+  // Inodes unlinked while open (vfs/namei.ts): recovery's orphan cleanup frees them.
+  return world.orphans.length === 0 ? world : produce(world, (d) => orphanCleanup(d));
 }
 
 const NONE: never[] = [];

@@ -14,6 +14,8 @@ import { describeErrseq } from './lib/errseq.ts';
 import { cacheCoherence, monotonicReads, writeOrder } from './fs/fuse/properties.ts';
 import { initialContent, fileContent } from './world.ts';
 import { ghostBytesIn } from './ghost.ts';
+import { programOf } from './vfs/syscalls.ts';
+import { orphansFreed, recoveredReads, renameNeitherReachable, renameOldOrNew } from './fs/recovery-properties.ts';
 import { sliceToken, tokenHas, tokenParts, tokenRuns, tokenWriter, UNREAD, writeToken, ZERO, type Run, type GhostWrite, type PropertyName, type Settings, type Token, type World } from './types.ts';
 
 interface Observation {
@@ -36,10 +38,12 @@ function observations(w: World, s: Settings): Observation[] {
   // extent is written before its bio completes, and a real reader would see the page cache
   // (a direct read would wait for the writeback), not the media under the bio.
   const wbIdle = s.fs.kind !== 'ext4' || w.ioends.length === 0;
-  const quiescent = wbIdle && w.tasks.every((t, ti) => t.cur === null && t.pc >= (s.programs[ti]?.length ?? 0));
+  const quiescent = wbIdle && w.tasks.every((t, ti) => t.cur === null && t.pc >= programOf(w, s, ti).length);
   if (w.crashed || quiescent) {
     w.inodes.forEach((_, ino) => out.push({ what: w.crashed ? `file ${ino} after power loss` : `file ${ino} after all tasks finished`, ino, firstBlock: 0, data: fileContent(w, ino) }));
   }
+  // Life after a power loss: the recovered file system as recovery left it.
+  w.recovered?.files.forEach((data, ino) => out.push({ what: `file ${ino} after power loss and recovery`, ino, firstBlock: 0, data }));
   return out;
 }
 
@@ -171,10 +175,16 @@ function atomicOneRequest(w: World, s: Settings): string | null {
 }
 
 function durability(w: World, s: Settings): string | null {
-  if (!w.crashed) return null;
+  if (!w.crashed && w.recovered === null) return null;
   const bs = s.fs.blockSize;
+  // After recovery with post-crash programs, judge what recovery left (later writes may change it).
+  const content = (ino: number) => (w.crashed ? fileContent(w, ino) : (w.recovered?.files[ino] ?? []));
+  // A file whose unlink became durable is gone with its data (vfs/namei.ts): nothing to keep.
+  const dir = w.crashed ? w.dir : (w.recovered?.dir ?? []);
+  const named = (ino: number) => dir.some(([, i]) => i === ino);
   for (const o of w.ghost.obligations) {
-    const t = fileContent(w, o.ino)[o.blk];
+    if (!named(o.ino)) continue;
+    const t = content(o.ino)[o.blk];
     if (t === o.t) continue;
     // Only the bytes the promised write covered are promised (a write smaller than its block).
     const owner = writerOf(w, o.t);
@@ -244,6 +254,8 @@ function initialBytes(s: Settings, ino: number, b: number, off: number): Token {
 
 function readConsistency(w: World, s: Settings): string | null {
   const bs = s.fs.blockSize;
+  // After a power loss the reads are judged by recovered-reads: a completed write may be gone.
+  if (w.boot !== null) return null;
   for (const [ti, t] of w.tasks.entries()) {
     for (const [k, r] of t.results.entries()) {
       if (r.op !== 'pread' || typeof r.ret !== 'number') continue;
@@ -291,6 +303,8 @@ export interface PropertyDef {
   doc: string;
   /** null = holds (for a sometimes property: the state is a witness). */
   check(w: World, s: Settings): string | null;
+  /** Not among the default invariants: a scenario names it (a promise only some configurations make). */
+  optIn?: true;
 }
 
 export const PROPERTIES: Record<PropertyName, PropertyDef> = {
@@ -374,6 +388,27 @@ export const PROPERTIES: Record<PropertyName, PropertyDef> = {
     doc: 'Some power loss leaves a non-atomic multi-block write torn (atomic-untorn does not cover such writes).',
     check: tornReachable,
   },
+  'rename-old-or-new': {
+    kind: 'invariant',
+    optIn: true,
+    doc: 'After a power loss (and recovery), a name that a rename replaced holds, within its size, wholly the replaced file\'s content or wholly the content the source had when it was renamed (what reads returned then), never zeroes, a shorter file or a mix. A promise only where the file system makes one (ext4 auto_da_alloc is the claimed case); not a default invariant.',
+    check: renameOldOrNew,
+  },
+  'rename-neither-reachable': {
+    kind: 'sometimes',
+    doc: 'Some power loss leaves a name that a rename replaced holding neither the old nor the new content (zeroes, a hole, a shorter file): the replace-via-rename pattern without fsync is not safe there.',
+    check: renameNeitherReachable,
+  },
+  'recovered-reads': {
+    kind: 'invariant',
+    doc: 'After a power loss, a read by a post-crash program returns, per block, what recovery left there or the data of a post-crash write to that block.',
+    check: recoveredReads,
+  },
+  'orphans-freed': {
+    kind: 'invariant',
+    doc: 'After a power loss and recovery (before any post-crash syscall), no inode without a name still holds blocks: orphan cleanup (ext4_orphan_cleanup / xlog_recover_process_iunlinks) freed the files that were unlinked while open.',
+    check: (w) => orphansFreed(w),
+  },
 };
 
-export const ALL_INVARIANTS: PropertyName[] = (Object.keys(PROPERTIES) as PropertyName[]).filter((p) => PROPERTIES[p].kind === 'invariant');
+export const ALL_INVARIANTS: PropertyName[] = (Object.keys(PROPERTIES) as PropertyName[]).filter((p) => PROPERTIES[p].kind === 'invariant' && PROPERTIES[p].optIn !== true);

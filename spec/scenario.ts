@@ -10,7 +10,7 @@ import { buildModel, type Action } from './model.ts';
 import { ALL_INVARIANTS } from './properties.ts';
 import type { ScenarioInput, SettingsInput } from './schema.ts';
 import { assertValidScenario, assertValidSettings } from './validate.ts';
-import type { DeviceSettings, FsKind, FsSettings, OpenFlag, RwfFlag, Settings, Syscall, World } from './types.ts';
+import type { DeviceSettings, FsKind, FsSettings, NameOpenFlag, OpenFlag, RwfFlag, Settings, Syscall, World } from './types.ts';
 
 export const KiB = 1024;
 export const BS = 4 * KiB;
@@ -61,6 +61,8 @@ function withDefaults(i: SettingsInput): Settings {
     ...(i.reclaim === true ? { reclaim: true } : {}),
     ...(i.maxShortWrites !== undefined && i.maxShortWrites > 0 ? { maxShortWrites: i.maxShortWrites } : {}),
     ...(i.userFaults !== undefined && i.userFaults > 0 ? { userFaults: i.userFaults } : {}),
+    ...(i.afterCrash !== undefined && i.afterCrash.length > 0 ? { afterCrash: i.afterCrash } : {}),
+    ...(i.newFileBlocks !== undefined ? { newFileBlocks: i.newFileBlocks } : {}),
   };
 }
 
@@ -94,3 +96,8 @@ export const fdatasync = (fd: number): Syscall => ({ op: 'fdatasync', fd });
 export const statx = (fd: number): Syscall => ({ op: 'statx', fd });
 export const mincore = (fd: number): Syscall => ({ op: 'mincore', fd });
 export const mmapStore = (id: string, file: number, offset: number): Syscall => ({ op: 'mmap-store', file, offset, id });
+/** openat by name; flags may add O_CREAT and O_TRUNC. */
+export const openat = (path: string, ...flags: NameOpenFlag[]): Syscall => ({ op: 'openat', path, access: 'O_RDWR', flags });
+export const close = (fd: number): Syscall => ({ op: 'close', fd });
+export const unlink = (path: string): Syscall => ({ op: 'unlink', path });
+export const rename = (from: string, to: string): Syscall => ({ op: 'rename', from, to });

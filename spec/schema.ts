@@ -17,14 +17,15 @@ import { z } from 'zod';
 import type { Progress } from '../checker/types.ts';
 import { KNOB_VARIANTS, type Knobs } from './knobs.ts';
 import { PROPERTIES } from './properties.ts';
-import type { DeviceSettings, FsKind, InitialBlock, OpenFlag, PropertyName, RwfFlag, Syscall } from './types.ts';
+import type { DeviceSettings, FsKind, InitialBlock, NameOpenFlag, OpenFlag, PropertyName, RwfFlag, Syscall } from './types.ts';
 
 export const FS_KINDS = ['xfs', 'ext4', 'fuse'] as const satisfies readonly FsKind[];
 export const RWF_FLAGS = ['RWF_ATOMIC', 'RWF_SYNC', 'RWF_DSYNC', 'RWF_NOWAIT', 'RWF_DONTCACHE'] as const satisfies readonly RwfFlag[];
 export const OPEN_FLAGS = ['O_DIRECT', 'O_DSYNC', 'O_SYNC'] as const satisfies readonly OpenFlag[];
+export const NAME_OPEN_FLAGS = [...OPEN_FLAGS, 'O_CREAT', 'O_TRUNC'] as const satisfies readonly NameOpenFlag[];
 export const ACCESS_MODES = ['O_RDONLY', 'O_WRONLY', 'O_RDWR'] as const;
 export const PROPERTY_NAMES = Object.keys(PROPERTIES) as [PropertyName, ...PropertyName[]];
-export const SYSCALL_OPS = ['open', 'pwritev2', 'pread', 'fsync', 'fdatasync', 'statx', 'mmap-store', 'mincore', 'close'] as const satisfies ReadonlyArray<Syscall['op']>;
+export const SYSCALL_OPS = ['open', 'pwritev2', 'pread', 'fsync', 'fdatasync', 'statx', 'mmap-store', 'mincore', 'openat', 'close', 'unlink', 'rename'] as const satisfies ReadonlyArray<Syscall['op']>;
 
 /** An enum whose error names the valid choices: "'merged' is not a variant; one of a, b, c". */
 function oneOf<T extends string>(values: readonly [T, ...T[]], noun: string) {
@@ -63,6 +64,7 @@ export const knobsSchema = strict({
   bufferedAtomicMerge: oneOf(KNOB_VARIANTS.bufferedAtomicMerge, 'a variant').optional(),
   ext4DataMode: oneOf(KNOB_VARIANTS.ext4DataMode, 'a variant').optional(),
   ext4EndIoFailure: oneOf(KNOB_VARIANTS.ext4EndIoFailure, 'a variant').optional(),
+  ext4AutoDaAlloc: oneOf(KNOB_VARIANTS.ext4AutoDaAlloc, 'a variant').optional(),
 });
 
 const fsKind = oneOf(FS_KINDS, 'a modelled file system');
@@ -100,9 +102,11 @@ export const deviceSchema = z
 const INITIAL_BLOCK = "must be 'hole', { written: P } or { unwritten: P } with P a physical block number";
 const initialBlock = z.union([z.literal('hole', { error: INITIAL_BLOCK }), strict({ unwritten: count('physical block') }), strict({ written: count('physical block') })], { error: INITIAL_BLOCK });
 
-const fileSchema = strict({ blocks: z.array(initialBlock, { error: 'must be a list of blocks' }), size: count('bytes').optional(), reflink: z.boolean({ error: 'must be true or false' }).optional(), folioBlocks: positive('blocks (the mapping\'s minimum folio size)').refine((n) => (n & (n - 1)) === 0, { error: 'must be a power of two (a folio order)' }).optional(), maxFolioBlocks: positive('blocks (the mapping\'s maximum folio size)').refine((n) => (n & (n - 1)) === 0, { error: 'must be a power of two (a folio order)' }).optional() });
+const fileSchema = strict({ name: z.string({ error: 'must be a file name' }).min(1, { error: 'must not be empty' }).optional(), blocks: z.array(initialBlock, { error: 'must be a list of blocks' }), size: count('bytes').optional(), reflink: z.boolean({ error: 'must be true or false' }).optional(), folioBlocks: positive('blocks (the mapping\'s minimum folio size)').refine((n) => (n & (n - 1)) === 0, { error: 'must be a power of two (a folio order)' }).optional(), maxFolioBlocks: positive('blocks (the mapping\'s maximum folio size)').refine((n) => (n & (n - 1)) === 0, { error: 'must be a power of two (a folio order)' }).optional() });
 
 const fd = count('the ordinal of a successful open');
+/** A name in the one directory (no slashes: there are no subdirectories). */
+const fileName = z.string({ error: 'must be a file name' }).min(1, { error: 'must not be empty' }).refine((n) => !n.includes('/'), { error: "must not contain '/' (one directory only)" });
 /** A file offset as the syscall takes it: a negative one is legal input, and Linux answers EINVAL. */
 const fileOffset = z.number({ error: 'must be a whole number of bytes' }).int({ error: 'must be a whole number of bytes' });
 const rwfFlags = z.array(oneOf(RWF_FLAGS, 'an RWF_* flag'), { error: 'must be a list of RWF_* flags' });
@@ -118,7 +122,10 @@ export const syscallSchema = z.discriminatedUnion(
     strict({ op: z.literal('statx'), fd }),
     strict({ op: z.literal('mincore'), fd }),
     strict({ op: z.literal('mmap-store'), file: count('file number'), offset: count('bytes'), id: z.string().min(1, { error: 'must name the store' }) }),
+    strict({ op: z.literal('openat'), path: fileName, access: oneOf(ACCESS_MODES, 'an access mode'), flags: z.array(oneOf(NAME_OPEN_FLAGS, 'an open flag')) }),
     strict({ op: z.literal('close'), fd }),
+    strict({ op: z.literal('unlink'), path: fileName }),
+    strict({ op: z.literal('rename'), from: fileName, to: fileName }),
   ],
   { error: (iss) => `op ${JSON.stringify((iss.input as { op?: unknown } | undefined)?.op)} is not a modelled syscall; one of ${SYSCALL_OPS.join(', ')}` },
 );
@@ -141,6 +148,8 @@ export const settingsInputSchema = strict({
   flusher: z.boolean({ error: 'must be true or false' }).optional(),
   reclaim: z.boolean({ error: 'must be true or false' }).optional(),
   userFaults: count('user-page faults the environment may inject').optional(),
+  afterCrash: z.array(z.array(syscallSchema, { error: 'must be a list of syscalls' }), { error: 'must be a list of programs, one per task, run after each power loss' }).optional(),
+  newFileBlocks: positive('blocks a file made by O_CREAT has room for').optional(),
 });
 
 const EXPECTATION = "must be 'holds' or { violates: 'property-name' }";

@@ -72,6 +72,14 @@ const RENAMERS: { [K in keyof World]: (p: Perm, v: World[K]) => World[K] } = {
   ioErrors: (_p, v) => v,
   userFaults: (_p, v) => v,
   crashed: (_p, v) => v,
+  // Files by name and life after a power loss (vfs/namei.ts, fs/recovery.ts): no task numbers.
+  dir: (_p, v) => v,
+  orphans: (_p, v) => v,
+  flushOnClose: (_p, v) => v,
+  dead: (_p, v) => v,
+  boot: (_p, v) => v,
+  renames: (_p, v) => v,
+  recovered: (_p, v) => v,
 };
 
 /** The world with task `i` renamed to `perm[i]` everywhere. */

@@ -94,11 +94,40 @@ function crossFieldProblems(i: SettingsInput & { expect?: ScenarioInput['expect'
       }
     }),
   );
+  out.push(...nameProblems(i, fs.kind));
   if (i.expect !== undefined && typeof i.expect === 'object') {
     const checked = [...(i.properties ?? PROPERTY_NAMES), 'deadlock'];
     if (!checked.includes(i.expect.violates as never)) {
       out.push({ field: 'expect.violates', problem: `${JSON.stringify(i.expect.violates)} is not a checked property; one of ${checked.join(', ')}` });
     }
+  }
+  return out;
+}
+
+/** Files by name and post-crash programs (vfs/namei.ts, fs/recovery.ts). */
+function nameProblems(i: SettingsInput, kind: string): ScenarioProblem[] {
+  const out: ScenarioProblem[] = [];
+  const names = new Map<string, number>();
+  i.files.forEach((f, ino) => {
+    const n = f.name ?? String(ino);
+    const other = names.get(n);
+    if (other !== undefined) out.push({ field: `files[${ino}].name`, problem: `${JSON.stringify(n)} already names file ${other}` });
+    else names.set(n, ino);
+  });
+  const lists: Array<[string, NonNullable<SettingsInput['afterCrash']>]> = [['programs', i.programs], ['afterCrash', i.afterCrash ?? []]];
+  for (const [list, progs] of lists) {
+    progs.forEach((prog, t) =>
+      prog.forEach((call, k) => {
+        const field = `${list}[${t}][${k}]`;
+        const named = call.op === 'openat' || call.op === 'close' || call.op === 'unlink' || call.op === 'rename';
+        if (named && kind === 'fuse') out.push({ field: `${field}.op`, problem: `${call.op} is not modelled on FUSE (FUSE_CREATE, FUSE_FLUSH, FUSE_UNLINK and FUSE_RENAME are not part of the FUSE model)` });
+        if (list === 'afterCrash' && (call.op === 'open' || call.op === 'mmap-store') && call.file >= i.files.length) out.push({ field: `${field}.file`, problem: `file ${call.file} does not exist (files 0..${i.files.length - 1})` });
+      }),
+    );
+  }
+  if (i.afterCrash !== undefined && i.afterCrash.length > 0) {
+    if (kind === 'fuse') out.push({ field: 'afterCrash', problem: 'life after a power loss is not modelled on FUSE (the server restarts with what it made durable; nothing runs after)' });
+    if ((i.maxPowerLosses ?? 1) === 0) out.push({ field: 'afterCrash', problem: 'post-crash programs never run with maxPowerLosses 0' });
   }
   return out;
 }

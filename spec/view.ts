@@ -31,6 +31,7 @@ export function actorOf(a: Action, s: Settings): string {
     .with({ kind: 'power-loss' }, () => 'power')
     .with({ kind: 'fuse' }, () => 'fuse server')
     .with({ kind: 'ext4-end-io' }, () => 'ext4-rsv-conversion')
+    .with({ kind: 'recovery' }, () => 'mount')
     .exhaustive();
 }
 
@@ -50,7 +51,10 @@ export function describeCall(c: Syscall): string {
     .with({ op: 'statx' }, (x) => `statx(fd ${x.fd}, STATX_WRITE_ATOMIC)`)
     .with({ op: 'mincore' }, (x) => `mincore(mmap of fd ${x.fd})`)
     .with({ op: 'mmap-store' }, (x) => `store through mmap of file ${x.file} @ ${x.offset} writing ${x.id}`)
+    .with({ op: 'openat' }, (x) => `openat(${JSON.stringify(x.path)}, ${[x.access, ...x.flags].join('|')})`)
     .with({ op: 'close' }, (x) => `close(fd ${x.fd})`)
+    .with({ op: 'unlink' }, (x) => `unlink(${JSON.stringify(x.path)})`)
+    .with({ op: 'rename' }, (x) => `rename(${JSON.stringify(x.from)}, ${JSON.stringify(x.to)})`)
     .exhaustive();
 }
 
@@ -215,8 +219,16 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
     out['fuse server'] = { holds: server, durable, 'requests in flight': reqs, 'locked pages': fc.locked.map((l) => `file ${l.ino} page ${l.blk} by ${taskName(l.task)}`).join(', ') || 'none' };
   }
   if (w.crashed) out['after power loss'] = 'the recovered on-disk state; nothing runs any more';
+  if (namesInPlay(s)) out.directory = { names: w.dir.map(([n, i]) => `${n} → inode ${i}`).join(', ') || 'empty', 'orphan list': w.orphans.join(', ') || 'empty', committed: w.journal.dir.map(([n, i]) => `${n} → inode ${i}`).join(', ') || 'empty' };
+  if (w.boot !== null) out['after power loss'] = w.boot === 'replay' ? 'powered on: journal replay next' : w.boot === 'orphans' ? 'journal replayed: orphan cleanup next' : 'recovered: the post-crash programs run';
   if (verbose) out.ghost = w.ghost;
   return out;
+}
+
+/** The directory is shown only when a scenario uses names (named files, a names syscall, post-crash programs). */
+function namesInPlay(s: Settings): boolean {
+  const named = (p: Syscall[]) => p.some((c) => c.op === 'openat' || c.op === 'close' || c.op === 'unlink' || c.op === 'rename');
+  return s.files.some((f) => f.name !== undefined) || s.programs.some(named) || (s.afterCrash ?? []).length > 0;
 }
 
 /**

@@ -46,6 +46,40 @@ export interface World {
   ghost: Ghost;
   /** FUSE: the server holding the files' contents and the requests in flight (null for xfs/ext4). */
   fuse: FuseConn | null;
+  // Files by name and life after a power loss (vfs/namei.ts, fs/recovery.ts).
+  /** The directory (one is enough): [name, inode], sorted by name. */
+  dir: Array<[string, number]>;
+  /** The in-memory orphan list (ext4 s_orphan / the XFS AGI unlinked list): unlinked inodes still open. */
+  orphans: number[];
+  /** Inodes whose ->release starts writeback: ext4 EXT4_STATE_DA_ALLOC_CLOSE, XFS XFS_ITRUNCATED. */
+  flushOnClose: number[];
+  /** Inodes evicted (blocks freed, never reused: a create takes a new number). */
+  dead: number[];
+  /**
+   * After a power loss with post-crash programs (Settings.afterCrash): 'replay' (the
+   * journal not yet replayed), 'orphans' (replayed, orphan cleanup pending), 'running'
+   * (the post-crash programs run). null before any power loss, and always when the
+   * scenario has no post-crash programs (then `crashed` ends the run as before).
+   */
+  boot: 'replay' | 'orphans' | 'running' | null;
+  /** Ghost: renames over an existing file, with what each side read as then (vfs/namei.ts). */
+  renames: RenameRecord[];
+  /**
+   * Ghost: what the file system held when the last recovery finished (each inode's blocks
+   * within its size, and the directory) and the ghost clock then; null before. `truncated`:
+   * inodes a post-crash syscall truncated to 0 since (their recovered data is gone).
+   */
+  recovered: { clock: number; files: Token[][]; sizes: number[]; dir: Array<[string, number]>; truncated: number[] } | null;
+}
+
+export interface RenameRecord {
+  name: string;
+  /** The replaced file's content (as a read returned it) and the source's, at the rename. */
+  old: Token[];
+  new: Token[];
+  at: number;
+  src: number;
+  dst: number;
 }
 
 export interface Settings {
@@ -55,8 +89,9 @@ export interface Settings {
   knobs: Knobs;
   /** `reflink`: the XFS inode has the reflink flag (its extents were shared with another file). */
   /** `folioBlocks`: the mapping's minimum folio size in blocks (default 1; see AddressSpace). */
-  /** `maxFolioBlocks`: its maximum (default 512 for XFS and ext4, large folios as in 6.18; the minimum for FUSE). */
-  files: Array<{ blocks: InitialBlock[]; size?: number; reflink?: boolean; folioBlocks?: number; maxFolioBlocks?: number }>;
+  /** `maxFolioBlocks`: its maximum (default 512 for XFS, large folios as in 6.18; the minimum for ext4 and FUSE here). */
+  /** `name`: the file's name in the directory (default: its index, as a string). */
+  files: Array<{ blocks: InitialBlock[]; size?: number; reflink?: boolean; folioBlocks?: number; maxFolioBlocks?: number; name?: string }>;
   /** Clean folios cached at start (so mmap stores can dirty them): [file, block]. */
   cached: Array<[number, number]>;
   programs: Program[];
@@ -81,6 +116,13 @@ export interface Settings {
    * fault_in_iov_iter_readable then brings it in. Default 0.
    */
   userFaults?: number;
+  /**
+   * Each task's program after a power loss (and recovery), run from its start on the
+   * recovered file system after every power loss. Absent: the crashed world is final.
+   */
+  afterCrash?: Program[];
+  /** How many blocks a file made by O_CREAT has room for (default: the largest initial file's). */
+  newFileBlocks?: number;
 }
 
 export type PropertyName =
@@ -99,7 +141,11 @@ export type PropertyName =
   | 'write-order'
   | 'atomic-overwritten-before-writeback'
   | 'torn-reachable'
-  | 'atomic-old-data-may-survive';
+  | 'atomic-old-data-may-survive'
+  | 'rename-old-or-new'
+  | 'rename-neither-reachable'
+  | 'recovered-reads'
+  | 'orphans-freed';
 
 // ---------------------------------------------------------------------------------------
 // Steps
@@ -119,6 +165,11 @@ function mappingOf(b: Settings['files'][number]['blocks'][number]): Mapping {
   if (b === 'hole') return { kind: 'hole' };
   if ('written' in b) return { kind: 'written', p: b.written };
   return { kind: 'unwritten', p: b.unwritten };
+}
+
+/** The initial directory: file N is named `files[N].name`, by default String(N). */
+export function initialDir(s: Settings): Array<[string, number]> {
+  return s.files.map((f, ino): [string, number] => [f.name ?? String(ino), ino]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 export function initWorld(s: Settings): World {
@@ -147,10 +198,10 @@ export function initWorld(s: Settings): World {
     device: initDevice(media),
     inodes,
     free,
-    journal: { committed: snapshotMetadata(inodes, free), dirtyInodes: [], ordered: [] },
+    journal: { committed: snapshotMetadata(inodes, free), dirtyInodes: [], ordered: [], dir: initialDir(s), orphans: [], namesDirty: false },
     ext4IoEnds: [],
     pageCache: inodes.map((i) => i.map.map((): Folio | null => null)),
-    mappings: inodes.map((_, ino) => ({ wbErr: 0, asEio: false, asEnospc: false, folioBlocks: s.files[ino]?.folioBlocks ?? 1, blockSize: s.fs.blockSize, maxFolioBlocks: maxFolioBlocks(s, ino) })),
+    mappings: inodes.map((_, ino) => newAddressSpace(s, ino)),
     ioends: [],
     tasks: s.programs.map(() => ({ pc: 0, fds: [], cur: null, results: [] })),
     powerLosses: 0,
@@ -159,6 +210,13 @@ export function initWorld(s: Settings): World {
     crashed: false,
     ghost: { clock: 0, writes: [], obligations: [], lost: [], wbErrOwed: [], flagged: [] },
     fuse: initFuseConn(s),
+    dir: initialDir(s),
+    orphans: [],
+    flushOnClose: [],
+    dead: [],
+    boot: null,
+    renames: [],
+    recovered: null,
   };
   for (const [ino, blk] of s.cached) {
     const pc = w.pageCache[ino];
@@ -179,6 +237,11 @@ export const MAX_PAGECACHE_BLOCKS = 512;
  * (ext4_set_inode_mapping_order, regular files without data journalling, verity or
  * encryption) allow large folios up to MAX_PAGECACHE_ORDER in 6.18; FUSE does not.
  */
+/** A fresh address_space for inode `ino` (at mount, at recovery, or a file a task creates). */
+export function newAddressSpace(s: Settings, ino: number): AddressSpace {
+  return { wbErr: 0, asEio: false, asEnospc: false, folioBlocks: s.files[ino]?.folioBlocks ?? 1, blockSize: s.fs.blockSize, maxFolioBlocks: maxFolioBlocks(s, ino) };
+}
+
 function maxFolioBlocks(s: Settings, ino: number): number {
   const f = s.files[ino];
   const min = f?.folioBlocks ?? 1;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { ParseError, decodeToken, parseLine, parseOutput, serialize, withFreshTimes } from '../conform/program.ts';
 import type { Program } from '../conform/program.ts';
-import { compare } from '../conform/oracle.ts';
+import { compare, loadSpecOracle } from '../conform/oracle.ts';
 import { UsageError, parseArgs, DEFAULTS, emptySummary, formatTable } from '../conform/campaign.ts';
 import { HelperProcess, buildHelper } from '../conform/harness.ts';
 import { programArb, MAX_OPS } from '../conform/generate.ts';
@@ -153,7 +153,8 @@ test('generated programs: at most MAX_OPS ops after the opens, write ids 1..n, s
           assert.ok(o.segs.length >= 1 && o.segs.length <= 4);
           assert.ok(o.segs.every((s) => s > 0));
         }
-        if ('fd' in o) assert.ok(o.fd < opens);
+        // Names programs (generate.ts namesProgramArb) also pick among their opens by name.
+        if ('fd' in o) assert.ok(o.fd < opens + p.ops.filter((x) => x.op === 'openat').length);
       }
     }),
     { numRuns: 500 },
@@ -275,4 +276,35 @@ test('repeat: options, and which programs answered differently', async () => {
   assert.throws(() => parseRepeatArgs(['--runs', '0']), RepeatUsage);
   assert.deepEqual(differing([[['0', '512'], ['0', 'EAGAIN']], [['0', '512'], ['0', '4096']], [['0', '512'], ['0', 'EAGAIN']]]), [1]);
   assert.deepEqual(differing([[['0']], [['0']]]), []);
+});
+
+test('oracle: files by name (openat without O_CREAT, O_CREAT, rename over, read through an fd of the replaced file, unlink twice)', () => {
+  const loaded = loadSpecOracle();
+  assert.ok(loaded.ok);
+  const p: Program = {
+    ops: [
+      { op: 'open', direct: false },
+      { op: 'pwritev2', fd: 0, off: 0, segs: [4096], flags: [], id: 1, misalign: 0 },
+      { op: 'openat', name: 'g', creat: false, trunc: false, direct: false },
+      { op: 'openat', name: 'g', creat: true, trunc: false, direct: false },
+      { op: 'pwritev2', fd: 1, off: 0, segs: [4096], flags: [], id: 2, misalign: 0 },
+      { op: 'rename', from: 'g', to: 'f' },
+      { op: 'pread', fd: 0, off: 0, len: 4096, misalign: 0 },
+      { op: 'openat', name: 'f', creat: false, trunc: true, direct: false },
+      { op: 'pread', fd: 2, off: 0, len: 4096, misalign: 0 },
+      { op: 'unlink', name: 'f' },
+      { op: 'unlink', name: 'f' },
+      { op: 'close', fd: 0 },
+      { op: 'close', fd: 0 },
+    ],
+  };
+  for (const fs of ['xfs', 'ext4'] as const) {
+    const a = loaded.oracle.allowed(fs, p);
+    assert.ok(Array.isArray(a), JSON.stringify(a));
+    // What Linux 6.18 answered for this program (helper run on ext4 and XFS).
+    const want = [0, 4096, 'ENOENT', 1, 4096, 0, 4096, 2, 0, 0, 'ENOENT', 0, 'EBADF'];
+    assert.deepEqual(a.map((o) => o.map((e) => e.errno ?? e.ret)), [want]);
+    assert.deepEqual(a[0]?.[6]?.blocks, ['W1[0]'], 'the old inode is still read through its fd');
+    assert.deepEqual(a[0]?.[8]?.blocks, [], 'O_TRUNC emptied the renamed file');
+  }
 });

@@ -30,7 +30,8 @@ export class SyscallCommand implements fc.Command<SpecRun, SystemUnderTest> {
   constructor(readonly call: Syscall) {}
 
   check(m: Readonly<SpecRun>): boolean {
-    return this.call.op === 'open' || this.call.op === 'mmap-store' || this.call.fd < m.opened;
+    const c = this.call;
+    return 'fd' in c ? c.fd < m.opened : true;
   }
 
   run(m: SpecRun, real: SystemUnderTest): void {
@@ -38,7 +39,7 @@ export class SyscallCommand implements fc.Command<SpecRun, SystemUnderTest> {
     const got = real.apply(call);
     m.program.push(call);
     m.observed.push(got);
-    if (call.op === 'open' && typeof got.ret === 'number') m.opened++;
+    if ((call.op === 'open' || call.op === 'openat') && typeof got.ret === 'number') m.opened++;
     const allowed = allowedOutcomes(settings({ ...m.base, name: 'model-based run', programs: [m.program] })).map((o) => o[0] ?? []);
     const prefix = canonicalJson(m.observed);
     if (allowed.some((o) => canonicalJson(o) === prefix)) return;

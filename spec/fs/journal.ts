@@ -9,7 +9,7 @@
  * Models Linux 6.18 (fs/jbd2/commit.c, fs/xfs/xfs_log_cil.c).
  */
 import { flushDevice } from '../block/device.ts';
-import type { InodeMeta, Metadata, World } from '../types.ts';
+import type { InodeMeta, Metadata, Settings, World } from '../types.ts';
 
 /** What a commit writes of an inode: ext4 commits i_disksize, which may lag i_size. */
 function metaOf(ino: InodeMeta & { disksize?: number }): InodeMeta {
@@ -32,7 +32,12 @@ export function markDirty(w: World, ino: number): void {
 }
 
 /** The running transaction holds changes (a commit has something to write). */
-export const journalDirty = (w: World): boolean => w.journal.dirtyInodes.length > 0;
+export const journalDirty = (w: World): boolean => w.journal.dirtyInodes.length > 0 || w.journal.namesDirty;
+
+/** The directory or the orphan list changed in the running transaction (ext4_add_entry / xfs_dir_replace / ext4_orphan_add / xfs_iunlink). */
+export function markNamesDirty(w: World): void {
+  w.journal.namesDirty = true;
+}
 
 /**
  * Whether fsync of `ino` must force the log: xfs_file_fsync checks xfs_ipincount (the
@@ -51,6 +56,9 @@ export function commitJournal(w: World): void {
   w.journal.committed = snapshotMetadata(w.inodes, w.free);
   w.journal.dirtyInodes = [];
   w.journal.ordered = [];
+  w.journal.dir = w.dir;
+  w.journal.orphans = w.orphans;
+  w.journal.namesDirty = false;
 }
 
 /**
@@ -83,7 +91,7 @@ export function orderedDataPending(w: World): string | null {
  * orphans (recorded in the refcount btree) and recovery frees them. Pure: builds the
  * recovered parts of the world, sharing the committed (frozen) extent arrays.
  */
-export function recoverJournal(w: World): Pick<World, 'inodes' | 'free' | 'journal'> {
+export function recoverJournal(w: World): Pick<World, 'inodes' | 'free' | 'journal' | 'dir' | 'orphans'> {
   const c = w.journal.committed;
   const free = [...c.free];
   const inodes = c.inodes.map((m, i) => {
@@ -102,5 +110,6 @@ export function recoverJournal(w: World): Pick<World, 'inodes' | 'free' | 'journ
       reflink: w.inodes[i]?.reflink ?? false,
     };
   });
-  return { inodes, free, journal: { committed: snapshotMetadata(inodes, free), dirtyInodes: [], ordered: [] } };
+  const { dir, orphans } = w.journal;
+  return { inodes, free, dir, orphans, journal: { committed: snapshotMetadata(inodes, free), dirtyInodes: [], ordered: [], dir, orphans, namesDirty: false } };
 }

@@ -60,6 +60,11 @@ export interface Journal {
    * EXT4_MAP_UNWRITTEN); with dioread_nolock writeback allocates unwritten, so it stays empty.
    */
   ordered: Array<[number, number]>;
+  /** The committed directory ([name, inode], sorted) and orphan list (vfs/namei.ts). */
+  dir: Array<[string, number]>;
+  orphans: number[];
+  /** The running transaction changed the directory or the orphan list. */
+  namesDirty: boolean;
 }
 
 export type FsKind = 'xfs' | 'ext4' | 'fuse';

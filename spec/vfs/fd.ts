@@ -25,5 +25,6 @@ export function blocksOf(s: Settings, pos: number, count: number): { blk: number
 
 export function fdOf(w: World, ti: number, fd: number): OpenFile | null {
   const of = task(w, ti).fds[fd];
-  return of === undefined || of.closed === true ? null : of;
+  // A closed fd is EBADF (close_fd removed it from the table).
+  return of === undefined || of.closed ? null : of;
 }

@@ -25,28 +25,9 @@ export function openEntry(w: World, s: Settings, ti: number, c: Extract<Syscall,
         canAtomic,
         // do_dentry_open: f_wb_err = filemap_sample_wb_err(mapping).
         wbErr: errseqSample(mappingOf(d, c.file).wbErr),
+        closed: false,
       });
       finishSyscall(d, ti, { op: 'open', ret: t.fds.length - 1 });
-    },
-  };
-}
-
-/**
- * close(2) on XFS / ext4: close_fd takes the fd out of the table, filp_flush finds no
- * ->flush (neither has one), fput; returns 0. An error writeback recorded is no longer
- * owed to this fd (nothing can fsync it now).
- */
-export function closeEntry(w: World, _s: Settings, ti: number, c: Extract<Syscall, { op: 'close' }>): Step {
-  const of = task(w, ti).fds[c.fd];
-  if (of === undefined || of.closed === true) return { fn: 'close_fd', what: `fd ${c.fd} not open: -EBADF`, apply: (d) => finishSyscall(d, ti, { op: 'close', ret: 'EBADF' }) };
-  return {
-    fn: 'close_fd → filp_flush',
-    what: `close fd ${c.fd} (file ${of.ino}): no ->flush; return 0`,
-    apply: (d) => {
-      const f = task(d, ti).fds[c.fd];
-      if (f !== undefined) f.closed = true;
-      settleOwedErrors(d, ti, c.fd, true);
-      finishSyscall(d, ti, { op: 'close', ret: 0 });
     },
   };
 }

@@ -8,15 +8,15 @@ import { match } from 'ts-pattern';
 import { bufferedWriteStep } from '../fs/iomap/buffered-io.ts';
 import { dioWriteStep } from '../fs/iomap/direct-io.ts';
 import { fuseCloseEntry, fuseFsyncEntry, fuseMmapStoreEntry, fuseReadEntry, fuseSysStep, fuseWriteEntry } from '../fs/fuse/file.ts';
-import { closeEntry } from './open.ts';
 import { task } from '../ghost.ts';
 import { mincoreEntry, mmapStoreEntry } from '../mm/memory.ts';
 import { openEntry } from './open.ts';
+import { closeEntry, openatEntry, renameEntry, unlinkEntry } from './namei.ts';
 import { bufferedReadStep, dioReadStep, preadEntry } from './read.ts';
 import { pwritev2Entry } from './read_write.ts';
 import { statxEntry } from './stat.ts';
 import { fsyncEntry, fsyncStep } from './sync.ts';
-import type { Syscall } from './types.ts';
+import type { Program, Syscall } from './types.ts';
 import type { Settings, Step, World } from '../world.ts';
 
 export { atomicLimits, statxAtomic } from './stat.ts';
@@ -33,7 +33,10 @@ function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step | 
     .with({ op: 'statx' }, (c) => statxEntry(w, s, ti, c))
     .with({ op: 'mmap-store' }, (c) => mmapStoreEntry(w, s, ti, c))
     .with({ op: 'mincore' }, (c) => mincoreEntry(w, s, ti, c))
+    .with({ op: 'openat' }, (c) => openatEntry(w, s, ti, c))
     .with({ op: 'close' }, (c) => closeEntry(w, s, ti, c))
+    .with({ op: 'unlink' }, (c) => unlinkEntry(w, s, ti, c))
+    .with({ op: 'rename' }, (c) => renameEntry(w, s, ti, c))
     .exhaustive();
 }
 
@@ -53,13 +56,17 @@ function fuseSyscallEntry(w: World, s: Settings, ti: number, call: Syscall): Ste
     // FUSE's folios live in the same page cache: mincore sees them the same way.
     .with({ op: 'mincore' }, (c) => mincoreEntry(w, s, ti, c))
     .with({ op: 'close' }, (c) => fuseCloseEntry(w, s, ti, c))
+    // Refused at validation (validate.ts): FUSE's names (FUSE_CREATE / RENAME / UNLINK) are not modelled.
+    .with({ op: 'openat' }, { op: 'unlink' }, { op: 'rename' }, (c) => {
+      throw new Error(`${c.op} on FUSE is not modelled`);
+    })
     .exhaustive();
 }
 
 export function taskSteps(w: World, s: Settings, ti: number): Step[] {
-  if (w.crashed) return [];
+  if (w.crashed || (w.boot !== null && w.boot !== 'running')) return [];
   const t = task(w, ti);
-  const call = s.programs[ti]?.[t.pc];
+  const call = programOf(w, s, ti)[t.pc];
   const steps: Step | Step[] | null =
     t.cur !== null
       ? match(t.cur)
@@ -79,5 +86,10 @@ export function taskSteps(w: World, s: Settings, ti: number): Step[] {
 
 export function taskFinished(w: World, s: Settings, ti: number): boolean {
   const t = task(w, ti);
-  return t.cur === null && t.pc >= (s.programs[ti]?.length ?? 0);
+  return t.cur === null && t.pc >= programOf(w, s, ti).length;
+}
+
+/** The program task `ti` runs now: its program, or after a power loss its post-crash program. */
+export function programOf(w: World, s: Settings, ti: number): Program {
+  return (w.boot === null ? s.programs[ti] : s.afterCrash?.[ti]) ?? [];
 }

@@ -6,7 +6,7 @@ import type { Token } from '../token.ts';
 import type { BufferedRead, BufferedWrite, DioRead, DioWrite } from '../fs/iomap/types.ts';
 import type { FuseSys } from '../fs/fuse/types.ts';
 
-export type Errno = 'EINVAL' | 'EOPNOTSUPP' | 'EAGAIN' | 'EIO' | 'ENOSPC' | 'EBADF' | 'EFAULT';
+export type Errno = 'EINVAL' | 'EOPNOTSUPP' | 'EAGAIN' | 'EIO' | 'ENOSPC' | 'EBADF' | 'EFAULT' | 'ENOENT';
 
 /** Kernel-internal errors that never reach user space in a correct kernel. */
 export type KernelErr = Errno | 'ENOPROTOOPT' | 'ENOTBLK';
@@ -40,8 +40,17 @@ export type Syscall =
   | { op: 'mincore'; fd: number }
   /** A store through a shared mapping of the block at `offset` (the page is already mapped). */
   | { op: 'mmap-store'; file: number; offset: number; id: string }
-  /** close(2): filp_flush (->flush: FUSE's fuse_flush), then the fd is gone. */
-  | { op: 'close'; fd: number };
+  /** close(fd): the fd is gone; ->release runs (ext4/XFS may start writeback there); FUSE's ->flush (fuse_flush) first. */
+  | { op: 'close'; fd: number }
+  // Files by name (vfs/namei.ts). A scenario's file N starts out named String(N).
+  /** openat(AT_FDCWD, path, access | flags): O_CREAT makes a new inode, O_TRUNC truncates to 0. */
+  | { op: 'openat'; path: string; access: 'O_RDONLY' | 'O_WRONLY' | 'O_RDWR'; flags: NameOpenFlag[] }
+  | { op: 'unlink'; path: string }
+  /** renameat2(from, to, 0): `to` is replaced atomically when it exists. */
+  | { op: 'rename'; from: string; to: string };
+
+/** Flags of an open by name: the open flags, plus creation and truncation. */
+export type NameOpenFlag = OpenFlag | 'O_CREAT' | 'O_TRUNC';
 
 export type Program = Syscall[];
 
@@ -69,7 +78,7 @@ export type SyscallResult =
   /** Run-length residency over the file's pages, as the conformance helper prints it ("2r14.": 2 resident, 14 not). */
   | { op: 'mincore'; ret: Ret; pages: string }
   | { op: 'mmap-store'; id: string; ret: Ret }
-  | { op: 'close'; ret: Ret };
+  | { op: 'openat' | 'close' | 'unlink' | 'rename'; ret: Ret };
 
 export interface OpenFile {
   ino: number;
@@ -84,8 +93,8 @@ export interface OpenFile {
   wbErr: number;
   /** f_ra.prev_pos: where the last buffered read through this file ended (absent: -1, as file_ra_state_init sets it). */
   raPrevPos?: number;
-  /** close(2) removed the fd (close_fd, before ->flush): the slot stays, unusable. */
-  closed?: boolean;
+  /** close(2) released it (close_fd; the fd number is not reused: later opens get new ordinals). */
+  closed: boolean;
 }
 
 /** The write request after validation, in file blocks. */
