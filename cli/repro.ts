@@ -61,6 +61,10 @@ function helperOp(c: Syscall, idOf: (id: string) => number): string | { why: str
       return `${c.op} fd=${c.fd}`;
     case 'mmap-store':
       return { why: 'the program stores through mmap, which the helper does not do' };
+    case 'ftruncate':
+      return `ftruncate fd=${c.fd} len=${c.length}`;
+    case 'fallocate':
+      return `fallocate fd=${c.fd} mode=${c.mode.length > 0 ? c.mode.map((f) => f.replace(/^FALLOC_FL_/, '')).join('|') : '0'} off=${c.offset} len=${c.len}`;
   }
 }
 

@@ -20,6 +20,7 @@ export interface Knobs {
   bufferedAtomic: BufferedAtomic;
   bufferedAtomicShortCopy: BufferedAtomicShortCopy;
   bufferedAtomicMerge: BufferedAtomicMerge;
+  truncateZeroFlush: TruncateZeroFlush;
 }
 
 /**
@@ -187,6 +188,20 @@ export type BufferedAtomicShortCopy = 'short-copy' | 'clear-dirty-then-retry';
 export type BufferedAtomicMerge = 'mixed-bio' | 'own-bio';
 
 /** What Linux merged: the default for every knob. */
+/**
+ * Whether xfs_setattr_size writes back what it zeroed (and the buffered data between the
+ * on-disk size and the new size) before the transaction that logs the new di_size.
+ *  - 'unflushed': before commit 5885ebda878b "xfs: ensure truncate forces zeroed blocks to
+ *    disk" (Dave Chinner, Linux 4.0): the blocks beyond EOF were zeroed in the page cache
+ *    only, so a crash after the size transaction committed and before writeback exposed
+ *    what those blocks held on disk (the "NULL file" problem's cousin, as Brian Foster's
+ *    2022 summary of the flush's history calls it).
+ *  - 'flushed': that commit and Linux 6.18: when the zeroing dirtied a folio, or the on-disk
+ *    size lags behind i_size, filemap_write_and_wait_range(i_disk_size, newsize - 1) runs
+ *    before the transaction.
+ */
+export type TruncateZeroFlush = 'unflushed' | 'flushed';
+
 export const MERGED_KNOBS: Knobs = {
   ext4AtomicAlloc: 'bigalloc-zero-and-commit',
   atomicDioInvalidateFailure: 'never',
@@ -203,6 +218,7 @@ export const MERGED_KNOBS: Knobs = {
   // Not in Linux: the defaults are what the RFC posted.
   bufferedAtomicShortCopy: 'short-copy',
   bufferedAtomicMerge: 'own-bio',
+  truncateZeroFlush: 'flushed',
 };
 
 /** Every variant of every knob, for documentation, the CLI and tests. */
@@ -221,4 +237,5 @@ export const KNOB_VARIANTS = {
   bufferedAtomic: ['rfc-2024', 'eopnotsupp-6.18'],
   bufferedAtomicShortCopy: ['short-copy', 'clear-dirty-then-retry'],
   bufferedAtomicMerge: ['mixed-bio', 'own-bio'],
+  truncateZeroFlush: ['unflushed', 'flushed'],
 } as const satisfies { [K in keyof Knobs]: readonly Knobs[K][] };

@@ -14,6 +14,7 @@ import { completeBio, mediaAfterPowerLoss, persistGroups, powerLossChoices } fro
 import { task } from './ghost.ts';
 import { commitJournal, journalDirty, markDirty, recoverJournal } from './fs/journal.ts';
 import { iomapFinishIoend } from './fs/iomap/ioend.ts';
+import { xfsSetfilesize } from './fs/xfs/xfs_aops.ts';
 import { describeFlusherStep, flusherChoices, flusherWriteback } from './mm/page-writeback.ts';
 import { reclaimChoices, reclaimFolio } from './mm/vmscan.ts';
 import { answerRequest, answers, describeAnswer, type FuseAnswer } from './fs/fuse/dev.ts';
@@ -119,6 +120,7 @@ export function next(w: World, s: Settings, a: Action): World {
             markDirty(d, ino);
           }
         }
+        xfsSetfilesize(d, x.bio, s.fs.blockSize);
         iomapFinishIoend(d, x.bio, false);
         wake(d, c.owner, x.bio, false);
       })

@@ -13,6 +13,7 @@ import { describeExtents } from './fs/allocator.ts';
 import { describeErrseq } from './lib/errseq.ts';
 import { cacheCoherence, monotonicReads, writeOrder } from './fs/fuse/properties.ts';
 import { initialContent, fileContent } from './world.ts';
+import { ghostSucceeded, ghostToken } from './ghost.ts';
 import { tokenWriter, writeToken, ZERO, type GhostWrite, type PropertyName, type Settings, type Token, type World } from './types.ts';
 
 interface Observation {
@@ -40,6 +41,11 @@ function observations(w: World, s: Settings): Observation[] {
 
 const covers = (g: GhostWrite, ino: number, b: number) => g.ino === ino && b >= g.blk && b < g.blk + g.nblk;
 
+/** A truncate, punch or zero range of (ino, b) that ran after clock `since` (or is running): it explains zeroes there. */
+function zeroerOf(w: World, ino: number, b: number, since: number): GhostWrite | null {
+  return w.ghost.writes.find((g) => g.zeroes === true && covers(g, ino, b) && (g.end === null || g.end > since)) ?? null;
+}
+
 function writerOf(w: World, t: Token): GhostWrite | null {
   const id = tokenWriter(t);
   return id === null ? null : (w.ghost.writes.find((g) => g.id === id) ?? null);
@@ -64,7 +70,7 @@ function tornBlocks(w: World, W: GhostWrite, o: Observation): { mine: number[]; 
       mine.push(b);
       continue;
     }
-    const X = writerOf(w, t);
+    const X = t === ZERO ? zeroerOf(w, o.ino, b, W.start) : writerOf(w, t);
     const explained =
       X !== null &&
       X.id !== W.id &&
@@ -153,7 +159,7 @@ function durability(w: World): string | null {
   for (const o of w.ghost.obligations) {
     const t = fileContent(w, o.ino)[o.blk];
     if (t === o.t) continue;
-    const X = t === undefined ? null : writerOf(w, t);
+    const X = t === undefined ? null : t === ZERO ? zeroerOf(w, o.ino, o.blk, o.since) : writerOf(w, t);
     if (X !== null && covers(X, o.ino, o.blk) && (X.end === null || X.end > o.since)) continue;
     return `after power loss file ${o.ino} block ${o.blk} holds ${t ?? 'nothing'}, but ${o.t} was made durable by a sync that returned 0`;
   }
@@ -173,6 +179,39 @@ function noStaleData(w: World, s: Settings): string | null {
   return null;
 }
 
+/**
+ * After a power loss, every block below the recovered (on-disk) size reads as zeroes or as
+ * data some write of the scenario put in that block of that file, or as the file's
+ * initial content where it lay below the initial size. Never a freed block's contents,
+ * another file's data, or content that lay past the initial EOF and nothing wrote or zeroed.
+ */
+function sizeExposesWritten(w: World, s: Settings): string | null {
+  if (!w.crashed || w.fuse !== null) return null;
+  const bs = s.fs.blockSize;
+  for (const [ino, inode] of w.inodes.entries()) {
+    const data = fileContent(w, ino);
+    const f = s.files[ino];
+    const initialEnd = Math.ceil((f?.size ?? (f?.blocks.length ?? 0) * bs) / bs);
+    for (let b = 0; b < Math.min(Math.ceil(inode.size / bs), data.length); b++) {
+      const t = data[b] as Token;
+      if (t === ZERO) continue;
+      const id = tokenWriter(t);
+      const why =
+        id === null
+          ? "a freed block's old contents"
+          : id === `f${ino}.init`
+            ? b < initialEnd
+              ? null
+              : `what block ${b} held past the initial EOF (${initialEnd * bs} bytes), which nothing wrote or zeroed`
+            : w.ghost.writes.some((g) => g.id === id && covers(g, ino, b))
+              ? null
+              : `data that no write put in file ${ino} block ${b}`;
+      if (why !== null) return `after power loss file ${ino} has on-disk size ${inode.size}, and block ${b} below it reads ${t}: ${why}; extents ${describeExtents(inode.map)}`;
+    }
+  }
+  return null;
+}
+
 function readConsistency(w: World, s: Settings): string | null {
   for (const [ti, t] of w.tasks.entries()) {
     for (const [k, r] of t.results.entries()) {
@@ -181,10 +220,10 @@ function readConsistency(w: World, s: Settings): string | null {
         const b = r.firstBlock + i;
         const tok = r.data[i] as Token;
         const ws = w.ghost.writes.filter((g) => covers(g, r.file, b));
-        const completed = ws.filter((g) => g.end !== null && g.end < r.start && typeof g.ret === 'number' && g.ret > 0);
+        const completed = ws.filter((g) => g.end !== null && g.end < r.start && ghostSucceeded(g));
         const latest = completed.filter((g) => !completed.some((h) => h.start > (g.end ?? 0)));
         const concurrent = ws.filter((g) => g.start < r.end && (g.end === null || g.end > r.start || typeof g.ret !== 'number'));
-        const allowed = new Set<Token>([...latest, ...concurrent].map((g) => writeToken(g.id, b - g.blk)));
+        const allowed = new Set<Token>([...latest, ...concurrent].map((g) => ghostToken(g, b - g.blk)));
         if (completed.length === 0) allowed.add(initialContent(s, r.file, b));
         if (!allowed.has(tok)) {
           return `T${ti + 1}'s read #${k + 1} of file ${r.file} block ${b} returned ${tok}; allowed: ${[...allowed].join(', ') || 'nothing'}`;
@@ -294,6 +333,11 @@ export const PROPERTIES: Record<PropertyName, PropertyDef> = {
     kind: 'sometimes',
     doc: 'Some power loss after a buffered RWF_ATOMIC write returned success (without RWF_SYNC) leaves none of its data on disk: the RFC promises untorn, not durable.',
     check: (w) => atomicOldDataMaySurvive(w),
+  },
+  'size-exposes-written': {
+    kind: 'invariant',
+    doc: "After a power loss, the recovered file size never exposes blocks that were never written: every block below it reads as zeroes or as data a write put there (or the file's initial content below the initial size), never a freed block's contents or old data from past the EOF.",
+    check: sizeExposesWritten,
   },
   'torn-reachable': {
     kind: 'sometimes',

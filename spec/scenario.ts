@@ -10,7 +10,7 @@ import { buildModel, type Action } from './model.ts';
 import { ALL_INVARIANTS } from './properties.ts';
 import type { ScenarioInput, SettingsInput } from './schema.ts';
 import { assertValidScenario, assertValidSettings } from './validate.ts';
-import type { DeviceSettings, FsKind, FsSettings, OpenFlag, RwfFlag, Settings, Syscall, World } from './types.ts';
+import type { DeviceSettings, FsKind, FsSettings, FallocFlag, OpenFlag, RwfFlag, Settings, Syscall, World } from './types.ts';
 
 export const KiB = 1024;
 export const BS = 4 * KiB;
@@ -93,3 +93,6 @@ export const fsync = (fd: number): Syscall => ({ op: 'fsync', fd });
 export const fdatasync = (fd: number): Syscall => ({ op: 'fdatasync', fd });
 export const statx = (fd: number): Syscall => ({ op: 'statx', fd });
 export const mmapStore = (id: string, file: number, offset: number): Syscall => ({ op: 'mmap-store', file, offset, id });
+export const ftruncate = (fd: number, length: number): Syscall => ({ op: 'ftruncate', fd, length });
+/** fallocate(fd, mode, offset, len); `mode` lists FALLOC_FL_* flags ([] is mode 0). */
+export const fallocate = (fd: number, mode: FallocFlag[], offset: number, len: number): Syscall => ({ op: 'fallocate', fd, mode, offset, len });

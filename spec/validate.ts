@@ -92,6 +92,9 @@ function crossFieldProblems(i: SettingsInput & { expect?: ScenarioInput['expect'
       if ((call.op === 'open' || call.op === 'mmap-store') && call.file >= i.files.length) {
         out.push({ field: `programs[${t}][${k}].file`, problem: `file ${call.file} does not exist (files 0..${i.files.length - 1})` });
       }
+      if ((call.op === 'ftruncate' || call.op === 'fallocate') && fs.kind === 'fuse') {
+        out.push({ field: `programs[${t}][${k}].op`, problem: `${call.op} is not modelled for FUSE (only for xfs and ext4)` });
+      }
     }),
   );
   if (i.expect !== undefined && typeof i.expect === 'object') {

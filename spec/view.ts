@@ -48,6 +48,8 @@ export function describeCall(c: Syscall): string {
     .with({ op: 'fsync' }, { op: 'fdatasync' }, (x) => `${x.op}(fd ${x.fd})`)
     .with({ op: 'statx' }, (x) => `statx(fd ${x.fd}, STATX_WRITE_ATOMIC)`)
     .with({ op: 'mmap-store' }, (x) => `store through mmap of file ${x.file} @ ${x.offset} writing ${x.id}`)
+    .with({ op: 'ftruncate' }, (x) => `ftruncate(fd ${x.fd}, ${x.length})`)
+    .with({ op: 'fallocate' }, (x) => `fallocate(fd ${x.fd}, ${x.mode.length > 0 ? x.mode.join('|') : '0'}, ${x.offset}, ${x.len})`)
     .exhaustive();
 }
 
@@ -116,6 +118,7 @@ function describeSys(c: SysState, verbose: boolean): Record<string, unknown> {
     .with({ sys: 'fuse-read' }, (x) => ({ call: `FUSE buffered read of file ${x.ino} ${x.len} bytes @ ${x.pos}`, ...common, 'pages read': x.data.join(', ') || 'none' }))
     .with({ sys: 'fuse-dio-read' }, (x) => ({ call: `FUSE direct read of file ${x.ino} ${x.len} bytes @ ${x.pos}`, ...common }))
     .with({ sys: 'fuse-fsync' }, (x) => ({ call: `FUSE ${x.datasync ? 'fdatasync' : 'fsync'} of file ${x.ino}`, ...common }))
+    .with({ sys: 'size-op' }, (x) => ({ call: `${x.call} ${x.kind}${x.keepSize ? ' KEEP_SIZE' : ''} of file ${x.ino} ${x.kind === 'truncate' ? `to ${x.offset}` : `${x.len} bytes @ ${x.offset}`}`, ...common, next: x.steps[x.at] ?? 'done' }))
     .exhaustive();
 }
 
@@ -143,6 +146,7 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
   w.inodes.forEach((inode, ino) => {
     const f: Record<string, unknown> = {
       size: inode.size,
+      "on-disk size": inode.diskSize,
       extents: describeExtents(inode.map),
       'cow fork': describeCow(inode.cow),
       i_rwsem: describeSem(inode.iolock),

@@ -92,7 +92,8 @@ export type PropertyName =
   | 'write-order'
   | 'atomic-overwritten-before-writeback'
   | 'torn-reachable'
-  | 'atomic-old-data-may-survive';
+  | 'atomic-old-data-may-survive'
+  | 'size-exposes-written';
 
 // ---------------------------------------------------------------------------------------
 // Steps
@@ -125,8 +126,10 @@ export function initWorld(s: Settings): World {
       free[m.p] = false;
       if (m.kind === 'written') media[m.p] = initToken(ino, blk);
     });
+    const size = f.size ?? f.blocks.length * s.fs.blockSize;
     return {
-      size: f.size ?? f.blocks.length * s.fs.blockSize,
+      size,
+      diskSize: size,
       map,
       cow: map.map(() => ({ kind: 'none' as const })),
       seq: 0,

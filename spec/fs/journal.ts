@@ -11,8 +11,9 @@
 import { flushDevice } from '../block/device.ts';
 import type { InodeMeta, Metadata, World } from '../types.ts';
 
-function metaOf(ino: InodeMeta): InodeMeta {
-  return { size: ino.size, map: ino.map, cow: ino.cow };
+/** The committed copy of an inode: its size is the on-disk size (di_size / i_disksize), not i_size. */
+function metaOf(ino: InodeMeta & { diskSize?: number }): InodeMeta {
+  return { size: ino.diskSize ?? ino.size, map: ino.map, cow: ino.cow };
 }
 
 /**
@@ -20,7 +21,7 @@ function metaOf(ino: InodeMeta): InodeMeta {
  * one frozen copy for both, so the checker hashes them once); callers commit as the last
  * metadata change of a step.
  */
-export function snapshotMetadata(inodes: InodeMeta[], free: boolean[]): Metadata {
+export function snapshotMetadata(inodes: Array<InodeMeta & { diskSize?: number }>, free: boolean[]): Metadata {
   return { inodes: inodes.map(metaOf), free };
 }
 
@@ -62,6 +63,7 @@ export function recoverJournal(w: World): Pick<World, 'inodes' | 'free' | 'journ
     const map = m.map.some((x) => x.kind === 'delalloc') ? m.map.map((x) => (x.kind === 'delalloc' ? { kind: 'hole' as const } : x)) : m.map;
     return {
       size: m.size,
+      diskSize: m.size,
       map,
       cow: staged ? m.cow.map(() => ({ kind: 'none' as const })) : m.cow,
       seq: (w.inodes[i]?.seq ?? 0) + 1,

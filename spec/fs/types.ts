@@ -19,6 +19,13 @@ export interface InodeMeta {
 }
 
 export interface Inode extends InodeMeta {
+  /**
+   * The on-disk size (XFS i_disk_size / di_size, ext4 i_disksize): what the journal commits
+   * as the inode's size. `size` is the in-memory i_size. Buffered writes move i_size at copy
+   * time and the on-disk size when their ioend completes (xfs_setfilesize); truncate,
+   * fallocate and direct-write completion move both (spec/vfs/truncate.ts).
+   */
+  diskSize: number;
   /** Bumped whenever map or cow changes (if_seq; part 2 uses it as the iomap cookie). */
   seq: number;
   /** i_rwsem (the XFS IOLOCK). */
