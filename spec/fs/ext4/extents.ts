@@ -217,7 +217,7 @@ function ext4ZeroRange(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
   const disk = st.offset > inode.size ? null : Math.min(inode.size, end);
   return {
     fn: 'ext4_zero_range',
-    what: `${edges.length > 0 ? `unwritten extents over the holes of blocks ${from}-${to - 1}; ` : ''}truncate_pagecache_range over blocks ${from}-${to - 1}; ${b > a ? `blocks ${a}-${b - 1} become unwritten` : 'no whole block'}${edges.length > 0 ? `; zero part of block${edges.length > 1 ? 's' : ''} ${edges.join(',')}` : ''}${size !== null ? `; i_size and i_disksize → ${size}` : ''}`,
+    what: `${edges.length > 0 ? `unwritten extents over the holes of blocks ${from}-${to - 1}; ` : ''}truncate_pagecache_range${b > a ? ` drops blocks ${a}-${b - 1}` : ''}; ${b > a ? `blocks ${a}-${b - 1} become unwritten` : 'no whole block'}${edges.length > 0 ? `; zero part of block${edges.length > 1 ? 's' : ''} ${edges.join(',')}` : ''}${size !== null ? `; i_size and i_disksize → ${size}` : ''}`,
     apply: (d, c) => {
       const i = inodeOf(d, st.ino);
       const fail = () => {
@@ -227,7 +227,8 @@ function ext4ZeroRange(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
       };
       if (edges.length > 0 && allocUnwrittenRange(d, i, from, to, false) === null) return fail();
       if (disk !== null && i.diskSize < disk) i.diskSize = disk;
-      truncateInodePagesRange(d, st.ino, from, to);
+      // A folio the range covers only in part keeps its data outside the range (truncate_inode_partial_folio).
+      truncateInodePagesRange(d, st.ino, a, b);
       if (allocUnwrittenRange(d, i, a, b, true) === null) return fail();
       for (const e of edges) zeroBlockPart(d, st.ino, e);
       if (size !== null) ext4UpdateInodeSize(d, st.ino, size);
