@@ -71,9 +71,17 @@ function touched(c: GapContext, i: number, b: number): boolean {
   return doneBefore(c, i).some((d) => d.from < (b + 1) * BS && d.to > b * BS);
 }
 
-/** The file size before op i, per the kernel's answers (writes only extend it). */
+/** The file size before op i, per the kernel's answers: writes extend it; ftruncate sets it; fallocate without KEEP_SIZE extends it. */
 function sizeBefore(c: GapContext, i: number): number {
-  return Math.max(0, ...doneBefore(c, i).map((d) => d.to));
+  let size = 0;
+  c.program.ops.slice(0, i).forEach((o, j) => {
+    const r = c.kernel.results[j];
+    if (r === undefined || r.errno !== null) return;
+    if (o.op === 'pwritev2' && r.ret > 0) size = Math.max(size, o.off + r.ret);
+    if (o.op === 'ftruncate') size = o.len;
+    if (o.op === 'fallocate' && !o.mode.includes('KEEP_SIZE')) size = Math.max(size, o.off + o.len);
+  });
+  return size;
 }
 
 const i = (c: GapContext): number => c.disagreement.op;

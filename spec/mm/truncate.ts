@@ -58,7 +58,8 @@ export function truncatePagecache(w: World, ino: number, newsize: number, bs: nu
 export function zeroBlockPart(w: World, ino: number, blk: number): boolean {
   const m = w.inodes[ino]?.map[blk];
   const f = folioAt(w, ino, blk);
-  const holdsData = m?.kind === 'written' || f?.dirty === true;
+  // iomap_zero_iter skips only IOMAP_HOLE and IOMAP_UNWRITTEN mappings: a delalloc block is zeroed too.
+  const holdsData = m?.kind === 'written' || m?.kind === 'delalloc' || f?.dirty === true;
   if (!holdsData) return false;
   filemapGetFolio(w, ino, blk);
   const g = folioAt(w, ino, blk);
@@ -74,13 +75,13 @@ export function zeroBlockPart(w: World, ino: number, blk: number): boolean {
 
 /**
  * iomap_zero_range over the whole of block `blk` (xfs_setattr_size zeroing from the old EOF
- * to the new one): a written block, or one whose folio caches dirty data, gets a dirty
- * folio of zeroes; holes and unwritten blocks read as zeroes already. Returns whether a folio
+ * to the new one): a written or delalloc block, or one whose folio caches dirty data, gets
+ * a dirty folio of zeroes; holes and unwritten blocks read as zeroes already. Returns whether a folio
  * was dirtied.
  */
 export function zeroWholeBlock(w: World, ino: number, blk: number): boolean {
   const m = w.inodes[ino]?.map[blk];
-  if (m?.kind !== 'written' && folioAt(w, ino, blk)?.dirty !== true) return false;
+  if (m?.kind !== 'written' && m?.kind !== 'delalloc' && folioAt(w, ino, blk)?.dirty !== true) return false;
   dirtyFolio(w, ino, blk, ZERO);
   return true;
 }
