@@ -146,7 +146,8 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
   w.inodes.forEach((inode, ino) => {
     const f: Record<string, unknown> = {
       size: inode.size,
-      "on-disk size": inode.diskSize,
+      // Shown only while it lags or leads i_size (a buffered append before writeback, a truncate in progress).
+      ...(inode.diskSize !== inode.size ? { 'on-disk size': inode.diskSize } : {}),
       extents: describeExtents(inode.map),
       'cow fork': describeCow(inode.cow),
       i_rwsem: describeSem(inode.iolock),
