@@ -78,7 +78,7 @@ export type * from './types.ts';
 /** The one kernel version every module models; each module's opening comment says so. */
 export const KERNEL_VERSION = '6.18';
 export { ZERO, initToken, staleToken, writeToken, tokenWriter } from './types.ts';
-export { MERGED_KNOBS, KNOB_VARIANTS, type Knobs, type Ext4AtomicAlloc, type AtomicDioInvalidateFailure, type XfsSwAtomicRetry, type WbErrReporting, type IomapValid, type Uncached, type UncachedFlushError, type FuseMode, type FuseUptodate, type FuseWriteFailure, type FuseSyncWait } from './knobs.ts';
+export { MERGED_KNOBS, KNOB_VARIANTS, type Knobs, type TruncateZeroFlush, type Ext4AtomicAlloc, type AtomicDioInvalidateFailure, type XfsSwAtomicRetry, type WbErrReporting, type IomapValid, type Uncached, type UncachedFlushError, type FuseMode, type FuseUptodate, type FuseWriteFailure, type FuseSyncWait } from './knobs.ts';
 export { errseqSet, errseqSample, errseqCheck, errseqCheckAndAdvance, describeErrseq, ERRSEQ_SEEN } from './lib/errseq.ts';
 export { initWorld, fileContent, initialContent } from './world.ts';
 export { buildModel, actions, next, label, type Action } from './model.ts';
