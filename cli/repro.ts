@@ -68,6 +68,10 @@ function helperOp(c: Syscall, idOf: (id: string) => number): string | { why: str
     case 'unlink':
     case 'rename':
       return { why: `the program calls ${c.op}, which --repro does not translate yet` };
+    case 'ftruncate':
+      return `ftruncate fd=${c.fd} len=${c.length}`;
+    case 'fallocate':
+      return `fallocate fd=${c.fd} mode=${c.mode.length > 0 ? c.mode.map((f) => f.replace(/^FALLOC_FL_/, '')).join('|') : '0'} off=${c.offset} len=${c.len}`;
   }
 }
 

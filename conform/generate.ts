@@ -16,7 +16,7 @@
 import fc from 'fast-check';
 import type { Arbitrary } from 'fast-check';
 import { RWF_FLAGS } from './program.ts';
-import type { Op, Program, RwfFlag } from './program.ts';
+import type { FallocName, Op, Program, RwfFlag } from './program.ts';
 
 export const MAX_OPS = 6;
 const KiB = 1024;
@@ -138,11 +138,62 @@ function otherArb(v: Vocabulary): Arbitrary<RawOp> {
     fc.constant((fd: number): Op => ({ op: 'statx', fd })),
   ];
   if (v === 'full') ops.push(offsetArb.map((len): RawOp => (fd) => ({ op: 'ftruncate', fd, len })));
+  ops.push(...sizeOpArbs(v));
   return fc.oneof(...ops);
 }
 
 function opArb(v: Vocabulary): Arbitrary<RawOp> {
   return fc.oneof({ weight: 6, arbitrary: writeArb(v) }, { weight: 2, arbitrary: readArb(v) }, { weight: 2, arbitrary: otherArb(v) });
+}
+
+// ---------------------------------------------------------------------------------------
+// ftruncate and fallocate (issue 13)
+
+/** fallocate mode sets: the valid ones mostly, and any subset (EOPNOTSUPP: PUNCH_HOLE without KEEP_SIZE, two modes). */
+export const fallocModeArb: Arbitrary<FallocName[]> = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom<FallocName[]>([], ['KEEP_SIZE'], ['PUNCH_HOLE', 'KEEP_SIZE'], ['ZERO_RANGE'], ['ZERO_RANGE', 'KEEP_SIZE']) },
+  { weight: 1, arbitrary: fc.subarray<FallocName>(['KEEP_SIZE', 'PUNCH_HOLE', 'ZERO_RANGE']) },
+);
+
+/** Small offsets and lengths for a size change or a fallocate range: whole blocks mostly, sectors and bytes too. */
+const sizeOffArb: Arbitrary<number> = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 16 }).map((b) => b * 4 * KiB) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 128 }).map((x) => x * 512) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 64 * KiB }) },
+  { weight: 1, arbitrary: fc.constant(-4096) },
+);
+const sizeLenArb: Arbitrary<number> = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }).map((b) => b * 4 * KiB) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 16 }).map((x) => x * 512) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 12 * KiB }) },
+  { weight: 1, arbitrary: fc.constant(0) },
+);
+
+/** ftruncate (spec vocabulary: small sizes) and fallocate for the edge programs. */
+function sizeOpArbs(v: Vocabulary): Array<Arbitrary<RawOp>> {
+  const out: Array<Arbitrary<RawOp>> = [fc.tuple(sizeOffArb, sizeLenArb, fallocModeArb).map(([off, len, mode]): RawOp => (fd) => ({ op: 'fallocate', fd, mode, off, len }))];
+  if (v === 'spec') out.push(sizeOffArb.map((len): RawOp => (fd) => ({ op: 'ftruncate', fd, len })));
+  return out;
+}
+
+/** A data program's size op: placed against an earlier write (anchor), as reads are. */
+type SizeDataOp = { kind: 'size'; anchor: number; shift: number; len: number; mode: FallocName[]; truncate: boolean };
+
+const dataSizeArb = fc
+  .record({
+    anchor: fc.nat(),
+    shift: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(0, 4096, -4096) }, { weight: 1, arbitrary: fc.integer({ min: -16, max: 16 }).map((x) => x * 512) }, { weight: 1, arbitrary: fc.integer({ min: -4096, max: 4096 }) }),
+    len: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 3 }).map((b) => b * 4 * KiB) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 8 * KiB }) }),
+    mode: fc.constantFrom<FallocName[]>([], ['KEEP_SIZE'], ['PUNCH_HOLE', 'KEEP_SIZE'], ['ZERO_RANGE'], ['ZERO_RANGE', 'KEEP_SIZE']),
+    truncate: fc.boolean(),
+  })
+  .map((r): SizeDataOp => ({ kind: 'size', ...r }));
+
+/** The op a SizeDataOp becomes once the program's writes so far are known. */
+function placeSizeOp(d: SizeDataOp, fd: number, writes: ReadonlyArray<{ off: number; len: number }>): Op {
+  const at = writes[d.anchor % Math.max(1, writes.length)] ?? { off: 0, len: 4096 };
+  if (d.truncate) return { op: 'ftruncate', fd, len: Math.max(0, at.off + at.len + d.shift) };
+  return { op: 'fallocate', fd, mode: d.mode, off: Math.max(0, at.off + d.shift), len: d.len };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -157,7 +208,8 @@ type DataOp =
   | { kind: 'write'; direct: Op & { op: 'pwritev2' }; buffered: Op & { op: 'pwritev2' } }
   | { kind: 'read'; anchor: number; shift: number; alignedLen: number; anyLen: number; unaligned: boolean }
   | { kind: 'sync'; op: 'fsync' | 'fdatasync' }
-  | { kind: 'mincore' };
+  | { kind: 'mincore' }
+  | SizeDataOp;
 
 /** Flags of a write meant to succeed (RWF_ATOMIC is added only where its geometry is valid). */
 const dataFlagsArb: Arbitrary<RwfFlag[]> = fc.oneof(
@@ -224,8 +276,8 @@ const dataSyncArb: Arbitrary<DataOp> = fc.constantFrom<DataOp>({ kind: 'sync', o
  */
 export function dataProgramArb(maxOps: number = MAX_OPS, mincore = false): Arbitrary<Program> {
   const body = mincore
-    ? fc.oneof({ weight: 4, arbitrary: dataWriteArb }, { weight: 4, arbitrary: dataReadArb }, { weight: 1, arbitrary: dataSyncArb }, { weight: 2, arbitrary: fc.constant<DataOp>({ kind: 'mincore' }) })
-    : fc.oneof({ weight: 4, arbitrary: dataWriteArb }, { weight: 4, arbitrary: dataReadArb }, { weight: 1, arbitrary: dataSyncArb });
+    ? fc.oneof({ weight: 4, arbitrary: dataWriteArb }, { weight: 4, arbitrary: dataReadArb }, { weight: 1, arbitrary: dataSyncArb }, { weight: 1, arbitrary: dataSizeArb }, { weight: 2, arbitrary: fc.constant<DataOp>({ kind: 'mincore' }) })
+    : fc.oneof({ weight: 4, arbitrary: dataWriteArb }, { weight: 4, arbitrary: dataReadArb }, { weight: 1, arbitrary: dataSyncArb }, { weight: 1, arbitrary: dataSizeArb });
   const opens = fc.oneof({ weight: 3, arbitrary: fc.boolean().map((d) => [d]) }, { weight: 1, arbitrary: fc.boolean().map((d) => [d, !d]) });
   return fc
     .tuple(opens, dataWriteArb, fc.array(fc.tuple(body, fc.nat()), { minLength: 0, maxLength: Math.max(0, maxOps - 1) }), fc.nat())
@@ -250,6 +302,10 @@ export function dataProgramArb(maxOps: number = MAX_OPS, mincore = false): Arbit
           ops.push({ op: 'mincore', fd });
           return;
         }
+        if (d.kind === 'size') {
+          ops.push(placeSizeOp(d, fd, writes));
+          return;
+        }
         const at = writes[d.anchor % Math.max(1, writes.length)] ?? { off: 0, len: 4096 };
         if (direct) {
           const off = Math.max(0, at.off + d.shift);
@@ -268,7 +324,7 @@ export function dataProgramArb(maxOps: number = MAX_OPS, mincore = false): Arbit
 
 /**
  * 'full': everything the helper can issue. 'spec': only what the spec's syscall vocabulary
- * can express (no misaligned user buffers, no unknown RWF bits, no ftruncate; mincore only when asked).
+ * can express (no misaligned user buffers, no unknown RWF bits; ftruncate at small sizes only; mincore only when asked).
  */
 export type Vocabulary = 'full' | 'spec';
 

@@ -29,7 +29,8 @@
  *   mincore fd=SLOT  -> page residency of the whole file via mmap+mincore:
  *           "pages" is a run-length string over 4 KiB pages: "8r248." means
  *           8 resident pages then 248 not resident.
- *   fallocate fd=SLOT off=N len=N [keep=0|1] -> fallocate (keep=1: KEEP_SIZE)
+ *   fallocate fd=SLOT off=N len=N [keep=0|1] [mode=KEEP_SIZE|PUNCH_HOLE|ZERO_RANGE|0xN]
+ *           -> fallocate (keep=1 adds KEEP_SIZE; mode absent or 0: mode 0)
  *   syncfs fd=SLOT   -> syncfs
  *   shutdown fd=SLOT [how=0|1|2] -> XFS_IOC_GOINGDOWN / EXT4_IOC_SHUTDOWN (2: no
  *           log flush, a crash)
@@ -778,11 +779,48 @@ static void end_program(void)
 /* XFS_IOC_GOINGDOWN and EXT4_IOC_SHUTDOWN are the same ioctl: _IOR('X', 125, __u32). */
 #define WP_IOC_SHUTDOWN _IOR('X', 125, uint32_t)
 
+/* ---- fallocate modes (issue 13: PUNCH_HOLE, ZERO_RANGE) ---- */
+#ifndef FALLOC_FL_PUNCH_HOLE
+#define FALLOC_FL_PUNCH_HOLE 0x02
+#endif
+#ifndef FALLOC_FL_ZERO_RANGE
+#define FALLOC_FL_ZERO_RANGE 0x10
+#endif
+
+/* mode=NAME|NAME|0xN with NAME one of KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE (0 or absent: mode 0). */
+static int parse_falloc_mode(const char *v, int *out)
+{
+	int f = 0;
+	char buf[256];
+	char *save = NULL;
+	*out = 0;
+	if (!v || !*v)
+		return 0;
+	snprintf(buf, sizeof buf, "%s", v);
+	for (char *t = strtok_r(buf, "|", &save); t; t = strtok_r(NULL, "|", &save)) {
+		if (!strcmp(t, "KEEP_SIZE")) f |= FALLOC_FL_KEEP_SIZE;
+		else if (!strcmp(t, "PUNCH_HOLE")) f |= FALLOC_FL_PUNCH_HOLE;
+		else if (!strcmp(t, "ZERO_RANGE")) f |= FALLOC_FL_ZERO_RANGE;
+		else if (!strcmp(t, "0")) ;
+		else if (t[0] == '0' && t[1] == 'x') f |= (int)strtol(t, NULL, 16);
+		else return -1;
+	}
+	*out = f;
+	return 0;
+}
+
 static void do_fallocate(int i, const struct args *a)
 {
 	int fd = slot_fd(a);
+	int mode = 0;
+	if (parse_falloc_mode(arg(a, "mode"), &mode)) {
+		bad(i, "fallocate", "bad mode");
+		return;
+	}
+	if (num(a, "keep", 0))
+		mode |= FALLOC_FL_KEEP_SIZE;
 	errno = 0;
-	int r = fallocate(fd, num(a, "keep", 0) ? FALLOC_FL_KEEP_SIZE : 0, (off_t)num(a, "off", 0), (off_t)num(a, "len", 0));
+	int r = fallocate(fd, mode, (off_t)num(a, "off", 0), (off_t)num(a, "len", 0));
 	print_ret(i, "fallocate", r, r < 0 ? errno : 0);
 	emit("}\n");
 }

@@ -71,9 +71,17 @@ function touched(c: GapContext, i: number, b: number): boolean {
   return doneBefore(c, i).some((d) => d.from < (b + 1) * BS && d.to > b * BS);
 }
 
-/** The file size before op i, per the kernel's answers (writes only extend it). */
+/** The file size before op i, per the kernel's answers: writes extend it; ftruncate sets it; fallocate without KEEP_SIZE extends it. */
 function sizeBefore(c: GapContext, i: number): number {
-  return Math.max(0, ...doneBefore(c, i).map((d) => d.to));
+  let size = 0;
+  c.program.ops.slice(0, i).forEach((o, j) => {
+    const r = c.kernel.results[j];
+    if (r === undefined || r.errno !== null) return;
+    if (o.op === 'pwritev2' && r.ret > 0) size = Math.max(size, o.off + r.ret);
+    if (o.op === 'ftruncate') size = o.len;
+    if (o.op === 'fallocate' && !o.mode.includes('KEEP_SIZE')) size = Math.max(size, o.off + o.len);
+  });
+  return size;
 }
 
 const i = (c: GapContext): number => c.disagreement.op;
@@ -208,7 +216,40 @@ export const KNOWN_GAPS: KnownGap[] = [
       return dontcacheWrite && (countOf(k) === lengthOf(o) || k === 'EINVAL') && specAllowsOnly(c.disagreement, (a) => a === 'EAGAIN');
     },
   },
+  {
+    id: 'G13-subblock-cut',
+    summary:
+      'pread of a block that an earlier ftruncate, PUNCH_HOLE or ZERO_RANGE cut in part, and whose written bytes all lay in the cut part: the kernel reads zeroes there; the spec, whose data is per block (proofs-notes/sizes-truncate-fallocate.md), keeps the write\'s token for a block it zeroes only in part',
+    matches: (c) => {
+      const o = c.op;
+      if (o.op !== 'pread') return false;
+      const k = readBlocksOf(c.disagreement.kernel);
+      if (k === null) return false;
+      const cuts = c.program.ops.slice(0, i(c)).flatMap((x, j) => (c.kernel.results[j]?.errno === null ? [cutOf(x)] : [])).filter((x): x is [number, number] => x !== null);
+      const first = Math.floor(o.off / BS);
+      const partlyCut = (b: number): boolean => cuts.some(([a, z]) => a < (b + 1) * BS && z > b * BS && !(a <= b * BS && z >= (b + 1) * BS));
+      return specAllowsOnly(c.disagreement, (a) => {
+        const e = readBlocksOf(a);
+        if (e === null || e.ret !== k.ret || e.blocks.length !== k.blocks.length) return false;
+        const diff = e.blocks.flatMap((t, n) => (t === k.blocks[n] ? [] : [n]));
+        return diff.length > 0 && diff.every((n) => k.blocks[n] === 'zero' && /^W\d+\[\d+\]$/.test(e.blocks[n] ?? '') && partlyCut(first + n));
+      });
+    },
+  },
 ];
+
+/** "ret N blocks [a b c]" → its count and tokens, or null. */
+function readBlocksOf(a: string): { ret: number; blocks: string[] } | null {
+  const m = /^ret (\d+) blocks \[(.*)\]$/.exec(a);
+  return m === null ? null : { ret: Number(m[1]), blocks: (m[2] ?? '').split(' ').filter((x) => x !== '') };
+}
+
+/** The bytes a truncate, punch or zero range cuts ([len, ∞) for ftruncate). */
+function cutOf(o: Op): [number, number] | null {
+  if (o.op === 'ftruncate') return [o.len, Number.POSITIVE_INFINITY];
+  if (o.op === 'fallocate' && (o.mode.includes('PUNCH_HOLE') || o.mode.includes('ZERO_RANGE'))) return [o.off, o.off + o.len];
+  return null;
+}
 
 /** The known gap a disagreement falls under, if any. */
 export function knownGap(fs: FsKind, program: Program, d: Disagreement, kernel: ProgramResult): KnownGap | undefined {

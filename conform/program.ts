@@ -33,6 +33,8 @@ export type Op =
   | { op: 'fsync'; fd: number }
   | { op: 'fdatasync'; fd: number }
   | { op: 'ftruncate'; fd: number; len: number }
+  /** fallocate(2); `mode` lists FALLOC_FL_* names without the prefix ([] is mode 0). */
+  | { op: 'fallocate'; fd: number; mode: FallocName[]; off: number; len: number }
   | { op: 'close'; fd: number }
   | { op: 'statx'; fd: number }
   | { op: 'mincore'; fd: number }
@@ -40,6 +42,8 @@ export type Op =
   | { op: 'openat'; name: string; creat: boolean; trunc: boolean; direct: boolean }
   | { op: 'rename'; from: string; to: string }
   | { op: 'unlink'; name: string };
+
+export type FallocName = 'KEEP_SIZE' | 'PUNCH_HOLE' | 'ZERO_RANGE';
 
 export interface Program {
   ops: Op[];
@@ -118,6 +122,8 @@ export function serialize(p: Program): string {
         return `pread fd=${o.fd} off=${o.off} len=${o.len} misalign=${o.misalign}`;
       case 'ftruncate':
         return `ftruncate fd=${o.fd} len=${o.len}`;
+      case 'fallocate':
+        return `fallocate fd=${o.fd} mode=${o.mode.length > 0 ? o.mode.join('|') : '0'} off=${o.off} len=${o.len}`;
       case 'fsync':
       case 'fdatasync':
       case 'close':

@@ -7,7 +7,7 @@
  * or argument it has no word for) is reported as such, with the reason, so the gap is data.
  */
 import { runsToken, UNREAD, ZERO } from '../spec/index.ts';
-import type { Program as SpecProgram, Syscall, ObservedResult, RwfFlag as SpecRwf, Token, OpenFlag, Run, NameOpenFlag } from '../spec/index.ts';
+import type { Program as SpecProgram, Syscall, ObservedResult, RwfFlag as SpecRwf, Token, OpenFlag, Run, NameOpenFlag, FallocFlag } from '../spec/index.ts';
 import { decodeToken } from './program.ts';
 import type { ExpectedOp, Op, OpResult, Program, ProgramResult, RwfFlag } from './program.ts';
 
@@ -47,7 +47,9 @@ function one(o: Op): Syscall | string {
     case 'statx':
       return { op: 'statx', fd: o.fd };
     case 'ftruncate':
-      return 'ftruncate (not in the spec vocabulary)';
+      return { op: 'ftruncate', fd: o.fd, length: o.len };
+    case 'fallocate':
+      return { op: 'fallocate', fd: o.fd, mode: o.mode.map((m): FallocFlag => `FALLOC_FL_${m}`), offset: o.off, len: o.len };
     case 'close':
       return { op: 'close', fd: o.fd };
     case 'openat': {
@@ -177,6 +179,13 @@ function pieceOwner(run: ByteRun, from: number, to: number, done: ReadonlyArray<
   return newer.length === 0 ? x : Math.max(...newer);
 }
 
+/** The bytes [from, to) a successful ftruncate, PUNCH_HOLE or ZERO_RANGE leaves without any write's data, or null. */
+export function cutRange(o: Op): [number, number] | null {
+  if (o.op === 'ftruncate') return [o.len, Number.POSITIVE_INFINITY];
+  if (o.op === 'fallocate' && (o.mode.includes('PUNCH_HOLE') || o.mode.includes('ZERO_RANGE'))) return [o.off, o.off + o.len];
+  return null;
+}
+
 /** The kernel's results with read data renamed to spec tokens, one per file block the bytes read touch. */
 export function abstractKernel(p: Program, r: ProgramResult): ProgramResult {
   const offsets = new Map<number, number>();
@@ -185,10 +194,14 @@ export function abstractKernel(p: Program, r: ProgramResult): ProgramResult {
     const o = p.ops[i];
     if (o === undefined || o.op !== 'pread' || x.blocks === undefined || x.errno !== null) return x;
     // Writes that succeeded before this read, with the byte ranges the kernel says they wrote.
-    const done: Array<{ id: number; off: number; from: number; to: number }> = [];
+    let done: Array<{ id: number; off: number; from: number; to: number }> = [];
     p.ops.slice(0, i).forEach((w, j) => {
       const wr = r.results[j];
-      if (w.op === 'pwritev2' && wr !== undefined && wr.errno === null && wr.ret > 0) done.push({ id: w.id, off: w.off, from: w.off, to: w.off + wr.ret });
+      if (wr === undefined || wr.errno !== null) return;
+      if (w.op === 'pwritev2' && wr.ret > 0) done.push({ id: w.id, off: w.off, from: w.off, to: w.off + wr.ret });
+      // A truncate, hole punch or zero range takes the bytes it cuts off or zeroes out of every earlier write.
+      const cut = cutRange(w);
+      if (cut !== null) done = done.flatMap((d) => [{ ...d, to: Math.min(d.to, cut[0]) }, { ...d, from: Math.max(d.from, cut[1]) }]).filter((d) => d.from < d.to);
     });
     const ret = Math.max(0, x.ret);
     const runs = readRuns(x.blocks, o.off, ret, offsets);
@@ -242,5 +255,8 @@ export function expected(op: Op, r: ObservedResult): ExpectedOp {
 export function blocksNeeded(p: Program): number {
   let end = 0;
   for (const o of p.ops) if (o.op === 'pwritev2') end = Math.max(end, o.off + o.segs.reduce((a, b) => a + b, 0));
+  // A size change or a fallocate range counts as well (a failing one too: the spec checks before it refuses).
+  for (const o of p.ops) if (o.op === 'ftruncate') end = Math.max(end, o.len);
+  for (const o of p.ops) if (o.op === 'fallocate') end = Math.max(end, o.off + Math.max(0, o.len));
   return Math.max(1, Math.ceil(end / BS));
 }

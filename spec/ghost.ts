@@ -5,7 +5,7 @@
  *
  * Models Linux 6.18.
  */
-import { writeToken, type Token } from './token.ts';
+import { writeToken, ZERO, type Token } from './token.ts';
 import type { AtomicPath, Ret, SwCause, SyscallResult, Task, WriteReq } from './vfs/types.ts';
 import type { PropertyName, World } from './world.ts';
 
@@ -31,6 +31,11 @@ export interface GhostWrite {
    * ghost state is what it was before sub-block data.
    */
   bytes?: { pos: number; count: number };
+  /**
+   * Set for a truncate, hole punch or zero range (spec/vfs/truncate.ts): the blocks it covers
+   * read as zeroes after it, so its token is `zero` rather than `id[i]`.
+   */
+  zeroes?: true;
 }
 
 /** Bytes [from, to) of file block `b` that write `g` covers (block offsets). */
@@ -46,6 +51,12 @@ export function noteWriteBytes(w: World, id: string, pos: number, count: number,
   const g = w.ghost.writes.find((x) => x.id === id);
   if (g !== undefined) g.bytes = { pos, count };
 }
+
+/** Whether ghost write g returned success (a write: bytes written; a truncate or fallocate: 0). */
+export const ghostSucceeded = (g: Pick<GhostWrite, 'ret' | 'zeroes'>): boolean => (g.zeroes === true ? g.ret === 0 : typeof g.ret === 'number' && g.ret > 0);
+
+/** What block i of ghost write g leaves in the file: its token, or zeroes for a truncate / punch. */
+export const ghostToken = (g: Pick<GhostWrite, 'id' | 'zeroes'>, i: number): Token => (g.zeroes === true ? ZERO : writeToken(g.id, i));
 
 /** A durability obligation: after power loss, (ino, blk) must hold `t` or newer data. */
 export interface Obligation {
@@ -137,11 +148,11 @@ export function promiseFile(w: World, ino: number, fsyncStart: number): void {
     let best: GhostWrite | null = null;
     for (const g of w.ghost.writes) {
       if (g.ino !== ino || b < g.blk || b >= g.blk + g.nblk) continue;
-      if (g.end === null || g.end >= fsyncStart || typeof g.ret !== 'number' || g.ret <= 0) continue;
+      if (g.end === null || g.end >= fsyncStart || !ghostSucceeded(g)) continue;
       if (best === null || (best.end ?? 0) < g.end) best = g;
     }
     if (best === null) continue;
-    const t = writeToken(best.id, b - best.blk);
+    const t = ghostToken(best, b - best.blk);
     // Linux does not retry failed writeback: a later fsync returns 0 and promises nothing
     // about data whose error an earlier fsync (or another file) already reported.
     if (w.ghost.lost.some((l) => l.ino === ino && l.blk === b && l.t === t)) continue;

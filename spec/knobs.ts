@@ -23,6 +23,7 @@ export interface Knobs {
   ext4DataMode: Ext4DataMode;
   ext4EndIoFailure: Ext4EndIoFailure;
   ext4AutoDaAlloc: Ext4AutoDaAlloc;
+  truncateZeroFlush: TruncateZeroFlush;
 }
 
 /**
@@ -238,6 +239,20 @@ export type Ext4EndIoFailure = 'convert' | 'keep-unwritten';
 export type Ext4AutoDaAlloc = 'auto_da_alloc' | 'noauto_da_alloc';
 
 /** What Linux merged: the default for every knob. */
+/**
+ * Whether xfs_setattr_size writes back what it zeroed (and the buffered data between the
+ * on-disk size and the new size) before the transaction that logs the new di_size.
+ *  - 'unflushed': before commit 5885ebda878b "xfs: ensure truncate forces zeroed blocks to
+ *    disk" (Dave Chinner, Linux 4.0): the blocks beyond EOF were zeroed in the page cache
+ *    only, so a crash after the size transaction committed and before writeback exposed
+ *    what those blocks held on disk (the "NULL file" problem's cousin, as Brian Foster's
+ *    2022 summary of the flush's history calls it).
+ *  - 'flushed': that commit and Linux 6.18: when the zeroing dirtied a folio, or the on-disk
+ *    size lags behind i_size, filemap_write_and_wait_range(i_disk_size, newsize - 1) runs
+ *    before the transaction.
+ */
+export type TruncateZeroFlush = 'unflushed' | 'flushed';
+
 export const MERGED_KNOBS: Knobs = {
   ext4AtomicAlloc: 'bigalloc-zero-and-commit',
   atomicDioInvalidateFailure: 'never',
@@ -257,6 +272,7 @@ export const MERGED_KNOBS: Knobs = {
   ext4DataMode: 'ordered-dioread-nolock',
   ext4EndIoFailure: 'keep-unwritten',
   ext4AutoDaAlloc: 'auto_da_alloc',
+  truncateZeroFlush: 'flushed',
 };
 
 /** Every variant of every knob, for documentation, the CLI and tests. */
@@ -278,4 +294,5 @@ export const KNOB_VARIANTS = {
   ext4DataMode: ['ordered-dioread-nolock', 'ordered-dioread-lock', 'writeback-dioread-lock'],
   ext4EndIoFailure: ['convert', 'keep-unwritten'],
   ext4AutoDaAlloc: ['auto_da_alloc', 'noauto_da_alloc'],
+  truncateZeroFlush: ['unflushed', 'flushed'],
 } as const satisfies { [K in keyof Knobs]: readonly Knobs[K][] };

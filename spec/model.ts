@@ -15,6 +15,7 @@ import { task } from './ghost.ts';
 import { commitJournal, journalDirty, markDirty, orderedDataPending, recoverJournal } from './fs/journal.ts';
 import { describeRsvConversion, ext4EndBio, ext4EndIoRsvWork, ext4RsvConversionReady } from './fs/ext4/page-io.ts';
 import { iomapFinishIoend } from './fs/iomap/ioend.ts';
+import { xfsSetfilesize } from './fs/xfs/xfs_aops.ts';
 import { describeFlusherStep, flusherChoices, flusherWriteback } from './mm/page-writeback.ts';
 import { reclaimChoices, reclaimFolio } from './mm/vmscan.ts';
 import { answerRequest, answers, describeAnswer, type FuseAnswer } from './fs/fuse/dev.ts';
@@ -159,6 +160,7 @@ export function next(w: World, s: Settings, a: Action): World {
           }
         }
         // ext4_end_bio: an unwritten io_end's folios end writeback after its conversion work.
+        xfsSetfilesize(d, x.bio, s.fs.blockSize);
         if (!ext4EndBio(d, x.bio, false)) iomapFinishIoend(d, x.bio, false);
         wake(d, c.owner, x.bio, false);
       })

@@ -12,7 +12,7 @@ import type { Ret, Settings, StatxAtomic, SyscallResult, Token, World } from './
 
 /** What a test on the real kernel can observe of one syscall. */
 export type ObservedResult =
-  | { op: 'open' | 'fsync' | 'fdatasync' | 'mmap-store' | 'openat' | 'close' | 'unlink' | 'rename'; ret: Ret }
+  | { op: 'open' | 'fsync' | 'fdatasync' | 'mmap-store' | 'openat' | 'close' | 'unlink' | 'rename' | 'ftruncate' | 'fallocate'; ret: Ret }
   | { op: 'pwritev2'; id: string; ret: Ret }
   | { op: 'pread'; ret: Ret; data: Token[] }
   | { op: 'statx'; ret: Ret; atomic: StatxAtomic | null }

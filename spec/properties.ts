@@ -13,7 +13,7 @@ import { describeExtents } from './fs/allocator.ts';
 import { describeErrseq } from './lib/errseq.ts';
 import { cacheCoherence, monotonicReads, writeOrder } from './fs/fuse/properties.ts';
 import { initialContent, fileContent } from './world.ts';
-import { ghostBytesIn } from './ghost.ts';
+import { ghostBytesIn, ghostSucceeded, ghostToken } from './ghost.ts';
 import { programOf } from './vfs/syscalls.ts';
 import { orphansFreed, recoveredReads, renameNeitherReachable, renameOldOrNew } from './fs/recovery-properties.ts';
 import { sliceToken, tokenHas, tokenParts, tokenRuns, tokenWriter, UNREAD, writeToken, ZERO, type Run, type GhostWrite, type PropertyName, type Settings, type Token, type World } from './types.ts';
@@ -48,6 +48,11 @@ function observations(w: World, s: Settings): Observation[] {
 }
 
 const covers = (g: GhostWrite, ino: number, b: number) => g.ino === ino && b >= g.blk && b < g.blk + g.nblk;
+
+/** A truncate, punch or zero range of (ino, b) that ran after clock `since` (or is running): it explains zeroes there. */
+function zeroerOf(w: World, ino: number, b: number, since: number): GhostWrite | null {
+  return w.ghost.writes.find((g) => g.zeroes === true && covers(g, ino, b) && (g.end === null || g.end > since)) ?? null;
+}
 
 function writerOf(w: World, t: Token): GhostWrite | null {
   const id = tokenWriter(t);
@@ -88,7 +93,7 @@ function tornBlocks(w: World, W: GhostWrite, o: Observation, bs: number): { mine
         if (!mine.includes(b)) mine.push(b);
         continue;
       }
-      const X = writerOf(w, r.t);
+      const X = r.t === ZERO ? zeroerOf(w, o.ino, b, W.start) : writerOf(w, r.t);
       const explained =
         X !== null &&
         X.id !== W.id &&
@@ -192,7 +197,8 @@ function durability(w: World, s: Settings): string | null {
     const runs = t === undefined ? [] : sliceToken(t, span.from, span.to, bs);
     const kept = runs.length > 0 && runs.every((r) => {
       if (r.t === o.t) return true;
-      const X = writerOf(w, r.t);
+      // Zeroes a later truncate, punch or zero range put there (spec/vfs/truncate.ts) are no loss.
+      const X = r.t === ZERO ? zeroerOf(w, o.ino, o.blk, o.since) : writerOf(w, r.t);
       return X !== null && coversBytes(X, o.ino, o.blk, r.from, r.to, bs) && (X.end === null || X.end > o.since);
     });
     if (kept) continue;
@@ -252,6 +258,42 @@ function initialBytes(s: Settings, ino: number, b: number, off: number): Token {
   return size !== undefined && b * s.fs.blockSize + off >= size ? ZERO : initialContent(s, ino, b);
 }
 
+/**
+ * After a power loss, every block below the recovered (on-disk) size reads as zeroes or as
+ * data some write of the scenario put in that block of that file, or as the file's
+ * initial content where it lay below the initial size. Never a freed block's contents,
+ * another file's data, or content that lay past the initial EOF and nothing wrote or zeroed.
+ * A mixed block (sub-block data) is judged part by part.
+ */
+function sizeExposesWritten(w: World, s: Settings): string | null {
+  if (!w.crashed || w.fuse !== null) return null;
+  const bs = s.fs.blockSize;
+  for (const [ino, inode] of w.inodes.entries()) {
+    const data = fileContent(w, ino);
+    const f = s.files[ino];
+    const initialEnd = Math.ceil((f?.size ?? (f?.blocks.length ?? 0) * bs) / bs);
+    for (let b = 0; b < Math.min(Math.ceil(inode.size / bs), data.length); b++) {
+      const whole = data[b] as Token;
+      for (const t of tokenParts(whole)) {
+        if (t === ZERO) continue;
+        const id = tokenWriter(t);
+        const why =
+          id === null
+            ? "a freed block's old contents"
+            : id === `f${ino}.init`
+              ? b < initialEnd
+                ? null
+                : `what block ${b} held past the initial EOF (${initialEnd * bs} bytes), which nothing wrote or zeroed`
+              : w.ghost.writes.some((g) => g.id === id && covers(g, ino, b))
+                ? null
+                : `data that no write put in file ${ino} block ${b}`;
+        if (why !== null) return `after power loss file ${ino} has on-disk size ${inode.size}, and block ${b} below it reads ${whole}: ${why}; extents ${describeExtents(inode.map)}`;
+      }
+    }
+  }
+  return null;
+}
+
 function readConsistency(w: World, s: Settings): string | null {
   const bs = s.fs.blockSize;
   // After a power loss the reads are judged by recovered-reads: a completed write may be gone.
@@ -265,10 +307,10 @@ function readConsistency(w: World, s: Settings): string | null {
         // Judged byte range by byte range: cut the block's runs where a write's bytes begin or end.
         for (const seg of readSegments(w, s, r.file, b, tok)) {
           const ws = w.ghost.writes.filter((g) => coversBytes(g, r.file, b, seg.from, seg.to, bs));
-          const completed = ws.filter((g) => g.end !== null && g.end < r.start && typeof g.ret === 'number' && g.ret > 0);
+          const completed = ws.filter((g) => g.end !== null && g.end < r.start && ghostSucceeded(g));
           const latest = completed.filter((g) => !completed.some((h) => h.start > (g.end ?? 0)));
           const concurrent = ws.filter((g) => g.start < r.end && (g.end === null || g.end > r.start || typeof g.ret !== 'number'));
-          const allowed = new Set<Token>([...latest, ...concurrent].map((g) => writeToken(g.id, b - g.blk)));
+          const allowed = new Set<Token>([...latest, ...concurrent].map((g) => ghostToken(g, b - g.blk)));
           if (completed.length === 0) allowed.add(initialBytes(s, r.file, b, seg.from));
           if (!allowed.has(seg.t)) {
             const where = seg.from === 0 && seg.to === bs ? '' : ` bytes ${seg.from}-${seg.to - 1}`;
@@ -382,6 +424,11 @@ export const PROPERTIES: Record<PropertyName, PropertyDef> = {
     kind: 'sometimes',
     doc: 'Some power loss after a buffered RWF_ATOMIC write returned success (without RWF_SYNC) leaves none of its data on disk: the RFC promises untorn, not durable.',
     check: (w) => atomicOldDataMaySurvive(w),
+  },
+  'size-exposes-written': {
+    kind: 'invariant',
+    doc: "After a power loss, the recovered file size never exposes blocks that were never written: every block below it reads as zeroes or as data a write put there (or the file's initial content below the initial size), never a freed block's contents or old data from past the EOF.",
+    check: sizeExposesWritten,
   },
   'torn-reachable': {
     kind: 'sometimes',

@@ -10,7 +10,7 @@ import { buildModel, type Action } from './model.ts';
 import { ALL_INVARIANTS } from './properties.ts';
 import type { ScenarioInput, SettingsInput } from './schema.ts';
 import { assertValidScenario, assertValidSettings } from './validate.ts';
-import type { DeviceSettings, FsKind, FsSettings, NameOpenFlag, OpenFlag, RwfFlag, Settings, Syscall, World } from './types.ts';
+import type { DeviceSettings, FsKind, FsSettings, FallocFlag, NameOpenFlag, OpenFlag, RwfFlag, Settings, Syscall, World } from './types.ts';
 
 export const KiB = 1024;
 export const BS = 4 * KiB;
@@ -101,3 +101,6 @@ export const openat = (path: string, ...flags: NameOpenFlag[]): Syscall => ({ op
 export const close = (fd: number): Syscall => ({ op: 'close', fd });
 export const unlink = (path: string): Syscall => ({ op: 'unlink', path });
 export const rename = (from: string, to: string): Syscall => ({ op: 'rename', from, to });
+export const ftruncate = (fd: number, length: number): Syscall => ({ op: 'ftruncate', fd, length });
+/** fallocate(fd, mode, offset, len); `mode` lists FALLOC_FL_* flags ([] is mode 0). */
+export const fallocate = (fd: number, mode: FallocFlag[], offset: number, len: number): Syscall => ({ op: 'fallocate', fd, mode, offset, len });

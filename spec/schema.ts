@@ -17,15 +17,16 @@ import { z } from 'zod';
 import type { Progress } from '../checker/types.ts';
 import { KNOB_VARIANTS, type Knobs } from './knobs.ts';
 import { PROPERTIES } from './properties.ts';
-import type { DeviceSettings, FsKind, InitialBlock, NameOpenFlag, OpenFlag, PropertyName, RwfFlag, Syscall } from './types.ts';
+import type { DeviceSettings, FallocFlag, FsKind, InitialBlock, NameOpenFlag, OpenFlag, PropertyName, RwfFlag, Syscall } from './types.ts';
 
 export const FS_KINDS = ['xfs', 'ext4', 'fuse'] as const satisfies readonly FsKind[];
 export const RWF_FLAGS = ['RWF_ATOMIC', 'RWF_SYNC', 'RWF_DSYNC', 'RWF_NOWAIT', 'RWF_DONTCACHE'] as const satisfies readonly RwfFlag[];
 export const OPEN_FLAGS = ['O_DIRECT', 'O_DSYNC', 'O_SYNC'] as const satisfies readonly OpenFlag[];
 export const NAME_OPEN_FLAGS = [...OPEN_FLAGS, 'O_CREAT', 'O_TRUNC'] as const satisfies readonly NameOpenFlag[];
 export const ACCESS_MODES = ['O_RDONLY', 'O_WRONLY', 'O_RDWR'] as const;
+export const FALLOC_FLAGS = ['FALLOC_FL_KEEP_SIZE', 'FALLOC_FL_PUNCH_HOLE', 'FALLOC_FL_ZERO_RANGE'] as const satisfies readonly FallocFlag[];
 export const PROPERTY_NAMES = Object.keys(PROPERTIES) as [PropertyName, ...PropertyName[]];
-export const SYSCALL_OPS = ['open', 'pwritev2', 'pread', 'fsync', 'fdatasync', 'statx', 'mmap-store', 'mincore', 'openat', 'close', 'unlink', 'rename'] as const satisfies ReadonlyArray<Syscall['op']>;
+export const SYSCALL_OPS = ['open', 'pwritev2', 'pread', 'fsync', 'fdatasync', 'statx', 'mmap-store', 'mincore', 'openat', 'close', 'unlink', 'rename', 'ftruncate', 'fallocate'] as const satisfies ReadonlyArray<Syscall['op']>;
 
 /** An enum whose error names the valid choices: "'merged' is not a variant; one of a, b, c". */
 function oneOf<T extends string>(values: readonly [T, ...T[]], noun: string) {
@@ -65,6 +66,7 @@ export const knobsSchema = strict({
   ext4DataMode: oneOf(KNOB_VARIANTS.ext4DataMode, 'a variant').optional(),
   ext4EndIoFailure: oneOf(KNOB_VARIANTS.ext4EndIoFailure, 'a variant').optional(),
   ext4AutoDaAlloc: oneOf(KNOB_VARIANTS.ext4AutoDaAlloc, 'a variant').optional(),
+  truncateZeroFlush: oneOf(KNOB_VARIANTS.truncateZeroFlush, 'a variant').optional(),
 });
 
 const fsKind = oneOf(FS_KINDS, 'a modelled file system');
@@ -126,6 +128,9 @@ export const syscallSchema = z.discriminatedUnion(
     strict({ op: z.literal('close'), fd }),
     strict({ op: z.literal('unlink'), path: fileName }),
     strict({ op: z.literal('rename'), from: fileName, to: fileName }),
+    // A negative length or offset is legal input: Linux answers EINVAL.
+    strict({ op: z.literal('ftruncate'), fd, length: fileOffset }),
+    strict({ op: z.literal('fallocate'), fd, mode: z.array(oneOf(FALLOC_FLAGS, 'a FALLOC_FL_* flag'), { error: 'must be a list of FALLOC_FL_* flags' }), offset: fileOffset, len: fileOffset }),
   ],
   { error: (iss) => `op ${JSON.stringify((iss.input as { op?: unknown } | undefined)?.op)} is not a modelled syscall; one of ${SYSCALL_OPS.join(', ')}` },
 );

@@ -92,6 +92,9 @@ function crossFieldProblems(i: SettingsInput & { expect?: ScenarioInput['expect'
       if ((call.op === 'open' || call.op === 'mmap-store') && call.file >= i.files.length) {
         out.push({ field: `programs[${t}][${k}].file`, problem: `file ${call.file} does not exist (files 0..${i.files.length - 1})` });
       }
+      if ((call.op === 'ftruncate' || call.op === 'fallocate') && fs.kind === 'fuse') {
+        out.push({ field: `programs[${t}][${k}].op`, problem: `${call.op} is not modelled for FUSE (only for xfs and ext4)` });
+      }
     }),
   );
   out.push(...nameProblems(i, fs.kind));
@@ -119,8 +122,8 @@ function nameProblems(i: SettingsInput, kind: string): ScenarioProblem[] {
     progs.forEach((prog, t) =>
       prog.forEach((call, k) => {
         const field = `${list}[${t}][${k}]`;
-        const named = call.op === 'openat' || call.op === 'close' || call.op === 'unlink' || call.op === 'rename';
-        if (named && kind === 'fuse') out.push({ field: `${field}.op`, problem: `${call.op} is not modelled on FUSE (FUSE_CREATE, FUSE_FLUSH, FUSE_UNLINK and FUSE_RENAME are not part of the FUSE model)` });
+        const named = call.op === 'openat' || call.op === 'unlink' || call.op === 'rename';
+        if (named && kind === 'fuse') out.push({ field: `${field}.op`, problem: `${call.op} is not modelled on FUSE (FUSE_CREATE, FUSE_UNLINK and FUSE_RENAME are not part of the FUSE model)` });
         if (list === 'afterCrash' && (call.op === 'open' || call.op === 'mmap-store') && call.file >= i.files.length) out.push({ field: `${field}.file`, problem: `file ${call.file} does not exist (files 0..${i.files.length - 1})` });
       }),
     );

@@ -55,6 +55,8 @@ export function describeCall(c: Syscall): string {
     .with({ op: 'close' }, (x) => `close(fd ${x.fd})`)
     .with({ op: 'unlink' }, (x) => `unlink(${JSON.stringify(x.path)})`)
     .with({ op: 'rename' }, (x) => `rename(${JSON.stringify(x.from)}, ${JSON.stringify(x.to)})`)
+    .with({ op: 'ftruncate' }, (x) => `ftruncate(fd ${x.fd}, ${x.length})`)
+    .with({ op: 'fallocate' }, (x) => `fallocate(fd ${x.fd}, ${x.mode.length > 0 ? x.mode.join('|') : '0'}, ${x.offset}, ${x.len})`)
     .exhaustive();
 }
 
@@ -126,6 +128,7 @@ function describeSys(c: SysState, verbose: boolean): Record<string, unknown> {
     .with({ sys: 'fuse-fsync' }, (x) => ({ call: `FUSE ${x.datasync ? 'fdatasync' : 'fsync'} of file ${x.ino}`, ...common }))
     .with({ sys: 'fuse-dio-write' }, (x) => ({ call: `FUSE direct write ${x.req.id} of ${x.req.count} bytes @ ${x.req.pos}`, ...common }))
     .with({ sys: 'fuse-close' }, (x) => ({ call: `FUSE close of fd ${x.fd} (file ${x.ino})`, ...common }))
+    .with({ sys: 'size-op' }, (x) => ({ call: `${x.call} ${x.kind}${x.keepSize ? ' KEEP_SIZE' : ''} of file ${x.ino} ${x.kind === 'truncate' ? `to ${x.offset}` : `${x.len} bytes @ ${x.offset}`}`, ...common, next: x.steps[x.at] ?? 'done' }))
     .exhaustive();
 }
 
@@ -153,6 +156,8 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
   w.inodes.forEach((inode, ino) => {
     const f: Record<string, unknown> = {
       size: inode.size,
+      // Shown only while it lags or leads i_size (a buffered append before writeback, a truncate in progress).
+      ...(inode.diskSize !== inode.size ? { 'on-disk size': inode.diskSize } : {}),
       extents: describeExtents(inode.map),
       'cow fork': describeCow(inode.cow),
       i_rwsem: describeSem(inode.iolock),
@@ -168,7 +173,6 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
       folios[`block ${blk}`] = `${folio.t} ${flags.join(' ')}${of}`;
     });
     f['page cache'] = folios;
-    if (inode.disksize !== undefined) f['i_disksize'] = inode.disksize;
     const rsv = w.ext4IoEnds.filter((x) => x.ino === ino);
     if (rsv.length > 0) f['unwritten io_ends'] = rsv.map((x) => `bios ${x.bios.map((b) => `#${b}`).join(',')} convert blocks ${x.blocks.join(',')}${x.inflight.length === 0 ? ' (on i_rsv_conversion_list)' : ''}${x.failed ? ' EXT4_IO_END_FAILED' : ''}`).join('; ');
     const m = w.mappings[ino];

@@ -145,7 +145,8 @@ export type PropertyName =
   | 'rename-old-or-new'
   | 'rename-neither-reachable'
   | 'recovered-reads'
-  | 'orphans-freed';
+  | 'orphans-freed'
+  | 'size-exposes-written';
 
 // ---------------------------------------------------------------------------------------
 // Steps
@@ -183,8 +184,10 @@ export function initWorld(s: Settings): World {
       free[m.p] = false;
       if (m.kind === 'written') media[m.p] = initToken(ino, blk);
     });
+    const size = f.size ?? f.blocks.length * s.fs.blockSize;
     return {
-      size: f.size ?? f.blocks.length * s.fs.blockSize,
+      size,
+      diskSize: size,
       map,
       cow: map.map(() => ({ kind: 'none' as const })),
       seq: 0,

@@ -179,6 +179,26 @@ describe('known gap signatures match exactly what they document', () => {
     assert.equal(gapOf(with1(g9dontcache, { results: [ok(0), ok(1), ok(32768), err('EAGAIN')], kernel: 'EAGAIN', allowed: ['ret 32768'] })), 'none');
   });
 
+  const Z = (off: number, len: number, fd = 0): Op => ({ op: 'fallocate', fd, mode: ['ZERO_RANGE'], off, len });
+  const g13: Case = {
+    fs: 'xfs',
+    ops: [open(true), W(8704, [512, 7680], [], 1), Z(4608, 12288), R(8704, 8192)],
+    results: [ok(0), ok(8192), ok(0), ok(8192)],
+    kernel: 'ret 8192 blocks [zero zero zero]',
+    allowed: ['ret 8192 blocks [zero zero W1[2]]'],
+  };
+  it('G13: a read of a block cut in part by an earlier ftruncate, punch or zero range: kernel zeroes, spec the write\'s token', () => {
+    assert.equal(gapOf(g13), 'G13-subblock-cut');
+    assert.equal(gapOf(with1(g13, { fs: 'ext4' })), 'G13-subblock-cut');
+    assert.equal(gapOf(with1(g13, { ops: [open(false), W(0, [2048], [], 1), { op: 'ftruncate', fd: 0, len: 1024 }, { op: 'ftruncate', fd: 0, len: 4096 }, R(0, 4096)], results: [ok(0), ok(2048), ok(0), ok(0), ok(4096)], kernel: 'ret 4096 blocks [W1[0]]', allowed: ['ret 4096 blocks [W1[0]]'] })), 'none');
+  });
+  it('G13 rejects: the block cut whole, the cut failed, the kernel not reading zeroes, another op', () => {
+    assert.equal(gapOf(with1(g13, { ops: [open(true), W(8704, [512, 7680], [], 1), Z(4096, 16384), R(8704, 8192)] })), 'none');
+    assert.equal(gapOf(with1(g13, { results: [ok(0), ok(8192), err('EOPNOTSUPP'), ok(8192)] })), 'none');
+    assert.equal(gapOf(with1(g13, { kernel: 'ret 8192 blocks [zero W1[1] zero]' })), 'none');
+    assert.equal(gapOf(with1(g13, { allowed: ['ret 4096 blocks [zero]'] })), 'none');
+  });
+
   it('every known gap has a test above', () => {
     const src = KNOWN_GAPS.map((g) => g.id);
     assert.deepEqual(src, [
@@ -188,6 +208,7 @@ describe('known gap signatures match exactly what they document', () => {
       'U5-ext4-dio-nowait-overwrite-mballoc-goal',
       'U4-xfs-dio-nowait-over-sw-atomic-staging',
       'G9-page-cache-state',
+      'G13-subblock-cut',
     ]);
   });
 });

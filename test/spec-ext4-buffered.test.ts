@@ -53,7 +53,7 @@ describe('ext4_da_write_begin: delayed allocation', () => {
     assert.deepEqual(w.pageCache[0]?.[0]?.bh, { p: null, delay: true, unwritten: false });
     assert.equal(w.pageCache[0]?.[0]?.dirty, true);
     assert.equal(inode.size, BS);
-    assert.equal(inode.disksize, 0);
+    assert.equal(inode.diskSize, 0);
     assert.deepEqual(w.journal.dirtyInodes, []);
     assert.deepEqual(w.free, new Array(8).fill(true), 'no block is allocated at write time');
   });
@@ -62,7 +62,7 @@ describe('ext4_da_write_begin: delayed allocation', () => {
     const m = ext4([{ written: 3 }], [[open(0), pwrite('W', 0, 0, BS)]]);
     const w = runTask(m, m.init()[0] as World);
     assert.equal(w.inodes[0]?.size, BS);
-    assert.equal(w.inodes[0]?.disksize, undefined);
+    assert.equal(w.inodes[0]?.diskSize, w.inodes[0]?.size);
     assert.deepEqual(w.journal.dirtyInodes, [0]);
     assert.deepEqual(w.pageCache[0]?.[0]?.bh, { p: 3, delay: false, unwritten: false });
   });
@@ -99,7 +99,7 @@ describe('mpage_prepare_extent_to_map: the extent of one writeback pass', () => 
     assert.equal(after.ext4IoEnds.length, 1);
     assert.deepEqual(after.ext4IoEnds[0]?.blocks, [1, 2]);
     assert.deepEqual([0, 1, 2, 3, 4].map((b) => after.pageCache[0]?.[b]?.writeback), [true, true, true, false, false]);
-    assert.equal(inode.disksize, 3 * BS);
+    assert.equal(inode.diskSize, 3 * BS);
     assert.deepEqual(after.journal.dirtyInodes, [0]);
     // Block 0 (an overwrite) went in an io_end of its own, finished as soon as its bio is.
     assert.ok(after.ioends.some((x) => x.blocks.some((b) => b.blk === 0) && !after.ext4IoEnds.some((e) => e.bios.includes(x.bio))));
@@ -181,7 +181,7 @@ function ext4Inconsistency(w: World): string | null {
       if (f?.bh?.delay === true && mp.kind !== 'delalloc') return `file ${ino} block ${blk} has BH_Delay over a ${mp.kind} extent`;
       if (f?.bh?.p != null && (mp.kind === 'written' || mp.kind === 'unwritten') && f.bh.p !== mp.p) return `file ${ino} block ${blk}: buffer p${f.bh.p}, extent p${mp.p}`;
     }
-    if (inode.disksize !== undefined && inode.disksize >= inode.size) return `file ${ino}: i_disksize ${inode.disksize} not below i_size ${inode.size}`;
+    if (inode.diskSize > inode.size) return `file ${ino}: i_disksize ${inode.diskSize} above i_size ${inode.size}`;
   }
   for (const io of w.ext4IoEnds) {
     for (const b of io.inflight) if (!w.ioends.some((x) => x.bio === b) || !w.device.inflight.some((x) => x.id === b)) return `unwritten io_end bio#${b} in flight without its ioend or request`;

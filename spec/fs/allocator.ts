@@ -95,3 +95,53 @@ export function describeExtents(map: Mapping[]): string {
   }
   return parts.join(', ');
 }
+
+/**
+ * Remove the mappings of file blocks [from, to) (xfs_bunmapi / ext4_ext_remove_space): real
+ * blocks and CoW staging blocks go back to the free map, delalloc reservations are dropped.
+ * Returns whether anything changed (the caller logs the inode).
+ */
+export function unmapRange(w: World, ino: Inode, from: number, to: number): boolean {
+  let changed = false;
+  for (let b = Math.max(0, from); b < Math.min(to, ino.map.length); b++) {
+    const m = ino.map[b] as Mapping;
+    if (m.kind === 'written' || m.kind === 'unwritten') freeBlock(w.free, m.p);
+    if (m.kind !== 'hole') {
+      setMapping(ino, b, { kind: 'hole' });
+      changed = true;
+    }
+    const c = ino.cow[b];
+    if (c !== undefined && c.kind === 'staging') {
+      freeBlock(w.free, c.p);
+      setCow(ino, b, { kind: 'none' });
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+/**
+ * Unwritten extents over file blocks [from, to) (xfs_alloc_file_space with XFS_BMAPI_PREALLOC,
+ * ext4_alloc_file_blocks with EXT4_GET_BLOCKS_CREATE_UNWRIT_EXT): a hole or delalloc block
+ * gets a block allocated unwritten; with `convertWritten` (ext4's ZERO_RANGE,
+ * EXT4_GET_BLOCKS_CONVERT_UNWRITTEN) a written block becomes unwritten in place. Returns the
+ * blocks changed, or null when free space ran out (the blocks allocated before stay).
+ */
+export function allocUnwrittenRange(w: World, ino: Inode, from: number, to: number, convertWritten: boolean): number[] | null {
+  const changed: number[] = [];
+  for (let b = Math.max(0, from); b < Math.min(to, ino.map.length); b++) {
+    const m = ino.map[b] as Mapping;
+    if (m.kind === 'written' && convertWritten) {
+      setMapping(ino, b, { kind: 'unwritten', p: m.p });
+      changed.push(b);
+      continue;
+    }
+    if (m.kind !== 'hole' && m.kind !== 'delalloc') continue;
+    const got = allocBlocks(allocatable(w), 1)?.[0];
+    if (got === undefined) return null;
+    w.free[got] = false;
+    setMapping(ino, b, { kind: 'unwritten', p: got });
+    changed.push(b);
+  }
+  return changed;
+}

@@ -11,9 +11,12 @@
 import { flushDevice } from '../block/device.ts';
 import type { InodeMeta, Metadata, Settings, World } from '../types.ts';
 
-/** What a commit writes of an inode: ext4 commits i_disksize, which may lag i_size. */
-function metaOf(ino: InodeMeta & { disksize?: number }): InodeMeta {
-  return { size: ino.disksize === undefined ? ino.size : Math.min(ino.disksize, ino.size), map: ino.map, cow: ino.cow };
+/**
+ * The committed copy of an inode: its size is the on-disk size (XFS di_size, ext4
+ * i_disksize), which may lag i_size, not i_size.
+ */
+function metaOf(ino: InodeMeta & { diskSize?: number }): InodeMeta {
+  return { size: ino.diskSize === undefined ? ino.size : Math.min(ino.diskSize, ino.size), map: ino.map, cow: ino.cow };
 }
 
 /**
@@ -21,7 +24,7 @@ function metaOf(ino: InodeMeta & { disksize?: number }): InodeMeta {
  * one frozen copy for both, so the checker hashes them once); callers commit as the last
  * metadata change of a step.
  */
-export function snapshotMetadata(inodes: InodeMeta[], free: boolean[]): Metadata {
+export function snapshotMetadata(inodes: Array<InodeMeta & { diskSize?: number }>, free: boolean[]): Metadata {
   return { inodes: inodes.map(metaOf), free };
 }
 
@@ -101,6 +104,7 @@ export function recoverJournal(w: World): Pick<World, 'inodes' | 'free' | 'journ
     const map = m.map.some((x) => x.kind === 'delalloc') ? m.map.map((x) => (x.kind === 'delalloc' ? { kind: 'hole' as const } : x)) : m.map;
     return {
       size: m.size,
+      diskSize: m.size,
       map,
       cow: staged ? m.cow.map(() => ({ kind: 'none' as const })) : m.cow,
       seq: (w.inodes[i]?.seq ?? 0) + 1,

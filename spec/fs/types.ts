@@ -19,6 +19,13 @@ export interface InodeMeta {
 }
 
 export interface Inode extends InodeMeta {
+  /**
+   * The on-disk size (XFS i_disk_size / di_size, ext4 i_disksize): what the journal commits
+   * as the inode's size. `size` is the in-memory i_size. Buffered writes move i_size at copy
+   * time and the on-disk size when their ioend completes (xfs_setfilesize); truncate,
+   * fallocate and direct-write completion move both (spec/vfs/truncate.ts).
+   */
+  diskSize: number;
   /** Bumped whenever map or cow changes (if_seq; part 2 uses it as the iomap cookie). */
   seq: number;
   /** i_rwsem (the XFS IOLOCK). */
@@ -35,12 +42,6 @@ export interface Inode extends InodeMeta {
    * through the CoW fork. A software atomic write uses the CoW fork without setting it.
    */
   reflink: boolean;
-  /**
-   * ext4 i_disksize when it lags i_size (`size`): a delayed-allocation write extends i_size
-   * only; writeback moves i_disksize up (mpage_map_and_submit_extent). The journal commits
-   * i_disksize. Absent when equal to `size`.
-   */
-  disksize?: number;
 }
 
 export interface Metadata {

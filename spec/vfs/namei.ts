@@ -72,6 +72,7 @@ function ialloc(w: World, s: Settings): number {
   const n = newFileBlocks(s);
   w.inodes.push({
     size: 0,
+    diskSize: 0,
     map: Array.from({ length: n }, () => ({ kind: 'hole' as const })),
     cow: Array.from({ length: n }, () => ({ kind: 'none' as const })),
     seq: 0,
@@ -106,6 +107,7 @@ export function truncateToZero(w: World, ino: number): void {
     }
   });
   inode.size = 0;
+  inode.diskSize = 0;
   inode.seq++;
   const pc = w.pageCache[ino];
   if (pc !== undefined) pc.fill(null);

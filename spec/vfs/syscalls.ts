@@ -16,6 +16,7 @@ import { bufferedReadStep, dioReadStep, preadEntry } from './read.ts';
 import { pwritev2Entry } from './read_write.ts';
 import { statxEntry } from './stat.ts';
 import { fsyncEntry, fsyncStep } from './sync.ts';
+import { fallocateEntry, ftruncateEntry, sizeOpStep } from './truncate.ts';
 import type { Program, Syscall } from './types.ts';
 import type { Settings, Step, World } from '../world.ts';
 
@@ -37,6 +38,8 @@ function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step | 
     .with({ op: 'close' }, (c) => closeEntry(w, s, ti, c))
     .with({ op: 'unlink' }, (c) => unlinkEntry(w, s, ti, c))
     .with({ op: 'rename' }, (c) => renameEntry(w, s, ti, c))
+    .with({ op: 'ftruncate' }, (c) => ftruncateEntry(w, s, ti, c))
+    .with({ op: 'fallocate' }, (c) => fallocateEntry(w, s, ti, c))
     .exhaustive();
 }
 
@@ -56,8 +59,8 @@ function fuseSyscallEntry(w: World, s: Settings, ti: number, call: Syscall): Ste
     // FUSE's folios live in the same page cache: mincore sees them the same way.
     .with({ op: 'mincore' }, (c) => mincoreEntry(w, s, ti, c))
     .with({ op: 'close' }, (c) => fuseCloseEntry(w, s, ti, c))
-    // Refused at validation (validate.ts): FUSE's names (FUSE_CREATE / RENAME / UNLINK) are not modelled.
-    .with({ op: 'openat' }, { op: 'unlink' }, { op: 'rename' }, (c) => {
+    // Refused at validation (validate.ts): FUSE's names (FUSE_CREATE / RENAME / UNLINK), SETATTR and FALLOCATE are not modelled.
+    .with({ op: 'openat' }, { op: 'unlink' }, { op: 'rename' }, { op: 'ftruncate' }, { op: 'fallocate' }, (c) => {
       throw new Error(`${c.op} on FUSE is not modelled`);
     })
     .exhaustive();
@@ -76,6 +79,7 @@ export function taskSteps(w: World, s: Settings, ti: number): Step[] {
           .with({ sys: 'fsync' }, (st) => fsyncStep(w, s, ti, st))
           .with({ sys: 'buffered-read' }, (st) => bufferedReadStep(w, s, ti, st))
           .with({ sys: 'fuse-write' }, { sys: 'fuse-read' }, { sys: 'fuse-dio-read' }, { sys: 'fuse-fsync' }, { sys: 'fuse-dio-write' }, { sys: 'fuse-close' }, (st) => fuseSysStep(w, s, ti, st))
+          .with({ sys: 'size-op' }, (st) => sizeOpStep(w, s, ti, st))
           .exhaustive()
       : call === undefined
         ? null

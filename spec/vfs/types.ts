@@ -47,10 +47,17 @@ export type Syscall =
   | { op: 'openat'; path: string; access: 'O_RDONLY' | 'O_WRONLY' | 'O_RDWR'; flags: NameOpenFlag[] }
   | { op: 'unlink'; path: string }
   /** renameat2(from, to, 0): `to` is replaced atomically when it exists. */
-  | { op: 'rename'; from: string; to: string };
+  | { op: 'rename'; from: string; to: string }
+  /** ftruncate(2): set the file's size to `length` bytes (spec/vfs/truncate.ts). */
+  | { op: 'ftruncate'; fd: number; length: number }
+  /** fallocate(2) with the FALLOC_FL_* flags in `mode` ([] is mode 0: allocate and extend). */
+  | { op: 'fallocate'; fd: number; mode: FallocFlag[]; offset: number; len: number };
 
 /** Flags of an open by name: the open flags, plus creation and truncation. */
 export type NameOpenFlag = OpenFlag | 'O_CREAT' | 'O_TRUNC';
+
+/** The fallocate(2) mode bits modelled (include/uapi/linux/falloc.h). */
+export type FallocFlag = 'FALLOC_FL_KEEP_SIZE' | 'FALLOC_FL_PUNCH_HOLE' | 'FALLOC_FL_ZERO_RANGE';
 
 export type Program = Syscall[];
 
@@ -78,7 +85,8 @@ export type SyscallResult =
   /** Run-length residency over the file's pages, as the conformance helper prints it ("2r14.": 2 resident, 14 not). */
   | { op: 'mincore'; ret: Ret; pages: string }
   | { op: 'mmap-store'; id: string; ret: Ret }
-  | { op: 'openat' | 'close' | 'unlink' | 'rename'; ret: Ret };
+  | { op: 'openat' | 'close' | 'unlink' | 'rename'; ret: Ret }
+  | { op: 'ftruncate' | 'fallocate'; ret: Ret };
 
 export interface OpenFile {
   ino: number;
@@ -130,7 +138,59 @@ export interface Fsync {
   start: number;
 }
 
-export type SysState = DioWrite | BufferedWrite | DioRead | Fsync | FuseSys | BufferedRead;
+/**
+ * What ftruncate or fallocate does once its checks passed: one of the file system's size or
+ * extent operations (xfs_setattr_size, xfs_free_file_space, ext4_punch_hole, ...).
+ *  - 'truncate': set i_size and the on-disk size to `offset`
+ *  - 'allocate': preallocate unwritten extents over the range (mode 0 extends i_size, KEEP_SIZE not)
+ *  - 'punch': PUNCH_HOLE|KEEP_SIZE
+ *  - 'zero': ZERO_RANGE (with or without KEEP_SIZE)
+ */
+export type SizeOpKind = 'truncate' | 'allocate' | 'punch' | 'zero';
+
+/**
+ * An ftruncate or fallocate in progress. `steps` is the file system's sequence of steps
+ * for this operation (spec/vfs/truncate.ts sizeOpPlan), `at` the next one.
+ */
+export interface SizeOp {
+  sys: 'size-op';
+  call: 'ftruncate' | 'fallocate';
+  kind: SizeOpKind;
+  keepSize: boolean;
+  fd: number;
+  ino: number;
+  /** Byte range (for 'truncate': offset is the new size, len 0). */
+  offset: number;
+  len: number;
+  steps: SizeOpStepName[];
+  at: number;
+  /** i_size when the operation took its locks (xfs_setattr_size's oldsize). */
+  oldSize: number;
+  wait: number[];
+  ioError: boolean;
+  /** The blocks [first, count] whose writeback flush_wait waits for. */
+  wbRange: [number, number];
+  /** What the syscall returns so far (the first error wins). */
+  ret: 0 | Errno;
+  /** The file was opened O_SYNC / O_DSYNC (xfs_file_sync_writes; ext4's O_SYNC). */
+  sync: boolean;
+  id: string;
+}
+
+/** The named steps an ftruncate or fallocate is made of (spec/vfs/truncate.ts). */
+export type SizeOpStepName =
+  | 'i_rwsem'
+  | 'invalidate_lock'
+  | 'inode_dio_wait'
+  | 'flush'
+  | 'flush_wait'
+  | 'setsize'
+  | 'unmap'
+  | 'alloc'
+  | 'itruncate'
+  | 'unlock';
+
+export type SysState = DioWrite | BufferedWrite | DioRead | Fsync | FuseSys | BufferedRead | SizeOp;
 
 export interface Task {
   pc: number;

@@ -3,10 +3,16 @@
  * extent, so a commit can fall between two of them; atomic writes convert every extent in
  * one handle (ext4_convert_unwritten_extents_atomic, 6.16).
  */
-import { setMapping } from '../allocator.ts';
+import { match } from 'ts-pattern';
+import { allocUnwrittenRange, setMapping, unmapRange } from '../allocator.ts';
+import { truncateInodePagesRange, truncatePagecache, truncateWouldWait, zeroBlockPart } from '../../mm/truncate.ts';
+import { inodeOf } from '../../vfs/fd.ts';
+import type { SizeOpWork } from '../../vfs/truncate.ts';
+import type { SizeOp, SizeOpKind, SizeOpStepName } from '../../vfs/types.ts';
+import { inside, partialBlocks, touched } from '../xfs/xfs_bmap_util.ts';
 import { markDirty } from '../journal.ts';
 import type { DioWrite } from '../iomap/types.ts';
-import type { World } from '../../world.ts';
+import type { Settings, World } from '../../world.ts';
 
 /**
  * The unwritten extents the write covered that still need converting. ext4_convert_unwritten_extents
@@ -55,4 +61,196 @@ export function ext4ConvertUnwrittenIoEndVec(w: World, ino: number, blks: number
     changed = true;
   }
   if (changed) markDirty(w, ino);
+}
+
+// ---------------------------------------------------------------------------------------
+// ext4_setattr (ATTR_SIZE) and ext4_fallocate (fs/ext4/inode.c, fs/ext4/extents.c)
+
+/**
+ * ext4_setattr with ATTR_SIZE, under the i_rwsem do_truncate holds: when shrinking,
+ * inode_dio_wait first; filemap_invalidate_lock; one handle that sets i_disksize and
+ * i_size (the orphan list entry when shrinking); truncate_pagecache; then, unless the file
+ * grew, ext4_truncate in a handle of its own.
+ */
+export function ext4SetattrPlan(size: number, newSize: number): SizeOpStepName[] {
+  if (newSize > size) return ['i_rwsem', 'invalidate_lock', 'setsize', 'unlock'];
+  if (newSize === size) return ['i_rwsem', 'invalidate_lock', 'setsize', 'itruncate', 'unlock'];
+  return ['i_rwsem', 'inode_dio_wait', 'invalidate_lock', 'setsize', 'itruncate', 'unlock'];
+}
+
+/**
+ * ext4_fallocate: inode_lock, inode_dio_wait; mode 0 / KEEP_SIZE (ext4_do_fallocate) runs
+ * without the invalidate_lock; PUNCH_HOLE and ZERO_RANGE take it exclusive.
+ */
+export function ext4FallocPlan(kind: SizeOpKind): SizeOpStepName[] {
+  return match(kind)
+    .with('truncate', () => ext4SetattrPlan(0, 0))
+    .with('allocate', (): SizeOpStepName[] => ['i_rwsem', 'inode_dio_wait', 'alloc', 'unlock'])
+    .with('punch', (): SizeOpStepName[] => ['i_rwsem', 'inode_dio_wait', 'invalidate_lock', 'unmap', 'unlock'])
+    .with('zero', (): SizeOpStepName[] => ['i_rwsem', 'inode_dio_wait', 'invalidate_lock', 'alloc', 'unlock'])
+    .exhaustive();
+}
+
+/** One step of an ext4 truncate or fallocate; null while it must wait. */
+export function ext4StepWork(w: World, s: Settings, st: SizeOp, name: 'flush' | 'setsize' | 'unmap' | 'alloc' | 'itruncate'): SizeOpWork | null {
+  return match(name)
+    .with('setsize', () => ext4SetattrSize(w, s, st))
+    .with('itruncate', () => ext4Truncate(s, st))
+    .with('unmap', () => ext4PunchHole(w, s, st))
+    .with('alloc', () => (st.kind === 'zero' ? ext4ZeroRange(w, s, st) : ext4DoFallocate(w, s, st)))
+    .with('flush', () => {
+      throw new Error('ext4 has no flush step in its truncate or fallocate plans');
+    })
+    .exhaustive();
+}
+
+/**
+ * ext4_setattr's handle: growing, ext4_block_truncate_page zeroes the old EOF block's tail;
+ * i_disksize and i_size take the new size together (ext4_mark_inode_dirty); then
+ * truncate_pagecache, which waits for writeback of the folios it drops and the partial one.
+ */
+function ext4SetattrSize(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
+  const bs = s.fs.blockSize;
+  const inode = inodeOf(w, st.ino);
+  const old = inode.size;
+  const size = st.offset;
+  const grow = size > old;
+  if (!grow && truncateWouldWait(w, st.ino, Math.floor(size / bs), inode.map.length)) return null;
+  return {
+    fn: `ext4_setattr${grow ? ' → ext4_block_truncate_page' : ' → ext4_orphan_add'}`,
+    what: `${grow && old % bs !== 0 ? `zero the tail of block ${Math.floor(old / bs)}; ` : ''}i_disksize ${inode.diskSize} → ${size}, i_size ${old} → ${size} in one handle; truncate_pagecache`,
+    apply: (d, c) => {
+      if (grow && old % bs !== 0) zeroBlockPart(d, st.ino, Math.floor(old / bs));
+      const i = inodeOf(d, st.ino);
+      c.oldSize = old;
+      i.diskSize = size;
+      i.size = size;
+      markDirty(d, st.ino);
+      truncatePagecache(d, st.ino, size, bs);
+    },
+  };
+}
+
+/** ext4_truncate: ext4_block_truncate_page at the new EOF, then ext4_ext_remove_space past it. */
+function ext4Truncate(s: Settings, st: SizeOp): SizeOpWork {
+  const bs = s.fs.blockSize;
+  const size = st.offset;
+  const from = Math.ceil(size / bs);
+  return {
+    fn: 'ext4_truncate → ext4_ext_remove_space',
+    what: `${size % bs !== 0 ? `zero the tail of block ${Math.floor(size / bs)}; ` : ''}free the blocks from ${from} on; ext4_orphan_del`,
+    apply: (d) => {
+      if (size % bs !== 0) zeroBlockPart(d, st.ino, Math.floor(size / bs));
+      const i = inodeOf(d, st.ino);
+      if (unmapRange(d, i, from, i.map.length)) markDirty(d, st.ino);
+    },
+  };
+}
+
+/**
+ * ext4_punch_hole: nothing at or past EOF; the end is cut to EOF rounded up to a page;
+ * ext4_update_disksize_before_punch; ext4_truncate_page_cache_block_range (no writeback
+ * first: the dirty data of the range is dropped; writeback in flight is waited for);
+ * ext4_zero_partial_blocks and ext4_ext_remove_space in one handle.
+ */
+function ext4PunchHole(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
+  const bs = s.fs.blockSize;
+  const inode = inodeOf(w, st.ino);
+  const size = inode.size;
+  if (st.offset >= size) return { fn: 'ext4_punch_hole', what: 'the range starts at or past EOF: nothing to do', apply: () => {} };
+  const end = Math.min(st.offset + st.len, Math.ceil(size / bs) * bs);
+  const len = end - st.offset;
+  const [from, to] = touched(st.offset, len, bs);
+  if (truncateWouldWait(w, st.ino, from, to)) return null;
+  const [a, b] = inside(st.offset, len, bs);
+  const edges = partialBlocks(st.offset, end, bs);
+  const disk = Math.min(size, end);
+  return {
+    fn: 'ext4_punch_hole',
+    what: `${inode.diskSize < disk ? `ext4_update_disksize_before_punch: i_disksize ${inode.diskSize} → ${disk}; ` : ''}truncate_pagecache_range over blocks ${a}-${b - 1}; ${b > a ? `ext4_ext_remove_space frees blocks ${a}-${b - 1}` : 'no whole block to free'}${edges.length > 0 ? `; ext4_zero_partial_blocks zeroes part of block${edges.length > 1 ? 's' : ''} ${edges.join(',')}` : ''}`,
+    apply: (d) => {
+      const i = inodeOf(d, st.ino);
+      if (i.diskSize < disk) {
+        i.diskSize = disk;
+        markDirty(d, st.ino);
+      }
+      truncateInodePagesRange(d, st.ino, a, b);
+      for (const e of edges) zeroBlockPart(d, st.ino, e);
+      if (unmapRange(d, i, a, b)) markDirty(d, st.ino);
+    },
+  };
+}
+
+/** The new size a fallocate sets (ext4_do_fallocate / ext4_zero_range), or null. */
+function ext4NewSize(st: SizeOp, i: { size: number; diskSize: number }): number | null {
+  const end = st.offset + st.len;
+  return !st.keepSize && (end > i.size || end > i.diskSize) ? end : null;
+}
+
+/** ext4_update_inode_size: i_size and i_disksize only grow. */
+function ext4UpdateInodeSize(d: World, ino: number, size: number): void {
+  const i = inodeOf(d, ino);
+  i.size = Math.max(i.size, size);
+  i.diskSize = Math.max(i.diskSize, size);
+}
+
+/**
+ * ext4_do_fallocate → ext4_alloc_file_blocks: unwritten extents over the holes of the range,
+ * and the new size (i_size and i_disksize) in the same handles; -ENOSPC when free space runs out.
+ */
+function ext4DoFallocate(w: World, s: Settings, st: SizeOp): SizeOpWork {
+  const [from, to] = touched(st.offset, st.len, s.fs.blockSize);
+  const size = ext4NewSize(st, inodeOf(w, st.ino));
+  return {
+    fn: 'ext4_do_fallocate → ext4_alloc_file_blocks',
+    what: `unwritten extents over the holes of blocks ${from}-${to - 1}${size !== null ? `; i_size and i_disksize → ${size}` : ''}`,
+    apply: (d, c) => {
+      const i = inodeOf(d, st.ino);
+      const got = allocUnwrittenRange(d, i, from, to, false);
+      if (got === null) {
+        c.ret = 'ENOSPC';
+        c.at = c.steps.indexOf('unlock');
+      } else if (size !== null) ext4UpdateInodeSize(d, st.ino, size);
+      markDirty(d, st.ino);
+    },
+  };
+}
+
+/**
+ * ext4_zero_range: unwritten extents over the holes of the whole range when it is not
+ * block-aligned; ext4_update_disksize_before_punch; ext4_truncate_page_cache_block_range
+ * (the range's folios dropped, writeback in flight waited for); the blocks wholly inside
+ * become unwritten in place (EXT4_GET_BLOCKS_CONVERT_UNWRITTEN, holes allocated);
+ * ext4_zero_partial_blocks; the new size.
+ */
+function ext4ZeroRange(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
+  const bs = s.fs.blockSize;
+  const [from, to] = touched(st.offset, st.len, bs);
+  if (truncateWouldWait(w, st.ino, from, to)) return null;
+  const [a, b] = inside(st.offset, st.len, bs);
+  const end = st.offset + st.len;
+  const inode = inodeOf(w, st.ino);
+  const size = ext4NewSize(st, inode);
+  const edges = partialBlocks(st.offset, end, bs);
+  const disk = st.offset > inode.size ? null : Math.min(inode.size, end);
+  return {
+    fn: 'ext4_zero_range',
+    what: `${edges.length > 0 ? `unwritten extents over the holes of blocks ${from}-${to - 1}; ` : ''}truncate_pagecache_range${b > a ? ` drops blocks ${a}-${b - 1}` : ''}; ${b > a ? `blocks ${a}-${b - 1} become unwritten` : 'no whole block'}${edges.length > 0 ? `; zero part of block${edges.length > 1 ? 's' : ''} ${edges.join(',')}` : ''}${size !== null ? `; i_size and i_disksize → ${size}` : ''}`,
+    apply: (d, c) => {
+      const i = inodeOf(d, st.ino);
+      const fail = () => {
+        c.ret = 'ENOSPC';
+        c.at = c.steps.indexOf('unlock');
+        markDirty(d, st.ino);
+      };
+      if (edges.length > 0 && allocUnwrittenRange(d, i, from, to, false) === null) return fail();
+      if (disk !== null && i.diskSize < disk) i.diskSize = disk;
+      // A folio the range covers only in part keeps its data outside the range (truncate_inode_partial_folio).
+      truncateInodePagesRange(d, st.ino, a, b);
+      if (allocUnwrittenRange(d, i, a, b, true) === null) return fail();
+      for (const e of edges) zeroBlockPart(d, st.ino, e);
+      if (size !== null) ext4UpdateInodeSize(d, st.ino, size);
+      markDirty(d, st.ino);
+    },
+  };
 }

@@ -80,10 +80,10 @@ export function ext4DioWriteEndIo(w: World, st: DioWrite): string {
   const end = req.pos + req.count;
   if (end > inode.size) {
     inode.size = end;
-    // ext4_handle_inode_extension updates i_disksize with i_size.
-    delete inode.disksize;
     markDirty(w, req.ino);
     done.push('ext4_handle_inode_extension');
   }
+  // ext4_handle_inode_extension sets i_disksize with i_size, in the same handle.
+  if (end > inode.diskSize) inode.diskSize = Math.min(end, inode.size);
   return done.length > 0 ? done.join(' + ') : 'nothing to convert';
 }

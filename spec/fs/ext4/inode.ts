@@ -197,7 +197,7 @@ export function ext4DaWriteEndPlan(w: World, s: Settings, req: WriteReq, blk: nu
   if (end <= inode.size) return { size: null, disksize: false, what: 'ext4_da_do_write_end: block_write_end marks the buffer dirty' };
   const bh = plan.bh;
   if (bh.p !== null && !bh.delay && !bh.unwritten) return { size: end, disksize: true, what: `ext4_da_do_write_end: buffer dirty; i_size ${end}; ext4_update_i_disksize ${end} + ext4_mark_inode_dirty` };
-  return { size: end, disksize: false, what: `ext4_da_do_write_end: buffer dirty; i_size ${end}, i_disksize stays ${inode.disksize ?? inode.size} (the block is ${bh.delay ? 'delayed' : 'unwritten'})` };
+  return { size: end, disksize: false, what: `ext4_da_do_write_end: buffer dirty; i_size ${end}, i_disksize stays ${inode.diskSize} (the block is ${bh.delay ? 'delayed' : 'unwritten'})` };
 }
 
 /** Apply write_begin's reservation, the copy of `t` and write_end (plans from the same state). */
@@ -209,12 +209,11 @@ export function ext4DaWriteEnd(d: World, req: WriteReq, blk: number, t: Token, p
   if (f === null) throw new Error(`no folio ${req.ino}:${blk}`);
   f.bh = { ...plan.bh };
   if (end.size === null) return;
-  const disksize = inode.disksize ?? inode.size;
   inode.size = end.size;
   if (end.disksize) {
-    delete inode.disksize;
+    inode.diskSize = end.size;
     markDirty(d, req.ino);
-  } else inode.disksize = disksize;
+  }
 }
 
 /**
@@ -223,11 +222,10 @@ export function ext4DaWriteEnd(d: World, req: WriteReq, blk: number, t: Token, p
  */
 export function ext4UpdateDisksize(d: World, ino: number, pos: number): number | null {
   const inode = inodeOf(d, ino);
-  const cur = inode.disksize ?? inode.size;
+  const cur = inode.diskSize;
   const to = Math.min(pos, inode.size);
   if (to <= cur) return null;
-  if (to === inode.size) delete inode.disksize;
-  else inode.disksize = to;
+  inode.diskSize = to;
   markDirty(d, ino);
   return to;
 }

@@ -30,3 +30,22 @@ export function xfsBmapiConvertDelalloc(w: World, ino: number, blk: number): num
   markDirty(w, ino);
   return got[blk - start] ?? null;
 }
+
+/**
+ * xfs_end_ioend → xfs_setfilesize for a writeback bio that completed without error: when
+ * the ioend ends past the on-disk size, di_size moves up to it, clamped to i_size
+ * (xfs_new_eof), in a transaction of its own. So the on-disk size never covers a block whose
+ * data has not reached the disk. ext4 moves i_disksize when it submits the bio
+ * (mpage_map_and_submit_extent) over blocks that stay unwritten until the bio completes;
+ * the model moves it at completion for both (see proofs-notes/sizes-truncate-fallocate.md).
+ */
+export function xfsSetfilesize(w: World, bio: number, blockSize: number): void {
+  const io = w.ioends.find((x) => x.bio === bio);
+  const inode = io === undefined ? undefined : w.inodes[io.ino];
+  if (io === undefined || inode === undefined || io.blocks.length === 0) return;
+  const end = (Math.max(...io.blocks.map((b) => b.blk)) + 1) * blockSize;
+  const size = Math.min(end, inode.size);
+  if (size <= inode.diskSize) return;
+  inode.diskSize = size;
+  markDirty(w, io.ino);
+}

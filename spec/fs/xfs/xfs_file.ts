@@ -115,6 +115,8 @@ export function xfsDioWriteEndIo(w: World, st: DioWrite): string {
     markDirty(w, req.ino);
     done.push('xfs_setfilesize');
   }
+  // xfs_dio_write_end_io: i_size_write, then xfs_setfilesize logs the same size (di_size).
+  if (end > inode.diskSize) inode.diskSize = Math.min(end, inode.size);
   return done.length > 0 ? done.join(' + ') : 'nothing to do';
 }
 

@@ -1,5 +1,12 @@
 /** XFS atomic-write limits (fs/xfs/xfs_iops.c xfs_get_atomic_write_min/max/max_opt, Linux 6.18). */
-import type { Settings } from '../../world.ts';
+import type { Settings, World } from '../../world.ts';
+import type { SizeOp, SizeOpStepName } from '../../vfs/types.ts';
+import type { SizeOpWork } from '../../vfs/truncate.ts';
+import { inodeOf } from '../../vfs/fd.ts';
+import { truncatePagecache, truncateWouldWait, zeroBlockPart, zeroWholeBlock } from '../../mm/truncate.ts';
+import { filemapFdatawriteRange } from '../../mm/filemap.ts';
+import { unmapRange } from '../allocator.ts';
+import { markDirty } from '../journal.ts';
 
 /** Whether the device can do a one-block hardware atomic write (xfs_inode_can_hw_atomic_write). */
 function hwCapable(s: Settings): boolean {
@@ -19,4 +26,90 @@ export function xfsAtomicLimits(s: Settings): { min: number; max: number; maxOpt
   const max = s.fs.reflink ? s.fs.swAtomicMax : hwCapable(s) ? bs : 0;
   const maxOpt = max > bs ? Math.min(max, xfsHwAtomicMax(s)) : 0;
   return { min, max, maxOpt };
+}
+
+// ---------------------------------------------------------------------------------------
+// xfs_vn_setattr_size → xfs_setattr_size (ftruncate, and fallocate's new size)
+
+/**
+ * xfs_vn_setattr takes XFS_MMAPLOCK_EXCL under the i_rwsem do_truncate holds; then
+ * xfs_setattr_size: inode_dio_wait, the zeroing and truncate_setsize, a flush when the
+ * zeroing dirtied folios, and the transaction that sets di_size and frees blocks past it.
+ */
+export function xfsSetattrPlan(): SizeOpStepName[] {
+  return ['i_rwsem', 'invalidate_lock', 'inode_dio_wait', 'setsize', 'flush_wait', 'itruncate', 'unlock'];
+}
+
+/** The new size a truncate or a size-changing fallocate sets. */
+export const newSizeOf = (st: SizeOp): number => (st.kind === 'truncate' ? st.offset : st.offset + st.len);
+
+/** Move past the flush_wait that follows when nothing was flushed. */
+export function skipFlushWait(st: SizeOp): void {
+  st.at += st.steps[st.at + 1] === 'flush_wait' ? 2 : 1;
+}
+
+/**
+ * xfs_setattr_size up to the transaction: xfs_zero_range from the old EOF (growing) or
+ * xfs_truncate_page at the new EOF (shrinking); truncate_setsize (i_size, then
+ * truncate_pagecache, which waits for writeback of the folios it drops and of the partial
+ * one); then, when the zeroing dirtied a folio or the on-disk size lags behind,
+ * filemap_write_and_wait_range(i_disk_size, newsize - 1), so the zeroes are on disk before
+ * di_size moves over them. For fallocate (xfs_falloc_setsize) nothing when the range ends
+ * inside the file.
+ */
+export function xfsSetattrSize(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
+  const bs = s.fs.blockSize;
+  const inode = inodeOf(w, st.ino);
+  const old = inode.size;
+  const size = newSizeOf(st);
+  if (st.call === 'fallocate' && size <= old) {
+    return { fn: 'xfs_falloc_setsize', what: 'the range ends inside the file: i_size stays', apply: (d, c) => void (c.at = c.steps.indexOf('itruncate') + 1) };
+  }
+  const grow = size > old;
+  if (!grow && truncateWouldWait(w, st.ino, Math.floor(size / bs), inode.map.length)) return null;
+  const disk = inode.diskSize;
+  const partial = grow ? old % bs !== 0 : size % bs !== 0;
+  return {
+    fn: `xfs_setattr_size: ${grow ? 'xfs_zero_range' : 'xfs_truncate_page'} → truncate_setsize`,
+    what: `${grow ? `zero from the old EOF ${old}` : partial ? `zero the tail of block ${Math.floor(size / bs)} past ${size}` : 'nothing to zero'}; i_size ${old} → ${size}; truncate_pagecache`,
+    apply: (d, c, ti) => {
+      let did = false;
+      if (partial) did = zeroBlockPart(d, st.ino, Math.floor((grow ? old : size) / bs)) || did;
+      if (grow) for (let b = Math.ceil(old / bs); b < Math.ceil(size / bs); b++) did = zeroWholeBlock(d, st.ino, b) || did;
+      const i = inodeOf(d, st.ino);
+      i.size = size;
+      c.oldSize = old;
+      truncatePagecache(d, st.ino, size, bs);
+      // Before 5885ebda878b (knob truncateZeroFlush) the size was logged without this flush.
+      if (!(did || (size > disk && old !== disk)) || s.knobs.truncateZeroFlush === 'unflushed') return skipFlushWait(c);
+      const from = Math.floor(Math.min(disk, size) / bs);
+      const n = Math.max(0, Math.ceil(size / bs) - from);
+      const bios = filemapFdatawriteRange(d, st.ino, from, n, ti);
+      c.wait = bios ?? [];
+      c.ioError = bios === null;
+      c.wbRange = [from, n];
+    },
+  };
+}
+
+/**
+ * The xfs_setattr_size transaction (tr_itruncate): di_size = newsize, and when the file did
+ * not grow, xfs_itruncate_extents frees every block past it (real, delalloc and CoW
+ * staging), all in the running transaction.
+ */
+export function xfsItruncate(w: World, s: Settings, st: SizeOp): SizeOpWork {
+  const bs = s.fs.blockSize;
+  const size = newSizeOf(st);
+  const shrink = size <= st.oldSize;
+  const from = Math.ceil(size / bs);
+  return {
+    fn: `xfs_setattr_size: xfs_trans_alloc(tr_itruncate)${shrink ? ' → xfs_itruncate_extents' : ''}`,
+    what: `di_size ${inodeOf(w, st.ino).diskSize} → ${size}${shrink ? `; free the blocks from ${from} on` : ''}; log the inode`,
+    apply: (d) => {
+      const i = inodeOf(d, st.ino);
+      i.diskSize = size;
+      if (shrink) unmapRange(d, i, from, i.map.length);
+      markDirty(d, st.ino);
+    },
+  };
 }
