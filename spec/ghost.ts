@@ -25,6 +25,8 @@ export interface GhostWrite {
   swCause: SwCause | null;
   /** Data requests that carried this write's tokens: [atomic, first p, nblocks]. */
   bios: Array<{ atomic: boolean; p: number; n: number }>;
+  /** A store through a mapping: how many times ->page_mkwrite ran for it (spec/mm/memory.ts bounds the split). */
+  mkwrites?: number;
 }
 
 /** A durability obligation: after power loss, (ino, blk) must hold `t` or newer data. */
@@ -108,12 +110,13 @@ function promise(w: World, ino: number, blk: number, t: Token, since: number): v
 }
 
 /**
- * fsync/fdatasync returned 0: every block's latest write that returned before the fsync
- * began must survive a power loss.
+ * fsync/fdatasync (or msync MS_SYNC, over its range) returned 0: every block's latest write
+ * (or store through a mapping) that returned before the sync began must survive a power loss.
  */
-export function promiseFile(w: World, ino: number, fsyncStart: number): void {
-  const nblk = w.inodes[ino]?.map.length ?? 0;
-  for (let b = 0; b < nblk; b++) {
+export function promiseFile(w: World, ino: number, fsyncStart: number, range?: { blk: number; nblk: number }): void {
+  // msync(MS_SYNC) promises only the range it synced.
+  const { blk: first, nblk } = range ?? { blk: 0, nblk: w.inodes[ino]?.map.length ?? 0 };
+  for (let b = first; b < first + nblk; b++) {
     let best: GhostWrite | null = null;
     for (const g of w.ghost.writes) {
       if (g.ino !== ino || b < g.blk || b >= g.blk + g.nblk) continue;

@@ -45,7 +45,14 @@
  *   (file_check_and_advance_wb_err; knob `wbErrReporting` for the pre-4.13 behaviour).
  *   A buffered pwritev2 with RWF_DONTCACHE follows knob `uncached`.
  * - `{ op: 'mmap-store', file, offset, id }` — a store through a shared mapping: dirties the
- *   folio of that block with token `${id}[0]` (no syscall return value: ret 0).
+ *   folio of that block with token `${id}[0]` (no syscall return value: ret 0). This is the
+ *   shorthand for "mmap + store, the page already mapped": fault and store in one step.
+ * - `{ op: 'mmap', fd, offset, len }` (MAP_SHARED, PROT_READ|PROT_WRITE; returns the mapping's
+ *   ordinal), `{ op: 'mmap-store', file, offset, id, map }` (a one-block store through mapping
+ *   `map` at file offset `offset`: read fault, ->page_mkwrite, store, each its own step),
+ *   `{ op: 'mmap-load', map, offset }` (one block), `{ op: 'msync', map, flags }` (MS_SYNC:
+ *   vfs_fsync_range over the mapping; MS_ASYNC: nothing), `{ op: 'munmap', map }`
+ *   (spec/mm/mmap.ts, memory.ts, msync.ts; proofs-notes/mmap.md). A page is a block here.
  *
  * Tokens: `zero` (hole / unwritten / zeroed), `f<ino>.init[<blk>]` (content before the
  * scenario), `<id>[<k>]` (block k of write id), `stale[p<n>]` (a freed block's leftovers).
@@ -85,7 +92,7 @@ export { buildModel, actions, next, label, type Action } from './model.ts';
 export { PROPERTIES, ALL_INVARIANTS, type PropertyDef } from './properties.ts';
 export { atomicLimits, statxAtomic, checkPwritev2, taskSteps } from './vfs/syscalls.ts';
 export { allowedOutcomes, bfsExplorer, observe, type Outcome, type ObservedResult, type Explorer } from './outcomes.ts';
-export { scenario, settings, fsDefaults, DEVICES, BS, KiB, open, pwrite, pwriteBadPage, pwritev, pread, fsync, fdatasync, statx, mmapStore, type SettingsInput } from './scenario.ts';
+export { scenario, settings, fsDefaults, DEVICES, BS, KiB, open, pwrite, pwriteBadPage, pwritev, pread, fsync, fdatasync, statx, mmapStore, mmap, store, load, msync, munmap, type SettingsInput } from './scenario.ts';
 export { ext4MbAlignedAlloc, allocBlocks, describeExtents } from './fs/allocator.ts';
 export { powerLossChoices, persistGroups } from './block/device.ts';
 export { folioAt, mappingSetError, filemapCheckErrors, fileCheckAndAdvanceWbErr } from './mm/filemap.ts';

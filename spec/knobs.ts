@@ -20,6 +20,7 @@ export interface Knobs {
   bufferedAtomic: BufferedAtomic;
   bufferedAtomicShortCopy: BufferedAtomicShortCopy;
   bufferedAtomicMerge: BufferedAtomicMerge;
+  faultInvalidateLock: FaultInvalidateLock;
 }
 
 /**
@@ -186,6 +187,25 @@ export type BufferedAtomicShortCopy = 'short-copy' | 'clear-dirty-then-retry';
  */
 export type BufferedAtomicMerge = 'mixed-bio' | 'own-bio';
 
+/**
+ * Whether the page-fault path takes the invalidate_lock (XFS: the MMAPLOCK) shared where it
+ * adds a folio to the page cache (filemap_fault reading a folio in) and around ->page_mkwrite,
+ * against a hole punch or truncate that holds it exclusive between truncating the page cache
+ * and freeing the blocks.
+ *  - 'not-taken': before the fault path was serialised: filemap_fault reads the folio in, and
+ *    ->page_mkwrite runs, with no lock against the punch, so a fault can instantiate a folio
+ *    of the range after truncate_pagecache_range and before the blocks are freed (the race
+ *    the fix commit's message draws). XFS closed it in its own fault handlers with the
+ *    MMAPLOCK (653c60b633a9 "xfs: introduce mmap/truncate lock", 4.1), ext4 with i_mmap_sem
+ *    (ea3d7209ca01 "ext4: fix races between page faults and hole punching", 4.5), and
+ *    730633f0b7f9 "mm: Protect operations adding pages to page cache with invalidate_lock"
+ *    (5.15) moved it into filemap_fault for every file system.
+ *  - 'taken': Linux 6.18: filemap_fault takes filemap_invalidate_lock_shared before it
+ *    creates a folio (and when the cached one is not uptodate); __xfs_write_fault takes
+ *    XFS_MMAPLOCK_SHARED and ext4_page_mkwrite filemap_invalidate_lock_shared.
+ */
+export type FaultInvalidateLock = 'not-taken' | 'taken';
+
 /** What Linux merged: the default for every knob. */
 export const MERGED_KNOBS: Knobs = {
   ext4AtomicAlloc: 'bigalloc-zero-and-commit',
@@ -203,6 +223,7 @@ export const MERGED_KNOBS: Knobs = {
   // Not in Linux: the defaults are what the RFC posted.
   bufferedAtomicShortCopy: 'short-copy',
   bufferedAtomicMerge: 'own-bio',
+  faultInvalidateLock: 'taken',
 };
 
 /** Every variant of every knob, for documentation, the CLI and tests. */
@@ -221,4 +242,5 @@ export const KNOB_VARIANTS = {
   bufferedAtomic: ['rfc-2024', 'eopnotsupp-6.18'],
   bufferedAtomicShortCopy: ['short-copy', 'clear-dirty-then-retry'],
   bufferedAtomicMerge: ['mixed-bio', 'own-bio'],
+  faultInvalidateLock: ['not-taken', 'taken'],
 } as const satisfies { [K in keyof Knobs]: readonly Knobs[K][] };

@@ -16,6 +16,7 @@ import { commitJournal, journalDirty, markDirty, recoverJournal } from './fs/jou
 import { iomapFinishIoend } from './fs/iomap/ioend.ts';
 import { describeFlusherStep, flusherChoices, flusherWriteback } from './mm/page-writeback.ts';
 import { reclaimChoices, reclaimFolio } from './mm/vmscan.ts';
+import { punchChoice, punchStep } from './mm/punch.ts';
 import { answerRequest, answers, describeAnswer, type FuseAnswer } from './fs/fuse/dev.ts';
 import { describeFuseWritepage, fuseWritepages } from './fs/fuse/file.ts';
 import { PROPERTIES } from './properties.ts';
@@ -35,7 +36,9 @@ export type Action =
   | { kind: 'reclaim'; ino: number; blk: number; t: Token }
   | { kind: 'power-loss'; keep: Array<[number, number]>; what: string }
   /** The FUSE server answers request `unique` (dev.ts). */
-  | { kind: 'fuse'; unique: number; answer: FuseAnswer; what: string };
+  | { kind: 'fuse'; unique: number; answer: FuseAnswer; what: string }
+  /** The minimal hole punch of Settings.punch takes its next step (spec/mm/punch.ts). */
+  | { kind: 'punch'; what: string };
 
 export function label(a: Action): string {
   return match(a)
@@ -47,6 +50,7 @@ export function label(a: Action): string {
     .with({ kind: 'flusher' }, (x) => `flusher wb_workfn → ${x.what}`)
     .with({ kind: 'reclaim' }, (x) => `reclaim shrink_folio_list: evict clean folio ${x.ino}:${x.blk} (${x.t})`)
     .with({ kind: 'fuse' }, (x) => `fuse server: ${x.what}`)
+    .with({ kind: 'punch' }, (x) => `punch ${x.what}`)
     .exhaustive();
 }
 
@@ -74,6 +78,8 @@ export function actions(w: World, s: Settings): Action[] {
   for (const { ino, blks } of flusherChoices(w, s)) out.push({ kind: 'flusher', ino, blks, what: s.fs.kind === 'fuse' ? describeFuseWritepage(w, ino, blks) : describeFlusherStep(w, s, ino, blks) });
   for (const r of w.fuse?.reqs ?? []) for (const answer of answers(w, s, r)) out.push({ kind: 'fuse', unique: r.unique, answer, what: describeAnswer(w, r, answer) });
   for (const [ino, blk] of reclaimChoices(w, s)) out.push({ kind: 'reclaim', ino, blk, t: w.pageCache[ino]?.[blk]?.t ?? '?' });
+  const punch = punchChoice(w, s);
+  if (punch !== null) out.push({ kind: 'punch', what: punch });
   if (s.backgroundCommit && journalDirty(w)) out.push({ kind: 'commit', fs: s.fs.kind });
   if (w.powerLosses < s.maxPowerLosses) {
     const groups = persistGroups(w.device);
@@ -132,6 +138,7 @@ export function next(w: World, s: Settings, a: Action): World {
       .with({ kind: 'flusher' }, (x) => (s.fs.kind === 'fuse' ? fuseWritepages(d, x.ino, x.blks) : flusherWriteback(d, s, x.ino, x.blks)))
       .with({ kind: 'fuse' }, (x) => answerRequest(d, x.unique, x.answer))
       .with({ kind: 'reclaim' }, (x) => reclaimFolio(d, x.ino, x.blk))
+      .with({ kind: 'punch' }, () => punchStep(d, s))
       .exhaustive();
   });
 }
@@ -149,6 +156,8 @@ export function crash(w: World, keep: Array<[number, number]>): World {
       device: { media: mediaAfterPowerLoss(w.device, keep), cache: [], inflight: [] },
       pageCache: w.pageCache.map((pc) => pc.map(() => null)),
       ioends: [],
+      // The processes are gone with their mappings.
+      vmas: [],
       // FUSE: the server restarts with what its last FSYNC made durable; no request survives.
       fuse: w.fuse === null ? null : { ...w.fuse, server: w.fuse.durable, reqs: [], locked: [] },
       powerLosses: w.powerLosses + 1,

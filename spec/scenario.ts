@@ -61,6 +61,7 @@ function withDefaults(i: SettingsInput): Settings {
     ...(i.reclaim === true ? { reclaim: true } : {}),
     ...(i.maxShortWrites !== undefined && i.maxShortWrites > 0 ? { maxShortWrites: i.maxShortWrites } : {}),
     ...(i.userFaults !== undefined && i.userFaults > 0 ? { userFaults: i.userFaults } : {}),
+    ...(i.punch !== undefined ? { punch: i.punch } : {}),
   };
 }
 
@@ -93,3 +94,10 @@ export const fsync = (fd: number): Syscall => ({ op: 'fsync', fd });
 export const fdatasync = (fd: number): Syscall => ({ op: 'fdatasync', fd });
 export const statx = (fd: number): Syscall => ({ op: 'statx', fd });
 export const mmapStore = (id: string, file: number, offset: number): Syscall => ({ op: 'mmap-store', file, offset, id });
+/** mmap(MAP_SHARED, PROT_READ|PROT_WRITE) of `len` bytes of fd at `offset`. */
+export const mmap = (fd: number, offset: number, len: number): Syscall => ({ op: 'mmap', fd, offset, len });
+/** A store of block data `id` at file offset `offset` of `file` through mapping `map`, faulting step by step. */
+export const store = (id: string, map: number, file: number, offset: number): Syscall => ({ op: 'mmap-store', file, offset, id, map });
+export const load = (map: number, offset: number): Syscall => ({ op: 'mmap-load', map, offset });
+export const msync = (map: number, flags: 'MS_SYNC' | 'MS_ASYNC' = 'MS_SYNC'): Syscall => ({ op: 'msync', map, flags });
+export const munmap = (map: number): Syscall => ({ op: 'munmap', map });

@@ -24,7 +24,7 @@ export const RWF_FLAGS = ['RWF_ATOMIC', 'RWF_SYNC', 'RWF_DSYNC', 'RWF_NOWAIT', '
 export const OPEN_FLAGS = ['O_DIRECT', 'O_DSYNC', 'O_SYNC'] as const satisfies readonly OpenFlag[];
 export const ACCESS_MODES = ['O_RDONLY', 'O_WRONLY', 'O_RDWR'] as const;
 export const PROPERTY_NAMES = Object.keys(PROPERTIES) as [PropertyName, ...PropertyName[]];
-export const SYSCALL_OPS = ['open', 'pwritev2', 'pread', 'fsync', 'fdatasync', 'statx', 'mmap-store'] as const satisfies ReadonlyArray<Syscall['op']>;
+export const SYSCALL_OPS = ['open', 'pwritev2', 'pread', 'fsync', 'fdatasync', 'statx', 'mmap-store', 'mmap', 'mmap-load', 'msync', 'munmap'] as const satisfies ReadonlyArray<Syscall['op']>;
 
 /** An enum whose error names the valid choices: "'merged' is not a variant; one of a, b, c". */
 function oneOf<T extends string>(values: readonly [T, ...T[]], noun: string) {
@@ -61,6 +61,7 @@ export const knobsSchema = strict({
   bufferedAtomic: oneOf(KNOB_VARIANTS.bufferedAtomic, 'a variant').optional(),
   bufferedAtomicShortCopy: oneOf(KNOB_VARIANTS.bufferedAtomicShortCopy, 'a variant').optional(),
   bufferedAtomicMerge: oneOf(KNOB_VARIANTS.bufferedAtomicMerge, 'a variant').optional(),
+  faultInvalidateLock: oneOf(KNOB_VARIANTS.faultInvalidateLock, 'a variant').optional(),
 });
 
 const fsKind = oneOf(FS_KINDS, 'a modelled file system');
@@ -114,7 +115,11 @@ export const syscallSchema = z.discriminatedUnion(
     strict({ op: z.literal('fsync'), fd }),
     strict({ op: z.literal('fdatasync'), fd }),
     strict({ op: z.literal('statx'), fd }),
-    strict({ op: z.literal('mmap-store'), file: count('file number'), offset: count('bytes'), id: z.string().min(1, { error: 'must name the store' }) }),
+    strict({ op: z.literal('mmap-store'), file: count('file number'), offset: count('bytes'), id: z.string().min(1, { error: 'must name the store' }), map: count('the ordinal of a successful mmap').optional() }),
+    strict({ op: z.literal('mmap'), fd, offset: fileOffset, len: count('bytes') }),
+    strict({ op: z.literal('mmap-load'), map: count('the ordinal of a successful mmap'), offset: count('bytes') }),
+    strict({ op: z.literal('msync'), map: count('the ordinal of a successful mmap'), flags: oneOf(['MS_SYNC', 'MS_ASYNC'], 'an msync flag') }),
+    strict({ op: z.literal('munmap'), map: count('the ordinal of a successful mmap') }),
   ],
   { error: (iss) => `op ${JSON.stringify((iss.input as { op?: unknown } | undefined)?.op)} is not a modelled syscall; one of ${SYSCALL_OPS.join(', ')}` },
 );
@@ -137,6 +142,7 @@ export const settingsInputSchema = strict({
   flusher: z.boolean({ error: 'must be true or false' }).optional(),
   reclaim: z.boolean({ error: 'must be true or false' }).optional(),
   userFaults: count('user-page faults the environment may inject').optional(),
+  punch: z.tuple([count('file number'), count('file block')], { error: 'must be a [file, block] pair' }).optional(),
 });
 
 const EXPECTATION = "must be 'holds' or { violates: 'property-name' }";

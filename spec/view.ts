@@ -19,6 +19,7 @@ import type { Action } from './model.ts';
 import { PROPERTIES } from './properties.ts';
 import type { Bio, CowMapping, InitialBlock, RwSem, Settings, SysState, Syscall, SyscallResult, Task, World } from './types.ts';
 import { fileContent } from './world.ts';
+import { PUNCHER } from './mm/punch.ts';
 
 /** The lane of an action: a task by name, the device, the journal thread, the power supply. */
 export function actorOf(a: Action, s: Settings): string {
@@ -30,6 +31,7 @@ export function actorOf(a: Action, s: Settings): string {
     .with({ kind: 'commit' }, () => (s.fs.kind === 'xfs' ? 'xfs_log' : 'jbd2'))
     .with({ kind: 'power-loss' }, () => 'power')
     .with({ kind: 'fuse' }, () => 'fuse server')
+    .with({ kind: 'punch' }, () => 'punch')
     .exhaustive();
 }
 
@@ -47,7 +49,11 @@ export function describeCall(c: Syscall): string {
     .with({ op: 'pread' }, (x) => `pread(fd ${x.fd}, ${x.len} bytes @ ${x.offset})`)
     .with({ op: 'fsync' }, { op: 'fdatasync' }, (x) => `${x.op}(fd ${x.fd})`)
     .with({ op: 'statx' }, (x) => `statx(fd ${x.fd}, STATX_WRITE_ATOMIC)`)
-    .with({ op: 'mmap-store' }, (x) => `store through mmap of file ${x.file} @ ${x.offset} writing ${x.id}`)
+    .with({ op: 'mmap-store' }, (x) => `store through ${x.map !== undefined ? `mapping ${x.map}` : 'mmap'} of file ${x.file} @ ${x.offset} writing ${x.id}`)
+    .with({ op: 'mmap' }, (x) => `mmap(${x.len} bytes, PROT_READ|PROT_WRITE, MAP_SHARED, fd ${x.fd}, ${x.offset})`)
+    .with({ op: 'mmap-load' }, (x) => `load through mapping ${x.map} @ ${x.offset}`)
+    .with({ op: 'msync' }, (x) => `msync(mapping ${x.map}, ${x.flags})`)
+    .with({ op: 'munmap' }, (x) => `munmap(mapping ${x.map})`)
     .exhaustive();
 }
 
@@ -57,11 +63,12 @@ function describeResult(r: SyscallResult): string {
     .with({ op: 'pread' }, (x) => `pread → ${x.ret}${x.data.length > 0 ? ` [${x.data.join(', ')}]` : ''}`)
     .with({ op: 'statx' }, (x) => `statx → ${x.ret}${x.atomic !== null ? ` (unit ${x.atomic.atomicWriteUnitMin}-${x.atomic.atomicWriteUnitMax})` : ''}`)
     .with({ op: 'mmap-store' }, (x) => `mmap store ${x.id} → ${x.ret}`)
+    .with({ op: 'mmap-load' }, (x) => `mmap load → ${x.ret}${x.data.length > 0 ? ` [${x.data.join(', ')}]` : ''}`)
     .otherwise((x) => `${x.op} → ${x.ret}`);
 }
 
 function describeSem(sem: RwSem): string {
-  if (sem.excl !== null) return `exclusive by ${taskName(sem.excl)}`;
+  if (sem.excl !== null) return `exclusive by ${sem.excl === PUNCHER ? 'the punch' : taskName(sem.excl)}`;
   if (sem.shared.length > 0) return `shared by ${sem.shared.map(taskName).join(', ')}`;
   return 'free';
 }
@@ -106,7 +113,7 @@ function describeSys(c: SysState, verbose: boolean): Record<string, unknown> {
       ...(x.short !== null ? { 'short write': x.short } : {}),
     }))
     .with({ sys: 'dio-read' }, (x) => ({ call: `direct read of file ${x.ino} ${x.len} bytes @ ${x.pos}`, ...common }))
-    .with({ sys: 'fsync' }, (x) => ({ call: `${x.datasync ? 'fdatasync' : 'fsync'} of file ${x.ino}`, ...common }))
+    .with({ sys: 'fsync' }, (x) => ({ call: `${x.msync !== undefined ? `msync(MS_SYNC) of blocks ${x.msync.blk}-${x.msync.blk + x.msync.nblk - 1}` : x.datasync ? 'fdatasync' : 'fsync'} of file ${x.ino}`, ...common }))
     .with({ sys: 'fuse-write' }, (x) => ({
       call: `FUSE write ${x.req.id} of ${x.req.count} bytes @ ${x.req.pos}`,
       ...common,
@@ -119,7 +126,7 @@ function describeSys(c: SysState, verbose: boolean): Record<string, unknown> {
     .exhaustive();
 }
 
-function describeTask(t: Task, s: Settings, ti: number, verbose: boolean): Record<string, unknown> {
+function describeTask(w: World, t: Task, s: Settings, ti: number, verbose: boolean): Record<string, unknown> {
   const prog = s.programs[ti] ?? [];
   const out: Record<string, unknown> = {
     next: t.pc < prog.length ? `${t.pc + 1}/${prog.length} ${describeCall(prog[t.pc]!)}` : 'done',
@@ -129,6 +136,7 @@ function describeTask(t: Task, s: Settings, ti: number, verbose: boolean): Recor
     out[`fd ${fd}`] = `file ${f.ino}${flags.length > 0 ? ` ${flags.join('|')}` : ''}${f.canAtomic ? ' FMODE_CAN_ATOMIC_WRITE' : ''}`;
   });
   if (t.cur !== null) out.syscall = describeSys(t.cur, verbose);
+  for (const v of w.vmas) if (v.task === ti) out[`mapping ${v.id}`] = `file ${v.ino} blocks ${v.blk}-${v.blk + v.nblk - 1}, PTEs ${v.pte.map((p, i) => `[${v.blk + i}] ${p === 'none' ? 'not present' : p === 'ro' ? 'read-only' : 'writable'}`).join(', ')}`;
   const results: Record<string, string> = {};
   t.results.forEach((r, k) => (results[`#${k + 1}`] = describeResult(r)));
   if (t.results.length > 0) out.returned = results;
@@ -173,7 +181,7 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
   w.journal.committed.inodes.forEach((m, ino) => (committed[`file ${ino}`] = `size ${m.size}, ${describeExtents(m.map)}`));
   committed['free blocks'] = freeList(w.journal.committed.free);
   const tasks: Record<string, unknown> = {};
-  w.tasks.forEach((t, ti) => (tasks[taskName(ti)] = describeTask(t, s, ti, verbose)));
+  w.tasks.forEach((t, ti) => (tasks[taskName(ti)] = describeTask(w, t, s, ti, verbose)));
   // FUSE has no extents, journal or block device: its server stands for them.
   const blockLayers = w.fuse === null;
   if (!blockLayers) for (const f of Object.values(files) as Array<Record<string, unknown>>) for (const k of ['extents', 'cow fork', 'invalidate_lock', 'i_dio_count']) delete f[k];
@@ -200,6 +208,7 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
     for (const r of fc.reqs) reqs[`#${r.unique}`] = `${r.op}${r.writeback ? ' (writeback)' : ''} file ${r.ino}${r.op === 'FSYNC' ? '' : ` pages ${r.blk}-${r.blk + r.data.length - 1}`}${r.op === 'WRITE' ? ` [${r.data.join(', ')}]` : ''} from ${r.owner < 0 ? 'writeback' : taskName(r.owner)}`;
     out['fuse server'] = { holds: server, durable, 'requests in flight': reqs, 'locked pages': fc.locked.map((l) => `file ${l.ino} page ${l.blk} by ${taskName(l.task)}`).join(', ') || 'none' };
   }
+  if (s.punch !== undefined) out.punch = w.punch;
   if (w.crashed) out['after power loss'] = 'the recovered on-disk state; nothing runs any more';
   if (verbose) out.ghost = w.ghost;
   return out;

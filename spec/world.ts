@@ -11,7 +11,7 @@ import type { FsSettings, InitialBlock, Inode, Journal, Mapping } from './fs/typ
 import { snapshotMetadata } from './fs/journal.ts';
 import type { Ghost } from './ghost.ts';
 import type { Knobs } from './knobs.ts';
-import type { AddressSpace, Folio } from './mm/types.ts';
+import type { AddressSpace, Folio, Vma } from './mm/types.ts';
 import type { Ioend } from './fs/iomap/types.ts';
 import { initToken, staleToken, ZERO, type Token } from './token.ts';
 import type { Program, Task } from './vfs/types.ts';
@@ -40,6 +40,10 @@ export interface World {
   ghost: Ghost;
   /** FUSE: the server holding the files' contents and the requests in flight (null for xfs/ext4). */
   fuse: FuseConn | null;
+  /** Shared file mappings made by `mmap`, with their PTEs (spec/mm/mmap.ts). */
+  vmas: Vma[];
+  /** The minimal hole punch of Settings.punch (spec/mm/mmap.ts punchSteps): where it is. */
+  punch: 'idle' | 'truncated' | 'done';
 }
 
 export interface Settings {
@@ -74,6 +78,12 @@ export interface Settings {
    * fault_in_iov_iter_readable then brings it in. Default 0.
    */
   userFaults?: number;
+  /**
+   * [file, block]: another process punches that block once, at any time (a minimal
+   * fallocate(PUNCH_HOLE) of one block in two steps: page cache truncated under the
+   * invalidate_lock held exclusive, then the block freed), to race the fault path against.
+   */
+  punch?: [number, number];
 }
 
 export type PropertyName =
@@ -92,7 +102,9 @@ export type PropertyName =
   | 'write-order'
   | 'atomic-overwritten-before-writeback'
   | 'torn-reachable'
-  | 'atomic-old-data-may-survive';
+  | 'atomic-old-data-may-survive'
+  | 'mmap-store-backed'
+  | 'no-fill-during-punch';
 
 // ---------------------------------------------------------------------------------------
 // Steps
@@ -151,6 +163,8 @@ export function initWorld(s: Settings): World {
     crashed: false,
     ghost: { clock: 0, writes: [], obligations: [], lost: [], wbErrOwed: [], flagged: [] },
     fuse: initFuseConn(s),
+    vmas: [],
+    punch: 'idle',
   };
   for (const [ino, blk] of s.cached) {
     const pc = w.pageCache[ino];

@@ -30,7 +30,7 @@ export class SyscallCommand implements fc.Command<SpecRun, SystemUnderTest> {
   constructor(readonly call: Syscall) {}
 
   check(m: Readonly<SpecRun>): boolean {
-    return this.call.op === 'open' || this.call.op === 'mmap-store' || this.call.fd < m.opened;
+    return this.call.op === 'open' || this.call.op === 'mmap-store' || !('fd' in this.call) || this.call.fd < m.opened;
   }
 
   run(m: SpecRun, real: SystemUnderTest): void {

@@ -9,7 +9,9 @@ import { bufferedWriteStep } from '../fs/iomap/buffered-io.ts';
 import { dioWriteStep } from '../fs/iomap/direct-io.ts';
 import { fuseFsyncEntry, fuseMmapStoreEntry, fuseReadEntry, fuseSysStep, fuseWriteEntry } from '../fs/fuse/file.ts';
 import { task } from '../ghost.ts';
-import { mmapStoreEntry } from '../mm/memory.ts';
+import { mmapLoadEntry, mmapStoreEntry } from '../mm/memory.ts';
+import { mmapEntry, munmapEntry } from '../mm/mmap.ts';
+import { msyncEntry } from '../mm/msync.ts';
 import { openEntry } from './open.ts';
 import { dioReadStep, preadEntry } from './read.ts';
 import { pwritev2Entry } from './read_write.ts';
@@ -31,6 +33,10 @@ function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step | 
     .with({ op: 'fsync' }, { op: 'fdatasync' }, (c) => fsyncEntry(w, s, ti, c))
     .with({ op: 'statx' }, (c) => statxEntry(w, s, ti, c))
     .with({ op: 'mmap-store' }, (c) => mmapStoreEntry(w, s, ti, c))
+    .with({ op: 'mmap' }, (c) => mmapEntry(w, s, ti, c))
+    .with({ op: 'mmap-load' }, (c) => mmapLoadEntry(w, s, ti, c))
+    .with({ op: 'msync' }, (c) => msyncEntry(w, s, ti, c))
+    .with({ op: 'munmap' }, (c) => munmapEntry(w, ti, c))
     .exhaustive();
 }
 
@@ -46,7 +52,13 @@ function fuseSyscallEntry(w: World, s: Settings, ti: number, call: Syscall): Ste
     .with({ op: 'pread' }, (c) => fuseReadEntry(w, s, ti, c))
     .with({ op: 'fsync' }, { op: 'fdatasync' }, (c) => fuseFsyncEntry(w, s, ti, c))
     .with({ op: 'statx' }, (c) => statxEntry(w, s, ti, c))
-    .with({ op: 'mmap-store' }, (c) => fuseMmapStoreEntry(w, s, ti, c))
+    .with({ op: 'mmap-store' }, (c) => {
+      if (c.map !== undefined) throw new Error(`scenario ${s.name}: FUSE models only the shorthand mmap store (validation refuses the rest)`);
+      return fuseMmapStoreEntry(w, s, ti, c);
+    })
+    .with({ op: 'mmap' }, { op: 'mmap-load' }, { op: 'msync' }, { op: 'munmap' }, (c) => {
+      throw new Error(`scenario ${s.name}: ${c.op} is not modelled for FUSE (validation refuses it)`);
+    })
     .exhaustive();
 }
 
