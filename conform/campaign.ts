@@ -39,7 +39,7 @@ export interface CampaignOptions {
   /** Run RWF_NOWAIT writes with fresh timestamps (program.ts withFreshTimes). Default true. */
   freshTimes?: boolean;
   /** Which programs: data and edge programs mixed (the default), or one kind only (generate.ts). */
-  kind?: 'mixed' | 'data' | 'edge';
+  kind?: 'mixed' | 'data' | 'edge' | 'mmap';
   /** Write every disagreement (JSON lines: fs, index, gap, program, kernel results, disagreement) here, under conform/build/. */
   disagreements?: string;
 }
@@ -398,7 +398,7 @@ export function parseArgs(argv: string[]): CampaignOptions {
       }
       case '--programs': {
         const v = value();
-        if (v !== 'mixed' && v !== 'data' && v !== 'edge') throw new UsageError(`--programs takes mixed, data or edge, got ${JSON.stringify(v ?? '')}`);
+        if (v !== 'mixed' && v !== 'data' && v !== 'edge' && v !== 'mmap') throw new UsageError(`--programs takes mixed, data, edge or mmap, got ${JSON.stringify(v ?? '')}`);
         o.kind = v;
         break;
       }
@@ -434,7 +434,7 @@ export function parseArgs(argv: string[]): CampaignOptions {
   return o;
 }
 
-const USAGE = 'usage: npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink] [--max-shrink M] [--record FILE] [--disagreements FILE] [--vocabulary spec|full] [--programs mixed|data|edge] [--no-fresh-times]';
+const USAGE = 'usage: npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink] [--max-shrink M] [--record FILE] [--disagreements FILE] [--vocabulary spec|full] [--programs mixed|data|edge|mmap] [--no-fresh-times]';
 
 export async function main(argv: string[]): Promise<number> {
   let opts: CampaignOptions;

@@ -143,7 +143,7 @@ function withoutMkclean(s: Settings) {
 
 describe('folio_mkclean broken on purpose', () => {
   it('without the write-protect a store after writeback lands in a clean folio and is lost after msync and a power loss', () => {
-    const s = storeVsWriteback.model.settings;
+    const s = (storeVsWriteback.model as ReturnType<typeof buildModel>).settings;
     assert.equal(check(buildModel(s)).status, 'ok');
     const r = check(withoutMkclean(s), { stopAtFirst: false });
     const props = r.violations.map((v) => v.property).sort();
