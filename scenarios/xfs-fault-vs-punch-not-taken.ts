@@ -7,7 +7,7 @@ import { BS, DEVICES, load, mmap, open, scenario } from '../spec/index.ts';
  * punches block 0: IOLOCK and MMAPLOCK (the invalidate_lock) exclusive, truncate_pagecache_range,
  * then the extent removed and p1 freed (the minimal punch of Settings.punch; issue 13's
  * fallocate is issue-13a's).
- * Before the fault path took the lock (knob 'not-taken': XFS before 653c60b633a9, ext4 before ea3d7209ca01, and filemap_fault itself before 730633f0b7f9), the fault reads the folio in between truncate_pagecache_range and the freeing of the block: the page cache then holds a block the file no longer has. Expect a no-fill-during-punch counterexample.
+ * Before the fault path took the lock (knob 'not-taken': XFS before its MMAPLOCK ("xfs: introduce mmap/truncate lock", 4.1), ext4 before ea3d7209ca01, and filemap_fault itself before 730633f0b7f9), the fault reads the folio in between truncate_pagecache_range and the freeing of the block: the page cache then holds a block the file no longer has. Expect a no-fill-during-punch counterexample.
  */
 export default scenario({
   name: 'xfs-fault-vs-punch-not-taken',

@@ -196,7 +196,7 @@ export type BufferedAtomicMerge = 'mixed-bio' | 'own-bio';
  *    ->page_mkwrite runs, with no lock against the punch, so a fault can instantiate a folio
  *    of the range after truncate_pagecache_range and before the blocks are freed (the race
  *    the fix commit's message draws). XFS closed it in its own fault handlers with the
- *    MMAPLOCK (653c60b633a9 "xfs: introduce mmap/truncate lock", 4.1), ext4 with i_mmap_sem
+ *    MMAPLOCK ("xfs: introduce mmap/truncate lock", Dave Chinner, 2015, Linux 4.1), ext4 with i_mmap_sem
  *    (ea3d7209ca01 "ext4: fix races between page faults and hole punching", 4.5), and
  *    730633f0b7f9 "mm: Protect operations adding pages to page cache with invalidate_lock"
  *    (5.15) moved it into filemap_fault for every file system.
