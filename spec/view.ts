@@ -242,6 +242,7 @@ export function aboutOf(s: Settings): ModelAbout {
     },
     ...s.files.map((f, ino) => ({ name: `file ${ino}`, value: `${f.blocks.map((b, blk) => `[${blk}] ${describeInitial(b)}`).join(', ')}${f.size !== undefined ? `, size ${f.size}` : ''}` })),
     ...(s.cached.length > 0 ? [{ name: 'cached folios', value: s.cached.map(([ino, blk]) => `file ${ino} block ${blk}`).join(', ') }] : []),
+    ...(s.punch !== undefined ? [{ name: 'hole punch', value: `another process punches file ${s.punch[0]} block ${s.punch[1]} once, at any time (spec/mm/punch.ts)` }] : []),
     ...knobNames.map((k) => ({
       name: `knob ${k}`,
       value: s.knobs[k],
@@ -253,6 +254,6 @@ export function aboutOf(s: Settings): ModelAbout {
     programs: s.programs.map((p, ti) => ({ actor: taskName(ti), calls: p.map(describeCall) })),
     settings,
     properties: s.properties.map((p) => ({ name: p, kind: PROPERTIES[p].kind, doc: PROPERTIES[p].doc })),
-    bound: `${s.programs.length} task(s), ${s.fs.physBlocks} physical blocks, up to ${s.maxPowerLosses} power loss(es), up to ${s.maxIoErrors} injected I/O error(s)${(s.maxShortWrites ?? 0) > 0 ? `, up to ${s.maxShortWrites} short FUSE WRITE replies` : ''}, background journal commits ${s.backgroundCommit ? 'on' : 'off'}`,
+    bound: `${s.programs.length} task(s), ${s.fs.physBlocks} physical blocks, up to ${s.maxPowerLosses} power loss(es), up to ${s.maxIoErrors} injected I/O error(s)${(s.maxShortWrites ?? 0) > 0 ? `, up to ${s.maxShortWrites} short FUSE WRITE replies` : ''}, background journal commits ${s.backgroundCommit ? 'on' : 'off'}${s.punch !== undefined ? ', 1 hole punch' : ''}`,
   };
 }

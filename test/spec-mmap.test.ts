@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { check } from '../checker/index.ts';
 import storeVsWriteback from '../scenarios/xfs-mmap-store-vs-writeback.ts';
-import { BS, buildModel, DEVICES, fsync, load, mmap, msync, munmap, open, pread, pwrite, settings, store, type Action, type Settings, type SettingsInput, type Syscall, type World } from '../spec/index.ts';
+import { BS, buildModel, DEVICES, settingsProblems, fsync, load, mmap, msync, munmap, open, pread, pwrite, settings, store, type Action, type Settings, type SettingsInput, type Syscall, type World } from '../spec/index.ts';
 import { actions, next } from '../spec/model.ts';
 
 function base(fs: 'xfs' | 'ext4', programs: Syscall[][], extra: Partial<SettingsInput> = {}): Settings {
@@ -125,6 +125,26 @@ describe('msync, munmap and the signals', () => {
       [0, 0, 'SIGBUS', 0, 'SIGSEGV', 'ENOMEM', 'EINVAL', 1, 'EACCES'],
     );
     assert.deepEqual(w.vmas, []);
+  });
+});
+
+describe('validation of the mapping vocabulary', () => {
+  const input = (extra: Record<string, unknown>) => ({ name: 'v', fs: 'xfs', files: [{ blocks: ['hole'] }], programs: [[open(0), mmap(0, 0, BS)]], ...extra });
+  it('names the field and the problem', () => {
+    const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ fs: 'fuse', programs: [[open(0), mmap(0, 0, BS)]] }, 'programs[0][1].op', /^mmap is not modelled for FUSE; FUSE has only the shorthand mmap-store \(no map\)$/],
+      [{ fs: 'fuse', programs: [[open(0), store('M', 0, 0, 0)]] }, 'programs[0][1].op', /^mmap-store through a mapping \(map\) is not modelled for FUSE/],
+      [{ punch: [0, 3] }, 'punch', /^block 3 is outside file 0 \(blocks 0\.\.0\)$/],
+      [{ punch: [1, 0] }, 'punch', /^file 1 does not exist/],
+      [{ punch: 'x' }, 'punch', /^must be a \[file, block\] pair$/],
+      [{ programs: [[{ op: 'msync', map: 0, flags: 'MS_NOW' }]] }, 'programs[0][0].flags', /^"MS_NOW" is not an msync flag; one of MS_SYNC, MS_ASYNC$/],
+      [{ programs: [[{ op: 'mmap-load', map: -1, offset: 0 }]] }, 'programs[0][0].map', /^must not be negative \(the ordinal of a successful mmap\)$/],
+    ];
+    for (const [extra, field, re] of cases) {
+      const p = settingsProblems(input(extra));
+      assert.ok(p.some((x) => x.field === field && re.test(x.problem)), `${JSON.stringify(extra)}: ${JSON.stringify(p)}`);
+    }
+    assert.deepEqual(settingsProblems(input({ punch: [0, 0], programs: [[open(0), mmap(0, 0, BS), store('M', 0, 0, 0), load(0, 0), msync(0, 'MS_ASYNC'), munmap(0)]] })), []);
   });
 });
 
