@@ -2,8 +2,8 @@
  * Loads and stores through a shared writable mapping (mm/memory.c handle_mm_fault →
  * do_fault / do_shared_fault / do_read_fault, wp_page_shared → do_page_mkwrite; mm/filemap.c
  * filemap_fault; fs/xfs/xfs_file.c xfs_filemap_fault / xfs_filemap_page_mkwrite →
- * __xfs_write_fault → iomap_page_mkwrite; fs/ext4/inode.c ext4_page_mkwrite). Models Linux
- * 6.18. A page is a file block.
+ * __xfs_write_fault → iomap_page_mkwrite; fs/ext4/inode.c ext4_page_mkwrite).
+ * Models Linux 6.18. A page is a file block.
  *
  * A store through mapping `map` takes up to three steps, each decided by the PTE:
  *  1. not present: the fault (filemap_fault) finds the folio or reads it in — creating it
