@@ -62,6 +62,10 @@ function helperOp(c: Syscall, idOf: (id: string) => number): string | { why: str
     case 'close':
       return `${c.op} fd=${c.fd}`;
     case 'mmap-store':
+    case 'mmap':
+    case 'mmap-load':
+    case 'msync':
+    case 'munmap':
       return { why: 'the program stores through mmap, which the helper does not do' };
     case 'openat':
     case 'close':

@@ -39,7 +39,7 @@ export interface CampaignOptions {
   /** Run RWF_NOWAIT writes with fresh timestamps (program.ts withFreshTimes). Default true. */
   freshTimes?: boolean;
   /** Which programs: data and edge programs mixed (the default), or one kind only (generate.ts). */
-  kind?: 'mixed' | 'data' | 'edge' | 'names';
+  kind?: 'mixed' | 'data' | 'edge' | 'names' | 'mmap';
   /** Write every disagreement (JSON lines: fs, index, gap, program, kernel results, disagreement) here, under conform/build/. */
   disagreements?: string;
   /** Programs also ask mincore (page residency: which folios are cached, RWF_DONTCACHE drops). Default false. */
@@ -400,7 +400,7 @@ export function parseArgs(argv: string[]): CampaignOptions {
       }
       case '--programs': {
         const v = value();
-        if (v !== 'mixed' && v !== 'data' && v !== 'edge' && v !== 'names') throw new UsageError(`--programs takes mixed, data, edge or names, got ${JSON.stringify(v ?? '')}`);
+        if (v !== 'mixed' && v !== 'data' && v !== 'edge' && v !== 'names' && v !== 'mmap') throw new UsageError(`--programs takes mixed, data, edge, names or mmap, got ${JSON.stringify(v ?? '')}`);
         o.kind = v;
         break;
       }
@@ -439,7 +439,7 @@ export function parseArgs(argv: string[]): CampaignOptions {
   return o;
 }
 
-const USAGE = 'usage: npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink] [--max-shrink M] [--record FILE] [--disagreements FILE] [--vocabulary spec|full] [--programs mixed|data|edge|names] [--no-fresh-times] [--mincore]';
+const USAGE = 'usage: npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink] [--max-shrink M] [--record FILE] [--disagreements FILE] [--vocabulary spec|full] [--programs mixed|data|edge|names|mmap] [--no-fresh-times] [--mincore]';
 
 export async function main(argv: string[]): Promise<number> {
   let opts: CampaignOptions;

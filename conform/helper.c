@@ -60,6 +60,8 @@
 #include <errno.h>
 #include <time.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <stddef.h>
 #include <fcntl.h>
@@ -753,8 +755,192 @@ static void do_mincore(int i, const struct args *a)
 	munmap(m, len);
 }
 
+/* ---- stores and loads through a shared mapping (mmap, store, load, msync, munmap) ----
+ *
+ *   mmap   fd=SLOT off=N len=N -> mmap(NULL, len, PROT_READ|PROT_WRITE, MAP_SHARED, fd, off);
+ *          "ret" is the mapping slot (0,1,.. per program) or -1 with errno
+ *   store  map=SLOT off=N id=W -> memcpy of block 0 of write W's pattern (4096 bytes) to the
+ *          address that maps FILE offset off (off - the mapping's offset from its start);
+ *          ret 4096, or -1 with errno "SIGBUS"/"SIGSEGV" when the access raised that signal
+ *          (caught: sigsetjmp around the copy). Offsets outside the mapping are SIGSEGV
+ *          without touching memory.
+ *   load   map=SLOT off=N      -> copy 4096 bytes from that address; "blocks" as for pread
+ *   msync  map=SLOT [sync=0|1] -> msync over the whole mapping, MS_SYNC (1, default) or MS_ASYNC
+ *   munmap map=SLOT            -> munmap of the whole mapping (the slot stays taken)
+ * The mincore op's own PROT_READ mapping is separate and unmapped at once: it never
+ * write-protects or dirties a page of these.
+ */
+#define MAX_MAPS 8
+struct wmap {
+	unsigned char *base;
+	long long off;
+	size_t len;
+};
+static __thread struct wmap maps[MAX_MAPS];
+static __thread int nmaps;
+static __thread sigjmp_buf fault_jmp;
+static __thread volatile sig_atomic_t fault_armed;
+
+static void fault_handler(int sig)
+{
+	if (fault_armed) {
+		fault_armed = 0;
+		siglongjmp(fault_jmp, sig);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void arm_fault_handlers(void)
+{
+	static int done;
+	if (done)
+		return;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = fault_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
+	done = 1;
+}
+
+static struct wmap *map_slot(const struct args *a)
+{
+	long long s = num(a, "map", -1);
+	if (s < 0 || s >= nmaps || maps[s].base == NULL)
+		return NULL;
+	return &maps[s];
+}
+
+static void print_sig(int i, const char *op, int sig)
+{
+	open_obj();
+	emit("\"i\":%d,\"op\":\"%s\",\"ret\":-1,\"errno\":\"%s\"", i, op, sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
+}
+
+static void do_mmap(int i, const struct args *a)
+{
+	if (nmaps >= MAX_MAPS) {
+		bad(i, "mmap", "too many mappings");
+		return;
+	}
+	long long off = num(a, "off", 0);
+	long long len = num(a, "len", 0);
+	errno = 0;
+	void *m = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, slot_fd(a), (off_t)off);
+	if (m == MAP_FAILED) {
+		print_ret(i, "mmap", -1, errno);
+	} else {
+		maps[nmaps].base = m;
+		maps[nmaps].off = off;
+		maps[nmaps].len = (size_t)len;
+		print_ret(i, "mmap", nmaps, 0);
+		nmaps++;
+	}
+	emit("}\n");
+}
+
+/* The address of file offset off in the mapping, or NULL when the page is not in it. */
+static unsigned char *map_addr(const struct wmap *m, long long off)
+{
+	if (m == NULL || off < m->off || off + BLK > m->off + (long long)m->len)
+		return NULL;
+	return m->base + (off - m->off);
+}
+
+static void do_store(int i, const struct args *a)
+{
+	/* volatile: read again after a siglongjmp back into this frame. */
+	volatile long long off = num(a, "off", 0);
+	volatile unsigned w = (unsigned)num(a, "id", 0);
+	unsigned char *p = map_addr(map_slot(a), off);
+	static __thread char data[BLK];
+	if (p == NULL) {
+		print_sig(i, "store", SIGSEGV);
+		emit("}\n");
+		return;
+	}
+	fill_stream(data, BLK, 0, w);
+	arm_fault_handlers();
+	int sig = sigsetjmp(fault_jmp, 1);
+	if (sig == 0) {
+		fault_armed = 1;
+		memcpy(p, data, BLK);
+		fault_armed = 0;
+		if (cur_task < 0 && nwrites < MAX_WRITES) {
+			writes[nwrites].id = w;
+			writes[nwrites].off = off;
+			writes[nwrites].len = BLK;
+			nwrites++;
+		}
+		print_ret(i, "store", BLK, 0);
+	} else {
+		print_sig(i, "store", sig);
+	}
+	emit("}\n");
+}
+
+static void do_load(int i, const struct args *a)
+{
+	volatile long long off = num(a, "off", 0);
+	unsigned char *p = map_addr(map_slot(a), off);
+	static __thread unsigned char data[BLK];
+	if (p == NULL) {
+		print_sig(i, "load", SIGSEGV);
+		emit(",\"blocks\":[]}\n");
+		return;
+	}
+	arm_fault_handlers();
+	int sig = sigsetjmp(fault_jmp, 1);
+	if (sig == 0) {
+		fault_armed = 1;
+		memcpy(data, p, BLK);
+		fault_armed = 0;
+		static __thread char t[BLK * 8];
+		token(data, BLK, off, t, sizeof t);
+		print_ret(i, "load", BLK, 0);
+		emit(",\"blocks\":[\"%s\"]}\n", t);
+	} else {
+		print_sig(i, "load", sig);
+		emit(",\"blocks\":[]}\n");
+	}
+}
+
+static void do_msync(int i, const struct args *a)
+{
+	struct wmap *m = map_slot(a);
+	errno = 0;
+	int r = m == NULL ? (errno = ENOMEM, -1) : msync(m->base, m->len, num(a, "sync", 1) ? MS_SYNC : MS_ASYNC);
+	print_ret(i, "msync", r, r < 0 ? errno : 0);
+	emit("}\n");
+}
+
+static void do_munmap(int i, const struct args *a)
+{
+	struct wmap *m = map_slot(a);
+	errno = 0;
+	int r = 0;
+	if (m != NULL) {
+		r = munmap(m->base, m->len);
+		m->base = NULL;
+	}
+	print_ret(i, "munmap", r, r < 0 ? errno : 0);
+	emit("}\n");
+}
+
+static void unmap_all(void)
+{
+	for (int k = 0; k < nmaps; k++)
+		if (maps[k].base != NULL)
+			munmap(maps[k].base, maps[k].len);
+	nmaps = 0;
+}
+/* ---- end of the mapping ops ---- */
+
 static void end_program(void)
 {
+	unmap_all();
 	for (int k = 0; k < nfds; k++)
 		if (fds[k] >= 0)
 			close(fds[k]);
@@ -942,6 +1128,11 @@ static void run_op(int i, struct args *a)
 	else if (!strcmp(a->op, "openat")) do_openat(i, a);
 	else if (!strcmp(a->op, "rename")) do_rename(i, a);
 	else if (!strcmp(a->op, "unlink")) do_unlink(i, a);
+	else if (!strcmp(a->op, "mmap")) do_mmap(i, a);
+	else if (!strcmp(a->op, "store")) do_store(i, a);
+	else if (!strcmp(a->op, "load")) do_load(i, a);
+	else if (!strcmp(a->op, "msync")) do_msync(i, a);
+	else if (!strcmp(a->op, "munmap")) do_munmap(i, a);
 	else bad(i, a->op, "unknown op");
 }
 

@@ -41,7 +41,15 @@ export type Op =
   // Files by name (helper.c openat / rename / unlink): `open` always creates; openat only with creat.
   | { op: 'openat'; name: string; creat: boolean; trunc: boolean; direct: boolean }
   | { op: 'rename'; from: string; to: string }
-  | { op: 'unlink'; name: string };
+  | { op: 'unlink'; name: string }
+  // Through a shared mapping (helper.c's mapping ops): `map` is the ordinal of the program's
+  // successful mmaps, `off` a FILE offset, one 4 KiB page per store or load; a store's data
+  // is block 0 of write `id`'s pattern (ids shared with pwritev2).
+  | { op: 'mmap'; fd: number; off: number; len: number }
+  | { op: 'store'; map: number; off: number; id: number }
+  | { op: 'load'; map: number; off: number }
+  | { op: 'msync'; map: number; sync: boolean }
+  | { op: 'munmap'; map: number };
 
 export type FallocName = 'KEEP_SIZE' | 'PUNCH_HOLE' | 'ZERO_RANGE';
 
@@ -136,6 +144,16 @@ export function serialize(p: Program): string {
         return `rename from=${o.from} to=${o.to}`;
       case 'unlink':
         return `unlink name=${o.name}`;
+      case 'mmap':
+        return `mmap fd=${o.fd} off=${o.off} len=${o.len}`;
+      case 'store':
+        return `store map=${o.map} off=${o.off} id=${o.id}`;
+      case 'load':
+        return `load map=${o.map} off=${o.off}`;
+      case 'msync':
+        return `msync map=${o.map} sync=${o.sync ? 1 : 0}`;
+      case 'munmap':
+        return `munmap map=${o.map}`;
     }
   });
   return lines.join('\n') + '\nend\n';
@@ -189,7 +207,7 @@ export function parseLine(line: string): OpResult | { end: number } {
   const errno = v['errno'];
   if (errno !== null && typeof errno !== 'string') throw new ParseError(`bad errno in ${line}`);
   const r: OpResult = { i: num(v, 'i'), op, ret: num(v, 'ret'), errno };
-  if (op === 'pread') {
+  if (op === 'pread' || op === 'load') {
     const b = v['blocks'];
     if (!Array.isArray(b) || !b.every((x): x is string => typeof x === 'string')) throw new ParseError(`bad blocks in ${line}`);
     r.blocks = b;

@@ -65,6 +65,16 @@ function one(o: Op): Syscall | string {
       return { op: 'unlink', path: o.name };
     case 'mincore':
       return { op: 'mincore', fd: o.fd };
+    case 'mmap':
+      return { op: 'mmap', fd: o.fd, offset: o.off, len: o.len };
+    case 'store':
+      return { op: 'mmap-store', file: 0, offset: o.off, id: writeId(o.id), map: o.map };
+    case 'load':
+      return { op: 'mmap-load', map: o.map, offset: o.off };
+    case 'msync':
+      return { op: 'msync', map: o.map, flags: o.sync ? 'MS_SYNC' : 'MS_ASYNC' };
+    case 'munmap':
+      return { op: 'munmap', map: o.map };
   }
 }
 
@@ -189,16 +199,17 @@ export function cutRange(o: Op): [number, number] | null {
 /** The kernel's results with read data renamed to spec tokens, one per file block the bytes read touch. */
 export function abstractKernel(p: Program, r: ProgramResult): ProgramResult {
   const offsets = new Map<number, number>();
-  for (const o of p.ops) if (o.op === 'pwritev2') offsets.set(o.id, o.off);
+  // A store through a mapping is a one-block write of block 0 of its id's pattern.
+  for (const o of p.ops) if (o.op === 'pwritev2' || o.op === 'store') offsets.set(o.id, o.off);
   const results = r.results.map((x, i): OpResult => {
     const o = p.ops[i];
-    if (o === undefined || o.op !== 'pread' || x.blocks === undefined || x.errno !== null) return x;
+    if (o === undefined || (o.op !== 'pread' && o.op !== 'load') || x.blocks === undefined || x.errno !== null) return x;
     // Writes that succeeded before this read, with the byte ranges the kernel says they wrote.
     let done: Array<{ id: number; off: number; from: number; to: number }> = [];
     p.ops.slice(0, i).forEach((w, j) => {
       const wr = r.results[j];
       if (wr === undefined || wr.errno !== null) return;
-      if (w.op === 'pwritev2' && wr.ret > 0) done.push({ id: w.id, off: w.off, from: w.off, to: w.off + wr.ret });
+      if ((w.op === 'pwritev2' || w.op === 'store') && wr.ret > 0) done.push({ id: w.id, off: w.off, from: w.off, to: w.off + wr.ret });
       // A truncate, hole punch or zero range takes the bytes it cuts off or zeroes out of every earlier write.
       const cut = cutRange(w);
       if (cut !== null) done = done.flatMap((d) => [{ ...d, to: Math.min(d.to, cut[0]) }, { ...d, from: Math.max(d.from, cut[1]) }]).filter((d) => d.from < d.to);
@@ -241,6 +252,7 @@ export function expected(op: Op, r: ObservedResult): ExpectedOp {
   const e: ExpectedOp = typeof r.ret === 'number' ? { ret: r.ret, errno: null } : { errno: r.ret };
   if (r.op === 'pread' && typeof r.ret === 'number' && op.op === 'pread') e.blocks = [...r.data];
   if (r.op === 'mincore' && typeof r.ret === 'number') e.pages = r.pages;
+  if (r.op === 'mmap-load' && typeof r.ret === 'number' && op.op === 'load') e.blocks = [...r.data];
   if (r.op === 'statx' && typeof r.ret === 'number') {
     const a = r.atomic;
     e.statx =
@@ -258,5 +270,7 @@ export function blocksNeeded(p: Program): number {
   // A size change or a fallocate range counts as well (a failing one too: the spec checks before it refuses).
   for (const o of p.ops) if (o.op === 'ftruncate') end = Math.max(end, o.len);
   for (const o of p.ops) if (o.op === 'fallocate') end = Math.max(end, o.off + Math.max(0, o.len));
+  // A mapping's pages are modelled file blocks (a store beyond EOF is SIGBUS, but its block must exist).
+  for (const o of p.ops) if (o.op === 'mmap' && o.off >= 0) end = Math.max(end, o.off + o.len);
   return Math.max(1, Math.ceil(end / BS));
 }

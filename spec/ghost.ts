@@ -36,6 +36,8 @@ export interface GhostWrite {
    * read as zeroes after it, so its token is `zero` rather than `id[i]`.
    */
   zeroes?: true;
+  /** A store through a mapping: how many times ->page_mkwrite ran for it (spec/mm/memory.ts bounds the split). */
+  mkwrites?: number;
 }
 
 /** Bytes [from, to) of file block `b` that write `g` covers (block offsets). */
@@ -139,12 +141,13 @@ function promise(w: World, ino: number, blk: number, t: Token, since: number): v
 }
 
 /**
- * fsync/fdatasync returned 0: every block's latest write that returned before the fsync
- * began must survive a power loss.
+ * fsync/fdatasync (or msync MS_SYNC, over its range) returned 0: every block's latest write
+ * (or store through a mapping) that returned before the sync began must survive a power loss.
  */
-export function promiseFile(w: World, ino: number, fsyncStart: number): void {
-  const nblk = w.inodes[ino]?.map.length ?? 0;
-  for (let b = 0; b < nblk; b++) {
+export function promiseFile(w: World, ino: number, fsyncStart: number, range?: { blk: number; nblk: number }): void {
+  // msync(MS_SYNC) promises only the range it synced.
+  const { blk: first, nblk } = range ?? { blk: 0, nblk: w.inodes[ino]?.map.length ?? 0 };
+  for (let b = first; b < first + nblk; b++) {
     let best: GhostWrite | null = null;
     for (const g of w.ghost.writes) {
       if (g.ino !== ino || b < g.blk || b >= g.blk + g.nblk) continue;

@@ -47,7 +47,14 @@
  *   (file_check_and_advance_wb_err; knob `wbErrReporting` for the pre-4.13 behaviour).
  *   A buffered pwritev2 with RWF_DONTCACHE follows knob `uncached`.
  * - `{ op: 'mmap-store', file, offset, id }` — a store through a shared mapping: dirties the
- *   folio of that block with token `${id}[0]` (no syscall return value: ret 0).
+ *   folio of that block with token `${id}[0]` (no syscall return value: ret 0). This is the
+ *   shorthand for "mmap + store, the page already mapped": fault and store in one step.
+ * - `{ op: 'mmap', fd, offset, len }` (MAP_SHARED, PROT_READ|PROT_WRITE; returns the mapping's
+ *   ordinal), `{ op: 'mmap-store', file, offset, id, map }` (a one-block store through mapping
+ *   `map` at file offset `offset`: read fault, ->page_mkwrite, store, each its own step),
+ *   `{ op: 'mmap-load', map, offset }` (one block), `{ op: 'msync', map, flags }` (MS_SYNC:
+ *   vfs_fsync_range over the mapping; MS_ASYNC: nothing), `{ op: 'munmap', map }`
+ *   (spec/mm/mmap.ts, memory.ts, msync.ts; proofs-notes/mmap.md). A page is a block here.
  * - `{ op: 'close', fd }` — the fd is gone; XFS and ext4 return 0, FUSE runs fuse_flush
  *   (write back, AS_EIO → -EIO, else FLUSH). Fds keep their ordinals.
  *
@@ -86,14 +93,14 @@ export type * from './types.ts';
 /** The one kernel version every module models; each module's opening comment says so. */
 export const KERNEL_VERSION = '6.18';
 export { ZERO, initToken, staleToken, writeToken, tokenWriter, isMixed, tokenRuns, runsToken, sliceToken, overlay, tokenAtByte, tokenParts, tokenWriters, tokenHas, UNREAD, readSlice } from './types.ts';
-export { MERGED_KNOBS, KNOB_VARIANTS, type Knobs, type TruncateZeroFlush, type Ext4AtomicAlloc, type AtomicDioInvalidateFailure, type XfsSwAtomicRetry, type WbErrReporting, type IomapValid, type Uncached, type UncachedFlushError, type FuseMode, type FuseUptodate, type FuseWriteFailure, type FuseSyncWait, type Ext4DataMode, type Ext4EndIoFailure, type Ext4AutoDaAlloc } from './knobs.ts';
+export { MERGED_KNOBS, KNOB_VARIANTS, type Knobs, type TruncateZeroFlush, type Ext4AtomicAlloc, type AtomicDioInvalidateFailure, type XfsSwAtomicRetry, type WbErrReporting, type IomapValid, type Uncached, type UncachedFlushError, type FuseMode, type FuseUptodate, type FuseWriteFailure, type FuseSyncWait, type Ext4DataMode, type Ext4EndIoFailure, type Ext4AutoDaAlloc, type FaultInvalidateLock } from './knobs.ts';
 export { errseqSet, errseqSample, errseqCheck, errseqCheckAndAdvance, describeErrseq, ERRSEQ_SEEN } from './lib/errseq.ts';
 export { initWorld, fileContent, initialContent } from './world.ts';
 export { buildModel, actions, next, label, type Action } from './model.ts';
 export { PROPERTIES, ALL_INVARIANTS, type PropertyDef } from './properties.ts';
 export { atomicLimits, statxAtomic, checkPwritev2, taskSteps } from './vfs/syscalls.ts';
 export { allowedOutcomes, bfsExplorer, observe, type Outcome, type ObservedResult, type Explorer } from './outcomes.ts';
-export { scenario, settings, fsDefaults, DEVICES, BS, KiB, open, pwrite, pwriteBadPage, pwritev, pread, fsync, fdatasync, statx, mmapStore, mincore, openat, close, unlink, rename, ftruncate, fallocate, type SettingsInput } from './scenario.ts';
+export { scenario, settings, fsDefaults, DEVICES, BS, KiB, open, pwrite, pwriteBadPage, pwritev, pread, fsync, fdatasync, statx, mmapStore, mincore, openat, close, unlink, rename, ftruncate, fallocate, mmap, store, load, msync, munmap, type SettingsInput } from './scenario.ts';
 export { ext4MbAlignedAlloc, allocBlocks, describeExtents } from './fs/allocator.ts';
 export { powerLossChoices, persistGroups } from './block/device.ts';
 export { folioAt, mappingSetError, filemapCheckErrors, fileCheckAndAdvanceWbErr } from './mm/filemap.ts';

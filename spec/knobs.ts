@@ -24,6 +24,7 @@ export interface Knobs {
   ext4EndIoFailure: Ext4EndIoFailure;
   ext4AutoDaAlloc: Ext4AutoDaAlloc;
   truncateZeroFlush: TruncateZeroFlush;
+  faultInvalidateLock: FaultInvalidateLock;
 }
 
 /**
@@ -238,6 +239,25 @@ export type Ext4EndIoFailure = 'convert' | 'keep-unwritten';
  */
 export type Ext4AutoDaAlloc = 'auto_da_alloc' | 'noauto_da_alloc';
 
+/**
+ * Whether the page-fault path takes the invalidate_lock (XFS: the MMAPLOCK) shared where it
+ * adds a folio to the page cache (filemap_fault reading a folio in) and around ->page_mkwrite,
+ * against a hole punch or truncate that holds it exclusive between truncating the page cache
+ * and freeing the blocks.
+ *  - 'not-taken': before the fault path was serialised: filemap_fault reads the folio in, and
+ *    ->page_mkwrite runs, with no lock against the punch, so a fault can instantiate a folio
+ *    of the range after truncate_pagecache_range and before the blocks are freed (the race
+ *    the fix commit's message draws). XFS closed it in its own fault handlers with the
+ *    MMAPLOCK ("xfs: introduce mmap/truncate lock", Dave Chinner, 2015, Linux 4.1), ext4 with i_mmap_sem
+ *    (ea3d7209ca01 "ext4: fix races between page faults and hole punching", 4.5), and
+ *    730633f0b7f9 "mm: Protect operations adding pages to page cache with invalidate_lock"
+ *    (5.15) moved it into filemap_fault for every file system.
+ *  - 'taken': Linux 6.18: filemap_fault takes filemap_invalidate_lock_shared before it
+ *    creates a folio (and when the cached one is not uptodate); __xfs_write_fault takes
+ *    XFS_MMAPLOCK_SHARED and ext4_page_mkwrite filemap_invalidate_lock_shared.
+ */
+export type FaultInvalidateLock = 'not-taken' | 'taken';
+
 /** What Linux merged: the default for every knob. */
 /**
  * Whether xfs_setattr_size writes back what it zeroed (and the buffered data between the
@@ -273,6 +293,7 @@ export const MERGED_KNOBS: Knobs = {
   ext4EndIoFailure: 'keep-unwritten',
   ext4AutoDaAlloc: 'auto_da_alloc',
   truncateZeroFlush: 'flushed',
+  faultInvalidateLock: 'taken',
 };
 
 /** Every variant of every knob, for documentation, the CLI and tests. */
@@ -295,4 +316,5 @@ export const KNOB_VARIANTS = {
   ext4EndIoFailure: ['convert', 'keep-unwritten'],
   ext4AutoDaAlloc: ['auto_da_alloc', 'noauto_da_alloc'],
   truncateZeroFlush: ['unflushed', 'flushed'],
+  faultInvalidateLock: ['not-taken', 'taken'],
 } as const satisfies { [K in keyof Knobs]: readonly Knobs[K][] };

@@ -12,7 +12,8 @@ import type { Ret, Settings, StatxAtomic, SyscallResult, Token, World } from './
 
 /** What a test on the real kernel can observe of one syscall. */
 export type ObservedResult =
-  | { op: 'open' | 'fsync' | 'fdatasync' | 'mmap-store' | 'openat' | 'close' | 'unlink' | 'rename' | 'ftruncate' | 'fallocate'; ret: Ret }
+  | { op: 'open' | 'fsync' | 'fdatasync' | 'mmap-store' | 'openat' | 'close' | 'unlink' | 'rename' | 'ftruncate' | 'fallocate' | 'mmap' | 'msync' | 'munmap'; ret: Ret }
+  | { op: 'mmap-load'; ret: Ret; data: Token[] }
   | { op: 'pwritev2'; id: string; ret: Ret }
   | { op: 'pread'; ret: Ret; data: Token[] }
   | { op: 'statx'; ret: Ret; atomic: StatxAtomic | null }
@@ -26,6 +27,7 @@ export function observe(r: SyscallResult): ObservedResult {
     case 'pwritev2':
       return { op: r.op, id: r.id, ret: r.ret };
     case 'pread':
+    case 'mmap-load':
       return { op: r.op, ret: r.ret, data: r.data };
     case 'statx':
       return { op: r.op, ret: r.ret, atomic: r.atomic };

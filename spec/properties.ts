@@ -29,8 +29,8 @@ function observations(w: World, s: Settings): Observation[] {
   const out: Observation[] = [];
   w.tasks.forEach((t, ti) =>
     t.results.forEach((r, k) => {
-      if (r.op === 'pread' && typeof r.ret === 'number' && r.data.length > 0) {
-        out.push({ what: `T${ti + 1}'s read #${k + 1}`, ino: r.file, firstBlock: r.firstBlock, data: r.data });
+      if ((r.op === 'pread' || r.op === 'mmap-load') && typeof r.ret === 'number' && r.data.length > 0) {
+        out.push({ what: `T${ti + 1}'s ${r.op === 'pread' ? 'read' : 'load through mmap'} #${k + 1}`, ino: r.file, firstBlock: r.firstBlock, data: r.data });
       }
     }),
   );
@@ -300,7 +300,7 @@ function readConsistency(w: World, s: Settings): string | null {
   if (w.boot !== null) return null;
   for (const [ti, t] of w.tasks.entries()) {
     for (const [k, r] of t.results.entries()) {
-      if (r.op !== 'pread' || typeof r.ret !== 'number') continue;
+      if ((r.op !== 'pread' && r.op !== 'mmap-load') || typeof r.ret !== 'number') continue;
       for (let i = 0; i < r.data.length; i++) {
         const b = r.firstBlock + i;
         const tok = r.data[i] as Token;
@@ -429,6 +429,16 @@ export const PROPERTIES: Record<PropertyName, PropertyDef> = {
     kind: 'invariant',
     doc: "After a power loss, the recovered file size never exposes blocks that were never written: every block below it reads as zeroes or as data a write put there (or the file's initial content below the initial size), never a freed block's contents or old data from past the EOF.",
     check: sizeExposesWritten,
+  },
+  'mmap-store-backed': {
+    kind: 'invariant',
+    doc: "A store through a shared mapping lands only in a folio that is dirty (->page_mkwrite dirtied it and no writeback has cleaned it since: folio_mkclean made the PTE read-only, so the store faulted again) and, on XFS, over a block with a delalloc reservation or an extent (->page_mkwrite's iomap_iter reserved it and nothing punched it). Reported at the store.",
+    check: (w) => flagged(w, 'mmap-store-backed'),
+  },
+  'no-fill-during-punch': {
+    kind: 'invariant',
+    doc: 'When a hole punch frees a block (holding the invalidate_lock exclusive since it truncated the page cache of the range), no folio of that block is cached: no fault or read filled one in between (what 730633f0b7f9 and, before it, the XFS MMAPLOCK and ext4 i_mmap_sem promise). Reported at the freeing step.',
+    check: (w) => flagged(w, 'no-fill-during-punch'),
   },
   'torn-reachable': {
     kind: 'sometimes',

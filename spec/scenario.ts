@@ -63,6 +63,7 @@ function withDefaults(i: SettingsInput): Settings {
     ...(i.userFaults !== undefined && i.userFaults > 0 ? { userFaults: i.userFaults } : {}),
     ...(i.afterCrash !== undefined && i.afterCrash.length > 0 ? { afterCrash: i.afterCrash } : {}),
     ...(i.newFileBlocks !== undefined ? { newFileBlocks: i.newFileBlocks } : {}),
+    ...(i.punch !== undefined ? { punch: i.punch } : {}),
   };
 }
 
@@ -104,3 +105,10 @@ export const rename = (from: string, to: string): Syscall => ({ op: 'rename', fr
 export const ftruncate = (fd: number, length: number): Syscall => ({ op: 'ftruncate', fd, length });
 /** fallocate(fd, mode, offset, len); `mode` lists FALLOC_FL_* flags ([] is mode 0). */
 export const fallocate = (fd: number, mode: FallocFlag[], offset: number, len: number): Syscall => ({ op: 'fallocate', fd, mode, offset, len });
+/** mmap(MAP_SHARED, PROT_READ|PROT_WRITE) of `len` bytes of fd at `offset`. */
+export const mmap = (fd: number, offset: number, len: number): Syscall => ({ op: 'mmap', fd, offset, len });
+/** A store of block data `id` at file offset `offset` of `file` through mapping `map`, faulting step by step. */
+export const store = (id: string, map: number, file: number, offset: number): Syscall => ({ op: 'mmap-store', file, offset, id, map });
+export const load = (map: number, offset: number): Syscall => ({ op: 'mmap-load', map, offset });
+export const msync = (map: number, flags: 'MS_SYNC' | 'MS_ASYNC' = 'MS_SYNC'): Syscall => ({ op: 'msync', map, flags });
+export const munmap = (map: number): Syscall => ({ op: 'munmap', map });

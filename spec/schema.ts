@@ -26,7 +26,7 @@ export const NAME_OPEN_FLAGS = [...OPEN_FLAGS, 'O_CREAT', 'O_TRUNC'] as const sa
 export const ACCESS_MODES = ['O_RDONLY', 'O_WRONLY', 'O_RDWR'] as const;
 export const FALLOC_FLAGS = ['FALLOC_FL_KEEP_SIZE', 'FALLOC_FL_PUNCH_HOLE', 'FALLOC_FL_ZERO_RANGE'] as const satisfies readonly FallocFlag[];
 export const PROPERTY_NAMES = Object.keys(PROPERTIES) as [PropertyName, ...PropertyName[]];
-export const SYSCALL_OPS = ['open', 'pwritev2', 'pread', 'fsync', 'fdatasync', 'statx', 'mmap-store', 'mincore', 'openat', 'close', 'unlink', 'rename', 'ftruncate', 'fallocate'] as const satisfies ReadonlyArray<Syscall['op']>;
+export const SYSCALL_OPS = ['open', 'pwritev2', 'pread', 'fsync', 'fdatasync', 'statx', 'mmap-store', 'mincore', 'openat', 'close', 'unlink', 'rename', 'ftruncate', 'fallocate', 'mmap', 'mmap-load', 'msync', 'munmap'] as const satisfies ReadonlyArray<Syscall['op']>;
 
 /** An enum whose error names the valid choices: "'merged' is not a variant; one of a, b, c". */
 function oneOf<T extends string>(values: readonly [T, ...T[]], noun: string) {
@@ -67,6 +67,7 @@ export const knobsSchema = strict({
   ext4EndIoFailure: oneOf(KNOB_VARIANTS.ext4EndIoFailure, 'a variant').optional(),
   ext4AutoDaAlloc: oneOf(KNOB_VARIANTS.ext4AutoDaAlloc, 'a variant').optional(),
   truncateZeroFlush: oneOf(KNOB_VARIANTS.truncateZeroFlush, 'a variant').optional(),
+  faultInvalidateLock: oneOf(KNOB_VARIANTS.faultInvalidateLock, 'a variant').optional(),
 });
 
 const fsKind = oneOf(FS_KINDS, 'a modelled file system');
@@ -123,7 +124,6 @@ export const syscallSchema = z.discriminatedUnion(
     strict({ op: z.literal('fdatasync'), fd }),
     strict({ op: z.literal('statx'), fd }),
     strict({ op: z.literal('mincore'), fd }),
-    strict({ op: z.literal('mmap-store'), file: count('file number'), offset: count('bytes'), id: z.string().min(1, { error: 'must name the store' }) }),
     strict({ op: z.literal('openat'), path: fileName, access: oneOf(ACCESS_MODES, 'an access mode'), flags: z.array(oneOf(NAME_OPEN_FLAGS, 'an open flag')) }),
     strict({ op: z.literal('close'), fd }),
     strict({ op: z.literal('unlink'), path: fileName }),
@@ -131,6 +131,11 @@ export const syscallSchema = z.discriminatedUnion(
     // A negative length or offset is legal input: Linux answers EINVAL.
     strict({ op: z.literal('ftruncate'), fd, length: fileOffset }),
     strict({ op: z.literal('fallocate'), fd, mode: z.array(oneOf(FALLOC_FLAGS, 'a FALLOC_FL_* flag'), { error: 'must be a list of FALLOC_FL_* flags' }), offset: fileOffset, len: fileOffset }),
+    strict({ op: z.literal('mmap-store'), file: count('file number'), offset: count('bytes'), id: z.string().min(1, { error: 'must name the store' }), map: count('the ordinal of a successful mmap').optional() }),
+    strict({ op: z.literal('mmap'), fd, offset: fileOffset, len: count('bytes') }),
+    strict({ op: z.literal('mmap-load'), map: count('the ordinal of a successful mmap'), offset: count('bytes') }),
+    strict({ op: z.literal('msync'), map: count('the ordinal of a successful mmap'), flags: oneOf(['MS_SYNC', 'MS_ASYNC'], 'an msync flag') }),
+    strict({ op: z.literal('munmap'), map: count('the ordinal of a successful mmap') }),
   ],
   { error: (iss) => `op ${JSON.stringify((iss.input as { op?: unknown } | undefined)?.op)} is not a modelled syscall; one of ${SYSCALL_OPS.join(', ')}` },
 );
@@ -155,6 +160,7 @@ export const settingsInputSchema = strict({
   userFaults: count('user-page faults the environment may inject').optional(),
   afterCrash: z.array(z.array(syscallSchema, { error: 'must be a list of syscalls' }), { error: 'must be a list of programs, one per task, run after each power loss' }).optional(),
   newFileBlocks: positive('blocks a file made by O_CREAT has room for').optional(),
+  punch: z.tuple([count('file number'), count('file block')], { error: 'must be a [file, block] pair' }).optional(),
 });
 
 const EXPECTATION = "must be 'holds' or { violates: 'property-name' }";

@@ -95,9 +95,19 @@ function crossFieldProblems(i: SettingsInput & { expect?: ScenarioInput['expect'
       if ((call.op === 'ftruncate' || call.op === 'fallocate') && fs.kind === 'fuse') {
         out.push({ field: `programs[${t}][${k}].op`, problem: `${call.op} is not modelled for FUSE (only for xfs and ext4)` });
       }
+      // FUSE's mmap is modelled as the shorthand store only (spec/fs/fuse/file.ts).
+      const mapped = call.op === 'mmap' || call.op === 'mmap-load' || call.op === 'msync' || call.op === 'munmap' || (call.op === 'mmap-store' && call.map !== undefined);
+      if (fs.kind === 'fuse' && mapped) out.push({ field: `programs[${t}][${k}].op`, problem: `${call.op}${call.op === 'mmap-store' ? ' through a mapping (map)' : ''} is not modelled for FUSE; FUSE has only the shorthand mmap-store (no map)` });
     }),
   );
   out.push(...nameProblems(i, fs.kind));
+  if (i.punch !== undefined) {
+    const [ino, blk] = i.punch;
+    const f = i.files[ino];
+    if (f === undefined) out.push({ field: 'punch', problem: `file ${ino} does not exist (files 0..${i.files.length - 1})` });
+    else if (blk >= f.blocks.length) out.push({ field: 'punch', problem: `block ${blk} is outside file ${ino} (blocks 0..${f.blocks.length - 1})` });
+    if (fs.kind === 'fuse') out.push({ field: 'punch', problem: 'the punch is not modelled for FUSE' });
+  }
   if (i.expect !== undefined && typeof i.expect === 'object') {
     const checked = [...(i.properties ?? PROPERTY_NAMES), 'deadlock'];
     if (!checked.includes(i.expect.violates as never)) {

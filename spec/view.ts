@@ -19,6 +19,7 @@ import type { Action } from './model.ts';
 import { PROPERTIES } from './properties.ts';
 import type { Bio, CowMapping, InitialBlock, RwSem, Settings, SysState, Syscall, SyscallResult, Task, World } from './types.ts';
 import { fileContent } from './world.ts';
+import { PUNCHER } from './mm/punch.ts';
 
 /** The lane of an action: a task by name, the device, the journal thread, the power supply. */
 export function actorOf(a: Action, s: Settings): string {
@@ -32,6 +33,7 @@ export function actorOf(a: Action, s: Settings): string {
     .with({ kind: 'fuse' }, () => 'fuse server')
     .with({ kind: 'ext4-end-io' }, () => 'ext4-rsv-conversion')
     .with({ kind: 'recovery' }, () => 'mount')
+    .with({ kind: 'punch' }, () => 'punch')
     .exhaustive();
 }
 
@@ -50,13 +52,17 @@ export function describeCall(c: Syscall): string {
     .with({ op: 'fsync' }, { op: 'fdatasync' }, (x) => `${x.op}(fd ${x.fd})`)
     .with({ op: 'statx' }, (x) => `statx(fd ${x.fd}, STATX_WRITE_ATOMIC)`)
     .with({ op: 'mincore' }, (x) => `mincore(mmap of fd ${x.fd})`)
-    .with({ op: 'mmap-store' }, (x) => `store through mmap of file ${x.file} @ ${x.offset} writing ${x.id}`)
     .with({ op: 'openat' }, (x) => `openat(${JSON.stringify(x.path)}, ${[x.access, ...x.flags].join('|')})`)
     .with({ op: 'close' }, (x) => `close(fd ${x.fd})`)
     .with({ op: 'unlink' }, (x) => `unlink(${JSON.stringify(x.path)})`)
     .with({ op: 'rename' }, (x) => `rename(${JSON.stringify(x.from)}, ${JSON.stringify(x.to)})`)
     .with({ op: 'ftruncate' }, (x) => `ftruncate(fd ${x.fd}, ${x.length})`)
     .with({ op: 'fallocate' }, (x) => `fallocate(fd ${x.fd}, ${x.mode.length > 0 ? x.mode.join('|') : '0'}, ${x.offset}, ${x.len})`)
+    .with({ op: 'mmap-store' }, (x) => `store through ${x.map !== undefined ? `mapping ${x.map}` : 'mmap'} of file ${x.file} @ ${x.offset} writing ${x.id}`)
+    .with({ op: 'mmap' }, (x) => `mmap(${x.len} bytes, PROT_READ|PROT_WRITE, MAP_SHARED, fd ${x.fd}, ${x.offset})`)
+    .with({ op: 'mmap-load' }, (x) => `load through mapping ${x.map} @ ${x.offset}`)
+    .with({ op: 'msync' }, (x) => `msync(mapping ${x.map}, ${x.flags})`)
+    .with({ op: 'munmap' }, (x) => `munmap(mapping ${x.map})`)
     .exhaustive();
 }
 
@@ -66,11 +72,12 @@ function describeResult(r: SyscallResult): string {
     .with({ op: 'pread' }, (x) => `pread → ${x.ret}${x.data.length > 0 ? ` [${x.data.join(', ')}]` : ''}`)
     .with({ op: 'statx' }, (x) => `statx → ${x.ret}${x.atomic !== null ? ` (unit ${x.atomic.atomicWriteUnitMin}-${x.atomic.atomicWriteUnitMax})` : ''}`)
     .with({ op: 'mmap-store' }, (x) => `mmap store ${x.id} → ${x.ret}`)
+    .with({ op: 'mmap-load' }, (x) => `mmap load → ${x.ret}${x.data.length > 0 ? ` [${x.data.join(', ')}]` : ''}`)
     .otherwise((x) => `${x.op} → ${x.ret}`);
 }
 
 function describeSem(sem: RwSem): string {
-  if (sem.excl !== null) return `exclusive by ${taskName(sem.excl)}`;
+  if (sem.excl !== null) return `exclusive by ${sem.excl === PUNCHER ? 'the punch' : taskName(sem.excl)}`;
   if (sem.shared.length > 0) return `shared by ${sem.shared.map(taskName).join(', ')}`;
   return 'free';
 }
@@ -115,8 +122,8 @@ function describeSys(c: SysState, verbose: boolean): Record<string, unknown> {
       ...(x.short !== null ? { 'short write': x.short } : {}),
     }))
     .with({ sys: 'dio-read' }, (x) => ({ call: `direct read of file ${x.ino} ${x.len} bytes @ ${x.pos}`, ...common }))
-    .with({ sys: 'fsync' }, (x) => ({ call: `${x.datasync ? 'fdatasync' : 'fsync'} of file ${x.ino}`, ...common }))
     .with({ sys: 'buffered-read' }, (x) => ({ call: `buffered read of file ${x.ino} ${x.len} bytes @ ${x.pos}`, ...common, [x.phase === 'read-io' ? 'read I/O in flight' : 'read I/O done']: x.io.map((b) => b.blk).join(', ') }))
+    .with({ sys: 'fsync' }, (x) => ({ call: `${x.msync !== undefined ? `msync(MS_SYNC) of blocks ${x.msync.blk}-${x.msync.blk + x.msync.nblk - 1}` : x.datasync ? 'fdatasync' : 'fsync'} of file ${x.ino}`, ...common }))
     .with({ sys: 'fuse-write' }, (x) => ({
       call: `FUSE write ${x.req.id} of ${x.req.count} bytes @ ${x.req.pos}`,
       ...common,
@@ -132,7 +139,7 @@ function describeSys(c: SysState, verbose: boolean): Record<string, unknown> {
     .exhaustive();
 }
 
-function describeTask(t: Task, s: Settings, ti: number, verbose: boolean): Record<string, unknown> {
+function describeTask(w: World, t: Task, s: Settings, ti: number, verbose: boolean): Record<string, unknown> {
   const prog = s.programs[ti] ?? [];
   const out: Record<string, unknown> = {
     next: t.pc < prog.length ? `${t.pc + 1}/${prog.length} ${describeCall(prog[t.pc]!)}` : 'done',
@@ -142,6 +149,7 @@ function describeTask(t: Task, s: Settings, ti: number, verbose: boolean): Recor
     out[`fd ${fd}`] = `file ${f.ino}${flags.length > 0 ? ` ${flags.join('|')}` : ''}${f.canAtomic ? ' FMODE_CAN_ATOMIC_WRITE' : ''}`;
   });
   if (t.cur !== null) out.syscall = describeSys(t.cur, verbose);
+  for (const v of w.vmas) if (v.task === ti) out[`mapping ${v.id}`] = `file ${v.ino} blocks ${v.blk}-${v.blk + v.nblk - 1}, PTEs ${v.pte.map((p, i) => `[${v.blk + i}] ${p === 'none' ? 'not present' : p === 'ro' ? 'read-only' : 'writable'}`).join(', ')}`;
   const results: Record<string, string> = {};
   t.results.forEach((r, k) => (results[`#${k + 1}`] = describeResult(r)));
   if (t.results.length > 0) out.returned = results;
@@ -191,7 +199,7 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
   w.journal.committed.inodes.forEach((m, ino) => (committed[`file ${ino}`] = `size ${m.size}, ${describeExtents(m.map)}`));
   committed['free blocks'] = freeList(w.journal.committed.free);
   const tasks: Record<string, unknown> = {};
-  w.tasks.forEach((t, ti) => (tasks[taskName(ti)] = describeTask(t, s, ti, verbose)));
+  w.tasks.forEach((t, ti) => (tasks[taskName(ti)] = describeTask(w, t, s, ti, verbose)));
   // FUSE has no extents, journal or block device: its server stands for them.
   const blockLayers = w.fuse === null;
   if (!blockLayers) for (const f of Object.values(files) as Array<Record<string, unknown>>) for (const k of ['extents', 'cow fork', 'invalidate_lock', 'i_dio_count']) delete f[k];
@@ -222,6 +230,7 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
     for (const r of fc.reqs) reqs[`#${r.unique}`] = `${r.op}${r.writeback ? ' (writeback)' : ''} file ${r.ino}${r.op === 'FSYNC' || r.op === 'FLUSH' ? '' : ` pages ${r.blk}-${r.blk + r.data.length - 1}`}${r.op === 'WRITE' ? ` [${r.data.join(', ')}]` : ''} from ${r.owner < 0 ? 'writeback' : taskName(r.owner)}`;
     out['fuse server'] = { holds: server, durable, 'requests in flight': reqs, 'locked pages': fc.locked.map((l) => `file ${l.ino} page ${l.blk} by ${taskName(l.task)}`).join(', ') || 'none' };
   }
+  if (s.punch !== undefined) out.punch = w.punch;
   if (w.crashed) out['after power loss'] = 'the recovered on-disk state; nothing runs any more';
   if (namesInPlay(s)) out.directory = { names: w.dir.map(([n, i]) => `${n} → inode ${i}`).join(', ') || 'empty', 'orphan list': w.orphans.join(', ') || 'empty', committed: w.journal.dir.map(([n, i]) => `${n} → inode ${i}`).join(', ') || 'empty' };
   if (w.boot !== null) out['after power loss'] = w.boot === 'replay' ? 'powered on: journal replay next' : w.boot === 'orphans' ? 'journal replayed: orphan cleanup next' : 'recovered: the post-crash programs run';
@@ -272,6 +281,7 @@ export function aboutOf(s: Settings): ModelAbout {
     ...s.files.map((f, ino) => ({ name: `file ${ino}`, value: `${f.blocks.map((b, blk) => `[${blk}] ${describeInitial(b)}`).join(', ')}${f.size !== undefined ? `, size ${f.size}` : ''}` })),
     ...(s.cached.length > 0 ? [{ name: 'cached folios', value: s.cached.map(([ino, blk]) => `file ${ino} block ${blk}`).join(', ') }] : []),
     ...(hasSubBlockIo(s) ? [{ name: 'data tokens', value: "a block whose bytes differ is shown as runs: {0:A 512:B} holds A in bytes 0-511 and B from byte 512 to the block's end; '-' marks bytes a read did not return" }] : []),
+    ...(s.punch !== undefined ? [{ name: 'hole punch', value: `another process punches file ${s.punch[0]} block ${s.punch[1]} once, at any time (spec/mm/punch.ts)` }] : []),
     ...knobNames.map((k) => ({
       name: `knob ${k}`,
       value: s.knobs[k],
@@ -283,6 +293,6 @@ export function aboutOf(s: Settings): ModelAbout {
     programs: s.programs.map((p, ti) => ({ actor: taskName(ti), calls: p.map(describeCall) })),
     settings,
     properties: s.properties.map((p) => ({ name: p, kind: PROPERTIES[p].kind, doc: PROPERTIES[p].doc })),
-    bound: `${s.programs.length} task(s), ${s.fs.physBlocks} physical blocks, up to ${s.maxPowerLosses} power loss(es), up to ${s.maxIoErrors} injected I/O error(s)${(s.maxShortWrites ?? 0) > 0 ? `, up to ${s.maxShortWrites} short FUSE WRITE replies` : ''}, background journal commits ${s.backgroundCommit ? 'on' : 'off'}`,
+    bound: `${s.programs.length} task(s), ${s.fs.physBlocks} physical blocks, up to ${s.maxPowerLosses} power loss(es), up to ${s.maxIoErrors} injected I/O error(s)${(s.maxShortWrites ?? 0) > 0 ? `, up to ${s.maxShortWrites} short FUSE WRITE replies` : ''}, background journal commits ${s.backgroundCommit ? 'on' : 'off'}${s.punch !== undefined ? ', 1 hole punch' : ''}`,
   };
 }

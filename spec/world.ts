@@ -11,7 +11,7 @@ import type { FsSettings, InitialBlock, Inode, Journal, Mapping } from './fs/typ
 import { snapshotMetadata } from './fs/journal.ts';
 import type { Ghost } from './ghost.ts';
 import type { Knobs } from './knobs.ts';
-import type { AddressSpace, Folio } from './mm/types.ts';
+import type { AddressSpace, Folio, Vma } from './mm/types.ts';
 import type { Ioend } from './fs/iomap/types.ts';
 import type { Ext4IoEnd } from './fs/ext4/types.ts';
 import { initToken, staleToken, ZERO, type Token } from './token.ts';
@@ -70,6 +70,10 @@ export interface World {
    * inodes a post-crash syscall truncated to 0 since (their recovered data is gone).
    */
   recovered: { clock: number; files: Token[][]; sizes: number[]; dir: Array<[string, number]>; truncated: number[] } | null;
+  /** Shared file mappings made by `mmap`, with their PTEs (spec/mm/mmap.ts). */
+  vmas: Vma[];
+  /** The minimal hole punch of Settings.punch (spec/mm/mmap.ts punchSteps): where it is. */
+  punch: 'idle' | 'truncated' | 'done';
 }
 
 export interface RenameRecord {
@@ -123,6 +127,12 @@ export interface Settings {
   afterCrash?: Program[];
   /** How many blocks a file made by O_CREAT has room for (default: the largest initial file's). */
   newFileBlocks?: number;
+  /**
+   * [file, block]: another process punches that block once, at any time (a minimal
+   * fallocate(PUNCH_HOLE) of one block in two steps: page cache truncated under the
+   * invalidate_lock held exclusive, then the block freed), to race the fault path against.
+   */
+  punch?: [number, number];
 }
 
 export type PropertyName =
@@ -146,7 +156,9 @@ export type PropertyName =
   | 'rename-neither-reachable'
   | 'recovered-reads'
   | 'orphans-freed'
-  | 'size-exposes-written';
+  | 'size-exposes-written'
+  | 'mmap-store-backed'
+  | 'no-fill-during-punch';
 
 // ---------------------------------------------------------------------------------------
 // Steps
@@ -220,6 +232,8 @@ export function initWorld(s: Settings): World {
     boot: null,
     renames: [],
     recovered: null,
+    vmas: [],
+    punch: 'idle',
   };
   for (const [ino, blk] of s.cached) {
     const pc = w.pageCache[ino];

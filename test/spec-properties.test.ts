@@ -5,7 +5,7 @@ import { check, validateTrace } from '../checker/index.ts';
 import { allowedOutcomes, bfsExplorer, BS, buildModel, DEVICES, fsync, initWorld, KNOB_VARIANTS, mmapStore, open, pread, PROPERTIES, pwrite, settings, type InitialBlock, type Knobs, type RwfFlag, type Syscall, type World } from '../spec/index.ts';
 
 /** The variants that fix each argued behaviour: merged ext4 and iomap, the proposed XFS exclusive lock. */
-const FIXED: Knobs = { ext4AtomicAlloc: 'bigalloc-zero-and-commit', atomicDioInvalidateFailure: 'never', xfsSwAtomicRetry: 'proposed-excl', wbErrReporting: 'errseq', iomapValid: 'checked', uncached: 'dontcache-6.18', uncachedFlushError: 'returned', bufferedAtomic: 'eopnotsupp-6.18', bufferedAtomicShortCopy: 'clear-dirty-then-retry', bufferedAtomicMerge: 'own-bio', ext4DataMode: 'ordered-dioread-nolock', ext4EndIoFailure: 'keep-unwritten', fuseMode: 'write-through', fuseUptodate: 'before-write', fuseWriteFailure: 'clear-uptodate', fuseSyncWait: 'wait', ext4AutoDaAlloc: 'auto_da_alloc', truncateZeroFlush: 'flushed' };
+const FIXED: Knobs = { ext4AtomicAlloc: 'bigalloc-zero-and-commit', atomicDioInvalidateFailure: 'never', xfsSwAtomicRetry: 'proposed-excl', wbErrReporting: 'errseq', iomapValid: 'checked', uncached: 'dontcache-6.18', uncachedFlushError: 'returned', bufferedAtomic: 'eopnotsupp-6.18', bufferedAtomicShortCopy: 'clear-dirty-then-retry', bufferedAtomicMerge: 'own-bio', ext4DataMode: 'ordered-dioread-nolock', ext4EndIoFailure: 'keep-unwritten', fuseMode: 'write-through', fuseUptodate: 'before-write', fuseWriteFailure: 'clear-uptodate', fuseSyncWait: 'wait', ext4AutoDaAlloc: 'auto_da_alloc', truncateZeroFlush: 'flushed', faultInvalidateLock: 'taken' };
 
 let ids = 0;
 const writeArb = fc

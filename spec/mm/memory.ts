@@ -1,15 +1,38 @@
 /**
- * Stores through a shared writable mapping (mm/memory.c do_wp_page → ->page_mkwrite:
- * xfs_write_fault / ext4_page_mkwrite → iomap_page_mkwrite), under invalidate_lock shared.
- * Models Linux 6.18.
+ * Loads and stores through a shared writable mapping (mm/memory.c handle_mm_fault →
+ * do_fault / do_shared_fault / do_read_fault, wp_page_shared → do_page_mkwrite; mm/filemap.c
+ * filemap_fault; fs/xfs/xfs_file.c xfs_filemap_fault / xfs_filemap_page_mkwrite →
+ * __xfs_write_fault → iomap_page_mkwrite; fs/ext4/inode.c ext4_page_mkwrite).
+ * Models Linux 6.18. A page is a file block.
+ *
+ * A store through mapping `map` takes up to three steps, each decided by the PTE:
+ *  1. not present: the fault (filemap_fault) finds the folio or reads it in — creating it
+ *     under the invalidate_lock held shared — and maps it read-only (the mapping wants
+ *     write-notify); a page at or beyond EOF is SIGBUS;
+ *  2. read-only: ->page_mkwrite under the invalidate_lock (XFS_MMAPLOCK) shared and the folio
+ *     lock: folio_mkwrite_check_truncate, the block reservation (XFS: iomap_iter with
+ *     IOMAP_WRITE|IOMAP_FAULT → xfs_buffered_write_iomap_begin reserves delalloc over a hole),
+ *     folio_mark_dirty (every block of the folio), then the PTE made writable;
+ *  3. writable: the store itself writes the data into the folio (the CPU sets only the PTE's
+ *     dirty bit: the folio was dirtied in step 2).
+ * Between the steps anything may run: writeback's folio_mkclean turns a writable PTE
+ * read-only again (step 2 again), reclaim or an invalidation unmaps it (step 1 again).
+ * The read I/O of step 1 is not split from the fault (issue-8b2 splits buffered reads).
+ *
+ * The shorthand store (no `map`) keeps its old meaning: the page is mapped, and the write fault
+ * and the store are one step.
  */
 import { beginWrite, finishSyscall, ghostWrite, task } from '../ghost.ts';
 import { canLock } from '../kernel/locking/rwsem.ts';
 import { writeToken } from '../token.ts';
+import { xfsReserveDelalloc } from '../fs/xfs/xfs_iomap.ts';
 import { inodeOf } from '../vfs/fd.ts';
-import type { Syscall } from '../vfs/types.ts';
+import { readBlock } from '../vfs/read.ts';
+import type { Errno, Syscall } from '../vfs/types.ts';
 import type { Settings, Step, World } from '../world.ts';
-import { dirtyFolio, folioAt } from './filemap.ts';
+import { dirtyFolio, filemapGetFolio, folioAt } from './filemap.ts';
+import { pteOf, setPte, vmaOf } from './rmap.ts';
+import type { Vma } from './types.ts';
 
 /**
  * mincore(2) over an mmap of the whole file (mm/mincore.c mincore_page → filemap_get_entry):
@@ -40,8 +63,9 @@ export function mincoreEntry(w: World, s: Settings, ti: number, c: Extract<Sysca
   };
 }
 
-/** A store through a shared writable mapping: the write fault (->page_mkwrite) dirties the folio. */
+/** A store through a shared writable mapping: the shorthand (one step) or through `map`, step by step. */
 export function mmapStoreEntry(w: World, s: Settings, ti: number, c: Extract<Syscall, { op: 'mmap-store' }>): Step | null {
+  if (c.map !== undefined) return mappedStoreStep(w, s, ti, { ...c, map: c.map });
   const blk = Math.floor(c.offset / s.fs.blockSize);
   // The write fault runs under invalidate_lock shared, start to end, within this step.
   if (!canLock(inodeOf(w, c.file).invalidateLock, 'shared')) return null;
@@ -59,5 +83,172 @@ export function mmapStoreEntry(w: World, s: Settings, ti: number, c: Extract<Sys
       g.end = d.ghost.clock;
       g.ret = s.fs.blockSize;
     },
+  };
+}
+
+/** Whether the fault path takes the invalidate_lock shared (knob faultInvalidateLock) and can now. */
+function faultLockFree(w: World, s: Settings, ino: number): boolean {
+  return s.knobs.faultInvalidateLock === 'not-taken' || canLock(inodeOf(w, ino).invalidateLock, 'shared');
+}
+
+/** Where an access through mapping `map` at file block `blk` goes: the vma, or the signal it gets. */
+function accessOf(w: World, s: Settings, ti: number, map: number, ino: number | null, blk: number): { v: Vma } | { sig: 'SIGSEGV' | 'SIGBUS'; why: string } {
+  const v = vmaOf(w, ti, map);
+  if (v === null || blk < v.blk || blk >= v.blk + v.nblk || (ino !== null && v.ino !== ino)) return { sig: 'SIGSEGV', why: `no mapping ${map} of that page` };
+  // filemap_fault: a page at or beyond EOF is SIGBUS (a present PTE there was zapped by truncate).
+  if (blk * s.fs.blockSize >= inodeOf(w, v.ino).size) return { sig: 'SIGBUS', why: `page ${blk} is beyond EOF (i_size ${inodeOf(w, v.ino).size})` };
+  return { v };
+}
+
+/**
+ * Step 1, the PTE not present: filemap_fault. A cached, uptodate folio is mapped without a
+ * lock; otherwise the folio is created and read in under the invalidate_lock held shared, so
+ * that it cannot appear in a range a punch or truncate has just emptied. Either way the PTE
+ * is read-only. Null while the lock is held exclusive.
+ */
+function filemapFaultStep(w: World, s: Settings, v: Vma, blk: number, why: 'load' | 'store', begin: (d: World) => void): Step | null {
+  const f = folioAt(w, v.ino, blk);
+  const via = `${why === 'store' ? 'do_shared_fault → __do_fault' : 'do_read_fault'} → ${s.fs.kind === 'xfs' ? 'xfs_filemap_fault → ' : ''}filemap_fault`;
+  if (f !== null && f.uptodate) {
+    return {
+      fn: via,
+      what: `folio ${v.ino}:${blk} cached and uptodate (${f.t}): map it read-only (write-notify)`,
+      apply: (d) => {
+        begin(d);
+        setPte(vmaOf(d, v.task, v.id) as Vma, blk, 'ro');
+      },
+    };
+  }
+  if (!faultLockFree(w, s, v.ino)) return null;
+  const locked = s.knobs.faultInvalidateLock === 'taken';
+  return {
+    fn: via,
+    what: `${locked ? 'filemap_invalidate_lock_shared; ' : 'no invalidate_lock (before 730633f0b7f9); '}${f === null ? 'create' : 'read in'} folio ${v.ino}:${blk} from the disk (${readBlock(w, v.ino, blk)}), map it read-only`,
+    apply: (d) => {
+      begin(d);
+      const { head, nr } = filemapGetFolio(d, v.ino, blk);
+      for (let b = head; b < head + nr; b++) {
+        const e = folioAt(d, v.ino, b);
+        if (e === null || e.uptodate) continue;
+        e.t = readBlock(d, v.ino, b);
+        e.uptodate = true;
+      }
+      setPte(vmaOf(d, v.task, v.id) as Vma, blk, 'ro');
+    },
+  };
+}
+
+/**
+ * Step 2, a read-only PTE: wp_page_shared → do_page_mkwrite → ->page_mkwrite. Under the
+ * invalidate_lock shared (XFS: __xfs_write_fault's MMAPLOCK; ext4_page_mkwrite takes it too)
+ * and the folio lock: the folio is still in the mapping (it is: its PTE is present) and within
+ * EOF; XFS reserves delalloc over the folio's holes (iomap_page_mkwrite → iomap_iter,
+ * IOMAP_WRITE|IOMAP_FAULT → xfs_buffered_write_iomap_begin); the folio is marked dirty
+ * whole; then the PTE is made writable (finish_mkwrite_fault / finish_fault).
+ */
+function pageMkwriteStep(w: World, s: Settings, v: Vma, blk: number, begin: (d: World) => void, storeToo: Step | null): Step | null {
+  if (!faultLockFree(w, s, v.ino)) return null;
+  const f = folioAt(w, v.ino, blk);
+  if (f === null) throw new Error(`a read-only PTE of ${v.ino}:${blk} without a folio`);
+  const inode = inodeOf(w, v.ino);
+  const xfs = s.fs.kind === 'xfs';
+  const holes = Array.from({ length: f.nr }, (_, i) => f.head + i).filter((b) => inode.map[b]?.kind === 'hole' && b * s.fs.blockSize < inode.size);
+  const lock = s.knobs.faultInvalidateLock === 'taken' ? `${xfs ? 'XFS_MMAPLOCK_SHARED' : 'filemap_invalidate_lock_shared'}, ` : '';
+  const reserve = xfs ? (holes.length > 0 ? `xfs_buffered_write_iomap_begin reserves delalloc for block${holes.length > 1 ? 's' : ''} ${holes.join(',')}, ` : 'blocks already mapped, ') : holes.length > 0 ? 'hole left for writeback to allocate (the model\'s ext4 has no delalloc reservation), ' : '';
+  return {
+    fn: xfs ? 'wp_page_shared → xfs_filemap_page_mkwrite → __xfs_write_fault → iomap_page_mkwrite' : 'wp_page_shared → ext4_page_mkwrite',
+    what: `sb_start_pagefault, ${lock}folio ${v.ino}:${f.head} locked, within EOF; ${reserve}folio_mark_dirty; PTE writable${storeToo !== null ? `; then ${storeToo.what}` : ''}`,
+    apply: (d) => {
+      begin(d);
+      if (xfs) xfsReserveDelalloc(inodeOf(d, v.ino), holes);
+      for (let b = f.head; b < f.head + f.nr; b++) {
+        const e = folioAt(d, v.ino, b);
+        if (e !== null) e.dirty = true;
+      }
+      setPte(vmaOf(d, v.task, v.id) as Vma, blk, 'rw');
+      storeToo?.apply(d);
+    },
+  };
+}
+
+/** The store through `map`: whichever of the three steps its PTE calls for. */
+function mappedStoreStep(w: World, s: Settings, ti: number, c: Extract<Syscall, { op: 'mmap-store' }> & { map: number }): Step | null {
+  const blk = Math.floor(c.offset / s.fs.blockSize);
+  const begun = (d: World) => d.ghost.writes.some((g) => g.id === c.id);
+  const begin = (d: World) => {
+    if (!begun(d)) beginWrite(d, ti, c.id, c.file, blk, 1, false);
+  };
+  const end = (d: World, ret: number | Errno) => {
+    begin(d);
+    const g = ghostWrite(d, c.id);
+    finishSyscall(d, ti, { op: 'mmap-store', id: c.id, ret });
+    g.end = d.ghost.clock;
+    g.ret = ret;
+  };
+  const a = accessOf(w, s, ti, c.map, c.file, blk);
+  if ('sig' in a) return { fn: 'handle_mm_fault', what: `${c.id}: ${a.why}: ${a.sig}`, apply: (d) => end(d, a.sig) };
+  const v = a.v;
+  const pte = pteOf(w, v, blk);
+  if (pte === 'none') return filemapFaultStep(w, s, v, blk, 'store', begin);
+  if (pte === 'ro') {
+    // Bound: writeback may slip between a store's first ->page_mkwrite and the store; a
+    // later ->page_mkwrite of the same store runs with the store in one step (otherwise
+    // mkwrite, writeback, mkwrite, ... never ends and fills the device cache).
+    const mkwrites = w.ghost.writes.find((g) => g.id === c.id)?.mkwrites ?? 0;
+    const counted = (d: World) => {
+      begin(d);
+      const g = ghostWrite(d, c.id);
+      g.mkwrites = (g.mkwrites ?? 0) + 1;
+    };
+    return pageMkwriteStep(w, s, v, blk, counted, mkwrites >= MKWRITE_SPLIT ? storeStep(w, s, ti, v, blk, c.id, end, true) : null);
+  }
+  return storeStep(w, s, ti, v, blk, c.id, end, false);
+}
+
+/** How many of a store's ->page_mkwrite calls are steps of their own (the bound above). */
+export const MKWRITE_SPLIT = 1;
+
+/** Step 3, a writable PTE: the store writes its block into the folio (judged by mmap-store-backed). */
+function storeStep(w: World, s: Settings, ti: number, v: Vma, blk: number, id: string, end: (d: World, ret: number | Errno) => void, afterMkwrite: boolean): Step {
+  const f = folioAt(w, v.ino, blk);
+  const m = inodeOf(w, v.ino).map[blk];
+  // Judged before the step when the PTE was writable already; after ->page_mkwrite in the same step, on the result.
+  const judge = (x: World): string | null => {
+    const e = folioAt(x, v.ino, blk);
+    const mm = inodeOf(x, v.ino).map[blk];
+    return e === null || !e.dirty ? `folio ${v.ino}:${blk} is clean: writeback will never write this store` : s.fs.kind === 'xfs' && mm?.kind === 'hole' ? `block ${blk} of file ${v.ino} has no delalloc reservation or extent under the dirty folio` : null;
+  };
+  return {
+    fn: 'store through a writable PTE',
+    what: `${id}: write the block into folio ${v.ino}:${blk}${afterMkwrite ? '' : ` (${f?.dirty === true ? 'dirty' : 'clean'}, block ${m?.kind ?? '?'})`}`,
+    apply: (d) => {
+      const unbacked = judge(d);
+      const e = folioAt(d, v.ino, blk);
+      if (e === null) throw new Error(`writable PTE of ${v.ino}:${blk} without a folio`);
+      if (unbacked !== null) d.ghost.flagged.push({ property: 'mmap-store-backed', what: `store ${id} (T${ti + 1}) went through a writable PTE but ${unbacked}` });
+      e.t = writeToken(id, 0);
+      e.uptodate = true;
+      end(d, s.fs.blockSize);
+    },
+  };
+}
+
+/** A load of one block through mapping `map`: a read fault if the PTE is not present, then the load. */
+export function mmapLoadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall, { op: 'mmap-load' }>): Step | null {
+  const blk = Math.floor(c.offset / s.fs.blockSize);
+  const result = (d: World, ret: number | Errno, ino: number, data: World['pageCache'][number][number][]) => {
+    d.ghost.clock++;
+    const start = d.ghost.clock;
+    const toks = data.flatMap((f) => (f === null ? [] : [f.t]));
+    finishSyscall(d, ti, { op: 'mmap-load', ret, file: ino, data: toks, firstBlock: blk, start, end: d.ghost.clock + 1 });
+  };
+  const a = accessOf(w, s, ti, c.map, null, blk);
+  if ('sig' in a) return { fn: 'handle_mm_fault', what: `load: ${a.why}: ${a.sig}`, apply: (d) => result(d, a.sig, -1, []) };
+  const v = a.v;
+  if (pteOf(w, v, blk) === 'none') return filemapFaultStep(w, s, v, blk, 'load', () => {});
+  return {
+    fn: 'load through a present PTE',
+    what: `read folio ${v.ino}:${blk} (${folioAt(w, v.ino, blk)?.t ?? '?'})`,
+    apply: (d) => result(d, s.fs.blockSize, v.ino, [folioAt(d, v.ino, blk)]),
   };
 }

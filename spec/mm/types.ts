@@ -66,3 +66,26 @@ export interface AddressSpace {
    */
   maxFolioBlocks?: number;
 }
+
+/**
+ * A page-table entry of a shared file mapping, per page (one block): not present, present
+ * read-only (a store faults: ->page_mkwrite), or present writable (a store goes straight to
+ * the folio). With write-notify (vma_wants_writenotify: the file system has ->page_mkwrite),
+ * a PTE is writable only between ->page_mkwrite and the next folio_mkclean.
+ */
+export type Pte = 'none' | 'ro' | 'rw';
+
+/**
+ * A MAP_SHARED, PROT_READ|PROT_WRITE mapping (a vm_area_struct) of `nblk` file blocks from
+ * `blk`, made by task `task` (each task its own mm) through its open file `fd`; `id` is the
+ * ordinal of the task's successful mmap calls. `pte[i]` is the PTE of block blk+i.
+ */
+export interface Vma {
+  task: number;
+  id: number;
+  fd: number;
+  ino: number;
+  blk: number;
+  nblk: number;
+  pte: Pte[];
+}

@@ -7,6 +7,7 @@
  */
 import { fusePinned } from '../fs/fuse/dev.ts';
 import type { Settings, World } from '../types.ts';
+import { unmapFolio } from './rmap.ts';
 
 export function reclaimChoices(w: World, s: Settings): Array<[number, number]> {
   if (s.reclaim !== true || w.crashed) return [];
@@ -32,4 +33,6 @@ export function reclaimFolio(w: World, ino: number, blk: number): void {
   if (pc === undefined || pc[blk] === null || pc[blk] === undefined) throw new Error(`no folio ${ino}:${blk} to reclaim`);
   const nr = pc[blk]?.nr ?? 1;
   for (let b = blk; b < blk + nr; b++) pc[b] = null;
+  // try_to_unmap: a mapped clean folio is unmapped first (its PTEs are read-only: writable ones keep it dirty).
+  unmapFolio(w, ino, blk, nr);
 }

@@ -38,24 +38,26 @@ export function fsyncStep(w: World, s: Settings, ti: number, st: Fsync): Step | 
     if (c === null || c.sys !== 'fsync') throw new Error('not in fsync');
     return c;
   };
-  const nblk = inodeOf(w, st.ino).map.length;
+  // msync(MS_SYNC) syncs only the mapping's range (vfs_fsync_range's start and end).
+  const { blk: first, nblk } = st.msync ?? { blk: 0, nblk: inodeOf(w, st.ino).map.length };
   const finish = (d: World, ioError: boolean) => {
-    finishSyscall(d, ti, { op, ret: ioError ? 'EIO' : 0 });
-    if (!ioError) promiseFile(d, st.ino, st.start);
+    const ret = ioError ? 'EIO' : 0;
+    finishSyscall(d, ti, st.msync !== undefined ? { op: 'msync', ret } : { op, ret });
+    if (!ioError) promiseFile(d, st.ino, st.start, st.msync);
   };
   return match(st.phase)
     .with('writeback', (): Step | null => {
       // WB_SYNC_ALL waits for a dirty folio that is still under writeback before writing it again.
-      for (let blk = 0; blk < nblk; blk++) {
+      for (let blk = first; blk < first + nblk; blk++) {
         const f = folioAt(w, st.ino, blk);
         if (f !== null && f.dirty && f.writeback) return null;
       }
       return {
         fn: 'file_write_and_wait_range',
-        what: anyDirty(w, st.ino, 0, nblk) ? 'write back dirty folios' : 'no dirty folios',
+        what: anyDirty(w, st.ino, first, nblk) ? 'write back dirty folios' : 'no dirty folios',
         apply: (d) => {
           // ->writepages: ext4_writepages on ext4 (fs/ext4/inode.ts), the iomap path otherwise.
-          const bios = s.fs.kind === 'ext4' ? ext4FdatawriteRange(d, s, st.ino, 0, nblk, ti) : filemapFdatawriteRange(d, st.ino, 0, nblk, ti);
+          const bios = s.fs.kind === 'ext4' ? ext4FdatawriteRange(d, s, st.ino, first, nblk, ti) : filemapFdatawriteRange(d, st.ino, first, nblk, ti);
           const c = cur(d);
           c.wait = bios ?? [];
           c.ioError = bios === null;
@@ -65,7 +67,7 @@ export function fsyncStep(w: World, s: Settings, ti: number, st: Fsync): Step | 
     })
     .with('writeback-wait', (): Step | null => {
       // __filemap_fdatawait_range waits for every folio under writeback, whoever started it.
-      if (st.wait.length > 0 || anyWriteback(w, st.ino, 0, nblk)) return null;
+      if (st.wait.length > 0 || anyWriteback(w, st.ino, first, nblk)) return null;
       const legacy = s.knobs.wbErrReporting === 'as-eio';
       return {
         fn: legacy ? 'filemap_fdatawait → filemap_check_errors' : 'file_write_and_wait_range → file_check_and_advance_wb_err',

@@ -9,7 +9,9 @@ import { bufferedWriteStep } from '../fs/iomap/buffered-io.ts';
 import { dioWriteStep } from '../fs/iomap/direct-io.ts';
 import { fuseCloseEntry, fuseFsyncEntry, fuseMmapStoreEntry, fuseReadEntry, fuseSysStep, fuseWriteEntry } from '../fs/fuse/file.ts';
 import { task } from '../ghost.ts';
-import { mincoreEntry, mmapStoreEntry } from '../mm/memory.ts';
+import { mincoreEntry, mmapLoadEntry, mmapStoreEntry } from '../mm/memory.ts';
+import { mmapEntry, munmapEntry } from '../mm/mmap.ts';
+import { msyncEntry } from '../mm/msync.ts';
 import { openEntry } from './open.ts';
 import { closeEntry, openatEntry, renameEntry, unlinkEntry } from './namei.ts';
 import { bufferedReadStep, dioReadStep, preadEntry } from './read.ts';
@@ -40,6 +42,10 @@ function syscallEntry(w: World, s: Settings, ti: number, call: Syscall): Step | 
     .with({ op: 'rename' }, (c) => renameEntry(w, s, ti, c))
     .with({ op: 'ftruncate' }, (c) => ftruncateEntry(w, s, ti, c))
     .with({ op: 'fallocate' }, (c) => fallocateEntry(w, s, ti, c))
+    .with({ op: 'mmap' }, (c) => mmapEntry(w, s, ti, c))
+    .with({ op: 'mmap-load' }, (c) => mmapLoadEntry(w, s, ti, c))
+    .with({ op: 'msync' }, (c) => msyncEntry(w, s, ti, c))
+    .with({ op: 'munmap' }, (c) => munmapEntry(w, ti, c))
     .exhaustive();
 }
 
@@ -55,13 +61,16 @@ function fuseSyscallEntry(w: World, s: Settings, ti: number, call: Syscall): Ste
     .with({ op: 'pread' }, (c) => fuseReadEntry(w, s, ti, c))
     .with({ op: 'fsync' }, { op: 'fdatasync' }, (c) => fuseFsyncEntry(w, s, ti, c))
     .with({ op: 'statx' }, (c) => statxEntry(w, s, ti, c))
-    .with({ op: 'mmap-store' }, (c) => fuseMmapStoreEntry(w, s, ti, c))
+    .with({ op: 'mmap-store' }, (c) => {
+      if (c.map !== undefined) throw new Error(`scenario ${s.name}: FUSE models only the shorthand mmap store (validation refuses the rest)`);
+      return fuseMmapStoreEntry(w, s, ti, c);
+    })
     // FUSE's folios live in the same page cache: mincore sees them the same way.
     .with({ op: 'mincore' }, (c) => mincoreEntry(w, s, ti, c))
     .with({ op: 'close' }, (c) => fuseCloseEntry(w, s, ti, c))
-    // Refused at validation (validate.ts): FUSE's names (FUSE_CREATE / RENAME / UNLINK), SETATTR and FALLOCATE are not modelled.
-    .with({ op: 'openat' }, { op: 'unlink' }, { op: 'rename' }, { op: 'ftruncate' }, { op: 'fallocate' }, (c) => {
-      throw new Error(`${c.op} on FUSE is not modelled`);
+    // Refused at validation (validate.ts): FUSE's names (FUSE_CREATE / RENAME / UNLINK), SETATTR, FALLOCATE and mappings other than the shorthand store are not modelled.
+    .with({ op: 'openat' }, { op: 'unlink' }, { op: 'rename' }, { op: 'ftruncate' }, { op: 'fallocate' }, { op: 'mmap' }, { op: 'mmap-load' }, { op: 'msync' }, { op: 'munmap' }, (c) => {
+      throw new Error(`scenario ${s.name}: ${c.op} is not modelled for FUSE (validation refuses it)`);
     })
     .exhaustive();
 }

@@ -6,7 +6,13 @@ import type { Token } from '../token.ts';
 import type { BufferedRead, BufferedWrite, DioRead, DioWrite } from '../fs/iomap/types.ts';
 import type { FuseSys } from '../fs/fuse/types.ts';
 
-export type Errno = 'EINVAL' | 'EOPNOTSUPP' | 'EAGAIN' | 'EIO' | 'ENOSPC' | 'EBADF' | 'EFAULT' | 'ENOENT';
+export type Errno = 'EINVAL' | 'EOPNOTSUPP' | 'EAGAIN' | 'EIO' | 'ENOSPC' | 'EBADF' | 'EFAULT' | 'ENOENT'
+  /** mmap of a file opened without the access the mapping needs; msync of an unmapped range. */
+  | 'EACCES'
+  | 'ENOMEM'
+  /** A load or store through a mapping got the signal (beyond EOF / outside any mapping), recorded as its return value. */
+  | 'SIGBUS'
+  | 'SIGSEGV';
 
 /** Kernel-internal errors that never reach user space in a correct kernel. */
 export type KernelErr = Errno | 'ENOPROTOOPT' | 'ENOTBLK';
@@ -38,8 +44,24 @@ export type Syscall =
   | { op: 'statx'; fd: number }
   /** mincore over an mmap of the whole file: which of its pages the page cache holds. */
   | { op: 'mincore'; fd: number }
-  /** A store through a shared mapping of the block at `offset` (the page is already mapped). */
-  | { op: 'mmap-store'; file: number; offset: number; id: string }
+  /**
+   * A store of one block through a shared mapping (spec/mm/memory.ts). Without `map` it is the
+   * shorthand it always was: "mmap + store" of the block of `file` at file offset `offset`, the
+   * page already mapped, the write fault (->page_mkwrite) and the store in one step. With
+   * `map` (the ordinal of this task's successful `mmap` calls, as `fd` is of its opens) the
+   * store goes to the address that maps file offset `offset` through that mapping, and the
+   * fault path runs step by step: a read fault if the page is not present, ->page_mkwrite on a
+   * read-only PTE, then the store itself; `file` must be the mapping's file.
+   */
+  | { op: 'mmap-store'; file: number; offset: number; id: string; map?: number }
+  /** mmap(NULL, len, PROT_READ|PROT_WRITE, MAP_SHARED, fd, offset); returns the mapping's ordinal. */
+  | { op: 'mmap'; fd: number; offset: number; len: number }
+  /** A load of the block at file offset `offset` through mapping `map` (a read fault if the page is not present). */
+  | { op: 'mmap-load'; map: number; offset: number }
+  /** msync of the whole of mapping `map`: MS_SYNC is vfs_fsync_range(datasync) of its range; MS_ASYNC does nothing in 6.18. */
+  | { op: 'msync'; map: number; flags: 'MS_SYNC' | 'MS_ASYNC' }
+  /** munmap of the whole of mapping `map`: the PTEs go, nothing reaches the disk. */
+  | { op: 'munmap'; map: number }
   /** close(fd): the fd is gone; ->release runs (ext4/XFS may start writeback there); FUSE's ->flush (fuse_flush) first. */
   | { op: 'close'; fd: number }
   // Files by name (vfs/namei.ts). A scenario's file N starts out named String(N).
@@ -86,7 +108,9 @@ export type SyscallResult =
   | { op: 'mincore'; ret: Ret; pages: string }
   | { op: 'mmap-store'; id: string; ret: Ret }
   | { op: 'openat' | 'close' | 'unlink' | 'rename'; ret: Ret }
-  | { op: 'ftruncate' | 'fallocate'; ret: Ret };
+  | { op: 'ftruncate' | 'fallocate'; ret: Ret }
+  | { op: 'mmap' | 'msync' | 'munmap'; ret: Ret }
+  | { op: 'mmap-load'; ret: Ret; file: number; data: Token[]; firstBlock: number; start: number; end: number };
 
 export interface OpenFile {
   ino: number;
@@ -129,6 +153,8 @@ export interface WriteReq {
 
 export interface Fsync {
   sys: 'fsync';
+  /** msync(MS_SYNC): vfs_fsync_range over the mapping's blocks only, returning as msync (absent for fsync/fdatasync). */
+  msync?: { blk: number; nblk: number };
   fd: number;
   ino: number;
   datasync: boolean;

@@ -9,6 +9,7 @@
  */
 import { recordWritebackFailure } from '../../ghost.ts';
 import { anyDirty, folioAt, mappingSetError, setFolioFlag } from '../../mm/filemap.ts';
+import { unmapFolio } from '../../mm/rmap.ts';
 import type { World } from '../../types.ts';
 
 /** Finish the ioend of bio `bio`, if it is a writeback bio; returns whether it was. */
@@ -26,7 +27,10 @@ export function iomapFinishIoend(w: World, bio: number, failed: boolean): boolea
     setFolioFlag(w, io.ino, b.blk, 'atomic', false);
     // folio_end_dropbehind: an RWF_DONTCACHE folio still clean when its writeback ends is invalidated.
     const pc = w.pageCache[io.ino];
-    if (f.dropbehind && !anyDirty(w, io.ino, f.head, f.nr) && pc !== undefined) for (let x = f.head; x < f.head + f.nr; x++) pc[x] = null;
+    if (f.dropbehind && !anyDirty(w, io.ino, f.head, f.nr) && pc !== undefined) {
+      for (let x = f.head; x < f.head + f.nr; x++) pc[x] = null;
+      unmapFolio(w, io.ino, f.head, f.nr);
+    }
   }
   if (failed) {
     mappingSetError(w, io.ino, 'EIO');
