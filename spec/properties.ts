@@ -213,10 +213,10 @@ function noStaleData(w: World, s: Settings): string | null {
       // Every byte the observation holds: a mixed block is judged run by run.
       const whole = o.data[i] as Token;
       for (const t of tokenParts(whole)) {
-      if (t === ZERO || t === UNREAD) continue;
-      const id = tokenWriter(t);
-      const owner = id === null ? null : id.endsWith('.init') ? Number(id.slice(1, -'.init'.length)) : (w.ghost.writes.find((g) => g.id === id)?.ino ?? null);
-      if (owner !== o.ino) return `${o.what} returns ${t}${t === whole ? '' : ` (in ${whole})`} at file ${o.ino} block ${o.firstBlock + i}: ${id === null ? 'a freed block\'s old contents' : `data of file ${owner}`}`;
+        if (t === ZERO || t === UNREAD) continue;
+        const id = tokenWriter(t);
+        const owner = id === null ? null : id.endsWith('.init') ? Number(id.slice(1, -'.init'.length)) : (w.ghost.writes.find((g) => g.id === id)?.ino ?? null);
+        if (owner !== o.ino) return `${o.what} returns ${t}${t === whole ? '' : ` (in ${whole})`} at file ${o.ino} block ${o.firstBlock + i}: ${id === null ? 'a freed block\'s old contents' : `data of file ${owner}`}`;
       }
     }
   }
