@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { check } from '../checker/index.ts';
-import { allowedOutcomes, BS, buildModel, DEVICES, fsync, initWorld, label, next, actions, open, pread, pwrite, pwritev, settings, type Outcome, type Settings, type Syscall, type World } from '../spec/index.ts';
+import { allowedOutcomes, BS, buildModel, DEVICES, fsync, initWorld, label, mincore, next, actions, open, pread, pwrite, pwritev, settings, type Outcome, type Settings, type Syscall, type World } from '../spec/index.ts';
 import { newFolioSpan, writeBeginBlocks } from '../spec/mm/filemap.ts';
 import { initRaSize, syncRaWindow } from '../spec/mm/readahead.ts';
 import { boundedExplorer, TIMING_ALLOWANCES } from '../conform/oracle.ts';
@@ -84,6 +84,22 @@ function drive(s: Settings, w: World, ...patterns: RegExp[]): World {
   }
   return w;
 }
+
+describe('mincore: what the page cache holds', () => {
+  const pages = (fs: 'xfs' | 'ext4', program: Syscall[]): Set<string> => {
+    const s = settings({ name: 'm', fs: { kind: fs, physBlocks: 16 }, device: DEVICES.loop, files: [{ blocks: holes(8), size: 0 }], programs: [program], maxPowerLosses: 0, backgroundCommit: false, properties: [] });
+    return new Set(allowedOutcomes(s).map((o) => o[0]!.filter((r) => r.op === 'mincore').map((r) => (r.op === 'mincore' ? r.pages : '')).join(' ')));
+  };
+  it('RWF_DONTCACHE: resident until the kicked writeback completes (either, right after the write), gone after fsync waited for it', () => {
+    assert.deepEqual(pages('xfs', [open(0), pwrite('W1', 0, 0, 4 * BS, 'RWF_DONTCACHE'), mincore(0), fsync(0), mincore(0)]), new Set(['4r 4.', '4. 4.']));
+  });
+  it('a plain buffered write stays resident after fsync', () => {
+    assert.deepEqual(pages('ext4', [open(0), pwrite('W1', 0, 0, 4 * BS), fsync(0), mincore(0)]), new Set(['4r']));
+  });
+  it('a read from page 0 caches the readahead window up to EOF; a random read only its page', () => {
+    assert.deepEqual(pages('xfs', [open(0), open(0, 'O_DIRECT'), pwrite('W1', 1, 0, 8 * BS), pread(0, 0, 1), mincore(0), pread(0, 5 * BS, 1), mincore(0)]), new Set(['4r4. 4r1.1r2.']));
+  });
+});
 
 describe('a folio under read I/O', () => {
   const s = settings({
