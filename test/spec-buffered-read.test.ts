@@ -64,6 +64,10 @@ describe('the buffered read fills the page cache', () => {
     assert.deepEqual(syncRaWindow(5, 1, 100 * BS, 5 * BS, none, BS, 320), [5, 9]);
     // Pages 2..4 cached before it: a stream, the run plus the request.
     assert.deepEqual(syncRaWindow(5, 1, 100 * BS, -1, (b) => b >= 2 && b < 5, BS, 320), [5, 9]);
+    // Measured on the lab's loop devices (read_ahead_kb 2560, conform/ra-probe.ts): a 64 KiB
+    // read from page 0 of a 4 MiB file caches 64 pages, 6292 bytes at 1172 of a 64 KiB file 8.
+    assert.deepEqual(syncRaWindow(0, 16, 1024 * BS, -1, none, BS, 320, 640), [0, 64]);
+    assert.deepEqual(syncRaWindow(0, 2, 16 * BS, -1, none, BS, 320, 640), [0, 8]);
   });
   it('U3 (XFS): a buffered read caches the block uptodate, so a 1-byte NOWAIT overwrite needs no read and succeeds', () => {
     const out = answers('xfs', 8, [open(0), open(0, 'O_DIRECT'), pwrite('W1', 1, 20480, BS), pread(0, 20481, 1), pwrite('W2', 0, 20480, 1, 'RWF_NOWAIT')]);
