@@ -22,9 +22,10 @@ export const DEVICES = {
   /** A device with one-block hardware atomic writes only (NVMe-like otherwise). */
   nvmeAtomic4k: { atomicUnitMin: 4 * KiB, atomicUnitMax: 4 * KiB, atomicBoundary: 0, atomicNeedsAlignment: true, writeCache: true, fua: true, maxTransfer: 128 * KiB },
   /** A loop device at its defaults (Linux 6.18): no hardware atomic writes, volatile cache, no FUA, max_sectors_kb 1280. */
-  loop: { atomicUnitMin: 0, atomicUnitMax: 0, atomicBoundary: 0, atomicNeedsAlignment: false, writeCache: true, fua: false, maxTransfer: 1280 * KiB },
+  // read_ahead_kb 2560 as the loop devices of the conformance lab report it (a 64 KiB read from page 0 caches 64 pages).
+  loop: { atomicUnitMin: 0, atomicUnitMax: 0, atomicBoundary: 0, atomicNeedsAlignment: false, writeCache: true, fua: false, maxTransfer: 1280 * KiB, readAhead: 2560 * KiB },
   /** The same loop device with queue/max_sectors_kb set to 4: every request carries one 4 KiB block. */
-  loopSmall: { atomicUnitMin: 0, atomicUnitMax: 0, atomicBoundary: 0, atomicNeedsAlignment: false, writeCache: true, fua: false, maxTransfer: 4 * KiB },
+  loopSmall: { atomicUnitMin: 0, atomicUnitMax: 0, atomicBoundary: 0, atomicNeedsAlignment: false, writeCache: true, fua: false, maxTransfer: 4 * KiB, readAhead: 2560 * KiB },
 } satisfies Record<string, DeviceSettings>;
 
 export function fsDefaults(kind: FsKind): FsSettings {

@@ -97,6 +97,7 @@ export const deviceSchema = z
     writeCache: z.boolean({ error: 'must be true or false' }),
     fua: z.boolean({ error: 'must be true or false' }),
     maxTransfer: positive('bytes (queue/max_sectors_kb × 1024)').refine((n) => n % 512 === 0, { error: 'must be a multiple of 512 bytes' }),
+    readAhead: count('bytes (queue/read_ahead_kb × 1024)').optional(),
   })
   .refine((d) => d.atomicUnitMin <= d.atomicUnitMax && (d.atomicUnitMin === 0) === (d.atomicUnitMax === 0), {
     error: 'atomicUnitMin must be at most atomicUnitMax, and both 0 (no atomic writes) or both set',

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { check } from '../checker/index.ts';
-import { allowedOutcomes, BS, buildModel, DEVICES, fsync, initWorld, label, next, actions, open, pread, pwrite, pwritev, settings, type Outcome, type Settings, type Syscall, type World } from '../spec/index.ts';
+import { allowedOutcomes, BS, buildModel, DEVICES, fsync, initWorld, label, mincore, next, actions, open, pread, pwrite, pwritev, settings, type Outcome, type Settings, type Syscall, type World } from '../spec/index.ts';
 import { newFolioSpan, writeBeginBlocks } from '../spec/mm/filemap.ts';
 import { initRaSize, syncRaWindow } from '../spec/mm/readahead.ts';
 import { boundedExplorer, TIMING_ALLOWANCES } from '../conform/oracle.ts';
@@ -66,6 +66,10 @@ describe('the buffered read fills the page cache', () => {
     assert.deepEqual(syncRaWindow(5, 1, 100 * BS, 5 * BS, none, BS, 320), [5, 9]);
     // Pages 2..4 cached before it: a stream, the run plus the request.
     assert.deepEqual(syncRaWindow(5, 1, 100 * BS, -1, (b) => b >= 2 && b < 5, BS, 320), [5, 9]);
+    // Measured on the lab's loop devices (read_ahead_kb 2560, conform/ra-probe.ts): a 64 KiB
+    // read from page 0 of a 4 MiB file caches 64 pages, 6292 bytes at 1172 of a 64 KiB file 8.
+    assert.deepEqual(syncRaWindow(0, 16, 1024 * BS, -1, none, BS, 320, 640), [0, 64]);
+    assert.deepEqual(syncRaWindow(0, 2, 16 * BS, -1, none, BS, 320, 640), [0, 8]);
   });
   it('U3 (XFS): a buffered read caches the block uptodate, so a 1-byte NOWAIT overwrite needs no read and succeeds', () => {
     const out = answers('xfs', 8, [open(0), open(0, 'O_DIRECT'), pwrite('W1', 1, 20480, BS), pread(0, 20481, 1), pwrite('W2', 0, 20480, 1, 'RWF_NOWAIT')]);
@@ -87,6 +91,22 @@ function drive(s: Settings, w: World, ...patterns: RegExp[]): World {
   }
   return w;
 }
+
+describe('mincore: what the page cache holds', () => {
+  const pages = (fs: 'xfs' | 'ext4', program: Syscall[]): Set<string> => {
+    const s = settings({ name: 'm', fs: { kind: fs, physBlocks: 16 }, device: DEVICES.loop, files: [{ blocks: holes(8), size: 0 }], programs: [program], maxPowerLosses: 0, backgroundCommit: false, properties: [] });
+    return new Set(allowedOutcomes(s).map((o) => o[0]!.filter((r) => r.op === 'mincore').map((r) => (r.op === 'mincore' ? r.pages : '')).join(' ')));
+  };
+  it('RWF_DONTCACHE: resident until the kicked writeback completes (either, right after the write), gone after fsync waited for it', () => {
+    assert.deepEqual(pages('xfs', [open(0), pwrite('W1', 0, 0, 4 * BS, 'RWF_DONTCACHE'), mincore(0), fsync(0), mincore(0)]), new Set(['4r 4.', '4. 4.']));
+  });
+  it('a plain buffered write stays resident after fsync', () => {
+    assert.deepEqual(pages('ext4', [open(0), pwrite('W1', 0, 0, 4 * BS), fsync(0), mincore(0)]), new Set(['4r']));
+  });
+  it('a read from page 0 caches the readahead window up to EOF; a random read only its page', () => {
+    assert.deepEqual(pages('xfs', [open(0), open(0, 'O_DIRECT'), pwrite('W1', 1, 0, 8 * BS), pread(0, 0, 1), mincore(0), pread(0, 5 * BS, 1), mincore(0)]), new Set(['4r4. 4r1.1r2.']));
+  });
+});
 
 describe('a folio under read I/O', () => {
   const s = settings({

@@ -51,4 +51,6 @@ export interface DeviceSettings {
   fua: boolean;
   /** Largest request in bytes (queue/max_sectors_kb); a larger bio is split. */
   maxTransfer: number;
+  /** The readahead maximum in bytes (queue/read_ahead_kb, the bdi's ra_pages); absent: 128 KiB (VM_READAHEAD_PAGES). */
+  readAhead?: number;
 }

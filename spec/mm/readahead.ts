@@ -12,8 +12,8 @@
  * sequential stream), then the cached run plus the request. Never past the page that holds
  * the last byte of the file. Sync readahead sets ra->order = 0: the folios are of the
  * mapping's minimum size. Not modelled: the PG_readahead mark and the asynchronous
- * readahead a later read that hits it would start (page_cache_async_ra); ra_pages other
- * than the 128 KiB default.
+ * readahead a later read that hits it would start (page_cache_async_ra). The maximum is the
+ * device's read_ahead_kb (DeviceSettings.readAhead; 128 KiB when absent).
  */
 import type { Settings, World } from '../types.ts';
 import { folioAt, mappingOf } from './filemap.ts';
@@ -47,8 +47,8 @@ function prevMiss(cached: (b: number) => boolean, index: number, max: number): n
  * Returns [first, end): the window clipped at EOF (pages already cached in it are skipped
  * by the caller).
  */
-export function syncRaWindow(index: number, req: number, isize: number, prevPos: number, cached: (b: number) => boolean, pageSize: number, ioPages: number): [number, number] {
-  let max = RA_PAGES;
+export function syncRaWindow(index: number, req: number, isize: number, prevPos: number, cached: (b: number) => boolean, pageSize: number, ioPages: number, raPages: number = RA_PAGES): [number, number] {
+  let max = raPages;
   // ractl_max_pages: a request beyond the window may go up to the device's optimal I/O size.
   if (req > max && ioPages > max) max = Math.min(req, ioPages);
   const prevIndex = prevPos < 0 ? Number.POSITIVE_INFINITY : Math.floor(prevPos / pageSize);
@@ -96,7 +96,8 @@ export function readPlan(w: World, s: Settings, ino: number, pos: number, len: n
       continue;
     }
     if (f === null) {
-      const [from, to] = syncRaWindow(b, lastIndex - b, isize, prevPos, cached, bs, Math.floor(s.device.maxTransfer / bs));
+      const raPages = s.device.readAhead === undefined ? RA_PAGES : Math.floor(s.device.readAhead / bs);
+      const [from, to] = syncRaWindow(b, lastIndex - b, isize, prevPos, cached, bs, Math.floor(s.device.maxTransfer / bs), raPages);
       for (let h = from - (from % min); h < to && h < pc.length; h += min) {
         if (Array.from({ length: min }, (_, i) => cached(h + i)).some((x) => x)) continue;
         add.push(h);
