@@ -39,8 +39,11 @@ export function powerOn(w: World, s: Settings, keep: Array<[number, number]>): W
       pageCache: [],
       mappings: [],
       ioends: [],
+      // ext4's unwritten io_ends awaiting conversion and the processes' mappings die with the machine.
+      ext4IoEnds: [],
+      vmas: [],
       tasks: (s.afterCrash ?? []).map(() => ({ pc: 0, fds: [], cur: null, results: [] })),
-      journal: { ...w.journal, dirtyInodes: [], namesDirty: false },
+      journal: { ...w.journal, dirtyInodes: [], namesDirty: false, ordered: [] },
       powerLosses: w.powerLosses + 1,
       dir: [],
       orphans: [],

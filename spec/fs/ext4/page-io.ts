@@ -15,6 +15,7 @@ import { ext4WbBh } from './inode.ts';
 import type { Settings, World } from '../../world.ts';
 import type { Token } from '../../token.ts';
 import type { Ext4IoEnd } from './types.ts';
+import { folioMkclean } from '../../mm/rmap.ts';
 
 /** A block ext4_bio_write_folio adds to the bio: file block, the data, its disk block. */
 export interface Ext4WbBlock {
@@ -33,6 +34,8 @@ export function ext4BioWriteFolio(w: World, ino: number, head: number): Ext4WbBl
   const f = folioAt(w, ino, head);
   if (f === null) throw new Error(`no folio ${ino}:${head} to write back`);
   const out: Ext4WbBlock[] = [];
+  // folio_clear_dirty_for_io → folio_mkclean: stores through a mapping fault again.
+  folioMkclean(w, ino, f.head, f.nr);
   for (let b = f.head; b < f.head + f.nr; b++) {
     const e = folioAt(w, ino, b);
     if (e === null || !e.dirty) continue;
