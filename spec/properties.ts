@@ -192,7 +192,8 @@ function durability(w: World, s: Settings): string | null {
     const t = content(o.ino)[o.blk];
     if (t === o.t) continue;
     // Only the bytes the promised write covered are promised (a write smaller than its block).
-    const owner = writerOf(w, o.t);
+    // A promised zero comes from a truncate, punch or zero range: its bytes are the promise.
+    const owner = o.t === ZERO ? ([...w.ghost.writes].reverse().find((g) => g.zeroes === true && covers(g, o.ino, o.blk)) ?? null) : writerOf(w, o.t);
     const span = owner === null ? { from: 0, to: bs } : ghostBytesIn(owner, o.blk, bs);
     const runs = t === undefined ? [] : sliceToken(t, span.from, span.to, bs);
     const kept = runs.length > 0 && runs.every((r) => {

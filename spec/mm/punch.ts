@@ -29,7 +29,7 @@ export function punchChoice(w: World, s: Settings): string | null {
   const xfs = s.fs.kind === 'xfs';
   if (w.punch === 'idle') {
     // truncate_inode_pages_range waits for writeback of the folios it drops.
-    if (!canLock(inode.iolock, 'excl') || !canLock(inode.invalidateLock, 'excl') || anyWriteback(w, ino, blk, 1)) return null;
+    if (!canLock(inode.iolock, 'excl') || !canLock(inode.invalidateLock, 'excl') || anyWriteback(w, ino, blk, 1) || folioAt(w, ino, blk)?.locked === true) return null;
     const f = folioAt(w, ino, blk);
     return `${xfs ? 'xfs_file_fallocate(PUNCH_HOLE): IOLOCK_EXCL|MMAPLOCK_EXCL; xfs_flush_unmap_range' : 'ext4_punch_hole: inode_lock, filemap_invalidate_lock'} → truncate_pagecache_range: file ${ino} block ${blk}${f === null ? ' not cached' : `: folio (${f.t}) unmapped and dropped`}`;
   }

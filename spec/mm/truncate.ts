@@ -11,12 +11,16 @@
  */
 import { readBlock } from '../vfs/read.ts';
 import type { World } from '../world.ts';
-import { ZERO } from '../token.ts';
+import { overlay, ZERO } from '../token.ts';
 import { dirtyFolio, filemapGetFolio, folioAt } from './filemap.ts';
 
 /** Whether truncate_inode_pages_range over blocks [from, to) would wait for writeback now. */
 export function truncateWouldWait(w: World, ino: number, from: number, to: number): boolean {
-  for (let b = Math.max(0, from); b < to; b++) if (folioAt(w, ino, b)?.writeback === true) return true;
+  // truncate_inode_pages_range waits for writeback, and folio_lock waits for a read's I/O.
+  for (let b = Math.max(0, from); b < to; b++) {
+    const f = folioAt(w, ino, b);
+    if (f?.writeback === true || f?.locked === true) return true;
+  }
   return false;
 }
 
@@ -55,7 +59,7 @@ export function truncatePagecache(w: World, ino: number, newsize: number, bs: nu
  * zeroed part shows only as the folio read in (if it was not cached) and dirtied. This is
  * the one place that would zero the bytes themselves once tokens have sub-block ranges.
  */
-export function zeroBlockPart(w: World, ino: number, blk: number): boolean {
+export function zeroBlockPart(w: World, ino: number, blk: number, bytes: [number, number]): boolean {
   const m = w.inodes[ino]?.map[blk];
   const f = folioAt(w, ino, blk);
   // iomap_zero_iter skips only IOMAP_HOLE and IOMAP_UNWRITTEN mappings: a delalloc block is zeroed too.
@@ -69,6 +73,11 @@ export function zeroBlockPart(w: World, ino: number, blk: number): boolean {
     g.t = readBlock(w, ino, blk);
     g.uptodate = true;
   }
+  // Only the bytes of the block inside the file range are zeroed (sub-block data).
+  const bs = w.mappings[ino]?.blockSize ?? 4096;
+  const from = Math.max(0, bytes[0] - blk * bs);
+  const to = Math.min(bs, bytes[1] - blk * bs);
+  if (to > from) g.t = overlay(g.t, ZERO, from, to, bs);
   g.dirty = true;
   return true;
 }

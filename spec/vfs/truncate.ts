@@ -20,7 +20,7 @@
  * Models Linux 6.18.
  */
 import { match } from 'ts-pattern';
-import { beginWrite, finishSyscall, ghostWrite, task } from '../ghost.ts';
+import { beginWrite, finishSyscall, ghostWrite, noteWriteBytes, task } from '../ghost.ts';
 import { canLock, lock, unlock } from '../kernel/locking/rwsem.ts';
 import { commitJournal } from '../fs/journal.ts';
 import { ext4FallocPlan, ext4SetattrPlan, ext4StepWork } from '../fs/ext4/extents.ts';
@@ -71,9 +71,12 @@ function start(w: World, s: Settings, ti: number, call: 'ftruncate' | 'fallocate
       // The range the operation may leave as zeroes, for the properties (ghost.ts ghostToken).
       const i = inodeOf(d, of.ino);
       const bs = s.fs.blockSize;
-      const [zb, zn] = zeroedBlocks(kind, keepSize, offset, len, i.size, blocks, bs);
-      beginWrite(d, ti, id, of.ino, zb, zn, false);
+      const [zs, ze] = zeroedBytes(kind, keepSize, offset, len, i.size, blocks, bs);
+      const zb = Math.floor(zs / bs);
+      beginWrite(d, ti, id, of.ino, zb, ze > zs ? Math.ceil(ze / bs) - zb : 0, false);
       ghostWrite(d, id).zeroes = true;
+      // A range that cuts blocks in part zeroes only its bytes of them (sub-block data).
+      if (ze > zs) noteWriteBytes(d, id, zs, ze - zs, bs);
       t.cur = {
         sys: 'size-op',
         call,
@@ -99,16 +102,16 @@ function start(w: World, s: Settings, ti: number, call: 'ftruncate' | 'fallocate
 }
 
 /**
- * The blocks an operation leaves reading as zeroes: a truncate down, the blocks past the new
- * EOF; a truncate or allocation up, the blocks between the old EOF and the new one; a punch
- * or zero range, the blocks wholly inside the range. As [first, count].
+ * The bytes [start, end) an operation leaves reading as zeroes: a truncate down, those past
+ * the new EOF; a truncate or allocation up, those between the old EOF and the new one; a
+ * punch or zero range, its range (its partial blocks are zeroed in part: zeroBlockPart).
  */
-export function zeroedBlocks(kind: SizeOpKind, keepSize: boolean, offset: number, len: number, size: number, blocks: number, bs: number): [number, number] {
-  const span = (a: number, b: number): [number, number] => (b > a ? [a, b - a] : [a, 0]);
+export function zeroedBytes(kind: SizeOpKind, keepSize: boolean, offset: number, len: number, size: number, blocks: number, bs: number): [number, number] {
+  const span = (a: number, b: number): [number, number] => (b > a ? [a, b] : [a, a]);
   return match(kind)
-    .with('truncate', () => (offset < size ? span(Math.ceil(offset / bs), blocks) : span(Math.ceil(size / bs), Math.ceil(offset / bs))))
-    .with('allocate', () => (keepSize || offset + len <= size ? span(0, 0) : span(Math.ceil(size / bs), Math.ceil((offset + len) / bs))))
-    .with('punch', 'zero', () => span(Math.ceil(offset / bs), Math.floor((offset + len) / bs)))
+    .with('truncate', () => (offset < size ? span(offset, blocks * bs) : span(size, offset)))
+    .with('allocate', () => (keepSize || offset + len <= size ? span(0, 0) : span(size, offset + len)))
+    .with('punch', 'zero', () => span(offset, offset + len))
     .exhaustive();
 }
 

@@ -120,7 +120,7 @@ function ext4SetattrSize(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
     fn: `ext4_setattr${grow ? ' → ext4_block_truncate_page' : ' → ext4_orphan_add'}`,
     what: `${grow && old % bs !== 0 ? `zero the tail of block ${Math.floor(old / bs)}; ` : ''}i_disksize ${inode.diskSize} → ${size}, i_size ${old} → ${size} in one handle; truncate_pagecache`,
     apply: (d, c) => {
-      if (grow && old % bs !== 0) zeroBlockPart(d, st.ino, Math.floor(old / bs));
+      if (grow && old % bs !== 0) zeroBlockPart(d, st.ino, Math.floor(old / bs), [old, Number.MAX_SAFE_INTEGER]);
       const i = inodeOf(d, st.ino);
       c.oldSize = old;
       i.diskSize = size;
@@ -140,7 +140,7 @@ function ext4Truncate(s: Settings, st: SizeOp): SizeOpWork {
     fn: 'ext4_truncate → ext4_ext_remove_space',
     what: `${size % bs !== 0 ? `zero the tail of block ${Math.floor(size / bs)}; ` : ''}free the blocks from ${from} on; ext4_orphan_del`,
     apply: (d) => {
-      if (size % bs !== 0) zeroBlockPart(d, st.ino, Math.floor(size / bs));
+      if (size % bs !== 0) zeroBlockPart(d, st.ino, Math.floor(size / bs), [size, Number.MAX_SAFE_INTEGER]);
       const i = inodeOf(d, st.ino);
       if (unmapRange(d, i, from, i.map.length)) markDirty(d, st.ino);
     },
@@ -175,7 +175,7 @@ function ext4PunchHole(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
         markDirty(d, st.ino);
       }
       truncateInodePagesRange(d, st.ino, a, b);
-      for (const e of edges) zeroBlockPart(d, st.ino, e);
+      for (const e of edges) zeroBlockPart(d, st.ino, e, [st.offset, end]);
       if (unmapRange(d, i, a, b)) markDirty(d, st.ino);
     },
   };
@@ -248,7 +248,7 @@ function ext4ZeroRange(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
       // A folio the range covers only in part keeps its data outside the range (truncate_inode_partial_folio).
       truncateInodePagesRange(d, st.ino, a, b);
       if (allocUnwrittenRange(d, i, a, b, true) === null) return fail();
-      for (const e of edges) zeroBlockPart(d, st.ino, e);
+      for (const e of edges) zeroBlockPart(d, st.ino, e, [st.offset, end]);
       if (size !== null) ext4UpdateInodeSize(d, st.ino, size);
       markDirty(d, st.ino);
     },

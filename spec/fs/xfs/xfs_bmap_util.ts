@@ -102,7 +102,7 @@ function xfsFreeFileSpace(w: World, s: Settings, st: SizeOp): SizeOpWork | null 
       truncateInodePagesRange(d, st.ino, from, to);
       const i = inodeOf(d, st.ino);
       if (unmapRange(d, i, a, b)) markDirty(d, st.ino);
-      for (const e of edges) zeroBlockPart(d, st.ino, e);
+      for (const e of edges) zeroBlockPart(d, st.ino, e, [st.offset, end]);
       if (!eofFlush) return skipFlushWait(c);
       const first = Math.floor(end / bs);
       const n = i.map.length - first;

@@ -74,7 +74,7 @@ export function xfsSetattrSize(w: World, s: Settings, st: SizeOp): SizeOpWork | 
     what: `${grow ? `zero from the old EOF ${old}` : partial ? `zero the tail of block ${Math.floor(size / bs)} past ${size}` : 'nothing to zero'}; i_size ${old} → ${size}; truncate_pagecache`,
     apply: (d, c, ti) => {
       let did = false;
-      if (partial) did = zeroBlockPart(d, st.ino, Math.floor((grow ? old : size) / bs)) || did;
+      if (partial) did = zeroBlockPart(d, st.ino, Math.floor((grow ? old : size) / bs), [grow ? old : size, Number.MAX_SAFE_INTEGER]) || did;
       if (grow) for (let b = Math.ceil(old / bs); b < Math.ceil(size / bs); b++) did = zeroWholeBlock(d, st.ino, b) || did;
       const i = inodeOf(d, st.ino);
       i.size = size;
