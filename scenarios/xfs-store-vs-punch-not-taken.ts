@@ -1,25 +1,24 @@
-import { BS, DEVICES, mmap, open, scenario, store } from '../spec/index.ts';
+import { BS, DEVICES, fallocate, mmap, open, scenario, store } from '../spec/index.ts';
 
 /**
  * A store through a mapping races a hole punch of its block (XFS), item 3 of issue 13's mmap
  * part: a store never writes to a block whose delalloc reservation was punched. File 0 is
  * one block long and sparse; T1 maps block 0 and stores M (read fault, ->page_mkwrite
- * reserving delalloc, the store). Another process punches block 0 (the minimal punch of
- * Settings.punch: the invalidate_lock exclusive, truncate_pagecache_range, then the extent
- * removed).
+ * reserving delalloc, the store). T2 punches block 0 with fallocate(PUNCH_HOLE|KEEP_SIZE) (spec/vfs/truncate.ts:
+ * the invalidate_lock exclusive, writeback of the range, truncate_pagecache_range with the
+ * PTEs unmapped, then the extent removed in a step of its own).
  * With knob 'not-taken' (before XFS's MMAPLOCK, 4.1, and 730633f0b7f9, 5.15) the fault and ->page_mkwrite run inside the punch: after truncate_pagecache_range the fault creates the folio and ->page_mkwrite reserves delalloc for the hole, then the punch removes the extent — the reservation with it — and the store lands in a dirty folio over a hole: writeback must allocate a block nothing reserved (a store into a block whose delalloc reservation was punched). Only mmap-store-backed is checked, so the trace shows the store.
  */
 export default scenario({
   name: 'xfs-store-vs-punch-not-taken',
   description:
-    "faultInvalidateLock 'not-taken': XFS on a loop device, file 0 one hole, size 4 KiB; T1 opens it, mmaps block 0, stores M; another process punches block 0 at any time. " +
-    'Bound: 1 task (3 syscalls), 1 punch, 4 physical blocks, no power loss, background commits. Expect: an mmap-store-backed counterexample.',
+    "faultInvalidateLock 'not-taken': XFS on a loop device, file 0 one hole, size 4 KiB; T1 opens it, mmaps block 0, stores M; T2 opens it and punches block 0 (fallocate PUNCH_HOLE|KEEP_SIZE, 0, 4 KiB). " +
+    'Bound: 2 tasks (3 and 2 syscalls), 4 physical blocks, no power loss, background commits. Expect: an mmap-store-backed counterexample.',
   fs: { kind: 'xfs', physBlocks: 4 },
   device: DEVICES.loop,
   knobs: { faultInvalidateLock: 'not-taken' },
   files: [{ blocks: ['hole'], size: BS }],
-  programs: [[open(0), mmap(0, 0, BS), store('M', 0, 0, 0)]],
-  punch: [0, 0],
+  programs: [[open(0), mmap(0, 0, BS), store('M', 0, 0, 0)], [open(0), fallocate(0, ['FALLOC_FL_PUNCH_HOLE', 'FALLOC_FL_KEEP_SIZE'], 0, BS)]],
   maxPowerLosses: 0,
   properties: ['mmap-store-backed'],
   expect: { violates: 'mmap-store-backed' },

@@ -18,7 +18,6 @@ import { iomapFinishIoend } from './fs/iomap/ioend.ts';
 import { xfsSetfilesize } from './fs/xfs/xfs_aops.ts';
 import { describeFlusherStep, flusherChoices, flusherWriteback } from './mm/page-writeback.ts';
 import { reclaimChoices, reclaimFolio } from './mm/vmscan.ts';
-import { punchChoice, punchStep } from './mm/punch.ts';
 import { answerRequest, answers, describeAnswer, type FuseAnswer } from './fs/fuse/dev.ts';
 import { describeFuseWritepage, fuseWritepages } from './fs/fuse/file.ts';
 import { PROPERTIES } from './properties.ts';
@@ -44,9 +43,7 @@ export type Action =
   /** ext4's i_rsv_conversion_work runs for the completed unwritten io_end at index `io` of w.ext4IoEnds (fs/ext4/page-io.ts). */
   | { kind: 'ext4-end-io'; io: number; what: string }
   /** Mount-time recovery after a power loss (fs/recovery.ts): journal replay, orphan cleanup. */
-  | { kind: 'recovery'; fn: string; what: string }
-  /** The minimal hole punch of Settings.punch takes its next step (spec/mm/punch.ts). */
-  | { kind: 'punch'; what: string };
+  | { kind: 'recovery'; fn: string; what: string };
 
 export function label(a: Action): string {
   return match(a)
@@ -60,7 +57,6 @@ export function label(a: Action): string {
     .with({ kind: 'fuse' }, (x) => `fuse server: ${x.what}`)
     .with({ kind: 'ext4-end-io' }, (x) => `kworker ext4-rsv-conversion: ${x.what}`)
     .with({ kind: 'recovery' }, (x) => `mount ${x.fn}: ${x.what}`)
-    .with({ kind: 'punch' }, (x) => `punch ${x.what}`)
     .exhaustive();
 }
 
@@ -113,8 +109,6 @@ export function actions(w: World, s: Settings): Action[] {
   for (const r of w.fuse?.reqs ?? []) for (const answer of answers(w, s, r)) out.push({ kind: 'fuse', unique: r.unique, answer, what: describeAnswer(w, r, answer) });
   for (const [ino, blk] of reclaimChoices(w, s)) out.push({ kind: 'reclaim', ino, blk, t: w.pageCache[ino]?.[blk]?.t ?? '?' });
   for (const k of ext4RsvConversionReady(w)) out.push({ kind: 'ext4-end-io', io: k, what: describeRsvConversion(w.ext4IoEnds[k]!, s) });
-  const punch = punchChoice(w, s);
-  if (punch !== null) out.push({ kind: 'punch', what: punch });
   // jbd2 data=ordered: a commit cannot finish before the transaction's ordered data is written.
   if (s.backgroundCommit && journalDirty(w) && orderedDataPending(w) === null) out.push({ kind: 'commit', fs: s.fs.kind });
   const rec = recoveryStep(w, s);
@@ -186,7 +180,6 @@ export function next(w: World, s: Settings, a: Action): World {
         if (step === null) throw new Error('no recovery step pending');
         step.apply(d);
       })
-      .with({ kind: 'punch' }, () => punchStep(d, s))
       .exhaustive();
   });
 }

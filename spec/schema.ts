@@ -161,7 +161,6 @@ export const settingsInputSchema = strict({
   userFaults: count('user-page faults the environment may inject').optional(),
   afterCrash: z.array(z.array(syscallSchema, { error: 'must be a list of syscalls' }), { error: 'must be a list of programs, one per task, run after each power loss' }).optional(),
   newFileBlocks: positive('blocks a file made by O_CREAT has room for').optional(),
-  punch: z.tuple([count('file number'), count('file block')], { error: 'must be a [file, block] pair' }).optional(),
 });
 
 const EXPECTATION = "must be 'holds' or { violates: 'property-name' }";

@@ -101,13 +101,6 @@ function crossFieldProblems(i: SettingsInput & { expect?: ScenarioInput['expect'
     }),
   );
   out.push(...nameProblems(i, fs.kind));
-  if (i.punch !== undefined) {
-    const [ino, blk] = i.punch;
-    const f = i.files[ino];
-    if (f === undefined) out.push({ field: 'punch', problem: `file ${ino} does not exist (files 0..${i.files.length - 1})` });
-    else if (blk >= f.blocks.length) out.push({ field: 'punch', problem: `block ${blk} is outside file ${ino} (blocks 0..${f.blocks.length - 1})` });
-    if (fs.kind === 'fuse') out.push({ field: 'punch', problem: 'the punch is not modelled for FUSE' });
-  }
   if (i.expect !== undefined && typeof i.expect === 'object') {
     const checked = [...(i.properties ?? PROPERTY_NAMES), 'deadlock'];
     if (!checked.includes(i.expect.violates as never)) {

@@ -19,7 +19,6 @@ import type { Action } from './model.ts';
 import { PROPERTIES } from './properties.ts';
 import type { Bio, CowMapping, InitialBlock, RwSem, Settings, SysState, Syscall, SyscallResult, Task, World } from './types.ts';
 import { fileContent } from './world.ts';
-import { PUNCHER } from './mm/punch.ts';
 
 /** The lane of an action: a task by name, the device, the journal thread, the power supply. */
 export function actorOf(a: Action, s: Settings): string {
@@ -33,7 +32,6 @@ export function actorOf(a: Action, s: Settings): string {
     .with({ kind: 'fuse' }, () => 'fuse server')
     .with({ kind: 'ext4-end-io' }, () => 'ext4-rsv-conversion')
     .with({ kind: 'recovery' }, () => 'mount')
-    .with({ kind: 'punch' }, () => 'punch')
     .exhaustive();
 }
 
@@ -77,7 +75,7 @@ function describeResult(r: SyscallResult): string {
 }
 
 function describeSem(sem: RwSem): string {
-  if (sem.excl !== null) return `exclusive by ${sem.excl === PUNCHER ? 'the punch' : taskName(sem.excl)}`;
+  if (sem.excl !== null) return `exclusive by ${taskName(sem.excl)}`;
   if (sem.shared.length > 0) return `shared by ${sem.shared.map(taskName).join(', ')}`;
   return 'free';
 }
@@ -230,7 +228,6 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
     for (const r of fc.reqs) reqs[`#${r.unique}`] = `${r.op}${r.writeback ? ' (writeback)' : ''} file ${r.ino}${r.op === 'FSYNC' || r.op === 'FLUSH' ? '' : ` pages ${r.blk}-${r.blk + r.data.length - 1}`}${r.op === 'WRITE' ? ` [${r.data.join(', ')}]` : ''} from ${r.owner < 0 ? 'writeback' : taskName(r.owner)}`;
     out['fuse server'] = { holds: server, durable, 'requests in flight': reqs, 'locked pages': fc.locked.map((l) => `file ${l.ino} page ${l.blk} by ${taskName(l.task)}`).join(', ') || 'none' };
   }
-  if (s.punch !== undefined) out.punch = w.punch;
   if (w.crashed) out['after power loss'] = 'the recovered on-disk state; nothing runs any more';
   if (namesInPlay(s)) out.directory = { names: w.dir.map(([n, i]) => `${n} → inode ${i}`).join(', ') || 'empty', 'orphan list': w.orphans.join(', ') || 'empty', committed: w.journal.dir.map(([n, i]) => `${n} → inode ${i}`).join(', ') || 'empty' };
   if (w.boot !== null) out['after power loss'] = w.boot === 'replay' ? 'powered on: journal replay next' : w.boot === 'orphans' ? 'journal replayed: orphan cleanup next' : 'recovered: the post-crash programs run';
@@ -281,7 +278,6 @@ export function aboutOf(s: Settings): ModelAbout {
     ...s.files.map((f, ino) => ({ name: `file ${ino}`, value: `${f.blocks.map((b, blk) => `[${blk}] ${describeInitial(b)}`).join(', ')}${f.size !== undefined ? `, size ${f.size}` : ''}` })),
     ...(s.cached.length > 0 ? [{ name: 'cached folios', value: s.cached.map(([ino, blk]) => `file ${ino} block ${blk}`).join(', ') }] : []),
     ...(hasSubBlockIo(s) ? [{ name: 'data tokens', value: "a block whose bytes differ is shown as runs: {0:A 512:B} holds A in bytes 0-511 and B from byte 512 to the block's end; '-' marks bytes a read did not return" }] : []),
-    ...(s.punch !== undefined ? [{ name: 'hole punch', value: `another process punches file ${s.punch[0]} block ${s.punch[1]} once, at any time (spec/mm/punch.ts)` }] : []),
     ...knobNames.map((k) => ({
       name: `knob ${k}`,
       value: s.knobs[k],
@@ -293,6 +289,6 @@ export function aboutOf(s: Settings): ModelAbout {
     programs: s.programs.map((p, ti) => ({ actor: taskName(ti), calls: p.map(describeCall) })),
     settings,
     properties: s.properties.map((p) => ({ name: p, kind: PROPERTIES[p].kind, doc: PROPERTIES[p].doc })),
-    bound: `${s.programs.length} task(s), ${s.fs.physBlocks} physical blocks, up to ${s.maxPowerLosses} power loss(es), up to ${s.maxIoErrors} injected I/O error(s)${(s.maxShortWrites ?? 0) > 0 ? `, up to ${s.maxShortWrites} short FUSE WRITE replies` : ''}, background journal commits ${s.backgroundCommit ? 'on' : 'off'}${s.punch !== undefined ? ', 1 hole punch' : ''}`,
+    bound: `${s.programs.length} task(s), ${s.fs.physBlocks} physical blocks, up to ${s.maxPowerLosses} power loss(es), up to ${s.maxIoErrors} injected I/O error(s)${(s.maxShortWrites ?? 0) > 0 ? `, up to ${s.maxShortWrites} short FUSE WRITE replies` : ''}, background journal commits ${s.backgroundCommit ? 'on' : 'off'}`,
   };
 }

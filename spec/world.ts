@@ -72,8 +72,6 @@ export interface World {
   recovered: { clock: number; files: Token[][]; sizes: number[]; dir: Array<[string, number]>; truncated: number[] } | null;
   /** Shared file mappings made by `mmap`, with their PTEs (spec/mm/mmap.ts). */
   vmas: Vma[];
-  /** The minimal hole punch of Settings.punch (spec/mm/mmap.ts punchSteps): where it is. */
-  punch: 'idle' | 'truncated' | 'done';
 }
 
 export interface RenameRecord {
@@ -127,12 +125,6 @@ export interface Settings {
   afterCrash?: Program[];
   /** How many blocks a file made by O_CREAT has room for (default: the largest initial file's). */
   newFileBlocks?: number;
-  /**
-   * [file, block]: another process punches that block once, at any time (a minimal
-   * fallocate(PUNCH_HOLE) of one block in two steps: page cache truncated under the
-   * invalidate_lock held exclusive, then the block freed), to race the fault path against.
-   */
-  punch?: [number, number];
 }
 
 export type PropertyName =
@@ -233,7 +225,6 @@ export function initWorld(s: Settings): World {
     renames: [],
     recovered: null,
     vmas: [],
-    punch: 'idle',
   };
   for (const [ino, blk] of s.cached) {
     const pc = w.pageCache[ino];

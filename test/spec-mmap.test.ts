@@ -1,16 +1,17 @@
 /**
- * Stores through a shared writable mapping (spec/mm/memory.ts, mmap.ts, msync.ts, rmap.ts,
- * punch.ts): each fault step, ->page_mkwrite's reservation and dirtying, folio_mkclean's
- * write-protect on writeback, msync, munmap and the signals; the model without folio_mkclean
- * (broken on purpose) loses a store; random programs mixing stores, loads, buffered writes,
- * msync, fsync, the flusher, reclaim and a punch break no invariant and no action throws.
+ * Stores through a shared writable mapping (spec/mm/memory.ts, mmap.ts, msync.ts, rmap.ts):
+ * each fault step, ->page_mkwrite's reservation and dirtying, folio_mkclean's write-protect
+ * on writeback, msync, munmap and the signals; a hole punch (fallocate PUNCH_HOLE) unmaps the
+ * PTEs of the range; the model without folio_mkclean (broken on purpose) loses a store;
+ * random programs mixing stores, loads, buffered writes, msync, fsync, the flusher, reclaim
+ * and a punch by another task break no invariant and no action throws.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { check } from '../checker/index.ts';
 import storeVsWriteback from '../scenarios/xfs-mmap-store-vs-writeback.ts';
-import { BS, buildModel, DEVICES, settingsProblems, fsync, load, mmap, msync, munmap, open, pread, pwrite, settings, store, type Action, type Settings, type SettingsInput, type Syscall, type World } from '../spec/index.ts';
+import { BS, buildModel, DEVICES, settingsProblems, fallocate, fsync, load, mmap, msync, munmap, open, pread, pwrite, settings, store, type Action, type Settings, type SettingsInput, type Syscall, type World } from '../spec/index.ts';
 import { actions, next } from '../spec/model.ts';
 
 function base(fs: 'xfs' | 'ext4', programs: Syscall[][], extra: Partial<SettingsInput> = {}): Settings {
@@ -134,9 +135,6 @@ describe('validation of the mapping vocabulary', () => {
     const cases: Array<[Record<string, unknown>, string, RegExp]> = [
       [{ fs: 'fuse', programs: [[open(0), mmap(0, 0, BS)]] }, 'programs[0][1].op', /^mmap is not modelled for FUSE; FUSE has only the shorthand mmap-store \(no map\)$/],
       [{ fs: 'fuse', programs: [[open(0), store('M', 0, 0, 0)]] }, 'programs[0][1].op', /^mmap-store through a mapping \(map\) is not modelled for FUSE/],
-      [{ punch: [0, 3] }, 'punch', /^block 3 is outside file 0 \(blocks 0\.\.0\)$/],
-      [{ punch: [1, 0] }, 'punch', /^file 1 does not exist/],
-      [{ punch: 'x' }, 'punch', /^must be a \[file, block\] pair$/],
       [{ programs: [[{ op: 'msync', map: 0, flags: 'MS_NOW' }]] }, 'programs[0][0].flags', /^"MS_NOW" is not an msync flag; one of MS_SYNC, MS_ASYNC$/],
       [{ programs: [[{ op: 'mmap-load', map: -1, offset: 0 }]] }, 'programs[0][0].map', /^must not be negative \(the ordinal of a successful mmap\)$/],
     ];
@@ -144,9 +142,38 @@ describe('validation of the mapping vocabulary', () => {
       const p = settingsProblems(input(extra));
       assert.ok(p.some((x) => x.field === field && re.test(x.problem)), `${JSON.stringify(extra)}: ${JSON.stringify(p)}`);
     }
-    assert.deepEqual(settingsProblems(input({ punch: [0, 0], programs: [[open(0), mmap(0, 0, BS), store('M', 0, 0, 0), load(0, 0), msync(0, 'MS_ASYNC'), munmap(0)]] })), []);
+    assert.deepEqual(settingsProblems(input({ programs: [[open(0), mmap(0, 0, BS), store('M', 0, 0, 0), load(0, 0), msync(0, 'MS_ASYNC'), munmap(0)]] })), []);
   });
 });
+
+const PUNCH = ['FALLOC_FL_PUNCH_HOLE', 'FALLOC_FL_KEEP_SIZE'] as const satisfies Parameters<typeof fallocate>[1];
+
+/** Take the first enabled step of task `ti`, or else complete a bio it waits for (throws if neither). */
+function stepOf(w: World, s: Settings, ti: number): World {
+  const all = actions(w, s);
+  const a = all.find((x) => x.kind === 'task' && x.task === ti) ?? all.find((x) => x.kind === 'dev-complete');
+  assert.ok(a !== undefined, `T${ti + 1} has no step`);
+  return next(w, s, a);
+}
+
+describe('a hole punch and the mappings of its range', () => {
+  for (const fs of ['xfs', 'ext4'] as const) {
+    it(`${fs}: truncate_pagecache_range unmaps the PTE of a stored-to block, and the next store faults again`, () => {
+      const s = base(fs, [[open(0), mmap(0, 0, 2 * BS), store('M', 0, 0, 0)], [open(0), fallocate(0, [...PUNCH], 0, BS)]]);
+      let w = buildModel(s).init()[0]!;
+      while (task0Pending(w)) w = stepOf(w, s, 0);
+      assert.equal(w.vmas[0]?.pte[0], 'rw');
+      while (w.tasks[1]!.results.length < 2) w = stepOf(w, s, 1);
+      assert.deepEqual(w.tasks[1]!.results.map((r) => r.ret), [0, 0]);
+      assert.equal(w.vmas[0]?.pte[0], 'none', 'the punch left the PTE of block 0 mapped');
+      assert.equal(w.pageCache[0]?.[0], null);
+    });
+  }
+});
+
+function task0Pending(w: World): boolean {
+  return w.tasks[0]!.results.length < 3;
+}
 
 /** The model with folio_mkclean removed: writeback leaves writable PTEs writable. */
 function withoutMkclean(s: Settings) {
@@ -195,7 +222,8 @@ describe('random programs with stores through mmap', () => {
         (sc) => {
           const [first, ...rest] = sc.ops;
           const prog: Syscall[] = [open(0), mmap(0, 0, 2 * BS), ...sc.ops];
-          const programs = sc.two && first !== undefined ? [[open(0), mmap(0, 0, 2 * BS), first], [open(0), mmap(0, 0, 2 * BS), ...rest]] : [prog];
+          const mapped = sc.two && first !== undefined ? [[open(0), mmap(0, 0, 2 * BS), first], [open(0), mmap(0, 0, 2 * BS), ...rest]] : [prog];
+          const programs = sc.punch ? [...mapped, [open(0), fallocate(0, PUNCH, 0, BS)]] : mapped;
           const s = settings({
             name: 'random-mmap',
             fs: { kind: sc.fs, physBlocks: 6 },
@@ -204,10 +232,8 @@ describe('random programs with stores through mmap', () => {
             programs,
             flusher: sc.flusher,
             reclaim: sc.reclaim,
-            ...(sc.punch ? { punch: [0, 0] as [number, number] } : {}),
-            maxPowerLosses: 1,
-            // A punch zeroes a block without a ghost write, which read-consistency does not know.
-            properties: ['durability', 'no-stale-data', 'mmap-store-backed', 'no-fill-during-punch', ...(sc.punch ? [] : (['read-consistency'] as const))],
+              maxPowerLosses: 1,
+            properties: ['durability', 'no-stale-data', 'mmap-store-backed', 'no-fill-during-punch', 'read-consistency'],
           });
           // Bounded: a search cut at maxStates still checks every state it reached.
           const r = check(buildModel(s), { maxStates: 3000 });

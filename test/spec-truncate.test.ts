@@ -202,16 +202,16 @@ for (const fs of ['xfs', 'ext4'] as const) {
     assert.ok(inflight > 0, 'the flusher had bios in flight');
   });
 
-  test(`${fs}: a buffered append moves the on-disk size only when its ioend completes`, () => {
+  test(`${fs}: a buffered append moves the on-disk size only once its block is allocated (ext4: unwritten, at I/O submission) or its ioend completes (XFS)`, () => {
     const s = mk(fs, ['hole', 'hole'], 0, [[open(0), pwrite('W1', 0, 0, BS)]], { flusher: true });
     let before = 0;
     let after = 0;
     for (const w of reachable(s)) {
       const i = w.inodes[0]!;
-      // ext4 (dioread_nolock) allocates the block unwritten at writeback and moves i_disksize
-      // then (mpage_map_and_submit_extent): an unwritten block reads as zeroes, never stale.
-      const kind = i.map[0]?.kind;
-      const written = kind === 'written' || (fs === 'ext4' && kind === 'unwritten');
+      // ext4 (dioread_nolock, the default) moves i_disksize in mpage_map_and_submit_extent once
+      // the block is allocated unwritten and its I/O submitted: a crash then reads zeroes, not
+      // stale data. XFS moves di_size only at ioend completion (xfs_setfilesize).
+      const written = fs === 'ext4' ? i.map[0]?.kind === 'written' || i.map[0]?.kind === 'unwritten' : i.map[0]?.kind === 'written';
       if (!written) {
         assert.equal(i.diskSize, 0, 'the on-disk size moved before the data was written');
         if (i.size === BS) before++;

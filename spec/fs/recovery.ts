@@ -39,8 +39,9 @@ export function powerOn(w: World, s: Settings, keep: Array<[number, number]>): W
       pageCache: [],
       mappings: [],
       ioends: [],
-      // ext4's unwritten io_ends awaiting conversion and the processes' mappings die with the machine.
+      // ext4's io_ends (and their pending unwritten conversions) are memory, gone with the rest.
       ext4IoEnds: [],
+      // The processes are gone with their mappings.
       vmas: [],
       tasks: (s.afterCrash ?? []).map(() => ({ pc: 0, fds: [], cur: null, results: [] })),
       journal: { ...w.journal, dirtyInodes: [], namesDirty: false, ordered: [] },

@@ -13,6 +13,7 @@ import { readBlock } from '../vfs/read.ts';
 import type { World } from '../world.ts';
 import { overlay, ZERO } from '../token.ts';
 import { dirtyFolio, filemapGetFolio, folioAt } from './filemap.ts';
+import { unmapFolio } from './rmap.ts';
 
 /** Whether truncate_inode_pages_range over blocks [from, to) would wait for writeback now. */
 export function truncateWouldWait(w: World, ino: number, from: number, to: number): boolean {
@@ -25,15 +26,19 @@ export function truncateWouldWait(w: World, ino: number, from: number, to: numbe
 }
 
 /**
- * truncate_inode_pages_range over whole blocks [from, to): every folio that lies wholly in
- * the range is dropped; a folio that straddles the range's edge keeps its blocks outside it
+ * truncate_pagecache_range / truncate_pagecache over whole blocks [from, to):
+ * unmap_mapping_range first (every PTE of the range cleared, so the next access faults),
+ * then truncate_inode_pages_range: every folio that lies wholly in the range is dropped; a folio that straddles the range's edge keeps its blocks outside it
  * (truncate_inode_partial_folio splits or zeroes it; with one-block folios this never
  * happens at block granularity). The caller has checked truncateWouldWait.
  */
 export function truncateInodePagesRange(w: World, ino: number, from: number, to: number): void {
   const pc = w.pageCache[ino];
   if (pc === undefined) throw new Error(`no page cache for inode ${ino}`);
-  for (let b = Math.max(0, from); b < Math.min(to, pc.length); b++) {
+  const lo = Math.max(0, from);
+  const hi = Math.min(to, pc.length);
+  if (hi > lo) unmapFolio(w, ino, lo, hi - lo);
+  for (let b = lo; b < hi; b++) {
     const f = pc[b];
     if (f === null || f === undefined) continue;
     if (f.writeback) throw new Error(`truncate_inode_pages_range: folio ${ino}:${b} is under writeback`);
@@ -93,4 +98,21 @@ export function zeroWholeBlock(w: World, ino: number, blk: number): boolean {
   if (m?.kind !== 'written' && m?.kind !== 'delalloc' && folioAt(w, ino, blk)?.dirty !== true) return false;
   dirtyFolio(w, ino, blk, ZERO);
   return true;
+}
+
+/**
+ * What the invalidate_lock promises a hole punch (730633f0b7f9; before it XFS's MMAPLOCK and
+ * ext4's i_mmap_sem): when it frees blocks [from, to), nothing has refilled them since its
+ * truncate_pagecache_range. A folio cached there now caches a block the file no longer has;
+ * flagged as no-fill-during-punch.
+ */
+export function checkNoFillDuringPunch(w: World, ino: number, from: number, to: number): void {
+  for (let b = Math.max(0, from); b < to; b++) {
+    const f = folioAt(w, ino, b);
+    if (f === null) continue;
+    w.ghost.flagged.push({
+      property: 'no-fill-during-punch',
+      what: `file ${ino} block ${b} is being freed by a hole punch, but the page cache holds a folio of it (${f.t}${f.dirty ? ', dirty' : ''}) filled after truncate_pagecache_range: it now caches a block the file no longer has`,
+    });
+  }
 }

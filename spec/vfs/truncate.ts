@@ -9,7 +9,11 @@
  *  - inode_dio_wait     wait for direct I/O in flight (i_dio_count)
  *  - flush / flush_wait filemap_write_and_wait_range over the range, then wait
  *  - setsize            i_size change with the zeroing beyond the cut and truncate_pagecache
- *  - unmap              truncate_pagecache_range + freeing the blocks of the range
+ *  - unmap              truncate_pagecache_range (PTEs unmapped, folios dropped); for a
+ *                       truncate, zero range, also the extent change
+ *  - free               a punch's freeing of the blocks of the range, after its
+ *                       truncate_pagecache_range: a fill in between (no invalidate_lock
+ *                       in the fault path) leaves a folio of a freed block cached
  *  - alloc              unwritten extents over the range (and ext4's size update)
  *  - itruncate          the transaction that sets the on-disk size and frees blocks past it
  *  - unlock             drop the locks and return
@@ -215,7 +219,7 @@ export function sizeOpStep(w: World, s: Settings, ti: number, st: SizeOp): Step 
         },
       };
     })
-    .with('flush', 'setsize', 'unmap', 'alloc', 'itruncate', (n): Step | null => {
+    .with('flush', 'setsize', 'unmap', 'alloc', 'itruncate', 'free', (n): Step | null => {
       const work = xfs ? xfsStepWork(w, s, st, n) : ext4StepWork(w, s, st, n);
       if (work === null) return null;
       return {

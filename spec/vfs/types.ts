@@ -214,7 +214,8 @@ export type SizeOpStepName =
   | 'unmap'
   | 'alloc'
   | 'itruncate'
-  | 'unlock';
+  | 'unlock'
+  | 'free';
 
 export type SysState = DioWrite | BufferedWrite | DioRead | Fsync | FuseSys | BufferedRead | SizeOp;
 

@@ -5,7 +5,7 @@
  */
 import { match } from 'ts-pattern';
 import { allocUnwrittenRange, setMapping, unmapRange } from '../allocator.ts';
-import { truncateInodePagesRange, truncatePagecache, truncateWouldWait, zeroBlockPart } from '../../mm/truncate.ts';
+import { checkNoFillDuringPunch, truncateInodePagesRange, truncatePagecache, truncateWouldWait, zeroBlockPart } from '../../mm/truncate.ts';
 import { inodeOf } from '../../vfs/fd.ts';
 import type { SizeOpWork } from '../../vfs/truncate.ts';
 import type { SizeOp, SizeOpKind, SizeOpStepName } from '../../vfs/types.ts';
@@ -86,14 +86,15 @@ export function ext4FallocPlan(kind: SizeOpKind): SizeOpStepName[] {
   return match(kind)
     .with('truncate', () => ext4SetattrPlan(0, 0))
     .with('allocate', (): SizeOpStepName[] => ['i_rwsem', 'inode_dio_wait', 'alloc', 'unlock'])
-    .with('punch', (): SizeOpStepName[] => ['i_rwsem', 'inode_dio_wait', 'invalidate_lock', 'unmap', 'unlock'])
+    .with('punch', (): SizeOpStepName[] => ['i_rwsem', 'inode_dio_wait', 'invalidate_lock', 'unmap', 'free', 'unlock'])
     .with('zero', (): SizeOpStepName[] => ['i_rwsem', 'inode_dio_wait', 'invalidate_lock', 'alloc', 'unlock'])
     .exhaustive();
 }
 
 /** One step of an ext4 truncate or fallocate; null while it must wait. */
-export function ext4StepWork(w: World, s: Settings, st: SizeOp, name: 'flush' | 'setsize' | 'unmap' | 'alloc' | 'itruncate'): SizeOpWork | null {
+export function ext4StepWork(w: World, s: Settings, st: SizeOp, name: 'flush' | 'setsize' | 'unmap' | 'alloc' | 'itruncate' | 'free'): SizeOpWork | null {
   return match(name)
+    .with('free', () => ext4PunchFree(w, s, st))
     .with('setsize', () => ext4SetattrSize(w, s, st))
     .with('itruncate', () => ext4Truncate(s, st))
     .with('unmap', () => ext4PunchHole(w, s, st))
@@ -147,27 +148,34 @@ function ext4Truncate(s: Settings, st: SizeOp): SizeOpWork {
   };
 }
 
+/** The byte range ext4_punch_hole works on: cut to EOF rounded up to a page; null at or past EOF. */
+function ext4PunchRange(w: World, s: Settings, st: SizeOp): { end: number; len: number; size: number } | null {
+  const bs = s.fs.blockSize;
+  const size = inodeOf(w, st.ino).size;
+  if (st.offset >= size) return null;
+  const end = Math.min(st.offset + st.len, Math.ceil(size / bs) * bs);
+  return { end, len: end - st.offset, size };
+}
+
 /**
- * ext4_punch_hole: nothing at or past EOF; the end is cut to EOF rounded up to a page;
- * ext4_update_disksize_before_punch; ext4_truncate_page_cache_block_range (no writeback
- * first: the dirty data of the range is dropped; writeback in flight is waited for);
- * ext4_zero_partial_blocks and ext4_ext_remove_space in one handle.
+ * ext4_punch_hole, first half: nothing at or past EOF; the end is cut to EOF rounded up to a
+ * page; ext4_update_disksize_before_punch; ext4_truncate_page_cache_block_range (PTEs
+ * unmapped, no writeback first: the dirty data of the range is dropped; writeback in flight
+ * is waited for). The freeing comes in a step of its own (ext4PunchFree): between the two
+ * only the invalidate_lock keeps faults and reads from filling the range again.
  */
 function ext4PunchHole(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
   const bs = s.fs.blockSize;
-  const inode = inodeOf(w, st.ino);
-  const size = inode.size;
-  if (st.offset >= size) return { fn: 'ext4_punch_hole', what: 'the range starts at or past EOF: nothing to do', apply: () => {} };
-  const end = Math.min(st.offset + st.len, Math.ceil(size / bs) * bs);
-  const len = end - st.offset;
-  const [from, to] = touched(st.offset, len, bs);
+  const r = ext4PunchRange(w, s, st);
+  if (r === null) return { fn: 'ext4_punch_hole', what: 'the range starts at or past EOF: nothing to do', apply: () => {} };
+  const [from, to] = touched(st.offset, r.len, bs);
   if (truncateWouldWait(w, st.ino, from, to)) return null;
-  const [a, b] = inside(st.offset, len, bs);
-  const edges = partialBlocks(st.offset, end, bs);
-  const disk = Math.min(size, end);
+  const [a, b] = inside(st.offset, r.len, bs);
+  const inode = inodeOf(w, st.ino);
+  const disk = Math.min(r.size, r.end);
   return {
     fn: 'ext4_punch_hole',
-    what: `${inode.diskSize < disk ? `ext4_update_disksize_before_punch: i_disksize ${inode.diskSize} → ${disk}; ` : ''}truncate_pagecache_range over blocks ${a}-${b - 1}; ${b > a ? `ext4_ext_remove_space frees blocks ${a}-${b - 1}` : 'no whole block to free'}${edges.length > 0 ? `; ext4_zero_partial_blocks zeroes part of block${edges.length > 1 ? 's' : ''} ${edges.join(',')}` : ''}`,
+    what: `${inode.diskSize < disk ? `ext4_update_disksize_before_punch: i_disksize ${inode.diskSize} → ${disk}; ` : ''}ext4_truncate_page_cache_block_range over blocks ${a}-${b - 1} (PTEs unmapped, folios dropped)`,
     apply: (d) => {
       const i = inodeOf(d, st.ino);
       if (i.diskSize < disk) {
@@ -175,7 +183,28 @@ function ext4PunchHole(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
         markDirty(d, st.ino);
       }
       truncateInodePagesRange(d, st.ino, a, b);
-      for (const e of edges) zeroBlockPart(d, st.ino, e, [st.offset, end]);
+    },
+  };
+}
+
+/**
+ * ext4_punch_hole, second half, in one handle: ext4_zero_partial_blocks and
+ * ext4_ext_remove_space over the blocks wholly inside the range. Checks no-fill-during-punch
+ * for the blocks it frees.
+ */
+function ext4PunchFree(w: World, s: Settings, st: SizeOp): SizeOpWork {
+  const bs = s.fs.blockSize;
+  const r = ext4PunchRange(w, s, st);
+  if (r === null) return { fn: 'ext4_punch_hole', what: 'nothing to free', apply: () => {} };
+  const [a, b] = inside(st.offset, r.len, bs);
+  const edges = partialBlocks(st.offset, r.end, bs);
+  return {
+    fn: 'ext4_punch_hole → ext4_ext_remove_space',
+    what: `${b > a ? `ext4_ext_remove_space frees blocks ${a}-${b - 1}` : 'no whole block to free'}${edges.length > 0 ? `; ext4_zero_partial_blocks zeroes part of block${edges.length > 1 ? 's' : ''} ${edges.join(',')}` : ''}`,
+    apply: (d) => {
+      checkNoFillDuringPunch(d, st.ino, a, b);
+      for (const e of edges) zeroBlockPart(d, st.ino, e, [st.offset, r.end]);
+      const i = inodeOf(d, st.ino);
       if (unmapRange(d, i, a, b)) markDirty(d, st.ino);
     },
   };

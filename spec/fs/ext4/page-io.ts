@@ -10,12 +10,12 @@
 import { maxRequestBlocks, submitBio } from '../../block/device.ts';
 import { recordWritebackFailure } from '../../ghost.ts';
 import { folioAt, mappingSetError, setFolioFlag } from '../../mm/filemap.ts';
+import { folioMkclean } from '../../mm/rmap.ts';
 import { ext4ConvertUnwrittenIoEndVec } from './extents.ts';
 import { ext4WbBh } from './inode.ts';
 import type { Settings, World } from '../../world.ts';
 import type { Token } from '../../token.ts';
 import type { Ext4IoEnd } from './types.ts';
-import { folioMkclean } from '../../mm/rmap.ts';
 
 /** A block ext4_bio_write_folio adds to the bio: file block, the data, its disk block. */
 export interface Ext4WbBlock {
@@ -34,7 +34,8 @@ export function ext4BioWriteFolio(w: World, ino: number, head: number): Ext4WbBl
   const f = folioAt(w, ino, head);
   if (f === null) throw new Error(`no folio ${ino}:${head} to write back`);
   const out: Ext4WbBlock[] = [];
-  // folio_clear_dirty_for_io → folio_mkclean: stores through a mapping fault again.
+  // mpage_submit_folio's folio_clear_dirty_for_io → folio_mkclean: a later store through a
+  // mapping faults again (ext4_page_mkwrite) and dirties the folio again.
   folioMkclean(w, ino, f.head, f.nr);
   for (let b = f.head; b < f.head + f.nr; b++) {
     const e = folioAt(w, ino, b);

@@ -14,7 +14,7 @@ import { match } from 'ts-pattern';
 import { allocUnwrittenRange, unmapRange } from '../allocator.ts';
 import { markDirty } from '../journal.ts';
 import { filemapFdatawriteRange } from '../../mm/filemap.ts';
-import { truncateInodePagesRange, truncateWouldWait, zeroBlockPart } from '../../mm/truncate.ts';
+import { checkNoFillDuringPunch, truncateInodePagesRange, truncateWouldWait, zeroBlockPart } from '../../mm/truncate.ts';
 import { inodeOf } from '../../vfs/fd.ts';
 import type { SizeOpWork } from '../../vfs/truncate.ts';
 import type { SizeOp, SizeOpKind, SizeOpStepName } from '../../vfs/types.ts';
@@ -28,8 +28,8 @@ export function xfsFallocPlan(kind: SizeOpKind, keepSize: boolean, grows: boolea
   return match(kind)
     .with('truncate', () => xfsSetattrPlan())
     .with('allocate', (): SizeOpStepName[] => [...locks, 'alloc', ...setsize, 'unlock'])
-    .with('punch', (): SizeOpStepName[] => [...locks, 'flush', 'flush_wait', 'unmap', 'flush_wait', 'unlock'])
-    .with('zero', (): SizeOpStepName[] => [...locks, 'flush', 'flush_wait', 'unmap', 'flush_wait', 'alloc', ...setsize, 'unlock'])
+    .with('punch', (): SizeOpStepName[] => [...locks, 'flush', 'flush_wait', 'unmap', 'free', 'flush_wait', 'unlock'])
+    .with('zero', (): SizeOpStepName[] => [...locks, 'flush', 'flush_wait', 'unmap', 'free', 'flush_wait', 'alloc', ...setsize, 'unlock'])
     .exhaustive();
 }
 
@@ -49,10 +49,11 @@ export function partialBlocks(off: number, end: number, bs: number): number[] {
 }
 
 /** One step of an XFS truncate or fallocate; null while it must wait. */
-export function xfsStepWork(w: World, s: Settings, st: SizeOp, name: 'flush' | 'setsize' | 'unmap' | 'alloc' | 'itruncate'): SizeOpWork | null {
+export function xfsStepWork(w: World, s: Settings, st: SizeOp, name: 'flush' | 'setsize' | 'unmap' | 'alloc' | 'itruncate' | 'free'): SizeOpWork | null {
   return match(name)
     .with('flush', () => xfsFlushUnmapRange(s, st))
-    .with('unmap', () => xfsFreeFileSpace(w, s, st))
+    .with('unmap', () => xfsTruncatePagecacheRange(w, s, st))
+    .with('free', () => xfsFreeFileSpace(w, s, st))
     .with('alloc', () => xfsAllocFileSpace(s, st))
     .with('setsize', () => xfsSetattrSize(w, s, st))
     .with('itruncate', () => xfsItruncate(w, s, st))
@@ -79,16 +80,35 @@ function xfsFlushUnmapRange(s: Settings, st: SizeOp): SizeOpWork {
 }
 
 /**
- * xfs_flush_unmap_range's truncate_pagecache_range, then xfs_free_file_space: xfs_unmap_extent
+ * xfs_flush_unmap_range, second half: truncate_pagecache_range over the range rounded out
+ * (PTEs unmapped, folios dropped). The extents change in the next step (xfsFreeFileSpace):
+ * between the two only the MMAPLOCK (invalidate_lock) keeps faults and reads from filling
+ * the range again.
+ */
+function xfsTruncatePagecacheRange(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
+  const [from, to] = touched(st.offset, st.len, s.fs.blockSize);
+  // The range was written back and nothing can dirty it (both locks held): this wait is for
+  // writeback that the flusher started before the flush, still in flight.
+  if (truncateWouldWait(w, st.ino, from, to)) return null;
+  return {
+    fn: 'xfs_flush_unmap_range → truncate_pagecache_range',
+    what: `blocks ${from}-${to - 1}: PTEs unmapped, folios dropped`,
+    apply: (d) => truncateInodePagesRange(d, st.ino, from, to),
+  };
+}
+
+/**
+ * xfs_free_file_space after xfs_flush_unmap_range: xfs_unmap_extent
  * over the blocks wholly inside the range, xfs_zero_range over the partial blocks at its
  * edges (only below EOF), and, when the range reaches EOF inside a page, a flush of the EOF
- * page (filemap_write_and_wait_range from it to the end of the file).
+ * page (filemap_write_and_wait_range from it to the end of the file). Checks
+ * no-fill-during-punch for the blocks it frees.
  */
 function xfsFreeFileSpace(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
   const bs = s.fs.blockSize;
   const [from, to] = touched(st.offset, st.len, bs);
-  // The range was written back and nothing can dirty it (both locks held): this wait is for
-  // writeback that the flusher started before the flush, still in flight.
+  // Only a fill the MMAPLOCK did not keep out (faultInvalidateLock 'not-taken') can put a
+  // folio, and then writeback, back into the range since the last step.
   if (truncateWouldWait(w, st.ino, from, to)) return null;
   const [a, b] = inside(st.offset, st.len, bs);
   const size = inodeOf(w, st.ino).size;
@@ -97,9 +117,9 @@ function xfsFreeFileSpace(w: World, s: Settings, st: SizeOp): SizeOpWork | null 
   const eofFlush = st.offset < size && end >= size && end % bs !== 0;
   return {
     fn: 'xfs_free_file_space',
-    what: `truncate_pagecache_range over blocks ${from}-${to - 1}; ${b > a ? `xfs_unmap_extent frees blocks ${a}-${b - 1}` : 'no whole block to free'}${edges.length > 0 ? `; xfs_zero_range zeroes part of block${edges.length > 1 ? 's' : ''} ${edges.join(',')}` : ''}${eofFlush ? '; write back the EOF page' : ''}`,
+    what: `${b > a ? `xfs_unmap_extent frees blocks ${a}-${b - 1}` : 'no whole block to free'}${edges.length > 0 ? `; xfs_zero_range zeroes part of block${edges.length > 1 ? 's' : ''} ${edges.join(',')}` : ''}${eofFlush ? '; write back the EOF page' : ''}`,
     apply: (d, c, ti) => {
-      truncateInodePagesRange(d, st.ino, from, to);
+      checkNoFillDuringPunch(d, st.ino, a, b);
       const i = inodeOf(d, st.ino);
       if (unmapRange(d, i, a, b)) markDirty(d, st.ino);
       for (const e of edges) zeroBlockPart(d, st.ino, e, [st.offset, end]);
