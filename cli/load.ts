@@ -19,7 +19,7 @@ export interface LoadedScenario {
 }
 
 const SCENARIO_FILE = /\.(ts|mts|js|mjs)$/;
-const OPTION_KEYS = new Set(['strategy', 'maxStates', 'maxDepth', 'timeLimitMs', 'stopAtFirst', 'sanity']);
+const OPTION_KEYS = new Set(['strategy', 'maxStates', 'maxDepth', 'timeLimitMs', 'stopAtFirst', 'sanity', 'progress']);
 
 /** Every scenario file below `dir`, sorted, skipping node_modules and files starting with "_" (helpers). */
 export function scenarioFiles(dir: string): string[] {

@@ -109,7 +109,7 @@ function crossFieldProblems(i: SettingsInput & { expect?: ScenarioInput['expect'
     if (fs.kind === 'fuse') out.push({ field: 'punch', problem: 'the punch is not modelled for FUSE' });
   }
   if (i.expect !== undefined && typeof i.expect === 'object') {
-    const checked = [...(i.properties ?? PROPERTY_NAMES), 'deadlock'];
+    const checked = [...(i.properties ?? PROPERTY_NAMES), 'deadlock', 'progress'];
     if (!checked.includes(i.expect.violates as never)) {
       out.push({ field: 'expect.violates', problem: `${JSON.stringify(i.expect.violates)} is not a checked property; one of ${checked.join(', ')}` });
     }
