@@ -324,6 +324,21 @@ export const KNOWN_GAPS: KnownGap[] = [
       return diffs.every((x) => x.missing.length === 0 && x.extra.length === 1 && x.extra[0] === eofPage);
     },
   },
+  {
+    id: 'R4-ext4-truncate-eof-page-not-cached',
+    summary:
+      'ext4 mincore after an ftruncate to a length inside a block, not above the size (same size or down): the spec has that new EOF block\'s page resident (it zeroes the tail through the cache), the kernel has it not resident; every other page agrees, and no buffered op touched that page after the ftruncate (not analysed; found by the 300-program --mincore run of issue-8e)',
+    matches: (c) => {
+      if (c.fs !== 'ext4' || c.op.op !== 'mincore') return false;
+      const diffs = residencyDiffs(c.disagreement);
+      if (diffs === null) return false;
+      const before = c.program.ops.slice(0, i(c));
+      const cutPages = before.flatMap((x, j) => (x.op === 'ftruncate' && c.kernel.results[j]?.errno === null && x.len % BS !== 0 && x.len <= sizeBefore(c, j) ? [{ j, p: Math.floor(x.len / BS) }] : []));
+      const bufferedAfter = (j: number, p: number): boolean =>
+        before.slice(j + 1).some((x, k) => (x.op === 'pwritev2' || x.op === 'pread') && !isDirectFd(c.program, x.fd) && c.kernel.results[j + 1 + k]?.errno === null && x.off < (p + 1) * BS && x.off + (c.kernel.results[j + 1 + k]?.ret ?? 0) > p * BS);
+      return diffs.every((x) => x.extra.length === 0 && x.missing.length === 1 && cutPages.some((t) => t.p === x.missing[0] && !bufferedAfter(t.j, t.p)));
+    },
+  },
 ];
 
 /** "ret N blocks [a b c]" → its count and tokens, or null. */

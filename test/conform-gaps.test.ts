@@ -212,6 +212,7 @@ describe('known gap signatures match exactly what they document', () => {
       'R1-eof-tail-zeroed-through-cache',
       'R2-readahead-skips-direct-written-pages',
       'R3-ext4-dontcache-eof-page-stays-cached',
+      'R4-ext4-truncate-eof-page-not-cached',
     ]);
   });
 });
@@ -366,5 +367,24 @@ describe('residency (mincore) signatures R1-R3 match what they document, and rej
     assert.equal(gapOf(with1(r3, { ops: [open(false), W(45057, [1], [], 1), FS, R(40962, 1), M()] })), 'none');
     assert.equal(gapOf(with1(r3, { ops: [open(false), W(45057, [1], ['DONTCACHE'], 1), R(40962, 1), R(40962, 1), M()] })), 'none');
     assert.equal(gapOf(with1(r3, { kernel: 'ret 0 pages 9.2r1.', allowed: ['success pages 9.1r2.'] })), 'none');
+  });
+  const T = (len: number): Op => ({ op: 'ftruncate', fd: 0, len });
+  const r4: Case = {
+    fs: 'ext4',
+    ops: [open(true), W(49152, [8192], [], 1), T(57343), M()],
+    results: [ok(0), ok(8192), ok(0), ok(0)],
+    kernel: 'ret 0 pages 14.',
+    allowed: ['success pages 13.1r'],
+  };
+  it('R4: ext4 ftruncate (down or same size) inside a block: the spec caches the EOF page, the kernel does not', () => {
+    assert.equal(gapOf(r4), 'R4-ext4-truncate-eof-page-not-cached');
+    assert.equal(gapOf(with1(r4, { ops: [open(true), W(4096, [4608], [], 1), T(8704), M()], results: [ok(0), ok(4608), ok(0), ok(0)], kernel: 'ret 0 pages 3.', allowed: ['success pages 2.1r'] })), 'R4-ext4-truncate-eof-page-not-cached');
+  });
+  it('R4 rejects: XFS, a truncate up, a block-aligned length, another page, a buffered read of the page after the truncate', () => {
+    assert.equal(gapOf(with1(r4, { fs: 'xfs' })), 'none');
+    assert.equal(gapOf(with1(r4, { ops: [open(true), W(0, [4096], [], 1), T(57343), M()], results: [ok(0), ok(4096), ok(0), ok(0)] })), 'none');
+    assert.equal(gapOf(with1(r4, { ops: [open(true), W(49152, [8192], [], 1), T(53248), M()], kernel: 'ret 0 pages 13.', allowed: ['success pages 12.1r'] })), 'none');
+    assert.equal(gapOf(with1(r4, { kernel: 'ret 0 pages 14.', allowed: ['success pages 12.1r1.'] })), 'none');
+    assert.equal(gapOf(with1(r4, { ops: [open(true), open(false), W(49152, [8192], [], 1), T(57343), R(53248, 100, 1), M()], results: [ok(0), ok(1), ok(8192), ok(0), ok(100), ok(0)] })), 'none');
   });
 });
