@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { canonicalJson } from '../checker/trace.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -68,4 +70,17 @@ test('--progress misuse is a usage error, exit 2, no stack trace; --help documen
   }
   const h = writepath('check', '--help');
   assert.match(h.stdout + h.stderr, /--progress\s+also look for non-progress cycles/);
+});
+
+test('a livelock written with --trace-out is refused by replay (exit 2), not judged "now holds"', () => {
+  const file = join(tmpdir(), `writepath-livelock-${process.pid}.itf.json`);
+  try {
+    const c = writepath('check', 'scenarios/xfs-buffered-atomic-retry-without-bound.ts', '--quiet', '--trace-out', file);
+    assert.equal(c.code, 0, c.stdout + c.stderr);
+    const r = writepath('replay', file);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /violation-kind livelock: only invariant and deadlock violations can be replayed \(re-run writepath check --progress\)/);
+  } finally {
+    rmSync(file, { force: true });
+  }
 });
