@@ -310,18 +310,19 @@ export const KNOWN_GAPS: KnownGap[] = [
   {
     id: 'R3-ext4-dontcache-eof-page-stays-cached',
     summary:
-      'ext4 mincore after an RWF_DONTCACHE buffered write whose last page straddles EOF, then fsync: the kernel has that EOF page resident, the spec dropped it when its writeback ended clean (folio_end_dropbehind); every other page agrees (not analysed: a later readahead may bring it back)',
+      'ext4 mincore after an RWF_DONTCACHE buffered write that extended the file, then fsync or fdatasync: the kernel has the write\'s last page (at or straddling the EOF it made) resident, the spec dropped it when its writeback ended clean (folio_end_dropbehind); every other page agrees (not analysed: a later readahead or EOF handling may bring it back)',
     matches: (c) => {
       if (c.fs !== 'ext4' || c.op.op !== 'mincore') return false;
       const diffs = residencyDiffs(c.disagreement);
       if (diffs === null) return false;
-      const size = sizeBefore(c, i(c));
-      if (size % BS === 0) return false;
-      const eofPage = Math.floor(size / BS);
       const before = c.program.ops.slice(0, i(c));
-      const w = before.findIndex((x, j) => x.op === 'pwritev2' && !isDirectFd(c.program, x.fd) && x.flags.includes('DONTCACHE') && c.kernel.results[j]?.errno === null && x.off < size && x.off + (c.kernel.results[j]?.ret ?? 0) >= size);
-      if (w < 0 || !before.slice(w + 1).some((x) => x.op === 'fsync' || x.op === 'fdatasync')) return false;
-      return diffs.every((x) => x.missing.length === 0 && x.extra.length === 1 && x.extra[0] === eofPage);
+      const kept = before.flatMap((x, j) => {
+        const r = c.kernel.results[j];
+        if (x.op !== 'pwritev2' || isDirectFd(c.program, x.fd) || !x.flags.includes('DONTCACHE') || r === undefined || r.errno !== null || r.ret <= 0) return [];
+        if (x.off + r.ret < sizeBefore(c, j) || !before.slice(j + 1).some((y) => y.op === 'fsync' || y.op === 'fdatasync')) return [];
+        return [Math.floor((x.off + r.ret - 1) / BS)];
+      });
+      return diffs.every((x) => x.missing.length === 0 && x.extra.length === 1 && kept.includes(x.extra[0]!));
     },
   },
   {
