@@ -310,7 +310,7 @@ export const KNOWN_GAPS: KnownGap[] = [
   {
     id: 'R3-ext4-dontcache-eof-page-stays-cached',
     summary:
-      'ext4 mincore after an RWF_DONTCACHE buffered write that extended the file, then fsync or fdatasync: the kernel has the write\'s last page (at or straddling the EOF it made) resident, the spec dropped it when its writeback ended clean (folio_end_dropbehind); every other page agrees (not analysed: a later readahead or EOF handling may bring it back)',
+      'ext4 mincore after an RWF_DONTCACHE buffered write that extended the file and starts inside a page, then fsync or fdatasync: the kernel has that first, partly written page resident, the spec dropped it when its writeback ended clean (folio_end_dropbehind); every other page agrees (not analysed: a later readahead or EOF handling may bring it back)',
     matches: (c) => {
       if (c.fs !== 'ext4' || c.op.op !== 'mincore') return false;
       const diffs = residencyDiffs(c.disagreement);
@@ -319,8 +319,8 @@ export const KNOWN_GAPS: KnownGap[] = [
       const kept = before.flatMap((x, j) => {
         const r = c.kernel.results[j];
         if (x.op !== 'pwritev2' || isDirectFd(c.program, x.fd) || !x.flags.includes('DONTCACHE') || r === undefined || r.errno !== null || r.ret <= 0) return [];
-        if (x.off + r.ret < sizeBefore(c, j) || !before.slice(j + 1).some((y) => y.op === 'fsync' || y.op === 'fdatasync')) return [];
-        return [Math.floor((x.off + r.ret - 1) / BS)];
+        if (x.off % BS === 0 || x.off + r.ret < sizeBefore(c, j) || !before.slice(j + 1).some((y) => y.op === 'fsync' || y.op === 'fdatasync')) return [];
+        return [Math.floor(x.off / BS)];
       });
       return diffs.every((x) => x.missing.length === 0 && x.extra.length === 1 && kept.includes(x.extra[0]!));
     },

@@ -364,6 +364,11 @@ describe('residency (mincore) signatures R1-R3 match what they document, and rej
     // The 300-program run's case: the DONTCACHE write ends at a block boundary, a later write moves EOF.
     const later: Case = { fs: 'ext4', ops: [open(false), W(4097, [4095], ['DONTCACHE'], 1), FS, W(24968, [11897], ['DSYNC'], 2), M()], results: [ok(0), ok(4095), ok(0), ok(11897), ok(0)], kernel: 'ret 0 pages 1.1r4.4r', allowed: ['success pages 6.4r'] };
     assert.equal(gapOf(later), 'R3-ext4-dontcache-eof-page-stays-cached');
+    // The unshrunk program: a 3-page DONTCACHE write from inside page 1; page 1, its first, is kept.
+    const first: Case = { fs: 'ext4', ops: [open(false), W(5626, [12286], ['DONTCACHE'], 1), FS, W(27507, [11897], ['SYNC'], 2), M()], results: [ok(0), ok(12286), ok(0), ok(11897), ok(0)], kernel: 'ret 0 pages 1.1r4.4r', allowed: ['success pages 6.4r'] };
+    assert.equal(gapOf(first), 'R3-ext4-dontcache-eof-page-stays-cached');
+    assert.equal(gapOf(with1(first, { kernel: 'ret 0 pages 4.1r1.4r' })), 'R1-eof-tail-zeroed-through-cache', 'its last page is the old EOF block (R1), not R3');
+    assert.equal(gapOf(with1(first, { ops: [open(false), W(4096, [12286], ['DONTCACHE'], 1), FS, W(27507, [11897], ['SYNC'], 2), M()] })), 'none', 'a write starting at a page boundary');
     assert.equal(gapOf(with1(later, { ops: [open(false), W(4097, [4095], [], 1), FS, W(24968, [11897], ['DSYNC'], 2), M()] })), 'none');
   });
   it('R3 rejects: XFS, no RWF_DONTCACHE, no fsync, a page other than the write\'s last page, a write that did not extend the file', () => {
