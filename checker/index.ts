@@ -19,7 +19,7 @@ export type {
 } from './types.ts';
 export { meetsExpectation, describeResult, describeExpectation } from './expect.ts';
 export { check } from './search.ts';
-export { findLivelock, type Livelock, type LivelockResult } from './progress.ts';
+export { findLivelock, livelockViolation, withProgress, type Livelock, type LivelockResult } from './progress.ts';
 export { replay, validateTrace, canonicalJson, actionIndexes, replayRecorded, type RecordedStep, type ReplayOutcome } from './trace.ts';
 export { toItf, fromItf, validateItf, ITF_FORMAT_DESCRIPTION, type ItfTrace, type ItfState, type ItfValue } from './itf.ts';
 export { structuralFingerprinter, fingerprintString, fingerprinterFor, type Fingerprint, type Fingerprinter } from './fingerprint.ts';

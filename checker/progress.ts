@@ -12,7 +12,8 @@
  * caller exempt actions that make progress without changing the state's identity.
  */
 import { canonicalJson } from './trace.ts';
-import type { Model } from './types.ts';
+import { defaultLabel } from './label.ts';
+import type { CheckOptions, CheckResult, Model, TraceStep, Violation } from './types.ts';
 
 export interface Livelock<S, A> {
   /** Actions from an initial state to the first state of the cycle. */
@@ -21,6 +22,8 @@ export interface Livelock<S, A> {
   cycle: A[];
   /** The cycle's first state. */
   state: S;
+  /** The initial state the prefix starts from. */
+  init: S;
 }
 
 export interface LivelockResult<S, A> {
@@ -71,7 +74,7 @@ export function findLivelock<S, A>(model: Model<S, A>, options: { maxStates?: nu
         if (loop.every((f) => model.done?.(f.state) !== true)) {
           const prefix = stack.slice(1, at + 1).map((f) => f.via as A);
           const cycle = [...stack.slice(at + 1).map((f) => f.via as A), a];
-          return { livelock: { prefix, cycle, state: (stack[at] as Frame<S, A>).state }, states, complete: false };
+          return { livelock: { prefix, cycle, state: (stack[at] as Frame<S, A>).state, init }, states, complete: false };
         }
         continue;
       }
@@ -86,4 +89,41 @@ export function findLivelock<S, A>(model: Model<S, A>, options: { maxStates?: nu
     }
   }
   return { livelock: null, states, complete };
+}
+
+/**
+ * A livelock as a counterexample: the prefix from the initial state, then the cycle, whose
+ * last step leads back to the state at `loopStart`. States are re-executed from the actions
+ * (the search kept only keys), as every other trace is.
+ */
+export function livelockViolation<S, A>(model: Model<S, A>, l: Livelock<S, A>): Violation<S, A> {
+  const label = model.label?.bind(model) ?? defaultLabel;
+  const trace: Array<TraceStep<S, A>> = [{ action: null, label: 'init', state: l.init }];
+  let s = l.init;
+  for (const a of [...l.prefix, ...l.cycle]) {
+    s = model.next(s, a);
+    trace.push({ action: a, label: label(a), state: s });
+  }
+  const n = l.cycle.length;
+  return {
+    property: 'progress',
+    kind: 'livelock',
+    message: `a cycle of ${n} step${n === 1 ? '' : 's'} from step ${l.prefix.length} back to it, through states none of which is done(): the system can take these steps forever without finishing`,
+    trace,
+    loopStart: l.prefix.length,
+  };
+}
+
+/**
+ * Adds the non-progress-cycle pass to a search's result (CheckOptions.progress). Skipped
+ * after an error, and after a violation when the search stops at the first; an unfinished
+ * pass turns 'ok' into 'incomplete' (a cycle might lie in the states it did not reach).
+ */
+export function withProgress<S, A>(model: Model<S, A>, result: CheckResult<S, A>, options: CheckOptions): CheckResult<S, A> {
+  if (result.status === 'error' || (result.status === 'violation' && options.stopAtFirst !== false)) return result;
+  if (options.shouldStop?.() === true) return result;
+  const pass = findLivelock(model, options.maxStates === undefined ? {} : { maxStates: options.maxStates });
+  if (pass.livelock !== null) return { ...result, status: 'violation', violations: [...result.violations, livelockViolation(model, pass.livelock)] };
+  if (!pass.complete && result.status === 'ok') return { ...result, status: 'incomplete', incompleteReason: 'maxStates' };
+  return result;
 }

@@ -10,10 +10,12 @@ import { bfs } from './bfs.ts';
 import { dfs } from './dfs.ts';
 import { randomWalks } from './random.ts';
 import { withSanity } from './sanity.ts';
+import { withProgress } from './progress.ts';
 
 /** Explores the reachable states of `model` and checks its properties. */
 export function check<S, A>(model: Model<S, A>, options: CheckOptions = {}): CheckResult<S, A> {
   const e = new Engine(withSanity(model, options.sanity), options);
   const strategy = options.strategy ?? 'bfs';
-  return e.run(strategy === 'dfs' ? dfs : strategy === 'random' ? randomWalks : bfs);
+  const result = e.run(strategy === 'dfs' ? dfs : strategy === 'random' ? randomWalks : bfs);
+  return options.progress === true ? withProgress(model, result, options) : result;
 }

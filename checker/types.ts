@@ -126,6 +126,14 @@ export interface Progress {
 
 export interface CheckOptions {
   /**
+   * Also search for non-progress cycles (SPIN's -l mode, an explicit mode as there): a
+   * reachable cycle of states none of which is done() — a retry that comes back to the same
+   * state forever — is reported as a violation of 'progress' of kind 'livelock'. It is a
+   * separate depth-first pass after the search (checker/progress.ts), run when the search
+   * found nothing (or with stopAtFirst false); `maxStates` bounds it too.
+   */
+  progress?: boolean;
+  /**
    * 'bfs' (default) gives shortest counterexamples; 'dfs' uses an explicit stack; 'random'
    * runs seeded random walks (see `seed`, `walks`, `maxDepth`) for state spaces too large to exhaust.
    */
@@ -179,7 +187,8 @@ export interface TraceStep<S, A> {
   state: S;
 }
 
-export type ViolationKind = 'invariant' | 'deadlock' | 'sometimes' | 'error';
+/** 'livelock': a reachable cycle of unfinished states (CheckOptions.progress, SPIN's non-progress cycles). */
+export type ViolationKind = 'invariant' | 'deadlock' | 'sometimes' | 'error' | 'livelock';
 
 export interface Violation<S, A> {
   property: string;
@@ -187,6 +196,12 @@ export interface Violation<S, A> {
   message?: string;
   /** From an initial state to the state that violates the property (empty for 'sometimes'). */
   trace: Array<TraceStep<S, A>>;
+  /**
+   * A 'livelock' only: the index in `trace` of the state the cycle starts from; the trace's
+   * last step goes back to that state (TLC's "back to state N"), and the steps after this
+   * index repeat forever.
+   */
+  loopStart?: number;
 }
 
 export interface CheckResult<S, A> {

@@ -24,6 +24,10 @@ options:
   --knob NAME=VARIANT      run the scenarios with a knob set to another variant (repeatable)
   --property NAME          check only these properties (repeatable)
   --all                    collect one violation per property instead of stopping at the first
+  --progress               also look for non-progress cycles (SPIN's -l): a reachable loop of
+                           unfinished states, e.g. a retry without bound, is a violation of
+                           'progress' (a livelock), printed as the prefix then the cycle;
+                           on by itself for a scenario that expects { violates: 'progress' }
   --paranoid               run the model sanity checks on every transition, not a sample
   --typecheck              type-check the scenario files first (tsc); errors as file:line:col
   --quiet                  no traces of expected violations, no coverage
@@ -64,6 +68,7 @@ options for check (writepath check --help says more):
   --knob NAME=VARIANT    run with a knob set to another variant (repeatable)
   --property NAME        check only these properties (repeatable)
   --all                  collect one violation per property instead of stopping at the first
+  --progress             also report non-progress cycles (livelocks) as violations of 'progress'
   --paranoid             model sanity checks on every transition, not a sample
   --typecheck            type-check the scenario files first (needs typescript installed)
   --quiet                no traces of expected violations
@@ -102,6 +107,8 @@ export interface CheckArgs {
   trace: TraceOutputs;
   paranoid: boolean;
   typecheck: boolean;
+  /** --progress: also search for non-progress cycles (CheckOptions.progress). */
+  progress: boolean;
 }
 
 export interface MergeArgs {
@@ -202,6 +209,7 @@ export function parseCommandLine(argv: readonly string[]): Args {
         'no-symmetry': { type: 'boolean', default: false },
         paranoid: { type: 'boolean', default: false },
         typecheck: { type: 'boolean', default: false },
+        progress: { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -209,13 +217,13 @@ export function parseCommandLine(argv: readonly string[]): Args {
   }
   const v = parsed.values;
   if (command === 'list') {
-    const extra = ['strategy', 'max-states', 'max-depth', 'time-limit', 'knob', 'property', 'all', 'quiet', 'seed', 'walks', 'shard', 'max-memory', 'bitstate', 'no-por', 'no-symmetry', 'paranoid', 'typecheck', ...Object.keys(TRACE_OPTIONS)].filter((k) => v[k as keyof typeof v] !== undefined && v[k as keyof typeof v] !== false);
+    const extra = ['strategy', 'max-states', 'max-depth', 'time-limit', 'knob', 'property', 'all', 'quiet', 'seed', 'walks', 'shard', 'max-memory', 'bitstate', 'no-por', 'no-symmetry', 'paranoid', 'typecheck', 'progress', ...Object.keys(TRACE_OPTIONS)].filter((k) => v[k as keyof typeof v] !== undefined && v[k as keyof typeof v] !== false);
     if (extra.length > 0) throw new UsageError(`list takes no --${extra[0]}`);
     return { command: 'list', json: v.json === true };
   }
   const strategy = v.strategy;
   if (strategy !== undefined && strategy !== 'bfs' && strategy !== 'dfs' && strategy !== 'random') throw new UsageError(`--strategy must be bfs, dfs or random, not "${strategy}"`);
-  const out: CheckArgs = { command: 'check', targets: parsed.positionals, all: v.all === true, json: v.json === true, quiet: v.quiet === true, paranoid: v.paranoid === true, typecheck: v.typecheck === true, knobs: knobAssignments(v.knob), trace: traceOutputs(v) };
+  const out: CheckArgs = { command: 'check', targets: parsed.positionals, all: v.all === true, json: v.json === true, quiet: v.quiet === true, paranoid: v.paranoid === true, typecheck: v.typecheck === true, progress: v.progress === true, knobs: knobAssignments(v.knob), trace: traceOutputs(v) };
   if (v.property !== undefined) out.properties = [...new Set(v.property)];
   if (strategy !== undefined) out.strategy = strategy;
   const maxStates = positiveInt('--max-states', v['max-states']);
@@ -243,6 +251,9 @@ export function parseCommandLine(argv: readonly string[]): Args {
     if (strategy === 'random') throw new UsageError('--bitstate cannot be combined with --strategy random');
     out.bitstate = Number(bits);
   }
+  // The cycle search is exhaustive and keeps every state: it has no random or bitstate form.
+  if (out.progress && strategy === 'random') throw new UsageError('--progress cannot be combined with --strategy random (the cycle search is exhaustive)');
+  if (out.progress && out.bitstate !== undefined) throw new UsageError('--progress cannot be combined with --bitstate (the cycle search keeps every state)');
   return out;
 }
 

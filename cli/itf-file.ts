@@ -93,7 +93,7 @@ export function readTraceFile(path: string): TraceFile {
   const itf = doc as ItfTrace;
   const m = itf['#meta'] ?? {};
   const kind = need(path, m['violation-kind'], 'violation-kind');
-  if (!['invariant', 'deadlock', 'sometimes', 'error'].includes(kind)) throw new UsageError(`${path}: #meta.violation-kind must be invariant, deadlock, sometimes or error, not "${kind}"`);
+  if (!['invariant', 'deadlock', 'sometimes', 'error', 'livelock'].includes(kind)) throw new UsageError(`${path}: #meta.violation-kind must be invariant, deadlock, sometimes, error or livelock, not "${kind}"`);
   const meta = {
     scenario: need(path, m.scenario, 'scenario'),
     file: need(path, m['scenario-file'], 'scenario-file'),

@@ -19,7 +19,7 @@ export interface LoadedScenario {
 }
 
 const SCENARIO_FILE = /\.(ts|mts|js|mjs)$/;
-const OPTION_KEYS = new Set(['strategy', 'maxStates', 'maxDepth', 'timeLimitMs', 'stopAtFirst', 'sanity']);
+const OPTION_KEYS = new Set(['strategy', 'maxStates', 'maxDepth', 'timeLimitMs', 'stopAtFirst', 'sanity', 'progress']);
 
 /** Every scenario file below `dir`, sorted, skipping node_modules and files starting with "_" (helpers). */
 export function scenarioFiles(dir: string): string[] {
@@ -51,6 +51,7 @@ function validateOptions(file: string, where: string, o: unknown): CheckOptions 
     const v = rec[k];
     if (v !== undefined && (typeof v !== 'number' || !(v > 0))) fail(file, `${where}.options.${k} must be a positive number`);
   }
+  if (rec.progress !== undefined && typeof rec.progress !== 'boolean') fail(file, `${where}.options.progress must be a boolean`);
   if (rec.stopAtFirst !== undefined && typeof rec.stopAtFirst !== 'boolean') fail(file, `${where}.options.stopAtFirst must be a boolean`);
   if (rec.sanity !== undefined && !['default', 'paranoid', 'off'].includes(rec.sanity as string)) fail(file, `${where}.options.sanity must be "default", "paranoid" or "off"`);
   return rec as CheckOptions;
@@ -77,7 +78,7 @@ export function validateScenario(file: string, where: string, x: unknown): Scena
   }
   const expect = validateExpect(file, `scenario "${rec.name}"`, rec.expect);
   if (typeof expect === 'object') {
-    const props = [...Object.keys((model.invariants as object | undefined) ?? {}), ...Object.keys((model.sometimes as object | undefined) ?? {}), 'deadlock'];
+    const props = [...Object.keys((model.invariants as object | undefined) ?? {}), ...Object.keys((model.sometimes as object | undefined) ?? {}), 'deadlock', 'progress'];
     if (!props.includes(expect.violates)) {
       fail(file, `scenario "${rec.name}" expects a violation of "${expect.violates}", which is none of its properties (${props.join(', ')})`);
     }

@@ -38,6 +38,7 @@ function cliOptions(args: CheckArgs): CheckOptions {
   if (args.maxMemoryBytes !== undefined) o.maxMemoryBytes = args.maxMemoryBytes;
   if (args.bitstate !== undefined) o.bitstate = { log2Bits: args.bitstate };
   if (args.paranoid) o.sanity = 'paranoid';
+  if (args.progress) o.progress = true;
   return o;
 }
 

@@ -28,7 +28,8 @@ export async function replayFile(path: string): Promise<Replayed> {
   const model = loaded.scenario.model;
   const { property, kind } = file.meta;
   if (kind === 'invariant' && model.invariants?.[property] === undefined) throw new UsageError(`${path}: #meta.property "${property}" is not an invariant of scenario ${loaded.scenario.name}`);
-  if (kind === 'sometimes' || kind === 'error') throw new UsageError(`${path}: #meta.violation-kind ${kind}: only invariant and deadlock violations can be replayed`);
+  // A livelock's file does not record where its cycle starts: re-run `check --progress` instead.
+  if (kind === 'sometimes' || kind === 'error' || kind === 'livelock') throw new UsageError(`${path}: #meta.violation-kind ${kind}: only invariant and deadlock violations can be replayed${kind === 'livelock' ? ' (re-run writepath check --progress)' : ''}`);
   const result = replayRecorded(model, file.steps, (a) => (model.label ?? defaultLabel)(a));
   const last = result.trace[result.trace.length - 1];
   const stillViolated = result.mismatch === undefined && last !== undefined && violates(model, property, kind, last.state);

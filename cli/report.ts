@@ -72,7 +72,7 @@ export function formatTable(outcomes: readonly Outcome[], st: Styles): string {
 /** The trace document of one violation of an outcome. */
 export function docFor(o: Outcome, v: Violation<unknown, unknown>, verbose: boolean): TraceDoc {
   const expected = typeof o.loaded.scenario.expect === 'object' && o.loaded.scenario.expect.violates === v.property;
-  return buildDoc(o.loaded.scenario.model, v.trace, { scenario: o.loaded.scenario.name, file: o.loaded.file, property: v.property, kind: v.kind, message: v.message, expected }, verbose);
+  return buildDoc(o.loaded.scenario.model, v.trace, { scenario: o.loaded.scenario.name, file: o.loaded.file, property: v.property, kind: v.kind, message: v.message, expected, ...(v.loopStart === undefined ? {} : { loopStart: v.loopStart }) }, verbose);
 }
 
 /** A counterexample: programs, then per step the actor's lane, the action and what changed. */

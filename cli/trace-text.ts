@@ -52,13 +52,16 @@ export function formatTraceText(doc: TraceDoc, st: TextStyles): string {
     const indent = ' '.repeat(numW + 2 + laneText.length + 2);
     for (const s of doc.steps) {
       const lane = doc.actors.length > 0 ? `${s.index === 0 ? ' '.repeat(laneText.length - 2) : lanes(doc.actors, s.actor)}  ` : '';
+      // A livelock: the steps after loopStart repeat forever; say where the loop begins.
+      if (doc.loopStart !== undefined && s.index === doc.loopStart + 1) out.push(st.bad(`${' '.repeat(numW)}  ⟲ cycle: steps ${s.index}..${n} repeat forever`));
       out.push(`${st.bold(String(s.index).padStart(numW))}  ${lane}${s.label}`);
       const lines = s.index === 0 ? flatten(s.view) : s.changes.flatMap(formatChange);
       for (const l of lines) out.push(st.dim(`${indent}${l}`));
       if (s.index > 0 && lines.length === 0) out.push(st.dim(`${indent}(no visible change)`));
     }
+    if (doc.loopStart !== undefined) out.push(st.bad(`${' '.repeat(numW)}  ⟲ back to the state of step ${doc.loopStart}`));
   }
-  out.push(st.bad(`${doc.kind === 'sometimes' ? 'never held' : 'violated'}: ${doc.property}${doc.propertyDoc !== undefined ? ` — ${doc.propertyDoc}` : ''}`));
+  out.push(st.bad(`${doc.kind === 'sometimes' ? 'never held' : doc.kind === 'livelock' ? 'violated (a livelock)' : 'violated'}: ${doc.property}${doc.propertyDoc !== undefined ? ` — ${doc.propertyDoc}` : ''}`));
   if (doc.message !== undefined) out.push(`why: ${doc.message}`);
   if (doc.cells !== null) {
     out.push('cells the property is about, from the initial state to the last step:');

@@ -30,6 +30,8 @@ export interface TraceDoc {
   property: string;
   kind: ViolationKind;
   message: string | undefined;
+  /** A livelock: the step whose state the cycle starts from (and the last step returns to). */
+  loopStart?: number;
   /** What the property demands, from the model's `about`. */
   propertyDoc: string | undefined;
   expected: boolean;
@@ -47,6 +49,8 @@ export interface DocInput {
   kind: ViolationKind;
   message: string | undefined;
   expected: boolean;
+  /** A livelock: the step whose state the cycle starts from (and the last step returns to). */
+  loopStart?: number;
 }
 
 function stripActor(label: string, actor: string): string {
@@ -67,6 +71,9 @@ export function cellTable(steps: readonly DocStep[]): CellTable | null {
   }
   return { names, columns };
 }
+
+/** The checker's own property of `--progress` (no model lists it). */
+const LIVELOCK_DOC = 'no reachable cycle of states none of which is done: nothing retries forever without finishing';
 
 export function buildDoc<S, A>(model: Model<S, A>, trace: ReadonlyArray<TraceStep<S, A>>, input: DocInput, verbose: boolean): TraceDoc {
   const view = (s: S): unknown => (model.view === undefined ? s : model.view(s, verbose));
@@ -90,7 +97,7 @@ export function buildDoc<S, A>(model: Model<S, A>, trace: ReadonlyArray<TraceSte
   const lanes = hasActors ? [...new Set([...(about?.programs.map((p) => p.actor) ?? []), ...actors])] : [];
   return {
     ...input,
-    propertyDoc: about?.properties.find((p) => p.name === input.property)?.doc,
+    propertyDoc: about?.properties.find((p) => p.name === input.property)?.doc ?? (input.kind === 'livelock' ? LIVELOCK_DOC : undefined),
     about,
     actors: lanes,
     steps,

@@ -59,6 +59,8 @@ for (const [i, job] of input.jobs.entries()) {
     const options: CheckOptions = { ...l.scenario.options, ...job.options, shouldStop: () => Atomics.load(stop, 0) !== 0 };
     if (l.scenario.model.footprints !== undefined && job.reductions.partialOrder) options.partialOrder ??= true;
     if (l.scenario.model.representative !== undefined && job.reductions.symmetry) options.symmetry ??= true;
+    // A scenario that expects a livelock needs the cycle search to meet its expectation.
+    if (typeof l.scenario.expect === 'object' && l.scenario.expect.violates === 'progress') options.progress ??= true;
     if (input.progress) options.onProgress = (p) => send({ type: 'progress', job: i, progress: p });
     send({ type: 'result', job: i, result: check(l.scenario.model, options) });
   } catch (e) {

@@ -178,8 +178,12 @@ export type BufferedAtomic = 'rfc-2024' | 'eopnotsupp-6.18';
  *  - 'clear-dirty-then-retry': as proposed in the thread: the folio's dirty bit is cleared
  *    after iomap_write_begin and set only when the whole chunk is copied; a short copy
  *    retries the whole chunk, at most three tries, then -EFAULT.
+ *  - 'retry-without-bound': the same proposal without its bound (the loop the bound answers:
+ *    iomap_write_iter's `goto retry` keeps no count, so a user page that never becomes
+ *    readable retries forever). Only `check --progress` (or a scenario with options.progress)
+ *    sees it: a livelock, a violation of 'progress'.
  */
-export type BufferedAtomicShortCopy = 'short-copy' | 'clear-dirty-then-retry';
+export type BufferedAtomicShortCopy = 'short-copy' | 'clear-dirty-then-retry' | 'retry-without-bound';
 
 /**
  * Whether writeback may add an atomic folio to an ioend with other folios.
@@ -310,7 +314,7 @@ export const KNOB_VARIANTS = {
   fuseWriteFailure: ['leave-uptodate', 'clear-uptodate'],
   fuseSyncWait: ['no-wait', 'wait'],
   bufferedAtomic: ['rfc-2024', 'eopnotsupp-6.18'],
-  bufferedAtomicShortCopy: ['short-copy', 'clear-dirty-then-retry'],
+  bufferedAtomicShortCopy: ['short-copy', 'clear-dirty-then-retry', 'retry-without-bound'],
   bufferedAtomicMerge: ['mixed-bio', 'own-bio'],
   ext4DataMode: ['ordered-dioread-nolock', 'ordered-dioread-lock', 'writeback-dioread-lock'],
   ext4EndIoFailure: ['convert', 'keep-unwritten'],

@@ -71,6 +71,10 @@ function withDefaults(i: SettingsInput): Settings {
  * A scenario for the checker. Its `derive` builds the same scenario with other knob variants
  * or properties (validated like the file), for `writepath check --knob/--property`.
  */
+function expectsLivelock(i: ScenarioInput): boolean {
+  return typeof i.expect === 'object' && i.expect.violates === 'progress';
+}
+
 export function scenario(i: ScenarioInput): Scenario<World, Action> {
   assertValidScenario(i);
   const s = withDefaults(i);
@@ -79,7 +83,8 @@ export function scenario(i: ScenarioInput): Scenario<World, Action> {
     description: i.description,
     model: buildModel(s),
     expect: i.expect,
-    ...(i.options === undefined ? {} : { options: i.options }),
+    // Expecting a livelock needs the checker's cycle search (CheckOptions.progress).
+    ...(i.options === undefined && !expectsLivelock(i) ? {} : { options: { ...i.options, ...(expectsLivelock(i) ? { progress: true } : {}) } }),
     derive: (c) => scenario({ ...i, knobs: { ...i.knobs, ...c.knobs }, ...(c.properties === undefined ? {} : { properties: c.properties }) } as ScenarioInput),
   };
 }

@@ -102,7 +102,7 @@ function crossFieldProblems(i: SettingsInput & { expect?: ScenarioInput['expect'
   );
   out.push(...nameProblems(i, fs.kind));
   if (i.expect !== undefined && typeof i.expect === 'object') {
-    const checked = [...(i.properties ?? PROPERTY_NAMES), 'deadlock'];
+    const checked = [...(i.properties ?? PROPERTY_NAMES), 'deadlock', 'progress'];
     if (!checked.includes(i.expect.violates as never)) {
       out.push({ field: 'expect.violates', problem: `${JSON.stringify(i.expect.violates)} is not a checked property; one of ${checked.join(', ')}` });
     }

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { produce } from 'immer';
-import { check, findLivelock } from '../checker/index.ts';
+import { check, findLivelock, withProgress } from '../checker/index.ts';
 import type { Model } from '../checker/types.ts';
 import { BS, buildModel, DEVICES, open, pwrite, settings, label, type Action, type World } from '../spec/index.ts';
 import staleChecked from '../scenarios/xfs-stale-iomap-validity-checked.ts';
@@ -64,4 +64,29 @@ describe('spec: progress', () => {
       assert.equal(r.complete, true);
     });
   }
+});
+
+describe('checker: check({ progress: true })', () => {
+  it('reports a retry without bound as a livelock of property progress, the trace ending back at loopStart', () => {
+    const r = check(retryModel(null), { progress: true });
+    assert.equal(r.status, 'violation');
+    const v = r.violations[0]!;
+    assert.equal(v.kind, 'livelock');
+    assert.equal(v.property, 'progress');
+    assert.equal(v.loopStart, 0);
+    assert.deepEqual(v.trace.map((t) => t.label), ['init', 'fail-and-retry']);
+    assert.deepEqual(v.trace[v.trace.length - 1]!.state, v.trace[v.loopStart!]!.state);
+  });
+  it('without the option, or with a bound, the same search holds', () => {
+    assert.equal(check(retryModel(null)).status, 'ok');
+    assert.equal(check(retryModel(3), { progress: true }).status, 'ok');
+  });
+  it('a cycle search cut by maxStates does not say holds', () => {
+    const m = retryModel(3);
+    const full = check(m);
+    assert.equal(full.status, 'ok');
+    const cut = withProgress(m, full, { maxStates: 3 });
+    assert.equal(cut.status, 'incomplete');
+    assert.equal(cut.incompleteReason, 'maxStates');
+  });
 });

@@ -193,7 +193,7 @@ const RULES: Array<[Record<string, unknown>, string, RegExp]> = [
   [{ expect: { violates: 3 } }, 'expect.violates', /^must be a property name$/],
   [{ expect: 'fails' }, 'expect', /^must be 'holds' or \{ violates: 'property-name' \}$/],
   [{ expect: { violates: 'deadlock' } }, '', /^$/],
-  [{ expect: { violates: 'durability' }, properties: ['atomic-untorn'] }, 'expect.violates', /^"durability" is not a checked property; one of atomic-untorn, deadlock$/],
+  [{ expect: { violates: 'durability' }, properties: ['atomic-untorn'] }, 'expect.violates', /^"durability" is not a checked property; one of atomic-untorn, deadlock, progress$/],
   [{ options: { strategy: 'x' } }, 'options.strategy', /^"x" is not a strategy; one of bfs, dfs$/],
   [{ options: { maxDepth: 0 } }, 'options.maxDepth', /^must be positive \(steps\)$/],
   [{ options: { timeLimitMs: -1 } }, 'options.timeLimitMs', /^must be a positive number of milliseconds$/],

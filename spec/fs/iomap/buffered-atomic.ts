@@ -47,7 +47,7 @@ export function atomicCopySteps(w: World, s: Settings, ti: number, st: BufferedW
       apply: (d) => finish(d, ti, cur, 0, 'EINVAL'),
     };
   }
-  const retry = s.knobs.bufferedAtomicShortCopy === 'clear-dirty-then-retry';
+  const retry = s.knobs.bufferedAtomicShortCopy !== 'short-copy';
   const from = retry ? 0 : st.copied;
   // fault_in_iov_iter_readable at the top of the loop: the page the copy resumes at cannot be read.
   if (!retry && req.badPage === from && from < req.nblk) {
@@ -63,19 +63,23 @@ export function atomicCopySteps(w: World, s: Settings, ti: number, st: BufferedW
 function copyStep(w: World, s: Settings, ti: number, st: BufferedWrite, cur: Cur, from: number, to: number, why: 'bad' | 'fault' | null): Step {
   const req = st.req;
   const n = req.nblk;
-  const retry = s.knobs.bufferedAtomicShortCopy === 'clear-dirty-then-retry';
+  const retry = s.knobs.bufferedAtomicShortCopy !== 'short-copy';
   const blocks = Array.from({ length: n }, (_, i) => folioAt(w, req.ino, req.blk + i));
   const uptodate = blocks.every((f) => f?.uptodate === true);
   const full = to === n;
   // __iomap_write_end: a short copy into a folio that is not uptodate counts as no copy.
   const kept = full || uptodate;
-  const tries = st.tries + 1;
+  // Without the bound nothing is counted: the retry comes back to the same state.
+  const bounded = s.knobs.bufferedAtomicShortCopy === 'clear-dirty-then-retry';
+  const tries = bounded ? st.tries + 1 : st.tries;
   const stopped = why === null ? '' : why === 'bad' ? `user page ${to} cannot be read: ` : `user page ${to} faults: `;
   const copied = `copy_folio_from_iter_atomic copies ${full ? 'all' : `${to - from} of ${n - from}`} blocks`;
   const what = retry
     ? full
       ? `${copied}; iomap_write_end: uptodate, now dirty, PG_atomic; unlock`
-      : `${stopped}${copied}; the folio stays clean (try ${tries} of ${ATOMIC_COPY_TRIES})${tries >= ATOMIC_COPY_TRIES ? ': -EFAULT' : ', retry the whole chunk'}`
+      : bounded
+        ? `${stopped}${copied}; the folio stays clean (try ${tries} of ${ATOMIC_COPY_TRIES})${tries >= ATOMIC_COPY_TRIES ? ': -EFAULT' : ', retry the whole chunk'}`
+        : `${stopped}${copied}; the folio stays clean, retry the whole chunk (no bound)`
     : full
       ? `${copied}; iomap_write_end: uptodate, dirty, PG_atomic; unlock`
       : kept
@@ -109,7 +113,7 @@ function copyStep(w: World, s: Settings, ti: number, st: BufferedWrite, cur: Cur
       }
       if (retry) {
         c.tries = tries;
-        if (tries >= ATOMIC_COPY_TRIES) finish(d, ti, cur, 0, 'EFAULT');
+        if (bounded && tries >= ATOMIC_COPY_TRIES) finish(d, ti, cur, 0, 'EFAULT');
         return;
       }
       if (kept) {
