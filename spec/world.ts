@@ -265,7 +265,7 @@ function maxFolioBlocks(s: Settings, ino: number): number {
   // ext4 allows large folios for regular files in 6.18 (ext4_set_inode_mapping_order), but the
   // model's ext4 buffered path (buffer heads, mpage_prepare_extent_to_map) is per block: ext4
   // folios stay at the minimum order until that path is folio-aware (a documented gap).
-  return Math.max(min, f?.maxFolioBlocks ?? (s.fs.kind === 'xfs' ? MAX_PAGECACHE_BLOCKS : min));
+  return Math.max(min, f?.maxFolioBlocks ?? (s.fs.kind === 'xfs' || s.fs.kind === 'ext4' ? MAX_PAGECACHE_BLOCKS : min));
 }
 
 /** What file `ino` holds per block through the direct-I/O view (extent map + device). */
