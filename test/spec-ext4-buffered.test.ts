@@ -166,6 +166,26 @@ describe('mpage_prepare_extent_to_map with large folios: a folio whose buffers d
     assert.deepEqual([0, 1, 2, 3].map((b) => cur.pageCache[0]?.[b]?.writeback), [false, false, false, false]);
     assert.deepEqual(cur.inodes[0]?.map.slice(0, 4).map((x) => x.kind), ['written', 'written', 'written', 'written']);
   });
+
+  it('a folio with one dirty block: its bio carries that block only, and its completion ends writeback of the whole folio', () => {
+    const m2 = ext4([{ written: 0 }, { written: 1 }, { written: 2 }, { written: 3 }], [[open(0), pwrite('W1', 0, 0, 4 * BS), pwrite('W2', 0, BS, BS)]]);
+    let cur = m2.init()[0] as World;
+    const t1Done = (n: number) => (cur.tasks[0]?.results.length ?? 0) >= n && cur.tasks[0]?.cur === null;
+    for (let i = 0; i < 30 && !t1Done(2); i++) cur = take(m2, cur, /^T1 /);
+    const flushAndComplete = () => {
+      cur = take(m2, cur, /^flusher .* from folio 0:0/);
+      for (let i = 0; i < 10 && cur.device.inflight.length > 0; i++) cur = take(m2, cur, /^dev complete/);
+    };
+    flushAndComplete();
+    assert.deepEqual([0, 1, 2, 3].map((b) => cur.pageCache[0]?.[b]?.writeback), [false, false, false, false]);
+    for (let i = 0; i < 30 && !t1Done(3); i++) cur = take(m2, cur, /^T1 /);
+    assert.deepEqual([0, 1, 2, 3].map((b) => cur.pageCache[0]?.[b]?.dirty), [false, true, false, false]);
+    cur = take(m2, cur, /^flusher .* from folio 0:0/);
+    assert.deepEqual(cur.ioends.flatMap((x) => x.blocks.map((b) => b.blk)), [1]);
+    assert.deepEqual([0, 1, 2, 3].map((b) => cur.pageCache[0]?.[b]?.writeback), [true, true, true, true]);
+    for (let i = 0; i < 10 && cur.device.inflight.length > 0; i++) cur = take(m2, cur, /^dev complete/);
+    assert.deepEqual([0, 1, 2, 3].map((b) => cur.pageCache[0]?.[b]?.writeback), [false, false, false, false]);
+  });
 });
 
 describe('ext4_end_bio → ext4_end_io_rsv_work: unwritten conversion at completion', () => {
