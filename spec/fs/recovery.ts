@@ -39,6 +39,9 @@ export function powerOn(w: World, s: Settings, keep: Array<[number, number]>): W
       pageCache: [],
       mappings: [],
       ioends: [],
+      // ext4's unwritten io_ends and the processes' mappings are memory, gone too (as crash() in model.ts).
+      ext4IoEnds: [],
+      vmas: [],
       tasks: (s.afterCrash ?? []).map(() => ({ pc: 0, fds: [], cur: null, results: [] })),
       journal: { ...w.journal, dirtyInodes: [], namesDirty: false },
       powerLosses: w.powerLosses + 1,
