@@ -15,7 +15,7 @@ import { markDirty } from '../fs/journal.ts';
 import { canLock, lock, unlock } from '../kernel/locking/rwsem.ts';
 import { inodeOf } from '../vfs/fd.ts';
 import type { Settings, World } from '../world.ts';
-import { anyWriteback, folioAt, folioSpan } from './filemap.ts';
+import { anyLocked, anyWriteback, folioAt, folioSpan } from './filemap.ts';
 import { unmapFolio } from './rmap.ts';
 
 /** The lock owner that stands for the punching process. */
@@ -28,8 +28,9 @@ export function punchChoice(w: World, s: Settings): string | null {
   const inode = inodeOf(w, ino);
   const xfs = s.fs.kind === 'xfs';
   if (w.punch === 'idle') {
-    // truncate_inode_pages_range waits for writeback of the folios it drops.
-    if (!canLock(inode.iolock, 'excl') || !canLock(inode.invalidateLock, 'excl') || anyWriteback(w, ino, blk, 1)) return null;
+    // truncate_inode_pages_range waits for writeback of the folios it drops, and folio_lock
+    // for a folio a read's I/O holds locked (the read dropped the invalidate_lock already).
+    if (!canLock(inode.iolock, 'excl') || !canLock(inode.invalidateLock, 'excl') || anyWriteback(w, ino, blk, 1) || anyLocked(w, ino, blk, 1)) return null;
     const f = folioAt(w, ino, blk);
     return `${xfs ? 'xfs_file_fallocate(PUNCH_HOLE): IOLOCK_EXCL|MMAPLOCK_EXCL; xfs_flush_unmap_range' : 'ext4_punch_hole: inode_lock, filemap_invalidate_lock'} → truncate_pagecache_range: file ${ino} block ${blk}${f === null ? ' not cached' : `: folio (${f.t}) unmapped and dropped`}`;
   }
