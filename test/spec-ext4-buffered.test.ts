@@ -84,7 +84,7 @@ describe('ext4_da_write_begin: delayed allocation', () => {
   it('large folios: one failed reservation fails the write_begin of the whole folio, so nothing of it is copied or reserved', () => {
     // Linux 6.18: the 2-block write gets one 2-block folio; ext4_block_write_begin fails on
     // its second buffer, ext4_truncate_failed_write trims the first one's reservation.
-    const m = ext4(['hole', 'hole'], [[open(0), pwrite('W', 0, 0, 2 * BS)]], { physBlocks: 1 });
+    const m = ext4(['hole', 'hole'], [[open(0), pwrite('W', 0, 0, 2 * BS)]], { physBlocks: 1, maxFolioBlocks: 512 });
     const w = runTask(m, m.init()[0] as World);
     const r = w.tasks[0]?.results.at(-1);
     assert.equal(r?.op === 'pwritev2' ? r.ret : null, 'ENOSPC');
@@ -93,7 +93,7 @@ describe('ext4_da_write_begin: delayed allocation', () => {
   });
 
   it('large folios: a 4-block write fills one 4-block folio in one copy step, a reservation per buffer', () => {
-    const m = ext4(['hole', { written: 5 }, 'hole', 'hole'], [[open(0), pwrite('W', 0, 0, 4 * BS)]]);
+    const m = ext4(['hole', { written: 5 }, 'hole', 'hole'], [[open(0), pwrite('W', 0, 0, 4 * BS)]], { maxFolioBlocks: 512 });
     const w = runTask(m, m.init()[0] as World);
     const pc = w.pageCache[0]!;
     assert.deepEqual(pc.map((f) => [f?.head, f?.nr, f?.dirty, f?.uptodate]), [0, 1, 2, 3].map(() => [0, 4, true, true]));
@@ -132,7 +132,7 @@ describe('mpage_prepare_extent_to_map: the extent of one writeback pass', () => 
 
 describe('mpage_prepare_extent_to_map with large folios: a folio whose buffers differ', () => {
   // The same blocks, Linux 6.18's default: the 5-block write gets folio 0-3 and folio 4.
-  const m = ext4([{ written: 0 }, 'hole', 'hole', { unwritten: 3 }, 'hole'], [[open(0), pwrite('W', 0, 0, 5 * BS)]]);
+  const m = ext4([{ written: 0 }, 'hole', 'hole', { unwritten: 3 }, 'hole'], [[open(0), pwrite('W', 0, 0, 5 * BS)]], { maxFolioBlocks: 512 });
   const w = runTask(m, m.init()[0] as World);
 
   it('locks the whole folio for the extent its delayed buffers start; the mapped buffer before them rides along', () => {
@@ -168,7 +168,7 @@ describe('mpage_prepare_extent_to_map with large folios: a folio whose buffers d
   });
 
   it('a folio with one dirty block: its bio carries that block only, and its completion ends writeback of the whole folio', () => {
-    const m2 = ext4([{ written: 0 }, { written: 1 }, { written: 2 }, { written: 3 }], [[open(0), pwrite('W1', 0, 0, 4 * BS), pwrite('W2', 0, BS, BS)]]);
+    const m2 = ext4([{ written: 0 }, { written: 1 }, { written: 2 }, { written: 3 }], [[open(0), pwrite('W1', 0, 0, 4 * BS), pwrite('W2', 0, BS, BS)]], { maxFolioBlocks: 512 });
     let cur = m2.init()[0] as World;
     const t1Done = (n: number) => (cur.tasks[0]?.results.length ?? 0) >= n && cur.tasks[0]?.cur === null;
     for (let i = 0; i < 30 && !t1Done(2); i++) cur = take(m2, cur, /^T1 /);
