@@ -91,7 +91,7 @@ export interface Settings {
   knobs: Knobs;
   /** `reflink`: the XFS inode has the reflink flag (its extents were shared with another file). */
   /** `folioBlocks`: the mapping's minimum folio size in blocks (default 1; see AddressSpace). */
-  /** `maxFolioBlocks`: its maximum (default 512 for XFS, large folios as in 6.18; the minimum for ext4 and FUSE here). */
+  /** `maxFolioBlocks`: its maximum (default 512 for XFS, large folios as in 6.18; the minimum for ext4 (opt-in) and FUSE). */
   /** `name`: the file's name in the directory (default: its index, as a string). */
   files: Array<{ blocks: InitialBlock[]; size?: number; reflink?: boolean; folioBlocks?: number; maxFolioBlocks?: number; name?: string }>;
   /** Clean folios cached at start (so mmap stores can dirty them): [file, block]. */
@@ -253,9 +253,10 @@ export function newAddressSpace(s: Settings, ino: number): AddressSpace {
 function maxFolioBlocks(s: Settings, ino: number): number {
   const f = s.files[ino];
   const min = f?.folioBlocks ?? 1;
-  // ext4 allows large folios for regular files in 6.18 (ext4_set_inode_mapping_order), but the
-  // model's ext4 buffered path (buffer heads, mpage_prepare_extent_to_map) is per block: ext4
-  // folios stay at the minimum order until that path is folio-aware (a documented gap).
+  // ext4 allows large folios in 6.18 (ext4_set_inode_mapping_order) and the model's ext4
+  // buffered path is folio-aware (files[i].maxFolioBlocks turns them on), but the default stays
+  // at the minimum order until the bounded conformance run's new ext4 disagreements with large
+  // folios are explained (proofs-notes/ext4-buffered.md).
   return Math.max(min, f?.maxFolioBlocks ?? (s.fs.kind === 'xfs' ? MAX_PAGECACHE_BLOCKS : min));
 }
 

@@ -43,8 +43,7 @@ describe('large folios (fgf_set_order, __filemap_get_folio)', () => {
     const fuse = initWorld(settings({ name: 'f', fs: { kind: 'fuse', physBlocks: 8 }, device: DEVICES.loop, files: [{ blocks: holes(4) }], programs: [[]], properties: [] }));
     assert.deepEqual(newFolioSpan(fuse, 0, 0, 4), { head: 0, nr: 1 });
   });
-  // ext4's buffered path (buffer heads, mpage writeback) is per block in the model, so its
-  // folios stay at the minimum order and U2 stays open on ext4 (spec/world.ts maxFolioBlocks).
+  // ext4's large folios are opt-in in the model (spec/world.ts maxFolioBlocks), so U2 is checked on XFS.
   for (const fs of ['xfs'] as const) {
     it(`U2 (${fs}): a direct write of block 0 drops the whole 16 KiB folio, so a NOWAIT direct write of block 2 finds nothing cached`, () => {
       const out = answers(fs, 4, [open(0), open(0, 'O_DIRECT'), pwrite('W1', 0, 0, 4 * BS), pwrite('W2', 1, 0, 512), pwritev('W3', 1, 11264, [512, 3072], 'RWF_DSYNC', 'RWF_SYNC', 'RWF_NOWAIT', 'RWF_DONTCACHE')]);

@@ -29,14 +29,14 @@ function runTask(m: Model, w: World): World {
   return cur;
 }
 
-function ext4(blocks: Settings['files'][number]['blocks'], programs: Syscall[][], over: { mode?: Ext4DataMode; physBlocks?: number; flusher?: boolean } = {}): Model {
+function ext4(blocks: Settings['files'][number]['blocks'], programs: Syscall[][], over: { mode?: Ext4DataMode; physBlocks?: number; flusher?: boolean; maxFolioBlocks?: number } = {}): Model {
   return buildModel(
     settings({
       name: 'ext4-buffered-unit',
       fs: { kind: 'ext4', physBlocks: over.physBlocks ?? 8 },
       device: DEVICES.loop,
       knobs: { ext4DataMode: over.mode ?? 'ordered-dioread-nolock' },
-      files: [{ blocks, size: 0 }],
+      files: [{ blocks, size: 0, ...(over.maxFolioBlocks !== undefined ? { maxFolioBlocks: over.maxFolioBlocks } : {}) }],
       programs,
       flusher: over.flusher ?? true,
       properties: [],
@@ -68,7 +68,8 @@ describe('ext4_da_write_begin: delayed allocation', () => {
   });
 
   it('with no free block left for a reservation the write stops short: -ENOSPC at write time, not at writeback', () => {
-    const m = ext4(['hole', 'hole'], [[open(0), pwrite('W', 0, 0, 2 * BS)]], { physBlocks: 1 });
+    // One-block folios: the first block's write_begin succeeds, the second's fails.
+    const m = ext4(['hole', 'hole'], [[open(0), pwrite('W', 0, 0, 2 * BS)]], { physBlocks: 1, maxFolioBlocks: 1 });
     const w = runTask(m, m.init()[0] as World);
     const r = w.tasks[0]?.results.at(-1);
     assert.equal(r?.op === 'pwritev2' ? r.ret : null, BS);
@@ -79,11 +80,34 @@ describe('ext4_da_write_begin: delayed allocation', () => {
     const r2 = runTask(m2, full).tasks[0]?.results.at(-1);
     assert.equal(r2?.op === 'pwritev2' ? r2.ret : null, 'ENOSPC');
   });
+
+  it('large folios: one failed reservation fails the write_begin of the whole folio, so nothing of it is copied or reserved', () => {
+    // Linux 6.18: the 2-block write gets one 2-block folio; ext4_block_write_begin fails on
+    // its second buffer, ext4_truncate_failed_write trims the first one's reservation.
+    const m = ext4(['hole', 'hole'], [[open(0), pwrite('W', 0, 0, 2 * BS)]], { physBlocks: 1, maxFolioBlocks: 512 });
+    const w = runTask(m, m.init()[0] as World);
+    const r = w.tasks[0]?.results.at(-1);
+    assert.equal(r?.op === 'pwritev2' ? r.ret : null, 'ENOSPC');
+    assert.deepEqual(w.inodes[0]?.map.map((x) => x.kind), ['hole', 'hole']);
+    assert.equal(w.inodes[0]?.size, 0);
+  });
+
+  it('large folios: a 4-block write fills one 4-block folio in one copy step, a reservation per buffer', () => {
+    const m = ext4(['hole', { written: 5 }, 'hole', 'hole'], [[open(0), pwrite('W', 0, 0, 4 * BS)]], { maxFolioBlocks: 512 });
+    const w = runTask(m, m.init()[0] as World);
+    const pc = w.pageCache[0]!;
+    assert.deepEqual(pc.map((f) => [f?.head, f?.nr, f?.dirty, f?.uptodate]), [0, 1, 2, 3].map(() => [0, 4, true, true]));
+    assert.deepEqual(w.inodes[0]?.map.map((x) => x.kind), ['delalloc', 'written', 'delalloc', 'delalloc']);
+    assert.deepEqual(pc.map((f) => f?.bh), [{ p: null, delay: true, unwritten: false }, { p: 5, delay: false, unwritten: false }, { p: null, delay: true, unwritten: false }, { p: null, delay: true, unwritten: false }]);
+    // The last buffer is delayed: i_disksize stays (ext4_da_should_update_i_disksize).
+    assert.equal(w.inodes[0]?.size, 4 * BS);
+    assert.equal(w.inodes[0]?.diskSize, 0);
+  });
 });
 
 describe('mpage_prepare_extent_to_map: the extent of one writeback pass', () => {
-  // Blocks: 0 written (overwrite), 1-2 holes, 3 unwritten (preallocated), 4 hole.
-  const m = ext4([{ written: 0 }, 'hole', 'hole', { unwritten: 3 }, 'hole'], [[open(0), pwrite('W', 0, 0, 5 * BS)]]);
+  // Blocks: 0 written (overwrite), 1-2 holes, 3 unwritten (preallocated), 4 hole. One-block folios.
+  const m = ext4([{ written: 0 }, 'hole', 'hole', { unwritten: 3 }, 'hole'], [[open(0), pwrite('W', 0, 0, 5 * BS)]], { maxFolioBlocks: 1 });
   const w = runTask(m, m.init()[0] as World);
 
   it('writes mapped folios at once, then collects contiguous buffers in one state, stopping at a change of state', () => {
@@ -103,6 +127,64 @@ describe('mpage_prepare_extent_to_map: the extent of one writeback pass', () => 
     assert.deepEqual(after.journal.dirtyInodes, [0]);
     // Block 0 (an overwrite) went in an io_end of its own, finished as soon as its bio is.
     assert.ok(after.ioends.some((x) => x.blocks.some((b) => b.blk === 0) && !after.ext4IoEnds.some((e) => e.bios.includes(x.bio))));
+  });
+});
+
+describe('mpage_prepare_extent_to_map with large folios: a folio whose buffers differ', () => {
+  // The same blocks, Linux 6.18's default: the 5-block write gets folio 0-3 and folio 4.
+  const m = ext4([{ written: 0 }, 'hole', 'hole', { unwritten: 3 }, 'hole'], [[open(0), pwrite('W', 0, 0, 5 * BS)]], { maxFolioBlocks: 512 });
+  const w = runTask(m, m.init()[0] as World);
+
+  it('locks the whole folio for the extent its delayed buffers start; the mapped buffer before them rides along', () => {
+    assert.deepEqual([0, 1, 2, 3, 4].map((b) => w.pageCache[0]?.[b]?.head), [0, 0, 0, 0, 4]);
+    assert.deepEqual(mpagePrepareExtentToMap(w, m.settings, 0, 0, 5, false), { direct: [], map: { lblk: 1, len: 2, delay: true }, folios: [0], next: 4 });
+    assert.deepEqual(mpagePrepareExtentToMap(w, m.settings, 0, 4, 5, false), { direct: [], map: { lblk: 4, len: 1, delay: true }, folios: [4], next: 5 });
+  });
+
+  it('one pass maps every buffer of the locked folio (the unwritten one as a further extent), and the folio is under writeback as a whole', () => {
+    const after = take(m, w, /^flusher .* from folio 0:0/);
+    const inode = after.inodes[0]!;
+    assert.deepEqual(inode.map.map((x) => x.kind), ['written', 'unwritten', 'unwritten', 'unwritten', 'delalloc']);
+    assert.equal(after.ext4IoEnds.length, 1);
+    assert.deepEqual(after.ext4IoEnds[0]?.blocks, [1, 2, 3]);
+    assert.deepEqual([0, 1, 2, 3, 4].map((b) => after.pageCache[0]?.[b]?.writeback), [true, true, true, true, false]);
+    assert.deepEqual([0, 1, 2, 3, 4].map((b) => after.pageCache[0]?.[b]?.dirty), [false, false, false, false, true]);
+    // mpage_map_and_submit_extent: i_disksize moves to the end of the last submitted folio.
+    assert.equal(inode.diskSize, 4 * BS);
+  });
+
+  it('ext4_finish_bio ends writeback of the folio only when every bio carrying one of its blocks is done and the io_end converted', () => {
+    let cur = take(m, w, /^flusher .* from folio 0:0/);
+    for (let i = 0; i < 20 && cur.ext4IoEnds.length > 0; i++) {
+      const before = cur.pageCache[0]?.slice(0, 4).map((f) => f?.writeback);
+      assert.ok(before?.every((x) => x === before[0]), 'the blocks of one folio share PG_writeback');
+      const a = m.actions(cur).find((x: Action) => /bio|ext4_end_io_rsv_work/.test(label(x)) && !/^T1 /.test(label(x)));
+      if (a === undefined) break;
+      cur = m.next(cur, a);
+    }
+    assert.equal(cur.ext4IoEnds.length, 0);
+    assert.deepEqual([0, 1, 2, 3].map((b) => cur.pageCache[0]?.[b]?.writeback), [false, false, false, false]);
+    assert.deepEqual(cur.inodes[0]?.map.slice(0, 4).map((x) => x.kind), ['written', 'written', 'written', 'written']);
+  });
+
+  it('a folio with one dirty block: its bio carries that block only, and its completion ends writeback of the whole folio', () => {
+    const m2 = ext4([{ written: 0 }, { written: 1 }, { written: 2 }, { written: 3 }], [[open(0), pwrite('W1', 0, 0, 4 * BS), pwrite('W2', 0, BS, BS)]], { maxFolioBlocks: 512 });
+    let cur = m2.init()[0] as World;
+    const t1Done = (n: number) => (cur.tasks[0]?.results.length ?? 0) >= n && cur.tasks[0]?.cur === null;
+    for (let i = 0; i < 30 && !t1Done(2); i++) cur = take(m2, cur, /^T1 /);
+    const flushAndComplete = () => {
+      cur = take(m2, cur, /^flusher .* from folio 0:0/);
+      for (let i = 0; i < 10 && cur.device.inflight.length > 0; i++) cur = take(m2, cur, /^dev complete/);
+    };
+    flushAndComplete();
+    assert.deepEqual([0, 1, 2, 3].map((b) => cur.pageCache[0]?.[b]?.writeback), [false, false, false, false]);
+    for (let i = 0; i < 30 && !t1Done(3); i++) cur = take(m2, cur, /^T1 /);
+    assert.deepEqual([0, 1, 2, 3].map((b) => cur.pageCache[0]?.[b]?.dirty), [false, true, false, false]);
+    cur = take(m2, cur, /^flusher .* from folio 0:0/);
+    assert.deepEqual(cur.ioends.flatMap((x) => x.blocks.map((b) => b.blk)), [1]);
+    assert.deepEqual([0, 1, 2, 3].map((b) => cur.pageCache[0]?.[b]?.writeback), [true, true, true, true]);
+    for (let i = 0; i < 10 && cur.device.inflight.length > 0; i++) cur = take(m2, cur, /^dev complete/);
+    assert.deepEqual([0, 1, 2, 3].map((b) => cur.pageCache[0]?.[b]?.writeback), [false, false, false, false]);
   });
 });
 

@@ -156,7 +156,18 @@ export interface Ext4DaPlan {
   err: 'ENOSPC' | null;
 }
 
-export function ext4DaWriteBegin(w: World, s: Settings, req: WriteReq, blk: number): Ext4DaPlan {
+/**
+ * ext4_block_write_begin over the `k` blocks from `blk` that one copy step fills (one
+ * folio): ext4_da_get_block_prep for each buffer, the reservations of the earlier buffers
+ * counted against the free blocks of the later ones.
+ */
+export function ext4DaWriteBeginSpan(w: World, s: Settings, req: WriteReq, blk: number, k: number): Ext4DaPlan[] {
+  const out: Ext4DaPlan[] = [];
+  for (let i = 0; i < k; i++) out.push(ext4DaWriteBegin(w, s, req, blk + i, out.filter((x) => x.reserve).length));
+  return out;
+}
+
+export function ext4DaWriteBegin(w: World, s: Settings, req: WriteReq, blk: number, reserved = 0): Ext4DaPlan {
   const bh = ext4BhOf(w, req.ino, blk);
   const f = folioAt(w, req.ino, blk);
   const bs = s.fs.blockSize;
@@ -168,7 +179,7 @@ export function ext4DaWriteBegin(w: World, s: Settings, req: WriteReq, blk: numb
     const how = bh.delay || bh.unwritten ? 'zero' : `ext4_read_bh_lock: read p${bh.p} for`;
     return { bh, reserve: false, what: `ext4_da_get_block_prep: block ${blk} ${kind}${fill(how)}`, err: null };
   }
-  if (ext4FreeForDelalloc(w) < 1) return { bh, reserve: false, what: `ext4_da_get_block_prep: block ${blk} is a hole and ext4_da_reserve_space finds no free block: -ENOSPC`, err: 'ENOSPC' };
+  if (ext4FreeForDelalloc(w) - reserved < 1) return { bh, reserve: false, what: `ext4_da_get_block_prep: block ${blk} is a hole and ext4_da_reserve_space finds no free block: -ENOSPC`, err: 'ENOSPC' };
   return {
     bh: { p: null, delay: true, unwritten: false },
     reserve: true,

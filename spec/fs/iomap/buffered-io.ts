@@ -19,7 +19,7 @@ import { fdOf, inodeOf } from '../../vfs/fd.ts';
 import { anyLocked } from '../../mm/filemap.ts';
 import { mappingOf } from '../../mm/filemap.ts';
 import { xfsBufferedWriteIomapBegin, xfsBufferedWriteIomapEnd, xfsIomapValid, xfsReserveDelalloc } from '../xfs/xfs_iomap.ts';
-import { ext4DaWriteBegin, ext4DaWriteEnd, ext4DaWriteEndPlan, ext4FdatawriteRange, type Ext4DaPlan } from '../ext4/inode.ts';
+import { ext4DaWriteBeginSpan, ext4DaWriteEnd, ext4DaWriteEndPlan, ext4FdatawriteRange, type Ext4DaPlan } from '../ext4/inode.ts';
 
 /**
  * Why an XFS buffered IOMAP_NOWAIT write would block at file block `blk`, or null:
@@ -95,9 +95,15 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
       const nowaitStall = s.fs.kind === 'xfs' && req.nowait ? xfsBufferedNowaitStall(w, s, req, blk) : null;
       // fault_in_iov_iter_readable cannot bring in the user page this block's first byte comes from.
       const faultFirst = fault !== null && fault.at === span.from ? `user page ${req.badPage} cannot be faulted in` : null;
-      // ext4: ext4_da_write_begin with ext4_da_get_block_prep, under the folio lock.
-      const da = s.fs.kind === 'ext4' && faultFirst === null ? ext4DaWriteBegin(w, s, req, blk) : null;
-      const enospc = da?.err === 'ENOSPC' ? `ext4_da_write_begin: ${da.what}` : null;
+      // ext4: ext4_da_write_begin → ext4_block_write_begin calls ext4_da_get_block_prep for
+      // every buffer of the folio the step copies into, under the folio lock; one failing
+      // reservation fails the whole write_begin (nothing of this folio is copied).
+      const stopEarly = st.retry !== undefined ? span.from + st.retry : fault !== null ? fault.at : null;
+      const single = span.from > 0 || span.to < bs || stopEarly !== null;
+      const das = s.fs.kind === 'ext4' && faultFirst === null ? ext4DaWriteBeginSpan(w, s, req, blk, copySpan(w, s, req, st, blk, req.dontcache && s.knobs.uncached === 'per-page-2019', single).blocks) : null;
+      const da = das?.[0] ?? null;
+      const failed = das?.find((x) => x.err === 'ENOSPC');
+      const enospc = failed !== undefined ? `ext4_da_write_begin: ${failed.what}` : null;
       const stall = nowaitStall ?? faultFirst ?? enospc;
       if (stall !== null) {
         // iomap_write_iter stops at the folio that would block or fault: a short write, or -EAGAIN / -EFAULT.
@@ -130,7 +136,7 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
       if (stopAt !== null && st.retry === undefined && folio?.uptodate !== true && !partial) return refusedShortCopy(w, s, ti, st, blk, stopAt - span.from, cur);
       const perPageVariant = req.dontcache && s.knobs.uncached === 'per-page-2019';
       // A block the copy covers in part, or where it stops short, is a copy step of its own.
-      const cs = copySpan(w, s, req, st, blk, perPageVariant, partial || stopAt !== null || s.fs.kind === 'ext4');
+      const cs = copySpan(w, s, req, st, blk, perPageVariant, partial || stopAt !== null);
       const k = cs.blocks;
       const fill = writeBeginFill(w, s, req, st.iomap, blk, span.from, to);
       const base = folio !== null && folio.uptodate ? folio.t : (fill?.base ?? ZERO);
@@ -147,8 +153,10 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
       const toks = k === 1 ? [data] : Array.from({ length: k }, (_, i) => writeToken(req.id, st.next + i));
       const into = k === 1 ? describeCopy(blk, span.from, to, bs, data) : `folio ${cs.head}-${cs.head + cs.nr - 1}${k < cs.nr ? ` (blocks ${blk}-${blk + k - 1})` : ''}`;
       const copiedToks = k === 1 ? t : Array.from({ length: k }, (_, i) => writeToken(req.id, st.next + i)).join(',');
-      const daEnd = da === null ? null : ext4DaWriteEndPlan(w, s, req, blk, da);
-      const copyWhat = da === null || daEnd === null ? `copy ${copiedToks} into ${into}, mark it dirty` : `ext4_da_write_begin: folio ${blk} locked; ${da.what}; copy ${t} into ${into}; ${daEnd.what}`;
+      // ext4_da_do_write_end once for the folio: i_disksize follows the last copied buffer.
+      const lastDa = das?.[k - 1] ?? null;
+      const daEnd = lastDa === null ? null : ext4DaWriteEndPlan(w, s, req, blk + k - 1, lastDa);
+      const copyWhat = da === null || daEnd === null ? `copy ${copiedToks} into ${into}, mark it dirty` : `ext4_da_write_begin: folio ${cs.head} locked; ${(das ?? []).slice(0, k).map((x) => x.what).join('; ')}; copy ${copiedToks} into ${into}; ${daEnd.what}`;
       const fillWhat = fill === null || da !== null ? '' : `${fill.fn}: ${fill.what}; `;
       return {
         fn: s.fs.kind === 'xfs' ? 'iomap_write_iter' : 'generic_perform_write',
@@ -160,8 +168,9 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
           filemapGetFolio(d, req.ino, blk, dontcache, cs.want);
           for (let i = 0; i < k; i++) {
             clearFolioAtomic(d, req, blk + i);
-            // ext4 copies one block per step (its buffer head's delalloc reservation is per block).
-            if (da !== null && daEnd !== null) ext4DaWriteEnd(d, req, blk, data, da, daEnd, dontcache);
+            // ext4: each buffer keeps its own state (delalloc reservation per block); the sizes move once, after the last.
+            const dai = das?.[i] ?? null;
+            if (dai !== null && daEnd !== null) ext4DaWriteEnd(d, req, blk + i, toks[i] ?? t, dai, i === k - 1 ? daEnd : { size: null, disksize: false, what: '' }, dontcache);
             else dirtyFolio(d, req.ino, blk + i, toks[i] ?? t, dontcache);
           }
           const c = cur(d);
