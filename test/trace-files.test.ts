@@ -44,6 +44,11 @@ test('every counterexample of every scenario: valid ITF that replays to the same
         assert.deepEqual(validateItf(JSON.parse(text)), [], `${l.scenario.name} ${v.property}`);
         const path = join(dir, `${l.scenario.name}-${v.property}.json`);
         writeFileSync(path, text);
+        if (v.kind === 'livelock') {
+          // A livelock's ITF does not record where its loop starts: replay refuses it, by name.
+          await assert.rejects(replayFile(path), /violation-kind livelock: only invariant and deadlock violations can be replayed/);
+          continue;
+        }
         const r = await replayFile(path);
         assert.equal(r.result.mismatch, undefined, `${l.scenario.name} ${v.property}: ${r.result.mismatch?.problem}`);
         assert.ok(r.stillViolated, `${l.scenario.name}: ${v.property} no longer violated on replay`);
