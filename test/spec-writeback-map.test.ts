@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { produce } from 'immer';
 import { describe, it } from 'node:test';
-import { BS, buildModel, DEVICES, fallocate, open, pwrite, settings, type Settings, type SettingsInput, type World, type XfsWritebackMapValid } from '../spec/index.ts';
+import { BS, buildModel, DEVICES, fallocate, open, pwrite, settings, settingsProblems, type Settings, type SettingsInput, type World, type XfsWritebackMapValid } from '../spec/index.ts';
 import { actions, label, next } from '../spec/model.ts';
 import { wpcStaleUse, xfsCachedIomap, xfsImapValid, type XfsWritepageCtx } from '../spec/fs/xfs/xfs_aops.ts';
 import { flusherChoices } from '../spec/mm/page-writeback.ts';
@@ -141,5 +141,19 @@ describe('a flusher pass folio by folio racing a punch and a new write', () => {
     assert.deepEqual(choices.map((c) => c.blks), [[0], [0, 1], [1]]);
     assert.ok(choices.every((c) => c.pass === undefined));
     assert.ok(flusherChoices(w, race('eof-trim', { flusherPerFolio: false })).some((c) => c.pass === 'start'), "'eof-trim' turns folio-by-folio passes on by itself");
+  });
+});
+
+describe('validation of the knob and of flusherPerFolio', () => {
+  const input = (extra: Record<string, unknown>) => ({ name: 'v', fs: { kind: 'xfs', physBlocks: 4 }, files: [{ blocks: ['hole'] }], programs: [[open(0), pwrite('W', 0, 0, BS)]], flusher: true, ...extra });
+  it('names the knob and its variants for an unknown variant', () => {
+    const p = settingsProblems(input({ knobs: { xfsWritebackMapValid: 'i_size' } }));
+    assert.equal(p[0]?.field, 'knobs.xfsWritebackMapValid');
+    assert.match(p[0]?.problem ?? '', /eof-trim, seq/);
+  });
+  it('refuses flusherPerFolio off XFS and without the flusher', () => {
+    assert.match(settingsProblems(input({ fs: { kind: 'ext4', physBlocks: 4 }, flusherPerFolio: true }))[0]?.problem ?? '', /xfs only, not ext4/);
+    assert.match(settingsProblems(input({ flusher: false, flusherPerFolio: true }))[0]?.problem ?? '', /needs flusher: true/);
+    assert.deepEqual(settingsProblems(input({ flusherPerFolio: true })), []);
   });
 });
