@@ -38,8 +38,9 @@ export function flusherChoices(w: World, s: Settings): FlusherChoice[] {
       const run = [blk];
       for (let b = blk + f.nr; wbReady(w, ino, b); b += folioAt(w, ino, b)?.nr ?? 1) run.push(b);
       if (run.length > 1) out.push({ ino, blks: run });
-      // The same pass with other actors free to run between its folios.
-      if (run.length > 1 && perFolio) out.push({ ino, blks: [blk], pass: 'start' });
+      // A pass folio by folio, other actors free to run between its folios: worth a choice
+      // of its own when writeback_iter has a later folio to go on to (not only the next one).
+      if (perFolio && nextReady(w, ino, blk + f.nr) !== null) out.push({ ino, blks: [blk], pass: 'start' });
     }),
   );
   return out;
@@ -67,11 +68,17 @@ function wbReady(w: World, ino: number, blk: number): boolean {
   return f !== null && f.head === blk && !f.writeback && f.locked !== true && anyDirty(w, ino, blk, f.nr);
 }
 
-/** writeback_iter from the pass's position: the first folio it would write, or the pass's end. */
+/** writeback_iter from file block `from`: the first folio it would write, or null. */
+function nextReady(w: World, ino: number, from: number): number | null {
+  const len = w.pageCache[ino]?.length ?? 0;
+  for (let b = from; b < len; b++) if (wbReady(w, ino, b)) return b;
+  return null;
+}
+
+/** writeback_iter from the pass's position: the folio it would write next, or the pass's end. */
 function wpcNext(w: World, wpc: XfsWritepageCtx): FlusherChoice {
-  const len = w.pageCache[wpc.ino]?.length ?? 0;
-  for (let b = wpc.next; b < len; b++) if (wbReady(w, wpc.ino, b)) return { ino: wpc.ino, blks: [b], pass: 'next' };
-  return { ino: wpc.ino, blks: [], pass: 'end' };
+  const b = nextReady(w, wpc.ino, wpc.next);
+  return b === null ? { ino: wpc.ino, blks: [], pass: 'end' } : { ino: wpc.ino, blks: [b], pass: 'next' };
 }
 
 export function describeFlusherStep(w: World, s: Settings, ino: number, blks: number[], pass?: FlusherChoice['pass']): string {
@@ -139,7 +146,7 @@ function xfsWritepagesStep(w: World, s: Settings, ino: number, blk: number, pass
   };
   writebackFolioMapped(w, ino, blk, FLUSHER, map, maxRequestBlocks(s.device, s.fs.blockSize));
   wpc.next = blk + (folioAt(w, ino, blk)?.nr ?? 1);
-  w.wpc = wpcNext(w, wpc).pass === 'end' ? null : wpc;
+  w.wpc = nextReady(w, ino, wpc.next) === null ? null : wpc;
 }
 
 function describeWpcStep(w: World, s: Settings, ino: number, blk: number, pass: NonNullable<FlusherChoice['pass']>): string {
