@@ -8,6 +8,10 @@
  * writeback, mapped (->map_blocks: xfs_map_blocks converts a delalloc extent, whole, to
  * unwritten), added to an ioend whose bio is submitted, and unlocked. The folio lock and
  * the ILOCK are held only inside the step, so no other actor can see them held.
+ *
+ * On XFS with Settings.flusherPerFolio (or knob xfsWritebackMapValid 'eof-trim') a pass may
+ * also run one folio per step, keeping its writepage context (wpc->iomap, World.wpc) between
+ * steps, as iomap_writepages does with no inode lock held across the pass.
  */
 import { maxRequestBlocks } from '../block/device.ts';
 import { anyDirty, folioAt, mapBlock, writebackFolioMapped, writebackFolios, type BlockMapper } from './filemap.ts';
