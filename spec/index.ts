@@ -93,7 +93,7 @@ export type * from './types.ts';
 /** The one kernel version every module models; each module's opening comment says so. */
 export const KERNEL_VERSION = '6.18';
 export { ZERO, initToken, staleToken, writeToken, tokenWriter, isMixed, tokenRuns, runsToken, sliceToken, overlay, tokenAtByte, tokenParts, tokenWriters, tokenHas, UNREAD, readSlice } from './types.ts';
-export { MERGED_KNOBS, KNOB_VARIANTS, type Knobs, type TruncateZeroFlush, type Ext4AtomicAlloc, type AtomicDioInvalidateFailure, type XfsSwAtomicRetry, type WbErrReporting, type IomapValid, type Uncached, type UncachedFlushError, type FuseMode, type FuseUptodate, type FuseWriteFailure, type FuseSyncWait, type Ext4DataMode, type Ext4EndIoFailure, type Ext4AutoDaAlloc, type FaultInvalidateLock } from './knobs.ts';
+export { MERGED_KNOBS, KNOB_VARIANTS, type Knobs, type TruncateZeroFlush, type Ext4AtomicAlloc, type AtomicDioInvalidateFailure, type XfsSwAtomicRetry, type WbErrReporting, type IomapValid, type Uncached, type UncachedFlushError, type FuseMode, type FuseUptodate, type FuseWriteFailure, type FuseSyncWait, type Ext4DataMode, type Ext4EndIoFailure, type Ext4AutoDaAlloc, type FaultInvalidateLock, type XfsWritebackMapValid } from './knobs.ts';
 export { errseqSet, errseqSample, errseqCheck, errseqCheckAndAdvance, describeErrseq, ERRSEQ_SEEN } from './lib/errseq.ts';
 export { initWorld, fileContent, initialContent } from './world.ts';
 export { buildModel, actions, next, label, type Action } from './model.ts';

@@ -25,6 +25,7 @@ export interface Knobs {
   ext4AutoDaAlloc: Ext4AutoDaAlloc;
   truncateZeroFlush: TruncateZeroFlush;
   faultInvalidateLock: FaultInvalidateLock;
+  xfsWritebackMapValid: XfsWritebackMapValid;
 }
 
 /**
@@ -262,7 +263,6 @@ export type Ext4AutoDaAlloc = 'auto_da_alloc' | 'noauto_da_alloc';
  */
 export type FaultInvalidateLock = 'not-taken' | 'taken';
 
-/** What Linux merged: the default for every knob. */
 /**
  * Whether xfs_setattr_size writes back what it zeroed (and the buffered data between the
  * on-disk size and the new size) before the transaction that logs the new di_size.
@@ -277,6 +277,25 @@ export type FaultInvalidateLock = 'not-taken' | 'taken';
  */
 export type TruncateZeroFlush = 'unflushed' | 'flushed';
 
+/**
+ * How XFS writeback checks that the extent mapping it cached in the writepage context
+ * (wpc->iomap, kept across the folios of one ->writepages pass) still holds for the next
+ * folio (fs/xfs/xfs_aops.c xfs_imap_valid, called by xfs_map_blocks). No inode lock is held
+ * across the pass, so a hole punch, a truncate or speculative-preallocation trimming may
+ * change the extent map between two folios. XFS only.
+ *  - 'eof-trim': before d9252d526ba6 "xfs: validate writeback mapping using data fork seq
+ *    counter" (Brian Foster, merged for 5.1): the cached mapping was trimmed to EOF when it
+ *    was made ("xfs: trim writeback mapping to within EOF", 4.20/5.0) and was reused for any
+ *    folio whose offset it covers, however the data fork changed meanwhile.
+ *  - 'seq': that commit and Linux 6.18: xfs_map_blocks records if_seq in data_seq with the
+ *    mapping, and xfs_imap_valid also requires data_seq == if_seq (cow_seq for the COW fork,
+ *    not modelled); a stale mapping is looked up again.
+ * Either variant lets a flusher pass run folio by folio (Settings.flusherPerFolio), which
+ * 'eof-trim' turns on by itself: its bug needs another actor between two folios of a pass.
+ */
+export type XfsWritebackMapValid = 'eof-trim' | 'seq';
+
+/** What Linux merged: the default for every knob. */
 export const MERGED_KNOBS: Knobs = {
   ext4AtomicAlloc: 'bigalloc-zero-and-commit',
   atomicDioInvalidateFailure: 'never',
@@ -298,6 +317,7 @@ export const MERGED_KNOBS: Knobs = {
   ext4AutoDaAlloc: 'auto_da_alloc',
   truncateZeroFlush: 'flushed',
   faultInvalidateLock: 'taken',
+  xfsWritebackMapValid: 'seq',
 };
 
 /** Every variant of every knob, for documentation, the CLI and tests. */
@@ -321,4 +341,5 @@ export const KNOB_VARIANTS = {
   ext4AutoDaAlloc: ['auto_da_alloc', 'noauto_da_alloc'],
   truncateZeroFlush: ['unflushed', 'flushed'],
   faultInvalidateLock: ['not-taken', 'taken'],
+  xfsWritebackMapValid: ['eof-trim', 'seq'],
 } as const satisfies { [K in keyof Knobs]: readonly Knobs[K][] };

@@ -35,7 +35,8 @@ export type Action =
   | { kind: 'dev-complete'; bio: number; what: string }
   | { kind: 'dev-fail'; bio: number }
   | { kind: 'commit'; fs: FsKind }
-  | { kind: 'flusher'; ino: number; blks: number[]; what: string }
+  /** `pass`: one step of an XFS pass that runs folio by folio (mm/page-writeback.ts FlusherChoice). */
+  | { kind: 'flusher'; ino: number; blks: number[]; what: string; pass?: 'start' | 'next' | 'end' }
   | { kind: 'reclaim'; ino: number; blk: number; t: Token }
   | { kind: 'power-loss'; keep: Array<[number, number]>; what: string }
   /** The FUSE server answers request `unique` (dev.ts). */
@@ -105,7 +106,7 @@ export function actions(w: World, s: Settings): Action[] {
     out.push({ kind: 'dev-complete', bio: b.id, what: `${flags ? ` ${flags}` : ''}${blocks ? ` (${blocks})` : ''}${b.op === 'flush' ? ': volatile cache flushed' : ''}` });
     if (b.op === 'write' && w.ioErrors < s.maxIoErrors) out.push({ kind: 'dev-fail', bio: b.id });
   }
-  for (const { ino, blks } of flusherChoices(w, s)) out.push({ kind: 'flusher', ino, blks, what: s.fs.kind === 'fuse' ? describeFuseWritepage(w, ino, blks) : describeFlusherStep(w, s, ino, blks) });
+  for (const { ino, blks, pass } of flusherChoices(w, s)) out.push({ kind: 'flusher', ino, blks, what: s.fs.kind === 'fuse' ? describeFuseWritepage(w, ino, blks) : describeFlusherStep(w, s, ino, blks, pass), ...(pass === undefined ? {} : { pass }) });
   for (const r of w.fuse?.reqs ?? []) for (const answer of answers(w, s, r)) out.push({ kind: 'fuse', unique: r.unique, answer, what: describeAnswer(w, r, answer) });
   for (const [ino, blk] of reclaimChoices(w, s)) out.push({ kind: 'reclaim', ino, blk, t: w.pageCache[ino]?.[blk]?.t ?? '?' });
   for (const k of ext4RsvConversionReady(w)) out.push({ kind: 'ext4-end-io', io: k, what: describeRsvConversion(w.ext4IoEnds[k]!, s) });
@@ -171,7 +172,7 @@ export function next(w: World, s: Settings, a: Action): World {
         wake(d, c.owner, x.bio, true);
       })
       .with({ kind: 'commit' }, () => commitJournal(d))
-      .with({ kind: 'flusher' }, (x) => (s.fs.kind === 'fuse' ? fuseWritepages(d, x.ino, x.blks) : flusherWriteback(d, s, x.ino, x.blks)))
+      .with({ kind: 'flusher' }, (x) => (s.fs.kind === 'fuse' ? fuseWritepages(d, x.ino, x.blks) : flusherWriteback(d, s, x.ino, x.blks, x.pass)))
       .with({ kind: 'fuse' }, (x) => answerRequest(d, x.unique, x.answer))
       .with({ kind: 'reclaim' }, (x) => reclaimFolio(d, x.ino, x.blk))
       .with({ kind: 'ext4-end-io' }, (x) => ext4EndIoRsvWork(d, s, x.io))
@@ -223,6 +224,8 @@ function recoveredPart(w: World): Omit<World, 'device'> {
         ext4IoEnds: [],
         // The processes are gone with their mappings.
         vmas: [],
+        // The flusher's pass (and its cached mapping) is memory too.
+        wpc: null,
         // FUSE: the server restarts with what its last FSYNC made durable; no request survives.
         fuse: w.fuse === null ? null : { ...w.fuse, server: w.fuse.durable, reqs: [], locked: [] },
         powerLosses: w.powerLosses + 1,

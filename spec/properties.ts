@@ -388,7 +388,7 @@ export const PROPERTIES: Record<PropertyName, PropertyDef> = {
   },
   'stale-iomap': {
     kind: 'invariant',
-    doc: 'No write acts on a mapping that changed since ->iomap_begin returned it in a way that sends data, zeroes or a delalloc punch to the wrong place. Reported at the step that acts on the stale mapping.',
+    doc: 'No write acts on a mapping that changed since ->iomap_begin returned it in a way that sends data, zeroes or a delalloc punch to the wrong place, and no writeback bio goes out through the mapping an XFS writepage context cached earlier in its pass (wpc->iomap) to a block that no longer backs that file offset (freed, reallocated, or remapped). Reported at the step that acts on the stale mapping.',
     check: (w) => flagged(w, 'stale-iomap'),
   },
   'uncached-iomap-stable': {

@@ -64,6 +64,7 @@ function withDefaults(i: SettingsInput): Settings {
     ...(i.userFaults !== undefined && i.userFaults > 0 ? { userFaults: i.userFaults } : {}),
     ...(i.afterCrash !== undefined && i.afterCrash.length > 0 ? { afterCrash: i.afterCrash } : {}),
     ...(i.newFileBlocks !== undefined ? { newFileBlocks: i.newFileBlocks } : {}),
+    ...(i.flusherPerFolio === true ? { flusherPerFolio: true } : {}),
   };
 }
 

@@ -68,6 +68,7 @@ export const knobsSchema = strict({
   ext4AutoDaAlloc: oneOf(KNOB_VARIANTS.ext4AutoDaAlloc, 'a variant').optional(),
   truncateZeroFlush: oneOf(KNOB_VARIANTS.truncateZeroFlush, 'a variant').optional(),
   faultInvalidateLock: oneOf(KNOB_VARIANTS.faultInvalidateLock, 'a variant').optional(),
+  xfsWritebackMapValid: oneOf(KNOB_VARIANTS.xfsWritebackMapValid, 'a variant').optional(),
 });
 
 const fsKind = oneOf(FS_KINDS, 'a modelled file system');
@@ -161,6 +162,7 @@ export const settingsInputSchema = strict({
   userFaults: count('user-page faults the environment may inject').optional(),
   afterCrash: z.array(z.array(syscallSchema, { error: 'must be a list of syscalls' }), { error: 'must be a list of programs, one per task, run after each power loss' }).optional(),
   newFileBlocks: positive('blocks a file made by O_CREAT has room for').optional(),
+  flusherPerFolio: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 const EXPECTATION = "must be 'holds' or { violates: 'property-name' }";

@@ -82,6 +82,8 @@ const RENAMERS: { [K in keyof World]: (p: Perm, v: World[K]) => World[K] } = {
   recovered: (_p, v) => v,
   // Mappings belong to tasks; only searched by (task, id), so kept in a canonical order.
   vmas: (p, v) => (v.length === 0 ? v : v.map((m) => ({ ...m, task: ren(p, m.task) })).sort((a, b) => a.task - b.task || a.id - b.id)),
+  // The flusher's pass: no task numbers.
+  wpc: (_p, v) => v,
 };
 
 /** The world with task `i` renamed to `perm[i]` everywhere. */

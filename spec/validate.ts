@@ -101,6 +101,9 @@ function crossFieldProblems(i: SettingsInput & { expect?: ScenarioInput['expect'
     }),
   );
   out.push(...nameProblems(i, fs.kind));
+  // A pass folio by folio is the XFS flusher's (fs/xfs/xfs_aops.ts); elsewhere it would silently change nothing.
+  if (i.flusherPerFolio === true && fs.kind !== 'xfs') out.push({ field: 'flusherPerFolio', problem: `a writeback pass folio by folio (the XFS writepage context) is modelled for xfs only, not ${fs.kind}` });
+  else if (i.flusherPerFolio === true && i.flusher !== true) out.push({ field: 'flusherPerFolio', problem: 'needs flusher: true (only the flusher runs passes folio by folio)' });
   if (i.expect !== undefined && typeof i.expect === 'object') {
     const checked = [...(i.properties ?? PROPERTY_NAMES), 'deadlock', 'progress'];
     if (!checked.includes(i.expect.violates as never)) {

@@ -184,6 +184,9 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
     const m = w.mappings[ino];
     if (m !== undefined && (m.wbErr !== 0 || m.asEio || m.asEnospc)) f['wb_err'] = `${describeErrseq(m.wbErr)}${m.asEio ? ', AS_EIO' : ''}${m.asEnospc ? ', AS_ENOSPC' : ''}`;
     if (inode.reflink) f.reflink = true;
+    // XFS: the flusher's pass folio by folio (Settings.flusherPerFolio), shown while it lasts.
+    const wpc = w.wpc?.ino === ino ? w.wpc : null;
+    if (wpc !== null) f['writepage context'] = `writeback_iter from block ${wpc.next}; wpc->iomap blocks ${wpc.iomap.blk}-${wpc.iomap.blk + wpc.iomap.nblk - 1} → p${wpc.iomap.p}-p${wpc.iomap.p + wpc.iomap.nblk - 1} ${wpc.iomap.unwritten ? 'unwritten' : 'written'}${verbose ? `, data_seq ${wpc.dataSeq}` : ''}`;
     if (verbose) f.seq = inode.seq;
     files[`file ${ino}`] = f;
   });

@@ -14,6 +14,7 @@ import type { Knobs } from './knobs.ts';
 import type { AddressSpace, Folio, Vma } from './mm/types.ts';
 import type { Ioend } from './fs/iomap/types.ts';
 import type { Ext4IoEnd } from './fs/ext4/types.ts';
+import type { XfsWritepageCtx } from './fs/xfs/xfs_aops.ts';
 import { initToken, staleToken, ZERO, type Token } from './token.ts';
 import type { Program, Task } from './vfs/types.ts';
 import type { FuseConn } from './fs/fuse/types.ts';
@@ -72,6 +73,8 @@ export interface World {
   recovered: { clock: number; files: Token[][]; sizes: number[]; dir: Array<[string, number]>; truncated: number[] } | null;
   /** Shared file mappings made by `mmap`, with their PTEs (spec/mm/mmap.ts). */
   vmas: Vma[];
+  /** XFS: the flusher's ->writepages pass in progress, folio by folio (Settings.flusherPerFolio), or null. */
+  wpc: XfsWritepageCtx | null;
 }
 
 export interface RenameRecord {
@@ -125,6 +128,15 @@ export interface Settings {
   afterCrash?: Program[];
   /** How many blocks a file made by O_CREAT has room for (default: the largest initial file's). */
   newFileBlocks?: number;
+  /**
+   * XFS: the flusher may also run a ->writepages pass one folio per step, keeping the
+   * writepage context's cached mapping between its steps (fs/xfs/xfs_aops.ts), so that other
+   * actors run between two folios of one pass. Default false: a pass is one step (with the
+   * merged xfsWritebackMapValid 'seq' a pass cut in two by another actor maps its second
+   * folio again, as a pass of its own would; see proofs-notes/writeback-mapping.md).
+   * xfsWritebackMapValid 'eof-trim' turns it on.
+   */
+  flusherPerFolio?: boolean;
 }
 
 export type PropertyName =
@@ -225,6 +237,7 @@ export function initWorld(s: Settings): World {
     renames: [],
     recovered: null,
     vmas: [],
+    wpc: null,
   };
   for (const [ino, blk] of s.cached) {
     const pc = w.pageCache[ino];

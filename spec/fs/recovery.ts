@@ -43,6 +43,7 @@ export function powerOn(w: World, s: Settings, keep: Array<[number, number]>): W
       ext4IoEnds: [],
       // The processes are gone with their mappings.
       vmas: [],
+      wpc: null,
       tasks: (s.afterCrash ?? []).map(() => ({ pc: 0, fds: [], cur: null, results: [] })),
       journal: { ...w.journal, dirtyInodes: [], namesDirty: false, ordered: [] },
       powerLosses: w.powerLosses + 1,

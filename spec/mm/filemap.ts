@@ -138,7 +138,7 @@ export function mappingOf(w: World, ino: number): AddressSpace {
  * (xfsBmapiConvertDelalloc); a hole gets a block allocated as unwritten, converted when its
  * bio completes, as ext4's dioread_nolock writeback does. Null when allocation failed.
  */
-function mapBlock(w: World, ino: number, blk: number): { p: number; unwritten: boolean } | null {
+export function mapBlock(w: World, ino: number, blk: number): { p: number; unwritten: boolean } | null {
   const inode = w.inodes[ino];
   if (inode === undefined) throw new Error(`no inode ${ino}`);
   const m = inode.map[blk];
@@ -157,6 +157,9 @@ function mapBlock(w: World, ino: number, blk: number): { p: number; unwritten: b
   return { p, unwritten: true };
 }
 
+/** ->map_blocks for one block: where its data goes, or null when allocation failed. */
+export type BlockMapper = (w: World, ino: number, blk: number) => { p: number; unwritten: boolean } | null;
+
 interface WbBlock {
   blk: number;
   t: Token;
@@ -171,7 +174,7 @@ interface WbBlock {
  * dirty blocks). Null when allocation failed: ENOSPC at writeback, the folio is left
  * clean (as xfs_discard_folio leaves it) and the error recorded in the mapping.
  */
-function startFolioWriteback(w: World, ino: number, blk: number): WbBlock[] | null {
+function startFolioWriteback(w: World, ino: number, blk: number, map: BlockMapper = mapBlock): WbBlock[] | null {
   const f = folioAt(w, ino, blk);
   if (f === null) throw new Error(`no folio ${ino}:${blk} to write back`);
   const endBlk = writebackHandleEof(w, ino, f.head, f.nr);
@@ -187,7 +190,7 @@ function startFolioWriteback(w: World, ino: number, blk: number): WbBlock[] | nu
       continue;
     }
     e.dirty = false;
-    const m = mapBlock(w, ino, b);
+    const m = map(w, ino, b);
     if (m === null) {
       for (let c = b; c < f.head + f.nr; c++) {
         const x = folioAt(w, ino, c);
@@ -276,6 +279,16 @@ export function writebackFolios(w: World, ino: number, blks: number[], owner: nu
   }
   const folioOf = (b: WbBlock) => folioAt(w, ino, b.blk)?.head;
   return submitIoends(w, ino, blocks, owner, (a, b) => ownAtomicBio && folioOf(a) !== folioOf(b) && (a.atomic || b.atomic), maxBlocks);
+}
+
+/**
+ * One folio of a ->writepages pass that runs folio by folio (fs/xfs/xfs_aops.ts
+ * xfsWritepageMap): the folio's dirty blocks mapped by `map` (the pass's cached mapping or a
+ * fresh lookup), its ioend submitted at once. Returns the bio ids, or null when allocation failed.
+ */
+export function writebackFolioMapped(w: World, ino: number, blk: number, owner: number, map: BlockMapper, maxBlocks = Number.POSITIVE_INFINITY): number[] | null {
+  const blocks = startFolioWriteback(w, ino, blk, map);
+  return blocks === null ? null : submitIoends(w, ino, blocks, owner, () => false, maxBlocks);
 }
 
 /** One dirty folio's writeback as its own ioend (a data-integrity writeback of a range). */

@@ -4,6 +4,8 @@
  */
 import { allocatable, allocBlocks, setMapping } from '../allocator.ts';
 import { markDirty } from '../journal.ts';
+import type { Inode } from '../types.ts';
+import type { XfsWritebackMapValid } from '../../knobs.ts';
 import type { World } from '../../types.ts';
 
 /**
@@ -48,4 +50,63 @@ export function xfsSetfilesize(w: World, bio: number, blockSize: number): void {
   if (size <= inode.diskSize) return;
   inode.diskSize = size;
   markDirty(w, io.ino);
+}
+
+/**
+ * The XFS writepage context of a ->writepages pass that runs folio by folio
+ * (Settings.flusherPerFolio): struct xfs_writepage_ctx, its wpc->iomap (the extent mapping
+ * cached across folios) and data_seq, and writeback_iter's position in the file.
+ */
+export interface XfsWritepageCtx {
+  ino: number;
+  /** writeback_iter goes on from the first folio at or after this file block. */
+  next: number;
+  /** wpc->iomap: file blocks [blk, blk + nblk) map to physical blocks from p, written or unwritten. */
+  iomap: { blk: number; nblk: number; p: number; unwritten: boolean };
+  /** XFS_WPC(wpc)->data_seq: the data fork's if_seq when the mapping was made. */
+  dataSeq: number;
+}
+
+/**
+ * xfs_imap_valid: may the pass reuse its cached mapping for file block `blk`? The offset must
+ * lie inside it; since d9252d526ba6 the data fork must also not have changed since the mapping
+ * was made (data_seq == if_seq). Before, only the offset was checked ('eof-trim'), and a punch,
+ * truncate or post-EOF trim between two folios went unnoticed.
+ */
+export function xfsImapValid(wpc: XfsWritepageCtx, inode: Inode, blk: number, variant: XfsWritebackMapValid): boolean {
+  if (blk < wpc.iomap.blk || blk >= wpc.iomap.blk + wpc.iomap.nblk) return false;
+  return variant === 'eof-trim' || wpc.dataSeq === inode.seq;
+}
+
+/**
+ * The mapping xfs_map_blocks caches after mapping file block `blk` (already written or
+ * unwritten: a delalloc extent was converted first): from `blk` to the end of the extent
+ * (blocks contiguous in the file and on disk, of one kind), and under 'eof-trim'
+ * xfs_trim_extent_eof cuts it at EOF (`eofBlk`, the first block wholly beyond i_size).
+ */
+export function xfsCachedIomap(inode: Inode, blk: number, variant: XfsWritebackMapValid, eofBlk: number): XfsWritepageCtx['iomap'] | null {
+  const m = inode.map[blk];
+  if (m === undefined || (m.kind !== 'written' && m.kind !== 'unwritten')) return null;
+  let n = 1;
+  for (let x = inode.map[blk + n]; x !== undefined && x.kind === m.kind && x.p === m.p + n; x = inode.map[blk + n]) n++;
+  const end = variant === 'eof-trim' ? Math.min(blk + n, Math.max(eofBlk, blk + 1)) : blk + n;
+  return { blk, nblk: end - blk, p: m.p, unwritten: m.kind === 'unwritten' };
+}
+
+/**
+ * The stale-iomap report for writeback sending file block `blk` of `ino` to physical block
+ * `p` through the cached mapping, or null when `p` still backs that offset (an unwritten
+ * block converted since is the same block: no harm).
+ */
+export function wpcStaleUse(w: World, wpc: XfsWritepageCtx, blk: number, p: number): string | null {
+  const inode = w.inodes[wpc.ino];
+  const now = inode?.map[blk];
+  if (now !== undefined && (now.kind === 'written' || now.kind === 'unwritten') && now.p === p) return null;
+  const owner = w.inodes.flatMap((i, ino) => i.map.flatMap((m, b) => ((m.kind === 'written' || m.kind === 'unwritten') && m.p === p ? [`file ${ino} block ${b}`] : [])));
+  const where = w.free[p] === true ? 'free (its extent was unmapped)' : owner.length > 0 ? `now ${owner.join(', ')}` : 'no longer this file\'s';
+  const io = wpc.iomap;
+  return (
+    `xfs_map_blocks reused the writepage context's cached mapping (wpc->iomap: file blocks ${io.blk}-${io.blk + io.nblk - 1} → p${io.p}-p${io.p + io.nblk - 1}, ${io.unwritten ? 'unwritten' : 'written'}, made when if_seq was ${wpc.dataSeq}) for folio ${wpc.ino}:${blk}: xfs_imap_valid checked only the offset, ` +
+    `but the data fork has changed (if_seq ${inode?.seq ?? '?'}; file block ${blk} is now ${now?.kind ?? 'gone'}${now !== undefined && 'p' in now ? ` p${now.p}` : ''}), so the writeback bio writes the folio's data to p${p}, which is ${where}`
+  );
 }
