@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { check } from '../checker/index.ts';
-import { BS, buildModel, DEVICES, fallocate, ftruncate, load, mmap, open, pwrite, settings, store, type Settings, type SettingsInput, type Syscall, type World } from '../spec/index.ts';
+import { BS, buildModel, DEVICES, fallocate, ftruncate, load, mmap, open, pread, pwrite, settings, store, type Settings, type SettingsInput, type Syscall, type World } from '../spec/index.ts';
 import { actions, next } from '../spec/model.ts';
 import { faultRaPlan } from '../spec/mm/readahead.ts';
 
@@ -75,7 +75,8 @@ describe('a fault that finds no folio', () => {
       assert.deepEqual({ pc: t2.tasks[1]?.pc, locked: t2.pageCache[0]?.[1]?.locked, dirty: t2.pageCache[0]?.[1]?.dirty }, { pc: 1, locked: true, dirty: false }, 'the buffered write waits for the folio lock');
       w = step(w, s, 0, /read I\/O done: blocks 0=f0\.init\[0\],1=f0\.init\[1\],2=zero uptodate, folios unlocked; the fault drops the invalidate_lock and returns VM_FAULT_RETRY \(it faults again on page 1\)/);
       assert.deepEqual(w.vmas[0]?.pte, ['none']);
-      w = step(w, s, 0, /filemap_fault: folio 0:1 cached and uptodate \(f0\.init\[1\]\): map it read-only/);
+      // The retry: do_read_fault's fault-around finds the folio uptodate and maps the page (the mapping has only page 1).
+      w = step(w, s, 0, /do_fault_around → filemap_map_pages: folio 0:1 cached and uptodate \(f0\.init\[1\]\): map page 1 read-only/);
       w = step(w, s, 0, /load through a present PTE/);
       assert.deepEqual(w.tasks[0]?.results.at(-1), { op: 'mmap-load', ret: BS, file: 0, data: ['f0.init[1]'], firstBlock: 1, start: w.tasks[0]?.results.at(-1)?.op === 'mmap-load' ? (w.tasks[0]?.results.at(-1) as { start: number }).start : -1, end: (w.tasks[0]?.results.at(-1) as { end: number }).end });
     });
@@ -93,6 +94,34 @@ describe('a fault that finds no folio', () => {
     w = step(w, s, 0, /VM_FAULT_RETRY/);
     w = step(w, s, 0, /cached and uptodate \(f0\.init\[0\]\)/);
     assert.deepEqual(w.vmas[0]?.pte, ['ro']);
+  });
+
+  it('fault-around: a read fault maps the cached, uptodate, unlocked pages around it within the mapping and EOF; a write fault maps only its page', () => {
+    const s = base('xfs', [[open(0), pread(0, 0, 2 * BS), mmap(0, 0, 3 * BS), load(0, 0), store('M', 0, 0, BS), load(0, 0)]], { files: [{ blocks: [{ written: 1 }, { written: 2 }, { written: 3 }] }] });
+    let w = step(init(s), s, 0, /open/);
+    while (w.tasks[0]?.pc === 1) w = step(w, s, 0, /./);
+    w = step(w, s, 0, /mmap/);
+    // pread cached blocks 0-2 (its readahead window), and the load's fault maps all three: one step, no ->fault.
+    w = step(w, s, 0, /do_read_fault → do_fault_around → filemap_map_pages: folio 0:0 cached and uptodate \(f0\.init\[0\]\): map pages 0,1,2 read-only/);
+    assert.deepEqual(w.vmas[0]?.pte, ['ro', 'ro', 'ro']);
+    w = step(w, s, 0, /load through a present PTE/);
+    // The store on page 1 finds its PTE present: straight to ->page_mkwrite.
+    w = step(w, s, 0, /page_mkwrite/);
+    assert.deepEqual(w.vmas[0]?.pte, ['ro', 'rw', 'ro']);
+    w = step(w, s, 0, /store through a writable PTE/);
+    // A present PTE is left as it is, a locked folio is skipped: with the PTEs of pages 0 and 2 zapped and page 2's folio locked for a read, a load of page 0 maps page 0 alone.
+    const pc = w.pageCache.map((p, i) => (i === 0 ? p.map((f, b) => (b === 2 && f !== null ? { ...f, locked: true as const } : f)) : p));
+    const zapped = { ...w, pageCache: pc, vmas: w.vmas.map((v) => ({ ...v, pte: v.pte.map((p, b) => (b !== 1 ? ('none' as const) : p)) })) };
+    const around = actions(zapped, s).find((a) => a.kind === 'task' && a.task === 0);
+    const label = around?.kind === 'task' ? `${around.fn}: ${around.what}` : 'no step';
+    assert.match(label, /filemap_map_pages: folio 0:0 cached and uptodate \(f0\.init\[0\]\): map page 0 read-only/);
+    // A write fault has no fault-around (do_shared_fault): with nothing mapped, a store maps only its own page.
+    const st = base('xfs', [[open(0), pread(0, 0, 2 * BS), mmap(0, 0, 3 * BS), store('M', 0, 0, BS)]], { files: [{ blocks: [{ written: 1 }, { written: 2 }, { written: 3 }] }] });
+    let x = step(init(st), st, 0, /open/);
+    while (x.tasks[0]?.pc === 1) x = step(x, st, 0, /./);
+    x = step(x, st, 0, /mmap/);
+    x = step(x, st, 0, /do_shared_fault → __do_fault → xfs_filemap_fault → filemap_fault: folio 0:1 cached and uptodate/);
+    assert.deepEqual(x.vmas[0]?.pte, ['none', 'ro', 'none']);
   });
 
   it('the read-around window: ra_pages / 2 before the page, ra_pages long, clipped at EOF, cached pages skipped; one folio without readahead', () => {

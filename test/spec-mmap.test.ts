@@ -31,7 +31,7 @@ function runT1(w: World, s: Settings, steps: RegExp[]): World {
 
 const init = (s: Settings): World => buildModel(s).init()[0] as World;
 /** A fault on a page with no folio: the read-around and its I/O, the I/O's completion (VM_FAULT_RETRY), the retry that maps it. */
-const FAULT_IN = [/page_cache_ra_order/, /VM_FAULT_RETRY/, /filemap_fault: folio .* cached and uptodate/];
+const FAULT_IN = [/page_cache_ra_order/, /VM_FAULT_RETRY/, /folio .* cached and uptodate/];
 const pte = (w: World, blk: number) => w.vmas[0]?.pte[blk - (w.vmas[0]?.blk ?? 0)];
 
 describe('the fault path of a store through a mapping', () => {

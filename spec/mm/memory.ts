@@ -104,6 +104,33 @@ function accessOf(w: World, s: Settings, ti: number, map: number, ino: number | 
   return { v };
 }
 
+/** fault_around_bytes at its default (64 KiB): do_fault_around maps up to this many pages. */
+export const FAULT_AROUND_PAGES = 16;
+
+/**
+ * do_read_fault → do_fault_around → filemap_map_pages (mm/memory.c, mm/filemap.c, Linux
+ * 6.18): the pages of mapping `v` a read fault on `blk` maps read-only before (or instead of)
+ * calling ->fault — those whose PTE is not present and whose folio is cached, uptodate and
+ * unlocked (next_uptodate_folio), below EOF. The window is the run of FAULT_AROUND_PAGES pages
+ * holding `blk`, aligned from the mapping's start: Linux aligns it by virtual address, which
+ * the model does not have, so it takes the mapping to start on a 64 KiB boundary.
+ * PG_readahead, which next_uptodate_folio skips, is not modelled (no read-around here marks a
+ * folio: its mark lies ra_pages * 3 / 4 past the window's start, beyond these files' EOF).
+ */
+function faultAroundPages(w: World, s: Settings, v: Vma, blk: number): number[] {
+  const from = blk - ((blk - v.blk) % FAULT_AROUND_PAGES);
+  const to = Math.min(from + FAULT_AROUND_PAGES, v.blk + v.nblk);
+  const pages = Math.ceil(inodeOf(w, v.ino).size / s.fs.blockSize);
+  const out: number[] = [];
+  for (let b = from; b < to && b < pages; b++) {
+    const f = folioAt(w, v.ino, b);
+    if (f === null || f.locked === true || pteOf(w, v, b) !== 'none') continue;
+    const whole = Array.from({ length: f.nr }, (_, i) => folioAt(w, v.ino, f.head + i));
+    if (whole.every((x) => x?.uptodate === true)) out.push(b);
+  }
+  return out;
+}
+
 /**
  * Step 1, the PTE not present: filemap_fault (mm/filemap.c, Linux 6.18).
  *  - A cached, uptodate, unlocked folio is mapped read-only (the folio lock is taken and
@@ -125,6 +152,20 @@ function accessOf(w: World, s: Settings, ti: number, map: number, ino: number | 
  */
 function filemapFaultStep(w: World, s: Settings, ti: number, v: Vma, blk: number, why: 'load' | 'store', begin: (d: World) => void): Step | null {
   const f = folioAt(w, v.ino, blk);
+  // do_read_fault: fault-around first (a store's do_shared_fault has none).
+  const around = why === 'load' ? faultAroundPages(w, s, v, blk) : [];
+  const mapAround = (d: World) => {
+    const dv = vmaOf(d, v.task, v.id) as Vma;
+    for (const b of around) setPte(dv, b, 'ro');
+  };
+  if (around.includes(blk)) {
+    return {
+      fn: 'do_read_fault → do_fault_around → filemap_map_pages',
+      what: `folio ${v.ino}:${blk} cached and uptodate (${f?.t ?? '?'}): map page${around.length > 1 ? 's' : ''} ${around.join(',')} read-only (write-notify), VM_FAULT_NOPAGE`,
+      apply: mapAround,
+    };
+  }
+  const aroundWhat = around.length > 0 ? `fault-around maps cached page${around.length > 1 ? 's' : ''} ${around.join(',')} read-only; ` : '';
   const via = `${why === 'store' ? 'do_shared_fault → __do_fault' : 'do_read_fault'} → ${s.fs.kind === 'xfs' ? 'xfs_filemap_fault → ' : ''}filemap_fault`;
   // lock_folio_maybe_drop_mmap: a folio locked for another read's I/O is waited for.
   if (f?.locked === true) return null;
@@ -148,10 +189,11 @@ function filemapFaultStep(w: World, s: Settings, ti: number, v: Vma, blk: number
     fn: f === null ? `${via} → do_sync_mmap_readahead → page_cache_ra_order` : `${via} → page_not_uptodate → filemap_read_folio`,
     what:
       f === null
-        ? `${lockWhat}no folio at ${v.ino}:${blk}: read-around adds folios ${plan.add.join(',')} locked, !uptodate; submit read I/O of blocks ${ioWhat}; wait for folio ${blk}'s lock`
-        : `${lockWhat}folio ${v.ino}:${f.head} cached !uptodate: lock it, ->read_folio submits read I/O of blocks ${ioWhat}; wait for it`,
+        ? `${aroundWhat}${lockWhat}no folio at ${v.ino}:${blk}: read-around adds folios ${plan.add.join(',')} locked, !uptodate; submit read I/O of blocks ${ioWhat}; wait for folio ${blk}'s lock`
+        : `${aroundWhat}${lockWhat}folio ${v.ino}:${f.head} cached !uptodate: lock it, ->read_folio submits read I/O of blocks ${ioWhat}; wait for it`,
     apply: (d) => {
       begin(d);
+      mapAround(d);
       if (taken) lock(inodeOf(d, v.ino).invalidateLock, 'shared', ti);
       if (f === null) addReadFolios(d, v.ino, plan.add);
       else {
