@@ -20,6 +20,7 @@ import { allowancesApply, compare, loadSpecOracle } from './oracle.ts';
 import type { Disagreement, Oracle, Verdict } from './oracle.ts';
 import { show, withFreshTimes } from './program.ts';
 import { knownGap } from './known-gaps.ts';
+import { flags } from './flags.ts';
 import type { Program, ProgramResult } from './program.ts';
 
 export interface CampaignOptions {
@@ -371,26 +372,19 @@ export class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): CampaignOptions {
   const o: CampaignOptions = { ...DEFAULTS, fs: [...DEFAULTS.fs] };
-  const int = (flag: string, v: string | undefined, min: number): number => {
-    if (v === undefined || !/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`${flag} needs an integer >= ${min}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
-    return Number(v);
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? '';
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = (): string | undefined => inline ?? argv[++i];
+  for (const { flag, arg: a, value, int } of flags(argv, 0, UsageError)) {
     switch (flag) {
       case '--runs':
-        o.runs = int('--runs', value(), 1);
+        o.runs = int(1);
         break;
       case '--seed':
-        o.seed = int('--seed', value(), 0);
+        o.seed = int(0);
         break;
       case '--max-ops':
-        o.maxOps = int('--max-ops', value(), 1);
+        o.maxOps = int(1);
         break;
       case '--max-shrink':
-        o.maxShrink = int('--max-shrink', value(), 0);
+        o.maxShrink = int(0);
         break;
       case '--vocabulary': {
         const v = value();

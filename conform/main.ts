@@ -10,6 +10,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { main as campaignMain } from './campaign.ts';
+import { flags, intArg } from './flags.ts';
 import { FS_KINDS, withLab } from './harness.ts';
 import type { FsKind } from './harness.ts';
 import { PROGRAMS } from './concurrent/programs.ts';
@@ -44,31 +45,24 @@ const USAGE = [
 export function parseModeArgs(argv: readonly string[]): ModeOptions {
   const mode = argv[0] === '--concurrent' ? 'concurrent' : 'crash';
   const o: ModeOptions = { mode, runs: mode === 'concurrent' ? 2000 : 0, requestKiB: mode === 'concurrent' ? [4, 1280] : [4], fs: [...FS_KINDS], programs: [], shrinkTries: 200, maxStates: 400, shutdown: true };
-  const int = (flag: string, v: string | undefined, min: number): number => {
-    if (v === undefined || !/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`${flag} needs an integer >= ${min}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
-    return Number(v);
-  };
   const list = (flag: string, v: string | undefined): string[] => {
     const xs = (v ?? '').split(',').filter((x) => x !== '');
     if (xs.length === 0) throw new UsageError(`${flag} needs a comma-separated list`);
     return xs;
   };
-  for (let i = 1; i < argv.length; i++) {
-    const a = argv[i] ?? '';
-    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = (): string | undefined => inline ?? argv[++i];
+  for (const { flag, arg: a, value, int } of flags(argv, 1, UsageError)) {
     switch (flag) {
       case '--runs':
-        o.runs = int('--runs', value(), 1);
+        o.runs = int(1);
         break;
       case '--max-states':
-        o.maxStates = int('--max-states', value(), 1);
+        o.maxStates = int(1);
         break;
       case '--shrink-tries':
-        o.shrinkTries = int('--shrink-tries', value(), 0);
+        o.shrinkTries = int(0);
         break;
       case '--request-kib':
-        o.requestKiB = list('--request-kib', value()).map((x) => int('--request-kib', x, 4));
+        o.requestKiB = list('--request-kib', value()).map((x) => intArg('--request-kib', x, 4, UsageError));
         break;
       case '--fs': {
         const kinds = list('--fs', value());

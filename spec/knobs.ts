@@ -249,8 +249,8 @@ export type Ext4AutoDaAlloc = 'auto_da_alloc' | 'noauto_da_alloc';
  * adds a folio to the page cache (filemap_fault reading a folio in) and around ->page_mkwrite,
  * against a hole punch or truncate that holds it exclusive between truncating the page cache
  * and freeing the blocks.
- *  - 'not-taken': before the fault path was serialised: filemap_fault reads the folio in, and
- *    ->page_mkwrite runs, with no lock against the punch, so a fault can instantiate a folio
+ *  - 'not-taken': before the fault path was serialised: filemap_fault reads the folio in (its
+ *    read-around too), and ->page_mkwrite runs, with no lock against the punch, so a fault can instantiate a folio
  *    of the range after truncate_pagecache_range and before the blocks are freed (the race
  *    the fix commit's message draws). XFS closed it in its own fault handlers with the
  *    MMAPLOCK ("xfs: introduce mmap/truncate lock", Dave Chinner, 2015, Linux 4.1), ext4 with i_mmap_sem
@@ -258,7 +258,8 @@ export type Ext4AutoDaAlloc = 'auto_da_alloc' | 'noauto_da_alloc';
  *    730633f0b7f9 "mm: Protect operations adding pages to page cache with invalidate_lock"
  *    (5.15) moved it into filemap_fault for every file system.
  *  - 'taken': Linux 6.18: filemap_fault takes filemap_invalidate_lock_shared before it
- *    creates a folio (and when the cached one is not uptodate); __xfs_write_fault takes
+ *    creates a folio (and when the cached one is not uptodate) and holds it while it waits
+ *    for the folio's read I/O; the read-around adds its folios under it; __xfs_write_fault takes
  *    XFS_MMAPLOCK_SHARED and ext4_page_mkwrite filemap_invalidate_lock_shared.
  */
 export type FaultInvalidateLock = 'not-taken' | 'taken';

@@ -120,7 +120,7 @@ function describeSys(c: SysState, verbose: boolean): Record<string, unknown> {
       ...(x.short !== null ? { 'short write': x.short } : {}),
     }))
     .with({ sys: 'dio-read' }, (x) => ({ call: `direct read of file ${x.ino} ${x.len} bytes @ ${x.pos}`, ...common }))
-    .with({ sys: 'buffered-read' }, (x) => ({ call: `buffered read of file ${x.ino} ${x.len} bytes @ ${x.pos}`, ...common, [x.phase === 'read-io' ? 'read I/O in flight' : 'read I/O done']: x.io.map((b) => b.blk).join(', ') }))
+    .with({ sys: 'buffered-read' }, (x) => ({ call: x.fault === undefined ? `buffered read of file ${x.ino} ${x.len} bytes @ ${x.pos}` : `page fault of mapping ${x.fault.map} at file ${x.ino} page ${x.fault.blk}${x.fault.invalidateLock ? ', invalidate_lock shared' : ''}`, ...common, [x.phase === 'read-io' ? 'read I/O in flight' : 'read I/O done']: x.io.map((b) => b.blk).join(', ') }))
     .with({ sys: 'fsync' }, (x) => ({ call: `${x.msync !== undefined ? `msync(MS_SYNC) of blocks ${x.msync.blk}-${x.msync.blk + x.msync.nblk - 1}` : x.datasync ? 'fdatasync' : 'fsync'} of file ${x.ino}`, ...common }))
     .with({ sys: 'fuse-write' }, (x) => ({
       call: `FUSE write ${x.req.id} of ${x.req.count} bytes @ ${x.req.pos}`,

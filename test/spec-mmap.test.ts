@@ -30,6 +30,8 @@ function runT1(w: World, s: Settings, steps: RegExp[]): World {
 }
 
 const init = (s: Settings): World => buildModel(s).init()[0] as World;
+/** A fault on a page with no folio: the read-around and its I/O, the I/O's completion (VM_FAULT_RETRY), the retry that maps it. */
+const FAULT_IN = [/page_cache_ra_order/, /VM_FAULT_RETRY/, /folio .* cached and uptodate/];
 const pte = (w: World, blk: number) => w.vmas[0]?.pte[blk - (w.vmas[0]?.blk ?? 0)];
 
 describe('the fault path of a store through a mapping', () => {
@@ -38,7 +40,15 @@ describe('the fault path of a store through a mapping', () => {
     let w = runT1(init(s), s, [/open/, /mmap/]);
     assert.deepEqual(w.vmas[0]?.pte, ['none', 'none']);
     assert.equal(w.pageCache[0]?.[0], null);
-    w = t1(w, s, /filemap_fault: filemap_invalidate_lock_shared; create folio 0:0 from the disk \(f0\.init\[0\]\)/);
+    // The fault's read I/O is a step of its own: the read-around adds folios 0 and 1 locked, !uptodate, the invalidate_lock held shared.
+    w = t1(w, s, /filemap_fault → do_sync_mmap_readahead → page_cache_ra_order: filemap_invalidate_lock_shared; no folio at 0:0: read-around adds folios 0,1 locked, !uptodate; submit read I\/O of blocks 0←p1,1=0/);
+    assert.deepEqual([0, 1].map((b) => ({ uptodate: w.pageCache[0]?.[b]?.uptodate, locked: w.pageCache[0]?.[b]?.locked })), [{ uptodate: false, locked: true }, { uptodate: false, locked: true }]);
+    assert.deepEqual(w.inodes[0]?.invalidateLock, { excl: null, shared: [0] });
+    assert.equal(pte(w, 0), 'none');
+    w = t1(w, s, /folio_end_read → filemap_fault: out_retry: read I\/O done: blocks 0=f0\.init\[0\],1=zero uptodate, folios unlocked; the fault drops the invalidate_lock and returns VM_FAULT_RETRY/);
+    assert.deepEqual([0, 1].map((b) => ({ t: w.pageCache[0]?.[b]?.t, uptodate: w.pageCache[0]?.[b]?.uptodate, locked: w.pageCache[0]?.[b]?.locked })), [{ t: 'f0.init[0]', uptodate: true, locked: undefined }, { t: 'zero', uptodate: true, locked: undefined }]);
+    assert.deepEqual({ lock: w.inodes[0]?.invalidateLock, cur: w.tasks[0]?.cur, pte: pte(w, 0) }, { lock: { excl: null, shared: [] }, cur: null, pte: 'none' });
+    w = t1(w, s, /filemap_fault: folio 0:0 cached and uptodate \(f0\.init\[0\]\): map it read-only/);
     assert.equal(pte(w, 0), 'ro');
     assert.deepEqual({ t: w.pageCache[0]?.[0]?.t, dirty: w.pageCache[0]?.[0]?.dirty }, { t: 'f0.init[0]', dirty: false });
     w = t1(w, s, /iomap_page_mkwrite: .*XFS_MMAPLOCK_SHARED.*folio_mark_dirty; PTE writable/);
@@ -62,7 +72,7 @@ describe('the fault path of a store through a mapping', () => {
   it('XFS ->page_mkwrite reserves delalloc over a hole; ext4 leaves the hole for writeback to allocate', () => {
     for (const fs of ['xfs', 'ext4'] as const) {
       const s = base(fs, [[open(0), mmap(0, 0, 2 * BS), store('M', 0, 0, BS)]]);
-      const w = runT1(init(s), s, [/open/, /mmap/, /filemap_fault/, /mkwrite/]);
+      const w = runT1(init(s), s, [/open/, /mmap/, ...FAULT_IN, /mkwrite/]);
       assert.equal(w.pageCache[0]?.[1]?.t, 'zero', 'a hole faults in as zeroes');
       assert.equal(w.inodes[0]?.map[1]?.kind, fs === 'xfs' ? 'delalloc' : 'hole', fs);
     }
@@ -70,7 +80,7 @@ describe('the fault path of a store through a mapping', () => {
 
   it('writeback write-protects the PTE (folio_mkclean): the next store faults again through ->page_mkwrite and dirties the folio again', () => {
     const s = base('xfs', [[open(0), mmap(0, 0, BS), store('M1', 0, 0, 0), store('M2', 0, 0, 0)]], { flusher: true });
-    let w = runT1(init(s), s, [/open/, /mmap/, /filemap_fault/, /mkwrite/, /store through a writable PTE: M1/]);
+    let w = runT1(init(s), s, [/open/, /mmap/, ...FAULT_IN, /mkwrite/, /store through a writable PTE: M1/]);
     const flush = actions(w, s).find((a): a is Extract<Action, { kind: 'flusher' }> => a.kind === 'flusher');
     assert.ok(flush !== undefined);
     w = next(w, s, flush);
@@ -85,12 +95,12 @@ describe('the fault path of a store through a mapping', () => {
 
   it('reclaim unmaps a clean mapped folio: the next access faults it in again', () => {
     const s = base('xfs', [[open(0), mmap(0, 0, BS), load(0, 0), load(0, 0)]], { reclaim: true });
-    let w = runT1(init(s), s, [/open/, /mmap/, /filemap_fault/, /load through a present PTE/]);
+    let w = runT1(init(s), s, [/open/, /mmap/, ...FAULT_IN, /load through a present PTE/]);
     const r = actions(w, s).find((a) => a.kind === 'reclaim');
     assert.ok(r !== undefined);
     w = next(w, s, r);
     assert.equal(pte(w, 0), 'none');
-    w = runT1(w, s, [/filemap_fault/, /load/]);
+    w = runT1(w, s, [...FAULT_IN, /load/]);
     assert.deepEqual(w.tasks[0]?.results.filter((x) => x.op === 'mmap-load').map((x) => (x.op === 'mmap-load' ? x.data : [])), [['f0.init[0]'], ['f0.init[0]']]);
   });
 });
@@ -100,7 +110,7 @@ describe('msync, munmap and the signals', () => {
     const s = base('xfs', [[open(0), pwrite('W', 0, BS, BS), mmap(0, 0, BS), store('M', 0, 0, 0), msync(0, 'MS_ASYNC'), msync(0)]]);
     let w = t1(init(s), s, /open/);
     while (w.tasks[0]?.pc === 1) w = t1(w, s, /./);
-    w = runT1(w, s, [/mmap/, /filemap_fault/, /mkwrite/, /store/, /MS_ASYNC/]);
+    w = runT1(w, s, [/mmap/, ...FAULT_IN, /mkwrite/, /store/, /MS_ASYNC/]);
     assert.deepEqual(w.tasks[0]?.results.at(-1), { op: 'msync', ret: 0 });
     assert.equal(w.device.inflight.length, 0, 'MS_ASYNC starts no writeback');
     w = runT1(w, s, [/msync\(MS_SYNC\)/, /file_write_and_wait_range/]);

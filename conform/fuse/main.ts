@@ -6,6 +6,7 @@
  */
 import { FUSE_DEFAULTS, formatFuseSummaries, runFuseCampaign, type FuseCampaignOptions } from './run.ts';
 import { FUSE_MODES, type FuseMode } from './program.ts';
+import { flags } from '../flags.ts';
 
 export const FUSE_USAGE = 'usage: npm run conform -- --fuse [--runs N] [--seed S] [--mode write-through,writeback-cache] [--no-shrink]';
 
@@ -13,20 +14,13 @@ export class FuseUsageError extends Error {}
 
 export function parseFuseArgs(argv: readonly string[]): FuseCampaignOptions {
   const o: FuseCampaignOptions = { ...FUSE_DEFAULTS, modes: [...FUSE_DEFAULTS.modes] };
-  const int = (flag: string, v: string | undefined, min: number): number => {
-    if (v === undefined || !/^\d+$/.test(v) || Number(v) < min) throw new FuseUsageError(`${flag} needs an integer >= ${min}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
-    return Number(v);
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? '';
-    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = (): string | undefined => inline ?? argv[++i];
+  for (const { flag, arg: a, value, int } of flags(argv, 0, FuseUsageError)) {
     switch (flag) {
       case '--runs':
-        o.runs = int('--runs', value(), 1);
+        o.runs = int(1);
         break;
       case '--seed':
-        o.seed = int('--seed', value(), 0);
+        o.seed = int(0);
         break;
       case '--mode': {
         const ms = (value() ?? '').split(',').filter((x) => x !== '');

@@ -6,9 +6,10 @@
  * Models Linux 6.18. A page is a file block.
  *
  * A store through mapping `map` takes up to three steps, each decided by the PTE:
- *  1. not present: the fault (filemap_fault) finds the folio or reads it in — creating it
- *     under the invalidate_lock held shared — and maps it read-only (the mapping wants
- *     write-notify); a page at or beyond EOF is SIGBUS;
+ *  1. not present: the fault (filemap_fault) maps a cached uptodate folio read-only (the
+ *     mapping wants write-notify), or reads the folio in — created by the read-around under
+ *     the invalidate_lock held shared, the I/O its own step — and faults again; a page at or
+ *     beyond EOF is SIGBUS;
  *  2. read-only: ->page_mkwrite under the invalidate_lock (XFS_MMAPLOCK) shared and the folio
  *     lock: folio_mkwrite_check_truncate, the block reservation (XFS: iomap_iter with
  *     IOMAP_WRITE|IOMAP_FAULT → xfs_buffered_write_iomap_begin reserves delalloc over a hole),
@@ -17,20 +18,23 @@
  *     dirty bit: the folio was dirtied in step 2).
  * Between the steps anything may run: writeback's folio_mkclean turns a writable PTE
  * read-only again (step 2 again), reclaim or an invalidation unmaps it (step 1 again).
- * The read I/O of step 1 is not split from the fault (issue-8b2 splits buffered reads).
+ * Step 1 reads a missing or !uptodate folio in with its read I/O in flight as a step of its
+ * own (the folio locked meanwhile), then the access faults again (VM_FAULT_RETRY).
  *
  * The shorthand store (no `map`) keeps its old meaning: the page is mapped, and the write fault
  * and the store are one step.
  */
 import { beginWrite, finishSyscall, ghostWrite, task } from '../ghost.ts';
-import { canLock } from '../kernel/locking/rwsem.ts';
+import { canLock, lock } from '../kernel/locking/rwsem.ts';
 import { writeToken } from '../token.ts';
 import { xfsReserveDelalloc } from '../fs/xfs/xfs_iomap.ts';
 import { inodeOf } from '../vfs/fd.ts';
-import { readBlock } from '../vfs/read.ts';
+import { readIoOf } from '../vfs/read.ts';
+import type { BufferedRead } from '../fs/iomap/types.ts';
 import type { Errno, Syscall } from '../vfs/types.ts';
 import type { Settings, Step, World } from '../world.ts';
-import { dirtyFolio, filemapGetFolio, folioAt } from './filemap.ts';
+import { dirtyFolio, folioAt } from './filemap.ts';
+import { addReadFolios, faultRaPlan } from './readahead.ts';
 import { pteOf, setPte, vmaOf } from './rmap.ts';
 import type { Vma } from './types.ts';
 
@@ -100,15 +104,71 @@ function accessOf(w: World, s: Settings, ti: number, map: number, ino: number | 
   return { v };
 }
 
+/** fault_around_bytes at its default (64 KiB): do_fault_around maps up to this many pages. */
+export const FAULT_AROUND_PAGES = 16;
+
 /**
- * Step 1, the PTE not present: filemap_fault. A cached, uptodate folio is mapped without a
- * lock; otherwise the folio is created and read in under the invalidate_lock held shared, so
- * that it cannot appear in a range a punch or truncate has just emptied. Either way the PTE
- * is read-only. Null while the lock is held exclusive.
+ * do_read_fault → do_fault_around → filemap_map_pages (mm/memory.c, mm/filemap.c, Linux
+ * 6.18): the pages of mapping `v` a read fault on `blk` maps read-only before (or instead of)
+ * calling ->fault — those whose PTE is not present and whose folio is cached, uptodate and
+ * unlocked (next_uptodate_folio), below EOF. The window is the run of FAULT_AROUND_PAGES pages
+ * holding `blk`, aligned from the mapping's start: Linux aligns it by virtual address, which
+ * the model does not have, so it takes the mapping to start on a 64 KiB boundary.
+ * PG_readahead, which next_uptodate_folio skips, is not modelled (no read-around here marks a
+ * folio: its mark lies ra_pages * 3 / 4 past the window's start, beyond these files' EOF).
  */
-function filemapFaultStep(w: World, s: Settings, v: Vma, blk: number, why: 'load' | 'store', begin: (d: World) => void): Step | null {
+function faultAroundPages(w: World, s: Settings, v: Vma, blk: number): number[] {
+  const from = blk - ((blk - v.blk) % FAULT_AROUND_PAGES);
+  const to = Math.min(from + FAULT_AROUND_PAGES, v.blk + v.nblk);
+  const pages = Math.ceil(inodeOf(w, v.ino).size / s.fs.blockSize);
+  const out: number[] = [];
+  for (let b = from; b < to && b < pages; b++) {
+    const f = folioAt(w, v.ino, b);
+    if (f === null || f.locked === true || pteOf(w, v, b) !== 'none') continue;
+    const whole = Array.from({ length: f.nr }, (_, i) => folioAt(w, v.ino, f.head + i));
+    if (whole.every((x) => x?.uptodate === true)) out.push(b);
+  }
+  return out;
+}
+
+/**
+ * Step 1, the PTE not present: filemap_fault (mm/filemap.c, Linux 6.18).
+ *  - A cached, uptodate, unlocked folio is mapped read-only (the folio lock is taken and
+ *    dropped within the step; a locked folio is waited for).
+ *  - No folio: do_sync_mmap_readahead's read-around adds the window's folios locked and
+ *    !uptodate and submits their read I/O (page_cache_ra_order, under the invalidate_lock
+ *    shared); then retry_find takes the invalidate_lock shared and lock_folio_maybe_drop_mmap
+ *    waits for the faulting folio's lock — the I/O. One step here: the gap between
+ *    page_cache_ra_order dropping the lock and retry_find taking it again is left out (a
+ *    punch that took the lock exclusive there would wait for the locked folios anyway).
+ *  - A folio cached but !uptodate (a read error, or a large folio partly filled):
+ *    invalidate_lock shared, the folio locked, page_not_uptodate → filemap_read_folio
+ *    submits ->read_folio for its !uptodate blocks.
+ * In both reading cases the I/O completes as the task's next step (bufferedReadStep with
+ * `fault`): folio_end_read, then the fault — which dropped the mmap_lock for the I/O
+ * (maybe_unlock_mmap_for_io) — drops the invalidate_lock and returns VM_FAULT_RETRY, and the
+ * access faults again and finds the folio uptodate, unless something removed it meanwhile.
+ * The PTE is always read-only: the mapping wants write-notify. Null while the task must wait.
+ */
+function filemapFaultStep(w: World, s: Settings, ti: number, v: Vma, blk: number, why: 'load' | 'store', begin: (d: World) => void): Step | null {
   const f = folioAt(w, v.ino, blk);
+  // do_read_fault: fault-around first (a store's do_shared_fault has none).
+  const around = why === 'load' ? faultAroundPages(w, s, v, blk) : [];
+  const mapAround = (d: World) => {
+    const dv = vmaOf(d, v.task, v.id) as Vma;
+    for (const b of around) setPte(dv, b, 'ro');
+  };
+  if (around.includes(blk)) {
+    return {
+      fn: 'do_read_fault → do_fault_around → filemap_map_pages',
+      what: `folio ${v.ino}:${blk} cached and uptodate (${f?.t ?? '?'}): map page${around.length > 1 ? 's' : ''} ${around.join(',')} read-only (write-notify), VM_FAULT_NOPAGE`,
+      apply: mapAround,
+    };
+  }
+  const aroundWhat = around.length > 0 ? `fault-around maps cached page${around.length > 1 ? 's' : ''} ${around.join(',')} read-only; ` : '';
   const via = `${why === 'store' ? 'do_shared_fault → __do_fault' : 'do_read_fault'} → ${s.fs.kind === 'xfs' ? 'xfs_filemap_fault → ' : ''}filemap_fault`;
+  // lock_folio_maybe_drop_mmap: a folio locked for another read's I/O is waited for.
+  if (f?.locked === true) return null;
   if (f !== null && f.uptodate) {
     return {
       fn: via,
@@ -120,20 +180,30 @@ function filemapFaultStep(w: World, s: Settings, v: Vma, blk: number, why: 'load
     };
   }
   if (!faultLockFree(w, s, v.ino)) return null;
-  const locked = s.knobs.faultInvalidateLock === 'taken';
+  const taken = s.knobs.faultInvalidateLock === 'taken';
+  const lockWhat = taken ? 'filemap_invalidate_lock_shared; ' : 'no invalidate_lock (before 730633f0b7f9); ';
+  const plan = f === null ? faultRaPlan(w, s, v.ino, blk) : { add: [], blocks: Array.from({ length: f.nr }, (_, i) => f.head + i).filter((b) => folioAt(w, v.ino, b)?.uptodate !== true) };
+  const io = readIoOf(w, s, v.ino, plan.blocks);
+  const ioWhat = io.map((x) => `${x.blk}${x.p === null ? '=0' : `←p${x.p}`}`).join(',');
   return {
-    fn: via,
-    what: `${locked ? 'filemap_invalidate_lock_shared; ' : 'no invalidate_lock (before 730633f0b7f9); '}${f === null ? 'create' : 'read in'} folio ${v.ino}:${blk} from the disk (${readBlock(w, v.ino, blk)}), map it read-only`,
+    fn: f === null ? `${via} → do_sync_mmap_readahead → page_cache_ra_order` : `${via} → page_not_uptodate → filemap_read_folio`,
+    what:
+      f === null
+        ? `${aroundWhat}${lockWhat}no folio at ${v.ino}:${blk}: read-around adds folios ${plan.add.join(',')} locked, !uptodate; submit read I/O of blocks ${ioWhat}; wait for folio ${blk}'s lock`
+        : `${aroundWhat}${lockWhat}folio ${v.ino}:${f.head} cached !uptodate: lock it, ->read_folio submits read I/O of blocks ${ioWhat}; wait for it`,
     apply: (d) => {
       begin(d);
-      const { head, nr } = filemapGetFolio(d, v.ino, blk);
-      for (let b = head; b < head + nr; b++) {
-        const e = folioAt(d, v.ino, b);
-        if (e === null || e.uptodate) continue;
-        e.t = readBlock(d, v.ino, b);
-        e.uptodate = true;
+      mapAround(d);
+      if (taken) lock(inodeOf(d, v.ino).invalidateLock, 'shared', ti);
+      if (f === null) addReadFolios(d, v.ino, plan.add);
+      else {
+        for (let b = f.head; b < f.head + f.nr; b++) {
+          const e = folioAt(d, v.ino, b);
+          if (e !== null) e.locked = true;
+        }
       }
-      setPte(vmaOf(d, v.task, v.id) as Vma, blk, 'ro');
+      const r: BufferedRead = { sys: 'buffered-read', fd: v.fd, ino: v.ino, pos: blk * s.fs.blockSize, len: s.fs.blockSize, phase: 'read-io', io, iolock: false, wait: [], ioError: false, start: 0, fault: { map: v.id, blk, invalidateLock: taken } };
+      task(d, ti).cur = r;
     },
   };
 }
@@ -189,7 +259,7 @@ function mappedStoreStep(w: World, s: Settings, ti: number, c: Extract<Syscall, 
   if ('sig' in a) return { fn: 'handle_mm_fault', what: `${c.id}: ${a.why}: ${a.sig}`, apply: (d) => end(d, a.sig) };
   const v = a.v;
   const pte = pteOf(w, v, blk);
-  if (pte === 'none') return filemapFaultStep(w, s, v, blk, 'store', begin);
+  if (pte === 'none') return filemapFaultStep(w, s, ti, v, blk, 'store', begin);
   if (pte === 'ro') {
     // Bound: writeback may slip between a store's first ->page_mkwrite and the store; a
     // later ->page_mkwrite of the same store runs with the store in one step (otherwise
@@ -245,7 +315,7 @@ export function mmapLoadEntry(w: World, s: Settings, ti: number, c: Extract<Sysc
   const a = accessOf(w, s, ti, c.map, null, blk);
   if ('sig' in a) return { fn: 'handle_mm_fault', what: `load: ${a.why}: ${a.sig}`, apply: (d) => result(d, a.sig, -1, []) };
   const v = a.v;
-  if (pteOf(w, v, blk) === 'none') return filemapFaultStep(w, s, v, blk, 'load', () => {});
+  if (pteOf(w, v, blk) === 'none') return filemapFaultStep(w, s, ti, v, blk, 'load', () => {});
   return {
     fn: 'load through a present PTE',
     what: `read folio ${v.ino}:${blk} (${folioAt(w, v.ino, blk)?.t ?? '?'})`,

@@ -15,7 +15,7 @@
  * readahead a later read that hits it would start (page_cache_async_ra). The maximum is the
  * device's read_ahead_kb (DeviceSettings.readAhead; 128 KiB when absent).
  */
-import type { Settings, World } from '../types.ts';
+import { ZERO, type Settings, type World } from '../types.ts';
 import { folioAt, mappingOf } from './filemap.ts';
 
 /** VM_READAHEAD_PAGES: the default file_ra_state.ra_pages (128 KiB of 4 KiB pages). */
@@ -121,4 +121,47 @@ export function readPlan(w: World, s: Settings, ino: number, pos: number, len: n
     b = f.head + f.nr;
   }
   return { add, fill, blocks };
+}
+
+/**
+ * do_sync_mmap_readahead's read-around (mm/filemap.c, Linux 6.18) for a fault that finds no
+ * folio at page `index`: ra->start = index - ra_pages / 2 (not below 0), ra->size = ra_pages,
+ * ra->order = 0, then page_cache_ra_order: folios of the mapping's minimum size over the
+ * window, never past the page that holds the last byte of the file, a page already cached
+ * skipped (ra_alloc_folio fails with -EEXIST and the fallback do_page_cache_ra skips it).
+ * Not modelled, because no scenario can reach them: VM_RAND_READ / VM_SEQ_READ (madvise),
+ * VM_HUGEPAGE, VM_EXEC, and file_ra_state.mmap_miss passing MMAP_LOTSAMISS (100 misses more
+ * than fault-around hits on one open file; then Linux reads only the faulting folio).
+ * Returns the heads of the folios to add and the blocks they cover.
+ */
+export function faultRaPlan(w: World, s: Settings, ino: number, index: number): { add: number[]; blocks: number[] } {
+  const bs = s.fs.blockSize;
+  const pcLen = w.pageCache[ino]?.length ?? 0;
+  const isize = w.inodes[ino]?.size ?? 0;
+  const min = mappingOf(w, ino).folioBlocks;
+  const raPages = s.device.readAhead === undefined ? RA_PAGES : Math.floor(s.device.readAhead / bs);
+  // !ra->ra_pages: no read-around; __filemap_get_folio(FGP_CREAT) makes the one folio.
+  const window = raPages === 0 ? 1 : raPages;
+  const start = raPages === 0 ? index : Math.max(0, index - Math.floor(raPages / 2));
+  const last = isize <= 0 ? -1 : Math.floor((isize - 1) / bs);
+  const end = Math.min(start + window, last + 1, pcLen);
+  const add: number[] = [];
+  const blocks: number[] = [];
+  for (let h = start - (start % min); h < end; h += min) {
+    const span = Array.from({ length: min }, (_, i) => h + i).filter((b) => b < pcLen);
+    if (span.some((b) => folioAt(w, ino, b) !== null)) continue;
+    add.push(h);
+    blocks.push(...span);
+  }
+  return { add, blocks };
+}
+
+/** ra_alloc_folio / filemap_add_folio: new folios of the mapping's minimum size at `heads`, locked and !uptodate for read I/O. */
+export function addReadFolios(d: World, ino: number, heads: number[]): void {
+  const pc = d.pageCache[ino];
+  if (pc === undefined) throw new Error(`no inode ${ino}`);
+  const min = mappingOf(d, ino).folioBlocks;
+  for (const h of heads) {
+    for (let b = h; b < h + min && b < pc.length; b++) pc[b] = { t: ZERO, uptodate: false, dirty: false, writeback: false, dropbehind: false, head: h, nr: min, atomic: false, locked: true };
+  }
 }

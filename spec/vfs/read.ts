@@ -9,8 +9,8 @@ import { match } from 'ts-pattern';
 import { deviceRead } from '../block/device.ts';
 import { finishSyscall, task } from '../ghost.ts';
 import { canLock, lock, unlock } from '../kernel/locking/rwsem.ts';
-import { anyDirty, anyLocked, anyWriteback, filemapFdatawriteRange, folioAt, mappingOf } from '../mm/filemap.ts';
-import { readPlan } from '../mm/readahead.ts';
+import { anyDirty, anyLocked, anyWriteback, filemapFdatawriteRange, folioAt } from '../mm/filemap.ts';
+import { addReadFolios, readPlan } from '../mm/readahead.ts';
 import type { BufferedRead } from '../fs/iomap/types.ts';
 import type { Mapping } from '../fs/types.ts';
 import {
@@ -102,12 +102,7 @@ function bufferedReadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall
     };
   }
   if (!canLock(inode.invalidateLock, 'shared')) return null;
-  const io = plan.blocks.map((b) => {
-    const m = inode.map[b];
-    // iomap_block_needs_zeroing / ext4_mpage_readpages: a hole, unwritten or delalloc block, or one past EOF, reads as zeros.
-    const p = m !== undefined && m.kind === 'written' && b * s.fs.blockSize < inode.size ? m.p : null;
-    return { blk: b, p, at: p === null ? ZERO : deviceRead(w.device, p) };
-  });
+  const io = readIoOf(w, s, ino, plan.blocks);
   const ranges = [...plan.add.map((h) => `add ${h}`), ...plan.fill.map((h) => `lock ${h}`)].join(', ');
   return {
     fn: `${fn} → filemap_get_pages → ${plan.add.length > 0 ? 'page_cache_sync_ra' : 'filemap_update_page'}`,
@@ -115,12 +110,7 @@ function bufferedReadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall
     apply: (d) => {
       d.ghost.clock++;
       if (xfs) lock(inodeOf(d, ino).iolock, 'shared', ti);
-      const pc = d.pageCache[ino];
-      if (pc === undefined) throw new Error(`no inode ${ino}`);
-      const min = mappingOf(d, ino).folioBlocks;
-      for (const h of plan.add) {
-        for (let b = h; b < h + min && b < pc.length; b++) pc[b] = { t: ZERO, uptodate: false, dirty: false, writeback: false, dropbehind: false, head: h, nr: min, atomic: false, locked: true };
-      }
+      addReadFolios(d, ino, plan.add);
       for (const h of plan.fill) {
         const f = folioAt(d, ino, h);
         for (let b = h; f !== null && b < h + f.nr; b++) {
@@ -132,6 +122,17 @@ function bufferedReadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall
       task(d, ti).cur = r;
     },
   };
+}
+
+/** What the read I/O of `blocks` of file `ino` carries: each block from its physical block, or zeros. */
+export function readIoOf(w: World, s: Settings, ino: number, blocks: number[]): BufferedRead['io'] {
+  const inode = inodeOf(w, ino);
+  return blocks.map((b) => {
+    const m = inode.map[b];
+    // iomap_block_needs_zeroing / ext4_mpage_readpages: a hole, unwritten or delalloc block, or one past EOF, reads as zeros.
+    const p = m !== undefined && m.kind === 'written' && b * s.fs.blockSize < inode.size ? m.p : null;
+    return { blk: b, p, at: p === null ? ZERO : deviceRead(w.device, p) };
+  });
 }
 
 /**
@@ -149,9 +150,10 @@ export function bufferedReadStep(w: World, s: Settings, ti: number, st: Buffered
   if (st.phase === 'read-io') {
     const now = st.io.map((x) => ({ blk: x.blk, t: x.p === null ? ZERO : deviceRead(w.device, x.p) }));
     const then = st.io.map((x) => ({ blk: x.blk, t: x.at }));
+    const fault = st.fault;
     const complete = (data: Array<{ blk: number; t: Token }>, when: string): Step => ({
-      fn: s.fs.kind === 'xfs' ? 'iomap_read_end_io → folio_end_read' : 'mpage_end_io → folio_end_read',
-      what: `read I/O done${when}: blocks ${data.map((x) => `${x.blk}=${x.t}`).join(',')} uptodate, folios unlocked`,
+      fn: `${s.fs.kind === 'xfs' ? 'iomap_read_end_io → folio_end_read' : 'mpage_end_io → folio_end_read'}${fault === undefined ? '' : ' → filemap_fault: out_retry'}`,
+      what: `read I/O done${when}: blocks ${data.map((x) => `${x.blk}=${x.t}`).join(',')} uptodate, folios unlocked${fault === undefined ? '' : `; the fault${fault.invalidateLock ? ' drops the invalidate_lock and' : ''} returns VM_FAULT_RETRY (it faults again on page ${fault.blk})`}`,
       apply: (d) => {
         for (const x of data) {
           const f = folioAt(d, st.ino, x.blk);
@@ -162,7 +164,12 @@ export function bufferedReadStep(w: World, s: Settings, ti: number, st: Buffered
         // Only this read's folios: another read may have others locked.
         const heads = new Set(st.io.map((x) => folioAt(d, st.ino, x.blk)?.head));
         for (const f of d.pageCache[st.ino] ?? []) if (f !== null && f.locked === true && heads.has(f.head)) delete f.locked;
-        cur(d).phase = 'copy';
+        if (fault === undefined) {
+          cur(d).phase = 'copy';
+          return;
+        }
+        if (fault.invalidateLock) unlock(inodeOf(d, st.ino).invalidateLock, 'shared', ti);
+        task(d, ti).cur = null;
       },
     });
     // A write bio that landed on the blocks while the read bio was in flight: the read

@@ -152,6 +152,14 @@ export interface BufferedRead {
   wait: number[];
   ioError: boolean;
   start: number;
+  /**
+   * Present when the read is a page fault's (filemap_fault), not pread's: the faulting
+   * task waits for the folio lock (lock_folio_maybe_drop_mmap) with the invalidate_lock held
+   * shared when `invalidateLock` (knob faultInvalidateLock), and when the I/O is done it
+   * returns VM_FAULT_RETRY (it dropped the mmap_lock for the I/O): no copy, the access
+   * faults again and finds the folio uptodate.
+   */
+  fault?: { map: number; blk: number; invalidateLock: boolean };
 }
 
 /** What the file system's write checks decide once the lock is held. */
