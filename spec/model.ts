@@ -28,6 +28,7 @@ import { initWorld } from './world.ts';
 import { orphanCleanup, powerOn, recoveryStep } from './fs/recovery.ts';
 import { aboutOf, actorOf, cellsOf, viewOf } from './view.ts';
 import { representativeFor } from './symmetry.ts';
+import { worldEncoder } from './encode.ts';
 
 export type Action =
   /** `choice` picks among a task's enabled steps when the kernel's path depends on timing. */
@@ -259,6 +260,8 @@ export function buildModel(s: Settings): Model<World, Action> & { settings: Sett
     view: (w, verbose) => viewOf(w, s, verbose),
     cells: (w) => cellsOf(w),
     about: () => aboutOf(s),
+    // The world's fingerprint member by member (encode.ts): the same states, hashed faster.
+    encode: worldEncoder(),
     // Symmetry reduction (symmetry.ts): only when some tasks have identical programs.
     ...(representative === undefined ? {} : { representative }),
     settings: s,
