@@ -65,7 +65,10 @@ const ENCODERS: { [K in keyof World]-?: MemberEncoder<World[K]> } = {
   orphans: obj,
   flushOnClose: obj,
   dead: obj,
-  boot: (v, out) => out.str(v ?? '(null)'),
+  boot: (v, out) => {
+    out.bool(v === null);
+    if (v !== null) out.str(v);
+  },
   renames: obj,
   recovered: nullable,
   vmas: obj,
@@ -78,7 +81,10 @@ const MEMBERS = Object.keys(ENCODERS) as Array<keyof World>;
  * members of states the search dropped take their entries with them).
  */
 export function worldEncoder(): (w: World, out: StateEncoder) => void {
-  const hash = structuralFingerprinter();
+  // Members that change are re-hashed through the structural fingerprint; its own identity
+  // cache is let down to small objects too (an inode's lock, a task's current call), which
+  // costs a little memory and saves re-hashing them inside every changed member.
+  const hash = structuralFingerprinter(16);
   const cache = new WeakMap<object, Fingerprint>();
   const memo: Memo = {
     object(v, out) {
