@@ -122,9 +122,7 @@ export function fingerprintString(s: string, out: Fingerprint): void {
 
 /**
  * The default, structural fingerprinter. Each call of `structuralFingerprinter()` returns a
- * fingerprinter with its own caches, so two searches never share cached hashes. Frozen
- * objects that cost at least `cacheMinWords` words to hash are cached by identity (a lower
- * bound trades memory for speed when a caller re-hashes small shared objects often).
+ * fingerprinter with its own caches, so two searches never share cached hashes.
  *
  * Every value gets a 64-bit hash of its own: primitives directly, strings through a cache
  * (states repeat the same keys and tokens; V8 keeps a string's hash, so the lookup is cheap),
@@ -132,7 +130,7 @@ export function fingerprintString(s: string, out: Fingerprint): void {
  * (key hash, value hash) pairs of their members lane by lane, which does not depend on key
  * order, so no key sorting is needed.
  */
-export function structuralFingerprinter(cacheMinWords = CACHE_MIN_WORDS): Fingerprinter<unknown> {
+export function structuralFingerprinter(): Fingerprinter<unknown> {
   // A frozen object's hash, by identity. The key is weak: states the search has dropped
   // take their cache entries with them.
   const cache = new WeakMap<object, Fingerprint>();
@@ -270,7 +268,7 @@ export function structuralFingerprinter(cacheMinWords = CACHE_MIN_WORDS): Finger
       lo = scratch.lo;
       total += n;
     }
-    if (frozen && total >= cacheMinWords) cache.set(o, { hi, lo });
+    if (frozen && total >= CACHE_MIN_WORDS) cache.set(o, { hi, lo });
     vHi = hi;
     vLo = lo;
     work = total;
