@@ -65,6 +65,7 @@ const benches: Record<string, Run | Prepared> = {
   'spec xfs-sw-atomic-vs-plain-merged': scenario('scenarios/xfs-sw-atomic-vs-plain-merged.ts'),
   'spec xfs-sw-atomic-vs-atomic-merged-power-loss': scenario('scenarios/xfs-sw-atomic-vs-atomic-merged-power-loss.ts'),
   'spec xfs-sw-atomic-vs-plain-merged-4-blocks': scenario('scenarios/xfs-sw-atomic-vs-plain-merged-4-blocks.ts'),
+  'spec ext4-punch-hole-vs-buffered-write-flusher': scenario('scenarios/ext4-punch-hole-vs-buffered-write-flusher.ts'),
   'spec scale three-writers-one-reader (60 s)': scenario('bench/scale/three-writers-one-reader.ts', { timeLimitMs: 60_000 }),
   'spec torn + 2 readers': withTwoReaders(false),
   'spec torn + 2 readers +symmetry': withTwoReaders(true),

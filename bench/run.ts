@@ -66,6 +66,7 @@ const names = [
   'spec xfs-sw-atomic-vs-plain-merged',
   'spec xfs-sw-atomic-vs-atomic-merged-power-loss',
   'spec xfs-sw-atomic-vs-plain-merged-4-blocks',
+  'spec ext4-punch-hole-vs-buffered-write-flusher',
   'spec scale three-writers-one-reader (60 s)',
   'spec torn + 2 readers',
   'spec torn + 2 readers +symmetry',

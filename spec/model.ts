@@ -28,6 +28,7 @@ import { initWorld } from './world.ts';
 import { orphanCleanup, powerOn, recoveryStep } from './fs/recovery.ts';
 import { aboutOf, actorOf, cellsOf, viewOf } from './view.ts';
 import { representativeFor } from './symmetry.ts';
+import { worldEncoder } from './encode.ts';
 
 export type Action =
   /** `choice` picks among a task's enabled steps when the kernel's path depends on timing. */
@@ -46,19 +47,29 @@ export type Action =
   /** Mount-time recovery after a power loss (fs/recovery.ts): journal replay, orphan cleanup. */
   | { kind: 'recovery'; fn: string; what: string };
 
+type ActionOf<K extends Action['kind']> = Extract<Action, { kind: K }>;
+
+/**
+ * Each kind's label. A table by kind rather than ts-pattern's `match`: the search labels every
+ * transition for coverage, and `match` builds its chain of matchers at every call, which was
+ * 6 to 12% of a power-loss-heavy search (issue 10c, bench/README.md). The mapped type keeps it
+ * exhaustive as `.exhaustive()` does: a new kind of Action does not compile until it is here.
+ */
+const LABELS: { [K in Action['kind']]: (x: ActionOf<K>) => string } = {
+  task: (x) => `T${x.task + 1} ${x.fn}: ${x.what}`,
+  'dev-complete': (x) => `dev complete bio#${x.bio}${x.what}`,
+  'dev-fail': (x) => `dev fail bio#${x.bio}: BLK_STS_IOERR`,
+  commit: (x) => (x.fs === 'xfs' ? 'xfs_log_worker: xfs_log_force (cache flushed first)' : 'jbd2 kjournald2: commit transaction (cache flushed first)'),
+  'power-loss': (x) => `power-loss: ${x.what}; log recovery`,
+  flusher: (x) => `flusher wb_workfn → ${x.what}`,
+  reclaim: (x) => `reclaim shrink_folio_list: evict clean folio ${x.ino}:${x.blk} (${x.t})`,
+  fuse: (x) => `fuse server: ${x.what}`,
+  'ext4-end-io': (x) => `kworker ext4-rsv-conversion: ${x.what}`,
+  recovery: (x) => `mount ${x.fn}: ${x.what}`,
+};
+
 export function label(a: Action): string {
-  return match(a)
-    .with({ kind: 'task' }, (x) => `T${x.task + 1} ${x.fn}: ${x.what}`)
-    .with({ kind: 'dev-complete' }, (x) => `dev complete bio#${x.bio}${x.what}`)
-    .with({ kind: 'dev-fail' }, (x) => `dev fail bio#${x.bio}: BLK_STS_IOERR`)
-    .with({ kind: 'commit' }, (x) => (x.fs === 'xfs' ? 'xfs_log_worker: xfs_log_force (cache flushed first)' : 'jbd2 kjournald2: commit transaction (cache flushed first)'))
-    .with({ kind: 'power-loss' }, (x) => `power-loss: ${x.what}; log recovery`)
-    .with({ kind: 'flusher' }, (x) => `flusher wb_workfn → ${x.what}`)
-    .with({ kind: 'reclaim' }, (x) => `reclaim shrink_folio_list: evict clean folio ${x.ino}:${x.blk} (${x.t})`)
-    .with({ kind: 'fuse' }, (x) => `fuse server: ${x.what}`)
-    .with({ kind: 'ext4-end-io' }, (x) => `kworker ext4-rsv-conversion: ${x.what}`)
-    .with({ kind: 'recovery' }, (x) => `mount ${x.fn}: ${x.what}`)
-    .exhaustive();
+  return (LABELS[a.kind] as (x: Action) => string)(a);
 }
 
 function wake(w: World, owner: number, bio: number, failed: boolean): void {
@@ -262,6 +273,8 @@ export function buildModel(s: Settings): Model<World, Action> & { settings: Sett
     view: (w, verbose) => viewOf(w, s, verbose),
     cells: (w) => cellsOf(w),
     about: () => aboutOf(s),
+    // The world's fingerprint member by member (encode.ts): the same states, hashed faster.
+    encode: worldEncoder(),
     // Symmetry reduction (symmetry.ts): only when some tasks have identical programs.
     ...(representative === undefined ? {} : { representative }),
     settings: s,
