@@ -72,6 +72,7 @@ const ENCODERS: { [K in keyof World]-?: MemberEncoder<World[K]> } = {
   renames: obj,
   recovered: nullable,
   vmas: obj,
+  wpc: nullable,
 };
 
 const MEMBERS = Object.keys(ENCODERS) as Array<keyof World>;
