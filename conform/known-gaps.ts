@@ -223,21 +223,6 @@ export const KNOWN_GAPS: KnownGap[] = [
     },
   },
   {
-    id: 'U6-ext4-dio-nowait-after-failed-extending-dio',
-    summary:
-      'ext4 O_DIRECT pwritev2(RWF_NOWAIT), not atomic, within EOF, over a block that no earlier write put data in but that an earlier O_DIRECT write extending the file covered and failed on (EINVAL after ext4_iomap_alloc had allocated): the kernel answers EAGAIN, because ext4_dio_write_iter\'s ext4_inode_extension_cleanup → ext4_truncate_failed_write freed the blocks that failed write allocated beyond i_size, so the range is not an overwrite; the spec keeps the allocation and writes it all (found by issue 8f\'s 20,000-program ext4 campaign; not fixed)',
-    matches: (c) => {
-      const o = c.op;
-      if (c.fs !== 'ext4' || !c.direct || o.op !== 'pwritev2' || !has(o, 'NOWAIT') || has(o, 'ATOMIC') || c.disagreement.kernel !== 'EAGAIN') return false;
-      const len = lengthOf(o);
-      if (o.off + len > sizeBefore(c, i(c))) return false;
-      const failedExtending = c.program.ops.slice(0, i(c)).flatMap((x, j) => (x.op === 'pwritev2' && isDirectFd(c.program, x.fd) && c.kernel.results[j]?.errno != null && x.off + lengthOf(x) > sizeBefore(c, j) ? [x] : []));
-      const inFailed = (b: number) => failedExtending.some((x) => x.off < (b + 1) * BS && x.off + lengthOf(x) > b * BS);
-      if (!blocks(o.off, o.off + len).some((b) => !touched(c, i(c), b) && inFailed(b))) return false;
-      return specAllowsOnly(c.disagreement, (a) => countOf(a) === len);
-    },
-  },
-  {
     id: 'U7-ext4-dio-nowait-over-dontcache-folio',
     summary:
       'ext4 O_DIRECT pwritev2(RWF_NOWAIT), not atomic, within EOF, over blocks that all came from an earlier buffered RWF_DONTCACHE write: the kernel answers EAGAIN (kiocb_invalidate_pages: filemap_range_has_page), because a folio of that write is still cached; the spec has dropped it (at the end of its writeback, or whole in truncate_pagecache_range of a ZERO_RANGE that cut it) and writes it all. The same family as R3 (DONTCACHE folios the kernel keeps); not analysed further (found by issue 8f\'s 20,000-program ext4 campaign)',

@@ -199,27 +199,6 @@ describe('known gap signatures match exactly what they document', () => {
     assert.equal(gapOf(with1(g13, { allowed: ['ret 4096 blocks [zero]'] })), 'none');
   });
 
-  // U6 as the 20,000-program ext4 campaign of issue 8f found it (shrunk, kernel answers from this machine).
-  const u6: Case = {
-    fs: 'ext4',
-    ops: [open(true), W(1, [4096, 28672], [], 1), W(20480, [512, 32256], [], 2), W(0, [4096], ['SYNC', 'NOWAIT', 'DONTCACHE'], 3)],
-    results: [ok(0), err('EINVAL'), ok(32768), err('EAGAIN')],
-    kernel: 'EAGAIN',
-    allowed: ['ret 4096'],
-  };
-  it('U6: ext4 O_DIRECT NOWAIT over a block only a failed extending O_DIRECT write covered: kernel EAGAIN, spec all of it', () => {
-    assert.equal(gapOf(u6), 'U6-ext4-dio-nowait-after-failed-extending-dio');
-  });
-  it('U6 rejects: XFS, a buffered fd, no NOWAIT, a failed write that did not extend, a block a successful write touched, a spec that also allows EAGAIN', () => {
-    assert.equal(gapOf(with1(u6, { fs: 'xfs' })), 'none');
-    assert.equal(gapOf(with1(u6, { ops: [open(false), ...u6.ops.slice(1)] })), 'none');
-    assert.equal(gapOf(with1(u6, { ops: [...u6.ops.slice(0, 3), W(0, [4096], ['SYNC'], 3)] })), 'none');
-    // The failed write lies within the size a first write (blocks 16-17) made: not extending, its allocation stays in the kernel too.
-    const within: Case = { ...u6, ops: [open(true), W(65536, [8192], [], 9), W(1, [4096, 28672], [], 1), W(20480, [512, 32256], [], 2), W(0, [4096], ['NOWAIT'], 3)], results: [ok(0), ok(8192), err('EINVAL'), ok(32768), err('EAGAIN')] };
-    assert.equal(gapOf(within), 'none');
-    assert.equal(gapOf(with1(u6, { ops: [...u6.ops.slice(0, 3), W(20480, [4096], ['NOWAIT'], 3)] })), 'none');
-    assert.equal(gapOf(with1(u6, { allowed: ['ret 4096', 'EAGAIN'] })), 'none');
-  });
   // U7 as the campaign found it: a DONTCACHE|DSYNC buffered write from inside page 8, then an O_DIRECT NOWAIT write into page 8.
   const u7: Case = {
     fs: 'ext4',
@@ -256,7 +235,6 @@ describe('known gap signatures match exactly what they document', () => {
       'G11-xfs-buffered-nowait-read-before-partial-overwrite',
       'G7-ext4-dio-nowait-overwrite-two-writes-eagain',
       'U5-ext4-dio-nowait-overwrite-mballoc-goal',
-      'U6-ext4-dio-nowait-after-failed-extending-dio',
       'U7-ext4-dio-nowait-over-dontcache-folio',
       'U4-xfs-dio-nowait-over-sw-atomic-staging',
       'G9-page-cache-state',
