@@ -20,6 +20,7 @@ import type { Program, Task } from './vfs/types.ts';
 import type { FuseConn } from './fs/fuse/types.ts';
 import { initFuseConn } from './fs/fuse/dev.ts';
 import { readBlock } from './vfs/read.ts';
+import { ext4MaxPagecacheBlocks, ext4ShouldEnableLargeFolio } from './fs/ext4/inode.ts';
 
 export interface World {
   device: Device;
@@ -94,7 +95,7 @@ export interface Settings {
   knobs: Knobs;
   /** `reflink`: the XFS inode has the reflink flag (its extents were shared with another file). */
   /** `folioBlocks`: the mapping's minimum folio size in blocks (default 1; see AddressSpace). */
-  /** `maxFolioBlocks`: its maximum (default 512 for XFS, large folios as in 6.18; the minimum for ext4 (opt-in) and FUSE). */
+  /** `maxFolioBlocks`: its maximum (default 512 for XFS and ext4, large folios as in 6.18 — ext4_should_enable_large_folio; the minimum for FUSE). */
   /** `name`: the file's name in the directory (default: its index, as a string). */
   files: Array<{ blocks: InitialBlock[]; size?: number; reflink?: boolean; folioBlocks?: number; maxFolioBlocks?: number; name?: string }>;
   /** Clean folios cached at start (so mmap stores can dirty them): [file, block]. */
@@ -266,11 +267,14 @@ export function newAddressSpace(s: Settings, ino: number): AddressSpace {
 function maxFolioBlocks(s: Settings, ino: number): number {
   const f = s.files[ino];
   const min = f?.folioBlocks ?? 1;
-  // ext4 allows large folios in 6.18 (ext4_set_inode_mapping_order) and the model's ext4
-  // buffered path is folio-aware (files[i].maxFolioBlocks turns them on), but the default stays
-  // at the minimum order until the bounded conformance run's new ext4 disagreements with large
-  // folios are explained (proofs-notes/ext4-buffered.md).
-  return Math.max(min, f?.maxFolioBlocks ?? (s.fs.kind === 'xfs' ? MAX_PAGECACHE_BLOCKS : min));
+  return Math.max(min, f?.maxFolioBlocks ?? defaultMaxFolioBlocks(s, min));
+}
+
+/** What the file system's inode setup asks for when the scenario does not say. */
+function defaultMaxFolioBlocks(s: Settings, min: number): number {
+  if (s.fs.kind === 'xfs') return MAX_PAGECACHE_BLOCKS;
+  if (s.fs.kind === 'ext4') return ext4ShouldEnableLargeFolio(s) ? ext4MaxPagecacheBlocks() : min;
+  return min;
 }
 
 /** What file `ino` holds per block through the direct-I/O view (extent map + device). */

@@ -1,6 +1,6 @@
 /**
- * Known gaps G2, G6, G8 and G10 (proofs-notes/conformance.md) were disagreements between
- * Linux 6.18 and the spec that the issue-7 corrections removed: for each documented minimal
+ * Known gaps G2, G6, G8, G10 and U6 (proofs-notes/conformance.md) were disagreements between
+ * Linux 6.18 and the spec that the issue-7 corrections (U6: issue 8f) removed: for each documented minimal
  * program, the spec now allows exactly what the kernel answered on this machine. (Their
  * signatures are gone from conform/known-gaps.ts, so a regression is an unexplained
  * disagreement again.)
@@ -36,6 +36,13 @@ describe('known gaps the Linux 6.18 corrections closed', () => {
   it('G10 (ext4): blocks ->iomap_begin allocated before an EINVAL stay allocated, so a NOWAIT overwrite of them succeeds', () => {
     const out = answers('ext4', 80, [open(0, 'O_DIRECT'), pwritev('W1', 0, 16 * BS, [BS, 63 * BS]), pwrite('W2', 0, 0, 2 * BS + 1), pwrite('W3', 0, 0, BS, 'RWF_DSYNC', 'RWF_NOWAIT')]);
     assert.deepEqual(out, new Set(['0, 262144, EINVAL, 4096']));
+  });
+  it('U6 (ext4, issue 8f): an O_DIRECT write that extends the file and fails frees what it allocated past i_size (ext4_inode_extension_cleanup), so a NOWAIT write there is no overwrite: EAGAIN', () => {
+    // The 20,000-program campaign's case, kernel answers from this machine.
+    const out = answers('ext4', 16, [open(0, 'O_DIRECT'), pwritev('W1', 0, 1, [BS, 7 * BS]), pwritev('W2', 0, 5 * BS, [512, 8 * BS - 512]), pwrite('W3', 0, 0, BS, 'RWF_SYNC', 'RWF_NOWAIT', 'RWF_DONTCACHE')]);
+    assert.deepEqual(out, new Set(['0, EINVAL, 32768, EAGAIN']));
+    // Not extending (G10's side): the allocation stays, the NOWAIT overwrite succeeds.
+    assert.deepEqual(answers('ext4', 16, [open(0, 'O_DIRECT'), pwrite('W0', 0, 12 * BS, BS), pwritev('W1', 0, 1, [BS, 7 * BS]), pwrite('W3', 0, 0, BS, 'RWF_NOWAIT')]), new Set(['0, 4096, EINVAL, 4096']));
   });
   for (const fs of ['xfs', 'ext4'] as const) {
     it(`campaign finding (${fs}): a misaligned segment in a bio's first request lands nothing of that mapping`, () => {

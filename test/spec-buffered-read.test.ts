@@ -43,8 +43,17 @@ describe('large folios (fgf_set_order, __filemap_get_folio)', () => {
     const fuse = initWorld(settings({ name: 'f', fs: { kind: 'fuse', physBlocks: 8 }, device: DEVICES.loop, files: [{ blocks: holes(4) }], programs: [[]], properties: [] }));
     assert.deepEqual(newFolioSpan(fuse, 0, 0, 4), { head: 0, nr: 1 });
   });
-  // ext4's large folios are opt-in in the model (spec/world.ts maxFolioBlocks), so U2 is checked on XFS.
-  for (const fs of ['xfs'] as const) {
+  it('ext4 regular files get large folios by default (ext4_set_inode_mapping_order: orders 0..EXT4_MAX_PAGECACHE_ORDER), files[i].maxFolioBlocks overrides', () => {
+    const mapping = (fs: 'xfs' | 'ext4' | 'fuse', over: { maxFolioBlocks?: number } = {}, mode?: 'ordered-dioread-lock' | 'writeback-dioread-lock') =>
+      initWorld(settings({ name: 'f', fs: { kind: fs, physBlocks: 8 }, device: DEVICES.loop, ...(mode === undefined ? {} : { knobs: { ext4DataMode: mode } }), files: [{ blocks: holes(4), ...over }], programs: [[]], properties: [] })).mappings[0];
+    assert.deepEqual(['xfs', 'ext4', 'fuse'].map((fs) => mapping(fs as 'xfs' | 'ext4' | 'fuse')?.maxFolioBlocks), [512, 512, 1]);
+    // No ext4DataMode variant journals data (data=journal would keep order 0).
+    assert.deepEqual([mapping('ext4', {}, 'ordered-dioread-lock')?.maxFolioBlocks, mapping('ext4', {}, 'writeback-dioread-lock')?.maxFolioBlocks], [512, 512]);
+    assert.equal(mapping('ext4', { maxFolioBlocks: 1 })?.maxFolioBlocks, 1);
+    assert.deepEqual(newFolioSpan(initWorld(settings({ name: 'f', fs: { kind: 'ext4', physBlocks: 8 }, device: DEVICES.loop, files: [{ blocks: holes(4) }], programs: [[]], properties: [] })), 0, 0, 4), { head: 0, nr: 4 });
+  });
+  // ext4 uses large folios too (ext4_set_inode_mapping_order; the model's buffered path is folio-aware).
+  for (const fs of ['xfs', 'ext4'] as const) {
     it(`U2 (${fs}): a direct write of block 0 drops the whole 16 KiB folio, so a NOWAIT direct write of block 2 finds nothing cached`, () => {
       const out = answers(fs, 4, [open(0), open(0, 'O_DIRECT'), pwrite('W1', 0, 0, 4 * BS), pwrite('W2', 1, 0, 512), pwritev('W3', 1, 11264, [512, 3072], 'RWF_DSYNC', 'RWF_SYNC', 'RWF_NOWAIT', 'RWF_DONTCACHE')]);
       assert.deepEqual(out, new Set(['0, 1, 16384, 512, 3584']));

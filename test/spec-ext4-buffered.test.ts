@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { check } from '../checker/index.ts';
-import { BS, buildModel, DEVICES, fsync, KNOB_VARIANTS, label, open, pread, pwrite, settings, type Action, type RwfFlag, type Settings, type Syscall, type World } from '../spec/index.ts';
+import { allowedOutcomes, BS, buildModel, DEVICES, fsync, KNOB_VARIANTS, label, open, pread, pwrite, pwritev, settings, type Action, type Outcome, type RwfFlag, type Settings, type Syscall, type World } from '../spec/index.ts';
 import { mpagePrepareExtentToMap } from '../spec/fs/ext4/inode.ts';
 import type { Ext4DataMode } from '../spec/knobs.ts';
 
@@ -188,6 +188,33 @@ describe('mpage_prepare_extent_to_map with large folios: a folio whose buffers d
   });
 });
 
+describe('a data-integrity flush of a range that starts inside a large folio (filemap_get_folios_tag finds the folio that holds the first index)', () => {
+  // The three ext4 disagreements of the bounded conformance run with large folios on, each
+  // its minimal program; the kernel's answers from this machine (Linux 6.18, loop device).
+  const answers = (blocks: number, program: Syscall[]): Set<string> => {
+    const s = settings({ name: 'ext4-flush-inside-folio', fs: { kind: 'ext4', physBlocks: blocks + 8 }, device: DEVICES.loop, files: [{ blocks: Array.from({ length: blocks }, () => 'hole' as const), size: 0 }], programs: [program], maxPowerLosses: 0, backgroundCommit: false, properties: [] });
+    return new Set(allowedOutcomes(s).map((o: Outcome) => o[0]!.map((r) => (r.op === 'pread' && typeof r.ret === 'number' ? `${r.ret} [${r.data.join(' ')}]` : String(r.ret))).join(', ')));
+  };
+
+  it('mpage_prepare_extent_to_map from block 1 of folio 0-3 collects the whole folio', () => {
+    const m = ext4(['hole', 'hole', 'hole', 'hole'], [[open(0), pwrite('W', 0, 0, 4 * BS)]], { flusher: false });
+    const w = runTask(m, m.init()[0] as World);
+    assert.deepEqual(mpagePrepareExtentToMap(w, m.settings, 0, 1, 2, true), { direct: [], map: { lblk: 0, len: 4, delay: true }, folios: [0], next: 2 });
+  });
+
+  it('an RWF_DSYNC write of one byte inside a dirty 4-block folio writes it back and returns (the model found no outcome: its flush looped)', () => {
+    assert.deepEqual(answers(4, [open(0), pwritev('W1', 0, 0, [512, 15872]), pwrite('W2', 0, BS, 1, 'RWF_DSYNC')]), new Set(['0, 16384, 1']));
+  });
+
+  it('a direct read of block 1 after a buffered 16 KiB write flushes folio 0-3 first and reads W1[1], not the delayed block as a hole', () => {
+    assert.deepEqual(answers(4, [open(0), open(0, 'O_DIRECT'), pwrite('W1', 0, 0, 4 * BS), pread(1, BS, BS)]), new Set(['0, 1, 16384, 4096 [W1[1]]']));
+  });
+
+  it('a misaligned direct read over a flushed large folio is refused (EINVAL: iomap_dio_bio_iter over a mapped extent), not answered as from a hole', () => {
+    assert.deepEqual(answers(19, [open(0, 'O_DIRECT'), open(0), pwritev('W1', 1, 61429, [1405, 10883]), pread(0, 61441, 3584)]), new Set(['0, 1, 12288, EINVAL']));
+  });
+});
+
 describe('ext4_end_bio → ext4_end_io_rsv_work: unwritten conversion at completion', () => {
   const m = ext4(['hole'], [[open(0), pwrite('W', 0, 0, BS)]]);
   const written = take(m, runTask(m, m.init()[0] as World), /^flusher /);
@@ -319,7 +346,8 @@ describe('random ext4 buffered programs', () => {
           assert.equal(v, undefined, v === undefined ? '' : `${v.property}: ${v.message ?? ext4Inconsistency(v.trace.at(-1)?.state as World)}\n${v.trace.map((t) => t.label).join('\n')}`);
         },
       ),
-      { numRuns: 10 },
+      // A fixed seed: the same programs on every machine (an unseeded run is a CI flake risk).
+      { numRuns: 10, seed: 20261201 },
     );
   });
 });

@@ -14,7 +14,8 @@ import { markDirty } from '../fs/journal.ts';
 import { xfsBmapiConvertDelalloc } from '../fs/xfs/xfs_aops.ts';
 import { recordWritebackFailure } from '../ghost.ts';
 import { errseqCheck, errseqCheckAndAdvance, errseqSet, type WbErrno } from '../lib/errseq.ts';
-import { folioMkclean, unmapFolio } from './rmap.ts';
+import { unmapFolio } from './rmap.ts';
+import { folioClearDirtyForIo } from './page-writeback.ts';
 import { overlay, tokenWriter, tokenWriters, ZERO, type AddressSpace, type Folio, type OpenFile, type Token, type World } from '../types.ts';
 
 export function folioAt(w: World, ino: number, blk: number): Folio | null {
@@ -179,8 +180,7 @@ function startFolioWriteback(w: World, ino: number, blk: number, map: BlockMappe
   if (f === null) throw new Error(`no folio ${ino}:${blk} to write back`);
   const endBlk = writebackHandleEof(w, ino, f.head, f.nr);
   const out: WbBlock[] = [];
-  // folio_clear_dirty_for_io → folio_mkclean: stores through a mapping fault again.
-  folioMkclean(w, ino, f.head, f.nr);
+  folioClearDirtyForIo(w, ino, f.head, f.nr);
   for (let b = f.head; b < f.head + f.nr; b++) {
     const e = folioAt(w, ino, b);
     if (e === null || !e.dirty) continue;

@@ -16,8 +16,21 @@
 import { maxRequestBlocks } from '../block/device.ts';
 import { anyDirty, folioAt, mapBlock, writebackFolioMapped, writebackFolios, type BlockMapper } from './filemap.ts';
 import { wpcStaleUse, xfsCachedIomap, xfsImapValid, type XfsWritepageCtx } from '../fs/xfs/xfs_aops.ts';
+import { folioMkclean } from './rmap.ts';
 import { describeMpd, ext4FlusherChoices, ext4WritepagesPass, mpagePrepareExtentToMap } from '../fs/ext4/inode.ts';
 import type { Settings, World } from '../types.ts';
+
+/**
+ * folio_clear_dirty_for_io, for the folio of `nr` blocks at `head` that writeback has locked:
+ * folio_mkclean write-protects its PTEs, so a store through a mapping after writeback
+ * started faults (->page_mkwrite) and dirties the folio again instead of landing unseen in a
+ * folio being cleaned. PG_dirty is, in the model, the OR of the per-block dirty bits; the
+ * caller clears those it writes (iomap_writeback_range the ifs bits, ext4_bio_write_folio
+ * BH_Dirty, keeping a still-delayed buffer dirty).
+ */
+export function folioClearDirtyForIo(w: World, ino: number, head: number, nr: number): void {
+  folioMkclean(w, ino, head, nr);
+}
 
 /** Owner of bios nobody waits for (the flusher's). */
 export const FLUSHER = -1;

@@ -3,7 +3,7 @@
  * ext4_overwrite_io, ext4_dio_write_end_io; Linux 6.18): the lock mode, the checks under
  * the lock with the upgrade, and the completion.
  */
-import { setMapping } from '../allocator.ts';
+import { setMapping, unmapRange } from '../allocator.ts';
 import { markDirty } from '../journal.ts';
 import type { DioWrite, DioWriteCheck } from '../iomap/types.ts';
 import type { WriteReq } from '../../vfs/types.ts';
@@ -86,4 +86,30 @@ export function ext4DioWriteEndIo(w: World, st: DioWrite): string {
   // ext4_handle_inode_extension sets i_disksize with i_size, in the same handle.
   if (end > inode.diskSize) inode.diskSize = Math.min(end, inode.size);
   return done.length > 0 ? done.join(' + ') : 'nothing to convert';
+}
+
+/**
+ * ext4_inode_extension_cleanup(inode, ret < 0) after iomap_dio_rw failed for a write that
+ * extends the file (the exclusive lock is still held, so i_size has not moved):
+ * ext4_truncate_failed_write → ext4_truncate frees every block past i_size, among them what
+ * ext4_iomap_alloc allocated for this write before the failure (an alignment -EINVAL in
+ * iomap_dio_bio_iter, -ENOSPC part way, -EIO). A failure in ext4_dio_write_checks returns
+ * before this, and -ENOTBLK becomes 0 (the buffered fallback). The first block past i_size
+ * when there is something to free, else null.
+ */
+export function ext4FailedExtensionFrom(w: World, s: Settings, st: DioWrite): number | null {
+  const req = st.req;
+  const inode = w.inodes[req.ino];
+  if (inode === undefined) throw new Error(`no inode ${req.ino}`);
+  const failed = typeof st.ret === 'string' && st.ret !== 'ENOTBLK' && st.failure !== 'lock' && st.failure !== null;
+  if (!failed || req.pos + req.count <= inode.size) return null;
+  const from = Math.ceil(inode.size / s.fs.blockSize);
+  return inode.map.slice(from).some((m) => m.kind === 'written' || m.kind === 'unwritten') ? from : null;
+}
+
+/** Apply ext4_inode_extension_cleanup's truncate from block `from` (ext4FailedExtensionFrom). */
+export function ext4InodeExtensionCleanup(w: World, ino: number, from: number): void {
+  const inode = w.inodes[ino];
+  if (inode === undefined) throw new Error(`no inode ${ino}`);
+  if (unmapRange(w, inode, from, inode.map.length)) markDirty(w, ino);
 }

@@ -3,13 +3,14 @@
  * ext4_map_blocks; mballoc's aligned allocation for the RFC), under the `ext4AtomicAlloc`
  * knob. Linux 6.18; Documentation/filesystems/ext4/atomic_writes.rst; seed 001.
  */
+import { match } from 'ts-pattern';
 import { inodeOf } from '../../vfs/fd.ts';
 import { allocatable, allocBlocks, ext4MbAlignedAlloc, setMapping } from '../allocator.ts';
 import { canUseFua, contiguous, contiguousPrefix, runLength, type Alloc, type IomapPlan } from '../iomap/iter.ts';
 import { markDirty } from '../journal.ts';
 import type { Mapping } from '../types.ts';
 import type { DioWrite } from '../iomap/types.ts';
-import type { Settings, World } from '../../world.ts';
+import { MAX_PAGECACHE_BLOCKS, type Settings, type World } from '../../world.ts';
 import type { Token } from '../../token.ts';
 import type { WriteReq } from '../../vfs/types.ts';
 import { dirtyFolio, folioAt, mappingSetError } from '../../mm/filemap.ts';
@@ -110,6 +111,34 @@ export function ext4ZeroedToWritten(w: World, st: DioWrite): void {
     if (m !== undefined && m.kind === 'unwritten') setMapping(inode, b, { kind: 'written', p: m.p });
   }
   markDirty(w, st.req.ino);
+}
+
+// ---------------------------------------------------------------------------------------
+// The mapping's folio orders: ext4_set_inode_mapping_order (fs/ext4/inode.c, Linux 6.18),
+// called from __ext4_iget and __ext4_new_inode.
+
+/**
+ * ext4_should_enable_large_folio: a regular file gets large folios unless data is journalled
+ * (data=journal, or the inode's EXT4_INODE_JOURNAL_DATA flag), or the file system has verity
+ * or encryption. The model's files are regular and it has neither feature; the match makes
+ * a data=journal variant of ext4DataMode decide here.
+ */
+export function ext4ShouldEnableLargeFolio(s: Settings): boolean {
+  return match(s.knobs.ext4DataMode)
+    .with('ordered-dioread-nolock', 'ordered-dioread-lock', 'writeback-dioread-lock', () => true)
+    .exhaustive();
+}
+
+/** EXT4_MAX_PAGECACHE_ORDER's own cap: 2048 blocks a folio (order 11 + i_blkbits - PAGE_SHIFT). */
+const EXT4_MAX_FOLIO_BLOCKS = 2048;
+
+/**
+ * EXT4_MAX_PAGECACHE_ORDER: MAX_PAGECACHE_ORDER, but never more than 2048 blocks a folio (so
+ * that the writeback handle's credits are not overestimated where pages are larger than
+ * 4 KiB). A block is a page here, so on x86-64 this is MAX_PAGECACHE_BLOCKS (512), as for XFS.
+ */
+export function ext4MaxPagecacheBlocks(): number {
+  return Math.min(MAX_PAGECACHE_BLOCKS, EXT4_MAX_FOLIO_BLOCKS);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -284,7 +313,9 @@ export function mpagePrepareExtentToMap(w: World, s: Settings, ino: number, from
   const inode = inodeOf(w, ino);
   const eof = Math.ceil(inode.size / s.fs.blockSize);
   const mpd: Mpd = { direct: [], map: null, folios: [], next: to };
-  let b = from;
+  // filemap_get_folios_tag returns a large folio that starts before the range's first
+  // index too: the walk starts at the head of the folio holding `from`.
+  let b = folioAt(w, ino, from)?.head ?? from;
   while (b < Math.min(to, inode.map.length)) {
     const f = folioAt(w, ino, b);
     const head = f?.head ?? b;

@@ -15,7 +15,7 @@ import { ext4FdatawriteRange } from '../ext4/inode.ts';
 import { match } from 'ts-pattern';
 import { blkAtomicWriteValid, deviceRead, maxRequestBlocks, submitBio } from '../../block/device.ts';
 import { ext4ConvertRun, ext4UnwrittenRuns } from '../ext4/extents.ts';
-import { ext4DioWriteChecks, ext4DioWriteEndIo } from '../ext4/file.ts';
+import { ext4DioWriteChecks, ext4DioWriteEndIo, ext4FailedExtensionFrom, ext4InodeExtensionCleanup } from '../ext4/file.ts';
 import { ext4IomapBegin, ext4ZeroedToWritten } from '../ext4/inode.ts';
 import { xfsDioWriteChecks, xfsDioWriteEndIo, xfsDioWriteRetry, xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
 import { xfsIomapBegin } from '../xfs/xfs_iomap.ts';
@@ -466,7 +466,7 @@ export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): S
     .with('io-wait', () => completeStep(w, s, ti, st))
     .with('sync', () => syncStep(w, s, ti, st))
     .with('sync-wait', () => syncWaitStep(s, ti, st))
-    .with('unlock', () => dioWriteReturn(s, ti, st))
+    .with('unlock', () => dioWriteReturn(w, s, ti, st))
     .exhaustive();
 }
 
@@ -489,7 +489,7 @@ function fallbackStep(s: Settings, ti: number, st: DioWrite, held: string, relea
 }
 
 /** Drop the lock, then retry (XFS), fall back to buffered, or return. */
-function dioWriteReturn(s: Settings, ti: number, st: DioWrite): Step {
+function dioWriteReturn(w: World, s: Settings, ti: number, st: DioWrite): Step {
   const req = st.req;
   const top = dioWriteFn(s, st);
   const held = st.held ? `${s.fs.kind === 'xfs' ? 'xfs_iunlock' : 'inode_unlock'}; ` : '';
@@ -516,10 +516,13 @@ function dioWriteReturn(s: Settings, ti: number, st: DioWrite): Step {
   if (st.ret === 'ENOTBLK') return fallbackStep(s, ti, st, held, release);
   const ret = st.ret;
   if (ret === null || ret === 'ENOPROTOOPT') throw new Error(`T${ti + 1}: direct write would return ${String(ret)}`);
+  // ext4_dio_write_iter: a failed extending write frees what it allocated past i_size.
+  const trunc = s.fs.kind === 'ext4' ? ext4FailedExtensionFrom(w, s, st) : null;
   return {
     fn: top,
-    what: `${held}return ${typeof ret === 'number' ? ret : `-${ret}`}`,
+    what: `${trunc === null ? '' : `ext4_inode_extension_cleanup → ext4_truncate_failed_write: free the blocks from ${trunc} on (past i_size); `}${held}return ${typeof ret === 'number' ? ret : `-${ret}`}`,
     apply: (d) => {
+      if (trunc !== null) ext4InodeExtensionCleanup(d, req.ino, trunc);
       release(d);
       endWrite(d, ti, req, ret);
     },
