@@ -27,6 +27,8 @@ const SAMPLE: Bound[] = [
   { name: 'xfs-buffered-read-vs-reclaim' },
   { name: 'ext4-write-power-loss-post-crash-read' },
   { name: 'ext4-buffered-fsync-power-loss' },
+  // The writepage context (World.wpc) between the folios of a pass.
+  { name: 'xfs-writeback-map-vs-truncate-eof-trim', options: { stopAtFirst: false } },
   // The bench's scenario, bounded: a BFS is deterministic, so a bounded search must agree too.
   { name: 'xfs-sw-atomic-vs-atomic-merged', options: { maxStates: 2500 } },
 ];
