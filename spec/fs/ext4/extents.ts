@@ -11,6 +11,7 @@ import type { SizeOpWork } from '../../vfs/truncate.ts';
 import type { SizeOp, SizeOpKind, SizeOpStepName } from '../../vfs/types.ts';
 import { inside, partialBlocks, touched } from '../xfs/xfs_bmap_util.ts';
 import { markDirty } from '../journal.ts';
+import { ext4BlockZeroPageRange } from './inode.ts';
 import type { DioWrite } from '../iomap/types.ts';
 import type { Settings, World } from '../../world.ts';
 
@@ -121,7 +122,7 @@ function ext4SetattrSize(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
     fn: `ext4_setattr${grow ? ' → ext4_block_truncate_page' : ' → ext4_orphan_add'}`,
     what: `${grow && old % bs !== 0 ? `zero the tail of block ${Math.floor(old / bs)}; ` : ''}i_disksize ${inode.diskSize} → ${size}, i_size ${old} → ${size} in one handle; truncate_pagecache`,
     apply: (d, c) => {
-      if (grow && old % bs !== 0) zeroBlockPart(d, st.ino, Math.floor(old / bs), [old, Number.MAX_SAFE_INTEGER]);
+      if (grow && old % bs !== 0) ext4BlockZeroPageRange(d, st.ino, old, bs - (old % bs));
       const i = inodeOf(d, st.ino);
       c.oldSize = old;
       i.diskSize = size;
@@ -141,7 +142,7 @@ function ext4Truncate(s: Settings, st: SizeOp): SizeOpWork {
     fn: 'ext4_truncate → ext4_ext_remove_space',
     what: `${size % bs !== 0 ? `zero the tail of block ${Math.floor(size / bs)}; ` : ''}free the blocks from ${from} on; ext4_orphan_del`,
     apply: (d) => {
-      if (size % bs !== 0) zeroBlockPart(d, st.ino, Math.floor(size / bs), [size, Number.MAX_SAFE_INTEGER]);
+      if (size % bs !== 0) ext4BlockZeroPageRange(d, st.ino, size, bs - (size % bs));
       const i = inodeOf(d, st.ino);
       if (unmapRange(d, i, from, i.map.length)) markDirty(d, st.ino);
     },
