@@ -15,6 +15,9 @@ import type { Op, Program, RwfFlag } from '../conform/program.ts';
 const loaded = loadSpecOracle(4000);
 assert.ok(loaded.ok);
 const oracle = loaded.oracle;
+// ext4 with large folios, as the kernel compared with has them (the spec's opt-in maxFolioBlocks).
+const large = loadSpecOracle(4000, { maxFolioBlocks: 512 });
+assert.ok(large.ok);
 
 const od = (direct: boolean): Op => ({ op: 'open', direct });
 const W = (off: number, segs: number[], flags: RwfFlag[] = [], id = 1, fd = 0): Op => ({ op: 'pwritev2', fd, off, segs, flags, id, misalign: 0 });
@@ -24,9 +27,9 @@ const M = (fd = 0): Op => ({ op: 'mincore', fd });
 const FS: Op = { op: 'fsync', fd: 0 };
 
 /** The residency strings the spec allows at each mincore of the program, joined per outcome. */
-function residency(fs: FsKind, ops: Op[]): string[] {
+function residency(fs: FsKind, ops: Op[], o = oracle): string[] {
   const p: Program = { ops };
-  const a = oracle.allowed(fs, p);
+  const a = o.allowed(fs, p);
   if ('unmodelled' in a) throw new Error(a.unmodelled);
   const at = ops.flatMap((o, i) => (o.op === 'mincore' ? [i] : []));
   return [...new Set(a.map((o) => at.map((i) => o[i]?.pages ?? '?').join(' ')))].sort();
@@ -89,5 +92,31 @@ describe('R4: ext4 zeroes a block tail through its buffer head only, leaving PG_
   });
   it('a buffered write past EOF over an O_DIRECT-written EOF block: that block is zeroed but not resident until read (kernel 6.3r, then 1.1r4.3r)', () => {
     assert.deepEqual(residency('ext4', [od(true), od(false), W(4096, [1536]), W(25600, [8192], [], 2, 1), M(1), R(4096, 100, 1), M(1)]), ['6.3r 1.1r4.3r']);
+  });
+});
+
+describe('page_cache_prev_miss skips the rest of a large folio (xas_prev after xas_load of a sibling entry), so a read just past it is a small random read', () => {
+  // Found by `npm run conform -- --mincore --runs 600` (seed 20251121), XFS and ext4 program #339.
+  const campaign = [od(false), W(49152, [1, 8191]), W(16384, [16384], [], 2), W(22535, [1], ['DONTCACHE'], 3), R(23556, 9213), M()];
+  it('XFS: pages 4-7 one folio, a read reaching page 8 reads page 8 alone (kernel 4.5r3.2r)', () => {
+    assert.deepEqual(residency('xfs', campaign), ['4.5r3.2r']);
+    assert.deepEqual(residency('xfs', [od(false), W(49152, [8192]), W(16384, [16384], [], 2), R(32768, 1), M()]), ['4.5r3.2r']);
+  });
+  it('near misses: four order-0 folios before the miss are a sequential stream (kernel 4.10r); a large folio from page 0 does not double the window (kernel 5r7.2r)', () => {
+    const pages = [od(false), W(49152, [8192]), W(16384, [4096], [], 2), W(20480, [4096], [], 3), W(24576, [4096], [], 4), W(28672, [4096], [], 5), R(32768, 1), M()];
+    assert.deepEqual(residency('xfs', pages), ['4.10r']);
+    assert.deepEqual(residency('xfs', [od(false), W(49152, [8192]), W(0, [16384], [], 2), R(16384, 1), M()]), ['5r7.2r']);
+  });
+  it('ext4 with large folios (maxFolioBlocks 512) agrees too (kernel 4.5r3.2r); with order-0 folios only it is a stream', () => {
+    assert.deepEqual(residency('ext4', campaign, large.oracle), ['4.5r3.2r']);
+    assert.deepEqual(residency('ext4', campaign), ['4.10r']);
+  });
+});
+
+describe('the ext4 residency fixes hold with large folios too (maxFolioBlocks 512)', () => {
+  it('R3, R4 and the interrupt-context dropbehind agree with the kernel', () => {
+    assert.deepEqual(residency('ext4', [od(false), W(6000, [5000], ['DONTCACHE']), FS, M()], large.oracle), ['1.1r1.']);
+    assert.deepEqual(residency('ext4', [od(true), od(false), W(49152, [8192]), T(57343), M(), R(53248, 100, 1), M()], large.oracle), ['14. 13.1r']);
+    assert.deepEqual(residency('ext4', [od(true), od(false), W(0, [16384]), W(4096, [8192], ['DONTCACHE'], 2, 1), { op: 'fsync', fd: 1 } as Op, M(1)], large.oracle), ['1.2r1.']);
   });
 });
