@@ -16,6 +16,12 @@ const T = (len: number): Op => ({ op: 'ftruncate', fd: 0, len });
 const FS: Op = { op: 'fsync', fd: 0 };
 const od = (d: boolean): Op => ({ op: 'open', direct: d });
 const sets: Record<string, Array<[string, Program]>> = {
+  c3000: [
+    ['dontcache at 9', { ops: [od(false), W(9, [8192], ['DONTCACHE']), M()] }],
+    ['dontcache at 16385 then read page 3', { ops: [od(false), W(16385, [8192], ['DONTCACHE']), R(12290, 1), M()] }],
+    ['zero range over dio-written edge', { ops: [od(true), W(28672, [12288]), { op: 'fallocate', fd: 0, mode: ['ZERO_RANGE'], off: 28671, len: 4096 } as Op, M()] }],
+    ['punch over dio-written edge', { ops: [od(true), W(28672, [12288]), { op: 'fallocate', fd: 0, mode: ['PUNCH_HOLE', 'KEEP_SIZE'], off: 28671, len: 4096 } as Op, M()] }],
+  ],
   r5: [
     ['campaign 339', { ops: [od(false), W(49152, [1, 8191]), W(16384, [16384], [], 2), W(22535, [1], ['DONTCACHE'], 3), R(23556, 9213), M()] }],
     ['large folio before miss, no dontcache', { ops: [od(false), W(49152, [8192]), W(16384, [16384], [], 2), R(32768, 1), M()] }],

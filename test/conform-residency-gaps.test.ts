@@ -120,3 +120,17 @@ describe('the ext4 residency fixes hold with large folios too (maxFolioBlocks 51
     assert.deepEqual(residency('ext4', [od(true), od(false), W(0, [16384]), W(4096, [8192], ['DONTCACHE'], 2, 1), { op: 'fsync', fd: 1 } as Op, M(1)], large.oracle), ['1.2r1.']);
   });
 });
+
+describe('ext4 PUNCH_HOLE / ZERO_RANGE edges go through __ext4_block_zero_page_range too (found by the 3,000-program --mincore run)', () => {
+  const F = (mode: Array<'PUNCH_HOLE' | 'KEEP_SIZE' | 'ZERO_RANGE'>): Op => ({ op: 'fallocate', fd: 0, mode, off: 28671, len: 4096 });
+  it('an edge block an O_DIRECT write filled is zeroed through its buffer, not resident (kernel 10.); XFS reads it into the folio (kernel 7.1r2.)', () => {
+    for (const mode of [['ZERO_RANGE'], ['PUNCH_HOLE', 'KEEP_SIZE']] as const) {
+      assert.deepEqual(residency('ext4', [od(true), W(28672, [12288]), F([...mode]), M()]), ['10.']);
+      assert.deepEqual(residency('xfs', [od(true), W(28672, [12288]), F([...mode]), M()]), ['7.1r2.']);
+    }
+  });
+  it('with large folios, an RWF_DONTCACHE write from inside a page keeps its whole first folio (kernel 2r1. or, before writeback ends, 3r)', () => {
+    assert.deepEqual(residency('ext4', [od(false), W(9, [8192], ['DONTCACHE']), M()], large.oracle), ['2r1.', '3r']);
+    assert.deepEqual(residency('ext4', [od(false), W(16385, [8192], ['DONTCACHE']), R(12290, 1), M()], large.oracle), ['3.3r1.', '3.4r']);
+  });
+});
