@@ -16,6 +16,12 @@ const T = (len: number): Op => ({ op: 'ftruncate', fd: 0, len });
 const FS: Op = { op: 'fsync', fd: 0 };
 const od = (d: boolean): Op => ({ op: 'open', direct: d });
 const sets: Record<string, Array<[string, Program]>> = {
+  c3000b: [
+    ['zero range keep size then fsync', { ops: [od(false), od(true), W(0, [1], ['NOWAIT']), { op: 'fallocate', fd: 0, mode: ['ZERO_RANGE', 'KEEP_SIZE'], off: 1, len: 4096 } as Op, FS, M()] }],
+    ['zero range then dio read at 1', { ops: [od(true), W(4096, [4096], ['NOWAIT']), { op: 'fallocate', fd: 0, mode: ['ZERO_RANGE'], off: 3584, len: 4096 } as Op, R(1, 4096), M()] }],
+    ['dontcache 52826 then', { ops: [od(true), od(false), W(52826, [8192, 4096], ['DONTCACHE'], 1, 1), M(1)] }],
+    ['dontcache then punch', { ops: [od(false), W(27434, [9431], ['DONTCACHE']), { op: 'fallocate', fd: 0, mode: ['PUNCH_HOLE', 'KEEP_SIZE'], off: 28673, len: 4096 } as Op, M()] }],
+  ],
   c3000: [
     ['dontcache at 9', { ops: [od(false), W(9, [8192], ['DONTCACHE']), M()] }],
     ['dontcache at 16385 then read page 3', { ops: [od(false), W(16385, [8192], ['DONTCACHE']), R(12290, 1), M()] }],
