@@ -16,6 +16,11 @@ const T = (len: number): Op => ({ op: 'ftruncate', fd: 0, len });
 const FS: Op = { op: 'fsync', fd: 0 };
 const od = (d: boolean): Op => ({ op: 'open', direct: d });
 const sets: Record<string, Array<[string, Program]>> = {
+  s7: [
+    ['xfs truncate up past delalloc prealloc', { ops: [od(false), W(28672, [4609]), T(36865), M()] }],
+    ['xfs truncate up aligned old eof', { ops: [od(false), W(8192, [10753]), T(20481), M()] }],
+    ['xfs truncate up one block', { ops: [od(false), W(45056, [1]), T(49153), M()] }],
+  ],
   c3000b: [
     ['zero range keep size then fsync', { ops: [od(false), od(true), W(0, [1], ['NOWAIT']), { op: 'fallocate', fd: 0, mode: ['ZERO_RANGE', 'KEEP_SIZE'], off: 1, len: 4096 } as Op, FS, M()] }],
     ['zero range then dio read at 1', { ops: [od(true), W(4096, [4096], ['NOWAIT']), { op: 'fallocate', fd: 0, mode: ['ZERO_RANGE'], off: 3584, len: 4096 } as Op, R(1, 4096), M()] }],

@@ -134,3 +134,11 @@ describe('ext4 PUNCH_HOLE / ZERO_RANGE edges go through __ext4_block_zero_page_r
     assert.deepEqual(residency('ext4', [od(false), W(16385, [8192], ['DONTCACHE']), R(12290, 1), M()], large.oracle), ['3.3r1.', '3.4r']);
   });
 });
+
+describe('XFS truncate up skips the speculative delalloc past the old EOF (IOMAP_ZERO: convert_delay to unwritten), found by the --mincore run with seed 7', () => {
+  it('the new EOF block, delalloc from the preallocation, is not zeroed into a cached folio (kernel 7.2r1., 2.3r1., 11.1r1.)', () => {
+    assert.deepEqual(residency('xfs', [od(false), W(28672, [4609]), T(36865), M()]), ['7.2r1.']);
+    assert.deepEqual(residency('xfs', [od(false), W(8192, [10753]), T(20481), M()]), ['2.3r1.']);
+    assert.deepEqual(residency('xfs', [od(false), W(45056, [1]), T(49153), M()]), ['11.1r1.']);
+  });
+});
