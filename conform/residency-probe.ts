@@ -21,6 +21,11 @@ const sets: Record<string, Array<[string, Program]>> = {
     ['xfs truncate up aligned old eof', { ops: [od(false), W(8192, [10753]), T(20481), M()] }],
     ['xfs truncate up one block', { ops: [od(false), W(45056, [1]), T(49153), M()] }],
   ],
+  s7e: [
+    ['ext4 buffered then dio over the folio tail', { ops: [od(false), od(true), W(40960, [8192]), W(45056, [12288], [], 2, 1), M()] }],
+    ['ext4 dontcache 32769', { ops: [od(true), od(false), W(32769, [512, 7680], ['DONTCACHE'], 1, 1), W(49152, [8193], [], 2, 1), M()] }],
+    ['ext4 dontcache over dio-made', { ops: [od(false), od(true), W(36864, [12288]), W(45568, [512, 11776], ['DONTCACHE'], 2, 1), M()] }],
+  ],
   c3000b: [
     ['zero range keep size then fsync', { ops: [od(false), od(true), W(0, [1], ['NOWAIT']), { op: 'fallocate', fd: 0, mode: ['ZERO_RANGE', 'KEEP_SIZE'], off: 1, len: 4096 } as Op, FS, M()] }],
     ['zero range then dio read at 1', { ops: [od(true), W(4096, [4096], ['NOWAIT']), { op: 'fallocate', fd: 0, mode: ['ZERO_RANGE'], off: 3584, len: 4096 } as Op, R(1, 4096), M()] }],
