@@ -143,18 +143,6 @@ function residencyDiffs(d: Disagreement): Array<{ extra: number[]; missing: numb
   return out;
 }
 
-/** Old EOF blocks that a successful write starting past EOF (and not at a block boundary) zeroed the tail of. */
-function zeroedEofBlocks(c: GapContext): number[] {
-  const out: number[] = [];
-  c.program.ops.slice(0, i(c)).forEach((o, j) => {
-    const r = c.kernel.results[j];
-    if (o.op !== 'pwritev2' || r === undefined || r.errno !== null || r.ret <= 0) return;
-    const size = sizeBefore(c, j);
-    if (o.off > size && size % BS !== 0) out.push(Math.floor(size / BS));
-  });
-  return out;
-}
-
 export const KNOWN_GAPS: KnownGap[] = [
   {
     id: 'G1-xfs-buffered-nowait-delalloc',
@@ -292,66 +280,29 @@ export const KNOWN_GAPS: KnownGap[] = [
     },
   },
   {
-    id: 'R1-eof-tail-zeroed-through-cache',
+    id: 'R2-readahead-io-still-in-flight',
     summary:
-      'mincore after a write that started past EOF when EOF was inside a block: the kernel has that old EOF block\'s page resident (XFS xfs_file_write_zero_eof → iomap_zero_range zeroes its tail through the page cache, for O_DIRECT writes too; ext4 likewise leaves it cached), the spec does not zero the tail through the cache; every other page agrees',
-    matches: (c) => {
-      if (c.op.op !== 'mincore') return false;
-      const diffs = residencyDiffs(c.disagreement);
-      const zeroed = zeroedEofBlocks(c);
-      return diffs !== null && diffs.every((x) => x.missing.length === 0 && x.extra.length > 0 && x.extra.every((p) => zeroed.includes(p)));
-    },
-  },
-  {
-    id: 'R2-readahead-skips-direct-written-pages',
-    summary:
-      'mincore after a buffered pread: pages past the read\'s own range but inside its readahead window and below EOF, which an earlier O_DIRECT write put there (on XFS an RWF_ATOMIC one) and no buffered op touched, are not resident in the kernel; the spec\'s readahead caches the whole window; every other page agrees (cause not found: conform/ra-probe.ts)',
+      'mincore after a buffered pread whose own pages needed no read I/O (holes: iomap_readahead / ext4_mpage_readpages zero such a folio and mark it uptodate at once): pages of its readahead window past the read, below EOF, that an earlier O_DIRECT write put data in and no buffered op touched, may be not resident in the kernel, because their read bio can still be in flight when mincore runs (filemap_read waits only for the folios of its own range; mincore_page counts a folio only when folio_test_uptodate). The same program shows them resident on another run; the spec completes the whole window\'s read I/O before the read returns, so it caches them all; every other page agrees',
     matches: (c) => {
       if (c.op.op !== 'mincore') return false;
       const diffs = residencyDiffs(c.disagreement);
       if (diffs === null) return false;
       const before = c.program.ops.slice(0, i(c));
       const okAt = (j: number): boolean => c.kernel.results[j]?.errno === null && (c.kernel.results[j]?.ret ?? 0) > 0;
-      const reads = before.flatMap((x, j) => (x.op === 'pread' && !isDirectFd(c.program, x.fd) && okAt(j) ? [{ j, last: Math.floor((x.off + (c.kernel.results[j]?.ret ?? 1) - 1) / BS) }] : []));
+      // Buffered reads whose every page no earlier write touched (holes: no read I/O to wait for).
+      const reads = before.flatMap((x, j) => {
+        if (x.op !== 'pread' || isDirectFd(c.program, x.fd) || !okAt(j)) return [];
+        const first = Math.floor(x.off / BS);
+        const last = Math.floor((x.off + (c.kernel.results[j]?.ret ?? 1) - 1) / BS);
+        const own = Array.from({ length: last - first + 1 }, (_, k) => first + k);
+        return own.every((p) => !touched(c, j, p)) ? [{ j, last }] : [];
+      });
       const directWrite = (p: number): boolean =>
-        before.some((x, j) => x.op === 'pwritev2' && isDirectFd(c.program, x.fd) && okAt(j) && (c.fs === 'ext4' || x.flags.includes('ATOMIC')) && x.off < (p + 1) * BS && x.off + (c.kernel.results[j]?.ret ?? 0) > p * BS);
+        before.some((x, j) => x.op === 'pwritev2' && isDirectFd(c.program, x.fd) && okAt(j) && x.off < (p + 1) * BS && x.off + (c.kernel.results[j]?.ret ?? 0) > p * BS);
       const bufferedTouch = (p: number): boolean =>
         before.some((x, j) => (x.op === 'pwritev2' || x.op === 'pread') && !isDirectFd(c.program, x.fd) && okAt(j) && x.off < (p + 1) * BS && x.off + (c.kernel.results[j]?.ret ?? 0) > p * BS);
       const readahead = (p: number): boolean => reads.some((r) => p > r.last && p * BS < sizeBefore(c, r.j));
       return diffs.every((x) => x.extra.length === 0 && x.missing.length > 0 && x.missing.every((p) => readahead(p) && directWrite(p) && !bufferedTouch(p)));
-    },
-  },
-  {
-    id: 'R3-ext4-dontcache-eof-page-stays-cached',
-    summary:
-      'ext4 mincore after an RWF_DONTCACHE buffered write that extended the file and starts inside a page, then fsync or fdatasync: the kernel has that first, partly written page resident, the spec dropped it when its writeback ended clean (folio_end_dropbehind); every other page agrees (not analysed: a later readahead or EOF handling may bring it back)',
-    matches: (c) => {
-      if (c.fs !== 'ext4' || c.op.op !== 'mincore') return false;
-      const diffs = residencyDiffs(c.disagreement);
-      if (diffs === null) return false;
-      const before = c.program.ops.slice(0, i(c));
-      const kept = before.flatMap((x, j) => {
-        const r = c.kernel.results[j];
-        if (x.op !== 'pwritev2' || isDirectFd(c.program, x.fd) || !x.flags.includes('DONTCACHE') || r === undefined || r.errno !== null || r.ret <= 0) return [];
-        if (x.off % BS === 0 || x.off + r.ret < sizeBefore(c, j) || !before.slice(j + 1).some((y) => y.op === 'fsync' || y.op === 'fdatasync')) return [];
-        return [Math.floor(x.off / BS)];
-      });
-      return diffs.every((x) => x.missing.length === 0 && x.extra.length === 1 && kept.includes(x.extra[0]!));
-    },
-  },
-  {
-    id: 'R4-ext4-truncate-eof-page-not-cached',
-    summary:
-      'ext4 mincore after an ftruncate to a length inside a block, not above the size (same size or down): the spec has that new EOF block\'s page resident (it zeroes the tail through the cache), the kernel has it not resident; every other page agrees, and no buffered op touched that page after the ftruncate (not analysed; found by the 300-program --mincore run of issue-8e)',
-    matches: (c) => {
-      if (c.fs !== 'ext4' || c.op.op !== 'mincore') return false;
-      const diffs = residencyDiffs(c.disagreement);
-      if (diffs === null) return false;
-      const before = c.program.ops.slice(0, i(c));
-      const cutPages = before.flatMap((x, j) => (x.op === 'ftruncate' && c.kernel.results[j]?.errno === null && x.len % BS !== 0 && x.len <= sizeBefore(c, j) ? [{ j, p: Math.floor(x.len / BS) }] : []));
-      const bufferedAfter = (j: number, p: number): boolean =>
-        before.slice(j + 1).some((x, k) => (x.op === 'pwritev2' || x.op === 'pread') && !isDirectFd(c.program, x.fd) && c.kernel.results[j + 1 + k]?.errno === null && x.off < (p + 1) * BS && x.off + (c.kernel.results[j + 1 + k]?.ret ?? 0) > p * BS);
-      return diffs.every((x) => x.extra.length === 0 && x.missing.length === 1 && cutPages.some((t) => t.p === x.missing[0] && !bufferedAfter(t.j, t.p)));
     },
   },
 ];

@@ -252,7 +252,8 @@ export function allowancesApply(p: Program, k: ProgramResult, i: number, ids: st
   return ids.every((id) => TIMING_ALLOWANCES.find((a) => a.id === id)?.applies(p, k, i) === true);
 }
 
-export function loadSpecOracle(budget: number = STATE_BUDGET): OracleLoad {
+/** `file`: settings for the helper's file beyond its blocks (maxFolioBlocks: large folios on ext4, opt-in in the spec). */
+export function loadSpecOracle(budget: number = STATE_BUDGET, file: { maxFolioBlocks?: number } = {}): OracleLoad {
   const explore = boundedExplorer(budget);
   const answer = (fs: FsKind, program: Program): OracleAnswer | { unmodelled: string } => {
     const t = toSpec(program);
@@ -263,7 +264,7 @@ export function loadSpecOracle(budget: number = STATE_BUDGET): OracleLoad {
       fs: { kind: fs, physBlocks: 2 * blocks + 8 },
       device: spec.DEVICES.loop,
       // The helper's file "f" (what open creates); openat/rename/unlink address it by that name.
-      files: [{ name: 'f', blocks: Array.from({ length: blocks }, (): InitialBlock => 'hole'), size: 0 }],
+      files: [{ name: 'f', blocks: Array.from({ length: blocks }, (): InitialBlock => 'hole'), size: 0, ...file }],
       programs: [t.program],
       maxPowerLosses: 0,
       maxIoErrors: 0,

@@ -173,13 +173,14 @@ export function next(w: World, s: Settings, a: Action): World {
         }
         // ext4_end_bio: an unwritten io_end's folios end writeback after its conversion work.
         xfsSetfilesize(d, x.bio, s.fs.blockSize);
-        if (!ext4EndBio(d, x.bio, false)) iomapFinishIoend(d, x.bio, false);
+        // ext4_end_bio → ext4_finish_bio in the bio's completion (not in task context) when no unwritten io_end waits.
+        if (!ext4EndBio(d, x.bio, false)) iomapFinishIoend(d, x.bio, false, s.fs.kind !== 'ext4');
         wake(d, c.owner, x.bio, false);
       })
       .with({ kind: 'dev-fail' }, (x) => {
         const c = completeBio(d.device, s.device, x.bio, true);
         d.ioErrors++;
-        if (!ext4EndBio(d, x.bio, true)) iomapFinishIoend(d, x.bio, true);
+        if (!ext4EndBio(d, x.bio, true)) iomapFinishIoend(d, x.bio, true, s.fs.kind !== 'ext4');
         wake(d, c.owner, x.bio, true);
       })
       .with({ kind: 'commit' }, () => commitJournal(d))

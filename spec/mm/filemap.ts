@@ -125,6 +125,8 @@ export function dirtyFolio(w: World, ino: number, blk: number, t: Token, dontcac
   f.t = t;
   f.uptodate = true;
   f.dirty = true;
+  // block_commit_write: every buffer uptodate, so PG_uptodate is set (an ext4 zeroing left it clear).
+  delete f.pgNotUptodate;
 }
 
 export function mappingOf(w: World, ino: number): AddressSpace {

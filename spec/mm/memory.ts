@@ -40,16 +40,18 @@ import type { Vma } from './types.ts';
 
 /**
  * mincore(2) over an mmap of the whole file (mm/mincore.c mincore_page → filemap_get_entry):
- * a page is resident when a folio caches it — locked under read I/O, dirty or under
- * writeback alike. Reported as the conformance helper prints it: runs of resident ("r")
- * and absent (".") pages over the file's size, "2r14.".
+ * a page is resident when a folio caches it and the folio is uptodate (folio_test_uptodate:
+ * every block of it, and not an ext4 folio only whose buffer was read, Folio.pgNotUptodate),
+ * dirty or under writeback alike; a folio under read I/O is not. Reported as the
+ * conformance helper prints it: runs of resident ("r") and absent (".") pages over the
+ * file's size, "2r14.".
  */
 export function mincoreEntry(w: World, s: Settings, ti: number, c: Extract<Syscall, { op: 'mincore' }>): Step {
   const of = task(w, ti).fds[c.fd] ?? null;
   const ino = of?.ino ?? -1;
   const size = of === null ? 0 : inodeOf(w, ino).size;
   const pages = Math.ceil(size / s.fs.blockSize);
-  const resident = Array.from({ length: pages }, (_, b) => folioAt(w, ino, b) !== null);
+  const resident = Array.from({ length: pages }, (_, b) => folioPgUptodate(w, ino, b));
   let out = '';
   for (let k = 0; k < pages; ) {
     let run = 1;
@@ -321,4 +323,13 @@ export function mmapLoadEntry(w: World, s: Settings, ti: number, c: Extract<Sysc
     what: `read folio ${v.ino}:${blk} (${folioAt(w, v.ino, blk)?.t ?? '?'})`,
     apply: (d) => result(d, s.fs.blockSize, v.ino, [folioAt(d, v.ino, blk)]),
   };
+}
+
+/** folio_test_uptodate of the folio caching block `blk` (false when none does). */
+function folioPgUptodate(w: World, ino: number, blk: number): boolean {
+  const f = folioAt(w, ino, blk);
+  if (f === null || f.pgNotUptodate === true) return false;
+  const n = w.pageCache[ino]?.length ?? 0;
+  for (let b = f.head; b < f.head + f.nr && b < n; b++) if (folioAt(w, ino, b)?.uptodate !== true) return false;
+  return true;
 }

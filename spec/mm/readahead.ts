@@ -30,14 +30,25 @@ export function initRaSize(size: number, max: number): number {
   return max;
 }
 
-/** page_cache_prev_miss: the first uncached page at or below `index`, scanning at most `max`; -1 past page 0 (ULONG_MAX). */
-function prevMiss(cached: (b: number) => boolean, index: number, max: number): number {
-  let b = index;
-  for (let n = 0; n < max; n++, b--) {
-    if (b < 0) return -1;
-    if (!cached(b)) return b;
+/**
+ * page_cache_prev_miss: the first uncached page at or below `index`, scanning at most `max`;
+ * -1 past page 0 (ULONG_MAX) — as the xarray walk computes it. Its first xas_prev loads
+ * `index` itself; when a large folio holds that page, xas_load leaves xa_offset at the
+ * folio's first slot (the sibling entry's canonical slot) while xa_index stays at `index`,
+ * and every later xas_prev moves both back by one. So the walk stops at the first uncached
+ * page m below that folio but returns m + (index - head): the folio's pages from its head
+ * up to `index` are not counted as cached history (`headOf(b)`: the first page of the folio
+ * caching b). Found by the --mincore campaign (issue-8g, proofs-notes/conformance.md).
+ */
+function prevMiss(cached: (b: number) => boolean, headOf: (b: number) => number, index: number, max: number): number {
+  if (index < 0) return -1;
+  if (!cached(index)) return index;
+  const lag = index - Math.min(index, headOf(index));
+  let b = index - lag - 1;
+  for (let n = 1; n < max; n++, b--) {
+    if (b < 0 || !cached(b)) return b + lag;
   }
-  return b;
+  return b + lag;
 }
 
 /**
@@ -47,7 +58,7 @@ function prevMiss(cached: (b: number) => boolean, index: number, max: number): n
  * Returns [first, end): the window clipped at EOF (pages already cached in it are skipped
  * by the caller).
  */
-export function syncRaWindow(index: number, req: number, isize: number, prevPos: number, cached: (b: number) => boolean, pageSize: number, ioPages: number, raPages: number = RA_PAGES): [number, number] {
+export function syncRaWindow(index: number, req: number, isize: number, prevPos: number, cached: (b: number) => boolean, pageSize: number, ioPages: number, raPages: number = RA_PAGES, headOf: (b: number) => number = (b) => b): [number, number] {
   let max = raPages;
   // ractl_max_pages: a request beyond the window may go up to the device's optimal I/O size.
   if (req > max && ioPages > max) max = Math.min(req, ioPages);
@@ -55,7 +66,7 @@ export function syncRaWindow(index: number, req: number, isize: number, prevPos:
   let size: number;
   if (index === 0 || req > max || (prevIndex <= index && index - prevIndex <= 1)) size = initRaSize(req, max);
   else {
-    const miss = prevMiss(cached, index - 1, max);
+    const miss = prevMiss(cached, headOf, index - 1, max);
     let contig = index - miss - 1;
     if (contig <= req) size = req;
     else {
@@ -97,7 +108,8 @@ export function readPlan(w: World, s: Settings, ino: number, pos: number, len: n
     }
     if (f === null) {
       const raPages = s.device.readAhead === undefined ? RA_PAGES : Math.floor(s.device.readAhead / bs);
-      const [from, to] = syncRaWindow(b, lastIndex - b, isize, prevPos, cached, bs, Math.floor(s.device.maxTransfer / bs), raPages);
+      const headOf = (x: number): number => folioAt(w, ino, x)?.head ?? x - (x % min);
+      const [from, to] = syncRaWindow(b, lastIndex - b, isize, prevPos, cached, bs, Math.floor(s.device.maxTransfer / bs), raPages, headOf);
       for (let h = from - (from % min); h < to && h < pc.length; h += min) {
         if (Array.from({ length: min }, (_, i) => cached(h + i)).some((x) => x)) continue;
         add.push(h);

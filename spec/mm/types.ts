@@ -39,6 +39,15 @@ export interface Folio {
   locked?: true;
   /** ext4: this block's buffer head (folio->private), once ext4 attached one (fs/ext4/types.ts). */
   bh?: BufferHead;
+  /**
+   * ext4: PG_uptodate is clear although the block's buffer is uptodate and `t` is the file's
+   * data (so `uptodate` stays true for every reader of the data): __ext4_block_zero_page_range
+   * found no folio, created one and read only the buffer (ext4_read_bh_lock) before zeroing
+   * part of it and marking the buffer dirty. mincore does not count such a folio
+   * (folio_test_uptodate); the next buffered read (block_read_full_folio: every buffer
+   * uptodate, no I/O) or write into it sets PG_uptodate. Absent: PG_uptodate as `uptodate`.
+   */
+  pgNotUptodate?: true;
 }
 
 /**

@@ -65,6 +65,8 @@ function copyOut(d: World, s: Settings, ti: number, fd: number, ino: number, pos
   const { blk, nblk } = blocksOf(s, pos, n);
   const data = Array.from({ length: nblk }, (_, i) => {
     const f = folioAt(d, ino, blk + i);
+    // filemap_read → filemap_read_folio → block_read_full_folio: every buffer uptodate, PG_uptodate set without I/O.
+    if (f?.pgNotUptodate === true) delete f.pgNotUptodate;
     return readPart(s, blk + i, pos, n, f !== null && f.uptodate ? f.t : readBlock(d, ino, blk + i));
   });
   const of = fdOf(d, ti, fd);

@@ -5,12 +5,13 @@
  */
 import { match } from 'ts-pattern';
 import { allocUnwrittenRange, setMapping, unmapRange } from '../allocator.ts';
-import { checkNoFillDuringPunch, truncateInodePagesRange, truncatePagecache, truncateWouldWait, zeroBlockPart } from '../../mm/truncate.ts';
+import { checkNoFillDuringPunch, truncateInodePagesRange, truncatePagecache, truncateWouldWait } from '../../mm/truncate.ts';
 import { inodeOf } from '../../vfs/fd.ts';
 import type { SizeOpWork } from '../../vfs/truncate.ts';
 import type { SizeOp, SizeOpKind, SizeOpStepName } from '../../vfs/types.ts';
 import { inside, partialBlocks, touched } from '../xfs/xfs_bmap_util.ts';
 import { markDirty } from '../journal.ts';
+import { ext4BlockZeroPageRange } from './inode.ts';
 import type { DioWrite } from '../iomap/types.ts';
 import type { Settings, World } from '../../world.ts';
 
@@ -121,7 +122,7 @@ function ext4SetattrSize(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
     fn: `ext4_setattr${grow ? ' → ext4_block_truncate_page' : ' → ext4_orphan_add'}`,
     what: `${grow && old % bs !== 0 ? `zero the tail of block ${Math.floor(old / bs)}; ` : ''}i_disksize ${inode.diskSize} → ${size}, i_size ${old} → ${size} in one handle; truncate_pagecache`,
     apply: (d, c) => {
-      if (grow && old % bs !== 0) zeroBlockPart(d, st.ino, Math.floor(old / bs), [old, Number.MAX_SAFE_INTEGER]);
+      if (grow && old % bs !== 0) ext4BlockZeroPageRange(d, st.ino, old, bs - (old % bs));
       const i = inodeOf(d, st.ino);
       c.oldSize = old;
       i.diskSize = size;
@@ -141,7 +142,7 @@ function ext4Truncate(s: Settings, st: SizeOp): SizeOpWork {
     fn: 'ext4_truncate → ext4_ext_remove_space',
     what: `${size % bs !== 0 ? `zero the tail of block ${Math.floor(size / bs)}; ` : ''}free the blocks from ${from} on; ext4_orphan_del`,
     apply: (d) => {
-      if (size % bs !== 0) zeroBlockPart(d, st.ino, Math.floor(size / bs), [size, Number.MAX_SAFE_INTEGER]);
+      if (size % bs !== 0) ext4BlockZeroPageRange(d, st.ino, size, bs - (size % bs));
       const i = inodeOf(d, st.ino);
       if (unmapRange(d, i, from, i.map.length)) markDirty(d, st.ino);
     },
@@ -203,7 +204,7 @@ function ext4PunchFree(w: World, s: Settings, st: SizeOp): SizeOpWork {
     what: `${b > a ? `ext4_ext_remove_space frees blocks ${a}-${b - 1}` : 'no whole block to free'}${edges.length > 0 ? `; ext4_zero_partial_blocks zeroes part of block${edges.length > 1 ? 's' : ''} ${edges.join(',')}` : ''}`,
     apply: (d) => {
       checkNoFillDuringPunch(d, st.ino, a, b);
-      for (const e of edges) zeroBlockPart(d, st.ino, e, [st.offset, r.end]);
+      for (const e of edges) ext4ZeroBlockEdge(d, st.ino, e, st.offset, r.end, bs);
       const i = inodeOf(d, st.ino);
       if (unmapRange(d, i, a, b)) markDirty(d, st.ino);
     },
@@ -277,9 +278,20 @@ function ext4ZeroRange(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
       // A folio the range covers only in part keeps its data outside the range (truncate_inode_partial_folio).
       truncateInodePagesRange(d, st.ino, a, b);
       if (allocUnwrittenRange(d, i, a, b, true) === null) return fail();
-      for (const e of edges) zeroBlockPart(d, st.ino, e, [st.offset, end]);
+      for (const e of edges) ext4ZeroBlockEdge(d, st.ino, e, st.offset, end, bs);
       if (size !== null) ext4UpdateInodeSize(d, st.ino, size);
       markDirty(d, st.ino);
     },
   };
+}
+
+/**
+ * ext4_zero_partial_blocks' zeroing of edge block `blk` of the range [from, to): the part
+ * of the block inside it, through ext4_block_zero_page_range (ext4BlockZeroPageRange: a block
+ * no folio caches is zeroed through its buffer only and is not PG_uptodate afterwards).
+ */
+function ext4ZeroBlockEdge(d: World, ino: number, blk: number, from: number, to: number, bs: number): void {
+  const a = Math.max(from, blk * bs);
+  const z = Math.min(to, (blk + 1) * bs);
+  if (z > a) ext4BlockZeroPageRange(d, ino, a, z - a);
 }

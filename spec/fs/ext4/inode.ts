@@ -11,7 +11,8 @@ import { markDirty } from '../journal.ts';
 import type { Mapping } from '../types.ts';
 import type { DioWrite } from '../iomap/types.ts';
 import { MAX_PAGECACHE_BLOCKS, type Settings, type World } from '../../world.ts';
-import type { Token } from '../../token.ts';
+import { overlay, ZERO, type Token } from '../../token.ts';
+import { readBlock } from '../../vfs/read.ts';
 import type { WriteReq } from '../../vfs/types.ts';
 import { dirtyFolio, folioAt, mappingSetError } from '../../mm/filemap.ts';
 import { recordWritebackFailure } from '../../ghost.ts';
@@ -224,6 +225,11 @@ export interface Ext4DaEnd {
   /** i_disksize follows i_size (ext4_update_i_disksize + ext4_mark_inode_dirty in a handle). */
   disksize: boolean;
   what: string;
+  /**
+   * The write started past the old i_size: ext4_zero_partial_blocks(old_size, pos - old_size)
+   * after the folio is unlocked, as [old_size, pos). Absent otherwise.
+   */
+  zeroEof?: [number, number];
 }
 
 /**
@@ -236,8 +242,11 @@ export function ext4DaWriteEndPlan(w: World, s: Settings, req: WriteReq, blk: nu
   const end = Math.min(req.pos + req.count, (blk + 1) * s.fs.blockSize);
   if (end <= inode.size) return { size: null, disksize: false, what: 'ext4_da_do_write_end: block_write_end marks the buffer dirty' };
   const bh = plan.bh;
-  if (bh.p !== null && !bh.delay && !bh.unwritten) return { size: end, disksize: true, what: `ext4_da_do_write_end: buffer dirty; i_size ${end}; ext4_update_i_disksize ${end} + ext4_mark_inode_dirty` };
-  return { size: end, disksize: false, what: `ext4_da_do_write_end: buffer dirty; i_size ${end}, i_disksize stays ${inode.diskSize} (the block is ${bh.delay ? 'delayed' : 'unwritten'})` };
+  // Only the write's first folio can start past i_size: each write_end moves i_size to its end.
+  const zero = req.pos > inode.size ? { zeroEof: [inode.size, req.pos] as [number, number] } : {};
+  const zeroWhat = req.pos > inode.size ? `; ext4_zero_partial_blocks(${inode.size}, ${req.pos - inode.size})` : '';
+  if (bh.p !== null && !bh.delay && !bh.unwritten) return { size: end, disksize: true, what: `ext4_da_do_write_end: buffer dirty; i_size ${end}; ext4_update_i_disksize ${end} + ext4_mark_inode_dirty${zeroWhat}`, ...zero };
+  return { size: end, disksize: false, what: `ext4_da_do_write_end: buffer dirty; i_size ${end}, i_disksize stays ${inode.diskSize} (the block is ${bh.delay ? 'delayed' : 'unwritten'})${zeroWhat}`, ...zero };
 }
 
 /** Apply write_begin's reservation, the copy of `t` and write_end (plans from the same state). */
@@ -254,6 +263,7 @@ export function ext4DaWriteEnd(d: World, req: WriteReq, blk: number, t: Token, p
     inode.diskSize = end.size;
     markDirty(d, req.ino);
   }
+  if (end.zeroEof !== undefined) ext4ZeroPartialBlocks(d, req.ino, end.zeroEof[0], end.zeroEof[1] - end.zeroEof[0]);
 }
 
 /**
@@ -500,4 +510,64 @@ export function ext4FdatawriteRange(d: World, s: Settings, ino: number, blk: num
     at = mpd.next;
   }
   return failed ? null : bios;
+}
+
+// ---------------------------------------------------------------------------------------
+// Zeroing part of a block through the page cache: ext4_zero_partial_blocks,
+// ext4_block_zero_page_range, __ext4_block_zero_page_range (fs/ext4/inode.c, Linux 6.18).
+
+/**
+ * __ext4_block_zero_page_range over [from, from + length) inside one block (the range is cut
+ * at the block's end). __filemap_get_folio(FGP_LOCK | FGP_ACCESSED | FGP_CREAT), without
+ * FGP_DONTCACHE, so a cached RWF_DONTCACHE folio loses PG_dropbehind and is no longer dropped
+ * when its writeback ends. A block without a mapped buffer (a hole, after ext4_get_block) is
+ * left alone. Otherwise the buffer is made uptodate — from the folio when it is uptodate,
+ * else read by itself (ext4_read_bh_lock), which leaves PG_uptodate clear on a folio this
+ * call created (Folio.pgNotUptodate: mincore does not count it) —, the range zeroed and the
+ * buffer dirtied (mark_buffer_dirty dirties the folio). Returns whether it zeroed.
+ */
+export function ext4BlockZeroPageRange(w: World, ino: number, from: number, length: number): boolean {
+  const bs = w.mappings[ino]?.blockSize ?? 4096;
+  const blk = Math.floor(from / bs);
+  const to = Math.min(from + length, (blk + 1) * bs);
+  const f = folioAt(w, ino, blk);
+  if (f !== null) for (let b = f.head; b < f.head + f.nr; b++) {
+    const e = folioAt(w, ino, b);
+    if (e !== null) e.dropbehind = false;
+  }
+  const bh = ext4BhOf(w, ino, blk);
+  if (!bhMapped(bh) || to <= from) return false;
+  // An unwritten extent no folio caches is left alone, as zeroBlockPart does: the kernel reads
+  // and zeroes its buffer too, but how that folio is written back (past EOF under KEEP_SIZE,
+  // before a direct read) is not modelled; the conformance runs agree without it.
+  if (f === null && bh.unwritten) return false;
+  const g = folioAt(w, ino, blk);
+  const cached = g !== null && g.uptodate;
+  // Zeroing through the buffer does not set PG_uptodate: a folio without it keeps it clear.
+  const pgClear = !cached || g.pgNotUptodate === true;
+  const t = overlay(cached ? g.t : readBlock(w, ino, blk), ZERO, from - blk * bs, to - blk * bs, bs);
+  dirtyFolio(w, ino, blk, t);
+  const z = folioAt(w, ino, blk);
+  if (z === null) throw new Error(`no folio ${ino}:${blk} after __filemap_get_folio`);
+  z.bh = { ...bh };
+  if (pgClear) z.pgNotUptodate = true;
+  return true;
+}
+
+/**
+ * ext4_zero_partial_blocks(lstart, length): the partial blocks at the two ends of the range
+ * (one call when the range lies inside one block); whole blocks are left to the caller.
+ */
+export function ext4ZeroPartialBlocks(w: World, ino: number, lstart: number, length: number): void {
+  if (length <= 0) return;
+  const bs = w.mappings[ino]?.blockSize ?? 4096;
+  const end = lstart + length - 1;
+  const partialStart = lstart % bs;
+  const partialEnd = end % bs;
+  if (Math.floor(lstart / bs) === Math.floor(end / bs)) {
+    if (partialStart !== 0 || partialEnd !== bs - 1) ext4BlockZeroPageRange(w, ino, lstart, length);
+    return;
+  }
+  if (partialStart !== 0) ext4BlockZeroPageRange(w, ino, lstart, bs);
+  if (partialEnd !== bs - 1) ext4BlockZeroPageRange(w, ino, end - partialEnd, partialEnd + 1);
 }

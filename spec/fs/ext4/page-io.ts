@@ -110,15 +110,17 @@ function folioStillInIo(w: World, ino: number, head: number, nr: number): boolea
 /**
  * ext4_finish_bio for the folios an io_end's bios carried: folio_end_writeback once no other
  * bio holds a block of the folio; an RWF_DONTCACHE folio still clean then is dropped
- * (folio_end_dropbehind).
+ * (folio_end_dropbehind) — only when this runs in task context (`inTask`: the conversion
+ * work of an unwritten io_end); from ext4_end_bio's interrupt-time completion of a plain bio,
+ * folio_end_dropbehind skips it (!in_task()) and the folio stays cached.
  */
-function ext4FinishBio(w: World, ino: number, folios: Array<{ blk: number }>): void {
+function ext4FinishBio(w: World, ino: number, folios: Array<{ blk: number }>, inTask: boolean): void {
   for (const b of folios) {
     const f = folioAt(w, ino, b.blk);
     if (f === null || !f.writeback || folioStillInIo(w, ino, f.head, f.nr)) continue;
     setFolioFlag(w, ino, b.blk, 'writeback', false);
     const pc = w.pageCache[ino];
-    if (f.dropbehind && pc !== undefined && !Array.from({ length: f.nr }, (_, i) => pc[f.head + i]?.dirty === true).some(Boolean)) for (let x = f.head; x < f.head + f.nr; x++) pc[x] = null;
+    if (inTask && f.dropbehind && pc !== undefined && !Array.from({ length: f.nr }, (_, i) => pc[f.head + i]?.dirty === true).some(Boolean)) for (let x = f.head; x < f.head + f.nr; x++) pc[x] = null;
   }
 }
 
@@ -141,7 +143,7 @@ export function ext4EndIoRsvWork(w: World, s: Settings, k: number): void {
   // Before e856f93e0fb2 a failed io_end was converted like any other (knob ext4EndIoFailure).
   if (!io.failed || s.knobs.ext4EndIoFailure === 'convert') ext4ConvertUnwrittenIoEndVec(w, io.ino, io.blocks);
   // The error was recorded by ext4_end_bio; here the folios only end writeback.
-  ext4FinishBio(w, io.ino, io.folios);
+  ext4FinishBio(w, io.ino, io.folios, true);
 }
 
 /**
@@ -158,6 +160,6 @@ function ext4EndPlainBio(w: World, bio: number, failed: boolean): boolean {
     mappingSetError(w, plain.ino, 'EIO');
     recordWritebackFailure(w, plain.ino, bio, plain.blocks);
   }
-  ext4FinishBio(w, plain.ino, plain.blocks);
+  ext4FinishBio(w, plain.ino, plain.blocks, false);
   return true;
 }

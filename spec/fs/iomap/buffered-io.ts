@@ -7,7 +7,7 @@
  * Models Linux 6.18 (fs/iomap/buffered-io.c, fs/ext4/file.c, mm/filemap.c).
  */
 import { match } from 'ts-pattern';
-import { xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
+import { xfsFileWriteZeroEof, xfsFileWriteZeroEofWaits, xfsFileWriteZeroEofWhat, xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
 import { endWrite, ghostWrite, noteWriteBytes, settleOwedErrors, task } from '../../ghost.ts';
 import { atomicCopySteps } from './buffered-atomic.ts';
 import { commitJournal, markDirty, orderedDataPending } from '../journal.ts';
@@ -65,12 +65,16 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
         return { fn: 'xfs_file_write_checks', what: 'write starts beyond EOF and IOCB_NOWAIT: -EAGAIN', apply: (d) => endWrite(d, ti, req, 'EAGAIN') };
       }
       if (!free) return null;
+      const zeroEof = s.fs.kind === 'xfs' ? xfsFileWriteZeroEofWhat(w, req.ino, req.pos) : null;
+      // The old EOF block's folio under a fault's read I/O: the zeroing would wait in folio_lock (taken here before the IOLOCK, which no one observes).
+      if (zeroEof !== null && xfsFileWriteZeroEofWaits(w, s, req.ino, req.pos)) return null;
       return [
         {
           fn,
-          what: `take ${lockName}`,
+          what: `take ${lockName}${zeroEof !== null ? `; ${zeroEof}` : ''}`,
           apply: (d) => {
             lock(inodeOf(d, req.ino).iolock, 'excl', ti);
+            if (zeroEof !== null) xfsFileWriteZeroEof(d, s, req.ino, req.pos);
             cur(d).phase = 'copy';
           },
         },

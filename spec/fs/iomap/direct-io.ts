@@ -17,7 +17,7 @@ import { blkAtomicWriteValid, deviceRead, maxRequestBlocks, submitBio } from '..
 import { ext4ConvertRun, ext4UnwrittenRuns } from '../ext4/extents.ts';
 import { ext4DioWriteChecks, ext4DioWriteEndIo, ext4FailedExtensionFrom, ext4InodeExtensionCleanup } from '../ext4/file.ts';
 import { ext4IomapBegin, ext4ZeroedToWritten } from '../ext4/inode.ts';
-import { xfsDioWriteChecks, xfsDioWriteEndIo, xfsDioWriteRetry, xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
+import { xfsDioWriteChecks, xfsDioWriteEndIo, xfsDioWriteRetry, xfsFileWriteZeroEof, xfsFileWriteZeroEofWaits, xfsFileWriteZeroEofWhat, xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
 import { xfsIomapBegin } from '../xfs/xfs_iomap.ts';
 import { endWrite, ghostWrite, task } from '../../ghost.ts';
 import { commitJournal, inodeMetaDirty } from '../journal.ts';
@@ -102,6 +102,8 @@ function fsChecks(w: World, s: Settings, st: DioWrite): DioWriteCheck {
 function checksStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
   const fn = s.fs.kind === 'xfs' ? 'xfs_file_write_checks' : 'ext4_dio_write_checks';
   const chk = fsChecks(w, s, st);
+  const zeroEof = s.fs.kind === 'xfs' && chk.kind === 'ok' ? xfsFileWriteZeroEofWhat(w, st.req.ino, st.req.pos) : null;
+  if (zeroEof !== null && xfsFileWriteZeroEofWaits(w, s, st.req.ino, st.req.pos)) return null;
   const step = match(chk)
     .with({ kind: 'error' }, (c): Step => ({ fn, what: `${c.why}: -${c.err}`, apply: failEarly(ti, c.err, 'lock') }))
     .with({ kind: 'upgrade' }, (c): Step => ({
@@ -117,8 +119,9 @@ function checksStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
     }))
     .with({ kind: 'ok' }, (c): Step => ({
       fn,
-      what: [c.demote ? 'xfs_ilock_demote: IOLOCK shared' : '', c.forceWait ? 'inode_dio_wait next' : ''].filter((x) => x !== '').join('; ') || 'checks pass',
+      what: [zeroEof ?? '', c.demote ? 'xfs_ilock_demote: IOLOCK shared' : '', c.forceWait ? 'inode_dio_wait next' : ''].filter((x) => x !== '').join('; ') || 'checks pass',
       apply: (d) => {
+        if (zeroEof !== null) xfsFileWriteZeroEof(d, s, st.req.ino, st.req.pos);
         const x = cur(d, ti);
         if (c.demote) {
           const sem = inodeOf(d, st.req.ino).iolock;

@@ -12,8 +12,15 @@ import { anyDirty, folioAt, mappingSetError, setFolioFlag } from '../../mm/filem
 import { unmapFolio } from '../../mm/rmap.ts';
 import type { World } from '../../types.ts';
 
-/** Finish the ioend of bio `bio`, if it is a writeback bio; returns whether it was. */
-export function iomapFinishIoend(w: World, bio: number, failed: boolean): boolean {
+/**
+ * Finish the ioend of bio `bio`, if it is a writeback bio; returns whether it was. `inTask`:
+ * whether folio_end_writeback runs in task context — folio_end_dropbehind invalidates a
+ * clean RWF_DONTCACHE folio only then (in_task()); from a bio's interrupt-time completion it
+ * leaves the folio cached. XFS punts every DONTCACHE ioend to a workqueue
+ * (xfs_ioend_needs_wq_completion); ext4_end_bio finishes an io_end without unwritten
+ * extents in the completion itself.
+ */
+export function iomapFinishIoend(w: World, bio: number, failed: boolean, inTask = true): boolean {
   const io = w.ioends.find((x) => x.bio === bio);
   if (io === undefined) return false;
   w.ioends = w.ioends.filter((x) => x.bio !== bio);
@@ -27,7 +34,7 @@ export function iomapFinishIoend(w: World, bio: number, failed: boolean): boolea
     setFolioFlag(w, io.ino, b.blk, 'atomic', false);
     // folio_end_dropbehind: an RWF_DONTCACHE folio still clean when its writeback ends is invalidated.
     const pc = w.pageCache[io.ino];
-    if (f.dropbehind && !anyDirty(w, io.ino, f.head, f.nr) && pc !== undefined) {
+    if (inTask && f.dropbehind && !anyDirty(w, io.ino, f.head, f.nr) && pc !== undefined) {
       for (let x = f.head; x < f.head + f.nr; x++) pc[x] = null;
       unmapFolio(w, io.ino, f.head, f.nr);
     }

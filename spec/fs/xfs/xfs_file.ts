@@ -10,6 +10,7 @@ import { markDirty } from '../journal.ts';
 import type { DioWrite, DioWriteCheck } from '../iomap/types.ts';
 import type { WriteReq } from '../../vfs/types.ts';
 import type { Settings, Step, World } from '../../world.ts';
+import { zeroBlockPart } from '../../mm/truncate.ts';
 import { xfsHwAtomicMax } from './xfs_iops.ts';
 
 type XfsStart = Pick<DioWrite, 'lock' | 'demote' | 'overwriteOnly' | 'forceWait' | 'xfsMode' | 'swCause'>;
@@ -128,4 +129,35 @@ export function xfsDioWriteEndIo(w: World, st: DioWrite): string {
 export function xfsNowaitTimestampRefusal(s: Settings, req: WriteReq, refuse: (d: World) => void): Step[] {
   if (s.fs.kind !== 'xfs' || !req.nowait) return [];
   return [{ fn: 'xfs_file_write_checks', what: 'kiocb_modified: timestamps need updating and IOCB_NOWAIT: -EAGAIN', apply: refuse }];
+}
+
+/**
+ * xfs_file_write_zero_eof, the part after the IOLOCK is exclusive and direct I/O drained: a
+ * write (direct or buffered) that starts past i_size zeroes [i_size, pos) first, with
+ * xfs_zero_range → iomap_zero_range, i.e. through the page cache even for O_DIRECT. Of that
+ * range only the old EOF block can hold data: every block past it is a hole, an unwritten
+ * extent, or delalloc that xfs_buffered_write_iomap_begin under IOMAP_ZERO converts to
+ * unwritten (convert_delay), and iomap_zero_range skips holes and unwritten extents while the
+ * page cache over them is clean. So when i_size is inside a block that holds data, that
+ * block's folio is read in if needed, its tail zeroed and dirtied (iomap_zero_iter), and it
+ * stays cached after the write: mincore shows it resident. This is the step's text, or null
+ * when the write does not start past EOF.
+ */
+export function xfsFileWriteZeroEofWhat(w: World, ino: number, pos: number): string | null {
+  const isize = w.inodes[ino]?.size ?? 0;
+  return pos > isize ? `xfs_file_write_zero_eof: iomap_zero_range(${isize}, ${pos - isize}) through the page cache` : null;
+}
+
+/** The zeroing xfsFileWriteZeroEofWhat describes; whether it dirtied a folio. */
+export function xfsFileWriteZeroEof(w: World, s: Settings, ino: number, pos: number): boolean {
+  const bs = s.fs.blockSize;
+  const isize = w.inodes[ino]?.size ?? 0;
+  if (pos <= isize || isize % bs === 0) return false;
+  return zeroBlockPart(w, ino, Math.floor(isize / bs), [isize, pos]);
+}
+
+/** Whether xfs_file_write_zero_eof would wait for the old EOF block's folio (locked for a read's I/O). */
+export function xfsFileWriteZeroEofWaits(w: World, s: Settings, ino: number, pos: number): boolean {
+  const isize = w.inodes[ino]?.size ?? 0;
+  return pos > isize && isize % s.fs.blockSize !== 0 && w.pageCache[ino]?.[Math.floor(isize / s.fs.blockSize)]?.locked === true;
 }

@@ -75,7 +75,9 @@ export function xfsSetattrSize(w: World, s: Settings, st: SizeOp): SizeOpWork | 
     apply: (d, c, ti) => {
       let did = false;
       if (partial) did = zeroBlockPart(d, st.ino, Math.floor((grow ? old : size) / bs), [grow ? old : size, Number.MAX_SAFE_INTEGER]) || did;
-      if (grow) for (let b = Math.ceil(old / bs); b < Math.ceil(size / bs); b++) did = zeroWholeBlock(d, st.ino, b) || did;
+      // Every whole block here is at or past the old EOF block: xfs_buffered_write_iomap_begin under
+      // IOMAP_ZERO turns delalloc there into unwritten (convert_delay), which iomap_zero_range skips.
+      if (grow) for (let b = Math.ceil(old / bs); b < Math.ceil(size / bs); b++) did = (inodeOf(d, st.ino).map[b]?.kind !== 'delalloc' && zeroWholeBlock(d, st.ino, b)) || did;
       const i = inodeOf(d, st.ino);
       i.size = size;
       c.oldSize = old;
