@@ -45,7 +45,7 @@ export function settings(i: SettingsInput): Settings {
 }
 
 function withDefaults(i: SettingsInput): Settings {
-  const fs = typeof i.fs === 'string' ? fsDefaults(i.fs) : { ...fsDefaults(i.fs.kind), ...i.fs };
+  const fs = typeof i.fs === 'string' ? fsDefaults(i.fs) : { ...fsDefaults(i.fs.kind), ...i.fs, allocsize: i.fs.allocsize ?? null };
   return {
     name: i.name,
     fs,
