@@ -186,6 +186,7 @@ function heredoc(cmd: string, tag: string, ops: readonly string[], background: b
 }
 
 function script(s: Settings, input: DocInput, p: { layout: string[]; tasks: string[][]; readBack: string[]; powerLoss: boolean }, expects: Expect[], notes: string[], ids: Map<string, number>): string {
+  const mountOpts = s.fs.kind === 'xfs' && s.fs.allocsize !== null ? ` -o allocsize=${s.fs.allocsize}` : '';
   const mkfs = s.fs.kind === 'xfs' ? `mkfs.xfs -q -f -m reflink=${s.fs.reflink ? 1 : 0} "$dev"` : `mkfs.ext4 -q -F${s.fs.clusterBlocks > 1 ? ` -O bigalloc -C ${s.fs.clusterBlocks * BS}` : ''} "$dev"`;
   const files = s.files.map((_, ino) => `f${ino}`);
   const concurrent = p.tasks.length > 1;
@@ -244,7 +245,7 @@ else
   done
   [ -n "$dev" ] || die "cannot attach a loop device"
   ${mkfs} || die "cannot make ${s.fs.kind}"
-  mkdir "$work/mnt" && mount -t ${s.fs.kind} "$dev" "$work/mnt" || die "cannot mount"
+  mkdir "$work/mnt" && mount -t ${s.fs.kind}${mountOpts} "$dev" "$work/mnt" || die "cannot mount"
   mnt=$work/mnt
   dir=$mnt
 fi
@@ -268,7 +269,7 @@ ${concurrent ? 'wait\n' : ''}${
       ? `  xfs_io -x -c shutdown "$mnt" || die "cannot shut ${s.fs.kind} down (xfs_io -x -c shutdown)"
   umount "$mnt" || die "cannot unmount after the shutdown"
   # Right after a shutdown the first mount sometimes reads the superblock with EIO: try again.
-  for _ in 1 2 3 4 5; do mount -t ${s.fs.kind} "$dev" "$mnt" 2>"$o/mount.err" && break; sleep 0.5; done
+  for _ in 1 2 3 4 5; do mount -t ${s.fs.kind}${mountOpts} "$dev" "$mnt" 2>"$o/mount.err" && break; sleep 0.5; done
   mountpoint -q "$mnt" || die "cannot mount after the shutdown: $(cat "$o/mount.err")"
 `
       : ''

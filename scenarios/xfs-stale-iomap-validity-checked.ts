@@ -1,4 +1,4 @@
-import { BS, DEVICES, open, pwrite, scenario } from '../spec/index.ts';
+import { BS, DEVICES, KiB, open, pwrite, scenario } from '../spec/index.ts';
 
 /**
  * The stale-iomap race fixed in Linux 6.2 by the iomap validity cookie (seed 002; Dave
@@ -13,9 +13,9 @@ import { BS, DEVICES, open, pwrite, scenario } from '../spec/index.ts';
 export default scenario({
   name: 'xfs-stale-iomap-validity-checked',
   description:
-    "iomapValid 'checked': XFS on a loop device, file 0 two holes, size 0; T1 writes 4 KiB buffered at 0 (W1), then 2 KiB buffered at 0 (W2); the flusher and reclaim run at any time. " +
+    "iomapValid 'checked': XFS on a loop device mounted allocsize=16k (the first write reserves speculative preallocation of block 1; the default dynamic scheme preallocates nothing below 64 KiB of i_size, xfs_iomap_prealloc_size), file 0 two holes, size 0; T1 writes 4 KiB buffered at 0 (W1), then 2 KiB buffered at 0 (W2); the flusher and reclaim run at any time. " +
     'Bound: 1 task (3 syscalls), 4 physical blocks, flusher and reclaim unbounded, 1 power loss, background commits. Expect: holds.',
-  fs: { kind: 'xfs', physBlocks: 4 },
+  fs: { kind: 'xfs', physBlocks: 4, allocsize: 16 * KiB },
   device: DEVICES.loop,
   knobs: { iomapValid: 'checked' },
   files: [{ blocks: ['hole', 'hole'], size: 0 }],

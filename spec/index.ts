@@ -78,6 +78,8 @@
  * Real-kernel set-ups the conformance tests use map to settings like:
  * - XFS with reflink on a loop device: `fs: 'xfs'`, `device: DEVICES.loop` → statx unit
  *   min 4096, max 1048576 (`swAtomicMax`), segments 1; RWF_ATOMIC goes the software path.
+ *   Mounted without allocsize= (`fs.allocsize` absent or null): dynamic speculative
+ *   preallocation, none below 64 KiB of i_size; `-o allocsize=N` is `fs.allocsize: N`.
  * - ext4 on the same loop device: `fs: 'ext4'`, `device: DEVICES.loop` → no atomic
  *   support, RWF_ATOMIC gives EOPNOTSUPP.
  *

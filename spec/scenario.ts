@@ -29,7 +29,7 @@ export const DEVICES = {
 } satisfies Record<string, DeviceSettings>;
 
 export function fsDefaults(kind: FsKind): FsSettings {
-  return { kind, blockSize: BS, sectorSize: 512, physBlocks: 8, reflink: kind === 'xfs', swAtomicMax: 1024 * KiB, clusterBlocks: 1 };
+  return { kind, blockSize: BS, sectorSize: 512, physBlocks: 8, reflink: kind === 'xfs', swAtomicMax: 1024 * KiB, clusterBlocks: 1, allocsize: null };
 }
 
 export type { SettingsInput, ScenarioInput } from './schema.ts';
@@ -45,7 +45,7 @@ export function settings(i: SettingsInput): Settings {
 }
 
 function withDefaults(i: SettingsInput): Settings {
-  const fs = typeof i.fs === 'string' ? fsDefaults(i.fs) : { ...fsDefaults(i.fs.kind), ...i.fs };
+  const fs = typeof i.fs === 'string' ? fsDefaults(i.fs) : { ...fsDefaults(i.fs.kind), ...i.fs, allocsize: i.fs.allocsize ?? null };
   return {
     name: i.name,
     fs,

@@ -84,6 +84,11 @@ export const fsSchema = z.union(
       reflink: z.boolean({ error: 'must be true or false' }).optional(),
       swAtomicMax: count('bytes').optional(),
       clusterBlocks: positive('blocks').refine((n) => (n & (n - 1)) === 0, { error: 'must be a power of two (bigalloc cluster)' }).optional(),
+      // xfs_fs_parse_param (Opt_allocsize): a power of two from 4 KiB (XFS_MIN_IO_LOG) to 1 GiB (XFS_MAX_IO_LOG).
+      allocsize: positive('bytes (the XFS allocsize= mount option)')
+        .refine((n) => (n & (n - 1)) === 0 && n >= 4096 && n <= 1024 * 1024 * 1024, { error: 'must be a power of two from 4096 to 1073741824 bytes (XFS allocsize=)' })
+        .nullable() // null: the default dynamic preallocation, as settings print it
+        .optional(),
     }),
   ],
   { error: `must be ${FS_KINDS.map((k) => `'${k}'`).join(' or ')} or { kind, ... }` },

@@ -69,7 +69,9 @@ function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly Pro
 /** Problems relating several fields; run only when every field has the right shape. */
 function crossFieldProblems(i: SettingsInput & { expect?: ScenarioInput['expect'] }): ScenarioProblem[] {
   const out: ScenarioProblem[] = [];
-  const fs = typeof i.fs === 'string' ? fsDefaults(i.fs) : { ...fsDefaults(i.fs.kind), ...i.fs };
+  const fs = typeof i.fs === 'string' ? fsDefaults(i.fs) : { ...fsDefaults(i.fs.kind), ...i.fs, allocsize: i.fs.allocsize ?? null };
+  // allocsize= is an XFS mount option; ext4 and FUSE would refuse it at mount.
+  if (fs.allocsize !== null && fs.kind !== 'xfs') out.push({ field: 'fs.allocsize', problem: `is the XFS allocsize= mount option; fs.kind is '${fs.kind}'` });
   const owner = new Map<number, string>();
   i.files.forEach((f, ino) =>
     f.blocks.forEach((b, blk) => {

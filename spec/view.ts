@@ -273,7 +273,7 @@ export function aboutOf(s: Settings): ModelAbout {
   const d = s.device;
   const knobNames = Object.keys(KNOB_VARIANTS) as Array<keyof Knobs>;
   const settings: ModelAbout['settings'] = [
-    { name: 'file system', value: `${s.fs.kind}, ${kb(s.fs.blockSize)} blocks, ${s.fs.sectorSize}-byte sectors, ${s.fs.physBlocks} physical blocks${s.fs.kind === 'xfs' ? `, reflink ${s.fs.reflink ? 'on' : 'off'}, software atomic max ${kb(s.fs.swAtomicMax)}` : `, cluster ${s.fs.clusterBlocks} block(s)`}` },
+    { name: 'file system', value: `${s.fs.kind}, ${kb(s.fs.blockSize)} blocks, ${s.fs.sectorSize}-byte sectors, ${s.fs.physBlocks} physical blocks${s.fs.kind === 'xfs' ? `, reflink ${s.fs.reflink ? 'on' : 'off'}, software atomic max ${kb(s.fs.swAtomicMax)}, ${s.fs.allocsize === null ? 'dynamic speculative preallocation' : `allocsize=${kb(s.fs.allocsize)}`}` : `, cluster ${s.fs.clusterBlocks} block(s)`}` },
     {
       name: 'device',
       value: `${d.atomicUnitMax > 0 ? `atomic writes ${kb(d.atomicUnitMin)}-${kb(d.atomicUnitMax)}${d.atomicNeedsAlignment ? ' naturally aligned' : ''}` : 'no atomic writes'}, ${d.writeCache ? 'volatile write cache' : 'write through'}, ${d.fua ? 'FUA' : 'no FUA'}, requests up to ${kb(d.maxTransfer)}`,

@@ -146,3 +146,9 @@ describe('XFS truncate up skips the speculative delalloc past the old EOF (IOMAP
     assert.deepEqual(residency('xfs', [od(false), W(45056, [1]), T(49153), M()]), ['11.1r1.']);
   });
 });
+
+describe('XFS preallocates nothing speculatively while i_size is below 64 KiB (xfs_iomap_prealloc_size, the default dynamic scheme)', () => {
+  it('the documented program: block 4 stays a hole, so truncating to 16385 zeroes no cached folio there (kernel 4r1.)', () => {
+    assert.deepEqual(residency('xfs', [od(false), W(1, [12288]), W(20480, [512, 3584], [], 2), T(16385), M()]), ['4r1.']);
+  });
+});

@@ -129,6 +129,18 @@ test('--repro: a concurrent trace becomes a loop that tries the race, and says s
   assert.match(r.value.never.stdout, /DIFFERS: T2 call 2 \(pread\) reads A\[0\]; .*\nthe kernel did not do what the trace says in 3 runs/);
 });
 
+test('--repro: an XFS scenario with fs.allocsize mounts with -o allocsize= (the option its preallocation needs)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'writepath-repro-allocsize-'));
+  try {
+    const script = join(dir, 'u.sh');
+    const c = writepath('check', 'xfs-uncached-per-page-2019', '--quiet', '--repro', script);
+    assert.equal(c.code, 0, c.stderr);
+    assert.match(readFileSync(script, 'utf8'), /^ {2}mkdir "\$work\/mnt" && mount -t xfs -o allocsize=16384 "\$dev" "\$work\/mnt"/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('--repro: no script for a scenario on FUSE, and it says why', () => {
   const dir = mkdtempSync(join(tmpdir(), 'writepath-repro-fuse-'));
   try {

@@ -114,7 +114,8 @@ describe('page cache and writeback', () => {
   it('the flusher writes a buffered write back without any fsync, converting the whole delalloc extent', () => {
     const s = settings({
       name: 'flush',
-      fs: { kind: 'xfs', physBlocks: 4 },
+      // allocsize=16k: the default dynamic scheme preallocates nothing below 64 KiB of i_size.
+      fs: { kind: 'xfs', physBlocks: 4, allocsize: 4 * BS },
       device: DEVICES.loop,
       files: [{ blocks: ['hole', 'hole'], size: 0 }],
       programs: [[open(0), pwrite('W', 0, 0, BS)]],

@@ -84,4 +84,9 @@ export interface FsSettings {
   swAtomicMax: number;
   /** ext4: bigalloc cluster size in blocks (1 = no bigalloc). */
   clusterBlocks: number;
+  /**
+   * XFS: the `allocsize=` mount option in bytes (a fixed speculative preallocation), or null
+   * for the default dynamic scheme (xfs_iomap_prealloc_size: nothing below 64 KiB of i_size).
+   */
+  allocsize: number | null;
 }

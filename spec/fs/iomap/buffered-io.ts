@@ -318,7 +318,7 @@ export function xfsIterStep(w: World, s: Settings, ti: number, st: BufferedWrite
   const inode = inodeOf(w, req.ino);
   const io = st.iomap;
   if (io === null || blk < io.blk || blk >= io.blk + io.nblk) {
-    const plan = xfsBufferedWriteIomapBegin(inode, req, blk);
+    const plan = xfsBufferedWriteIomapBegin(s.fs, inode, req, blk);
     const m = plan.iomap;
     const prealloc = plan.reserve.filter((b) => b >= req.blk + req.nblk);
     return {

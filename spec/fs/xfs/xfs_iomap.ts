@@ -10,7 +10,7 @@
 import { inodeOf } from '../../vfs/fd.ts';
 import { allocatable, allocBlocks, physOf, setMapping } from '../allocator.ts';
 import { folioAt } from '../../mm/filemap.ts';
-import type { Inode } from '../types.ts';
+import type { FsSettings, Inode } from '../types.ts';
 import type { WriteReq } from '../../vfs/types.ts';
 import { canUseFua, contiguousPrefix, runLength, type Alloc, type IomapPlan } from '../iomap/iter.ts';
 import type { BufIomap, DioWrite } from '../iomap/types.ts';
@@ -111,14 +111,71 @@ export function xfsIomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
 }
 
 /**
+ * m_allocsize_log in bytes: the allocsize= mount option, else 64 KiB (xfs_init_fs_context),
+ * never below the block size (xfs_mountfs).
+ */
+export function xfsAllocsizeBytes(fs: FsSettings): number {
+  return Math.max(fs.blockSize, fs.allocsize ?? 64 * 1024);
+}
+
+/**
+ * xfs_iomap_prealloc_size for a write at file block `blk` that reaches EOF (only called
+ * without allocsize=, as the kernel does). Below m_allocsize_blocks of i_size nothing: "likely
+ * the only write to the file". After a hole (or with no extent before) the minimum,
+ * m_allocsize_blocks. Else twice the preceding extents: the one ending at `blk` (delalloc or
+ * not) and the real ones before it that are logically and physically contiguous with it,
+ * rounded down to a power of two, at least m_allocsize_blocks. Not modelled: the low-space
+ * and quota throttles (shift, the squash by 16 while not below free space) and the
+ * XFS_MAX_BMBT_EXTLEN cap; the model's files are far smaller than either matters for, and
+ * the result never goes below m_allocsize_blocks anyway.
+ */
+export function xfsIomapPreallocSize(fs: FsSettings, inode: Inode, blk: number): number {
+  const minBlocks = xfsAllocsizeBytes(fs) / fs.blockSize;
+  if (inode.size < minBlocks * fs.blockSize) return 0;
+  const prev = inode.map[blk - 1];
+  if (prev === undefined || prev.kind === 'hole') return minBlocks;
+  let plen = 1;
+  if (prev.kind === 'delalloc') {
+    // The first extent back may be delalloc; an earlier one breaks the walk (isnullstartblock).
+    while (inode.map[blk - 1 - plen]?.kind === 'delalloc') plen++;
+  } else {
+    for (;;) {
+      const x = inode.map[blk - 1 - plen];
+      const next = inode.map[blk - plen];
+      if (x === undefined || x.kind === 'hole' || x.kind === 'delalloc' || next === undefined || next.kind === 'hole' || next.kind === 'delalloc' || x.p + 1 !== next.p) break;
+      plen++;
+    }
+  }
+  return Math.max(minBlocks, 2 ** Math.floor(Math.log2(plen * 2)));
+}
+
+/**
+ * The speculative preallocation xfs_buffered_write_iomap_begin adds beyond the write's last
+ * block `end` when the write at `blk` reaches past i_size with no extent at or after `blk`:
+ * allocsize= gives m_allocsize_blocks, the default xfs_iomap_prealloc_size. p_end_fsb is the
+ * write's last byte rounded down to m_allocsize (XFS_ALLOC_ALIGN) plus that many blocks;
+ * xfs_eof_alignment adds nothing (no stripe unit is modelled). Returns the block count past `end`.
+ */
+export function xfsPreallocBlocks(fs: FsSettings, inode: Inode, req: WriteReq, blk: number): number {
+  const end = req.blk + req.nblk;
+  const eof = inode.map.slice(blk).every((m) => m.kind === 'hole');
+  if (!eof || req.pos + req.count <= inode.size) return 0;
+  const n = fs.allocsize !== null ? xfsAllocsizeBytes(fs) / fs.blockSize : xfsIomapPreallocSize(fs, inode, blk);
+  if (n === 0) return 0;
+  const align = xfsAllocsizeBytes(fs);
+  const pEnd = Math.floor(Math.floor((req.pos + req.count - 1) / align) * align / fs.blockSize) + n;
+  return Math.max(0, pEnd - end);
+}
+
+/**
  * What xfs_buffered_write_iomap_begin returns for file block `blk` of `req`, and the
  * delalloc blocks it reserves first. A hole is reserved as delalloc up to the next extent
- * or the end of the write (IOMAP_F_NEW); a write that reaches EOF also reserves
- * speculative preallocation over the holes that follow (xfs_iomap_prealloc_size; here as
- * many blocks again as the write reserved, within the modelled file). An existing extent is
- * returned as it is, up to where its type or contiguity changes or the write ends.
+ * or the end of the write (IOMAP_F_NEW); a write that reaches past EOF also reserves
+ * speculative preallocation over the holes that follow (xfsPreallocBlocks, within the
+ * modelled file). An existing extent is returned as it is, up to where its type or
+ * contiguity changes or the write ends.
  */
-export function xfsBufferedWriteIomapBegin(inode: Inode, req: WriteReq, blk: number): { iomap: Omit<BufIomap, 'seq'>; reserve: number[] } {
+export function xfsBufferedWriteIomapBegin(fs: FsSettings, inode: Inode, req: WriteReq, blk: number): { iomap: Omit<BufIomap, 'seq'>; reserve: number[] } {
   const end = req.blk + req.nblk;
   const m = inode.map[blk];
   if (m === undefined) throw new Error(`block ${blk} beyond the modelled file`);
@@ -126,9 +183,9 @@ export function xfsBufferedWriteIomapBegin(inode: Inode, req: WriteReq, blk: num
     let n = 1;
     while (blk + n < end && inode.map[blk + n]?.kind === 'hole') n++;
     const reserve = Array.from({ length: n }, (_, i) => blk + i);
-    const atEof = req.pos + req.count >= inode.size;
-    if (atEof && blk + n === end) {
-      for (let b = end; b < end + n && inode.map[b]?.kind === 'hole'; b++) reserve.push(b);
+    if (blk + n === end) {
+      const pre = xfsPreallocBlocks(fs, inode, req, blk);
+      for (let b = end; b < end + pre && b < inode.map.length; b++) reserve.push(b);
     }
     return { iomap: { blk, nblk: n, type: 'delalloc', p: null, isNew: true }, reserve };
   }
