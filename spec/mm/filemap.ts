@@ -379,3 +379,16 @@ export function fileCheckAndAdvanceWbErr(w: World, of: OpenFile): WbErrno | null
   m.asEnospc = false;
   return err;
 }
+
+/**
+ * filemap_end_dropbehind_write → folio_end_dropbehind, for folio `f` of file `ino` whose
+ * writeback just ended: an RWF_DONTCACHE folio still clean is unmapped and invalidated
+ * (folio_unmap_invalidate). Only in task context (`inTask`): from a bio's interrupt-time
+ * completion the kernel skips it (!in_task()) and the folio stays cached.
+ */
+export function filemapEndDropbehindWrite(w: World, ino: number, f: Folio, inTask: boolean): void {
+  const pc = w.pageCache[ino];
+  if (!inTask || !f.dropbehind || pc === undefined || anyDirty(w, ino, f.head, f.nr)) return;
+  for (let x = f.head; x < f.head + f.nr; x++) pc[x] = null;
+  unmapFolio(w, ino, f.head, f.nr);
+}

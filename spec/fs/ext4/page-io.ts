@@ -9,7 +9,7 @@
  */
 import { maxRequestBlocks, submitBio } from '../../block/device.ts';
 import { recordWritebackFailure } from '../../ghost.ts';
-import { folioAt, mappingSetError, setFolioFlag } from '../../mm/filemap.ts';
+import { filemapEndDropbehindWrite, folioAt, mappingSetError, setFolioFlag } from '../../mm/filemap.ts';
 import { folioClearDirtyForIo } from '../../mm/page-writeback.ts';
 import { ext4ConvertUnwrittenIoEndVec } from './extents.ts';
 import { ext4WbBh } from './inode.ts';
@@ -119,8 +119,7 @@ function ext4FinishBio(w: World, ino: number, folios: Array<{ blk: number }>, in
     const f = folioAt(w, ino, b.blk);
     if (f === null || !f.writeback || folioStillInIo(w, ino, f.head, f.nr)) continue;
     setFolioFlag(w, ino, b.blk, 'writeback', false);
-    const pc = w.pageCache[ino];
-    if (inTask && f.dropbehind && pc !== undefined && !Array.from({ length: f.nr }, (_, i) => pc[f.head + i]?.dirty === true).some(Boolean)) for (let x = f.head; x < f.head + f.nr; x++) pc[x] = null;
+    filemapEndDropbehindWrite(w, ino, f, inTask);
   }
 }
 

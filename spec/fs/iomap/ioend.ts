@@ -8,8 +8,7 @@
  * goes to mapping_set_error, from where fsync reports it.
  */
 import { recordWritebackFailure } from '../../ghost.ts';
-import { anyDirty, folioAt, mappingSetError, setFolioFlag } from '../../mm/filemap.ts';
-import { unmapFolio } from '../../mm/rmap.ts';
+import { filemapEndDropbehindWrite, folioAt, mappingSetError, setFolioFlag } from '../../mm/filemap.ts';
 import type { World } from '../../types.ts';
 
 /**
@@ -32,12 +31,7 @@ export function iomapFinishIoend(w: World, bio: number, failed: boolean, inTask 
     setFolioFlag(w, io.ino, b.blk, 'writeback', false);
     // The RFC: PG_atomic is cleared once the folio has been written back.
     setFolioFlag(w, io.ino, b.blk, 'atomic', false);
-    // folio_end_dropbehind: an RWF_DONTCACHE folio still clean when its writeback ends is invalidated.
-    const pc = w.pageCache[io.ino];
-    if (inTask && f.dropbehind && !anyDirty(w, io.ino, f.head, f.nr) && pc !== undefined) {
-      for (let x = f.head; x < f.head + f.nr; x++) pc[x] = null;
-      unmapFolio(w, io.ino, f.head, f.nr);
-    }
+    filemapEndDropbehindWrite(w, io.ino, f, inTask);
   }
   if (failed) {
     mappingSetError(w, io.ino, 'EIO');
