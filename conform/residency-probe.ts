@@ -14,6 +14,7 @@ const R = (off: number, len: number, fd = 0): Op => ({ op: 'pread', fd, off, len
 const M = (fd = 0): Op => ({ op: 'mincore', fd });
 const T = (len: number): Op => ({ op: 'ftruncate', fd: 0, len });
 const FS: Op = { op: 'fsync', fd: 0 };
+const P = (off: number, len: number): Op => ({ op: 'fallocate', fd: 0, mode: ['PUNCH_HOLE', 'KEEP_SIZE'], off, len });
 const od = (d: boolean): Op => ({ op: 'open', direct: d });
 const sets: Record<string, Array<[string, Program]>> = {
   s7: [
@@ -83,6 +84,25 @@ const sets: Record<string, Array<[string, Program]>> = {
     ['R3 first', { ops: [od(false), W(5626, [12286], ['DONTCACHE']), M(), FS, M()] }],
     ['R3 aligned', { ops: [od(false), W(4096, [12286], ['DONTCACHE']), M(), FS, M()] }],
     ['R3 within', { ops: [od(false), W(0, [20480]), FS, W(5626, [8000], ['DONTCACHE']), M(), FS, M()] }],
+  ],
+  t8i: [
+    ['truncate cuts a 2-page folio', { ops: [od(false), W(57344, [4096, 4096]), T(61440), M()] }],
+    ['punch page 0 of a 64-page dirty folio', { ops: [od(false), W(0, [4096, 258048]), P(0, 4096), M()] }],
+    ['punch page 0 of a 64-page clean folio', { ops: [od(false), W(0, [4096, 258048]), FS, P(0, 4096), M()] }],
+    ['punch pages 2-3 of a 64-page dirty folio', { ops: [od(false), W(0, [262144]), P(8192, 8192), M()] }],
+    ['punch pages 2-3 of a 64-page clean folio', { ops: [od(false), W(0, [262144]), FS, P(8192, 8192), M()] }],
+    ['truncate to 10 pages, 64-page dirty folio', { ops: [od(false), W(0, [262144]), T(40960), M()] }],
+    ['truncate to 10 pages, 64-page clean folio', { ops: [od(false), W(0, [262144]), FS, T(40960), M()] }],
+    ['truncate inside page 9, 64-page dirty folio', { ops: [od(false), W(0, [262144]), T(37000), M()] }],
+    ['truncate inside page 9, 64-page clean folio', { ops: [od(false), W(0, [262144]), FS, T(37000), M()] }],
+    ['punch bytes inside page 5, 64-page clean folio', { ops: [od(false), W(0, [262144]), FS, P(20500, 100), M()] }],
+  ],
+  t8ib: [
+    ['truncate down then up, 64-page dirty folio written whole', { ops: [od(false), W(0, [262144]), T(40960), T(262144), M()] }],
+    ['truncate down then up, 64-page clean folio', { ops: [od(false), W(0, [262144]), FS, T(40960), T(262144), M()] }],
+    ['truncate down then up, dirty folio rewritten in part', { ops: [od(false), W(0, [262144]), FS, W(100, [100], [], 2), T(40960), T(262144), M()] }],
+    ['truncate down inside a page then up, dirty folio written whole', { ops: [od(false), W(0, [262144]), T(37000), T(262144), M()] }],
+    ['punch then read, 64-page dirty folio', { ops: [od(false), W(0, [262144]), P(8192, 8192), R(0, 262144), M()] }],
   ],
   r4: [
     ['R4', { ops: [od(true), W(49152, [8192]), M(), T(57343), M()] }],

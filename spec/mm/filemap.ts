@@ -127,6 +127,29 @@ export function dirtyFolio(w: World, ino: number, blk: number, t: Token, dontcac
   f.dirty = true;
   // block_commit_write: every buffer uptodate, so PG_uptodate is set (an ext4 zeroing left it clear).
   delete f.pgNotUptodate;
+  // A store or a copy into part of a large folio attaches an iomap_folio_state (iomap_dirty_folio,
+  // __iomap_write_begin); a buffered write that covers the folio whole marks it again (folioSetNoIfs).
+  clearNoIfs(w, ino, f.head, f.nr);
+}
+
+/** The folio at `head` has an iomap_folio_state now (Folio.noIfs cleared in every block). */
+export function clearNoIfs(w: World, ino: number, head: number, nr: number): void {
+  for (let b = head; b < head + nr; b++) {
+    const e = folioAt(w, ino, b);
+    if (e?.noIfs === true) delete e.noIfs;
+  }
+}
+
+/**
+ * __iomap_write_begin over a large folio that the write covers whole, which had no
+ * iomap_folio_state (a new folio, or one without): it attaches none (Folio.noIfs).
+ */
+export function folioSetNoIfs(w: World, ino: number, head: number, nr: number): void {
+  if (nr < 2) return;
+  for (let b = head; b < head + nr; b++) {
+    const e = folioAt(w, ino, b);
+    if (e !== null) e.noIfs = true;
+  }
 }
 
 export function mappingOf(w: World, ino: number): AddressSpace {
@@ -182,6 +205,8 @@ function startFolioWriteback(w: World, ino: number, blk: number, map: BlockMappe
   if (f === null) throw new Error(`no folio ${ino}:${blk} to write back`);
   const endBlk = writebackHandleEof(w, ino, f.head, f.nr);
   const out: WbBlock[] = [];
+  // iomap_writeback_folio attaches an iomap_folio_state to a large folio that has none.
+  clearNoIfs(w, ino, f.head, f.nr);
   folioClearDirtyForIo(w, ino, f.head, f.nr);
   for (let b = f.head; b < f.head + f.nr; b++) {
     const e = folioAt(w, ino, b);

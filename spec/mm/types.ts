@@ -48,6 +48,14 @@ export interface Folio {
    * uptodate, no I/O) or write into it sets PG_uptodate. Absent: PG_uptodate as `uptodate`.
    */
   pgNotUptodate?: true;
+  /**
+   * iomap (XFS): the large folio has no iomap_folio_state: a buffered write covered it whole
+   * when it had none (__iomap_write_begin allocates one for any other write into it, as do
+   * iomap_dirty_folio, a read and writeback), or a split left it so. iomap_release_folio
+   * then succeeds even when the folio is dirty, so truncate_inode_partial_folio can split
+   * it. Equal in every block of the folio. Absent: it has one (or the question is moot).
+   */
+  noIfs?: true;
 }
 
 /**

@@ -128,7 +128,7 @@ function ext4SetattrSize(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
       i.diskSize = size;
       i.size = size;
       markDirty(d, st.ino);
-      truncatePagecache(d, st.ino, size, bs);
+      truncatePagecache(d, st.ino, size, 'buffer_head');
     },
   };
 }
@@ -183,7 +183,8 @@ function ext4PunchHole(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
         i.diskSize = disk;
         markDirty(d, st.ino);
       }
-      truncateInodePagesRange(d, st.ino, a, b);
+      // truncate_pagecache_range(offset, end - 1): the partial folios at the edges too.
+      truncateInodePagesRange(d, st.ino, st.offset, r.end, 'buffer_head');
     },
   };
 }
@@ -275,8 +276,8 @@ function ext4ZeroRange(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
       };
       if (edges.length > 0 && allocUnwrittenRange(d, i, from, to, false) === null) return fail();
       if (disk !== null && i.diskSize < disk) i.diskSize = disk;
-      // A folio the range covers only in part keeps its data outside the range (truncate_inode_partial_folio).
-      truncateInodePagesRange(d, st.ino, a, b);
+      // ext4_truncate_page_cache_block_range(offset, end): a folio the range covers only in part keeps its data outside it.
+      truncateInodePagesRange(d, st.ino, st.offset, end, 'buffer_head');
       if (allocUnwrittenRange(d, i, a, b, true) === null) return fail();
       for (const e of edges) ext4ZeroBlockEdge(d, st.ino, e, st.offset, end, bs);
       if (size !== null) ext4UpdateInodeSize(d, st.ino, size);

@@ -12,7 +12,7 @@ import { endWrite, ghostWrite, noteWriteBytes, settleOwedErrors, task } from '..
 import { atomicCopySteps } from './buffered-atomic.ts';
 import { commitJournal, markDirty, orderedDataPending } from '../journal.ts';
 import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
-import { anyDirty, anyWriteback, dirtyFolio, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapGetFolio, newFolioSpan, writeBeginBlocks, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
+import { anyDirty, anyWriteback, dirtyFolio, folioSetNoIfs, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapGetFolio, newFolioSpan, writeBeginBlocks, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
 import { deviceRead } from '../../block/device.ts';
 import { overlay, writeToken, ZERO, type Token, type BufferedWrite, type BufIomap, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
 import { fdOf, inodeOf } from '../../vfs/fd.ts';
@@ -177,6 +177,8 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
             if (dai !== null && daEnd !== null) ext4DaWriteEnd(d, req, blk + i, toks[i] ?? t, dai, i === k - 1 ? daEnd : { size: null, disksize: false, what: '' }, dontcache);
             else dirtyFolio(d, req.ino, blk + i, toks[i] ?? t, dontcache);
           }
+          // __iomap_write_begin attaches no iomap_folio_state when the copy covers the folio whole.
+          if (s.fs.kind === 'xfs' && blk === cs.head && k === cs.nr && (!existed || folio?.noIfs === true)) folioSetNoIfs(d, req.ino, cs.head, cs.nr);
           const c = cur(d);
           if (existed && perCall) c.dropCache = false;
           c.next += k;

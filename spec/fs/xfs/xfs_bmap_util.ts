@@ -93,7 +93,7 @@ function xfsTruncatePagecacheRange(w: World, s: Settings, st: SizeOp): SizeOpWor
   return {
     fn: 'xfs_flush_unmap_range → truncate_pagecache_range',
     what: `blocks ${from}-${to - 1}: PTEs unmapped, folios dropped`,
-    apply: (d) => truncateInodePagesRange(d, st.ino, from, to),
+    apply: (d) => truncateInodePagesRange(d, st.ino, from * s.fs.blockSize, to * s.fs.blockSize, 'iomap'),
   };
 }
 

@@ -81,7 +81,7 @@ export function xfsSetattrSize(w: World, s: Settings, st: SizeOp): SizeOpWork | 
       const i = inodeOf(d, st.ino);
       i.size = size;
       c.oldSize = old;
-      truncatePagecache(d, st.ino, size, bs);
+      truncatePagecache(d, st.ino, size, 'iomap');
       // Before 5885ebda878b (knob truncateZeroFlush) the size was logged without this flush.
       if (!(did || (size > disk && old !== disk)) || s.knobs.truncateZeroFlush === 'unflushed') return skipFlushWait(c);
       const from = Math.floor(Math.min(disk, size) / bs);
