@@ -102,6 +102,10 @@ const sets: Record<string, Array<[string, Program]>> = {
     ['truncate down then up, 64-page clean folio', { ops: [od(false), W(0, [262144]), FS, T(40960), T(262144), M()] }],
     ['truncate down then up, dirty folio rewritten in part', { ops: [od(false), W(0, [262144]), FS, W(100, [100], [], 2), T(40960), T(262144), M()] }],
     ['truncate down inside a page then up, dirty folio written whole', { ops: [od(false), W(0, [262144]), T(37000), T(262144), M()] }],
+    ['punch of the only dirty pages of a 64-page folio', { ops: [od(false), W(0, [262144]), FS, W(8192, [8192], [], 2), P(8192, 8192), M()] }],
+    ['punch of part of the dirty pages of a 64-page folio', { ops: [od(false), W(0, [262144]), FS, W(8192, [12288], [], 2), P(8192, 8192), M()] }],
+    ['rewritten whole after writeback, truncate down then up', { ops: [od(false), W(0, [262144]), FS, W(0, [262144], [], 2), T(40960), T(262144), M()] }],
+    ['punch a folio kept past EOF, then truncate up', { ops: [od(false), W(0, [262144]), T(40960), FS, P(8192, 4096), T(262144), M()] }],
     ['punch then read, 64-page dirty folio', { ops: [od(false), W(0, [262144]), P(8192, 8192), R(0, 262144), M()] }],
   ],
   r4: [

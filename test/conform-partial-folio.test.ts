@@ -1,0 +1,106 @@
+/**
+ * A truncate or hole punch that cuts a large folio (mm/truncate.c truncate_inode_partial_folio,
+ * proofs-notes/conformance.md "A truncate or punch cutting a large folio"). The residency strings are
+ * the ones Linux 6.18.44 printed on this machine for the same programs
+ * (`node --import tsx conform/residency-probe.ts t8i,t8ib`); the first two are the minimal programs
+ * the 1,000-program --mincore run (seed 20261201) shrank its four disagreements to.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { FsKind } from '../conform/harness.ts';
+import { loadSpecOracle } from '../conform/oracle.ts';
+import type { Op, Program } from '../conform/program.ts';
+
+const loaded = loadSpecOracle(4000);
+assert.ok(loaded.ok);
+const oracle = loaded.oracle;
+
+const od = (direct: boolean): Op => ({ op: 'open', direct });
+const W = (off: number, segs: number[], id = 1): Op => ({ op: 'pwritev2', fd: 0, off, segs, flags: [], id, misalign: 0 });
+const R = (off: number, len: number): Op => ({ op: 'pread', fd: 0, off, len, misalign: 0 });
+const T = (len: number): Op => ({ op: 'ftruncate', fd: 0, len });
+const P = (off: number, len: number): Op => ({ op: 'fallocate', fd: 0, mode: ['PUNCH_HOLE', 'KEEP_SIZE'], off, len });
+const M: Op = { op: 'mincore', fd: 0 };
+const FS: Op = { op: 'fsync', fd: 0 };
+const W64 = W(0, [262144]);
+
+/** Every allowed outcome of the program's mincore calls, and of its preads' blocks, one string per outcome. */
+function answers(fs: FsKind, ops: Op[], what: 'pages' | 'blocks' = 'pages'): string[] {
+  const p: Program = { ops: [od(false), ...ops] };
+  const a = oracle.allowed(fs, p);
+  if ('unmodelled' in a) throw new Error(a.unmodelled);
+  const at = p.ops.flatMap((o, i) => (o.op === (what === 'pages' ? 'mincore' : 'pread') ? [i] : []));
+  return [...new Set(a.map((o) => at.map((i) => (what === 'pages' ? o[i]?.pages : o[i]?.blocks?.join(','))).join(' ')))].sort();
+}
+
+const both = (ops: Op[], kernel: string) => {
+  assert.deepEqual(answers('xfs', ops), [kernel], 'xfs');
+  assert.deepEqual(answers('ext4', ops), [kernel], 'ext4');
+};
+
+describe('truncate_inode_partial_folio: the pages of a cut large folio outside the range stay cached', () => {
+  it('the minimal program: a truncate into a 2-page folio keeps its first page (kernel 14.1r on both)', () => {
+    both([W(57344, [4096, 4096]), T(61440), M], '14.1r');
+  });
+
+  it('a truncate into a 64-page folio keeps the pages below the new EOF, written back or not (kernel 10r)', () => {
+    for (const pre of [[], [FS]]) {
+      both([W64, ...pre, T(40960), M], '10r');
+      both([W64, ...pre, T(37000), M], '10r');
+    }
+  });
+
+  it('a punch of a clean folio splits it: only the punched pages go (kernel 1.63r, 2r2.60r)', () => {
+    both([W(0, [4096, 258048]), FS, P(0, 4096), M], '1.63r');
+    both([W64, FS, P(8192, 8192), M], '2r2.60r');
+    // A punch inside one page zeroes it in place and drops nothing.
+    both([W64, FS, P(20500, 100), M], '64r');
+  });
+
+  it('XFS flushes the range before it punches (xfs_flush_unmap_range), so a dirty folio splits too (kernel 1.63r, 2r2.60r)', () => {
+    assert.deepEqual(answers('xfs', [W(0, [4096, 258048]), P(0, 4096), M]), ['1.63r']);
+    assert.deepEqual(answers('xfs', [W64, P(8192, 8192), M]), ['2r2.60r']);
+  });
+
+  it('ext4 punches a dirty folio without writeback: its dirty buffers outside the range keep try_to_free_buffers from releasing it, so it stays whole (kernel 64r)', () => {
+    assert.deepEqual(answers('ext4', [W(0, [4096, 258048]), P(0, 4096), M]), ['64r']);
+    assert.deepEqual(answers('ext4', [W64, P(8192, 8192), M]), ['64r']);
+  });
+
+  it('ext4: block_invalidate_folio cleans the buffers in the range first, so a folio dirty only there splits (kernel 2r2.60r; dirty past it too: 64r)', () => {
+    assert.deepEqual(answers('ext4', [W64, FS, W(8192, [8192], 2), P(8192, 8192), M]), ['2r2.60r']);
+    assert.deepEqual(answers('ext4', [W64, FS, W(8192, [12288], 2), P(8192, 8192), M]), ['64r']);
+  });
+
+  it('the folio kept whole reads zeroes in the punched range and the data elsewhere', () => {
+    for (const fs of ['xfs', 'ext4'] as const) {
+      const got = answers(fs, [W64, P(8192, 8192), R(0, 6 * 4096)], 'blocks');
+      assert.equal(got.length, 1, fs);
+      assert.deepEqual(got[0]?.split(','), ['W1[0]', 'W1[1]', 'zero', 'zero', 'W1[4]', 'W1[5]'], fs);
+    }
+  });
+});
+
+describe('a split needs the folio private data released (filemap_release_folio): what a truncate down then up shows', () => {
+  it('XFS: a folio one write covered whole has no iomap_folio_state, so even dirty it splits and the pages past the new EOF go (kernel 10r54.)', () => {
+    assert.deepEqual(answers('xfs', [W64, T(40960), T(262144), M]), ['10r54.']);
+  });
+  it('XFS: written in part after its writeback, or zeroed in part by xfs_truncate_page, it has one and stays whole (kernel 64r)', () => {
+    assert.deepEqual(answers('xfs', [W64, FS, W(100, [100], 2), T(40960), T(262144), M]), ['64r']);
+    assert.deepEqual(answers('xfs', [W64, T(37000), T(262144), M]), ['64r']);
+  });
+  it('ext4: a dirty folio stays whole, a clean one splits (kernel 64r, 10r54.)', () => {
+    assert.deepEqual(answers('ext4', [W64, T(40960), T(262144), M]), ['64r']);
+    assert.deepEqual(answers('ext4', [W64, FS, T(40960), T(262144), M]), ['10r54.']);
+  });
+  it('XFS: writeback attaches one, and a later write over the whole folio keeps it (kernel 64r)', () => {
+    assert.deepEqual(answers('xfs', [W64, FS, W(0, [262144], 2), T(40960), T(262144), M]), ['64r']);
+  });
+  it('a split drops the new folios past EOF at once (__folio_split): a punch into a folio kept past EOF (kernel xfs 2r1.7r54., ext4 2r1.13r48.)', () => {
+    assert.deepEqual(answers('xfs', [W64, T(40960), FS, P(8192, 4096), T(262144), M]), ['2r1.7r54.']);
+    assert.deepEqual(answers('ext4', [W64, T(40960), FS, P(8192, 4096), T(262144), M]), ['2r1.13r48.']);
+  });
+  it('both, a clean folio (kernel 10r54.)', () => {
+    assert.deepEqual(answers('xfs', [W64, FS, T(40960), T(262144), M]), ['10r54.']);
+  });
+});
