@@ -108,6 +108,11 @@ const sets: Record<string, Array<[string, Program]>> = {
     ['punch a folio kept past EOF, then truncate up', { ops: [od(false), W(0, [262144]), T(40960), FS, P(8192, 4096), T(262144), M()] }],
     ['punch then read, 64-page dirty folio', { ops: [od(false), W(0, [262144]), P(8192, 8192), R(0, 262144), M()] }],
   ],
+  t8ic: [
+    ['dontcache write into a 2-page folio, truncate into it', { ops: [od(false), W(61033, [1, 8191], ['DONTCACHE']), T(65129), M()] }],
+    ['the same, mincore before the truncate', { ops: [od(false), W(61033, [1, 8191], ['DONTCACHE']), M(), T(65129), M()] }],
+    ['the same, fsync before the truncate', { ops: [od(false), W(61033, [1, 8191], ['DONTCACHE']), FS, M(), T(65129), M()] }],
+  ],
   r4: [
     ['R4', { ops: [od(true), W(49152, [8192]), M(), T(57343), M()] }],
     ['R4 same', { ops: [od(true), W(4096, [4608]), M(), T(8704), M()] }],
