@@ -43,7 +43,7 @@ export interface CampaignOptions {
   kind?: 'mixed' | 'data' | 'edge' | 'names' | 'mmap';
   /** Write every disagreement (JSON lines: fs, index, gap, program, kernel results, disagreement) here, under conform/build/. */
   disagreements?: string;
-  /** Programs also ask mincore (page residency: which folios are cached, RWF_DONTCACHE drops). Default false. */
+  /** Programs also ask mincore (page residency: which folios are cached, RWF_DONTCACHE drops). On in DEFAULTS since issue 8i; --no-mincore turns it off. */
   mincore?: boolean;
 }
 
@@ -52,7 +52,7 @@ export function campaignArb(opts: CampaignOptions, comparing: boolean): ReturnTy
   return programArb({ maxOps: opts.maxOps, vocabulary: opts.vocabulary ?? (comparing ? 'spec' : 'full'), kind: opts.kind ?? 'mixed', ...(opts.mincore === true ? { mincore: true } : {}) });
 }
 
-export const DEFAULTS: CampaignOptions = { runs: 20_000, fs: [...FS_KINDS], seed: 20251121, maxOps: 6, shrink: true, maxShrink: 10 };
+export const DEFAULTS: CampaignOptions = { runs: 20_000, fs: [...FS_KINDS], seed: 20251121, maxOps: 6, shrink: true, maxShrink: 10, mincore: true };
 
 export interface Counterexample {
   index: number;
@@ -404,6 +404,9 @@ export function parseArgs(argv: string[]): CampaignOptions {
       case '--mincore':
         o.mincore = true;
         break;
+      case '--no-mincore':
+        o.mincore = false;
+        break;
       case '--no-shrink':
         o.shrink = false;
         break;
@@ -433,7 +436,7 @@ export function parseArgs(argv: string[]): CampaignOptions {
   return o;
 }
 
-const USAGE = 'usage: npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink] [--max-shrink M] [--record FILE] [--disagreements FILE] [--vocabulary spec|full] [--programs mixed|data|edge|names|mmap] [--no-fresh-times] [--mincore]';
+const USAGE = 'usage: npm run conform -- [--runs N] [--fs xfs,ext4] [--seed S] [--max-ops K] [--no-shrink] [--max-shrink M] [--record FILE] [--disagreements FILE] [--vocabulary spec|full] [--programs mixed|data|edge|names|mmap] [--no-fresh-times] [--mincore | --no-mincore]';
 
 export async function main(argv: string[]): Promise<number> {
   let opts: CampaignOptions;

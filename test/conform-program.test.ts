@@ -132,6 +132,10 @@ test('campaign options: defaults, values, unknown options are usage errors', () 
   assert.throws(() => parseArgs(['--runs', 'many']), UsageError);
   assert.throws(() => parseArgs(['--fs', 'btrfs']), UsageError);
   assert.equal(parseArgs(['--programs', 'edge']).kind, 'edge');
+  // mincore is in the default mix since issue 8i; --no-mincore leaves it out.
+  assert.equal(parseArgs([]).mincore, true);
+  assert.equal(parseArgs(['--no-mincore']).mincore, false);
+  assert.equal(parseArgs(['--mincore']).mincore, true);
   assert.throws(() => parseArgs(['--programs', 'most']), UsageError);
   assert.throws(() => parseArgs(['--disagreements', 'a/b']), UsageError);
   const row = { ...emptySummary('xfs', true), programs: 3, withWrite: 2, syscalls: 9, dataChecked: 4, writtenDataChecked: 3, agreements: 2, disagreements: 1, ms: 1000, specMs: 500, timing: new Map([['A1', 1]]), knownGaps: new Map([['G1', 1]]) };
