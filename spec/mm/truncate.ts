@@ -59,7 +59,7 @@ export function truncateInodePagesRange(w: World, ino: number, start: number, en
   if (f1 !== null) {
     const { head, nr } = f1;
     // lend == -1 compares below every folio's end: a truncate to EOF has one partial folio.
-    sameFolio = end <= (head + nr) * bs;
+    sameFolio = end === Infinity || end <= (head + nr) * bs;
     if (!truncateInodePartialFolio(w, ino, head, start, end, aops)) {
       first = head + nr;
       if (sameFolio) last = head;
