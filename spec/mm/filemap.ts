@@ -134,6 +134,8 @@ export function dirtyFolio(w: World, ino: number, blk: number, t: Token, dontcac
 
 /** The folio at `head` has an iomap_folio_state now (Folio.noIfs cleared in every block). */
 export function clearNoIfs(w: World, ino: number, head: number, nr: number): void {
+  // Equal in every block: the head says it (and the write path calls this once per block).
+  if (folioAt(w, ino, head)?.noIfs !== true) return;
   for (let b = head; b < head + nr; b++) {
     const e = folioAt(w, ino, b);
     if (e?.noIfs === true) delete e.noIfs;
