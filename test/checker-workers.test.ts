@@ -1,13 +1,15 @@
 /**
  * The parallel compact search (worker threads sharing one fingerprint table) against the
  * sequential one: the same states, transitions, coverage and verdicts with 1 and 2 workers, and
- * counterexamples of the same (shortest) length that replay.
+ * counterexamples of the same (shortest) length that replay. These models are small enough that
+ * by default the coordinator expands every level itself, so each is also run with every level
+ * given to the workers (`FORCED`).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateTrace } from '../checker/index.ts';
 import { asObjectModel, checkCompact } from '../checker/compact.ts';
-import { checkCompactParallel } from '../checker/workers.ts';
+import { checkCompactParallel, newPhases, type ParallelTuning } from '../checker/workers.ts';
 import { SharedTable } from '../checker/shared-table.ts';
 import { at } from '../bench/beem/at.ts';
 
@@ -17,12 +19,17 @@ const refs = [
   { name: 'at(2)', ref: { module: 'bench/beem/at.ts', export: 'at', args: [2] } },
 ];
 
+/** Every level to the workers, started before the first. */
+const FORCED: ParallelTuning = { smallLevel: 0, waitForWorkers: true };
+
 for (const { name, ref } of refs) {
   test(`${name}: 1 and 2 workers agree with the sequential search`, async () => {
     const { loadCompactModel } = await import('../checker/model-ref.ts');
     const seq = checkCompact(await loadCompactModel(ref), { stopAtFirst: false });
-    for (const workers of [1, 2]) {
-      const par = await checkCompactParallel(ref, workers, { stopAtFirst: false });
+    for (const [workers, tuning] of [[1, {}], [2, {}], [1, FORCED], [2, FORCED]] as const) {
+      const phases = newPhases();
+      const par = await checkCompactParallel(ref, workers, { stopAtFirst: false }, { ...tuning, phases });
+      if (tuning === FORCED) assert.equal(phases.coordinatorLevels, 0, 'the workers expanded every level');
       assert.equal(par.status, seq.status, `${workers} workers`);
       assert.equal(par.distinctStates, seq.distinctStates);
       assert.equal(par.transitions, seq.transitions);
@@ -39,21 +46,29 @@ for (const { name, ref } of refs) {
 }
 
 test('2 workers: the at(2) counterexample is a shortest one and replays', async () => {
-  const r = await checkCompactParallel({ module: 'bench/beem/at.ts', export: 'at', args: [2] }, 2);
-  assert.equal(r.status, 'violation');
-  const v = r.violations[0]!;
-  assert.equal(v.trace.length, checkCompact(at(2)).violations[0]!.trace.length);
-  assert.equal(validateTrace(asObjectModel(at(2)), v.trace), undefined);
-  assert.deepEqual(v.trace[v.trace.length - 1]!.state.slice(5), [8, 8], 'both processes in CS');
+  for (const tuning of [{}, FORCED]) {
+    const r = await checkCompactParallel({ module: 'bench/beem/at.ts', export: 'at', args: [2] }, 2, {}, tuning);
+    assert.equal(r.status, 'violation');
+    const v = r.violations[0]!;
+    assert.equal(v.trace.length, checkCompact(at(2)).violations[0]!.trace.length);
+    assert.equal(validateTrace(asObjectModel(at(2)), v.trace), undefined);
+    assert.deepEqual(v.trace[v.trace.length - 1]!.state.slice(5), [8, 8], 'both processes in CS');
+  }
 });
 
 test('workers: limits end the search incomplete; a bad module path is an error naming it', async () => {
-  const r = await checkCompactParallel({ module: 'bench/beem/peterson.ts', export: 'peterson', args: [3] }, 2, { maxStates: 1000 });
-  assert.equal(r.status, 'incomplete');
-  assert.equal(r.incompleteReason, 'maxStates');
-  assert.ok(r.distinctStates >= 1000 && r.distinctStates < 12_498);
-  const d = await checkCompactParallel({ module: 'bench/beem/peterson.ts', export: 'peterson', args: [3] }, 2, { maxDepth: 5 });
-  assert.equal(d.incompleteReason, 'maxDepth');
+  for (const tuning of [{}, FORCED]) {
+    const r = await checkCompactParallel({ module: 'bench/beem/peterson.ts', export: 'peterson', args: [3] }, 2, { maxStates: 1000 }, tuning);
+    assert.equal(r.status, 'incomplete');
+    assert.equal(r.incompleteReason, 'maxStates');
+    assert.ok(r.distinctStates >= 1000 && r.distinctStates < 12_498);
+    const d = await checkCompactParallel({ module: 'bench/beem/peterson.ts', export: 'peterson', args: [3] }, 2, { maxDepth: 5 }, tuning);
+    assert.equal(d.incompleteReason, 'maxDepth');
+    const { peterson } = await import('../bench/beem/peterson.ts');
+    const seq = checkCompact(peterson(3), { maxDepth: 5 });
+    assert.equal(d.depth, seq.depth);
+    assert.equal(d.distinctStates, seq.distinctStates);
+  }
   await assert.rejects(checkCompactParallel({ module: 'bench/beem/nothing-here.ts' }, 2), /nothing-here/);
 });
 
