@@ -1,8 +1,7 @@
 /**
  * One worker thread of the parallel compact search (workers.ts). It loads its own copy of the
- * model by module path, says so through the shared start-up counter (the coordinator, busy
- * searching the first levels itself, reads it without waiting for a message), then expands the
- * levels it is given (compact-expand.ts).
+ * model by module path (usually the coordinator's compiled copy, worker-bundle.ts), then
+ * expands the levels it is given (compact-expand.ts).
  */
 import { parentPort } from 'node:worker_threads';
 import type { CompactModel } from './compact.ts';
@@ -17,20 +16,13 @@ let model: CompactModel | undefined;
 let out: LevelOutput | undefined;
 const tables = new TableView();
 
-port.on('message', (msg: { type: 'init'; ref: ModelRef; started: SharedArrayBuffer } | ({ type: 'expand' } & LevelJob)) => {
+port.on('message', (msg: { type: 'init'; ref: ModelRef } | ({ type: 'expand' } & LevelJob)) => {
   void (async () => {
     let reply: WorkerReply;
     try {
       if (msg.type === 'init') {
-        const started = new Int32Array(msg.started);
-        try {
-          model = await loadCompactModel(msg.ref);
-          out = new LevelOutput(model.width);
-        } finally {
-          // Slot 0 counts the workers that finished starting, slot 1 those that failed.
-          if (model === undefined) Atomics.add(started, 1, 1);
-          Atomics.add(started, 0, 1);
-        }
+        model = await loadCompactModel(msg.ref);
+        out = new LevelOutput(model.width);
         reply = { type: 'ready' };
       } else {
         if (model === undefined || out === undefined) throw new Error('expand before init');

@@ -21,6 +21,7 @@ import { chunkSize, expandLevel, LevelOutput, TableView, type LevelJob, type Lev
 import { loadCompactModel, type ModelRef } from './model-ref.ts';
 import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
 import { replay } from './trace.ts';
+import { bundleWorker, type WorkerBundle } from './worker-bundle.ts';
 
 export type WorkerReply = ({ type: 'level' } & LevelResult) | { type: 'ready' } | { type: 'error'; message: string };
 
@@ -44,9 +45,11 @@ export interface WorkerPhases {
   mergeMs: number;
   /** Closing the pool and rebuilding traces. */
   finishMs: number;
+  /** How the workers started (Pool.boot). */
+  boot: string;
 }
 
-export const newPhases = (): WorkerPhases => ({ loadMs: 0, handoverAtMs: -1, waitMs: 0, coordinatorLevels: 0, coordinatorMs: 0, levels: 0, expandMs: 0, messagingMs: 0, mergeMs: 0, finishMs: 0 });
+export const newPhases = (): WorkerPhases => ({ loadMs: 0, handoverAtMs: -1, waitMs: 0, coordinatorLevels: 0, coordinatorMs: 0, levels: 0, expandMs: 0, messagingMs: 0, mergeMs: 0, finishMs: 0, boot: '' });
 
 /** Knobs for tests and benchmarks; the defaults are what `--workers` uses. */
 export interface ParallelTuning {
@@ -65,31 +68,58 @@ export const SMALL_LEVEL = 2048;
 
 const INITIAL_SLOTS = 1 << 22;
 
+/**
+ * The worker threads, started in the background: the coordinator searches meanwhile and looks
+ * at `isReady` between levels.
+ */
 class Pool {
-  private readonly workers: Worker[];
-  /** Int32 slot 0: workers that finished starting; slot 1: those that failed (compact-worker.ts). */
-  private readonly startedFlags = new Int32Array(new SharedArrayBuffer(8));
+  private workers: Worker[] = [];
+  private closed = false;
+  private bundle: WorkerBundle | undefined;
+  private readyNow = false;
+  /** How the workers were started: from the compiled bundle, or with tsx and why. */
+  boot = 'starting';
   /** Settles when every worker has answered 'init': undefined, or the first error. */
   readonly ready: Promise<string | undefined>;
-  constructor(n: number, ref: ModelRef) {
-    const url = new URL('./compact-worker.ts', import.meta.url).href;
-    // The worker is TypeScript, as is the model it loads: a small script first registers tsx's
-    // loader in the new thread (it is not inherited), then imports the worker module.
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
-    this.workers = Array.from({ length: n }, () => new Worker(boot, { eval: true }));
+  constructor(
+    private readonly n: number,
+    ref: ModelRef,
+    model: CompactModel,
+  ) {
     // Handled here, so that a search that never needs the workers leaves no rejection behind.
-    this.ready = this.all(this.workers.map(() => ({ type: 'init', ref, started: this.startedFlags.buffer }))).then(
-      (rs) => rs.map((r) => (r.type === 'error' ? r.message : undefined)).find((m) => m !== undefined),
+    this.ready = this.start(ref, model).then(
+      (error) => {
+        this.readyNow = error === undefined;
+        return error;
+      },
       (e: unknown) => (e instanceof Error ? e.message : String(e)),
     );
   }
-  get size(): number {
-    return this.workers.length;
+  get isReady(): boolean {
+    return this.readyNow;
   }
-  /** Whether every worker has finished starting (successfully or not), read without waiting. */
-  get started(): boolean {
-    return Atomics.load(this.startedFlags, 0) === this.workers.length;
+  private async start(ref: ModelRef, model: CompactModel): Promise<string | undefined> {
+    const bundle = await bundleWorker(ref, model);
+    if (this.closed) {
+      if (typeof bundle !== 'string') await bundle.remove();
+      return 'closed';
+    }
+    if (typeof bundle === 'string') {
+      this.boot = `tsx (${bundle})`;
+      const url = new URL('./compact-worker.ts', import.meta.url).href;
+      // The worker is TypeScript, as is the model it loads: a small script first registers tsx's
+      // loader in the new thread (it is not inherited), then imports the worker module.
+      const tsx = import.meta.resolve('tsx/esm/api');
+      const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
+      this.workers = Array.from({ length: this.n }, () => new Worker(boot, { eval: true }));
+    } else {
+      this.boot = 'bundle';
+      this.bundle = bundle;
+      this.workers = Array.from({ length: this.n }, () => new Worker(bundle.code, { eval: true }));
+      ref = bundle.ref;
+    }
+    const replies = await this.all(this.workers.map(() => ({ type: 'init', ref })));
+    return replies.map((r) => (r.type === 'error' ? r.message : undefined)).find((m) => m !== undefined);
   }
   /** Sends one message to each worker and waits for every reply. */
   all(messages: ReadonlyArray<object>): Promise<WorkerReply[]> {
@@ -112,8 +142,11 @@ class Pool {
       ),
     );
   }
+  /** Stops the workers, or their start if it is still under way (it stops itself). */
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
+    await this.bundle?.remove();
   }
 }
 
@@ -131,16 +164,10 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
   if (options.strategy !== undefined && options.strategy !== 'bfs') throw new RangeError('parallel search is breadth-first only');
   const t0 = performance.now();
   const phases = tuning.phases;
-  // Started first: they load while the coordinator loads the model and searches the first levels.
-  const pool = new Pool(workers, ref);
-  let cm: CompactModel;
-  try {
-    cm = await loadCompactModel(ref);
-  } catch (e) {
-    await pool.close();
-    throw e;
-  }
+  const cm: CompactModel = await loadCompactModel(ref);
   if (phases) phases.loadMs = performance.now() - t0;
+  // They start while the coordinator searches the first levels.
+  const pool = new Pool(workers, ref, cm);
   const started = performance.now();
   const deadline = options.timeLimitMs === undefined ? Number.MAX_SAFE_INTEGER : Date.now() + options.timeLimitMs;
   const width = cm.width;
@@ -195,7 +222,9 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
     let stop = stopAtFirst && found.length > 0;
     while (levelCount > 0 && !stop) {
       while (links.size * 2 > table.capacity) table = table.grown();
-      if (!workersReady && levelCount >= smallLevel && pool.started) await useWorkers();
+      // Lets the pool's start (compiling, then the threads' replies) go on between levels.
+      if (!workersReady && !tuning.waitForWorkers) await new Promise<void>((r) => setImmediate(r));
+      if (!workersReady && levelCount >= smallLevel && pool.isReady) await useWorkers();
       const parallel = workersReady && levelCount >= smallLevel;
       const threads = parallel ? workers : 1;
       const tableLimit = Math.floor(table.capacity * 0.75);
@@ -288,6 +317,7 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
   } finally {
     tFinish = performance.now();
     await pool.close();
+    if (phases) phases.boot = pool.boot;
   }
   memory.sample();
   const elapsedMs = performance.now() - started;

@@ -29,7 +29,10 @@ for (const { name, ref } of refs) {
     for (const [workers, tuning] of [[1, {}], [2, {}], [1, FORCED], [2, FORCED]] as const) {
       const phases = newPhases();
       const par = await checkCompactParallel(ref, workers, { stopAtFirst: false }, { ...tuning, phases });
-      if (tuning === FORCED) assert.equal(phases.coordinatorLevels, 0, 'the workers expanded every level');
+      if (tuning === FORCED) {
+        assert.equal(phases.coordinatorLevels, 0, 'the workers expanded every level');
+        assert.equal(phases.boot, 'bundle', 'the workers ran the compiled model');
+      }
       assert.equal(par.status, seq.status, `${workers} workers`);
       assert.equal(par.distinctStates, seq.distinctStates);
       assert.equal(par.transitions, seq.transitions);
@@ -70,6 +73,18 @@ test('workers: limits end the search incomplete; a bad module path is an error n
     assert.equal(d.distinctStates, seq.distinctStates);
   }
   await assert.rejects(checkCompactParallel({ module: 'bench/beem/nothing-here.ts' }, 2), /nothing-here/);
+});
+
+test('a model that reads import.meta: the workers start with tsx instead of the compiled copy, and agree', async () => {
+  const ref = { module: 'test/fixtures/compact/import-meta-counter.ts', export: 'counter' };
+  const { counter } = await import('./fixtures/compact/import-meta-counter.ts');
+  const seq = checkCompact(counter());
+  const phases = newPhases();
+  const par = await checkCompactParallel(ref, 2, {}, { ...FORCED, phases });
+  assert.match(phases.boot, /^tsx \(.*uses import\.meta\)$/);
+  assert.equal(par.distinctStates, seq.distinctStates);
+  assert.equal(par.transitions, seq.transitions);
+  assert.equal(par.status, 'ok');
 });
 
 test('the shared table: concurrent-safe inserts behave as a set, and growing keeps every entry', () => {
