@@ -11,6 +11,8 @@ import { validateTrace } from '../checker/index.ts';
 import { asObjectModel, checkCompact } from '../checker/compact.ts';
 import { checkCompactParallel, newPhases, type ParallelTuning } from '../checker/workers.ts';
 import { SharedTable } from '../checker/shared-table.ts';
+import { expandLevel, LevelOutput, TableView, type LevelJob } from '../checker/compact-expand.ts';
+import type { CompactModel } from '../checker/compact.ts';
 import { at } from '../bench/beem/at.ts';
 
 const refs = [
@@ -85,6 +87,53 @@ test('a model that reads import.meta: the workers start with tsx instead of the 
   assert.equal(par.distinctStates, seq.distinctStates);
   assert.equal(par.transitions, seq.transitions);
   assert.equal(par.status, 'ok');
+});
+
+/** State x (one slot) has two successors, 2x + 10,001 and 2x + 10,002: all distinct for x < 5,000. */
+const doubling: CompactModel = {
+  name: 'doubling',
+  width: 1,
+  init: () => [[0]],
+  transitions: ['a', 'b'],
+  enabled: () => true,
+  apply(s, t, out) {
+    out[0] = 2 * s[0]! + 10_001 + t;
+  },
+};
+
+/** A level of states 0..n-1 split into segments of the given sizes, to expand in this thread. */
+function levelOf(sizes: number[], limit: number): LevelJob {
+  let next = 0;
+  const segments = sizes.map((n) => {
+    const a = new Int32Array(new SharedArrayBuffer(n * 4));
+    for (let i = 0; i < n; i++) a[i] = next++;
+    return a.buffer as SharedArrayBuffer;
+  });
+  return { table: SharedTable.create(1 << 14).buffer, segments, counts: sizes, cursor: new SharedArrayBuffer(8), chunk: 64, firstId: 7, parity: 1, cut: false, stored: 0, limit, tableLimit: 1 << 13, deadline: Number.MAX_SAFE_INTEGER, stopAtFirst: false, found: [], sometimesHeld: [] };
+}
+
+test('expanding a level: chunks across segments give every state its successors and the right parent', () => {
+  const job = levelOf([300, 700], Infinity);
+  const out = new LevelOutput(1);
+  const r = expandLevel(doubling, job, out, new TableView());
+  assert.equal(r.count, 2000);
+  const states = new Int32Array(r.states);
+  const parents = new Uint32Array(r.parents);
+  const actions = new Uint16Array(r.actions);
+  for (let i = 0; i < r.count; i++) {
+    const x = Math.floor((states[i]! - 10_001) / 2);
+    assert.equal(parents[i], 7 + x, `the parent of ${states[i]}`);
+    assert.equal(actions[i], (states[i]! - 10_001) % 2);
+  }
+});
+
+test('expanding a level: a thread sees the states other threads added, as of their last chunk', () => {
+  const job = levelOf([1000], 100);
+  const first = expandLevel(doubling, job, new LevelOutput(1), new TableView());
+  assert.deepEqual([first.count, first.stopped], [100, 'maxStates']);
+  // A second thread claiming the chunks left: the budget is spent already.
+  const second = expandLevel(doubling, job, new LevelOutput(1), new TableView());
+  assert.deepEqual([second.count, second.stopped], [0, 'maxStates']);
 });
 
 test('the shared table: concurrent-safe inserts behave as a set, and growing keeps every entry', () => {
