@@ -37,9 +37,9 @@ for (let r = 0; r < rounds; r++) {
   w0 = performance.now();
   const par = await checkCompactParallel(ref, workers, {}, { phases: p, waitForWorkers: wait, smallLevel });
   const wall = performance.now() - w0;
-  const rest = wall - p.loadMs - p.waitMs - p.coordinatorMs - p.expandMs - p.messagingMs - p.mergeMs - p.finishMs;
+  const rest = wall - p.loadMs - p.waitMs - p.coordinatorMs - p.expandMs - p.messagingMs - p.mergeMs - p.growMs - p.yieldMs - p.finishMs;
   console.log(
-    `${workers} worker(s): ${par.distinctStates} states, ${ms(wall)} ms wall, ${ms(cpuMs(process.cpuUsage(c0)))} ms CPU = load ${ms(p.loadMs)} + waiting for workers ${ms(p.waitMs)} + coordinator alone ${ms(p.coordinatorMs)} (${p.coordinatorLevels} levels; workers from ${ms(p.handoverAtMs)} ms) + workers ${ms(p.expandMs)} (${p.levels} levels) + messaging ${ms(p.messagingMs)} + merge ${ms(p.mergeMs)} + finish ${ms(p.finishMs)} + other ${ms(rest)}; workers started by ${p.boot}`,
+    `${workers} worker(s): ${par.distinctStates} states, ${ms(wall)} ms wall, ${ms(cpuMs(process.cpuUsage(c0)))} ms CPU = load ${ms(p.loadMs)} + waiting for workers ${ms(p.waitMs)} + coordinator alone ${ms(p.coordinatorMs)} (${p.coordinatorLevels} levels; workers from ${ms(p.handoverAtMs)} ms) + workers ${ms(p.expandMs)} (${p.levels} levels) + messaging ${ms(p.messagingMs)} + merge ${ms(p.mergeMs)} + table growth ${ms(p.growMs)} + yields to the pool's start ${ms(p.yieldMs)} + finish ${ms(p.finishMs)} + other ${ms(rest)}; workers started by ${p.boot}`,
   );
 }
 console.log(`load average ${loadavg()[0]!.toFixed(2)}`);

@@ -51,6 +51,8 @@ export interface LevelResult {
   sometimesHeld: string[];
   cutHit: boolean;
   stopped: 'maxStates' | 'timeLimit' | 'tableFull' | null;
+  /** The most transitions enabled in one state this thread expanded (the coordinator sizes the table by it). */
+  maxEnabled: number;
   busyMs: number;
   /** The buffers holding this level's output (replaced when they grow). */
   states: SharedArrayBuffer;
@@ -152,6 +154,7 @@ export function expandLevel(cm: CompactModel, job: LevelJob, out: LevelOutput, t
   let cutHit = false;
   let stopped: LevelResult['stopped'] = null;
   let violationSeen = false;
+  let maxEnabled = 0;
   let done = false;
   while (!done) {
     const c = Atomics.add(cursor, 0, 1);
@@ -219,6 +222,7 @@ export function expandLevel(cm: CompactModel, job: LevelJob, out: LevelOutput, t
         }
         k++;
       }
+      if (k > maxEnabled) maxEnabled = k;
       if (k === 0 && deadlock < 0 && !(cm.done?.(cur) ?? false)) {
         deadlock = id;
         if (stopAtFirst) {
@@ -247,6 +251,7 @@ export function expandLevel(cm: CompactModel, job: LevelJob, out: LevelOutput, t
     sometimesHeld: Object.keys(cm.sometimes ?? {}).filter((n) => !pending.has(n)),
     cutHit,
     stopped,
+    maxEnabled,
     busyMs: performance.now() - began,
     states: states.buffer as SharedArrayBuffer,
     parents: parents.buffer as SharedArrayBuffer,

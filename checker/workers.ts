@@ -43,13 +43,17 @@ export interface WorkerPhases {
   messagingMs: number;
   /** The coordinator's serial work after each level (numbering, parent links, checks). */
   mergeMs: number;
+  /** Growing the shared table between levels. */
+  growMs: number;
+  /** Time the coordinator yielded between levels to let the pool's start go on (compiling, loading). */
+  yieldMs: number;
   /** Closing the pool and rebuilding traces. */
   finishMs: number;
   /** How the workers started (Pool.boot). */
   boot: string;
 }
 
-export const newPhases = (): WorkerPhases => ({ loadMs: 0, handoverAtMs: -1, waitMs: 0, coordinatorLevels: 0, coordinatorMs: 0, levels: 0, expandMs: 0, messagingMs: 0, mergeMs: 0, finishMs: 0, boot: '' });
+export const newPhases = (): WorkerPhases => ({ loadMs: 0, handoverAtMs: -1, waitMs: 0, coordinatorLevels: 0, coordinatorMs: 0, levels: 0, expandMs: 0, messagingMs: 0, mergeMs: 0, growMs: 0, yieldMs: 0, finishMs: 0, boot: '' });
 
 /** Knobs for tests and benchmarks; the defaults are what `--workers` uses. */
 export interface ParallelTuning {
@@ -66,7 +70,8 @@ export interface ParallelTuning {
  */
 export const SMALL_LEVEL = 2048;
 
-const INITIAL_SLOTS = 1 << 22;
+/** 8 MiB: small enough to stay mostly in cache, large enough that most searches grow it once or twice. */
+const INITIAL_SLOTS = 1 << 20;
 
 /**
  * The worker threads, started in the background: the coordinator searches meanwhile and looks
@@ -189,6 +194,10 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
   let errorMessage: string | undefined;
   let tFinish = 0;
   let workersReady = false;
+  let lastYield = 0;
+  /** The most transitions enabled in a state so far (all of them, before the first level). */
+  let fanout = cm.transitions.length;
+  let expanded = false;
   const fp: Fingerprint = { hi: 0, lo: 0 };
   const invariants = Object.entries(cm.invariants ?? {});
   const useWorkers = async (): Promise<void> => {
@@ -221,9 +230,25 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
     let depth = 0;
     let stop = stopAtFirst && found.length > 0;
     while (levelCount > 0 && !stop) {
-      while (links.size * 2 > table.capacity) table = table.grown();
-      // Lets the pool's start (compiling, then the threads' replies) go on between levels.
-      if (!workersReady && !tuning.waitForWorkers) await new Promise<void>((r) => setImmediate(r));
+      // The table grows only here, between levels: room, under the three quarters where a thread
+      // would stop (and where the sequential search's table grows), for twice the most
+      // successors any state so far had, for every state of the level. Not the number of
+      // transitions: peterson.4 has 28 and enables at most 4, and a larger table costs more to
+      // grow (its size, not its entries) and a cache miss on nearly every probe.
+      const tGrow = performance.now();
+      const need = (links.size + levelCount * 2 * fanout) / 0.75;
+      let factor = 1;
+      while (need > table.capacity * factor) factor *= 2;
+      if (factor > 1) table = table.grown(factor);
+      if (phases) phases.growMs += performance.now() - tGrow;
+      // Lets the pool's start (compiling, then the threads' replies) go on between levels, at
+      // most once a millisecond: hanoi.2 has 4,096 levels, most of them a fraction of that.
+      if (!workersReady && !tuning.waitForWorkers && performance.now() - lastYield >= 1) {
+        lastYield = performance.now();
+        await new Promise<void>((r) => setImmediate(r));
+        if (phases) phases.yieldMs += performance.now() - lastYield;
+        lastYield = performance.now();
+      }
       if (!workersReady && levelCount >= smallLevel && pool.isReady) await useWorkers();
       const parallel = workersReady && levelCount >= smallLevel;
       const threads = parallel ? workers : 1;
@@ -277,7 +302,10 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
       const newViolations: Found[] = [];
       segments = [];
       counts = [];
+      if (!expanded) fanout = 0;
+      expanded = true;
       for (const r of results) {
+        fanout = Math.max(fanout, r.maxEnabled);
         transitions += r.transitions;
         for (let t = 0; t < coverage.length; t++) coverage[t]! += r.coverage[t]!;
         for (const n of r.sometimesHeld) sometimesHeld.add(n);
@@ -302,7 +330,8 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
       for (const v of newViolations) if (!found.some((f) => f.property === v.property)) found.push(v);
       if (stopAtFirst && found.length > 0) stop = true;
       if (incomplete === 'maxStates' || incomplete === 'timeLimit') stop = true;
-      if (memory.sample()) {
+      // Rate-limited: hanoi.2 has 4,096 levels, and reading the RSS costs up to a fifth of a millisecond.
+      if (memory.check(performance.now())) {
         incomplete ??= 'maxMemory';
         hint ??= memoryHint(memory.reached ?? 'memory limit reached');
         stop = true;
