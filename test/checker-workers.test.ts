@@ -13,6 +13,7 @@ import { checkCompactParallel, newPhases, type ParallelTuning } from '../checker
 import { SharedTable } from '../checker/shared-table.ts';
 import { expandLevel, LevelOutput, TableView, type LevelJob } from '../checker/compact-expand.ts';
 import type { CompactModel } from '../checker/compact.ts';
+import { ParentLinks } from '../checker/store.ts';
 import { at } from '../bench/beem/at.ts';
 
 const refs = [
@@ -134,6 +135,21 @@ test('expanding a level: a thread sees the states other threads added, as of the
   // A second thread claiming the chunks left: the budget is spent already.
   const second = expandLevel(doubling, job, new LevelOutput(1), new TableView());
   assert.deepEqual([second.count, second.stopped], [0, 'maxStates']);
+});
+
+test('parent links appended by block across the chunks of 65,536 links keep every link', () => {
+  const links = new ParentLinks();
+  for (let i = 0; i < 65_000; i++) links.push(i, i & 0xffff);
+  const n = 140_000;
+  const parents = Uint32Array.from({ length: n }, (_, i) => 7 * i);
+  const actions = Uint16Array.from({ length: n }, (_, i) => i % 9);
+  links.pushMany(parents, actions, 131_500);
+  assert.equal(links.size, 196_500);
+  for (let id = 0; id < links.size; id++) {
+    const i = id - 65_000;
+    assert.equal(links.parent(id), i < 0 ? id : 7 * i);
+    assert.equal(links.action(id), i < 0 ? id & 0xffff : i % 9);
+  }
 });
 
 test('the shared table: concurrent-safe inserts behave as a set, and growing keeps every entry', () => {
