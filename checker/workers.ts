@@ -74,6 +74,13 @@ export const SMALL_LEVEL = 2048;
 const INITIAL_SLOTS = 1 << 20;
 
 /**
+ * The workers start when a level reaches this many states: soon enough that they are ready
+ * before levels reach SMALL_LEVEL (peterson.4 has 153 states at depth 7, 2,529 at depth 14, of 104),
+ * and a search of small levels alone costs no thread and no compiling.
+ */
+export const START_LEVEL = 128;
+
+/**
  * The worker threads, started in the background: the coordinator searches meanwhile and looks
  * at `isReady` between levels.
  */
@@ -171,8 +178,9 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
   const phases = tuning.phases;
   const cm: CompactModel = await loadCompactModel(ref);
   if (phases) phases.loadMs = performance.now() - t0;
-  // They start while the coordinator searches the first levels.
-  const pool = new Pool(workers, ref, cm);
+  // Started at the first level of START_LEVEL states (or at once, to wait for them): they start
+  // while the coordinator searches on, and a search whose levels stay small never starts them.
+  let pool: Pool | undefined = tuning.waitForWorkers ? new Pool(workers, ref, cm) : undefined;
   const started = performance.now();
   const deadline = options.timeLimitMs === undefined ? Number.MAX_SAFE_INTEGER : Date.now() + options.timeLimitMs;
   const width = cm.width;
@@ -202,7 +210,7 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
   const invariants = Object.entries(cm.invariants ?? {});
   const useWorkers = async (): Promise<void> => {
     const tWait = performance.now();
-    const error = await pool.ready;
+    const error = await pool!.ready;
     if (error !== undefined) throw new Error(error);
     if (phases) phases.waitMs += performance.now() - tWait;
     workersReady = true;
@@ -243,13 +251,14 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
       if (phases) phases.growMs += performance.now() - tGrow;
       // Lets the pool's start (compiling, then the threads' replies) go on between levels, at
       // most once a millisecond: hanoi.2 has 4,096 levels, most of them a fraction of that.
-      if (!workersReady && !tuning.waitForWorkers && performance.now() - lastYield >= 1) {
+      if (pool === undefined && levelCount >= START_LEVEL) pool = new Pool(workers, ref, cm);
+      if (pool !== undefined && !workersReady && !tuning.waitForWorkers && performance.now() - lastYield >= 1) {
         lastYield = performance.now();
         await new Promise<void>((r) => setImmediate(r));
         if (phases) phases.yieldMs += performance.now() - lastYield;
         lastYield = performance.now();
       }
-      if (!workersReady && levelCount >= smallLevel && pool.isReady) await useWorkers();
+      if (!workersReady && levelCount >= smallLevel && pool?.isReady === true) await useWorkers();
       const parallel = workersReady && levelCount >= smallLevel;
       const threads = parallel ? workers : 1;
       const tableLimit = Math.floor(table.capacity * 0.75);
@@ -275,7 +284,7 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
       let results: LevelResult[];
       const tSend = performance.now();
       if (parallel) {
-        const replies = await pool.all(Array.from({ length: workers }, () => ({ type: 'expand', ...job })));
+        const replies = await pool!.all(Array.from({ length: workers }, () => ({ type: 'expand', ...job })));
         results = replies.map((r) => {
           if (r.type === 'error') throw new Error(r.message);
           if (r.type !== 'level') throw new Error('unexpected worker reply');
@@ -345,8 +354,8 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
     errorMessage = e instanceof Error ? e.message : String(e);
   } finally {
     tFinish = performance.now();
-    await pool.close();
-    if (phases) phases.boot = pool.boot;
+    await pool?.close();
+    if (phases) phases.boot = pool?.boot ?? 'not started';
   }
   memory.sample();
   const elapsedMs = performance.now() - started;

@@ -88,6 +88,11 @@ test('a model that reads import.meta: the workers start with tsx instead of the 
   assert.equal(par.distinctStates, seq.distinctStates);
   assert.equal(par.transitions, seq.transitions);
   assert.equal(par.status, 'ok');
+  // Its levels (the diagonals of a 64 x 64 grid) never reach START_LEVEL: no worker is started.
+  const alone = newPhases();
+  const small = await checkCompactParallel(ref, 2, {}, { phases: alone });
+  assert.equal(alone.boot, 'not started');
+  assert.equal(small.distinctStates, seq.distinctStates);
 });
 
 /** State x (one slot) has two successors, 2x + 10,001 and 2x + 10,002: all distinct for x < 5,000. */
