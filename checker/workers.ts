@@ -241,7 +241,7 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
       // The table grows only here, between levels: room, under the three quarters where a thread
       // would stop (and where the sequential search's table grows), for twice the most
       // successors any state so far had, for every state of the level. Not the number of
-      // transitions: peterson.4 has 28 and enables at most 4, and a larger table costs more to
+      // transitions: peterson.4 has 28 and enables a handful at a time, and a larger table costs more to
       // grow (its size, not its entries) and a cache miss on nearly every probe.
       const tGrow = performance.now();
       const need = (links.size + levelCount * 2 * fanout) / 0.75;
@@ -249,9 +249,9 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
       while (need > table.capacity * factor) factor *= 2;
       if (factor > 1) table = table.grown(factor);
       if (phases) phases.growMs += performance.now() - tGrow;
+      if (pool === undefined && levelCount >= START_LEVEL) pool = new Pool(workers, ref, cm);
       // Lets the pool's start (compiling, then the threads' replies) go on between levels, at
       // most once a millisecond: hanoi.2 has 4,096 levels, most of them a fraction of that.
-      if (pool === undefined && levelCount >= START_LEVEL) pool = new Pool(workers, ref, cm);
       if (pool !== undefined && !workersReady && !tuning.waitForWorkers && performance.now() - lastYield >= 1) {
         lastYield = performance.now();
         await new Promise<void>((r) => setImmediate(r));
