@@ -55,6 +55,7 @@ const benches: Record<string, Run | Prepared> = {
   'peterson.4 object+POR': () => check(petersonObject(4, { encode: true, kinds: true, footprints: true }) as unknown as AnyModel, { partialOrder: true }),
   'peterson.4 as-object (number arrays)': () => check(asObjectModel(peterson(4)) as unknown as AnyModel),
   'hanoi.2 compact': () => checkCompact(hanoi(12)),
+  'hanoi.2 compact 1 worker': () => checkCompactParallel(beemRef('hanoi', 12), 1),
   'hanoi.2 compact 2 workers': () => checkCompactParallel(beemRef('hanoi', 12), 2),
   'hanoi.2 as-object': () => check(asObjectModel(hanoi(12)) as unknown as AnyModel),
   'at(4) compact': () => checkCompact(atFull(4)),

@@ -56,6 +56,7 @@ const names = [
   'peterson.4 object+POR',
   'peterson.4 as-object (number arrays)',
   'hanoi.2 compact',
+  'hanoi.2 compact 1 worker',
   'hanoi.2 compact 2 workers',
   'hanoi.2 as-object',
   'at(4) compact',

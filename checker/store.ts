@@ -132,6 +132,25 @@ export class ParentLinks {
     return id;
   }
 
+  /** Records `count` states at once, numbered in order: a level's output from one thread. */
+  pushMany(parents: Uint32Array, actions: Uint16Array, count: number): void {
+    let done = 0;
+    while (done < count) {
+      const id = this.count;
+      const c = id >>> CHUNK_BITS;
+      if (c === this.parents.length) {
+        this.parents.push(new Uint32Array(CHUNK));
+        this.actions.push(new Uint16Array(CHUNK));
+      }
+      const at = id & CHUNK_MASK;
+      const n = Math.min(count - done, CHUNK - at);
+      this.parents[c]!.set(parents.subarray(done, done + n), at);
+      this.actions[c]!.set(actions.subarray(done, done + n), at);
+      this.count += n;
+      done += n;
+    }
+  }
+
   parent(id: number): number {
     return this.parents[id >>> CHUNK_BITS]![id & CHUNK_MASK]!;
   }

@@ -1,10 +1,15 @@
 /**
  * `--workers N`: the compact-contract BFS on N worker threads sharing one fingerprint table
- * (shared-table.ts) in a SharedArrayBuffer. The search stays level-synchronous: the coordinator
- * splits a level among the workers, waits for all of them (the barrier), then numbers the new
- * states in worker order and records their parent links, so a counterexample is still a
- * shortest one (its length is the same as the sequential search's; which of several shortest
- * traces is shown may differ). Each worker loads the model itself, by module path.
+ * (shared-table.ts) in a SharedArrayBuffer. The search stays level-synchronous: the threads
+ * expand a level (compact-expand.ts), the coordinator waits for all of them (the barrier), then
+ * numbers the new states in thread order and records their parent links, so a counterexample is
+ * still a shortest one (its length is the same as the sequential search's; which of several
+ * shortest traces is shown may differ). Each worker loads the model itself, by module path.
+ *
+ * Fixed costs are kept off the critical path: the coordinator expands the levels itself while
+ * the workers start (loading tsx and the model takes a worker a quarter of a second or more),
+ * and afterwards every level too small to be worth a barrier; new states stay where the thread
+ * that found them wrote them, and the next level reads them there.
  */
 import { Worker } from 'node:worker_threads';
 import type { CheckOptions, CheckResult, CheckStatus, Violation, ViolationKind } from './types.ts';
@@ -12,63 +17,121 @@ import { asObjectModel, type CompactModel } from './compact.ts';
 import { fingerprintWords, type Fingerprint } from './fingerprint.ts';
 import { NO_PARENT, ParentLinks } from './store.ts';
 import { SharedTable } from './shared-table.ts';
+import { chunkSize, expandLevel, LevelOutput, TableView, type LevelJob, type LevelResult } from './compact-expand.ts';
 import { loadCompactModel, type ModelRef } from './model-ref.ts';
 import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
 import { replay } from './trace.ts';
+import { bundleWorker, type WorkerBundle } from './worker-bundle.ts';
 
-export interface ExpandRequest {
-  type: 'expand';
-  table: SharedArrayBuffer;
-  level: SharedArrayBuffer;
-  from: number;
-  to: number;
-  firstId: number;
-  cut: boolean;
-  /** States stored when the level started. */
-  stored: number;
-  /** Stop adding at this many states: the state budget or three quarters of the table. */
-  limit: number;
-  tableLimit: number;
-  deadline: number;
-  stopAtFirst: boolean;
-  /** Properties already violated (not to be reported again) and sometimes-properties already seen. */
-  found: string[];
-  sometimesHeld: string[];
+export type WorkerReply = ({ type: 'level' } & LevelResult) | { type: 'ready' } | { type: 'error'; message: string };
+
+/** Where a run's wall time went (bench/worker-phases.ts). */
+export interface WorkerPhases {
+  /** Loading the model in the coordinator. */
+  loadMs: number;
+  /** When the coordinator first handed a level to the workers (from the call), or -1. */
+  handoverAtMs: number;
+  /** Time the coordinator spent waiting for workers to start (only with `waitForWorkers`). */
+  waitMs: number;
+  /** Levels the coordinator expanded alone, and the time it took. */
+  coordinatorLevels: number;
+  coordinatorMs: number;
+  /** Levels the workers expanded, and the sum over them of the slowest worker's time. */
+  levels: number;
+  expandMs: number;
+  /** Sum over the workers' levels of (send to last reply) minus the slowest worker's time. */
+  messagingMs: number;
+  /** The coordinator's serial work after each level (numbering, parent links, checks). */
+  mergeMs: number;
+  /** Growing the shared table between levels. */
+  growMs: number;
+  /** Time the coordinator yielded between levels to let the pool's start go on (compiling, loading). */
+  yieldMs: number;
+  /** Closing the pool and rebuilding traces. */
+  finishMs: number;
+  /** How the workers started (Pool.boot). */
+  boot: string;
 }
 
-export interface ExpandReply {
-  type: 'level';
-  states: ArrayBuffer;
-  parents: ArrayBuffer;
-  actions: ArrayBuffer;
-  count: number;
-  transitions: number;
-  coverage: Float64Array;
-  /** The first state of the slice with no enabled transition and not done (global id), or -1. */
-  deadlock: number;
-  /** Invariant violations among the new states: index into this reply's states. */
-  violations: Array<{ property: string; index: number }>;
-  sometimesHeld: string[];
-  cutHit: boolean;
-  stopped: 'maxStates' | 'timeLimit' | 'tableFull' | null;
+export const newPhases = (): WorkerPhases => ({ loadMs: 0, handoverAtMs: -1, waitMs: 0, coordinatorLevels: 0, coordinatorMs: 0, levels: 0, expandMs: 0, messagingMs: 0, mergeMs: 0, growMs: 0, yieldMs: 0, finishMs: 0, boot: '' });
+
+/** Knobs for tests and benchmarks; the defaults are what `--workers` uses. */
+export interface ParallelTuning {
+  /** Levels with fewer states than this are expanded by the coordinator alone. */
+  smallLevel?: number;
+  /** Wait for every worker to start before the first level, instead of searching meanwhile. */
+  waitForWorkers?: boolean;
+  phases?: WorkerPhases;
 }
 
-export type WorkerReply = ExpandReply | { type: 'ready' } | { type: 'error'; message: string };
+/**
+ * Below this many states a level is not worth a barrier: a round trip to the workers costs
+ * about a millisecond, what a thread expands about a thousand states in.
+ */
+export const SMALL_LEVEL = 2048;
 
-const INITIAL_SLOTS = 1 << 22;
+/** 8 MiB: small enough to stay mostly in cache, large enough that most searches grow it once or twice. */
+const INITIAL_SLOTS = 1 << 20;
 
+/**
+ * The workers start when a level reaches this many states: soon enough that they are ready
+ * before levels reach SMALL_LEVEL (peterson.4 has 153 states at depth 7, 2,529 at depth 14, of 104),
+ * and a search of small levels alone costs no thread and no compiling.
+ */
+export const START_LEVEL = 128;
+
+/**
+ * The worker threads, started in the background: the coordinator searches meanwhile and looks
+ * at `isReady` between levels.
+ */
 class Pool {
-  private readonly workers: Worker[];
-  constructor(n: number) {
-    const url = new URL('./compact-worker.ts', import.meta.url).href;
-    // The worker is TypeScript, as is the model it loads: a small script first registers tsx's
-    // loader in the new thread (it is not inherited), then imports the worker module.
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
-    this.workers = Array.from({ length: n }, () => new Worker(boot, { eval: true }));
+  private workers: Worker[] = [];
+  private closed = false;
+  private bundle: WorkerBundle | undefined;
+  private readyNow = false;
+  /** How the workers were started: from the compiled bundle, or with tsx and why. */
+  boot = 'starting';
+  /** Settles when every worker has answered 'init': undefined, or the first error. */
+  readonly ready: Promise<string | undefined>;
+  constructor(
+    private readonly n: number,
+    ref: ModelRef,
+    model: CompactModel,
+  ) {
+    // Handled here, so that a search that never needs the workers leaves no rejection behind.
+    this.ready = this.start(ref, model).then(
+      (error) => {
+        this.readyNow = error === undefined;
+        return error;
+      },
+      (e: unknown) => (e instanceof Error ? e.message : String(e)),
+    );
   }
-  get size(): number {
-    return this.workers.length;
+  get isReady(): boolean {
+    return this.readyNow;
+  }
+  private async start(ref: ModelRef, model: CompactModel): Promise<string | undefined> {
+    const bundle = await bundleWorker(ref, model);
+    if (this.closed) {
+      if (typeof bundle !== 'string') await bundle.remove();
+      return 'closed';
+    }
+    if (typeof bundle === 'string') {
+      this.boot = `tsx (${bundle})`;
+      const url = new URL('./compact-worker.ts', import.meta.url).href;
+      // The worker is TypeScript, as is the model it loads: a small script first registers tsx's
+      // loader in the new thread (it is not inherited), then imports the worker module.
+      const tsx = import.meta.resolve('tsx/esm/api');
+      const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
+      this.workers = Array.from({ length: this.n }, () => new Worker(boot, { eval: true }));
+    } else {
+      this.boot = 'bundle';
+      this.bundle = bundle;
+      this.workers = Array.from({ length: this.n }, () => new Worker(bundle.code, { eval: true }));
+      ref = bundle.ref;
+    }
+    const replies = await this.all(this.workers.map(() => ({ type: 'init', ref })));
+    return replies.map((r) => (r.type === 'error' ? r.message : undefined)).find((m) => m !== undefined);
   }
   /** Sends one message to each worker and waits for every reply. */
   all(messages: ReadonlyArray<object>): Promise<WorkerReply[]> {
@@ -91,8 +154,11 @@ class Pool {
       ),
     );
   }
+  /** Stops the workers, or their start if it is still under way (it stops itself). */
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
+    await this.bundle?.remove();
   }
 }
 
@@ -105,74 +171,150 @@ interface Found {
 }
 
 /** The parallel BFS. `options.strategy` must be bfs (or unset). */
-export async function checkCompactParallel(ref: ModelRef, workers: number, options: CheckOptions = {}): Promise<CheckResult<number[], number>> {
+export async function checkCompactParallel(ref: ModelRef, workers: number, options: CheckOptions = {}, tuning: ParallelTuning = {}): Promise<CheckResult<number[], number>> {
   if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be a positive whole number, not ${workers}`);
   if (options.strategy !== undefined && options.strategy !== 'bfs') throw new RangeError('parallel search is breadth-first only');
+  const t0 = performance.now();
+  const phases = tuning.phases;
   const cm: CompactModel = await loadCompactModel(ref);
+  if (phases) phases.loadMs = performance.now() - t0;
+  // Started at the first level of START_LEVEL states (or at once, to wait for them): they start
+  // while the coordinator searches on, and a search whose levels stay small never starts them.
+  let pool: Pool | undefined = tuning.waitForWorkers ? new Pool(workers, ref, cm) : undefined;
   const started = performance.now();
   const deadline = options.timeLimitMs === undefined ? Number.MAX_SAFE_INTEGER : Date.now() + options.timeLimitMs;
   const width = cm.width;
   const stopAtFirst = options.stopAtFirst ?? true;
+  const smallLevel = tuning.smallLevel ?? SMALL_LEVEL;
   const memory = new MemoryGuard(options.maxMemoryBytes ?? defaultMaxMemoryBytes());
   const links = new ParentLinks();
   const coverage = new Float64Array(cm.transitions.length);
   const found: Found[] = [];
   const sometimesHeld = new Set<string>();
   let table = SharedTable.create(INITIAL_SLOTS);
+  const own = new LevelOutput(width);
+  const tables = new TableView();
+  const cursor = new Int32Array(new SharedArrayBuffer(8));
   let transitions = 0;
   let maxDepthSeen = 0;
   let incomplete: CheckResult<number[], number>['incompleteReason'];
   let hint: string | undefined;
   let errorMessage: string | undefined;
-  const pool = new Pool(workers);
+  let tFinish = 0;
+  let workersReady = false;
+  let lastYield = 0;
+  /** The most transitions enabled in a state so far (all of them, before the first level). */
+  let fanout = cm.transitions.length;
+  let expanded = false;
   const fp: Fingerprint = { hi: 0, lo: 0 };
   const invariants = Object.entries(cm.invariants ?? {});
+  const useWorkers = async (): Promise<void> => {
+    const tWait = performance.now();
+    const error = await pool!.ready;
+    if (error !== undefined) throw new Error(error);
+    if (phases) phases.waitMs += performance.now() - tWait;
+    workersReady = true;
+  };
   try {
-    for (const r of await pool.all(Array.from({ length: workers }, () => ({ type: 'init', ref })))) {
-      if (r.type === 'error') throw new Error(r.message);
-    }
-    // Level 0 in the coordinator.
+    if (tuning.waitForWorkers) await useWorkers();
+    // Level 0, into the coordinator's buffer of parity 0 (level d is written with parity d & 1).
     const inits = cm.init();
-    let level = new Int32Array(new SharedArrayBuffer(Math.max(1, inits.length) * width * 4));
     let levelCount = 0;
     for (let i = 0; i < inits.length; i++) {
       const s = Int32Array.from(inits[i]!);
+      if (s.length !== width) throw new RangeError(`init() state ${i} has ${s.length} slots, not width ${width}`);
       fingerprintWords(s, 0, width, fp);
       if (!table.add(fp.hi, fp.lo)) continue;
       const id = links.push(NO_PARENT, i);
-      level.set(s, levelCount * width);
+      if (levelCount === own.capacity(0)) own.grow(0, levelCount);
+      own.states[0].set(s, levelCount * width);
       levelCount++;
       for (const [name, holds] of invariants) if (!found.some((f) => f.property === name) && !holds(s)) found.push({ property: name, kind: 'invariant', message: `invariant "${name}" does not hold`, id, depth: 0 });
       for (const [name, holds] of Object.entries(cm.sometimes ?? {})) if (holds(s)) sometimesHeld.add(name);
     }
+    let segments: SharedArrayBuffer[] = [own.states[0].buffer as SharedArrayBuffer];
+    let counts = [levelCount];
     let levelFirstId = 0;
     let depth = 0;
     let stop = stopAtFirst && found.length > 0;
     while (levelCount > 0 && !stop) {
-      while (links.size * 2 > table.capacity) table = table.grown();
-      const tableLimit = Math.floor(table.capacity * 0.75);
-      const cut = options.maxDepth !== undefined && depth >= options.maxDepth;
-      const per = Math.ceil(levelCount / workers);
-      const reqs: ExpandRequest[] = Array.from({ length: workers }, (_, w) => {
-        // Each worker sees its own additions only, so the budget is shared out among them.
-        const share = (b: number): number => links.size + Math.floor((b - links.size) / workers);
-        const limit = Math.min(share(tableLimit), options.maxStates === undefined ? Infinity : share(options.maxStates));
-        return { type: 'expand', table: table.buffer, level: level.buffer as SharedArrayBuffer, from: Math.min(levelCount, w * per), to: Math.min(levelCount, (w + 1) * per), firstId: levelFirstId, cut, stored: links.size, limit, tableLimit: share(tableLimit), deadline, stopAtFirst, found: found.map((f) => f.property), sometimesHeld: [...sometimesHeld] };
-      });
-      const replies = await pool.all(reqs);
-      const nextFirstId = links.size;
-      let total = 0;
-      for (const r of replies) {
-        if (r.type === 'error') throw new Error(r.message);
-        if (r.type !== 'level') throw new Error('unexpected worker reply');
-        total += r.count;
+      // The table grows only here, between levels: room, under the three quarters where a thread
+      // would stop (and where the sequential search's table grows), for twice the most
+      // successors any state so far had, for every state of the level. Not the number of
+      // transitions: peterson.4 has 28 and enables a handful at a time, and a larger table costs more to
+      // grow (its size, not its entries) and a cache miss on nearly every probe.
+      const tGrow = performance.now();
+      const need = (links.size + levelCount * 2 * fanout) / 0.75;
+      let factor = 1;
+      while (need > table.capacity * factor) factor *= 2;
+      if (factor > 1) table = table.grown(factor);
+      if (phases) phases.growMs += performance.now() - tGrow;
+      if (pool === undefined && levelCount >= START_LEVEL) pool = new Pool(workers, ref, cm);
+      // Lets the pool's start (compiling, then the threads' replies) go on between levels, at
+      // most once a millisecond: hanoi.2 has 4,096 levels, most of them a fraction of that.
+      if (pool !== undefined && !workersReady && !tuning.waitForWorkers && performance.now() - lastYield >= 1) {
+        lastYield = performance.now();
+        await new Promise<void>((r) => setImmediate(r));
+        if (phases) phases.yieldMs += performance.now() - lastYield;
+        lastYield = performance.now();
       }
-      const levelReplies = replies as ExpandReply[];
-      const next = new Int32Array(new SharedArrayBuffer(Math.max(1, total) * width * 4));
+      if (!workersReady && levelCount >= smallLevel && pool?.isReady === true) await useWorkers();
+      const parallel = workersReady && levelCount >= smallLevel;
+      const threads = parallel ? workers : 1;
+      const tableLimit = Math.floor(table.capacity * 0.75);
+      Atomics.store(cursor, 0, 0);
+      Atomics.store(cursor, 1, 0);
+      const job: LevelJob = {
+        table: table.buffer,
+        segments,
+        counts,
+        cursor: cursor.buffer as SharedArrayBuffer,
+        chunk: chunkSize(levelCount, threads),
+        firstId: levelFirstId,
+        parity: (depth + 1) & 1,
+        cut: options.maxDepth !== undefined && depth >= options.maxDepth,
+        stored: links.size,
+        limit: Math.min(tableLimit, options.maxStates ?? Infinity),
+        tableLimit,
+        deadline,
+        stopAtFirst,
+        found: found.map((f) => f.property),
+        sometimesHeld: [...sometimesHeld],
+      };
+      let results: LevelResult[];
+      const tSend = performance.now();
+      if (parallel) {
+        const replies = await pool!.all(Array.from({ length: workers }, () => ({ type: 'expand', ...job })));
+        results = replies.map((r) => {
+          if (r.type === 'error') throw new Error(r.message);
+          if (r.type !== 'level') throw new Error('unexpected worker reply');
+          return r;
+        });
+        if (phases) {
+          const busy = Math.max(...results.map((r) => r.busyMs));
+          if (phases.handoverAtMs < 0) phases.handoverAtMs = tSend - t0;
+          phases.levels++;
+          phases.expandMs += busy;
+          phases.messagingMs += performance.now() - tSend - busy;
+        }
+      } else {
+        results = [expandLevel(cm, job, own, tables)];
+        if (phases) {
+          phases.coordinatorLevels++;
+          phases.coordinatorMs += performance.now() - tSend;
+        }
+      }
+      const tMerge = performance.now();
+      const nextFirstId = links.size;
       let offset = 0;
       let deadlockId = -1;
       const newViolations: Found[] = [];
-      for (const r of levelReplies) {
+      segments = [];
+      counts = [];
+      if (!expanded) fanout = 0;
+      expanded = true;
+      for (const r of results) {
+        fanout = Math.max(fanout, r.maxEnabled);
         transitions += r.transitions;
         for (let t = 0; t < coverage.length; t++) coverage[t]! += r.coverage[t]!;
         for (const n of r.sometimesHeld) sometimesHeld.add(n);
@@ -182,34 +324,38 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
           incomplete ??= 'maxStates';
           hint ??= `one BFS level outgrew the shared table (${table.capacity.toLocaleString('en-US')} slots); run with fewer workers or without --workers`;
         } else if (r.stopped !== null) incomplete ??= r.stopped;
-        next.set(new Int32Array(r.states), offset * width);
-        const parents = new Uint32Array(r.parents);
-        const actions = new Uint16Array(r.actions);
-        for (let i = 0; i < r.count; i++) links.push(parents[i]!, actions[i]!);
+        links.pushMany(new Uint32Array(r.parents), new Uint16Array(r.actions), r.count);
         for (const v of r.violations) newViolations.push({ property: v.property, kind: 'invariant', message: `invariant "${v.property}" does not hold`, id: nextFirstId + offset + v.index, depth: depth + 1 });
+        if (r.count > 0) {
+          segments.push(r.states);
+          counts.push(r.count);
+        }
         offset += r.count;
       }
-      if (total > 0) maxDepthSeen = depth + 1;
+      if (offset > 0) maxDepthSeen = depth + 1;
       // Deadlocks of this level are shorter than violations one level down.
       if (deadlockId >= 0 && !found.some((f) => f.property === 'deadlock')) found.push({ property: 'deadlock', kind: 'deadlock', message: 'no action is enabled and done() is false', id: deadlockId, depth });
       newViolations.sort((a, b) => a.id - b.id);
       for (const v of newViolations) if (!found.some((f) => f.property === v.property)) found.push(v);
       if (stopAtFirst && found.length > 0) stop = true;
       if (incomplete === 'maxStates' || incomplete === 'timeLimit') stop = true;
-      if (memory.sample()) {
+      // Rate-limited: hanoi.2 has 4,096 levels, and reading the RSS costs up to a fifth of a millisecond.
+      if (memory.check(performance.now())) {
         incomplete ??= 'maxMemory';
         hint ??= memoryHint(memory.reached ?? 'memory limit reached');
         stop = true;
       }
-      level = next;
-      levelCount = total;
+      levelCount = offset;
       levelFirstId = nextFirstId;
       depth++;
+      if (phases) phases.mergeMs += performance.now() - tMerge;
     }
   } catch (e) {
     errorMessage = e instanceof Error ? e.message : String(e);
   } finally {
-    await pool.close();
+    tFinish = performance.now();
+    await pool?.close();
+    if (phases) phases.boot = pool?.boot ?? 'not started';
   }
   memory.sample();
   const elapsedMs = performance.now() - started;
@@ -251,5 +397,6 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
   };
   if (incomplete !== undefined) result.incompleteReason = incomplete;
   if (hint !== undefined) result.hint = hint;
+  if (phases) phases.finishMs = performance.now() - tFinish;
   return result;
 }

@@ -1,14 +1,19 @@
 /**
  * The parallel compact search (worker threads sharing one fingerprint table) against the
  * sequential one: the same states, transitions, coverage and verdicts with 1 and 2 workers, and
- * counterexamples of the same (shortest) length that replay.
+ * counterexamples of the same (shortest) length that replay. These models are small enough that
+ * by default the coordinator expands every level itself, so each is also run with every level
+ * given to the workers (`FORCED`).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateTrace } from '../checker/index.ts';
 import { asObjectModel, checkCompact } from '../checker/compact.ts';
-import { checkCompactParallel } from '../checker/workers.ts';
+import { checkCompactParallel, newPhases, type ParallelTuning } from '../checker/workers.ts';
 import { SharedTable } from '../checker/shared-table.ts';
+import { expandLevel, LevelOutput, TableView, type LevelJob } from '../checker/compact-expand.ts';
+import type { CompactModel } from '../checker/compact.ts';
+import { ParentLinks } from '../checker/store.ts';
 import { at } from '../bench/beem/at.ts';
 
 const refs = [
@@ -17,12 +22,20 @@ const refs = [
   { name: 'at(2)', ref: { module: 'bench/beem/at.ts', export: 'at', args: [2] } },
 ];
 
+/** Every level to the workers, started before the first. */
+const FORCED: ParallelTuning = { smallLevel: 0, waitForWorkers: true };
+
 for (const { name, ref } of refs) {
   test(`${name}: 1 and 2 workers agree with the sequential search`, async () => {
     const { loadCompactModel } = await import('../checker/model-ref.ts');
     const seq = checkCompact(await loadCompactModel(ref), { stopAtFirst: false });
-    for (const workers of [1, 2]) {
-      const par = await checkCompactParallel(ref, workers, { stopAtFirst: false });
+    for (const [workers, tuning] of [[1, {}], [2, {}], [1, FORCED], [2, FORCED]] as const) {
+      const phases = newPhases();
+      const par = await checkCompactParallel(ref, workers, { stopAtFirst: false }, { ...tuning, phases });
+      if (tuning === FORCED) {
+        assert.equal(phases.coordinatorLevels, 0, 'the workers expanded every level');
+        assert.equal(phases.boot, 'bundle', 'the workers ran the compiled model');
+      }
       assert.equal(par.status, seq.status, `${workers} workers`);
       assert.equal(par.distinctStates, seq.distinctStates);
       assert.equal(par.transitions, seq.transitions);
@@ -39,22 +52,109 @@ for (const { name, ref } of refs) {
 }
 
 test('2 workers: the at(2) counterexample is a shortest one and replays', async () => {
-  const r = await checkCompactParallel({ module: 'bench/beem/at.ts', export: 'at', args: [2] }, 2);
-  assert.equal(r.status, 'violation');
-  const v = r.violations[0]!;
-  assert.equal(v.trace.length, checkCompact(at(2)).violations[0]!.trace.length);
-  assert.equal(validateTrace(asObjectModel(at(2)), v.trace), undefined);
-  assert.deepEqual(v.trace[v.trace.length - 1]!.state.slice(5), [8, 8], 'both processes in CS');
+  for (const tuning of [{}, FORCED]) {
+    const r = await checkCompactParallel({ module: 'bench/beem/at.ts', export: 'at', args: [2] }, 2, {}, tuning);
+    assert.equal(r.status, 'violation');
+    const v = r.violations[0]!;
+    assert.equal(v.trace.length, checkCompact(at(2)).violations[0]!.trace.length);
+    assert.equal(validateTrace(asObjectModel(at(2)), v.trace), undefined);
+    assert.deepEqual(v.trace[v.trace.length - 1]!.state.slice(5), [8, 8], 'both processes in CS');
+  }
 });
 
 test('workers: limits end the search incomplete; a bad module path is an error naming it', async () => {
-  const r = await checkCompactParallel({ module: 'bench/beem/peterson.ts', export: 'peterson', args: [3] }, 2, { maxStates: 1000 });
-  assert.equal(r.status, 'incomplete');
-  assert.equal(r.incompleteReason, 'maxStates');
-  assert.ok(r.distinctStates >= 1000 && r.distinctStates < 12_498);
-  const d = await checkCompactParallel({ module: 'bench/beem/peterson.ts', export: 'peterson', args: [3] }, 2, { maxDepth: 5 });
-  assert.equal(d.incompleteReason, 'maxDepth');
+  for (const tuning of [{}, FORCED]) {
+    const r = await checkCompactParallel({ module: 'bench/beem/peterson.ts', export: 'peterson', args: [3] }, 2, { maxStates: 1000 }, tuning);
+    assert.equal(r.status, 'incomplete');
+    assert.equal(r.incompleteReason, 'maxStates');
+    assert.ok(r.distinctStates >= 1000 && r.distinctStates < 12_498);
+    const d = await checkCompactParallel({ module: 'bench/beem/peterson.ts', export: 'peterson', args: [3] }, 2, { maxDepth: 5 }, tuning);
+    assert.equal(d.incompleteReason, 'maxDepth');
+    const { peterson } = await import('../bench/beem/peterson.ts');
+    const seq = checkCompact(peterson(3), { maxDepth: 5 });
+    assert.equal(d.depth, seq.depth);
+    assert.equal(d.distinctStates, seq.distinctStates);
+  }
   await assert.rejects(checkCompactParallel({ module: 'bench/beem/nothing-here.ts' }, 2), /nothing-here/);
+});
+
+test('a model that reads import.meta: the workers start with tsx instead of the compiled copy, and agree', async () => {
+  const ref = { module: 'test/fixtures/compact/import-meta-counter.ts', export: 'counter' };
+  const { counter } = await import('./fixtures/compact/import-meta-counter.ts');
+  const seq = checkCompact(counter());
+  const phases = newPhases();
+  const par = await checkCompactParallel(ref, 2, {}, { ...FORCED, phases });
+  assert.match(phases.boot, /^tsx \(.*uses import\.meta\)$/);
+  assert.equal(par.distinctStates, seq.distinctStates);
+  assert.equal(par.transitions, seq.transitions);
+  assert.equal(par.status, 'ok');
+  // Its levels (the diagonals of a 64 x 64 grid) never reach START_LEVEL: no worker is started.
+  const alone = newPhases();
+  const small = await checkCompactParallel(ref, 2, {}, { phases: alone });
+  assert.equal(alone.boot, 'not started');
+  assert.equal(small.distinctStates, seq.distinctStates);
+});
+
+/** State x (one slot) has two successors, 2x + 10,001 and 2x + 10,002: all distinct for x < 5,000. */
+const doubling: CompactModel = {
+  name: 'doubling',
+  width: 1,
+  init: () => [[0]],
+  transitions: ['a', 'b'],
+  enabled: () => true,
+  apply(s, t, out) {
+    out[0] = 2 * s[0]! + 10_001 + t;
+  },
+};
+
+/** A level of states 0..n-1 split into segments of the given sizes, to expand in this thread. */
+function levelOf(sizes: number[], limit: number): LevelJob {
+  let next = 0;
+  const segments = sizes.map((n) => {
+    const a = new Int32Array(new SharedArrayBuffer(n * 4));
+    for (let i = 0; i < n; i++) a[i] = next++;
+    return a.buffer as SharedArrayBuffer;
+  });
+  return { table: SharedTable.create(1 << 14).buffer, segments, counts: sizes, cursor: new SharedArrayBuffer(8), chunk: 64, firstId: 7, parity: 1, cut: false, stored: 0, limit, tableLimit: 1 << 13, deadline: Number.MAX_SAFE_INTEGER, stopAtFirst: false, found: [], sometimesHeld: [] };
+}
+
+test('expanding a level: chunks across segments give every state its successors and the right parent', () => {
+  const job = levelOf([300, 700], Infinity);
+  const out = new LevelOutput(1);
+  const r = expandLevel(doubling, job, out, new TableView());
+  assert.equal(r.count, 2000);
+  const states = new Int32Array(r.states);
+  const parents = new Uint32Array(r.parents);
+  const actions = new Uint16Array(r.actions);
+  for (let i = 0; i < r.count; i++) {
+    const x = Math.floor((states[i]! - 10_001) / 2);
+    assert.equal(parents[i], 7 + x, `the parent of ${states[i]}`);
+    assert.equal(actions[i], (states[i]! - 10_001) % 2);
+  }
+});
+
+test('expanding a level: a thread sees the states other threads added, as of their last chunk', () => {
+  const job = levelOf([1000], 100);
+  const first = expandLevel(doubling, job, new LevelOutput(1), new TableView());
+  assert.deepEqual([first.count, first.stopped], [100, 'maxStates']);
+  // A second thread claiming the chunks left: the budget is spent already.
+  const second = expandLevel(doubling, job, new LevelOutput(1), new TableView());
+  assert.deepEqual([second.count, second.stopped], [0, 'maxStates']);
+});
+
+test('parent links appended by block across the chunks of 65,536 links keep every link', () => {
+  const links = new ParentLinks();
+  for (let i = 0; i < 65_000; i++) links.push(i, i & 0xffff);
+  const n = 140_000;
+  const parents = Uint32Array.from({ length: n }, (_, i) => 7 * i);
+  const actions = Uint16Array.from({ length: n }, (_, i) => i % 9);
+  links.pushMany(parents, actions, 131_500);
+  assert.equal(links.size, 196_500);
+  for (let id = 0; id < links.size; id++) {
+    const i = id - 65_000;
+    assert.equal(links.parent(id), i < 0 ? id : 7 * i);
+    assert.equal(links.action(id), i < 0 ? id & 0xffff : i % 9);
+  }
 });
 
 test('the shared table: concurrent-safe inserts behave as a set, and growing keeps every entry', () => {

@@ -1,0 +1,260 @@
+/**
+ * Expanding one BFS level of a compact model into the shared fingerprint table: the inner loop
+ * of the parallel search (workers.ts), run by each worker thread (compact-worker.ts) and by the
+ * coordinator itself for the levels it keeps.
+ *
+ * The level is a list of segments (each thread's output of the level before), read where it
+ * lies. Threads claim chunks of it from a shared cursor, so a thread the machine slows down takes
+ * fewer chunks instead of holding up the barrier. Each thread writes the new states it owns, and
+ * their parent links, into buffers of its own (shared memory, so the coordinator reads them
+ * without a copy), numbered after the barrier in thread order.
+ */
+import type { CompactModel } from './compact.ts';
+import { fingerprintWords, type Fingerprint } from './fingerprint.ts';
+import { SharedTable } from './shared-table.ts';
+
+/** A level to expand: plain data, posted to every thread that takes part. */
+export interface LevelJob {
+  table: SharedArrayBuffer;
+  /** The level's states: segments in id order, `counts[i]` states in `segments[i]`. */
+  segments: SharedArrayBuffer[];
+  counts: number[];
+  /** Int32 slot 0: the next chunk to claim; slot 1: the states added in this level by every thread, as of their last finished chunk. */
+  cursor: SharedArrayBuffer;
+  chunk: number;
+  /** The id of the level's first state. */
+  firstId: number;
+  /** Which of its two state buffers a thread writes (the other may hold this level). */
+  parity: number;
+  cut: boolean;
+  /** States stored when the level started. */
+  stored: number;
+  /** Stop adding at this many states: the state budget or three quarters of the table. */
+  limit: number;
+  tableLimit: number;
+  deadline: number;
+  stopAtFirst: boolean;
+  /** Properties already violated (not to be reported again) and sometimes-properties already seen. */
+  found: string[];
+  sometimesHeld: string[];
+}
+
+/** What one thread found in a level; its new states are in its `LevelOutput`. */
+export interface LevelResult {
+  count: number;
+  transitions: number;
+  coverage: Float64Array;
+  /** The first state this thread expanded with no enabled transition and not done (global id), or -1. */
+  deadlock: number;
+  /** Invariant violations among the new states: index into this thread's new states. */
+  violations: Array<{ property: string; index: number }>;
+  sometimesHeld: string[];
+  cutHit: boolean;
+  stopped: 'maxStates' | 'timeLimit' | 'tableFull' | null;
+  /** The most transitions enabled in one state this thread expanded (the coordinator sizes the table by it). */
+  maxEnabled: number;
+  busyMs: number;
+  /** The buffers holding this level's output (replaced when they grow). */
+  states: SharedArrayBuffer;
+  parents: SharedArrayBuffer;
+  actions: SharedArrayBuffer;
+}
+
+const INITIAL_STATES = 1024;
+
+/** One thread's output buffers, kept from level to level: two for states (by parity), one each for the links. */
+export class LevelOutput {
+  readonly states: [Int32Array, Int32Array];
+  parents: Uint32Array;
+  actions: Uint16Array;
+  constructor(readonly width: number) {
+    this.states = [sharedInt32(width * INITIAL_STATES), sharedInt32(width * INITIAL_STATES)];
+    this.parents = new Uint32Array(new SharedArrayBuffer(INITIAL_STATES * 4));
+    this.actions = new Uint16Array(new SharedArrayBuffer(INITIAL_STATES * 2));
+  }
+  /** States the buffers of `parity` and the links have room for. */
+  capacity(parity: number): number {
+    return Math.min(this.states[parity]!.length / this.width, this.parents.length);
+  }
+  /** Doubles whichever of the buffers of `parity` and the links is full, keeping the first `count` entries. */
+  grow(parity: number, count: number): void {
+    if (this.states[parity]!.length <= count * this.width) {
+      const s = sharedInt32(this.states[parity]!.length * 2);
+      s.set(this.states[parity]!.subarray(0, count * this.width));
+      this.states[parity] = s;
+    }
+    if (this.parents.length <= count) {
+      const p = new Uint32Array(new SharedArrayBuffer(this.parents.length * 8));
+      p.set(this.parents.subarray(0, count));
+      this.parents = p;
+      const a = new Uint16Array(new SharedArrayBuffer(this.actions.length * 4));
+      a.set(this.actions.subarray(0, count));
+      this.actions = a;
+    }
+  }
+}
+
+const sharedInt32 = (n: number): Int32Array => new Int32Array(new SharedArrayBuffer(n * 4));
+
+/** Caches the table view of the last buffer seen (the coordinator replaces it when it grows). */
+export class TableView {
+  private buffer: SharedArrayBuffer | undefined;
+  private table: SharedTable | undefined;
+  of(buffer: SharedArrayBuffer): SharedTable {
+    if (this.buffer !== buffer || this.table === undefined) {
+      this.buffer = buffer;
+      this.table = new SharedTable(buffer);
+    }
+    return this.table;
+  }
+}
+
+/** How many states a thread claims at a time: a few chunks per thread, within bounds. */
+export function chunkSize(levelCount: number, threads: number): number {
+  return Math.max(64, Math.min(4096, Math.ceil(levelCount / (threads * 8))));
+}
+
+/** Expands the chunks this thread claims until none is left (or a limit stops it). */
+export function expandLevel(cm: CompactModel, job: LevelJob, out: LevelOutput, tables: TableView): LevelResult {
+  const began = performance.now();
+  const t = tables.of(job.table);
+  const width = cm.width;
+  const T = cm.transitions.length;
+  const segments = job.segments.map((b) => new Int32Array(b));
+  const counts = job.counts;
+  let total = 0;
+  for (const c of counts) total += c;
+  const cursor = new Int32Array(job.cursor);
+  const chunk = job.chunk;
+  const parity = job.parity;
+  const firstId = job.firstId;
+  const cut = job.cut;
+  const stored = job.stored;
+  const limit = job.limit;
+  const tableLimit = job.tableLimit;
+  const deadline = job.deadline;
+  const stopAtFirst = job.stopAtFirst;
+  const cur = new Int32Array(width);
+  const next = new Int32Array(width);
+  const fp: Fingerprint = { hi: 0, lo: 0 };
+  // Properties already violated in earlier levels are not checked again.
+  const invariants = Object.entries(cm.invariants ?? {}).filter(([name]) => !job.found.includes(name));
+  const pending = new Set(Object.keys(cm.sometimes ?? {}).filter((k) => !job.sometimesHeld.includes(k)));
+  const sometimes = Object.entries(cm.sometimes ?? {});
+  let states = out.states[parity]!;
+  let parents = out.parents;
+  let actions = out.actions;
+  let capacity = out.capacity(parity);
+  let count = 0;
+  let transitions = 0;
+  const coverage = new Float64Array(T);
+  let deadlock = -1;
+  const violations: Array<{ property: string; index: number }> = [];
+  const violated = new Set<string>();
+  let cutHit = false;
+  let stopped: LevelResult['stopped'] = null;
+  let violationSeen = false;
+  let maxEnabled = 0;
+  let done = false;
+  while (!done) {
+    const c = Atomics.add(cursor, 0, 1);
+    const from = c * chunk;
+    if (from >= total) break;
+    // What the states stored number, as far as this thread knows: other threads publish their
+    // additions after each chunk, so a budget can be overrun by the chunks in flight.
+    const chunkFirst = count;
+    const known = stored + Atomics.load(cursor, 1) - count;
+    const to = Math.min(total, from + chunk);
+    // The segment holding state `from` of the level.
+    let seg = 0;
+    let segStart = 0;
+    while (from >= segStart + counts[seg]!) segStart += counts[seg++]!;
+    let level = segments[seg]!;
+    let segEnd = segStart + counts[seg]!;
+    for (let j = from; j < to; j++) {
+      while (j >= segEnd) {
+        segStart = segEnd;
+        level = segments[++seg]!;
+        segEnd = segStart + counts[seg]!;
+      }
+      const id = firstId + j;
+      const base = (j - segStart) * width;
+      for (let i = 0; i < width; i++) cur[i] = level[base + i]!;
+      let k = 0;
+      for (let tr = 0; tr < T; tr++) {
+        if (!cm.enabled(cur, tr)) continue;
+        if (cut || violationSeen) {
+          k++;
+          break;
+        }
+        for (let i = 0; i < width; i++) next[i] = cur[i]!;
+        cm.apply(cur, tr, next);
+        transitions++;
+        coverage[tr]!++;
+        fingerprintWords(next, 0, width, fp);
+        if (known + count >= limit) {
+          if (!t.has(fp.hi, fp.lo)) stopped = known + count >= tableLimit ? 'tableFull' : 'maxStates';
+          k++;
+          continue;
+        }
+        if (t.add(fp.hi, fp.lo)) {
+          if (count === capacity) {
+            out.grow(parity, count);
+            states = out.states[parity]!;
+            parents = out.parents;
+            actions = out.actions;
+            capacity = out.capacity(parity);
+          }
+          const at = count * width;
+          for (let i = 0; i < width; i++) states[at + i] = next[i]!;
+          parents[count] = id;
+          actions[count] = k;
+          for (let v = 0; v < invariants.length; v++) {
+            const [name, holds] = invariants[v]!;
+            if (!holds(next) && !violated.has(name)) {
+              violated.add(name);
+              violations.push({ property: name, index: count });
+              if (stopAtFirst) violationSeen = true;
+            }
+          }
+          if (pending.size > 0) for (const [name, holds] of sometimes) if (pending.has(name) && holds(next)) pending.delete(name);
+          count++;
+        }
+        k++;
+      }
+      if (k > maxEnabled) maxEnabled = k;
+      if (k === 0 && deadlock < 0 && !(cm.done?.(cur) ?? false)) {
+        deadlock = id;
+        if (stopAtFirst) {
+          done = true;
+          break;
+        }
+      }
+      if (cut && k > 0) cutHit = true;
+      if (stopped !== null) {
+        done = true;
+        break;
+      }
+    }
+    Atomics.add(cursor, 1, count - chunkFirst);
+    if (!done && Date.now() > deadline) {
+      stopped = 'timeLimit';
+      done = true;
+    }
+  }
+  return {
+    count,
+    transitions,
+    coverage,
+    deadlock,
+    violations,
+    sometimesHeld: Object.keys(cm.sometimes ?? {}).filter((n) => !pending.has(n)),
+    cutHit,
+    stopped,
+    maxEnabled,
+    busyMs: performance.now() - began,
+    states: states.buffer as SharedArrayBuffer,
+    parents: parents.buffer as SharedArrayBuffer,
+    actions: actions.buffer as SharedArrayBuffer,
+  };
+}
