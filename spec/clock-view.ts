@@ -221,15 +221,52 @@ export function levels(vals: readonly number[], roles: readonly Role[], cmp: Com
   return out;
 }
 
-/** The canonical form of worlds of scenario `s`: clock values renumbered by `levels`. */
+/** A member's last canonical copy: reused while the member and its levels are the same. */
+interface Kept {
+  input: unknown;
+  levels: number[];
+  output: unknown;
+}
+
+const sameLevels = (a: readonly number[], b: readonly number[], from: number, to: number): boolean => {
+  if (a.length !== to - from) return false;
+  for (let i = from; i < to; i++) if (a[i - from] !== b[i]) return false;
+  return true;
+};
+
+/**
+ * The canonical form of worlds of scenario `s`: clock values renumbered by `levels`. A
+ * member whose input object and levels are those of the last call gets the same (frozen)
+ * copy back, so that the world's encoder (encode.ts, one slot per member) does not hash it
+ * again: the successors of one state mostly share it.
+ */
 export function clockViewFor(s: Settings, cmp: Comparisons = comparisonsFor(s)): (w: World) => World {
   const sl = new Slots();
+  const kept: Array<Kept | undefined> = MEMBERS.map(() => undefined);
+  const bounds: number[] = [];
   return (w) => {
     sl.reset();
+    bounds.length = 0;
     const out = { ...w };
-    for (const k of MEMBERS) walk(out, w, k, sl);
+    for (const k of MEMBERS) {
+      bounds.push(sl.vals.length);
+      walk(out, w, k, sl);
+    }
+    bounds.push(sl.vals.length);
     const lv = levels(sl.vals, sl.roles, cmp);
-    for (let i = 0; i < lv.length; i++) sl.objs[i]![sl.keys[i]!] = lv[i];
+    MEMBERS.forEach((k, m) => {
+      const from = bounds[m]!;
+      const to = bounds[m + 1]!;
+      const last = kept[m];
+      if (last !== undefined && last.input === w[k] && sameLevels(last.levels, lv, from, to)) {
+        (out as unknown as Record<string, unknown>)[k] = last.output;
+        return;
+      }
+      for (let i = from; i < to; i++) sl.objs[i]![sl.keys[i]!] = lv[i];
+      // Never written again after this: frozen, so the encoder may keep its hash.
+      const o = Object.freeze(out[k]);
+      if (Object.isFrozen(w[k])) kept[m] = { input: w[k], levels: lv.slice(from, to), output: o };
+    });
     return out;
   };
 }
