@@ -118,3 +118,16 @@ test('levels: the least numbering from 1 that keeps compared pairs, ties include
   // Only the comparisons matter, not the values.
   assert.deepEqual(levels([10, 20, 30, 31], [WS, WS, WE, CLK], cmp), [1, 2, 3, 4]);
 });
+
+test('the canonical form depends on the world only, not on what was asked before (its per-member reuse)', () => {
+  for (const [, settings] of CASES.slice(0, 4)) {
+    const s = settings();
+    const worlds = reachable(buildModel(s), 1500);
+    const shared = clockViewFor(s);
+    const forward = worlds.map((w) => fp(shared(w)));
+    const backward = [...worlds].reverse().map((w) => fp(shared(w))).reverse();
+    const fresh = worlds.map((w) => fp(clockViewFor(s)(w)));
+    assert.deepEqual(forward, fresh, 'the shared canonical form differs from a fresh one');
+    assert.deepEqual(backward, fresh, 'the canonical form depends on the order of the calls');
+  }
+});
