@@ -70,13 +70,20 @@ const benches: Record<string, Run | Prepared> = {
   'spec scale three-writers-one-reader (60 s)': scenario('bench/scale/three-writers-one-reader.ts', { timeLimitMs: 60_000 }),
   'spec torn + 2 readers': withTwoReaders(false),
   'spec torn + 2 readers +symmetry': withTwoReaders(true),
+  // The ghost clock as a view (spec/clock-view.ts), against the same searches without it.
+  'spec xfs-sw-atomic-vs-plain-merged-4-blocks +view': scenario('scenarios/xfs-sw-atomic-vs-plain-merged-4-blocks.ts', { view: true }),
+  'spec ext4-punch-hole-vs-buffered-write-flusher +view': scenario('scenarios/ext4-punch-hole-vs-buffered-write-flusher.ts', { view: true }),
+  'spec scale two-writers-one-reader': twoWriters(false),
+  'spec scale two-writers-one-reader +view': twoWriters(true),
+  'spec scale three-writers-one-reader (60 s) +view': scenario('bench/scale/three-writers-one-reader.ts', { timeLimitMs: 60_000, view: true }),
+  'spec torn + 2 readers +symmetry+view': withTwoReaders(true, true),
 };
 
 /**
  * plain-dio-torn-by-power-loss with two identical O_DIRECT readers of its first block: the
  * smallest spec model where symmetry reduction applies (the readers are interchangeable).
  */
-function withTwoReaders(symmetry: boolean): Prepared {
+function withTwoReaders(symmetry: boolean, view = false): Prepared {
   return {
     prepare: async () => {
       const { buildModel, open, pread, BS } = await import('../spec/index.ts');
@@ -84,7 +91,20 @@ function withTwoReaders(symmetry: boolean): Prepared {
       const s = (torn.model as unknown as { settings: Settings }).settings;
       const reader = [open(0, 'O_DIRECT'), pread(0, 0, BS)];
       const m = buildModel({ ...s, programs: [...s.programs, reader, reader] });
-      return () => check(m as unknown as AnyModel, { stopAtFirst: false, symmetry });
+      return () => check(m as unknown as AnyModel, { stopAtFirst: false, symmetry, view });
+    },
+  };
+}
+
+/** The scale scenario with its first two writers and the reader (the third writer left out). */
+function twoWriters(view: boolean): Prepared {
+  return {
+    prepare: async () => {
+      const { buildModel } = await import('../spec/index.ts');
+      const sc = (await import('./scale/three-writers-one-reader.ts')).default;
+      const s = (sc.model as unknown as { settings: Settings }).settings;
+      const m = buildModel({ ...s, programs: [s.programs[0]!, s.programs[1]!, s.programs[3]!] });
+      return () => check(m as unknown as AnyModel, { stopAtFirst: false, view });
     },
   };
 }

@@ -71,6 +71,12 @@ const names = [
   'spec scale three-writers-one-reader (60 s)',
   'spec torn + 2 readers',
   'spec torn + 2 readers +symmetry',
+  'spec xfs-sw-atomic-vs-plain-merged-4-blocks +view',
+  'spec ext4-punch-hole-vs-buffered-write-flusher +view',
+  'spec scale two-writers-one-reader',
+  'spec scale two-writers-one-reader +view',
+  'spec scale three-writers-one-reader (60 s) +view',
+  'spec torn + 2 readers +symmetry+view',
 ].filter((n) => only.length === 0 || only.some((o) => n.includes(o)));
 
 const load0 = loadavg()[0]!;
@@ -132,7 +138,12 @@ for (const n of ['spec xfs-sw-atomic-vs-atomic-merged', 'spec xfs-sw-atomic-vs-p
 const symFull = by['spec torn + 2 readers'];
 const symRed = by['spec torn + 2 readers +symmetry'];
 if (symFull !== undefined && symRed !== undefined) console.log(`spec symmetry reduction (two identical readers): ${fmt(symRed.distinctStates)} of ${fmt(symFull.distinctStates)} states (factor ${ratio(symFull.distinctStates, symRed.distinctStates)}), CPU ${ratio(symFull.cpuMs, symRed.cpuMs)} less`);
-for (const n of ['spec xfs-sw-atomic-vs-plain-merged-4-blocks', 'spec scale three-writers-one-reader (60 s)']) {
+for (const n of ['spec xfs-sw-atomic-vs-plain-merged-4-blocks', 'spec ext4-punch-hole-vs-buffered-write-flusher', 'spec scale two-writers-one-reader', 'spec scale three-writers-one-reader (60 s)', 'spec torn + 2 readers +symmetry']) {
+  const r = by[n];
+  const v = by[`${n}${n.endsWith('symmetry') ? '+view' : ' +view'}`];
+  if (r !== undefined && v !== undefined) console.log(`${n}: the clock view stores ${fmt(v.distinctStates)} of ${fmt(r.distinctStates)} states (${v.status} vs ${r.status}), CPU ${fmt(v.cpuMs)} vs ${fmt(r.cpuMs)} ms (${ratio(r.cpuMs, v.cpuMs)} less), CPU rate ${ratio(cpuRate(v), cpuRate(r))}`);
+}
+for (const n of ['spec xfs-sw-atomic-vs-plain-merged-4-blocks', 'spec scale three-writers-one-reader (60 s)', 'spec scale three-writers-one-reader (60 s) +view']) {
   const r = by[n];
   if (r !== undefined) console.log(`${n}: ${r.status}, ${fmt(r.distinctStates)} states in ${fmt(r.elapsedMs)} ms wall, ${fmt(r.cpuMs)} ms CPU (target: exhausted within 60 s)`);
 }

@@ -79,6 +79,8 @@ export class Engine<S, A> {
 
   /** Set when symmetry reduction is on. */
   readonly representative: ((s: S) => S) | undefined;
+  /** Set when the view is on. */
+  readonly canonical: ((s: S) => S) | undefined;
   /** States whose expansion the partial-order reduction cut to an ample set. */
   reducedExpansions = 0;
   transitions = 0;
@@ -110,6 +112,10 @@ export class Engine<S, A> {
     if (options.symmetry === true) {
       if (model.representative === undefined) throw new RangeError(`symmetry reduction needs the model "${model.name}" to give representative()`);
       this.representative = model.representative.bind(model);
+    }
+    if (options.view === true) {
+      if (model.canonical === undefined) throw new RangeError(`the view needs the model "${model.name}" to give canonical()`);
+      this.canonical = model.canonical.bind(model);
     }
     if (options.partialOrder === true && model.footprints === undefined) throw new RangeError(`partial-order reduction needs the model "${model.name}" to give footprints`);
     if (model.kindOf !== undefined && model.actionKinds !== undefined) {
@@ -247,10 +253,19 @@ export class Engine<S, A> {
     this.labelCounts.set(l, (this.labelCounts.get(l) ?? 0) + 1);
   }
 
-  /** Fingerprints `t`, or its representative under symmetry reduction, into `scratch`. */
+  /**
+   * What identifies `t` in the visited set: its canonical form under the view, then the
+   * representative of that under symmetry (the frontier keeps `t` itself).
+   */
+  identity(t: S): S {
+    const v = this.canonical === undefined ? t : this.canonical(t);
+    return this.representative === undefined ? v : this.representative(v);
+  }
+
+  /** Fingerprints the identity of `t` into `scratch`. */
   fingerprint(t: S, parent: number, path?: number[]): void {
     try {
-      this.fp(this.representative === undefined ? t : this.representative(t), this.scratch);
+      this.fp(this.identity(t), this.scratch);
     } catch (e) {
       throw new ModelError(parent === NO_PARENT ? 'fingerprint of an initial state' : 'key()', e, parent === NO_PARENT ? -1 : parent, path);
     }
@@ -464,7 +479,7 @@ export class Engine<S, A> {
       const last = r.trace[r.trace.length - 1];
       const check: Fingerprint = { hi: 0, lo: 0 };
       if (last !== undefined) {
-        this.fp(this.representative === undefined ? last.state : this.representative(last.state), check);
+        this.fp(this.identity(last.state), check);
         if (check.hi !== f.fp.hi || check.lo !== f.fp.lo) {
           v.message = `${v.message ?? ''} (warning: re-executing the path gave a different state; is next() deterministic?)`.trim();
         }

@@ -86,7 +86,7 @@ export function randomWalks<S, A>(e: Engine<S, A>): void {
       if (f.path === undefined || f.kind === 'error') continue;
       const shrunk = shrink(e, inits, f.path, f.property);
       f.path = shrunk.path;
-      e.fp(shrunk.last, f.fp);
+      e.fp(e.identity(shrunk.last), f.fp);
       f.depth = shrunk.path.length - 1;
     }
     e.extra.schedule = found[0]!.path;

@@ -66,6 +66,13 @@ export interface Model<S, A> {
    * the transitions and leave every property's value unchanged (e.g. sorting identical tasks).
    */
   representative?(state: S): S;
+  /**
+   * Optional: a canonical form of `state` for the `view` option (TLC's VIEW): states with equal
+   * canonical forms are stored once. The relation "equal canonical forms" must be a
+   * bisimulation: equal forms imply equal properties and `done`, and successors whose forms are
+   * equal as multisets (e.g. renumbering a history clock while keeping every comparison made).
+   */
+  canonical?(state: S): S;
 }
 
 /** A model's description of itself, for trace headers and `writepath explain`. */
@@ -159,6 +166,8 @@ export interface CheckOptions {
   partialOrder?: boolean;
   /** Symmetry reduction through the model's `representative` (off by default). */
   symmetry?: boolean;
+  /** Store states by the model's `canonical` form (off by default); composes with symmetry. */
+  view?: boolean;
   /** Stop with status 'incomplete' after storing this many distinct states. */
   maxStates?: number;
   /** Do not expand states at this depth (the initial states are at depth 0). */

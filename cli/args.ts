@@ -16,7 +16,8 @@ options:
   --shard I/N              swarm: run shard I of N with its own seed and depth bound (needs
                            --strategy random); combine the --json outputs with writepath merge
   --max-memory SIZE        end 'incomplete' with figures when memory nears SIZE (4G, 512M, ...)
-  --no-por, --no-symmetry  turn off partial-order / symmetry reduction
+  --no-por, --no-symmetry, --no-view
+                           turn off partial-order / symmetry reduction / the state view
   --bitstate N             approximate bitstate (supertrace) search in 2^N bits, 10 <= N <= 32
   --max-states N           stop after N distinct states (result: incomplete); 1e6 is fine
   --max-depth N            do not expand states at depth N (result: incomplete if that cut anything)
@@ -60,6 +61,8 @@ options for check (writepath check --help says more):
                          default: half the machine's memory, and 85% of the JavaScript heap)
   --no-por               no partial-order reduction (on when a scenario's model gives footprints)
   --no-symmetry          no symmetry reduction (on when a scenario's model gives representative)
+  --no-view              store states as they are, not by the model's canonical form (on when
+                         the model gives canonical: the spec's ghost clock renumbered)
   --bitstate N           approximate bitstate (supertrace) search in 2^N bits (SPIN's -wN),
                          10 <= N <= 32; prints SPIN's hash factor and a coverage estimate
   --max-states N         stop after N distinct states (result: incomplete)
@@ -93,6 +96,7 @@ export interface CheckArgs {
   bitstate?: number;
   noPor?: boolean;
   noSymmetry?: boolean;
+  noView?: boolean;
   maxStates?: number;
   maxDepth?: number;
   timeLimitMs?: number;
@@ -207,6 +211,7 @@ export function parseCommandLine(argv: readonly string[]): Args {
         bitstate: { type: 'string' },
         'no-por': { type: 'boolean', default: false },
         'no-symmetry': { type: 'boolean', default: false },
+        'no-view': { type: 'boolean', default: false },
         paranoid: { type: 'boolean', default: false },
         typecheck: { type: 'boolean', default: false },
         progress: { type: 'boolean', default: false },
@@ -217,7 +222,7 @@ export function parseCommandLine(argv: readonly string[]): Args {
   }
   const v = parsed.values;
   if (command === 'list') {
-    const extra = ['strategy', 'max-states', 'max-depth', 'time-limit', 'knob', 'property', 'all', 'quiet', 'seed', 'walks', 'shard', 'max-memory', 'bitstate', 'no-por', 'no-symmetry', 'paranoid', 'typecheck', 'progress', ...Object.keys(TRACE_OPTIONS)].filter((k) => v[k as keyof typeof v] !== undefined && v[k as keyof typeof v] !== false);
+    const extra = ['strategy', 'max-states', 'max-depth', 'time-limit', 'knob', 'property', 'all', 'quiet', 'seed', 'walks', 'shard', 'max-memory', 'bitstate', 'no-por', 'no-symmetry', 'no-view', 'paranoid', 'typecheck', 'progress', ...Object.keys(TRACE_OPTIONS)].filter((k) => v[k as keyof typeof v] !== undefined && v[k as keyof typeof v] !== false);
     if (extra.length > 0) throw new UsageError(`list takes no --${extra[0]}`);
     return { command: 'list', json: v.json === true };
   }
@@ -243,6 +248,7 @@ export function parseCommandLine(argv: readonly string[]): Args {
   if (shard !== undefined) out.shard = shard;
   if (v['no-por'] === true) out.noPor = true;
   if (v['no-symmetry'] === true) out.noSymmetry = true;
+  if (v['no-view'] === true) out.noView = true;
   const maxMemory = byteSize('--max-memory', v['max-memory']);
   if (maxMemory !== undefined) out.maxMemoryBytes = maxMemory;
   const bits = v.bitstate;

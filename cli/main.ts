@@ -55,7 +55,7 @@ async function runSearches(args: CheckArgs, loaded: readonly LoadedScenario[]): 
   const stop = new SharedArrayBuffer(4);
   const flag = new Int32Array(stop);
   const progress = process.stderr.isTTY === true && !args.json;
-  const jobs: Job[] = loaded.map((l) => ({ path: l.path, index: l.index, change: changeOf(args), options: cliOptions(args), reductions: { partialOrder: args.noPor !== true, symmetry: args.noSymmetry !== true } }));
+  const jobs: Job[] = loaded.map((l) => ({ path: l.path, index: l.index, change: changeOf(args), options: cliOptions(args), reductions: { partialOrder: args.noPor !== true, symmetry: args.noSymmetry !== true, view: args.noView !== true } }));
   const input: WorkerInput = { module: new URL('./worker.ts', import.meta.url).href, jobs, stop, progress };
   const results: Array<CheckResult<unknown, unknown> | string> = [];
   let interrupted = false;

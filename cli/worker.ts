@@ -17,11 +17,11 @@ export interface Job {
   /** The command line's options (without callbacks). */
   options: CheckOptions;
   /**
-   * Reductions the command line allows (--no-por, --no-symmetry turn them off). They passed
+   * Reductions the command line allows (--no-por, --no-symmetry, --no-view turn them off). They passed
    * their soundness tests (test/checker-reductions.test.ts), so they are on whenever the
    * scenario's model gives what they need.
    */
-  reductions: { partialOrder: boolean; symmetry: boolean };
+  reductions: { partialOrder: boolean; symmetry: boolean; view: boolean };
 }
 
 export interface WorkerInput {
@@ -59,6 +59,7 @@ for (const [i, job] of input.jobs.entries()) {
     const options: CheckOptions = { ...l.scenario.options, ...job.options, shouldStop: () => Atomics.load(stop, 0) !== 0 };
     if (l.scenario.model.footprints !== undefined && job.reductions.partialOrder) options.partialOrder ??= true;
     if (l.scenario.model.representative !== undefined && job.reductions.symmetry) options.symmetry ??= true;
+    if (l.scenario.model.canonical !== undefined && job.reductions.view) options.view ??= true;
     // A scenario that expects a livelock needs the cycle search to meet its expectation.
     if (typeof l.scenario.expect === 'object' && l.scenario.expect.violates === 'progress') options.progress ??= true;
     if (input.progress) options.onProgress = (p) => send({ type: 'progress', job: i, progress: p });

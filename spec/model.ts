@@ -28,6 +28,7 @@ import { initWorld } from './world.ts';
 import { orphanCleanup, powerOn, recoveryStep } from './fs/recovery.ts';
 import { aboutOf, actorOf, cellsOf, viewOf } from './view.ts';
 import { representativeFor } from './symmetry.ts';
+import { clockViewFor } from './clock-view.ts';
 import { worldEncoder } from './encode.ts';
 
 export type Action =
@@ -278,6 +279,8 @@ export function buildModel(s: Settings): Model<World, Action> & { settings: Sett
     encode: worldEncoder(),
     // Symmetry reduction (symmetry.ts): only when some tasks have identical programs.
     ...(representative === undefined ? {} : { representative }),
+    // The ghost clock as a view (clock-view.ts): clock values renumbered, comparisons kept.
+    canonical: clockViewFor(s),
     settings: s,
   };
 }

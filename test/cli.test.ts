@@ -98,3 +98,19 @@ test('a scenario can be named instead of its file; list shows every scenario', (
   const doc = JSON.parse(r.stdout) as { results: Array<{ name: string; file: string }> };
   assert.deepEqual(doc.results.map((x) => [x.name, x.file]), [[first[1], first[3]]]);
 });
+
+test('check stores states by the clock view unless --no-view; list refuses --no-view', () => {
+  const run = (...extra: string[]) => {
+    const r = writepath('check', '--json', 'xfs-buffered-read-vs-direct-write', ...extra);
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { results: Array<{ status: string; met: boolean; distinctStates: number }> }).results[0]!;
+  };
+  const viewed = run();
+  const plain = run('--no-view');
+  assert.equal(viewed.status, plain.status);
+  assert.ok(viewed.met && plain.met);
+  assert.ok(viewed.distinctStates < plain.distinctStates, `${viewed.distinctStates} states with the view, ${plain.distinctStates} without`);
+  const list = writepath('list', '--no-view');
+  assert.equal(list.code, 2);
+  assert.match(list.stderr, /list takes no --no-view/);
+});

@@ -147,6 +147,11 @@ test('symmetry: scenarios give the same verdicts, violated properties and shorte
     assert.ok(full.violations.length > 0, `${s.name}: the case is meant to show a violation`);
     for (const v of reduced.violations) assert.ok(!(v.message ?? '').includes('warning'), `${s.name}: a trace of the reduced search does not replay: ${v.message}`);
     assert.ok(reduced.distinctStates < full.distinctStates, `${s.name}: no reduction (${reduced.distinctStates} vs ${full.distinctStates})`);
+    // Composed with the clock view (spec/clock-view.ts), as `writepath check` runs them.
+    const both = check(m, { ...options, symmetry: true, view: true });
+    assert.deepEqual(summary(both), summary(full), `${s.name}: verdicts differ with symmetry and the view`);
+    for (const v of both.violations) assert.ok(!(v.message ?? '').includes('warning'), `${s.name}: a trace with symmetry and the view does not replay: ${v.message}`);
+    assert.ok(both.distinctStates <= reduced.distinctStates, `${s.name}: the view added states (${both.distinctStates} vs ${reduced.distinctStates})`);
   }
 });
 
