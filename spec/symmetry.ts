@@ -138,7 +138,8 @@ class DataRenaming {
       if (copy !== null) out = copy;
     } else {
       let copy: Record<string, unknown> | null = null;
-      for (const [k, x] of Object.entries(v)) {
+      for (const k in v) {
+        const x = (v as Record<string, unknown>)[k];
         const y = this.map(x, k);
         if (y !== x) (copy ??= { ...(v as Record<string, unknown>) })[k] = y;
       }
