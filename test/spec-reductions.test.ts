@@ -11,12 +11,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { check, structuralFingerprinter, type Fingerprint, type Model } from '../checker/index.ts';
 import { buildModel, fsync, open, pread, pwrite, type Action, type Settings, type World } from '../spec/index.ts';
-import { rename, representativeFor, symmetricClasses } from '../spec/symmetry.ts';
+import { renamerFor, representativeFor, symmetricClasses, symmetryGroup } from '../spec/symmetry.ts';
 import { BS } from '../spec/scenario.ts';
 import stale from '../scenarios/xfs-stale-iomap-validity-none.ts';
 import torn from '../scenarios/plain-dio-torn-by-power-loss.ts';
 import fuseEio from '../scenarios/fuse-wt-uptodate-page-write-eio-after-write.ts';
 import uncached from '../scenarios/xfs-uncached-flush-eio-ignored.ts';
+import swAtomic from '../scenarios/xfs-sw-atomic-vs-atomic-merged-power-loss.ts';
+import ext4Flusher from '../scenarios/ext4-buffered-flusher-power-loss.ts';
+import { loadTargets } from '../cli/load.ts';
 import type { CheckOptions, Scenario } from '../checker/types.ts';
 
 const fpOf = structuralFingerprinter();
@@ -64,21 +67,6 @@ function swaps(classes: number[][], n: number): number[][] {
   return out;
 }
 
-/** Every renaming of the symmetry group: the product of the permutations of each class. */
-function group(classes: number[][], n: number): number[][] {
-  let out: number[][] = [Array.from({ length: n }, (_, k) => k)];
-  const perms = (xs: number[]): number[][] => (xs.length <= 1 ? [xs] : xs.flatMap((x, i) => perms([...xs.slice(0, i), ...xs.slice(i + 1)]).map((r) => [x, ...r])));
-  for (const c of classes)
-    out = out.flatMap((p) =>
-      perms(c).map((img) => {
-        const q = [...p];
-        c.forEach((ti, k) => (q[ti] = img[k]!));
-        return q;
-      }),
-    );
-  return out;
-}
-
 function checkPreconditions(s: Settings, limit: number): number {
   const m = buildModel(s);
   const classes = symmetricClasses(s);
@@ -87,7 +75,8 @@ function checkPreconditions(s: Settings, limit: number): number {
   const props = { ...m.invariants, ...m.sometimes };
   const worlds = reachable(m, limit);
   let checked = 0;
-  const all = group(classes, s.programs.length);
+  const all = symmetryGroup(classes, s.programs.length);
+  const rename = renamerFor(s);
   for (const w of worlds) {
     // The representative is a member of the world's orbit (a renaming of it, nothing else).
     const orbit = new Set(all.map((p) => fp(rename(w, p))));
@@ -126,6 +115,57 @@ test('symmetry: the same with two identical fsync tasks (requests they own, writ
 
 test('symmetry: the same on FUSE (requests and their owners)', () => {
   assert.ok(checkPreconditions(withReaders(fuseEio, false), 400) > 300);
+});
+
+/** `settings` with its programs replaced by these. */
+const withPrograms = (sc: Scenario<World, Action>, programs: Settings['programs']): Settings => ({ ...settingsOf(sc), programs });
+
+test('data symmetry: writers of different data with otherwise equal programs form a class, and own their ids', () => {
+  const s = withPrograms(torn, [[open(0, 'O_DIRECT'), pwrite('A', 0, 0, BS)], [open(0, 'O_DIRECT'), pwrite('B', 0, 0, BS)], [open(0, 'O_DIRECT'), pread(0, 0, BS)]]);
+  assert.deepEqual(symmetricClasses(s), [[0, 1]]);
+  // Two tasks writing the same id are not data-symmetric with a third writing another (renaming
+  // A would rename both): only the two identical programs form a class.
+  const shared = withPrograms(torn, [[open(0, 'O_DIRECT'), pwrite('A', 0, 0, BS)], [open(0, 'O_DIRECT'), pwrite('A', 0, 0, BS)], [open(0, 'O_DIRECT'), pwrite('B', 0, 0, BS)]]);
+  assert.deepEqual(symmetricClasses(shared), [[0, 1]]);
+  // Different offsets: different shapes.
+  const apart = withPrograms(torn, [[open(0, 'O_DIRECT'), pwrite('A', 0, 0, BS)], [open(0, 'O_DIRECT'), pwrite('B', 0, BS, BS)]]);
+  assert.deepEqual(symmetricClasses(apart), []);
+});
+
+test('data symmetry: renaming two O_DIRECT writers with their data commutes with the transitions (power loss, reader)', () => {
+  const s = withPrograms(torn, [[open(0, 'O_DIRECT'), pwrite('A', 0, 0, BS)], [open(0, 'O_DIRECT'), pwrite('B', 0, 0, BS)], [open(0, 'O_DIRECT'), pread(0, 0, BS)]]);
+  assert.ok(checkPreconditions(s, 400) > 300);
+});
+
+test('data symmetry: the same for XFS software atomic writes (CoW staging, remap, power loss)', () => {
+  assert.ok(checkPreconditions(settingsOf(swAtomic), 400) > 300);
+});
+
+test('data symmetry: the same for ext4 buffered sub-block writers (mixed tokens in folios and blocks, flusher, power loss)', () => {
+  const s = withPrograms(ext4Flusher, [[open(0), pwrite('A', 0, 100, 512)], [open(0), pwrite('B', 0, 100, 512)], [open(0), pread(0, 0, BS)]]);
+  assert.ok(checkPreconditions(s, 400) > 300);
+});
+
+test('data symmetry: the same for FUSE writers (requests carrying data)', () => {
+  const s = withPrograms(fuseEio, [[open(0), pwrite('A', 0, 0, BS)], [open(0), pwrite('B', 0, 0, BS)]]);
+  assert.ok(checkPreconditions(s, 400) > 300);
+});
+
+test('symmetry: every scenario with interchangeable tasks gives the same verdict, violated properties and counterexample lengths with it, and fewer states', async () => {
+  const { scenarios } = await loadTargets([], 'scenarios');
+  let n = 0;
+  for (const { scenario } of scenarios) {
+    const m = scenario.model as Model<World, Action>;
+    if (m.representative === undefined) continue;
+    n++;
+    const full = check(m, scenario.options);
+    const reduced = check(m, { ...scenario.options, symmetry: true });
+    const summary = (r: typeof full) => ({ status: r.status, violations: r.violations.map((v) => `${v.property}@${v.trace.length}`).sort() });
+    assert.deepEqual(summary(reduced), summary(full), `${scenario.name}: verdicts differ`);
+    for (const v of reduced.violations) assert.ok(!(v.message ?? '').includes('warning'), `${scenario.name}: a trace of the reduced search does not replay: ${v.message}`);
+    assert.ok(reduced.distinctStates < full.distinctStates, `${scenario.name}: no reduction (${reduced.distinctStates} vs ${full.distinctStates})`);
+  }
+  assert.ok(n >= 5, `only ${n} scenarios have interchangeable tasks`);
 });
 
 test('symmetry: scenarios give the same verdicts, violated properties and shortest counterexample lengths with and without it', () => {
