@@ -88,6 +88,8 @@ const CASES: Array<{ name: string; options?: CheckOptions; kinds: string[] }> = 
   { name: 'xfs-dsync-write-eio', kinds: ['dev-complete', 'dev-fail', 'task iomap_dio_complete'] },
   // ext4: commits and device completions take the pure forms; its completion step has none.
   { name: 'ext4-atomic-mixed-mapping-convert-at-completion', options: { stopAtFirst: false }, kinds: ['commit', 'dev-complete', 'task ext4_dio_write_iter'] },
+  // ext4 buffered writes: their return, and commits between writeback's draft steps.
+  { name: 'ext4-buffered-fsync-power-loss', kinds: ['task ext4_buffered_write_iter', 'commit', 'member ghost.writes'] },
   // XFS's exclusive-retry variant under NOWAIT, with page cache to invalidate at completion.
   { name: 'xfs-atomic-eagain-ambiguity-merged', options: { stopAtFirst: false }, kinds: ['dev-complete', 'task iomap_dio_complete'] },
   { name: DIO_VS_READERS.name, kinds: ['task iomap_dio_complete', 'member pageCache', 'member vmas', 'member ghost.obligations'] },
