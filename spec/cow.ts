@@ -8,6 +8,8 @@
  * Deliberately small: a shallow copy with some members replaced, and an array with one
  * element replaced. Anything deeper is spelt out in the step, so the path it changes is read
  * off the code.
+ *
+ * Models Linux 6.18 (nothing of its own: the steps that use it do).
  */
 
 /** `o` with the members of `patch` replaced, frozen (the other members shared). */
