@@ -21,7 +21,7 @@ import { xfsDioWriteChecks, xfsDioWriteEndIo, xfsDioWriteEndIoPure, xfsDioWriteR
 import { xfsIomapBegin } from '../xfs/xfs_iomap.ts';
 import { endWrite, endWritePure, ghostWrite, task, withTask } from '../../ghost.ts';
 import { commitJournal, inodeMetaDirty } from '../journal.ts';
-import { canLock, lock, unlock, unlockPure } from '../../kernel/locking/rwsem.ts';
+import { canLock, lock, lockPure, unlock, unlockPure } from '../../kernel/locking/rwsem.ts';
 import { anyCached, anyDirty, anyLocked, anyWriteback, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapFdatawriteRange, invalidateInodePages2Range, invalidateInodePages2RangePure, mappingSetError, mappingSetErrorPure } from '../../mm/filemap.ts';
 import { overlay, writeToken, ZERO, type Token } from '../../token.ts';
 import { fdOf, inodeOf, withInode } from '../../vfs/fd.ts';
@@ -92,7 +92,13 @@ function lockStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
       c.held = true;
       c.phase = 'checks';
     },
+    next: (x) => withCur(withInode(x, st.req.ino, { iolock: lockPure(inodeOf(x, st.req.ino).iolock, st.lock, ti) }), ti, { held: true, phase: 'checks' }),
   };
+}
+
+/** For the pure forms: `w` with task `ti`'s direct-write state patched. */
+function withCur(w: World, ti: number, patch: Partial<DioWrite>): World {
+  return withTask(w, ti, { cur: frozen<DioWrite>({ ...cur(w, ti), ...patch }) });
 }
 
 function fsChecks(w: World, s: Settings, st: DioWrite): DioWriteCheck {
@@ -133,6 +139,9 @@ function checksStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
         x.forceWait = c.forceWait;
         x.phase = c.forceWait ? 'dio-wait' : 'invalidate';
       },
+      // The common case only: no zeroing past EOF and no demotion (which follows an upgrade,
+      // rare, and no test search reaches it without zeroing): those keep the draft form.
+      ...(zeroEof === null && !c.demote ? { next: (w0: World): World => withCur(w0, ti, { forceWait: c.forceWait, phase: c.forceWait ? 'dio-wait' : 'invalidate' }) } : {}),
     }))
     .exhaustive();
   // kiocb_modified under IOCB_NOWAIT may refuse on timestamps, which the model cannot predict.
@@ -162,6 +171,10 @@ function invalidateAndBeginDio(req: WriteReq, ti: number): Step {
       const c = cur(d, ti);
       c.dioStarted = true;
       c.phase = 'iomap-begin';
+    },
+    next: (w) => {
+      const x = invalidateInodePages2RangePure(w, req.ino, req.blk, req.nblk).w;
+      return withCur(withInode(x, req.ino, { dioCount: inodeOf(x, req.ino).dioCount + 1 }), ti, { dioStarted: true, phase: 'iomap-begin' });
     },
   };
 }
