@@ -8,6 +8,7 @@
 import { writeToken, ZERO, type Token } from './token.ts';
 import type { AtomicPath, Ret, SwCause, SyscallResult, Task, WriteReq } from './vfs/types.ts';
 import type { PropertyName, World } from './world.ts';
+import { frozen, withAt, withMembers } from './cow.ts';
 
 export interface GhostWrite {
   id: string;
@@ -132,6 +133,39 @@ export function endWrite(w: World, ti: number, req: Pick<WriteReq, 'id' | 'ino' 
   if (req.dsync && typeof ret === 'number' && ret > 0) {
     for (let i = 0; i < req.nblk; i++) promise(w, req.ino, req.blk + i, writeToken(req.id, i), g.start);
   }
+}
+
+/**
+ * endWrite without a draft (issue 10d): the task's syscall returns and the ghost write ends,
+ * as new task, ghost write and obligations; the rest of the world is shared.
+ */
+export function endWritePure(w: World, ti: number, req: Pick<WriteReq, 'id' | 'ino' | 'blk' | 'nblk' | 'dsync'>, ret: Ret): World {
+  const gi = w.ghost.writes.findIndex((x) => x.id === req.id);
+  const g = w.ghost.writes[gi];
+  if (g === undefined) throw new Error(`no ghost write ${req.id}`);
+  const t = task(w, ti);
+  // finishSyscall: the clock moves on as the syscall returns, and the write ends then.
+  const clock = w.ghost.clock + 1;
+  const result: SyscallResult = frozen({ op: 'pwritev2', id: req.id, ret, path: g.path, swCause: g.swCause });
+  const tasks = withAt(w.tasks, ti, withMembers(t, { results: frozen([...t.results, result]), cur: null, pc: t.pc + 1 }));
+  let obligations = w.ghost.obligations;
+  if (req.dsync && typeof ret === 'number' && ret > 0) {
+    for (let i = 0; i < req.nblk; i++) obligations = promised(obligations, req.ino, req.blk + i, writeToken(req.id, i), g.start);
+  }
+  const writes = withAt(w.ghost.writes, gi, withMembers(g, { end: clock, ret }));
+  return withMembers(w, { tasks, ghost: withMembers(w.ghost, { clock, writes, obligations }) });
+}
+
+/** `promise` on a frozen obligation list: the new list, or `obs` itself when an obligation as old or newer stands. */
+function promised(obs: Obligation[], ino: number, blk: number, t: Token, since: number): Obligation[] {
+  const old = obs.find((o) => o.ino === ino && o.blk === blk);
+  if (old !== undefined && old.since > since) return obs;
+  return frozen([...obs.filter((o) => !(o.ino === ino && o.blk === blk)), frozen({ ino, blk, t, since })].sort((a, b) => a.ino - b.ino || a.blk - b.blk));
+}
+
+/** For the pure steps: `w` with task `ti`'s members in `patch` replaced. */
+export function withTask(w: World, ti: number, patch: Partial<Task>): World {
+  return withMembers(w, { tasks: withAt(w.tasks, ti, withMembers(task(w, ti), patch)) });
 }
 
 function promise(w: World, ino: number, blk: number, t: Token, since: number): void {

@@ -171,12 +171,17 @@ export type PropertyName =
 /**
  * One atomic step of an actor: the kernel code between two points where another actor may
  * run. `fn` is the kernel function it models, `what` says what it does in this state.
- * `apply` mutates an immer draft of the world.
+ * `apply` mutates an immer draft of the world. A hot step may also carry `next`, the same
+ * update written without immer (spec/cow.ts): from the frozen world it returns the successor,
+ * new objects only along the changed path, all frozen, everything else shared. Where it is
+ * present the search uses it; `apply` stays the reference it must agree with
+ * (test/spec-pure-steps.test.ts). A step may offer `next` only in the states it handles.
  */
 export interface Step {
   fn: string;
   what: string;
   apply(w: World): void;
+  next?: (w: World) => World;
 }
 
 function mappingOf(b: Settings['files'][number]['blocks'][number]): Mapping {

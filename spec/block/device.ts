@@ -13,7 +13,8 @@
  * non-atomic request still in flight or in the cache may persist any subset of its blocks;
  * a REQ_ATOMIC request persists all of its blocks or none.
  */
-import type { BioBlock, Device, DeviceSettings, Token } from '../types.ts';
+import type { BioBlock, CacheEntry, Device, DeviceSettings, Token } from '../types.ts';
+import { frozen, keepIfSame, withMembers } from '../cow.ts';
 
 export function initDevice(media: Token[]): Device {
   return { media, cache: [], inflight: [] };
@@ -125,6 +126,45 @@ export function completeBio(dev: Device, ds: DeviceSettings, id: number, failed:
     dev.cache = dev.cache.filter((e) => !ps.has(e.p));
   }
   return done;
+}
+
+/**
+ * completeBio without a draft (issue 10d): the same completion from the frozen device, as a
+ * new device sharing what the request did not touch. The media and cache are edited as
+ * local copies and kept by identity when they come out unchanged.
+ */
+export function completeBioPure(dev: Device, ds: DeviceSettings, id: number, failed: boolean): { dev: Device; done: Completion } {
+  const bio = dev.inflight.find((b) => b.id === id);
+  if (bio === undefined) throw new Error(`no bio#${id}`);
+  const done: Completion = { id, owner: bio.owner, convert: bio.convert.map(([i, b]) => [i, b] as [number, number]) };
+  const inflight = frozen(dev.inflight.filter((b) => b.id !== id));
+  if (failed) return { dev: withMembers(dev, { inflight }), done };
+  const media = dev.media.slice();
+  let cache: CacheEntry[] = dev.cache.slice();
+  const flush = () => {
+    for (const e of cache) media[e.p] = e.t;
+    cache = [];
+  };
+  if (bio.op === 'flush' || bio.preflush) flush();
+  for (const blk of bio.blocks) {
+    if (ds.writeCache) cache.push(frozen({ p: blk.p, t: blk.t, bio: id, atomic: bio.atomic }));
+    else media[blk.p] = blk.t;
+  }
+  if (bio.fua && ds.writeCache && !ds.fua) flush();
+  else if (bio.fua) {
+    const ps = new Set(bio.blocks.filter((blk) => cache.some((e) => e.p === blk.p && e.bio === id)).map((blk) => blk.p));
+    for (const blk of bio.blocks) if (ps.has(blk.p)) media[blk.p] = blk.t;
+    cache = cache.filter((e) => !ps.has(e.p));
+  }
+  return { dev: frozen({ media: keepIfSame(dev.media, media), cache: keepIfSame(dev.cache, cache), inflight }), done };
+}
+
+/** flushDevice without a draft: the cache written to the media; `dev` itself when the cache is empty. */
+export function flushDevicePure(dev: Device): Device {
+  if (dev.cache.length === 0) return dev;
+  const media = dev.media.slice();
+  for (const e of dev.cache) media[e.p] = e.t;
+  return withMembers(dev, { media: keepIfSame(dev.media, media), cache: frozen([]) });
 }
 
 /** blkdev_issue_flush done synchronously (a journal commit's PREFLUSH). */

@@ -8,7 +8,8 @@
  *
  * Models Linux 6.18 (fs/jbd2/commit.c, fs/xfs/xfs_log_cil.c).
  */
-import { flushDevice } from '../block/device.ts';
+import { flushDevice, flushDevicePure } from '../block/device.ts';
+import { frozen, withMembers } from '../cow.ts';
 import type { InodeMeta, Metadata, Settings, World } from '../types.ts';
 
 /**
@@ -32,6 +33,13 @@ export function snapshotMetadata(inodes: Array<InodeMeta & { diskSize?: number }
 export function markDirty(w: World, ino: number): void {
   const d = w.journal.dirtyInodes;
   if (!d.includes(ino)) w.journal.dirtyInodes = [...d, ino].sort((a, b) => a - b);
+}
+
+/** markDirty without a draft: `w` itself when the inode is on the list already. */
+export function markDirtyPure(w: World, ino: number): World {
+  const d = w.journal.dirtyInodes;
+  if (d.includes(ino)) return w;
+  return withMembers(w, { journal: withMembers(w.journal, { dirtyInodes: frozen([...d, ino].sort((a, b) => a - b)) }) });
 }
 
 /** The running transaction holds changes (a commit has something to write). */
@@ -63,6 +71,19 @@ export function commitJournal(w: World): void {
   w.journal.orphans = w.orphans;
   w.journal.namesDirty = false;
 }
+
+/**
+ * commitJournal without a draft (issue 10d): the new journal and the flushed device; every
+ * other member of the world is shared. The committed metadata shares the live extent arrays.
+ */
+export function commitJournalPure(w: World): World {
+  const committed = frozen({ inodes: frozen(w.inodes.map((i) => frozen(metaOf(i)))), free: w.free });
+  const journal = frozen({ committed, dirtyInodes: NONE, ordered: NONE_PAIRS, dir: w.dir, orphans: w.orphans, namesDirty: false });
+  return withMembers(w, { device: flushDevicePure(w.device), journal });
+}
+
+const NONE: number[] = frozen([]);
+const NONE_PAIRS: Array<[number, number]> = frozen([]);
 
 /**
  * ext4_jbd2_inode_add_wait → jbd2_journal_inode_ranged_wait: the running transaction will

@@ -14,7 +14,8 @@ import { markDirty } from '../fs/journal.ts';
 import { xfsBmapiConvertDelalloc } from '../fs/xfs/xfs_aops.ts';
 import { recordWritebackFailure } from '../ghost.ts';
 import { errseqCheck, errseqCheckAndAdvance, errseqSet, type WbErrno } from '../lib/errseq.ts';
-import { unmapFolio } from './rmap.ts';
+import { unmapFolio, unmapFolioPure } from './rmap.ts';
+import { keepIfSame, withAt, withMembers } from '../cow.ts';
 import { folioClearDirtyForIo } from './page-writeback.ts';
 import { overlay, tokenWriter, tokenWriters, ZERO, type AddressSpace, type Folio, type OpenFile, type Token, type World } from '../types.ts';
 
@@ -365,6 +366,30 @@ export function invalidateInodePages2Range(w: World, ino: number, blk: number, n
   if (pc !== undefined) for (let b = start; b < end && b < pc.length; b++) pc[b] = null;
   unmapFolio(w, ino, start, end - start);
   return true;
+}
+
+/** invalidateInodePages2Range without a draft (issue 10d): the world after it, and whether it dropped the range. */
+export function invalidateInodePages2RangePure(w: World, ino: number, blk: number, n: number): { w: World; ok: boolean } {
+  const start = folioSpan(w, ino, blk).head;
+  const last = folioSpan(w, ino, blk + n - 1);
+  const end = last.head + last.nr;
+  if (anyDirty(w, ino, start, end - start)) return { w, ok: false };
+  let x = w;
+  const pc = w.pageCache[ino];
+  if (pc !== undefined) {
+    const row = pc.slice();
+    for (let b = start; b < end && b < row.length; b++) row[b] = null;
+    const kept = keepIfSame(pc, row);
+    if (kept !== pc) x = withMembers(x, { pageCache: withAt(x.pageCache, ino, kept) });
+  }
+  return { w: unmapFolioPure(x, ino, start, end - start), ok: true };
+}
+
+/** mappingSetError without a draft. */
+export function mappingSetErrorPure(w: World, ino: number, err: WbErrno): World {
+  const m = mappingOf(w, ino);
+  const patch: Partial<AddressSpace> = err === 'ENOSPC' ? { wbErr: errseqSet(m.wbErr, err), asEnospc: true } : { wbErr: errseqSet(m.wbErr, err), asEio: true };
+  return withMembers(w, { mappings: withAt(w.mappings, ino, withMembers(m, patch)) });
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { Pte, Vma } from './types.ts';
 import type { World } from '../world.ts';
+import { keepIfSame, withMembers } from '../cow.ts';
 
 /** The vma of task `ti` with ordinal `id` (null when it was never made or is unmapped). */
 export function vmaOf(w: World, ti: number, id: number): Vma | null {
@@ -51,4 +52,17 @@ export function unmapFolio(w: World, ino: number, head: number, nr: number): voi
   forEachPte(w, ino, head, nr, (v, b) => {
     v.pte[b - v.blk] = 'none';
   });
+}
+
+/** unmapFolio without a draft: new vmas only for those that mapped the folio; `w` itself when none did. */
+export function unmapFolioPure(w: World, ino: number, head: number, nr: number): World {
+  const vmas = w.vmas.map((v) => {
+    if (v.ino !== ino) return v;
+    const pte = v.pte.slice();
+    for (let b = Math.max(head, v.blk); b < Math.min(head + nr, v.blk + v.nblk); b++) pte[b - v.blk] = 'none';
+    const kept = keepIfSame(v.pte, pte);
+    return kept === v.pte ? v : withMembers(v, { pte: kept });
+  });
+  const kept = keepIfSame(w.vmas, vmas);
+  return kept === w.vmas ? w : withMembers(w, { vmas: kept });
 }

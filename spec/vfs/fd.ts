@@ -5,6 +5,7 @@
  */
 import { task } from '../ghost.ts';
 import type { Inode, OpenFile, Settings, World } from '../types.ts';
+import { withAt, withMembers } from '../cow.ts';
 
 export const fsName = (s: Settings) => s.fs.kind;
 
@@ -12,6 +13,11 @@ export function inodeOf(w: World, ino: number): Inode {
   const i = w.inodes[ino];
   if (i === undefined) throw new Error(`no inode ${ino}`);
   return i;
+}
+
+/** For the pure steps (spec/cow.ts): `w` with inode `ino`'s members in `patch` replaced. */
+export function withInode(w: World, ino: number, patch: Partial<Inode>): World {
+  return withMembers(w, { inodes: withAt(w.inodes, ino, withMembers(inodeOf(w, ino), patch)) });
 }
 
 export const isPow2 = (n: number) => n > 0 && (n & (n - 1)) === 0;

@@ -8,14 +8,14 @@
  */
 import { match } from 'ts-pattern';
 import { xfsFileWriteZeroEof, xfsFileWriteZeroEofWaits, xfsFileWriteZeroEofWhat, xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
-import { endWrite, ghostWrite, noteWriteBytes, settleOwedErrors, task } from '../../ghost.ts';
+import { endWrite, endWritePure, ghostWrite, noteWriteBytes, settleOwedErrors, task } from '../../ghost.ts';
 import { atomicCopySteps } from './buffered-atomic.ts';
 import { commitJournal, markDirty, orderedDataPending } from '../journal.ts';
-import { canLock, lock, unlock } from '../../kernel/locking/rwsem.ts';
+import { canLock, lock, unlock, unlockPure } from '../../kernel/locking/rwsem.ts';
 import { anyDirty, anyWriteback, dirtyFolio, folioSetNoIfs, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapGetFolio, newFolioSpan, writeBeginBlocks, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
 import { deviceRead } from '../../block/device.ts';
 import { overlay, writeToken, ZERO, type Token, type BufferedWrite, type BufIomap, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
-import { fdOf, inodeOf } from '../../vfs/fd.ts';
+import { fdOf, inodeOf, withInode } from '../../vfs/fd.ts';
 import { anyLocked } from '../../mm/filemap.ts';
 import { mappingOf } from '../../mm/filemap.ts';
 import { xfsBufferedWriteIomapBegin, xfsBufferedWriteIomapEnd, xfsIomapValid, xfsReserveDelalloc } from '../xfs/xfs_iomap.ts';
@@ -271,6 +271,10 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
           if (st.short !== null && !req.atomic) noteShortWrite(d, s, req, st.short);
           endWrite(d, ti, st.short === null ? req : { ...req, nblk: st.next }, ret);
         },
+        // Most buffered writes end here: the plain return without a draft (not a kick, a short write or a flagged flush error).
+        ...(!kick && st.short === null && !(st.flushError && typeof ret === 'number')
+          ? { next: (x: World) => endWritePure(withInode(x, req.ino, { iolock: unlockPure(inodeOf(x, req.ino).iolock, 'excl', ti) }), ti, req, ret) }
+          : {}),
       };
     })
     .exhaustive();

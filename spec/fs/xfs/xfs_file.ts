@@ -6,7 +6,9 @@
  * and xfs_dio_write_end_io.
  */
 import { freeBlock, setCow, setMapping } from '../allocator.ts';
-import { markDirty } from '../journal.ts';
+import { markDirty, markDirtyPure } from '../journal.ts';
+import { frozen, keepIfSame, withAt, withMembers } from '../../cow.ts';
+import type { CowMapping, Mapping } from '../types.ts';
 import type { DioWrite, DioWriteCheck } from '../iomap/types.ts';
 import type { WriteReq } from '../../vfs/types.ts';
 import type { Settings, Step, World } from '../../world.ts';
@@ -120,6 +122,58 @@ export function xfsDioWriteEndIo(w: World, st: DioWrite): string {
   if (end > inode.diskSize) inode.diskSize = Math.min(end, inode.size);
   return done.length > 0 ? done.join(' + ') : 'nothing to do';
 }
+
+/**
+ * xfsDioWriteEndIo without a draft (issue 10d): the same remap, conversion and size update
+ * on local copies of the inode's extent arrays and the free map, kept by identity where they
+ * did not change. Each setMapping / setCow of the draft form bumps if_seq once here too.
+ */
+export function xfsDioWriteEndIoPure(w: World, st: DioWrite): World {
+  const req = st.req;
+  const inode = w.inodes[req.ino];
+  if (inode === undefined) throw new Error(`no inode ${req.ino}`);
+  const map = inode.map.slice();
+  const cow = inode.cow.slice();
+  const free = w.free.slice();
+  let seq = inode.seq;
+  let dirty = false;
+  if (st.segs.some((g) => g.type === 'cow')) {
+    for (let b = req.blk; b < req.blk + st.done; b++) {
+      const c = cow[b];
+      if (c === undefined || c.kind !== 'staging') continue;
+      const old = map[b];
+      if (old !== undefined && (old.kind === 'written' || old.kind === 'unwritten')) {
+        if (free[old.p] === true) throw new Error(`allocator: double free of p${old.p}`);
+        free[old.p] = true;
+      }
+      map[b] = frozen<Mapping>({ kind: 'written', p: c.p });
+      cow[b] = NO_COW;
+      seq += 2;
+      dirty = true;
+    }
+  }
+  for (const g of st.segs) {
+    if (g.type !== 'unwritten') continue;
+    for (let i = 0; i < g.nblk; i++) {
+      const m = map[g.blk + i];
+      if (m !== undefined && m.kind === 'unwritten' && m.p === g.p + i) {
+        map[g.blk + i] = frozen<Mapping>({ kind: 'written', p: m.p });
+        seq++;
+        dirty = true;
+      }
+    }
+  }
+  const end = req.pos + req.count;
+  const size = Math.max(inode.size, end);
+  if (end > inode.size) dirty = true;
+  const diskSize = end > inode.diskSize ? Math.min(end, size) : inode.diskSize;
+  const next = { map: keepIfSame(inode.map, map), cow: keepIfSame(inode.cow, cow), seq, size, diskSize };
+  const same = next.map === inode.map && next.cow === inode.cow && seq === inode.seq && size === inode.size && diskSize === inode.diskSize;
+  const x = same ? w : withMembers(w, { inodes: withAt(w.inodes, req.ino, withMembers(inode, next)), free: keepIfSame(w.free, free) });
+  return dirty ? markDirtyPure(x, req.ino) : x;
+}
+
+const NO_COW: CowMapping = frozen({ kind: 'none' });
 
 /**
  * xfs_file_write_checks → kiocb_modified: with IOCB_NOWAIT, a write whose timestamps need
