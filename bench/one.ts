@@ -77,6 +77,11 @@ const benches: Record<string, Run | Prepared> = {
   'spec scale two-writers-one-reader +view': twoWriters(true),
   'spec scale three-writers-one-reader (60 s) +view': scenario('bench/scale/three-writers-one-reader.ts', { timeLimitMs: 60_000, view: true }),
   'spec torn + 2 readers +symmetry+view': withTwoReaders(true, true),
+  // As `writepath check` runs them: every reduction the model allows (the writers of A, B, C
+  // are interchangeable with their data: spec/symmetry.ts, data symmetry).
+  'spec xfs-sw-atomic-vs-atomic-merged +symmetry+view': scenario('scenarios/xfs-sw-atomic-vs-atomic-merged.ts', { view: true, symmetry: true }),
+  'spec scale two-writers-one-reader +symmetry+view': twoWriters(true, true),
+  'spec scale three-writers-one-reader (60 s) +symmetry+view': scenario('bench/scale/three-writers-one-reader.ts', { timeLimitMs: 60_000, view: true, symmetry: true }),
 };
 
 /**
@@ -97,14 +102,14 @@ function withTwoReaders(symmetry: boolean, view = false): Prepared {
 }
 
 /** The scale scenario with its first two writers and the reader (the third writer left out). */
-function twoWriters(view: boolean): Prepared {
+function twoWriters(view: boolean, symmetry = false): Prepared {
   return {
     prepare: async () => {
       const { buildModel } = await import('../spec/index.ts');
       const sc = (await import('./scale/three-writers-one-reader.ts')).default;
       const s = (sc.model as unknown as { settings: Settings }).settings;
       const m = buildModel({ ...s, programs: [s.programs[0]!, s.programs[1]!, s.programs[3]!] });
-      return () => check(m as unknown as AnyModel, { stopAtFirst: false, view });
+      return () => check(m as unknown as AnyModel, { stopAtFirst: false, view, symmetry });
     },
   };
 }

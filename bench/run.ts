@@ -77,6 +77,9 @@ const names = [
   'spec scale two-writers-one-reader +view',
   'spec scale three-writers-one-reader (60 s) +view',
   'spec torn + 2 readers +symmetry+view',
+  'spec xfs-sw-atomic-vs-atomic-merged +symmetry+view',
+  'spec scale two-writers-one-reader +symmetry+view',
+  'spec scale three-writers-one-reader (60 s) +symmetry+view',
 ].filter((n) => only.length === 0 || only.some((o) => n.includes(o)));
 
 const load0 = loadavg()[0]!;
@@ -143,7 +146,12 @@ for (const n of ['spec xfs-sw-atomic-vs-plain-merged-4-blocks', 'spec ext4-punch
   const v = by[`${n}${n.endsWith('symmetry') ? '+view' : ' +view'}`];
   if (r !== undefined && v !== undefined) console.log(`${n}: the clock view stores ${fmt(v.distinctStates)} of ${fmt(r.distinctStates)} states (${v.status} vs ${r.status}), CPU ${fmt(v.cpuMs)} vs ${fmt(r.cpuMs)} ms (${ratio(r.cpuMs, v.cpuMs)} less), CPU rate ${ratio(cpuRate(v), cpuRate(r))}`);
 }
-for (const n of ['spec xfs-sw-atomic-vs-plain-merged-4-blocks', 'spec scale three-writers-one-reader (60 s)', 'spec scale three-writers-one-reader (60 s) +view']) {
+for (const [n, m] of [['spec xfs-sw-atomic-vs-atomic-merged', 'spec xfs-sw-atomic-vs-atomic-merged +symmetry+view'], ['spec scale two-writers-one-reader', 'spec scale two-writers-one-reader +symmetry+view']] as const) {
+  const r = by[n];
+  const v = by[m];
+  if (r !== undefined && v !== undefined) console.log(`${n}: with data symmetry and the clock view (as writepath check runs it) ${fmt(v.distinctStates)} of ${fmt(r.distinctStates)} states (${v.status} vs ${r.status}), CPU ${fmt(v.cpuMs)} vs ${fmt(r.cpuMs)} ms (${ratio(r.cpuMs, v.cpuMs)} less)`);
+}
+for (const n of ['spec xfs-sw-atomic-vs-plain-merged-4-blocks', 'spec scale three-writers-one-reader (60 s)', 'spec scale three-writers-one-reader (60 s) +view', 'spec scale three-writers-one-reader (60 s) +symmetry+view']) {
   const r = by[n];
   if (r !== undefined) console.log(`${n}: ${r.status}, ${fmt(r.distinctStates)} states in ${fmt(r.elapsedMs)} ms wall, ${fmt(r.cpuMs)} ms CPU (target: exhausted within 60 s)`);
 }
