@@ -1,0 +1,115 @@
+/**
+ * The parallel object search (`check --workers N`, checker/object-workers.ts) against `check`:
+ * every scenario under scenarios/ gets the same verdict with 2 workers and, when the search is
+ * complete, the same distinct states, transitions, depth and coverage; each counterexample
+ * replays and has the sequential search's (shortest) length. One pool serves the whole file.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { check, validateTrace, type CheckOptions, type CheckResult, type Model } from '../checker/index.ts';
+import { ObjectPool, checkObjectParallel, splitChunks } from '../checker/object-workers.ts';
+import { loadTargets } from '../cli/load.ts';
+
+const { scenarios: loaded } = await loadTargets([], 'scenarios');
+const pool = ObjectPool.start(2);
+after(() => pool.close());
+
+const refOf = (path: string, index: number) => ({ module: 'cli/scenario-model.ts', export: 'scenarioModel', args: [path, index, {}] });
+
+/** The options `writepath check` gives a scenario (symmetry when the model has it; no POR either side). */
+function cliOptions(model: Model<unknown, unknown>, own: CheckOptions | undefined, expectsLivelock: boolean): CheckOptions {
+  const o: CheckOptions = { ...own };
+  if (model.representative !== undefined) o.symmetry ??= true;
+  if (expectsLivelock) o.progress ??= true;
+  return o;
+}
+
+const summary = (r: CheckResult<unknown, unknown>) =>
+  r.violations.map((v) => `${v.property}/${v.kind}/${v.trace.length}`).sort();
+
+test('there are scenarios to compare', () => assert.ok(loaded.length > 50));
+
+for (const { file, path, index, scenario } of loaded) {
+  test(`${scenario.name} (${file}): 2 workers agree with check`, async () => {
+    const options = cliOptions(scenario.model, scenario.options, typeof scenario.expect === 'object' && scenario.expect.violates === 'progress');
+    const seq = check(scenario.model, options);
+    const par = await pool.check(refOf(path, index), options);
+    assert.equal(par.status, seq.status);
+    assert.deepEqual(summary(par), summary(seq), 'the same properties violated, with traces of the same length');
+    if (seq.status === 'ok' || (seq.status === 'violation' && options.stopAtFirst === false)) {
+      assert.equal(par.distinctStates, seq.distinctStates);
+      assert.equal(par.transitions, seq.transitions);
+      assert.equal(par.depth, seq.depth);
+      assert.deepEqual(par.coverage, seq.coverage);
+    }
+    for (const v of par.violations) {
+      if (v.kind === 'sometimes') continue;
+      assert.equal(validateTrace(scenario.model, v.trace), undefined, `${v.property}: the trace replays`);
+      const last = v.trace[v.trace.length - 1]!.state;
+      if (v.kind === 'invariant') assert.equal(scenario.model.invariants![v.property]!(last), false, `${v.property}: the trace ends in a violating state`);
+      if (v.kind === 'deadlock') assert.deepEqual(scenario.model.actions(last), [], 'a deadlock trace ends with nothing enabled');
+    }
+  });
+}
+
+const big = loaded.find((l) => l.scenario.name === 'xfs-sw-atomic-vs-plain-merged')!;
+
+test('limits: maxStates is exact, maxDepth cuts as check does, a stop request and a time limit end it incomplete', async () => {
+  const ref = refOf(big.path, big.index);
+  const m = await pool.check(ref, { maxStates: 777 });
+  assert.equal(m.status, 'incomplete');
+  assert.equal(m.incompleteReason, 'maxStates');
+  assert.equal(m.distinctStates, 777);
+  const d = await pool.check(ref, { maxDepth: 9 });
+  const ds = check(big.scenario.model, { maxDepth: 9 });
+  assert.equal(d.incompleteReason, 'maxDepth');
+  assert.deepEqual([d.distinctStates, d.transitions, d.depth], [ds.distinctStates, ds.transitions, ds.depth]);
+  let polls = 0;
+  const s = await pool.check(ref, { shouldStop: () => ++polls > 2 });
+  assert.equal(s.incompleteReason, 'interrupted');
+  assert.ok(s.distinctStates < 5533);
+  const t = await pool.check(ref, { timeLimitMs: 1 });
+  assert.equal(t.incompleteReason, 'timeLimit');
+});
+
+test('what the parallel search cannot do is refused, naming it', async () => {
+  const ref = refOf(big.path, big.index);
+  await assert.rejects(pool.check(ref, { strategy: 'dfs' }), /breadth-first only/);
+  await assert.rejects(pool.check(ref, { partialOrder: true }), /partial-order/);
+  await assert.rejects(pool.check(ref, { bitstate: { log2Bits: 20 } }), /bitstate/);
+  await assert.rejects(pool.check({ module: 'cli/nothing-here.ts' }, {}), /nothing-here/);
+  assert.throws(() => ObjectPool.start(0), /1 to 64/);
+  // The pool still works after refusals.
+  assert.equal((await pool.check(ref, { maxStates: 10 })).distinctStates, 10);
+});
+
+test('a model exception ends the search as an error with the trace to the state that threw', async () => {
+  const r = await checkObjectParallel({ module: 'test/models/throws-at-depth.ts', export: 'throwsAtDepth', args: [4] }, 2);
+  const s = check((await import('./models/throws-at-depth.ts')).throwsAtDepth(4));
+  assert.equal(r.status, 'error');
+  assert.equal(r.violations[0]!.message, s.violations[0]!.message);
+  assert.equal(r.violations[0]!.trace.length, s.violations[0]!.trace.length);
+});
+
+test('chunks are shared out in order, about evenly', () => {
+  const c = (count: number, firstId: number) => ({ buffer: new ArrayBuffer(0), firstId, count });
+  const parts = splitChunks([c(256, 0), c(256, 256), c(100, 512), c(256, 612)], 2);
+  assert.deepEqual(parts.map((p) => p.map((x) => x.firstId)), [[0, 256], [512, 612]]);
+  assert.deepEqual(splitChunks([c(3, 0)], 2).map((p) => p.length), [1, 0]);
+});
+
+test('writepath check --workers: validated (exit 2 naming the option), and it runs', () => {
+  const bad = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'check', big.path, '--workers', '65'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--workers needs a whole number from 1 to 64, not "65"/);
+  assert.doesNotMatch(bad.stderr, /at .*\.ts:\d+/, 'no stack trace');
+  const dfs = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'check', big.path, '--workers', '2', '--strategy', 'random'], { encoding: 'utf8' });
+  assert.equal(dfs.status, 2);
+  assert.match(dfs.stderr, /--workers cannot be combined with --strategy random/);
+  const ok = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'check', 'xfs-store-vs-punch-taken', '--workers', '2', '--json'], { encoding: 'utf8' });
+  assert.equal(ok.status, 0, ok.stderr);
+  const doc = JSON.parse(ok.stdout) as { results: Array<{ distinctStates: number }> };
+  const seq = check(loaded.find((l) => l.scenario.name === 'xfs-store-vs-punch-taken')!.scenario.model, {});
+  assert.equal(doc.results[0]!.distinctStates, seq.distinctStates);
+});
