@@ -1,9 +1,9 @@
 /**
  * One worker thread of the parallel object search (object-workers.ts). It loads its own copy of
- * the model by module reference, then expands the slices of BFS levels it is given: states
- * arrive serialized (v8's structured-clone format) and are frozen again, successors go into
- * the shared fingerprint table, and the ones this worker inserted first go back serialized with
- * their parent links. Properties, deadlocks, coverage and model exceptions are the sequential
+ * the model by module reference, then expands the slices of BFS levels it is given: chunks of
+ * states it holds itself, and chunks from other workers, serialized (v8's structured-clone
+ * format) and frozen again here. Successors go into the shared fingerprint table; the ones this
+ * worker inserted first it keeps, for the next level, and reports with their parent links. Properties, deadlocks, coverage and model exceptions are the sequential
  * engine's (engine.ts), so messages and counts are the same.
  */
 import { parentPort } from 'node:worker_threads';
@@ -13,7 +13,7 @@ import { Engine, ModelError, describeError, type Found } from './engine.ts';
 import { SharedTable } from './shared-table.ts';
 import { loadModel, type ModelRef } from './model-ref.ts';
 import { withSanity } from './sanity.ts';
-import { CHUNK, LOCAL, STOP, STORED, STOP_REASON, type ExpandRequest, type ExpandReply, type ObjectWorkerReply, type SearchRequest } from './object-workers.ts';
+import { CHUNK, LOCAL, STOP, STORED, STOP_REASON, type ExpandRequest, type ExpandReply, type GiveRequest, type ObjectWorkerReply, type SearchRequest } from './object-workers.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('object-worker.ts runs only as a worker thread');
@@ -22,6 +22,8 @@ const models = new Map<string, Model<unknown, unknown>>();
 
 interface Search {
   engine: Engine<unknown, unknown>;
+  /** The new states of the last level this worker expanded, in the chunks of its reply. */
+  own: unknown[][];
   table: SharedTable;
   control: Int32Array;
   /** Found entries already reported. */
@@ -64,7 +66,7 @@ async function start(req: SearchRequest): Promise<void> {
     models.set(key, model);
   }
   const options: CheckOptions = { ...req.options, stopAtFirst: req.options.stopAtFirst ?? true };
-  search = { engine: new Engine(withSanity(model, options.sanity), options), table: new SharedTable(req.table), control: new Int32Array(req.control), reported: 0 };
+  search = { engine: new Engine(withSanity(model, options.sanity), options), table: new SharedTable(req.table), control: new Int32Array(req.control), reported: 0, own: [] };
 }
 
 /** Stops every worker's level (the first reason set wins). */
@@ -72,7 +74,7 @@ function stopAll(control: Int32Array, reason: number): void {
   Atomics.compareExchange(control, STOP, 0, reason);
 }
 
-function expand(s: Search, req: ExpandRequest): { reply: ExpandReply; transfer: ArrayBuffer[] } {
+function expand(s: Search, req: ExpandRequest): ExpandReply {
   if (s.table.buffer !== req.table) s.table = new SharedTable(req.table);
   const { engine: e, table, control } = s;
   // Sometimes-properties another worker has seen need not be checked again.
@@ -85,9 +87,14 @@ function expand(s: Search, req: ExpandRequest): { reply: ExpandReply; transfer: 
   let error: ExpandReply['error'];
   let violationBelow = false;
   try {
-    for (let c = 0; c < req.chunks.length; c++) {
-      const states = deserialize(new Uint8Array(req.chunks[c]!)) as unknown[];
+    const sources: Array<{ states: unknown[]; firstId: number }> = req.own.map((c) => ({ states: s.own[c.index]!, firstId: c.firstId }));
+    req.chunks.forEach((b, c) => {
+      const states = deserialize(new Uint8Array(b)) as unknown[];
       for (const st of states) deepFreeze(st);
+      sources.push({ states, firstId: req.firstIds[c]! });
+    });
+    s.own = [];
+    for (const { states, firstId } of sources) {
       for (let j = 0; j < states.length; j++) {
         if (Atomics.load(control, STOP) !== 0) break;
         if (Date.now() > req.deadline) {
@@ -95,7 +102,7 @@ function expand(s: Search, req: ExpandRequest): { reply: ExpandReply; transfer: 
           break;
         }
         const st = states[j];
-        const id = req.firstIds[c]! + j;
+        const id = firstId + j;
         const acts = e.enabled(st, id, depth);
         if (e.stop) break;
         if (acts.length === 0 || violationBelow) continue;
@@ -137,17 +144,10 @@ function expand(s: Search, req: ExpandRequest): { reply: ExpandReply; transfer: 
   }
   const found: Found[] = e.foundList().slice(s.reported);
   s.reported = e.foundList().length;
-  const chunks: ArrayBuffer[] = [];
-  const counts: number[] = [];
-  for (let i = 0; i < out.length; i += CHUNK) {
-    const part = out.slice(i, i + CHUNK);
-    chunks.push(toArrayBuffer(serialize(part)));
-    counts.push(part.length);
-  }
+  for (let i = 0; i < out.length; i += CHUNK) s.own.push(out.slice(i, i + CHUNK));
   const reply: ExpandReply = {
     type: 'level',
-    chunks,
-    counts,
+    counts: s.own.map((c) => c.length),
     parents: Uint32Array.from(parents),
     actions: Uint16Array.from(actions),
     transitions: e.transitions,
@@ -156,10 +156,15 @@ function expand(s: Search, req: ExpandRequest): { reply: ExpandReply; transfer: 
     cutHit,
     ...(error === undefined ? {} : { error }),
   };
-  return { reply, transfer: chunks };
+  return reply;
 }
 
-port.on('message', (msg: SearchRequest | ExpandRequest | { type: 'finish' }) => {
+/** Serializes chunks this worker holds for another worker to expand. */
+function give(s: Search, indexes: readonly number[]): ArrayBuffer[] {
+  return indexes.map((i) => toArrayBuffer(serialize(s.own[i]!)));
+}
+
+port.on('message', (msg: SearchRequest | GiveRequest | ExpandRequest | { type: 'finish' }) => {
   void (async () => {
     let reply: ObjectWorkerReply;
     let transfer: ArrayBuffer[] = [];
@@ -169,7 +174,11 @@ port.on('message', (msg: SearchRequest | ExpandRequest | { type: 'finish' }) => 
         reply = { type: 'ready' };
       } else if (msg.type === 'expand') {
         if (search === undefined) throw new Error('expand before search');
-        ({ reply, transfer } = expand(search, msg));
+        reply = expand(search, msg);
+      } else if (msg.type === 'give') {
+        if (search === undefined) throw new Error('give before search');
+        transfer = give(search, msg.indexes);
+        reply = { type: 'given', buffers: transfer };
       } else {
         reply = { type: 'coverage', coverage: search?.engine.coverage() ?? {} };
         search = undefined;

@@ -2,10 +2,12 @@
  * `--workers N` for object models (types.ts `Model`, the spec's scenarios): a level-synchronous
  * BFS on N worker threads (object-worker.ts) sharing one fingerprint table (shared-table.ts).
  *
- * The coordinator holds no states, only parent links. A level is a list of chunks: arrays of
- * states serialized by a worker (v8's structured-clone format), each transferred, not copied, to
- * the worker that expands it next. The coordinator splits level d among the workers in order,
- * waits for all of them (the barrier), then numbers the new states in worker order, so a
+ * The coordinator holds no states, only parent links. A level is a list of chunks of states,
+ * each kept by the worker that found its states (as live, frozen objects, whose fingerprint
+ * caches stay warm). The coordinator shares level d out among the workers (shareOut): a worker
+ * expands its own chunks up to its share; only the surplus crosses threads, serialized by its
+ * holder (v8's structured-clone format), transferred, not copied, and frozen again on arrival.
+ * It waits for all of them (the barrier), then numbers the new states in worker order, so a
  * counterexample has the sequential search's (shortest) length. Which worker inserts a state
  * first is a race, so which of several shortest traces is shown may differ from run to run;
  * the distinct states, transitions, coverage and verdicts of a complete search do not.
@@ -49,11 +51,19 @@ export interface SearchRequest {
   control: SharedArrayBuffer;
 }
 
+/** Hand the coordinator these of your chunks, serialized, for another worker to expand. */
+export interface GiveRequest {
+  type: 'give';
+  indexes: number[];
+}
+
 export interface ExpandRequest {
   type: 'expand';
   table: SharedArrayBuffer;
+  /** Chunks this worker holds (from its last reply), with the global id of each one's first state. */
+  own: Array<{ index: number; firstId: number }>;
+  /** Chunks from elsewhere, serialized, and the global id of each one's first state. */
   chunks: ArrayBuffer[];
-  /** Global id of each chunk's first state. */
   firstIds: number[];
   depth: number;
   cut: boolean;
@@ -76,7 +86,7 @@ export interface FoundMessage {
 
 export interface ExpandReply {
   type: 'level';
-  chunks: ArrayBuffer[];
+  /** The new states are kept by the worker in chunks of these sizes (its chunks 0, 1, ...). */
   counts: number[];
   parents: Uint32Array;
   actions: Uint16Array;
@@ -89,27 +99,42 @@ export interface ExpandReply {
   error?: { message: string; id: number };
 }
 
-export type ObjectWorkerReply = ExpandReply | { type: 'ready' } | { type: 'coverage'; coverage: Record<string, number> } | { type: 'error'; message: string };
+export type ObjectWorkerReply = ExpandReply | { type: 'given'; buffers: ArrayBuffer[] } | { type: 'ready' } | { type: 'coverage'; coverage: Record<string, number> } | { type: 'error'; message: string };
 
 const INITIAL_SLOTS = 1 << 20;
 
+/** A run of states of a level: kept by worker `owner` as its chunk `index`, or serialized in `buffer`. */
 interface Chunk {
-  buffer: ArrayBuffer;
+  owner: number;
+  index: number;
+  buffer?: ArrayBuffer;
   firstId: number;
   count: number;
 }
 
-/** Gives each worker a run of consecutive chunks, about the same number of states each. */
-export function splitChunks(chunks: readonly Chunk[], workers: number): Chunk[][] {
+/**
+ * Which worker expands each chunk: its owner (the worker holding its states) while the owner
+ * has less than its share of the level, so that most states never cross threads; the rest go
+ * to the workers below their share. Chunks the coordinator holds (owner -1) go where there is
+ * room. Returns a worker index per chunk.
+ */
+export function shareOut(chunks: ReadonlyArray<{ owner: number; count: number }>, workers: number): number[] {
   const total = chunks.reduce((n, c) => n + c.count, 0);
-  const parts: Chunk[][] = Array.from({ length: workers }, () => []);
-  let seen = 0;
-  for (const c of chunks) {
-    const w = Math.min(workers - 1, Math.floor((seen * workers) / Math.max(1, total)));
-    parts[w]!.push(c);
-    seen += c.count;
+  const share = Math.ceil(total / workers);
+  const load = new Array<number>(workers).fill(0);
+  const to = chunks.map((c) => {
+    if (c.owner < 0 || load[c.owner]! >= share) return -1;
+    load[c.owner]! += c.count;
+    return c.owner;
+  });
+  for (let i = 0; i < chunks.length; i++) {
+    if (to[i]! >= 0) continue;
+    let w = 0;
+    for (let v = 1; v < workers; v++) if (load[v]! < load[w]!) w = v;
+    to[i] = w;
+    load[w]! += chunks[i]!.count;
   }
-  return parts;
+  return to;
 }
 
 /** Worker threads that run parallel searches one after another. */
@@ -155,6 +180,28 @@ export class ObjectPool {
           }),
       ),
     );
+  }
+
+  /**
+   * Fetches, serialized, the chunks that `to` sends away from the worker holding them (a round
+   * trip only when some do: a level whose new states fell evenly moves nothing).
+   */
+  private async move(level: Chunk[], to: readonly number[]): Promise<void> {
+    const give = this.workers.map(() => [] as number[]);
+    const order = this.workers.map(() => [] as Chunk[]);
+    level.forEach((c, i) => {
+      if (c.owner >= 0 && to[i] !== c.owner) {
+        give[c.owner]!.push(c.index);
+        order[c.owner]!.push(c);
+      }
+    });
+    if (give.every((g) => g.length === 0)) return;
+    const replies = await this.all(give.map((indexes) => ({ msg: { type: 'give', indexes } satisfies GiveRequest })));
+    replies.forEach((r, w) => {
+      if (r.type === 'error') throw new Error(r.message);
+      if (r.type !== 'given') throw new Error(`unexpected worker reply "${r.type}"`);
+      r.buffers.forEach((b, k) => (order[w]![k]!.buffer = b));
+    });
   }
 
   async close(): Promise<void> {
@@ -217,29 +264,37 @@ export class ObjectPool {
       for (const r of await this.all(this.workers.map(() => ({ msg: { type: 'search', ref, options: workerOptions, table: table.buffer, control: control.buffer as SharedArrayBuffer } satisfies SearchRequest })))) {
         if (r.type === 'error') throw new Error(r.message);
       }
-      let level = this.initialLevel(model, options, fpOf, table, control, links, found, sometimesHeld);
-      if (typeof level === 'string') error = { message: level, id: -1 };
+      const initial = this.initialLevel(model, options, fpOf, table, control, links, found, sometimesHeld);
+      if (typeof initial === 'string') error = { message: initial, id: -1 };
+      let level: Chunk[] = typeof initial === 'string' ? [] : initial;
       let lastLevelNew = links.size;
-      while (typeof level !== 'string' && level.length > 0 && error === undefined && !(stopAtFirst && found.length > 0) && Atomics.load(control, STOP) === 0) {
+      while (level.length > 0 && error === undefined && !(stopAtFirst && found.length > 0) && Atomics.load(control, STOP) === 0) {
         // The table grows only between levels, when no worker inserts.
         while ((links.size + 2 * lastLevelNew) * 2 > table.capacity) table = table.grown();
-        const parts = splitChunks(level, n);
+        const to = shareOut(level, n);
+        await this.move(level, to);
         const replies = await this.all(
-          parts.map((part) => ({
-            msg: {
-              type: 'expand',
-              table: table.buffer,
-              chunks: part.map((c) => c.buffer),
-              firstIds: part.map((c) => c.firstId),
-              depth,
-              cut: options.maxDepth !== undefined && depth >= options.maxDepth,
-              ...(options.maxStates === undefined ? {} : { maxStates: options.maxStates }),
-              tableLimit: Math.floor(table.capacity * 0.75),
-              deadline,
-              sometimesHeld: [...sometimesHeld],
-            } satisfies ExpandRequest,
-            transfer: part.map((c) => c.buffer),
-          })),
+          this.workers.map((_, w) => {
+            const mine = level.filter((_, i) => to[i] === w);
+            const moved = mine.filter((c) => c.owner !== w);
+            const buffers = moved.map((c) => c.buffer!);
+            return {
+              msg: {
+                type: 'expand',
+                table: table.buffer,
+                own: mine.filter((c) => c.owner === w).map((c) => ({ index: c.index, firstId: c.firstId })),
+                chunks: buffers,
+                firstIds: moved.map((c) => c.firstId),
+                depth,
+                cut: options.maxDepth !== undefined && depth >= options.maxDepth,
+                ...(options.maxStates === undefined ? {} : { maxStates: options.maxStates }),
+                tableLimit: Math.floor(table.capacity * 0.75),
+                deadline,
+                sometimesHeld: [...sometimesHeld],
+              } satisfies ExpandRequest,
+              transfer: buffers,
+            };
+          }),
         );
         const next: Chunk[] = [];
         const levelFound: FoundMessage[] = [];
@@ -250,9 +305,9 @@ export class ObjectPool {
           const base = links.size;
           for (let i = 0; i < r.parents.length; i++) links.push(r.parents[i]!, r.actions[i]!);
           let first = base;
-          r.chunks.forEach((buffer, c) => {
-            next.push({ buffer, firstId: first, count: r.counts[c]! });
-            first += r.counts[c]!;
+          r.counts.forEach((count, index) => {
+            next.push({ owner: w, index, firstId: first, count });
+            first += count;
           });
           const globalId = (id: number): number => (id >= LOCAL ? base + id - LOCAL : id);
           for (const f of r.found) levelFound.push({ ...f, id: globalId(f.id) });
@@ -374,7 +429,7 @@ export class ObjectPool {
       for (let i = 0; i < kept.length; i += CHUNK) {
         const part = kept.slice(i, i + CHUNK);
         const b = serialize(part);
-        chunks.push({ buffer: new Uint8Array(b).buffer, firstId: i, count: part.length });
+        chunks.push({ owner: -1, index: 0, buffer: new Uint8Array(b).buffer, firstId: i, count: part.length });
       }
       return chunks;
     } catch (e) {

@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { check, validateTrace, type CheckOptions, type CheckResult, type Model } from '../checker/index.ts';
-import { ObjectPool, checkObjectParallel, splitChunks } from '../checker/object-workers.ts';
+import { ObjectPool, checkObjectParallel, shareOut } from '../checker/object-workers.ts';
 import { loadTargets } from '../cli/load.ts';
 
 const { scenarios: loaded } = await loadTargets([], 'scenarios');
@@ -92,11 +92,15 @@ test('a model exception ends the search as an error with the trace to the state 
   assert.equal(r.violations[0]!.trace.length, s.violations[0]!.trace.length);
 });
 
-test('chunks are shared out in order, about evenly', () => {
-  const c = (count: number, firstId: number) => ({ buffer: new ArrayBuffer(0), firstId, count });
-  const parts = splitChunks([c(256, 0), c(256, 256), c(100, 512), c(256, 612)], 2);
-  assert.deepEqual(parts.map((p) => p.map((x) => x.firstId)), [[0, 256], [512, 612]]);
-  assert.deepEqual(splitChunks([c(3, 0)], 2).map((p) => p.length), [1, 0]);
+test('a level is shared out evenly, each worker keeping its own chunks up to its share', () => {
+  const c = (owner: number, count: number) => ({ owner, count });
+  // Worker 0 found everything: half of it moves to worker 1.
+  assert.deepEqual(shareOut([c(0, 256), c(0, 256), c(0, 256), c(0, 256)], 2), [0, 0, 1, 1]);
+  // Found evenly: nothing moves.
+  assert.deepEqual(shareOut([c(0, 256), c(1, 256), c(0, 100), c(1, 90)], 2), [0, 1, 0, 1]);
+  // The initial states (held by the coordinator) go where there is room.
+  assert.deepEqual(shareOut([c(-1, 1)], 2), [0]);
+  assert.deepEqual(shareOut([c(1, 256), c(1, 256), c(1, 10), c(0, 5)], 3), [1, 2, 0, 0]);
 });
 
 test('writepath check --workers: validated (exit 2 naming the option), and it runs', () => {
