@@ -2,18 +2,35 @@
  * The parallel object search (`check --workers N`, checker/object-workers.ts) against `check`:
  * every scenario under scenarios/ gets the same verdict with 2 workers and, when the search is
  * complete, the same distinct states, transitions, depth and coverage; each counterexample
- * replays and has the sequential search's (shortest) length. One pool serves the whole file.
+ * replays and has the sequential search's (shortest) length. One pool serves the whole file;
+ * the sequential searches run meanwhile in the CLI's own search thread (cli/worker.ts, the
+ * `check` that `writepath check` runs, with its options), so the two overlap.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { check, validateTrace, type CheckOptions, type CheckResult, type Model } from '../checker/index.ts';
 import { ObjectPool, checkObjectParallel, shareOut } from '../checker/object-workers.ts';
 import { loadTargets } from '../cli/load.ts';
+import type { Job, WorkerInput, WorkerMessage } from '../cli/worker.ts';
 
 const { scenarios: loaded } = await loadTargets([], 'scenarios');
 const pool = ObjectPool.start(2);
-after(() => pool.close());
+
+const jobs: Job[] = loaded.map((l) => ({ path: l.path, index: l.index, change: { knobs: {} }, options: {}, reductions: { partialOrder: true, symmetry: true } }));
+const seqInput: WorkerInput = { module: new URL('../cli/worker.ts', import.meta.url).href, jobs, stop: new SharedArrayBuffer(4), progress: false };
+const seqWorker = new Worker(new URL('../cli/worker.mjs', import.meta.url), { workerData: seqInput });
+const settle: Array<{ resolve: (r: CheckResult<unknown, unknown>) => void; reject: (e: Error) => void }> = [];
+const seqResults = loaded.map((_, i) => new Promise<CheckResult<unknown, unknown>>((resolve, reject) => (settle[i] = { resolve, reject })));
+seqWorker.on('message', (m: WorkerMessage) => {
+  if (m.type === 'result') settle[m.job]!.resolve(m.result);
+  else if (m.type === 'failed') settle[m.job]!.reject(new Error(m.message));
+});
+after(async () => {
+  await pool.close();
+  await seqWorker.terminate();
+});
 
 const refOf = (path: string, index: number) => ({ module: 'cli/scenario-model.ts', export: 'scenarioModel', args: [path, index, {}] });
 
@@ -30,11 +47,11 @@ const summary = (r: CheckResult<unknown, unknown>) =>
 
 test('there are scenarios to compare', () => assert.ok(loaded.length > 50));
 
-for (const { file, path, index, scenario } of loaded) {
+for (const [i, { file, path, index, scenario }] of loaded.entries()) {
   test(`${scenario.name} (${file}): 2 workers agree with check`, async () => {
     const options = cliOptions(scenario.model, scenario.options, typeof scenario.expect === 'object' && scenario.expect.violates === 'progress');
-    const seq = check(scenario.model, options);
     const par = await pool.check(refOf(path, index), options);
+    const seq = await seqResults[i]!;
     assert.equal(par.status, seq.status);
     assert.deepEqual(summary(par), summary(seq), 'the same properties violated, with traces of the same length');
     if (seq.status === 'ok' || (seq.status === 'violation' && options.stopAtFirst === false)) {
