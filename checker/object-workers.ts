@@ -31,7 +31,7 @@ import { withProgress } from './progress.ts';
 import { describeError } from './engine.ts';
 
 /** States per serialized chunk: the unit of work given to a worker. */
-export const CHUNK = 256;
+export const CHUNK = 64;
 /** Ids at or above this name a worker's new state by its index in the reply, before numbering. */
 export const LOCAL = 2 ** 31;
 /** Control words (Int32Array over a SharedArrayBuffer): why to stop, and states stored. */
