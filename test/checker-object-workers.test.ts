@@ -125,6 +125,12 @@ test('wide levels: every violation found by either worker has a shortest trace t
   }
 });
 
+test('states that cross threads to balance a level arrive frozen again', async () => {
+  const r = await pool.check({ module: 'test/models/grid.ts', export: 'grid', args: [4, 10, [], true] }, {});
+  assert.equal(r.status, 'ok', r.violations[0]?.message ?? '');
+  assert.equal(r.distinctStates, 10 ** 4);
+});
+
 test('a level is shared out evenly, each worker keeping its own chunks up to its share', () => {
   const c = (owner: number, count: number) => ({ owner, count });
   // Worker 0 found everything: half of it moves to worker 1.
