@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { check, canonicalJson, type CheckOptions, type CheckResult, type Model, type Scenario } from '../checker/index.ts';
 import { checkCompact, asObjectModel } from '../checker/compact.ts';
 import { checkCompactParallel } from '../checker/workers.ts';
+import { ObjectPool } from '../checker/object-workers.ts';
 import { counters, immerWorld } from './models.ts';
 import { peterson } from './beem/peterson.ts';
 import { hanoi } from './beem/hanoi.ts';
@@ -30,6 +31,30 @@ function scenario(file: string, options: CheckOptions = {}): Prepared {
       const mod = (await import(pathToFileURL(resolve(file)).href)) as { default: Scenario | Scenario[] };
       const s = Array.isArray(mod.default) ? mod.default[0]! : mod.default;
       return () => check(s.model, { ...s.options, ...options });
+    },
+  };
+}
+
+/**
+ * The same search on `workers` threads (checker/object-workers.ts), with a pool that has already
+ * loaded the spec (a warm-up search of one state): a CLI run pays that start once for all its
+ * scenarios. The CPU figure is the whole process's, every thread's.
+ */
+function scenarioWorkers(file: string, workers: number): Prepared {
+  return {
+    prepare: async () => {
+      const mod = (await import(pathToFileURL(resolve(file)).href)) as { default: Scenario | Scenario[] };
+      const s = Array.isArray(mod.default) ? mod.default[0]! : mod.default;
+      const ref = { module: 'cli/scenario-model.ts', export: 'scenarioModel', args: [resolve(file), 0, {}] };
+      const pool = ObjectPool.start(workers);
+      await pool.check(ref, { maxStates: 1 });
+      return async () => {
+        try {
+          return await pool.check(ref, { ...s.options });
+        } finally {
+          await pool.close();
+        }
+      };
     },
   };
 }
@@ -67,6 +92,10 @@ const benches: Record<string, Run | Prepared> = {
   'spec xfs-sw-atomic-vs-atomic-merged-power-loss': scenario('scenarios/xfs-sw-atomic-vs-atomic-merged-power-loss.ts'),
   'spec xfs-sw-atomic-vs-plain-merged-4-blocks': scenario('scenarios/xfs-sw-atomic-vs-plain-merged-4-blocks.ts'),
   'spec ext4-punch-hole-vs-buffered-write-flusher': scenario('scenarios/ext4-punch-hole-vs-buffered-write-flusher.ts'),
+  'spec xfs-sw-atomic-vs-plain-merged-4-blocks 1 worker': scenarioWorkers('scenarios/xfs-sw-atomic-vs-plain-merged-4-blocks.ts', 1),
+  'spec xfs-sw-atomic-vs-plain-merged-4-blocks 2 workers': scenarioWorkers('scenarios/xfs-sw-atomic-vs-plain-merged-4-blocks.ts', 2),
+  'spec ext4-punch-hole-vs-buffered-write-flusher 1 worker': scenarioWorkers('scenarios/ext4-punch-hole-vs-buffered-write-flusher.ts', 1),
+  'spec ext4-punch-hole-vs-buffered-write-flusher 2 workers': scenarioWorkers('scenarios/ext4-punch-hole-vs-buffered-write-flusher.ts', 2),
   'spec scale three-writers-one-reader (60 s)': scenario('bench/scale/three-writers-one-reader.ts', { timeLimitMs: 60_000 }),
   'spec torn + 2 readers': withTwoReaders(false),
   'spec torn + 2 readers +symmetry': withTwoReaders(true),

@@ -68,6 +68,10 @@ const names = [
   'spec xfs-sw-atomic-vs-atomic-merged-power-loss',
   'spec xfs-sw-atomic-vs-plain-merged-4-blocks',
   'spec ext4-punch-hole-vs-buffered-write-flusher',
+  'spec xfs-sw-atomic-vs-plain-merged-4-blocks 1 worker',
+  'spec xfs-sw-atomic-vs-plain-merged-4-blocks 2 workers',
+  'spec ext4-punch-hole-vs-buffered-write-flusher 1 worker',
+  'spec ext4-punch-hole-vs-buffered-write-flusher 2 workers',
   'spec scale three-writers-one-reader (60 s)',
   'spec torn + 2 readers',
   'spec torn + 2 readers +symmetry',
@@ -137,6 +141,12 @@ if (def !== undefined && json !== undefined) console.log(`immer states: default 
 for (const n of ['spec xfs-sw-atomic-vs-atomic-merged', 'spec xfs-sw-atomic-vs-plain-merged']) {
   const r = by[n];
   if (r !== undefined) console.log(`${n}: ${fmt(r.distinctStates)} states at ${fmt(r.statesPerSecond)} states/s wall, ${fmt(cpuRate(r))} per CPU-second (target 30,000)`);
+}
+for (const n of ['spec xfs-sw-atomic-vs-plain-merged-4-blocks', 'spec ext4-punch-hole-vs-buffered-write-flusher']) {
+  const c = by[n];
+  for (const w of [by[`${n} 1 worker`], by[`${n} 2 workers`]]) {
+    if (c !== undefined && w !== undefined) console.log(`${w.name} vs check: ${ratio(c.elapsedMs, w.elapsedMs)} wall-clock speed-up, ${ratio(w.cpuMs, c.cpuMs)} the CPU; states ${fmt(w.distinctStates)} vs ${fmt(c.distinctStates)}`);
+  }
 }
 const symFull = by['spec torn + 2 readers'];
 const symRed = by['spec torn + 2 readers +symmetry'];

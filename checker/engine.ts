@@ -393,7 +393,8 @@ export class Engine<S, A> {
 
   // ---- the result ---------------------------------------------------------------------
 
-  private coverage(): Record<string, number> {
+  /** How often each action kind fired so far (the parallel search merges its workers'). */
+  coverage(): Record<string, number> {
     let counts: Map<string, number> = this.labelCounts;
     if (this.kindCounts !== undefined) {
       // Labels are built here, once per kind, not once per transition.

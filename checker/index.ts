@@ -31,5 +31,6 @@ export { checkCompact, asObjectModel, type CompactModel } from './compact.ts';
 export { encoderFingerprinter, fingerprinterForModel } from './fingerprint.ts';
 export type { StateEncoder } from './types.ts';
 export { checkCompactParallel } from './workers.ts';
+export { ObjectPool, checkObjectParallel } from './object-workers.ts';
 export type { ModelRef } from './model-ref.ts';
 export type { Footprint, Footprints, Token as FootprintToken } from './types.ts';

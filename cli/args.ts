@@ -19,6 +19,8 @@ options:
   --no-por, --no-symmetry, --no-view
                            turn off partial-order / symmetry reduction / the state view
   --bitstate N             approximate bitstate (supertrace) search in 2^N bits, 10 <= N <= 32
+  --workers N              breadth-first search on N worker threads sharing one state table,
+                           1 <= N <= 64 (bfs only; no partial-order reduction, no --bitstate)
   --max-states N           stop after N distinct states (result: incomplete); 1e6 is fine
   --max-depth N            do not expand states at depth N (result: incomplete if that cut anything)
   --time-limit SECONDS     stop after this many seconds (result: incomplete)
@@ -65,6 +67,8 @@ options for check (writepath check --help says more):
                          the model gives canonical: the spec's ghost clock renumbered)
   --bitstate N           approximate bitstate (supertrace) search in 2^N bits (SPIN's -wN),
                          10 <= N <= 32; prints SPIN's hash factor and a coverage estimate
+  --workers N            breadth-first search on N worker threads (1 <= N <= 64) sharing one
+                         state table; the same verdicts and, complete, the same state counts
   --max-states N         stop after N distinct states (result: incomplete)
   --max-depth N          do not expand states at depth N (result: incomplete if that cut anything)
   --time-limit SECONDS   stop after this many seconds (result: incomplete)
@@ -94,6 +98,8 @@ export interface CheckArgs {
   shard?: { index: number; count: number };
   maxMemoryBytes?: number;
   bitstate?: number;
+  /** --workers N: the parallel breadth-first search (checker/object-workers.ts). */
+  workers?: number;
   noPor?: boolean;
   noSymmetry?: boolean;
   noView?: boolean;
@@ -209,6 +215,7 @@ export function parseCommandLine(argv: readonly string[]): Args {
         shard: { type: 'string' },
         'max-memory': { type: 'string' },
         bitstate: { type: 'string' },
+        workers: { type: 'string' },
         'no-por': { type: 'boolean', default: false },
         'no-symmetry': { type: 'boolean', default: false },
         'no-view': { type: 'boolean', default: false },
@@ -222,7 +229,7 @@ export function parseCommandLine(argv: readonly string[]): Args {
   }
   const v = parsed.values;
   if (command === 'list') {
-    const extra = ['strategy', 'max-states', 'max-depth', 'time-limit', 'knob', 'property', 'all', 'quiet', 'seed', 'walks', 'shard', 'max-memory', 'bitstate', 'no-por', 'no-symmetry', 'no-view', 'paranoid', 'typecheck', 'progress', ...Object.keys(TRACE_OPTIONS)].filter((k) => v[k as keyof typeof v] !== undefined && v[k as keyof typeof v] !== false);
+    const extra = ['strategy', 'max-states', 'max-depth', 'time-limit', 'knob', 'property', 'all', 'quiet', 'seed', 'walks', 'shard', 'max-memory', 'bitstate', 'workers', 'no-por', 'no-symmetry', 'no-view', 'paranoid', 'typecheck', 'progress', ...Object.keys(TRACE_OPTIONS)].filter((k) => v[k as keyof typeof v] !== undefined && v[k as keyof typeof v] !== false);
     if (extra.length > 0) throw new UsageError(`list takes no --${extra[0]}`);
     return { command: 'list', json: v.json === true };
   }
@@ -256,6 +263,13 @@ export function parseCommandLine(argv: readonly string[]): Args {
     if (!/^\d+$/.test(bits) || Number(bits) < 10 || Number(bits) > 32) throw new UsageError(`--bitstate needs N with 10 <= N <= 32 (2^N bits), not "${bits}"`);
     if (strategy === 'random') throw new UsageError('--bitstate cannot be combined with --strategy random');
     out.bitstate = Number(bits);
+  }
+  const workers = v.workers;
+  if (workers !== undefined) {
+    if (!/^\d+$/.test(workers) || Number(workers) < 1 || Number(workers) > 64) throw new UsageError(`--workers needs a whole number from 1 to 64, not "${workers}"`);
+    if (strategy !== undefined && strategy !== 'bfs') throw new UsageError(`--workers cannot be combined with --strategy ${strategy} (the parallel search is breadth-first)`);
+    if (out.bitstate !== undefined) throw new UsageError('--workers cannot be combined with --bitstate (the shared table keeps exact fingerprints)');
+    out.workers = Number(workers);
   }
   // The cycle search is exhaustive and keeps every state: it has no random or bitstate form.
   if (out.progress && strategy === 'random') throw new UsageError('--progress cannot be combined with --strategy random (the cycle search is exhaustive)');

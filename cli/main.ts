@@ -56,7 +56,10 @@ async function runSearches(args: CheckArgs, loaded: readonly LoadedScenario[]): 
   const flag = new Int32Array(stop);
   const progress = process.stderr.isTTY === true && !args.json;
   const jobs: Job[] = loaded.map((l) => ({ path: l.path, index: l.index, change: changeOf(args), options: cliOptions(args), reductions: { partialOrder: args.noPor !== true, symmetry: args.noSymmetry !== true, view: args.noView !== true } }));
-  const input: WorkerInput = { module: new URL('./worker.ts', import.meta.url).href, jobs, stop, progress };
+  const input: WorkerInput = { module: new URL('./worker.ts', import.meta.url).href, jobs, stop, progress, ...(args.workers === undefined ? {} : { workers: args.workers }) };
+  if (args.workers !== undefined && args.noPor !== true) {
+    for (const l of loaded) if (l.scenario.model.footprints !== undefined) process.stderr.write(`writepath: note: ${l.scenario.name}: no partial-order reduction under --workers (the parallel search explores every interleaving)\n`);
+  }
   const results: Array<CheckResult<unknown, unknown> | string> = [];
   let interrupted = false;
   const onSigint = (): void => {

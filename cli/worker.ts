@@ -5,9 +5,11 @@
  * functions, which cannot be sent between threads) and sends back plain results.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import { check, type CheckOptions, type CheckResult, type ScenarioChange } from '../checker/index.ts';
 import { jsonSafe } from '../checker/sanity.ts';
 import { applyChange, loadScenarioFile } from './load.ts';
+import { ObjectPool } from '../checker/object-workers.ts';
 
 export interface Job {
   /** Absolute path of the scenario file, and the scenario's index among its exports. */
@@ -30,6 +32,8 @@ export interface WorkerInput {
   /** Int32Array view: [0] != 0 asks the current search to stop. */
   stop: SharedArrayBuffer;
   progress: boolean;
+  /** --workers N: run each search on this many threads (one pool for every job). */
+  workers?: number;
 }
 
 export type WorkerMessage =
@@ -50,6 +54,10 @@ function send(m: WorkerMessage): void {
   }
 }
 
+// Loading the spec costs each worker about half a second: one pool serves every scenario.
+const pool = input.workers === undefined ? undefined : ObjectPool.start(input.workers);
+const scenarioModule = fileURLToPath(new URL('./scenario-model.ts', import.meta.url));
+
 for (const [i, job] of input.jobs.entries()) {
   if (Atomics.load(stop, 0) !== 0) break;
   try {
@@ -57,14 +65,17 @@ for (const [i, job] of input.jobs.entries()) {
     if (loaded === undefined) throw new Error(`${job.path} has no scenario #${job.index} any more`);
     const l = applyChange(loaded, job.change);
     const options: CheckOptions = { ...l.scenario.options, ...job.options, shouldStop: () => Atomics.load(stop, 0) !== 0 };
-    if (l.scenario.model.footprints !== undefined && job.reductions.partialOrder) options.partialOrder ??= true;
+    // The parallel search cannot reduce by partial order (main.ts says so when it applies).
+    if (l.scenario.model.footprints !== undefined && job.reductions.partialOrder && pool === undefined) options.partialOrder ??= true;
     if (l.scenario.model.representative !== undefined && job.reductions.symmetry) options.symmetry ??= true;
     if (l.scenario.model.canonical !== undefined && job.reductions.view) options.view ??= true;
     // A scenario that expects a livelock needs the cycle search to meet its expectation.
     if (typeof l.scenario.expect === 'object' && l.scenario.expect.violates === 'progress') options.progress ??= true;
     if (input.progress) options.onProgress = (p) => send({ type: 'progress', job: i, progress: p });
-    send({ type: 'result', job: i, result: check(l.scenario.model, options) });
+    const result = pool === undefined ? check(l.scenario.model, options) : await pool.check({ module: scenarioModule, export: 'scenarioModel', args: [job.path, job.index, job.change] }, options);
+    send({ type: 'result', job: i, result });
   } catch (e) {
     send({ type: 'failed', job: i, message: e instanceof Error ? e.message : String(e) });
   }
 }
+await pool?.close();
