@@ -29,6 +29,7 @@ import { defaultLabel } from './label.ts';
 import { withSanity } from './sanity.ts';
 import { withProgress } from './progress.ts';
 import { describeError } from './engine.ts';
+import { ask } from './ask.ts';
 
 /** States per serialized chunk: the unit of work given to a worker. */
 export const CHUNK = 64;
@@ -41,7 +42,7 @@ export const STOP_REASON = { interrupted: 1, timeLimit: 2, maxMemory: 3, maxStat
 const REASON_NAMES: Record<number, NonNullable<CheckResult<unknown, unknown>['incompleteReason']>> = { 1: 'interrupted', 2: 'timeLimit', 3: 'maxMemory', 4: 'maxStates', 5: 'maxStates' };
 
 /** The options a worker needs: the plain-data part of CheckOptions. */
-export type WorkerOptions = Pick<CheckOptions, 'stopAtFirst' | 'symmetry' | 'sanity'>;
+export type WorkerOptions = Pick<CheckOptions, 'stopAtFirst' | 'symmetry' | 'view' | 'sanity'>;
 
 export interface SearchRequest {
   type: 'search';
@@ -162,25 +163,9 @@ export class ObjectPool {
 
   /** Sends one message to each worker (transferring its buffers) and waits for every reply. */
   private all(messages: ReadonlyArray<{ msg: object; transfer?: ArrayBuffer[] }>): Promise<ObjectWorkerReply[]> {
-    return Promise.all(
-      this.workers.map(
-        (w, i) =>
-          new Promise<ObjectWorkerReply>((resolve, reject) => {
-            const onMessage = (r: ObjectWorkerReply): void => {
-              w.off('error', onError);
-              resolve(r);
-            };
-            const onError = (e: Error): void => {
-              w.off('message', onMessage);
-              reject(e);
-            };
-            w.once('message', onMessage);
-            w.once('error', onError);
-            w.postMessage(messages[i]!.msg, messages[i]!.transfer ?? []);
-          }),
-      ),
-    );
+    return Promise.all(this.workers.map((w, i) => ask<ObjectWorkerReply>(w, messages[i]!.msg, messages[i]!.transfer)));
   }
+
 
   /**
    * Fetches, serialized, the chunks that `to` sends away from the worker holding them (a round
@@ -265,7 +250,7 @@ export class ObjectPool {
         options.onProgress({ distinctStates: stored, transitions: workerTransitions.reduce((a, b) => a + b, 0), statesPerSecond: Math.round(stored / ((now - started) / 1000)), depth, frontier: stored - links.size, elapsedMs: now - started });
       }
     }, 100);
-    const workerOptions: WorkerOptions = { stopAtFirst, sanity: options.sanity ?? 'default', ...(options.symmetry === true ? { symmetry: true } : {}) };
+    const workerOptions: WorkerOptions = { stopAtFirst, sanity: options.sanity ?? 'default', ...(options.symmetry === true ? { symmetry: true } : {}), ...(options.view === true ? { view: true } : {}) };
     try {
       for (const r of await this.all(this.workers.map(() => ({ msg: { type: 'search', ref, options: workerOptions, table: table.buffer, control: control.buffer as SharedArrayBuffer } satisfies SearchRequest })))) {
         if (r.type === 'error') throw new Error(r.message);

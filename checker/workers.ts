@@ -22,6 +22,7 @@ import { loadCompactModel, type ModelRef } from './model-ref.ts';
 import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
 import { replay } from './trace.ts';
 import { bundleWorker, type WorkerBundle } from './worker-bundle.ts';
+import { ask } from './ask.ts';
 
 export type WorkerReply = ({ type: 'level' } & LevelResult) | { type: 'ready' } | { type: 'error'; message: string };
 
@@ -135,25 +136,9 @@ class Pool {
   }
   /** Sends one message to each worker and waits for every reply. */
   all(messages: ReadonlyArray<object>): Promise<WorkerReply[]> {
-    return Promise.all(
-      this.workers.map(
-        (w, i) =>
-          new Promise<WorkerReply>((resolve, reject) => {
-            const onMessage = (r: WorkerReply): void => {
-              w.off('error', onError);
-              resolve(r);
-            };
-            const onError = (e: Error): void => {
-              w.off('message', onMessage);
-              reject(e);
-            };
-            w.once('message', onMessage);
-            w.once('error', onError);
-            w.postMessage(messages[i]);
-          }),
-      ),
-    );
+    return Promise.all(this.workers.map((w, i) => ask<WorkerReply>(w, messages[i])));
   }
+
   /** Stops the workers, or their start if it is still under way (it stops itself). */
   async close(): Promise<void> {
     this.closed = true;

@@ -11,6 +11,8 @@
  * others, e.g. the order of two write starts with no end between them when nothing compares
  * two starts. The argument and the list of comparisons are in proofs-notes/checker.md, "The
  * ghost clock as a view".
+ *
+ * Models Linux 6.18.
  */
 import type { Syscall } from './vfs/types.ts';
 import type { Settings, World } from './world.ts';

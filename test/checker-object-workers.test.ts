@@ -154,6 +154,7 @@ test('writepath check --workers: validated (exit 2 naming the option), and it ru
   const ok = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'check', 'xfs-store-vs-punch-taken', '--workers', '2', '--json'], { encoding: 'utf8' });
   assert.equal(ok.status, 0, ok.stderr);
   const doc = JSON.parse(ok.stdout) as { results: Array<{ distinctStates: number }> };
-  const seq = check(loaded.find((l) => l.scenario.name === 'xfs-store-vs-punch-taken')!.scenario.model, {});
+  const sc = loaded.find((l) => l.scenario.name === 'xfs-store-vs-punch-taken')!.scenario;
+  const seq = check(sc.model, cliOptions(sc.model, sc.options, false));
   assert.equal(doc.results[0]!.distinctStates, seq.distinctStates);
 });
