@@ -40,7 +40,7 @@ function scenario(file: string, options: CheckOptions = {}): Prepared {
  * loaded the spec (a warm-up search of one state): a CLI run pays that start once for all its
  * scenarios. The CPU figure is the whole process's, every thread's.
  */
-function scenarioWorkers(file: string, workers: number): Prepared {
+function scenarioWorkers(file: string, workers: number, extra: CheckOptions = {}): Prepared {
   return {
     prepare: async () => {
       const mod = (await import(pathToFileURL(resolve(file)).href)) as { default: Scenario | Scenario[] };
@@ -50,7 +50,7 @@ function scenarioWorkers(file: string, workers: number): Prepared {
       await pool.check(ref, { maxStates: 1 });
       return async () => {
         try {
-          return await pool.check(ref, { ...s.options });
+          return await pool.check(ref, { ...s.options, ...extra });
         } finally {
           await pool.close();
         }
@@ -111,6 +111,7 @@ const benches: Record<string, Run | Prepared> = {
   'spec xfs-sw-atomic-vs-atomic-merged +symmetry+view': scenario('scenarios/xfs-sw-atomic-vs-atomic-merged.ts', { view: true, symmetry: true }),
   'spec scale two-writers-one-reader +symmetry+view': twoWriters(true, true),
   'spec scale three-writers-one-reader (60 s) +symmetry+view': scenario('bench/scale/three-writers-one-reader.ts', { timeLimitMs: 60_000, view: true, symmetry: true }),
+  'spec scale three-writers-one-reader (60 s) +symmetry+view 2 workers': scenarioWorkers('bench/scale/three-writers-one-reader.ts', 2, { timeLimitMs: 60_000, view: true, symmetry: true }),
 };
 
 /**

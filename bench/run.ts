@@ -84,6 +84,7 @@ const names = [
   'spec xfs-sw-atomic-vs-atomic-merged +symmetry+view',
   'spec scale two-writers-one-reader +symmetry+view',
   'spec scale three-writers-one-reader (60 s) +symmetry+view',
+  'spec scale three-writers-one-reader (60 s) +symmetry+view 2 workers',
 ].filter((n) => only.length === 0 || only.some((o) => n.includes(o)));
 
 const load0 = loadavg()[0]!;
@@ -161,7 +162,7 @@ for (const [n, m] of [['spec xfs-sw-atomic-vs-atomic-merged', 'spec xfs-sw-atomi
   const v = by[m];
   if (r !== undefined && v !== undefined) console.log(`${n}: with data symmetry and the clock view (as writepath check runs it) ${fmt(v.distinctStates)} of ${fmt(r.distinctStates)} states (${v.status} vs ${r.status}), CPU ${fmt(v.cpuMs)} vs ${fmt(r.cpuMs)} ms (${ratio(r.cpuMs, v.cpuMs)} less)`);
 }
-for (const n of ['spec xfs-sw-atomic-vs-plain-merged-4-blocks', 'spec scale three-writers-one-reader (60 s)', 'spec scale three-writers-one-reader (60 s) +view', 'spec scale three-writers-one-reader (60 s) +symmetry+view']) {
+for (const n of ['spec xfs-sw-atomic-vs-plain-merged-4-blocks', 'spec scale three-writers-one-reader (60 s)', 'spec scale three-writers-one-reader (60 s) +view', 'spec scale three-writers-one-reader (60 s) +symmetry+view', 'spec scale three-writers-one-reader (60 s) +symmetry+view 2 workers']) {
   const r = by[n];
   if (r !== undefined) console.log(`${n}: ${r.status}, ${fmt(r.distinctStates)} states in ${fmt(r.elapsedMs)} ms wall, ${fmt(r.cpuMs)} ms CPU (target: exhausted within 60 s)`);
 }
