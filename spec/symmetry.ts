@@ -1,10 +1,12 @@
 /**
- * Symmetry reduction for tasks with identical programs (the checker's `representative` hook;
+ * Symmetry reduction for interchangeable tasks (the checker's `representative` hook;
  * the orbit method of Ip and Dill, "Better verification through symmetry", FMSD 9, 1996, and
  * Emerson and Sistla, FMSD 9, 1996). Tasks whose programs are equal (same calls, same
  * arguments, same write ids) are interchangeable: renaming them maps every run to a run, and
- * no property's verdict depends on a task's number. The representative of a world renames the
- * tasks of each such class so that their states come in a canonical order.
+ * no property's verdict depends on a task's number. So are tasks whose programs differ only in
+ * the names of the data they write, once those names are renamed with them (data symmetry:
+ * `symmetryClasses`, `DataRenaming`). The representative of a world renames the tasks of each
+ * such class (and their data) so that their states come in a canonical order.
  *
  * A task's number appears in the world in these places, and nowhere else (the argument is in
  * proofs-notes/checker.md, "Symmetry reduction of the spec"):
