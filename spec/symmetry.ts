@@ -249,7 +249,8 @@ function programShape(p: Settings['programs'][number], owned: boolean): string {
 export function symmetryClasses(s: Settings): { classes: number[][]; ids: string[][] } {
   const idsOf = s.programs.map(programIds);
   const users = new Map<string, number>();
-  for (const ids of idsOf) for (const id of ids) users.set(id, (users.get(id) ?? 0) + 1);
+  // A post-crash program that names an id is a user too: it is not renamed with the writers.
+  for (const ids of [...idsOf, ...(s.afterCrash ?? []).map(programIds)]) for (const id of ids) users.set(id, (users.get(id) ?? 0) + 1);
   const owned = idsOf.map((ids) => ids.length > 0 && ids.every((id) => users.get(id) === 1));
   const byShape = new Map<string, number[]>();
   s.programs.forEach((p, ti) => {

@@ -127,6 +127,10 @@ test('data symmetry: writers of different data with otherwise equal programs for
   // A would rename both): only the two identical programs form a class.
   const shared = withPrograms(torn, [[open(0, 'O_DIRECT'), pwrite('A', 0, 0, BS)], [open(0, 'O_DIRECT'), pwrite('A', 0, 0, BS)], [open(0, 'O_DIRECT'), pwrite('B', 0, 0, BS)]]);
   assert.deepEqual(symmetricClasses(shared), [[0, 1]]);
+  // A post-crash program that writes A again: A is not A's writer's alone, so A's writer is
+  // not interchangeable with B's (the post-crash program would not be renamed with them).
+  const after = { ...withPrograms(torn, [[open(0, 'O_DIRECT'), pwrite('A', 0, 0, BS)], [open(0, 'O_DIRECT'), pwrite('B', 0, 0, BS)]]), afterCrash: [[open(0, 'O_DIRECT'), pwrite('A', 0, 0, BS)]] };
+  assert.deepEqual(symmetricClasses(after), []);
   // Different offsets: different shapes.
   const apart = withPrograms(torn, [[open(0, 'O_DIRECT'), pwrite('A', 0, 0, BS)], [open(0, 'O_DIRECT'), pwrite('B', 0, BS, BS)]]);
   assert.deepEqual(symmetricClasses(apart), []);
