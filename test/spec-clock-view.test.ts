@@ -7,17 +7,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { structuralFingerprinter, type Fingerprint, type Model } from '../checker/index.ts';
 import { BS, buildModel, fsync, open, openat, pread, pwrite, rename, type Action, type Settings, type World } from '../spec/index.ts';
 import { clockViewFor, levels, ROLE, type Role } from '../spec/clock-view.ts';
 import { loadTargets } from '../cli/load.ts';
-
-const fpOf = structuralFingerprinter();
-const fp = (w: unknown): string => {
-  const o: Fingerprint = { hi: 0, lo: 0 };
-  fpOf(w, o);
-  return `${o.hi}:${o.lo}`;
-};
+import { fp, reachable } from './helpers/worlds.ts';
 
 const { scenarios } = await loadTargets([], 'scenarios');
 function settingsNamed(name: string): Settings {
@@ -26,21 +19,6 @@ function settingsNamed(name: string): Settings {
   return (l.scenario.model as unknown as { settings: Settings }).settings;
 }
 
-/** Reachable worlds, breadth first, up to `limit` (stored by their real fingerprint). */
-function reachable(m: Model<World, Action>, limit: number): World[] {
-  const seen = new Set<string>();
-  const out: World[] = [];
-  const queue = [...m.init()];
-  for (let i = 0; i < queue.length && out.length < limit; i++) {
-    const w = queue[i]!;
-    const k = fp(w);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    out.push(w);
-    for (const a of m.actions(w)) queue.push(m.next(w, a));
-  }
-  return out;
-}
 
 /**
  * Groups the reachable worlds by canonical form and asserts that the members of each group

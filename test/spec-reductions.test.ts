@@ -9,7 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { check, structuralFingerprinter, type Fingerprint, type Model } from '../checker/index.ts';
+import { check, type Model } from '../checker/index.ts';
 import { buildModel, fsync, open, pread, pwrite, type Action, type Settings, type World } from '../spec/index.ts';
 import { renamerFor, representativeFor, symmetricClasses, symmetryGroup } from '../spec/symmetry.ts';
 import { BS } from '../spec/scenario.ts';
@@ -21,13 +21,7 @@ import swAtomic from '../scenarios/xfs-sw-atomic-vs-atomic-merged-power-loss.ts'
 import ext4Flusher from '../scenarios/ext4-buffered-flusher-power-loss.ts';
 import { loadTargets } from '../cli/load.ts';
 import type { CheckOptions, Scenario } from '../checker/types.ts';
-
-const fpOf = structuralFingerprinter();
-const fp = (w: unknown): string => {
-  const o: Fingerprint = { hi: 0, lo: 0 };
-  fpOf(w, o);
-  return `${o.hi}:${o.lo}`;
-};
+import { fp, reachable } from './helpers/worlds.ts';
 
 const settingsOf = (sc: Scenario<World, Action>): Settings => (sc.model as unknown as { settings: Settings }).settings;
 
@@ -38,21 +32,6 @@ function withReaders(sc: Scenario<World, Action>, direct: boolean, programs?: Se
   return { ...s, programs: [...s.programs, reader, reader] };
 }
 
-/** Reachable worlds, breadth first, up to `limit`. */
-function reachable(m: Model<World, Action>, limit: number): World[] {
-  const seen = new Set<string>();
-  const out: World[] = [];
-  const queue = [...m.init()];
-  while (queue.length > 0 && out.length < limit) {
-    const w = queue.shift()!;
-    const k = fp(w);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    out.push(w);
-    for (const a of m.actions(w)) queue.push(m.next(w, a));
-  }
-  return out;
-}
 
 function swaps(classes: number[][], n: number): number[][] {
   const out: number[][] = [];
