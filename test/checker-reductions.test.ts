@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { check, validateTrace, type CheckResult, type Model } from '../checker/index.ts';
+import { check, validateTrace, type CheckOptions, type CheckResult, type Model } from '../checker/index.ts';
 import type { Footprint, Token } from '../checker/types.ts';
 
 // ---- random process systems for partial-order reduction -----------------------------------
@@ -245,17 +245,22 @@ for (const strategy of ['bfs', 'dfs'] as const) {
   });
 }
 
-test('symmetry: BFS counterexamples stay shortest', () => {
+/** On every drawn system, the reduced BFS reports the full one's status and its first counterexample's (shortest) length. */
+function assertShortestKept<G, S, A>(arb: fc.Arbitrary<G>, modelOf: (g: G) => Model<S, A>, reduction: CheckOptions, numRuns: number): void {
   fc.assert(
-    fc.property(symArb, (g) => {
-      const model = symModel(g);
+    fc.property(arb, (g) => {
+      const model = modelOf(g);
       const full = check(model);
-      const reduced = check(model, { symmetry: true });
+      const reduced = check(model, reduction);
       assert.equal(reduced.status, full.status);
       if (full.status === 'violation') assert.equal(reduced.violations[0]!.trace.length, full.violations[0]!.trace.length);
     }),
-    { numRuns: 200 },
+    { numRuns },
   );
+}
+
+test('symmetry: BFS counterexamples stay shortest', () => {
+  assertShortestKept(symArb, symModel, { symmetry: true }, 200);
 });
 
 test("BEEM peterson.N through the object contract with its footprints: the same verdicts, fewer states", async () => {
@@ -384,16 +389,7 @@ for (const strategy of ['bfs', 'dfs'] as const) {
 }
 
 test('view: BFS counterexamples stay shortest, and a view that forgets ties changes some verdict', () => {
-  fc.assert(
-    fc.property(stampArb, (g) => {
-      const model = stampModel(g);
-      const full = check(model);
-      const viewed = check(model, { view: true });
-      assert.equal(viewed.status, full.status);
-      if (full.status === 'violation') assert.equal(viewed.violations[0]!.trace.length, full.violations[0]!.trace.length);
-    }),
-    { numRuns: 300 },
-  );
+  assertShortestKept(stampArb, (g) => stampModel(g), { view: true }, 300);
   // The broken view is caught by the comparison above on some system: find one.
   const wrong = fc.sample(stampArb, { numRuns: 400, seed: 10 }).some((g) => {
     const full = check(stampModel(g), { stopAtFirst: false });
