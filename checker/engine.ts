@@ -58,6 +58,20 @@ interface Visited {
 
 export type Incomplete = CheckResult<unknown, unknown>['incompleteReason'];
 
+/**
+ * What identifies a state in the visited set under the options' reductions: its canonical form
+ * under the view, then the representative of that under symmetry (the frontier keeps the state
+ * itself). The sequential engine and the parallel coordinator both store states by it.
+ */
+export function identityFor<S, A>(model: Model<S, A>, options: CheckOptions): (s: S) => S {
+  const representative = options.symmetry === true ? model.representative?.bind(model) : undefined;
+  if (options.symmetry === true && representative === undefined) throw new RangeError(`symmetry reduction needs the model "${model.name}" to give representative()`);
+  const canonical = options.view === true ? model.canonical?.bind(model) : undefined;
+  if (options.view === true && canonical === undefined) throw new RangeError(`the view needs the model "${model.name}" to give canonical()`);
+  if (canonical === undefined) return representative ?? ((s) => s);
+  return representative === undefined ? canonical : (s) => representative(canonical(s));
+}
+
 export class Engine<S, A> {
   readonly fp: Fingerprinter<S>;
   readonly visited: Visited;
@@ -77,10 +91,8 @@ export class Engine<S, A> {
   private readonly labelCounts = new Map<string, number>();
   private readonly primitiveLabels = new Map<A, string>();
 
-  /** Set when symmetry reduction is on. */
-  readonly representative: ((s: S) => S) | undefined;
-  /** Set when the view is on. */
-  readonly canonical: ((s: S) => S) | undefined;
+  /** What identifies a state in the visited set (`identityFor`). */
+  readonly identity: (s: S) => S;
   /** States whose expansion the partial-order reduction cut to an ample set. */
   reducedExpansions = 0;
   transitions = 0;
@@ -109,14 +121,7 @@ export class Engine<S, A> {
     const bs = options.bitstate;
     this.visited = bs === undefined ? new FingerprintSet() : new BitstateSet(bs.log2Bits, bs.hashes ?? 3);
     this.memory = new MemoryGuard(options.maxMemoryBytes ?? defaultMaxMemoryBytes());
-    if (options.symmetry === true) {
-      if (model.representative === undefined) throw new RangeError(`symmetry reduction needs the model "${model.name}" to give representative()`);
-      this.representative = model.representative.bind(model);
-    }
-    if (options.view === true) {
-      if (model.canonical === undefined) throw new RangeError(`the view needs the model "${model.name}" to give canonical()`);
-      this.canonical = model.canonical.bind(model);
-    }
+    this.identity = identityFor(model, options);
     if (options.partialOrder === true && model.footprints === undefined) throw new RangeError(`partial-order reduction needs the model "${model.name}" to give footprints`);
     if (model.kindOf !== undefined && model.actionKinds !== undefined) {
       this.kindOf = model.kindOf.bind(model);
@@ -251,15 +256,6 @@ export class Engine<S, A> {
       if (primitive) this.primitiveLabels.set(a, l);
     }
     this.labelCounts.set(l, (this.labelCounts.get(l) ?? 0) + 1);
-  }
-
-  /**
-   * What identifies `t` in the visited set: its canonical form under the view, then the
-   * representative of that under symmetry (the frontier keeps `t` itself).
-   */
-  identity(t: S): S {
-    const v = this.canonical === undefined ? t : this.canonical(t);
-    return this.representative === undefined ? v : this.representative(v);
   }
 
   /** Fingerprints the identity of `t` into `scratch`. */

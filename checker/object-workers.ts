@@ -28,7 +28,7 @@ import { replay } from './trace.ts';
 import { defaultLabel } from './label.ts';
 import { withSanity } from './sanity.ts';
 import { withProgress } from './progress.ts';
-import { describeError } from './engine.ts';
+import { describeError, identityFor } from './engine.ts';
 import { ask } from './ask.ts';
 
 /** States per serialized chunk: the unit of work given to a worker. */
@@ -222,15 +222,9 @@ export class ObjectPool {
     const workerTransitions = new Array<number>(n).fill(0);
     const coverage = new Map<string, number>();
     const fp = fingerprinterForModel(model);
-    const representative = options.symmetry === true ? model.representative?.bind(model) : undefined;
-    if (options.symmetry === true && representative === undefined) throw new RangeError(`symmetry reduction needs the model "${model.name}" to give representative()`);
-    const canonical = options.view === true ? model.canonical?.bind(model) : undefined;
-    if (options.view === true && canonical === undefined) throw new RangeError(`the view needs the model "${model.name}" to give canonical()`);
-    // The stored identity as the engine's: the canonical form under the view, then its representative.
-    const fpOf = (s: S, out: Fingerprint): void => {
-      const v = canonical === undefined ? s : canonical(s);
-      fp(representative === undefined ? v : representative(v), out);
-    };
+    // Stored by the same identity as the engine's (the view's canonical form, then symmetry's representative).
+    const identity = identityFor(model, options);
+    const fpOf = (s: S, out: Fingerprint): void => fp(identity(s), out);
     let table = SharedTable.create(INITIAL_SLOTS);
     let maxDepthSeen = 0;
     let incomplete: CheckResult<S, A>['incompleteReason'];
