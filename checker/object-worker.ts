@@ -13,7 +13,7 @@ import { Engine, ModelError, describeError, type Found } from './engine.ts';
 import { SharedTable } from './shared-table.ts';
 import { loadModel, type ModelRef } from './model-ref.ts';
 import { withSanity } from './sanity.ts';
-import { CHUNK, LOCAL, STOP, STORED, STOP_REASON, type ExpandRequest, type ExpandReply, type GiveRequest, type ObjectWorkerReply, type SearchRequest } from './object-workers.ts';
+import { CHUNK, LOCAL, STOP, STORED, STOP_REASON, type ExpandRequest, type ExpandReply, type GiveRequest, type ObjectWorkerReply, type SearchRequest } from './object-protocol.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('object-worker.ts runs only as a worker thread');

@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { check, validateTrace, type CheckOptions, type CheckResult, type Model } from '../checker/index.ts';
-import { ObjectPool, checkObjectParallel, shareOut } from '../checker/object-workers.ts';
+import { ObjectPool, checkObjectParallel } from '../checker/object-workers.ts';
+import { shareOut } from '../checker/object-protocol.ts';
 import { loadTargets } from '../cli/load.ts';
 import type { Job, WorkerInput, WorkerMessage } from '../cli/worker.ts';
 
