@@ -48,7 +48,7 @@ function renameInode(p: Perm, i: Inode): Inode {
  * exhaustive: a new member of `World` must be added here.
  */
 const RENAMERS: { [K in keyof World]: (p: Perm, v: World[K]) => World[K] } = {
-  // Positions are permuted by `rename` itself (tasks[perm[i]] = tasks[i]).
+  // Positions are permuted by `memberwise` itself (tasks[perm[i]] = tasks[i]).
   tasks: (_p, v) => v,
   inodes: (p, v) => v.map((i) => renameInode(p, i)),
   device: (p, v) => (v.inflight.length === 0 ? v : { ...v, inflight: v.inflight.map((b) => ({ ...b, owner: ren(p, b.owner) })) }),
@@ -203,18 +203,6 @@ function memberwise(perm: Perm, data: DataRenaming | null): (w: World) => World 
     out.tasks = Object.freeze(tasks);
     return Object.freeze(out) as World;
   };
-}
-
-/** The world with task `i` renamed to `perm[i]` everywhere. */
-export function rename(w: World, perm: Perm): World {
-  const out = {} as Record<keyof World, unknown>;
-  for (const k of Object.keys(RENAMERS) as Array<keyof World>) {
-    out[k] = (RENAMERS[k] as (p: Perm, v: unknown) => unknown)(perm, w[k]);
-  }
-  const tasks = new Array<World['tasks'][number]>(w.tasks.length);
-  w.tasks.forEach((t, i) => (tasks[perm[i]!] = t));
-  out.tasks = tasks;
-  return out as World;
 }
 
 /**
