@@ -26,6 +26,7 @@ import { loadModel, type ModelRef } from './model-ref.ts';
 import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
 import { replay } from './trace.ts';
 import { defaultLabel } from './label.ts';
+import { workerModuleUrl } from './worker-bundle.ts';
 import { withSanity } from './sanity.ts';
 import { withProgress } from './progress.ts';
 import { describeError, identityFor } from './engine.ts';
@@ -40,9 +41,9 @@ export class ObjectPool {
   private busy = false;
 
   private constructor(n: number) {
-    const url = new URL('./object-worker.ts', import.meta.url).href;
-    // The worker and the model are TypeScript: a small script registers tsx's loader in the new
-    // thread (it is not inherited), then imports the worker module.
+    const url = workerModuleUrl('object-worker');
+    // The model may be TypeScript (and the worker is, run from the sources): a small script
+    // registers tsx's loader in the new thread (it is not inherited), then imports the worker.
     const tsx = import.meta.resolve('tsx/esm/api');
     const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
     this.workers = Array.from({ length: n }, () => new Worker(boot, { eval: true }));

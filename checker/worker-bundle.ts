@@ -26,6 +26,14 @@ export interface WorkerBundle {
   remove(): Promise<void>;
 }
 
+/**
+ * The URL of a worker module beside this file, in the language this file runs as: `.ts` from
+ * the sources (under tsx), `.js` from the package's compiled `dist/`.
+ */
+export function workerModuleUrl(name: string): string {
+  return new URL(`./${name}${extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
+}
+
 /** The bundle, or the reason there is none. */
 export async function bundleWorker(ref: ModelRef, model: CompactModel): Promise<WorkerBundle | string> {
   let esbuild: typeof import('esbuild');
@@ -35,7 +43,7 @@ export async function bundleWorker(ref: ModelRef, model: CompactModel): Promise<
     return `esbuild is not available (${e instanceof Error ? e.message : String(e)})`;
   }
   // The worker beside this file, in the same language (.ts here, .js in dist/).
-  const worker = fileURLToPath(new URL(`./compact-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+  const worker = fileURLToPath(workerModuleUrl('compact-worker'));
   const common = { bundle: true, platform: 'node', target: 'node20', write: false, logLevel: 'silent' } as const;
   let built: [string, string];
   try {

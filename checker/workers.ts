@@ -21,7 +21,7 @@ import { chunkSize, expandLevel, LevelOutput, TableView, type LevelJob, type Lev
 import { loadCompactModel, type ModelRef } from './model-ref.ts';
 import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
 import { replay } from './trace.ts';
-import { bundleWorker, type WorkerBundle } from './worker-bundle.ts';
+import { bundleWorker, workerModuleUrl, type WorkerBundle } from './worker-bundle.ts';
 import { ask } from './ask.ts';
 
 export type WorkerReply = ({ type: 'level' } & LevelResult) | { type: 'ready' } | { type: 'error'; message: string };
@@ -119,9 +119,9 @@ class Pool {
     }
     if (typeof bundle === 'string') {
       this.boot = `tsx (${bundle})`;
-      const url = new URL('./compact-worker.ts', import.meta.url).href;
-      // The worker is TypeScript, as is the model it loads: a small script first registers tsx's
-      // loader in the new thread (it is not inherited), then imports the worker module.
+      const url = workerModuleUrl('compact-worker');
+      // The model may be TypeScript (and the worker is, run from the sources): a small script
+      // first registers tsx's loader in the new thread (it is not inherited), then imports the worker.
       const tsx = import.meta.resolve('tsx/esm/api');
       const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
       this.workers = Array.from({ length: this.n }, () => new Worker(boot, { eval: true }));

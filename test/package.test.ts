@@ -1,7 +1,8 @@
 /**
  * The package as a user gets it: `npm pack`, then the example project under examples/ is
  * copied to a temporary directory, installs the tarball, and its own `npm test` passes;
- * the installed `writepath` command runs a scenario that imports 'writepath'.
+ * the installed `writepath` command runs a scenario that imports 'writepath', and the compiled
+ * `writepath/checker` runs its parallel searches (worker threads loaded from dist/).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,4 +47,20 @@ export default scenario({ name: 'mine', description: 'one direct write', fs: { k
   const cli = run('npx', ['--no-install', 'writepath', 'check', '--quiet', 'mine.ts'], proj);
   assert.equal(cli.code, 0, cli.out);
   assert.match(cli.out, /^ok\s+mine\s+holds\s+holds/m);
+  // The parallel searches from the compiled package: their workers are the package's .js files.
+  writeFileSync(
+    join(proj, 'models.mjs'),
+    `export const counter = (n) => ({ name: 'counter', init: () => [0], actions: (s) => (s < n ? ['inc'] : []), next: (s) => s + 1, done: () => true });
+export const grid = (n) => ({ name: 'grid', width: 2, init: () => [[0, 0]], transitions: ['x', 'y'], enabled: (s, t) => s[t] < n, apply: (s, t, out) => { out[t] = s[t] + 1; }, done: () => true });\n`,
+  );
+  writeFileSync(
+    join(proj, 'parallel.mjs'),
+    `import { checkObjectParallel, checkCompactParallel } from 'writepath/checker';
+const o = await checkObjectParallel({ module: './models.mjs', export: 'counter', args: [40] }, 2);
+const c = await checkCompactParallel({ module: './models.mjs', export: 'grid', args: [200] }, 2);
+console.log(JSON.stringify([o.status, o.distinctStates, c.status, c.distinctStates]));\n`,
+  );
+  const par = run('node', ['parallel.mjs'], proj);
+  assert.equal(par.code, 0, par.out);
+  assert.match(par.out, /\["ok",41,"ok",40401\]/);
 });
