@@ -12,13 +12,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, closeSync, openSync, ftruncateSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, closeSync, openSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { parseLine, serialize, ParseError } from './program.ts';
 import type { OpResult, Program, ProgramResult } from './program.ts';
+import { claimLab, staleLabs } from './lab-owner.ts';
 
 export type FsKind = 'xfs' | 'ext4';
 export const FS_KINDS: readonly FsKind[] = ['xfs', 'ext4'];
@@ -145,16 +146,6 @@ export function probe(kinds: readonly FsKind[] = FS_KINDS): string | undefined {
 export type LabResult = { ok: true; lab: Lab } | { ok: false; skip: string };
 
 const LAB_PREFIX = 'writepath-conform-';
-const OWNER_FILE = 'owner.pid';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes labs left behind by harness processes that died without running their handlers
@@ -164,18 +155,7 @@ function alive(pid: number): boolean {
  */
 export function reapStaleLabs(): string[] {
   const reaped: string[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync(tmpdir()).filter((n) => n.startsWith(LAB_PREFIX));
-  } catch {
-    return reaped;
-  }
-  for (const name of entries) {
-    const dir = join(tmpdir(), name);
-    const ownerPath = join(dir, OWNER_FILE);
-    if (!existsSync(ownerPath)) continue;
-    const pid = Number(readFileSync(ownerPath, 'utf8').trim());
-    if (!Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;
+  for (const dir of staleLabs(LAB_PREFIX)) {
     const mounts = FS_KINDS.map((kind) => ({ kind, image: join(dir, `${kind}.img`), mnt: join(dir, `${kind}-mnt`) }))
       .filter((m) => existsSync(m.image))
       .flatMap((m) => {
@@ -199,7 +179,7 @@ export function openLab(kinds: readonly FsKind[] = FS_KINDS): LabResult {
   reapStaleLabs();
   const lab: Lab = { dir: mkdtempSync(join(tmpdir(), LAB_PREFIX)), helperPath: built.path, mounts: [], helpers: [], closed: false };
   openLabs.add(lab);
-  writeFileSync(join(lab.dir, OWNER_FILE), `${process.pid}\n`);
+  claimLab(lab.dir);
   try {
     for (const kind of kinds) {
       const image = join(lab.dir, `${kind}.img`);

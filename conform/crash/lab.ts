@@ -31,6 +31,7 @@ import { BUILD_DIR, buildHelper, HelperProcess, probe } from '../harness.ts';
 import type { FsKind } from '../harness.ts';
 import type { LogRec } from './states.ts';
 import { withRequestKiB } from '../concurrent/request-size.ts';
+import { alive, claimLab, readPid, staleLabs } from '../lab-owner.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const LOGDEV_SRC = join(HERE, 'logdev.c');
@@ -125,15 +126,6 @@ export function closeCrashLab(lab: CrashLab): void {
 
 const LAB_PREFIX = 'writepath-crash-';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Undoes crash labs whose owner died without running its handlers (SIGKILL, OOM):
  * kills their logdev servers, unmounts everything under the lab (deepest first, the
@@ -142,18 +134,7 @@ function alive(pid: number): boolean {
  */
 export function reapStaleCrashLabs(): string[] {
   const reaped: string[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(tmpdir()).filter((n) => n.startsWith(LAB_PREFIX));
-  } catch {
-    return reaped;
-  }
-  for (const name of names) {
-    const dir = join(tmpdir(), name);
-    const owner = join(dir, 'owner.pid');
-    if (!existsSync(owner)) continue;
-    const pid = Number(readFileSync(owner, 'utf8').trim());
-    if (!Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;
+  for (const dir of staleLabs(LAB_PREFIX)) {
     // File systems first (their loop devices may sit on logdev's FUSE file), then the
     // loop devices, then the logdev servers and their FUSE mounts.
     const mounts = readFileSync('/proc/mounts', 'utf8')
@@ -166,9 +147,8 @@ export function reapStaleCrashLabs(): string[] {
       if (dev !== '' && l.includes(`(${dir}/`)) detach(dev);
     }
     for (const rec of readdirSync(dir).filter((n) => n.startsWith('rec-'))) {
-      const pidFile = join(dir, rec, 'logdev.pid');
-      const lp = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
-      if (Number.isInteger(lp) && lp > 0 && alive(lp)) {
+      const lp = readPid(join(dir, rec, 'logdev.pid'));
+      if (lp !== null && alive(lp)) {
         try {
           process.kill(lp, 'SIGKILL');
         } catch {
@@ -209,7 +189,7 @@ export function openCrashLab(kind: FsKind): CrashLabResult {
   }
   reapStaleCrashLabs();
   const lab: CrashLab = { dir: mkdtempSync(join(tmpdir(), LAB_PREFIX)), kind, helperPath: helper.path, logdevPath: logdev.path, closed: false, undo: [] };
-  writeFileSync(join(lab.dir, 'owner.pid'), `${process.pid}\n`);
+  claimLab(lab.dir);
   openLabs.add(lab);
   return { ok: true, lab };
 }
