@@ -231,8 +231,10 @@ export function truncatePagecache(w: World, ino: number, newsize: number, aops: 
  * punched or zeroed range): iomap_zero_range / iomap_truncate_page for XFS,
  * ext4_block_truncate_page / ext4_zero_partial_blocks for ext4. They zero through the page
  * cache and skip blocks that read as zeroes anyway (holes, unwritten extents) unless a
- * dirty folio caches data for them. Returns whether a folio was dirtied (XFS's did_zeroing:
- * the zeroed bytes must then reach the disk before the size changes there).
+ * dirty folio caches data for them, or, for iomap_zero_range's unaligned start, a folio
+ * under writeback (zeroed and dirtied without waiting: no stable pages here). Returns
+ * whether a folio was dirtied (XFS's did_zeroing: the zeroed bytes must then reach the
+ * disk before the size changes there).
  *
  * The data model is per block: a block's token stands for its bytes below the cut, so the
  * zeroed part shows only as the folio read in (if it was not cached) and dirtied. This is
@@ -241,9 +243,14 @@ export function truncatePagecache(w: World, ino: number, newsize: number, aops: 
 export function zeroBlockPart(w: World, ino: number, blk: number, bytes: [number, number]): boolean {
   const m = w.inodes[ino]?.map[blk];
   const f = folioAt(w, ino, blk);
+  const bs = w.mappings[ino]?.blockSize ?? 4096;
   // iomap_zero_iter skips only IOMAP_HOLE and IOMAP_UNWRITTEN mappings: a delalloc block is zeroed too.
-  const holdsData = m?.kind === 'written' || m?.kind === 'delalloc' || f?.dirty === true;
+  // An unaligned start whose folio filemap_range_needs_writeback (dirty or under writeback) is
+  // zeroed whatever its mapping (a delalloc block under writeback is unwritten until its ioend).
+  const needsWriteback = f?.dirty === true || (f?.writeback === true && bytes[0] > blk * bs);
+  const holdsData = m?.kind === 'written' || m?.kind === 'delalloc' || needsWriteback;
   if (!holdsData) return false;
+  // The lookup (no FGP_DONTCACHE) clears PG_dropbehind: the folio outlives its writeback.
   filemapGetFolio(w, ino, blk);
   const g = folioAt(w, ino, blk);
   if (g === null) throw new Error(`no folio ${ino}:${blk} after filemap_get_folio`);
@@ -253,7 +260,6 @@ export function zeroBlockPart(w: World, ino: number, blk: number, bytes: [number
     g.uptodate = true;
   }
   // Only the bytes of the block inside the file range are zeroed (sub-block data).
-  const bs = w.mappings[ino]?.blockSize ?? 4096;
   const from = Math.max(0, bytes[0] - blk * bs);
   const to = Math.min(bs, bytes[1] - blk * bs);
   if (to > from) g.t = overlay(g.t, ZERO, from, to, bs);
