@@ -131,3 +131,23 @@ describe('XFS truncate into an RWF_DONTCACHE folio under writeback (xfs_truncate
     assert.deepEqual(answers('ext4', [DW, T(60000), M]), ['14.1r']);
   });
 });
+
+// truncate_inode_pages_range looks its partial folios up (__filemap_get_folio(FGP_LOCK), no
+// FGP_DONTCACHE) before it waits for their writeback: the lookup clears PG_dropbehind. Kernel
+// strings from `conform/residency-probe.ts t8jb`, four runs each; each race showed both answers.
+describe('a truncate, punch or zero range waiting for an RWF_DONTCACHE folio under writeback keeps it (the lookup clears PG_dropbehind)', () => {
+  it('truncate to a page boundary inside the folio: its pages below stay (kernel 12.2r), or the writeback ended first (14.)', () => {
+    for (const fs of ['xfs', 'ext4'] as const) assert.deepEqual(answers(fs, [W(49152, [16384], 1, ['DONTCACHE']), T(57344), M]), ['12.2r', '14.'], fs);
+  });
+  it('ext4: a punch whose last byte is in the folio (kernel 12.4r or 16.); after an fsync it is gone (16.)', () => {
+    const DW = W(49152, [15487, 897], 1, ['DONTCACHE']);
+    assert.deepEqual(answers('ext4', [DW, P(45056, 5938), M]), ['12.4r', '16.']);
+    assert.deepEqual(answers('ext4', [DW, FS, P(45056, 5938), M]), ['16.']);
+  });
+  it('ext4: a one-byte zero range in the folio (kernel 14.2r1. or 17.)', () => {
+    assert.deepEqual(answers('ext4', [W(57344, [8193], 1, ['DONTCACHE']), { op: 'fallocate', fd: 0, mode: ['ZERO_RANGE', 'KEEP_SIZE'], off: 57344, len: 1 }, M]), ['14.2r1.', '17.']);
+  });
+  it('XFS flushes first (xfs_flush_unmap_range), so its punch finds the folio gone or clean (kernel 12.1r3.)', () => {
+    assert.deepEqual(answers('xfs', [W(49152, [15487, 897], 1, ['DONTCACHE']), P(45056, 5938), M]), ['12.1r3.']);
+  });
+});

@@ -42,6 +42,8 @@ export interface SizeOpWork {
   fn: string;
   what: string;
   apply(w: World, st: SizeOp, ti: number): void;
+  /** The step stays where it is (truncate_inode_pages_range's lookup before its wait). */
+  stay?: true;
 }
 
 /** The file system's steps for this operation (the order its locks and flushes come in). */
@@ -237,7 +239,7 @@ export function sizeOpStep(w: World, s: Settings, ti: number, st: SizeOp): Step 
           const at = c.at;
           work.apply(d, c, ti);
           // A step that failed jumps to 'unlock' itself.
-          if (c.at === at) c.at++;
+          if (c.at === at && work.stay !== true) c.at++;
         },
       };
     })

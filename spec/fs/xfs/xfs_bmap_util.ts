@@ -14,7 +14,7 @@ import { match } from 'ts-pattern';
 import { allocUnwrittenRange, unmapRange } from '../allocator.ts';
 import { markDirty } from '../journal.ts';
 import { filemapFdatawriteRange } from '../../mm/filemap.ts';
-import { checkNoFillDuringPunch, truncateInodePagesRange, truncateWouldWait, zeroBlockPart } from '../../mm/truncate.ts';
+import { checkNoFillDuringPunch, truncateInodePagesRange, truncateLookupBeforeWait, truncateWouldWait, zeroBlockPart } from '../../mm/truncate.ts';
 import { inodeOf } from '../../vfs/fd.ts';
 import type { SizeOpWork } from '../../vfs/truncate.ts';
 import type { SizeOp, SizeOpKind, SizeOpStepName } from '../../vfs/types.ts';
@@ -89,7 +89,7 @@ function xfsTruncatePagecacheRange(w: World, s: Settings, st: SizeOp): SizeOpWor
   const [from, to] = touched(st.offset, st.len, s.fs.blockSize);
   // The range was written back and nothing can dirty it (both locks held): this wait is for
   // writeback that the flusher started before the flush, still in flight.
-  if (truncateWouldWait(w, st.ino, from, to)) return null;
+  if (truncateWouldWait(w, st.ino, from, to)) return truncateLookupBeforeWait(w, st.ino, from * s.fs.blockSize, to * s.fs.blockSize);
   return {
     fn: 'xfs_flush_unmap_range → truncate_pagecache_range',
     what: `blocks ${from}-${to - 1}: PTEs unmapped, folios dropped`,

@@ -3,7 +3,7 @@ import type { Settings, World } from '../../world.ts';
 import type { SizeOp, SizeOpStepName } from '../../vfs/types.ts';
 import type { SizeOpWork } from '../../vfs/truncate.ts';
 import { inodeOf } from '../../vfs/fd.ts';
-import { truncatePagecache, truncateWouldWait, zeroBlockPart, zeroWholeBlock } from '../../mm/truncate.ts';
+import { truncateLookupBeforeWait, truncatePagecache, truncateWouldWait, zeroBlockPart, zeroWholeBlock } from '../../mm/truncate.ts';
 import { filemapFdatawriteRange, folioAt } from '../../mm/filemap.ts';
 import { unmapRange } from '../allocator.ts';
 import { markDirty } from '../journal.ts';
@@ -95,7 +95,7 @@ export function xfsTruncateSetsize(w: World, s: Settings, st: SizeOp): SizeOpWor
   const inode = inodeOf(w, st.ino);
   const old = inode.size;
   const size = newSizeOf(st);
-  if (size <= old && truncateWouldWait(w, st.ino, Math.floor(size / bs), inode.map.length)) return null;
+  if (size <= old && truncateWouldWait(w, st.ino, Math.floor(size / bs), inode.map.length)) return truncateLookupBeforeWait(w, st.ino, size, Infinity);
   const disk = inode.diskSize;
   return {
     fn: 'xfs_setattr_size: truncate_setsize',
