@@ -41,9 +41,10 @@ export type Aops = 'iomap' | 'buffer_head';
  * checked truncateWouldWait over every block the range touches. unmap_mapping_range clears
  * the PTEs of the whole pages in the range; the folios wholly inside are dropped
  * (find_lock_entries); the folio holding the first byte, and the one holding the last,
- * go through truncate_inode_partial_folio, which zeroes their part in the range and splits
- * them so that the pages outside it stay cached; a dirty one that cannot be split is kept
- * whole and excluded from the final pass, which drops what is left inside.
+ * are looked up (which clears PG_dropbehind) and go through truncate_inode_partial_folio,
+ * which zeroes their part in the range and splits them so that the pages outside it stay
+ * cached; a dirty one that cannot be split is kept whole and excluded from the final pass,
+ * which drops what is left inside.
  */
 export function truncateInodePagesRange(w: World, ino: number, start: number, end: number, aops: Aops): void {
   const pc = w.pageCache[ino];
