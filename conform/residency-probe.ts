@@ -127,6 +127,8 @@ const sets: Record<string, Array<[string, Program]>> = {
     ['one-byte zero range in an RWF_DONTCACHE folio under writeback', { ops: [od(false), W(57344, [8193], ['DONTCACHE']), { op: 'fallocate', fd: 0, mode: ['ZERO_RANGE', 'KEEP_SIZE'], off: 57344, len: 1 } as Op, M()] }],
     ['the punch after an fsync', { ops: [od(false), W(49152, [15487, 897], ['DONTCACHE']), FS, P(45056, 5938), M()] }],
     ['truncate to a page boundary inside an RWF_DONTCACHE folio', { ops: [od(false), W(49152, [16384], ['DONTCACHE']), T(57344), M()] }],
+    ['a second DONTCACHE write redirties the folio under writeback, then a truncate into it, then fsync', { ops: [od(false), W(49152, [16384], ['DONTCACHE']), W(49152, [16384], ['DONTCACHE'], 2), T(55000), FS, M()] }],
+    ['the same with the truncate after the fsync', { ops: [od(false), W(49152, [16384], ['DONTCACHE']), W(49152, [16384], ['DONTCACHE'], 2), FS, T(55000), M()] }],
   ],
   r4: [
     ['R4', { ops: [od(true), W(49152, [8192]), M(), T(57343), M()] }],

@@ -147,6 +147,12 @@ describe('a truncate, punch or zero range waiting for an RWF_DONTCACHE folio und
   it('ext4: a one-byte zero range in the folio (kernel 14.2r1. or 17.)', () => {
     assert.deepEqual(answers('ext4', [W(57344, [8193], 1, ['DONTCACHE']), { op: 'fallocate', fd: 0, mode: ['ZERO_RANGE', 'KEEP_SIZE'], off: 57344, len: 1 }, M]), ['14.2r1.', '17.']);
   });
+  it('a truncate that need not wait clears it too: a second DONTCACHE write redirtied the folio during its writeback, the truncate into it comes before the fsync (kernel xfs 12.2r or 13.1r, ext4 12.2r)', () => {
+    const twice = [W(49152, [16384], 1, ['DONTCACHE']), W(49152, [16384], 2, ['DONTCACHE'])];
+    assert.deepEqual(answers('xfs', [...twice, T(55000), FS, M]), ['12.2r', '13.1r']);
+    assert.deepEqual(answers('xfs', [...twice, FS, T(55000), M]), ['13.1r']);
+    assert.deepEqual(answers('ext4', [...twice, T(55000), FS, M]), ['12.2r']);
+  });
   it('XFS flushes first (xfs_flush_unmap_range), so its punch finds the folio gone or clean (kernel 12.1r3.)', () => {
     assert.deepEqual(answers('xfs', [W(49152, [15487, 897], 1, ['DONTCACHE']), P(45056, 5938), M]), ['12.1r3.']);
   });
