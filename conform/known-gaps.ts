@@ -305,40 +305,7 @@ export const KNOWN_GAPS: KnownGap[] = [
       return diffs.every((x) => x.extra.length === 0 && x.missing.length > 0 && x.missing.every((p) => readahead(p) && directWrite(p) && !bufferedTouch(p)));
     },
   },
-  {
-    id: 'U8-xfs-truncate-zeroes-dontcache-folio-under-writeback',
-    summary:
-      'XFS mincore after an unaligned shrinking ftruncate into a large folio of an earlier buffered RWF_DONTCACHE write, with nothing between them waiting for its writeback: xfs_setattr_size zeroes the new EOF block\'s tail (xfs_truncate_page → iomap_zero_range, which for an unaligned start under writeback zeroes through the page cache without waiting) before truncate_setsize waits for the writeback; its __filemap_get_folio (no FGP_DONTCACHE) clears PG_dropbehind, so the folio outlives its writeback and truncate_inode_partial_folio keeps its pages below the new EOF. The spec\'s xfs_setattr_size step waits for the writeback first, which drops the folio, then zeroes a new one-page folio: the kernel has more of the write\'s pages resident below the new EOF page; every other page agrees',
-    matches: (c) => {
-      if (c.fs !== 'xfs' || c.op.op !== 'mincore') return false;
-      const diffs = residencyDiffs(c.disagreement);
-      if (diffs === null) return false;
-      const before = c.program.ops.slice(0, i(c));
-      const okAt = (j: number): boolean => c.kernel.results[j]?.errno === null;
-      // The last ftruncate before the mincore: shrinking, to a size inside a page.
-      const t = lastIndex(before, (x) => x.op === 'ftruncate');
-      const trunc = before[t];
-      if (trunc === undefined || trunc.op !== 'ftruncate' || !okAt(t) || trunc.len % BS === 0 || trunc.len >= sizeBefore(c, t)) return false;
-      const eofPage = Math.floor(trunc.len / BS);
-      // The last buffered write before it into the new EOF page: RWF_DONTCACHE without O_DSYNC/O_SYNC, and nothing after it waiting for writeback.
-      const w = lastIndex(before, (x, j) => j < t && x.op === 'pwritev2' && !isDirectFd(c.program, x.fd) && okAt(j) && x.off < (eofPage + 1) * BS && x.off + (c.kernel.results[j]?.ret ?? 0) > eofPage * BS);
-      const dw = before[w];
-      if (dw === undefined || dw.op !== 'pwritev2' || !dw.flags.includes('DONTCACHE') || dw.flags.includes('DSYNC') || dw.flags.includes('SYNC')) return false;
-      if (before.slice(w + 1, t).some((x) => x.op === 'fsync' || x.op === 'fdatasync' || (x.op === 'pwritev2' && (x.flags.includes('DSYNC') || x.flags.includes('SYNC'))))) return false;
-      const wrote = (p: number): boolean => dw.off < (p + 1) * BS && dw.off + (c.kernel.results[w]?.ret ?? 0) > p * BS;
-      return diffs.every((x) => x.missing.length === 0 && x.extra.length > 0 && x.extra.every((p) => p < eofPage && wrote(p)));
-    },
-  },
 ];
-
-/** The index of the last op that satisfies `pred`, or -1. */
-function lastIndex(ops: Op[], pred: (o: Op, j: number) => boolean): number {
-  for (let j = ops.length - 1; j >= 0; j--) {
-    const o = ops[j];
-    if (o !== undefined && pred(o, j)) return j;
-  }
-  return -1;
-}
 
 /** "ret N blocks [a b c]" → its count and tokens, or null. */
 function readBlocksOf(a: string): { ret: number; blocks: string[] } | null {

@@ -2,7 +2,7 @@
  * Runs the residency cases of proofs-notes/conformance.md ("Residency fixed") on the real file
  * systems and prints, per program, every syscall's kernel answer (mincore as its run-length
  * string) and the spec's mincore strings (every allowed outcome):
- *   node --import tsx conform/residency-probe.ts [r1,r1b,r2,r3,r3b,r4,r4b,r5] [xfs,ext4]
+ *   node --import tsx conform/residency-probe.ts [r1,r1b,r2,r3,r3b,r4,r4b,r5,t8i,t8ib,t8ic,t8j,t8jb] [xfs,ext4]
  * MAXFOLIO=512 runs the spec with files[0].maxFolioBlocks (ext4's large folios, opt-in).
  * R2 is kernel timing: run it a few times to see both answers.
  */
@@ -112,6 +112,23 @@ const sets: Record<string, Array<[string, Program]>> = {
     ['dontcache write into a 2-page folio, truncate into it', { ops: [od(false), W(61033, [1, 8191], ['DONTCACHE']), T(65129), M()] }],
     ['the same, mincore before the truncate', { ops: [od(false), W(61033, [1, 8191], ['DONTCACHE']), M(), T(65129), M()] }],
     ['the same, fsync before the truncate', { ops: [od(false), W(61033, [1, 8191], ['DONTCACHE']), FS, M(), T(65129), M()] }],
+  ],
+  t8j: [
+    ['U8 near miss: no DONTCACHE', { ops: [od(false), W(61033, [1, 8191]), T(65129), M()] }],
+    ['U8 near miss: DONTCACHE|DSYNC', { ops: [od(false), W(61033, [1, 8191], ['DONTCACHE', 'DSYNC']), T(65129), M()] }],
+    ['U8 near miss: truncate to a page boundary', { ops: [od(false), W(61033, [1, 8191], ['DONTCACHE']), T(65536), M()] }],
+    ['U8 truncate 60 bytes into page 15', { ops: [od(false), W(61033, [1, 8191], ['DONTCACHE']), T(61500), M()] }],
+    ['U8 truncate into page 14, below the write', { ops: [od(false), W(61033, [1, 8191], ['DONTCACHE']), T(60000), M()] }],
+    ['U8 near miss: growing truncate', { ops: [od(false), W(61033, [1, 8191], ['DONTCACHE']), T(80000), M()] }],
+    ['U8 the campaign program', { ops: [od(false), W(61427, [512, 6656, 1024], ['DONTCACHE']), M(), R(61848, 4517), T(65523), M()] }],
+  ],
+  t8jb: [
+    ['punch whose last byte is in an RWF_DONTCACHE folio under writeback', { ops: [od(false), W(49152, [15487, 897], ['DONTCACHE']), P(45056, 5938), M()] }],
+    ['one-byte zero range in an RWF_DONTCACHE folio under writeback', { ops: [od(false), W(57344, [8193], ['DONTCACHE']), { op: 'fallocate', fd: 0, mode: ['ZERO_RANGE', 'KEEP_SIZE'], off: 57344, len: 1 } as Op, M()] }],
+    ['the punch after an fsync', { ops: [od(false), W(49152, [15487, 897], ['DONTCACHE']), FS, P(45056, 5938), M()] }],
+    ['truncate to a page boundary inside an RWF_DONTCACHE folio', { ops: [od(false), W(49152, [16384], ['DONTCACHE']), T(57344), M()] }],
+    ['a second DONTCACHE write redirties the folio under writeback, then a truncate into it, then fsync', { ops: [od(false), W(49152, [16384], ['DONTCACHE']), W(49152, [16384], ['DONTCACHE'], 2), T(55000), FS, M()] }],
+    ['the same with the truncate after the fsync', { ops: [od(false), W(49152, [16384], ['DONTCACHE']), W(49152, [16384], ['DONTCACHE'], 2), FS, T(55000), M()] }],
   ],
   r4: [
     ['R4', { ops: [od(true), W(49152, [8192]), M(), T(57343), M()] }],

@@ -9,14 +9,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FsKind } from '../conform/harness.ts';
 import { loadSpecOracle } from '../conform/oracle.ts';
-import type { Op, Program } from '../conform/program.ts';
+import type { Op, Program, RwfFlag } from '../conform/program.ts';
 
 const loaded = loadSpecOracle(4000);
 assert.ok(loaded.ok);
 const oracle = loaded.oracle;
 
 const od = (direct: boolean): Op => ({ op: 'open', direct });
-const W = (off: number, segs: number[], id = 1): Op => ({ op: 'pwritev2', fd: 0, off, segs, flags: [], id, misalign: 0 });
+const W = (off: number, segs: number[], id = 1, flags: RwfFlag[] = []): Op => ({ op: 'pwritev2', fd: 0, off, segs, flags, id, misalign: 0 });
 const R = (off: number, len: number): Op => ({ op: 'pread', fd: 0, off, len, misalign: 0 });
 const T = (len: number): Op => ({ op: 'ftruncate', fd: 0, len });
 const P = (off: number, len: number): Op => ({ op: 'fallocate', fd: 0, mode: ['PUNCH_HOLE', 'KEEP_SIZE'], off, len });
@@ -102,5 +102,58 @@ describe('a split needs the folio private data released (filemap_release_folio):
   });
   it('both, a clean folio (kernel 10r54.)', () => {
     assert.deepEqual(answers('xfs', [W64, FS, T(40960), T(262144), M]), ['10r54.']);
+  });
+});
+
+// Known gap U8 until issue 8j (proofs-notes/conformance.md): the kernel strings are from
+// `node --import tsx conform/residency-probe.ts t8ic,t8j`, three runs each on Linux 6.18.44.
+describe('XFS truncate into an RWF_DONTCACHE folio under writeback (xfs_truncate_page zeroes it before truncate_setsize waits)', () => {
+  // Pages 14-15 one folio, page 16 another; the DONTCACHE write kicks their writeback and returns.
+  const DW = W(61033, [1, 8191], 1, ['DONTCACHE']);
+  it('the zeroing clears PG_dropbehind on a folio still under writeback, so it stays (kernel 14.2r); after the writeback ended, a new one-page folio (15.1r)', () => {
+    assert.deepEqual(answers('xfs', [DW, T(65129), M]), ['14.2r', '15.1r']);
+    assert.deepEqual(answers('xfs', [DW, T(61500), M]), ['14.2r', '15.1r']);
+  });
+  it('the campaign program: each of the three orders seen on the kernel (14.3r 14.2r, 14.3r 15.1r, 17. 15.1r)', () => {
+    const ops = [W(61427, [512, 6656, 1024], 1, ['DONTCACHE']), M, R(61848, 4517), T(65523), M];
+    assert.deepEqual(answers('xfs', ops), ['14.3r 14.2r', '14.3r 15.1r', '17. 15.1r']);
+  });
+  it('near misses: an fsync or O_DSYNC first (15.1r), no DONTCACHE (14.2r), a page-aligned truncate (16.), one below the write (14.1r), a growing one (16.1r3.)', () => {
+    assert.deepEqual(answers('xfs', [DW, FS, M, T(65129), M]), ['17. 15.1r']);
+    assert.deepEqual(answers('xfs', [W(61033, [1, 8191], 1, ['DONTCACHE', 'DSYNC']), T(65129), M]), ['15.1r']);
+    assert.deepEqual(answers('xfs', [W(61033, [1, 8191]), T(65129), M]), ['14.2r']);
+    assert.deepEqual(answers('xfs', [DW, T(65536), M]), ['16.']);
+    assert.deepEqual(answers('xfs', [DW, T(60000), M]), ['14.1r']);
+    assert.deepEqual(answers('xfs', [DW, T(80000), M]), ['16.1r3.']);
+  });
+  it('ext4 zeroes after truncate_pagecache (ext4_truncate): unchanged (kernel 14.2r, 14.1r)', () => {
+    assert.deepEqual(answers('ext4', [DW, T(65129), M]), ['14.2r']);
+    assert.deepEqual(answers('ext4', [DW, T(60000), M]), ['14.1r']);
+  });
+});
+
+// truncate_inode_pages_range looks its partial folios up (__filemap_get_folio(FGP_LOCK), no
+// FGP_DONTCACHE) before it waits for their writeback: the lookup clears PG_dropbehind. Kernel
+// strings from `conform/residency-probe.ts t8jb`, four runs each; each race showed both answers.
+describe('a truncate, punch or zero range waiting for an RWF_DONTCACHE folio under writeback keeps it (the lookup clears PG_dropbehind)', () => {
+  it('truncate to a page boundary inside the folio: its pages below stay (kernel 12.2r), or the writeback ended first (14.)', () => {
+    for (const fs of ['xfs', 'ext4'] as const) assert.deepEqual(answers(fs, [W(49152, [16384], 1, ['DONTCACHE']), T(57344), M]), ['12.2r', '14.'], fs);
+  });
+  it('ext4: a punch whose last byte is in the folio (kernel 12.4r or 16.); after an fsync it is gone (16.)', () => {
+    const DW = W(49152, [15487, 897], 1, ['DONTCACHE']);
+    assert.deepEqual(answers('ext4', [DW, P(45056, 5938), M]), ['12.4r', '16.']);
+    assert.deepEqual(answers('ext4', [DW, FS, P(45056, 5938), M]), ['16.']);
+  });
+  it('ext4: a one-byte zero range in the folio (kernel 14.2r1. or 17.)', () => {
+    assert.deepEqual(answers('ext4', [W(57344, [8193], 1, ['DONTCACHE']), { op: 'fallocate', fd: 0, mode: ['ZERO_RANGE', 'KEEP_SIZE'], off: 57344, len: 1 }, M]), ['14.2r1.', '17.']);
+  });
+  it('a truncate that need not wait clears it too: a second DONTCACHE write redirtied the folio during its writeback, the truncate into it comes before the fsync (kernel xfs 12.2r or 13.1r, ext4 12.2r)', () => {
+    const twice = [W(49152, [16384], 1, ['DONTCACHE']), W(49152, [16384], 2, ['DONTCACHE'])];
+    assert.deepEqual(answers('xfs', [...twice, T(55000), FS, M]), ['12.2r', '13.1r']);
+    assert.deepEqual(answers('xfs', [...twice, FS, T(55000), M]), ['13.1r']);
+    assert.deepEqual(answers('ext4', [...twice, T(55000), FS, M]), ['12.2r']);
+  });
+  it('XFS flushes first (xfs_flush_unmap_range), so its punch finds the folio gone or clean (kernel 12.1r3.)', () => {
+    assert.deepEqual(answers('xfs', [W(49152, [15487, 897], 1, ['DONTCACHE']), P(45056, 5938), M]), ['12.1r3.']);
   });
 });

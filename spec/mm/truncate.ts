@@ -41,9 +41,10 @@ export type Aops = 'iomap' | 'buffer_head';
  * checked truncateWouldWait over every block the range touches. unmap_mapping_range clears
  * the PTEs of the whole pages in the range; the folios wholly inside are dropped
  * (find_lock_entries); the folio holding the first byte, and the one holding the last,
- * go through truncate_inode_partial_folio, which zeroes their part in the range and splits
- * them so that the pages outside it stay cached; a dirty one that cannot be split is kept
- * whole and excluded from the final pass, which drops what is left inside.
+ * are looked up (which clears PG_dropbehind) and go through truncate_inode_partial_folio,
+ * which zeroes their part in the range and splits them so that the pages outside it stay
+ * cached; a dirty one that cannot be split is kept whole and excluded from the final pass,
+ * which drops what is left inside.
  */
 export function truncateInodePagesRange(w: World, ino: number, start: number, end: number, aops: Aops): void {
   const pc = w.pageCache[ino];
@@ -53,21 +54,80 @@ export function truncateInodePagesRange(w: World, ino: number, start: number, en
   let last = Math.min(pc.length, end === Infinity ? pc.length : Math.floor(end / bs));
   if (last > first) unmapFolio(w, ino, first, last - first);
   dropFoliosInside(w, ino, first, last);
-  const lastByteBlk = end === Infinity ? Infinity : Math.floor((end - 1) / bs);
   const f1 = folioAt(w, ino, Math.floor(start / bs));
-  let sameFolio = Math.floor(start / bs) === lastByteBlk;
+  const { sameFolio, b2 } = lastPartialBlock(w, ino, start, end, f1);
   if (f1 !== null) {
     const { head, nr } = f1;
-    // lend == -1 compares below every folio's end: a truncate to EOF has one partial folio.
-    sameFolio = end === Infinity || end <= (head + nr) * bs;
+    lookupPartialFolio(w, ino, head);
     if (!truncateInodePartialFolio(w, ino, head, start, end, aops)) {
       first = head + nr;
       if (sameFolio) last = head;
     }
   }
-  const f2 = sameFolio || lastByteBlk >= pc.length ? null : folioAt(w, ino, lastByteBlk);
+  const f2 = b2 === null ? null : folioAt(w, ino, b2);
+  if (f2 !== null) lookupPartialFolio(w, ino, f2.head);
   if (f2 !== null && !truncateInodePartialFolio(w, ino, f2.head, start, end, aops)) last = f2.head;
   dropFoliosInside(w, ino, first, last);
+}
+
+/**
+ * Whether the folio `f1` holding the range's first byte (as it was before
+ * truncate_inode_partial_folio changed it) holds its last byte too (same_folio), and the
+ * block truncate_inode_pages_range looks up for the last byte otherwise (null: none).
+ */
+function lastPartialBlock(w: World, ino: number, start: number, end: number, f1: Folio | null): { sameFolio: boolean; b2: number | null } {
+  const bs = mappingOf(w, ino).blockSize;
+  const lastByteBlk = end === Infinity ? Infinity : Math.floor((end - 1) / bs);
+  // lend == -1 (Infinity here) compares below every folio's end: a truncate to EOF has one partial folio.
+  const sameFolio = f1 === null ? Math.floor(start / bs) === lastByteBlk : end === Infinity || end <= (f1.head + f1.nr) * bs;
+  return { sameFolio, b2: sameFolio || lastByteBlk >= (w.pageCache[ino]?.length ?? 0) ? null : lastByteBlk };
+}
+
+/** __filemap_get_folio(FGP_LOCK) of a partial folio: a lookup without FGP_DONTCACHE clears PG_dropbehind. */
+function lookupPartialFolio(w: World, ino: number, head: number): void {
+  const f = folioAt(w, ino, head);
+  if (f === null) return;
+  for (let b = f.head; b < f.head + f.nr; b++) {
+    const e = folioAt(w, ino, b);
+    if (e !== null) e.dropbehind = false;
+  }
+}
+
+/**
+ * The partial folios truncate_inode_pages_range over bytes [start, end) has looked up by the
+ * time it waits: it takes the lock of the one holding the first byte, then waits for its
+ * writeback (truncate_inode_partial_folio) before it looks up the one holding the last byte.
+ * Only the heads of those still marked PG_dropbehind. (Its first pass, find_lock_entries,
+ * skips folios under writeback and waits for none.)
+ */
+function partialFoliosBeforeWait(w: World, ino: number, start: number, end: number): number[] {
+  const bs = mappingOf(w, ino).blockSize;
+  const f1 = folioAt(w, ino, Math.floor(start / bs));
+  if (f1?.locked === true) return [];
+  const out = f1?.dropbehind === true ? [f1.head] : [];
+  if (f1?.writeback === true) return out;
+  const { b2 } = lastPartialBlock(w, ino, start, end, f1);
+  const f2 = b2 === null ? null : folioAt(w, ino, b2);
+  return f2 !== null && f2.locked !== true && f2.dropbehind ? [...out, f2.head] : out;
+}
+
+/**
+ * A step that must wait in truncate_inode_pages_range over bytes [start, end)
+ * (truncateWouldWait) has first looked up its partial folios, which clears PG_dropbehind:
+ * an RWF_DONTCACHE folio whose writeback it waits for stays cached. The lookup as a step
+ * that does not advance (the wait follows), or null when nothing is left to clear.
+ */
+export function truncateLookupBeforeWait(w: World, ino: number, start: number, end: number): { fn: string; what: string; stay: true; apply(d: World): void } | null {
+  const heads = partialFoliosBeforeWait(w, ino, start, end);
+  if (heads.length === 0) return null;
+  return {
+    fn: 'truncate_inode_pages_range → __filemap_get_folio',
+    what: `lock the partial folio${heads.length > 1 ? 's' : ''} at block ${heads.join(',')}: PG_dropbehind cleared (no FGP_DONTCACHE); wait for writeback`,
+    stay: true,
+    apply: (d) => {
+      for (const h of heads) lookupPartialFolio(d, ino, h);
+    },
+  };
 }
 
 /** truncate_inode_folio for every folio wholly inside blocks [from, to). */
@@ -231,8 +291,10 @@ export function truncatePagecache(w: World, ino: number, newsize: number, aops: 
  * punched or zeroed range): iomap_zero_range / iomap_truncate_page for XFS,
  * ext4_block_truncate_page / ext4_zero_partial_blocks for ext4. They zero through the page
  * cache and skip blocks that read as zeroes anyway (holes, unwritten extents) unless a
- * dirty folio caches data for them. Returns whether a folio was dirtied (XFS's did_zeroing:
- * the zeroed bytes must then reach the disk before the size changes there).
+ * dirty folio caches data for them, or, for iomap_zero_range's unaligned start, a folio
+ * under writeback (zeroed and dirtied without waiting: no stable pages here). Returns
+ * whether a folio was dirtied (XFS's did_zeroing: the zeroed bytes must then reach the
+ * disk before the size changes there).
  *
  * The data model is per block: a block's token stands for its bytes below the cut, so the
  * zeroed part shows only as the folio read in (if it was not cached) and dirtied. This is
@@ -241,9 +303,14 @@ export function truncatePagecache(w: World, ino: number, newsize: number, aops: 
 export function zeroBlockPart(w: World, ino: number, blk: number, bytes: [number, number]): boolean {
   const m = w.inodes[ino]?.map[blk];
   const f = folioAt(w, ino, blk);
+  const bs = w.mappings[ino]?.blockSize ?? 4096;
   // iomap_zero_iter skips only IOMAP_HOLE and IOMAP_UNWRITTEN mappings: a delalloc block is zeroed too.
-  const holdsData = m?.kind === 'written' || m?.kind === 'delalloc' || f?.dirty === true;
+  // An unaligned start whose folio filemap_range_needs_writeback (dirty or under writeback) is
+  // zeroed whatever its mapping (a delalloc block under writeback is unwritten until its ioend).
+  const needsWriteback = f?.dirty === true || (f?.writeback === true && bytes[0] > blk * bs);
+  const holdsData = m?.kind === 'written' || m?.kind === 'delalloc' || needsWriteback;
   if (!holdsData) return false;
+  // The lookup (no FGP_DONTCACHE) clears PG_dropbehind: the folio outlives its writeback.
   filemapGetFolio(w, ino, blk);
   const g = folioAt(w, ino, blk);
   if (g === null) throw new Error(`no folio ${ino}:${blk} after filemap_get_folio`);
@@ -253,7 +320,6 @@ export function zeroBlockPart(w: World, ino: number, blk: number, bytes: [number
     g.uptodate = true;
   }
   // Only the bytes of the block inside the file range are zeroed (sub-block data).
-  const bs = w.mappings[ino]?.blockSize ?? 4096;
   const from = Math.max(0, bytes[0] - blk * bs);
   const to = Math.min(bs, bytes[1] - blk * bs);
   if (to > from) g.t = overlay(g.t, ZERO, from, to, bs);

@@ -8,7 +8,9 @@
  *                       fault or page-cache fill of the file until unlock
  *  - inode_dio_wait     wait for direct I/O in flight (i_dio_count)
  *  - flush / flush_wait filemap_write_and_wait_range over the range, then wait
- *  - setsize            i_size change with the zeroing beyond the cut and truncate_pagecache
+ *  - zero_eof           XFS: the zeroing beyond the cut (xfs_truncate_page) or from the old EOF
+ *                       (xfs_zero_range), which does not wait for writeback
+ *  - setsize            i_size change and truncate_pagecache (ext4: with its zeroing)
  *  - unmap              truncate_pagecache_range (PTEs unmapped, folios dropped); for a
  *                       truncate, zero range, also the extent change
  *  - free               a punch's freeing of the blocks of the range, after its
@@ -40,12 +42,14 @@ export interface SizeOpWork {
   fn: string;
   what: string;
   apply(w: World, st: SizeOp, ti: number): void;
+  /** The step stays where it is (truncate_inode_pages_range's lookup before its wait). */
+  stay?: true;
 }
 
 /** The file system's steps for this operation (the order its locks and flushes come in). */
 export function sizeOpPlan(s: Settings, kind: SizeOpKind, keepSize: boolean, size: number, end: number): SizeOpStepName[] {
   if (s.fs.kind === 'ext4') return kind === 'truncate' ? ext4SetattrPlan(size, end) : ext4FallocPlan(kind);
-  return kind === 'truncate' ? xfsSetattrPlan() : xfsFallocPlan(kind, keepSize, end > size);
+  return kind === 'truncate' ? xfsSetattrPlan(s.fs.blockSize, size, end) : xfsFallocPlan(kind, keepSize, end > size);
 }
 
 /** The ghost id of a task's truncate or fallocate: its zeroes are named after it in traces. */
@@ -147,6 +151,11 @@ export function fallocateEntry(w: World, s: Settings, ti: number, c: Extract<Sys
   return start(w, s, ti, 'fallocate', c.fd, kind, keep, c.offset, c.len, what);
 }
 
+/** ext4_setattr zeroes inside its setsize and itruncate steps: its plans have no zero_eof. */
+function noExt4Step(n: SizeOpStepName): never {
+  throw new Error(`ext4 has no ${n} step in its truncate or fallocate plans`);
+}
+
 /** The current SizeOp of task ti in a draft. */
 function cur(d: World, ti: number): SizeOp {
   const c = task(d, ti).cur;
@@ -219,8 +228,8 @@ export function sizeOpStep(w: World, s: Settings, ti: number, st: SizeOp): Step 
         },
       };
     })
-    .with('flush', 'setsize', 'unmap', 'alloc', 'itruncate', 'free', (n): Step | null => {
-      const work = xfs ? xfsStepWork(w, s, st, n) : ext4StepWork(w, s, st, n);
+    .with('flush', 'zero_eof', 'setsize', 'unmap', 'alloc', 'itruncate', 'free', (n): Step | null => {
+      const work = xfs ? xfsStepWork(w, s, st, n) : n === 'zero_eof' ? noExt4Step(n) : ext4StepWork(w, s, st, n);
       if (work === null) return null;
       return {
         fn: work.fn,
@@ -230,7 +239,7 @@ export function sizeOpStep(w: World, s: Settings, ti: number, st: SizeOp): Step 
           const at = c.at;
           work.apply(d, c, ti);
           // A step that failed jumps to 'unlock' itself.
-          if (c.at === at) c.at++;
+          if (c.at === at && work.stay !== true) c.at++;
         },
       };
     })

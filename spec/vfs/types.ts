@@ -196,6 +196,8 @@ export interface SizeOp {
   ioError: boolean;
   /** The blocks [first, count] whose writeback flush_wait waits for. */
   wbRange: [number, number];
+  /** XFS did_zeroing: the zero_eof step dirtied a folio, so setsize's flush must run. Absent: it did not. */
+  zeroed?: true;
   /** What the syscall returns so far (the first error wins). */
   ret: 0 | Errno;
   /** The file was opened O_SYNC / O_DSYNC (xfs_file_sync_writes; ext4's O_SYNC). */
@@ -210,6 +212,7 @@ export type SizeOpStepName =
   | 'inode_dio_wait'
   | 'flush'
   | 'flush_wait'
+  | 'zero_eof'
   | 'setsize'
   | 'unmap'
   | 'alloc'

@@ -5,7 +5,7 @@
  */
 import { match } from 'ts-pattern';
 import { allocUnwrittenRange, setMapping, unmapRange } from '../allocator.ts';
-import { checkNoFillDuringPunch, truncateInodePagesRange, truncatePagecache, truncateWouldWait } from '../../mm/truncate.ts';
+import { checkNoFillDuringPunch, truncateInodePagesRange, truncateLookupBeforeWait, truncatePagecache, truncateWouldWait } from '../../mm/truncate.ts';
 import { inodeOf } from '../../vfs/fd.ts';
 import type { SizeOpWork } from '../../vfs/truncate.ts';
 import type { SizeOp, SizeOpKind, SizeOpStepName } from '../../vfs/types.ts';
@@ -117,7 +117,7 @@ function ext4SetattrSize(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
   const old = inode.size;
   const size = st.offset;
   const grow = size > old;
-  if (!grow && truncateWouldWait(w, st.ino, Math.floor(size / bs), inode.map.length)) return null;
+  if (!grow && truncateWouldWait(w, st.ino, Math.floor(size / bs), inode.map.length)) return truncateLookupBeforeWait(w, st.ino, size, Infinity);
   return {
     fn: `ext4_setattr${grow ? ' → ext4_block_truncate_page' : ' → ext4_orphan_add'}`,
     what: `${grow && old % bs !== 0 ? `zero the tail of block ${Math.floor(old / bs)}; ` : ''}i_disksize ${inode.diskSize} → ${size}, i_size ${old} → ${size} in one handle; truncate_pagecache`,
@@ -170,7 +170,7 @@ function ext4PunchHole(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
   const r = ext4PunchRange(w, s, st);
   if (r === null) return { fn: 'ext4_punch_hole', what: 'the range starts at or past EOF: nothing to do', apply: () => {} };
   const [from, to] = touched(st.offset, r.len, bs);
-  if (truncateWouldWait(w, st.ino, from, to)) return null;
+  if (truncateWouldWait(w, st.ino, from, to)) return truncateLookupBeforeWait(w, st.ino, st.offset, r.end);
   const [a, b] = inside(st.offset, r.len, bs);
   const inode = inodeOf(w, st.ino);
   const disk = Math.min(r.size, r.end);
@@ -257,7 +257,7 @@ function ext4DoFallocate(w: World, s: Settings, st: SizeOp): SizeOpWork {
 function ext4ZeroRange(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
   const bs = s.fs.blockSize;
   const [from, to] = touched(st.offset, st.len, bs);
-  if (truncateWouldWait(w, st.ino, from, to)) return null;
+  if (truncateWouldWait(w, st.ino, from, to)) return truncateLookupBeforeWait(w, st.ino, st.offset, st.offset + st.len);
   const [a, b] = inside(st.offset, st.len, bs);
   const end = st.offset + st.len;
   const inode = inodeOf(w, st.ino);

@@ -14,19 +14,18 @@ import { match } from 'ts-pattern';
 import { allocUnwrittenRange, unmapRange } from '../allocator.ts';
 import { markDirty } from '../journal.ts';
 import { filemapFdatawriteRange } from '../../mm/filemap.ts';
-import { checkNoFillDuringPunch, truncateInodePagesRange, truncateWouldWait, zeroBlockPart } from '../../mm/truncate.ts';
+import { checkNoFillDuringPunch, truncateInodePagesRange, truncateLookupBeforeWait, truncateWouldWait, zeroBlockPart } from '../../mm/truncate.ts';
 import { inodeOf } from '../../vfs/fd.ts';
 import type { SizeOpWork } from '../../vfs/truncate.ts';
 import type { SizeOp, SizeOpKind, SizeOpStepName } from '../../vfs/types.ts';
 import type { Settings, World } from '../../world.ts';
-import { skipFlushWait, xfsItruncate, xfsSetattrPlan, xfsSetattrSize } from './xfs_iops.ts';
+import { skipFlushWait, xfsItruncate, xfsTruncateSetsize, xfsZeroEof } from './xfs_iops.ts';
 
-/** The steps of an XFS fallocate of this kind (i_size known: taken under the i_rwsem). */
-export function xfsFallocPlan(kind: SizeOpKind, keepSize: boolean, grows: boolean): SizeOpStepName[] {
+/** The steps of an XFS fallocate of this kind (i_size known: taken under the i_rwsem); a truncate's are xfsSetattrPlan. */
+export function xfsFallocPlan(kind: Exclude<SizeOpKind, 'truncate'>, keepSize: boolean, grows: boolean): SizeOpStepName[] {
   const locks: SizeOpStepName[] = ['i_rwsem', 'invalidate_lock', 'inode_dio_wait'];
-  const setsize: SizeOpStepName[] = !keepSize && grows ? ['setsize', 'flush_wait', 'itruncate'] : [];
+  const setsize: SizeOpStepName[] = !keepSize && grows ? ['zero_eof', 'setsize', 'flush_wait', 'itruncate'] : [];
   return match(kind)
-    .with('truncate', () => xfsSetattrPlan())
     .with('allocate', (): SizeOpStepName[] => [...locks, 'alloc', ...setsize, 'unlock'])
     .with('punch', (): SizeOpStepName[] => [...locks, 'flush', 'flush_wait', 'unmap', 'free', 'flush_wait', 'unlock'])
     .with('zero', (): SizeOpStepName[] => [...locks, 'flush', 'flush_wait', 'unmap', 'free', 'flush_wait', 'alloc', ...setsize, 'unlock'])
@@ -49,13 +48,14 @@ export function partialBlocks(off: number, end: number, bs: number): number[] {
 }
 
 /** One step of an XFS truncate or fallocate; null while it must wait. */
-export function xfsStepWork(w: World, s: Settings, st: SizeOp, name: 'flush' | 'setsize' | 'unmap' | 'alloc' | 'itruncate' | 'free'): SizeOpWork | null {
+export function xfsStepWork(w: World, s: Settings, st: SizeOp, name: 'flush' | 'zero_eof' | 'setsize' | 'unmap' | 'alloc' | 'itruncate' | 'free'): SizeOpWork | null {
   return match(name)
     .with('flush', () => xfsFlushUnmapRange(s, st))
     .with('unmap', () => xfsTruncatePagecacheRange(w, s, st))
     .with('free', () => xfsFreeFileSpace(w, s, st))
     .with('alloc', () => xfsAllocFileSpace(s, st))
-    .with('setsize', () => xfsSetattrSize(w, s, st))
+    .with('zero_eof', () => xfsZeroEof(w, s, st))
+    .with('setsize', () => xfsTruncateSetsize(w, s, st))
     .with('itruncate', () => xfsItruncate(w, s, st))
     .exhaustive();
 }
@@ -89,7 +89,7 @@ function xfsTruncatePagecacheRange(w: World, s: Settings, st: SizeOp): SizeOpWor
   const [from, to] = touched(st.offset, st.len, s.fs.blockSize);
   // The range was written back and nothing can dirty it (both locks held): this wait is for
   // writeback that the flusher started before the flush, still in flight.
-  if (truncateWouldWait(w, st.ino, from, to)) return null;
+  if (truncateWouldWait(w, st.ino, from, to)) return truncateLookupBeforeWait(w, st.ino, from * s.fs.blockSize, to * s.fs.blockSize);
   return {
     fn: 'xfs_flush_unmap_range → truncate_pagecache_range',
     what: `blocks ${from}-${to - 1}: PTEs unmapped, folios dropped`,

@@ -3,8 +3,8 @@ import type { Settings, World } from '../../world.ts';
 import type { SizeOp, SizeOpStepName } from '../../vfs/types.ts';
 import type { SizeOpWork } from '../../vfs/truncate.ts';
 import { inodeOf } from '../../vfs/fd.ts';
-import { truncatePagecache, truncateWouldWait, zeroBlockPart, zeroWholeBlock } from '../../mm/truncate.ts';
-import { filemapFdatawriteRange } from '../../mm/filemap.ts';
+import { truncateLookupBeforeWait, truncatePagecache, truncateWouldWait, zeroBlockPart, zeroWholeBlock } from '../../mm/truncate.ts';
+import { filemapFdatawriteRange, folioAt } from '../../mm/filemap.ts';
 import { unmapRange } from '../allocator.ts';
 import { markDirty } from '../journal.ts';
 
@@ -33,11 +33,15 @@ export function xfsAtomicLimits(s: Settings): { min: number; max: number; maxOpt
 
 /**
  * xfs_vn_setattr takes XFS_MMAPLOCK_EXCL under the i_rwsem do_truncate holds; then
- * xfs_setattr_size: inode_dio_wait, the zeroing and truncate_setsize, a flush when the
- * zeroing dirtied folios, and the transaction that sets di_size and frees blocks past it.
+ * xfs_setattr_size: inode_dio_wait, the zeroing (zero_eof), truncate_setsize, a flush when
+ * the zeroing dirtied folios, and the transaction that sets di_size and frees blocks past it.
+ * The zeroing and truncate_setsize are two steps: the zeroing does not wait for writeback
+ * and truncate_setsize does, so a writeback can end between them. A shrink to a block
+ * boundary zeroes nothing (iomap_truncate_page returns at once): no zero_eof step.
  */
-export function xfsSetattrPlan(): SizeOpStepName[] {
-  return ['i_rwsem', 'invalidate_lock', 'inode_dio_wait', 'setsize', 'flush_wait', 'itruncate', 'unlock'];
+export function xfsSetattrPlan(bs: number, size: number, newSize: number): SizeOpStepName[] {
+  const zero: SizeOpStepName[] = newSize > size || newSize % bs !== 0 ? ['zero_eof'] : [];
+  return ['i_rwsem', 'invalidate_lock', 'inode_dio_wait', ...zero, 'setsize', 'flush_wait', 'itruncate', 'unlock'];
 }
 
 /** The new size a truncate or a size-changing fallocate sets. */
@@ -49,35 +53,56 @@ export function skipFlushWait(st: SizeOp): void {
 }
 
 /**
- * xfs_setattr_size up to the transaction: xfs_zero_range from the old EOF (growing) or
- * xfs_truncate_page at the new EOF (shrinking); truncate_setsize (i_size, then
- * truncate_pagecache, which waits for writeback of the folios it drops and of the partial
- * one); then, when the zeroing dirtied a folio or the on-disk size lags behind,
- * filemap_write_and_wait_range(i_disk_size, newsize - 1), so the zeroes are on disk before
- * di_size moves over them. For fallocate (xfs_falloc_setsize) nothing when the range ends
- * inside the file.
+ * xfs_setattr_size's zeroing: xfs_zero_range from the old EOF (growing) or xfs_truncate_page
+ * at the new EOF (shrinking), both iomap_zero_range. For the unaligned first block it
+ * zeroes through the page cache without waiting for writeback (zeroBlockPart); its
+ * iomap_write_begin takes the folio lock, so it waits for a read's I/O on that folio.
+ * For fallocate (xfs_falloc_setsize) nothing when the range ends inside the file.
  */
-export function xfsSetattrSize(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
+export function xfsZeroEof(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
   const bs = s.fs.blockSize;
-  const inode = inodeOf(w, st.ino);
-  const old = inode.size;
+  const old = inodeOf(w, st.ino).size;
   const size = newSizeOf(st);
   if (st.call === 'fallocate' && size <= old) {
     return { fn: 'xfs_falloc_setsize', what: 'the range ends inside the file: i_size stays', apply: (d, c) => void (c.at = c.steps.indexOf('itruncate') + 1) };
   }
   const grow = size > old;
-  if (!grow && truncateWouldWait(w, st.ino, Math.floor(size / bs), inode.map.length)) return null;
-  const disk = inode.diskSize;
-  const partial = grow ? old % bs !== 0 : size % bs !== 0;
+  const from = grow ? old : size;
+  const partial = from % bs !== 0;
+  if (partial && folioAt(w, st.ino, Math.floor(from / bs))?.locked === true) return null;
   return {
-    fn: `xfs_setattr_size: ${grow ? 'xfs_zero_range' : 'xfs_truncate_page'} → truncate_setsize`,
-    what: `${grow ? `zero from the old EOF ${old}` : partial ? `zero the tail of block ${Math.floor(size / bs)} past ${size}` : 'nothing to zero'}; i_size ${old} → ${size}; truncate_pagecache`,
-    apply: (d, c, ti) => {
-      let did = false;
-      if (partial) did = zeroBlockPart(d, st.ino, Math.floor((grow ? old : size) / bs), [grow ? old : size, Number.MAX_SAFE_INTEGER]) || did;
+    fn: grow ? 'xfs_setattr_size: xfs_zero_range' : 'xfs_setattr_size: xfs_truncate_page',
+    what: grow ? `iomap_zero_range from the old EOF ${old} to ${size}` : `iomap_zero_range: the tail of block ${Math.floor(size / bs)} past ${size}`,
+    apply: (d, c) => {
+      let did = partial && zeroBlockPart(d, st.ino, Math.floor(from / bs), [from, Number.MAX_SAFE_INTEGER]);
       // Every whole block here is at or past the old EOF block: xfs_buffered_write_iomap_begin under
       // IOMAP_ZERO turns delalloc there into unwritten (convert_delay), which iomap_zero_range skips.
       if (grow) for (let b = Math.ceil(old / bs); b < Math.ceil(size / bs); b++) did = (inodeOf(d, st.ino).map[b]?.kind !== 'delalloc' && zeroWholeBlock(d, st.ino, b)) || did;
+      if (did) c.zeroed = true;
+    },
+  };
+}
+
+/**
+ * xfs_setattr_size after the zeroing: truncate_setsize (i_size, then truncate_pagecache,
+ * which waits for writeback of the folios it drops and of the partial one); then, when the
+ * zeroing dirtied a folio or the on-disk size lags behind,
+ * filemap_write_and_wait_range(i_disk_size, newsize - 1), so the zeroes are on disk before
+ * di_size moves over them.
+ */
+export function xfsTruncateSetsize(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
+  const bs = s.fs.blockSize;
+  const inode = inodeOf(w, st.ino);
+  const old = inode.size;
+  const size = newSizeOf(st);
+  if (size <= old && truncateWouldWait(w, st.ino, Math.floor(size / bs), inode.map.length)) return truncateLookupBeforeWait(w, st.ino, size, Infinity);
+  const disk = inode.diskSize;
+  return {
+    fn: 'xfs_setattr_size: truncate_setsize',
+    what: `i_size ${old} → ${size}; truncate_pagecache`,
+    apply: (d, c, ti) => {
+      const did = c.zeroed === true;
+      delete c.zeroed;
       const i = inodeOf(d, st.ino);
       i.size = size;
       c.oldSize = old;
