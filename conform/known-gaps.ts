@@ -211,20 +211,6 @@ export const KNOWN_GAPS: KnownGap[] = [
     },
   },
   {
-    id: 'U7-ext4-dio-nowait-over-dontcache-folio',
-    summary:
-      'ext4 O_DIRECT pwritev2(RWF_NOWAIT), not atomic, within EOF, over blocks that all came from an earlier buffered RWF_DONTCACHE write: the kernel answers EAGAIN (kiocb_invalidate_pages: filemap_range_has_page), because a folio of that write is still cached; the spec has dropped it (at the end of its writeback, or whole in truncate_pagecache_range of a ZERO_RANGE that cut it) and writes it all. The same family as R3 (DONTCACHE folios the kernel keeps); not analysed further (found by issue 8f\'s 20,000-program ext4 campaign)',
-    matches: (c) => {
-      const o = c.op;
-      if (c.fs !== 'ext4' || !c.direct || o.op !== 'pwritev2' || !has(o, 'NOWAIT') || has(o, 'ATOMIC') || c.disagreement.kernel !== 'EAGAIN') return false;
-      const len = lengthOf(o);
-      if (o.off + len > sizeBefore(c, i(c))) return false;
-      const dontcache = doneBefore(c, i(c)).filter((d) => !isDirectFd(c.program, d.w.fd) && has(d.w, 'DONTCACHE'));
-      if (!blocks(o.off, o.off + len).every((b) => dontcache.some((d) => d.from < (b + 1) * BS && d.to > b * BS))) return false;
-      return specAllowsOnly(c.disagreement, (a) => countOf(a) === len);
-    },
-  },
-  {
     id: 'U4-xfs-dio-nowait-over-sw-atomic-staging',
     summary:
       'XFS O_DIRECT pwritev2(RWF_NOWAIT), not atomic, within EOF over blocks that an earlier RWF_ATOMIC O_DIRECT write and another earlier write put there: the kernel answers EAGAIN, because the software atomic write\'s CoW staging extent (placed by xfs_aligned_fsb_count / the cowextsize hint) and the other write\'s allocation are not one physical extent, and xfs_direct_write_iomap_begin refuses IOMAP_NOWAIT over a mapping that does not span the range; the spec\'s allocator makes them contiguous and writes it all',

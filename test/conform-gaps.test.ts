@@ -199,35 +199,6 @@ describe('known gap signatures match exactly what they document', () => {
     assert.equal(gapOf(with1(g13, { allowed: ['ret 4096 blocks [zero]'] })), 'none');
   });
 
-  // U7 as the campaign found it: a DONTCACHE|DSYNC buffered write from inside page 8, then an O_DIRECT NOWAIT write into page 8.
-  const u7: Case = {
-    fs: 'ext4',
-    ops: [open(true), open(false), W(33280, [32768], ['DSYNC', 'DONTCACHE'], 1, 1), W(32768, [512], ['DSYNC', 'SYNC', 'NOWAIT', 'DONTCACHE'], 2, 0)],
-    results: [ok(0), ok(1), ok(32768), err('EAGAIN')],
-    kernel: 'EAGAIN',
-    allowed: ['ret 512'],
-  };
-  it('U7: ext4 O_DIRECT NOWAIT over blocks an earlier buffered RWF_DONTCACHE write made: kernel EAGAIN, spec all of it', () => {
-    assert.equal(gapOf(u7), 'U7-ext4-dio-nowait-over-dontcache-folio');
-    // The other program of the campaign: a 64-block DONTCACHE write, a ZERO_RANGE of blocks 8-9, a NOWAIT write of blocks 11-12.
-    const zr: Case = {
-      fs: 'ext4',
-      ops: [open(true), open(false), W(20480, [262144], ['DONTCACHE'], 1, 1), { op: 'fallocate', fd: 1, mode: ['ZERO_RANGE'], off: 32768, len: 8192 }, W(45056, [4096, 4096], ['DSYNC', 'SYNC', 'NOWAIT', 'DONTCACHE'], 3, 0)],
-      results: [ok(0), ok(1), ok(262144), ok(0), err('EAGAIN')],
-      kernel: 'EAGAIN',
-      allowed: ['ret 8192'],
-    };
-    assert.equal(gapOf(zr), 'U7-ext4-dio-nowait-over-dontcache-folio');
-  });
-  it('U7 rejects: XFS, the earlier write without DONTCACHE or O_DIRECT, a block it did not touch, past EOF, a spec that also allows EAGAIN', () => {
-    assert.equal(gapOf(with1(u7, { fs: 'xfs' })), 'none');
-    assert.equal(gapOf(with1(u7, { ops: [open(true), open(false), W(33280, [32768], ['DSYNC'], 1, 1), u7.ops[3]!] })), 'none');
-    assert.equal(gapOf(with1(u7, { ops: [open(true), open(false), W(33280, [32768], ['DSYNC', 'DONTCACHE'], 1, 0), u7.ops[3]!] })), 'none');
-    assert.equal(gapOf(with1(u7, { ops: [...u7.ops.slice(0, 3), W(28672, [512], ['NOWAIT'], 2, 0)] })), 'none');
-    assert.equal(gapOf(with1(u7, { ops: [...u7.ops.slice(0, 3), W(65536, [4096], ['NOWAIT'], 2, 0)] })), 'none');
-    assert.equal(gapOf(with1(u7, { allowed: ['ret 512', 'EAGAIN'] })), 'none');
-  });
-
   it('every known gap has a test above', () => {
     const src = KNOWN_GAPS.map((g) => g.id);
     assert.deepEqual(src, [
@@ -235,7 +206,6 @@ describe('known gap signatures match exactly what they document', () => {
       'G11-xfs-buffered-nowait-read-before-partial-overwrite',
       'G7-ext4-dio-nowait-overwrite-two-writes-eagain',
       'U5-ext4-dio-nowait-overwrite-mballoc-goal',
-      'U7-ext4-dio-nowait-over-dontcache-folio',
       'U4-xfs-dio-nowait-over-sw-atomic-staging',
       'G9-page-cache-state',
       'G13-subblock-cut',

@@ -157,3 +157,23 @@ describe('a truncate, punch or zero range waiting for an RWF_DONTCACHE folio und
     assert.deepEqual(answers('xfs', [W(49152, [15487, 897], 1, ['DONTCACHE']), P(45056, 5938), M]), ['12.1r3.']);
   });
 });
+
+describe('the former known gap U7: ext4 O_DIRECT RWF_NOWAIT over an RWF_DONTCACHE write the kernel still caches', () => {
+  // The two programs issue 8f's ext4 campaign found (kernel EAGAIN in kiocb_invalidate_pages:
+  // a folio of the DONTCACHE write is still cached), with the buffered file opened first here.
+  const Wfd = (fd: number, off: number, segs: number[], id: number, flags: RwfFlag[]): Op => ({ op: 'pwritev2', fd, off, segs, flags, id, misalign: 0 });
+  const nowaitResults = (ops: Op[]): string[] => {
+    const p: Program = { ops: [od(false), od(true), ...ops] };
+    const a = oracle.allowed('ext4', p);
+    if ('unmodelled' in a) throw new Error(a.unmodelled);
+    const last = p.ops.length - 1;
+    return [...new Set(a.map((o) => (o[last]?.errno ?? `ret ${o[last]?.ret}`)))].sort();
+  };
+  it('a DONTCACHE|DSYNC write from inside page 8, then a NOWAIT direct write into page 8: the spec answers EAGAIN as the kernel does', () => {
+    assert.deepEqual(nowaitResults([Wfd(0, 33280, [32768], 1, ['DSYNC', 'DONTCACHE']), Wfd(1, 32768, [512], 2, ['DSYNC', 'SYNC', 'NOWAIT', 'DONTCACHE'])]), ['EAGAIN']);
+  });
+  it('a 64-page DONTCACHE write, a ZERO_RANGE waiting for its writeback (the lookup keeps the folio), a NOWAIT direct write: EAGAIN allowed', () => {
+    const zr: Op = { op: 'fallocate', fd: 0, mode: ['ZERO_RANGE'], off: 32768, len: 8192 };
+    assert.ok(nowaitResults([Wfd(0, 20480, [262144], 1, ['DONTCACHE']), zr, Wfd(1, 45056, [4096, 4096], 3, ['DSYNC', 'SYNC', 'NOWAIT', 'DONTCACHE'])]).includes('EAGAIN'));
+  });
+});
