@@ -6,8 +6,9 @@ import { BS, DEVICES, ftruncate, open, pread, pwrite, scenario } from '../spec/i
  * zeroes folio 0's tail past 2 KiB and dirties it, without waiting for a writeback in flight
  * (iomap_zero_range's unaligned start); then truncate_setsize's truncate_pagecache waits for
  * the writeback of folio 1 (dropped) and of folio 0 (the partial EOF folio) before it drops
- * anything; the zeroing dirtied folio 0, so xfs_setattr_size writes it back and waits
- * before the transaction; xfs_itruncate_extents then frees block 1. An ioend that completes first moves di_size
+ * anything; the zeroing dirtied folio 0, so xfs_setattr_size writes [di_size, 2 KiB) back
+ * and waits before the transaction (nothing when an ioend already moved di_size past 2 KiB:
+ * folio 0 then stays dirty); xfs_itruncate_extents then frees block 1. An ioend that completes first moves di_size
  * (xfs_setfilesize, clamped to i_size); the truncate's transaction sets it to 2 KiB.
  */
 export default scenario({

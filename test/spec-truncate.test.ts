@@ -221,6 +221,20 @@ for (const fs of ['xfs', 'ext4'] as const) {
   });
 }
 
+test('xfs: the flush after truncate_setsize covers [di_size, newsize): a shrink below a durable size writes nothing, the zeroed EOF folio stays dirty', () => {
+  // filemap_write_and_wait_range(i_disk_size, newsize - 1) returns at once when lend < lstart.
+  const durable = mk('xfs', ['hole', 'hole'], 0, [[open(0), pwrite('W1', 0, 0, 2 * BS), fsync(0), ftruncate(0, BS / 2)]]);
+  const ends = finals(durable);
+  assert.ok(ends.length > 0);
+  for (const w of ends) {
+    assert.equal(w.pageCache[0]![0]?.dirty, true, 'xfs_truncate_page dirtied folio 0 and nothing wrote it back');
+    assert.equal(w.inodes[0]!.diskSize, BS / 2);
+  }
+  // Nothing durable yet (di_size 0): the range [0, newsize) is written back before the transaction.
+  const lagging = mk('xfs', ['hole', 'hole'], 0, [[open(0), pwrite('W1', 0, 0, 2 * BS), ftruncate(0, BS / 2)]]);
+  for (const w of finals(lagging)) assert.equal(w.pageCache[0]![0]?.dirty, false, 'folio 0 written back by the truncate');
+});
+
 test('size-exposes-written: an extending truncate whose zeroes are not flushed before the size is logged exposes old data after a power loss', () => {
   const base = { name: 't', fs: { kind: 'xfs' as const, physBlocks: 4 }, device: DEVICES.loop, files: [{ blocks: [{ written: 0 }, { written: 1 }] as InitialBlock[], size: BS }], programs: [[open(0), ftruncate(0, 2 * BS)]], properties: ['size-exposes-written' as const] };
   const fixed = check(buildModel(settings({ ...base, knobs: { truncateZeroFlush: 'flushed' } })), {});

@@ -88,7 +88,8 @@ export function xfsZeroEof(w: World, s: Settings, st: SizeOp): SizeOpWork | null
  * which waits for writeback of the folios it drops and of the partial one); then, when the
  * zeroing dirtied a folio or the on-disk size lags behind,
  * filemap_write_and_wait_range(i_disk_size, newsize - 1), so the zeroes are on disk before
- * di_size moves over them.
+ * di_size moves over them: an empty range, nothing written, when di_size is at or past the
+ * new size (the zeroed tail then lies past the durable EOF).
  */
 export function xfsTruncateSetsize(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
   const bs = s.fs.blockSize;
@@ -109,8 +110,10 @@ export function xfsTruncateSetsize(w: World, s: Settings, st: SizeOp): SizeOpWor
       truncatePagecache(d, st.ino, size, 'iomap');
       // Before 5885ebda878b (knob truncateZeroFlush) the size was logged without this flush.
       if (!(did || (size > disk && old !== disk)) || s.knobs.truncateZeroFlush === 'unflushed') return skipFlushWait(c);
-      const from = Math.floor(Math.min(disk, size) / bs);
-      const n = Math.max(0, Math.ceil(size / bs) - from);
+      // filemap_write_and_wait_range returns at once when lend < lstart: a shrink below di_size flushes nothing.
+      if (disk >= size) return skipFlushWait(c);
+      const from = Math.floor(disk / bs);
+      const n = Math.ceil(size / bs) - from;
       const bios = filemapFdatawriteRange(d, st.ino, from, n, ti);
       c.wait = bios ?? [];
       c.ioError = bios === null;
