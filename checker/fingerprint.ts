@@ -34,6 +34,7 @@ const TAG_STR = 0x73747269;
 const TAG_ARR = 0x61727261;
 const TAG_OBJ = 0x6f626a65;
 const TAG_INT_ELEMENT = 0x696e7465;
+const TAG_BYTES = 0x62797465;
 
 function rotl(x: number, r: number): number {
   return (x << r) | (x >>> (32 - r));
@@ -126,11 +127,16 @@ export function fingerprintString(s: string, out: Fingerprint): void {
  *
  * Every value gets a 64-bit hash of its own: primitives directly, strings through a cache
  * (states repeat the same keys and tokens; V8 keeps a string's hash, so the lookup is cheap),
- * arrays by hashing their elements' hashes in order, objects by adding the mixed
- * (key hash, value hash) pairs of their members lane by lane, which does not depend on key
- * order, so no key sorting is needed.
+ * arrays by hashing their elements' hashes in order (an array of integers in 0..255 packs them
+ * four to a word), objects by adding the mixed (key hash, value hash) pairs of their members
+ * lane by lane, which does not depend on key order, so no key sorting is needed.
+ *
+ * It specialises for the shape of the first state it is given when that is a plain unfrozen
+ * object (as a user's next() returns): a state of the same keys in the same order is hashed
+ * with the key hashes already known, to the same value; any other state goes the generic way.
+ * `specialise: false` turns that off (the tests compare the two).
  */
-export function structuralFingerprinter(): Fingerprinter<unknown> {
+export function structuralFingerprinter(options: { specialise?: boolean } = {}): Fingerprinter<unknown> {
   // A frozen object's hash, by identity. The key is weak: states the search has dropped
   // take their cache entries with them.
   const cache = new WeakMap<object, Fingerprint>();
@@ -220,6 +226,17 @@ export function structuralFingerprinter(): Fingerprinter<unknown> {
     let hi: number;
     let lo: number;
     if (Array.isArray(o)) {
+      if (byteArrayHash(h, o)) {
+        total += (o.length + 3) >> 2;
+        h.finish(scratch);
+        hi = scratch.hi;
+        lo = scratch.lo;
+        if (frozen && total >= CACHE_MIN_WORDS) cache.set(o, { hi, lo });
+        vHi = hi;
+        vLo = lo;
+        work = total;
+        return;
+      }
       h.reset(TAG_ARR, o.length);
       for (let i = 0; i < o.length; i++) {
         const el: unknown = o[i];
@@ -275,12 +292,116 @@ export function structuralFingerprinter(): Fingerprinter<unknown> {
   }
 
   const scratch: Fingerprint = { hi: 0, lo: 0 };
+
+  // The shape of the first top-level state that is a plain, unfrozen object (what a user's
+  // model returns from next()): its keys in enumeration order and their hashes, so that a state
+  // of that shape is hashed without looking its keys up. null: not learnt, or given up.
+  let shape: Shape | null | undefined = options.specialise === false ? null : undefined;
+  let hits = 0;
+  let misses = 0;
+
+  function learn(o: object): Shape | null {
+    if (Object.getPrototypeOf(o) !== Object.prototype) return null;
+    const keys: string[] = [];
+    for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) keys.push(k);
+    const keyHi = new Uint32Array(keys.length);
+    const keyLo = new Uint32Array(keys.length);
+    keys.forEach((k, i) => {
+      stringHash(k);
+      keyHi[i] = vHi;
+      keyLo[i] = vLo;
+    });
+    return { keys, keyHi, keyLo };
+  }
+
+  /**
+   * objectHash for an object of `sh`'s shape, with the key hashes already known; the same
+   * members mixed the same way, so the same hash. False (vHi/vLo undefined) when `o` is not of
+   * that shape: its enumerable keys, own or inherited, are not exactly sh.keys in that order,
+   * or its prototype is not Object.prototype (a key could then be inherited, which objectHash
+   * leaves out).
+   */
+  function shapeHash(o: object, sh: Shape): boolean {
+    if (Object.getPrototypeOf(o) !== Object.prototype) return false;
+    const keys = sh.keys;
+    const rec = o as Record<string, unknown>;
+    let i = 0;
+    let sumHi = 0;
+    let sumLo = 0;
+    let n = 0;
+    for (const k in rec) {
+      if (k !== keys[i]) return false;
+      const val = rec[k];
+      const kHi = sh.keyHi[i]!;
+      const kLo = sh.keyLo[i]!;
+      i++;
+      if (val === undefined || typeof val === 'function' || typeof val === 'symbol') continue;
+      valueHash(val, 0);
+      const a = fmix((kHi ^ rotl(vLo, 16) ^ Math.imul(vHi, M1)) >>> 0);
+      const b = fmix((kLo + Math.imul(a ^ vHi, M2) + rotl(vLo, 5)) >>> 0);
+      sumHi = (sumHi + a) | 0;
+      sumLo = (sumLo + b) | 0;
+      n++;
+    }
+    if (i !== keys.length) return false;
+    const h = (hashers[0] ??= new Hasher());
+    h.reset(TAG_OBJ, n);
+    h.word(sumHi);
+    h.word(sumLo);
+    h.finish(scratch);
+    vHi = scratch.hi;
+    vLo = scratch.lo;
+    return true;
+  }
+
   return (state: unknown, out: Fingerprint): void => {
-    valueHash(state, -1);
+    // Frozen states (immer's, the spec's) go the generic way, which caches them by identity.
+    let done = false;
+    if (shape !== null && typeof state === 'object' && state !== null && !Array.isArray(state) && !Object.isFrozen(state)) {
+      shape ??= learn(state);
+      if (shape !== null) {
+        done = shapeHash(state, shape);
+        if (done) hits++;
+        // Mostly states of other shapes: stop trying.
+        else if (++misses > 64 && misses > hits) shape = null;
+      }
+    }
+    if (!done) valueHash(state, -1);
     out.hi = vHi >>> 0;
     out.lo = vLo >>> 0;
     if (out.hi === 0 && out.lo === 0) out.lo = 1;
   };
+}
+
+/** A top-level state shape the structural fingerprinter specialises for (see `learn`). */
+interface Shape {
+  keys: string[];
+  keyHi: Uint32Array;
+  keyLo: Uint32Array;
+}
+
+/**
+ * Hashes an array whose elements are all integers in 0..255 (the pcs, counters and ids of most
+ * models' arrays) four to a word, from a seed of its own, as fingerprintWords does for compact
+ * states; false, with `h` to be reset, for any other array. Which way an array goes depends on
+ * its elements alone, so equal arrays always get equal hashes.
+ */
+function byteArrayHash(h: Hasher, o: readonly unknown[]): boolean {
+  const n = o.length;
+  h.reset(TAG_BYTES, n);
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    const el = o[i];
+    // NaN, fractions, negatives and numbers past 255 all fail (el & 255) === el.
+    if (typeof el !== 'number' || (el & 255) !== el) return false;
+    w |= el << ((i & 3) << 3);
+    if ((i & 3) === 3) {
+      h.word(w);
+      w = 0;
+    }
+  }
+  if ((n & 3) !== 0) h.word(w);
+  return true;
 }
 
 /** The fingerprinter for a model: its own `key` if it has one, else the structural default. */
