@@ -16,8 +16,11 @@ export function bfs<S, A>(e: Engine<S, A>): void {
   }
   let depth = 0;
   const por = e.options.partialOrder === true;
+  // Two frontiers, swapped at each level: their buffers are reused, not allocated per level.
+  let next = new Frontier<S>(undefined);
   while (level.length > 0 && !e.stop) {
-    const next = new Frontier<S>(level.learnt);
+    next.clear();
+    next.learn(level.learnt);
     const cut = e.options.maxDepth !== undefined && depth >= e.options.maxDepth;
     // A violation one level down stops the search, but only after this level has been
     // checked for deadlocks, which would give a shorter trace.
@@ -57,7 +60,7 @@ export function bfs<S, A>(e: Engine<S, A>): void {
       if (e.stop) break;
     }
     if (violationBelow) e.stop = true;
-    level = next;
+    [level, next] = [next, level];
     depth++;
   }
 }

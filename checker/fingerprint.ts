@@ -336,7 +336,12 @@ export function structuralFingerprinter(options: { specialise?: boolean } = {}):
       const kLo = sh.keyLo[i]!;
       i++;
       if (val === undefined || typeof val === 'function' || typeof val === 'symbol') continue;
-      valueHash(val, 0);
+      // A byte array straight away: objectHash would get the same (a cached hash is this one).
+      if (Array.isArray(val) && byteArrayHash((hashers[1] ??= new Hasher()), val)) {
+        hashers[1].finish(scratch);
+        vHi = scratch.hi;
+        vLo = scratch.lo;
+      } else valueHash(val, 0);
       const a = fmix((kHi ^ rotl(vLo, 16) ^ Math.imul(vHi, M1)) >>> 0);
       const b = fmix((kLo + Math.imul(a ^ vHi, M2) + rotl(vLo, 5)) >>> 0);
       sumHi = (sumHi + a) | 0;

@@ -58,6 +58,18 @@ export class Frontier<S> {
 
   constructor(private form: Form | null | undefined) {}
 
+  /** Takes the form another level learnt, unless this one learnt its own. */
+  learn(form: Form | null | undefined): void {
+    this.form ??= form;
+  }
+
+  /** Empties the frontier for another level, keeping its buffers (and the form learnt). */
+  clear(): void {
+    this.length = 0;
+    this.used = 0;
+    this.objects.length = 0;
+  }
+
   /** The form learnt so far (undefined: not yet; null: none), to pass to the next level. */
   get learnt(): Form | null | undefined {
     return this.form;
