@@ -150,6 +150,11 @@ if (old !== undefined) {
   const rows10 = ['peterson.4 object', 'peterson.4 object+kinds', 'peterson.4 object+encode+kinds'];
   console.log(`peterson.4 object contract vs before issue 10: plain ${vs(rows10[0]!, cpuRate)}, +kinds ${vs(rows10[1]!, cpuRate)}, +encode+kinds ${vs(rows10[2]!, cpuRate)} (CPU rate); wall ${rows10.map((n) => vs(n, (x) => x.statesPerSecond)).join(', ')} (target 3x)`);
 }
+const spinP = spinOf('peterson.4');
+if (spinP !== undefined && o !== undefined) {
+  const times = ['peterson.4 object', 'peterson.4 object+encode+kinds'].map((n) => (by[n] === undefined ? 'n/a' : `${ratio(by[n]!.elapsedMs, spinP.elapsedMs)}`));
+  console.log(`peterson.4 object contract: plain ${times[0]}, +encode+kinds ${times[1]} SPIN's wall-clock time (issue 10 was filed at 10.5-14x)`);
+}
 for (const m of ['peterson.4 as-object', 'hanoi.2 as-object']) {
   const now = by[m === 'peterson.4 as-object' ? 'peterson.4 as-object (number arrays)' : m];
   const before = by[`${m} (checker before issue 10)`];
