@@ -109,6 +109,8 @@ const benches: Record<string, Run | Prepared> = {
   'hanoi.2 as-object (checker before issue 10)': beforeIssue10(() => asObjectModel(hanoi(12)) as unknown as AnyModel),
   'at(4) compact': () => checkCompact(atFull(4)),
   'at(4) compact 2 workers': () => checkCompactParallel({ module: 'bench/one-at.ts', export: 'atFull', args: [4] }, 2),
+  'elevator2(10) as-object': () => check(asObjectModel(elevator2(10)) as unknown as AnyModel),
+  'elevator2(10) as-object (checker before issue 10)': beforeIssue10(() => asObjectModel(elevator2(10)) as unknown as AnyModel),
   'elevator2.3 compact': () => checkCompact(elevator2(13)),
   'elevator2.3 compact 2 workers': () => checkCompactParallel(beemRef('elevator2', 13), 2),
   'spec xfs-sw-atomic-vs-atomic-merged': scenario('scenarios/xfs-sw-atomic-vs-atomic-merged.ts'),
