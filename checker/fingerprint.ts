@@ -315,7 +315,7 @@ export function structuralFingerprinter(options: { specialise?: boolean } = {}):
 
   /**
    * objectHash for an object of `sh`'s shape, with the key hashes already known; the same
-   * members mixed the same way, so the same hash. False (vHi/vLo undefined) when `o` is not of
+   * members mixed the same way, so the same hash. False (vHi and vLo then mean nothing) when `o` is not of
    * that shape: its enumerable keys, own or inherited, are not exactly sh.keys in that order,
    * or its prototype is not Object.prototype (a key could then be inherited, which objectHash
    * leaves out).
