@@ -315,10 +315,10 @@ export function structuralFingerprinter(options: { specialise?: boolean } = {}):
 
   /**
    * objectHash for an object of `sh`'s shape, with the key hashes already known; the same
-   * members mixed the same way, so the same hash. False (vHi and vLo then mean nothing) when `o` is not of
-   * that shape: its enumerable keys, own or inherited, are not exactly sh.keys in that order,
-   * or its prototype is not Object.prototype (a key could then be inherited, which objectHash
-   * leaves out).
+   * members mixed the same way, so the same hash. False (vHi and vLo then mean nothing) when
+   * `o` is not of that shape: its enumerable keys, own or inherited, are not exactly sh.keys in
+   * that order, or its prototype is not Object.prototype (a key could then be inherited, which
+   * objectHash leaves out).
    */
   function shapeHash(o: object, sh: Shape): boolean {
     if (Object.getPrototypeOf(o) !== Object.prototype) return false;
