@@ -16,6 +16,7 @@ import { atFull } from './one-at.ts';
 import { petersonObject } from './beem/peterson-object.ts';
 import { elevator2 } from './beem/elevator2.ts';
 import type { Settings } from '../spec/types.ts';
+import { loadCheckerBeforeIssue10 } from './before-10.ts';
 
 type AnyModel = Model<unknown, unknown>;
 type Run = () => Promise<CheckResult<unknown, unknown>> | CheckResult<unknown, unknown>;
@@ -60,7 +61,26 @@ function scenarioWorkers(file: string, workers: number, extra: CheckOptions = {}
 }
 
 interface Prepared {
-  prepare(): Promise<Run>;
+  /** The search to time, or why this benchmark is skipped here. */
+  prepare(): Promise<Run | { skipped: string }>;
+}
+
+/** `model` through the checker of the commit before issue 10 (bench/before-10.ts), extracted before the clock starts. */
+function beforeIssue10(model: () => Model<unknown, unknown>): Prepared {
+  return {
+    prepare: async () => {
+      const old = await loadCheckerBeforeIssue10();
+      if (typeof old === 'string') return { skipped: old };
+      const m = model();
+      return () => {
+        try {
+          return old.check(m);
+        } finally {
+          old.cleanup();
+        }
+      };
+    },
+  };
 }
 
 const beemRef = (exp: string, n: number) => ({ module: 'bench/beem/' + exp + '.ts', export: exp, args: [n] });
@@ -79,12 +99,18 @@ const benches: Record<string, Run | Prepared> = {
   'peterson.4 object+encode+kinds': () => check(petersonObject(4, { encode: true, kinds: true }) as unknown as AnyModel),
   'peterson.4 object+POR': () => check(petersonObject(4, { encode: true, kinds: true, footprints: true }) as unknown as AnyModel, { partialOrder: true }),
   'peterson.4 as-object (number arrays)': () => check(asObjectModel(peterson(4)) as unknown as AnyModel),
+  // The same object models through the checker as it was before issue 10 (bench/before-10.ts).
+  'peterson.4 object (checker before issue 10)': beforeIssue10(() => petersonObject(4) as unknown as AnyModel),
+  'peterson.4 as-object (checker before issue 10)': beforeIssue10(() => asObjectModel(peterson(4)) as unknown as AnyModel),
   'hanoi.2 compact': () => checkCompact(hanoi(12)),
   'hanoi.2 compact 1 worker': () => checkCompactParallel(beemRef('hanoi', 12), 1),
   'hanoi.2 compact 2 workers': () => checkCompactParallel(beemRef('hanoi', 12), 2),
   'hanoi.2 as-object': () => check(asObjectModel(hanoi(12)) as unknown as AnyModel),
+  'hanoi.2 as-object (checker before issue 10)': beforeIssue10(() => asObjectModel(hanoi(12)) as unknown as AnyModel),
   'at(4) compact': () => checkCompact(atFull(4)),
   'at(4) compact 2 workers': () => checkCompactParallel({ module: 'bench/one-at.ts', export: 'atFull', args: [4] }, 2),
+  'elevator2(10) as-object': () => check(asObjectModel(elevator2(10)) as unknown as AnyModel),
+  'elevator2(10) as-object (checker before issue 10)': beforeIssue10(() => asObjectModel(elevator2(10)) as unknown as AnyModel),
   'elevator2.3 compact': () => checkCompact(elevator2(13)),
   'elevator2.3 compact 2 workers': () => checkCompactParallel(beemRef('elevator2', 13), 2),
   'spec xfs-sw-atomic-vs-atomic-merged': scenario('scenarios/xfs-sw-atomic-vs-atomic-merged.ts'),
@@ -152,7 +178,11 @@ if (make === undefined) {
   process.stderr.write(`bench/one.ts: unknown benchmark ${JSON.stringify(name)}; known: ${names.join(', ')}\n`);
   process.exit(2);
 }
-const go: Run = typeof make === 'function' ? make : await make.prepare();
+const go = typeof make === 'function' ? make : await make.prepare();
+if (typeof go !== 'function') {
+  process.stdout.write(`${JSON.stringify({ name, skipped: go.skipped })}\n`);
+  process.exit(0);
+}
 const cpu0 = process.cpuUsage();
 const r = await go();
 const cpu = process.cpuUsage(cpu0);

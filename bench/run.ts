@@ -29,15 +29,21 @@ interface Row {
   ampleExpansions?: number;
 }
 
+/** A benchmark that could not run here (e.g. the before-issue-10 baseline without git). */
+interface Skipped {
+  name: string;
+  skipped: string;
+}
+
 const here = dirname(fileURLToPath(import.meta.url));
 
-function run(name: string): Row {
+function run(name: string): Row | Skipped {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'one.ts'), name], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) {
     process.stderr.write(r.stderr);
     throw new Error(`benchmark "${name}" failed with exit ${r.status}`);
   }
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Row;
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Row | Skipped;
 }
 
 const only = process.argv.slice(2);
@@ -55,12 +61,17 @@ const names = [
   'peterson.4 object+encode+kinds',
   'peterson.4 object+POR',
   'peterson.4 as-object (number arrays)',
+  'peterson.4 object (checker before issue 10)',
+  'peterson.4 as-object (checker before issue 10)',
   'hanoi.2 compact',
   'hanoi.2 compact 1 worker',
   'hanoi.2 compact 2 workers',
   'hanoi.2 as-object',
+  'hanoi.2 as-object (checker before issue 10)',
   'at(4) compact',
   'at(4) compact 2 workers',
+  'elevator2(10) as-object',
+  'elevator2(10) as-object (checker before issue 10)',
   'elevator2.3 compact',
   'elevator2.3 compact 2 workers',
   'spec xfs-sw-atomic-vs-atomic-merged',
@@ -88,7 +99,9 @@ const names = [
 ].filter((n) => only.length === 0 || only.some((o) => n.includes(o)));
 
 const load0 = loadavg()[0]!;
-const rows = names.map((n) => run(n));
+const results = names.map((n) => run(n));
+const rows = results.filter((r): r is Row => !('skipped' in r));
+const skipped = results.filter((r): r is Skipped => 'skipped' in r);
 const spin = findSpin();
 const spinModels: Array<[string, string]> = [
   ['peterson.4', petersonPromela(4)],
@@ -110,6 +123,7 @@ const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(
 console.log(`${cpus().length} CPUs, load average ${load0.toFixed(2)} before and ${loadavg()[0]!.toFixed(2)} after the run${spin === undefined ? '; SPIN not found (set SPIN= or install Debian\'s spin package)' : ''}`);
 console.log(line(head));
 for (const t of table) console.log(line(t));
+for (const k of skipped) console.log(`${k.name}: skipped (${k.skipped})`);
 
 const by = Object.fromEntries(rows.map((r) => [r.name, r]));
 const cpuRate = (r: Row | undefined): number => (r === undefined ? NaN : r.distinctStates / (r.cpuMs / 1000));
@@ -132,6 +146,23 @@ for (const m of ['peterson.4', 'hanoi.2', 'at(4)', 'elevator2.3']) {
 const o = by['peterson.4 object'];
 const oh = by['peterson.4 object+encode+kinds'];
 if (o !== undefined && oh !== undefined) console.log(`peterson.4 object contract: encode+kinds hooks ${ratio(cpuRate(oh), cpuRate(o))} the plain object model (CPU rate); kinds alone ${ratio(cpuRate(by['peterson.4 object+kinds']), cpuRate(o))}`);
+const old = by['peterson.4 object (checker before issue 10)'];
+if (old !== undefined) {
+  const vs = (n: string, r: (x: Row) => number): string => (by[n] === undefined ? 'n/a' : ratio(r(by[n]!), r(old)));
+  const rows10 = ['peterson.4 object', 'peterson.4 object+kinds', 'peterson.4 object+encode+kinds'];
+  console.log(`peterson.4 object contract vs before issue 10: plain ${vs(rows10[0]!, cpuRate)}, +kinds ${vs(rows10[1]!, cpuRate)}, +encode+kinds ${vs(rows10[2]!, cpuRate)} (CPU rate); wall ${rows10.map((n) => vs(n, (x) => x.statesPerSecond)).join(', ')} (target 3x)`);
+}
+const spinP = spinOf('peterson.4');
+if (spinP !== undefined && o !== undefined) {
+  // Both: SPIN's wall-clock suffers most from a loaded machine, its CPU includes pan's system time.
+  const times = ['peterson.4 object', 'peterson.4 object+encode+kinds'].map((n) => (by[n] === undefined ? 'n/a' : `${ratio(by[n]!.cpuMs, spinP.cpuMs)} CPU, ${ratio(by[n]!.elapsedMs, spinP.elapsedMs)} wall`));
+  console.log(`peterson.4 object contract: plain ${times[0]}, +encode+kinds ${times[1]} of SPIN's time (issue 10 was filed at 10.5-14x)`);
+}
+for (const m of ['peterson.4 as-object', 'hanoi.2 as-object', 'elevator2(10) as-object']) {
+  const now = by[m === 'peterson.4 as-object' ? 'peterson.4 as-object (number arrays)' : m];
+  const before = by[`${m} (checker before issue 10)`];
+  if (now !== undefined && before !== undefined) console.log(`${m} vs before issue 10: ${ratio(cpuRate(now), cpuRate(before))} (CPU rate), ${ratio(now.statesPerSecond, before.statesPerSecond)} (wall); states ${fmt(now.distinctStates)} vs ${fmt(before.distinctStates)}`);
+}
 const por = by['peterson.4 object+POR'];
 if (o !== undefined && por !== undefined) console.log(`peterson.4 partial-order reduction: ${fmt(por.distinctStates)} of ${fmt(o.distinctStates)} states (factor ${ratio(o.distinctStates, por.distinctStates)}), ${fmt(por.ampleExpansions ?? 0)} ample expansions`);
 const bfs = by['counters bfs'];

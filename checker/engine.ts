@@ -88,7 +88,7 @@ export class Engine<S, A> {
   // Coverage: per kind index when the model names its kinds, else per label.
   private readonly kindOf: ((a: A) => number) | undefined;
   private readonly kindCounts: Float64Array | undefined;
-  private readonly labelCounts = new Map<string, number>();
+  private readonly labelCounts = new Map<string, [number]>();
   private readonly primitiveLabels = new Map<A, string>();
 
   /** What identifies a state in the visited set (`identityFor`). */
@@ -255,7 +255,10 @@ export class Engine<S, A> {
       }
       if (primitive) this.primitiveLabels.set(a, l);
     }
-    this.labelCounts.set(l, (this.labelCounts.get(l) ?? 0) + 1);
+    // One lookup per transition: the count lives in a cell the map holds.
+    const cell = this.labelCounts.get(l);
+    if (cell !== undefined) cell[0]++;
+    else this.labelCounts.set(l, [1]);
   }
 
   /** Fingerprints the identity of `t` into `scratch`. */
@@ -391,7 +394,7 @@ export class Engine<S, A> {
 
   /** How often each action kind fired so far (the parallel search merges its workers'). */
   coverage(): Record<string, number> {
-    let counts: Map<string, number> = this.labelCounts;
+    let counts = new Map<string, number>([...this.labelCounts].map(([l, [c]]) => [l, c]));
     if (this.kindCounts !== undefined) {
       // Labels are built here, once per kind, not once per transition.
       counts = new Map();

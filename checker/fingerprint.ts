@@ -34,6 +34,7 @@ const TAG_STR = 0x73747269;
 const TAG_ARR = 0x61727261;
 const TAG_OBJ = 0x6f626a65;
 const TAG_INT_ELEMENT = 0x696e7465;
+const TAG_BYTES = 0x62797465;
 
 function rotl(x: number, r: number): number {
   return (x << r) | (x >>> (32 - r));
@@ -126,11 +127,16 @@ export function fingerprintString(s: string, out: Fingerprint): void {
  *
  * Every value gets a 64-bit hash of its own: primitives directly, strings through a cache
  * (states repeat the same keys and tokens; V8 keeps a string's hash, so the lookup is cheap),
- * arrays by hashing their elements' hashes in order, objects by adding the mixed
- * (key hash, value hash) pairs of their members lane by lane, which does not depend on key
- * order, so no key sorting is needed.
+ * arrays by hashing their elements' hashes in order (an array of integers in 0..255 packs them
+ * four to a word), objects by adding the mixed (key hash, value hash) pairs of their members
+ * lane by lane, which does not depend on key order, so no key sorting is needed.
+ *
+ * It specialises for the shape of the first state it is given when that is a plain unfrozen
+ * object (as a user's next() returns): a state of the same keys in the same order is hashed
+ * with the key hashes already known, to the same value; any other state goes the generic way.
+ * `specialise: false` turns that off (the tests compare the two).
  */
-export function structuralFingerprinter(): Fingerprinter<unknown> {
+export function structuralFingerprinter(options: { specialise?: boolean } = {}): Fingerprinter<unknown> {
   // A frozen object's hash, by identity. The key is weak: states the search has dropped
   // take their cache entries with them.
   const cache = new WeakMap<object, Fingerprint>();
@@ -220,6 +226,16 @@ export function structuralFingerprinter(): Fingerprinter<unknown> {
     let hi: number;
     let lo: number;
     if (Array.isArray(o)) {
+      if (byteArrayHash(o)) {
+        total += (o.length + 3) >> 2;
+        hi = bytes.hi;
+        lo = bytes.lo;
+        if (frozen && total >= CACHE_MIN_WORDS) cache.set(o, { hi, lo });
+        vHi = hi;
+        vLo = lo;
+        work = total;
+        return;
+      }
       h.reset(TAG_ARR, o.length);
       for (let i = 0; i < o.length; i++) {
         const el: unknown = o[i];
@@ -275,12 +291,157 @@ export function structuralFingerprinter(): Fingerprinter<unknown> {
   }
 
   const scratch: Fingerprint = { hi: 0, lo: 0 };
+
+  // The shape of the first top-level state that is a plain, unfrozen object (what a user's
+  // model returns from next()): its keys in enumeration order and their hashes, so that a state
+  // of that shape is hashed without looking its keys up. null: not learnt, or given up.
+  let shape: Shape | null | undefined = options.specialise === false ? null : undefined;
+  let hits = 0;
+  let misses = 0;
+
+  function learn(o: object): Shape | null {
+    if (Object.getPrototypeOf(o) !== Object.prototype) return null;
+    const keys: string[] = [];
+    for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) keys.push(k);
+    const keyHi = new Uint32Array(keys.length);
+    const keyLo = new Uint32Array(keys.length);
+    keys.forEach((k, i) => {
+      stringHash(k);
+      keyHi[i] = vHi;
+      keyLo[i] = vLo;
+    });
+    return { keys, keyHi, keyLo };
+  }
+
+  /**
+   * objectHash for an object of `sh`'s shape, with the key hashes already known; the same
+   * members mixed the same way, so the same hash. False (vHi and vLo then mean nothing) when
+   * `o` is not of that shape: its enumerable keys, own or inherited, are not exactly sh.keys in
+   * that order, or its prototype is not Object.prototype (a key could then be inherited, which
+   * objectHash leaves out).
+   */
+  function shapeHash(o: object, sh: Shape): boolean {
+    if (Object.getPrototypeOf(o) !== Object.prototype) return false;
+    const keys = sh.keys;
+    const rec = o as Record<string, unknown>;
+    let i = 0;
+    let sumHi = 0;
+    let sumLo = 0;
+    let n = 0;
+    for (const k in rec) {
+      if (k !== keys[i]) return false;
+      const val = rec[k];
+      const kHi = sh.keyHi[i]!;
+      const kLo = sh.keyLo[i]!;
+      i++;
+      if (val === undefined || typeof val === 'function' || typeof val === 'symbol') continue;
+      // A byte array straight away: objectHash would get the same (a cached hash is this one).
+      let valHi: number;
+      let valLo: number;
+      if (Array.isArray(val) && byteArrayHash(val)) {
+        valHi = bytes.hi;
+        valLo = bytes.lo;
+      } else {
+        valueHash(val, 0);
+        valHi = vHi;
+        valLo = vLo;
+      }
+      const a = fmix((kHi ^ rotl(valLo, 16) ^ Math.imul(valHi, M1)) >>> 0);
+      const b = fmix((kLo + Math.imul(a ^ valHi, M2) + rotl(valLo, 5)) >>> 0);
+      sumHi = (sumHi + a) | 0;
+      sumLo = (sumLo + b) | 0;
+      n++;
+    }
+    if (i !== keys.length) return false;
+    const h = (hashers[0] ??= new Hasher());
+    h.reset(TAG_OBJ, n);
+    h.word(sumHi);
+    h.word(sumLo);
+    h.finish(scratch);
+    vHi = scratch.hi;
+    vLo = scratch.lo;
+    return true;
+  }
+
   return (state: unknown, out: Fingerprint): void => {
-    valueHash(state, -1);
+    // Frozen states (immer's, the spec's) go the generic way, which caches them by identity.
+    let done = false;
+    if (shape !== null && typeof state === 'object' && state !== null && !Array.isArray(state) && !Object.isFrozen(state)) {
+      shape ??= learn(state);
+      if (shape !== null) {
+        done = shapeHash(state, shape);
+        if (done) hits++;
+        // Mostly states of other shapes: stop trying.
+        else if (++misses > 64 && misses > hits) shape = null;
+      }
+    }
+    if (!done) valueHash(state, -1);
     out.hi = vHi >>> 0;
     out.lo = vLo >>> 0;
     if (out.hi === 0 && out.lo === 0) out.lo = 1;
   };
+}
+
+/** A top-level state shape the structural fingerprinter specialises for (see `learn`). */
+interface Shape {
+  keys: string[];
+  keyHi: Uint32Array;
+  keyLo: Uint32Array;
+}
+
+/** The hash byteArrayHash found, as Hasher.finish would write it. */
+const bytes: Fingerprint = { hi: 0, lo: 0 };
+
+/**
+ * Hashes an array whose elements are all integers in 0..255 (the pcs, counters and ids of most
+ * models' arrays) four to a word, from a seed of its own, as fingerprintWords does for compact
+ * states, into `bytes`; false for any other array. Which way an array goes depends on its
+ * elements alone, so equal arrays always get equal hashes. It is Hasher's reset(TAG_BYTES,
+ * length), word() per packed word and finish() written out on locals (the hottest loop of a
+ * user's object model: a third faster than through the Hasher's fields).
+ */
+function byteArrayHash(o: readonly unknown[]): boolean {
+  const len = o.length;
+  let a = TAG_BYTES;
+  let b = len;
+  let n = 0;
+  let w = 0;
+  for (let i = 0; i < len; i++) {
+    const el = o[i];
+    // NaN, fractions, negatives and numbers past 255 all fail (el & 255) === el.
+    if (typeof el !== 'number' || (el & 255) !== el) return false;
+    w |= el << ((i & 3) << 3);
+    if ((i & 3) === 3 || i === len - 1) {
+      // Hasher.word(w)
+      let k = Math.imul(w, M1);
+      k = rotl(k, 15);
+      k = Math.imul(k, M2);
+      a ^= k;
+      a = rotl(a, 13);
+      a = (Math.imul(a, 5) + 0xe6546b64) | 0;
+      let j = Math.imul((w ^ 0x5bd1e995) | 0, M2);
+      j = rotl(j, 17);
+      j = Math.imul(j, M1);
+      b ^= j ^ a;
+      b = rotl(b, 11);
+      b = (Math.imul(b, 9) + 0x38495ab5) | 0;
+      n++;
+      w = 0;
+    }
+  }
+  // Hasher.finish
+  a ^= n;
+  b ^= Math.imul(n, 0x27d4eb2f);
+  a = (a + b) | 0;
+  b = (b + a) | 0;
+  a = fmix(a);
+  b = fmix(b);
+  a = (a + b) | 0;
+  b = (b + a) | 0;
+  bytes.hi = a >>> 0;
+  bytes.lo = b >>> 0;
+  if (bytes.hi === 0 && bytes.lo === 0) bytes.lo = 1;
+  return true;
 }
 
 /** The fingerprinter for a model: its own `key` if it has one, else the structural default. */

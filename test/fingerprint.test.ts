@@ -85,3 +85,56 @@ test('the fingerprint table holds what was added and nothing else, across growth
     { numRuns: 20 },
   );
 });
+
+/** A value of a state's member: byte arrays (the packed path), other arrays, nested objects, undefined. */
+const member = fc.oneof(
+  fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 9 }),
+  fc.array(fc.integer({ min: -300, max: 300 }), { maxLength: 6 }),
+  fc.jsonValue({ maxDepth: 2 }),
+  fc.constant(undefined),
+  fc.constant(-0),
+);
+const keyName = fc.constantFrom('pc', 'j', 'k', 'pos', 'step', 'a', '0', '1');
+
+/** States of `keys`, in that order, and near misses: keys reordered, one dropped, one added, one inherited, a frozen copy, a class instance. */
+function shapeVariants(keys: string[], values: unknown[], extra: unknown): unknown[] {
+  const same = Object.fromEntries(keys.map((k, i) => [k, values[i % values.length]]));
+  const reordered = Object.fromEntries([...keys].reverse().map((k, i) => [k, values[(keys.length - 1 - i) % values.length]]));
+  const dropped = Object.fromEntries(keys.slice(1).map((k, i) => [k, values[(i + 1) % values.length]]));
+  const added = { ...same, extra };
+  const inherited: Record<string, unknown> = Object.create({ [keys[0] ?? 'z']: extra }) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(dropped)) inherited[k] = v;
+  class Box {
+    constructor(readonly v: unknown) {}
+  }
+  return [same, reordered, dropped, added, inherited, Object.freeze({ ...same }), new Box(extra), [values[0]]];
+}
+
+test('the shape-specialised fingerprint equals the generic one on states of the learnt shape and of any other', () => {
+  fc.assert(
+    fc.property(fc.uniqueArray(keyName, { minLength: 1, maxLength: 6 }), fc.array(member, { minLength: 1, maxLength: 6 }), fc.array(fc.array(member, { minLength: 1, maxLength: 6 }), { maxLength: 6 }), member, (keys, first, others, extra) => {
+      const special = structuralFingerprinter();
+      const generic = structuralFingerprinter({ specialise: false });
+      // The first state teaches the shape.
+      for (const v of shapeVariants(keys, first, extra).slice(0, 1)) assert.equal(fpOf(v, special), fpOf(v, generic));
+      for (const values of [first, ...others]) {
+        for (const v of shapeVariants(keys, values, extra)) assert.equal(fpOf(v, special), fpOf(v, generic), JSON.stringify(v));
+      }
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test('a state of the learnt shape gets the fingerprint of an equal state with its keys in another order', () => {
+  const f = structuralFingerprinter();
+  const a = { pc: [0, 1, 2, 3], j: [4, 0, 0, 1], k: 7, step: [300, -1] };
+  fpOf(a, f);
+  const b = { step: [300, -1], k: 7, j: [4, 0, 0, 1], pc: [0, 1, 2, 3] };
+  assert.equal(fpOf(b, f), fpOf(a, f));
+  assert.notEqual(fpOf({ ...a, k: 8 }, f), fpOf(a, f));
+  assert.notEqual(fpOf({ ...a, pc: [0, 1, 2, 4] }, f), fpOf(a, f));
+  assert.notEqual(fpOf({ ...a, pc: [0, 1, 2, 3, 0] }, f), fpOf(a, f), 'a trailing zero byte changes the hash');
+  // Packed four to a word, [0] and [0, 0] hash the same words: the length must tell them apart.
+  const zeros = Array.from({ length: 9 }, (_, n) => fpOf(new Array<number>(n).fill(0)));
+  assert.equal(new Set(zeros).size, zeros.length);
+});
