@@ -11,7 +11,7 @@
  * and afterwards every level too small to be worth a barrier; new states stay where the thread
  * that found them wrote them, and the next level reads them there.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { CheckOptions, CheckResult, CheckStatus, Violation, ViolationKind } from './types.ts';
 import { asObjectModel, type CompactModel } from './compact.ts';
 import { fingerprintWords, type Fingerprint } from './fingerprint.ts';
@@ -23,8 +23,9 @@ import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
 import { replay } from './trace.ts';
 import { bundleWorker, type WorkerBundle } from './worker-bundle.ts';
 import { ask } from './ask.ts';
+import { CONTROL_WORDS, DONE, GO, QUIT, take, waitFor, type WorkerReply } from './compact-protocol.ts';
+import type { InitMessage } from './compact-worker.ts';
 
-export type WorkerReply = ({ type: 'level' } & LevelResult) | { type: 'ready' } | { type: 'error'; message: string };
 
 /** Where a run's wall time went (bench/worker-phases.ts). */
 export interface WorkerPhases {
@@ -40,6 +41,8 @@ export interface WorkerPhases {
   /** Levels the workers expanded, and the sum over them of the slowest worker's time. */
   levels: number;
   expandMs: number;
+  /** Sum over the workers' levels and threads of each thread's time in the level. */
+  busySumMs: number;
   /** Sum over the workers' levels of (send to last reply) minus the slowest worker's time. */
   messagingMs: number;
   /** The coordinator's serial work after each level (numbering, parent links, checks). */
@@ -54,7 +57,7 @@ export interface WorkerPhases {
   boot: string;
 }
 
-export const newPhases = (): WorkerPhases => ({ loadMs: 0, handoverAtMs: -1, waitMs: 0, coordinatorLevels: 0, coordinatorMs: 0, levels: 0, expandMs: 0, messagingMs: 0, mergeMs: 0, growMs: 0, yieldMs: 0, finishMs: 0, boot: '' });
+export const newPhases = (): WorkerPhases => ({ loadMs: 0, handoverAtMs: -1, waitMs: 0, coordinatorLevels: 0, coordinatorMs: 0, levels: 0, expandMs: 0, busySumMs: 0, messagingMs: 0, mergeMs: 0, growMs: 0, yieldMs: 0, finishMs: 0, boot: '' });
 
 /** Knobs for tests and benchmarks; the defaults are what `--workers` uses. */
 export interface ParallelTuning {
@@ -83,13 +86,18 @@ export const START_LEVEL = 128;
 
 /**
  * The worker threads, started in the background: the coordinator searches meanwhile and looks
- * at `isReady` between levels.
+ * at `isReady` between levels. Once ready, a thread serves levels until `close`, meeting the
+ * coordinator at each through the control words and its port (compact-protocol.ts).
  */
 class Pool {
   private workers: Worker[] = [];
+  private ports: MessagePort[] = [];
   private closed = false;
   private bundle: WorkerBundle | undefined;
   private readyNow = false;
+  /** Why a thread stopped answering (an uncaught error, or it exited), as the event loop told us. */
+  private failure: string | undefined;
+  private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
   /** How the workers were started: from the compiled bundle, or with tsx and why. */
   boot = 'starting';
   /** Settles when every worker has answered 'init': undefined, or the first error. */
@@ -131,18 +139,56 @@ class Pool {
       this.workers = Array.from({ length: this.n }, () => new Worker(bundle.code, { eval: true }));
       ref = bundle.ref;
     }
-    const replies = await this.all(this.workers.map(() => ({ type: 'init', ref })));
+    for (const w of this.workers) {
+      w.on('error', (e: Error) => {
+        this.failure ??= e.message;
+      });
+      w.on('exit', (code) => {
+        if (!this.closed) this.failure ??= `a worker thread exited (code ${code})`;
+      });
+    }
+    const replies = await Promise.all(
+      this.workers.map((w) => {
+        const { port1, port2 } = new MessageChannel();
+        this.ports.push(port1);
+        return ask<WorkerReply>(w, { type: 'init', ref, control: this.control.buffer, port: port2 } satisfies InitMessage, [port2]);
+      }),
+    );
     return replies.map((r) => (r.type === 'error' ? r.message : undefined)).find((m) => m !== undefined);
   }
-  /** Sends one message to each worker and waits for every reply. */
-  all(messages: ReadonlyArray<object>): Promise<WorkerReply[]> {
-    return Promise.all(this.workers.map((w, i) => ask<WorkerReply>(w, messages[i])));
+
+  /** Hands every thread the level and wakes them; `collect` then waits for their results. */
+  post(job: LevelJob): void {
+    const ctl = this.control;
+    Atomics.store(ctl, DONE, 0);
+    for (const p of this.ports) p.postMessage(job);
+    Atomics.add(ctl, GO, 1);
+    Atomics.notify(ctl, GO);
+  }
+
+  /** The threads' results of the level posted, in thread order. */
+  async collect(): Promise<LevelResult[]> {
+    // In slices, yielding between them: a thread that died is reported by the event loop only.
+    while (!waitFor(this.control, DONE, this.n, 50)) {
+      await new Promise<void>((r) => setImmediate(r));
+      if (this.failure !== undefined) throw new Error(this.failure);
+    }
+    return this.ports.map((p) => {
+      const r = take<WorkerReply>(p);
+      if (r.type === 'error') throw new Error(r.message);
+      if (r.type !== 'level') throw new Error('unexpected worker reply');
+      return r;
+    });
   }
 
   /** Stops the workers, or their start if it is still under way (it stops itself). */
   async close(): Promise<void> {
     this.closed = true;
+    Atomics.store(this.control, QUIT, 1);
+    Atomics.add(this.control, GO, 1);
+    Atomics.notify(this.control, GO);
     await Promise.all(this.workers.map((w) => w.terminate()));
+    for (const p of this.ports) p.close();
     await this.bundle?.remove();
   }
 }
@@ -165,7 +211,9 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
   if (phases) phases.loadMs = performance.now() - t0;
   // Started at the first level of START_LEVEL states (or at once, to wait for them): they start
   // while the coordinator searches on, and a search whose levels stay small never starts them.
-  let pool: Pool | undefined = tuning.waitForWorkers ? new Pool(workers, ref, cm) : undefined;
+  // The coordinator is one of the `workers` threads: it expands a share of every level too.
+  const threads = workers - 1;
+  let pool: Pool | undefined = tuning.waitForWorkers && threads > 0 ? new Pool(threads, ref, cm) : undefined;
   const started = performance.now();
   const deadline = options.timeLimitMs === undefined ? Number.MAX_SAFE_INTEGER : Date.now() + options.timeLimitMs;
   const width = cm.width;
@@ -201,7 +249,7 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
     workersReady = true;
   };
   try {
-    if (tuning.waitForWorkers) await useWorkers();
+    if (pool !== undefined) await useWorkers();
     // Level 0, into the coordinator's buffer of parity 0 (level d is written with parity d & 1).
     const inits = cm.init();
     let levelCount = 0;
@@ -234,7 +282,7 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
       while (need > table.capacity * factor) factor *= 2;
       if (factor > 1) table = table.grown(factor);
       if (phases) phases.growMs += performance.now() - tGrow;
-      if (pool === undefined && levelCount >= START_LEVEL) pool = new Pool(workers, ref, cm);
+      if (pool === undefined && threads > 0 && levelCount >= START_LEVEL) pool = new Pool(threads, ref, cm);
       // Lets the pool's start (compiling, then the threads' replies) go on between levels, at
       // most once a millisecond: hanoi.2 has 4,096 levels, most of them a fraction of that.
       if (pool !== undefined && !workersReady && !tuning.waitForWorkers && performance.now() - lastYield >= 1) {
@@ -245,7 +293,7 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
       }
       if (!workersReady && levelCount >= smallLevel && pool?.isReady === true) await useWorkers();
       const parallel = workersReady && levelCount >= smallLevel;
-      const threads = parallel ? workers : 1;
+      const sharing = parallel ? workers : 1;
       const tableLimit = Math.floor(table.capacity * 0.75);
       Atomics.store(cursor, 0, 0);
       Atomics.store(cursor, 1, 0);
@@ -254,7 +302,7 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
         segments,
         counts,
         cursor: cursor.buffer as SharedArrayBuffer,
-        chunk: chunkSize(levelCount, threads),
+        chunk: chunkSize(levelCount, sharing),
         firstId: levelFirstId,
         parity: (depth + 1) & 1,
         cut: options.maxDepth !== undefined && depth >= options.maxDepth,
@@ -269,17 +317,15 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
       let results: LevelResult[];
       const tSend = performance.now();
       if (parallel) {
-        const replies = await pool!.all(Array.from({ length: workers }, () => ({ type: 'expand', ...job })));
-        results = replies.map((r) => {
-          if (r.type === 'error') throw new Error(r.message);
-          if (r.type !== 'level') throw new Error('unexpected worker reply');
-          return r;
-        });
+        pool!.post(job);
+        const mine = expandLevel(cm, job, own, tables);
+        results = [mine, ...(await pool!.collect())];
         if (phases) {
           const busy = Math.max(...results.map((r) => r.busyMs));
           if (phases.handoverAtMs < 0) phases.handoverAtMs = tSend - t0;
           phases.levels++;
           phases.expandMs += busy;
+          for (const r of results) phases.busySumMs += r.busyMs;
           phases.messagingMs += performance.now() - tSend - busy;
         }
       } else {

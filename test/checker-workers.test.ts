@@ -1,6 +1,6 @@
 /**
  * The parallel compact search (worker threads sharing one fingerprint table) against the
- * sequential one: the same states, transitions, coverage and verdicts with 1 and 2 workers, and
+ * sequential one: the same states, transitions, coverage and verdicts with 1, 2 and 3 workers, and
  * counterexamples of the same (shortest) length that replay. These models are small enough that
  * by default the coordinator expands every level itself, so each is also run with every level
  * given to the workers (`FORCED`).
@@ -26,14 +26,17 @@ const refs = [
 const FORCED: ParallelTuning = { smallLevel: 0, waitForWorkers: true };
 
 for (const { name, ref } of refs) {
-  test(`${name}: 1 and 2 workers agree with the sequential search`, async () => {
+  test(`${name}: 1, 2 and 3 workers agree with the sequential search`, async () => {
     const { loadCompactModel } = await import('../checker/model-ref.ts');
     const seq = checkCompact(await loadCompactModel(ref), { stopAtFirst: false });
-    for (const [workers, tuning] of [[1, {}], [2, {}], [1, FORCED], [2, FORCED]] as const) {
+    for (const [workers, tuning] of [[1, {}], [2, {}], [1, FORCED], [2, FORCED], [3, FORCED]] as const) {
       const phases = newPhases();
       const par = await checkCompactParallel(ref, workers, { stopAtFirst: false }, { ...tuning, phases });
-      if (tuning === FORCED) {
-        assert.equal(phases.coordinatorLevels, 0, 'the workers expanded every level');
+      // One worker is the coordinator alone: no thread is started.
+      if (workers === 1) assert.equal(phases.boot, 'not started');
+      else if (tuning === FORCED) {
+        assert.equal(phases.coordinatorLevels, 0, 'the threads shared every level');
+        assert.equal(phases.levels, seq.depth + 1);
         assert.equal(phases.boot, 'bundle', 'the workers ran the compiled model');
       }
       assert.equal(par.status, seq.status, `${workers} workers`);
