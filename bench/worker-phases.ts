@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import { checkCompact } from '../checker/compact.ts';
 import { checkCompactParallel, newPhases } from '../checker/workers.ts';
 import { loadCompactModel } from '../checker/model-ref.ts';
+import { threadCpuMs } from '../checker/compact-protocol.ts';
 
 const [model, nArg, wArg, roundsArg, ...flags] = process.argv.slice(2);
 const wait = flags.includes('wait');
@@ -30,16 +31,22 @@ console.log(`load average ${loadavg()[0]!.toFixed(2)}`);
 for (let r = 0; r < rounds; r++) {
   let c0 = process.cpuUsage();
   let w0 = performance.now();
+  const s0 = threadCpuMs();
   const seq = checkCompact(cm);
-  console.log(`sequential: ${seq.distinctStates} states, ${ms(performance.now() - w0)} ms wall, ${ms(cpuMs(process.cpuUsage(c0)))} ms CPU`);
+  console.log(`sequential: ${seq.distinctStates} states, ${ms(performance.now() - w0)} ms wall, ${ms(cpuMs(process.cpuUsage(c0)))} ms CPU (its thread ${ms(threadCpuMs() - s0)})`);
   const p = newPhases();
   c0 = process.cpuUsage();
+  const c1 = c0;
   w0 = performance.now();
   const par = await checkCompactParallel(ref, workers, {}, { phases: p, waitForWorkers: wait, smallLevel });
   const wall = performance.now() - w0;
   const rest = wall - p.loadMs - p.waitMs - p.coordinatorMs - p.expandMs - p.messagingMs - p.mergeMs - p.growMs - p.yieldMs - p.finishMs;
   console.log(
-    `${workers} worker(s): ${par.distinctStates} states, ${ms(wall)} ms wall, ${ms(cpuMs(process.cpuUsage(c0)))} ms CPU = load ${ms(p.loadMs)} + waiting for workers ${ms(p.waitMs)} + coordinator alone ${ms(p.coordinatorMs)} (${p.coordinatorLevels} levels; workers from ${ms(p.handoverAtMs)} ms) + workers ${ms(p.expandMs)} (${p.levels} levels) + messaging ${ms(p.messagingMs)} + merge ${ms(p.mergeMs)} + table growth ${ms(p.growMs)} + yields to the pool's start ${ms(p.yieldMs)} + finish ${ms(p.finishMs)} + other ${ms(rest)}; workers started by ${p.boot}`,
+    `${workers} worker(s): ${par.distinctStates} states, ${ms(wall)} ms wall, ${ms(cpuMs(process.cpuUsage(c0)))} ms CPU = load ${ms(p.loadMs)} + waiting for workers ${ms(p.waitMs)} + coordinator alone ${ms(p.coordinatorMs)} (${p.coordinatorLevels} levels; workers from ${ms(p.handoverAtMs)} ms) + shared levels ${ms(p.expandMs)} (${p.levels} levels) + barriers ${ms(p.messagingMs)} + merge ${ms(p.mergeMs)} + table growth ${ms(p.growMs)} + yields to the pool's start ${ms(p.yieldMs)} + finish ${ms(p.finishMs)} + other ${ms(rest)}; workers started by ${p.boot}`,
+  );
+  const other = cpuMs(process.cpuUsage(c1)) - p.mainCpuMs - p.threadsCpuMs;
+  console.log(
+    `  CPU by thread: coordinator ${ms(p.mainCpuMs)} (alone ${ms(p.coordinatorCpuMs)}, merge ${ms(p.mergeCpuMs)}, growth ${ms(p.growCpuMs)}) + worker threads ${ms(p.threadsCpuMs)} + V8's and libuv's threads ${ms(other)}; in the shared levels every participant's CPU summed ${ms(p.sharedCpuMs)}, their wall summed ${ms(p.busySumMs)}`,
   );
 }
 console.log(`load average ${loadavg()[0]!.toFixed(2)}`);

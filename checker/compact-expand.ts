@@ -12,6 +12,7 @@
 import type { CompactModel } from './compact.ts';
 import { fingerprintWords, type Fingerprint } from './fingerprint.ts';
 import { SharedTable } from './shared-table.ts';
+import { threadCpuMs } from './compact-protocol.ts';
 
 /** A level to expand: plain data, posted to every thread that takes part. */
 export interface LevelJob {
@@ -37,6 +38,8 @@ export interface LevelJob {
   /** Properties already violated (not to be reported again) and sometimes-properties already seen. */
   found: string[];
   sometimesHeld: string[];
+  /** Measure each thread's CPU time in the level (`cpuMs`). */
+  measure: boolean;
 }
 
 /** What one thread found in a level; its new states are in its `LevelOutput`. */
@@ -54,6 +57,8 @@ export interface LevelResult {
   /** The most transitions enabled in one state this thread expanded (the coordinator sizes the table by it). */
   maxEnabled: number;
   busyMs: number;
+  /** CPU time of the thread in the level, if the job asked to measure it, else NaN. */
+  cpuMs: number;
   /** The buffers holding this level's output (replaced when they grow). */
   states: SharedArrayBuffer;
   parents: SharedArrayBuffer;
@@ -117,6 +122,7 @@ export function chunkSize(levelCount: number, threads: number): number {
 /** Expands the chunks this thread claims until none is left (or a limit stops it). */
 export function expandLevel(cm: CompactModel, job: LevelJob, out: LevelOutput, tables: TableView): LevelResult {
   const began = performance.now();
+  const cpu0 = job.measure ? threadCpuMs() : NaN;
   const t = tables.of(job.table);
   const width = cm.width;
   const T = cm.transitions.length;
@@ -253,6 +259,7 @@ export function expandLevel(cm: CompactModel, job: LevelJob, out: LevelOutput, t
     stopped,
     maxEnabled,
     busyMs: performance.now() - began,
+    cpuMs: job.measure ? threadCpuMs() - cpu0 : NaN,
     states: states.buffer as SharedArrayBuffer,
     parents: parents.buffer as SharedArrayBuffer,
     actions: actions.buffer as SharedArrayBuffer,

@@ -8,6 +8,7 @@
  * 10i); a futex wake is tens of microseconds, and a short spin first skips even that when the
  * other side is about to arrive.
  */
+import { readFileSync } from 'node:fs';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { LevelResult } from './compact-expand.ts';
 
@@ -15,6 +16,7 @@ import type { LevelResult } from './compact-expand.ts';
 export const GO = 0;
 export const DONE = 1;
 export const QUIT = 2;
+/** Then one word per worker thread: its CPU time so far in ms, when the search is measured. */
 export const CONTROL_WORDS = 3;
 
 export type WorkerReply = ({ type: 'level' } & LevelResult) | { type: 'ready' } | { type: 'error'; message: string };
@@ -67,5 +69,18 @@ export function take<T>(port: MessagePort): T {
   for (;;) {
     const m = receiveMessageOnPort(port);
     if (m !== undefined) return m.message as T;
+  }
+}
+
+/**
+ * CPU time of the calling thread in ms (Linux's /proc/thread-self/schedstat), NaN where it cannot
+ * be read. For the phase breakdown (bench/worker-phases.ts): on a machine shared with other
+ * work, a thread's wall time says more about the machine than about the thread.
+ */
+export function threadCpuMs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 1)[0]) / 1e6;
+  } catch {
+    return NaN;
   }
 }

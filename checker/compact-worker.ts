@@ -9,7 +9,7 @@ import { parentPort, type MessagePort } from 'node:worker_threads';
 import type { CompactModel } from './compact.ts';
 import { expandLevel, LevelOutput, TableView, type LevelJob } from './compact-expand.ts';
 import { loadCompactModel, type ModelRef } from './model-ref.ts';
-import { DONE, GO, QUIT, take, waitChange, type WorkerReply } from './compact-protocol.ts';
+import { CONTROL_WORDS, DONE, GO, QUIT, take, threadCpuMs, waitChange, type WorkerReply } from './compact-protocol.ts';
 
 const parent = parentPort;
 if (parent === null) throw new Error('compact-worker.ts runs only as a worker thread');
@@ -19,9 +19,11 @@ export interface InitMessage {
   ref: ModelRef;
   control: SharedArrayBuffer;
   port: MessagePort;
+  /** This thread's number, for its word in the control words. */
+  index: number;
 }
 
-function serve(model: CompactModel, ctl: Int32Array, port: MessagePort): void {
+function serve(model: CompactModel, ctl: Int32Array, port: MessagePort, cpuWord: number): void {
   const out = new LevelOutput(model.width);
   const tables = new TableView();
   // The coordinator moves GO only after every worker is ready (or to quit), so it is 0 here.
@@ -30,11 +32,13 @@ function serve(model: CompactModel, ctl: Int32Array, port: MessagePort): void {
     seen = waitChange(ctl, GO, seen);
     if (Atomics.load(ctl, QUIT) !== 0) return;
     let reply: WorkerReply;
+    const job = take<LevelJob>(port);
     try {
-      reply = { type: 'level', ...expandLevel(model, take<LevelJob>(port), out, tables) };
+      reply = { type: 'level', ...expandLevel(model, job, out, tables) };
     } catch (e) {
       reply = { type: 'error', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
     }
+    if (job.measure) Atomics.store(ctl, cpuWord, Math.round(threadCpuMs()));
     port.postMessage(reply);
     Atomics.add(ctl, DONE, 1);
     Atomics.notify(ctl, DONE);
@@ -51,7 +55,7 @@ parent.once('message', (msg: InitMessage) => {
       return;
     }
     parent.postMessage({ type: 'ready' } satisfies WorkerReply);
-    serve(model, new Int32Array(msg.control), msg.port);
+    serve(model, new Int32Array(msg.control), msg.port, CONTROL_WORDS + msg.index);
     closePorts(msg.port);
   })();
 });

@@ -23,7 +23,7 @@ import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
 import { replay } from './trace.ts';
 import { bundleWorker, type WorkerBundle } from './worker-bundle.ts';
 import { ask } from './ask.ts';
-import { CONTROL_WORDS, DONE, GO, QUIT, take, waitFor, type WorkerReply } from './compact-protocol.ts';
+import { CONTROL_WORDS, DONE, GO, QUIT, take, threadCpuMs, waitFor, type WorkerReply } from './compact-protocol.ts';
 import type { InitMessage } from './compact-worker.ts';
 
 
@@ -55,9 +55,21 @@ export interface WorkerPhases {
   finishMs: number;
   /** How the workers started (Pool.boot). */
   boot: string;
+  /**
+   * CPU times (ms, Linux only, else NaN): the coordinator's thread over the whole call; its solo
+   * levels; every participant's CPU in the shared levels, summed; the merge and the table's
+   * growth; and the worker threads' own, from their start to their last level (start-up,
+   * loading the model, spinning at the barriers included).
+   */
+  mainCpuMs: number;
+  coordinatorCpuMs: number;
+  sharedCpuMs: number;
+  mergeCpuMs: number;
+  growCpuMs: number;
+  threadsCpuMs: number;
 }
 
-export const newPhases = (): WorkerPhases => ({ loadMs: 0, handoverAtMs: -1, waitMs: 0, coordinatorLevels: 0, coordinatorMs: 0, levels: 0, expandMs: 0, busySumMs: 0, messagingMs: 0, mergeMs: 0, growMs: 0, yieldMs: 0, finishMs: 0, boot: '' });
+export const newPhases = (): WorkerPhases => ({ loadMs: 0, handoverAtMs: -1, waitMs: 0, coordinatorLevels: 0, coordinatorMs: 0, levels: 0, expandMs: 0, busySumMs: 0, messagingMs: 0, mergeMs: 0, growMs: 0, yieldMs: 0, finishMs: 0, boot: '', mainCpuMs: 0, coordinatorCpuMs: 0, sharedCpuMs: 0, mergeCpuMs: 0, growCpuMs: 0, threadsCpuMs: 0 });
 
 /** Knobs for tests and benchmarks; the defaults are what `--workers` uses. */
 export interface ParallelTuning {
@@ -97,7 +109,7 @@ class Pool {
   private readyNow = false;
   /** Why a thread stopped answering (an uncaught error, or it exited), as the event loop told us. */
   private failure: string | undefined;
-  private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+  private readonly control: Int32Array;
   /** How the workers were started: from the compiled bundle, or with tsx and why. */
   boot = 'starting';
   /** Settles when every worker has answered 'init': undefined, or the first error. */
@@ -107,6 +119,7 @@ class Pool {
     ref: ModelRef,
     model: CompactModel,
   ) {
+    this.control = new Int32Array(new SharedArrayBuffer((CONTROL_WORDS + n) * 4));
     // Handled here, so that a search that never needs the workers leaves no rejection behind.
     this.ready = this.start(ref, model).then(
       (error) => {
@@ -148,10 +161,10 @@ class Pool {
       });
     }
     const replies = await Promise.all(
-      this.workers.map((w) => {
+      this.workers.map((w, index) => {
         const { port1, port2 } = new MessageChannel();
         this.ports.push(port1);
-        return ask<WorkerReply>(w, { type: 'init', ref, control: this.control.buffer, port: port2 } satisfies InitMessage, [port2]);
+        return ask<WorkerReply>(w, { type: 'init', ref, control: this.control.buffer as SharedArrayBuffer, port: port2, index } satisfies InitMessage, [port2]);
       }),
     );
     return replies.map((r) => (r.type === 'error' ? r.message : undefined)).find((m) => m !== undefined);
@@ -181,6 +194,13 @@ class Pool {
     });
   }
 
+  /** The worker threads' CPU time as of their last measured level. */
+  get threadsCpuMs(): number {
+    let sum = 0;
+    for (let i = 0; i < this.n; i++) sum += Atomics.load(this.control, CONTROL_WORDS + i);
+    return sum;
+  }
+
   /** Stops the workers, or their start if it is still under way (it stops itself). */
   async close(): Promise<void> {
     this.closed = true;
@@ -207,6 +227,9 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
   if (options.strategy !== undefined && options.strategy !== 'bfs') throw new RangeError('parallel search is breadth-first only');
   const t0 = performance.now();
   const phases = tuning.phases;
+  const measure = phases !== undefined;
+  const cpu = (): number => (measure ? threadCpuMs() : 0);
+  const cpuStart = cpu();
   const cm: CompactModel = await loadCompactModel(ref);
   if (phases) phases.loadMs = performance.now() - t0;
   // Started at the first level of START_LEVEL states (or at once, to wait for them): they start
@@ -277,11 +300,15 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
       // transitions: peterson.4 has 28 and enables a handful at a time, and a larger table costs more to
       // grow (its size, not its entries) and a cache miss on nearly every probe.
       const tGrow = performance.now();
+      const cGrow = cpu();
       const need = (links.size + levelCount * 2 * fanout) / 0.75;
       let factor = 1;
       while (need > table.capacity * factor) factor *= 2;
       if (factor > 1) table = table.grown(factor);
-      if (phases) phases.growMs += performance.now() - tGrow;
+      if (phases) {
+        phases.growMs += performance.now() - tGrow;
+        phases.growCpuMs += cpu() - cGrow;
+      }
       if (pool === undefined && threads > 0 && levelCount >= START_LEVEL) pool = new Pool(threads, ref, cm);
       // Lets the pool's start (compiling, then the threads' replies) go on between levels, at
       // most once a millisecond: hanoi.2 has 4,096 levels, most of them a fraction of that.
@@ -313,9 +340,11 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
         stopAtFirst,
         found: found.map((f) => f.property),
         sometimesHeld: [...sometimesHeld],
+        measure,
       };
       let results: LevelResult[];
       const tSend = performance.now();
+      const cSend = cpu();
       if (parallel) {
         pool!.post(job);
         const mine = expandLevel(cm, job, own, tables);
@@ -325,7 +354,10 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
           if (phases.handoverAtMs < 0) phases.handoverAtMs = tSend - t0;
           phases.levels++;
           phases.expandMs += busy;
-          for (const r of results) phases.busySumMs += r.busyMs;
+          for (const r of results) {
+            phases.busySumMs += r.busyMs;
+            phases.sharedCpuMs += r.cpuMs;
+          }
           phases.messagingMs += performance.now() - tSend - busy;
         }
       } else {
@@ -333,9 +365,11 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
         if (phases) {
           phases.coordinatorLevels++;
           phases.coordinatorMs += performance.now() - tSend;
+          phases.coordinatorCpuMs += cpu() - cSend;
         }
       }
       const tMerge = performance.now();
+      const cMerge = cpu();
       const nextFirstId = links.size;
       let offset = 0;
       let deadlockId = -1;
@@ -379,14 +413,20 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
       levelCount = offset;
       levelFirstId = nextFirstId;
       depth++;
-      if (phases) phases.mergeMs += performance.now() - tMerge;
+      if (phases) {
+        phases.mergeMs += performance.now() - tMerge;
+        phases.mergeCpuMs += cpu() - cMerge;
+      }
     }
   } catch (e) {
     errorMessage = e instanceof Error ? e.message : String(e);
   } finally {
     tFinish = performance.now();
     await pool?.close();
-    if (phases) phases.boot = pool?.boot ?? 'not started';
+    if (phases) {
+      phases.boot = pool?.boot ?? 'not started';
+      phases.threadsCpuMs = pool?.threadsCpuMs ?? 0;
+    }
   }
   memory.sample();
   const elapsedMs = performance.now() - started;
@@ -428,6 +468,9 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
   };
   if (incomplete !== undefined) result.incompleteReason = incomplete;
   if (hint !== undefined) result.hint = hint;
-  if (phases) phases.finishMs = performance.now() - tFinish;
+  if (phases) {
+    phases.finishMs = performance.now() - tFinish;
+    phases.mainCpuMs = cpu() - cpuStart;
+  }
   return result;
 }
