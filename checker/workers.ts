@@ -147,7 +147,7 @@ class Pool {
       const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
       this.workers = Array.from({ length: this.n }, () => new Worker(boot, { eval: true }));
     } else {
-      this.boot = 'bundle';
+      this.boot = bundle.cached ? 'bundle (cached)' : 'bundle';
       this.bundle = bundle;
       this.workers = Array.from({ length: this.n }, () => new Worker(bundle.code, { eval: true }));
       ref = bundle.ref;
