@@ -64,12 +64,14 @@ export function waitFor(ctl: Int32Array, word: number, target: number, timeoutMs
   }
 }
 
-/** The next message on `port`, which the sender posted before it moved the control word we woke on. */
+/**
+ * The message on `port`, which the sender posted before it moved the control word we woke on:
+ * none there means the barrier let us through early, a bug to report rather than wait out.
+ */
 export function take<T>(port: MessagePort): T {
-  for (;;) {
-    const m = receiveMessageOnPort(port);
-    if (m !== undefined) return m.message as T;
-  }
+  const m = receiveMessageOnPort(port);
+  if (m === undefined) throw new Error('passed a barrier before its message arrived');
+  return m.message as T;
 }
 
 /**

@@ -207,3 +207,26 @@ test('the compiled worker and model are cached, and compiled again when a file t
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('the shared table: two threads inserting the same fingerprints at once find each one new exactly once', async () => {
+  const { Worker } = await import('node:worker_threads');
+  const { insertAll } = await import('./fixtures/compact/table-inserter.ts');
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const url = new URL('./fixtures/compact/table-inserter.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
+  // Rounds in lockstep: each key is raced for while both threads run (a plain store instead of
+  // the compare-and-swap lets both win it).
+  for (let round = 0; round < 3; round++) {
+    const n = 200_000;
+    const data = { table: SharedTable.create(1 << 19).buffer, rendezvous: new SharedArrayBuffer(4), n };
+    const w = new Worker(boot, { eval: true, workerData: data });
+    const theirs = new Promise<number>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    // Waits for the worker to load before racing it (its rendezvous turn comes after its imports).
+    const mine = await new Promise<number>((resolve) => setImmediate(() => resolve(insertAll(data, 2))));
+    assert.equal(mine + (await theirs), n, `round ${round}`);
+    await w.terminate();
+  }
+});
