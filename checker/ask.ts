@@ -3,9 +3,9 @@
  * each remove the other, so a pool can ask the same worker again and again without leaking
  * listeners. Used by both parallel searches (workers.ts, object-workers.ts).
  */
-import type { Transferable, Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 
-export function ask<R>(w: Worker, msg: unknown, transfer: readonly Transferable[] = []): Promise<R> {
+export function ask<R>(w: Worker, msg: unknown, transfer: ArrayBuffer[] = []): Promise<R> {
   return new Promise<R>((resolve, reject) => {
     const onMessage = (r: R): void => {
       w.off('error', onError);

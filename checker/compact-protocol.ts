@@ -11,15 +11,28 @@
 import { readFileSync } from 'node:fs';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { LevelResult } from './compact-expand.ts';
+import type { ModelRef } from './model-ref.ts';
 
 /** Control words, an Int32Array over a SharedArrayBuffer shared by every thread of a search. */
 export const GO = 0;
 export const DONE = 1;
 export const QUIT = 2;
-/** Then one word per worker thread: its CPU time so far in ms, when the search is measured. */
 export const CONTROL_WORDS = 3;
+/** Then two words per worker thread: whether it is ready (0 starting, 1 ready, -1 failed: its port says why), and its CPU time so far in ms when the search is measured. */
+export const readyWord = (thread: number): number => CONTROL_WORDS + 2 * thread;
+export const cpuWord = (thread: number): number => CONTROL_WORDS + 2 * thread + 1;
+export const controlWords = (threads: number): number => CONTROL_WORDS + 2 * threads;
 
-export type WorkerReply = ({ type: 'level' } & LevelResult) | { type: 'ready' } | { type: 'error'; message: string };
+/** What a worker thread is started with (its `workerData`). */
+export interface WorkerInit {
+  ref: ModelRef;
+  control: SharedArrayBuffer;
+  port: MessagePort;
+  /** This thread's number, for its words in the control words. */
+  index: number;
+}
+
+export type WorkerReply = ({ type: 'level' } & LevelResult) | { type: 'error'; message: string };
 
 /**
  * How long a thread spins on a control word before it sleeps on it. Long enough for the

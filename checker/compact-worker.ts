@@ -1,29 +1,22 @@
 /**
- * One worker thread of the parallel compact search (workers.ts). It loads its own copy of the
- * model by module path (usually the coordinator's compiled copy, worker-bundle.ts), answers
- * 'ready', then serves levels (compact-expand.ts) until told to quit, meeting the coordinator at
- * each level through shared control words and its own port (compact-protocol.ts): it never
- * returns to its event loop in between.
+ * One worker thread of the parallel compact search (workers.ts). It is started with its model
+ * (by module path: usually the coordinator's compiled copy, worker-bundle.ts), its port and the
+ * shared control words in `workerData`; it loads the model, says it is ready in its control word
+ * (so that the coordinator, busy searching, need not turn its event loop to hear it), then
+ * serves levels (compact-expand.ts) until told to quit, meeting the coordinator at each level
+ * through the control words and its port (compact-protocol.ts).
  */
-import { parentPort, type MessagePort } from 'node:worker_threads';
+import { isMainThread, workerData, type MessagePort } from 'node:worker_threads';
 import type { CompactModel } from './compact.ts';
 import { expandLevel, LevelOutput, TableView, type LevelJob } from './compact-expand.ts';
-import { loadCompactModel, type ModelRef } from './model-ref.ts';
-import { CONTROL_WORDS, DONE, GO, QUIT, take, threadCpuMs, waitChange, type WorkerReply } from './compact-protocol.ts';
+import { loadCompactModel } from './model-ref.ts';
+import { cpuWord, DONE, GO, QUIT, readyWord, take, threadCpuMs, waitChange, type WorkerInit, type WorkerReply } from './compact-protocol.ts';
 
-const parent = parentPort;
-if (parent === null) throw new Error('compact-worker.ts runs only as a worker thread');
+if (isMainThread) throw new Error('compact-worker.ts runs only as a worker thread');
 
-export interface InitMessage {
-  type: 'init';
-  ref: ModelRef;
-  control: SharedArrayBuffer;
-  port: MessagePort;
-  /** This thread's number, for its word in the control words. */
-  index: number;
-}
+const describe = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
-function serve(model: CompactModel, ctl: Int32Array, port: MessagePort, cpuWord: number): void {
+function serve(model: CompactModel, ctl: Int32Array, port: MessagePort, index: number): void {
   const out = new LevelOutput(model.width);
   const tables = new TableView();
   // The coordinator moves GO only after every worker is ready (or to quit), so it is 0 here.
@@ -36,32 +29,32 @@ function serve(model: CompactModel, ctl: Int32Array, port: MessagePort, cpuWord:
     try {
       reply = { type: 'level', ...expandLevel(model, job, out, tables) };
     } catch (e) {
-      reply = { type: 'error', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+      reply = { type: 'error', message: describe(e) };
     }
-    if (job.measure) Atomics.store(ctl, cpuWord, Math.round(threadCpuMs()));
+    if (job.measure) Atomics.store(ctl, cpuWord(index), Math.round(threadCpuMs()));
     port.postMessage(reply);
     Atomics.add(ctl, DONE, 1);
     Atomics.notify(ctl, DONE);
   }
 }
 
-parent.once('message', (msg: InitMessage) => {
-  void (async () => {
-    let model: CompactModel;
-    try {
-      model = await loadCompactModel(msg.ref);
-    } catch (e) {
-      parent.postMessage({ type: 'error', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) } satisfies WorkerReply);
-      return;
-    }
-    parent.postMessage({ type: 'ready' } satisfies WorkerReply);
-    serve(model, new Int32Array(msg.control), msg.port, CONTROL_WORDS + msg.index);
-    closePorts(msg.port);
-  })();
-});
-
-/** Lets the thread end once it has quit: nothing else keeps its event loop alive. */
-function closePorts(port: MessagePort): void {
-  port.close();
-  parent?.close();
-}
+const init = workerData as WorkerInit;
+const ctl = new Int32Array(init.control);
+const ready = (state: 1 | -1): void => {
+  Atomics.store(ctl, readyWord(init.index), state);
+  Atomics.notify(ctl, readyWord(init.index));
+};
+void (async () => {
+  let model: CompactModel;
+  try {
+    model = await loadCompactModel(init.ref);
+  } catch (e) {
+    init.port.postMessage({ type: 'error', message: describe(e) } satisfies WorkerReply);
+    ready(-1);
+    return;
+  }
+  ready(1);
+  serve(model, ctl, init.port, init.index);
+  // Nothing else keeps the thread's event loop alive: it ends.
+  init.port.close();
+})();

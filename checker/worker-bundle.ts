@@ -13,10 +13,14 @@
  * The compiled pair is cached in this user's directory under the temporary directory, keyed by
  * the worker's and the model's paths and esbuild's version, and kept while every file esbuild
  * read for it has the same content (SHA-256): a second search of the same model skips esbuild,
- * whose child process and two builds delay the workers' start by about a tenth of a second.
+ * whose child process and two builds delay the workers' start by about a tenth of a second, and
+ * whose replies each wait for a turn of the coordinator's event loop (one level of its search).
+ * A pair is cached only once its model has loaded and matched the original.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +38,26 @@ export interface WorkerBundle {
   remove(): Promise<void>;
 }
 
-/** The bundle, or the reason there is none. */
+/**
+ * The bundle from the cache, without a turn of the event loop (the coordinator is searching and
+ * turns it only between levels), or undefined if the cache has nothing current for it.
+ */
+export function cachedBundle(ref: ModelRef): WorkerBundle | undefined {
+  const key = cacheKey(ref);
+  if (key === undefined) return undefined;
+  try {
+    const c = JSON.parse(readFileSync(key.file, 'utf8')) as Compiled;
+    for (const [path, hash] of Object.entries(c.inputs)) if (sha256(readFileSync(path)) !== hash) return undefined;
+    // Cached only once it had loaded as the model (bundleWorker), so not checked again.
+    const file = modelFile(key.dir, c.model);
+    if (!existsSync(file)) return undefined;
+    return { code: c.worker, ref: { ...ref, module: file }, cached: true, remove: () => Promise.resolve() };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The bundle, compiled (and cached), or the reason there is none. */
 export async function bundleWorker(ref: ModelRef, model: CompactModel): Promise<WorkerBundle | string> {
   let esbuild: typeof import('esbuild');
   try {
@@ -42,37 +65,46 @@ export async function bundleWorker(ref: ModelRef, model: CompactModel): Promise<
   } catch (e) {
     return `esbuild is not available (${e instanceof Error ? e.message : String(e)})`;
   }
-  // The worker beside this file, in the same language (.ts here, .js in dist/).
-  const worker = fileURLToPath(new URL(`./compact-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
-  const entry = resolve(ref.module);
-  const cache = await cacheDir();
-  const key = cache === undefined ? undefined : join(cache, `${sha256(JSON.stringify([CACHE_FORMAT, esbuild.version, worker, entry]))}.json`);
-  let built = key === undefined ? undefined : await fromCache(key);
-  const cached = built !== undefined;
-  if (built === undefined) {
-    const fresh = await compile(esbuild, worker, entry);
-    if (typeof fresh === 'string') return `esbuild could not compile ${ref.module} (${fresh})`;
-    built = fresh;
-    if (key !== undefined) await toCache(key, fresh);
-  }
+  const built = await compile(esbuild, WORKER, resolve(ref.module));
+  if (typeof built === 'string') return `esbuild could not compile ${ref.module} (${built})`;
   // A compiled module lives elsewhere, so what it finds through import.meta would change.
   if (/\bimport\.meta\b/.test(built.model)) return `${ref.module} uses import.meta`;
+  const key = cacheKey(ref);
   // In the cache, the model's file is named by its content, so that it is never rewritten under a
   // process that has it loaded; without a cache, in a directory of this search's own.
-  const dir = cache ?? (await mkdtemp(join(tmpdir(), 'writepath-worker-')));
-  const remove = (): Promise<void> => (cache === undefined ? rm(dir, { recursive: true, force: true }) : Promise.resolve());
+  const dir = key?.dir ?? (await mkdtemp(join(tmpdir(), 'writepath-worker-')));
+  const remove = (): Promise<void> => (key === undefined ? rm(dir, { recursive: true, force: true }) : Promise.resolve());
   try {
-    const file = join(dir, `${sha256(built.model)}.mjs`);
-    if (cache === undefined || !(await exists(file))) await writeAtomically(file, built.model);
+    const file = modelFile(dir, built.model);
+    if (!existsSync(file)) await writeAtomically(file, built.model);
     const compiled: ModelRef = { ...ref, module: file };
     // Loaded here once, so that a compiled model that does not load or differs falls back.
     const check = await loadCompactModel(compiled);
     if (check.width !== model.width || check.transitions.join('\n') !== model.transitions.join('\n')) throw new Error('the compiled model differs from the model');
-    return { code: built.worker, ref: compiled, cached, remove };
+    if (key !== undefined) await toCache(key.file, built);
+    return { code: built.worker, ref: compiled, cached: false, remove };
   } catch (e) {
     await remove();
     return `the compiled ${ref.module} does not load as the original (${e instanceof Error ? e.message : String(e)})`;
   }
+}
+
+/** The worker beside this file, in the same language (.ts here, .js in dist/). */
+const WORKER = fileURLToPath(new URL(`./compact-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+const modelFile = (dir: string, code: string): string => join(dir, `${sha256(code)}.mjs`);
+
+/** Where `ref`'s bundle is cached: by the worker's and the model's paths and esbuild's version. */
+function cacheKey(ref: ModelRef): { dir: string; file: string } | undefined {
+  const dir = cacheDir();
+  if (dir === undefined) return undefined;
+  let version: string;
+  try {
+    version = (createRequire(import.meta.url)('esbuild/package.json') as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+  return { dir, file: join(dir, `${sha256(JSON.stringify([CACHE_FORMAT, version, WORKER, resolve(ref.module)]))}.json`) };
 }
 
 /** Bump when what is cached, or how it is compiled, changes. */
@@ -98,21 +130,6 @@ async function compile(esbuild: typeof import('esbuild'), worker: string, entry:
   }
 }
 
-/**
- * The compiled pair cached under `key`, if every file it was compiled from still has the content
- * it had then: checking costs reading and hashing a dozen small files, where esbuild costs a
- * child process and two builds (about 0.1 s on an idle machine, before any worker can start).
- */
-async function fromCache(key: string): Promise<Compiled | undefined> {
-  try {
-    const c = JSON.parse(await readFile(key, 'utf8')) as Compiled;
-    for (const [path, hash] of Object.entries(c.inputs)) if (sha256(await readFile(path)) !== hash) return undefined;
-    return c;
-  } catch {
-    return undefined;
-  }
-}
-
 async function toCache(key: string, c: Compiled): Promise<void> {
   try {
     await writeAtomically(key, JSON.stringify(c));
@@ -128,24 +145,18 @@ async function writeAtomically(file: string, text: string): Promise<void> {
   await rename(tmp, file);
 }
 
-const exists = (file: string): Promise<boolean> =>
-  stat(file).then(
-    () => true,
-    () => false,
-  );
-
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /**
  * This user's cache directory in the temporary directory, or undefined: the workers run the code
  * found there, so it is used only if it is ours and no one else can write to it.
  */
-async function cacheDir(): Promise<string | undefined> {
+function cacheDir(): string | undefined {
   const uid = process.getuid?.() ?? -1;
   const dir = join(tmpdir(), `writepath-worker-cache-${uid}`);
   try {
-    await mkdir(dir, { mode: 0o700, recursive: true });
-    const st = await stat(dir);
+    mkdirSync(dir, { mode: 0o700, recursive: true });
+    const st = statSync(dir);
     if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0) return undefined;
     return dir;
   } catch {

@@ -11,7 +11,7 @@
  * and afterwards every level too small to be worth a barrier; new states stay where the thread
  * that found them wrote them, and the next level reads them there.
  */
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { CheckOptions, CheckResult, CheckStatus, Violation, ViolationKind } from './types.ts';
 import { asObjectModel, type CompactModel } from './compact.ts';
 import { fingerprintWords, type Fingerprint } from './fingerprint.ts';
@@ -21,10 +21,8 @@ import { chunkSize, expandLevel, LevelOutput, TableView, type LevelJob, type Lev
 import { loadCompactModel, type ModelRef } from './model-ref.ts';
 import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
 import { replay } from './trace.ts';
-import { bundleWorker, type WorkerBundle } from './worker-bundle.ts';
-import { ask } from './ask.ts';
-import { CONTROL_WORDS, DONE, GO, QUIT, take, threadCpuMs, waitFor, type WorkerReply } from './compact-protocol.ts';
-import type { InitMessage } from './compact-worker.ts';
+import { bundleWorker, cachedBundle, type WorkerBundle } from './worker-bundle.ts';
+import { controlWords, cpuWord, DONE, GO, QUIT, readyWord, take, threadCpuMs, waitFor, type WorkerInit, type WorkerReply } from './compact-protocol.ts';
 
 
 /** Where a run's wall time went (bench/worker-phases.ts). */
@@ -98,76 +96,96 @@ export const START_LEVEL = 128;
 
 /**
  * The worker threads, started in the background: the coordinator searches meanwhile and looks
- * at `isReady` between levels. Once ready, a thread serves levels until `close`, meeting the
- * coordinator at each through the control words and its port (compact-protocol.ts).
+ * at `state` between levels. A thread says it is ready in its control word, not by a message,
+ * and from a cached bundle the threads are started at once: the coordinator turns its event
+ * loop only between levels, tens of milliseconds apart on peterson.4, and every reply waiting
+ * for a turn had delayed the threads' start by a level (bench/README.md, issue 10i). Once ready,
+ * a thread serves levels until `close`, meeting the coordinator at each through the control
+ * words and its port (compact-protocol.ts).
  */
 class Pool {
   private workers: Worker[] = [];
   private ports: MessagePort[] = [];
   private closed = false;
   private bundle: WorkerBundle | undefined;
-  private readyNow = false;
-  /** Why a thread stopped answering (an uncaught error, or it exited), as the event loop told us. */
+  /** Why the pool cannot serve: the start failed, a thread reported an error, died or exited. */
   private failure: string | undefined;
   private readonly control: Int32Array;
   /** How the workers were started: from the compiled bundle, or with tsx and why. */
   boot = 'starting';
-  /** Settles when every worker has answered 'init': undefined, or the first error. */
-  readonly ready: Promise<string | undefined>;
   constructor(
     private readonly n: number,
     ref: ModelRef,
     model: CompactModel,
   ) {
-    this.control = new Int32Array(new SharedArrayBuffer((CONTROL_WORDS + n) * 4));
-    // Handled here, so that a search that never needs the workers leaves no rejection behind.
-    this.ready = this.start(ref, model).then(
-      (error) => {
-        this.readyNow = error === undefined;
-        return error;
-      },
-      (e: unknown) => (e instanceof Error ? e.message : String(e)),
-    );
+    this.control = new Int32Array(new SharedArrayBuffer(controlWords(n) * 4));
+    const hit = cachedBundle(ref);
+    if (hit !== undefined) this.launch(ref, hit);
+    else
+      void bundleWorker(ref, model).then(
+        (b) => this.launch(ref, b),
+        (e: unknown) => (this.failure ??= e instanceof Error ? e.message : String(e)),
+      );
   }
-  get isReady(): boolean {
-    return this.readyNow;
-  }
-  private async start(ref: ModelRef, model: CompactModel): Promise<string | undefined> {
-    const bundle = await bundleWorker(ref, model);
+
+  /** Starts the threads, from the bundle or, failing one (`bundle` says why), through tsx. */
+  private launch(ref: ModelRef, bundle: WorkerBundle | string): void {
     if (this.closed) {
-      if (typeof bundle !== 'string') await bundle.remove();
-      return 'closed';
+      if (typeof bundle !== 'string') void bundle.remove();
+      return;
     }
+    let code: string;
     if (typeof bundle === 'string') {
       this.boot = `tsx (${bundle})`;
       const url = new URL('./compact-worker.ts', import.meta.url).href;
       // The worker is TypeScript, as is the model it loads: a small script first registers tsx's
       // loader in the new thread (it is not inherited), then imports the worker module.
       const tsx = import.meta.resolve('tsx/esm/api');
-      const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
-      this.workers = Array.from({ length: this.n }, () => new Worker(boot, { eval: true }));
+      code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
     } else {
       this.boot = bundle.cached ? 'bundle (cached)' : 'bundle';
       this.bundle = bundle;
-      this.workers = Array.from({ length: this.n }, () => new Worker(bundle.code, { eval: true }));
+      code = bundle.code;
       ref = bundle.ref;
     }
-    for (const w of this.workers) {
+    for (let index = 0; index < this.n; index++) {
+      const { port1, port2 } = new MessageChannel();
+      this.ports.push(port1);
+      const workerData: WorkerInit = { ref, control: this.control.buffer as SharedArrayBuffer, port: port2, index };
+      const w = new Worker(code, { eval: true, workerData, transferList: [port2] });
       w.on('error', (e: Error) => {
         this.failure ??= e.message;
       });
       w.on('exit', (code) => {
         if (!this.closed) this.failure ??= `a worker thread exited (code ${code})`;
       });
+      this.workers.push(w);
     }
-    const replies = await Promise.all(
-      this.workers.map((w, index) => {
-        const { port1, port2 } = new MessageChannel();
-        this.ports.push(port1);
-        return ask<WorkerReply>(w, { type: 'init', ref, control: this.control.buffer as SharedArrayBuffer, port: port2, index } satisfies InitMessage, [port2]);
-      }),
-    );
-    return replies.map((r) => (r.type === 'error' ? r.message : undefined)).find((m) => m !== undefined);
+  }
+
+  /** 'ready' once every thread is; the reason if the pool cannot serve. Looks, never waits. */
+  get state(): 'starting' | 'ready' | { error: string } {
+    // A thread's own account of its failure first: its exit, which follows, says less.
+    for (let i = 0; i < this.workers.length; i++) {
+      if (Atomics.load(this.control, readyWord(i)) >= 0) continue;
+      const m = receiveMessageOnPort(this.ports[i]!)?.message as WorkerReply | undefined;
+      if (m?.type === 'error') this.failure = m.message;
+      Atomics.store(this.control, readyWord(i), 0);
+    }
+    if (this.failure !== undefined) return { error: this.failure };
+    if (this.workers.length < this.n) return 'starting';
+    for (let i = 0; i < this.n; i++) if (Atomics.load(this.control, readyWord(i)) === 0) return 'starting';
+    return 'ready';
+  }
+
+  /** Waits for the threads to be ready; the reason if they cannot be. */
+  async settled(): Promise<string | undefined> {
+    for (;;) {
+      const s = this.state;
+      if (s === 'ready') return undefined;
+      if (s !== 'starting') return s.error;
+      await new Promise<void>((r) => setTimeout(r, 1));
+    }
   }
 
   /** Hands every thread the level and wakes them; `collect` then waits for their results. */
@@ -197,7 +215,7 @@ class Pool {
   /** The worker threads' CPU time as of their last measured level. */
   get threadsCpuMs(): number {
     let sum = 0;
-    for (let i = 0; i < this.n; i++) sum += Atomics.load(this.control, CONTROL_WORDS + i);
+    for (let i = 0; i < this.n; i++) sum += Atomics.load(this.control, cpuWord(i));
     return sum;
   }
 
@@ -266,7 +284,7 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
   const invariants = Object.entries(cm.invariants ?? {});
   const useWorkers = async (): Promise<void> => {
     const tWait = performance.now();
-    const error = await pool!.ready;
+    const error = await pool!.settled();
     if (error !== undefined) throw new Error(error);
     if (phases) phases.waitMs += performance.now() - tWait;
     workersReady = true;
@@ -318,7 +336,7 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
         if (phases) phases.yieldMs += performance.now() - lastYield;
         lastYield = performance.now();
       }
-      if (!workersReady && levelCount >= smallLevel && pool?.isReady === true) await useWorkers();
+      if (!workersReady && levelCount >= smallLevel && pool !== undefined && pool.state !== 'starting') await useWorkers();
       const parallel = workersReady && levelCount >= smallLevel;
       const sharing = parallel ? workers : 1;
       const tableLimit = Math.floor(table.capacity * 0.75);

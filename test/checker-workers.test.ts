@@ -14,6 +14,7 @@ import { SharedTable } from '../checker/shared-table.ts';
 import { expandLevel, LevelOutput, TableView, type LevelJob } from '../checker/compact-expand.ts';
 import type { CompactModel } from '../checker/compact.ts';
 import { ParentLinks } from '../checker/store.ts';
+import type { ModelRef } from '../checker/model-ref.ts';
 import { at } from '../bench/beem/at.ts';
 
 const refs = [
@@ -79,6 +80,13 @@ test('workers: limits end the search incomplete; a bad module path is an error n
     assert.equal(d.distinctStates, seq.distinctStates);
   }
   await assert.rejects(checkCompactParallel({ module: 'bench/beem/nothing-here.ts' }, 2), /nothing-here/);
+});
+
+test('a worker thread that cannot load the model ends the search with its reason', async () => {
+  const ref = { module: 'test/fixtures/compact/main-thread-only.ts', export: 'mainThreadOnly' };
+  const r = await checkCompactParallel(ref, 2, {}, FORCED);
+  assert.equal(r.status, 'error');
+  assert.match(r.violations[0]?.message ?? '', /built in the main thread only/);
 });
 
 test('a model that reads import.meta: the workers start with tsx instead of the compiled copy, and agree', async () => {
@@ -179,7 +187,7 @@ test('the shared table: concurrent-safe inserts behave as a set, and growing kee
 });
 
 test('the compiled worker and model are cached, and compiled again when a file they came from changes', async () => {
-  const { bundleWorker } = await import('../checker/worker-bundle.ts');
+  const { bundleWorker, cachedBundle } = await import('../checker/worker-bundle.ts');
   const { loadCompactModel } = await import('../checker/model-ref.ts');
   const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
@@ -188,21 +196,21 @@ test('the compiled worker and model are cached, and compiled again when a file t
   const module = join(dir, 'line.mjs');
   const line = (n: number): string => `export const line = { name: 'line', width: 1, init: () => [[0]], transitions: ['step'], enabled: (s) => s[0] < ${n}, apply: (s, t, out) => { out[0] = s[0] + 1; } };\n`;
   const ref = { module, export: 'line' };
+  const statesOf = async (b: { ref: ModelRef } | string | undefined): Promise<number> => {
+    assert.ok(b !== undefined && typeof b !== 'string', String(b));
+    return checkCompact(await loadCompactModel(b.ref)).distinctStates;
+  };
   try {
-    const states = async (n: number): Promise<boolean[]> => {
+    for (const n of [5, 9]) {
       await writeFile(module, line(n));
-      const runs: boolean[] = [];
-      for (let i = 0; i < 2; i++) {
-        const b = await bundleWorker(ref, await loadCompactModel(ref));
-        assert.ok(typeof b !== 'string', String(b));
-        runs.push(b.cached);
-        assert.equal(checkCompact(await loadCompactModel(b.ref)).distinctStates, n + 1, 'the compiled model is the current one');
-        await b.remove();
-      }
-      return runs;
-    };
-    assert.deepEqual(await states(5), [false, true]);
-    assert.deepEqual(await states(9), [false, true]);
+      assert.equal(cachedBundle(ref), undefined, `nothing current cached for the model with ${n}`);
+      const compiled = await bundleWorker(ref, await loadCompactModel(ref));
+      assert.equal(typeof compiled !== 'string' && compiled.cached, false);
+      assert.equal(await statesOf(compiled), n + 1, 'the compiled model is the current one');
+      const cached = cachedBundle(ref);
+      assert.equal(cached?.cached, true);
+      assert.equal(await statesOf(cached), n + 1, 'the cached model is the current one');
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
