@@ -17,7 +17,7 @@ import { asObjectModel, type CompactModel } from './compact.ts';
 import { fingerprintWords, type Fingerprint } from './fingerprint.ts';
 import { NO_PARENT, ParentLinks } from './store.ts';
 import { SharedTable } from './shared-table.ts';
-import { chunkSize, expandLevel, LevelOutput, TableView, type LevelJob, type LevelResult } from './compact-expand.ts';
+import { expandLevel, LevelOutput, TableView, type LevelJob, type LevelResult } from './compact-expand.ts';
 import { loadCompactModel, type ModelRef } from './model-ref.ts';
 import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
 import { replay } from './trace.ts';
@@ -347,7 +347,7 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
         segments,
         counts,
         cursor: cursor.buffer as SharedArrayBuffer,
-        chunk: chunkSize(levelCount, sharing),
+        threads: sharing,
         firstId: levelFirstId,
         parity: (depth + 1) & 1,
         cut: options.maxDepth !== undefined && depth >= options.maxDepth,

@@ -126,7 +126,7 @@ function levelOf(sizes: number[], limit: number): LevelJob {
     for (let i = 0; i < n; i++) a[i] = next++;
     return a.buffer as SharedArrayBuffer;
   });
-  return { table: SharedTable.create(1 << 14).buffer, segments, counts: sizes, cursor: new SharedArrayBuffer(8), chunk: 64, firstId: 7, parity: 1, cut: false, stored: 0, limit, tableLimit: 1 << 13, deadline: Number.MAX_SAFE_INTEGER, stopAtFirst: false, found: [], sometimesHeld: [], measure: false };
+  return { table: SharedTable.create(1 << 14).buffer, segments, counts: sizes, cursor: new SharedArrayBuffer(8), threads: 2, firstId: 7, parity: 1, cut: false, stored: 0, limit, tableLimit: 1 << 13, deadline: Number.MAX_SAFE_INTEGER, stopAtFirst: false, found: [], sometimesHeld: [], measure: false };
 }
 
 test('expanding a level: chunks across segments give every state its successors and the right parent', () => {
