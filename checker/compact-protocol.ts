@@ -18,10 +18,15 @@ export const GO = 0;
 export const DONE = 1;
 export const QUIT = 2;
 export const CONTROL_WORDS = 3;
-/** Then two words per worker thread: whether it is ready (0 starting, 1 ready, -1 failed: its port says why), and its CPU time so far in ms when the search is measured. */
-export const readyWord = (thread: number): number => CONTROL_WORDS + 2 * thread;
-export const cpuWord = (thread: number): number => CONTROL_WORDS + 2 * thread + 1;
-export const controlWords = (threads: number): number => CONTROL_WORDS + 2 * threads;
+/**
+ * Then three words per worker thread: whether it is ready (0 starting, 1 ready, -1 failed: its
+ * port says why); its CPU time in ms when it became ready; and its CPU time so far, as of its
+ * last level, when the search is measured.
+ */
+export const readyWord = (thread: number): number => CONTROL_WORDS + 3 * thread;
+export const startCpuWord = (thread: number): number => CONTROL_WORDS + 3 * thread + 1;
+export const cpuWord = (thread: number): number => CONTROL_WORDS + 3 * thread + 2;
+export const controlWords = (threads: number): number => CONTROL_WORDS + 3 * threads;
 
 /** What a worker thread is started with (its `workerData`). */
 export interface WorkerInit {

@@ -10,7 +10,7 @@ import { isMainThread, workerData, type MessagePort } from 'node:worker_threads'
 import type { CompactModel } from './compact.ts';
 import { expandLevel, LevelOutput, TableView, type LevelJob } from './compact-expand.ts';
 import { loadCompactModel } from './model-ref.ts';
-import { cpuWord, DONE, GO, QUIT, readyWord, take, threadCpuMs, waitChange, type WorkerInit, type WorkerReply } from './compact-protocol.ts';
+import { cpuWord, startCpuWord, DONE, GO, QUIT, readyWord, take, threadCpuMs, waitChange, type WorkerInit, type WorkerReply } from './compact-protocol.ts';
 
 if (isMainThread) throw new Error('compact-worker.ts runs only as a worker thread');
 
@@ -53,6 +53,7 @@ void (async () => {
     ready(-1);
     return;
   }
+  Atomics.store(ctl, startCpuWord(init.index), Math.round(threadCpuMs()));
   ready(1);
   serve(model, ctl, init.port, init.index);
   // Nothing else keeps the thread's event loop alive: it ends.

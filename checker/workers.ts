@@ -22,7 +22,7 @@ import { loadCompactModel, type ModelRef } from './model-ref.ts';
 import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
 import { replay } from './trace.ts';
 import { bundleWorker, cachedBundle, type WorkerBundle } from './worker-bundle.ts';
-import { controlWords, cpuWord, DONE, GO, QUIT, readyWord, take, threadCpuMs, waitFor, type WorkerInit, type WorkerReply } from './compact-protocol.ts';
+import { controlWords, cpuWord, startCpuWord, DONE, GO, QUIT, readyWord, take, threadCpuMs, waitFor, type WorkerInit, type WorkerReply } from './compact-protocol.ts';
 
 
 /** Where a run's wall time went (bench/worker-phases.ts). */
@@ -65,9 +65,13 @@ export interface WorkerPhases {
   mergeCpuMs: number;
   growCpuMs: number;
   threadsCpuMs: number;
+  /** Of which until they were ready (the thread's start, loading the model). */
+  threadsStartCpuMs: number;
+  /** The coordinator's own CPU in the shared levels (of `sharedCpuMs`). */
+  sharedCoordinatorCpuMs: number;
 }
 
-export const newPhases = (): WorkerPhases => ({ loadMs: 0, handoverAtMs: -1, waitMs: 0, coordinatorLevels: 0, coordinatorMs: 0, levels: 0, expandMs: 0, busySumMs: 0, messagingMs: 0, mergeMs: 0, growMs: 0, yieldMs: 0, finishMs: 0, boot: '', mainCpuMs: 0, coordinatorCpuMs: 0, sharedCpuMs: 0, mergeCpuMs: 0, growCpuMs: 0, threadsCpuMs: 0 });
+export const newPhases = (): WorkerPhases => ({ loadMs: 0, handoverAtMs: -1, waitMs: 0, coordinatorLevels: 0, coordinatorMs: 0, levels: 0, expandMs: 0, busySumMs: 0, messagingMs: 0, mergeMs: 0, growMs: 0, yieldMs: 0, finishMs: 0, boot: '', mainCpuMs: 0, coordinatorCpuMs: 0, sharedCpuMs: 0, mergeCpuMs: 0, growCpuMs: 0, threadsCpuMs: 0, threadsStartCpuMs: 0, sharedCoordinatorCpuMs: 0 });
 
 /** Knobs for tests and benchmarks; the defaults are what `--workers` uses. */
 export interface ParallelTuning {
@@ -212,11 +216,15 @@ class Pool {
     });
   }
 
-  /** The worker threads' CPU time as of their last measured level. */
-  get threadsCpuMs(): number {
-    let sum = 0;
-    for (let i = 0; i < this.n; i++) sum += Atomics.load(this.control, cpuWord(i));
-    return sum;
+  /** The worker threads' CPU time, summed: as of their last measured level, and until they were ready. */
+  get threadsCpuMs(): { total: number; start: number } {
+    let total = 0;
+    let start = 0;
+    for (let i = 0; i < this.n; i++) {
+      total += Atomics.load(this.control, cpuWord(i));
+      start += Atomics.load(this.control, startCpuWord(i));
+    }
+    return { total, start };
   }
 
   /** Stops the workers, or their start if it is still under way (it stops itself). */
@@ -372,6 +380,7 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
           if (phases.handoverAtMs < 0) phases.handoverAtMs = tSend - t0;
           phases.levels++;
           phases.expandMs += busy;
+          phases.sharedCoordinatorCpuMs += mine.cpuMs;
           for (const r of results) {
             phases.busySumMs += r.busyMs;
             phases.sharedCpuMs += r.cpuMs;
@@ -443,7 +452,9 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
     await pool?.close();
     if (phases) {
       phases.boot = pool?.boot ?? 'not started';
-      phases.threadsCpuMs = pool?.threadsCpuMs ?? 0;
+      const threadsCpu = pool?.threadsCpuMs ?? { total: 0, start: 0 };
+      phases.threadsCpuMs = threadsCpu.total;
+      phases.threadsStartCpuMs = threadsCpu.start;
     }
   }
   memory.sample();
