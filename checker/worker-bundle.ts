@@ -18,8 +18,8 @@
  * A pair is cached only once its model has loaded and matched the original.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
@@ -57,7 +57,11 @@ export function cachedBundle(ref: ModelRef): WorkerBundle | undefined {
   }
 }
 
-/** The bundle, compiled (and cached), or the reason there is none. */
+/**
+ * The bundle, compiled (and cached), or the reason there is none. Its file work is synchronous
+ * (a few small files): each await waits for a turn of the coordinator's event loop, a level of
+ * its search, and only esbuild's builds and loading the compiled model need one.
+ */
 export async function bundleWorker(ref: ModelRef, model: CompactModel): Promise<WorkerBundle | string> {
   let esbuild: typeof import('esbuild');
   try {
@@ -72,16 +76,16 @@ export async function bundleWorker(ref: ModelRef, model: CompactModel): Promise<
   const key = cacheKey(ref);
   // In the cache, the model's file is named by its content, so that it is never rewritten under a
   // process that has it loaded; without a cache, in a directory of this search's own.
-  const dir = key?.dir ?? (await mkdtemp(join(tmpdir(), 'writepath-worker-')));
+  const dir = key?.dir ?? mkdtempSync(join(tmpdir(), 'writepath-worker-'));
   const remove = (): Promise<void> => (key === undefined ? rm(dir, { recursive: true, force: true }) : Promise.resolve());
   try {
     const file = modelFile(dir, built.model);
-    if (!existsSync(file)) await writeAtomically(file, built.model);
+    if (!existsSync(file)) writeAtomically(file, built.model);
     const compiled: ModelRef = { ...ref, module: file };
     // Loaded here once, so that a compiled model that does not load or differs falls back.
     const check = await loadCompactModel(compiled);
     if (check.width !== model.width || check.transitions.join('\n') !== model.transitions.join('\n')) throw new Error('the compiled model differs from the model');
-    if (key !== undefined) await toCache(key.file, built);
+    if (key !== undefined) toCache(key.file, built);
     return { code: built.worker, ref: compiled, cached: false, remove };
   } catch (e) {
     await remove();
@@ -123,26 +127,26 @@ async function compile(esbuild: typeof import('esbuild'), worker: string, entry:
     const [w, m] = await Promise.all([esbuild.build({ ...common, entryPoints: [worker], format: 'cjs' }), esbuild.build({ ...common, entryPoints: [entry], format: 'esm' })]);
     const paths = [...Object.keys(w.metafile.inputs), ...Object.keys(m.metafile.inputs)].map((p) => resolve(p));
     const inputs: Record<string, string> = {};
-    for (const p of paths) inputs[p] = sha256(await readFile(p));
+    for (const p of paths) inputs[p] = sha256(readFileSync(p));
     return { worker: w.outputFiles[0]!.text, model: m.outputFiles[0]!.text, inputs };
   } catch (e) {
     return e instanceof Error ? e.message.split('\n')[0]! : String(e);
   }
 }
 
-async function toCache(key: string, c: Compiled): Promise<void> {
+function toCache(key: string, c: Compiled): void {
   try {
-    await writeAtomically(key, JSON.stringify(c));
+    writeAtomically(key, JSON.stringify(c));
   } catch {
     // A cache that cannot be written only costs the next run a compile.
   }
 }
 
 /** Written under a temporary name, then renamed: a concurrent reader sees all of it or nothing. */
-async function writeAtomically(file: string, text: string): Promise<void> {
+function writeAtomically(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-  await writeFile(tmp, text, { mode: 0o600 });
-  await rename(tmp, file);
+  writeFileSync(tmp, text, { mode: 0o600 });
+  renameSync(tmp, file);
 }
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
