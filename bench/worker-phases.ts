@@ -4,7 +4,8 @@
  * at the level barriers, the coordinator's serial work between levels, and the finish.
  * Usage: tsx bench/worker-phases.ts MODEL N WORKERS [ROUNDS] [wait] [small=LEVEL], e.g. `peterson 4 1 3`
  * or `hanoi 12 1 3`; `wait` waits for the workers to start before the first level, `small=0`
- * gives every level to the workers (together: the search as it was before issue 10g).
+ * gives every level to the workers (together: the search as it was before issue 10g); `cold`
+ * drops the model's cached worker bundle before each parallel run, so that it is compiled again.
  * Rounds alternate sequential and parallel runs; CPU is the whole process's (all threads).
  */
 import { loadavg } from 'node:os';
@@ -12,13 +13,15 @@ import { checkCompact } from '../checker/compact.ts';
 import { checkCompactParallel, newPhases } from '../checker/workers.ts';
 import { loadCompactModel } from '../checker/model-ref.ts';
 import { threadCpuMs } from '../checker/compact-protocol.ts';
+import { forgetCachedBundle } from '../checker/worker-bundle.ts';
 
 const [model, nArg, wArg, roundsArg, ...flags] = process.argv.slice(2);
 const wait = flags.includes('wait');
+const cold = flags.includes('cold');
 const small = flags.find((f) => f.startsWith('small='));
 const smallLevel = small === undefined ? undefined : Number(small.slice('small='.length));
 if (model === undefined || nArg === undefined || wArg === undefined) {
-  process.stderr.write('usage: tsx bench/worker-phases.ts MODEL N WORKERS [ROUNDS]\n');
+  process.stderr.write('usage: tsx bench/worker-phases.ts MODEL N WORKERS [ROUNDS] [wait] [cold] [small=LEVEL]\n');
   process.exit(2);
 }
 const ref = { module: `bench/beem/${model}.ts`, export: model, args: [Number(nArg)] };
@@ -35,6 +38,7 @@ for (let r = 0; r < rounds; r++) {
   const seq = checkCompact(cm);
   console.log(`sequential: ${seq.distinctStates} states, ${ms(performance.now() - w0)} ms wall, ${ms(cpuMs(process.cpuUsage(c0)))} ms CPU (its thread ${ms(threadCpuMs() - s0)})`);
   const p = newPhases();
+  if (cold) forgetCachedBundle(ref);
   c0 = process.cpuUsage();
   const c1 = c0;
   w0 = performance.now();

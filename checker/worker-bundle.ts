@@ -18,7 +18,7 @@
  * A pair is cached only once its model has loaded and matched the original.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -91,6 +91,12 @@ export async function bundleWorker(ref: ModelRef, model: CompactModel): Promise<
     await remove();
     return `the compiled ${ref.module} does not load as the original (${e instanceof Error ? e.message : String(e)})`;
   }
+}
+
+/** Drops `ref`'s cached bundle, so that the next start compiles (bench/worker-phases.ts `cold`). */
+export function forgetCachedBundle(ref: ModelRef): void {
+  const key = cacheKey(ref);
+  if (key !== undefined) rmSync(key.file, { force: true });
 }
 
 /** The worker beside this file, in the same language (.ts here, .js in dist/). */
