@@ -50,7 +50,7 @@ for (let r = 0; r < rounds; r++) {
   );
   const other = cpuMs(process.cpuUsage(c1)) - p.mainCpuMs - p.threadsCpuMs;
   console.log(
-    `  CPU by thread: coordinator ${ms(p.mainCpuMs)} (alone ${ms(p.coordinatorCpuMs)}, its share of the shared levels ${ms(p.sharedCoordinatorCpuMs)}, merge ${ms(p.mergeCpuMs)}, growth ${ms(p.growCpuMs)}) + worker threads ${ms(p.threadsCpuMs)} (until ready ${ms(p.threadsStartCpuMs)}, their share of the shared levels ${ms(p.sharedCpuMs - p.sharedCoordinatorCpuMs)}) + V8's and libuv's threads ${ms(other)}; in the shared levels every participant's CPU summed ${ms(p.sharedCpuMs)}, their wall summed ${ms(p.busySumMs)}`,
+    `  CPU by thread: coordinator ${ms(p.mainCpuMs)} (alone ${ms(p.coordinatorCpuMs)}, its share of the shared levels ${ms(p.sharedCoordinatorCpuMs)}, merge ${ms(p.mergeCpuMs)}, growth ${ms(p.growCpuMs)}) + worker threads ${ms(p.threadsCpuMs)} (until ready ${ms(p.threadsStartCpuMs)}, their share of the shared levels ${ms(p.sharedCpuMs - p.sharedCoordinatorCpuMs)}) + V8's and libuv's threads ${ms(other)}; in the shared levels every participant's CPU summed ${ms(p.sharedCpuMs)}, their wall summed ${ms(p.busySumMs)}, the busiest participant's CPU summed ${ms(p.sharedCriticalCpuMs)}`,
   );
 }
 console.log(`load average ${loadavg()[0]!.toFixed(2)}`);

@@ -69,9 +69,11 @@ export interface WorkerPhases {
   threadsStartCpuMs: number;
   /** The coordinator's own CPU in the shared levels (of `sharedCpuMs`). */
   sharedCoordinatorCpuMs: number;
+  /** Sum over the shared levels of the busiest participant's CPU: those levels' length on threads that never wait for a core. */
+  sharedCriticalCpuMs: number;
 }
 
-export const newPhases = (): WorkerPhases => ({ loadMs: 0, handoverAtMs: -1, waitMs: 0, coordinatorLevels: 0, coordinatorMs: 0, levels: 0, expandMs: 0, busySumMs: 0, messagingMs: 0, mergeMs: 0, growMs: 0, yieldMs: 0, finishMs: 0, boot: '', mainCpuMs: 0, coordinatorCpuMs: 0, sharedCpuMs: 0, mergeCpuMs: 0, growCpuMs: 0, threadsCpuMs: 0, threadsStartCpuMs: 0, sharedCoordinatorCpuMs: 0 });
+export const newPhases = (): WorkerPhases => ({ loadMs: 0, handoverAtMs: -1, waitMs: 0, coordinatorLevels: 0, coordinatorMs: 0, levels: 0, expandMs: 0, busySumMs: 0, messagingMs: 0, mergeMs: 0, growMs: 0, yieldMs: 0, finishMs: 0, boot: '', mainCpuMs: 0, coordinatorCpuMs: 0, sharedCpuMs: 0, mergeCpuMs: 0, growCpuMs: 0, threadsCpuMs: 0, threadsStartCpuMs: 0, sharedCoordinatorCpuMs: 0, sharedCriticalCpuMs: 0 });
 
 /** Knobs for tests and benchmarks; the defaults are what `--workers` uses. */
 export interface ParallelTuning {
@@ -381,6 +383,7 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
           phases.levels++;
           phases.expandMs += busy;
           phases.sharedCoordinatorCpuMs += mine.cpuMs;
+          phases.sharedCriticalCpuMs += Math.max(...results.map((r) => r.cpuMs));
           for (const r of results) {
             phases.busySumMs += r.busyMs;
             phases.sharedCpuMs += r.cpuMs;
