@@ -44,6 +44,31 @@ export interface LevelJob {
   measure: boolean;
 }
 
+/** Growing the shared table between two levels, every thread copying chunks of the old one. */
+export interface GrowJob {
+  grow: true;
+  from: SharedArrayBuffer;
+  to: SharedArrayBuffer;
+  /** Int32 slot 0: the next chunk of GROW_CHUNK old slots to claim. */
+  cursor: SharedArrayBuffer;
+}
+
+/** Old slots a thread claims at a time while the table grows: 128 KiB of them, a few hundred chunks in a table of millions. */
+export const GROW_CHUNK = 1 << 14;
+
+/** Copies the chunks of the old table this thread claims into the new one, until none is left. */
+export function growShare(job: GrowJob): void {
+  const from = new SharedTable(job.from);
+  const to = new SharedTable(job.to);
+  const cursor = new Int32Array(job.cursor);
+  const slots = from.capacity;
+  for (;;) {
+    const start = Atomics.add(cursor, 0, 1) * GROW_CHUNK;
+    if (start >= slots) return;
+    from.copyInto(to, start, Math.min(slots, start + GROW_CHUNK));
+  }
+}
+
 /** What one thread found in a level; its new states are in its `LevelOutput`. */
 export interface LevelResult {
   count: number;

@@ -37,7 +37,7 @@ export interface WorkerInit {
   index: number;
 }
 
-export type WorkerReply = ({ type: 'level' } & LevelResult) | { type: 'error'; message: string };
+export type WorkerReply = ({ type: 'level' } & LevelResult) | { type: 'grown' } | { type: 'error'; message: string };
 
 /**
  * How long a thread spins on a control word before it sleeps on it. Long enough for the

@@ -8,7 +8,7 @@
  */
 import { isMainThread, workerData, type MessagePort } from 'node:worker_threads';
 import type { CompactModel } from './compact.ts';
-import { expandLevel, LevelOutput, TableView, type LevelJob } from './compact-expand.ts';
+import { expandLevel, growShare, LevelOutput, TableView, type GrowJob, type LevelJob } from './compact-expand.ts';
 import { loadCompactModel } from './model-ref.ts';
 import { cpuWord, startCpuWord, DONE, GO, QUIT, readyWord, take, threadCpuMs, waitChange, type WorkerInit, type WorkerReply } from './compact-protocol.ts';
 
@@ -25,13 +25,16 @@ function serve(model: CompactModel, ctl: Int32Array, port: MessagePort, index: n
     seen = waitChange(ctl, GO, seen);
     if (Atomics.load(ctl, QUIT) !== 0) return;
     let reply: WorkerReply;
-    const job = take<LevelJob>(port);
+    const job = take<LevelJob | GrowJob>(port);
     try {
-      reply = { type: 'level', ...expandLevel(model, job, out, tables) };
+      if ('grow' in job) {
+        growShare(job);
+        reply = { type: 'grown' };
+      } else reply = { type: 'level', ...expandLevel(model, job, out, tables) };
     } catch (e) {
       reply = { type: 'error', message: describe(e) };
     }
-    if (job.measure) Atomics.store(ctl, cpuWord(index), Math.round(threadCpuMs()));
+    if (!('grow' in job) && job.measure) Atomics.store(ctl, cpuWord(index), Math.round(threadCpuMs()));
     port.postMessage(reply);
     Atomics.add(ctl, DONE, 1);
     Atomics.notify(ctl, DONE);

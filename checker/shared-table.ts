@@ -92,6 +92,26 @@ export class SharedTable {
     }
   }
 
+  /**
+   * Copies the entries of slots [from, to) into `target` (a larger table, being filled from this
+   * one only), alongside other threads copying other slots: an entry is known to be absent
+   * there, so it takes the first empty slot, claimed by compare-and-swap. Its lo lane is a plain
+   * store: no thread reads the target before the barrier that ends the copy.
+   */
+  copyInto(target: SharedTable, from: number, to: number): void {
+    const A = this.lanes;
+    const B = target.lanes;
+    const mask = target.mask;
+    for (let j = from; j < to; j++) {
+      const h = A[j << 1]!;
+      if (h === 0) continue;
+      const l = A[(j << 1) + 1]!;
+      let i = (l ^ Math.imul(h, 0x9e3779b1)) & mask;
+      while (B[i << 1] !== 0 || Atomics.compareExchange(B, i << 1, 0, h) !== 0) i = (i + 1) & mask;
+      B[(i << 1) + 1] = l;
+    }
+  }
+
   /** A table `factor` times the size with the same entries; only when no thread is inserting. */
   grown(factor = 2): SharedTable {
     const t = SharedTable.create(this.capacity * factor);

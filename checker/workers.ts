@@ -17,7 +17,7 @@ import { asObjectModel, type CompactModel } from './compact.ts';
 import { fingerprintWords, type Fingerprint } from './fingerprint.ts';
 import { NO_PARENT, ParentLinks } from './store.ts';
 import { SharedTable } from './shared-table.ts';
-import { expandLevel, LevelOutput, TableView, type LevelJob, type LevelResult } from './compact-expand.ts';
+import { expandLevel, growShare, type GrowJob, LevelOutput, TableView, type LevelJob, type LevelResult } from './compact-expand.ts';
 import { loadCompactModel, type ModelRef } from './model-ref.ts';
 import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
 import { replay } from './trace.ts';
@@ -81,6 +81,8 @@ export interface ParallelTuning {
   smallLevel?: number;
   /** Wait for every worker to start before the first level, instead of searching meanwhile. */
   waitForWorkers?: boolean;
+  /** The shared table's first size (a power of two), smaller in tests so that it grows. */
+  initialSlots?: number;
   phases?: WorkerPhases;
 }
 
@@ -194,8 +196,8 @@ class Pool {
     }
   }
 
-  /** Hands every thread the level and wakes them; `collect` then waits for their results. */
-  post(job: LevelJob): void {
+  /** Hands every thread the job and wakes them; `collect` then waits for their replies. */
+  post(job: LevelJob | GrowJob): void {
     const ctl = this.control;
     Atomics.store(ctl, DONE, 0);
     for (const p of this.ports) p.postMessage(job);
@@ -203,8 +205,8 @@ class Pool {
     Atomics.notify(ctl, GO);
   }
 
-  /** The threads' results of the level posted, in thread order. */
-  async collect(): Promise<LevelResult[]> {
+  /** The threads' replies to the job posted, in thread order. */
+  async collect(): Promise<WorkerReply[]> {
     // In slices, yielding between them: a thread that died is reported by the event loop only.
     while (!waitFor(this.control, DONE, this.n, 50)) {
       await new Promise<void>((r) => setImmediate(r));
@@ -213,9 +215,28 @@ class Pool {
     return this.ports.map((p) => {
       const r = take<WorkerReply>(p);
       if (r.type === 'error') throw new Error(r.message);
-      if (r.type !== 'level') throw new Error('unexpected worker reply');
       return r;
     });
+  }
+
+  /** The level's results from every thread, the coordinator's (`mine`) first. */
+  async levelResults(mine: LevelResult): Promise<LevelResult[]> {
+    const results = [mine];
+    for (const r of await this.collect()) {
+      if (r.type !== 'level') throw new Error('unexpected worker reply');
+      results.push(r);
+    }
+    return results;
+  }
+
+  /** `table` grown `factor` times, the threads and the coordinator copying chunks of it at once. */
+  async grow(table: SharedTable, factor: number): Promise<SharedTable> {
+    const next = SharedTable.create(table.capacity * factor);
+    const job: GrowJob = { grow: true, from: table.buffer, to: next.buffer, cursor: new SharedArrayBuffer(4) };
+    this.post(job);
+    growShare(job);
+    for (const r of await this.collect()) if (r.type !== 'grown') throw new Error('unexpected worker reply');
+    return next;
   }
 
   /** The worker threads' CPU time, summed: as of their last measured level, and until they were ready. */
@@ -275,7 +296,7 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
   const coverage = new Float64Array(cm.transitions.length);
   const found: Found[] = [];
   const sometimesHeld = new Set<string>();
-  let table = SharedTable.create(INITIAL_SLOTS);
+  let table = SharedTable.create(tuning.initialSlots ?? INITIAL_SLOTS);
   const own = new LevelOutput(width);
   const tables = new TableView();
   const cursor = new Int32Array(new SharedArrayBuffer(8));
@@ -332,7 +353,8 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
       const need = (links.size + levelCount * 2 * fanout) / 0.75;
       let factor = 1;
       while (need > table.capacity * factor) factor *= 2;
-      if (factor > 1) table = table.grown(factor);
+      // With the threads at hand, they copy the old table's chunks too.
+      if (factor > 1) table = workersReady ? await pool!.grow(table, factor) : table.grown(factor);
       if (phases) {
         phases.growMs += performance.now() - tGrow;
         phases.growCpuMs += cpu() - cGrow;
@@ -376,7 +398,7 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
       if (parallel) {
         pool!.post(job);
         const mine = expandLevel(cm, job, own, tables);
-        results = [mine, ...(await pool!.collect())];
+        results = await pool!.levelResults(mine);
         if (phases) {
           const busy = Math.max(...results.map((r) => r.busyMs));
           if (phases.handoverAtMs < 0) phases.handoverAtMs = tSend - t0;

@@ -25,17 +25,20 @@ const refs = [
 
 /** Every level to the workers, started before the first. */
 const FORCED: ParallelTuning = { smallLevel: 0, waitForWorkers: true };
+const GROWING: ParallelTuning = { ...FORCED, initialSlots: 1 << 10 };
+const EMPTY: ParallelTuning = {};
 
 for (const { name, ref } of refs) {
   test(`${name}: 1, 2 and 3 workers agree with the sequential search`, async () => {
     const { loadCompactModel } = await import('../checker/model-ref.ts');
     const seq = checkCompact(await loadCompactModel(ref), { stopAtFirst: false });
-    for (const [workers, tuning] of [[1, {}], [2, {}], [1, FORCED], [2, FORCED], [3, FORCED]] as const) {
+    // GROWING: a table of 1,024 slots, so that the threads grow it between levels, several times.
+    for (const [workers, tuning] of [[1, EMPTY], [2, EMPTY], [1, FORCED], [2, FORCED], [3, FORCED], [2, GROWING], [3, GROWING]] as const) {
       const phases = newPhases();
       const par = await checkCompactParallel(ref, workers, { stopAtFirst: false }, { ...tuning, phases });
       // One worker is the coordinator alone: no thread is started.
       if (workers === 1) assert.equal(phases.boot, 'not started');
-      else if (tuning === FORCED) {
+      else if (tuning !== EMPTY) {
         assert.equal(phases.coordinatorLevels, 0, 'the threads shared every level');
         assert.equal(phases.levels, seq.depth + 1);
         assert.match(phases.boot, /^bundle/, 'the workers ran the compiled model');
@@ -214,6 +217,24 @@ test('the compiled worker and model are cached, and compiled again when a file t
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('growing the shared table in chunks, by several participants, keeps every entry once', async () => {
+  const { growShare, GROW_CHUNK } = await import('../checker/compact-expand.ts');
+  const from = SharedTable.create(GROW_CHUNK * 4);
+  const keys: Array<[number, number]> = [];
+  for (let i = 1; i <= GROW_CHUNK * 2; i++) keys.push([Math.imul(i, 0x9e3779b1), Math.imul(i, 0x85ebca6b) ^ i]);
+  for (const [hi, lo] of keys) from.add(hi, lo);
+  const to = SharedTable.create(GROW_CHUNK * 8);
+  const job = { grow: true as const, from: from.buffer, to: to.buffer, cursor: new SharedArrayBuffer(4) };
+  // Two participants in turn: the first stops after its first chunk (as if the other took the rest).
+  const cursor = new Int32Array(job.cursor);
+  from.copyInto(to, Atomics.add(cursor, 0, 1) * GROW_CHUNK, GROW_CHUNK);
+  growShare(job);
+  for (const [hi, lo] of keys) assert.equal(to.add(hi, lo), false, 'every entry was copied');
+  let taken = 0;
+  for (let j = 0; j < to.lanes.length; j += 2) if (to.lanes[j] !== 0) taken++;
+  assert.equal(taken, keys.length, 'and copied once');
 });
 
 test('the shared table: two threads inserting the same fingerprints at once find each one new exactly once', async () => {
