@@ -7,8 +7,8 @@
  * instructions at most) and compares it. Zero marks an empty lane, so a lane that hashes to 0
  * is stored as 1: a 2^-32 loss of hash space per lane, immaterial next to the 64-bit table.
  *
- * The table does not grow while workers insert: the coordinator grows it between BFS levels,
- * when no thread is inserting (see workers.ts), so that even if every transition of the level
+ * The table does not grow while workers insert: it grows between BFS levels, when no thread is
+ * inserting (see workers.ts; the coordinator alone, or every thread copying chunks, `copyInto`), so that even if every transition of the level
  * found a new state the load would stay under three quarters; a thread that finds the table
  * three quarters full anyway stops the level ('maxStates'-like stop with a hint), since linear
  * probing degrades past that. It starts small: a table much larger than the states it holds
