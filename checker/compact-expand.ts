@@ -5,13 +5,15 @@
  *
  * The level is a list of segments (each thread's output of the level before), read where it
  * lies. Threads claim chunks of it from a shared cursor, so a thread the machine slows down takes
- * fewer chunks instead of holding up the barrier. Each thread writes the new states it owns, and
+ * fewer chunks instead of holding up the barrier; chunks shrink as the level runs out (a share of
+ * what is left), so that the threads reach the barrier within a small chunk of each other. Each thread writes the new states it owns, and
  * their parent links, into buffers of its own (shared memory, so the coordinator reads them
  * without a copy), numbered after the barrier in thread order.
  */
 import type { CompactModel } from './compact.ts';
 import { fingerprintWords, type Fingerprint } from './fingerprint.ts';
 import { SharedTable } from './shared-table.ts';
+import { threadCpuMs } from './compact-protocol.ts';
 
 /** A level to expand: plain data, posted to every thread that takes part. */
 export interface LevelJob {
@@ -19,9 +21,10 @@ export interface LevelJob {
   /** The level's states: segments in id order, `counts[i]` states in `segments[i]`. */
   segments: SharedArrayBuffer[];
   counts: number[];
-  /** Int32 slot 0: the next chunk to claim; slot 1: the states added in this level by every thread, as of their last finished chunk. */
+  /** Int32 slot 0: the first state of the level not yet claimed; slot 1: the states added in this level by every thread, as of their last finished chunk. */
   cursor: SharedArrayBuffer;
-  chunk: number;
+  /** How many threads share the level: a chunk is a quarter of each one's share of what is left. */
+  threads: number;
   /** The id of the level's first state. */
   firstId: number;
   /** Which of its two state buffers a thread writes (the other may hold this level). */
@@ -37,6 +40,33 @@ export interface LevelJob {
   /** Properties already violated (not to be reported again) and sometimes-properties already seen. */
   found: string[];
   sometimesHeld: string[];
+  /** Measure each thread's CPU time in the level (`cpuMs`). */
+  measure: boolean;
+}
+
+/** Growing the shared table between two levels, every thread copying chunks of the old one. */
+export interface GrowJob {
+  grow: true;
+  from: SharedArrayBuffer;
+  to: SharedArrayBuffer;
+  /** Int32 slot 0: the next chunk of GROW_CHUNK old slots to claim. */
+  cursor: SharedArrayBuffer;
+}
+
+/** Old slots a thread claims at a time while the table grows: 128 KiB of them, a few hundred chunks in a table of millions. */
+export const GROW_CHUNK = 1 << 14;
+
+/** Copies the chunks of the old table this thread claims into the new one, until none is left. */
+export function growShare(job: GrowJob): void {
+  const from = new SharedTable(job.from);
+  const to = new SharedTable(job.to);
+  const cursor = new Int32Array(job.cursor);
+  const slots = from.capacity;
+  for (;;) {
+    const start = Atomics.add(cursor, 0, 1) * GROW_CHUNK;
+    if (start >= slots) return;
+    from.copyInto(to, start, Math.min(slots, start + GROW_CHUNK));
+  }
 }
 
 /** What one thread found in a level; its new states are in its `LevelOutput`. */
@@ -54,6 +84,8 @@ export interface LevelResult {
   /** The most transitions enabled in one state this thread expanded (the coordinator sizes the table by it). */
   maxEnabled: number;
   busyMs: number;
+  /** CPU time of the thread in the level, if the job asked to measure it, else NaN. */
+  cpuMs: number;
   /** The buffers holding this level's output (replaced when they grow). */
   states: SharedArrayBuffer;
   parents: SharedArrayBuffer;
@@ -109,14 +141,30 @@ export class TableView {
   }
 }
 
-/** How many states a thread claims at a time: a few chunks per thread, within bounds. */
-export function chunkSize(levelCount: number, threads: number): number {
-  return Math.max(64, Math.min(4096, Math.ceil(levelCount / (threads * 8))));
+/**
+ * Chunks are at least this many states (claiming one costs a compare-and-swap on a line every
+ * thread claims from), at most MAX_CHUNK (a thread publishes its new states, for the state budget,
+ * after each chunk).
+ */
+export const MIN_CHUNK = 64;
+const MAX_CHUNK = 4096;
+
+/** Where the chunk starting at `from` ends: a quarter of each thread's share of what is left, within bounds. */
+const chunkEnd = (from: number, total: number, threads: number): number => Math.min(total, from + Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, Math.ceil((total - from) / (threads * 4)))));
+
+/** Claims the next chunk of a level of `total` states: its first state, or -1 when none is left. */
+function claim(cursor: Int32Array, total: number, threads: number): number {
+  for (;;) {
+    const from = Atomics.load(cursor, 0);
+    if (from >= total) return -1;
+    if (Atomics.compareExchange(cursor, 0, from, chunkEnd(from, total, threads)) === from) return from;
+  }
 }
 
 /** Expands the chunks this thread claims until none is left (or a limit stops it). */
 export function expandLevel(cm: CompactModel, job: LevelJob, out: LevelOutput, tables: TableView): LevelResult {
   const began = performance.now();
+  const cpu0 = job.measure ? threadCpuMs() : NaN;
   const t = tables.of(job.table);
   const width = cm.width;
   const T = cm.transitions.length;
@@ -125,7 +173,6 @@ export function expandLevel(cm: CompactModel, job: LevelJob, out: LevelOutput, t
   let total = 0;
   for (const c of counts) total += c;
   const cursor = new Int32Array(job.cursor);
-  const chunk = job.chunk;
   const parity = job.parity;
   const firstId = job.firstId;
   const cut = job.cut;
@@ -157,14 +204,13 @@ export function expandLevel(cm: CompactModel, job: LevelJob, out: LevelOutput, t
   let maxEnabled = 0;
   let done = false;
   while (!done) {
-    const c = Atomics.add(cursor, 0, 1);
-    const from = c * chunk;
-    if (from >= total) break;
+    const from = claim(cursor, total, job.threads);
+    if (from < 0) break;
     // What the states stored number, as far as this thread knows: other threads publish their
     // additions after each chunk, so a budget can be overrun by the chunks in flight.
     const chunkFirst = count;
     const known = stored + Atomics.load(cursor, 1) - count;
-    const to = Math.min(total, from + chunk);
+    const to = chunkEnd(from, total, job.threads);
     // The segment holding state `from` of the level.
     let seg = 0;
     let segStart = 0;
@@ -253,6 +299,7 @@ export function expandLevel(cm: CompactModel, job: LevelJob, out: LevelOutput, t
     stopped,
     maxEnabled,
     busyMs: performance.now() - began,
+    cpuMs: job.measure ? threadCpuMs() - cpu0 : NaN,
     states: states.buffer as SharedArrayBuffer,
     parents: parents.buffer as SharedArrayBuffer,
     actions: actions.buffer as SharedArrayBuffer,

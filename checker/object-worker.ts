@@ -11,7 +11,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { CheckOptions, Model } from './types.ts';
 import { Engine, ModelError, describeError, type Found } from './engine.ts';
 import { SharedTable } from './shared-table.ts';
-import { loadModel, type ModelRef } from './model-ref.ts';
+import { loadModel } from './model-ref.ts';
 import { withSanity } from './sanity.ts';
 import { CHUNK, LOCAL, STOP, STORED, STOP_REASON, type ExpandRequest, type ExpandReply, type GiveRequest, type ObjectWorkerReply, type SearchRequest } from './object-protocol.ts';
 

@@ -18,7 +18,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { serialize } from 'node:v8';
-import type { CheckOptions, CheckResult, CheckStatus, Model, Violation, ViolationKind } from './types.ts';
+import type { CheckOptions, CheckResult, CheckStatus, Model, Violation } from './types.ts';
 import { fingerprinterForModel, type Fingerprint } from './fingerprint.ts';
 import { NO_PARENT, ParentLinks } from './store.ts';
 import { SharedTable } from './shared-table.ts';

@@ -7,8 +7,8 @@
  * instructions at most) and compares it. Zero marks an empty lane, so a lane that hashes to 0
  * is stored as 1: a 2^-32 loss of hash space per lane, immaterial next to the 64-bit table.
  *
- * The table does not grow while workers insert: the coordinator grows it between BFS levels,
- * when no thread is inserting (see workers.ts), so that even if every transition of the level
+ * The table does not grow while workers insert: it grows between BFS levels, when no thread is
+ * inserting (see workers.ts; the coordinator alone, or every thread copying chunks, `copyInto`), so that even if every transition of the level
  * found a new state the load would stay under three quarters; a thread that finds the table
  * three quarters full anyway stops the level ('maxStates'-like stop with a hint), since linear
  * probing degrades past that. It starts small: a table much larger than the states it holds
@@ -89,6 +89,26 @@ export class SharedTable {
         if (seen === l) return true;
       }
       i = (i + 1) & this.mask;
+    }
+  }
+
+  /**
+   * Copies the entries of slots [from, to) into `target` (a larger table, being filled from this
+   * one only), alongside other threads copying other slots: an entry is known to be absent
+   * there, so it takes the first empty slot, claimed by compare-and-swap. Its lo lane is a plain
+   * store: no thread reads the target before the barrier that ends the copy.
+   */
+  copyInto(target: SharedTable, from: number, to: number): void {
+    const A = this.lanes;
+    const B = target.lanes;
+    const mask = target.mask;
+    for (let j = from; j < to; j++) {
+      const h = A[j << 1]!;
+      if (h === 0) continue;
+      const l = A[(j << 1) + 1]!;
+      let i = (l ^ Math.imul(h, 0x9e3779b1)) & mask;
+      while (B[i << 1] !== 0 || Atomics.compareExchange(B, i << 1, 0, h) !== 0) i = (i + 1) & mask;
+      B[(i << 1) + 1] = l;
     }
   }
 

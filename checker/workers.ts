@@ -11,20 +11,19 @@
  * and afterwards every level too small to be worth a barrier; new states stay where the thread
  * that found them wrote them, and the next level reads them there.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { CheckOptions, CheckResult, CheckStatus, Violation, ViolationKind } from './types.ts';
 import { asObjectModel, type CompactModel } from './compact.ts';
 import { fingerprintWords, type Fingerprint } from './fingerprint.ts';
 import { NO_PARENT, ParentLinks } from './store.ts';
 import { SharedTable } from './shared-table.ts';
-import { chunkSize, expandLevel, LevelOutput, TableView, type LevelJob, type LevelResult } from './compact-expand.ts';
+import { expandLevel, growShare, type GrowJob, LevelOutput, TableView, type LevelJob, type LevelResult } from './compact-expand.ts';
 import { loadCompactModel, type ModelRef } from './model-ref.ts';
 import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
 import { replay } from './trace.ts';
-import { bundleWorker, workerModuleUrl, type WorkerBundle } from './worker-bundle.ts';
-import { ask } from './ask.ts';
+import { bundleWorker, cachedBundle, workerModuleUrl, type WorkerBundle } from './worker-bundle.ts';
+import { controlWords, cpuWord, startCpuWord, DONE, GO, QUIT, readyWord, take, threadCpuMs, waitFor, type WorkerInit, type WorkerReply } from './compact-protocol.ts';
 
-export type WorkerReply = ({ type: 'level' } & LevelResult) | { type: 'ready' } | { type: 'error'; message: string };
 
 /** Where a run's wall time went (bench/worker-phases.ts). */
 export interface WorkerPhases {
@@ -40,6 +39,8 @@ export interface WorkerPhases {
   /** Levels the workers expanded, and the sum over them of the slowest worker's time. */
   levels: number;
   expandMs: number;
+  /** Sum over the workers' levels and threads of each thread's time in the level. */
+  busySumMs: number;
   /** Sum over the workers' levels of (send to last reply) minus the slowest worker's time. */
   messagingMs: number;
   /** The coordinator's serial work after each level (numbering, parent links, checks). */
@@ -52,9 +53,27 @@ export interface WorkerPhases {
   finishMs: number;
   /** How the workers started (Pool.boot). */
   boot: string;
+  /**
+   * CPU times (ms, Linux only, else NaN): the coordinator's thread over the whole call; its solo
+   * levels; every participant's CPU in the shared levels, summed; the merge and the table's
+   * growth; and the worker threads' own, from their start to their last level (start-up,
+   * loading the model, spinning at the barriers included).
+   */
+  mainCpuMs: number;
+  coordinatorCpuMs: number;
+  sharedCpuMs: number;
+  mergeCpuMs: number;
+  growCpuMs: number;
+  threadsCpuMs: number;
+  /** Of which until they were ready (the thread's start, loading the model). */
+  threadsStartCpuMs: number;
+  /** The coordinator's own CPU in the shared levels (of `sharedCpuMs`). */
+  sharedCoordinatorCpuMs: number;
+  /** Sum over the shared levels of the busiest participant's CPU: those levels' length on threads that never wait for a core. */
+  sharedCriticalCpuMs: number;
 }
 
-export const newPhases = (): WorkerPhases => ({ loadMs: 0, handoverAtMs: -1, waitMs: 0, coordinatorLevels: 0, coordinatorMs: 0, levels: 0, expandMs: 0, messagingMs: 0, mergeMs: 0, growMs: 0, yieldMs: 0, finishMs: 0, boot: '' });
+export const newPhases = (): WorkerPhases => ({ loadMs: 0, handoverAtMs: -1, waitMs: 0, coordinatorLevels: 0, coordinatorMs: 0, levels: 0, expandMs: 0, busySumMs: 0, messagingMs: 0, mergeMs: 0, growMs: 0, yieldMs: 0, finishMs: 0, boot: '', mainCpuMs: 0, coordinatorCpuMs: 0, sharedCpuMs: 0, mergeCpuMs: 0, growCpuMs: 0, threadsCpuMs: 0, threadsStartCpuMs: 0, sharedCoordinatorCpuMs: 0, sharedCriticalCpuMs: 0 });
 
 /** Knobs for tests and benchmarks; the defaults are what `--workers` uses. */
 export interface ParallelTuning {
@@ -62,6 +81,8 @@ export interface ParallelTuning {
   smallLevel?: number;
   /** Wait for every worker to start before the first level, instead of searching meanwhile. */
   waitForWorkers?: boolean;
+  /** The shared table's first size (a power of two), smaller in tests so that it grows. */
+  initialSlots?: number;
   phases?: WorkerPhases;
 }
 
@@ -83,66 +104,160 @@ export const START_LEVEL = 128;
 
 /**
  * The worker threads, started in the background: the coordinator searches meanwhile and looks
- * at `isReady` between levels.
+ * at `state` between levels. A thread says it is ready in its control word, not by a message,
+ * and from a cached bundle the threads are started at once: the coordinator turns its event
+ * loop only between levels, tens of milliseconds apart on peterson.4, and every reply waiting
+ * for a turn had delayed the threads' start by a level (bench/README.md, issue 10i). Once ready,
+ * a thread serves levels until `close`, meeting the coordinator at each through the control
+ * words and its port (compact-protocol.ts).
  */
 class Pool {
   private workers: Worker[] = [];
+  private ports: MessagePort[] = [];
   private closed = false;
   private bundle: WorkerBundle | undefined;
-  private readyNow = false;
+  /** Why the pool cannot serve: the start failed, a thread reported an error, died or exited. */
+  private failure: string | undefined;
+  private readonly control: Int32Array;
   /** How the workers were started: from the compiled bundle, or with tsx and why. */
   boot = 'starting';
-  /** Settles when every worker has answered 'init': undefined, or the first error. */
-  readonly ready: Promise<string | undefined>;
   constructor(
     private readonly n: number,
     ref: ModelRef,
     model: CompactModel,
   ) {
-    // Handled here, so that a search that never needs the workers leaves no rejection behind.
-    this.ready = this.start(ref, model).then(
-      (error) => {
-        this.readyNow = error === undefined;
-        return error;
-      },
-      (e: unknown) => (e instanceof Error ? e.message : String(e)),
-    );
+    this.control = new Int32Array(new SharedArrayBuffer(controlWords(n) * 4));
+    const hit = cachedBundle(ref);
+    if (hit !== undefined) this.launch(ref, hit);
+    else
+      void bundleWorker(ref, model).then(
+        (b) => this.launch(ref, b),
+        (e: unknown) => (this.failure ??= e instanceof Error ? e.message : String(e)),
+      );
   }
-  get isReady(): boolean {
-    return this.readyNow;
-  }
-  private async start(ref: ModelRef, model: CompactModel): Promise<string | undefined> {
-    const bundle = await bundleWorker(ref, model);
+
+  /** Starts the threads, from the bundle or, failing one (`bundle` says why), through tsx. */
+  private launch(ref: ModelRef, bundle: WorkerBundle | string): void {
     if (this.closed) {
-      if (typeof bundle !== 'string') await bundle.remove();
-      return 'closed';
+      if (typeof bundle !== 'string') void bundle.remove();
+      return;
     }
+    let code: string;
     if (typeof bundle === 'string') {
       this.boot = `tsx (${bundle})`;
       const url = workerModuleUrl('compact-worker');
       // The model may be TypeScript (and the worker is, run from the sources): a small script
       // first registers tsx's loader in the new thread (it is not inherited), then imports the worker.
       const tsx = import.meta.resolve('tsx/esm/api');
-      const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
-      this.workers = Array.from({ length: this.n }, () => new Worker(boot, { eval: true }));
+      code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
     } else {
-      this.boot = 'bundle';
+      this.boot = bundle.cached ? 'bundle (cached)' : 'bundle';
       this.bundle = bundle;
-      this.workers = Array.from({ length: this.n }, () => new Worker(bundle.code, { eval: true }));
+      code = bundle.code;
       ref = bundle.ref;
     }
-    const replies = await this.all(this.workers.map(() => ({ type: 'init', ref })));
-    return replies.map((r) => (r.type === 'error' ? r.message : undefined)).find((m) => m !== undefined);
+    for (let index = 0; index < this.n; index++) {
+      const { port1, port2 } = new MessageChannel();
+      this.ports.push(port1);
+      const workerData: WorkerInit = { ref, control: this.control.buffer as SharedArrayBuffer, port: port2, index };
+      const w = new Worker(code, { eval: true, workerData, transferList: [port2] });
+      w.on('error', (e: Error) => {
+        this.failure ??= e.message;
+      });
+      w.on('exit', (code) => {
+        if (!this.closed) this.failure ??= `a worker thread exited (code ${code})`;
+      });
+      this.workers.push(w);
+    }
   }
-  /** Sends one message to each worker and waits for every reply. */
-  all(messages: ReadonlyArray<object>): Promise<WorkerReply[]> {
-    return Promise.all(this.workers.map((w, i) => ask<WorkerReply>(w, messages[i])));
+
+  /** 'ready' once every thread is; the reason if the pool cannot serve. Looks, never waits. */
+  get state(): 'starting' | 'ready' | { error: string } {
+    // A thread's own account of its failure first: its exit, which follows, says less.
+    for (let i = 0; i < this.workers.length; i++) {
+      if (Atomics.load(this.control, readyWord(i)) >= 0) continue;
+      const m = receiveMessageOnPort(this.ports[i]!)?.message as WorkerReply | undefined;
+      if (m?.type === 'error') this.failure = m.message;
+      Atomics.store(this.control, readyWord(i), 0);
+    }
+    if (this.failure !== undefined) return { error: this.failure };
+    if (this.workers.length < this.n) return 'starting';
+    for (let i = 0; i < this.n; i++) if (Atomics.load(this.control, readyWord(i)) === 0) return 'starting';
+    return 'ready';
+  }
+
+  /** Waits for the threads to be ready; the reason if they cannot be. */
+  async settled(): Promise<string | undefined> {
+    for (;;) {
+      const s = this.state;
+      if (s === 'ready') return undefined;
+      if (s !== 'starting') return s.error;
+      await new Promise<void>((r) => setTimeout(r, 1));
+    }
+  }
+
+  /** Hands every thread the job and wakes them; `collect` then waits for their replies. */
+  post(job: LevelJob | GrowJob): void {
+    const ctl = this.control;
+    Atomics.store(ctl, DONE, 0);
+    for (const p of this.ports) p.postMessage(job);
+    Atomics.add(ctl, GO, 1);
+    Atomics.notify(ctl, GO);
+  }
+
+  /** The threads' replies to the job posted, in thread order. */
+  async collect(): Promise<WorkerReply[]> {
+    // In slices, yielding between them: a thread that died is reported by the event loop only.
+    while (!waitFor(this.control, DONE, this.n, 50)) {
+      await new Promise<void>((r) => setImmediate(r));
+      if (this.failure !== undefined) throw new Error(this.failure);
+    }
+    return this.ports.map((p) => {
+      const r = take<WorkerReply>(p);
+      if (r.type === 'error') throw new Error(r.message);
+      return r;
+    });
+  }
+
+  /** The level's results from every thread, the coordinator's (`mine`) first. */
+  async levelResults(mine: LevelResult): Promise<LevelResult[]> {
+    const results = [mine];
+    for (const r of await this.collect()) {
+      if (r.type !== 'level') throw new Error('unexpected worker reply');
+      results.push(r);
+    }
+    return results;
+  }
+
+  /** `table` grown `factor` times, the threads and the coordinator copying chunks of it at once. */
+  async grow(table: SharedTable, factor: number): Promise<SharedTable> {
+    const next = SharedTable.create(table.capacity * factor);
+    const job: GrowJob = { grow: true, from: table.buffer, to: next.buffer, cursor: new SharedArrayBuffer(4) };
+    this.post(job);
+    growShare(job);
+    for (const r of await this.collect()) if (r.type !== 'grown') throw new Error('unexpected worker reply');
+    return next;
+  }
+
+  /** The worker threads' CPU time, summed: as of their last measured level, and until they were ready. */
+  get threadsCpuMs(): { total: number; start: number } {
+    let total = 0;
+    let start = 0;
+    for (let i = 0; i < this.n; i++) {
+      total += Atomics.load(this.control, cpuWord(i));
+      start += Atomics.load(this.control, startCpuWord(i));
+    }
+    return { total, start };
   }
 
   /** Stops the workers, or their start if it is still under way (it stops itself). */
   async close(): Promise<void> {
     this.closed = true;
+    Atomics.store(this.control, QUIT, 1);
+    Atomics.add(this.control, GO, 1);
+    Atomics.notify(this.control, GO);
     await Promise.all(this.workers.map((w) => w.terminate()));
+    for (const p of this.ports) p.close();
     await this.bundle?.remove();
   }
 }
@@ -161,11 +276,16 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
   if (options.strategy !== undefined && options.strategy !== 'bfs') throw new RangeError('parallel search is breadth-first only');
   const t0 = performance.now();
   const phases = tuning.phases;
+  const measure = phases !== undefined;
+  const cpu = (): number => (measure ? threadCpuMs() : 0);
+  const cpuStart = cpu();
   const cm: CompactModel = await loadCompactModel(ref);
   if (phases) phases.loadMs = performance.now() - t0;
   // Started at the first level of START_LEVEL states (or at once, to wait for them): they start
   // while the coordinator searches on, and a search whose levels stay small never starts them.
-  let pool: Pool | undefined = tuning.waitForWorkers ? new Pool(workers, ref, cm) : undefined;
+  // The coordinator is one of the `workers` threads: it expands a share of every level too.
+  const threads = workers - 1;
+  let pool: Pool | undefined = tuning.waitForWorkers && threads > 0 ? new Pool(threads, ref, cm) : undefined;
   const started = performance.now();
   const deadline = options.timeLimitMs === undefined ? Number.MAX_SAFE_INTEGER : Date.now() + options.timeLimitMs;
   const width = cm.width;
@@ -176,7 +296,7 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
   const coverage = new Float64Array(cm.transitions.length);
   const found: Found[] = [];
   const sometimesHeld = new Set<string>();
-  let table = SharedTable.create(INITIAL_SLOTS);
+  let table = SharedTable.create(tuning.initialSlots ?? INITIAL_SLOTS);
   const own = new LevelOutput(width);
   const tables = new TableView();
   const cursor = new Int32Array(new SharedArrayBuffer(8));
@@ -195,13 +315,13 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
   const invariants = Object.entries(cm.invariants ?? {});
   const useWorkers = async (): Promise<void> => {
     const tWait = performance.now();
-    const error = await pool!.ready;
+    const error = await pool!.settled();
     if (error !== undefined) throw new Error(error);
     if (phases) phases.waitMs += performance.now() - tWait;
     workersReady = true;
   };
   try {
-    if (tuning.waitForWorkers) await useWorkers();
+    if (pool !== undefined) await useWorkers();
     // Level 0, into the coordinator's buffer of parity 0 (level d is written with parity d & 1).
     const inits = cm.init();
     let levelCount = 0;
@@ -229,12 +349,17 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
       // transitions: peterson.4 has 28 and enables a handful at a time, and a larger table costs more to
       // grow (its size, not its entries) and a cache miss on nearly every probe.
       const tGrow = performance.now();
+      const cGrow = cpu();
       const need = (links.size + levelCount * 2 * fanout) / 0.75;
       let factor = 1;
       while (need > table.capacity * factor) factor *= 2;
-      if (factor > 1) table = table.grown(factor);
-      if (phases) phases.growMs += performance.now() - tGrow;
-      if (pool === undefined && levelCount >= START_LEVEL) pool = new Pool(workers, ref, cm);
+      // With the threads at hand, they copy the old table's chunks too.
+      if (factor > 1) table = workersReady ? await pool!.grow(table, factor) : table.grown(factor);
+      if (phases) {
+        phases.growMs += performance.now() - tGrow;
+        phases.growCpuMs += cpu() - cGrow;
+      }
+      if (pool === undefined && threads > 0 && levelCount >= START_LEVEL) pool = new Pool(threads, ref, cm);
       // Lets the pool's start (compiling, then the threads' replies) go on between levels, at
       // most once a millisecond: hanoi.2 has 4,096 levels, most of them a fraction of that.
       if (pool !== undefined && !workersReady && !tuning.waitForWorkers && performance.now() - lastYield >= 1) {
@@ -243,9 +368,9 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
         if (phases) phases.yieldMs += performance.now() - lastYield;
         lastYield = performance.now();
       }
-      if (!workersReady && levelCount >= smallLevel && pool?.isReady === true) await useWorkers();
+      if (!workersReady && levelCount >= smallLevel && pool !== undefined && pool.state !== 'starting') await useWorkers();
       const parallel = workersReady && levelCount >= smallLevel;
-      const threads = parallel ? workers : 1;
+      const sharing = parallel ? workers : 1;
       const tableLimit = Math.floor(table.capacity * 0.75);
       Atomics.store(cursor, 0, 0);
       Atomics.store(cursor, 1, 0);
@@ -254,7 +379,7 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
         segments,
         counts,
         cursor: cursor.buffer as SharedArrayBuffer,
-        chunk: chunkSize(levelCount, threads),
+        threads: sharing,
         firstId: levelFirstId,
         parity: (depth + 1) & 1,
         cut: options.maxDepth !== undefined && depth >= options.maxDepth,
@@ -265,21 +390,26 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
         stopAtFirst,
         found: found.map((f) => f.property),
         sometimesHeld: [...sometimesHeld],
+        measure,
       };
       let results: LevelResult[];
       const tSend = performance.now();
+      const cSend = cpu();
       if (parallel) {
-        const replies = await pool!.all(Array.from({ length: workers }, () => ({ type: 'expand', ...job })));
-        results = replies.map((r) => {
-          if (r.type === 'error') throw new Error(r.message);
-          if (r.type !== 'level') throw new Error('unexpected worker reply');
-          return r;
-        });
+        pool!.post(job);
+        const mine = expandLevel(cm, job, own, tables);
+        results = await pool!.levelResults(mine);
         if (phases) {
           const busy = Math.max(...results.map((r) => r.busyMs));
           if (phases.handoverAtMs < 0) phases.handoverAtMs = tSend - t0;
           phases.levels++;
           phases.expandMs += busy;
+          phases.sharedCoordinatorCpuMs += mine.cpuMs;
+          phases.sharedCriticalCpuMs += Math.max(...results.map((r) => r.cpuMs));
+          for (const r of results) {
+            phases.busySumMs += r.busyMs;
+            phases.sharedCpuMs += r.cpuMs;
+          }
           phases.messagingMs += performance.now() - tSend - busy;
         }
       } else {
@@ -287,9 +417,11 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
         if (phases) {
           phases.coordinatorLevels++;
           phases.coordinatorMs += performance.now() - tSend;
+          phases.coordinatorCpuMs += cpu() - cSend;
         }
       }
       const tMerge = performance.now();
+      const cMerge = cpu();
       const nextFirstId = links.size;
       let offset = 0;
       let deadlockId = -1;
@@ -333,14 +465,22 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
       levelCount = offset;
       levelFirstId = nextFirstId;
       depth++;
-      if (phases) phases.mergeMs += performance.now() - tMerge;
+      if (phases) {
+        phases.mergeMs += performance.now() - tMerge;
+        phases.mergeCpuMs += cpu() - cMerge;
+      }
     }
   } catch (e) {
     errorMessage = e instanceof Error ? e.message : String(e);
   } finally {
     tFinish = performance.now();
     await pool?.close();
-    if (phases) phases.boot = pool?.boot ?? 'not started';
+    if (phases) {
+      phases.boot = pool?.boot ?? 'not started';
+      const threadsCpu = pool?.threadsCpuMs ?? { total: 0, start: 0 };
+      phases.threadsCpuMs = threadsCpu.total;
+      phases.threadsStartCpuMs = threadsCpu.start;
+    }
   }
   memory.sample();
   const elapsedMs = performance.now() - started;
@@ -382,6 +522,9 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
   };
   if (incomplete !== undefined) result.incompleteReason = incomplete;
   if (hint !== undefined) result.hint = hint;
-  if (phases) phases.finishMs = performance.now() - tFinish;
+  if (phases) {
+    phases.finishMs = performance.now() - tFinish;
+    phases.mainCpuMs = cpu() - cpuStart;
+  }
   return result;
 }

@@ -1,6 +1,6 @@
 /**
  * The parallel compact search (worker threads sharing one fingerprint table) against the
- * sequential one: the same states, transitions, coverage and verdicts with 1 and 2 workers, and
+ * sequential one: the same states, transitions, coverage and verdicts with 1, 2 and 3 workers, and
  * counterexamples of the same (shortest) length that replay. These models are small enough that
  * by default the coordinator expands every level itself, so each is also run with every level
  * given to the workers (`FORCED`).
@@ -14,6 +14,7 @@ import { SharedTable } from '../checker/shared-table.ts';
 import { expandLevel, LevelOutput, TableView, type LevelJob } from '../checker/compact-expand.ts';
 import type { CompactModel } from '../checker/compact.ts';
 import { ParentLinks } from '../checker/store.ts';
+import type { ModelRef } from '../checker/model-ref.ts';
 import { at } from '../bench/beem/at.ts';
 
 const refs = [
@@ -24,17 +25,23 @@ const refs = [
 
 /** Every level to the workers, started before the first. */
 const FORCED: ParallelTuning = { smallLevel: 0, waitForWorkers: true };
+const GROWING: ParallelTuning = { ...FORCED, initialSlots: 1 << 10 };
+const EMPTY: ParallelTuning = {};
 
 for (const { name, ref } of refs) {
-  test(`${name}: 1 and 2 workers agree with the sequential search`, async () => {
+  test(`${name}: 1, 2 and 3 workers agree with the sequential search`, async () => {
     const { loadCompactModel } = await import('../checker/model-ref.ts');
     const seq = checkCompact(await loadCompactModel(ref), { stopAtFirst: false });
-    for (const [workers, tuning] of [[1, {}], [2, {}], [1, FORCED], [2, FORCED]] as const) {
+    // GROWING: a table of 1,024 slots, so that the threads grow it between levels, several times.
+    for (const [workers, tuning] of [[1, EMPTY], [2, EMPTY], [1, FORCED], [2, FORCED], [3, FORCED], [2, GROWING], [3, GROWING]] as const) {
       const phases = newPhases();
       const par = await checkCompactParallel(ref, workers, { stopAtFirst: false }, { ...tuning, phases });
-      if (tuning === FORCED) {
-        assert.equal(phases.coordinatorLevels, 0, 'the workers expanded every level');
-        assert.equal(phases.boot, 'bundle', 'the workers ran the compiled model');
+      // One worker is the coordinator alone: no thread is started.
+      if (workers === 1) assert.equal(phases.boot, 'not started');
+      else if (tuning !== EMPTY) {
+        assert.equal(phases.coordinatorLevels, 0, 'the threads shared every level');
+        assert.equal(phases.levels, seq.depth + 1);
+        assert.match(phases.boot, /^bundle/, 'the workers ran the compiled model');
       }
       assert.equal(par.status, seq.status, `${workers} workers`);
       assert.equal(par.distinctStates, seq.distinctStates);
@@ -78,6 +85,13 @@ test('workers: limits end the search incomplete; a bad module path is an error n
   await assert.rejects(checkCompactParallel({ module: 'bench/beem/nothing-here.ts' }, 2), /nothing-here/);
 });
 
+test('a worker thread that cannot load the model ends the search with its reason', async () => {
+  const ref = { module: 'test/fixtures/compact/main-thread-only.ts', export: 'mainThreadOnly' };
+  const r = await checkCompactParallel(ref, 2, {}, FORCED);
+  assert.equal(r.status, 'error');
+  assert.match(r.violations[0]?.message ?? '', /built in the main thread only/);
+});
+
 test('a model that reads import.meta: the workers start with tsx instead of the compiled copy, and agree', async () => {
   const ref = { module: 'test/fixtures/compact/import-meta-counter.ts', export: 'counter' };
   const { counter } = await import('./fixtures/compact/import-meta-counter.ts');
@@ -115,7 +129,7 @@ function levelOf(sizes: number[], limit: number): LevelJob {
     for (let i = 0; i < n; i++) a[i] = next++;
     return a.buffer as SharedArrayBuffer;
   });
-  return { table: SharedTable.create(1 << 14).buffer, segments, counts: sizes, cursor: new SharedArrayBuffer(8), chunk: 64, firstId: 7, parity: 1, cut: false, stored: 0, limit, tableLimit: 1 << 13, deadline: Number.MAX_SAFE_INTEGER, stopAtFirst: false, found: [], sometimesHeld: [] };
+  return { table: SharedTable.create(1 << 14).buffer, segments, counts: sizes, cursor: new SharedArrayBuffer(8), threads: 2, firstId: 7, parity: 1, cut: false, stored: 0, limit, tableLimit: 1 << 13, deadline: Number.MAX_SAFE_INTEGER, stopAtFirst: false, found: [], sometimesHeld: [], measure: false };
 }
 
 test('expanding a level: chunks across segments give every state its successors and the right parent', () => {
@@ -173,4 +187,75 @@ test('the shared table: concurrent-safe inserts behave as a set, and growing kee
     assert.ok(t.has(hi, lo));
   }
   assert.equal(t.has(12345, 678), false);
+});
+
+test('the compiled worker and model are cached, and compiled again when a file they came from changes', async () => {
+  const { bundleWorker, cachedBundle } = await import('../checker/worker-bundle.ts');
+  const { loadCompactModel } = await import('../checker/model-ref.ts');
+  const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'writepath-bundle-test-'));
+  const module = join(dir, 'line.mjs');
+  const line = (n: number): string => `export const line = { name: 'line', width: 1, init: () => [[0]], transitions: ['step'], enabled: (s) => s[0] < ${n}, apply: (s, t, out) => { out[0] = s[0] + 1; } };\n`;
+  const ref = { module, export: 'line' };
+  const statesOf = async (b: { ref: ModelRef } | string | undefined): Promise<number> => {
+    assert.ok(b !== undefined && typeof b !== 'string', String(b));
+    return checkCompact(await loadCompactModel(b.ref)).distinctStates;
+  };
+  try {
+    for (const n of [5, 9]) {
+      await writeFile(module, line(n));
+      assert.equal(cachedBundle(ref), undefined, `nothing current cached for the model with ${n}`);
+      const compiled = await bundleWorker(ref, await loadCompactModel(ref));
+      assert.equal(typeof compiled !== 'string' && compiled.cached, false);
+      assert.equal(await statesOf(compiled), n + 1, 'the compiled model is the current one');
+      const cached = cachedBundle(ref);
+      assert.equal(cached?.cached, true);
+      assert.equal(await statesOf(cached), n + 1, 'the cached model is the current one');
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('growing the shared table in chunks, by several participants, keeps every entry once', async () => {
+  const { growShare, GROW_CHUNK } = await import('../checker/compact-expand.ts');
+  const from = SharedTable.create(GROW_CHUNK * 4);
+  const keys: Array<[number, number]> = [];
+  for (let i = 1; i <= GROW_CHUNK * 2; i++) keys.push([Math.imul(i, 0x9e3779b1), Math.imul(i, 0x85ebca6b) ^ i]);
+  for (const [hi, lo] of keys) from.add(hi, lo);
+  const to = SharedTable.create(GROW_CHUNK * 8);
+  const job = { grow: true as const, from: from.buffer, to: to.buffer, cursor: new SharedArrayBuffer(4) };
+  // Two participants in turn: the first stops after its first chunk (as if the other took the rest).
+  const cursor = new Int32Array(job.cursor);
+  from.copyInto(to, Atomics.add(cursor, 0, 1) * GROW_CHUNK, GROW_CHUNK);
+  growShare(job);
+  for (const [hi, lo] of keys) assert.equal(to.add(hi, lo), false, 'every entry was copied');
+  let taken = 0;
+  for (let j = 0; j < to.lanes.length; j += 2) if (to.lanes[j] !== 0) taken++;
+  assert.equal(taken, keys.length, 'and copied once');
+});
+
+test('the shared table: two threads inserting the same fingerprints at once find each one new exactly once', async () => {
+  const { Worker } = await import('node:worker_threads');
+  const { insertAll } = await import('./fixtures/compact/table-inserter.ts');
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const url = new URL('./fixtures/compact/table-inserter.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
+  // Rounds in lockstep: each key is raced for while both threads run (a plain store instead of
+  // the compare-and-swap lets both win it).
+  for (let round = 0; round < 3; round++) {
+    const n = 200_000;
+    const data = { table: SharedTable.create(1 << 19).buffer, rendezvous: new SharedArrayBuffer(4), n };
+    const w = new Worker(boot, { eval: true, workerData: data });
+    const theirs = new Promise<number>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    // Waits for the worker to load before racing it (its rendezvous turn comes after its imports).
+    const mine = await new Promise<number>((resolve) => setImmediate(() => resolve(insertAll(data, 2))));
+    assert.equal(mine + (await theirs), n, `round ${round}`);
+    await w.terminate();
+  }
 });
