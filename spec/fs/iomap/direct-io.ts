@@ -30,7 +30,7 @@ import { newBufferedWrite } from './buffered-io.ts';
 import type { DioWrite, DioWriteCheck, IomapSeg, MappedIomap } from './types.ts';
 import type { KernelErr, WriteReq } from '../../vfs/types.ts';
 import type { Settings, Step, World } from '../../world.ts';
-import { applyAllocs, type IomapPlan } from './iter.ts';
+import { applyAllocs, applyAllocsPure, type IomapPlan } from './iter.ts';
 import { blocksBeforeBadRequest, firstMisalignedPiece, mappingAligned } from './dio-bio.ts';
 
 type Steps = Step | Step[] | null;
@@ -263,6 +263,8 @@ function iomapBeginStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
         })
         .exhaustive();
     },
+    // A mapping (with what ->iomap_begin allocated for it): the same without a draft.
+    ...(plan.kind === 'map' ? { next: (x: World) => withCur(applyAllocsPure(x, req.ino, plan.alloc), ti, { iomap: frozen({ fn: plan.fn, seg: frozen({ ...plan.seg }), atomicBio: plan.atomicBio, fua: plan.fua }), phase: 'bio-iter' }) } : {}),
   };
 }
 
