@@ -52,7 +52,7 @@ for (const file of files) {
   const encoded: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     structural.push(cpuMs(structuralFingerprinter() as Hash, worlds));
-    encoded.push(cpuMs(encoderFingerprinter(worldEncoder().encode), worlds));
+    encoded.push(cpuMs(encoderFingerprinter(worldEncoder()), worlds));
   }
   const a = Math.min(...structural);
   const b = Math.min(...encoded);

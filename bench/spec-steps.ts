@@ -35,7 +35,7 @@ async function recorded(file: string): Promise<{ s: Settings; steps: Array<[Worl
 }
 
 function cpuMs(s: Settings, steps: ReadonlyArray<[World, Action]>, form: Form, fingerprint: boolean): number {
-  const fp = encoderFingerprinter(worldEncoder().encode);
+  const fp = encoderFingerprinter(worldEncoder());
   const out: Fingerprint = { hi: 0, lo: 0 };
   const c0 = process.cpuUsage();
   for (const [w, a] of steps) {

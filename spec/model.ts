@@ -320,16 +320,11 @@ export function buildModel(s: Settings): Model<World, Action> & { settings: Sett
     else sometimes[p] = (w) => def.check(w, s) === null;
   }
   const representative = representativeFor(s);
-  const encoder = worldEncoder();
   return {
     name: s.name,
     init: () => [freeze(initWorld(s), true)],
     actions: (w) => actions(w, s),
-    next: (w, a) => {
-      // The encoder reuses the hashes of the members a successor shares with `w`.
-      encoder.from(w);
-      return next(w, s, a);
-    },
+    next: (w, a) => next(w, s, a),
     invariants,
     sometimes,
     done: (w) => w.crashed || w.tasks.every((_, ti) => taskFinished(w, s, ti)),
@@ -340,7 +335,7 @@ export function buildModel(s: Settings): Model<World, Action> & { settings: Sett
     cells: (w) => cellsOf(w),
     about: () => aboutOf(s),
     // The world's fingerprint member by member (encode.ts): the same states, hashed faster.
-    encode: encoder.encode,
+    encode: worldEncoder(),
     // Symmetry reduction (symmetry.ts): only when some tasks have identical programs.
     ...(representative === undefined ? {} : { representative }),
     // The ghost clock as a view (clock-view.ts): clock values renumbered, comparisons kept.

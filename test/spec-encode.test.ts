@@ -67,25 +67,22 @@ test('encode: on every state reached, equal encodings exactly when equal structu
   let states = 0;
   for (const { name, options } of SAMPLE) {
     const s = await load(name);
-    // Each world with the world it came from, so the encoder is given its parent as in a search.
-    const reached: Array<[World, World]> = [];
+    const reached: World[] = [];
     const { encode: _encode, ...plain } = s.model;
     const recording: Model<World, unknown> = { ...plain, next: (w, a) => {
       const t = plain.next(w, a);
-      reached.push([w, t]);
+      reached.push(t);
       return t;
     } };
     check(recording, { ...s.options, ...options, sanity: 'off' });
     const structural = structuralFingerprinter();
-    const encoder = worldEncoder();
-    const encoded = encoderFingerprinter(encoder.encode);
+    const encoded = encoderFingerprinter(worldEncoder());
     const byStructure = new Map<string, string>();
     const byEncoding = new Map<string, string>();
     const a: Fingerprint = { hi: 0, lo: 0 };
     const b: Fingerprint = { hi: 0, lo: 0 };
-    for (const [from, w] of reached) {
+    for (const w of reached) {
       structural(w, a);
-      encoder.from(from);
       encoded(w, b);
       const ka = `${a.hi}:${a.lo}`;
       const kb = `${b.hi}:${b.lo}`;
@@ -110,7 +107,7 @@ function changed(v: unknown): unknown {
 }
 
 test('encode: changing any one member of the world changes its encoding (no member is left out)', async () => {
-  const encoded = encoderFingerprinter(worldEncoder().encode);
+  const encoded = encoderFingerprinter(worldEncoder());
   const a: Fingerprint = { hi: 0, lo: 0 };
   const b: Fingerprint = { hi: 0, lo: 0 };
   for (const name of ['plain-dio-torn-by-power-loss', 'ext4-write-power-loss-post-crash-read', 'fuse-wt-short-write-clear-uptodate']) {
@@ -122,31 +119,6 @@ test('encode: changing any one member of the world changes its encoding (no memb
     for (const k of members) {
       encoded({ ...w, [k]: changed(w[k]) }, b);
       assert.ok(a.hi !== b.hi || a.lo !== b.lo, `${name}: changing world.${k} leaves the encoding as it was`);
-    }
-  }
-});
-
-test('encode: changing any one member of a task changes its encoding, its parent hinted or not', async () => {
-  const s = await load('xfs-sw-atomic-vs-atomic-merged');
-  // A world where both tasks have a file open and a syscall under way.
-  let w = s.model.init()[0]!;
-  for (let i = 0; i < 6; i++) w = s.model.next(w, s.model.actions(w)[i % 2]!);
-  assert.ok(w.tasks.every((t) => t.cur !== null && t.fds.length > 0 && t.results.length > 0));
-  const a: Fingerprint = { hi: 0, lo: 0 };
-  const b: Fingerprint = { hi: 0, lo: 0 };
-  for (const hinted of [false, true]) {
-    const encoder = worldEncoder();
-    const encoded = encoderFingerprinter(encoder.encode);
-    encoded(w, a);
-    for (let ti = 0; ti < w.tasks.length; ti++) {
-      const t = w.tasks[ti]!;
-      for (const k of Object.keys(t) as Array<keyof typeof t>) {
-        const tasks: World['tasks'] = w.tasks.map((x, i) => (i === ti ? Object.freeze({ ...x, [k]: Object.freeze(changed(x[k])) }) : x));
-        if (hinted) encoder.from(w);
-        const changedWorld: World = { ...w, tasks: Object.freeze(tasks) as World['tasks'] };
-        encoded(Object.freeze(changedWorld), b);
-        assert.ok(a.hi !== b.hi || a.lo !== b.lo, `T${ti + 1}.${k} changed${hinted ? ' (parent hinted)' : ''} leaves the encoding as it was`);
-      }
     }
   }
 });
