@@ -111,7 +111,10 @@ const CASES: Array<{ name: string; options?: CheckOptions; kinds: string[] }> = 
   // XFS's exclusive-retry variant under NOWAIT, with page cache to invalidate at completion.
   { name: 'xfs-atomic-eagain-ambiguity-merged', options: { stopAtFirst: false }, kinds: ['dev-complete', 'task iomap_dio_complete'] },
   { name: DIO_SUBBLOCK.name, kinds: ['task iomap_dio_bio_iter', 'task xfs_direct_write_iomap_begin', 'member device', 'member free'] },
-  { name: DIO_VS_READERS.name, kinds: ['task iomap_dio_complete', 'member pageCache', 'member vmas', 'member ghost.obligations'] },
+  { name: DIO_VS_READERS.name, kinds: ['task iomap_dio_complete', 'member pageCache', 'member vmas', 'member ghost.obligations', 'task filemap_read → copy_folio_to_iter'] },
+  // Buffered reads' copy to the user buffer: XFS's under the IOLOCK, ext4's racing a punch and the flusher.
+  { name: 'xfs-buffered-read-vs-reclaim', kinds: ['task filemap_read → copy_folio_to_iter', 'member inodes', 'member tasks'] },
+  { name: 'ext4-punch-hole-vs-buffered-write-flusher', options: { maxStates: 3000 }, kinds: ['task filemap_read → copy_folio_to_iter'] },
 ];
 
 for (const { name, options, kinds } of CASES) {
