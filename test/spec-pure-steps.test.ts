@@ -29,8 +29,24 @@ const DIO_VS_READERS = scenario({
   expect: 'holds',
 });
 
+/**
+ * Sub-block direct writes (512 bytes in a 4 KiB block): the bio's blocks are the old content
+ * with the written sectors over it, zeroed around them in a new block or past EOF.
+ */
+const DIO_SUBBLOCK = scenario({
+  name: 'pure-steps-dio-subblock',
+  description: 'test only',
+  fs: 'xfs',
+  device: DEVICES.loopSmall,
+  files: [{ blocks: [{ written: 0 }, 'hole'], size: BS + 512 }],
+  programs: [[open(0, 'O_DIRECT'), pwrite('A', 0, 512, 512)], [open(0, 'O_DIRECT'), pwrite('B', 0, BS + 1024, 512)]],
+  maxPowerLosses: 0,
+  expect: 'holds',
+});
+
 async function load(name: string): Promise<Scenario<World, Action> & { model: { settings: Settings } }> {
   if (name === DIO_VS_READERS.name) return DIO_VS_READERS as Scenario<World, Action> & { model: { settings: Settings } };
+  if (name === DIO_SUBBLOCK.name) return DIO_SUBBLOCK as Scenario<World, Action> & { model: { settings: Settings } };
   const mod = (await import(`../scenarios/${name}.ts`)) as { default: Scenario | Scenario[] };
   return (Array.isArray(mod.default) ? mod.default[0]! : mod.default) as Scenario<World, Action> & { model: { settings: Settings } };
 }
@@ -81,20 +97,24 @@ function differential(s: Scenario<World, Action> & { model: { settings: Settings
 
 const CASES: Array<{ name: string; options?: CheckOptions; kinds: string[] }> = [
   // The benchmark's scenario: software atomic writes, CoW remap at completion, background commits.
-  { name: 'xfs-sw-atomic-vs-atomic-merged', options: { maxStates: 6000 }, kinds: ['commit', 'dev-complete', 'task iomap_dio_complete', 'task xfs_file_dio_write_atomic', 'task xfs_file_write_checks', 'task kiocb_invalidate_pages'] },
+  { name: 'xfs-sw-atomic-vs-atomic-merged', options: { maxStates: 6000 }, kinds: ['commit', 'dev-complete', 'task iomap_dio_complete', 'task xfs_file_dio_write_atomic', 'task xfs_file_write_checks', 'task kiocb_invalidate_pages', 'task iomap_dio_bio_iter', 'task xfs_atomic_write_cow_iomap_begin', 'member ghost.writes', 'member free', 'task ksys_pwritev2 → xfs_file_write_iter'] },
   // Power losses between the pure steps (the crash itself is built without immer already).
   { name: 'xfs-sw-atomic-vs-atomic-merged-power-loss', kinds: ['commit', 'dev-complete', 'task iomap_dio_complete', 'task xfs_file_dio_write_atomic'] },
   // O_DSYNC: obligations at the return; a failed request (dev-fail) wakes its task with an error.
-  { name: 'xfs-dsync-write-eio', kinds: ['dev-complete', 'dev-fail', 'task iomap_dio_complete'] },
+  { name: 'xfs-dsync-write-eio', kinds: ['dev-complete', 'dev-fail', 'task iomap_dio_complete', 'task iomap_dio_bio_iter', 'task xfs_direct_write_iomap_begin'] },
   // ext4: commits and device completions take the pure forms; its completion step has none.
-  { name: 'ext4-atomic-mixed-mapping-convert-at-completion', options: { stopAtFirst: false }, kinds: ['commit', 'dev-complete', 'task ext4_dio_write_iter', 'task ext4_dio_write_checks'] },
+  { name: 'ext4-atomic-mixed-mapping-convert-at-completion', options: { stopAtFirst: false }, kinds: ['commit', 'dev-complete', 'task ext4_dio_write_iter', 'task ext4_dio_write_checks', 'task iomap_dio_bio_iter', 'task ext4_iomap_begin', 'task ksys_pwritev2 → ext4_file_write_iter'] },
   // ext4: an atomic direct write over a fragmented mapping falls back; commits between.
   { name: 'ext4-atomic-fragmented-fall-back-to-unaligned', options: { stopAtFirst: false }, kinds: ['task ext4_dio_write_checks', 'task kiocb_invalidate_pages', 'commit'] },
   // ext4 buffered writes: their return, and commits between writeback's draft steps.
   { name: 'ext4-buffered-fsync-power-loss', kinds: ['task ext4_buffered_write_iter', 'commit', 'member ghost.writes'] },
   // XFS's exclusive-retry variant under NOWAIT, with page cache to invalidate at completion.
   { name: 'xfs-atomic-eagain-ambiguity-merged', options: { stopAtFirst: false }, kinds: ['dev-complete', 'task iomap_dio_complete'] },
-  { name: DIO_VS_READERS.name, kinds: ['task iomap_dio_complete', 'member pageCache', 'member vmas', 'member ghost.obligations'] },
+  { name: DIO_SUBBLOCK.name, kinds: ['task iomap_dio_bio_iter', 'task xfs_direct_write_iomap_begin', 'member device', 'member free', 'task ksys_pwritev2 → xfs_file_write_iter'] },
+  { name: DIO_VS_READERS.name, kinds: ['task iomap_dio_complete', 'member pageCache', 'member vmas', 'member ghost.obligations', 'task filemap_read → copy_folio_to_iter'] },
+  // Buffered reads' copy to the user buffer: XFS's under the IOLOCK, ext4's racing a punch and the flusher.
+  { name: 'xfs-buffered-read-vs-reclaim', kinds: ['task filemap_read → copy_folio_to_iter', 'member inodes', 'member tasks'] },
+  { name: 'ext4-punch-hole-vs-buffered-write-flusher', options: { maxStates: 3000 }, kinds: ['task filemap_read → copy_folio_to_iter'] },
 ];
 
 for (const { name, options, kinds } of CASES) {

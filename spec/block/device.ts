@@ -70,6 +70,24 @@ export function submitBio(dev: Device, spec: BioSpec, maxBlocks = Number.POSITIV
 }
 
 /**
+ * submitBio without a draft (issue 10k): the device with the new requests in flight, and
+ * their ids. The same ids and order as submitBio, which runs on a scratch copy of the list;
+ * every object it built is frozen, the rest of the device shared.
+ */
+export function submitBioPure(dev: Device, spec: BioSpec, maxBlocks = Number.POSITIVE_INFINITY): { dev: Device; ids: number[] } {
+  const scratch: Device = { media: dev.media, cache: dev.cache, inflight: dev.inflight.slice() };
+  const ids = submitBio(scratch, spec, maxBlocks);
+  for (const b of scratch.inflight) {
+    if (Object.isFrozen(b)) continue;
+    b.blocks.forEach((x) => Object.freeze(x));
+    Object.freeze(b.blocks);
+    Object.freeze(b.convert);
+    Object.freeze(b);
+  }
+  return { dev: withMembers(dev, { inflight: frozen(scratch.inflight) }), ids };
+}
+
+/**
  * blk_validate_atomic_write_op_size plus the no-split rule: an atomic request must be a
  * multiple of unit_min, at most unit_max, and must not cross the boundary.
  * block/blk-core.c.

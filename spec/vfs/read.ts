@@ -8,10 +8,12 @@ import { ext4FdatawriteRange } from '../fs/ext4/inode.ts';
 import { match } from 'ts-pattern';
 import { deviceRead } from '../block/device.ts';
 import { finishSyscall, task } from '../ghost.ts';
-import { canLock, lock, unlock } from '../kernel/locking/rwsem.ts';
+import { canLock, lock, unlock, unlockPure } from '../kernel/locking/rwsem.ts';
+import { frozen, withAt, withMembers } from '../cow.ts';
 import { anyDirty, anyLocked, anyWriteback, filemapFdatawriteRange, folioAt } from '../mm/filemap.ts';
 import { addReadFolios, readPlan } from '../mm/readahead.ts';
 import type { BufferedRead } from '../fs/iomap/types.ts';
+import type { SyscallResult } from './types.ts';
 import type { Mapping } from '../fs/types.ts';
 import {
   readSlice,
@@ -24,7 +26,7 @@ import {
   type Token,
   type World,
 } from '../types.ts';
-import { blocksOf, fdOf, inodeOf } from './fd.ts';
+import { blocksOf, fdOf, inodeOf, withInode } from './fd.ts';
 
 /** pread: validation, then a buffered read in one step or a direct read state machine. */
 export function preadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall, { op: 'pread' }>): Step | null {
@@ -61,7 +63,7 @@ export function preadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall
 
 /** The buffered read's copy to the user buffer (copy_folio_to_iter): cached blocks, else what the disk holds. */
 function copyOut(d: World, s: Settings, ti: number, fd: number, ino: number, pos: number, len: number, start: number): void {
-  const n = Math.max(0, Math.min(len, inodeOf(d, ino).size - pos));
+  const n = bytesToCopy(d, ino, pos, len);
   const { blk, nblk } = blocksOf(s, pos, n);
   const data = Array.from({ length: nblk }, (_, i) => {
     const f = folioAt(d, ino, blk + i);
@@ -186,7 +188,39 @@ export function bufferedReadStep(w: World, s: Settings, ti: number, st: Buffered
       if (st.iolock) unlock(inodeOf(d, st.ino).iolock, 'shared', ti);
       copyOut(d, s, ti, st.fd, st.ino, st.pos, st.len, st.start);
     },
+    // The same without a draft when no folio read has PG_uptodate to set (the page cache stays as it is).
+    ...(copyLeavesCache(w, s, st) ? { next: (x: World) => copyOutPure(st.iolock ? withInode(x, st.ino, { iolock: unlockPure(inodeOf(x, st.ino).iolock, 'shared', ti) }) : x, s, ti, st) } : {}),
   };
+}
+
+/** The bytes copyOut copies: the read's length cut at i_size. */
+function bytesToCopy(w: World, ino: number, pos: number, len: number): number {
+  return Math.max(0, Math.min(len, inodeOf(w, ino).size - pos));
+}
+
+/** Whether copyOut leaves the page cache alone: no folio it reads is uptodate without PG_uptodate. */
+function copyLeavesCache(w: World, s: Settings, st: BufferedRead): boolean {
+  const { blk, nblk } = blocksOf(s, st.pos, bytesToCopy(w, st.ino, st.pos, st.len));
+  for (let i = 0; i < nblk; i++) if (folioAt(w, st.ino, blk + i)?.pgNotUptodate === true) return false;
+  return true;
+}
+
+/** copyOut without a draft (issue 10k), where copyLeavesCache holds: the fd's readahead position, the result, the clock. */
+function copyOutPure(w: World, s: Settings, ti: number, st: BufferedRead): World {
+  const { ino, pos, start } = st;
+  const n = bytesToCopy(w, ino, pos, st.len);
+  const { blk, nblk } = blocksOf(s, pos, n);
+  const data = Array.from({ length: nblk }, (_, i) => {
+    const f = folioAt(w, ino, blk + i);
+    return readPart(s, blk + i, pos, n, f !== null && f.uptodate ? f.t : readBlock(w, ino, blk + i));
+  });
+  const t = task(w, ti);
+  const of = fdOf(w, ti, st.fd);
+  const fds = of !== null && n > 0 ? withAt(t.fds, st.fd, withMembers(of, { raPrevPos: pos + n })) : t.fds;
+  // finishSyscall: the result, the next call, the clock.
+  const result: SyscallResult = frozen({ op: 'pread', ret: n, file: ino, data: frozen(data), firstBlock: blk, start, end: w.ghost.clock + 1 });
+  const tasks = withAt(w.tasks, ti, withMembers(t, { fds, results: frozen([...t.results, result]), cur: null, pc: t.pc + 1 }));
+  return withMembers(w, { tasks, ghost: withMembers(w.ghost, { clock: w.ghost.clock + 1 }) });
 }
 
 /**

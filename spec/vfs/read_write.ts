@@ -6,7 +6,9 @@
 import { match } from 'ts-pattern';
 import { ext4DioWriteStart } from '../fs/ext4/file.ts';
 import { xfsDioWriteStart } from '../fs/xfs/xfs_file.ts';
-import { beginWrite, endWrite, ghostWrite, noteWriteBytes, task } from '../ghost.ts';
+import { beginWrite, endWrite, ghostWrite, noteWriteBytes, task, withTask, type GhostWrite } from '../ghost.ts';
+import { frozen, withMembers } from '../cow.ts';
+import { freeze } from 'immer';
 import { blocksOf, fdOf, fsName, isPow2 } from './fd.ts';
 import { atomicLimits } from './stat.ts';
 import { newBufferedWrite } from '../fs/iomap/buffered-io.ts';
@@ -99,6 +101,11 @@ export function pwritev2Entry(w: World, s: Settings, ti: number, c: Extract<Sysc
           if (dio === 'EAGAIN') endWrite(d, ti, r.req, 'EAGAIN');
           else task(d, ti).cur = dio;
         },
+        // The direct write starts: the same without a draft (noteWriteBytes finds the first
+        // ghost write of that id, so only when there is none yet).
+        ...(dio !== 'EAGAIN' && !w.ghost.writes.some((g) => g.id === c.id)
+          ? { next: (x: World) => withTask(beginWritePure(x, ti, c.id, r.req, atomic, c.offset, count, s.fs.blockSize), ti, { cur: freeze(dio, true) }) }
+          : {}),
       };
     })
     .with({ kind: 'buffered' }, (r): Step => ({
@@ -112,4 +119,12 @@ export function pwritev2Entry(w: World, s: Settings, ti: number, c: Extract<Sysc
       },
     }))
     .exhaustive();
+}
+
+/** beginWrite and noteWriteBytes without a draft (issue 10k): the clock moves on and a new ghost write, frozen, is appended. */
+function beginWritePure(w: World, ti: number, id: string, req: WriteReq, atomic: boolean, pos: number, count: number, bs: number): World {
+  const clock = w.ghost.clock + 1;
+  const g: GhostWrite = { id, task: ti, ino: req.ino, blk: req.blk, nblk: req.nblk, atomic, start: clock, end: null, ret: null, path: 'none', swCause: null, bios: [] };
+  if (pos % bs !== 0 || count % bs !== 0) g.bytes = { pos, count };
+  return withMembers(w, { ghost: withMembers(w.ghost, { clock, writes: frozen([...w.ghost.writes, freeze(g, true)]) }) });
 }

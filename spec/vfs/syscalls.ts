@@ -19,7 +19,7 @@ import { pwritev2Entry } from './read_write.ts';
 import { statxEntry } from './stat.ts';
 import { fsyncEntry, fsyncStep } from './sync.ts';
 import { fallocateEntry, ftruncateEntry, sizeOpStep } from './truncate.ts';
-import type { Program, Syscall } from './types.ts';
+import type { Program, Syscall, SysState } from './types.ts';
 import type { Settings, Step, World } from '../world.ts';
 
 export { atomicLimits, statxAtomic } from './stat.ts';
@@ -75,27 +75,41 @@ function fuseSyscallEntry(w: World, s: Settings, ti: number, call: Syscall): Ste
     .exhaustive();
 }
 
+type SysOf<K extends SysState['sys']> = Extract<SysState, { sys: K }>;
+
+/**
+ * The steps of the syscall in progress, by its kind. A table rather than ts-pattern's `match`,
+ * which builds its matchers at every call: this runs for every task of every state expanded
+ * (3% of xfs-sw-atomic-vs-atomic-merged's search, issue 10k). The mapped type keeps it
+ * exhaustive as `.exhaustive()` did.
+ */
+const SYS_STEPS: { [K in SysState['sys']]: (w: World, s: Settings, ti: number, st: SysOf<K>) => Step | Step[] | null } = {
+  'dio-write': dioWriteStep,
+  'buffered-write': bufferedWriteStep,
+  'dio-read': dioReadStep,
+  fsync: fsyncStep,
+  'buffered-read': bufferedReadStep,
+  'fuse-write': fuseSysStep,
+  'fuse-read': fuseSysStep,
+  'fuse-dio-read': fuseSysStep,
+  'fuse-fsync': fuseSysStep,
+  'fuse-dio-write': fuseSysStep,
+  'fuse-close': fuseSysStep,
+  'size-op': sizeOpStep,
+};
+
 export function taskSteps(w: World, s: Settings, ti: number): Step[] {
   if (w.crashed || (w.boot !== null && w.boot !== 'running')) return [];
   const t = task(w, ti);
-  const call = programOf(w, s, ti)[t.pc];
   const steps: Step | Step[] | null =
-    t.cur !== null
-      ? match(t.cur)
-          .with({ sys: 'dio-write' }, (st) => dioWriteStep(w, s, ti, st))
-          .with({ sys: 'buffered-write' }, (st) => bufferedWriteStep(w, s, ti, st))
-          .with({ sys: 'dio-read' }, (st) => dioReadStep(w, s, ti, st))
-          .with({ sys: 'fsync' }, (st) => fsyncStep(w, s, ti, st))
-          .with({ sys: 'buffered-read' }, (st) => bufferedReadStep(w, s, ti, st))
-          .with({ sys: 'fuse-write' }, { sys: 'fuse-read' }, { sys: 'fuse-dio-read' }, { sys: 'fuse-fsync' }, { sys: 'fuse-dio-write' }, { sys: 'fuse-close' }, (st) => fuseSysStep(w, s, ti, st))
-          .with({ sys: 'size-op' }, (st) => sizeOpStep(w, s, ti, st))
-          .exhaustive()
-      : call === undefined
-        ? null
-        : syscallEntry(w, s, ti, call);
+    t.cur !== null ? (SYS_STEPS[t.cur.sys] as (w: World, s: Settings, ti: number, st: SysState) => Step | Step[] | null)(w, s, ti, t.cur) : nextCallEntry(w, s, ti, t.pc);
   return steps === null ? [] : Array.isArray(steps) ? steps : [steps];
 }
 
+function nextCallEntry(w: World, s: Settings, ti: number, pc: number): Step | null {
+  const call = programOf(w, s, ti)[pc];
+  return call === undefined ? null : syscallEntry(w, s, ti, call);
+}
 
 export function taskFinished(w: World, s: Settings, ti: number): boolean {
   const t = task(w, ti);

@@ -13,7 +13,7 @@
  */
 import { ext4FdatawriteRange } from '../ext4/inode.ts';
 import { match } from 'ts-pattern';
-import { blkAtomicWriteValid, deviceRead, maxRequestBlocks, submitBio } from '../../block/device.ts';
+import { blkAtomicWriteValid, deviceRead, maxRequestBlocks, submitBio, submitBioPure } from '../../block/device.ts';
 import { ext4ConvertRun, ext4UnwrittenRuns } from '../ext4/extents.ts';
 import { ext4DioWriteChecks, ext4DioWriteEndIo, ext4FailedExtensionFrom, ext4InodeExtensionCleanup } from '../ext4/file.ts';
 import { ext4IomapBegin, ext4ZeroedToWritten } from '../ext4/inode.ts';
@@ -25,12 +25,12 @@ import { canLock, lock, lockPure, unlock, unlockPure } from '../../kernel/lockin
 import { anyCached, anyDirty, anyLocked, anyWriteback, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapFdatawriteRange, invalidateInodePages2Range, invalidateInodePages2RangePure, mappingSetError, mappingSetErrorPure } from '../../mm/filemap.ts';
 import { overlay, writeToken, ZERO, type Token } from '../../token.ts';
 import { fdOf, inodeOf, withInode } from '../../vfs/fd.ts';
-import { frozen } from '../../cow.ts';
+import { frozen, withAt, withMembers } from '../../cow.ts';
 import { newBufferedWrite } from './buffered-io.ts';
 import type { DioWrite, DioWriteCheck, IomapSeg, MappedIomap } from './types.ts';
 import type { KernelErr, WriteReq } from '../../vfs/types.ts';
 import type { Settings, Step, World } from '../../world.ts';
-import { applyAllocs, type IomapPlan } from './iter.ts';
+import { applyAllocs, applyAllocsPure, type IomapPlan } from './iter.ts';
 import { blocksBeforeBadRequest, firstMisalignedPiece, mappingAligned } from './dio-bio.ts';
 
 type Steps = Step | Step[] | null;
@@ -263,6 +263,8 @@ function iomapBeginStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
         })
         .exhaustive();
     },
+    // A mapping (with what ->iomap_begin allocated for it): the same without a draft.
+    ...(plan.kind === 'map' ? { next: (x: World) => withCur(applyAllocsPure(x, req.ino, plan.alloc), ti, { iomap: frozen({ fn: plan.fn, seg: frozen({ ...plan.seg }), atomicBio: plan.atomicBio, fua: plan.fua }), phase: 'bio-iter' }) } : {}),
   };
 }
 
@@ -351,7 +353,28 @@ function bioIterStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
       if (good > 0) submitMapping(d, s, ti, m, good);
       finish(d, good, bad === null ? null : 'EINVAL');
     },
+    // The whole mapping goes out (the common case): the same without a draft.
+    ...(bad === null && good > 0 ? { next: (x: World) => bioIterPure(x, s, ti, m, good) } : {}),
   };
+}
+
+/** bioIterStep's apply when every block is submitted and nothing fails: submitMapping then finish, without a draft. */
+function bioIterPure(w: World, s: Settings, ti: number, m: MappedIomap, n: number): World {
+  const c = cur(w, ti);
+  const req = c.req;
+  const g = m.seg;
+  const maxBlocks = maxRequestBlocks(s.device, s.fs.blockSize);
+  const blocks = Array.from({ length: n }, (_, i) => ({ p: g.p + i, t: dioBlockToken(w, s, req, g, i) }));
+  const { dev, ids } = submitBioPure(w.device, { op: 'write', owner: ti, blocks, atomic: m.atomicBio, fua: m.fua, preflush: false, convert: [] }, maxBlocks);
+  const gi = w.ghost.writes.findIndex((x) => x.id === req.id);
+  const gw = w.ghost.writes[gi];
+  if (gw === undefined) throw new Error(`no ghost write ${req.id}`);
+  const per = m.atomicBio ? n : maxBlocks;
+  const bios = frozen([...gw.bios, ...ids.map((_, k) => frozen({ atomic: m.atomicBio, p: g.p + k * per, n: Math.min(per, n - k * per) }))]);
+  const gw2 = withMembers(gw, req.atomic ? { bios, path: c.xfsMode === 'sw' ? 'sw-cow' : 'hw', swCause: c.swCause } : { bios });
+  const x = withMembers(w, { device: dev, ghost: withMembers(w.ghost, { writes: withAt(w.ghost.writes, gi, gw2) }) });
+  const done = c.done + g.nblk;
+  return withCur(x, ti, { wait: frozen([...c.wait, ...ids]), fua: c.fua && m.fua, segs: frozen([...c.segs, g]), done, iomap: null, phase: done === req.nblk ? 'io-wait' : 'iomap-begin' });
 }
 
 /** ext4 (6.16) zeroed a mixed mapping: it becomes one written extent, committed before the data I/O. */
@@ -489,22 +512,28 @@ function syncWaitStep(s: Settings, ti: number, st: DioWrite): Steps {
   };
 }
 
+/**
+ * Each phase's step(s). A table rather than ts-pattern's `match` (built at every call, for
+ * every direct write of every state expanded); the mapped type keeps it exhaustive.
+ */
+const DIO_WRITE_STEPS: { [P in DioWrite['phase']]: (w: World, s: Settings, ti: number, st: DioWrite) => Steps } = {
+  lock: lockStep,
+  checks: checksStep,
+  'dio-wait': (w, _s, ti, st) => dioWaitStep(w, ti, st),
+  invalidate: invalidateStep,
+  'invalidate-wait': invalidateWaitStep,
+  'iomap-begin': iomapBeginStep,
+  'bio-iter': bioIterStep,
+  'zero-wait': (_w, _s, ti, st) => zeroWaitStep(ti, st),
+  'io-wait': completeStep,
+  sync: syncStep,
+  'sync-wait': (_w, s, ti, st) => syncWaitStep(s, ti, st),
+  unlock: dioWriteReturn,
+};
+
 /** The enabled step(s) of a task in a direct write, or null while it is blocked. */
 export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
-  return match(st.phase)
-    .with('lock', () => lockStep(w, s, ti, st))
-    .with('checks', () => checksStep(w, s, ti, st))
-    .with('dio-wait', () => dioWaitStep(w, ti, st))
-    .with('invalidate', () => invalidateStep(w, s, ti, st))
-    .with('invalidate-wait', () => invalidateWaitStep(w, s, ti, st))
-    .with('iomap-begin', () => iomapBeginStep(w, s, ti, st))
-    .with('bio-iter', () => bioIterStep(w, s, ti, st))
-    .with('zero-wait', () => zeroWaitStep(ti, st))
-    .with('io-wait', () => completeStep(w, s, ti, st))
-    .with('sync', () => syncStep(w, s, ti, st))
-    .with('sync-wait', () => syncWaitStep(s, ti, st))
-    .with('unlock', () => dioWriteReturn(w, s, ti, st))
-    .exhaustive();
+  return DIO_WRITE_STEPS[st.phase](w, s, ti, st);
 }
 
 // --- back in ->write_iter: unlock, retry, fall back or return ---------------------------

@@ -6,7 +6,8 @@
  * Models Linux 6.18 (fs/iomap/iter.c, direct-io.c).
  */
 import { setCow, setMapping } from '../allocator.ts';
-import { inodeMetaDirty, markDirty } from '../journal.ts';
+import { inodeMetaDirty, markDirty, markDirtyPure } from '../journal.ts';
+import { frozen, keepIfSame, withAt, withMembers } from '../../cow.ts';
 import type { DeviceSettings, Errno, IomapSeg, Mapping, WriteReq, World } from '../../types.ts';
 
 export interface Alloc {
@@ -31,6 +32,25 @@ export function applyAllocs(w: World, ino: number, alloc: Alloc[]): void {
     else setCow(inode, a.blk, { kind: 'staging', p: a.p, real: true });
   }
   if (alloc.length > 0) markDirty(w, ino);
+}
+
+/** applyAllocs without a draft (issue 10k): `w` itself when nothing is allocated. */
+export function applyAllocsPure(w: World, ino: number, alloc: Alloc[]): World {
+  if (alloc.length === 0) return w;
+  const inode = w.inodes[ino];
+  if (inode === undefined) throw new Error(`no inode ${ino}`);
+  const free = w.free.slice();
+  const map = inode.map.slice();
+  const cow = inode.cow.slice();
+  for (const a of alloc) {
+    if (free[a.p] !== true) throw new Error(`allocation of busy p${a.p}`);
+    free[a.p] = false;
+    if (a.into === 'data') map[a.blk] = frozen({ kind: 'unwritten', p: a.p });
+    else cow[a.blk] = frozen({ kind: 'staging', p: a.p, real: true });
+  }
+  // setMapping / setCow: one sequence number per change.
+  const changed = withMembers(inode, { map: keepIfSame(inode.map, map), cow: keepIfSame(inode.cow, cow), seq: inode.seq + alloc.length });
+  return markDirtyPure(withMembers(w, { free: frozen(free), inodes: withAt(w.inodes, ino, changed) }), ino);
 }
 
 /** Whether blocks [from, from+n) of `map` are one physically contiguous run. */
