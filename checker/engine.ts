@@ -10,25 +10,13 @@
 import type { CheckOptions, CheckResult, CheckStatus, Model, Violation, ViolationKind } from './types.ts';
 import { fingerprinterForModel, type Fingerprint, type Fingerprinter } from './fingerprint.ts';
 import { FingerprintSet, NO_PARENT, ParentLinks } from './store.ts';
-import { BitstateSet, expectedCoverage } from './bitstate.ts';
+import { BitstateSet } from './bitstate.ts';
 import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
-import { replay } from './trace.ts';
 import { defaultLabel } from './label.ts';
 import { ampleCandidate } from './reduce.ts';
+import { bitstateReport, rebuildViolation, shortestFirst, type Found } from './result.ts';
 
-/** A violation found during the search, before its trace is rebuilt. */
-export interface Found {
-  property: string;
-  kind: ViolationKind;
-  message?: string;
-  /** The state the trace ends in (-1: no trace). */
-  id: number;
-  /** Its depth, to keep the shortest of several found in one BFS level. */
-  depth: number;
-  fp: Fingerprint;
-  /** A trace given as a path of action indexes (random walks keep no parent links). */
-  path?: number[];
-}
+export type { Found } from './result.ts';
 
 export class ModelError extends Error {
   constructor(
@@ -420,8 +408,8 @@ export class Engine<S, A> {
         this.found.push({ property: name, kind: 'sometimes', message: `"${name}" holds in no reachable state`, id: -1, depth: 0, fp: { hi: 0, lo: 0 } });
       }
     }
-    const chosen = this.stopAtFirst && !this.errored ? this.shortestFirst() : this.found;
-    const violations: Array<Violation<S, A>> = chosen.map((f) => this.rebuild(f));
+    const chosen = this.stopAtFirst && !this.errored ? shortestFirst(this.found) : this.found;
+    const violations: Array<Violation<S, A>> = chosen.map((f) => rebuildViolation(f, this));
     const n = this.visited.size;
     let status: CheckStatus = 'ok';
     if (this.errored) status = 'error';
@@ -445,46 +433,11 @@ export class Engine<S, A> {
     if (this.incomplete !== undefined) result.incompleteReason = this.incomplete;
     if (this.options.partialOrder === true) result.ampleExpansions = this.reducedExpansions;
     if (bitstate !== undefined) {
-      const m = bitstate.bitCount;
-      const hashFactor = n > 0 ? m / n : Infinity;
-      const cov = expectedCoverage(n, m, bitstate.hashes);
-      result.bitstate = { bits: m, hashes: bitstate.hashes, hashFactor, expectedCoverage: cov };
-      if (status === 'incomplete' && this.incomplete === 'bitstate') {
-        this.hint ??= `bitstate search: hash factor ${hashFactor.toFixed(1)} (SPIN: best coverage if > 100), expected coverage ${(cov * 100).toFixed(2)}%; no violation found in the states stored, but states may have been missed. Without --bitstate the search is exact.`;
-      }
+      const report = bitstateReport(n, bitstate, status === 'incomplete' && this.incomplete === 'bitstate');
+      result.bitstate = report.bitstate;
+      this.hint ??= report.hint;
     }
     if (this.hint !== undefined) result.hint = this.hint;
     return result;
-  }
-
-  private shortestFirst(): Found[] {
-    if (this.found.length <= 1) return this.found;
-    let best = this.found[0]!;
-    for (const f of this.found) if (f.depth < best.depth) best = f;
-    return [best];
-  }
-
-  private rebuild(f: Found): Violation<S, A> {
-    const v: Violation<S, A> = { property: f.property, kind: f.kind, trace: [] };
-    if (f.message !== undefined) v.message = f.message;
-    const path = f.path ?? (f.id >= 0 ? this.links.path(f.id) : undefined);
-    if (path === undefined) return v;
-    const r = replay(this.model, path, this.label);
-    v.trace = r.trace;
-    if (r.error !== undefined) {
-      v.message = `${v.message ?? ''} (the trace could not be rebuilt: ${r.error})`.trim();
-      return v;
-    }
-    if (f.kind !== 'error') {
-      const last = r.trace[r.trace.length - 1];
-      const check: Fingerprint = { hi: 0, lo: 0 };
-      if (last !== undefined) {
-        this.fp(this.identity(last.state), check);
-        if (check.hi !== f.fp.hi || check.lo !== f.fp.lo) {
-          v.message = `${v.message ?? ''} (warning: re-executing the path gave a different state; is next() deterministic?)`.trim();
-        }
-      }
-    }
-    return v;
   }
 }
