@@ -50,6 +50,21 @@ function fmix(h: number): number {
   return h >>> 0;
 }
 
+/** The last mix of a hash of `n` words whose two lanes are `a` and `b` (never 0:0, the empty slot). */
+function finishHash(a: number, b: number, n: number, out: Fingerprint): void {
+  a ^= n;
+  b ^= Math.imul(n, 0x27d4eb2f);
+  a = (a + b) | 0;
+  b = (b + a) | 0;
+  a = fmix(a);
+  b = fmix(b);
+  a = (a + b) | 0;
+  b = (b + a) | 0;
+  out.hi = a >>> 0;
+  out.lo = b >>> 0;
+  if (out.hi === 0 && out.lo === 0) out.lo = 1;
+}
+
 /**
  * A small streaming hasher with two 32-bit lanes that are cross-mixed, so that the pair behaves
  * as one 64-bit hash rather than two correlated 32-bit ones.
@@ -83,17 +98,7 @@ class Hasher {
   }
 
   finish(out: Fingerprint): void {
-    let a = this.a ^ this.n;
-    let b = this.b ^ Math.imul(this.n, 0x27d4eb2f);
-    a = (a + b) | 0;
-    b = (b + a) | 0;
-    a = fmix(a);
-    b = fmix(b);
-    a = (a + b) | 0;
-    b = (b + a) | 0;
-    out.hi = a >>> 0;
-    out.lo = b >>> 0;
-    if (out.hi === 0 && out.lo === 0) out.lo = 1;
+    finishHash(this.a, this.b, this.n, out);
   }
 }
 
@@ -429,18 +434,7 @@ function byteArrayHash(o: readonly unknown[]): boolean {
       w = 0;
     }
   }
-  // Hasher.finish
-  a ^= n;
-  b ^= Math.imul(n, 0x27d4eb2f);
-  a = (a + b) | 0;
-  b = (b + a) | 0;
-  a = fmix(a);
-  b = fmix(b);
-  a = (a + b) | 0;
-  b = (b + a) | 0;
-  bytes.hi = a >>> 0;
-  bytes.lo = b >>> 0;
-  if (bytes.hi === 0 && bytes.lo === 0) bytes.lo = 1;
+  finishHash(a, b, n, bytes);
   return true;
 }
 
