@@ -100,6 +100,14 @@ class Hasher {
   finish(out: Fingerprint): void {
     finishHash(this.a, this.b, this.n, out);
   }
+
+  /** An object's hash from the sum of its members' pair hashes (the generic walk and the shape-specialised hasher alike). */
+  object(n: number, sumHi: number, sumLo: number, out: Fingerprint): void {
+    this.reset(TAG_OBJ, n);
+    this.word(sumHi);
+    this.word(sumLo);
+    this.finish(out);
+  }
 }
 
 /** Objects whose hashing costs fewer words than this are not worth a WeakMap entry. */
@@ -281,10 +289,7 @@ export function structuralFingerprinter(options: { specialise?: boolean } = {}):
         sumLo = (sumLo + b) | 0;
         n++;
       }
-      h.reset(TAG_OBJ, n);
-      h.word(sumHi);
-      h.word(sumLo);
-      h.finish(scratch);
+      h.object(n, sumHi, sumLo, scratch);
       hi = scratch.hi;
       lo = scratch.lo;
       total += n;
@@ -359,10 +364,7 @@ export function structuralFingerprinter(options: { specialise?: boolean } = {}):
     }
     if (i !== keys.length) return false;
     const h = (hashers[0] ??= new Hasher());
-    h.reset(TAG_OBJ, n);
-    h.word(sumHi);
-    h.word(sumLo);
-    h.finish(scratch);
+    h.object(n, sumHi, sumLo, scratch);
     vHi = scratch.hi;
     vLo = scratch.lo;
     return true;
