@@ -123,23 +123,42 @@ function assertSameVerdicts<S, A>(model: Model<S, A>, full: CheckResult<S, A>, r
   }
 }
 
+/**
+ * On every drawn system, the search with `reduction` reports the full search's verdicts
+ * (assertSameVerdicts), and `also` checks what is particular to the reduction; the reduction
+ * must store fewer states on more than `minReduced` systems, or it tests nothing.
+ */
+function assertReductionSound<G, S, A>(
+  arb: fc.Arbitrary<G>,
+  modelOf: (g: G) => Model<S, A>,
+  strategy: 'bfs' | 'dfs',
+  reduction: CheckOptions,
+  numRuns: number,
+  minReduced: number,
+  also: (model: Model<S, A>, full: CheckResult<S, A>) => void = () => undefined,
+): void {
+  let reducedSomewhere = 0;
+  fc.assert(
+    fc.property(arb, (g) => {
+      const model = modelOf(g);
+      const full = check(model, { strategy, stopAtFirst: false });
+      const reduced = check(model, { strategy, stopAtFirst: false, ...reduction });
+      assertSameVerdicts(model, full, reduced);
+      if (reduced.distinctStates < full.distinctStates) reducedSomewhere++;
+      also(model, full);
+    }),
+    { numRuns },
+  );
+  assert.ok(reducedSomewhere > minReduced, `the reduction must actually reduce on some systems (${reducedSomewhere})`);
+}
+
 for (const strategy of ['bfs', 'dfs'] as const) {
   test(`${strategy}: partial-order reduction finds the same violations, deadlocks and sometimes verdicts as the full search`, () => {
-    let reducedSomewhere = 0;
-    fc.assert(
-      fc.property(sysArb, (g) => {
-        const model = porModel(g);
-        const full = check(model, { strategy, stopAtFirst: false });
-        const reduced = check(model, { strategy, stopAtFirst: false, partialOrder: true });
-        assertSameVerdicts(model, full, reduced);
-        if (reduced.distinctStates < full.distinctStates) reducedSomewhere++;
-        // Stopping at the first violation: one is found exactly when the full search finds one.
-        const first = check(model, { strategy, partialOrder: true });
-        assert.equal(first.status === 'violation', check(model, { strategy }).status === 'violation');
-      }),
-      { numRuns: 1500 },
-    );
-    assert.ok(reducedSomewhere > 20, `the reduction must actually reduce on some systems (${reducedSomewhere})`);
+    assertReductionSound(sysArb, porModel, strategy, { partialOrder: true }, 1500, 20, (model) => {
+      // Stopping at the first violation: one is found exactly when the full search finds one.
+      const first = check(model, { strategy, partialOrder: true });
+      assert.equal(first.status === 'violation', check(model, { strategy }).status === 'violation');
+    });
   });
 }
 
@@ -230,18 +249,7 @@ function symModel(g: SymSys): Model<SState, { p: number; i: number }> {
 
 for (const strategy of ['bfs', 'dfs'] as const) {
   test(`${strategy}: symmetry reduction finds the same violations, deadlocks and sometimes verdicts as the full search`, () => {
-    let reducedSomewhere = 0;
-    fc.assert(
-      fc.property(symArb, (g) => {
-        const model = symModel(g);
-        const full = check(model, { strategy, stopAtFirst: false });
-        const reduced = check(model, { strategy, stopAtFirst: false, symmetry: true });
-        assertSameVerdicts(model, full, reduced);
-        if (reduced.distinctStates < full.distinctStates) reducedSomewhere++;
-      }),
-      { numRuns: 300 },
-    );
-    assert.ok(reducedSomewhere > 20, `the reduction must actually reduce on some systems (${reducedSomewhere})`);
+    assertReductionSound(symArb, symModel, strategy, { symmetry: true }, 300, 20);
   });
 }
 
@@ -370,21 +378,11 @@ function stampModel(g: StampSys, broken = false): Model<TState, { p: number; i: 
 
 for (const strategy of ['bfs', 'dfs'] as const) {
   test(`${strategy}: the view (a clock renumbered, comparisons kept) finds the same violations, deadlocks and sometimes verdicts as the full search`, () => {
-    let reducedSomewhere = 0;
-    fc.assert(
-      fc.property(stampArb, (g) => {
-        const model = stampModel(g);
-        const full = check(model, { strategy, stopAtFirst: false });
-        const viewed = check(model, { strategy, stopAtFirst: false, view: true });
-        assertSameVerdicts(model, full, viewed);
-        if (viewed.distinctStates < full.distinctStates) reducedSomewhere++;
-        // Composed with symmetry (an identity representative here): the same.
-        const both = check({ ...model, representative: (s) => s }, { strategy, stopAtFirst: false, view: true, symmetry: true });
-        assert.deepEqual(verdicts(both), verdicts(full));
-      }),
-      { numRuns: 400 },
-    );
-    assert.ok(reducedSomewhere > 50, `the view must actually reduce on some systems (${reducedSomewhere})`);
+    assertReductionSound(stampArb, (g) => stampModel(g), strategy, { view: true }, 400, 50, (model, full) => {
+      // Composed with symmetry (an identity representative here): the same.
+      const both = check({ ...model, representative: (s) => s }, { strategy, stopAtFirst: false, view: true, symmetry: true });
+      assert.deepEqual(verdicts(both), verdicts(full));
+    });
   });
 }
 
