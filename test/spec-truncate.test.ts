@@ -235,6 +235,29 @@ test('xfs: the flush after truncate_setsize covers [di_size, newsize): a shrink 
   for (const w of finals(lagging)) assert.equal(w.pageCache[0]![0]?.dirty, false, 'folio 0 written back by the truncate');
 });
 
+test('xfs: a growing truncate whose range a dirty folio overlaps over a hole flushes and waits in xfs_zero_range (iomap_zero_iter_flush_and_stale), before truncate_setsize', () => {
+  // A 4-block folio written back, dirtied again in block 0, cut by a truncate that cannot split it
+  // (dirty, with an iomap_folio_state): it stays whole, dirty, over the holes past the new EOF.
+  const prog = (cut: number, grow: number) => [open(0), pwrite('W1', 0, 0, 4 * BS), fsync(0), pwrite('W2', 0, 0, 10), ftruncate(0, cut), ftruncate(0, grow)];
+  const mkLarge = (cut: number, grow: number) => mk('xfs', ['hole', 'hole', 'hole', 'hole', 'hole'], 0, [prog(cut, grow)], { fs: { kind: 'xfs', physBlocks: 10 } });
+  for (const cut of [2 * BS, 6000]) {
+    const s = mkLarge(cut, 4 * BS);
+    const all = reachable(s);
+    const last = all.filter((w) => w.tasks[0]!.pc === 5 && w.tasks[0]!.cur?.sys === 'size-op' && w.pageCache[0]![0]?.writeback === true);
+    assert.ok(last.length > 0, `cut ${cut}: the growing truncate writes folio 0 back`);
+    for (const w of last) assert.equal(w.inodes[0]!.size, cut, `cut ${cut}: folio 0 is written back while i_size is still the old size`);
+    const m = buildModel(s);
+    for (const w of all.filter((x) => m.done?.(x) === true)) {
+      assert.equal(w.pageCache[0]![0]?.dirty, false, `cut ${cut}: folio 0 was written back`);
+      assert.deepEqual([w.inodes[0]!.map[2]?.kind, w.inodes[0]!.map[3]?.kind], ['hole', 'hole'], 'the blocks past the old EOF stay holes');
+    }
+  }
+  // No dirty folio overlaps [4 blocks, 5 blocks): no flush, folio 0 stays dirty.
+  const s = mkLarge(4 * BS, 5 * BS);
+  const m = buildModel(s);
+  for (const w of reachable(s).filter((x) => m.done?.(x) === true)) assert.equal(w.pageCache[0]![0]?.dirty, true);
+});
+
 test('size-exposes-written: an extending truncate whose zeroes are not flushed before the size is logged exposes old data after a power loss', () => {
   const base = { name: 't', fs: { kind: 'xfs' as const, physBlocks: 4 }, device: DEVICES.loop, files: [{ blocks: [{ written: 0 }, { written: 1 }] as InitialBlock[], size: BS }], programs: [[open(0), ftruncate(0, 2 * BS)]], properties: ['size-exposes-written' as const] };
   const fixed = check(buildModel(settings({ ...base, knobs: { truncateZeroFlush: 'flushed' } })), {});

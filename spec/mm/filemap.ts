@@ -45,6 +45,22 @@ export function anyWriteback(w: World, ino: number, blk: number, n: number): boo
   return false;
 }
 
+/**
+ * filemap_range_needs_writeback over blocks [blk, blk + n): the mapping has a dirty folio or
+ * one under writeback (its tags), and a folio overlapping the range is dirty, locked or under
+ * writeback. Folio flags are the folio's: a large folio with one dirty block is dirty.
+ */
+export function filemapRangeNeedsWriteback(w: World, ino: number, blk: number, n: number): boolean {
+  const pc = w.pageCache[ino] ?? [];
+  if (!pc.some((f) => f !== null && (f.dirty || f.writeback))) return false;
+  for (let b = blk; b < blk + n; b++) {
+    const f = folioAt(w, ino, b);
+    if (f === null) continue;
+    if (f.writeback || anyDirty(w, ino, f.head, f.nr) || anyLocked(w, ino, f.head, f.nr)) return true;
+  }
+  return false;
+}
+
 /** The first block and the size of the folio that does or would cache block `blk`. */
 export function folioSpan(w: World, ino: number, blk: number): { head: number; nr: number } {
   const f = folioAt(w, ino, blk);

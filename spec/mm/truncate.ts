@@ -330,14 +330,14 @@ export function zeroBlockPart(w: World, ino: number, blk: number, bytes: [number
 }
 
 /**
- * iomap_zero_range over the whole of block `blk` (xfs_setattr_size zeroing from the old EOF
- * to the new one): a written or delalloc block, or one whose folio caches dirty data, gets
- * a dirty folio of zeroes; holes and unwritten blocks read as zeroes already. Returns whether a folio
- * was dirtied.
+ * iomap_zero_iter over the whole of block `blk` (xfs_setattr_size zeroing from the old EOF
+ * to the new one): a written block gets a dirty folio of zeroes. Holes, unwritten extents
+ * and delalloc past the old EOF (converted to unwritten) read as zeroes already; where the
+ * page cache over them is dirty, xfs_zero_range flushes it instead (xfsZeroEof). Returns
+ * whether a folio was dirtied.
  */
 export function zeroWholeBlock(w: World, ino: number, blk: number): boolean {
-  const m = w.inodes[ino]?.map[blk];
-  if (m?.kind !== 'written' && m?.kind !== 'delalloc' && folioAt(w, ino, blk)?.dirty !== true) return false;
+  if (w.inodes[ino]?.map[blk]?.kind !== 'written') return false;
   dirtyFolio(w, ino, blk, ZERO);
   return true;
 }

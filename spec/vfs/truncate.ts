@@ -9,7 +9,10 @@
  *  - inode_dio_wait     wait for direct I/O in flight (i_dio_count)
  *  - flush / flush_wait filemap_write_and_wait_range over the range, then wait
  *  - zero_eof           XFS: the zeroing beyond the cut (xfs_truncate_page) or from the old EOF
- *                       (xfs_zero_range), which does not wait for writeback
+ *                       (xfs_zero_range), which does not wait for writeback, but growing may
+ *                       flush a dirty range over a hole or unwritten extent and wait for it
+ *                       (flush_wait) before the rest of its zeroing
+ *  - zero_rest          XFS: xfs_zero_range after that flush
  *  - setsize            i_size change and truncate_pagecache (ext4: with its zeroing)
  *  - unmap              truncate_pagecache_range (PTEs unmapped, folios dropped); for a
  *                       truncate, zero range, also the extent change
@@ -151,7 +154,7 @@ export function fallocateEntry(w: World, s: Settings, ti: number, c: Extract<Sys
   return start(w, s, ti, 'fallocate', c.fd, kind, keep, c.offset, c.len, what);
 }
 
-/** ext4_setattr zeroes inside its setsize and itruncate steps: its plans have no zero_eof. */
+/** ext4_setattr zeroes inside its setsize and itruncate steps: its plans have no zero_eof or zero_rest. */
 function noExt4Step(n: SizeOpStepName): never {
   throw new Error(`ext4 has no ${n} step in its truncate or fallocate plans`);
 }
@@ -228,8 +231,8 @@ export function sizeOpStep(w: World, s: Settings, ti: number, st: SizeOp): Step 
         },
       };
     })
-    .with('flush', 'zero_eof', 'setsize', 'unmap', 'alloc', 'itruncate', 'free', (n): Step | null => {
-      const work = xfs ? xfsStepWork(w, s, st, n) : n === 'zero_eof' ? noExt4Step(n) : ext4StepWork(w, s, st, n);
+    .with('flush', 'zero_eof', 'zero_rest', 'setsize', 'unmap', 'alloc', 'itruncate', 'free', (n): Step | null => {
+      const work = xfs ? xfsStepWork(w, s, st, n) : n === 'zero_eof' || n === 'zero_rest' ? noExt4Step(n) : ext4StepWork(w, s, st, n);
       if (work === null) return null;
       return {
         fn: work.fn,

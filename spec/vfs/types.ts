@@ -213,6 +213,7 @@ export type SizeOpStepName =
   | 'flush'
   | 'flush_wait'
   | 'zero_eof'
+  | 'zero_rest'
   | 'setsize'
   | 'unmap'
   | 'alloc'

@@ -19,12 +19,12 @@ import { inodeOf } from '../../vfs/fd.ts';
 import type { SizeOpWork } from '../../vfs/truncate.ts';
 import type { SizeOp, SizeOpKind, SizeOpStepName } from '../../vfs/types.ts';
 import type { Settings, World } from '../../world.ts';
-import { skipFlushWait, xfsItruncate, xfsTruncateSetsize, xfsZeroEof } from './xfs_iops.ts';
+import { skipFlushWait, XFS_ZERO_RANGE, xfsItruncate, xfsTruncateSetsize, xfsZeroEof, xfsZeroRest } from './xfs_iops.ts';
 
 /** The steps of an XFS fallocate of this kind (i_size known: taken under the i_rwsem); a truncate's are xfsSetattrPlan. */
 export function xfsFallocPlan(kind: Exclude<SizeOpKind, 'truncate'>, keepSize: boolean, grows: boolean): SizeOpStepName[] {
   const locks: SizeOpStepName[] = ['i_rwsem', 'invalidate_lock', 'inode_dio_wait'];
-  const setsize: SizeOpStepName[] = !keepSize && grows ? ['zero_eof', 'setsize', 'flush_wait', 'itruncate'] : [];
+  const setsize: SizeOpStepName[] = !keepSize && grows ? [...XFS_ZERO_RANGE, 'setsize', 'flush_wait', 'itruncate'] : [];
   return match(kind)
     .with('allocate', (): SizeOpStepName[] => [...locks, 'alloc', ...setsize, 'unlock'])
     .with('punch', (): SizeOpStepName[] => [...locks, 'flush', 'flush_wait', 'unmap', 'free', 'flush_wait', 'unlock'])
@@ -48,13 +48,14 @@ export function partialBlocks(off: number, end: number, bs: number): number[] {
 }
 
 /** One step of an XFS truncate or fallocate; null while it must wait. */
-export function xfsStepWork(w: World, s: Settings, st: SizeOp, name: 'flush' | 'zero_eof' | 'setsize' | 'unmap' | 'alloc' | 'itruncate' | 'free'): SizeOpWork | null {
+export function xfsStepWork(w: World, s: Settings, st: SizeOp, name: 'flush' | 'zero_eof' | 'zero_rest' | 'setsize' | 'unmap' | 'alloc' | 'itruncate' | 'free'): SizeOpWork | null {
   return match(name)
     .with('flush', () => xfsFlushUnmapRange(s, st))
     .with('unmap', () => xfsTruncatePagecacheRange(w, s, st))
     .with('free', () => xfsFreeFileSpace(w, s, st))
     .with('alloc', () => xfsAllocFileSpace(s, st))
     .with('zero_eof', () => xfsZeroEof(w, s, st))
+    .with('zero_rest', () => xfsZeroRest(s, st))
     .with('setsize', () => xfsTruncateSetsize(w, s, st))
     .with('itruncate', () => xfsItruncate(w, s, st))
     .exhaustive();

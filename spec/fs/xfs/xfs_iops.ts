@@ -4,7 +4,7 @@ import type { SizeOp, SizeOpStepName } from '../../vfs/types.ts';
 import type { SizeOpWork } from '../../vfs/truncate.ts';
 import { inodeOf } from '../../vfs/fd.ts';
 import { truncateLookupBeforeWait, truncatePagecache, truncateWouldWait, zeroBlockPart, zeroWholeBlock } from '../../mm/truncate.ts';
-import { filemapFdatawriteRange, folioAt } from '../../mm/filemap.ts';
+import { filemapFdatawriteRange, filemapRangeNeedsWriteback, folioAt, folioSpan } from '../../mm/filemap.ts';
 import { unmapRange } from '../allocator.ts';
 import { markDirty } from '../journal.ts';
 
@@ -37,12 +37,17 @@ export function xfsAtomicLimits(s: Settings): { min: number; max: number; maxOpt
  * the zeroing dirtied folios, and the transaction that sets di_size and frees blocks past it.
  * The zeroing and truncate_setsize are two steps: the zeroing does not wait for writeback
  * and truncate_setsize does, so a writeback can end between them. A shrink to a block
- * boundary zeroes nothing (iomap_truncate_page returns at once): no zero_eof step.
+ * boundary zeroes nothing (iomap_truncate_page returns at once): no zero_eof step. A growing
+ * zeroing may flush and wait in the middle (iomap_zero_iter_flush_and_stale): flush_wait and
+ * zero_rest, skipped when it does not.
  */
 export function xfsSetattrPlan(bs: number, size: number, newSize: number): SizeOpStepName[] {
-  const zero: SizeOpStepName[] = newSize > size || newSize % bs !== 0 ? ['zero_eof'] : [];
+  const zero: SizeOpStepName[] = newSize > size ? XFS_ZERO_RANGE : newSize % bs !== 0 ? ['zero_eof'] : [];
   return ['i_rwsem', 'invalidate_lock', 'inode_dio_wait', ...zero, 'setsize', 'flush_wait', 'itruncate', 'unlock'];
 }
+
+/** xfs_zero_range from the old EOF: the zeroing, the wait of its flush when it flushes, the rest after the flush. */
+export const XFS_ZERO_RANGE: SizeOpStepName[] = ['zero_eof', 'flush_wait', 'zero_rest'];
 
 /** The new size a truncate or a size-changing fallocate sets. */
 export const newSizeOf = (st: SizeOp): number => (st.kind === 'truncate' ? st.offset : st.offset + st.len);
@@ -54,9 +59,13 @@ export function skipFlushWait(st: SizeOp): void {
 
 /**
  * xfs_setattr_size's zeroing: xfs_zero_range from the old EOF (growing) or xfs_truncate_page
- * at the new EOF (shrinking), both iomap_zero_range. For the unaligned first block it
- * zeroes through the page cache without waiting for writeback (zeroBlockPart); its
- * iomap_write_begin takes the folio lock, so it waits for a read's I/O on that folio.
+ * at the new EOF (shrinking), both iomap_zero_range. An unaligned first block that
+ * filemap_range_needs_writeback is zeroed through the page cache without waiting for
+ * writeback (zeroBlockPart); its iomap_write_begin takes the folio lock, so it waits for a
+ * read's I/O on that folio. Growing, the rest of the range goes mapping by mapping: written
+ * blocks are zeroed through the page cache; at the first hole or unwritten extent, if the
+ * range was dirty when the walk began, iomap_zero_iter_flush_and_stale writes back and waits
+ * for the range from there to the end (flush_wait), and zero_rest takes the walk up again.
  * For fallocate (xfs_falloc_setsize) nothing when the range ends inside the file.
  */
 export function xfsZeroEof(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
@@ -68,17 +77,74 @@ export function xfsZeroEof(w: World, s: Settings, st: SizeOp): SizeOpWork | null
   }
   const grow = size > old;
   const from = grow ? old : size;
+  const first = Math.floor(from / bs);
   const partial = from % bs !== 0;
-  if (partial && folioAt(w, st.ino, Math.floor(from / bs))?.locked === true) return null;
+  if (partial && folioAt(w, st.ino, first)?.locked === true) return null;
+  const end = Math.ceil(size / bs);
+  // iomap_zero_range's special case: an unaligned start already dirty is zeroed on its own.
+  const startDirty = partial && filemapRangeNeedsWriteback(w, st.ino, first, 1);
+  const walkFrom = startDirty ? first + 1 : first;
+  const hole = grow ? firstSkipped(w, s, st.ino, old, walkFrom, end) : null;
+  const flushAt = hole !== null && filemapRangeNeedsWriteback(w, st.ino, walkFrom, end - walkFrom) ? hole : null;
   return {
     fn: grow ? 'xfs_setattr_size: xfs_zero_range' : 'xfs_setattr_size: xfs_truncate_page',
-    what: grow ? `iomap_zero_range from the old EOF ${old} to ${size}` : `iomap_zero_range: the tail of block ${Math.floor(size / bs)} past ${size}`,
-    apply: (d, c) => {
-      let did = partial && zeroBlockPart(d, st.ino, Math.floor(from / bs), [from, Number.MAX_SAFE_INTEGER]);
-      // Every whole block here is at or past the old EOF block: xfs_buffered_write_iomap_begin under
-      // IOMAP_ZERO turns delalloc there into unwritten (convert_delay), which iomap_zero_range skips.
-      if (grow) for (let b = Math.ceil(old / bs); b < Math.ceil(size / bs); b++) did = (inodeOf(d, st.ino).map[b]?.kind !== 'delalloc' && zeroWholeBlock(d, st.ino, b)) || did;
+    what: grow
+      ? `iomap_zero_range from the old EOF ${old} to ${size}${flushAt === null ? '' : `; iomap_zero_iter_flush_and_stale: block ${flushAt} is ${inodeOf(w, st.ino).map[flushAt]?.kind ?? 'hole'} under dirty page cache: write back blocks ${flushAt}-${end - 1} and wait`}`
+      : `iomap_zero_range: the tail of block ${first} past ${size}`,
+    apply: (d, c, ti) => {
+      const headDone = partial && zeroBlockPart(d, st.ino, first, [from, Number.MAX_SAFE_INTEGER]);
+      const did = grow ? zeroWrittenBlocks(d, st.ino, Math.max(walkFrom, Math.ceil(old / bs)), flushAt ?? end) || headDone : headDone;
       if (did) c.zeroed = true;
+      if (!grow) return;
+      if (flushAt === null) {
+        c.at = c.steps.indexOf('setsize');
+        return;
+      }
+      // filemap_write_and_wait_range writes whole folios: one reaching below the range goes too.
+      const head = folioSpan(d, st.ino, flushAt).head;
+      const last = folioSpan(d, st.ino, end - 1);
+      const bios = filemapFdatawriteRange(d, st.ino, head, last.head + last.nr - head, ti);
+      c.wait = bios ?? [];
+      c.ioError = bios === null;
+      c.wbRange = [flushAt, end - flushAt];
+    },
+  };
+}
+
+/**
+ * The first block in [from, end) iomap_zero_range finds over a hole or an unwritten extent,
+ * or null: delalloc at or past the old EOF block counts, as xfs_buffered_write_iomap_begin
+ * under IOMAP_ZERO converts it to unwritten (convert_delay; the conversion itself is not
+ * modelled: the block stays delalloc).
+ */
+function firstSkipped(w: World, s: Settings, ino: number, old: number, from: number, end: number): number | null {
+  const eofBlock = Math.ceil(old / s.fs.blockSize);
+  for (let b = from; b < end; b++) {
+    const k = inodeOf(w, ino).map[b]?.kind ?? 'hole';
+    if (k === 'hole' || k === 'unwritten' || (k === 'delalloc' && b >= eofBlock)) return b;
+  }
+  return null;
+}
+
+/** iomap_zero_iter over the whole written blocks of [from, to): a dirty folio of zeroes each. */
+function zeroWrittenBlocks(w: World, ino: number, from: number, to: number): boolean {
+  let did = false;
+  for (let b = from; b < to; b++) did = zeroWholeBlock(w, ino, b) || did;
+  return did;
+}
+
+/**
+ * xfs_zero_range after iomap_zero_iter_flush_and_stale: the mapping is looked up again from
+ * the block it flushed at, and with range_dirty now false every hole and unwritten extent is
+ * skipped; written blocks are zeroed through the page cache.
+ */
+export function xfsZeroRest(s: Settings, st: SizeOp): SizeOpWork {
+  const [from, n] = st.wbRange;
+  return {
+    fn: 'xfs_setattr_size: xfs_zero_range',
+    what: `iomap_zero_range after the flush: blocks ${from}-${from + n - 1}, holes and unwritten extents skipped`,
+    apply: (d, c) => {
+      if (zeroWrittenBlocks(d, st.ino, from, from + n)) c.zeroed = true;
     },
   };
 }
