@@ -258,6 +258,26 @@ test('xfs: a growing truncate whose range a dirty folio overlaps over a hole flu
   for (const w of reachable(s).filter((x) => m.done?.(x) === true)) assert.equal(w.pageCache[0]![0]?.dirty, true);
 });
 
+test('ext4: PUNCH_HOLE and ZERO_RANGE move i_disksize (and an unaligned extending ZERO_RANGE i_size) before they wait for writeback in their range', () => {
+  // Two one-block folios: the flusher has submitted block 0 (ext4 moves i_disksize to 1 block at submission),
+  // block 1 is still dirty, and the operation over both waits for block 0.
+  const cases: Array<[string, Syscall, number, number]> = [
+    ['punch', fallocate(0, PUNCH, 0, 2 * BS), 2 * BS, 2 * BS],
+    ['zero range', fallocate(0, ['FALLOC_FL_ZERO_RANGE', 'FALLOC_FL_KEEP_SIZE'], 0, 2 * BS), 2 * BS, 2 * BS],
+    ['unaligned extending zero range', fallocate(0, ['FALLOC_FL_ZERO_RANGE'], BS / 2, 2 * BS), (5 * BS) / 2, (5 * BS) / 2],
+  ];
+  for (const [name, op, disk, size] of cases) {
+    const s = mk('ext4', ['hole', 'hole', 'hole'], 0, [[open(0), pwrite('W1', 0, 0, BS), pwrite('W2', 0, BS, BS), op]], { flusher: true });
+    const waiting = reachable(s).filter((w) => {
+      const t = w.tasks[0]!;
+      const f1 = w.pageCache[0]![1];
+      return t.pc === 3 && t.cur?.sys === 'size-op' && t.cur.steps[t.cur.at] !== 'i_rwsem' && w.pageCache[0]![0]?.writeback === true && f1?.dirty === true && !f1.writeback;
+    });
+    assert.ok(waiting.length > 0, `${name}: it meets folio 0 under writeback and folio 1 dirty`);
+    assert.ok(waiting.some((w) => w.inodes[0]!.diskSize === disk && w.inodes[0]!.size === size), `${name}: i_disksize ${disk} and i_size ${size} while it waits`);
+  }
+});
+
 test('size-exposes-written: an extending truncate whose zeroes are not flushed before the size is logged exposes old data after a power loss', () => {
   const base = { name: 't', fs: { kind: 'xfs' as const, physBlocks: 4 }, device: DEVICES.loop, files: [{ blocks: [{ written: 0 }, { written: 1 }] as InitialBlock[], size: BS }], programs: [[open(0), ftruncate(0, 2 * BS)]], properties: ['size-exposes-written' as const] };
   const fixed = check(buildModel(settings({ ...base, knobs: { truncateZeroFlush: 'flushed' } })), {});

@@ -160,31 +160,55 @@ function ext4PunchRange(w: World, s: Settings, st: SizeOp): { end: number; len: 
 
 /**
  * ext4_punch_hole, first half: nothing at or past EOF; the end is cut to EOF rounded up to a
- * page; ext4_update_disksize_before_punch; ext4_truncate_page_cache_block_range (PTEs
- * unmapped, no writeback first: the dirty data of the range is dropped; writeback in flight
- * is waited for). The freeing comes in a step of its own (ext4PunchFree): between the two
- * only the invalidate_lock keeps faults and reads from filling the range again.
+ * page; ext4_update_disksize_before_punch (a handle of its own, before anything waits);
+ * ext4_truncate_page_cache_block_range (PTEs unmapped, no writeback first: the dirty data of
+ * the range is dropped; writeback in flight is waited for, after the lookups of
+ * truncateLookupBeforeWait). The freeing comes in a step of its own (ext4PunchFree): between
+ * the two only the invalidate_lock keeps faults and reads from filling the range again.
  */
 function ext4PunchHole(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
   const bs = s.fs.blockSize;
   const r = ext4PunchRange(w, s, st);
   if (r === null) return { fn: 'ext4_punch_hole', what: 'the range starts at or past EOF: nothing to do', apply: () => {} };
   const [from, to] = touched(st.offset, r.len, bs);
-  if (truncateWouldWait(w, st.ino, from, to)) return truncateLookupBeforeWait(w, st.ino, st.offset, r.end);
+  const disk = Math.min(r.size, r.end);
+  if (truncateWouldWait(w, st.ino, from, to)) return beforeWait(w, st, disk, truncateLookupBeforeWait(w, st.ino, st.offset, r.end));
   const [a, b] = inside(st.offset, r.len, bs);
   const inode = inodeOf(w, st.ino);
-  const disk = Math.min(r.size, r.end);
   return {
     fn: 'ext4_punch_hole',
     what: `${inode.diskSize < disk ? `ext4_update_disksize_before_punch: i_disksize ${inode.diskSize} → ${disk}; ` : ''}ext4_truncate_page_cache_block_range over blocks ${a}-${b - 1} (PTEs unmapped, folios dropped)`,
     apply: (d) => {
-      const i = inodeOf(d, st.ino);
-      if (i.diskSize < disk) {
-        i.diskSize = disk;
-        markDirty(d, st.ino);
-      }
+      updateDisksizeBeforePunch(d, st.ino, disk);
       // truncate_pagecache_range(offset, end - 1): the partial folios at the edges too.
       truncateInodePagesRange(d, st.ino, st.offset, r.end, 'buffer_head');
+    },
+  };
+}
+
+/** ext4_update_disksize_before_punch: i_disksize up to `disk` (the range's end, at most i_size) in a handle of its own. */
+function updateDisksizeBeforePunch(d: World, ino: number, disk: number): void {
+  const i = inodeOf(d, ino);
+  if (i.diskSize >= disk) return;
+  i.diskSize = disk;
+  markDirty(d, ino);
+}
+
+/**
+ * A punch or zero range whose truncate_pagecache_range must wait: what comes before the wait
+ * first, in one step that stays where it is (ext4_update_disksize_before_punch, then the
+ * lookups of truncateLookupBeforeWait), or the lookups alone once i_disksize is there.
+ */
+function beforeWait(w: World, st: SizeOp, disk: number, look: ReturnType<typeof truncateLookupBeforeWait>): SizeOpWork | null {
+  const from = inodeOf(w, st.ino).diskSize;
+  if (from >= disk) return look;
+  return {
+    fn: 'ext4_update_disksize_before_punch',
+    what: `i_disksize ${from} → ${disk}${look === null ? '' : `; ${look.fn}: ${look.what}`}; wait for writeback`,
+    stay: true,
+    apply: (d) => {
+      updateDisksizeBeforePunch(d, st.ino, disk);
+      look?.apply(d);
     },
   };
 }
@@ -249,41 +273,69 @@ function ext4DoFallocate(w: World, s: Settings, st: SizeOp): SizeOpWork {
 
 /**
  * ext4_zero_range: unwritten extents over the holes of the whole range when it is not
- * block-aligned; ext4_update_disksize_before_punch; ext4_truncate_page_cache_block_range
- * (the range's folios dropped, writeback in flight waited for); the blocks wholly inside
- * become unwritten in place (EXT4_GET_BLOCKS_CONVERT_UNWRITTEN, holes allocated);
- * ext4_zero_partial_blocks; the new size.
+ * block-aligned (ext4_alloc_file_blocks, which moves i_size and i_disksize to the new size
+ * as it goes); ext4_update_disksize_before_punch; ext4_truncate_page_cache_block_range (the
+ * range's folios dropped, writeback in flight waited for: all of the above comes before the
+ * wait); the blocks wholly inside become unwritten in place (EXT4_GET_BLOCKS_CONVERT_UNWRITTEN,
+ * holes allocated); ext4_zero_partial_blocks; the new size.
  */
 function ext4ZeroRange(w: World, s: Settings, st: SizeOp): SizeOpWork | null {
   const bs = s.fs.blockSize;
   const [from, to] = touched(st.offset, st.len, bs);
-  if (truncateWouldWait(w, st.ino, from, to)) return truncateLookupBeforeWait(w, st.ino, st.offset, st.offset + st.len);
-  const [a, b] = inside(st.offset, st.len, bs);
   const end = st.offset + st.len;
   const inode = inodeOf(w, st.ino);
   const size = ext4NewSize(st, inode);
   const edges = partialBlocks(st.offset, end, bs);
-  const disk = st.offset > inode.size ? null : Math.min(inode.size, end);
+  if (truncateWouldWait(w, st.ino, from, to)) {
+    const look = truncateLookupBeforeWait(w, st.ino, st.offset, end);
+    if (edges.length === 0 || (!hasHole(inode.map, from, to) && (size === null || inode.size >= size))) return beforeWait(w, st, zeroRangeDisksize(inode, st), look);
+    // The unaligned range's allocation (and its size change) comes first; the disksize and the lookups then follow.
+    return {
+      fn: 'ext4_zero_range → ext4_alloc_file_blocks',
+      what: `unwritten extents over the holes of blocks ${from}-${to - 1}${size !== null ? `; i_size and i_disksize → ${size}` : ''}`,
+      stay: true,
+      apply: (d, c) => void zeroRangeAllocEdges(d, st, c, from, to, size),
+    };
+  }
+  const [a, b] = inside(st.offset, st.len, bs);
   return {
     fn: 'ext4_zero_range',
     what: `${edges.length > 0 ? `unwritten extents over the holes of blocks ${from}-${to - 1}; ` : ''}truncate_pagecache_range${b > a ? ` drops blocks ${a}-${b - 1}` : ''}; ${b > a ? `blocks ${a}-${b - 1} become unwritten` : 'no whole block'}${edges.length > 0 ? `; zero part of block${edges.length > 1 ? 's' : ''} ${edges.join(',')}` : ''}${size !== null ? `; i_size and i_disksize → ${size}` : ''}`,
     apply: (d, c) => {
       const i = inodeOf(d, st.ino);
-      const fail = () => {
-        c.ret = 'ENOSPC';
-        c.at = c.steps.indexOf('unlock');
-        markDirty(d, st.ino);
-      };
-      if (edges.length > 0 && allocUnwrittenRange(d, i, from, to, false) === null) return fail();
-      if (disk !== null && i.diskSize < disk) i.diskSize = disk;
+      if (edges.length > 0 && !zeroRangeAllocEdges(d, st, c, from, to, size)) return;
+      updateDisksizeBeforePunch(d, st.ino, zeroRangeDisksize(i, st));
       // ext4_truncate_page_cache_block_range(offset, end): a folio the range covers only in part keeps its data outside it.
       truncateInodePagesRange(d, st.ino, st.offset, end, 'buffer_head');
-      if (allocUnwrittenRange(d, i, a, b, true) === null) return fail();
+      if (allocUnwrittenRange(d, i, a, b, true) === null) return zeroRangeFail(d, st, c);
       for (const e of edges) ext4ZeroBlockEdge(d, st.ino, e, st.offset, end, bs);
       if (size !== null) ext4UpdateInodeSize(d, st.ino, size);
       markDirty(d, st.ino);
     },
   };
+}
+
+/** Whether a block of [from, to) is a hole (ext4_alloc_file_blocks would allocate it). */
+const hasHole = (map: Array<{ kind: string }>, from: number, to: number): boolean => map.slice(from, to).some((m) => m.kind === 'hole');
+
+/** What ext4_update_disksize_before_punch raises i_disksize to for a zero range (0: nothing, the range starts past EOF). */
+const zeroRangeDisksize = (i: { size: number }, st: SizeOp): number => (st.offset > i.size ? 0 : Math.min(i.size, st.offset + st.len));
+
+/** ext4_zero_range's first ext4_alloc_file_blocks (an unaligned range): unwritten extents over its holes, the new size; false on ENOSPC. */
+function zeroRangeAllocEdges(d: World, st: SizeOp, c: SizeOp, from: number, to: number, size: number | null): boolean {
+  if (allocUnwrittenRange(d, inodeOf(d, st.ino), from, to, false) === null) {
+    zeroRangeFail(d, st, c);
+    return false;
+  }
+  if (size !== null) ext4UpdateInodeSize(d, st.ino, size);
+  markDirty(d, st.ino);
+  return true;
+}
+
+function zeroRangeFail(d: World, st: SizeOp, c: SizeOp): void {
+  c.ret = 'ENOSPC';
+  c.at = c.steps.indexOf('unlock');
+  markDirty(d, st.ino);
 }
 
 /**
