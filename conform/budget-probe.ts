@@ -6,7 +6,7 @@
  * the spec changes, and prints the smallest unmodelled programs.
  */
 import fc from 'fast-check';
-import { campaignArb, DEFAULTS } from './campaign.ts';
+import { campaignArb, DEFAULTS } from './campaign-options.ts';
 import { loadSpecOracle } from './oracle.ts';
 import { show as showProgram } from './program.ts';
 import { FS_KINDS } from './harness.ts';

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { flags, intArg } from '../conform/flags.ts';
 import { main, parseModeArgs, UsageError as ModeUsageError } from '../conform/main.ts';
-import { parseArgs, UsageError as CampaignUsageError } from '../conform/campaign.ts';
+import { parseArgs, UsageError as CampaignUsageError } from '../conform/campaign-options.ts';
 import { FuseUsageError, parseFuseArgs } from '../conform/fuse/main.ts';
 
 class TestError extends Error {}

@@ -251,7 +251,7 @@ describe('the XFS NOWAIT timing allowance applies only when the timestamps could
 });
 
 describe('judgeRun: a timed EAGAIN is accepted only where the clock allows it; allowance programs run three times', async () => {
-  const { judgeRun, TIMED_RUNS } = await import('../conform/campaign.ts');
+  const { judgeRun, TIMED_RUNS } = await import('../conform/campaign-judge.ts');
   const A1 = 'A1-xfs-nowait-timestamps';
   const p: Program = { ops: [open(true), W(0, [4096], [], 1), W(0, [4096], ['NOWAIT'], 2)] };
   const oracle = {

@@ -7,8 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { probe, withLab } from '../conform/harness.ts';
-import { DEFAULTS, formatCounterexamples, formatTable, runCampaign, unexplained } from '../conform/campaign.ts';
-import type { FsSummary } from '../conform/campaign.ts';
+import { runCampaign } from '../conform/campaign.ts';
+import { DEFAULTS } from '../conform/campaign-options.ts';
+import { formatCounterexamples, formatTable, unexplained } from '../conform/campaign-report.ts';
+import type { FsSummary } from '../conform/campaign-report.ts';
 import { loadSpecOracle } from '../conform/oracle.ts';
 
 const RUNS = 1000;
