@@ -12,9 +12,11 @@ import fc from 'fast-check';
 import { ParseError, decodeToken, parseLine, parseOutput, serialize, withFreshTimes } from '../conform/program.ts';
 import type { Program } from '../conform/program.ts';
 import { compare, loadSpecOracle } from '../conform/oracle.ts';
-import { UsageError, parseArgs, DEFAULTS, emptySummary, formatTable } from '../conform/campaign.ts';
+import { UsageError, parseArgs, DEFAULTS } from '../conform/campaign-options.ts';
+import { emptySummary, formatTable } from '../conform/campaign-report.ts';
 import { HelperProcess, buildHelper } from '../conform/harness.ts';
-import { programArb, MAX_OPS } from '../conform/generate.ts';
+import { programArb } from '../conform/generate.ts';
+import { MAX_OPS } from '../conform/generate-values.ts';
 
 
 /** Runs `fn` with a helper process in a fresh temporary directory, and always cleans up; skips when the helper cannot be built. */
@@ -240,7 +242,7 @@ test('abstraction: kernel read bytes become spec tokens per file block, byte run
 });
 
 test('data programs: a write first, direct writes sector aligned (RWF_ATOMIC ones naturally aligned powers of two), reads after a write', async () => {
-  const { dataProgramArb } = await import('../conform/generate.ts');
+  const { dataProgramArb } = await import('../conform/generate-data.ts');
   fc.assert(
     fc.property(dataProgramArb(), (p) => {
       const opens = p.ops.filter((o) => o.op === 'open');
