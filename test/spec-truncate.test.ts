@@ -20,12 +20,14 @@ import {
   open,
   pread,
   pwrite,
+  pwriteBadPage,
   settings,
   type FallocFlag,
   type InitialBlock,
   type Settings,
   type Syscall,
   type World,
+  ZERO,
 } from '../spec/index.ts';
 import { crash } from '../spec/model.ts';
 
@@ -251,6 +253,17 @@ test('xfs: a growing truncate whose range a dirty folio overlaps over a hole flu
       assert.equal(w.pageCache[0]![0]?.dirty, false, `cut ${cut}: folio 0 was written back`);
       assert.deepEqual([w.inodes[0]!.map[2]?.kind, w.inodes[0]!.map[3]?.kind], ['hole', 'hole'], 'the blocks past the old EOF stay holes');
     }
+  }
+  // After the flush the walk goes on (zero_rest): block 2 past EOF holds old data on disk (written, as
+  // pre-5.8 speculative preallocation left it) and is zeroed through the page cache. The folio straddling
+  // EOF here is a two-block write's, cut short by a fault in its second page (i_size 1 block).
+  const stale = mk('xfs', ['hole', 'hole', { written: 0 }], 0, [[open(0), pwriteBadPage('W1', 0, 0, 2 * BS, 1), ftruncate(0, 3 * BS)]]);
+  const sm = buildModel(stale);
+  const staleEnds = reachable(stale).filter((x) => sm.done?.(x) === true);
+  assert.ok(staleEnds.length > 0);
+  for (const w of staleEnds) {
+    assert.equal(w.pageCache[0]![0]?.dirty, false, 'the folio straddling EOF was written back');
+    assert.equal(w.pageCache[0]![2]?.t, ZERO, 'block 2 zeroed after the flush');
   }
   // No dirty folio overlaps [4 blocks, 5 blocks): no flush, folio 0 stays dirty.
   const s = mkLarge(4 * BS, 5 * BS);
