@@ -204,7 +204,7 @@ function beforeWait(w: World, st: SizeOp, disk: number, look: ReturnType<typeof 
   if (from >= disk) return look;
   return {
     fn: 'ext4_update_disksize_before_punch',
-    what: `i_disksize ${from} → ${disk}${look === null ? '' : `; ${look.fn}: ${look.what}`}; wait for writeback`,
+    what: `i_disksize ${from} → ${disk}; ${look === null ? 'wait for writeback' : `${look.fn}: ${look.what}`}`,
     stay: true,
     apply: (d) => {
       updateDisksizeBeforePunch(d, st.ino, disk);

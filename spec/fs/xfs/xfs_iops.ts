@@ -89,7 +89,7 @@ export function xfsZeroEof(w: World, s: Settings, st: SizeOp): SizeOpWork | null
   return {
     fn: grow ? 'xfs_setattr_size: xfs_zero_range' : 'xfs_setattr_size: xfs_truncate_page',
     what: grow
-      ? `iomap_zero_range from the old EOF ${old} to ${size}${flushAt === null ? '' : `; iomap_zero_iter_flush_and_stale: block ${flushAt} is ${inodeOf(w, st.ino).map[flushAt]?.kind ?? 'hole'} under dirty page cache: write back blocks ${flushAt}-${end - 1} and wait`}`
+      ? `iomap_zero_range from the old EOF ${old} to ${size}${flushAt === null ? '' : `; iomap_zero_iter_flush_and_stale: block ${flushAt} is ${inodeOf(w, st.ino).map[flushAt]?.kind ?? 'hole'} under dirty page cache: filemap_write_and_wait_range over blocks ${flushAt}-${end - 1} (whole folios)`}`
       : `iomap_zero_range: the tail of block ${first} past ${size}`,
     apply: (d, c, ti) => {
       const headDone = partial && zeroBlockPart(d, st.ino, first, [from, Number.MAX_SAFE_INTEGER]);
