@@ -177,3 +177,21 @@ describe('the former known gap U7: ext4 O_DIRECT RWF_NOWAIT over an RWF_DONTCACH
     assert.ok(nowaitResults([Wfd(0, 20480, [262144], 1, ['DONTCACHE']), zr, Wfd(1, 45056, [4096, 4096], 3, ['DSYNC', 'SYNC', 'NOWAIT', 'DONTCACHE'])]).includes('EAGAIN'));
   });
 });
+
+describe('U9: an O_DIRECT write into a clean block of a dirty large folio (PG_dirty is the folio\'s)', () => {
+  // Linux 6.18.44 on this machine (`node --import tsx conform/residency-probe.ts u9`): mincore 4.
+  // on both file systems, and the read returns the O_DIRECT write's data in block 2:
+  // kiocb_invalidate_pages wrote the whole folio back and dropped it.
+  const program = (at: number): Op[] => [od(true), W(0, [16384]), FS, W(0, [10], 2), { op: 'pwritev2', fd: 1, off: at, segs: [4096], flags: [], id: 3, misalign: 0 }, M, R(0, 16384)];
+
+  it('the folio is written back and dropped whether the write lands in its dirty block or a clean one (kernel 4.)', () => {
+    both(program(8192), '4.');
+    both(program(0), '4.');
+  });
+
+  it('the read after it returns the O_DIRECT data, not the stale cached block', () => {
+    for (const fs of ['xfs', 'ext4'] as const) {
+      assert.deepEqual(answers(fs, program(8192), 'blocks'), ['{0:W2[0] 10:W1[0]},W1[1],W3[0],W1[3]'], fs);
+    }
+  });
+});

@@ -33,6 +33,31 @@ export function anyDirty(w: World, ino: number, blk: number, n: number): boolean
   return false;
 }
 
+/**
+ * Whether a folio overlapping blocks [blk, blk + n) is dirty. PG_dirty is the folio's: a large
+ * folio with one dirty block is dirty as a whole, though the range holds only its clean blocks
+ * (the ifs dirty bits, `Folio.dirty`, are per block). What filemap_write_and_wait_range writes
+ * and invalidate_inode_pages2_range refuses.
+ */
+export function foliosDirty(w: World, ino: number, blk: number, n: number): boolean {
+  for (let b = blk; b < blk + n; b++) {
+    const f = folioAt(w, ino, b);
+    if (f !== null && anyDirty(w, ino, f.head, f.nr)) return true;
+  }
+  return false;
+}
+
+/** The heads of the dirty folios overlapping blocks [blk, blk + n) (foliosDirty), in order; with `idle`, only those not under writeback. */
+function dirtyFolioHeads(w: World, ino: number, blk: number, n: number, idle: boolean): number[] {
+  const heads: number[] = [];
+  for (let b = blk; b < blk + n; b++) {
+    const f = folioAt(w, ino, b);
+    if (f === null || heads.includes(f.head) || (idle && f.writeback) || !anyDirty(w, ino, f.head, f.nr)) continue;
+    heads.push(f.head);
+  }
+  return heads;
+}
+
 /** Whether a folio over blocks [blk, blk + n) is locked for a read's I/O (folio_lock would wait). */
 export function anyLocked(w: World, ino: number, blk: number, n: number): boolean {
   for (let b = blk; b < blk + n; b++) if (folioAt(w, ino, b)?.locked === true) return true;
@@ -344,16 +369,12 @@ export function writebackFolio(w: World, ino: number, blk: number, owner: number
 
 /**
  * filemap_write_and_wait_range, write half (__filemap_fdatawrite_range with WB_SYNC_ALL →
- * ->writepages): every folio with a dirty block in the range, in one pass, as the flusher's
+ * ->writepages): every dirty folio the range overlaps (its dirty blocks outside the range too), in one pass, as the flusher's
  * writebackFolios (blocks contiguous in the file and on disk share a bio). Returns the bio
  * ids, or null when allocation failed.
  */
 export function filemapFdatawriteRange(w: World, ino: number, blk: number, n: number, owner: number): number[] | null {
-  const heads: number[] = [];
-  for (let b = blk; b < blk + n; b++) {
-    const f = folioAt(w, ino, b);
-    if (f !== null && f.dirty && !heads.includes(f.head)) heads.push(f.head);
-  }
+  const heads = dirtyFolioHeads(w, ino, blk, n, false);
   // iomap_writepages / ext4_writepages: one pass, contiguous blocks share an ioend and its bio.
   return heads.length === 0 ? [] : writebackFolios(w, ino, heads, owner);
 }
@@ -363,11 +384,7 @@ export function filemapFdatawriteRange(w: World, ino: number, blk: number, n: nu
  * range that are not already under writeback; nobody waits, the result is ignored.
  */
 export function filemapFdatawriteRangeKick(w: World, ino: number, blk: number, n: number): void {
-  const heads: number[] = [];
-  for (let b = blk; b < blk + n; b++) {
-    const f = folioAt(w, ino, b);
-    if (f !== null && f.dirty && !f.writeback && !heads.includes(f.head)) heads.push(f.head);
-  }
+  const heads = dirtyFolioHeads(w, ino, blk, n, true);
   // Owner -1: nobody waits (the flusher's owner, FLUSHER in page-writeback.ts). One ->writepages pass.
   if (heads.length > 0) writebackFolios(w, ino, heads, -1);
 }

@@ -10,7 +10,7 @@ import { deviceRead } from '../block/device.ts';
 import { finishSyscall, task } from '../ghost.ts';
 import { canLock, lock, unlock, unlockPure } from '../kernel/locking/rwsem.ts';
 import { frozen, withAt, withMembers } from '../cow.ts';
-import { anyDirty, anyLocked, anyWriteback, filemapFdatawriteRange, folioAt } from '../mm/filemap.ts';
+import { anyLocked, foliosDirty, anyWriteback, filemapFdatawriteRange, folioAt } from '../mm/filemap.ts';
 import { addReadFolios, readPlan } from '../mm/readahead.ts';
 import type { BufferedRead } from '../fs/iomap/types.ts';
 import type { SyscallResult } from './types.ts';
@@ -273,7 +273,7 @@ export function dioReadStep(w: World, s: Settings, ti: number, st: DioRead): Ste
   return match(st.phase)
     .with('lock', (): Step | null => {
       if (!canLock(inode.iolock, 'shared')) return null;
-      const dirty = anyDirty(w, st.ino, blk, nblk);
+      const dirty = foliosDirty(w, st.ino, blk, nblk);
       return {
         fn,
         what: `take ${s.fs.kind === 'xfs' ? 'IOLOCK shared' : 'inode_lock_shared'}${dirty ? '; kiocb_write_and_wait writes back dirty folios' : ''}`,

@@ -9,7 +9,7 @@ import { commitJournal, inodeMetaDirty, orderedDataPending } from '../fs/journal
 import { ext4FdatawriteRange } from '../fs/ext4/inode.ts';
 import { finishSyscall, promiseFile, settleOwedErrors, task } from '../ghost.ts';
 import { describeErrseq } from '../lib/errseq.ts';
-import { anyDirty, anyWriteback, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapFdatawriteRange, folioAt, mappingOf } from '../mm/filemap.ts';
+import { anyWriteback, foliosDirty, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapFdatawriteRange, folioAt, mappingOf } from '../mm/filemap.ts';
 import { fdOf, inodeOf } from './fd.ts';
 import type { Fsync, Syscall } from './types.ts';
 import type { Settings, Step, World } from '../world.ts';
@@ -50,11 +50,11 @@ export function fsyncStep(w: World, s: Settings, ti: number, st: Fsync): Step | 
       // WB_SYNC_ALL waits for a dirty folio that is still under writeback before writing it again.
       for (let blk = first; blk < first + nblk; blk++) {
         const f = folioAt(w, st.ino, blk);
-        if (f !== null && f.dirty && f.writeback) return null;
+        if (f !== null && f.writeback && foliosDirty(w, st.ino, blk, 1)) return null;
       }
       return {
         fn: 'file_write_and_wait_range',
-        what: anyDirty(w, st.ino, first, nblk) ? 'write back dirty folios' : 'no dirty folios',
+        what: foliosDirty(w, st.ino, first, nblk) ? 'write back dirty folios' : 'no dirty folios',
         apply: (d) => {
           // ->writepages: ext4_writepages on ext4 (fs/ext4/inode.ts), the iomap path otherwise.
           const bios = s.fs.kind === 'ext4' ? ext4FdatawriteRange(d, s, st.ino, first, nblk, ti) : filemapFdatawriteRange(d, st.ino, first, nblk, ti);

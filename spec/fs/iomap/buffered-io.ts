@@ -12,7 +12,7 @@ import { endWrite, endWritePure, ghostWrite, noteWriteBytes, settleOwedErrors, t
 import { atomicCopySteps } from './buffered-atomic.ts';
 import { commitJournal, markDirty, orderedDataPending } from '../journal.ts';
 import { canLock, lock, unlock, unlockPure } from '../../kernel/locking/rwsem.ts';
-import { anyDirty, anyWriteback, dirtyFolio, folioSetNoIfs, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapGetFolio, newFolioSpan, writeBeginBlocks, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
+import { anyWriteback, dirtyFolio, foliosDirty, folioSetNoIfs, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapGetFolio, newFolioSpan, writeBeginBlocks, filemapFdatawriteRange, filemapFdatawriteRangeKick, folioAt, invalidateInodePages2Range, setFolioFlag, writebackFolio } from '../../mm/filemap.ts';
 import { deviceRead } from '../../block/device.ts';
 import { overlay, writeToken, ZERO, type Token, type BufferedWrite, type BufIomap, type Settings, type Step, type World, type WriteReq } from '../../types.ts';
 import { fdOf, inodeOf, withInode } from '../../vfs/fd.ts';
@@ -216,7 +216,7 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
     .with('writeback-wait', (): Step | null => {
       // invalidate_inode_pages2_range locks every folio it drops: it waits for a read's I/O.
       if (st.wait.length > 0 || anyWriteback(w, req.ino, req.blk, req.nblk) || anyLocked(w, req.ino, req.blk, req.nblk)) return null;
-      if (s.fs.kind === 'ext4' && !st.ioError && anyDirty(w, req.ino, req.blk, req.nblk)) {
+      if (s.fs.kind === 'ext4' && !st.ioError && foliosDirty(w, req.ino, req.blk, req.nblk)) {
         // WB_SYNC_ALL: mpage_prepare_extent_to_map waited (folio_wait_writeback) for a folio
         // that was under writeback and dirty again; now write it.
         return {

@@ -22,7 +22,7 @@ import { xfsIomapBegin } from '../xfs/xfs_iomap.ts';
 import { endWrite, endWritePure, ghostWrite, task, withTask } from '../../ghost.ts';
 import { commitJournal, inodeMetaDirty } from '../journal.ts';
 import { canLock, lock, lockPure, unlock, unlockPure } from '../../kernel/locking/rwsem.ts';
-import { anyCached, anyDirty, anyLocked, anyWriteback, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapFdatawriteRange, invalidateInodePages2Range, invalidateInodePages2RangePure, mappingSetError, mappingSetErrorPure } from '../../mm/filemap.ts';
+import { anyCached, anyLocked, anyWriteback, fileCheckAndAdvanceWbErr, filemapCheckErrors, filemapFdatawriteRange, foliosDirty, invalidateInodePages2Range, invalidateInodePages2RangePure, mappingSetError, mappingSetErrorPure } from '../../mm/filemap.ts';
 import { overlay, writeToken, ZERO, type Token } from '../../token.ts';
 import { fdOf, inodeOf, withInode } from '../../vfs/fd.ts';
 import { frozen, withAt, withMembers } from '../../cow.ts';
@@ -184,7 +184,7 @@ function invalidateStep(w: World, s: Settings, ti: number, st: DioWrite): Steps 
   if (req.nowait && anyCached(w, req.ino, req.blk, req.nblk)) {
     return { fn: 'kiocb_invalidate_pages', what: 'cached folios and IOCB_NOWAIT: -EAGAIN', apply: failEarly(ti, 'EAGAIN', 'invalidate') };
   }
-  if (!anyDirty(w, req.ino, req.blk, req.nblk)) {
+  if (!foliosDirty(w, req.ino, req.blk, req.nblk)) {
     // filemap_write_and_wait_range also waits for folios the flusher has under writeback.
     // invalidate_inode_pages2_range takes each folio's lock: it waits for a read's I/O.
     return anyWriteback(w, req.ino, req.blk, req.nblk) || anyLocked(w, req.ino, req.blk, req.nblk) ? null : invalidateAndBeginDio(req, ti);
@@ -205,7 +205,7 @@ function invalidateStep(w: World, s: Settings, ti: number, st: DioWrite): Steps 
 function invalidateWaitStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
   const req = st.req;
   if (st.wait.length > 0 || anyWriteback(w, req.ino, req.blk, req.nblk)) return null;
-  if (!st.ioError && !anyDirty(w, req.ino, req.blk, req.nblk)) return anyLocked(w, req.ino, req.blk, req.nblk) ? null : invalidateAndBeginDio(req, ti);
+  if (!st.ioError && !foliosDirty(w, req.ino, req.blk, req.nblk)) return anyLocked(w, req.ino, req.blk, req.nblk) ? null : invalidateAndBeginDio(req, ti);
   const err = invalidateFailure(s, st);
   return {
     fn: 'kiocb_invalidate_pages',
@@ -421,7 +421,7 @@ function completeStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
       apply: (d) => ext4ConvertRun(d, req.ino, first),
     };
   }
-  const stale = ok && anyDirty(w, req.ino, req.blk, req.nblk);
+  const stale = ok && foliosDirty(w, req.ino, req.blk, req.nblk);
   // kiocb_invalidate_post_direct_write locks each folio: it waits for a read's I/O.
   if (ok && !stale && anyLocked(w, req.ino, req.blk, req.nblk)) return null;
   const endIo = s.fs.kind === 'xfs' ? 'xfs_dio_write_end_io' : 'ext4_dio_write_end_io';
