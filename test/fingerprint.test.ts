@@ -86,6 +86,18 @@ test('the fingerprint table holds what was added and nothing else, across growth
   );
 });
 
+test('the fingerprint table tells apart fingerprints that share one lane, across growth', () => {
+  // Random 32-bit lanes almost never repeat; these do, so a probe that compared one lane would lose entries.
+  const set = new FingerprintSet();
+  const pairs: Array<[number, number]> = [];
+  for (let h = 0; h < 40; h++) for (let l = 1; l <= 300; l++) pairs.push([h * 0x01000193, l * 0x9e3779b1 >>> 0]);
+  for (const [h, l] of pairs) assert.equal(set.add(h, l), true);
+  for (const [h, l] of pairs) assert.equal(set.add(h, l), false);
+  assert.equal(set.size, pairs.length);
+  for (const [h, l] of pairs) assert.equal(set.has(h, l), true);
+  assert.equal(set.has(41 * 0x01000193, 1), false);
+});
+
 /** A value of a state's member: byte arrays (the packed path), other arrays, nested objects, undefined. */
 const member = fc.oneof(
   fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 9 }),
