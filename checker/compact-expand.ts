@@ -14,6 +14,7 @@ import type { CompactModel } from './compact.ts';
 import { fingerprintWords, type Fingerprint } from './fingerprint.ts';
 import { SharedTable } from './shared-table.ts';
 import { threadCpuMs } from './compact-protocol.ts';
+import { TransitionIndex } from './compact-index.ts';
 
 /** A level to expand: plain data, posted to every thread that takes part. */
 export interface LevelJob {
@@ -182,7 +183,9 @@ export function expandLevel(cm: CompactModel, job: LevelJob, out: LevelOutput, t
   const deadline = job.deadline;
   const stopAtFirst = job.stopAtFirst;
   const cur = new Int32Array(width);
-  const next = new Int32Array(width);
+  const index = TransitionIndex.of(cm);
+  const grouped = index.grouped;
+  const cand = index.scratch();
   const fp: Fingerprint = { hi: 0, lo: 0 };
   // Properties already violated in earlier levels are not checked again.
   const invariants = Object.entries(cm.invariants ?? {}).filter(([name]) => !job.found.includes(name));
@@ -193,6 +196,8 @@ export function expandLevel(cm: CompactModel, job: LevelJob, out: LevelOutput, t
   let actions = out.actions;
   let capacity = out.capacity(parity);
   let count = 0;
+  // Successors are built in place, at the next free place of `states` (kept there if new).
+  let slot = states.subarray(0, width);
   let transitions = 0;
   const coverage = new Float64Array(T);
   let deadlock = -1;
@@ -227,44 +232,44 @@ export function expandLevel(cm: CompactModel, job: LevelJob, out: LevelOutput, t
       const base = (j - segStart) * width;
       for (let i = 0; i < width; i++) cur[i] = level[base + i]!;
       let k = 0;
-      for (let tr = 0; tr < T; tr++) {
+      const nc = grouped ? index.candidates(cur, cand) : T;
+      for (let c = 0; c < nc; c++) {
+        const tr = cand[c]!;
         if (!cm.enabled(cur, tr)) continue;
         if (cut || violationSeen) {
           k++;
           break;
         }
-        for (let i = 0; i < width; i++) next[i] = cur[i]!;
-        cm.apply(cur, tr, next);
+        for (let i = 0; i < width; i++) slot[i] = cur[i]!;
+        cm.apply(cur, tr, slot);
         transitions++;
         coverage[tr]!++;
-        fingerprintWords(next, 0, width, fp);
+        fingerprintWords(slot, 0, width, fp);
         if (known + count >= limit) {
           if (!t.has(fp.hi, fp.lo)) stopped = known + count >= tableLimit ? 'tableFull' : 'maxStates';
           k++;
           continue;
         }
         if (t.add(fp.hi, fp.lo)) {
-          if (count === capacity) {
+          parents[count] = id;
+          actions[count] = k;
+          for (let v = 0; v < invariants.length; v++) {
+            const [name, holds] = invariants[v]!;
+            if (!holds(slot) && !violated.has(name)) {
+              violated.add(name);
+              violations.push({ property: name, index: count });
+              if (stopAtFirst) violationSeen = true;
+            }
+          }
+          if (pending.size > 0) for (const [name, holds] of sometimes) if (pending.has(name) && holds(slot)) pending.delete(name);
+          if (++count === capacity) {
             out.grow(parity, count);
             states = out.states[parity]!;
             parents = out.parents;
             actions = out.actions;
             capacity = out.capacity(parity);
           }
-          const at = count * width;
-          for (let i = 0; i < width; i++) states[at + i] = next[i]!;
-          parents[count] = id;
-          actions[count] = k;
-          for (let v = 0; v < invariants.length; v++) {
-            const [name, holds] = invariants[v]!;
-            if (!holds(next) && !violated.has(name)) {
-              violated.add(name);
-              violations.push({ property: name, index: count });
-              if (stopAtFirst) violationSeen = true;
-            }
-          }
-          if (pending.size > 0) for (const [name, holds] of sometimes) if (pending.has(name) && holds(next)) pending.delete(name);
-          count++;
+          slot = states.subarray(count * width, (count + 1) * width);
         }
         k++;
       }
