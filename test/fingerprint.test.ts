@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { produce } from 'immer';
+import { fingerprintWords } from '../checker/fingerprint.ts';
 import { canonicalJson, FingerprintSet, structuralFingerprinter, type Fingerprint } from '../checker/index.ts';
 
 function fpOf(v: unknown, f = structuralFingerprinter()): string {
@@ -149,4 +150,21 @@ test('a state of the learnt shape gets the fingerprint of an equal state with it
   // Packed four to a word, [0] and [0, 0] hash the same words: the length must tell them apart.
   const zeros = Array.from({ length: 9 }, (_, n) => fpOf(new Array<number>(n).fill(0)));
   assert.equal(new Set(zeros).size, zeros.length);
+});
+
+test('compact states: slots past a byte are not packed four to a word, wherever they are', () => {
+  // Packed, 256 in one slot would read as 1 in the next: these pairs would share a fingerprint.
+  const pairs: Array<[number[], number[]]> = [
+    [[256, 0, 0, 0, 0], [0, 1, 0, 0, 0]],
+    [[0, 256, 0, 0, 0], [0, 0, 1, 0, 0]],
+    [[0, 0, 256, 0, 0], [0, 0, 0, 1, 0]],
+    [[0, 0, 0, 256, 0], [0, 0, 0, 0, 0]],
+    [[0, 0, 0, 0, 256, 0], [0, 0, 0, 0, 0, 1]],
+  ];
+  const fpOfWords = (w: number[], offset: number): string => {
+    const f: Fingerprint = { hi: 0, lo: 0 };
+    fingerprintWords(Int32Array.from([7, ...w].slice(1 - offset)), offset, w.length, f);
+    return `${f.hi}:${f.lo}`;
+  };
+  for (const [x, y] of pairs) for (const offset of [0, 1]) assert.notEqual(fpOfWords(x, offset), fpOfWords(y, offset), `${x} / ${y} at offset ${offset}`);
 });
