@@ -14,6 +14,7 @@ import type { CompactModel } from './compact.ts';
 import { fingerprintWords, type Fingerprint } from './fingerprint.ts';
 import { SharedTable } from './shared-table.ts';
 import { threadCpuMs } from './compact-protocol.ts';
+import { TransitionIndex } from './compact-index.ts';
 
 /** A level to expand: plain data, posted to every thread that takes part. */
 export interface LevelJob {
@@ -161,147 +162,207 @@ function claim(cursor: Int32Array, total: number, threads: number): number {
   }
 }
 
+/**
+ * One thread's expansion of one level. The hot loop (`expand`) is a method of its own, over a
+ * run of states in one segment, with everything rare (growing the output, an invariant that
+ * fails, a state budget reached, a deadlock) out of line: V8 compiled the whole of the former
+ * single function again on each deoptimization, 5 to 8 times per thread, 70-500 ms a compile at
+ * load 8 (`--trace-opt --trace-deopt`), in threads of its own competing with the search's.
+ */
+class Expander {
+  readonly width: number;
+  readonly transitions: number;
+  readonly index: TransitionIndex;
+  readonly grouped: boolean;
+  readonly cand: Int32Array;
+  readonly cur: Int32Array;
+  readonly fp: Fingerprint = { hi: 0, lo: 0 };
+  readonly coverage: Float64Array;
+  /** Invariants still to check (properties already violated in earlier levels are not checked again). */
+  readonly invariants: Array<[string, (s: Int32Array) => boolean]>;
+  readonly sometimes: Array<[string, (s: Int32Array) => boolean]>;
+  readonly pending: Set<string>;
+  readonly violations: Array<{ property: string; index: number }> = [];
+  readonly violated = new Set<string>();
+  states: Int32Array;
+  parents: Uint32Array;
+  actions: Uint16Array;
+  capacity: number;
+  count = 0;
+  /** Where the next successor is built: at the next free place of `states` (kept there if new). */
+  slot: Int32Array;
+  /** Transitions fired. */
+  fired = 0;
+  deadlock = -1;
+  cutHit = false;
+  stopped: LevelResult['stopped'] = null;
+  violationSeen = false;
+  maxEnabled = 0;
+  /** States stored by every thread before this chunk, as far as this thread knows. */
+  known = 0;
+
+  constructor(
+    readonly cm: CompactModel,
+    readonly job: LevelJob,
+    readonly out: LevelOutput,
+    readonly table: SharedTable,
+  ) {
+    this.width = cm.width;
+    this.transitions = cm.transitions.length;
+    this.index = TransitionIndex.of(cm);
+    this.grouped = this.index.grouped;
+    this.cand = this.index.scratch();
+    this.cur = new Int32Array(this.width);
+    this.coverage = new Float64Array(this.transitions);
+    this.invariants = Object.entries(cm.invariants ?? {}).filter(([name]) => !job.found.includes(name));
+    this.sometimes = Object.entries(cm.sometimes ?? {});
+    this.pending = new Set(Object.keys(cm.sometimes ?? {}).filter((k) => !job.sometimesHeld.includes(k)));
+    this.states = out.states[job.parity]!;
+    this.parents = out.parents;
+    this.actions = out.actions;
+    this.capacity = out.capacity(job.parity);
+    this.slot = this.states.subarray(0, this.width);
+  }
+
+  /** Expands states [lo, hi) of `level` (a segment), the first of which has number `firstId`; false once something stops the level. */
+  expand(level: Int32Array, lo: number, hi: number, firstId: number): boolean {
+    const cm = this.cm;
+    const width = this.width;
+    const cur = this.cur;
+    const cand = this.cand;
+    const fp = this.fp;
+    const table = this.table;
+    const coverage = this.coverage;
+    const cut = this.job.cut;
+    const limit = this.job.limit;
+    const checks = this.invariants.length > 0 || this.pending.size > 0;
+    const T = this.transitions;
+    let slot = this.slot;
+    let count = this.count;
+    let transitions = 0;
+    for (let j = lo; j < hi; j++) {
+      const id = firstId + j - lo;
+      const base = j * width;
+      for (let i = 0; i < width; i++) cur[i] = level[base + i]!;
+      let k = 0;
+      const nc = this.grouped ? this.index.candidates(cur, cand) : T;
+      for (let c = 0; c < nc; c++) {
+        const tr = cand[c]!;
+        if (!cm.enabled(cur, tr)) continue;
+        if (cut || this.violationSeen) {
+          k++;
+          break;
+        }
+        for (let i = 0; i < width; i++) slot[i] = cur[i]!;
+        cm.apply(cur, tr, slot);
+        transitions++;
+        coverage[tr]!++;
+        fingerprintWords(slot, 0, width, fp);
+        if (this.known + count >= limit) this.overLimit(count);
+        else if (table.add(fp.hi, fp.lo)) {
+          this.parents[count] = id;
+          this.actions[count] = k;
+          if (checks) this.checkNew(slot, count);
+          if (++count === this.capacity) this.grow(count);
+          slot = this.states.subarray(count * width, (count + 1) * width);
+        }
+        k++;
+      }
+      if (k > this.maxEnabled) this.maxEnabled = k;
+      if (k === 0 && this.noSuccessor(cur, id)) break;
+      if (cut && k > 0) this.cutHit = true;
+      if (this.stopped !== null) break;
+    }
+    this.slot = slot;
+    this.count = count;
+    this.fired += transitions;
+    return this.stopped === null && !(this.deadlock >= 0 && this.job.stopAtFirst);
+  }
+
+  /** A successor past the budget: the level stops if it is new. */
+  private overLimit(count: number): void {
+    if (!this.table.has(this.fp.hi, this.fp.lo)) this.stopped = this.known + count >= this.job.tableLimit ? 'tableFull' : 'maxStates';
+  }
+
+  /** The invariants and sometimes-properties in the new state number `count` of this thread. */
+  private checkNew(s: Int32Array, count: number): void {
+    for (const [name, holds] of this.invariants) {
+      if (!holds(s) && !this.violated.has(name)) {
+        this.violated.add(name);
+        this.violations.push({ property: name, index: count });
+        if (this.job.stopAtFirst) this.violationSeen = true;
+      }
+    }
+    if (this.pending.size > 0) for (const [name, holds] of this.sometimes) if (this.pending.has(name) && holds(s)) this.pending.delete(name);
+  }
+
+  private grow(count: number): void {
+    const parity = this.job.parity;
+    this.out.grow(parity, count);
+    this.states = this.out.states[parity]!;
+    this.parents = this.out.parents;
+    this.actions = this.out.actions;
+    this.capacity = this.out.capacity(parity);
+  }
+
+  /** A state with no enabled transition: a deadlock unless done; true if that stops the level. */
+  private noSuccessor(s: Int32Array, id: number): boolean {
+    if (this.deadlock >= 0 || (this.cm.done?.(s) ?? false)) return false;
+    this.deadlock = id;
+    return this.job.stopAtFirst;
+  }
+}
+
 /** Expands the chunks this thread claims until none is left (or a limit stops it). */
 export function expandLevel(cm: CompactModel, job: LevelJob, out: LevelOutput, tables: TableView): LevelResult {
   const began = performance.now();
   const cpu0 = job.measure ? threadCpuMs() : NaN;
-  const t = tables.of(job.table);
-  const width = cm.width;
-  const T = cm.transitions.length;
+  const x = new Expander(cm, job, out, tables.of(job.table));
   const segments = job.segments.map((b) => new Int32Array(b));
   const counts = job.counts;
   let total = 0;
   for (const c of counts) total += c;
   const cursor = new Int32Array(job.cursor);
-  const parity = job.parity;
-  const firstId = job.firstId;
-  const cut = job.cut;
-  const stored = job.stored;
-  const limit = job.limit;
-  const tableLimit = job.tableLimit;
-  const deadline = job.deadline;
-  const stopAtFirst = job.stopAtFirst;
-  const cur = new Int32Array(width);
-  const next = new Int32Array(width);
-  const fp: Fingerprint = { hi: 0, lo: 0 };
-  // Properties already violated in earlier levels are not checked again.
-  const invariants = Object.entries(cm.invariants ?? {}).filter(([name]) => !job.found.includes(name));
-  const pending = new Set(Object.keys(cm.sometimes ?? {}).filter((k) => !job.sometimesHeld.includes(k)));
-  const sometimes = Object.entries(cm.sometimes ?? {});
-  let states = out.states[parity]!;
-  let parents = out.parents;
-  let actions = out.actions;
-  let capacity = out.capacity(parity);
-  let count = 0;
-  let transitions = 0;
-  const coverage = new Float64Array(T);
-  let deadlock = -1;
-  const violations: Array<{ property: string; index: number }> = [];
-  const violated = new Set<string>();
-  let cutHit = false;
-  let stopped: LevelResult['stopped'] = null;
-  let violationSeen = false;
-  let maxEnabled = 0;
-  let done = false;
-  while (!done) {
+  let going = true;
+  while (going) {
     const from = claim(cursor, total, job.threads);
     if (from < 0) break;
     // What the states stored number, as far as this thread knows: other threads publish their
     // additions after each chunk, so a budget can be overrun by the chunks in flight.
-    const chunkFirst = count;
-    const known = stored + Atomics.load(cursor, 1) - count;
+    const chunkFirst = x.count;
+    x.known = job.stored + Atomics.load(cursor, 1) - x.count;
     const to = chunkEnd(from, total, job.threads);
-    // The segment holding state `from` of the level.
+    // The chunk, segment by segment.
     let seg = 0;
     let segStart = 0;
     while (from >= segStart + counts[seg]!) segStart += counts[seg++]!;
-    let level = segments[seg]!;
-    let segEnd = segStart + counts[seg]!;
-    for (let j = from; j < to; j++) {
-      while (j >= segEnd) {
-        segStart = segEnd;
-        level = segments[++seg]!;
-        segEnd = segStart + counts[seg]!;
-      }
-      const id = firstId + j;
-      const base = (j - segStart) * width;
-      for (let i = 0; i < width; i++) cur[i] = level[base + i]!;
-      let k = 0;
-      for (let tr = 0; tr < T; tr++) {
-        if (!cm.enabled(cur, tr)) continue;
-        if (cut || violationSeen) {
-          k++;
-          break;
-        }
-        for (let i = 0; i < width; i++) next[i] = cur[i]!;
-        cm.apply(cur, tr, next);
-        transitions++;
-        coverage[tr]!++;
-        fingerprintWords(next, 0, width, fp);
-        if (known + count >= limit) {
-          if (!t.has(fp.hi, fp.lo)) stopped = known + count >= tableLimit ? 'tableFull' : 'maxStates';
-          k++;
-          continue;
-        }
-        if (t.add(fp.hi, fp.lo)) {
-          if (count === capacity) {
-            out.grow(parity, count);
-            states = out.states[parity]!;
-            parents = out.parents;
-            actions = out.actions;
-            capacity = out.capacity(parity);
-          }
-          const at = count * width;
-          for (let i = 0; i < width; i++) states[at + i] = next[i]!;
-          parents[count] = id;
-          actions[count] = k;
-          for (let v = 0; v < invariants.length; v++) {
-            const [name, holds] = invariants[v]!;
-            if (!holds(next) && !violated.has(name)) {
-              violated.add(name);
-              violations.push({ property: name, index: count });
-              if (stopAtFirst) violationSeen = true;
-            }
-          }
-          if (pending.size > 0) for (const [name, holds] of sometimes) if (pending.has(name) && holds(next)) pending.delete(name);
-          count++;
-        }
-        k++;
-      }
-      if (k > maxEnabled) maxEnabled = k;
-      if (k === 0 && deadlock < 0 && !(cm.done?.(cur) ?? false)) {
-        deadlock = id;
-        if (stopAtFirst) {
-          done = true;
-          break;
-        }
-      }
-      if (cut && k > 0) cutHit = true;
-      if (stopped !== null) {
-        done = true;
-        break;
-      }
+    let j = from;
+    while (j < to && going) {
+      const segEnd = Math.min(to, segStart + counts[seg]!);
+      going = x.expand(segments[seg]!, j - segStart, segEnd - segStart, job.firstId + j);
+      j = segEnd;
+      segStart += counts[seg++]!;
     }
-    Atomics.add(cursor, 1, count - chunkFirst);
-    if (!done && Date.now() > deadline) {
-      stopped = 'timeLimit';
-      done = true;
+    Atomics.add(cursor, 1, x.count - chunkFirst);
+    if (going && Date.now() > job.deadline) {
+      x.stopped = 'timeLimit';
+      going = false;
     }
   }
   return {
-    count,
-    transitions,
-    coverage,
-    deadlock,
-    violations,
-    sometimesHeld: Object.keys(cm.sometimes ?? {}).filter((n) => !pending.has(n)),
-    cutHit,
-    stopped,
-    maxEnabled,
+    count: x.count,
+    transitions: x.fired,
+    coverage: x.coverage,
+    deadlock: x.deadlock,
+    violations: x.violations,
+    sometimesHeld: Object.keys(cm.sometimes ?? {}).filter((n) => !x.pending.has(n)),
+    cutHit: x.cutHit,
+    stopped: x.stopped,
+    maxEnabled: x.maxEnabled,
     busyMs: performance.now() - began,
     cpuMs: job.measure ? threadCpuMs() - cpu0 : NaN,
-    states: states.buffer as SharedArrayBuffer,
-    parents: parents.buffer as SharedArrayBuffer,
-    actions: actions.buffer as SharedArrayBuffer,
+    states: x.states.buffer as SharedArrayBuffer,
+    parents: x.parents.buffer as SharedArrayBuffer,
+    actions: x.actions.buffer as SharedArrayBuffer,
   };
 }

@@ -2,8 +2,8 @@
  * Compact storage for the search: the set of visited fingerprints and, for each stored state,
  * the link back to its parent.
  *
- * The visited set is an open-addressing (linear probing) hash table over two Uint32Arrays,
- * one per fingerprint lane; it doubles when it is three quarters full. A JavaScript Set or Map
+ * The visited set is an open-addressing (linear probing) hash table over one Uint32Array,
+ * each slot's two fingerprint lanes side by side; it doubles when it is three quarters full. A JavaScript Set or Map
  * stops at 2^24 entries and costs tens of bytes per entry; this costs 8 bytes a slot.
  *
  * Parent links are what TLC keeps too: not the states, only enough to re-execute the path.
@@ -20,8 +20,8 @@ const CHUNK_MASK = CHUNK - 1;
 const MIN_CAPACITY = 1 << 12;
 
 export class FingerprintSet {
-  private hi: Uint32Array;
-  private lo: Uint32Array;
+  /** Slot i's hi lane at 2i, its lo lane at 2i + 1: a probe touches one cache line, not two. */
+  private slots: Uint32Array;
   private mask: number;
   private count = 0;
   private limit: number;
@@ -29,8 +29,7 @@ export class FingerprintSet {
   constructor(expected = 0) {
     let cap = MIN_CAPACITY;
     while (cap * 0.75 < expected) cap *= 2;
-    this.hi = new Uint32Array(cap);
-    this.lo = new Uint32Array(cap);
+    this.slots = new Uint32Array(cap * 2);
     this.mask = cap - 1;
     this.limit = Math.floor(cap * 0.75);
   }
@@ -44,35 +43,38 @@ export class FingerprintSet {
   }
 
   get byteLength(): number {
-    return this.hi.byteLength + this.lo.byteLength;
+    return this.slots.byteLength;
   }
 
   /** Adds the fingerprint; returns false if it was already present. (0,0) is never passed. */
   add(hi: number, lo: number): boolean {
-    const his = this.hi;
-    const los = this.lo;
+    const s = this.slots;
     const mask = this.mask;
     // lo is already well mixed; spreading by it avoids clustering on the table's low bits.
     let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
     for (;;) {
-      const h = his[i]!;
-      const l = los[i]!;
-      if (h === 0 && l === 0) break;
+      const at = i << 1;
+      const h = s[at]!;
+      const l = s[at + 1]!;
+      if (h === 0 && l === 0) {
+        s[at] = hi;
+        s[at + 1] = lo;
+        if (++this.count > this.limit) this.grow();
+        return true;
+      }
       if (h === hi && l === lo) return false;
       i = (i + 1) & mask;
     }
-    his[i] = hi;
-    los[i] = lo;
-    if (++this.count > this.limit) this.grow();
-    return true;
   }
 
   has(hi: number, lo: number): boolean {
+    const s = this.slots;
     const mask = this.mask;
     let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
     for (;;) {
-      const h = this.hi[i]!;
-      const l = this.lo[i]!;
+      const at = i << 1;
+      const h = s[at]!;
+      const l = s[at + 1]!;
       if (h === 0 && l === 0) return false;
       if (h === hi && l === lo) return true;
       i = (i + 1) & mask;
@@ -80,23 +82,20 @@ export class FingerprintSet {
   }
 
   private grow(): void {
-    const oldHi = this.hi;
-    const oldLo = this.lo;
+    const old = this.slots;
     const cap = (this.mask + 1) * 2;
-    const his = new Uint32Array(cap);
-    const los = new Uint32Array(cap);
+    const s = new Uint32Array(cap * 2);
     const mask = cap - 1;
-    for (let j = 0; j < oldHi.length; j++) {
-      const hi = oldHi[j]!;
-      const lo = oldLo[j]!;
+    for (let j = 0; j < old.length; j += 2) {
+      const hi = old[j]!;
+      const lo = old[j + 1]!;
       if (hi === 0 && lo === 0) continue;
       let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
-      while (his[i] !== 0 || los[i] !== 0) i = (i + 1) & mask;
-      his[i] = hi;
-      los[i] = lo;
+      while (s[i << 1] !== 0 || s[(i << 1) + 1] !== 0) i = (i + 1) & mask;
+      s[i << 1] = hi;
+      s[(i << 1) + 1] = lo;
     }
-    this.hi = his;
-    this.lo = los;
+    this.slots = s;
     this.mask = mask;
     this.limit = Math.floor(cap * 0.75);
   }

@@ -22,6 +22,7 @@ import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
 import { replay } from './trace.ts';
 import { Pool } from './compact-pool.ts';
 import { threadCpuMs } from './compact-protocol.ts';
+import { TransitionIndex } from './compact-index.ts';
 
 
 /** Where a run's wall time went (bench/worker-phases.ts). */
@@ -119,6 +120,8 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
   const cpu = (): number => (measure ? threadCpuMs() : 0);
   const cpuStart = cpu();
   const cm: CompactModel = await loadCompactModel(ref);
+  // A malformed `processes` is refused here, as by the sequential search, not in a thread.
+  TransitionIndex.of(cm);
   if (phases) phases.loadMs = performance.now() - t0;
   // Started at the first level of START_LEVEL states (or at once, to wait for them): they start
   // while the coordinator searches on, and a search whose levels stay small never starts them.

@@ -71,6 +71,9 @@ const cases: Array<[string, () => CompactModel]> = [
   ['at(2)', () => at(2)],
   ['at(3) without invariants', () => withoutInvariants(at(3))],
   ['elevator2(4)', () => elevator2(4)],
+  // peterson gives `processes` (only the guards of each process's location are evaluated); an
+  // invariant that fails gives a trace whose action indexes must be the object contract's.
+  ['peterson(3), nobody in CS', () => ({ ...peterson(3), invariants: { 'nobody in CS': (s) => s[0] !== 1 && s[1] !== 1 && s[2] !== 1 } })],
 ];
 
 for (const [name, make] of cases) {
@@ -112,4 +115,47 @@ test('a compact model that deadlocks is reported with its trace; one that throws
   const boom = checkCompact({ ...stuck, apply: () => { throw new Error('boom'); } });
   assert.equal(boom.status, 'error');
   assert.match(boom.violations[0]!.message ?? '', /boom/);
+});
+
+test('processes: the search evaluates only the guards of the transitions leaving each location, and gives the same results', () => {
+  const counting = (withProcesses: boolean): [number, number] => {
+    const m = peterson(3);
+    let guards = 0;
+    const enabled = m.enabled.bind(m);
+    const { processes: _dropped, ...plain } = m;
+    const r = checkCompact({ ...(withProcesses ? m : plain), enabled: (s, t) => (guards++, enabled(s, t)) });
+    return [r.distinctStates, guards];
+  };
+  const [states, grouped] = counting(true);
+  const [statesPlain, all] = counting(false);
+  assert.equal(states, statesPlain);
+  // 21 guards a state without; the locations of 3 processes list 1 or 2 transitions each.
+  assert.equal(all, 21 * 12_498);
+  assert.ok(grouped <= 6 * 12_498, `${grouped} guards evaluated`);
+});
+
+test('processes: a list that misses, repeats or misorders a transition, or a bad slot, is refused naming it', () => {
+  const base: CompactModel = {
+    name: 'two',
+    width: 2,
+    init: () => [[0, 0]],
+    transitions: ['a', 'b', 'c'],
+    enabled: (s, t) => s[0] === (t === 2 ? 1 : 0),
+    apply: (_s, t, out) => {
+      out[0] = t === 2 ? 0 : 1;
+    },
+  };
+  const ok = checkCompact({ ...base, processes: [{ pc: 0, from: [[0, 1], [2]] }] });
+  assert.equal(ok.status, 'ok');
+  const refused = (processes: CompactModel['processes'], message: RegExp): void => assert.throws(() => checkCompact({ ...base, processes }), message);
+  refused([{ pc: 0, from: [[0, 1]] }], /two: processes lists no location for transition 2 \("c"\)/);
+  refused([{ pc: 0, from: [[0, 1], [1, 2]] }], /processes\[0\]\.from\[1\] lists transition 1 \("b"\) again/);
+  refused([{ pc: 0, from: [[1, 0], [2]] }], /processes\[0\]\.from\[0\] lists 0 after 1/);
+  refused([{ pc: 0, from: [[2]] }, { pc: 1, from: [[0, 1]] }], /processes\[1\]\.from\[0\] lists 0 after 2/);
+  refused([{ pc: 2, from: [[0, 1], [2]] }], /processes\[0\]\.pc is 2, not a slot of a state of width 2/);
+  refused([{ pc: 0, from: [[0, 1], [2, 3]] }], /processes\[0\]\.from\[1\] lists 3, not a transition \(there are 3\)/);
+  // A location with no list: an error of the model, with the trace to the state.
+  const lost = checkCompact({ ...base, processes: [{ pc: 0, from: [[0, 1, 2]] }] });
+  assert.equal(lost.status, 'error');
+  assert.match(lost.violations[0]!.message ?? '', /process 0's location slot 0 holds 1, not one of its 1 locations in `processes`/);
 });

@@ -259,3 +259,31 @@ test('the shared table: two threads inserting the same fingerprints at once find
     await w.terminate();
   }
 });
+
+test('growing the shared table: two threads copying entries that contend for the same slots keep every one', async () => {
+  const { Worker } = await import('node:worker_threads');
+  const { contendingTables, copyHalf } = await import('./fixtures/compact/table-copier.ts');
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const url = new URL('./fixtures/compact/table-copier.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
+  // Each entry of one half races one of the other half for the tail of their cluster while both
+  // threads run: a plain store in place of copyInto's compare-and-swap lets both take one slot.
+  const slots = 1 << 16;
+  const data = contendingTables(slots, 64);
+  const w = new Worker(boot, { eval: true, workerData: data });
+  const theirs = new Promise<unknown>((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+  await new Promise<void>((resolve) => setImmediate(() => resolve(copyHalf(data, 0))));
+  await theirs;
+  await w.terminate();
+  const from = new SharedTable(data.from);
+  data.to.forEach((buffer, round) => {
+    const to = new SharedTable(buffer);
+    let taken = 0;
+    for (let j = 0; j < to.lanes.length; j += 2) if (to.lanes[j] !== 0) taken++;
+    assert.equal(taken, slots, `round ${round}: every entry has a slot of its own`);
+    for (let j = 0; j < from.lanes.length; j += 2) assert.ok(to.has(from.lanes[j]!, from.lanes[j + 1]!), `round ${round}: entry ${j / 2} was copied`);
+  });
+});

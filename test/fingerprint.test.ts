@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { produce } from 'immer';
+import { fingerprintWords } from '../checker/fingerprint.ts';
 import { canonicalJson, FingerprintSet, structuralFingerprinter, type Fingerprint } from '../checker/index.ts';
 
 function fpOf(v: unknown, f = structuralFingerprinter()): string {
@@ -86,6 +87,18 @@ test('the fingerprint table holds what was added and nothing else, across growth
   );
 });
 
+test('the fingerprint table tells apart fingerprints that share one lane, across growth', () => {
+  // Random 32-bit lanes almost never repeat; these do, so a probe that compared one lane would lose entries.
+  const set = new FingerprintSet();
+  const pairs: Array<[number, number]> = [];
+  for (let h = 0; h < 40; h++) for (let l = 1; l <= 300; l++) pairs.push([h * 0x01000193, l * 0x9e3779b1 >>> 0]);
+  for (const [h, l] of pairs) assert.equal(set.add(h, l), true);
+  for (const [h, l] of pairs) assert.equal(set.add(h, l), false);
+  assert.equal(set.size, pairs.length);
+  for (const [h, l] of pairs) assert.equal(set.has(h, l), true);
+  assert.equal(set.has(41 * 0x01000193, 1), false);
+});
+
 /** A value of a state's member: byte arrays (the packed path), other arrays, nested objects, undefined. */
 const member = fc.oneof(
   fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 9 }),
@@ -137,4 +150,21 @@ test('a state of the learnt shape gets the fingerprint of an equal state with it
   // Packed four to a word, [0] and [0, 0] hash the same words: the length must tell them apart.
   const zeros = Array.from({ length: 9 }, (_, n) => fpOf(new Array<number>(n).fill(0)));
   assert.equal(new Set(zeros).size, zeros.length);
+});
+
+test('compact states: slots past a byte are not packed four to a word, wherever they are', () => {
+  // Packed, 256 in one slot would read as 1 in the next: these pairs would share a fingerprint.
+  const pairs: Array<[number[], number[]]> = [
+    [[256, 0, 0, 0, 0], [0, 1, 0, 0, 0]],
+    [[0, 256, 0, 0, 0], [0, 0, 1, 0, 0]],
+    [[0, 0, 256, 0, 0], [0, 0, 0, 1, 0]],
+    [[0, 0, 0, 256, 0], [0, 0, 0, 0, 0]],
+    [[0, 0, 0, 0, 256, 0], [0, 0, 0, 0, 0, 1]],
+  ];
+  const fpOfWords = (w: number[], offset: number): string => {
+    const f: Fingerprint = { hi: 0, lo: 0 };
+    fingerprintWords(Int32Array.from([7, ...w].slice(1 - offset)), offset, w.length, f);
+    return `${f.hi}:${f.lo}`;
+  };
+  for (const [x, y] of pairs) for (const offset of [0, 1]) assert.notEqual(fpOfWords(x, offset), fpOfWords(y, offset), `${x} / ${y} at offset ${offset}`);
 });

@@ -89,6 +89,17 @@ export function peterson(n: number): CompactModel {
           out[PC + i] = NCS;
       }
     },
+    // Each process's transitions by the location they leave (the DVE model's own grouping).
+    processes: Array.from({ length: n }, (_, i) => {
+      const at = (step: number): number => i * STEPS.length + step;
+      const from: number[][] = [];
+      from[NCS] = [at(0)];
+      from[CS] = [at(6)];
+      from[WAIT] = [at(1), at(5)];
+      from[Q2] = [at(2)];
+      from[Q3] = [at(3), at(4)];
+      return { pc: PC + i, from };
+    }),
     invariants: {
       'mutual exclusion': (s) => {
         let inCs = 0;
