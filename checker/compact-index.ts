@@ -5,11 +5,19 @@
  * transitions leaving each process's current location are evaluated, as SPIN's compiled pan
  * does. Without it, every transition is a candidate.
  *
+ * The grouping is the model's word, and a transition enabled outside the location it is listed
+ * under would lose its successors without a word; so, as checker/sanity.ts does for object
+ * models, the first AUDIT_FIRST states and then one in AUDIT_EVERY have every other guard
+ * evaluated too, and such a transition is a model error naming it.
+ *
  * Candidates come out in increasing transition order, the order the object contract's
  * `actions()` lists them in (asObjectModel), so an action's index among the enabled ones, which
  * the parent links record and traces replay, is the same either way.
  */
 import type { CompactModel } from './compact.ts';
+
+const AUDIT_FIRST = 2000;
+const AUDIT_EVERY = 64;
 
 export class TransitionIndex {
   /** Whether the model gave `processes`; if not, every transition is a candidate, and `candidates` need not be called. */
@@ -22,14 +30,20 @@ export class TransitionIndex {
   /** Transitions leaving (process p, location v): list[starts[base[p] + v] .. starts[base[p] + v + 1]). */
   private readonly starts: Int32Array;
   private readonly list: Int32Array;
+  /** The process and location each transition is listed under, for the audit's message. */
+  private readonly listedAt: Array<[number, number]> = [];
+  /** Candidates handed out since the search began (the audit's sample count). */
+  private calls = 0;
+  private readonly isCandidate: Uint8Array;
 
   private constructor(
-    readonly name: string,
+    private readonly cm: CompactModel,
     transitions: number,
     processes: NonNullable<CompactModel['processes']> | undefined,
   ) {
     this.grouped = processes !== undefined;
     this.transitions = transitions;
+    this.isCandidate = new Uint8Array(transitions);
     const ps = processes ?? [];
     this.pcSlot = Int32Array.from(ps, (p) => p.pc);
     this.base = new Int32Array(ps.length);
@@ -38,10 +52,11 @@ export class TransitionIndex {
     const list: number[] = [];
     ps.forEach((p, i) => {
       this.base[i] = starts.length;
-      for (const ts of p.from) {
+      p.from.forEach((ts, v) => {
         starts.push(list.length);
         list.push(...ts);
-      }
+        for (const t of ts) this.listedAt[t] = [i, v];
+      });
       starts.push(list.length);
     });
     this.starts = Int32Array.from(starts);
@@ -58,7 +73,7 @@ export class TransitionIndex {
     const cached = built.get(cm);
     if (cached !== undefined) return cached;
     if (cm.processes !== undefined) validate(cm);
-    const index = new TransitionIndex(cm.name, cm.transitions.length, cm.processes);
+    const index = new TransitionIndex(cm, cm.transitions.length, cm.processes);
     built.set(cm, index);
     return index;
   }
@@ -69,12 +84,34 @@ export class TransitionIndex {
     let n = 0;
     for (let p = 0; p < P; p++) {
       const v = s[this.pcSlot[p]!]!;
-      if (v < 0 || v >= this.locations[p]!) throw new RangeError(`${this.name}: process ${p}'s location slot ${this.pcSlot[p]} holds ${v}, not one of its ${this.locations[p]} locations in \`processes\``);
+      if (v < 0 || v >= this.locations[p]!) throw new RangeError(`${this.cm.name}: process ${p}'s location slot ${this.pcSlot[p]} holds ${v}, not one of its ${this.locations[p]} locations in \`processes\``);
       const b = this.base[p]! + v;
       const end = this.starts[b + 1]!;
       for (let q = this.starts[b]!; q < end; q++) out[n++] = this.list[q]!;
     }
+    const call = this.calls++;
+    if (call < AUDIT_FIRST || call % AUDIT_EVERY === 0) this.audit(s, out, n);
     return n;
+  }
+
+  /** Starts the audit's sample count again: each search audits the same states. */
+  restart(): void {
+    this.calls = 0;
+  }
+
+  /** Throws if a transition that is not a candidate in `s` is enabled there. */
+  private audit(s: Int32Array, cands: Int32Array, n: number): void {
+    const mark = this.isCandidate;
+    mark.fill(0);
+    for (let c = 0; c < n; c++) mark[cands[c]!] = 1;
+    for (let t = 0; t < this.transitions; t++) {
+      if (mark[t] === 1 || !this.cm.enabled(s, t)) continue;
+      const [p, v] = this.listedAt[t]!;
+      const at = s[this.pcSlot[p]!];
+      throw new RangeError(
+        `${this.cm.name}: transition ${t} ("${this.cm.transitions[t]}") is enabled in a state where process ${p}'s location (slot ${this.pcSlot[p]}) is ${at}, but \`processes\` lists it under location ${v}: the search would lose its successors`,
+      );
+    }
   }
 }
 

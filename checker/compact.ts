@@ -150,6 +150,7 @@ export function checkCompact(cm: CompactModel, options: CheckOptions = {}): Chec
   const fp: Fingerprint = { hi: 0, lo: 0 };
   const cur = new Int32Array(width);
   const index = TransitionIndex.of(cm);
+  index.restart();
   const grouped = index.grouped;
   const cand = index.scratch();
   let transitions = 0;

@@ -121,7 +121,7 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
   const cpuStart = cpu();
   const cm: CompactModel = await loadCompactModel(ref);
   // A malformed `processes` is refused here, as by the sequential search, not in a thread.
-  TransitionIndex.of(cm);
+  TransitionIndex.of(cm).restart();
   if (phases) phases.loadMs = performance.now() - t0;
   // Started at the first level of START_LEVEL states (or at once, to wait for them): they start
   // while the coordinator searches on, and a search whose levels stay small never starts them.

@@ -131,7 +131,10 @@ test('processes: the search evaluates only the guards of the transitions leaving
   assert.equal(states, statesPlain);
   // 21 guards a state without; the locations of 3 processes list 1 or 2 transitions each.
   assert.equal(all, 21 * 12_498);
-  assert.ok(grouped <= 6 * 12_498, `${grouped} guards evaluated`);
+  // Plus the audit's: every other guard of the first 2,000 states and one in 64 after.
+  const audited = 2000 + Math.ceil((12_498 - 2000) / 64);
+  assert.ok(grouped <= 6 * 12_498 + 21 * audited, `${grouped} guards evaluated`);
+  assert.ok(grouped < all / 2, `${grouped} guards evaluated, ${all} without processes`);
 });
 
 test('processes: a list that misses, repeats or misorders a transition, or a bad slot, is refused naming it', () => {
@@ -158,4 +161,17 @@ test('processes: a list that misses, repeats or misorders a transition, or a bad
   const lost = checkCompact({ ...base, processes: [{ pc: 0, from: [[0, 1, 2]] }] });
   assert.equal(lost.status, 'error');
   assert.match(lost.violations[0]!.message ?? '', /process 0's location slot 0 holds 1, not one of its 1 locations in `processes`/);
+});
+
+test('processes: a transition enabled outside the location it is listed under is a model error naming it, with the trace to the state (the audit)', () => {
+  const m = peterson(3);
+  // wait->CS of process 0 (transition 5) listed under CS instead of wait: a grouping the
+  // validation cannot see wrong, which would lose every state past process 0's CS.
+  const processes = m.processes!.map((p, i) => (i !== 0 ? p : { ...p, from: p.from.map((ts, v) => (v === 2 ? ts.filter((t) => t !== 5) : v === 1 ? [5, ...ts] : ts)) }));
+  const r = checkCompact({ ...m, processes });
+  assert.equal(r.status, 'error');
+  assert.match(r.violations[0]!.message ?? '', /transition 5 \("P_0 wait->CS"\) is enabled in a state where process 0's location \(slot 0\) is 2, but `processes` lists it under location 1/);
+  const last = r.violations[0]!.trace.at(-1)!.state;
+  assert.equal(last[0], 2, 'the trace ends where process 0 waits at its last level');
+  assert.equal(last[3], 3, 'with j = N');
 });
