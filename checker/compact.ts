@@ -10,13 +10,13 @@
  * with the same states (as number arrays), the same actions in the same order, and so the same
  * counts and the same traces, which the tests check.
  */
-import type { CheckOptions, CheckResult, CheckStatus, Model, Violation, ViolationKind } from './types.ts';
+import type { CheckOptions, CheckResult, Model, ViolationKind } from './types.ts';
 import { fingerprintWords, type Fingerprint } from './fingerprint.ts';
 import { FingerprintSet, NO_PARENT, ParentLinks } from './store.ts';
 import { BitstateSet, expectedCoverage } from './bitstate.ts';
 import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
-import { replay } from './trace.ts';
 import { describeError } from './engine.ts';
+import { compactResult, type CompactOutcome, type Found } from './compact-result.ts';
 import { TransitionIndex } from './compact-index.ts';
 
 export interface CompactModel {
@@ -117,14 +117,6 @@ class StateBuffer {
   get byteLength(): number {
     return this.data.byteLength;
   }
-}
-
-interface Found {
-  property: string;
-  kind: ViolationKind;
-  message: string;
-  id: number;
-  depth: number;
 }
 
 const CLOCK_EVERY = 1024;
@@ -288,51 +280,29 @@ export function checkCompact(cm: CompactModel, options: CheckOptions = {}): Chec
   const bitstate = visited instanceof BitstateSet ? visited : undefined;
   if (bitstate !== undefined && !stop && !errored) incomplete ??= 'bitstate';
   const complete = incomplete === undefined && !errored && !stop;
-  const om = asObjectModel(cm);
-  const label = (t: number): string => cm.transitions[t]!;
-  const violations: Array<Violation<number[], number>> = [];
-  const rebuild = (property: string, kind: ViolationKind, message: string, at: number): Violation<number[], number> => {
-    const v: Violation<number[], number> = { property, kind, message, trace: [] };
-    if (at < 0) return v;
-    const r = replay(om, links.path(at), label);
-    v.trace = r.trace;
-    if (r.error !== undefined) v.message = `${message} (the trace could not be rebuilt: ${r.error})`;
-    return v;
-  };
-  if (errorAt !== undefined) violations.push(rebuild('model-error', 'error', errorAt.message, errorAt.id));
-  else {
-    if (complete) for (const [name] of pending) found.push({ property: name, kind: 'sometimes', message: `"${name}" holds in no reachable state`, id: -1, depth: 0 });
-    let chosen = found;
-    if (stopAtFirst && found.length > 1) chosen = [found.reduce((a, b) => (b.depth < a.depth ? b : a))];
-    for (const f of chosen) violations.push(rebuild(f.property, f.kind, f.message, f.id));
-  }
   const n = visited.size;
-  let status: CheckStatus = 'ok';
-  if (errored) status = 'error';
-  else if (violations.length > 0) status = 'violation';
-  else if (incomplete !== undefined) status = 'incomplete';
-  const cov: Record<string, number> = {};
-  const names = [...cm.transitions.keys()].filter((t) => coverage[t]! > 0).sort((a, b) => (cm.transitions[a]! < cm.transitions[b]! ? -1 : cm.transitions[a]! > cm.transitions[b]! ? 1 : 0));
-  for (const t of names) cov[cm.transitions[t]!] = (cov[cm.transitions[t]!] ?? 0) + coverage[t]!;
-  const result: CheckResult<number[], number> = {
-    status,
+  const outcome: CompactOutcome = {
+    found,
+    unseen: pending.map(([name]) => name),
+    complete,
+    stopAtFirst,
     distinctStates: n,
     transitions,
     depth: maxDepthSeen,
     elapsedMs,
-    statesPerSecond: elapsedMs > 0 ? Math.round(n / (elapsedMs / 1000)) : n,
-    bytesPerState: n > 0 ? (visited.byteLength + links.byteLength) / n : 0,
-    collisionProbability: (n * (n - 1)) / 2 / 2 ** 64,
-    coverage: cov,
-    violations,
+    storeBytes: visited.byteLength + links.byteLength,
+    hashBits: 64,
+    coverage,
     peakRssBytes: memory.peakRss,
   };
-  if (incomplete !== undefined) result.incompleteReason = incomplete;
+  if (errorAt !== undefined) outcome.error = errorAt;
+  if (incomplete !== undefined) outcome.incomplete = incomplete;
+  if (hint !== undefined) outcome.hint = hint;
+  const result = compactResult(cm, links, outcome);
   if (bitstate !== undefined) {
     const m = bitstate.bitCount;
     const hashFactor = n > 0 ? m / n : Infinity;
     result.bitstate = { bits: m, hashes: bitstate.hashes, hashFactor, expectedCoverage: expectedCoverage(n, m, bitstate.hashes) };
   }
-  if (hint !== undefined) result.hint = hint;
   return result;
 }

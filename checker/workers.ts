@@ -11,15 +11,15 @@
  * and afterwards every level too small to be worth a barrier; new states stay where the thread
  * that found them wrote them, and the next level reads them there.
  */
-import type { CheckOptions, CheckResult, CheckStatus, Violation, ViolationKind } from './types.ts';
-import { asObjectModel, type CompactModel } from './compact.ts';
+import type { CheckOptions, CheckResult } from './types.ts';
+import type { CompactModel } from './compact.ts';
+import { compactResult, type CompactOutcome, type Found } from './compact-result.ts';
 import { fingerprintWords, type Fingerprint } from './fingerprint.ts';
 import { NO_PARENT, ParentLinks } from './store.ts';
 import { SharedTable } from './shared-table.ts';
 import { expandLevel, LevelOutput, TableView, type LevelJob, type LevelResult } from './compact-expand.ts';
 import { loadCompactModel, type ModelRef } from './model-ref.ts';
 import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
-import { replay } from './trace.ts';
 import { Pool } from './compact-pool.ts';
 import { threadCpuMs } from './compact-protocol.ts';
 import { TransitionIndex } from './compact-index.ts';
@@ -101,14 +101,6 @@ const INITIAL_SLOTS = 1 << 20;
  * and a search of small levels alone costs no thread and no compiling.
  */
 export const START_LEVEL = 128;
-
-interface Found {
-  property: string;
-  kind: ViolationKind;
-  message: string;
-  id: number;
-  depth: number;
-}
 
 /** The parallel BFS. `options.strategy` must be bfs (or unset). */
 export async function checkCompactParallel(ref: ModelRef, workers: number, options: CheckOptions = {}, tuning: ParallelTuning = {}): Promise<CheckResult<number[], number>> {
@@ -326,44 +318,25 @@ export async function checkCompactParallel(ref: ModelRef, workers: number, optio
   }
   memory.sample();
   const elapsedMs = performance.now() - started;
-  const om = asObjectModel(cm);
-  const label = (t: number): string => cm.transitions[t]!;
-  const rebuild = (f: Found): Violation<number[], number> => {
-    const v: Violation<number[], number> = { property: f.property, kind: f.kind, message: f.message, trace: [] };
-    if (f.id < 0) return v;
-    const r = replay(om, links.path(f.id), label);
-    v.trace = r.trace;
-    if (r.error !== undefined) v.message = `${f.message} (the trace could not be rebuilt: ${r.error})`;
-    return v;
-  };
   const complete = incomplete === undefined && errorMessage === undefined && !(stopAtFirst && found.length > 0);
-  if (complete) for (const name of Object.keys(cm.sometimes ?? {})) if (!sometimesHeld.has(name)) found.push({ property: name, kind: 'sometimes', message: `"${name}" holds in no reachable state`, id: -1, depth: 0 });
-  let chosen = found;
-  if (stopAtFirst && found.length > 1) chosen = [found.reduce((a, b) => (b.depth < a.depth ? b : a))];
-  const violations = errorMessage !== undefined ? [{ property: 'model-error', kind: 'error' as const, message: errorMessage, trace: [] }] : chosen.map(rebuild);
-  const n = links.size;
-  let status: CheckStatus = 'ok';
-  if (errorMessage !== undefined) status = 'error';
-  else if (violations.length > 0) status = 'violation';
-  else if (incomplete !== undefined) status = 'incomplete';
-  const cov: Record<string, number> = {};
-  const order = [...cm.transitions.keys()].filter((t) => coverage[t]! > 0).sort((a, b) => (cm.transitions[a]! < cm.transitions[b]! ? -1 : cm.transitions[a]! > cm.transitions[b]! ? 1 : 0));
-  for (const t of order) cov[cm.transitions[t]!] = (cov[cm.transitions[t]!] ?? 0) + coverage[t]!;
-  const result: CheckResult<number[], number> = {
-    status,
-    distinctStates: n,
+  const outcome: CompactOutcome = {
+    found,
+    unseen: Object.keys(cm.sometimes ?? {}).filter((name) => !sometimesHeld.has(name)),
+    complete,
+    stopAtFirst,
+    distinctStates: links.size,
     transitions,
     depth: maxDepthSeen,
     elapsedMs,
-    statesPerSecond: elapsedMs > 0 ? Math.round(n / (elapsedMs / 1000)) : n,
-    bytesPerState: n > 0 ? (table.byteLength + links.byteLength) / n : 0,
-    collisionProbability: (n * (n - 1)) / 2 / 2 ** 62,
-    coverage: cov,
-    violations,
+    storeBytes: table.byteLength + links.byteLength,
+    hashBits: 62,
+    coverage,
     peakRssBytes: memory.peakRss,
   };
-  if (incomplete !== undefined) result.incompleteReason = incomplete;
-  if (hint !== undefined) result.hint = hint;
+  if (errorMessage !== undefined) outcome.error = { message: errorMessage, id: -1 };
+  if (incomplete !== undefined) outcome.incomplete = incomplete;
+  if (hint !== undefined) outcome.hint = hint;
+  const result = compactResult(cm, links, outcome);
   if (phases) {
     phases.finishMs = performance.now() - tFinish;
     phases.mainCpuMs = cpu() - cpuStart;
