@@ -176,9 +176,25 @@ export class Frontier<S> {
 
 function readArray(w: Int32Array, at: number): number[] {
   const n = w[at]!;
-  const a: number[] = [];
-  for (let i = 1; i <= n; i++) a.push(w[at + i]!);
-  return a;
+  // Literals for the short arrays of most states: packed and of their exact size, where push()
+  // gives each array a backing store of 17 elements for the collector to copy.
+  switch (n) {
+    case 0:
+      return [];
+    case 1:
+      return [w[at + 1]!];
+    case 2:
+      return [w[at + 1]!, w[at + 2]!];
+    case 3:
+      return [w[at + 1]!, w[at + 2]!, w[at + 3]!];
+    case 4:
+      return [w[at + 1]!, w[at + 2]!, w[at + 3]!, w[at + 4]!];
+    default: {
+      const a: number[] = [];
+      for (let i = 1; i <= n; i++) a.push(w[at + i]!);
+      return a;
+    }
+  }
 }
 
 function grow(a: Int32Array): Int32Array {
