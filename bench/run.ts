@@ -46,6 +46,13 @@ function run(name: string): Row | Skipped {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Row | Skipped;
 }
 
+/** The fixed loops of bench/calibrate.ts, in a process of their own: how steady CPU time is now. */
+function calibrate(): { aluMs: number; memMs: number } | undefined {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'calibrate.ts')], { encoding: 'utf8' });
+  if (r.status !== 0) return undefined;
+  return JSON.parse(r.stdout.trim()) as { aluMs: number; memMs: number };
+}
+
 const only = process.argv.slice(2);
 const names = [
   'counters bfs',
@@ -99,7 +106,9 @@ const names = [
 ].filter((n) => only.length === 0 || only.some((o) => n.includes(o)));
 
 const load0 = loadavg()[0]!;
+const cal0 = calibrate();
 const results = names.map((n) => run(n));
+const cal1 = calibrate();
 const rows = results.filter((r): r is Row => !('skipped' in r));
 const skipped = results.filter((r): r is Skipped => 'skipped' in r);
 const spin = findSpin();
@@ -124,6 +133,11 @@ console.log(`${cpus().length} CPUs, load average ${load0.toFixed(2)} before and 
 console.log(line(head));
 for (const t of table) console.log(line(t));
 for (const k of skipped) console.log(`${k.name}: skipped (${k.skipped})`);
+if (cal0 !== undefined && cal1 !== undefined) {
+  // On a quiet machine both loops take the same CPU time in every run; when they do not, the
+  // CPU figures above moved with the machine, not with the code (bench/README.md, issue 10n).
+  console.log(`calibration (bench/calibrate.ts, CPU ms of fixed loops, before/after): register-only ${cal0.aluMs}/${cal1.aluMs}, 16 MiB random reads ${cal0.memMs}/${cal1.memMs}`);
+}
 
 const by = Object.fromEntries(rows.map((r) => [r.name, r]));
 const cpuRate = (r: Row | undefined): number => (r === undefined ? NaN : r.distinctStates / (r.cpuMs / 1000));

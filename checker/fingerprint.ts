@@ -100,14 +100,33 @@ class Hasher {
   finish(out: Fingerprint): void {
     finishHash(this.a, this.b, this.n, out);
   }
+}
 
-  /** An object's hash from the sum of its members' pair hashes (the generic walk and the shape-specialised hasher alike). */
-  object(n: number, sumHi: number, sumLo: number, out: Fingerprint): void {
-    this.reset(TAG_OBJ, n);
-    this.word(sumHi);
-    this.word(sumLo);
-    this.finish(out);
+/**
+ * An object's hash from the sum of its `n` members' pair hashes (the generic walk and the
+ * shape-specialised hasher alike): Hasher's reset(TAG_OBJ, n), word(sumHi), word(sumLo) and
+ * finish() written out on locals (through the Hasher's fields it was a fifth of a peterson.4
+ * state's fingerprint).
+ */
+function objectHashOf(n: number, sumHi: number, sumLo: number, out: Fingerprint): void {
+  let a = TAG_OBJ;
+  let b = n;
+  for (let t = 0; t < 2; t++) {
+    const w = t === 0 ? sumHi : sumLo;
+    let k = Math.imul(w | 0, M1);
+    k = rotl(k, 15);
+    k = Math.imul(k, M2);
+    a ^= k;
+    a = rotl(a, 13);
+    a = (Math.imul(a, 5) + 0xe6546b64) | 0;
+    let j = Math.imul((w ^ 0x5bd1e995) | 0, M2);
+    j = rotl(j, 17);
+    j = Math.imul(j, M1);
+    b ^= j ^ a;
+    b = rotl(b, 11);
+    b = (Math.imul(b, 9) + 0x38495ab5) | 0;
   }
+  finishHash(a, b, 2, out);
 }
 
 /** Objects whose hashing costs fewer words than this are not worth a WeakMap entry. */
@@ -147,9 +166,10 @@ export function fingerprintString(s: string, out: Fingerprint): void {
  * It specialises for the shape of the first state it is given when that is a plain unfrozen
  * object (as a user's next() returns): a state of the same keys in the same order is hashed
  * with the key hashes already known, to the same value; any other state goes the generic way.
- * `specialise: false` turns that off (the tests compare the two).
+ * `specialise: false` turns that off (the tests compare the two); `memoBits` sizes the memo of
+ * short byte arrays (2^memoBits slots; the tests make it tiny so that its slots collide).
  */
-export function structuralFingerprinter(options: { specialise?: boolean } = {}): Fingerprinter<unknown> {
+export function structuralFingerprinter(options: { specialise?: boolean; memoBits?: number } = {}): Fingerprinter<unknown> {
   // A frozen object's hash, by identity. The key is weak: states the search has dropped
   // take their cache entries with them.
   const cache = new WeakMap<object, Fingerprint>();
@@ -282,14 +302,12 @@ export function structuralFingerprinter(options: { specialise?: boolean } = {}):
         const valHi = vHi;
         const valLo = vLo;
         stringHash(k);
-        // Mix the pair so that the sum over members depends on which value sits under which key.
-        const a = fmix((vHi ^ rotl(valLo, 16) ^ Math.imul(valHi, M1)) >>> 0);
-        const b = fmix((vLo + Math.imul(a ^ valHi, M2) + rotl(valLo, 5)) >>> 0);
-        sumHi = (sumHi + a) | 0;
-        sumLo = (sumLo + b) | 0;
+        pairHash(vHi, vLo, valHi, valLo);
+        sumHi = (sumHi + pairHi) | 0;
+        sumLo = (sumLo + pairLo) | 0;
         n++;
       }
-      h.object(n, sumHi, sumLo, scratch);
+      objectHashOf(n, sumHi, sumLo, scratch);
       hi = scratch.hi;
       lo = scratch.lo;
       total += n;
@@ -306,6 +324,12 @@ export function structuralFingerprinter(options: { specialise?: boolean } = {}):
   // model returns from next()): its keys in enumeration order and their hashes, so that a state
   // of that shape is hashed without looking its keys up. null: not learnt, or given up.
   let shape: Shape | null | undefined = options.specialise === false ? null : undefined;
+  // The member pairs of short byte arrays under the learnt shape's keys, by content: most
+  // members of a successor hold what they held in its parent (a pc array, flags), so their
+  // pair comes from here instead of a byte-array hash and a pair mix (four fmix). Direct-mapped,
+  // MEMO_STRIDE words a slot: packed0, packed1, tag (key index, length; 0 is empty), pairHi, pairLo.
+  const memoBits = options.memoBits ?? MEMO_BITS;
+  const memo = new Int32Array((1 << memoBits) * MEMO_STRIDE);
   let hits = 0;
   let misses = 0;
 
@@ -345,26 +369,36 @@ export function structuralFingerprinter(options: { specialise?: boolean } = {}):
       const kLo = sh.keyLo[i]!;
       i++;
       if (val === undefined || typeof val === 'function' || typeof val === 'symbol') continue;
-      // A byte array straight away: objectHash would get the same (a cached hash is this one).
-      let valHi: number;
-      let valLo: number;
-      if (Array.isArray(val) && byteArrayHash(val)) {
-        valHi = bytes.hi;
-        valLo = bytes.lo;
-      } else {
-        valueHash(val, 0);
-        valHi = vHi;
-        valLo = vLo;
-      }
-      const a = fmix((kHi ^ rotl(valLo, 16) ^ Math.imul(valHi, M1)) >>> 0);
-      const b = fmix((kLo + Math.imul(a ^ valHi, M2) + rotl(valLo, 5)) >>> 0);
-      sumHi = (sumHi + a) | 0;
-      sumLo = (sumLo + b) | 0;
       n++;
+      // A short byte array's member pair, from the memo when this key has held it before.
+      if (Array.isArray(val) && val.length <= 8 && packSmall(val)) {
+        const tag = ((i << 4) | val.length) + 1;
+        const at = memoSlot(packed0, packed1, tag, memoBits);
+        if (memo[at + 2] === tag && memo[at] === packed0 && memo[at + 1] === packed1) {
+          sumHi = (sumHi + memo[at + 3]!) | 0;
+          sumLo = (sumLo + memo[at + 4]!) | 0;
+          continue;
+        }
+        byteArrayHash(val);
+        pairHash(kHi, kLo, bytes.hi, bytes.lo);
+        memo[at] = packed0;
+        memo[at + 1] = packed1;
+        memo[at + 2] = tag;
+        memo[at + 3] = pairHi;
+        memo[at + 4] = pairLo;
+      } else {
+        // A byte array straight away: objectHash would get the same (a cached hash is this one).
+        if (Array.isArray(val) && byteArrayHash(val)) pairHash(kHi, kLo, bytes.hi, bytes.lo);
+        else {
+          valueHash(val, 0);
+          pairHash(kHi, kLo, vHi, vLo);
+        }
+      }
+      sumHi = (sumHi + pairHi) | 0;
+      sumLo = (sumLo + pairLo) | 0;
     }
     if (i !== keys.length) return false;
-    const h = (hashers[0] ??= new Hasher());
-    h.object(n, sumHi, sumLo, scratch);
+    objectHashOf(n, sumHi, sumLo, scratch);
     vHi = scratch.hi;
     vLo = scratch.lo;
     return true;
@@ -394,6 +428,45 @@ interface Shape {
   keys: string[];
   keyHi: Uint32Array;
   keyLo: Uint32Array;
+}
+
+/** A fingerprinter's memo of short byte arrays' member pairs: 2^13 slots of 8 words (256 KiB). */
+const MEMO_BITS = 13;
+const MEMO_STRIDE = 8;
+
+/** The member pair pairHash found. */
+let pairHi = 0;
+let pairLo = 0;
+
+/** Mixes a member's key hash with its value hash, so that the sum over an object's members depends on which value sits under which key. */
+function pairHash(keyHi: number, keyLo: number, valHi: number, valLo: number): void {
+  pairHi = fmix((keyHi ^ rotl(valLo, 16) ^ Math.imul(valHi, M1)) >>> 0);
+  pairLo = fmix((keyLo + Math.imul(pairHi ^ valHi, M2) + rotl(valLo, 5)) >>> 0);
+}
+
+/** What packSmall packed: elements 0-3 and 4-7, a byte each. */
+let packed0 = 0;
+let packed1 = 0;
+
+/** Packs an array of at most 8 integers in 0..255 into packed0 and packed1 (with its length, exactly the array); false for any other element. */
+function packSmall(o: readonly unknown[]): boolean {
+  let w0 = 0;
+  let w1 = 0;
+  for (let i = 0; i < o.length; i++) {
+    const el = o[i];
+    if (typeof el !== 'number' || (el & 255) !== el) return false;
+    if (i < 4) w0 |= el << (i << 3);
+    else w1 |= el << ((i - 4) << 3);
+  }
+  packed0 = w0;
+  packed1 = w1;
+  return true;
+}
+
+/** The memo slot (its first word) for packed words and a tag, in a memo of 2^bits slots. */
+function memoSlot(w0: number, w1: number, tag: number, bits: number): number {
+  const h = Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1) ^ Math.imul(tag, C1), M1);
+  return ((h ^ (h >>> 15)) >>> (32 - bits)) * MEMO_STRIDE;
 }
 
 /** The hash byteArrayHash found, as Hasher.finish would write it. */
@@ -450,11 +523,41 @@ export function fingerprinterFor<S>(key: ((state: S) => string) | undefined): Fi
  * The fingerprinter for a model's `encode` hook: the words it writes go straight into one
  * streaming hasher, with no key string built and no object walked. Each value carries a type
  * tag, so `int(1)` then `str("")` and `str("1")` differ.
+ *
+ * Integers in 0..255 (a model's pcs, counters, flags: most of what it encodes) are packed four
+ * to a word and hashed as a run — TAG_BYTES, the run's length, its packed words — when the run
+ * ends (another kind of value, 64 bytes, or the state's end): a quarter of a word each, where
+ * TAG_NUM and the value were two. Every item begins with its tag and says its own length, so
+ * the words decode to one sequence of values only: different encodings stay apart.
  */
 export function encoderFingerprinter<S>(encode: (state: S, out: StateEncoder) => void): Fingerprinter<S> {
   const h = new Hasher();
+  // The run of bytes not hashed yet: its whole packed words, the word being filled, its length.
+  const run = new Int32Array(RUN_MAX >> 2);
+  let pending = 0;
+  let runLength = 0;
+  const flush = (): void => {
+    h.word(TAG_BYTES);
+    h.word(runLength);
+    const whole = runLength >> 2;
+    for (let i = 0; i < whole; i++) h.word(run[i]!);
+    if ((runLength & 3) !== 0) h.word(pending);
+    pending = 0;
+    runLength = 0;
+  };
   const enc: StateEncoder = {
     int(n: number): void {
+      if ((n & 255) === n) {
+        pending |= n << ((runLength & 3) << 3);
+        runLength++;
+        if ((runLength & 3) === 0) {
+          run[(runLength >> 2) - 1] = pending;
+          pending = 0;
+          if (runLength === RUN_MAX) flush();
+        }
+        return;
+      }
+      if (runLength > 0) flush();
       if ((n | 0) === n) {
         h.word(TAG_NUM);
         h.word(n);
@@ -463,28 +566,36 @@ export function encoderFingerprinter<S>(encode: (state: S, out: StateEncoder) =>
     num(n: number): void {
       // -0 is 0, as in canonical JSON; a whole double is the same number as the int.
       if ((n | 0) === n) {
-        h.word(TAG_NUM);
-        h.word(n | 0);
+        enc.int(n | 0);
         return;
       }
+      if (runLength > 0) flush();
       f64[0] = n;
       h.word(TAG_NUM ^ 0x2b992ddf);
       h.word(u32[0]!);
       h.word(u32[1]!);
     },
     str(s: string): void {
+      if (runLength > 0) flush();
       hashString(h, s);
     },
     bool(b: boolean): void {
+      if (runLength > 0) flush();
       h.word(b ? TAG_TRUE : TAG_FALSE);
     },
   };
   return (state, out) => {
     h.reset(0x9e3779b9, 0x7f4a7c15);
+    pending = 0;
+    runLength = 0;
     encode(state, enc);
+    if (runLength > 0) flush();
     h.finish(out);
   };
 }
+
+/** The longest run of bytes the encode fingerprinter packs before hashing it (a multiple of 4). */
+const RUN_MAX = 64;
 
 /** Hasher.word's first lane, on a local. */
 function laneA(a: number, w: number): number {

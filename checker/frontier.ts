@@ -119,11 +119,7 @@ export class Frontier<S> {
   /** Writes `s` in `form`; its start, or -1 (nothing written) when it does not fit the form exactly. */
   private write(s: S, form: Form): number {
     const start = this.used;
-    if (form.keys === undefined) {
-      if (!isWordArray(s)) return -1;
-      this.writeArray(s);
-      return start;
-    }
+    if (form.keys === undefined) return this.writeArray(s) ? start : -1;
     if (!isPlainObject(s)) return -1;
     const keys = form.keys;
     let i = 0;
@@ -138,8 +134,7 @@ export class Frontier<S> {
         this.ensure(2);
         this.words[this.used++] = INT;
         this.words[this.used++] = v;
-      } else if (isWordArray(v)) this.writeArray(v);
-      else {
+      } else if (!this.writeArray(v)) {
         this.used = start;
         return -1;
       }
@@ -152,13 +147,24 @@ export class Frontier<S> {
     return start;
   }
 
-  private writeArray(a: readonly number[]): void {
-    this.ensure(a.length + 1);
+  /**
+   * Writes `a` when it is a plain unfrozen array of int32s (isWordArray), checking each element
+   * as it is written: one pass, not two. False when it is not; the caller then rewinds `used`.
+   */
+  private writeArray(a: unknown): boolean {
+    if (!Array.isArray(a) || Object.getPrototypeOf(a) !== Array.prototype || Object.isFrozen(a)) return false;
+    const n = a.length;
+    this.ensure(n + 1);
     const w = this.words;
     let p = this.used;
-    w[p++] = a.length;
-    for (let i = 0; i < a.length; i++) w[p++] = a[i]!;
+    w[p++] = n;
+    for (let i = 0; i < n; i++) {
+      const el: unknown = a[i];
+      if (!isWord(el)) return false;
+      w[p++] = el;
+    }
     this.used = p;
+    return true;
   }
 
   private ensure(n: number): void {
@@ -176,9 +182,25 @@ export class Frontier<S> {
 
 function readArray(w: Int32Array, at: number): number[] {
   const n = w[at]!;
-  const a: number[] = [];
-  for (let i = 1; i <= n; i++) a.push(w[at + i]!);
-  return a;
+  // Literals for the short arrays of most states: packed and of their exact size, where push()
+  // gives each array a backing store of 17 elements for the collector to copy.
+  switch (n) {
+    case 0:
+      return [];
+    case 1:
+      return [w[at + 1]!];
+    case 2:
+      return [w[at + 1]!, w[at + 2]!];
+    case 3:
+      return [w[at + 1]!, w[at + 2]!, w[at + 3]!];
+    case 4:
+      return [w[at + 1]!, w[at + 2]!, w[at + 3]!, w[at + 4]!];
+    default: {
+      const a: number[] = [];
+      for (let i = 1; i <= n; i++) a.push(w[at + i]!);
+      return a;
+    }
+  }
 }
 
 function grow(a: Int32Array): Int32Array {

@@ -45,6 +45,45 @@ test('encode: the type tags and the order of values keep different encodings apa
   assert.equal(of([{ kind: 'num', v: 2 }]), of([{ kind: 'int', v: 2 }]), 'a whole double is the same number as the int');
 });
 
+test('encode: runs of small integers (packed four to a word, 64 to a run) keep different encodings apart', () => {
+  // Bytes around the run's limit of 64 and the word's 4, zeros (a packed word of a shorter
+  // run), the bytes' edges (255, 256, -1) and other kinds of value breaking a run.
+  type V = number | string | boolean;
+  const item: fc.Arbitrary<V> = fc.oneof({ weight: 12, arbitrary: fc.constantFrom(0, 1, 255) }, fc.constantFrom(256, -1, 2 ** 31 - 1, 0.5), fc.constantFrom('', 'a'), fc.boolean());
+  const seq = fc.oneof(fc.array(item, { maxLength: 10 }), fc.array(item, { minLength: 60, maxLength: 140 }));
+  const fp = encoderFingerprinter<V[]>((s, out) => {
+    for (const x of s) {
+      if (typeof x === 'number') out.int(x);
+      else if (typeof x === 'string') out.str(x);
+      else if (typeof x === 'boolean') out.bool(x);
+      else throw new TypeError('not a value');
+    }
+  });
+  const of = (s: V[], f = fp): string => {
+    const out: Fingerprint = { hi: 0, lo: 0 };
+    f(s, out);
+    return `${out.hi}:${out.lo}`;
+  };
+  const fresh = (s: V[]): string => of(s, encoderFingerprinter<V[]>((t, out) => t.forEach((x) => out.int(x as number))));
+  fc.assert(
+    fc.property(seq, seq, (a, b) => {
+      assert.equal(of(a) === of(b), JSON.stringify(a) === JSON.stringify(b));
+      assert.equal(of(a), of([...a]), 'the same encoding twice');
+    }),
+    { numRuns: 2000 },
+  );
+  // Runs that differ only in length, and at the 64th byte.
+  const zeros = (n: number): V[] => new Array<V>(n).fill(0);
+  const lengths = [0, 1, 3, 4, 5, 63, 64, 65, 128, 129].map((n) => of(zeros(n)));
+  assert.equal(new Set(lengths).size, lengths.length);
+  assert.notEqual(of([...zeros(64), 1]), of([...zeros(63), 1, 0]));
+  assert.notEqual(of([1, 'a']), of(['a', 1]));
+  assert.equal(of([2]), of([2.0]), 'a whole double is the same number as the int');
+  // An encode that throws half-way through a run leaves nothing behind for the next state.
+  assert.throws(() => of([1, 2, Symbol('x') as unknown as V]), /not a value/);
+  assert.equal(of([3]), fresh([3]));
+});
+
 test('kindOf out of range is a model error naming kindOf, not a crash', () => {
   const m = { ...petersonObject(2, { kinds: true }), kindOf: () => 99 };
   const r = check(m);

@@ -168,3 +168,32 @@ test('compact states: slots past a byte are not packed four to a word, wherever 
   };
   for (const [x, y] of pairs) for (const offset of [0, 1]) assert.notEqual(fpOfWords(x, offset), fpOfWords(y, offset), `${x} / ${y} at offset ${offset}`);
 });
+
+test('a specialised fingerprinter that has seen many states (its memo of short byte arrays warm) equals the generic one on each', () => {
+  // Few values, so that contents repeat under each key, under other keys and at other lengths
+  // ([0], [0, 0] and [] pack to the same words), and the memo's slots collide.
+  const small = fc.array(fc.constantFrom(0, 1, 2, 255), { maxLength: 9 });
+  // Five to eight bytes that agree on the first four: only the second packed word tells them apart.
+  const long = fc.array(fc.constantFrom(0, 1), { minLength: 1, maxLength: 4 }).map((tail) => [0, 0, 0, 0, ...tail]);
+  const value = fc.oneof({ weight: 8, arbitrary: small }, { weight: 4, arbitrary: long }, fc.constant([256]), fc.constant([1, -1]), fc.integer({ min: 0, max: 3 }));
+  const keys = ['pc', 'j', 'k', 'pos', 'step'];
+  const stateOf = (vs: unknown[]) => Object.fromEntries(keys.map((k, i) => [k, vs[i]]));
+  fc.assert(
+    fc.property(fc.array(fc.array(value, { minLength: 5, maxLength: 5 }), { minLength: 50, maxLength: 400 }), (rows) => {
+      const special = structuralFingerprinter();
+      // Two slots: every short array's entry meets others' in them.
+      const tiny = structuralFingerprinter({ memoBits: 1 });
+      const generic = structuralFingerprinter({ specialise: false });
+      for (const vs of rows) {
+        const s = stateOf(vs);
+        assert.equal(fpOf(s, special), fpOf(s, generic), JSON.stringify(s));
+        assert.equal(fpOf(s, tiny), fpOf(s, generic), JSON.stringify(s));
+        // The same arrays under the keys one place along.
+        const t = stateOf([...vs.slice(1), vs[0]]);
+        assert.equal(fpOf(t, special), fpOf(t, generic), JSON.stringify(t));
+        assert.equal(fpOf(t, tiny), fpOf(t, generic), JSON.stringify(t));
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
