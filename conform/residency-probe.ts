@@ -2,7 +2,7 @@
  * Runs the residency cases of proofs-notes/conformance.md ("Residency fixed") on the real file
  * systems and prints, per program, every syscall's kernel answer (mincore as its run-length
  * string) and the spec's mincore strings (every allowed outcome):
- *   node --import tsx conform/residency-probe.ts [r1,r1b,r2,r3,r3b,r4,r4b,r5,t8i,t8ib,t8ic,t8j,t8jb,t8k,u9] [xfs,ext4]
+ *   node --import tsx conform/residency-probe.ts [r1,r1b,r2,r3,r3b,r4,r4b,r5,t8i,t8ib,t8ic,t8j,t8jb,t8k,t8l,u9] [xfs,ext4]
  * MAXFOLIO=512 runs the spec with files[0].maxFolioBlocks (ext4's large folios, opt-in).
  * R2 is kernel timing: run it a few times to see both answers.
  */
@@ -137,6 +137,11 @@ const sets: Record<string, Array<[string, Program]>> = {
     ['punch over a folio under writeback and a dirty one, i_disksize behind', { ops: [od(false), W(0, [4096], ['DONTCACHE']), W(4096, [4096], [], 2), P(0, 8192), M(), R(0, 8192)] }],
     ['zero range keep size over the same', { ops: [od(false), W(0, [4096], ['DONTCACHE']), W(4096, [4096], [], 2), { op: 'fallocate', fd: 0, mode: ['ZERO_RANGE', 'KEEP_SIZE'], off: 0, len: 8192 } as Op, M(), R(0, 8192)] }],
     ['unaligned extending zero range over the same', { ops: [od(false), W(0, [4096], ['DONTCACHE']), W(4096, [4096], [], 2), { op: 'fallocate', fd: 0, mode: ['ZERO_RANGE'], off: 2048, len: 8192 } as Op, M(), R(0, 12288)] }],
+  ],
+  t8l: [
+    ['write past EOF over a dirty large folio kept whole by a truncate to a block boundary', { ops: [od(false), W(0, [16384]), FS, W(0, [10], [], 2), T(8192), W(16384, [4096], [], 3), M(), R(0, 20480)] }],
+    ['the same, an O_DIRECT write', { ops: [od(false), od(true), W(0, [16384]), FS, W(0, [10], [], 2), T(8192), W(16384, [4096], [], 3, 1), M(), R(0, 20480)] }],
+    ['the same, no folio over [16384, 20480) (no flush)', { ops: [od(false), W(0, [16384]), FS, W(0, [10], [], 2), T(16384), W(20480, [4096], [], 3), M(), R(0, 24576)] }],
   ],
   u9: [
     ['U9: O_DIRECT write into a clean block of a dirty large folio', { ops: [od(false), od(true), W(0, [16384]), FS, W(0, [10], [], 2), W(8192, [4096], [], 3, 1), M(), R(0, 16384)] }],

@@ -271,6 +271,49 @@ test('xfs: a growing truncate whose range a dirty folio overlaps over a hole flu
   for (const w of reachable(s).filter((x) => m.done?.(x) === true)) assert.equal(w.pageCache[0]![0]?.dirty, true);
 });
 
+test('xfs: a write starting past EOF whose zeroing range a dirty folio overlaps over a hole flushes and waits in xfs_file_write_zero_eof (iomap_zero_iter_flush_and_stale), buffered and direct', () => {
+  // The growing truncate's setup (a 4-block folio kept whole and dirty by a truncate to 2 blocks),
+  // then a write of block 4 from fd 0 (buffered) or fd 1 (O_DIRECT): xfs_zero_range(2 blocks, 2 blocks).
+  const prog = (cut: number, at: number, direct: boolean) => [open(0), open(0, 'O_DIRECT'), pwrite('W1', 0, 0, 4 * BS), fsync(0), pwrite('W2', 0, 0, 10), ftruncate(0, cut), pwrite('W3', direct ? 1 : 0, at, BS)];
+  const mkLarge = (cut: number, at: number, direct: boolean) => mk('xfs', ['hole', 'hole', 'hole', 'hole', 'hole', 'hole'], 0, [prog(cut, at, direct)], { fs: { kind: 'xfs', physBlocks: 12 } });
+  for (const direct of [false, true]) {
+    const s = mkLarge(2 * BS, 4 * BS, direct);
+    const all = reachable(s);
+    const flushing = all.filter((w) => w.tasks[0]!.pc === 6 && w.tasks[0]!.cur !== null && w.pageCache[0]![0]?.writeback === true);
+    assert.ok(flushing.length > 0, `direct ${direct}: the write writes folio 0 back`);
+    for (const w of flushing) {
+      assert.equal(w.inodes[0]!.size, 2 * BS, `direct ${direct}: folio 0 is written back while i_size is still the old size`);
+      assert.equal(w.inodes[0]!.invalidateLock.excl, 0, `direct ${direct}: XFS_MMAPLOCK_EXCL held across the wait`);
+      assert.equal(w.pageCache[0]![4] ?? null, null, `direct ${direct}: nothing of the write itself before the flush ends`);
+    }
+    const m = buildModel(s);
+    const ends = all.filter((x) => m.done?.(x) === true);
+    assert.ok(ends.length > 0);
+    for (const w of ends) {
+      assert.equal(w.pageCache[0]![0]?.dirty, false, `direct ${direct}: folio 0 was written back`);
+      assert.deepEqual([w.inodes[0]!.map[2]?.kind, w.inodes[0]!.map[3]?.kind], ['hole', 'hole'], 'the blocks past the old EOF stay holes');
+      assert.equal(w.inodes[0]!.size, 5 * BS);
+      assert.equal(w.inodes[0]!.invalidateLock.excl, null);
+    }
+  }
+  // After the flush the walk goes on: block 2 past EOF holds old data on disk (written) and is zeroed
+  // through the page cache; the folio straddling EOF is a two-block write's cut short by a fault.
+  const stale = mk('xfs', ['hole', 'hole', { written: 0 }, 'hole'], 0, [[open(0), pwriteBadPage('W1', 0, 0, 2 * BS, 1), pwrite('W2', 0, 3 * BS, BS)]]);
+  const sm = buildModel(stale);
+  const staleEnds = reachable(stale).filter((x) => sm.done?.(x) === true);
+  assert.ok(staleEnds.length > 0);
+  for (const w of staleEnds) {
+    assert.equal(w.pageCache[0]![0]?.dirty, false, 'the folio straddling EOF was written back');
+    assert.equal(w.pageCache[0]![2]?.t, ZERO, 'block 2 zeroed after the flush');
+  }
+  // The write starts at the old EOF (no zeroing) or no dirty folio overlaps the range: folio 0 stays dirty.
+  for (const [cut, at] of [[2 * BS, 2 * BS], [4 * BS, 5 * BS]] as const) {
+    const c = mkLarge(cut, at, false);
+    const cm = buildModel(c);
+    for (const w of reachable(c).filter((x) => cm.done?.(x) === true)) assert.equal(w.pageCache[0]![0]?.dirty, true, `cut ${cut}, write at ${at}`);
+  }
+});
+
 test('ext4: PUNCH_HOLE and ZERO_RANGE move i_disksize (and an unaligned extending ZERO_RANGE i_size) before they wait for writeback in their range', () => {
   // Two one-block folios: the flusher has submitted block 0 (ext4 moves i_disksize to 1 block at submission),
   // block 1 is still dirty, and the operation over both waits for block 0.

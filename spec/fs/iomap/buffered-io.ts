@@ -7,7 +7,7 @@
  * Models Linux 6.18 (fs/iomap/buffered-io.c, fs/ext4/file.c, mm/filemap.c).
  */
 import { match } from 'ts-pattern';
-import { xfsFileWriteZeroEof, xfsFileWriteZeroEofWaits, xfsFileWriteZeroEofWhat, xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
+import { xfsFileWriteZeroEof, xfsFileWriteZeroEofPlan, xfsFileWriteZeroEofRest, xfsFileWriteZeroEofWhat, xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
 import { endWrite, endWritePure, ghostWrite, noteWriteBytes, settleOwedErrors, task } from '../../ghost.ts';
 import { atomicCopySteps } from './buffered-atomic.ts';
 import { commitJournal, markDirty, orderedDataPending } from '../journal.ts';
@@ -65,21 +65,55 @@ export function bufferedWriteStep(w: World, s: Settings, ti: number, st: Buffere
         return { fn: 'xfs_file_write_checks', what: 'write starts beyond EOF and IOCB_NOWAIT: -EAGAIN', apply: (d) => endWrite(d, ti, req, 'EAGAIN') };
       }
       if (!free) return null;
-      const zeroEof = s.fs.kind === 'xfs' ? xfsFileWriteZeroEofWhat(w, req.ino, req.pos) : null;
+      const zeroEof = s.fs.kind === 'xfs' ? xfsFileWriteZeroEofPlan(w, s, req.ino, req.pos) : null;
       // The old EOF block's folio under a fault's read I/O: the zeroing would wait in folio_lock (taken here before the IOLOCK, which no one observes).
-      if (zeroEof !== null && xfsFileWriteZeroEofWaits(w, s, req.ino, req.pos)) return null;
+      if (zeroEof?.waits === true) return null;
+      // A zeroing that flushes holds XFS_MMAPLOCK_EXCL across its wait (taken here before the IOLOCK too).
+      if (zeroEof?.flushAt != null && !canLock(inode.invalidateLock, 'excl')) return null;
       return [
         {
           fn,
-          what: `take ${lockName}${zeroEof !== null ? `; ${zeroEof}` : ''}`,
+          what: `take ${lockName}${zeroEof !== null ? `; ${xfsFileWriteZeroEofWhat(w, req.ino, zeroEof)}` : ''}`,
           apply: (d) => {
             lock(inodeOf(d, req.ino).iolock, 'excl', ti);
-            if (zeroEof !== null) xfsFileWriteZeroEof(d, s, req.ino, req.pos);
-            cur(d).phase = 'copy';
+            const flush = zeroEof === null ? null : xfsFileWriteZeroEof(d, req.ino, zeroEof, ti);
+            const c = cur(d);
+            if (flush === null) {
+              c.phase = 'copy';
+              return;
+            }
+            lock(inodeOf(d, req.ino).invalidateLock, 'excl', ti);
+            c.wait = flush.wait;
+            c.ioError = flush.ioError;
+            c.zeroRest = flush.range;
+            c.phase = 'zero-flush-wait';
           },
         },
         ...xfsNowaitTimestampRefusal(s, req, (d) => endWrite(d, ti, req, 'EAGAIN')),
       ];
+    })
+    .with('zero-flush-wait', (): Step | null => {
+      const range = st.zeroRest;
+      if (range === undefined) throw new Error('zero-flush-wait without a range');
+      if (st.wait.length > 0 || anyWriteback(w, req.ino, range[0], range[1])) return null;
+      const rest = xfsFileWriteZeroEofRest(st.ioError, range);
+      return {
+        fn: rest.fn,
+        what: `${rest.what}${st.ioError ? `; drop ${lockName}; return -EIO` : ''}`,
+        apply: (d) => {
+          rest.apply(d, req.ino);
+          const i = inodeOf(d, req.ino);
+          unlock(i.invalidateLock, 'excl', ti);
+          const c = cur(d);
+          delete c.zeroRest;
+          if (c.ioError) {
+            unlock(i.iolock, 'excl', ti);
+            endWrite(d, ti, req, 'EIO');
+            return;
+          }
+          c.phase = 'copy';
+        },
+      };
     })
     .with('copy', (): Step | Step[] | null => {
       // iomap_write_begin / write_begin_get_folio: folio_lock waits while a read's I/O holds it.

@@ -17,7 +17,7 @@ import { blkAtomicWriteValid, deviceRead, maxRequestBlocks, submitBio, submitBio
 import { ext4ConvertRun, ext4UnwrittenRuns } from '../ext4/extents.ts';
 import { ext4DioWriteChecks, ext4DioWriteEndIo, ext4FailedExtensionFrom, ext4InodeExtensionCleanup } from '../ext4/file.ts';
 import { ext4IomapBegin, ext4ZeroedToWritten } from '../ext4/inode.ts';
-import { xfsDioWriteChecks, xfsDioWriteEndIo, xfsDioWriteEndIoPure, xfsDioWriteRetry, xfsFileWriteZeroEof, xfsFileWriteZeroEofWaits, xfsFileWriteZeroEofWhat, xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
+import { xfsDioWriteChecks, xfsDioWriteEndIo, xfsDioWriteEndIoPure, xfsDioWriteRetry, xfsFileWriteZeroEof, xfsFileWriteZeroEofPlan, xfsFileWriteZeroEofRest, xfsFileWriteZeroEofWhat, xfsNowaitTimestampRefusal } from '../xfs/xfs_file.ts';
 import { xfsIomapBegin } from '../xfs/xfs_iomap.ts';
 import { endWrite, endWritePure, ghostWrite, task, withTask } from '../../ghost.ts';
 import { commitJournal, inodeMetaDirty } from '../journal.ts';
@@ -109,8 +109,10 @@ function fsChecks(w: World, s: Settings, st: DioWrite): DioWriteCheck {
 function checksStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
   const fn = s.fs.kind === 'xfs' ? 'xfs_file_write_checks' : 'ext4_dio_write_checks';
   const chk = fsChecks(w, s, st);
-  const zeroEof = s.fs.kind === 'xfs' && chk.kind === 'ok' ? xfsFileWriteZeroEofWhat(w, st.req.ino, st.req.pos) : null;
-  if (zeroEof !== null && xfsFileWriteZeroEofWaits(w, s, st.req.ino, st.req.pos)) return null;
+  const zeroEof = s.fs.kind === 'xfs' && chk.kind === 'ok' ? xfsFileWriteZeroEofPlan(w, s, st.req.ino, st.req.pos) : null;
+  if (zeroEof?.waits === true) return null;
+  // A zeroing that flushes holds XFS_MMAPLOCK_EXCL across its wait.
+  if (zeroEof?.flushAt != null && !canLock(inodeOf(w, st.req.ino).invalidateLock, 'excl')) return null;
   const step = match(chk)
     .with({ kind: 'error' }, (c): Step => ({ fn, what: `${c.why}: -${c.err}`, apply: failEarly(ti, c.err, 'lock') }))
     .with({ kind: 'upgrade' }, (c): Step => ({
@@ -126,18 +128,16 @@ function checksStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
     }))
     .with({ kind: 'ok' }, (c): Step => ({
       fn,
-      what: [zeroEof ?? '', c.demote ? 'xfs_ilock_demote: IOLOCK shared' : '', c.forceWait ? 'inode_dio_wait next' : ''].filter((x) => x !== '').join('; ') || 'checks pass',
+      what: [zeroEof === null ? '' : xfsFileWriteZeroEofWhat(w, st.req.ino, zeroEof), zeroEof?.flushAt != null ? 'wait for that writeback' : checksDoneWhat(c)].filter((x) => x !== '').join('; ') || 'checks pass',
       apply: (d) => {
-        if (zeroEof !== null) xfsFileWriteZeroEof(d, s, st.req.ino, st.req.pos);
+        const flush = zeroEof === null ? null : xfsFileWriteZeroEof(d, st.req.ino, zeroEof, ti);
+        if (flush === null) return checksDone(d, ti, st.req.ino, c);
+        lock(inodeOf(d, st.req.ino).invalidateLock, 'excl', ti);
         const x = cur(d, ti);
-        if (c.demote) {
-          const sem = inodeOf(d, st.req.ino).iolock;
-          unlock(sem, 'excl', ti);
-          lock(sem, 'shared', ti);
-          x.lock = 'shared';
-        }
-        x.forceWait = c.forceWait;
-        x.phase = c.forceWait ? 'dio-wait' : 'invalidate';
+        x.wait = flush.wait;
+        x.ioError = flush.ioError;
+        x.zeroRest = flush.range;
+        x.phase = 'zero-flush-wait';
       },
       // The common case only: no zeroing past EOF and no demotion (which follows an upgrade,
       // rare, and no test search reaches it without zeroing): those keep the draft form.
@@ -146,6 +146,52 @@ function checksStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
     .exhaustive();
   // kiocb_modified under IOCB_NOWAIT may refuse on timestamps, which the model cannot predict.
   return chk.kind === 'ok' ? [step, ...xfsNowaitTimestampRefusal(s, st.req, failEarly(ti, 'EAGAIN', 'lock'))] : step;
+}
+
+/** The checks' end: xfs_ilock_demote back to shared where the write asks for it, then inode_dio_wait or the I/O. */
+function checksDone(d: World, ti: number, ino: number, c: Extract<DioWriteCheck, { kind: 'ok' }>): void {
+  const x = cur(d, ti);
+  if (c.demote) {
+    const sem = inodeOf(d, ino).iolock;
+    unlock(sem, 'excl', ti);
+    lock(sem, 'shared', ti);
+    x.lock = 'shared';
+  }
+  x.forceWait = c.forceWait;
+  x.phase = c.forceWait ? 'dio-wait' : 'invalidate';
+}
+
+function checksDoneWhat(c: Extract<DioWriteCheck, { kind: 'ok' }>): string {
+  return [c.demote ? 'xfs_ilock_demote: IOLOCK shared' : '', c.forceWait ? 'inode_dio_wait next' : ''].filter((x) => x !== '').join('; ');
+}
+
+/**
+ * xfs_file_write_zero_eof's flush done (the IOLOCK still exclusive, so the checks' answer is
+ * the one it had): the rest of the zeroing, XFS_MMAPLOCK_EXCL dropped, then the checks' end,
+ * or -EIO when the writeback failed.
+ */
+function zeroFlushWaitStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
+  const range = st.zeroRest;
+  if (range === undefined) throw new Error('zero-flush-wait without a range');
+  if (st.wait.length > 0 || anyWriteback(w, st.req.ino, range[0], range[1])) return null;
+  const chk = fsChecks(w, s, st);
+  if (chk.kind !== 'ok') throw new Error(`xfs_file_write_checks changed its answer during the zeroing's flush: ${chk.kind}`);
+  const rest = xfsFileWriteZeroEofRest(st.ioError, range);
+  return {
+    fn: rest.fn,
+    what: [rest.what, st.ioError ? '' : checksDoneWhat(chk)].filter((x) => x !== '').join('; '),
+    apply: (d) => {
+      rest.apply(d, st.req.ino);
+      unlock(inodeOf(d, st.req.ino).invalidateLock, 'excl', ti);
+      const x = cur(d, ti);
+      delete x.zeroRest;
+      if (x.ioError) {
+        x.ioError = false;
+        return failEarly(ti, 'EIO', 'lock')(d);
+      }
+      checksDone(d, ti, st.req.ino, chk);
+    },
+  };
 }
 
 function dioWaitStep(w: World, ti: number, st: DioWrite): Steps {
@@ -519,6 +565,7 @@ function syncWaitStep(s: Settings, ti: number, st: DioWrite): Steps {
 const DIO_WRITE_STEPS: { [P in DioWrite['phase']]: (w: World, s: Settings, ti: number, st: DioWrite) => Steps } = {
   lock: lockStep,
   checks: checksStep,
+  'zero-flush-wait': zeroFlushWaitStep,
   'dio-wait': (w, _s, ti, st) => dioWaitStep(w, ti, st),
   invalidate: invalidateStep,
   'invalidate-wait': invalidateWaitStep,

@@ -36,6 +36,7 @@ export interface DioWrite {
   phase:
     | 'lock'
     | 'checks'
+    | 'zero-flush-wait'
     | 'dio-wait'
     | 'invalidate'
     | 'invalidate-wait'
@@ -71,6 +72,11 @@ export interface DioWrite {
   dioStarted: boolean;
   /** Every data bio so far was REQ_FUA (then generic_write_sync is skipped). */
   fua: boolean;
+  /**
+   * XFS, 'zero-flush-wait': the blocks [first, count] whose writeback xfs_file_write_zero_eof's
+   * iomap_zero_iter_flush_and_stale waits for, zeroed where written after it. Absent otherwise.
+   */
+  zeroRest?: [number, number];
 }
 
 /**
@@ -92,7 +98,7 @@ export interface BufIomap {
 export interface BufferedWrite {
   sys: 'buffered-write';
   req: WriteReq;
-  phase: 'lock' | 'copy' | 'uncached-page-wait' | 'writeback-wait' | 'unlock';
+  phase: 'lock' | 'zero-flush-wait' | 'copy' | 'uncached-page-wait' | 'writeback-wait' | 'unlock';
   /** Next block to copy into the page cache. */
   next: number;
   /** A direct write that fell back: write back and invalidate before returning. */
@@ -119,6 +125,11 @@ export interface BufferedWrite {
    * many bytes (`bytes = copied; goto retry`). Absent otherwise.
    */
   retry?: number;
+  /**
+   * XFS, 'zero-flush-wait': the blocks [first, count] whose writeback xfs_file_write_zero_eof's
+   * iomap_zero_iter_flush_and_stale waits for, zeroed where written after it. Absent otherwise.
+   */
+  zeroRest?: [number, number];
 }
 
 export interface DioRead {

@@ -12,8 +12,7 @@ import type { CowMapping, Mapping } from '../types.ts';
 import type { DioWrite, DioWriteCheck } from '../iomap/types.ts';
 import type { WriteReq } from '../../vfs/types.ts';
 import type { Settings, Step, World } from '../../world.ts';
-import { zeroBlockPart } from '../../mm/truncate.ts';
-import { xfsHwAtomicMax } from './xfs_iops.ts';
+import { xfsHwAtomicMax, xfsZeroRangePlan, xfsZeroRangeRest, xfsZeroRangeFlushWhat, xfsZeroRangeStart, type XfsZeroFlush, type XfsZeroRange } from './xfs_iops.ts';
 
 type XfsStart = Pick<DioWrite, 'lock' | 'demote' | 'overwriteOnly' | 'forceWait' | 'xfsMode' | 'swCause'>;
 
@@ -188,30 +187,39 @@ export function xfsNowaitTimestampRefusal(s: Settings, req: WriteReq, refuse: (d
 /**
  * xfs_file_write_zero_eof, the part after the IOLOCK is exclusive and direct I/O drained: a
  * write (direct or buffered) that starts past i_size zeroes [i_size, pos) first, with
- * xfs_zero_range → iomap_zero_range, i.e. through the page cache even for O_DIRECT. Of that
- * range only the old EOF block can hold data: every block past it is a hole, an unwritten
- * extent, or delalloc that xfs_buffered_write_iomap_begin under IOMAP_ZERO converts to
- * unwritten (convert_delay), and iomap_zero_range skips holes and unwritten extents while the
- * page cache over them is clean. So when i_size is inside a block that holds data, that
- * block's folio is read in if needed, its tail zeroed and dirtied (iomap_zero_iter), and it
- * stays cached after the write: mincore shows it resident. This is the step's text, or null
- * when the write does not start past EOF.
+ * xfs_zero_range → iomap_zero_range under XFS_MMAPLOCK_EXCL, i.e. through the page cache
+ * even for O_DIRECT: the same walk as a growing truncate's (xfsZeroRangePlan). The old EOF
+ * block's folio, when it holds data, is read in if needed, its tail zeroed and dirtied, and
+ * it stays cached after the write (mincore shows it resident); written blocks past it are
+ * zeroed too; holes and unwritten extents (and delalloc past the EOF block, converted to
+ * unwritten) are skipped while the page cache over the range is clean, and when it is not,
+ * iomap_zero_iter_flush_and_stale writes the range back and waits (xfsFileWriteZeroEof
+ * returns that flush). Null when the write does not start past EOF.
  */
-export function xfsFileWriteZeroEofWhat(w: World, ino: number, pos: number): string | null {
+export function xfsFileWriteZeroEofPlan(w: World, s: Settings, ino: number, pos: number): XfsZeroRange | null {
   const isize = w.inodes[ino]?.size ?? 0;
-  return pos > isize ? `xfs_file_write_zero_eof: iomap_zero_range(${isize}, ${pos - isize}) through the page cache` : null;
+  return pos > isize ? xfsZeroRangePlan(w, s, ino, isize, pos) : null;
 }
 
-/** The zeroing xfsFileWriteZeroEofWhat describes; whether it dirtied a folio. */
-export function xfsFileWriteZeroEof(w: World, s: Settings, ino: number, pos: number): boolean {
-  const bs = s.fs.blockSize;
-  const isize = w.inodes[ino]?.size ?? 0;
-  if (pos <= isize || isize % bs === 0) return false;
-  return zeroBlockPart(w, ino, Math.floor(isize / bs), [isize, pos]);
+/** The step text of the zeroing xfsFileWriteZeroEofPlan planned. */
+export function xfsFileWriteZeroEofWhat(w: World, ino: number, p: XfsZeroRange): string {
+  return `xfs_file_write_zero_eof: iomap_zero_range(${p.from}, ${p.to - p.from}) through the page cache${xfsZeroRangeFlushWhat(w, ino, p)}`;
 }
 
-/** Whether xfs_file_write_zero_eof would wait for the old EOF block's folio (locked for a read's I/O). */
-export function xfsFileWriteZeroEofWaits(w: World, s: Settings, ino: number, pos: number): boolean {
-  const isize = w.inodes[ino]?.size ?? 0;
-  return pos > isize && isize % s.fs.blockSize !== 0 && w.pageCache[ino]?.[Math.floor(isize / s.fs.blockSize)]?.locked === true;
+/** The zeroing xfsFileWriteZeroEofPlan planned, up to its flush; the flush to wait for, or null. */
+export function xfsFileWriteZeroEof(d: World, ino: number, p: XfsZeroRange, ti: number): XfsZeroFlush | null {
+  return xfsZeroRangeStart(d, ino, p, p.to, ti).flush;
+}
+
+/** The end of xfs_file_write_zero_eof's flush wait: its text and, when the writeback did not fail, the zeroing after it. */
+export function xfsFileWriteZeroEofRest(ioError: boolean, [from, n]: [number, number]): { fn: string; what: string; apply: (d: World, ino: number) => void } {
+  return {
+    fn: 'xfs_file_write_zero_eof: xfs_zero_range',
+    what: ioError
+      ? 'filemap_write_and_wait_range: the writeback failed: -EIO; drop XFS_MMAPLOCK_EXCL'
+      : `writeback of blocks ${from}-${from + n - 1} done; iomap_zero_range goes on there (holes and unwritten extents skipped, written blocks zeroed); drop XFS_MMAPLOCK_EXCL`,
+    apply: (d, ino) => {
+      if (!ioError) xfsZeroRangeRest(d, ino, [from, n]);
+    },
+  };
 }

@@ -76,39 +76,111 @@ export function xfsZeroEof(w: World, s: Settings, st: SizeOp): SizeOpWork | null
     return { fn: 'xfs_falloc_setsize', what: 'the range ends inside the file: i_size stays', apply: (d, c) => void (c.at = c.steps.indexOf('itruncate') + 1) };
   }
   const grow = size > old;
-  const from = grow ? old : size;
-  const first = Math.floor(from / bs);
-  const partial = from % bs !== 0;
-  if (partial && folioAt(w, st.ino, first)?.locked === true) return null;
-  const end = Math.ceil(size / bs);
-  // iomap_zero_range's special case: an unaligned start already dirty is zeroed on its own.
-  const startDirty = partial && filemapRangeNeedsWriteback(w, st.ino, first, 1);
-  const walkFrom = startDirty ? first + 1 : first;
-  const hole = grow ? firstSkipped(w, s, st.ino, old, walkFrom, end) : null;
-  const flushAt = hole !== null && filemapRangeNeedsWriteback(w, st.ino, walkFrom, end - walkFrom) ? hole : null;
+  if (!grow) {
+    const first = Math.floor(size / bs);
+    if (size % bs !== 0 && folioAt(w, st.ino, first)?.locked === true) return null;
+    return {
+      fn: 'xfs_setattr_size: xfs_truncate_page',
+      what: `iomap_zero_range: the tail of block ${first} past ${size}`,
+      apply: (d, c) => {
+        if (size % bs !== 0 && zeroBlockPart(d, st.ino, first, [size, Number.MAX_SAFE_INTEGER])) c.zeroed = true;
+      },
+    };
+  }
+  const plan = xfsZeroRangePlan(w, s, st.ino, old, size);
+  if (plan.waits) return null;
   return {
-    fn: grow ? 'xfs_setattr_size: xfs_zero_range' : 'xfs_setattr_size: xfs_truncate_page',
-    what: grow
-      ? `iomap_zero_range from the old EOF ${old} to ${size}${flushAt === null ? '' : `; iomap_zero_iter_flush_and_stale: block ${flushAt} is ${inodeOf(w, st.ino).map[flushAt]?.kind ?? 'hole'} under dirty page cache: filemap_write_and_wait_range over blocks ${flushAt}-${end - 1} (whole folios)`}`
-      : `iomap_zero_range: the tail of block ${first} past ${size}`,
+    fn: 'xfs_setattr_size: xfs_zero_range',
+    what: xfsZeroRangeWhat(w, st.ino, plan),
     apply: (d, c, ti) => {
-      const headDone = partial && zeroBlockPart(d, st.ino, first, [from, Number.MAX_SAFE_INTEGER]);
-      const did = grow ? zeroWrittenBlocks(d, st.ino, Math.max(walkFrom, Math.ceil(old / bs)), flushAt ?? end) || headDone : headDone;
-      if (did) c.zeroed = true;
-      if (!grow) return;
-      if (flushAt === null) {
+      const r = xfsZeroRangeStart(d, st.ino, plan, Number.MAX_SAFE_INTEGER, ti);
+      if (r.zeroed) c.zeroed = true;
+      if (r.flush === null) {
         c.at = c.steps.indexOf('setsize');
         return;
       }
-      // filemap_write_and_wait_range writes whole folios: one reaching below the range goes too.
-      const head = folioSpan(d, st.ino, flushAt).head;
-      const last = folioSpan(d, st.ino, end - 1);
-      const bios = filemapFdatawriteRange(d, st.ino, head, last.head + last.nr - head, ti);
-      c.wait = bios ?? [];
-      c.ioError = bios === null;
-      c.wbRange = [flushAt, end - flushAt];
+      c.wait = r.flush.wait;
+      c.ioError = r.flush.ioError;
+      c.wbRange = r.flush.range;
     },
   };
+}
+
+/**
+ * xfs_zero_range over [from, to) from the old EOF `from` (a growing truncate or fallocate,
+ * and a write past EOF: xfs_file_write_zero_eof), decided before any of it runs, as
+ * iomap_zero_range decides range_dirty once. `waits`: the unaligned start's folio is locked
+ * for a read's I/O (iomap_write_begin would wait in folio_lock). `flushAt`: the first hole
+ * or unwritten block of the walk when the page cache over the rest of the range needs
+ * writeback (iomap_zero_iter_flush_and_stale flushes from there to the end), else null.
+ */
+export interface XfsZeroRange {
+  from: number;
+  to: number;
+  first: number;
+  partial: boolean;
+  walkFrom: number;
+  /** The first block past the old EOF block. */
+  eofBlock: number;
+  end: number;
+  flushAt: number | null;
+  waits: boolean;
+}
+
+export function xfsZeroRangePlan(w: World, s: Settings, ino: number, from: number, to: number): XfsZeroRange {
+  const bs = s.fs.blockSize;
+  const first = Math.floor(from / bs);
+  const partial = from % bs !== 0;
+  const end = Math.ceil(to / bs);
+  // iomap_zero_range's special case: an unaligned start already dirty is zeroed on its own.
+  const startDirty = partial && filemapRangeNeedsWriteback(w, ino, first, 1);
+  const walkFrom = startDirty ? first + 1 : first;
+  const hole = firstSkipped(w, s, ino, from, walkFrom, end);
+  const flushAt = hole !== null && filemapRangeNeedsWriteback(w, ino, walkFrom, end - walkFrom) ? hole : null;
+  return { from, to, first, partial, walkFrom, eofBlock: Math.ceil(from / bs), end, flushAt, waits: partial && folioAt(w, ino, first)?.locked === true };
+}
+
+/** The step text of xfsZeroRangeStart. */
+export function xfsZeroRangeWhat(w: World, ino: number, p: XfsZeroRange): string {
+  return `iomap_zero_range from the old EOF ${p.from} to ${p.to}${xfsZeroRangeFlushWhat(w, ino, p)}`;
+}
+
+/** The flush part of xfsZeroRangeWhat ('' without one). */
+export function xfsZeroRangeFlushWhat(w: World, ino: number, p: XfsZeroRange): string {
+  if (p.flushAt === null) return '';
+  return `; iomap_zero_iter_flush_and_stale: block ${p.flushAt} is ${inodeOf(w, ino).map[p.flushAt]?.kind ?? 'hole'} under dirty page cache: filemap_write_and_wait_range over blocks ${p.flushAt}-${p.end - 1} (whole folios)`;
+}
+
+/** The writeback xfs_zero_range started and now waits for (filemap_write_and_wait_range). */
+export interface XfsZeroFlush {
+  wait: number[];
+  ioError: boolean;
+  /** The blocks [first, count] from the flush on: waited for, then zeroed where written (xfsZeroRangeRest). */
+  range: [number, number];
+}
+
+/**
+ * iomap_zero_range up to its flush: the unaligned start (its bytes up to `bytesTo`), the
+ * written blocks before the first skipped block, and when it flushes, the writeback of the
+ * range's folios from there (whole folios: one reaching below the range goes too).
+ */
+export function xfsZeroRangeStart(d: World, ino: number, p: XfsZeroRange, bytesTo: number, ti: number): { zeroed: boolean; flush: XfsZeroFlush | null } {
+  const headDone = p.partial && zeroBlockPart(d, ino, p.first, [p.from, bytesTo]);
+  const zeroed = zeroWrittenBlocks(d, ino, Math.max(p.walkFrom, p.eofBlock), p.flushAt ?? p.end) || headDone;
+  if (p.flushAt === null) return { zeroed, flush: null };
+  const head = folioSpan(d, ino, p.flushAt).head;
+  const last = folioSpan(d, ino, p.end - 1);
+  const bios = filemapFdatawriteRange(d, ino, head, last.head + last.nr - head, ti);
+  return { zeroed, flush: { wait: bios ?? [], ioError: bios === null, range: [p.flushAt, p.end - p.flushAt] } };
+}
+
+/**
+ * xfs_zero_range after iomap_zero_iter_flush_and_stale: the mapping is looked up again from
+ * the block it flushed at, and with range_dirty now false every hole and unwritten extent is
+ * skipped; written blocks are zeroed through the page cache. Whether it dirtied a folio.
+ */
+export function xfsZeroRangeRest(d: World, ino: number, [from, n]: [number, number]): boolean {
+  return zeroWrittenBlocks(d, ino, from, from + n);
 }
 
 /**
@@ -133,18 +205,14 @@ function zeroWrittenBlocks(w: World, ino: number, from: number, to: number): boo
   return did;
 }
 
-/**
- * xfs_zero_range after iomap_zero_iter_flush_and_stale: the mapping is looked up again from
- * the block it flushed at, and with range_dirty now false every hole and unwritten extent is
- * skipped; written blocks are zeroed through the page cache.
- */
+/** xfs_setattr_size's zeroing after its flush (xfsZeroRangeRest). */
 export function xfsZeroRest(s: Settings, st: SizeOp): SizeOpWork {
   const [from, n] = st.wbRange;
   return {
     fn: 'xfs_setattr_size: xfs_zero_range',
     what: `iomap_zero_range after the flush: blocks ${from}-${from + n - 1}, holes and unwritten extents skipped`,
     apply: (d, c) => {
-      if (zeroWrittenBlocks(d, st.ino, from, from + n)) c.zeroed = true;
+      if (xfsZeroRangeRest(d, st.ino, st.wbRange)) c.zeroed = true;
     },
   };
 }
