@@ -26,7 +26,7 @@ export { structuralFingerprinter, fingerprintString, fingerprinterFor, type Fing
 export { FingerprintSet, ParentLinks } from './store.ts';
 export { defaultLabel } from './label.ts';
 export { shrinkTrace, violates, type ShrinkResult } from './shrink.ts';
-export { withSanity, SanityError, findOpaque, firstDifference, jsonSafe, printable, type SanityLevel } from './sanity.ts';
+export { withSanity, SanityError, findOpaque, firstDifference, sameValue, jsonSafe, printable, type SanityLevel } from './sanity.ts';
 export { checkCompact, asObjectModel, type CompactModel } from './compact.ts';
 export { encoderFingerprinter, fingerprinterForModel } from './fingerprint.ts';
 export type { StateEncoder } from './types.ts';

@@ -11,12 +11,20 @@
  *   A model with its own `key` decides identity itself and is not checked for them.
  * - `next()` that mutates its input: the parent state is fingerprinted before and after the
  *   call (a frozen input that next() tries to write throws a TypeError, named the same way).
- * - Non-determinism: the same transition is executed twice and the two successors compared.
+ *   A parent that is plain data frozen all the way down (every object frozen, every member a
+ *   data property; immer's states and the spec's) cannot change, so it is not fingerprinted:
+ *   the walk that tells so remembers such objects, and a successor sharing them with its parent
+ *   costs a lookup per changed object.
+ * - Non-determinism: the same transition is executed twice and the two successors compared,
+ *   exactly (`sameValue`: the fingerprint's equality without hashing, up to no collision), so
+ *   that the members both share with the parent are equal at once.
  *
  * Cost: the checks run on the first FULL_CHECKS transitions and then on one in SAMPLE_EVERY,
- * which keeps them on by default at a few per cent of the search's time; `sanity: 'paranoid'`
- * checks every transition, `sanity: 'off'` none. Sampling is by count, never random, so a
- * search stays deterministic.
+ * which keeps them on by default at a few per cent of the search's time (issue 10m measured
+ * the checks at 18 to 26 µs a transition on the spec's worlds, a second next() included;
+ * 2,000 + 600 of them on a search of 40,000 transitions: bench/README.md); `sanity: 'paranoid'` checks every
+ * transition, `sanity: 'off'` none. Sampling is by count, never random, so a search stays
+ * deterministic.
  *
  * The checks live in a wrapper around the model (`withSanity`), so the search itself has no
  * sanity code: a failed check is an exception from init() or next(), which the search already
@@ -63,32 +71,136 @@ function childPath(path: string, key: string | number): string {
   return /^[A-Za-z_$][\w$]*$/.test(key) ? (path === '' ? key : `${path}.${key}`) : `${path}[${JSON.stringify(key)}]`;
 }
 
+/** What `walkPlain` found: an opaque value (its `what` and `at`), plain data, or plain data frozen all the way down. */
+const OPAQUE = 0;
+const PLAIN = 1;
+const DEEP_FROZEN = 2;
+type Walked = typeof OPAQUE | typeof PLAIN | typeof DEEP_FROZEN;
+
+/** Where `walkPlain` found an opaque value: its description and its path, innermost key first. */
+interface Found {
+  what: string;
+  at: Array<string | number>;
+}
+
+/**
+ * Walks `v` for values the structural fingerprint cannot see. Objects in `frozen` are plain
+ * data frozen all the way down (frozen, plain, every member a data property holding a primitive
+ * or such an object): nothing under them can be opaque or change, so they are not walked again,
+ * and the objects found so are added. The path is built only when something is found: a walk
+ * that finds nothing (nearly every one) builds no strings.
+ */
+function walkPlain(v: unknown, frozen: WeakSet<object>, found: Found): Walked {
+  if (typeof v !== 'object' || v === null) {
+    const what = describeOpaque(v);
+    if (what === undefined) return DEEP_FROZEN;
+    found.what = what;
+    return OPAQUE;
+  }
+  if (frozen.has(v)) return DEEP_FROZEN;
+  const what = describeOpaque(v);
+  if (what !== undefined) {
+    found.what = what;
+    return OPAQUE;
+  }
+  let deep = Object.isFrozen(v);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const r = walkPlain(v[i], frozen, found);
+      if (r === OPAQUE) {
+        found.at.push(i);
+        return OPAQUE;
+      }
+      if (r === PLAIN) deep = false;
+    }
+  } else {
+    const rec = v as Record<string, unknown>;
+    for (const k of Object.keys(rec)) {
+      const r = walkPlain(rec[k], frozen, found);
+      if (r === OPAQUE) {
+        found.at.push(k);
+        return OPAQUE;
+      }
+      if (r === PLAIN) deep = false;
+    }
+    for (const s of Object.getOwnPropertySymbols(v)) {
+      found.what = 'a symbol-keyed member';
+      found.at.push(String(s));
+      return OPAQUE;
+    }
+  }
+  // A frozen object's getter can still return something new each time: only data properties
+  // make it unchangeable. Checked once per object, as it enters the set.
+  if (deep && !Array.isArray(v)) {
+    for (const k of Object.keys(v)) {
+      if (Object.getOwnPropertyDescriptor(v, k)?.get !== undefined) {
+        deep = false;
+        break;
+      }
+    }
+  }
+  if (!deep) return PLAIN;
+  frozen.add(v);
+  return DEEP_FROZEN;
+}
+
 /**
  * The first value in `state` the structural fingerprint cannot see, as "path: what", or
- * undefined. Frozen sub-objects already found plain are skipped (immer shares them between
- * a state and its successors), so checking a successor walks only what changed.
+ * undefined. Sub-objects already found plain and frozen all the way down are skipped (immer and
+ * the spec share them between a state and its successors), so checking a successor walks only
+ * what changed.
  */
-export function findOpaque(state: unknown, plain: WeakSet<object> = new WeakSet()): string | undefined {
-  const walk = (v: unknown, path: string): string | undefined => {
-    const what = describeOpaque(v);
-    if (what !== undefined) return `${path === '' ? '(the state)' : path} is ${what}`;
-    if (typeof v !== 'object' || v === null || plain.has(v)) return undefined;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) {
-        const r = walk(v[i], childPath(path, i));
-        if (r !== undefined) return r;
-      }
-    } else {
-      for (const k of Object.keys(v)) {
-        const r = walk((v as Record<string, unknown>)[k], childPath(path, k));
-        if (r !== undefined) return r;
-      }
-      for (const s of Object.getOwnPropertySymbols(v)) return `${childPath(path, String(s))} is a symbol-keyed member`;
-    }
-    if (Object.isFrozen(v)) plain.add(v);
-    return undefined;
-  };
-  return walk(state, '');
+export function findOpaque(state: unknown, frozen: WeakSet<object> = new WeakSet()): string | undefined {
+  const found: Found = { what: '', at: [] };
+  if (walkPlain(state, frozen, found) !== OPAQUE) return undefined;
+  const path = found.at.reduceRight<string>((p, k) => childPath(p, k), '');
+  return `${path === '' ? '(the state)' : path} is ${found.what}`;
+}
+
+/** Whether `state` is plain data frozen all the way down, so that nothing can change it. */
+function deepFrozen(state: unknown, frozen: WeakSet<object>): boolean {
+  return walkPlain(state, frozen, { what: '', at: [] }) === DEEP_FROZEN;
+}
+
+/**
+ * Whether two values have the same structural fingerprint, decided exactly and without hashing
+ * (checker/fingerprint.ts's identity, canonical JSON's): keys in any order, members holding
+ * undefined, a function or a symbol absent, those as array elements the same as null, -0 the
+ * same as 0. Shared sub-objects are equal at once, so comparing two successors of one state
+ * walks only what they changed.
+ */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const ta = typeof a;
+  if (ta !== typeof b) return nullish(a) && nullish(b);
+  if (ta === 'number') return Number.isNaN(a) && Number.isNaN(b);
+  if (ta !== 'object' || a === null || b === null) return nullish(a) && nullish(b);
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in ra) {
+    if (!Object.prototype.hasOwnProperty.call(ra, k) || absent(ra[k])) continue;
+    if (!Object.prototype.hasOwnProperty.call(rb, k) || !sameValue(ra[k], rb[k])) return false;
+    n++;
+  }
+  for (const k in rb) if (Object.prototype.hasOwnProperty.call(rb, k) && !absent(rb[k])) n--;
+  return n === 0;
+}
+
+/** A member the fingerprint leaves out of an object. */
+function absent(v: unknown): boolean {
+  return v === undefined || typeof v === 'function' || typeof v === 'symbol';
+}
+
+/** What the fingerprint hashes as null (as an array element or the whole state). */
+function nullish(v: unknown): boolean {
+  return v === null || absent(v);
 }
 
 /** The first path where two plain states differ, with both values, or undefined. */
@@ -152,7 +264,6 @@ export function withSanity<S, A>(model: Model<S, A>, level: SanityLevel = 'defau
   const same = (x: Fingerprint, y: Fingerprint) => x.hi === y.hi && x.lo === y.lo;
   const before: Fingerprint = { hi: 0, lo: 0 };
   const after: Fingerprint = { hi: 0, lo: 0 };
-  const again: Fingerprint = { hi: 0, lo: 0 };
   const keyFp = (s: S, out: Fingerprint): void => {
     if (model.key === undefined) fp(s, out);
     else fp(model.key(s), out);
@@ -176,10 +287,13 @@ export function withSanity<S, A>(model: Model<S, A>, level: SanityLevel = 'defau
     next: (s: S, a: A): S => {
       calls++;
       if (tripped || (level !== 'paranoid' && calls > FULL_CHECKS && calls % SAMPLE_EVERY !== 0)) return model.next(s, a);
+      // A state frozen all the way down cannot change: next() can only throw trying (strict
+      // mode) or write nowhere (sloppy mode), so it is not fingerprinted before and after.
+      const unchangeable = deepFrozen(s, plain);
       // Frozen states (immer's) cannot be changed in place, and copying them costs; only a
       // mutable state is copied, to say where a mutation happened.
       const copy = Object.isFrozen(s) ? undefined : snapshot(s);
-      keyFp(s, before);
+      if (!unchangeable) keyFp(s, before);
       let t: S;
       try {
         t = model.next(s, a);
@@ -187,18 +301,20 @@ export function withSanity<S, A>(model: Model<S, A>, level: SanityLevel = 'defau
         if (e instanceof TypeError && FROZEN_WRITE.test(e.message)) fail(`next() on action "${label(a)}" writes to its input state (${e.message}): next() must return a new state and leave its input alone (immer's produce() does this)`);
         throw e;
       }
-      keyFp(s, after);
-      if (!same(before, after)) {
-        fail(`next() on action "${label(a)}" changed its input state (${copy === undefined ? 'inside a nested object' : (firstDifference(copy, s) ?? 'somewhere')}): next() must return a new state and leave its input alone (immer's produce() does this)`);
+      if (!unchangeable) {
+        keyFp(s, after);
+        if (!same(before, after)) {
+          fail(`next() on action "${label(a)}" changed its input state (${copy === undefined ? 'inside a nested object' : (firstDifference(copy, s) ?? 'somewhere')}): next() must return a new state and leave its input alone (immer's produce() does this)`);
+        }
       }
       if (checkValues) {
         const bad = findOpaque(t, plain);
         if (bad !== undefined) fail(`the state after action "${label(a)}": ${bad}, which the state fingerprint cannot see (states must be plain data; see checker/sanity.ts)`);
       }
+      // Compared exactly rather than by fingerprint: the two successors share every member
+      // next() did not touch, so only what it built is walked.
       const t2 = model.next(s, a);
-      keyFp(t, after);
-      keyFp(t2, again);
-      if (!same(after, again)) {
+      if (!(model.key === undefined ? sameValue(t, t2) : sameValue(model.key(t), model.key(t2)))) {
         fail(`next() is not deterministic: action "${label(a)}" from the same state gave two different states (${firstDifference(t, t2) ?? 'different keys'})`);
       }
       return t;

@@ -85,16 +85,31 @@ function wake(w: World, owner: number, bio: number, failed: boolean): void {
 
 /**
  * Each task's enabled steps in a state, computed once: `actions` lists them and `next` applies
- * one, and the search calls `next` once per action of the state it expanded. Keyed by the
- * (frozen, never mutated) world and the settings it was computed under.
+ * one, and the search calls `next` once per action of the state it expanded, right after
+ * `actions`. Kept for the last few (frozen, never mutated) worlds by identity, with the settings
+ * they were computed under, rather than in a WeakMap: an entry per expanded world cost the
+ * garbage collector more than the lookups saved (issue 10m). A world that has left the cache
+ * (a depth-first search coming back to it, a trace replayed) has its steps computed again, to
+ * the same steps: they depend on the world and the settings only.
  */
-const stepsCache = new WeakMap<World, { s: Settings; steps: Step[][] }>();
+const STEPS_CACHED = 4;
+const stepsWorlds: Array<World | undefined> = new Array<World | undefined>(STEPS_CACHED).fill(undefined);
+const stepsCached: Array<{ s: Settings; steps: Step[][] } | undefined> = new Array<{ s: Settings; steps: Step[][] } | undefined>(STEPS_CACHED).fill(undefined);
+let stepsVictim = 0;
 
 function stepsOf(w: World, s: Settings, ti: number): Step[] {
-  let c = stepsCache.get(w);
-  if (c === undefined || c.s !== s) {
+  let c: { s: Settings; steps: Step[][] } | undefined;
+  for (let i = 0; i < STEPS_CACHED; i++) {
+    if (stepsWorlds[i] === w && stepsCached[i]?.s === s) {
+      c = stepsCached[i];
+      break;
+    }
+  }
+  if (c === undefined) {
     c = { s, steps: [] };
-    stepsCache.set(w, c);
+    stepsWorlds[stepsVictim] = w;
+    stepsCached[stepsVictim] = c;
+    stepsVictim = (stepsVictim + 1) % STEPS_CACHED;
   }
   let steps = c.steps[ti];
   if (steps === undefined) {

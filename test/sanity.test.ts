@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { produce } from 'immer';
-import { check, findOpaque, jsonSafe, printable, type Model } from '../checker/index.ts';
+import fc from 'fast-check';
+import { check, findOpaque, jsonSafe, printable, sameValue, type Model } from '../checker/index.ts';
+import { structuralFingerprinter } from '../checker/fingerprint.ts';
 import { diffStates, formatChange, flatten } from '../cli/diff.ts';
 import { evenCounter } from './models/counter.ts';
 import { peterson } from './models/peterson.ts';
@@ -80,6 +82,8 @@ test('Set, Date, class instances, functions and symbols are refused with their p
     [{ f: () => 1 }, /^f is a function/],
     [{ tag: Symbol('t') }, /^tag is a symbol/],
     [{ 'odd key': new Uint8Array(2) }, /^\["odd key"\] is a Uint8Array$/],
+    // Freezing a Map does not freeze its entries: a frozen one is refused all the same.
+    [Object.freeze({ m: Object.freeze(new Map()) }), /^m is a Map$/],
     [{ ok: [1, 'a', null, true, 2n, { n: undefined }] }, /^$/],
   ];
   for (const [state, message] of cases) assert.match(findOpaque(state) ?? '', message);
@@ -189,4 +193,98 @@ test('printing: arrays, Dates, symbols, functions and undefined members', () => 
   assert.equal(printable({ d: new Date(0), bad: new Date(NaN), s: Symbol('x'), f: () => 1, u: undefined }), '{"d":{"[Date]":"1970-01-01T00:00:00.000Z"},"bad":{"[Date]":"Invalid Date"},"s":"[Symbol(x)]","f":"[function f]"}');
   assert.equal(printable(undefined), 'undefined');
   assert.equal(printable(function () {}), '"[function (anonymous)]"');
+});
+
+test('sameValue is the structural fingerprint\'s equality, decided without hashing', () => {
+  const fp = structuralFingerprinter({ specialise: false });
+  const fpOf = (v: unknown): string => {
+    const out = { hi: 0, lo: 0 };
+    fp(v, out);
+    return `${out.hi}:${out.lo}`;
+  };
+  // Values with what the fingerprint treats specially: -0, NaN, undefined/function/symbol
+  // members (absent) and elements (null), BigInt, keys in another order.
+  const leaf = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom(-0, 0.5, NaN, null, undefined, true, false, 'a', '', 1n, () => 1, Symbol.for('s')));
+  const value = fc.letrec((tie) => ({
+    v: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(fc.constantFrom('a', 'b', 'c'), tie('v'), { maxKeys: 3 })),
+  })).v;
+  /** An equal or nearly equal copy: keys reversed, an absent member dropped or added, null for undefined in arrays, one leaf changed. */
+  const variant = (v: unknown, change: number): unknown => {
+    if (Array.isArray(v)) return v.map((x, i) => (x === undefined && change % 3 === 0 ? null : variant(x, change + i)));
+    if (typeof v === 'object' && v !== null) {
+      const entries = Object.entries(v).reverse().map(([k, x], i) => [k, variant(x, change + i)] as const);
+      const out: Record<string, unknown> = Object.fromEntries(entries.filter(([, x]) => !(x === undefined && change % 2 === 0)));
+      if (change % 5 === 0) out['z'] = undefined;
+      return out;
+    }
+    if (change % 7 === 3 && typeof v === 'number') return v + 1;
+    if (Object.is(v, 0) && change % 2 === 0) return -0;
+    return v;
+  };
+  fc.assert(
+    fc.property(value, value, fc.nat(20), (a, b, change) => {
+      for (const [x, y] of [[a, b], [a, variant(a, change)], [a, a]] as const) {
+        assert.equal(sameValue(x, y), fpOf(x) === fpOf(y), `${printable(x)} vs ${printable(y)}`);
+        assert.equal(sameValue(y, x), sameValue(x, y));
+      }
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('a frozen state is not fingerprinted around next(), unless something under it can still change', () => {
+  // Frozen at the top, with a mutable object inside: next() can change it, and is caught.
+  type S = { n: number; log: number[] };
+  const inner: Model<S, 'inc'> = {
+    name: 'frozen outside, mutable inside',
+    init: () => [Object.freeze({ n: 0, log: [] })],
+    actions: (s) => (s.n < 3 ? ['inc'] : []),
+    next: (s) => {
+      s.log.push(s.n);
+      return Object.freeze({ n: s.n + 1, log: [...s.log] });
+    },
+    done: () => true,
+  };
+  assert.match(errorOf(inner), /next\(\) on action "inc" changed its input state \(inside a nested object\)/);
+  // The same through a frozen array: its elements are looked at too.
+  type T = { n: number; items: ReadonlyArray<{ v: number }> };
+  const inArray: Model<T, 'inc'> = {
+    name: 'frozen array, mutable element',
+    init: () => [Object.freeze({ n: 0, items: Object.freeze([{ v: 0 }]) })],
+    actions: (s) => (s.n < 3 ? ['inc'] : []),
+    next: (s) => {
+      (s.items[0] as { v: number }).v++;
+      return Object.freeze({ n: s.n + 1, items: Object.freeze([{ v: s.n }]) });
+    },
+    done: () => true,
+  };
+  assert.match(errorOf(inArray), /next\(\) on action "inc" changed its input state/);
+  // A frozen object whose getter answers differently after next(): not unchangeable either.
+  let flips = 0;
+  const withGetter = (n: number): { n: number; g: number } =>
+    Object.freeze(Object.defineProperty({ n, g: 0 }, 'g', { enumerable: true, get: () => flips }) as { n: number; g: number });
+  const getter: Model<{ n: number; g: number }, 'inc'> = {
+    name: 'getter',
+    init: () => [withGetter(0)],
+    actions: (s) => (s.n < 2 ? ['inc'] : []),
+    next: (s) => (flips++, withGetter(s.n + 1)),
+    key: (s) => JSON.stringify(s),
+    done: () => true,
+  };
+  assert.match(errorOf(getter), /changed its input state/);
+  // Deep-frozen immer states, non-determinism deep inside: the exact comparison walks into
+  // what the two successors built.
+  let calls = 0;
+  type D = { a: { b: { c: number[] } }; n: number };
+  const deep: Model<D, 'go'> = {
+    name: 'deep noise',
+    init: () => [produce({ a: { b: { c: [0] } }, n: 0 }, () => undefined)],
+    actions: (s) => (s.n < 2 ? ['go'] : []),
+    next: (s) => produce(s, (d) => {
+      d.n++;
+      d.a.b.c.push(calls++ % 2);
+    }),
+    done: () => true,
+  };
+  assert.match(errorOf(deep), /not deterministic: action "go" from the same state gave two different states \(a\.b\.c\[1\]: 0 vs 1\)/);
 });

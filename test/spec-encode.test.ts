@@ -76,7 +76,8 @@ test('encode: on every state reached, equal encodings exactly when equal structu
     } };
     check(recording, { ...s.options, ...options, sanity: 'off' });
     const structural = structuralFingerprinter();
-    const encoded = encoderFingerprinter(worldEncoder());
+    // strict: a member of an object that its typed encoder does not list is an error.
+    const encoded = encoderFingerprinter(worldEncoder({ strict: true }));
     const byStructure = new Map<string, string>();
     const byEncoding = new Map<string, string>();
     const a: Fingerprint = { hi: 0, lo: 0 };
@@ -102,9 +103,75 @@ function changed(v: unknown): unknown {
   if (typeof v === 'boolean') return !v;
   if (typeof v === 'string') return `${v}!`;
   if (v === null) return {};
-  if (Array.isArray(v)) return [...v, 7];
-  return { ...(v as object), probe: 1 };
+  // An array changes in its first element, so that the value keeps its type where it has one.
+  if (Array.isArray(v)) return v.length === 0 ? [7] : [changed(v[0]), ...v.slice(1)];
+  // An object changes in its first member, or gains one (a typed encoder sees only its fields).
+  const [first] = Object.keys(v as object);
+  return first === undefined ? { probe: 1 } : { ...(v as object), [first]: changed((v as Record<string, unknown>)[first]) };
 }
+
+/**
+ * Every path to a primitive under `v`. Not null (what else would keep the type?) nor empty arrays:
+ * a world where the same place holds a value is where its encoder is tested.
+ */
+function leaves(v: unknown, path: Array<string | number> = []): Array<Array<string | number>> {
+  if (v === null || (Array.isArray(v) && v.length === 0)) return [];
+  if (typeof v !== 'object') return [path];
+  if (Array.isArray(v)) return v.flatMap((x, i) => leaves(x, [...path, i]));
+  return Object.entries(v).flatMap(([k, x]) => (x === undefined ? [] : leaves(x, [...path, k])));
+}
+
+/** `v` with the value at `path` changed, copying only the objects on the path (the rest stays shared and frozen). */
+function changedAt(v: unknown, path: ReadonlyArray<string | number>): unknown {
+  if (path.length === 0) return changed(v);
+  const [k, ...rest] = path;
+  if (Array.isArray(v)) return v.map((x, i) => (i === k ? changedAt(x, rest) : x));
+  return { ...(v as object), [k!]: changedAt((v as Record<string | number, unknown>)[k!], rest) };
+}
+
+test('encode: the members encoded by type, field by field: changing any value anywhere in them changes the encoding', async () => {
+  // Worlds along the searches, so that the syscall states, bios, ghost writes and optional
+  // fields the initial worlds lack are there to change.
+  const seen = new Set<string>();
+  let changes = 0;
+  for (const { name, options } of SAMPLE) {
+    const s = await load(name);
+    const reached: World[] = [];
+    const { encode: _encode, ...plain } = s.model;
+    check({ ...plain, next: (w, a) => {
+      const t = plain.next(w, a);
+      reached.push(t);
+      return t;
+    } } as Model<World, unknown>, { ...s.options, ...options, maxStates: 400, sanity: 'off' });
+    const encoded = encoderFingerprinter(worldEncoder());
+    const a: Fingerprint = { hi: 0, lo: 0 };
+    const b: Fingerprint = { hi: 0, lo: 0 };
+    for (let i = 0; i < reached.length; i += 37) {
+      const w = reached[i]!;
+      encoded(w, a);
+      for (const k of ['device', 'inodes', 'journal', 'tasks', 'ghost'] as const) {
+        for (const path of leaves(w[k], [k])) {
+          const where = path.map((p) => (typeof p === 'number' ? '[]' : `.${p}`)).join('');
+          try {
+            encoded(changedAt(w, path) as World, b);
+          } catch (e) {
+            // A union's tag changed to a case that does not exist: refused, not merged.
+            assert.match(String(e), /encode: no case /);
+            seen.add(where);
+            continue;
+          }
+          assert.ok(a.hi !== b.hi || a.lo !== b.lo, `${name}: changing world.${path.join('.')} leaves the encoding as it was`);
+          seen.add(where);
+          changes++;
+        }
+      }
+    }
+  }
+  // The fields the hot scenario's worlds have, among them each kind of encoder (nullable, optional, pair, union).
+  for (const where of ['.tasks[].cur.req.iov[]', '.tasks[].cur.segs[].type', '.tasks[].cur.iomap.seg.p', '.tasks[].fds[].raPrevPos', '.ghost.writes[].bios[].n', '.ghost.writes[].end', '.inodes[].map[].p', '.inodes[].cow[].real', '.inodes[].iolock.excl', '.journal.committed.inodes[].map[].kind', '.journal.dir[][]', '.device.inflight[].blocks[].t', '.device.cache[].bio', '.device.media[]']) {
+    assert.ok(seen.has(where), `no world of the sample had ${where} to change (${changes} changes made)`);
+  }
+});
 
 test('encode: changing any one member of the world changes its encoding (no member is left out)', async () => {
   const encoded = encoderFingerprinter(worldEncoder());
@@ -121,4 +188,21 @@ test('encode: changing any one member of the world changes its encoding (no memb
       assert.ok(a.hi !== b.hi || a.lo !== b.lo, `${name}: changing world.${k} leaves the encoding as it was`);
     }
   }
+});
+
+test('encode: a hand-made (unfrozen) world changed in place is encoded afresh; strict refuses a member the type does not list', async () => {
+  const s = await load('plain-dio-torn-by-power-loss');
+  const w = structuredClone(s.model.init()[0]!);
+  const encoded = encoderFingerprinter(worldEncoder());
+  const a: Fingerprint = { hi: 0, lo: 0 };
+  const b: Fingerprint = { hi: 0, lo: 0 };
+  encoded(w, a);
+  w.tasks[0]!.pc++;
+  encoded(w, b);
+  assert.ok(a.hi !== b.hi || a.lo !== b.lo, 'a task changed in place');
+  (w.device.media as string[])[0] = 'changed';
+  encoded(w, a);
+  assert.ok(a.hi !== b.hi || a.lo !== b.lo, 'the media changed in place');
+  const strict = encoderFingerprinter(worldEncoder({ strict: true }));
+  assert.throws(() => strict({ ...w, tasks: [{ ...w.tasks[0]!, extra: 1 } as World['tasks'][number]] }, a), /member "extra" is not in the encoder/);
 });
