@@ -379,6 +379,7 @@ function typedMembers(strict: boolean): { device: Enc<Device>; inodes: Enc<Inode
     failure: orNull(str),
     dioStarted: flag,
     fua: flag,
+    zeroRest: opt(arrayOf(tInt)),
   });
   const sysState = union<SysState, 'sys'>('sys', {
     'dio-write': dioWrite,
