@@ -9,8 +9,10 @@
  *   canonical order, printing and diff; one rule ("a state is plain data: objects, arrays,
  *   strings, numbers, booleans, null, BigInt") keeps fingerprints, traces and --json agreeing.
  *   A model with its own `key` decides identity itself and is not checked for them.
- * - `next()` that mutates its input: the parent state is fingerprinted before and after the
- *   call (a frozen input that next() tries to write throws a TypeError, named the same way).
+ * - `next()` that mutates its input: an unfrozen parent is copied before the call and compared
+ *   with its copy after (`sameValue`, exactly; with a model's own `key`, what the key says is
+ *   compared by fingerprint instead); a frozen one is fingerprinted before and after (one that
+ *   next() tries to write throws a TypeError, named the same way).
  *   A parent that is plain data frozen all the way down (every object frozen, every member a
  *   data property; immer's states and the spec's) cannot change, so it is not fingerprinted:
  *   the walk that tells so remembers such objects, and a successor sharing them with its parent
