@@ -9,8 +9,10 @@
  *   canonical order, printing and diff; one rule ("a state is plain data: objects, arrays,
  *   strings, numbers, booleans, null, BigInt") keeps fingerprints, traces and --json agreeing.
  *   A model with its own `key` decides identity itself and is not checked for them.
- * - `next()` that mutates its input: the parent state is fingerprinted before and after the
- *   call (a frozen input that next() tries to write throws a TypeError, named the same way).
+ * - `next()` that mutates its input: an unfrozen parent is copied before the call and compared
+ *   with its copy after (`sameValue`, exactly; with a model's own `key`, what the key says is
+ *   compared by fingerprint instead); a frozen one is fingerprinted before and after (one that
+ *   next() tries to write throws a TypeError, named the same way).
  *   A parent that is plain data frozen all the way down (every object frozen, every member a
  *   data property; immer's states and the spec's) cannot change, so it is not fingerprinted:
  *   the walk that tells so remembers such objects, and a successor sharing them with its parent
@@ -92,18 +94,18 @@ interface Found {
  */
 function walkPlain(v: unknown, frozen: WeakSet<object>, found: Found): Walked {
   if (typeof v !== 'object' || v === null) {
-    const what = describeOpaque(v);
-    if (what === undefined) return DEEP_FROZEN;
-    found.what = what;
+    if (typeof v !== 'function' && typeof v !== 'symbol') return DEEP_FROZEN;
+    found.what = describeOpaque(v)!;
     return OPAQUE;
   }
-  if (frozen.has(v)) return DEEP_FROZEN;
+  // Only frozen objects enter the set: an unfrozen one (a user's state) costs no lookup.
+  let deep = Object.isFrozen(v);
+  if (deep && frozen.has(v)) return DEEP_FROZEN;
   const what = describeOpaque(v);
   if (what !== undefined) {
     found.what = what;
     return OPAQUE;
   }
-  let deep = Object.isFrozen(v);
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const r = walkPlain(v[i], frozen, found);
@@ -177,7 +179,8 @@ export function sameValue(a: unknown, b: unknown): boolean {
   if (ta !== 'object' || a === null || b === null) return nullish(a) && nullish(b);
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    // Equal elements (most of them, numbers) without a call.
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !sameValue(a[i], b[i])) return false;
     return true;
   }
   if (Array.isArray(b)) return false;
@@ -229,7 +232,15 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | und
 /** A deep copy of plain data, to compare against after next() (functions and the like are copied by reference). */
 function snapshot(v: unknown): unknown {
   if (typeof v !== 'object' || v === null) return v;
-  if (Array.isArray(v)) return v.map(snapshot);
+  if (Array.isArray(v)) {
+    // A loop, not map(snapshot): a call per element was most of a sampled check's copy.
+    const out: unknown[] = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      out[i] = typeof x !== 'object' || x === null ? x : snapshot(x);
+    }
+    return out;
+  }
   if (describeOpaque(v) !== undefined) return v;
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(v)) out[k] = snapshot((v as Record<string, unknown>)[k]);
@@ -289,11 +300,15 @@ export function withSanity<S, A>(model: Model<S, A>, level: SanityLevel = 'defau
       if (tripped || (level !== 'paranoid' && calls > FULL_CHECKS && calls % SAMPLE_EVERY !== 0)) return model.next(s, a);
       // A state frozen all the way down cannot change: next() can only throw trying (strict
       // mode) or write nowhere (sloppy mode), so it is not fingerprinted before and after.
-      const unchangeable = deepFrozen(s, plain);
+      // (An unfrozen state is not: no walk needed to say so.)
+      const unchangeable = Object.isFrozen(s) && deepFrozen(s, plain);
       // Frozen states (immer's) cannot be changed in place, and copying them costs; only a
       // mutable state is copied, to say where a mutation happened.
       const copy = Object.isFrozen(s) ? undefined : snapshot(s);
-      if (!unchangeable) keyFp(s, before);
+      // With the structural identity, the copy itself says whether next() changed the state,
+      // exactly and by one walk (sameValue is the fingerprint's equality): no hash before and after.
+      const byCopy = copy !== undefined && model.key === undefined;
+      if (!unchangeable && !byCopy) keyFp(s, before);
       let t: S;
       try {
         t = model.next(s, a);
@@ -301,7 +316,9 @@ export function withSanity<S, A>(model: Model<S, A>, level: SanityLevel = 'defau
         if (e instanceof TypeError && FROZEN_WRITE.test(e.message)) fail(`next() on action "${label(a)}" writes to its input state (${e.message}): next() must return a new state and leave its input alone (immer's produce() does this)`);
         throw e;
       }
-      if (!unchangeable) {
+      if (byCopy) {
+        if (!sameValue(copy, s)) fail(`next() on action "${label(a)}" changed its input state (${firstDifference(copy, s) ?? 'somewhere'}): next() must return a new state and leave its input alone (immer's produce() does this)`);
+      } else if (!unchangeable) {
         keyFp(s, after);
         if (!same(before, after)) {
           fail(`next() on action "${label(a)}" changed its input state (${copy === undefined ? 'inside a nested object' : (firstDifference(copy, s) ?? 'somewhere')}): next() must return a new state and leave its input alone (immer's produce() does this)`);

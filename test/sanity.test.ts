@@ -104,6 +104,23 @@ test('next() that mutates its input is named as such, with the path (it used to 
   assert.match(errorOf(frozen), /next\(\) on action "a" writes to its input state/);
 });
 
+test('next() that mutates an object deep inside an unfrozen input is found, with the path', () => {
+  // The unfrozen input is compared with its copy (checker/sanity.ts): the copy must be deep
+  // through arrays and objects alike, or a nested write goes unseen.
+  type Deep = { procs: Array<{ pc: number[] }> };
+  const deep: Model<Deep, 'step'> = {
+    name: 'deep',
+    init: () => [{ procs: [{ pc: [0, 0] }] }],
+    actions: (s) => (s.procs[0]!.pc[1]! < 3 ? ['step'] : []),
+    next: (s) => {
+      s.procs[0]!.pc[1]! += 1;
+      return { procs: [{ pc: [...s.procs[0]!.pc] }] };
+    },
+    done: () => true,
+  };
+  assert.match(errorOf(deep), /next\(\) on action "step" changed its input state \(procs\[0\]\.pc\[1\]: 0 vs 1\)/);
+});
+
 test('a non-deterministic next() is found by re-execution', () => {
   let calls = 0;
   const random = grid((s, a) => ({ ...s, [a]: s[a] + 1, noise: (calls++ % 7) / 7 }) as Grid);
