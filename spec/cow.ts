@@ -12,9 +12,16 @@
  * Models Linux 6.18 (nothing of its own: the steps that use it do).
  */
 
-/** `o` with the members of `patch` replaced, frozen (the other members shared). */
+/**
+ * `o` with the members of `patch` replaced, frozen (the other members shared). A copy, then
+ * the patch assigned over it, rather than `{ ...o, ...patch }`: the copy keeps `o`'s shape and
+ * the assignment only overwrites members it has, and the two spreads cost about a tenth more of
+ * a transition's `actions` and `next` (issue 10p, bench/README.md).
+ */
 export function withMembers<T extends object>(o: T, patch: Partial<T>): T {
-  return Object.freeze({ ...o, ...patch });
+  const out = { ...o };
+  Object.assign(out, patch);
+  return Object.freeze(out);
 }
 
 /** `xs` with element `i` replaced by `v`, frozen; `xs` itself when it already holds `v` there. */

@@ -227,17 +227,37 @@ function recordOf<T>(fields: Fields<T>, strict: boolean): Enc<T> {
   };
 }
 
-/** A union told apart by the string member `d`: the case's name first, then the case's own encoding. */
+/**
+ * A union told apart by the string member `d`: the case's number first (its place in `cases`,
+ * which the union's type fixes), then the case's own encoding, whose `d` member is `tag`: the
+ * number has said it. Numbers rather than the names hashed as strings, twice (issue 10p).
+ */
 function union<V extends { [P in D]: string }, D extends keyof V>(d: D, cases: { [C in V[D]]: Enc<Extract<V, { [P in D]: C }>> }): Enc<V> {
-  const byName = cases as unknown as Record<string, Enc<V>>;
+  const byName = new Map<string, { n: number; e: Enc<V> }>(Object.entries(cases as unknown as Record<string, Enc<V>>).map(([name, e], n) => [name, { n, e }]));
   return (v, out) => {
-    const name = v[d];
-    out.str(name);
-    const e = byName[name];
-    if (e === undefined) throw new Error(`encode: no case "${name}" for member ${String(d)}`);
-    e(v, out);
+    const c = byName.get(v[d]);
+    if (c === undefined) throw new Error(`encode: no case "${v[d]}" for member ${String(d)}`);
+    out.int(c.n);
+    c.e(v, out);
   };
 }
+
+/**
+ * A string of a fixed set (a phase, a lock mode, a cause): its number in `values`, whose keys
+ * the type makes exactly T's. Hashed as a string it cost a tag, a length and a word per two
+ * characters; as a number it is one byte of the stream (issue 10p).
+ */
+function oneOf<T extends string>(values: { [K in T]: true }): Enc<T> {
+  const n = new Map<string, number>(Object.keys(values).map((k, i) => [k, i]));
+  return (v, out) => {
+    const i = n.get(v);
+    if (i === undefined) throw new Error(`encode: "${v}" is not one of ${[...n.keys()].join(', ')}`);
+    out.int(i);
+  };
+}
+
+/** A union's discriminant inside one of its cases: written already, as the case's number, by `union`. */
+const tag: Enc<string> = () => undefined;
 
 /**
  * The encoders of the members that change on most transitions, built per `worldEncoder()` (each
@@ -285,16 +305,17 @@ function typedMembers(strict: boolean): { device: Enc<Device>; inodes: Enc<Inode
     out.int(sh.lo | 0);
   });
 
+  const swCause = oneOf<NonNullable<DioWrite['swCause']>>({ 'iomap_begin refused hw': true, 'too big for hw': true, 'EAGAIN from invalidation': true });
   const rwsem = record<RwSem>({ excl: orNull(tInt), shared: arrayOf(tInt) });
   const mapping = union<Mapping, 'kind'>('kind', {
-    hole: record({ kind: str }),
-    delalloc: record({ kind: str }),
-    unwritten: record({ kind: str, p: tInt }),
-    written: record({ kind: str, p: tInt }),
+    hole: record({ kind: tag }),
+    delalloc: record({ kind: tag }),
+    unwritten: record({ kind: tag, p: tInt }),
+    written: record({ kind: tag, p: tInt }),
   });
   const cowMapping = union<CowMapping, 'kind'>('kind', {
-    none: record({ kind: str }),
-    staging: record({ kind: str, p: tInt, real: flag }),
+    none: record({ kind: tag }),
+    staging: record({ kind: tag, p: tInt, real: flag }),
   });
   const inode = memo(
     record<Inode>({ size: tInt, map: arrayOf(mapping), cow: arrayOf(cowMapping), diskSize: tInt, seq: tInt, iolock: rwsem, invalidateLock: rwsem, dioCount: tInt, reflink: flag }),
@@ -311,7 +332,7 @@ function typedMembers(strict: boolean): { device: Enc<Device>; inodes: Enc<Inode
 
   const bio = record<Bio>({
     id: tInt,
-    op: str,
+    op: oneOf<Bio['op']>({ write: true, flush: true }),
     owner: tInt,
     blocks: arrayOf(record<BioBlock>({ p: tInt, t: str })),
     atomic: flag,
@@ -336,8 +357,8 @@ function typedMembers(strict: boolean): { device: Enc<Device>; inodes: Enc<Inode
       start: tInt,
       end: orNull(tInt),
       ret: orNull(numOrStr),
-      path: str,
-      swCause: orNull(str),
+      path: oneOf<GhostWrite['path']>({ hw: true, 'sw-cow': true, 'buffered-fallback': true, 'buffered-rfc': true, none: true }),
+      swCause: orNull(swCause),
       bios: arrayOf(record<{ atomic: boolean; p: number; n: number }>({ atomic: flag, p: tInt, n: tInt })),
       bytes: opt(record<{ pos: number; count: number }>({ pos: tInt, count: tInt })),
       zeroes: opt(flag),
@@ -358,25 +379,39 @@ function typedMembers(strict: boolean): { device: Enc<Device>; inodes: Enc<Inode
   const writeReq = memo(
     record<WriteReq>({ id: str, fd: tInt, ino: tInt, pos: tInt, count: tInt, blk: tInt, nblk: tInt, atomic: flag, nowait: flag, dsync: flag, sync: flag, iov: arrayOf(tInt), dontcache: flag, badPage: orNull(tInt) }),
   );
-  const seg = record<IomapSeg>({ blk: tInt, nblk: tInt, p: tInt, type: str });
+  const seg = record<IomapSeg>({ blk: tInt, nblk: tInt, p: tInt, type: oneOf<IomapSeg['type']>({ written: true, unwritten: true, cow: true, mixed: true }) });
   const dioWrite = record<DioWrite>({
-    sys: str,
+    sys: tag,
     req: writeReq,
-    phase: str,
-    lock: str,
+    phase: oneOf<DioWrite['phase']>({
+      lock: true,
+      checks: true,
+      'zero-flush-wait': true,
+      'dio-wait': true,
+      invalidate: true,
+      'invalidate-wait': true,
+      'iomap-begin': true,
+      'bio-iter': true,
+      'zero-wait': true,
+      'io-wait': true,
+      sync: true,
+      'sync-wait': true,
+      unlock: true,
+    }),
+    lock: oneOf<DioWrite['lock']>({ shared: true, excl: true }),
     demote: flag,
     overwriteOnly: flag,
     held: flag,
     forceWait: flag,
-    xfsMode: str,
-    swCause: orNull(str),
+    xfsMode: oneOf<DioWrite['xfsMode']>({ hw: true, sw: true }),
+    swCause: orNull(swCause),
     done: tInt,
     segs: arrayOf(seg),
     iomap: orNull(record<MappedIomap>({ fn: str, seg, atomicBio: flag, fua: flag })),
     wait: arrayOf(tInt),
     ioError: flag,
     ret: orNull(numOrStr),
-    failure: orNull(str),
+    failure: orNull(oneOf<NonNullable<DioWrite['failure']>>({ invalidate: true, iomap_begin: true, lock: true, bio: true })),
     dioStarted: flag,
     fua: flag,
     zeroRest: opt(arrayOf(tInt)),

@@ -24,7 +24,7 @@ import { describeFuseWritepage, fuseWritepages } from './fs/fuse/file.ts';
 import { PROPERTIES } from './properties.ts';
 import { setMapping } from './fs/allocator.ts';
 import { taskFinished, taskSteps } from './vfs/syscalls.ts';
-import type { Device, FsKind, PropertyName, Settings, Step, Token, World } from './types.ts';
+import type { Bio, Device, FsKind, PropertyName, Settings, Step, Token, World } from './types.ts';
 import { initWorld } from './world.ts';
 import { orphanCleanup, powerOn, recoveryStep } from './fs/recovery.ts';
 import { aboutOf, actorOf, cellsOf, viewOf } from './view.ts';
@@ -119,6 +119,35 @@ function stepsOf(w: World, s: Settings, ti: number): Step[] {
   return steps;
 }
 
+/**
+ * What completing request `b` does, for its label. A request stays in flight, the same frozen
+ * object, across the many states that run beside it, so the last few requests' descriptions are
+ * kept by identity rather than built again in every state (issue 10p).
+ */
+const BIO_WHATS = 8;
+const whatBios: Array<Bio | undefined> = new Array<Bio | undefined>(BIO_WHATS).fill(undefined);
+const whatOfBio: string[] = new Array<string>(BIO_WHATS).fill('');
+let whatVictim = 0;
+
+function bioWhat(b: Bio): string {
+  for (let i = 0; i < BIO_WHATS; i++) if (whatBios[i] === b) return whatOfBio[i]!;
+  const what = describeCompletion(b);
+  // Only a frozen request cannot change under its identity.
+  if (Object.isFrozen(b)) {
+    whatBios[whatVictim] = b;
+    whatOfBio[whatVictim] = what;
+    whatVictim = (whatVictim + 1) % BIO_WHATS;
+  }
+  return what;
+}
+
+/** The description itself, never kept (exported for the test of the cache above). */
+export function describeCompletion(b: Bio): string {
+  const flags = [b.atomic ? 'REQ_ATOMIC' : '', b.fua ? 'REQ_FUA' : '', b.preflush ? 'REQ_PREFLUSH' : ''].filter((x) => x !== '').join('|');
+  const blocks = b.blocks.map((x) => `p${x.p} ← ${x.t}`).join(', ');
+  return `${flags ? ` ${flags}` : ''}${blocks ? ` (${blocks})` : ''}${b.op === 'flush' ? ': volatile cache flushed' : ''}`;
+}
+
 /** The media a power-loss choice leaves, computed in `actions` (to offer one choice per media) and reused by `next`. */
 const mediaOfChoice = new WeakMap<Array<[number, number]>, Token[]>();
 
@@ -129,9 +158,7 @@ export function actions(w: World, s: Settings): Action[] {
     stepsOf(w, s, ti).forEach((step, choice) => out.push({ kind: 'task', task: ti, choice, fn: step.fn, what: step.what }));
   });
   for (const b of w.device.inflight) {
-    const flags = [b.atomic ? 'REQ_ATOMIC' : '', b.fua ? 'REQ_FUA' : '', b.preflush ? 'REQ_PREFLUSH' : ''].filter((x) => x !== '').join('|');
-    const blocks = b.blocks.map((x) => `p${x.p} ← ${x.t}`).join(', ');
-    out.push({ kind: 'dev-complete', bio: b.id, what: `${flags ? ` ${flags}` : ''}${blocks ? ` (${blocks})` : ''}${b.op === 'flush' ? ': volatile cache flushed' : ''}` });
+    out.push({ kind: 'dev-complete', bio: b.id, what: bioWhat(b) });
     if (b.op === 'write' && w.ioErrors < s.maxIoErrors) out.push({ kind: 'dev-fail', bio: b.id });
   }
   for (const { ino, blks, pass } of flusherChoices(w, s)) out.push({ kind: 'flusher', ino, blks, what: s.fs.kind === 'fuse' ? describeFuseWritepage(w, ino, blks) : describeFlusherStep(w, s, ino, blks, pass), ...(pass === undefined ? {} : { pass }) });

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { check, type Model, type Scenario } from '../checker/index.ts';
-import { actions } from '../spec/model.ts';
+import { actions, describeCompletion } from '../spec/model.ts';
 import type { Settings, World } from '../spec/types.ts';
 
 test('steps cache: the same world under two settings, and after eviction, gets freshly computed actions', async () => {
@@ -41,4 +41,28 @@ test('steps cache: the same world under two settings, and after eviction, gets f
     if (a1 !== a2 && !a2.startsWith('threw')) differ++;
   }
   assert.ok(differ > 10, `only ${differ} worlds where the two settings give different actions`);
+});
+
+test('completion labels: a request kept by identity across states is described as it is in each state', async () => {
+  const mod = (await import('../scenarios/xfs-sw-atomic-vs-atomic-merged.ts')) as { default: Scenario<World, unknown> & { model: { settings: Settings } } };
+  const s = mod.default.model.settings;
+  const m = mod.default.model as Model<World, unknown>;
+  const reached: World[] = [];
+  check({ ...m, next: (w, a) => {
+    const t = m.next(w, a);
+    reached.push(t);
+    return t;
+  } } as Model<World, unknown>, { maxStates: 1500, sanity: 'off' });
+  let compared = 0;
+  for (const w of reached) {
+    for (const a of actions(w, s)) {
+      if (a.kind !== 'dev-complete') continue;
+      const b = w.device.inflight.find((x) => x.id === a.bio);
+      assert.ok(b !== undefined);
+      assert.equal(a.what, describeCompletion(b), `bio#${a.bio} in a state reached`);
+      compared++;
+    }
+  }
+  // Requests with the same id and other blocks (A's and B's) are in flight in different states.
+  assert.ok(compared > 1000, `only ${compared} completions compared`);
 });
