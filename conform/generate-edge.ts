@@ -8,12 +8,9 @@
 import fc from 'fast-check';
 import type { Arbitrary } from 'fast-check';
 import type { Op, Program } from './program.ts';
-import { flagsArb, KiB, lengthArb, MAX_OPS, MiB, misalignArb, offsetArb, segmentsArb, specLengthArb, specOffsetArb } from './generate-values.ts';
+import { flagsArb, KiB, type RawOp, lengthArb, MAX_OPS, MiB, misalignArb, offsetArb, segmentsArb, specLengthArb, specOffsetArb } from './generate-values.ts';
 import { sizeOpArbs } from './generate-size.ts';
-import type { GenOptions, Vocabulary } from './generate.ts';
-
-/** An edge op before its fd is known. */
-export type RawOp = (fd: number) => Op;
+import type { GenOptions, Vocabulary } from './generate-values.ts';
 
 function writeArb(v: Vocabulary): Arbitrary<RawOp> {
   const mis = v === 'spec' ? fc.constant(0) : misalignArb;

@@ -5,9 +5,8 @@
 import fc from 'fast-check';
 import type { Arbitrary } from 'fast-check';
 import type { FallocName, Op } from './program.ts';
-import { KiB } from './generate-values.ts';
-import type { RawOp } from './generate-edge.ts';
-import type { Vocabulary } from './generate.ts';
+import { KiB, type RawOp } from './generate-values.ts';
+import type { Vocabulary } from './generate-values.ts';
 
 /** fallocate mode sets: the valid ones mostly, and any subset (EOPNOTSUPP: PUNCH_HOLE without KEEP_SIZE, two modes). */
 export const fallocModeArb: Arbitrary<FallocName[]> = fc.oneof(

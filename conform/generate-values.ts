@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import type { Arbitrary } from 'fast-check';
 import { RWF_FLAGS } from './program.ts';
-import type { RwfFlag } from './program.ts';
+import type { Op, RwfFlag } from './program.ts';
 
 export const MAX_OPS = 6;
 export const KiB = 1024;
@@ -86,3 +86,23 @@ export const misalignArb: Arbitrary<number> = fc.oneof(
   { weight: 8, arbitrary: fc.constant(0) },
   { weight: 1, arbitrary: fc.constantFrom(1, 8, 256, 512, 2048) },
 );
+
+/** An edge op before its fd is known. */
+export type RawOp = (fd: number) => Op;
+
+/**
+ * 'full': everything the helper can issue. 'spec': only what the spec's syscall vocabulary
+ * can express (no misaligned user buffers, no unknown RWF bits; ftruncate at small sizes only; mincore only when asked).
+ */
+export type Vocabulary = 'full' | 'spec';
+
+export interface GenOptions {
+  /** Ops after the open(s), at most. Default MAX_OPS. */
+  maxOps?: number;
+  /** Which programs: data, edge and names programs mixed (the default), or only one kind ('mmap': mmapProgramArb, never mixed in). */
+  kind?: 'mixed' | 'data' | 'edge' | 'names' | 'mmap';
+  /** Include mincore (page residency; the spec models it since issue 8). Default false. */
+  mincore?: boolean;
+  /** Default 'full'. */
+  vocabulary?: Vocabulary;
+}

@@ -20,22 +20,8 @@ import { mmapProgramArb } from './generate-mmap.ts';
 export const DATA_WEIGHT = 3;
 export const EDGE_WEIGHT = 1;
 
-/**
- * 'full': everything the helper can issue. 'spec': only what the spec's syscall vocabulary
- * can express (no misaligned user buffers, no unknown RWF bits; ftruncate at small sizes only; mincore only when asked).
- */
-export type Vocabulary = 'full' | 'spec';
-
-export interface GenOptions {
-  /** Ops after the open(s), at most. Default MAX_OPS. */
-  maxOps?: number;
-  /** Which programs: data, edge and names programs mixed (the default), or only one kind ('mmap': mmapProgramArb, never mixed in). */
-  kind?: 'mixed' | 'data' | 'edge' | 'names' | 'mmap';
-  /** Include mincore (page residency; the spec models it since issue 8). Default false. */
-  mincore?: boolean;
-  /** Default 'full'. */
-  vocabulary?: Vocabulary;
-}
+export type { GenOptions, Vocabulary } from './generate-values.ts';
+import type { GenOptions } from './generate-values.ts';
 
 /** A random program (data or edge, see the top of this file). Write ids are 1, 2, ... */
 export function programArb(opts: GenOptions = {}): Arbitrary<Program> {

@@ -1,5 +1,5 @@
 /**
- * The world's fingerprint, member by member (the checker's `encode` hook, see
+ * The world's fingerprint, member by member (Linux 6.18's world; the checker's `encode` hook, see
  * checker/types.ts). Same identity as the structural default — two worlds encode equally
  * exactly when their canonical JSON is equal, up to 64-bit hash collisions — but cheaper on
  * the spec's worlds, for the reasons the profile of issue 10 showed (bench/README.md):

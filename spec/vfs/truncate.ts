@@ -1,5 +1,5 @@
 /**
- * ftruncate(2) and fallocate(2): the VFS checks (fs/open.c do_sys_ftruncate, do_ftruncate,
+ * ftruncate(2) and fallocate(2) in Linux 6.18: the VFS checks (fs/open.c do_sys_ftruncate, do_ftruncate,
  * ksys_fallocate, vfs_fallocate), then the file system's operation as a sequence of named
  * steps (a plan), each step the kernel code between two points where another actor may run:
  *
