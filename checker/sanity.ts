@@ -189,7 +189,9 @@ export function sameValue(a: unknown, b: unknown): boolean {
   let n = 0;
   for (const k in ra) {
     if (!Object.prototype.hasOwnProperty.call(ra, k) || absent(ra[k])) continue;
-    if (!Object.prototype.hasOwnProperty.call(rb, k) || !sameValue(ra[k], rb[k])) return false;
+    // A member present here and absent there (undefined, a function, a symbol) differs, though
+    // as array elements null and a symbol hash the same.
+    if (!Object.prototype.hasOwnProperty.call(rb, k) || absent(rb[k]) || !sameValue(ra[k], rb[k])) return false;
     n++;
   }
   for (const k in rb) if (Object.prototype.hasOwnProperty.call(rb, k) && !absent(rb[k])) n--;
