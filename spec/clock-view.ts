@@ -160,6 +160,7 @@ const CLOCKS: { [K in keyof World]-?: Walker<World[K]> | null } = {
   mappings: null,
   ioends: null,
   ext4IoEnds: null,
+  folioEnds: null,
   powerLosses: null,
   ioErrors: null,
   userFaults: null,

@@ -76,6 +76,7 @@ const ENCODERS: { [K in keyof World]-?: MemberEncoder<World[K]> } = {
   mappings: obj,
   ioends: obj,
   ext4IoEnds: obj,
+  folioEnds: obj,
   tasks: (v, out, memo, slot) => memo.typed('tasks', slot, v, out),
   powerLosses: int,
   ioErrors: int,

@@ -26,6 +26,7 @@ import { setMapping } from './fs/allocator.ts';
 import { taskFinished, taskSteps } from './vfs/syscalls.ts';
 import type { Bio, Device, FsKind, PropertyName, Settings, Step, Token, World } from './types.ts';
 import { initWorld } from './world.ts';
+import { describeFolioEndWalk, endWritebackWalkStep } from './mm/filemap.ts';
 import { orphanCleanup, powerOn, recoveryStep } from './fs/recovery.ts';
 import { aboutOf, actorOf, cellsOf, viewOf } from './view.ts';
 import { representativeFor } from './symmetry.ts';
@@ -46,6 +47,8 @@ export type Action =
   | { kind: 'fuse'; unique: number; answer: FuseAnswer; what: string }
   /** ext4's i_rsv_conversion_work runs for the completed unwritten io_end at index `io` of w.ext4IoEnds (fs/ext4/page-io.ts). */
   | { kind: 'ext4-end-io'; io: number; what: string }
+  /** A completed writeback bio's folio walk goes on (w.folioEnds[walk], mm/filemap.ts endWritebackWalk). */
+  | { kind: 'folio-end'; walk: number; by: 'iomap' | 'ext4'; what: string }
   /** Mount-time recovery after a power loss (fs/recovery.ts): journal replay, orphan cleanup. */
   | { kind: 'recovery'; fn: string; what: string };
 
@@ -67,6 +70,7 @@ const LABELS: { [K in Action['kind']]: (x: ActionOf<K>) => string } = {
   reclaim: (x) => `reclaim shrink_folio_list: evict clean folio ${x.ino}:${x.blk} (${x.t})`,
   fuse: (x) => `fuse server: ${x.what}`,
   'ext4-end-io': (x) => `kworker ext4-rsv-conversion: ${x.what}`,
+  'folio-end': (x) => `kworker ${x.what}`,
   recovery: (x) => `mount ${x.fn}: ${x.what}`,
 };
 
@@ -165,6 +169,7 @@ export function actions(w: World, s: Settings): Action[] {
   for (const r of w.fuse?.reqs ?? []) for (const answer of answers(w, s, r)) out.push({ kind: 'fuse', unique: r.unique, answer, what: describeAnswer(w, r, answer) });
   for (const [ino, blk] of reclaimChoices(w, s)) out.push({ kind: 'reclaim', ino, blk, t: w.pageCache[ino]?.[blk]?.t ?? '?' });
   for (const k of ext4RsvConversionReady(w)) out.push({ kind: 'ext4-end-io', io: k, what: describeRsvConversion(w.ext4IoEnds[k]!, s) });
+  w.folioEnds.forEach((x, walk) => out.push({ kind: 'folio-end', walk, by: x.by, what: describeFolioEndWalk(x) }));
   // jbd2 data=ordered: a commit cannot finish before the transaction's ordered data is written.
   if (s.backgroundCommit && journalDirty(w) && orderedDataPending(w) === null) out.push({ kind: 'commit', fs: s.fs.kind });
   const rec = recoveryStep(w, s);
@@ -243,6 +248,7 @@ export function next(w: World, s: Settings, a: Action, form: 'pure' | 'draft' = 
       .with({ kind: 'fuse' }, (x) => answerRequest(d, x.unique, x.answer))
       .with({ kind: 'reclaim' }, (x) => reclaimFolio(d, x.ino, x.blk))
       .with({ kind: 'ext4-end-io' }, (x) => ext4EndIoRsvWork(d, s, x.io))
+      .with({ kind: 'folio-end' }, (x) => endWritebackWalkStep(d, x.walk))
       .with({ kind: 'recovery' }, () => {
         const step = recoveryStep(w, s);
         if (step === null) throw new Error('no recovery step pending');
@@ -269,6 +275,7 @@ const PURE: { [K in Action['kind']]: (w: World, s: Settings, x: ActionOf<K>) => 
   fuse: () => null,
   reclaim: () => null,
   'ext4-end-io': () => null,
+  'folio-end': () => null,
   recovery: () => null,
   'power-loss': () => null,
 };
@@ -336,6 +343,7 @@ function recoveredPart(w: World): Omit<World, 'device'> {
         pageCache: w.pageCache.map((pc) => pc.map(() => null)),
         ioends: [],
         ext4IoEnds: [],
+        folioEnds: [],
         // The processes are gone with their mappings.
         vmas: [],
         // The flusher's pass (and its cached mapping) is memory too.

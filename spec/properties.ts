@@ -51,7 +51,7 @@ function observe(w: World, s: Settings): Observation[] {
   // On ext4 the final read waits for writeback in flight too: without dioread_nolock an
   // extent is written before its bio completes, and a real reader would see the page cache
   // (a direct read would wait for the writeback), not the media under the bio.
-  const wbIdle = s.fs.kind !== 'ext4' || w.ioends.length === 0;
+  const wbIdle = s.fs.kind !== 'ext4' || (w.ioends.length === 0 && w.folioEnds.length === 0);
   const quiescent = wbIdle && w.tasks.every((t, ti) => t.cur === null && t.pc >= programOf(w, s, ti).length);
   if (w.crashed || quiescent) {
     w.inodes.forEach((_, ino) => out.push({ what: w.crashed ? `file ${ino} after power loss` : `file ${ino} after all tasks finished`, ino, firstBlock: 0, data: fileContent(w, ino) }));

@@ -31,6 +31,7 @@ export function actorOf(a: Action, s: Settings): string {
     .with({ kind: 'power-loss' }, () => 'power')
     .with({ kind: 'fuse' }, () => 'fuse server')
     .with({ kind: 'ext4-end-io' }, () => 'ext4-rsv-conversion')
+    .with({ kind: 'folio-end' }, (x) => (x.by === 'ext4' ? 'ext4-rsv-conversion' : 'xfs-end-io'))
     .with({ kind: 'recovery' }, () => 'mount')
     .exhaustive();
 }
@@ -181,6 +182,8 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
     f['page cache'] = folios;
     const rsv = w.ext4IoEnds.filter((x) => x.ino === ino);
     if (rsv.length > 0) f['unwritten io_ends'] = rsv.map((x) => `bios ${x.bios.map((b) => `#${b}`).join(',')} convert blocks ${x.blocks.join(',')}${x.inflight.length === 0 ? ' (on i_rsv_conversion_list)' : ''}${x.failed ? ' EXT4_IO_END_FAILED' : ''}`).join('; ');
+    const walks = w.folioEnds.filter((x) => x.ino === ino);
+    if (walks.length > 0) f['folio walks'] = walks.map((x) => `${x.by === 'ext4' ? 'ext4_finish_bio' : 'iomap_finish_ioend_buffered'} still to end blocks ${x.heads.join(',')}`).join('; ');
     const m = w.mappings[ino];
     if (m !== undefined && (m.wbErr !== 0 || m.asEio || m.asEnospc)) f['wb_err'] = `${describeErrseq(m.wbErr)}${m.asEio ? ', AS_EIO' : ''}${m.asEnospc ? ', AS_ENOSPC' : ''}`;
     if (inode.reflink) f.reflink = true;

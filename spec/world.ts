@@ -11,7 +11,7 @@ import type { FsSettings, InitialBlock, Inode, Journal, Mapping } from './fs/typ
 import { snapshotMetadata } from './fs/journal.ts';
 import type { Ghost } from './ghost.ts';
 import type { Knobs } from './knobs.ts';
-import type { AddressSpace, Folio, Vma } from './mm/types.ts';
+import type { AddressSpace, Folio, FolioEndWalk, Vma } from './mm/types.ts';
 import type { Ioend } from './fs/iomap/types.ts';
 import type { Ext4IoEnd } from './fs/ext4/types.ts';
 import type { XfsWritepageCtx } from './fs/xfs/xfs_aops.ts';
@@ -38,6 +38,8 @@ export interface World {
    * flight or, once every bio completed, on the i_rsv_conversion_list waiting for the work.
    */
   ext4IoEnds: Ext4IoEnd[];
+  /** Completed writeback bios whose folio walk is part way (mm/filemap.ts endWritebackWalk). */
+  folioEnds: FolioEndWalk[];
   tasks: Task[];
   powerLosses: number;
   ioErrors: number;
@@ -228,6 +230,7 @@ export function initWorld(s: Settings): World {
     pageCache: inodes.map((i) => i.map.map((): Folio | null => null)),
     mappings: inodes.map((_, ino) => newAddressSpace(s, ino)),
     ioends: [],
+    folioEnds: [],
     tasks: s.programs.map(() => ({ pc: 0, fds: [], cur: null, results: [] })),
     powerLosses: 0,
     ioErrors: 0,

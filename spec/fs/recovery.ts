@@ -41,6 +41,7 @@ export function powerOn(w: World, s: Settings, keep: Array<[number, number]>): W
       ioends: [],
       // ext4's io_ends (and their pending unwritten conversions) are memory, gone with the rest.
       ext4IoEnds: [],
+      folioEnds: [],
       // The processes are gone with their mappings.
       vmas: [],
       wpc: null,

@@ -18,6 +18,7 @@ import { unmapFolio, unmapFolioPure } from './rmap.ts';
 import { keepIfSame, withAt, withMembers } from '../cow.ts';
 import { folioClearDirtyForIo } from './page-writeback.ts';
 import { overlay, tokenWriter, tokenWriters, ZERO, type AddressSpace, type Folio, type OpenFile, type Token, type World } from '../types.ts';
+import type { FolioEndWalk } from './types.ts';
 
 export function folioAt(w: World, ino: number, blk: number): Folio | null {
   return w.pageCache[ino]?.[blk] ?? null;
@@ -463,6 +464,64 @@ export function fileCheckAndAdvanceWbErr(w: World, of: OpenFile): WbErrno | null
   m.asEio = false;
   m.asEnospc = false;
   return err;
+}
+
+/**
+ * Whether another writeback bio still holds a block of the folio at head..head+nr: one in
+ * flight, one an ext4 unwritten io_end keeps until its conversion, or a completed bio whose
+ * walk has not reached the folio yet. The folio ends writeback when the last of them lets it go
+ * (iomap_finish_folio_write's write_bytes_pending, ext4_finish_bio's under_io count).
+ */
+export function folioStillInWritebackIo(w: World, ino: number, head: number, nr: number): boolean {
+  const inFolio = (blk: number) => blk >= head && blk < head + nr;
+  return (
+    w.ioends.some((x) => x.ino === ino && x.blocks.some((b) => inFolio(b.blk))) ||
+    w.ext4IoEnds.some((x) => x.ino === ino && x.folios.some((b) => inFolio(b.blk))) ||
+    w.folioEnds.some((x) => x.ino === ino && x.heads.some(inFolio))
+  );
+}
+
+/**
+ * A completed writeback bio's walk over its folios (iomap_finish_ioend_buffered,
+ * ext4_finish_bio): folio_end_writeback on each folio no other bio still holds, in bio order,
+ * then folio_end_dropbehind. The walk goes on in this step until it drops a folio; what is left
+ * after one waits in w.folioEnds for a step of its own, because the kernel ends one folio after
+ * the other and a reader or mincore can run in between (the kernel's `6.1r` of U10). A walk
+ * that drops nothing needs no stop: ending PG_writeback alone changes nothing a reader sees.
+ * The caller has taken `walk` out of w.folioEnds.
+ */
+export function endWritebackWalk(w: World, walk: FolioEndWalk): void {
+  const { ino, inTask } = walk;
+  let rest = walk.heads;
+  while (rest.length > 0) {
+    const blk = rest[0]!;
+    rest = rest.slice(1);
+    const f = folioAt(w, ino, blk);
+    if (f === null || !f.writeback || folioStillInWritebackIo(w, ino, f.head, f.nr)) continue;
+    setFolioFlag(w, ino, blk, 'writeback', false);
+    // The RFC: PG_atomic is cleared once the folio has been written back.
+    if (walk.by === 'iomap') setFolioFlag(w, ino, blk, 'atomic', false);
+    const drops = inTask && f.dropbehind && !anyDirty(w, ino, f.head, f.nr);
+    filemapEndDropbehindWrite(w, ino, f, inTask);
+    rest = rest.filter((b) => b < f.head || b >= f.head + f.nr);
+    if (drops && rest.length > 0) {
+      w.folioEnds = [...w.folioEnds, { ...walk, heads: rest }];
+      return;
+    }
+  }
+}
+
+export function describeFolioEndWalk(x: FolioEndWalk): string {
+  const fn = x.by === 'ext4' ? 'ext4_release_io_end → ext4_finish_bio' : 'xfs_end_io → iomap_finish_ioend_buffered';
+  return `${fn} goes on: folio_end_writeback → folio_end_dropbehind for file ${x.ino} block${x.heads.length > 1 ? 's' : ''} ${x.heads.join(',')}`;
+}
+
+/** The next step of the walk at index `k` of w.folioEnds. */
+export function endWritebackWalkStep(w: World, k: number): void {
+  const walk = w.folioEnds[k];
+  if (walk === undefined) throw new Error(`no folio walk #${k}`);
+  w.folioEnds = w.folioEnds.filter((_, i) => i !== k);
+  endWritebackWalk(w, walk);
 }
 
 /**

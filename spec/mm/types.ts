@@ -59,6 +59,22 @@ export interface Folio {
 }
 
 /**
+ * The rest of a completed writeback bio's walk over its folios (fs/iomap/ioend.c
+ * iomap_finish_ioend_buffered, fs/ext4/page-io.c ext4_finish_bio: bio_for_each_folio_all, one
+ * folio_end_writeback after the other). A walk that has just dropped an RWF_DONTCACHE folio
+ * (folio_end_dropbehind) waits here for its next step, so a reader or mincore can see the
+ * first folio gone and the next one still cached (proofs-notes/conformance.md, U10). `heads`:
+ * a block of each folio still to walk, in bio order. `by`: whose walk (iomap also clears the
+ * RFC's PG_atomic). `inTask`: in task context (a workqueue), where dropbehind invalidates.
+ */
+export interface FolioEndWalk {
+  ino: number;
+  heads: number[];
+  inTask: boolean;
+  by: 'iomap' | 'ext4';
+}
+
+/**
  * The parts of struct address_space that writeback errors live in: `wb_err` (the errseq_t
  * every open file samples) and the legacy AS_EIO / AS_ENOSPC flag bits, which
  * filemap_check_errors tests and clears.

@@ -9,7 +9,7 @@
  */
 import { maxRequestBlocks, submitBio } from '../../block/device.ts';
 import { recordWritebackFailure } from '../../ghost.ts';
-import { filemapEndDropbehindWrite, folioAt, mappingSetError, setFolioFlag } from '../../mm/filemap.ts';
+import { endWritebackWalk, folioAt, mappingSetError, setFolioFlag } from '../../mm/filemap.ts';
 import { folioClearDirtyForIo } from '../../mm/page-writeback.ts';
 import { ext4ConvertUnwrittenIoEndVec } from './extents.ts';
 import { ext4WbBh } from './inode.ts';
@@ -101,12 +101,6 @@ export function ext4EndBio(w: World, bio: number, failed: boolean): boolean {
   return true;
 }
 
-/** Whether a bio still in flight, or an io_end still waiting, carries a block of the folio at head..head+nr. */
-function folioStillInIo(w: World, ino: number, head: number, nr: number): boolean {
-  const inFolio = (b: { blk: number }) => b.blk >= head && b.blk < head + nr;
-  return w.ioends.some((x) => x.ino === ino && x.blocks.some(inFolio)) || w.ext4IoEnds.some((x) => x.ino === ino && x.folios.some(inFolio));
-}
-
 /**
  * ext4_finish_bio for the folios an io_end's bios carried: folio_end_writeback once no other
  * bio holds a block of the folio; an RWF_DONTCACHE folio still clean then is dropped
@@ -115,12 +109,7 @@ function folioStillInIo(w: World, ino: number, head: number, nr: number): boolea
  * folio_end_dropbehind skips it (!in_task()) and the folio stays cached.
  */
 function ext4FinishBio(w: World, ino: number, folios: Array<{ blk: number }>, inTask: boolean): void {
-  for (const b of folios) {
-    const f = folioAt(w, ino, b.blk);
-    if (f === null || !f.writeback || folioStillInIo(w, ino, f.head, f.nr)) continue;
-    setFolioFlag(w, ino, b.blk, 'writeback', false);
-    filemapEndDropbehindWrite(w, ino, f, inTask);
-  }
+  endWritebackWalk(w, { ino, heads: folios.map((b) => b.blk), inTask, by: 'ext4' });
 }
 
 /** The io_ends on an i_rsv_conversion_list (every bio completed), by their index in w.ext4IoEnds. */

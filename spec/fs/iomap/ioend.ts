@@ -8,7 +8,7 @@
  * goes to mapping_set_error, from where fsync reports it.
  */
 import { recordWritebackFailure } from '../../ghost.ts';
-import { filemapEndDropbehindWrite, folioAt, mappingSetError, setFolioFlag } from '../../mm/filemap.ts';
+import { endWritebackWalk, mappingSetError } from '../../mm/filemap.ts';
 import type { World } from '../../types.ts';
 
 /**
@@ -23,19 +23,11 @@ export function iomapFinishIoend(w: World, bio: number, failed: boolean, inTask 
   const io = w.ioends.find((x) => x.bio === bio);
   if (io === undefined) return false;
   w.ioends = w.ioends.filter((x) => x.bio !== bio);
-  for (const b of io.blocks) {
-    const f = folioAt(w, io.ino, b.blk);
-    if (f === null || !f.writeback) continue;
-    // A folio's blocks may ride in several bios: folio_end_writeback when the last one ends.
-    if (w.ioends.some((x) => x.ino === io.ino && x.blocks.some((y) => y.blk >= f.head && y.blk < f.head + f.nr))) continue;
-    setFolioFlag(w, io.ino, b.blk, 'writeback', false);
-    // The RFC: PG_atomic is cleared once the folio has been written back.
-    setFolioFlag(w, io.ino, b.blk, 'atomic', false);
-    filemapEndDropbehindWrite(w, io.ino, f, inTask);
-  }
+  // iomap_finish_ioend_buffered records the error before it walks the folios.
   if (failed) {
     mappingSetError(w, io.ino, 'EIO');
     recordWritebackFailure(w, io.ino, bio, io.blocks);
   }
+  endWritebackWalk(w, { ino: io.ino, heads: io.blocks.map((b) => b.blk), inTask, by: 'iomap' });
   return true;
 }
