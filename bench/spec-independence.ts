@@ -20,7 +20,7 @@
  * actions out of the "every other enabled action": power loss disables every other step
  * (the world is crashed), so it commutes with nothing.
  *
- * Usage: npx tsx bench/spec-independence.ts [--sample N] [--max-states N] [--random] [--verbose] [SCENARIO...]
+ * Usage: npx tsx bench/spec-independence.ts [--sample N] [--max-states N] [--random] [--verbose] [--oracle [--oracle-limit-s S] [--oracle-skip-full]] [SCENARIO...]
  * SCENARIO is a file (scenarios/X.ts, bench/scale/X.ts), a name under scenarios/, or one of
  * the bench's derived models: two-writers-one-reader, torn-2-readers. Without one, the bench's
  * spec scenarios. --random samples along seeded random walks instead of a (bounded) BFS.
@@ -55,7 +55,7 @@ const DEFAULT_SCENARIOS = [
 ];
 
 function usage(problem: string): never {
-  process.stderr.write(`bench/spec-independence.ts: ${problem}\nusage: npx tsx bench/spec-independence.ts [--sample N] [--max-states N] [--random] [--verbose] [SCENARIO...]\n`);
+  process.stderr.write(`bench/spec-independence.ts: ${problem}\nusage: npx tsx bench/spec-independence.ts [--sample N] [--max-states N] [--random] [--verbose] [--oracle [--oracle-limit-s S] [--oracle-skip-full]] [SCENARIO...]\n`);
   process.exit(2);
 }
 
@@ -185,7 +185,29 @@ interface ScenarioStats {
   propertyReads: string[];
 }
 
-function analyse(m: SpecModel, samples: World[]): ScenarioStats {
+/** What one state's enabled steps do to each other and to the properties (see the file's comment). */
+interface Examined {
+  acts: Action[];
+  actor: string[];
+  invisible: Array<Record<Vis, boolean>>;
+  crashInvisible: Array<Record<Vis, boolean>>;
+  /** [i][j]: both orders enabled (b found again after a, by label or by actor and kind). */
+  enabled: boolean[][];
+  commuteRaw: boolean[][];
+  commuteView: boolean[][];
+  /** Pair sides found again by actor and kind only, their label having changed. */
+  relabelled: number;
+}
+
+interface Examiner {
+  examine(w: World): Examined;
+  /** An actor whose enabled steps all commute with every other actor's and are invisible in sense `vis`, if any. */
+  pick(e: Examined, vis: Vis, c: 'raw' | 'view', powerAsObserver: boolean): string | undefined;
+  propertyReads: string[];
+}
+
+/** `samples` teach it the static read set: every path the properties read in one of them, indexes generalised. */
+function examiner(m: SpecModel, samples: readonly World[]): Examiner {
   const s = m.settings;
   const fpRaw = encoderFingerprinter(worldEncoder());
   const fpView = encoderFingerprinter(worldEncoder());
@@ -196,31 +218,13 @@ function analyse(m: SpecModel, samples: World[]): ScenarioStats {
     else fpRaw(w, out);
     return `${out.hi}:${out.lo}`;
   };
-  // The static read set: the properties' reads over every sampled state, indexes generalised.
   const staticReads = new Set<string>();
-  const readsAt = samples.map((w) => {
-    const r = propertyReads(w, s);
-    for (const p of r) staticReads.add(general(p));
-    return r;
-  });
+  for (const w of samples) for (const p of propertyReads(w, s)) staticReads.add(general(p));
   const staticPrefixes = new Set<string>();
   for (const g of staticReads) {
     const parts = g.split('.');
     for (let i = 1; i <= parts.length; i++) staticPrefixes.add(parts.slice(0, i).join('.'));
   }
-  const st: ScenarioStats = {
-    states: samples.length,
-    multi: 0,
-    pairs: newPair(),
-    byKinds: new Map(),
-    bound: { value: 0, reads: 0, static: 0 },
-    boundNoPower: { value: 0, reads: 0, static: 0 },
-    boundRaw: 0,
-    picked: new Map(),
-    relabelled: 0,
-    crashed: samples.filter((w) => w.crashed).length,
-    propertyReads: [...new Set([...staticReads].map((g) => g.split('.').slice(0, 3).join('.')))].sort(),
-  };
   const staticHit = (d: Path): boolean => staticPrefixes.has(general(d));
   /** Whether the step x → y is invisible, in each sense; `reads`: what the properties read in x. */
   const invisibleStep = (x: World, y: World, reads: Path[]): Record<Vis, boolean> => {
@@ -236,23 +240,21 @@ function analyse(m: SpecModel, samples: World[]): ScenarioStats {
       static: !diff.some(staticHit),
     };
   };
-  const crashReadsOf = new WeakMap<World, Path[]>();
-  const crashReads = (x: World): Path[] => {
-    let r = crashReadsOf.get(x);
+  const readsOf = new WeakMap<World, Path[]>();
+  const readsAt = (x: World): Path[] => {
+    let r = readsOf.get(x);
     if (r === undefined) {
       r = propertyReads(x, s);
-      crashReadsOf.set(x, r);
+      readsOf.set(x, r);
     }
     return r;
   };
-  samples.forEach((w, wi) => {
+  const examine = (w: World): Examined => {
     const acts = actions(w, s);
     const actor = acts.map((a) => actorOf(a, s));
-    if (new Set(actor).size < 2) return;
-    st.multi++;
     const succ = acts.map((a) => next(w, s, a));
     const succActs = succ.map((t) => actions(t, s));
-    const reads = readsAt[wi]!;
+    const reads = readsAt(w);
     const invisible = acts.map((_, i) => invisibleStep(w, succ[i]!, reads));
     // Power loss as an observer: a step is crash-invisible when every power-loss choice
     // offered before it is offered after it too and leads to a world the properties judge alike.
@@ -264,68 +266,102 @@ function analyse(m: SpecModel, samples: World[]): ScenarioStats {
         const c2 = succActs[i]!.find((x) => label(x) === label(c));
         if (c2 === undefined) return { value: false, reads: false, static: false };
         const x = succ[k]!;
-        const y = next(succ[i]!, s, c2);
-        const v = invisibleStep(x, y, crashReads(x));
+        const v = invisibleStep(x, next(succ[i]!, s, c2), readsAt(x));
         for (const vis of VIS) out[vis] &&= v[vis];
       }
       return out;
     });
+    let relabelled = 0;
     // b as enabled after a: the same label, else the one action of b's actor and kind (a step whose description changed).
     const find = (after: Action[], b: Action): Action | undefined => {
       const l = label(b);
       const same = after.find((x) => label(x) === l);
       if (same !== undefined) return same;
       const like = b.kind === 'power-loss' ? [] : after.filter((x) => actorOf(x, s) === actorOf(b, s) && kindOf(x) === kindOf(b));
-      if (like.length === 1) {
-        st.relabelled++;
-        if (verbose && st.relabelled <= 3) console.log(`relabelled: ${l}  →  ${label(like[0]!)}`);
-      }
+      if (like.length === 1) relabelled++;
       return like.length === 1 ? like[0] : undefined;
     };
-    // commute[i][j]: a_i and a_j (different actors) both stay enabled and reach the same world.
+    const enabled: boolean[][] = acts.map(() => acts.map(() => false));
     const commuteRaw: boolean[][] = acts.map(() => acts.map(() => false));
     const commuteView: boolean[][] = acts.map(() => acts.map(() => false));
+    for (let i = 0; i < acts.length; i++) {
+      for (let j = i + 1; j < acts.length; j++) {
+        if (actor[i] === actor[j]) continue;
+        const bAfterA = find(succActs[i]!, acts[j]!);
+        const aAfterB = find(succActs[j]!, acts[i]!);
+        if (bAfterA === undefined || aAfterB === undefined) continue;
+        enabled[i]![j] = enabled[j]![i] = true;
+        const ab = next(succ[i]!, s, bAfterA);
+        const ba = next(succ[j]!, s, aAfterB);
+        const raw = key(ab, false) === key(ba, false);
+        commuteRaw[i]![j] = commuteRaw[j]![i] = raw;
+        commuteView[i]![j] = commuteView[j]![i] = raw || key(ab, true) === key(ba, true);
+      }
+    }
+    return { acts, actor, invisible, crashInvisible, enabled, commuteRaw, commuteView, relabelled };
+  };
+  const pick = (e: Examined, vis: Vis, c: 'raw' | 'view', powerAsObserver: boolean): string | undefined => {
+    const { acts, actor } = e;
+    const commute = c === 'raw' ? e.commuteRaw : e.commuteView;
+    const fits = (P: string): boolean => {
+      for (let i = 0; i < acts.length; i++) {
+        if (actor[i] !== P) continue;
+        if (!e.invisible[i]![vis] || (powerAsObserver && !e.crashInvisible[i]![vis])) return false;
+        for (let j = 0; j < acts.length; j++) {
+          if (actor[j] === P || (powerAsObserver && acts[j]!.kind === 'power-loss')) continue;
+          if (!commute[i]![j]) return false;
+        }
+      }
+      return true;
+    };
+    const actors = [...new Set(actor)];
+    // C0: the set leaves out some other actor's step (power loss, an observer, is always explored).
+    const others = (P: string) => actors.some((Q) => Q !== P && !(powerAsObserver && Q === 'power'));
+    return actors.find((P) => !(powerAsObserver && P === 'power') && others(P) && fits(P));
+  };
+  return { examine, pick, propertyReads: [...new Set([...staticReads].map((g) => g.split('.').slice(0, 3).join('.')))].sort() };
+}
+
+function analyse(m: SpecModel, samples: World[]): ScenarioStats {
+  const s = m.settings;
+  const ex = examiner(m, samples);
+  const st: ScenarioStats = {
+    states: samples.length,
+    multi: 0,
+    pairs: newPair(),
+    byKinds: new Map(),
+    bound: { value: 0, reads: 0, static: 0 },
+    boundNoPower: { value: 0, reads: 0, static: 0 },
+    boundRaw: 0,
+    picked: new Map(),
+    relabelled: 0,
+    crashed: samples.filter((w) => w.crashed).length,
+    propertyReads: ex.propertyReads,
+  };
+  for (const w of samples) {
+    if (new Set(actions(w, s).map((a) => actorOf(a, s))).size < 2) continue;
+    st.multi++;
+    const e = ex.examine(w);
+    const { acts, actor } = e;
+    st.relabelled += e.relabelled;
     for (let i = 0; i < acts.length; i++) {
       for (let j = i + 1; j < acts.length; j++) {
         if (actor[i] === actor[j]) continue;
         const ks = [kindOf(acts[i]!), kindOf(acts[j]!)].sort().join(' × ');
         let g = st.byKinds.get(ks);
         if (g === undefined) st.byKinds.set(ks, (g = newPair()));
-        for (const p of [st.pairs, g]) p.pairs++;
-        const bAfterA = find(succActs[i]!, acts[j]!);
-        const aAfterB = find(succActs[j]!, acts[i]!);
-        if (bAfterA === undefined || aAfterB === undefined) continue;
-        for (const p of [st.pairs, g]) p.bothEnabled++;
-        const ab = next(succ[i]!, s, bAfterA);
-        const ba = next(succ[j]!, s, aAfterB);
-        const raw = key(ab, false) === key(ba, false);
-        const viewEq = raw || key(ab, true) === key(ba, true);
-        commuteRaw[i]![j] = commuteRaw[j]![i] = raw;
-        commuteView[i]![j] = commuteView[j]![i] = viewEq;
         for (const p of [st.pairs, g]) {
-          if (raw) p.commuteRaw++;
-          if (viewEq) p.commuteView++;
-          if (viewEq && invisible[i]!.reads && invisible[j]!.reads) p.commuteViewInvisible++;
+          p.pairs++;
+          if (e.enabled[i]![j]) p.bothEnabled++;
+          if (e.commuteRaw[i]![j]) p.commuteRaw++;
+          if (e.commuteView[i]![j]) p.commuteView++;
+          if (e.commuteView[i]![j] && e.invisible[i]!.reads && e.invisible[j]!.reads) p.commuteViewInvisible++;
         }
       }
     }
-    const actors = [...new Set(actor)];
-    const fits = (P: string, vis: Vis, c: boolean[][], skipPower: boolean): boolean => {
-      for (let i = 0; i < acts.length; i++) {
-        if (actor[i] !== P) continue;
-        if (!invisible[i]![vis] || (skipPower && !crashInvisible[i]![vis])) return false;
-        for (let j = 0; j < acts.length; j++) {
-          if (actor[j] === P || (skipPower && acts[j]!.kind === 'power-loss')) continue;
-          if (!c[i]![j]) return false;
-        }
-      }
-      return true;
-    };
-    const some = (vis: Vis, c: boolean[][], skipPower: boolean): string | undefined =>
-      actors.find((P) => !(skipPower && P === 'power') && fits(P, vis, c, skipPower) && (!skipPower || actors.some((Q) => Q !== P && Q !== 'power')));
     for (const vis of VIS) {
-      if (some(vis, commuteView, false) !== undefined) st.bound[vis]++;
-      const P = some(vis, commuteView, true);
+      if (ex.pick(e, vis, 'view', false) !== undefined) st.bound[vis]++;
+      const P = ex.pick(e, vis, 'view', true);
       if (P !== undefined) {
         st.boundNoPower[vis]++;
         if (vis === 'reads') {
@@ -334,8 +370,8 @@ function analyse(m: SpecModel, samples: World[]): ScenarioStats {
         }
       }
     }
-    if (some('reads', commuteRaw, false) !== undefined) st.boundRaw++;
-  });
+    if (ex.pick(e, 'reads', 'raw', false) !== undefined) st.boundRaw++;
+  }
   return st;
 }
 
@@ -366,6 +402,39 @@ function sample(m: SpecModel, n: number, maxStates: number, random: boolean, see
     ? check(sampling, { strategy: 'random', seed, maxStates, walks: Math.ceil(maxStates / 20), stopAtFirst: false, sanity: 'off' })
     : check(sampling, { maxStates, view: true, stopAtFirst: false, sanity: 'off' });
   return { samples, expanded: seen, status: `${r.status}${r.incompleteReason ? ` (${r.incompleteReason})` : ''}, ${r.distinctStates.toLocaleString('en-US')} states` };
+}
+
+/**
+ * The factor an oracle would get: the search again, each state expanded with only the actor
+ * `pick` finds (static invisibility, power loss as an observer, commutation under the view)
+ * plus the power-loss choices, else in full. Optimistic, not sound: it looks at this state's
+ * enabled steps only (not the futures C1 asks about), learns the properties' reads from a
+ * sample, and has no cycle proviso. An upper bound on what a sound one-actor reduction cuts.
+ */
+function oracle(m: SpecModel, samples: World[], limitMs: number, skipFull: boolean): string {
+  const ex = examiner(m, samples);
+  let cut = 0;
+  const reduced: Model<World, Action> = {
+    ...m,
+    actions: (w) => {
+      const e = ex.examine(w);
+      const P = e.acts.length < 2 ? undefined : ex.pick(e, 'static', 'view', true);
+      if (P === undefined) return e.acts;
+      cut++;
+      return e.acts.filter((a, i) => e.actor[i] === P || a.kind === 'power-loss');
+    },
+  };
+  const options = { view: true, stopAtFirst: false, sanity: 'off' as const, timeLimitMs: limitMs };
+  const line = (what: string, model: Model<World, Action>): string => {
+    const c0 = process.cpuUsage();
+    const r = check(model, options);
+    const c = process.cpuUsage(c0);
+    const violated = [...new Set(r.violations.map((v) => `${v.property} (${v.kind})`))].sort().join(', ') || 'none';
+    return `${what}: ${r.status}${r.incompleteReason ? ` (${r.incompleteReason})` : ''}, ${r.distinctStates.toLocaleString('en-US')} states, ${r.transitions.toLocaleString('en-US')} transitions, ${Math.round((c.user + c.system) / 1000)} CPU-ms, violated: ${violated}`;
+  };
+  const full = skipFull ? 'full: not run (--oracle-skip-full)' : line('full', m);
+  const red = line('oracle-reduced', reduced);
+  return `${full}\n${red} (${cut.toLocaleString('en-US')} states cut to one actor)`;
 }
 
 const pct = (a: number, b: number): string => (b === 0 ? '   -  ' : `${((100 * a) / b).toFixed(1).padStart(5)}%`);
@@ -401,6 +470,9 @@ let n = 2000;
 let maxStates = 200_000;
 let random = false;
 let verbose = false;
+let withOracle = false;
+let limitMs = 300_000;
+let skipFull = false;
 const names: string[] = [];
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
@@ -413,6 +485,9 @@ for (let i = 0; i < args.length; i++) {
   else if (a === '--max-states') maxStates = num();
   else if (a === '--random') random = true;
   else if (a === '--verbose') verbose = true;
+  else if (a === '--oracle') withOracle = true;
+  else if (a === '--oracle-limit-s') limitMs = num() * 1000;
+  else if (a === '--oracle-skip-full') skipFull = true;
   else if (a.startsWith('--')) usage(`unknown option ${a}`);
   else names.push(a);
 }
@@ -423,4 +498,5 @@ for (const name of names.length > 0 ? names : DEFAULT_SCENARIOS) {
   const st = analyse(m, samples);
   const c = process.cpuUsage(c0);
   report(name, `${random ? 'random walks' : 'BFS with view'}: ${status}, ${expanded.toLocaleString('en-US')} expanded, ${Math.round((c.user + c.system) / 1000)} CPU-ms`, st);
+  if (withOracle) console.log(oracle(m, samples, limitMs, skipFull));
 }
