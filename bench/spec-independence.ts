@@ -27,7 +27,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { check, type Model, type Scenario } from '../checker/index.ts';
 import { encoderFingerprinter, type Fingerprint } from '../checker/fingerprint.ts';
 import { worldEncoder } from '../spec/encode.ts';
@@ -66,7 +66,7 @@ async function loadFile(file: string): Promise<SpecModel> {
 }
 
 /** The bench's derived spec models (bench/one.ts), and scenario files by path or name. */
-async function load(name: string): Promise<SpecModel> {
+export async function load(name: string): Promise<SpecModel> {
   if (name === 'two-writers-one-reader') {
     const s = (await loadFile('bench/scale/three-writers-one-reader.ts')).settings;
     return buildModel({ ...s, programs: [s.programs[0]!, s.programs[1]!, s.programs[3]!] });
@@ -115,7 +115,7 @@ function propertyValues(w: World, s: Settings): boolean[] {
   return s.properties.map((p) => PROPERTIES[p].check(w, s) === null);
 }
 
-function propertyReads(w: World, s: Settings): Path[] {
+export function propertyReads(w: World, s: Settings): Path[] {
   const reads: Path[] = [];
   const proxy = tracked(structuredClone(w), [], reads) as World;
   for (const p of s.properties) PROPERTIES[p].check(proxy, s);
@@ -123,7 +123,7 @@ function propertyReads(w: World, s: Settings): Path[] {
 }
 
 /** The paths where `a` and `b` differ (immer and the pure steps share unchanged members, so identity prunes). */
-function changed(a: unknown, b: unknown, path: Path, out: Path[]): void {
+export function changed(a: unknown, b: unknown, path: Path, out: Path[]): void {
   if (a === b) return;
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object' || Array.isArray(a) !== Array.isArray(b)) {
     out.push(path);
@@ -186,7 +186,7 @@ interface ScenarioStats {
 }
 
 /** What one state's enabled steps do to each other and to the properties (see the file's comment). */
-interface Examined {
+export interface Examined {
   acts: Action[];
   actor: string[];
   invisible: Array<Record<Vis, boolean>>;
@@ -199,7 +199,7 @@ interface Examined {
   relabelled: number;
 }
 
-interface Examiner {
+export interface Examiner {
   examine(w: World): Examined;
   /** An actor whose enabled steps all commute with every other actor's and are invisible in sense `vis`, if any. */
   pick(e: Examined, vis: Vis, c: 'raw' | 'view', powerAsObserver: boolean): string | undefined;
@@ -207,7 +207,7 @@ interface Examiner {
 }
 
 /** `samples` teach it the static read set: every path the properties read in one of them, indexes generalised. */
-function examiner(m: SpecModel, samples: readonly World[]): Examiner {
+export function examiner(m: SpecModel, samples: readonly World[]): Examiner {
   const s = m.settings;
   const fpRaw = encoderFingerprinter(worldEncoder());
   const fpView = encoderFingerprinter(worldEncoder());
@@ -322,7 +322,7 @@ function examiner(m: SpecModel, samples: readonly World[]): Examiner {
   return { examine, pick, propertyReads: [...new Set([...staticReads].map((g) => g.split('.').slice(0, 3).join('.')))].sort() };
 }
 
-function analyse(m: SpecModel, samples: World[]): ScenarioStats {
+export function analyse(m: SpecModel, samples: World[]): ScenarioStats {
   const s = m.settings;
   const ex = examiner(m, samples);
   const st: ScenarioStats = {
@@ -439,7 +439,7 @@ function oracle(m: SpecModel, samples: World[], limitMs: number, skipFull: boole
 
 const pct = (a: number, b: number): string => (b === 0 ? '   -  ' : `${((100 * a) / b).toFixed(1).padStart(5)}%`);
 
-function report(name: string, how: string, st: ScenarioStats): void {
+function report(name: string, how: string, st: ScenarioStats, verbose: boolean): void {
   const p = st.pairs;
   console.log(`\n## ${name} (${how})`);
   console.log(`sampled states ${st.states} (${st.crashed} after a power loss); with >= 2 actors enabled ${st.multi} (${pct(st.multi, st.states).trim()})`);
@@ -465,38 +465,43 @@ function report(name: string, how: string, st: ScenarioStats): void {
   if (st.picked.size > 0) console.log(`actor picked (reads, excl. power): ${[...st.picked].sort((a, b) => b[1] - a[1]).map(([k, c]) => `${k} ${c}`).join('; ')}`);
 }
 
-const args = process.argv.slice(2);
-let n = 2000;
-let maxStates = 200_000;
-let random = false;
-let verbose = false;
-let withOracle = false;
-let limitMs = 300_000;
-let skipFull = false;
-const names: string[] = [];
-for (let i = 0; i < args.length; i++) {
-  const a = args[i]!;
-  const num = (): number => {
-    const v = Number(args[++i]);
-    if (!Number.isInteger(v) || v <= 0) usage(`${a} needs a positive integer, got ${JSON.stringify(args[i])}`);
-    return v;
-  };
-  if (a === '--sample') n = num();
-  else if (a === '--max-states') maxStates = num();
-  else if (a === '--random') random = true;
-  else if (a === '--verbose') verbose = true;
-  else if (a === '--oracle') withOracle = true;
-  else if (a === '--oracle-limit-s') limitMs = num() * 1000;
-  else if (a === '--oracle-skip-full') skipFull = true;
-  else if (a.startsWith('--')) usage(`unknown option ${a}`);
-  else names.push(a);
+/** The command line; the test (test/bench-spec-independence.test.ts) imports the functions above. */
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  let n = 2000;
+  let maxStates = 200_000;
+  let random = false;
+  let verbose = false;
+  let withOracle = false;
+  let limitMs = 300_000;
+  let skipFull = false;
+  const names: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const num = (): number => {
+      const v = Number(args[++i]);
+      if (!Number.isInteger(v) || v <= 0) usage(`${a} needs a positive integer, got ${JSON.stringify(args[i])}`);
+      return v;
+    };
+    if (a === '--sample') n = num();
+    else if (a === '--max-states') maxStates = num();
+    else if (a === '--random') random = true;
+    else if (a === '--verbose') verbose = true;
+    else if (a === '--oracle') withOracle = true;
+    else if (a === '--oracle-limit-s') limitMs = num() * 1000;
+    else if (a === '--oracle-skip-full') skipFull = true;
+    else if (a.startsWith('--')) usage(`unknown option ${a}`);
+    else names.push(a);
+  }
+  for (const name of names.length > 0 ? names : DEFAULT_SCENARIOS) {
+    const m = await load(name);
+    const c0 = process.cpuUsage();
+    const { samples, expanded, status } = sample(m, n, maxStates, random, 12345);
+    const st = analyse(m, samples);
+    const c = process.cpuUsage(c0);
+    report(name, `${random ? 'random walks' : 'BFS with view'}: ${status}, ${expanded.toLocaleString('en-US')} expanded, ${Math.round((c.user + c.system) / 1000)} CPU-ms`, st, verbose);
+    if (withOracle) console.log(oracle(m, samples, limitMs, skipFull));
+  }
 }
-for (const name of names.length > 0 ? names : DEFAULT_SCENARIOS) {
-  const m = await load(name);
-  const c0 = process.cpuUsage();
-  const { samples, expanded, status } = sample(m, n, maxStates, random, 12345);
-  const st = analyse(m, samples);
-  const c = process.cpuUsage(c0);
-  report(name, `${random ? 'random walks' : 'BFS with view'}: ${status}, ${expanded.toLocaleString('en-US')} expanded, ${Math.round((c.user + c.system) / 1000)} CPU-ms`, st);
-  if (withOracle) console.log(oracle(m, samples, limitMs, skipFull));
-}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
