@@ -207,7 +207,8 @@ export interface Examiner {
 }
 
 /** `samples` teach it the static read set: every path the properties read in one of them, indexes generalised. */
-export function examiner(m: SpecModel, samples: readonly World[]): Examiner {
+/** `staticOnly`: skip the `reads` sense (a clone and a proxy walk per state), as the oracle needs only `static`. */
+export function examiner(m: SpecModel, samples: readonly World[], staticOnly = false): Examiner {
   const s = m.settings;
   const fpRaw = encoderFingerprinter(worldEncoder());
   const fpView = encoderFingerprinter(worldEncoder());
@@ -236,12 +237,13 @@ export function examiner(m: SpecModel, samples: readonly World[]): Examiner {
       value: vx.every((b, k) => b === vy[k]),
       // A read at r is changed by a change at d when d is r or above it (an object read is a
       // read of its being an object; what was read inside it is its own path).
-      reads: !diff.some((d) => reads.some((r) => prefixOf(d, r))),
+      reads: !staticOnly && !diff.some((d) => reads.some((r) => prefixOf(d, r))),
       static: !diff.some(staticHit),
     };
   };
   const readsOf = new WeakMap<World, Path[]>();
   const readsAt = (x: World): Path[] => {
+    if (staticOnly) return [];
     let r = readsOf.get(x);
     if (r === undefined) {
       r = propertyReads(x, s);
@@ -412,7 +414,7 @@ function sample(m: SpecModel, n: number, maxStates: number, random: boolean, see
  * sample, and has no cycle proviso. An upper bound on what a sound one-actor reduction cuts.
  */
 function oracle(m: SpecModel, samples: World[], limitMs: number, skipFull: boolean): string {
-  const ex = examiner(m, samples);
+  const ex = examiner(m, samples, true);
   let cut = 0;
   const reduced: Model<World, Action> = {
     ...m,
