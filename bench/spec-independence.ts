@@ -20,10 +20,11 @@
  * actions out of the "every other enabled action": power loss disables every other step
  * (the world is crashed), so it commutes with nothing.
  *
- * Usage: npx tsx bench/spec-independence.ts [--sample N] [--max-states N] [--random] [--verbose] [--oracle [--oracle-limit-s S] [--oracle-skip-full]] [SCENARIO...]
+ * Usage: npx tsx bench/spec-independence.ts [--sample N] [--max-states N] [--random] [--verbose] [--oracle [--oracle-limit-s S] [--oracle-skip-full] [--symmetry]] [SCENARIO...]
  * SCENARIO is a file (scenarios/X.ts, bench/scale/X.ts), a name under scenarios/, or one of
  * the bench's derived models: two-writers-one-reader, torn-2-readers. Without one, the bench's
  * spec scenarios. --random samples along seeded random walks instead of a (bounded) BFS.
+ * --symmetry: both oracle searches with symmetry reduction too (where the scenario has it).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -55,7 +56,7 @@ const DEFAULT_SCENARIOS = [
 ];
 
 function usage(problem: string): never {
-  process.stderr.write(`bench/spec-independence.ts: ${problem}\nusage: npx tsx bench/spec-independence.ts [--sample N] [--max-states N] [--random] [--verbose] [--oracle [--oracle-limit-s S] [--oracle-skip-full]] [SCENARIO...]\n`);
+  process.stderr.write(`bench/spec-independence.ts: ${problem}\nusage: npx tsx bench/spec-independence.ts [--sample N] [--max-states N] [--random] [--verbose] [--oracle [--oracle-limit-s S] [--oracle-skip-full] [--symmetry]] [SCENARIO...]\n`);
   process.exit(2);
 }
 
@@ -413,7 +414,7 @@ function sample(m: SpecModel, n: number, maxStates: number, random: boolean, see
  * enabled steps only (not the futures C1 asks about), learns the properties' reads from a
  * sample, and has no cycle proviso. An upper bound on what a sound one-actor reduction cuts.
  */
-function oracle(m: SpecModel, samples: World[], limitMs: number, skipFull: boolean): string {
+function oracle(m: SpecModel, samples: World[], limitMs: number, skipFull: boolean, symmetry: boolean): string {
   const ex = examiner(m, samples, true);
   let cut = 0;
   const reduced: Model<World, Action> = {
@@ -426,7 +427,7 @@ function oracle(m: SpecModel, samples: World[], limitMs: number, skipFull: boole
       return e.acts.filter((a, i) => e.actor[i] === P || a.kind === 'power-loss');
     },
   };
-  const options = { view: true, stopAtFirst: false, sanity: 'off' as const, timeLimitMs: limitMs };
+  const options = { view: true, symmetry, stopAtFirst: false, sanity: 'off' as const, timeLimitMs: limitMs };
   const line = (what: string, model: Model<World, Action>): string => {
     const c0 = process.cpuUsage();
     const r = check(model, options);
@@ -477,6 +478,7 @@ async function main(): Promise<void> {
   let withOracle = false;
   let limitMs = 300_000;
   let skipFull = false;
+  let symmetry = false;
   const names: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -492,6 +494,7 @@ async function main(): Promise<void> {
     else if (a === '--oracle') withOracle = true;
     else if (a === '--oracle-limit-s') limitMs = num() * 1000;
     else if (a === '--oracle-skip-full') skipFull = true;
+    else if (a === '--symmetry') symmetry = true;
     else if (a.startsWith('--')) usage(`unknown option ${a}`);
     else names.push(a);
   }
@@ -502,7 +505,7 @@ async function main(): Promise<void> {
     const st = analyse(m, samples);
     const c = process.cpuUsage(c0);
     report(name, `${random ? 'random walks' : 'BFS with view'}: ${status}, ${expanded.toLocaleString('en-US')} expanded, ${Math.round((c.user + c.system) / 1000)} CPU-ms`, st, verbose);
-    if (withOracle) console.log(oracle(m, samples, limitMs, skipFull));
+    if (withOracle) console.log(oracle(m, samples, limitMs, skipFull, symmetry));
   }
 }
 
