@@ -19,7 +19,7 @@
  * Observers (`Footprints.observers`, issue 10s: a power loss) stand outside the reduction:
  * their enabled actions are added to every ample set, they take no part in C0 and C1, and C2
  * counts `observerReads` as read by the properties. The engine leaves their successors out of
- * C3 and checks that each is terminal.
+ * C3 and checks, in the states it reduces, that each is terminal.
  */
 import type { Footprint, Footprints, Token } from './types.ts';
 

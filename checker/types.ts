@@ -113,7 +113,8 @@ export interface Footprints<S, A> {
   /**
    * Optional: actors that only observe, such as a power loss. Their enabled actions are explored
    * in every state, beside the ample set, and are never deferred; every successor by one must
-   * be terminal (no enabled action: the search checks it). They are left out of the
+   * be terminal (no enabled action: the search checks it in the states it reduces, where
+   * soundness rests on it). They are left out of the
    * independence test, so a step that one of them disables can still be in an ample set.
    */
   observers?: readonly number[];
