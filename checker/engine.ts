@@ -13,7 +13,7 @@ import { FingerprintSet, NO_PARENT, ParentLinks } from './store.ts';
 import { BitstateSet } from './bitstate.ts';
 import { MemoryGuard, defaultMaxMemoryBytes, memoryHint } from './memory.ts';
 import { defaultLabel } from './label.ts';
-import { ampleCandidate } from './reduce.ts';
+import { ampleCandidate, isObserver } from './reduce.ts';
 import { bitstateReport, rebuildViolation, shortestFirst, type Found } from './result.ts';
 
 export type { Found } from './result.ts';
@@ -205,6 +205,17 @@ export class Engine<S, A> {
         for (const k of ample) {
           const t = this.successor(s, acts[k]!, id);
           pre.set(k, t);
+          // An observer's successor is terminal, so no cycle passes through it: C3 is not its.
+          if (isObserver(fps, acts[k]!)) {
+            let after: readonly A[];
+            try {
+              after = this.model.actions(t);
+            } catch (e) {
+              throw new ModelError('actions()', e, id);
+            }
+            if (after.length > 0) throw new ModelError('footprints', new Error(`the successor by observer action ${this.safeLabel(acts[k]!)} has enabled actions; an observer's must be terminal`), id);
+            continue;
+          }
           this.fingerprint(t, id);
           if (this.visited.has(this.scratch.hi, this.scratch.lo)) allNew = false;
         }

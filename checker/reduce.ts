@@ -15,6 +15,11 @@
  *       successor by the ample set is a state not yet stored; otherwise s is fully expanded.
  * C0-C3 preserve deadlocks and stutter-invariant properties; invariants and "sometimes p"
  * (the negation of an invariant) are such properties. The argument is in proofs-notes/checker.md.
+ *
+ * Observers (`Footprints.observers`, issue 10s: a power loss) stand outside the reduction:
+ * their enabled actions are added to every ample set, they take no part in C0 and C1, and C2
+ * counts `observerReads` as read by the properties. The engine leaves their successors out of
+ * C3 and checks, in the states it reduces, that each is terminal.
  */
 import type { Footprint, Footprints, Token } from './types.ts';
 
@@ -30,9 +35,15 @@ export function independent(mine: Footprint, theirs: Footprint): boolean {
   return !meets(mine.writes, tw) && !meets(mine.writes, tr) && !meets(mine.reads, tw);
 }
 
+/** Whether `a` is an observer's action (Footprints.observers). */
+export function isObserver<S, A>(fp: Footprints<S, A>, a: A): boolean {
+  return fp.observers !== undefined && fp.observers.includes(fp.actorOf(a));
+}
+
 /**
- * The indexes (into `acts`) of an ample set satisfying C0-C2 in `state`, or undefined when
- * only the full set will do. C3 is the caller's: it knows which successors are stored.
+ * The indexes (into `acts`) of an ample set satisfying C0-C2 in `state`, the observers'
+ * enabled actions included, or undefined when only the full set will do. C3 is the caller's:
+ * it knows which successors are stored.
  */
 const visibleSets = new WeakMap<object, ReadonlySet<Token>>();
 
@@ -40,12 +51,18 @@ export function ampleCandidate<S, A>(fp: Footprints<S, A>, state: S, acts: reado
   if (acts.length < 2) return undefined;
   let visible = visibleSets.get(fp);
   if (visible === undefined) {
-    visible = new Set(fp.propertyReads);
+    visible = new Set([...fp.propertyReads, ...(fp.observerReads ?? [])]);
     visibleSets.set(fp, visible);
   }
+  const observers = fp.observers ?? [];
   const byActor = new Map<number, number[]>();
+  const observed: number[] = [];
   for (let k = 0; k < acts.length; k++) {
     const p = fp.actorOf(acts[k]!);
+    if (observers.includes(p)) {
+      observed.push(k);
+      continue;
+    }
     const list = byActor.get(p);
     if (list === undefined) byActor.set(p, [k]);
     else list.push(k);
@@ -64,8 +81,8 @@ export function ampleCandidate<S, A>(fp: Footprints<S, A>, state: S, acts: reado
     const mine = fp.next(state, p);
     if (meets(mine.writes, visible)) continue;
     let ok = true;
-    for (let q = 0; q < fp.actorCount && ok; q++) if (q !== p && !independent(mine, future(q))) ok = false;
-    if (ok) return ks;
+    for (let q = 0; q < fp.actorCount && ok; q++) if (q !== p && !observers.includes(q) && !independent(mine, future(q))) ok = false;
+    if (ok) return observed.length === 0 ? ks : [...ks, ...observed];
   }
   return undefined;
 }

@@ -110,6 +110,19 @@ export interface Footprints<S, A> {
   future(state: S, p: number): Footprint;
   /** What the invariants and sometimes-properties read: steps that write these are never deferred. */
   propertyReads: readonly Token[];
+  /**
+   * Optional: actors that only observe, such as a power loss. Their enabled actions are explored
+   * in every state, beside the ample set, and are never deferred; every successor by one must
+   * be terminal (no enabled action: the search checks it in the states it reduces, where
+   * soundness rests on it). They are left out of the
+   * independence test, so a step that one of them disables can still be in an ample set.
+   */
+  observers?: readonly number[];
+  /**
+   * With `observers`: what, in a state, the properties of its observers' successors depend on
+   * (and whether an observer is enabled). Steps that write these are never deferred (C2).
+   */
+  observerReads?: readonly Token[];
 }
 
 /** Where `Model.encode` writes a state: each call hashes one more value into the fingerprint. */
