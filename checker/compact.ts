@@ -52,10 +52,18 @@ export interface CompactModel {
  * indexes. The adapter's copies are loops over reused buffers: `Array.from` and
  * `Int32Array.from` go through the iterator protocol, 0.5-1.5 µs a state, which was most of a
  * search's time on hanoi.2 (bench/README.md, issue 10r).
+ *
+ * A model that gives `processes` has only the guards of each process's current location
+ * evaluated, as checkCompact does, with the same audit (compact-index.ts): a transition enabled
+ * outside the location it is listed under makes actions() throw, naming it. `guards: 'every'`
+ * evaluates every guard (compact-result.ts rebuilds traces so, whatever the grouping says).
  */
-export function asObjectModel(cm: CompactModel): Model<number[], number> {
+export function asObjectModel(cm: CompactModel, guards: 'grouped' | 'every' = 'grouped'): Model<number[], number> {
   const width = cm.width;
   const T = cm.transitions.length;
+  const index = guards === 'grouped' && cm.processes !== undefined ? TransitionIndex.of(cm) : undefined;
+  index?.restart();
+  const cand = index?.scratch() ?? new Int32Array(0);
   const buf = new Int32Array(width);
   const out = new Int32Array(width);
   // The properties' own buffer: an invariant is never called inside actions() or next(), but it costs nothing to be sure.
@@ -71,7 +79,10 @@ export function asObjectModel(cm: CompactModel): Model<number[], number> {
     actions: (s) => {
       const v = load(s, buf);
       const acts: number[] = [];
-      for (let t = 0; t < T; t++) if (cm.enabled(v, t)) acts.push(t);
+      if (index !== undefined) {
+        const nc = index.candidates(v, cand);
+        for (let c = 0; c < nc; c++) if (cm.enabled(v, cand[c]!)) acts.push(cand[c]!);
+      } else for (let t = 0; t < T; t++) if (cm.enabled(v, t)) acts.push(t);
       return acts;
     },
     next: (s, t) => {
