@@ -327,7 +327,7 @@ export function structuralFingerprinter(options: { specialise?: boolean; memoBit
   // The member pairs of short byte arrays under the learnt shape's keys, by content: most
   // members of a successor hold what they held in its parent (a pc array, flags), so their
   // pair comes from here instead of a byte-array hash and a pair mix (four fmix). Direct-mapped,
-  // MEMO_STRIDE words a slot: packed0 .. packed3, tag (key index, length; 0 is empty), pairHi, pairLo.
+  // MEMO_STRIDE words a slot: packed0, packed1, tag (key index, length; 0 is empty), pairHi, pairLo.
   const memoBits = options.memoBits ?? MEMO_BITS;
   const memo = new Int32Array((1 << memoBits) * MEMO_STRIDE);
   // The member pairs of integers 0..255 under the learnt shape's keys, by key index and value
@@ -394,23 +394,21 @@ export function structuralFingerprinter(options: { specialise?: boolean; memoBit
         continue;
       }
       // A short byte array's member pair, from the memo when this key has held it before.
-      if (Array.isArray(val) && val.length <= MEMO_MAX_LENGTH && packSmall(val)) {
-        const tag = ((i << 5) | val.length) + 1;
-        const at = memoSlot(tag, memoBits);
-        if (memo[at + 4] === tag && memo[at] === packed0 && memo[at + 1] === packed1 && memo[at + 2] === packed2 && memo[at + 3] === packed3) {
-          sumHi = (sumHi + memo[at + 5]!) | 0;
-          sumLo = (sumLo + memo[at + 6]!) | 0;
+      if (Array.isArray(val) && val.length <= 8 && packSmall(val)) {
+        const tag = ((i << 4) | val.length) + 1;
+        const at = memoSlot(packed0, packed1, tag, memoBits);
+        if (memo[at + 2] === tag && memo[at] === packed0 && memo[at + 1] === packed1) {
+          sumHi = (sumHi + memo[at + 3]!) | 0;
+          sumLo = (sumLo + memo[at + 4]!) | 0;
           continue;
         }
         byteArrayHash(val);
         pairHash(kHi, kLo, bytes.hi, bytes.lo);
         memo[at] = packed0;
         memo[at + 1] = packed1;
-        memo[at + 2] = packed2;
-        memo[at + 3] = packed3;
-        memo[at + 4] = tag;
-        memo[at + 5] = pairHi;
-        memo[at + 6] = pairLo;
+        memo[at + 2] = tag;
+        memo[at + 3] = pairHi;
+        memo[at + 4] = pairLo;
       } else {
         // A byte array straight away: objectHash would get the same (a cached hash is this one).
         if (Array.isArray(val) && byteArrayHash(val)) pairHash(kHi, kLo, bytes.hi, bytes.lo);
@@ -458,8 +456,6 @@ interface Shape {
 /** A fingerprinter's memo of short byte arrays' member pairs: 2^13 slots of 8 words (256 KiB). */
 const MEMO_BITS = 13;
 const MEMO_STRIDE = 8;
-/** The longest byte array the memo holds: four packed words. */
-const MEMO_MAX_LENGTH = 16;
 /** Shapes of up to this many keys get the table of small integers' member pairs (2 KiB a key). */
 const INT_MEMO_KEYS = 64;
 
@@ -473,37 +469,28 @@ function pairHash(keyHi: number, keyLo: number, valHi: number, valLo: number): v
   pairLo = fmix((keyLo + Math.imul(pairHi ^ valHi, M2) + rotl(valLo, 5)) >>> 0);
 }
 
-/** What packSmall packed: elements 0-3, 4-7, 8-11 and 12-15, a byte each. */
+/** What packSmall packed: elements 0-3 and 4-7, a byte each. */
 let packed0 = 0;
 let packed1 = 0;
-let packed2 = 0;
-let packed3 = 0;
 
-/** Packs an array of at most 16 integers in 0..255 into packed0 .. packed3 (with its length, exactly the array); false for any other element. */
+/** Packs an array of at most 8 integers in 0..255 into packed0 and packed1 (with its length, exactly the array); false for any other element. */
 function packSmall(o: readonly unknown[]): boolean {
   let w0 = 0;
   let w1 = 0;
-  let w2 = 0;
-  let w3 = 0;
   for (let i = 0; i < o.length; i++) {
     const el = o[i];
     if (typeof el !== 'number' || (el & 255) !== el) return false;
-    const b = el << ((i & 3) << 3);
-    if (i < 4) w0 |= b;
-    else if (i < 8) w1 |= b;
-    else if (i < 12) w2 |= b;
-    else w3 |= b;
+    if (i < 4) w0 |= el << (i << 3);
+    else w1 |= el << ((i - 4) << 3);
   }
   packed0 = w0;
   packed1 = w1;
-  packed2 = w2;
-  packed3 = w3;
   return true;
 }
 
-/** The memo slot (its first word) for the packed words and a tag, in a memo of 2^bits slots. */
-function memoSlot(tag: number, bits: number): number {
-  const h = Math.imul(packed0 ^ Math.imul(packed1, 0x9e3779b1) ^ Math.imul(packed2, 0x85ebca77) ^ Math.imul(packed3, 0xc2b2ae3d) ^ Math.imul(tag, C1), M1);
+/** The memo slot (its first word) for packed words and a tag, in a memo of 2^bits slots. */
+function memoSlot(w0: number, w1: number, tag: number, bits: number): number {
+  const h = Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1) ^ Math.imul(tag, C1), M1);
   return ((h ^ (h >>> 15)) >>> (32 - bits)) * MEMO_STRIDE;
 }
 
