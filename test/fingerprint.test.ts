@@ -173,8 +173,8 @@ test('a specialised fingerprinter that has seen many states (its memo of short b
   // Few values, so that contents repeat under each key, under other keys and at other lengths
   // ([0], [0, 0] and [] pack to the same words), and the memo's slots collide.
   const small = fc.array(fc.constantFrom(0, 1, 2, 255), { maxLength: 17 });
-  // Bytes that agree on their first 4, 8 or 12: only the second, third or fourth packed word
-  // (the memo holds up to 16 bytes) tells them apart.
+  // Bytes that agree on their first 4, 8 or 12: only the second packed word of the memo (up to 8
+  // bytes) tells the shorter apart; the longer go around the memo.
   const long = fc
     .tuple(fc.constantFrom(4, 8, 12), fc.array(fc.constantFrom(0, 1), { minLength: 1, maxLength: 5 }))
     .map(([head, tail]) => [...new Array<number>(head).fill(0), ...tail]);
