@@ -17,6 +17,8 @@ import { hanoi } from './beem/hanoi.ts';
 import { atFull } from './one-at.ts';
 import { petersonObject } from './beem/peterson-object.ts';
 import { elevator2 } from './beem/elevator2.ts';
+import { hanoiObject } from './beem/hanoi-object.ts';
+import { elevator2Object } from './beem/elevator2-object.ts';
 import type { Settings } from '../spec/types.ts';
 import { loadCheckerBeforeIssue10 } from './before-10.ts';
 
@@ -127,10 +129,14 @@ const benches: Record<string, Run | Prepared> = {
   'hanoi.2 compact 2 workers': compactWorkers(beemRef('hanoi', 12), 2),
   'hanoi.2 as-object': () => check(asObjectModel(hanoi(12)) as unknown as AnyModel),
   'hanoi.2 as-object (checker before issue 10)': beforeIssue10(() => asObjectModel(hanoi(12)) as unknown as AnyModel),
+  'hanoi.2 object': () => check(hanoiObject(12) as unknown as AnyModel),
+  'hanoi.2 object (checker before issue 10)': beforeIssue10(() => hanoiObject(12) as unknown as AnyModel),
   'at(4) compact': () => checkCompact(atFull(4)),
   'at(4) compact 2 workers': compactWorkers({ module: 'bench/one-at.ts', export: 'atFull', args: [4] }, 2),
   'elevator2(10) as-object': () => check(asObjectModel(elevator2(10)) as unknown as AnyModel),
   'elevator2(10) as-object (checker before issue 10)': beforeIssue10(() => asObjectModel(elevator2(10)) as unknown as AnyModel),
+  'elevator2(10) object': () => check(elevator2Object(10) as unknown as AnyModel),
+  'elevator2(10) object (checker before issue 10)': beforeIssue10(() => elevator2Object(10) as unknown as AnyModel),
   'elevator2.3 compact': () => checkCompact(elevator2(13)),
   'elevator2.3 compact 2 workers': compactWorkers(beemRef('elevator2', 13), 2),
   'spec xfs-sw-atomic-vs-atomic-merged': scenario('scenarios/xfs-sw-atomic-vs-atomic-merged.ts'),

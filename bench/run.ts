@@ -75,10 +75,14 @@ const names = [
   'hanoi.2 compact 2 workers',
   'hanoi.2 as-object',
   'hanoi.2 as-object (checker before issue 10)',
+  'hanoi.2 object',
+  'hanoi.2 object (checker before issue 10)',
   'at(4) compact',
   'at(4) compact 2 workers',
   'elevator2(10) as-object',
   'elevator2(10) as-object (checker before issue 10)',
+  'elevator2(10) object',
+  'elevator2(10) object (checker before issue 10)',
   'elevator2.3 compact',
   'elevator2.3 compact 2 workers',
   'spec xfs-sw-atomic-vs-atomic-merged',
@@ -172,7 +176,7 @@ if (spinP !== undefined && o !== undefined) {
   const times = ['peterson.4 object', 'peterson.4 object+encode+kinds'].map((n) => (by[n] === undefined ? 'n/a' : `${ratio(by[n]!.cpuMs, spinP.cpuMs)} CPU, ${ratio(by[n]!.elapsedMs, spinP.elapsedMs)} wall`));
   console.log(`peterson.4 object contract: plain ${times[0]}, +encode+kinds ${times[1]} of SPIN's time (issue 10 was filed at 10.5-14x)`);
 }
-for (const m of ['peterson.4 as-object', 'hanoi.2 as-object', 'elevator2(10) as-object']) {
+for (const m of ['peterson.4 as-object', 'hanoi.2 as-object', 'elevator2(10) as-object', 'hanoi.2 object', 'elevator2(10) object']) {
   const now = by[m === 'peterson.4 as-object' ? 'peterson.4 as-object (number arrays)' : m];
   const before = by[`${m} (checker before issue 10)`];
   if (now !== undefined && before !== undefined) console.log(`${m} vs before issue 10: ${ratio(cpuRate(now), cpuRate(before))} (CPU rate), ${ratio(now.statesPerSecond, before.statesPerSecond)} (wall); states ${fmt(now.distinctStates)} vs ${fmt(before.distinctStates)}`);

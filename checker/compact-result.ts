@@ -40,7 +40,8 @@ export interface CompactOutcome {
 }
 
 export function compactResult(cm: CompactModel, links: ParentLinks, o: CompactOutcome): CheckResult<number[], number> {
-  const om = asObjectModel(cm);
+  // Every guard, as traces were always rebuilt: the replay does not run the grouping's audit.
+  const om = asObjectModel(cm, 'every');
   const label = (t: number): string => cm.transitions[t]!;
   const rebuild = (f: Pick<Found, 'property' | 'kind' | 'message' | 'id'>): Violation<number[], number> => {
     const v: Violation<number[], number> = { property: f.property, kind: f.kind, message: f.message, trace: [] };

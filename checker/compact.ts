@@ -47,29 +47,52 @@ export interface CompactModel {
   processes?: ReadonlyArray<{ pc: number; from: ReadonlyArray<readonly number[]> }>;
 }
 
-/** The same model through the object contract: states are number arrays, actions transition indexes. */
-export function asObjectModel(cm: CompactModel): Model<number[], number> {
-  const buf = new Int32Array(cm.width);
-  const out = new Int32Array(cm.width);
-  const load = (s: readonly number[]): Int32Array => {
-    for (let i = 0; i < cm.width; i++) buf[i] = s[i]!;
-    return buf;
+/**
+ * The same model through the object contract: states are number arrays, actions transition
+ * indexes. The adapter's copies are loops over reused buffers: `Array.from` and
+ * `Int32Array.from` go through the iterator protocol, 0.5-1.5 µs a state, which was most of a
+ * search's time on hanoi.2 (bench/README.md, issue 10r).
+ *
+ * A model that gives `processes` has only the guards of each process's current location
+ * evaluated, as checkCompact does, with the same audit (compact-index.ts): a transition enabled
+ * outside the location it is listed under makes actions() throw, naming it. `guards: 'every'`
+ * evaluates every guard (compact-result.ts rebuilds traces so, whatever the grouping says).
+ */
+export function asObjectModel(cm: CompactModel, guards: 'grouped' | 'every' = 'grouped'): Model<number[], number> {
+  const width = cm.width;
+  const T = cm.transitions.length;
+  const index = guards === 'grouped' && cm.processes !== undefined ? TransitionIndex.of(cm) : undefined;
+  index?.restart();
+  const cand = index?.scratch() ?? new Int32Array(0);
+  const buf = new Int32Array(width);
+  const out = new Int32Array(width);
+  // The properties' own buffer: an invariant is never called inside actions() or next(), but it costs nothing to be sure.
+  const pbuf = new Int32Array(width);
+  const load = (s: readonly number[], into: Int32Array): Int32Array => {
+    for (let i = 0; i < width; i++) into[i] = s[i]!;
+    return into;
   };
-  const wrap = (f: (s: Int32Array) => boolean) => (s: number[]) => f(Int32Array.from(s));
+  const wrap = (f: (s: Int32Array) => boolean) => (s: number[]) => f(load(s, pbuf));
   const m: Model<number[], number> = {
     name: cm.name,
     init: () => cm.init().map((s) => Array.from(s)),
     actions: (s) => {
-      const v = load(s);
+      const v = load(s, buf);
       const acts: number[] = [];
-      for (let t = 0; t < cm.transitions.length; t++) if (cm.enabled(v, t)) acts.push(t);
+      if (index !== undefined) {
+        const nc = index.candidates(v, cand);
+        for (let c = 0; c < nc; c++) if (cm.enabled(v, cand[c]!)) acts.push(cand[c]!);
+      } else for (let t = 0; t < T; t++) if (cm.enabled(v, t)) acts.push(t);
       return acts;
     },
     next: (s, t) => {
-      const v = load(s);
+      const v = load(s, buf);
       out.set(v);
       cm.apply(v, t, out);
-      return Array.from(out);
+      // A copy of the parent overwritten from `out`: slice() keeps its packed elements and exact size.
+      const r = s.slice(0, width);
+      for (let i = 0; i < width; i++) r[i] = out[i]!;
+      return r;
     },
     label: (t) => cm.transitions[t]!,
     actionKinds: cm.transitions,
@@ -79,7 +102,7 @@ export function asObjectModel(cm: CompactModel): Model<number[], number> {
   if (cm.sometimes !== undefined) m.sometimes = Object.fromEntries(Object.entries(cm.sometimes).map(([k, f]) => [k, wrap(f)]));
   if (cm.done !== undefined) {
     const done = cm.done.bind(cm);
-    m.done = (s) => done(Int32Array.from(s));
+    m.done = (s) => done(load(s, pbuf));
   }
   return m;
 }

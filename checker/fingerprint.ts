@@ -330,6 +330,11 @@ export function structuralFingerprinter(options: { specialise?: boolean; memoBit
   // MEMO_STRIDE words a slot: packed0, packed1, tag (key index, length; 0 is empty), pairHi, pairLo.
   const memoBits = options.memoBits ?? MEMO_BITS;
   const memo = new Int32Array((1 << memoBits) * MEMO_STRIDE);
+  // The member pairs of integers 0..255 under the learnt shape's keys, by key index and value
+  // (a location, a flag, a counter: a few values each), where each costs a value hash and a
+  // pair mix (four fmix): pairs at 2 * (key << 8 | value), known[key << 8 | value] once computed.
+  let intPairs = new Int32Array(0);
+  let intKnown = new Uint8Array(0);
   let hits = 0;
   let misses = 0;
 
@@ -344,6 +349,9 @@ export function structuralFingerprinter(options: { specialise?: boolean; memoBit
       keyHi[i] = vHi;
       keyLo[i] = vLo;
     });
+    const intKeys = keys.length <= INT_MEMO_KEYS ? keys.length : 0;
+    intPairs = new Int32Array(intKeys << 9);
+    intKnown = new Uint8Array(intKeys << 8);
     return { keys, keyHi, keyLo };
   }
 
@@ -370,6 +378,21 @@ export function structuralFingerprinter(options: { specialise?: boolean; memoBit
       i++;
       if (val === undefined || typeof val === 'function' || typeof val === 'symbol') continue;
       n++;
+      // An integer 0..255's member pair, from the table when this key has held it before (-0
+      // too: it hashes as 0).
+      if (typeof val === 'number' && (val & 255) === val && i <= intKnown.length >> 8) {
+        const at = ((i - 1) << 8) | val;
+        if (intKnown[at] !== 1) {
+          valueHash(val, 0);
+          pairHash(kHi, kLo, vHi, vLo);
+          intPairs[at << 1] = pairHi;
+          intPairs[(at << 1) + 1] = pairLo;
+          intKnown[at] = 1;
+        }
+        sumHi = (sumHi + intPairs[at << 1]!) | 0;
+        sumLo = (sumLo + intPairs[(at << 1) + 1]!) | 0;
+        continue;
+      }
       // A short byte array's member pair, from the memo when this key has held it before.
       if (Array.isArray(val) && val.length <= 8 && packSmall(val)) {
         const tag = ((i << 4) | val.length) + 1;
@@ -433,6 +456,8 @@ interface Shape {
 /** A fingerprinter's memo of short byte arrays' member pairs: 2^13 slots of 8 words (256 KiB). */
 const MEMO_BITS = 13;
 const MEMO_STRIDE = 8;
+/** Shapes of up to this many keys get the table of small integers' member pairs (2 KiB a key). */
+const INT_MEMO_KEYS = 64;
 
 /** The member pair pairHash found. */
 let pairHi = 0;

@@ -5,6 +5,9 @@ import { asObjectModel } from '../checker/compact.ts';
 import { loadCheckerBeforeIssue10, BEFORE_ISSUE_10 } from '../bench/before-10.ts';
 import { petersonObject } from '../bench/beem/peterson-object.ts';
 import { hanoi } from '../bench/beem/hanoi.ts';
+import { peterson } from '../bench/beem/peterson.ts';
+import { hanoiObject } from '../bench/beem/hanoi-object.ts';
+import { elevator2Object } from '../bench/beem/elevator2-object.ts';
 
 test('the bench baseline: the checker before issue 10, from git, finds the same states and transitions as today on the object models', async (t) => {
   const old = await loadCheckerBeforeIssue10();
@@ -15,7 +18,13 @@ test('the bench baseline: the checker before issue 10, from git, finds the same 
     return;
   }
   try {
-    const models: Array<() => Model<unknown, unknown>> = [() => petersonObject(2) as unknown as Model<unknown, unknown>, () => asObjectModel(hanoi(4)) as unknown as Model<unknown, unknown>];
+    const models: Array<() => Model<unknown, unknown>> = [
+      () => petersonObject(2) as unknown as Model<unknown, unknown>,
+      () => asObjectModel(hanoi(4)) as unknown as Model<unknown, unknown>,
+      () => asObjectModel(peterson(2)) as unknown as Model<unknown, unknown>,
+      () => hanoiObject(4) as unknown as Model<unknown, unknown>,
+      () => elevator2Object(3) as unknown as Model<unknown, unknown>,
+    ];
     for (const m of models) {
       const before = old.check(m());
       const now = check(m());

@@ -175,3 +175,33 @@ test('processes: a transition enabled outside the location it is listed under is
   assert.equal(last[0], 2, 'the trace ends where process 0 waits at its last level');
   assert.equal(last[3], 3, 'with j = N');
 });
+
+test('asObjectModel evaluates only the grouped guards, with the same audit: a wrong grouping is a model error through the object contract too', () => {
+  const m = peterson(3);
+  let guards = 0;
+  const counted = (cm: CompactModel): CompactModel => ({
+    ...cm,
+    enabled: (s, t) => {
+      guards++;
+      return cm.enabled(s, t);
+    },
+  });
+  const { processes: _dropped, ...plain } = m;
+  const grouped = check(asObjectModel(counted(m)), { sanity: 'off' });
+  const groupedGuards = guards;
+  guards = 0;
+  const every = check(asObjectModel(counted(plain)), { sanity: 'off' });
+  assert.deepEqual([grouped.distinctStates, grouped.transitions, grouped.coverage], [every.distinctStates, every.transitions, every.coverage]);
+  // The first 2,000 states are audited (every guard), then one in 64.
+  assert.ok(groupedGuards < guards / 2, `${groupedGuards} guards evaluated, ${guards} without processes`);
+  const processes = m.processes!.map((p, i) => (i !== 0 ? p : { ...p, from: p.from.map((ts, v) => (v === 2 ? ts.filter((t) => t !== 5) : v === 1 ? [5, ...ts] : ts)) }));
+  const r = check(asObjectModel({ ...m, processes }));
+  assert.equal(r.status, 'error');
+  assert.match(r.violations[0]!.message ?? '', /actions\(\) threw RangeError: .*transition 5 \("P_0 wait->CS"\) is enabled in a state where process 0's location \(slot 0\) is 2/);
+  // compact-result.ts rebuilds traces with every guard: the same trace as checkCompact's.
+  const c = checkCompact({ ...m, processes });
+  assert.deepEqual(
+    r.violations[0]!.trace.map((s) => [s.label, s.state]),
+    c.violations[0]!.trace.map((s) => [s.label, [...s.state]]),
+  );
+});
