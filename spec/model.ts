@@ -296,7 +296,7 @@ function wakePure(w: World, owner: number, bio: number, failed: boolean): World 
   const c = task(w, owner).cur;
   if (c === null || !c.wait.includes(bio)) throw new Error(`bio#${bio} completed but T${owner + 1} is not waiting for it`);
   const wait = frozen(c.wait.filter((x) => x !== bio));
-  return withTask(w, owner, { cur: frozen(failed ? { ...c, wait, ioError: true } : { ...c, wait }) });
+  return withTask(w, owner, { cur: withMembers(c, failed ? { wait, ioError: true } : { wait }) });
 }
 
 /**
