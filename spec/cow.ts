@@ -102,6 +102,28 @@ export function frozen<T extends object>(x: T): T {
  * `copy` frozen: a step may edit a local copy freely and still share what it did not change.
  */
 export function keepIfSame<T>(orig: readonly T[], copy: T[]): T[] {
-  if (copy.length === orig.length && copy.every((x, i) => x === orig[i])) return orig as T[];
+  if (copy.length === orig.length) {
+    let same = true;
+    for (let i = 0; i < copy.length && same; i++) same = copy[i] === orig[i];
+    if (same) return orig as T[];
+  }
   return Object.freeze(copy) as T[];
+}
+
+/**
+ * A mutable copy of an array a step edits locally. A loop: `slice()` of a frozen array takes
+ * V8's slow path (0.4-0.6 µs for 2 to 6 elements against 0.05, issue 10q).
+ */
+export function copied<T>(xs: readonly T[]): T[] {
+  const n = xs.length;
+  const out = new Array<T>(n);
+  for (let i = 0; i < n; i++) out[i] = xs[i]!;
+  return out;
+}
+
+/** `xs.filter(keep)`, by a loop: `filter()` of a frozen array is slow too (0.33 µs for 3 elements against 0.05). */
+export function filtered<T>(xs: readonly T[], keep: (x: T) => boolean): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < xs.length; i++) if (keep(xs[i]!)) out.push(xs[i]!);
+  return out;
 }

@@ -1,7 +1,7 @@
 /** spec/cow.ts: the copies a pure step builds are the spread's, member for member and in order. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withAt, withMembers } from '../spec/cow.ts';
+import { copied, filtered, keepIfSame, withAt, withMembers } from '../spec/cow.ts';
 
 test('withMembers keeps the members in the order of its input, as a spread does (traces print it)', () => {
   const frozen = <T extends object>(o: T): T => Object.freeze(o);
@@ -53,4 +53,22 @@ test('withAt replaces one element of a frozen array in a frozen copy, and keeps 
   assert.equal(withAt(xs, 2, xs[2]!), xs);
   assert.throws(() => withAt(xs, 3, v), /outside 0\.\.2/);
   assert.equal(JSON.stringify(withAt([1, 2], 0, 5)), '[5,2]');
+});
+
+test('copied, filtered and keepIfSame: the arrays slice(), filter() and the kept original would give', () => {
+  const xs = Object.freeze([3, 1, 4, 1, 5]);
+  const c = copied(xs);
+  assert.deepEqual(c, [3, 1, 4, 1, 5]);
+  assert.ok(!Object.isFrozen(c) && c !== xs);
+  c[0] = 9;
+  assert.equal(xs[0], 3);
+  assert.deepEqual(copied([]), []);
+  assert.deepEqual(filtered(xs, (x) => x !== 1), [3, 4, 5]);
+  assert.deepEqual(filtered(xs, () => false), []);
+  assert.equal(keepIfSame(xs, copied(xs)), xs, 'the same elements: the original');
+  const changed = copied(xs);
+  changed[4] = 6;
+  assert.deepEqual(keepIfSame(xs, changed), [3, 1, 4, 1, 6]);
+  assert.ok(Object.isFrozen(keepIfSame(xs, changed)));
+  assert.deepEqual(keepIfSame(xs, [3, 1, 4, 1]), [3, 1, 4, 1], 'shorter: the copy');
 });

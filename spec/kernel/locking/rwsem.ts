@@ -4,7 +4,7 @@
  * blocked task simply has no enabled step until the semaphore is free, so the checker
  * explores every order in which waiters may get it.
  */
-import { withMembers } from '../../cow.ts';
+import { filtered, withMembers } from '../../cow.ts';
 
 /** A reader-writer semaphore: an exclusive holder or sorted shared holders. */
 export interface RwSem {
@@ -38,7 +38,7 @@ export function unlockPure(sem: RwSem, mode: LockMode, task: number): RwSem {
     return withMembers(sem, { excl: null });
   }
   if (!sem.shared.includes(task)) throw new Error(`T${task + 1} does not hold the lock shared`);
-  return withMembers(sem, { shared: Object.freeze(sem.shared.filter((t) => t !== task)) as number[] });
+  return withMembers(sem, { shared: Object.freeze(filtered(sem.shared, (t) => t !== task)) as number[] });
 }
 
 export function unlock(sem: RwSem, mode: LockMode, task: number): void {
