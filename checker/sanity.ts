@@ -25,8 +25,9 @@
  *
  * Cost: the checks run on the first FULL_CHECKS transitions and then on one in SAMPLE_EVERY,
  * which keeps them on by default at a few per cent of the search's time (issue 10m measured
- * the checks at 18 to 26 µs a transition on the spec's worlds, a second next() included;
- * 2,000 + 600 of them on a search of 40,000 transitions: bench/README.md); `sanity: 'paranoid'` checks every
+ * the checks at 18 to 26 µs a transition on the spec's worlds, a second next() included, and
+ * issue 10q at 11 µs after the walk beside the parent; 2,000 + 600 of them on a search of
+ * 40,000 transitions: bench/README.md); `sanity: 'paranoid'` checks every
  * transition, `sanity: 'off'` none. Sampling is by count, never random, so a search stays
  * deterministic.
  *

@@ -41,13 +41,16 @@ function observations(w: World, s: Settings): Observation[] {
 
 function observe(w: World, s: Settings): Observation[] {
   const out: Observation[] = [];
-  w.tasks.forEach((t, ti) =>
-    t.results.forEach((r, k) => {
+  // Index loops, no closure per task and result: this runs on every state (issue 10q).
+  for (let ti = 0; ti < w.tasks.length; ti++) {
+    const results = w.tasks[ti]!.results;
+    for (let k = 0; k < results.length; k++) {
+      const r = results[k]!;
       if ((r.op === 'pread' || r.op === 'mmap-load') && typeof r.ret === 'number' && r.data.length > 0) {
         out.push({ what: `T${ti + 1}'s ${r.op === 'pread' ? 'read' : 'load through mmap'} #${k + 1}`, ino: r.file, firstBlock: r.firstBlock, data: r.data });
       }
-    }),
-  );
+    }
+  }
   // On ext4 the final read waits for writeback in flight too: without dioread_nolock an
   // extent is written before its bio completes, and a real reader would see the page cache
   // (a direct read would wait for the writeback), not the media under the bio.
