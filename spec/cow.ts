@@ -30,7 +30,7 @@ export function withMembers<T extends object>(o: T, patch: Partial<T>): T {
  * compiled once into an object literal, `{ "device": o["device"], ... }`, one function per
  * order, whose loads and literal see one layout. The order is found again by its first member,
  * then checked member by member with `for...in`, which allocates nothing (an `Object.keys`
- * per copy was an eighth of the search's allocations).
+ * per copy was 30 of the 219 MB xfs-sw-atomic-vs-atomic-merged's search allocated).
  */
 function copyOf<T extends object>(o: T): T {
   for (const first in o) {
