@@ -15,16 +15,19 @@
  *   next() tries to write throws a TypeError, named the same way).
  *   A parent that is plain data frozen all the way down (every object frozen, every member a
  *   data property; immer's states and the spec's) cannot change, so it is not fingerprinted:
- *   the walk that tells so remembers such objects, and a successor sharing them with its parent
- *   costs a lookup per changed object.
+ *   such states are remembered (one WeakSet entry a state), and a successor of one is walked
+ *   beside it, so what it shares with its parent (an object at the same path, by identity) costs
+ *   a comparison and only what next() built is walked (issue 10q: a WeakSet entry per object,
+ *   as before, was most of a check's cost).
  * - Non-determinism: the same transition is executed twice and the two successors compared,
  *   exactly (`sameValue`: the fingerprint's equality without hashing, up to no collision), so
  *   that the members both share with the parent are equal at once.
  *
  * Cost: the checks run on the first FULL_CHECKS transitions and then on one in SAMPLE_EVERY,
  * which keeps them on by default at a few per cent of the search's time (issue 10m measured
- * the checks at 18 to 26 µs a transition on the spec's worlds, a second next() included;
- * 2,000 + 600 of them on a search of 40,000 transitions: bench/README.md); `sanity: 'paranoid'` checks every
+ * the checks at 18 to 26 µs a transition on the spec's worlds, a second next() included, and
+ * issue 10q at 11 µs after the walk beside the parent; 2,000 + 600 of them on a search of
+ * 40,000 transitions: bench/README.md); `sanity: 'paranoid'` checks every
  * transition, `sanity: 'off'` none. Sampling is by count, never random, so a search stays
  * deterministic.
  *
@@ -86,29 +89,35 @@ interface Found {
 }
 
 /**
- * Walks `v` for values the structural fingerprint cannot see. Objects in `frozen` are plain
- * data frozen all the way down (frozen, plain, every member a data property holding a primitive
- * or such an object): nothing under them can be opaque or change, so they are not walked again,
- * and the objects found so are added. The path is built only when something is found: a walk
- * that finds nothing (nearly every one) builds no strings.
+ * Walks `v` for values the structural fingerprint cannot see. Two ways to skip what is known
+ * already: objects in `frozen` are plain data frozen all the way down (frozen, plain, every
+ * member a data property holding a primitive or such an object), and `ref` is the value at the
+ * same path in a state known to be such data as a whole (the parent of a successor, issue 10q):
+ * an object that is `ref` itself is part of that state. Nothing under either can be opaque or
+ * change, so it is not walked again; the objects found so are added to `frozen` when there is
+ * one. The path is built only when something is found: a walk that finds nothing (nearly every
+ * one) builds no strings.
  */
-function walkPlain(v: unknown, frozen: WeakSet<object>, found: Found): Walked {
+function walkPlain(v: unknown, frozen: WeakSet<object> | undefined, ref: unknown, found: Found): Walked {
   if (typeof v !== 'object' || v === null) {
     if (typeof v !== 'function' && typeof v !== 'symbol') return DEEP_FROZEN;
     found.what = describeOpaque(v)!;
     return OPAQUE;
   }
+  // Shared with the parent: a successor built by structural sharing walks only what is new.
+  if (v === ref) return DEEP_FROZEN;
   // Only frozen objects enter the set: an unfrozen one (a user's state) costs no lookup.
   let deep = Object.isFrozen(v);
-  if (deep && frozen.has(v)) return DEEP_FROZEN;
+  if (deep && frozen !== undefined && frozen.has(v)) return DEEP_FROZEN;
   const what = describeOpaque(v);
   if (what !== undefined) {
     found.what = what;
     return OPAQUE;
   }
   if (Array.isArray(v)) {
+    const refs = Array.isArray(ref) ? ref : undefined;
     for (let i = 0; i < v.length; i++) {
-      const r = walkPlain(v[i], frozen, found);
+      const r = walkPlain(v[i], frozen, refs === undefined || i >= refs.length ? undefined : refs[i], found);
       if (r === OPAQUE) {
         found.at.push(i);
         return OPAQUE;
@@ -117,8 +126,10 @@ function walkPlain(v: unknown, frozen: WeakSet<object>, found: Found): Walked {
     }
   } else {
     const rec = v as Record<string, unknown>;
+    const refs = typeof ref === 'object' && ref !== null && !Array.isArray(ref) ? (ref as Record<string, unknown>) : undefined;
     for (const k of Object.keys(rec)) {
-      const r = walkPlain(rec[k], frozen, found);
+      // Only `ref`'s own data can stand for a member: '__proto__' would read its prototype.
+      const r = walkPlain(rec[k], frozen, refs === undefined || k === '__proto__' ? undefined : refs[k], found);
       if (r === OPAQUE) {
         found.at.push(k);
         return OPAQUE;
@@ -142,7 +153,7 @@ function walkPlain(v: unknown, frozen: WeakSet<object>, found: Found): Walked {
     }
   }
   if (!deep) return PLAIN;
-  frozen.add(v);
+  frozen?.add(v);
   return DEEP_FROZEN;
 }
 
@@ -154,14 +165,25 @@ function walkPlain(v: unknown, frozen: WeakSet<object>, found: Found): Walked {
  */
 export function findOpaque(state: unknown, frozen: WeakSet<object> = new WeakSet()): string | undefined {
   const found: Found = { what: '', at: [] };
-  if (walkPlain(state, frozen, found) !== OPAQUE) return undefined;
+  return walkPlain(state, frozen, undefined, found) === OPAQUE ? described(found) : undefined;
+}
+
+function described(found: Found): string {
   const path = found.at.reduceRight<string>((p, k) => childPath(p, k), '');
   return `${path === '' ? '(the state)' : path} is ${found.what}`;
 }
 
-/** Whether `state` is plain data frozen all the way down, so that nothing can change it. */
-function deepFrozen(state: unknown, frozen: WeakSet<object>): boolean {
-  return walkPlain(state, frozen, { what: '', at: [] }) === DEEP_FROZEN;
+/**
+ * Whether `state` is plain data frozen all the way down, so that nothing can change it; such
+ * states are remembered in `whole` (one entry a state, not one per object: a WeakSet entry
+ * per object was most of a check's cost, issue 10q).
+ */
+function deepFrozen(state: unknown, whole: WeakSet<object>): boolean {
+  if (typeof state !== 'object' || state === null || !Object.isFrozen(state)) return false;
+  if (whole.has(state)) return true;
+  if (walkPlain(state, undefined, undefined, { what: '', at: [] }) !== DEEP_FROZEN) return false;
+  whole.add(state);
+  return true;
 }
 
 /**
@@ -260,6 +282,8 @@ export function withSanity<S, A>(model: Model<S, A>, level: SanityLevel = 'defau
   if (level === 'off') return model;
   const fp = structuralFingerprinter();
   const plain = new WeakSet<object>();
+  // States found plain data frozen all the way down: their successors are walked beside them.
+  const whole = new WeakSet<object>();
   const label = (a: A): string => {
     try {
       return (model.label ?? defaultLabel)(a);
@@ -303,7 +327,7 @@ export function withSanity<S, A>(model: Model<S, A>, level: SanityLevel = 'defau
       // A state frozen all the way down cannot change: next() can only throw trying (strict
       // mode) or write nowhere (sloppy mode), so it is not fingerprinted before and after.
       // (An unfrozen state is not: no walk needed to say so.)
-      const unchangeable = Object.isFrozen(s) && deepFrozen(s, plain);
+      const unchangeable = deepFrozen(s, whole);
       // Frozen states (immer's) cannot be changed in place, and copying them costs; only a
       // mutable state is copied, to say where a mutation happened.
       const copy = Object.isFrozen(s) ? undefined : snapshot(s);
@@ -327,8 +351,11 @@ export function withSanity<S, A>(model: Model<S, A>, level: SanityLevel = 'defau
         }
       }
       if (checkValues) {
-        const bad = findOpaque(t, plain);
-        if (bad !== undefined) fail(`the state after action "${label(a)}": ${bad}, which the state fingerprint cannot see (states must be plain data; see checker/sanity.ts)`);
+        // Beside an unchangeable parent only what next() built is walked, with no set lookups.
+        const found: Found = { what: '', at: [] };
+        const r = unchangeable ? walkPlain(t, undefined, s, found) : walkPlain(t, plain, undefined, found);
+        if (r === OPAQUE) fail(`the state after action "${label(a)}": ${described(found)}, which the state fingerprint cannot see (states must be plain data; see checker/sanity.ts)`);
+        if (r === DEEP_FROZEN && typeof t === 'object' && t !== null) whole.add(t);
       }
       // Compared exactly rather than by fingerprint: the two successors share every member
       // next() did not touch, so only what it built is walked.

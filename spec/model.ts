@@ -12,7 +12,7 @@ import { match } from 'ts-pattern';
 import type { Model } from '../checker/types.ts';
 import { completeBio, completeBioPure, mediaAfterPowerLoss, persistGroups, powerLossChoices } from './block/device.ts';
 import { task, withTask } from './ghost.ts';
-import { frozen, withMembers } from './cow.ts';
+import { filtered, frozen, withMembers } from './cow.ts';
 import { commitJournal, commitJournalPure, journalDirty, markDirty, orderedDataPending, recoverJournal } from './fs/journal.ts';
 import { describeRsvConversion, ext4EndBio, ext4EndIoRsvWork, ext4RsvConversionReady } from './fs/ext4/page-io.ts';
 import { iomapFinishIoend } from './fs/iomap/ioend.ts';
@@ -168,8 +168,12 @@ export function actions(w: World, s: Settings): Action[] {
   for (const { ino, blks, pass } of flusherChoices(w, s)) out.push({ kind: 'flusher', ino, blks, what: s.fs.kind === 'fuse' ? describeFuseWritepage(w, ino, blks) : describeFlusherStep(w, s, ino, blks, pass), ...(pass === undefined ? {} : { pass }) });
   for (const r of w.fuse?.reqs ?? []) for (const answer of answers(w, s, r)) out.push({ kind: 'fuse', unique: r.unique, answer, what: describeAnswer(w, r, answer) });
   for (const [ino, blk] of reclaimChoices(w, s)) out.push({ kind: 'reclaim', ino, blk, t: w.pageCache[ino]?.[blk]?.t ?? '?' });
-  for (const k of ext4RsvConversionReady(w)) out.push({ kind: 'ext4-end-io', io: k, what: describeRsvConversion(w.ext4IoEnds[k]!, s) });
-  w.folioEnds.forEach((x, walk) => out.push({ kind: 'folio-end', walk, by: x.by, what: describeFolioEndWalk(x) }));
+  // (Most worlds have no ext4 io_end and no folio walk: no array built for them.)
+  if (w.ext4IoEnds.length > 0) for (const k of ext4RsvConversionReady(w)) out.push({ kind: 'ext4-end-io', io: k, what: describeRsvConversion(w.ext4IoEnds[k]!, s) });
+  for (let walk = 0; walk < w.folioEnds.length; walk++) {
+    const x = w.folioEnds[walk]!;
+    out.push({ kind: 'folio-end', walk, by: x.by, what: describeFolioEndWalk(x) });
+  }
   // jbd2 data=ordered: a commit cannot finish before the transaction's ordered data is written.
   if (s.backgroundCommit && journalDirty(w) && orderedDataPending(w) === null) out.push({ kind: 'commit', fs: s.fs.kind });
   const rec = recoveryStep(w, s);
@@ -302,8 +306,8 @@ function wakePure(w: World, owner: number, bio: number, failed: boolean): World 
   if (owner < 0) return w;
   const c = task(w, owner).cur;
   if (c === null || !c.wait.includes(bio)) throw new Error(`bio#${bio} completed but T${owner + 1} is not waiting for it`);
-  const wait = frozen(c.wait.filter((x) => x !== bio));
-  return withTask(w, owner, { cur: frozen(failed ? { ...c, wait, ioError: true } : { ...c, wait }) });
+  const wait = frozen(filtered(c.wait, (x) => x !== bio));
+  return withTask(w, owner, { cur: withMembers(c, failed ? { wait, ioError: true } : { wait }) });
 }
 
 /**

@@ -41,13 +41,16 @@ function observations(w: World, s: Settings): Observation[] {
 
 function observe(w: World, s: Settings): Observation[] {
   const out: Observation[] = [];
-  w.tasks.forEach((t, ti) =>
-    t.results.forEach((r, k) => {
+  // Index loops, no closure per task and result: this runs on every state (issue 10q).
+  for (let ti = 0; ti < w.tasks.length; ti++) {
+    const results = w.tasks[ti]!.results;
+    for (let k = 0; k < results.length; k++) {
+      const r = results[k]!;
       if ((r.op === 'pread' || r.op === 'mmap-load') && typeof r.ret === 'number' && r.data.length > 0) {
         out.push({ what: `T${ti + 1}'s ${r.op === 'pread' ? 'read' : 'load through mmap'} #${k + 1}`, ino: r.file, firstBlock: r.firstBlock, data: r.data });
       }
-    }),
-  );
+    }
+  }
   // On ext4 the final read waits for writeback in flight too: without dioread_nolock an
   // extent is written before its bio completes, and a real reader would see the page cache
   // (a direct read would wait for the writeback), not the media under the bio.
@@ -177,19 +180,28 @@ function atomicOneRequest(w: World, s: Settings): string | null {
   const d = s.device;
   for (const W of w.ghost.writes) {
     if (!W.atomic) continue;
-    const who = `RWF_ATOMIC write ${W.id} (T${W.task + 1}, ${W.nblk * bs} bytes)`;
-    if (W.path === 'buffered-fallback') return `${who} fell back to buffered I/O: it reaches the device as per-folio writeback requests`;
-    if (W.path === 'sw-cow' || W.bios.length === 0) continue;
-    if (W.bios.length > 1) return `${who} reached the device as ${W.bios.length} requests: ${W.bios.map((b) => `${b.atomic ? 'REQ_ATOMIC ' : ''}p${b.p}+${b.n}`).join(', ')}`;
-    const b = W.bios[0];
-    if (b === undefined) continue;
-    if (!b.atomic) return `${who} reached the device without REQ_ATOMIC (p${b.p}+${b.n})`;
-    if (b.n !== W.nblk) return `${who}: its REQ_ATOMIC request covers ${b.n} of ${W.nblk} blocks`;
-    const bytes = b.n * bs;
-    if (bytes > d.atomicUnitMax || bytes < d.atomicUnitMin) return `${who}: ${bytes} bytes outside atomic_write_unit_min/max ${d.atomicUnitMin}/${d.atomicUnitMax}`;
-    if (d.atomicNeedsAlignment && (b.p * bs) % bytes !== 0) return `${who}: REQ_ATOMIC at p${b.p} is not naturally aligned to ${bytes} bytes`;
-    if (d.atomicBoundary > 0 && Math.floor((b.p * bs) / d.atomicBoundary) !== Math.floor((b.p * bs + bytes - 1) / d.atomicBoundary)) return `${who} crosses the atomic write boundary`;
+    const message = atomicRequestProblem(W, bs, d);
+    if (message !== null) return `RWF_ATOMIC write ${W.id} (T${W.task + 1}, ${W.nblk * bs} bytes)${message}`;
   }
+  return null;
+}
+
+/**
+ * What is wrong with how atomic write `W` reached the device, as the rest of a sentence naming
+ * it, or null. The name is built only for a message: this runs on every state (issue 10q).
+ */
+function atomicRequestProblem(W: GhostWrite, bs: number, d: Settings['device']): string | null {
+  if (W.path === 'buffered-fallback') return ` fell back to buffered I/O: it reaches the device as per-folio writeback requests`;
+  if (W.path === 'sw-cow' || W.bios.length === 0) return null;
+  if (W.bios.length > 1) return ` reached the device as ${W.bios.length} requests: ${W.bios.map((b) => `${b.atomic ? 'REQ_ATOMIC ' : ''}p${b.p}+${b.n}`).join(', ')}`;
+  const b = W.bios[0];
+  if (b === undefined) return null;
+  if (!b.atomic) return ` reached the device without REQ_ATOMIC (p${b.p}+${b.n})`;
+  if (b.n !== W.nblk) return `: its REQ_ATOMIC request covers ${b.n} of ${W.nblk} blocks`;
+  const bytes = b.n * bs;
+  if (bytes > d.atomicUnitMax || bytes < d.atomicUnitMin) return `: ${bytes} bytes outside atomic_write_unit_min/max ${d.atomicUnitMin}/${d.atomicUnitMax}`;
+  if (d.atomicNeedsAlignment && (b.p * bs) % bytes !== 0) return `: REQ_ATOMIC at p${b.p} is not naturally aligned to ${bytes} bytes`;
+  if (d.atomicBoundary > 0 && Math.floor((b.p * bs) / d.atomicBoundary) !== Math.floor((b.p * bs + bytes - 1) / d.atomicBoundary)) return ` crosses the atomic write boundary`;
   return null;
 }
 
@@ -313,8 +325,12 @@ function readConsistency(w: World, s: Settings): string | null {
   const bs = s.fs.blockSize;
   // After a power loss the reads are judged by recovered-reads: a completed write may be gone.
   if (w.boot !== null) return null;
-  for (const [ti, t] of w.tasks.entries()) {
-    for (const [k, r] of t.results.entries()) {
+  // Index loops: `entries()` with destructuring allocated an iterator and a pair per element,
+  // on every state (issue 10q).
+  for (let ti = 0; ti < w.tasks.length; ti++) {
+    const t = w.tasks[ti]!;
+    for (let k = 0; k < t.results.length; k++) {
+      const r = t.results[k]!;
       if ((r.op !== 'pread' && r.op !== 'mmap-load') || typeof r.ret !== 'number') continue;
       for (let i = 0; i < r.data.length; i++) {
         const b = r.firstBlock + i;

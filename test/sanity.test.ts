@@ -310,3 +310,46 @@ test('a frozen state is not fingerprinted around next(), unless something under 
   };
   assert.match(errorOf(deep), /not deterministic: action "go" from the same state gave two different states \(a\.b\.c\[1\]: 0 vs 1\)/);
 });
+
+test('a successor of a state frozen all the way down: what it shares is skipped, what it built is walked', () => {
+  // Deep-frozen states (as immer and the spec build them); the third step puts a Map inside a
+  // new object next to members shared with the parent, and a frozen Set where the parent had
+  // a plain object: both are found, with their paths.
+  const deep = <T>(x: T): T => {
+    if (typeof x === 'object' && x !== null && !(x instanceof Map) && !(x instanceof Set)) {
+      for (const v of Object.values(x)) deep(v);
+      Object.freeze(x);
+    }
+    return x;
+  };
+  type S = { n: number; a: { shared: { k: number[] }; b: unknown[] } };
+  const build = (bad: 'map' | 'set'): Model<S, 'go'> => ({
+    name: `deep ${bad}`,
+    init: () => [deep({ n: 0, a: { shared: { k: [1, 2] }, b: [{ x: 1 }] } })],
+    actions: (s) => (s.n < 4 ? ['go'] : []),
+    next: (s) => {
+      const b = s.n < 2 ? [{ x: s.n }] : bad === 'map' ? [{ x: 1 }, { y: new Map() }] : [Object.freeze(new Set())];
+      return deep({ n: s.n + 1, a: { shared: s.a.shared, b } });
+    },
+    done: () => true,
+  });
+  assert.match(errorOf(build('map')), /the state after action "go": a\.b\[1\]\.y is a Map/);
+  assert.match(errorOf(build('set')), /the state after action "go": a\.b\[0\] is a Set/);
+});
+
+test('a successor frozen only at the top is not taken for unchangeable when it is expanded in turn', () => {
+  // s0 is frozen all the way down; its successor is frozen at the top with a mutable log inside,
+  // which the next step writes to: found when that successor is the parent.
+  type S = { n: number; log: number[] | null };
+  const m: Model<S, 'go'> = {
+    name: 'mutable under a frozen successor',
+    init: () => [Object.freeze({ n: 0, log: null })],
+    actions: (s) => (s.n < 3 ? ['go'] : []),
+    next: (s) => {
+      s.log?.push(s.n);
+      return Object.freeze({ n: s.n + 1, log: s.log ?? [] });
+    },
+    done: () => true,
+  };
+  assert.match(errorOf(m), /next\(\) on action "go" changed its input state/);
+});

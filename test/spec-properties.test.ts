@@ -128,5 +128,14 @@ describe('properties are not vacuous', () => {
     assert.equal(PROPERTIES['no-stale-data'].check(w, s), null);
     const bad: World = { ...w, inodes: [{ ...w.inodes[0]!, map: [{ kind: 'written', p: 3 }] }] };
     assert.match(PROPERTIES['no-stale-data'].check(bad, s) ?? '', /stale\[p3\]/);
+    // Through a task's read: the observation names the task and the read by their numbers.
+    const read: World = {
+      ...w,
+      tasks: [
+        { pc: 0, fds: [], cur: null, results: [] },
+        { pc: 2, fds: [], cur: null, results: [{ op: 'open', ret: 0 }, { op: 'pread', ret: BS, file: 0, data: ['stale[p3]'], firstBlock: 0, start: 1, end: 2 }] },
+      ],
+    };
+    assert.match(PROPERTIES['no-stale-data'].check(read, s) ?? '', /^T2's read #2 returns stale\[p3\] at file 0 block 0: a freed block's old contents$/);
   });
 });

@@ -14,7 +14,7 @@
  * a REQ_ATOMIC request persists all of its blocks or none.
  */
 import type { BioBlock, CacheEntry, Device, DeviceSettings, Token } from '../types.ts';
-import { frozen, keepIfSame, withMembers } from '../cow.ts';
+import { copied, filtered, frozen, keepIfSame, withMembers } from '../cow.ts';
 
 export function initDevice(media: Token[]): Device {
   return { media, cache: [], inflight: [] };
@@ -75,7 +75,7 @@ export function submitBio(dev: Device, spec: BioSpec, maxBlocks = Number.POSITIV
  * every object it built is frozen, the rest of the device shared.
  */
 export function submitBioPure(dev: Device, spec: BioSpec, maxBlocks = Number.POSITIVE_INFINITY): { dev: Device; ids: number[] } {
-  const scratch: Device = { media: dev.media, cache: dev.cache, inflight: dev.inflight.slice() };
+  const scratch: Device = { media: dev.media, cache: dev.cache, inflight: copied(dev.inflight) };
   const ids = submitBio(scratch, spec, maxBlocks);
   for (const b of scratch.inflight) {
     if (Object.isFrozen(b)) continue;
@@ -155,10 +155,10 @@ export function completeBioPure(dev: Device, ds: DeviceSettings, id: number, fai
   const bio = dev.inflight.find((b) => b.id === id);
   if (bio === undefined) throw new Error(`no bio#${id}`);
   const done: Completion = { id, owner: bio.owner, convert: bio.convert.map(([i, b]) => [i, b] as [number, number]) };
-  const inflight = frozen(dev.inflight.filter((b) => b.id !== id));
+  const inflight = frozen(filtered(dev.inflight, (b) => b.id !== id));
   if (failed) return { dev: withMembers(dev, { inflight }), done };
-  const media = dev.media.slice();
-  let cache: CacheEntry[] = dev.cache.slice();
+  const media = copied(dev.media);
+  let cache: CacheEntry[] = copied(dev.cache);
   const flush = () => {
     for (const e of cache) media[e.p] = e.t;
     cache = [];
@@ -180,7 +180,7 @@ export function completeBioPure(dev: Device, ds: DeviceSettings, id: number, fai
 /** flushDevice without a draft: the cache written to the media; `dev` itself when the cache is empty. */
 export function flushDevicePure(dev: Device): Device {
   if (dev.cache.length === 0) return dev;
-  const media = dev.media.slice();
+  const media = copied(dev.media);
   for (const e of dev.cache) media[e.p] = e.t;
   return withMembers(dev, { media: keepIfSame(dev.media, media), cache: frozen([]) });
 }

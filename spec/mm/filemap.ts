@@ -15,7 +15,7 @@ import { xfsBmapiConvertDelalloc } from '../fs/xfs/xfs_aops.ts';
 import { recordWritebackFailure } from '../ghost.ts';
 import { errseqCheck, errseqCheckAndAdvance, errseqSet, type WbErrno } from '../lib/errseq.ts';
 import { unmapFolio, unmapFolioPure } from './rmap.ts';
-import { keepIfSame, withAt, withMembers } from '../cow.ts';
+import { copied, keepIfSame, withAt, withMembers } from '../cow.ts';
 import { folioClearDirtyForIo } from './page-writeback.ts';
 import { overlay, tokenWriter, tokenWriters, ZERO, type AddressSpace, type Folio, type OpenFile, type Token, type World } from '../types.ts';
 import type { FolioEndWalk } from './types.ts';
@@ -411,7 +411,7 @@ export function invalidateInodePages2RangePure(w: World, ino: number, blk: numbe
   let x = w;
   const pc = w.pageCache[ino];
   if (pc !== undefined) {
-    const row = pc.slice();
+    const row = copied(pc);
     for (let b = start; b < end && b < row.length; b++) row[b] = null;
     const kept = keepIfSame(pc, row);
     if (kept !== pc) x = withMembers(x, { pageCache: withAt(x.pageCache, ino, kept) });

@@ -98,7 +98,7 @@ function lockStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
 
 /** For the pure forms: `w` with task `ti`'s direct-write state patched. */
 function withCur(w: World, ti: number, patch: Partial<DioWrite>): World {
-  return withTask(w, ti, { cur: frozen<DioWrite>({ ...cur(w, ti), ...patch }) });
+  return withTask(w, ti, { cur: withMembers(cur(w, ti), patch) });
 }
 
 function fsChecks(w: World, s: Settings, st: DioWrite): DioWriteCheck {
@@ -510,7 +510,7 @@ function iomapDioCompletePure(w: World, ti: number, ok: boolean, stale: boolean)
   const ret = eio ? 'EIO' : (c.ret ?? req.count);
   const failure: DioWrite['failure'] = eio ? 'bio' : c.failure;
   const phase: DioWrite['phase'] = typeof ret === 'number' && ret > 0 && req.dsync && !c.fua ? 'sync' : 'unlock';
-  return withTask(x, ti, { cur: frozen<DioWrite>({ ...c, dioStarted: false, ret, failure, phase }) });
+  return withTask(x, ti, { cur: withMembers(c, { dioStarted: false, ret, failure, phase }) });
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { setCow, setMapping } from '../allocator.ts';
 import { inodeMetaDirty, markDirty, markDirtyPure } from '../journal.ts';
-import { frozen, keepIfSame, withAt, withMembers } from '../../cow.ts';
+import { copied, frozen, keepIfSame, withAt, withMembers } from '../../cow.ts';
 import type { DeviceSettings, Errno, IomapSeg, Mapping, WriteReq, World } from '../../types.ts';
 
 export interface Alloc {
@@ -39,9 +39,9 @@ export function applyAllocsPure(w: World, ino: number, alloc: Alloc[]): World {
   if (alloc.length === 0) return w;
   const inode = w.inodes[ino];
   if (inode === undefined) throw new Error(`no inode ${ino}`);
-  const free = w.free.slice();
-  const map = inode.map.slice();
-  const cow = inode.cow.slice();
+  const free = copied(w.free);
+  const map = copied(inode.map);
+  const cow = copied(inode.cow);
   for (const a of alloc) {
     if (free[a.p] !== true) throw new Error(`allocation of busy p${a.p}`);
     free[a.p] = false;

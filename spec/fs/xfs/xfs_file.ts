@@ -7,7 +7,7 @@
  */
 import { freeBlock, setCow, setMapping } from '../allocator.ts';
 import { markDirty, markDirtyPure } from '../journal.ts';
-import { frozen, keepIfSame, withAt, withMembers } from '../../cow.ts';
+import { copied, frozen, keepIfSame, withAt, withMembers } from '../../cow.ts';
 import type { CowMapping, Mapping } from '../types.ts';
 import type { DioWrite, DioWriteCheck } from '../iomap/types.ts';
 import type { WriteReq } from '../../vfs/types.ts';
@@ -131,9 +131,9 @@ export function xfsDioWriteEndIoPure(w: World, st: DioWrite): World {
   const req = st.req;
   const inode = w.inodes[req.ino];
   if (inode === undefined) throw new Error(`no inode ${req.ino}`);
-  const map = inode.map.slice();
-  const cow = inode.cow.slice();
-  const free = w.free.slice();
+  const map = copied(inode.map);
+  const cow = copied(inode.cow);
+  const free = copied(w.free);
   let seq = inode.seq;
   let dirty = false;
   if (st.segs.some((g) => g.type === 'cow')) {

@@ -4,6 +4,7 @@
  * blocked task simply has no enabled step until the semaphore is free, so the checker
  * explores every order in which waiters may get it.
  */
+import { filtered, withMembers } from '../../cow.ts';
 
 /** A reader-writer semaphore: an exclusive holder or sorted shared holders. */
 export interface RwSem {
@@ -26,18 +27,18 @@ export function lock(sem: RwSem, mode: LockMode, task: number): void {
 /** lock without a draft: a new semaphore (frozen) with `task` holding it. */
 export function lockPure(sem: RwSem, mode: LockMode, task: number): RwSem {
   if (!canLock(sem, mode)) throw new Error(`T${task + 1} cannot take the lock ${mode}`);
-  if (mode === 'excl') return Object.freeze({ ...sem, excl: task });
-  return Object.freeze({ ...sem, shared: Object.freeze([...sem.shared, task].sort((a, b) => a - b)) as number[] });
+  if (mode === 'excl') return withMembers(sem, { excl: task });
+  return withMembers(sem, { shared: Object.freeze([...sem.shared, task].sort((a, b) => a - b)) as number[] });
 }
 
 /** unlock without a draft: a new semaphore (frozen) after `task` released it. */
 export function unlockPure(sem: RwSem, mode: LockMode, task: number): RwSem {
   if (mode === 'excl') {
     if (sem.excl !== task) throw new Error(`T${task + 1} does not hold the lock excl`);
-    return Object.freeze({ ...sem, excl: null });
+    return withMembers(sem, { excl: null });
   }
   if (!sem.shared.includes(task)) throw new Error(`T${task + 1} does not hold the lock shared`);
-  return Object.freeze({ ...sem, shared: Object.freeze(sem.shared.filter((t) => t !== task)) as number[] });
+  return withMembers(sem, { shared: Object.freeze(filtered(sem.shared, (t) => t !== task)) as number[] });
 }
 
 export function unlock(sem: RwSem, mode: LockMode, task: number): void {
