@@ -49,6 +49,26 @@ describe('known gap signatures match exactly what they document', () => {
     assert.equal(gapOf(g1), 'G1-xfs-buffered-nowait-delalloc');
     assert.equal(gapOf(with1(g1, { ops: [open(false), W(0, [512], ['NOWAIT'], 1)], results: [ok(0), ok(512)], kernel: 'ret 512', allowed: ['EAGAIN'] })), 'G1-xfs-buffered-nowait-delalloc');
   });
+  // Campaign seed 20261203, --programs edge (stop 21): an RWF_DONTCACHE write into blocks 0-1,
+  // then a NOWAIT write from inside block 0. The spec: EAGAIN (block 0's folio dropped after its
+  // writeback, so it must be read) or a stop at untouched block 2 (G1); the kernel, its folio
+  // still cached, wrote it all.
+  const dropped: Case = {
+    fs: 'xfs',
+    ops: [open(false), W(3072, [1024, 3072], ['DONTCACHE'], 1), W(3584, [65536], ['DSYNC', 'NOWAIT', 'DONTCACHE'], 2)],
+    results: [ok(0), ok(4096), ok(65536)],
+    kernel: 'ret 65536',
+    allowed: ['EAGAIN', 'ret 4608'],
+  };
+  it('G1 with a dropped folio as the spec\'s other answer: EAGAIN where the write must read a block an RWF_DONTCACHE write touched', () => {
+    assert.equal(gapOf(dropped), 'G1-xfs-buffered-nowait-delalloc');
+  });
+  it('G1 rejects the dropped-folio answer alone, and an EAGAIN at a block nothing could have dropped', () => {
+    // Only the dropped folio: nothing of G1 in the spec's answers.
+    assert.equal(gapOf(with1(dropped, { allowed: ['EAGAIN'] })), 'none');
+    // The first write a plain one covering blocks 0-1 whole: block 0 stays cached, so an EAGAIN there is no drop's.
+    assert.equal(gapOf(with1(dropped, { ops: [open(false), W(0, [8192], [], 1), W(3584, [65536], ['DSYNC', 'NOWAIT', 'DONTCACHE'], 2)], results: [ok(0), ok(8192), ok(65536)] })), 'none');
+  });
   it('G1 rejects: ext4, O_DIRECT, no NOWAIT, a short kernel count, EAGAIN from the kernel, a write past EOF, the spec stopping at a written block', () => {
     assert.equal(gapOf(with1(g1, { fs: 'ext4' })), 'none');
     assert.equal(gapOf(with1(g1, { ops: [open(true), W(0, [4096], [], 1), W(0, [8192], ['NOWAIT'], 2)] })), 'none');
