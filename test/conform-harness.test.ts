@@ -169,3 +169,34 @@ test('SIGKILL (no handler runs): the next lab reaps what the dead process left',
   reapStaleLabs();
   assertGone(info);
 });
+
+// U11 (proofs-notes/conformance.md): an O_DIRECT write whose total length is aligned but whose
+// first segment is not fails with EINVAL after writing the aligned extents it reached (blocks
+// 7-10, W1's, overwritten in place; 0-6 allocated unwritten, not converted). The helper names
+// the failed write's bytes after it even in a read that does not start on a block; before, it
+// recorded only writes that returned a count, and named those bytes W1 and '?'.
+test('the helper names the bytes of a failed O_DIRECT write that wrote some of them (U11)', async (t) => {
+  if (skip !== undefined) {
+    t.skip(`no loop devices: ${skip}`);
+    return;
+  }
+  const read = (off: number): Program => ({
+    ops: [
+      { op: 'open', direct: true },
+      { op: 'pwritev2', fd: 0, off: 28672, segs: [16384], flags: [], id: 1, misalign: 0 },
+      { op: 'pwritev2', fd: 0, off: 0, segs: [45057, 86015], flags: [], id: 2, misalign: 0 },
+      { op: 'pread', fd: 0, off, len: 45056, misalign: 0 },
+    ],
+  });
+  const r = await withLab(['xfs'], async (lab) => {
+    const h = startHelper(lab, 'xfs');
+    return { at0: await h.run(read(0)), at512: await h.run(read(512)) };
+  });
+  assert.ok('value' in r, 'skipped' in r ? r.skipped : '');
+  const { at0, at512 } = r.value;
+  assert.equal(at0.results[2]?.errno, 'EINVAL');
+  assert.deepEqual(at0.results[3]?.blocks, ['0', '0', '0', '0', '0', '0', '0', '2.7', '2.8', '2.9', '2.10']);
+  // The read's fourth 4 KiB (from file offset 512 + 6 * 4096) ends with W2's first 512 bytes.
+  assert.equal(at512.results[3]?.blocks?.[6], '~0:3584,2:512');
+  assert.ok(at512.results[3]?.blocks?.every((b) => !b.includes('?')), JSON.stringify(at512.results[3]?.blocks));
+});
