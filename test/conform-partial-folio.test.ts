@@ -202,8 +202,8 @@ describe('U9: an O_DIRECT write into a clean block of a dirty large folio (PG_di
 // other (iomap_finish_ioend_buffered, ext4_finish_bio), dropping each RWF_DONTCACHE folio as
 // it goes (folio_end_dropbehind), so mincore can see the first folio gone and the next still
 // cached. The program is the one test/conform.test.ts's bounded run shrank to; its kernel
-// answers from `u10` runs on Linux 6.18.44 (200 runs each): ext4 4.3r 90, 5.2r 52, 7. 56, 6.1r 2;
-// xfs 4.3r 61, 5.2r 50, 7. 89.
+// answers on Linux 6.18.44 (200 runs each): ext4 4.3r 90, 5.2r 52, 7. 56, 6.1r 2; xfs 4.3r 61,
+// 5.2r 50, 7. 89, and in 1,000 more xfs runs 6.1r once.
 describe('U10: a completed bio ends its folios one at a time, each RWF_DONTCACHE folio dropped as its writeback ends', () => {
   const ops = [W(16384, [7614, 4674], 1, ['DONTCACHE']), R(24449, 7553), M, R(16772, 6532)];
   it('folios 4-5 gone while 6 is still cached (kernel 6.1r on ext4), or a read between the two drops brought page 5 back (5.1r1.)', () => {
