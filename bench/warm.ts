@@ -4,9 +4,8 @@
  * has compiled the spec's hot code. Separates the two when a search is short.
  * Usage: tsx bench/warm.ts [SCENARIO_FILE] [ROUNDS]
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { check, type Scenario } from '../checker/index.ts';
+import { check } from '../checker/index.ts';
+import { loadScenarioFile } from '../cli/load.ts';
 
 const file = process.argv[2] ?? 'scenarios/xfs-sw-atomic-vs-atomic-merged.ts';
 const rounds = Number(process.argv[3] ?? 8);
@@ -14,12 +13,13 @@ if (!Number.isInteger(rounds) || rounds < 1) {
   console.error(`bench/warm.ts: ROUNDS must be an integer >= 1, got ${JSON.stringify(process.argv[3])}`);
   process.exit(2);
 }
-const mod = (await import(pathToFileURL(resolve(file)).href)) as { default: Scenario | Scenario[] };
-const s = Array.isArray(mod.default) ? mod.default[0] : mod.default;
-if (s === undefined) {
-  console.error(`bench/warm.ts: ${file} exports no scenario`);
+// The CLI's loader: a missing file, a module that does not load or exports no valid scenario is a
+// message naming the file, never a stack trace.
+const loaded = await loadScenarioFile(file).catch((e: unknown) => {
+  console.error(`bench/warm.ts: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(2);
-}
+});
+const s = loaded[0]!.scenario;
 for (let i = 1; i <= rounds; i++) {
   const c0 = process.cpuUsage();
   const t0 = performance.now();

@@ -19,6 +19,7 @@ import type { Action } from './model.ts';
 import { PROPERTIES } from './properties.ts';
 import type { Bio, CowMapping, InitialBlock, RwSem, Settings, SysState, Syscall, SyscallResult, Task, World } from './types.ts';
 import { fileContent } from './world.ts';
+import { FOLIO_WALK_FN } from './mm/filemap.ts';
 
 /** The lane of an action: a task by name, the device, the journal thread, the power supply. */
 export function actorOf(a: Action, s: Settings): string {
@@ -183,7 +184,7 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
     const rsv = w.ext4IoEnds.filter((x) => x.ino === ino);
     if (rsv.length > 0) f['unwritten io_ends'] = rsv.map((x) => `bios ${x.bios.map((b) => `#${b}`).join(',')} convert blocks ${x.blocks.join(',')}${x.inflight.length === 0 ? ' (on i_rsv_conversion_list)' : ''}${x.failed ? ' EXT4_IO_END_FAILED' : ''}`).join('; ');
     const walks = w.folioEnds.filter((x) => x.ino === ino);
-    if (walks.length > 0) f['folio walks'] = walks.map((x) => `${x.by === 'ext4' ? 'ext4_finish_bio' : 'iomap_finish_ioend_buffered'} still to end blocks ${x.heads.join(',')}`).join('; ');
+    if (walks.length > 0) f['folio walks'] = walks.map((x) => `${FOLIO_WALK_FN[x.by]} still to end blocks ${x.heads.join(',')}`).join('; ');
     const m = w.mappings[ino];
     if (m !== undefined && (m.wbErr !== 0 || m.asEio || m.asEnospc)) f['wb_err'] = `${describeErrseq(m.wbErr)}${m.asEio ? ', AS_EIO' : ''}${m.asEnospc ? ', AS_ENOSPC' : ''}`;
     if (inode.reflink) f.reflink = true;

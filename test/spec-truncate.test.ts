@@ -60,6 +60,20 @@ function reachable(s: Settings, limit = 200_000): World[] {
   return [...seen.values()];
 }
 
+/**
+ * Every end of `s` (file 0: a folio straddling EOF at block 0, old data on disk at block 2 past
+ * EOF) has the folio written back and block 2 zeroed through the page cache after the flush.
+ */
+function assertStaleBlockZeroedAfterFlush(s: Settings): void {
+  const m = buildModel(s);
+  const ends = reachable(s).filter((x) => m.done?.(x) === true);
+  assert.ok(ends.length > 0);
+  for (const w of ends) {
+    assert.equal(w.pageCache[0]![0]?.dirty, false, 'the folio straddling EOF was written back');
+    assert.equal(w.pageCache[0]![2]?.t, ZERO, 'block 2 zeroed after the flush');
+  }
+}
+
 /** The final states: every task done. */
 const finals = (s: Settings): World[] => {
   const m = buildModel(s);
@@ -258,13 +272,7 @@ test('xfs: a growing truncate whose range a dirty folio overlaps over a hole flu
   // pre-5.8 speculative preallocation left it) and is zeroed through the page cache. The folio straddling
   // EOF here is a two-block write's, cut short by a fault in its second page (i_size 1 block).
   const stale = mk('xfs', ['hole', 'hole', { written: 0 }], 0, [[open(0), pwriteBadPage('W1', 0, 0, 2 * BS, 1), ftruncate(0, 3 * BS)]]);
-  const sm = buildModel(stale);
-  const staleEnds = reachable(stale).filter((x) => sm.done?.(x) === true);
-  assert.ok(staleEnds.length > 0);
-  for (const w of staleEnds) {
-    assert.equal(w.pageCache[0]![0]?.dirty, false, 'the folio straddling EOF was written back');
-    assert.equal(w.pageCache[0]![2]?.t, ZERO, 'block 2 zeroed after the flush');
-  }
+  assertStaleBlockZeroedAfterFlush(stale);
   // No dirty folio overlaps [4 blocks, 5 blocks): no flush, folio 0 stays dirty.
   const s = mkLarge(4 * BS, 5 * BS);
   const m = buildModel(s);
@@ -299,13 +307,7 @@ test('xfs: a write starting past EOF whose zeroing range a dirty folio overlaps 
   // After the flush the walk goes on: block 2 past EOF holds old data on disk (written) and is zeroed
   // through the page cache; the folio straddling EOF is a two-block write's cut short by a fault.
   const stale = mk('xfs', ['hole', 'hole', { written: 0 }, 'hole'], 0, [[open(0), pwriteBadPage('W1', 0, 0, 2 * BS, 1), pwrite('W2', 0, 3 * BS, BS)]]);
-  const sm = buildModel(stale);
-  const staleEnds = reachable(stale).filter((x) => sm.done?.(x) === true);
-  assert.ok(staleEnds.length > 0);
-  for (const w of staleEnds) {
-    assert.equal(w.pageCache[0]![0]?.dirty, false, 'the folio straddling EOF was written back');
-    assert.equal(w.pageCache[0]![2]?.t, ZERO, 'block 2 zeroed after the flush');
-  }
+  assertStaleBlockZeroedAfterFlush(stale);
   // The write starts at the old EOF (no zeroing) or no dirty folio overlaps the range: folio 0 stays dirty.
   for (const [cut, at] of [[2 * BS, 2 * BS], [4 * BS, 5 * BS]] as const) {
     const c = mkLarge(cut, at, false);

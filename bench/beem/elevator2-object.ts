@@ -6,6 +6,7 @@
  * names, as elevator2.ts.
  */
 import type { Model } from '../../checker/index.ts';
+import { DONE, IDLE, MOV, OPEN, WAIT, WORK } from './elevator2.ts';
 
 export interface ElevatorState {
   /** Cabin position, target floor (-1 or n when the controller must turn), cabin busy. */
@@ -21,13 +22,6 @@ export interface ElevatorState {
 }
 export type ElevatorAction = { step: Step } | { step: 'press'; floor: number };
 type Step = 'idle->mov' | 'up' | 'down' | 'mov->open' | 'open->idle' | 'wait->work' | 'turn' | 'work->work' | 'work->done' | 'done->wait';
-
-const IDLE = 0;
-const MOV = 1;
-const OPEN = 3;
-const WAIT = 0;
-const WORK = 1;
-const DONE = 3;
 
 /** elevator2.ts's transition names, in its order. */
 const NAMES: Record<Step, string> = {

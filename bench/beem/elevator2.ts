@@ -22,12 +22,13 @@ const CAB = 3;
 const CTL = 4;
 const LDIR = 5;
 const REQ = 6;
-const IDLE = 0;
-const MOV = 1;
-const OPEN = 3;
-const WAIT = 0;
-const WORK = 1;
-const DONE = 3;
+/** The processes' locations (the cabin's, the controller's), shared with the object port. */
+export const IDLE = 0;
+export const MOV = 1;
+export const OPEN = 3;
+export const WAIT = 0;
+export const WORK = 1;
+export const DONE = 3;
 
 export function elevator2(n: number): CompactModel {
   const names = ['cabin idle->mov', 'cabin up', 'cabin down', 'cabin mov->open', 'cabin open->idle', 'controller wait->work', 'controller turn', 'controller step', 'controller work->done', 'controller done->wait', ...Array.from({ length: n }, (_, i) => `environment press ${i}`)];

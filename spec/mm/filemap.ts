@@ -511,8 +511,11 @@ export function endWritebackWalk(w: World, walk: FolioEndWalk): void {
   }
 }
 
+/** The kernel function that walks a completed bio's folios, by whose walk it is. */
+export const FOLIO_WALK_FN: Record<FolioEndWalk['by'], string> = { ext4: 'ext4_finish_bio', iomap: 'iomap_finish_ioend_buffered' };
+
 export function describeFolioEndWalk(x: FolioEndWalk): string {
-  const fn = x.by === 'ext4' ? 'ext4_release_io_end → ext4_finish_bio' : 'xfs_end_io → iomap_finish_ioend_buffered';
+  const fn = `${x.by === 'ext4' ? 'ext4_release_io_end' : 'xfs_end_io'} → ${FOLIO_WALK_FN[x.by]}`;
   return `${fn} goes on: folio_end_writeback → folio_end_dropbehind for file ${x.ino} block${x.heads.length > 1 ? 's' : ''} ${x.heads.join(',')}`;
 }
 
