@@ -27,7 +27,7 @@ import { taskFinished, taskSteps } from './vfs/syscalls.ts';
 import type { Bio, Device, FsKind, PropertyName, Settings, Step, Token, World } from './types.ts';
 import { initWorld } from './world.ts';
 import { describeFolioEndWalk, endWritebackWalkStep } from './mm/filemap.ts';
-import { describeReadBio, readBioData, readBioEnd } from './mm/readahead.ts';
+import { describeReadBio, readBioData, readBioEnd, readBioFail } from './mm/readahead.ts';
 import { orphanCleanup, powerOn, recoveryStep } from './fs/recovery.ts';
 import { aboutOf, actorOf, cellsOf, viewOf } from './view.ts';
 import { representativeFor } from './symmetry.ts';
@@ -52,6 +52,8 @@ export type Action =
   | { kind: 'folio-end'; walk: number; by: 'iomap' | 'ext4'; what: string }
   /** Read bio `bio` of w.readBios completes carrying `data` (mm/readahead.ts readBioEnd): the device's, no task's. */
   | { kind: 'read-end'; bio: number; data: Token[]; what: string }
+  /** Read bio `bio` of w.readBios fails with EIO (mm/readahead.ts readBioFail), when the scenario allows one more I/O error. */
+  | { kind: 'read-fail'; bio: number; what: string }
   /** Mount-time recovery after a power loss (fs/recovery.ts): journal replay, orphan cleanup. */
   | { kind: 'recovery'; fn: string; what: string };
 
@@ -75,6 +77,7 @@ const LABELS: { [K in Action['kind']]: (x: ActionOf<K>) => string } = {
   'ext4-end-io': (x) => `kworker ext4-rsv-conversion: ${x.what}`,
   'folio-end': (x) => `kworker ${x.what}`,
   'read-end': (x) => `dev complete read bio: ${x.what}`,
+  'read-fail': (x) => `dev fail read bio: ${x.what}: BLK_STS_IOERR`,
   recovery: (x) => `mount ${x.fn}: ${x.what}`,
 };
 
@@ -182,6 +185,7 @@ export function actions(w: World, s: Settings): Action[] {
     const bio = w.readBios[k]!;
     const all = readBioData(w, k, (p) => deviceRead(w.device, p));
     for (const data of all) out.push({ kind: 'read-end', bio: k, data, what: `${describeReadBio(bio, data)}${all.length > 1 ? (data === all[0] ? ' (the disk as at submission)' : ' (after a write that landed meanwhile)') : ''}` });
+    if (w.ioErrors < s.maxIoErrors) out.push({ kind: 'read-fail', bio: k, what: `${bio.by === 'ext4' ? 'mpage_end_io' : 'iomap_read_end_io'} → folio_end_read(!uptodate): file ${bio.ino} blocks ${bio.blocks.map((x) => x.blk).join(',')} stay !uptodate, folios unlocked` });
   }
   // jbd2 data=ordered: a commit cannot finish before the transaction's ordered data is written.
   if (s.backgroundCommit && journalDirty(w) && orderedDataPending(w) === null) out.push({ kind: 'commit', fs: s.fs.kind });
@@ -263,6 +267,10 @@ export function next(w: World, s: Settings, a: Action, form: 'pure' | 'draft' = 
       .with({ kind: 'ext4-end-io' }, (x) => ext4EndIoRsvWork(d, s, x.io))
       .with({ kind: 'folio-end' }, (x) => endWritebackWalkStep(d, x.walk))
       .with({ kind: 'read-end' }, (x) => readBioEnd(d, x.bio, x.data))
+      .with({ kind: 'read-fail' }, (x) => {
+        readBioFail(d, x.bio);
+        d.ioErrors++;
+      })
       .with({ kind: 'recovery' }, () => {
         const step = recoveryStep(w, s);
         if (step === null) throw new Error('no recovery step pending');
@@ -291,6 +299,7 @@ const PURE: { [K in Action['kind']]: (w: World, s: Settings, x: ActionOf<K>) => 
   'ext4-end-io': () => null,
   'folio-end': () => null,
   'read-end': () => null,
+  'read-fail': () => null,
   recovery: () => null,
   'power-loss': () => null,
 };

@@ -32,7 +32,7 @@ export function actorOf(a: Action, s: Settings): string {
     .with({ kind: 'power-loss' }, () => 'power')
     .with({ kind: 'fuse' }, () => 'fuse server')
     .with({ kind: 'ext4-end-io' }, () => 'ext4-rsv-conversion')
-    .with({ kind: 'read-end' }, () => 'device')
+    .with({ kind: 'read-end' }, { kind: 'read-fail' }, () => 'device')
     .with({ kind: 'folio-end' }, (x) => (x.by === 'ext4' ? 'ext4-rsv-conversion' : 'xfs-end-io'))
     .with({ kind: 'recovery' }, () => 'mount')
     .exhaustive();

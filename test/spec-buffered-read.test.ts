@@ -227,6 +227,34 @@ describe('read bios outlive the read (U12: iomap_readahead / ext4_mpage_readpage
       assert.deepEqual({ bios: done.readBios, locked: done.pageCache[0]?.[1]?.locked, t: done.pageCache[0]?.[1]?.t }, { bios: [], locked: undefined, t: 'f0.init[1]' });
     });
 
+    it(`${fs}: a failed read bio leaves its folio unlocked !uptodate; the read reads it again, and a second failure is EIO, or a short count when a folio before it was read`, () => {
+      // allowedOutcomes leaves I/O errors out: every reachable state's finished read instead.
+      const rets = (maxIoErrors: number): string[] => {
+        const m = buildModel(s(fs, { maxIoErrors, maxPowerLosses: 0, programs: [[open(0), pread(0, 0, 2 * BS)]] }));
+        const seen = new Set<string>();
+        const r = check({
+          ...m,
+          invariants: {
+            collect: (w: World) => {
+              const res = w.tasks[0]?.results[1];
+              if (res !== undefined) seen.add(String(res.ret));
+              return true;
+            },
+          },
+        });
+        assert.equal(r.status, 'ok');
+        return [...seen].sort();
+      };
+      assert.deepEqual(rets(0), ['8192']);
+      assert.deepEqual(rets(1), ['8192'], 'one failure: filemap_read_folio reads it again');
+      assert.deepEqual(rets(2), ['4096', '8192', 'EIO'], 'block 1 failing twice: 4096; block 0: EIO');
+      const st = s(fs, { maxIoErrors: 1 });
+      let w = drive(st, initWorld(st), /^T1 do_sys_open/, /^T1 .*page_cache_sync_ra/, /^dev fail read bio: .*file 0 blocks 0 stay !uptodate, folios unlocked: BLK_STS_IOERR/);
+      assert.deepEqual({ locked: w.pageCache[0]?.[0]?.locked, uptodate: w.pageCache[0]?.[0]?.uptodate, errors: w.ioErrors }, { locked: undefined, uptodate: false, errors: 1 });
+      w = drive(st, w, /^dev complete read bio/, /^T1 filemap_read → filemap_update_page → filemap_read_folio: folio 0 !uptodate after a failed read: lock, ->read_folio submits read I\/O of blocks 0←p0/, /^dev complete read bio/, /^T1 filemap_read → copy_folio_to_iter/);
+      assert.deepEqual(w.tasks[0]?.results.at(-1)?.ret, BS);
+    });
+
     it(`${fs}: a power loss with read I/O in flight leaves no read bio and no folio (crash, and the recovery before an after-crash program)`, () => {
       for (const st of [s(fs), s(fs, { afterCrash: [[open(0), pread(0, BS, BS)]] })]) {
         const w = drive(st, initWorld(st), /^T1 do_sys_open/, /^T1 .*page_cache_sync_ra/);

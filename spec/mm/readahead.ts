@@ -252,6 +252,19 @@ export function readBioEnd(d: World, k: number, data: Token[]): void {
 }
 
 /**
+ * A read bio fails (BLK_STS_IOERR: iomap_finish_folio_read / mpage_end_io with an error →
+ * folio_end_read(folio, false)): its blocks stay !uptodate, and each folio no other read bio
+ * holds is unlocked !uptodate; a reader that needs it reads it again (filemap_update_page →
+ * filemap_read_folio).
+ */
+export function readBioFail(d: World, k: number): void {
+  const bio = d.readBios[k];
+  if (bio === undefined) throw new Error(`no read bio #${k}`);
+  d.readBios = d.readBios.filter((_, i) => i !== k);
+  unlockReadFolios(d, bio.ino, bio.blocks.map((x) => x.blk));
+}
+
+/**
  * The data a completing read bio can carry: what the device held at submission and, when a
  * write bio landed on its blocks meanwhile, what it holds now (the device orders nothing
  * between them).

@@ -165,6 +165,8 @@ export function bufferedReadStep(w: World, s: Settings, ti: number, st: Buffered
   }
   const { blk, nblk } = blocksOf(s, st.pos, bytesToCopy(w, st.ino, st.pos, st.len));
   if (anyLocked(w, st.ino, blk, nblk)) return null;
+  const failed = failedReadHeads(w, st.ino, blk, nblk);
+  if (failed.length > 0) return st.ioError ? readErrorStep(w, s, ti, st, failed[0]!) : rereadStep(w, s, ti, st, failed);
   return {
     fn: 'filemap_read → copy_folio_to_iter',
     what: `its folios unlocked: copy to the user buffer${st.iolock ? '; IOLOCK unlocked' : ''}`,
@@ -174,6 +176,64 @@ export function bufferedReadStep(w: World, s: Settings, ti: number, st: Buffered
     },
     // The same without a draft when no folio read has PG_uptodate to set (the page cache stays as it is).
     ...(copyLeavesCache(w, s, st) ? { next: (x: World) => copyOutPure(st.iolock ? withInode(x, st.ino, { iolock: unlockPure(inodeOf(x, st.ino).iolock, 'shared', ti) }) : x, s, ti, st) } : {}),
+  };
+}
+
+/** The heads of the clean folios over blocks [blk, blk + n) of file `ino` left !uptodate where the read needs them: a read bio of theirs failed. */
+function failedReadHeads(w: World, ino: number, blk: number, n: number): number[] {
+  const out: number[] = [];
+  for (let b = blk; b < blk + n; b++) {
+    const f = folioAt(w, ino, b);
+    if (f === null || f.uptodate || f.dirty || f.writeback || out.includes(f.head)) continue;
+    out.push(f.head);
+  }
+  return out;
+}
+
+/**
+ * filemap_update_page → filemap_read_folio for folios a failed read bio left !uptodate: under
+ * invalidate_lock shared, each is locked and ->read_folio submits read I/O of its !uptodate
+ * blocks; the read waits for them again.
+ */
+function rereadStep(w: World, s: Settings, ti: number, st: BufferedRead, heads: number[]): Step | null {
+  if (!canLock(inodeOf(w, st.ino).invalidateLock, 'shared')) return null;
+  const blocks = heads.flatMap((h) => {
+    const f = folioAt(w, st.ino, h);
+    return Array.from({ length: f?.nr ?? 1 }, (_, i) => h + i).filter((b) => folioAt(w, st.ino, b)?.uptodate === false);
+  });
+  const io = readIoOf(w, s, st.ino, blocks);
+  return {
+    fn: 'filemap_read → filemap_update_page → filemap_read_folio',
+    what: `folio${heads.length > 1 ? 's' : ''} ${heads.join(',')} !uptodate after a failed read: lock, ->read_folio submits read I/O of blocks ${io.map((x) => `${x.blk}${x.p === null ? '=0' : `←p${x.p}`}`).join(',')}`,
+    apply: (d) => {
+      for (const h of heads) {
+        const f = folioAt(d, st.ino, h);
+        for (let b = h; f !== null && b < h + f.nr; b++) {
+          const e = folioAt(d, st.ino, b);
+          if (e !== null) e.locked = true;
+        }
+      }
+      submitReadIo(d, s, st.ino, io);
+      const c = task(d, ti).cur;
+      if (c !== null && c.sys === 'buffered-read') c.ioError = true;
+    },
+  };
+}
+
+/**
+ * filemap_read_folio found the folio at `head` !uptodate again: -EIO; filemap_read returns
+ * what it copied before that folio, or the error.
+ */
+function readErrorStep(w: World, s: Settings, ti: number, st: BufferedRead, head: number): Step {
+  const short = head * s.fs.blockSize - st.pos;
+  return {
+    fn: 'filemap_read → filemap_update_page → filemap_read_folio',
+    what: `folio ${head} !uptodate after its read again: -EIO; return ${short > 0 ? short : '-EIO'}${st.iolock ? '; IOLOCK unlocked' : ''}`,
+    apply: (d) => {
+      if (st.iolock) unlock(inodeOf(d, st.ino).iolock, 'shared', ti);
+      if (short > 0) copyOut(d, s, ti, st.fd, st.ino, st.pos, short, st.start);
+      else finishSyscall(d, ti, { op: 'pread', ret: 'EIO', file: st.ino, data: [], firstBlock: Math.floor(st.pos / s.fs.blockSize), start: st.start, end: d.ghost.clock + 1 });
+    },
   };
 }
 

@@ -159,6 +159,7 @@ export interface BufferedRead {
   /** XFS: IOLOCK shared is held from the start to the copy (xfs_file_buffered_read). */
   iolock: boolean;
   wait: number[];
+  /** A read bio of a folio it copies failed and it read the folio again (filemap_read_folio): one more failure is its error. */
   ioError: boolean;
   start: number;
   /**
