@@ -124,25 +124,6 @@ export function residencyOf(a: string): boolean[] | null {
   return out;
 }
 
-/**
- * Every page allowed answer and kernel differ on: the kernel's residency against each
- * allowed one, when both name pages of the same file length; null if some allowed answer
- * is not a residency of that length (then no residency gap applies).
- */
-function residencyDiffs(d: Disagreement): Array<{ extra: number[]; missing: number[] }> | null {
-  const k = residencyOf(d.kernel);
-  if (k === null || d.allowed.length === 0) return null;
-  const out: Array<{ extra: number[]; missing: number[] }> = [];
-  for (const a of d.allowed) {
-    const e = residencyOf(a);
-    if (e === null || e.length !== k.length) return null;
-    const extra = k.flatMap((r, n) => (r && e[n] !== true ? [n] : []));
-    const missing = k.flatMap((r, n) => (!r && e[n] === true ? [n] : []));
-    out.push({ extra, missing });
-  }
-  return out;
-}
-
 export const KNOWN_GAPS: KnownGap[] = [
   {
     id: 'G1-xfs-buffered-nowait-delalloc',
@@ -272,32 +253,6 @@ export const KNOWN_GAPS: KnownGap[] = [
         const diff = e.blocks.flatMap((t, n) => (t === k.blocks[n] ? [] : [n]));
         return diff.length > 0 && diff.every((n) => k.blocks[n] === 'zero' && /^W\d+\[\d+\]$/.test(e.blocks[n] ?? '') && partlyCut(first + n));
       });
-    },
-  },
-  {
-    id: 'R2-readahead-io-still-in-flight',
-    summary:
-      'mincore after a buffered pread whose own pages needed no read I/O (holes: iomap_readahead / ext4_mpage_readpages zero such a folio and mark it uptodate at once): pages of its readahead window past the read, below EOF, that an earlier O_DIRECT write put data in and no buffered op touched, may be not resident in the kernel, because their read bio can still be in flight when mincore runs (filemap_read waits only for the folios of its own range; mincore_page counts a folio only when folio_test_uptodate). The same program shows them resident on another run; the spec completes the whole window\'s read I/O before the read returns, so it caches them all; every other page agrees',
-    matches: (c) => {
-      if (c.op.op !== 'mincore') return false;
-      const diffs = residencyDiffs(c.disagreement);
-      if (diffs === null) return false;
-      const before = c.program.ops.slice(0, i(c));
-      const okAt = (j: number): boolean => c.kernel.results[j]?.errno === null && (c.kernel.results[j]?.ret ?? 0) > 0;
-      // Buffered reads whose every page no earlier write touched (holes: no read I/O to wait for).
-      const reads = before.flatMap((x, j) => {
-        if (x.op !== 'pread' || isDirectFd(c.program, x.fd) || !okAt(j)) return [];
-        const first = Math.floor(x.off / BS);
-        const last = Math.floor((x.off + (c.kernel.results[j]?.ret ?? 1) - 1) / BS);
-        const own = Array.from({ length: last - first + 1 }, (_, k) => first + k);
-        return own.every((p) => !touched(c, j, p)) ? [{ j, last }] : [];
-      });
-      const directWrite = (p: number): boolean =>
-        before.some((x, j) => x.op === 'pwritev2' && isDirectFd(c.program, x.fd) && okAt(j) && x.off < (p + 1) * BS && x.off + (c.kernel.results[j]?.ret ?? 0) > p * BS);
-      const bufferedTouch = (p: number): boolean =>
-        before.some((x, j) => (x.op === 'pwritev2' || x.op === 'pread') && !isDirectFd(c.program, x.fd) && okAt(j) && x.off < (p + 1) * BS && x.off + (c.kernel.results[j]?.ret ?? 0) > p * BS);
-      const readahead = (p: number): boolean => reads.some((r) => p > r.last && p * BS < sizeBefore(c, r.j));
-      return diffs.every((x) => x.extra.length === 0 && x.missing.length > 0 && x.missing.every((p) => readahead(p) && directWrite(p) && !bufferedTouch(p)));
     },
   },
 ];

@@ -161,6 +161,7 @@ const CLOCKS: { [K in keyof World]-?: Walker<World[K]> | null } = {
   ioends: null,
   ext4IoEnds: null,
   folioEnds: null,
+  readBios: null,
   powerLosses: null,
   ioErrors: null,
   userFaults: null,

@@ -77,6 +77,7 @@ const ENCODERS: { [K in keyof World]-?: MemberEncoder<World[K]> } = {
   ioends: obj,
   ext4IoEnds: obj,
   folioEnds: obj,
+  readBios: obj,
   tasks: (v, out, memo, slot) => memo.typed('tasks', slot, v, out),
   powerLosses: int,
   ioErrors: int,

@@ -10,7 +10,7 @@
 import { freeze, produce } from 'immer';
 import { match } from 'ts-pattern';
 import type { Model } from '../checker/types.ts';
-import { completeBio, completeBioPure, mediaAfterPowerLoss, persistGroups, powerLossChoices } from './block/device.ts';
+import { completeBio, completeBioPure, deviceRead, mediaAfterPowerLoss, persistGroups, powerLossChoices } from './block/device.ts';
 import { task, withTask } from './ghost.ts';
 import { filtered, frozen, withMembers } from './cow.ts';
 import { commitJournal, commitJournalPure, journalDirty, markDirty, orderedDataPending, recoverJournal } from './fs/journal.ts';
@@ -27,6 +27,7 @@ import { taskFinished, taskSteps } from './vfs/syscalls.ts';
 import type { Bio, Device, FsKind, PropertyName, Settings, Step, Token, World } from './types.ts';
 import { initWorld } from './world.ts';
 import { describeFolioEndWalk, endWritebackWalkStep } from './mm/filemap.ts';
+import { describeReadBio, readBioData, readBioEnd, readBioFail } from './mm/readahead.ts';
 import { orphanCleanup, powerOn, recoveryStep } from './fs/recovery.ts';
 import { aboutOf, actorOf, cellsOf, viewOf } from './view.ts';
 import { representativeFor } from './symmetry.ts';
@@ -49,6 +50,10 @@ export type Action =
   | { kind: 'ext4-end-io'; io: number; what: string }
   /** A completed writeback bio's folio walk goes on (w.folioEnds[walk], mm/filemap.ts endWritebackWalk). */
   | { kind: 'folio-end'; walk: number; by: 'iomap' | 'ext4'; what: string }
+  /** Read bio `bio` of w.readBios completes carrying `data` (mm/readahead.ts readBioEnd): the device's, no task's. */
+  | { kind: 'read-end'; bio: number; data: Token[]; what: string }
+  /** Read bio `bio` of w.readBios fails with EIO (mm/readahead.ts readBioFail), when the scenario allows one more I/O error. */
+  | { kind: 'read-fail'; bio: number; what: string }
   /** Mount-time recovery after a power loss (fs/recovery.ts): journal replay, orphan cleanup. */
   | { kind: 'recovery'; fn: string; what: string };
 
@@ -71,6 +76,8 @@ const LABELS: { [K in Action['kind']]: (x: ActionOf<K>) => string } = {
   fuse: (x) => `fuse server: ${x.what}`,
   'ext4-end-io': (x) => `kworker ext4-rsv-conversion: ${x.what}`,
   'folio-end': (x) => `kworker ${x.what}`,
+  'read-end': (x) => `dev complete read bio: ${x.what}`,
+  'read-fail': (x) => `dev fail read bio: ${x.what}: BLK_STS_IOERR`,
   recovery: (x) => `mount ${x.fn}: ${x.what}`,
 };
 
@@ -174,6 +181,12 @@ export function actions(w: World, s: Settings): Action[] {
     const x = w.folioEnds[walk]!;
     out.push({ kind: 'folio-end', walk, by: x.by, what: describeFolioEndWalk(x) });
   }
+  for (let k = 0; k < w.readBios.length; k++) {
+    const bio = w.readBios[k]!;
+    const all = readBioData(w, k, (p) => deviceRead(w.device, p));
+    for (const data of all) out.push({ kind: 'read-end', bio: k, data, what: `${describeReadBio(bio, data)}${all.length > 1 ? (data === all[0] ? ' (the disk as at submission)' : ' (after a write that landed meanwhile)') : ''}` });
+    if (w.ioErrors < s.maxIoErrors) out.push({ kind: 'read-fail', bio: k, what: `${bio.by === 'ext4' ? 'mpage_end_io' : 'iomap_read_end_io'} → folio_end_read(!uptodate): file ${bio.ino} blocks ${bio.blocks.map((x) => x.blk).join(',')} stay !uptodate, folios unlocked` });
+  }
   // jbd2 data=ordered: a commit cannot finish before the transaction's ordered data is written.
   if (s.backgroundCommit && journalDirty(w) && orderedDataPending(w) === null) out.push({ kind: 'commit', fs: s.fs.kind });
   const rec = recoveryStep(w, s);
@@ -253,6 +266,11 @@ export function next(w: World, s: Settings, a: Action, form: 'pure' | 'draft' = 
       .with({ kind: 'reclaim' }, (x) => reclaimFolio(d, x.ino, x.blk))
       .with({ kind: 'ext4-end-io' }, (x) => ext4EndIoRsvWork(d, s, x.io))
       .with({ kind: 'folio-end' }, (x) => endWritebackWalkStep(d, x.walk))
+      .with({ kind: 'read-end' }, (x) => readBioEnd(d, x.bio, x.data))
+      .with({ kind: 'read-fail' }, (x) => {
+        readBioFail(d, x.bio);
+        d.ioErrors++;
+      })
       .with({ kind: 'recovery' }, () => {
         const step = recoveryStep(w, s);
         if (step === null) throw new Error('no recovery step pending');
@@ -280,6 +298,8 @@ const PURE: { [K in Action['kind']]: (w: World, s: Settings, x: ActionOf<K>) => 
   reclaim: () => null,
   'ext4-end-io': () => null,
   'folio-end': () => null,
+  'read-end': () => null,
+  'read-fail': () => null,
   recovery: () => null,
   'power-loss': () => null,
 };
@@ -348,6 +368,7 @@ function recoveredPart(w: World): Omit<World, 'device'> {
         ioends: [],
         ext4IoEnds: [],
         folioEnds: [],
+        readBios: [],
         // The processes are gone with their mappings.
         vmas: [],
         // The flusher's pass (and its cached mapping) is memory too.

@@ -71,6 +71,7 @@ const RENAMERS: { [K in keyof World]: (p: Perm, v: World[K]) => World[K] } = {
   ioends: (_p, v) => v,
   ext4IoEnds: (_p, v) => v,
   folioEnds: (_p, v) => v,
+  readBios: (_p, v) => v,
   powerLosses: (_p, v) => v,
   ioErrors: (_p, v) => v,
   userFaults: (_p, v) => v,

@@ -32,6 +32,7 @@ export function actorOf(a: Action, s: Settings): string {
     .with({ kind: 'power-loss' }, () => 'power')
     .with({ kind: 'fuse' }, () => 'fuse server')
     .with({ kind: 'ext4-end-io' }, () => 'ext4-rsv-conversion')
+    .with({ kind: 'read-end' }, { kind: 'read-fail' }, () => 'device')
     .with({ kind: 'folio-end' }, (x) => (x.by === 'ext4' ? 'ext4-rsv-conversion' : 'xfs-end-io'))
     .with({ kind: 'recovery' }, () => 'mount')
     .exhaustive();
@@ -122,7 +123,7 @@ function describeSys(c: SysState, verbose: boolean): Record<string, unknown> {
       ...(x.short !== null ? { 'short write': x.short } : {}),
     }))
     .with({ sys: 'dio-read' }, (x) => ({ call: `direct read of file ${x.ino} ${x.len} bytes @ ${x.pos}`, ...common }))
-    .with({ sys: 'buffered-read' }, (x) => ({ call: x.fault === undefined ? `buffered read of file ${x.ino} ${x.len} bytes @ ${x.pos}` : `page fault of mapping ${x.fault.map} at file ${x.ino} page ${x.fault.blk}${x.fault.invalidateLock ? ', invalidate_lock shared' : ''}`, ...common, [x.phase === 'read-io' ? 'read I/O in flight' : 'read I/O done']: x.io.map((b) => b.blk).join(', ') }))
+    .with({ sys: 'buffered-read' }, (x) => ({ call: x.fault === undefined ? `buffered read of file ${x.ino} ${x.len} bytes @ ${x.pos}` : `page fault of mapping ${x.fault.map} at file ${x.ino} page ${x.fault.blk}${x.fault.invalidateLock ? ', invalidate_lock shared' : ''}`, ...common, 'waits for the folio lock of': x.fault === undefined ? `blocks @ ${x.pos}+${x.len}` : `page ${x.fault.blk}` }))
     .with({ sys: 'fsync' }, (x) => ({ call: `${x.msync !== undefined ? `msync(MS_SYNC) of blocks ${x.msync.blk}-${x.msync.blk + x.msync.nblk - 1}` : x.datasync ? 'fdatasync' : 'fsync'} of file ${x.ino}`, ...common }))
     .with({ sys: 'fuse-write' }, (x) => ({
       call: `FUSE write ${x.req.id} of ${x.req.count} bytes @ ${x.req.pos}`,
@@ -184,6 +185,8 @@ export function viewOf(w: World, s: Settings, verbose: boolean): Record<string, 
     const rsv = w.ext4IoEnds.filter((x) => x.ino === ino);
     if (rsv.length > 0) f['unwritten io_ends'] = rsv.map((x) => `bios ${x.bios.map((b) => `#${b}`).join(',')} convert blocks ${x.blocks.join(',')}${x.inflight.length === 0 ? ' (on i_rsv_conversion_list)' : ''}${x.failed ? ' EXT4_IO_END_FAILED' : ''}`).join('; ');
     const walks = w.folioEnds.filter((x) => x.ino === ino);
+    const reads = w.readBios.filter((x) => x.ino === ino);
+    if (reads.length > 0) f['read bios in flight'] = reads.map((x) => `blocks ${x.blocks.map((b) => `${b.blk}←p${b.p}`).join(',')}`).join('; ');
     if (walks.length > 0) f['folio walks'] = walks.map((x) => `${FOLIO_WALK_FN[x.by]} still to end blocks ${x.heads.join(',')}`).join('; ');
     const m = w.mappings[ino];
     if (m !== undefined && (m.wbErr !== 0 || m.asEio || m.asEnospc)) f['wb_err'] = `${describeErrseq(m.wbErr)}${m.asEio ? ', AS_EIO' : ''}${m.asEnospc ? ', AS_ENOSPC' : ''}`;

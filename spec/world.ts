@@ -11,7 +11,7 @@ import type { FsSettings, InitialBlock, Inode, Journal, Mapping } from './fs/typ
 import { snapshotMetadata } from './fs/journal.ts';
 import type { Ghost } from './ghost.ts';
 import type { Knobs } from './knobs.ts';
-import type { AddressSpace, Folio, FolioEndWalk, Vma } from './mm/types.ts';
+import type { AddressSpace, Folio, FolioEndWalk, ReadBio, Vma } from './mm/types.ts';
 import type { Ioend } from './fs/iomap/types.ts';
 import type { Ext4IoEnd } from './fs/ext4/types.ts';
 import type { XfsWritepageCtx } from './fs/xfs/xfs_aops.ts';
@@ -40,6 +40,8 @@ export interface World {
   ext4IoEnds: Ext4IoEnd[];
   /** Completed writeback bios whose folio walk is part way (mm/filemap.ts endWritebackWalk). */
   folioEnds: FolioEndWalk[];
+  /** Read bios in flight, their folios locked and !uptodate (mm/readahead.ts submitReadIo); they outlive the read that submitted them. */
+  readBios: ReadBio[];
   tasks: Task[];
   powerLosses: number;
   ioErrors: number;
@@ -231,6 +233,7 @@ export function initWorld(s: Settings): World {
     mappings: inodes.map((_, ino) => newAddressSpace(s, ino)),
     ioends: [],
     folioEnds: [],
+    readBios: [],
     tasks: s.programs.map(() => ({ pc: 0, fds: [], cur: null, results: [] })),
     powerLosses: 0,
     ioErrors: 0,

@@ -229,7 +229,6 @@ describe('known gap signatures match exactly what they document', () => {
       'U4-xfs-dio-nowait-over-sw-atomic-staging',
       'G9-page-cache-state',
       'G13-subblock-cut',
-      'R2-readahead-io-still-in-flight',
     ]);
   });
 });
@@ -328,30 +327,5 @@ describe('the oracle finds the timing allowance in the spec (by its step label)'
     assert.ok(!('unmodelled' in e) && e.allowances.length === 0);
     const plain = loaded.oracle.answer('xfs', { ops: [open(true), W(0, [4096], [], 1)] });
     assert.ok(!('unmodelled' in plain) && plain.allowances.length === 0);
-  });
-});
-
-describe('the residency (mincore) signature R2 matches what it documents, and rejects near misses (R1, R3, R4 are fixed: test/conform-residency-gaps.test.ts)', () => {
-  const M = (fd = 0): Op => ({ op: 'mincore', fd });
-  const r2: Case = {
-    fs: 'xfs',
-    ops: [open(true), open(false), W(8192, [8192], ['ATOMIC'], 1, 0), R(1172, 6292, 1), M(1)],
-    results: [ok(0), ok(1), ok(8192), ok(6292), ok(0)],
-    kernel: 'ret 0 pages 2r2.',
-    allowed: ['success pages 4r'],
-  };
-  const plain = [open(true), open(false), W(8192, [8192], [], 1, 0), R(1172, 6292, 1), M(1)];
-  it('R2: readahead pages an O_DIRECT write filled, past a read of holes, not yet uptodate in the kernel (XFS and ext4, atomic or not)', () => {
-    assert.equal(gapOf(r2), 'R2-readahead-io-still-in-flight');
-    assert.equal(gapOf(with1(r2, { ops: plain })), 'R2-readahead-io-still-in-flight');
-    assert.equal(gapOf(with1(r2, { fs: 'ext4', ops: plain })), 'R2-readahead-io-still-in-flight');
-    // A 1-byte read at 0: the initial window is 4 pages.
-    assert.equal(gapOf(with1(r2, { ops: [open(true), open(false), W(8192, [8192], [], 1, 0), R(0, 1, 1), M(1)], results: [ok(0), ok(1), ok(8192), ok(1), ok(0)] })), 'R2-readahead-io-still-in-flight');
-  });
-  it('R2 rejects: a read whose own pages hold data (it waits for the bio), a page of the read itself missing, a page a buffered write touched, the kernel with an extra page', () => {
-    assert.equal(gapOf(with1(r2, { ops: [open(true), open(false), W(0, [16384], [], 1, 0), R(1172, 6292, 1), M(1)], results: [ok(0), ok(1), ok(16384), ok(6292), ok(0)] })), 'none');
-    assert.equal(gapOf(with1(r2, { kernel: 'ret 0 pages 1r3.' })), 'none');
-    assert.equal(gapOf(with1(r2, { ops: [open(true), open(false), W(8192, [8192], ['ATOMIC'], 1, 0), W(8192, [100], [], 2, 1), R(1172, 6292, 1), M(1)], results: [ok(0), ok(1), ok(8192), ok(100), ok(6292), ok(0)] })), 'none');
-    assert.equal(gapOf(with1(r2, { kernel: 'ret 0 pages 3r1.', allowed: ['success pages 2r2.'] })), 'none');
   });
 });

@@ -213,3 +213,28 @@ describe('U10: a completed bio ends its folios one at a time, each RWF_DONTCACHE
     for (const fs of ['xfs', 'ext4'] as const) assert.deepEqual(answers(fs, [W(16384, [7614, 4674]), R(24449, 7553), M]), ['4.3r'], fs);
   });
 });
+
+describe('U12: a buffered read returns with its readahead window\'s read I/O still in flight', () => {
+  // Linux 6.18.44 (stop 21 on XFS, 20 runs each; stop 22 on both, 20 runs each, a throw-away
+  // probe): the one-page read's synchronous readahead adds pages 0-2 of the 8,704-byte file; the
+  // holes 0-1 end their read at submission, page 2's read bio is still in flight when
+  // filemap_read returns (it waits only for the folio it copies).
+  const DW = W(8192, [512], 1, ['SYNC', 'DONTCACHE']);
+  const NW = W(8192, [4096], 2, ['NOWAIT', 'DONTCACHE']);
+  const results = (fs: FsKind, ops: Op[]): string[] => {
+    const p: Program = { ops: [od(false), ...ops] };
+    const a = oracle.allowed(fs, p);
+    if ('unmodelled' in a) throw new Error(a.unmodelled);
+    return [...new Set(a.map((o) => o.slice(1).map((r) => `${r.errno ?? r.ret}${r.pages === undefined ? '' : ` ${r.pages}`}${r.allowance === undefined ? '' : ' (allowance)'}`).join(' · ')))].sort();
+  };
+
+  it('mincore after the read: page 2 not uptodate yet (kernel 2r1.: XFS 18 and 20 of 20 runs, ext4 10 of 20) or its bio done (3r)', () => {
+    for (const fs of ['xfs', 'ext4'] as const) assert.deepEqual(answers(fs, [DW, R(0, 4096), M]), ['2r1.', '3r'], fs);
+  });
+
+  it('XFS: the NOWAIT write into page 2 after the read finds its folio locked (FGP_NOWAIT): EAGAIN, as the kernel answered in 19, 20 and 15 of 20 runs', () => {
+    assert.deepEqual(results('xfs', [DW, R(0, 4096), NW]), ['512 · 4096 · 4096', '512 · 4096 · EAGAIN']);
+    // After a mincore that saw page 2 under read I/O (the kernel: EAGAIN in all 20), with no timing allowance.
+    assert.ok(results('xfs', [DW, R(0, 4096), M, NW]).includes('512 · 4096 · 0 2r1. · EAGAIN'));
+  });
+});

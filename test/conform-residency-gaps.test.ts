@@ -1,5 +1,5 @@
 /**
- * Residency gaps R1–R4 (proofs-notes/conformance.md, "Residency fixed"): mincore after a
+ * Residency gaps R1–R4 (proofs-notes/conformance.md, "Residency fixed"; R2 by U12): mincore after a
  * program disagreed between Linux 6.18 and the spec. Each cause was found in the kernel source
  * and confirmed on this machine's kernel; the spec now does what the kernel does. For each
  * documented program the spec's residency string (every allowed outcome) is the one the
@@ -150,5 +150,22 @@ describe('XFS truncate up skips the speculative delalloc past the old EOF (IOMAP
 describe('XFS preallocates nothing speculatively while i_size is below 64 KiB (xfs_iomap_prealloc_size, the default dynamic scheme)', () => {
   it('the documented program: block 4 stays a hole, so truncating to 16385 zeroes no cached folio there (kernel 4r1.)', () => {
     assert.deepEqual(residency('xfs', [od(false), W(1, [12288]), W(20480, [512, 3584], [], 2), T(16385), M()]), ['4r1.']);
+  });
+});
+
+describe('R2 (fixed by U12): a read of holes returns before the bio of its readahead window\'s data pages completes', () => {
+  // Kernel (conform/residency-probe.ts r2, Linux 6.18.44): 2r2. or 4r on successive runs
+  // (stop 8g: 6 and 4 of 10 on XFS); a read whose own pages hold data waits for the one bio: 4r.
+  for (const fs of ['xfs', 'ext4'] as const) {
+    it(`${fs}: pages 2-3 written by an O_DIRECT write, a read of pages 0-1 (holes): 2r2. or 4r`, () => {
+      assert.deepEqual(residency(fs, [od(true), od(false), W(8192, [8192], [], 1, 0), R(1172, 6292, 1), M(1)]), ['2r2.', '4r']);
+      assert.deepEqual(residency(fs, [od(true), od(false), W(8192, [8192], [], 1, 0), R(0, 1, 1), M(1)]), ['2r2.', '4r']);
+    });
+    it(`${fs}: data in the read's own pages (one bio with the rest): 4r only`, () => {
+      assert.deepEqual(residency(fs, [od(true), od(false), W(0, [16384], [], 1, 0), R(1172, 6292, 1), M(1)]), ['4r']);
+    });
+  }
+  it('XFS RWF_ATOMIC, the first example: 2r2. or 4r', () => {
+    assert.deepEqual(residency('xfs', [od(true), od(false), W(8192, [8192], ['ATOMIC'], 1, 0), R(1172, 6292, 1), M(1)]), ['2r2.', '4r']);
   });
 });

@@ -148,7 +148,7 @@ describe('a folio under read I/O', () => {
     assert.ok(!labels().some((l) => /^reclaim/.test(l)), labels().join(' | '));
     assert.ok(!labels().some((l) => /^T3 kiocb_invalidate_pages: invalidate_inode_pages2_range/.test(l)), labels().join(' | '));
     assert.ok(!labels().some((l) => /^flusher/.test(l)));
-    const done = drive(s, w2, /^T1 mpage_end_io/);
+    const done = drive(s, w2, /^dev complete read bio: mpage_end_io/);
     assert.equal(done.pageCache[0]?.[0]?.locked, undefined);
     assert.equal(done.pageCache[0]?.[0]?.uptodate, true);
     assert.ok(actions(done, s).map(label).some((l) => /^T2 generic_perform_write: .*copy /.test(l)));
@@ -201,4 +201,69 @@ describe('random programs with large folios and filling reads', () => {
       { numRuns: 15, seed: 20261201 },
     );
   });
+});
+
+describe('read bios outlive the read (U12: iomap_readahead / ext4_mpage_readpages, folio_end_read)', () => {
+  // Blocks 0 and 1 on p0 and p2: two bios. The one-block read of block 0 waits for the first
+  // alone and returns with block 1's bio in flight.
+  const s = (fs: 'xfs' | 'ext4', extra: Partial<Parameters<typeof settings>[0]> = {}) =>
+    settings({ name: 'u12', fs: { kind: fs, physBlocks: 4 }, device: DEVICES.loop, files: [{ blocks: [{ written: 0 }, { written: 2 }, 'hole'] }], programs: [[open(0), pread(0, 0, BS), mincore(0)]], maxPowerLosses: 1, properties: [], ...extra });
+  for (const fs of ['xfs', 'ext4'] as const) {
+    it(`${fs}: a bio per physical run, the hole zeroed and unlocked at submission; the read returns once its own folio is unlocked`, () => {
+      const st = s(fs);
+      const end = fs === 'xfs' ? 'iomap_read_end_io' : 'mpage_end_io';
+      let w = drive(st, initWorld(st), /^T1 do_sys_open/, /^T1 .*page_cache_sync_ra/);
+      assert.deepEqual(w.readBios.map((b) => b.blocks.map((x) => `${x.blk}←p${x.p}`).join(',')), ['0←p0', '1←p2']);
+      assert.deepEqual([0, 1, 2].map((b) => [w.pageCache[0]?.[b]?.locked === true, w.pageCache[0]?.[b]?.uptodate]), [[true, false], [true, false], [false, true]]);
+      assert.ok(!actions(w, st).some((a) => a.kind === 'task'), 'the read waits for block 0');
+      w = drive(st, w, new RegExp(`^dev complete read bio: ${end} → folio_end_read: file 0 blocks 0=f0\\.init\\[0\\] uptodate`));
+      w = drive(st, w, /^T1 filemap_read → copy_folio_to_iter/);
+      assert.deepEqual(w.tasks[0]?.results.at(-1)?.ret, BS);
+      assert.equal(w.pageCache[0]?.[1]?.locked, true, 'block 1 still under read I/O after the read returned');
+      // mincore sees it !uptodate (folio_test_uptodate), then the bio completes on its own.
+      const m = drive(st, w, /^T1 mmap → mincore/);
+      assert.deepEqual(m.tasks[0]?.results.at(-1), { op: 'mincore', ret: 0, pages: '1r1.1r' });
+      const done = drive(st, w, /^dev complete read bio/);
+      assert.deepEqual({ bios: done.readBios, locked: done.pageCache[0]?.[1]?.locked, t: done.pageCache[0]?.[1]?.t }, { bios: [], locked: undefined, t: 'f0.init[1]' });
+    });
+
+    it(`${fs}: a failed read bio leaves its folio unlocked !uptodate; the read reads it again, and a second failure is EIO, or a short count when a folio before it was read`, () => {
+      // allowedOutcomes leaves I/O errors out: every reachable state's finished read instead.
+      const rets = (maxIoErrors: number): string[] => {
+        const m = buildModel(s(fs, { maxIoErrors, maxPowerLosses: 0, programs: [[open(0), pread(0, 0, 2 * BS)]] }));
+        const seen = new Set<string>();
+        const r = check({
+          ...m,
+          invariants: {
+            collect: (w: World) => {
+              const res = w.tasks[0]?.results[1];
+              if (res !== undefined) seen.add(String(res.ret));
+              return true;
+            },
+          },
+        });
+        assert.equal(r.status, 'ok');
+        return [...seen].sort();
+      };
+      assert.deepEqual(rets(0), ['8192']);
+      assert.deepEqual(rets(1), ['8192'], 'one failure: filemap_read_folio reads it again');
+      assert.deepEqual(rets(2), ['4096', '8192', 'EIO'], 'block 1 failing twice: 4096; block 0: EIO');
+      const st = s(fs, { maxIoErrors: 1 });
+      let w = drive(st, initWorld(st), /^T1 do_sys_open/, /^T1 .*page_cache_sync_ra/, /^dev fail read bio: .*file 0 blocks 0 stay !uptodate, folios unlocked: BLK_STS_IOERR/);
+      assert.deepEqual({ locked: w.pageCache[0]?.[0]?.locked, uptodate: w.pageCache[0]?.[0]?.uptodate, errors: w.ioErrors }, { locked: undefined, uptodate: false, errors: 1 });
+      w = drive(st, w, /^dev complete read bio/, /^T1 filemap_read → filemap_update_page → filemap_read_folio: folio 0 !uptodate after a failed read: lock, ->read_folio submits read I\/O of blocks 0←p0/, /^dev complete read bio/, /^T1 filemap_read → copy_folio_to_iter/);
+      assert.deepEqual(w.tasks[0]?.results.at(-1)?.ret, BS);
+    });
+
+    it(`${fs}: a power loss with read I/O in flight leaves no read bio and no folio (crash, and the recovery before an after-crash program)`, () => {
+      for (const st of [s(fs), s(fs, { afterCrash: [[open(0), pread(0, BS, BS)]] })]) {
+        const w = drive(st, initWorld(st), /^T1 do_sys_open/, /^T1 .*page_cache_sync_ra/);
+        const loss = actions(w, st).find((a) => a.kind === 'power-loss');
+        assert.ok(loss !== undefined);
+        const after = next(w, st, loss);
+        assert.deepEqual({ bios: after.readBios, cached: (after.pageCache[0] ?? []).filter((f) => f !== null).length }, { bios: [], cached: 0 });
+        assert.ok(!actions(after, st).some((a) => a.kind === 'read-end'));
+      }
+    });
+  }
 });

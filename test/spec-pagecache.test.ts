@@ -22,10 +22,10 @@ function pageCacheInconsistency(w: World): string | null {
   for (const [ino, pc] of w.pageCache.entries()) {
     for (const [blk, f] of pc.entries()) {
       if (f === null) continue;
-      // Only a read's I/O leaves a folio !uptodate across steps, and it holds the folio locked meanwhile.
-      if (!f.uptodate && f.locked !== true) return `folio ${ino}:${blk} cached but not uptodate and not locked for read I/O`;
+      // Only a read's I/O leaves a folio !uptodate across steps, and it holds the folio locked meanwhile, unless a read bio failed.
+      if (!f.uptodate && f.locked !== true && w.ioErrors === 0) return `folio ${ino}:${blk} cached but not uptodate and not locked for read I/O`;
       if (f.locked === true && (f.dirty || f.writeback)) return `folio ${ino}:${blk} locked for read I/O but ${f.dirty ? 'dirty' : 'under writeback'}`;
-      if (f.locked === true && !w.tasks.some((t) => t.cur?.sys === 'buffered-read' && t.cur.phase === 'read-io' && t.cur.ino === ino && t.cur.io.some((x) => (pc[x.blk]?.head ?? -1) === f.head))) return `folio ${ino}:${blk} locked with no read I/O in flight`;
+      if (f.locked === true && !w.readBios.some((b) => b.ino === ino && b.blocks.some((x) => (pc[x.blk]?.head ?? -1) === f.head))) return `folio ${ino}:${blk} locked with no read I/O in flight`;
       if (pc[f.head]?.locked !== f.locked) return `folio ${ino}:${blk} PG_locked differs from its head's`;
       // ext4: the blocks of an unwritten io_end's completed bios stay under writeback until the conversion work.
       const converting = w.ext4IoEnds.some((io) => io.ino === ino && io.folios.some((b) => b.blk === blk));

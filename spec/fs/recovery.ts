@@ -42,6 +42,8 @@ export function powerOn(w: World, s: Settings, keep: Array<[number, number]>): W
       // ext4's io_ends (and their pending unwritten conversions) are memory, gone with the rest.
       ext4IoEnds: [],
       folioEnds: [],
+      // Read bios in flight are lost with the page cache their folios were in.
+      readBios: [],
       // The processes are gone with their mappings.
       vmas: [],
       wpc: null,

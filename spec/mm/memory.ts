@@ -34,7 +34,7 @@ import type { BufferedRead } from '../fs/iomap/types.ts';
 import type { Errno, Syscall } from '../vfs/types.ts';
 import type { Settings, Step, World } from '../world.ts';
 import { dirtyFolio, folioAt } from './filemap.ts';
-import { addReadFolios, faultRaPlan } from './readahead.ts';
+import { addReadFolios, faultRaPlan, submitReadIo } from './readahead.ts';
 import { pteOf, setPte, vmaOf } from './rmap.ts';
 import type { Vma } from './types.ts';
 
@@ -146,8 +146,9 @@ function faultAroundPages(w: World, s: Settings, v: Vma, blk: number): number[] 
  *  - A folio cached but !uptodate (a read error, or a large folio partly filled):
  *    invalidate_lock shared, the folio locked, page_not_uptodate → filemap_read_folio
  *    submits ->read_folio for its !uptodate blocks.
- * In both reading cases the I/O completes as the task's next step (bufferedReadStep with
- * `fault`): folio_end_read, then the fault — which dropped the mmap_lock for the I/O
+ * In both reading cases the read bios complete on their own (the device's read-end, holes
+ * at once: readahead.ts submitReadIo); once the faulting folio is unlocked (bufferedReadStep
+ * with `fault`) the fault — which dropped the mmap_lock for the I/O
  * (maybe_unlock_mmap_for_io) — drops the invalidate_lock and returns VM_FAULT_RETRY, and the
  * access faults again and finds the folio uptodate, unless something removed it meanwhile.
  * The PTE is always read-only: the mapping wants write-notify. Null while the task must wait.
@@ -204,7 +205,8 @@ function filemapFaultStep(w: World, s: Settings, ti: number, v: Vma, blk: number
           if (e !== null) e.locked = true;
         }
       }
-      const r: BufferedRead = { sys: 'buffered-read', fd: v.fd, ino: v.ino, pos: blk * s.fs.blockSize, len: s.fs.blockSize, phase: 'read-io', io, iolock: false, wait: [], ioError: false, start: 0, fault: { map: v.id, blk, invalidateLock: taken } };
+      submitReadIo(d, s, v.ino, io);
+      const r: BufferedRead = { sys: 'buffered-read', fd: v.fd, ino: v.ino, pos: blk * s.fs.blockSize, len: s.fs.blockSize, iolock: false, wait: [], ioError: false, start: 0, fault: { map: v.id, blk, invalidateLock: taken } };
       task(d, ti).cur = r;
     },
   };

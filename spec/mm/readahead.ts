@@ -15,8 +15,9 @@
  * readahead a later read that hits it would start (page_cache_async_ra). The maximum is the
  * device's read_ahead_kb (DeviceSettings.readAhead; 128 KiB when absent).
  */
-import { ZERO, type Settings, type World } from '../types.ts';
+import { ZERO, type Settings, type Token, type World } from '../types.ts';
 import { folioAt, mappingOf } from './filemap.ts';
+import type { ReadBio } from './types.ts';
 
 /** VM_READAHEAD_PAGES: the default file_ra_state.ra_pages (128 KiB of 4 KiB pages). */
 export const RA_PAGES = 32;
@@ -176,4 +177,106 @@ export function addReadFolios(d: World, ino: number, heads: number[]): void {
   for (const h of heads) {
     for (let b = h; b < h + min && b < pc.length; b++) pc[b] = { t: ZERO, uptodate: false, dirty: false, writeback: false, dropbehind: false, head: h, nr: min, atomic: false, locked: true };
   }
+}
+
+/** What read I/O fills in each block: physical block `p` as the device held it (`at`), or zeros (p null). */
+export type ReadIo = Array<{ blk: number; p: number | null; at: Token }>;
+
+/** Whether a read bio in flight still holds a block of the folio at head..head+nr (iomap_folio_state's read_bytes_pending). */
+function folioStillInReadIo(w: World, ino: number, head: number, nr: number): boolean {
+  return w.readBios.some((b) => b.ino === ino && b.blocks.some((x) => x.blk >= head && x.blk < head + nr));
+}
+
+/** folio_unlock for the folios over `blks` of file `ino` that no read bio in flight holds any more. */
+function unlockReadFolios(w: World, ino: number, blks: number[]): void {
+  const pc = w.pageCache[ino] ?? [];
+  for (const head of new Set(blks.map((b) => pc[b]?.head ?? b))) {
+    const f = pc[head];
+    if (f === null || f === undefined || folioStillInReadIo(w, ino, f.head, f.nr)) continue;
+    for (let b = f.head; b < f.head + f.nr; b++) {
+      const e = pc[b];
+      if (e !== null && e !== undefined && e.locked === true) delete e.locked;
+    }
+  }
+}
+
+/**
+ * read_pages → ->readahead, or filemap_read_folio → ->read_folio (iomap_readahead /
+ * iomap_read_folio, ext4_mpage_readpages), over folios the caller has added or locked: a
+ * block that needs zeroing (a hole, unwritten, delalloc, past EOF) is zeroed and marked
+ * uptodate here (iomap_block_needs_zeroing → folio_zero_range); the others go out in bios, a
+ * new one wherever the physical block does not follow the last (bio_end_sector != sector),
+ * which complete on their own later (readBioEnd). A folio no bio holds is unlocked now
+ * (!ctx->cur_folio_in_bio → folio_unlock): the caller waits only for the folios it copies.
+ */
+export function submitReadIo(d: World, s: Settings, ino: number, io: ReadIo): void {
+  const by = s.fs.kind === 'ext4' ? 'ext4' : 'iomap';
+  const bios: ReadBio[] = [];
+  let last: ReadBio | null = null;
+  let lastP = -2;
+  for (const x of io) {
+    if (x.p === null) {
+      const f = folioAt(d, ino, x.blk);
+      if (f === null) throw new Error(`no folio ${ino}:${x.blk} to zero for read`);
+      f.t = ZERO;
+      f.uptodate = true;
+      continue;
+    }
+    if (last === null || x.p !== lastP + 1) {
+      last = { ino, blocks: [], by };
+      bios.push(last);
+    }
+    last.blocks.push({ blk: x.blk, p: x.p, at: x.at });
+    lastP = x.p;
+  }
+  if (bios.length > 0) d.readBios = [...d.readBios, ...bios];
+  unlockReadFolios(d, ino, io.map((x) => x.blk));
+}
+
+/**
+ * A read bio completes (iomap_read_end_io → iomap_finish_folio_read, mpage_end_io →
+ * folio_end_read): its blocks take `data` and are uptodate, and each folio no other read bio
+ * holds is unlocked, waking whoever waits for its lock.
+ */
+export function readBioEnd(d: World, k: number, data: Token[]): void {
+  const bio = d.readBios[k];
+  if (bio === undefined) throw new Error(`no read bio #${k}`);
+  d.readBios = d.readBios.filter((_, i) => i !== k);
+  bio.blocks.forEach((x, i) => {
+    const f = folioAt(d, bio.ino, x.blk);
+    if (f === null) throw new Error(`folio ${bio.ino}:${x.blk} under read I/O is gone`);
+    f.t = data[i] ?? ZERO;
+    f.uptodate = true;
+  });
+  unlockReadFolios(d, bio.ino, bio.blocks.map((x) => x.blk));
+}
+
+/**
+ * A read bio fails (BLK_STS_IOERR: iomap_finish_folio_read / mpage_end_io with an error →
+ * folio_end_read(folio, false)): its blocks stay !uptodate, and each folio no other read bio
+ * holds is unlocked !uptodate; a reader that needs it reads it again (filemap_update_page →
+ * filemap_read_folio).
+ */
+export function readBioFail(d: World, k: number): void {
+  const bio = d.readBios[k];
+  if (bio === undefined) throw new Error(`no read bio #${k}`);
+  d.readBios = d.readBios.filter((_, i) => i !== k);
+  unlockReadFolios(d, bio.ino, bio.blocks.map((x) => x.blk));
+}
+
+/**
+ * The data a completing read bio can carry: what the device held at submission and, when a
+ * write bio landed on its blocks meanwhile, what it holds now (the device orders nothing
+ * between them).
+ */
+export function readBioData(w: World, k: number, deviceRead: (p: number) => Token): Token[][] {
+  const bio = w.readBios[k];
+  if (bio === undefined) return [];
+  const then = bio.blocks.map((x) => x.at);
+  const now = bio.blocks.map((x) => deviceRead(x.p));
+  return now.some((t, i) => t !== then[i]) ? [then, now] : [then];
+}
+
+export function describeReadBio(bio: ReadBio, data: Token[]): string {
+  return `${bio.by === 'ext4' ? 'mpage_end_io' : 'iomap_read_end_io'} → folio_end_read: file ${bio.ino} blocks ${bio.blocks.map((x, i) => `${x.blk}=${data[i] ?? '?'}`).join(',')} uptodate, folios unlocked`;
 }

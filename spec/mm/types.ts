@@ -75,6 +75,20 @@ export interface FolioEndWalk {
 }
 
 /**
+ * A read bio in flight (fs/iomap/buffered-io.c iomap_readahead / iomap_read_folio,
+ * fs/ext4/readpage.c ext4_mpage_readpages): blocks of file `ino` whose folios are locked and
+ * !uptodate until the bio completes on its own (iomap_read_end_io, mpage_end_io →
+ * folio_end_read), whether or not the read that submitted it still waits. One bio covers
+ * blocks whose physical blocks follow each other; holes never get one (they are zeroed and
+ * their folios unlocked at submission). `at`: what the device held at submission.
+ */
+export interface ReadBio {
+  ino: number;
+  blocks: Array<{ blk: number; p: number; at: Token }>;
+  by: 'iomap' | 'ext4';
+}
+
+/**
  * The parts of struct address_space that writeback errors live in: `wb_err` (the errseq_t
  * every open file samples) and the legacy AS_EIO / AS_ENOSPC flag bits, which
  * filemap_check_errors tests and clears.

@@ -16,16 +16,20 @@ export function reclaimChoices(w: World, s: Settings): Array<[number, number]> {
     pc.forEach((f, blk) => {
       // A folio FUSE holds locked or referenced across a request (fs/fuse/file.c) stays.
       // A folio locked for read I/O, or one a reader holds a reference to until its copy, stays.
-      if (f === null || f.head !== blk || f.writeback || f.locked === true || fusePinned(w, ino, blk) || readPinned(w, ino, blk, f.nr)) return;
+      if (f === null || f.head !== blk || f.writeback || f.locked === true || fusePinned(w, ino, blk) || readPinned(w, s, ino, blk, f.nr)) return;
       if (!pc.slice(blk, blk + f.nr).some((x) => x?.dirty === true)) out.push([ino, blk]);
     }),
   );
   return out;
 }
 
-/** filemap_read holds a reference to the folios of its batch until the copy (__remove_mapping's refcount freeze fails). */
-function readPinned(w: World, ino: number, head: number, nr: number): boolean {
-  return w.tasks.some((t) => t.cur !== null && t.cur.sys === 'buffered-read' && t.cur.ino === ino && t.cur.io.some((x) => x.blk >= head && x.blk < head + nr));
+/**
+ * filemap_read holds a reference to the folios it copies until the copy, a fault to the
+ * folio it waits for (__remove_mapping's refcount freeze fails).
+ */
+function readPinned(w: World, s: Settings, ino: number, head: number, nr: number): boolean {
+  const bs = s.fs.blockSize;
+  return w.tasks.some((t) => t.cur !== null && t.cur.sys === 'buffered-read' && t.cur.ino === ino && t.cur.pos < (head + nr) * bs && t.cur.pos + t.cur.len > head * bs);
 }
 
 export function reclaimFolio(w: World, ino: number, blk: number): void {

@@ -11,7 +11,7 @@ import { finishSyscall, task } from '../ghost.ts';
 import { canLock, lock, unlock, unlockPure } from '../kernel/locking/rwsem.ts';
 import { frozen, withAt, withMembers } from '../cow.ts';
 import { anyLocked, foliosDirty, anyWriteback, filemapFdatawriteRange, folioAt } from '../mm/filemap.ts';
-import { addReadFolios, readPlan } from '../mm/readahead.ts';
+import { addReadFolios, readPlan, submitReadIo, type ReadIo } from '../mm/readahead.ts';
 import type { BufferedRead } from '../fs/iomap/types.ts';
 import type { SyscallResult } from './types.ts';
 import type { Mapping } from '../fs/types.ts';
@@ -82,9 +82,11 @@ function copyOut(d: World, s: Settings, ti: number, fd: number, ino: number, pos
  * lock): a range the cache holds uptodate is copied in one step. Otherwise, in one step,
  * filemap_get_pages adds the readahead window's folios locked and !uptodate (or locks a
  * clean cached folio to fill it) under invalidate_lock shared and submits their read I/O
- * (->readahead / ->read_folio: iomap_readahead, ext4_mpage_readpages); the I/O completes
- * as a later step (bufferedReadStep), then the copy. A folio another read has locked is
- * waited for (filemap_update_page: folio_lock).
+ * (->readahead / ->read_folio: iomap_readahead, ext4_mpage_readpages, mm/readahead.ts
+ * submitReadIo): holes are zeroed and unlocked at once, the read bios complete on their own
+ * (the device's read-end). The read then waits only for the folios it copies
+ * (bufferedReadStep), so it may return with the rest of the window's I/O in flight. A folio
+ * another read has locked is waited for before it starts (filemap_update_page: folio_lock).
  */
 function bufferedReadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall, { op: 'pread' }>, ino: number, fn: string, what: string): Step | null {
   const inode = inodeOf(w, ino);
@@ -122,14 +124,15 @@ function bufferedReadEntry(w: World, s: Settings, ti: number, c: Extract<Syscall
           if (e !== null) e.locked = true;
         }
       }
-      const r: BufferedRead = { sys: 'buffered-read', fd: c.fd, ino, pos: c.offset, len: c.len, phase: 'read-io', io, iolock: xfs, wait: [], ioError: false, start: d.ghost.clock };
+      submitReadIo(d, s, ino, io);
+      const r: BufferedRead = { sys: 'buffered-read', fd: c.fd, ino, pos: c.offset, len: c.len, iolock: xfs, wait: [], ioError: false, start: d.ghost.clock };
       task(d, ti).cur = r;
     },
   };
 }
 
 /** What the read I/O of `blocks` of file `ino` carries: each block from its physical block, or zeros. */
-export function readIoOf(w: World, s: Settings, ino: number, blocks: number[]): BufferedRead['io'] {
+export function readIoOf(w: World, s: Settings, ino: number, blocks: number[]): ReadIo {
   const inode = inodeOf(w, ino);
   return blocks.map((b) => {
     const m = inode.map[b];
@@ -140,56 +143,97 @@ export function readIoOf(w: World, s: Settings, ino: number, blocks: number[]): 
 }
 
 /**
- * The buffered read after its I/O was submitted: the read completes (iomap_read_end_io /
- * mpage_end_io → folio_end_read: every filled block uptodate, the folios unlocked, waiters
- * woken), then the reader copies to the user buffer and drops its locks. Between the two
- * another actor may change the cached data (a write the read then returns, as Linux may).
+ * The buffered read after it submitted its read I/O: it waits for the lock of the folios it
+ * copies (filemap_update_page → folio_put_wait_locked; the read bios end on their own), then
+ * copies to the user buffer and drops its locks; the rest of the readahead window may still
+ * be under read I/O. Between the I/O and the copy another actor may change the cached data
+ * (a write the read then returns, as Linux may). A page fault's read instead returns
+ * VM_FAULT_RETRY once its folio is unlocked.
  */
-export function bufferedReadStep(w: World, s: Settings, ti: number, st: BufferedRead): Step | Step[] {
-  const cur = (d: World): BufferedRead => {
-    const c = task(d, ti).cur;
-    if (c === null || c.sys !== 'buffered-read') throw new Error('not in a buffered read');
-    return c;
-  };
-  if (st.phase === 'read-io') {
-    const now = st.io.map((x) => ({ blk: x.blk, t: x.p === null ? ZERO : deviceRead(w.device, x.p) }));
-    const then = st.io.map((x) => ({ blk: x.blk, t: x.at }));
-    const fault = st.fault;
-    const complete = (data: Array<{ blk: number; t: Token }>, when: string): Step => ({
-      fn: `${s.fs.kind === 'xfs' ? 'iomap_read_end_io → folio_end_read' : 'mpage_end_io → folio_end_read'}${fault === undefined ? '' : ' → filemap_fault: out_retry'}`,
-      what: `read I/O done${when}: blocks ${data.map((x) => `${x.blk}=${x.t}`).join(',')} uptodate, folios unlocked${fault === undefined ? '' : `; the fault${fault.invalidateLock ? ' drops the invalidate_lock and' : ''} returns VM_FAULT_RETRY (it faults again on page ${fault.blk})`}`,
+export function bufferedReadStep(w: World, s: Settings, ti: number, st: BufferedRead): Step | null {
+  const fault = st.fault;
+  if (fault !== undefined) {
+    if (folioAt(w, st.ino, fault.blk)?.locked === true) return null;
+    return {
+      fn: 'filemap_fault → lock_folio_maybe_drop_mmap → out_retry',
+      what: `folio ${st.ino}:${fault.blk} unlocked; the fault${fault.invalidateLock ? ' drops the invalidate_lock and' : ''} returns VM_FAULT_RETRY (it faults again on page ${fault.blk})`,
       apply: (d) => {
-        for (const x of data) {
-          const f = folioAt(d, st.ino, x.blk);
-          if (f === null) throw new Error(`folio ${st.ino}:${x.blk} under read I/O is gone`);
-          f.t = x.t;
-          f.uptodate = true;
-        }
-        // Only this read's folios: another read may have others locked.
-        const heads = new Set(st.io.map((x) => folioAt(d, st.ino, x.blk)?.head));
-        for (const f of d.pageCache[st.ino] ?? []) if (f !== null && f.locked === true && heads.has(f.head)) delete f.locked;
-        if (fault === undefined) {
-          cur(d).phase = 'copy';
-          return;
-        }
         if (fault.invalidateLock) unlock(inodeOf(d, st.ino).invalidateLock, 'shared', ti);
         task(d, ti).cur = null;
       },
-    });
-    // A write bio that landed on the blocks while the read bio was in flight: the read
-    // carries the data from before or after it (the device orders nothing between them).
-    const changed = now.some((x, i) => x.t !== then[i]?.t);
-    return changed ? [complete(then, ' (the disk as at submission)'), complete(now, ' (after a write that landed meanwhile)')] : complete(now, '');
+    };
   }
+  const { blk, nblk } = blocksOf(s, st.pos, bytesToCopy(w, st.ino, st.pos, st.len));
+  if (anyLocked(w, st.ino, blk, nblk)) return null;
+  const failed = failedReadHeads(w, st.ino, blk, nblk);
+  if (failed.length > 0) return st.ioError ? readErrorStep(w, s, ti, st, failed[0]!) : rereadStep(w, s, ti, st, failed);
   return {
     fn: 'filemap_read → copy_folio_to_iter',
-    what: `copy to the user buffer${st.iolock ? '; IOLOCK unlocked' : ''}`,
+    what: `its folios unlocked: copy to the user buffer${st.iolock ? '; IOLOCK unlocked' : ''}`,
     apply: (d) => {
       if (st.iolock) unlock(inodeOf(d, st.ino).iolock, 'shared', ti);
       copyOut(d, s, ti, st.fd, st.ino, st.pos, st.len, st.start);
     },
     // The same without a draft when no folio read has PG_uptodate to set (the page cache stays as it is).
     ...(copyLeavesCache(w, s, st) ? { next: (x: World) => copyOutPure(st.iolock ? withInode(x, st.ino, { iolock: unlockPure(inodeOf(x, st.ino).iolock, 'shared', ti) }) : x, s, ti, st) } : {}),
+  };
+}
+
+/** The heads of the clean folios over blocks [blk, blk + n) of file `ino` left !uptodate where the read needs them: a read bio of theirs failed. */
+function failedReadHeads(w: World, ino: number, blk: number, n: number): number[] {
+  const out: number[] = [];
+  for (let b = blk; b < blk + n; b++) {
+    const f = folioAt(w, ino, b);
+    if (f === null || f.uptodate || f.dirty || f.writeback || out.includes(f.head)) continue;
+    out.push(f.head);
+  }
+  return out;
+}
+
+/**
+ * filemap_update_page → filemap_read_folio for folios a failed read bio left !uptodate: under
+ * invalidate_lock shared, each is locked and ->read_folio submits read I/O of its !uptodate
+ * blocks; the read waits for them again.
+ */
+function rereadStep(w: World, s: Settings, ti: number, st: BufferedRead, heads: number[]): Step | null {
+  if (!canLock(inodeOf(w, st.ino).invalidateLock, 'shared')) return null;
+  const blocks = heads.flatMap((h) => {
+    const f = folioAt(w, st.ino, h);
+    return Array.from({ length: f?.nr ?? 1 }, (_, i) => h + i).filter((b) => folioAt(w, st.ino, b)?.uptodate === false);
+  });
+  const io = readIoOf(w, s, st.ino, blocks);
+  return {
+    fn: 'filemap_read → filemap_update_page → filemap_read_folio',
+    what: `folio${heads.length > 1 ? 's' : ''} ${heads.join(',')} !uptodate after a failed read: lock, ->read_folio submits read I/O of blocks ${io.map((x) => `${x.blk}${x.p === null ? '=0' : `←p${x.p}`}`).join(',')}`,
+    apply: (d) => {
+      for (const h of heads) {
+        const f = folioAt(d, st.ino, h);
+        for (let b = h; f !== null && b < h + f.nr; b++) {
+          const e = folioAt(d, st.ino, b);
+          if (e !== null) e.locked = true;
+        }
+      }
+      submitReadIo(d, s, st.ino, io);
+      const c = task(d, ti).cur;
+      if (c !== null && c.sys === 'buffered-read') c.ioError = true;
+    },
+  };
+}
+
+/**
+ * filemap_read_folio found the folio at `head` !uptodate again: -EIO; filemap_read returns
+ * what it copied before that folio, or the error.
+ */
+function readErrorStep(w: World, s: Settings, ti: number, st: BufferedRead, head: number): Step {
+  const short = head * s.fs.blockSize - st.pos;
+  return {
+    fn: 'filemap_read → filemap_update_page → filemap_read_folio',
+    what: `folio ${head} !uptodate after its read again: -EIO; return ${short > 0 ? short : '-EIO'}${st.iolock ? '; IOLOCK unlocked' : ''}`,
+    apply: (d) => {
+      if (st.iolock) unlock(inodeOf(d, st.ino).iolock, 'shared', ti);
+      if (short > 0) copyOut(d, s, ti, st.fd, st.ino, st.pos, short, st.start);
+      else finishSyscall(d, ti, { op: 'pread', ret: 'EIO', file: st.ino, data: [], firstBlock: Math.floor(st.pos / s.fs.blockSize), start: st.start, end: d.ghost.clock + 1 });
+    },
   };
 }
 

@@ -145,9 +145,10 @@ export interface DioRead {
 }
 
 /**
- * A buffered read (filemap_read) whose page cache fill is in flight: the folios it added
- * (or locked to fill) are PG_locked and !uptodate until 'read-io' completes; then the copy
- * to the user buffer. A read whose range is cached uptodate never gets here (one step).
+ * A buffered read (filemap_read) that submitted read I/O (w.readBios) and waits for the folio
+ * lock of the folios it copies (filemap_update_page → folio_put_wait_locked), then copies to
+ * the user buffer; the rest of its readahead window completes on its own. A read whose range
+ * is cached uptodate never gets here (one step).
  */
 export interface BufferedRead {
   sys: 'buffered-read';
@@ -155,12 +156,10 @@ export interface BufferedRead {
   ino: number;
   pos: number;
   len: number;
-  phase: 'read-io' | 'copy';
-  /** The blocks the read I/O fills, each from physical block `p`, or zeros (hole, unwritten, delalloc, beyond EOF). */
-  io: Array<{ blk: number; p: number | null; at: Token }>;
   /** XFS: IOLOCK shared is held from the start to the copy (xfs_file_buffered_read). */
   iolock: boolean;
   wait: number[];
+  /** A read bio of a folio it copies failed and it read the folio again (filemap_read_folio): one more failure is its error. */
   ioError: boolean;
   start: number;
   /**
