@@ -115,37 +115,51 @@ function checksStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
   if (zeroEof?.waits === true) return null;
   // A zeroing that flushes holds XFS_MMAPLOCK_EXCL across its wait.
   if (zeroEof?.flushAt != null && !canLock(inodeOf(w, st.req.ino).invalidateLock, 'excl')) return null;
-  const step = match(chk)
-    .with({ kind: 'error' }, (c): Step => ({ fn, what: `${c.why}: -${c.err}`, apply: failEarly(ti, c.err, 'lock') }))
-    .with({ kind: 'upgrade' }, (c): Step => ({
-      fn,
-      what: `${c.why}: drop ${lockName(s, 'shared')}, retake it exclusive and check again`,
-      apply(d) {
-        unlock(inodeOf(d, st.req.ino).iolock, 'shared', ti);
-        const x = cur(d, ti);
-        x.held = false;
-        x.lock = 'excl';
-        x.phase = 'lock';
-      },
-    }))
-    .with({ kind: 'ok' }, (c): Step => ({
-      fn,
-      what: [zeroEof === null ? '' : xfsFileWriteZeroEofWhat(w, st.req.ino, zeroEof), zeroEof?.flushAt != null ? 'wait for that writeback' : checksDoneWhat(c)].filter((x) => x !== '').join('; ') || 'checks pass',
-      apply(d) {
-        const flush = zeroEof === null ? null : xfsFileWriteZeroEof(d, st.req.ino, zeroEof, ti);
-        if (flush === null) return checksDone(d, ti, st.req.ino, c);
-        lock(inodeOf(d, st.req.ino).invalidateLock, 'excl', ti);
-        const x = cur(d, ti);
-        x.wait = flush.wait;
-        x.ioError = flush.ioError;
-        x.zeroRest = flush.range;
-        x.phase = 'zero-flush-wait';
-      },
-      // The common case only: no zeroing past EOF and no demotion (which follows an upgrade,
-      // rare, and no test search reaches it without zeroing): those keep the draft form.
-      ...(zeroEof === null && !c.demote ? { next(w0: World): World { return withCur(w0, ti, { forceWait: c.forceWait, phase: c.forceWait ? 'dio-wait' : 'invalidate' }); } } : {}),
-    }))
-    .exhaustive();
+  // A switch rather than ts-pattern's `match` (its matchers built at every call; issue 10u).
+  let step: Step;
+  switch (chk.kind) {
+    case 'error':
+      step = { fn, what: `${chk.why}: -${chk.err}`, apply: failEarly(ti, chk.err, 'lock') };
+      break;
+    case 'upgrade': {
+      const c = chk;
+      step = {
+        fn,
+        what: `${c.why}: drop ${lockName(s, 'shared')}, retake it exclusive and check again`,
+        apply(d) {
+          unlock(inodeOf(d, st.req.ino).iolock, 'shared', ti);
+          const x = cur(d, ti);
+          x.held = false;
+          x.lock = 'excl';
+          x.phase = 'lock';
+        },
+      };
+      break;
+    }
+    case 'ok': {
+      const c = chk;
+      step = {
+        fn,
+        what: [zeroEof === null ? '' : xfsFileWriteZeroEofWhat(w, st.req.ino, zeroEof), zeroEof?.flushAt != null ? 'wait for that writeback' : checksDoneWhat(c)].filter((x) => x !== '').join('; ') || 'checks pass',
+        apply(d) {
+          const flush = zeroEof === null ? null : xfsFileWriteZeroEof(d, st.req.ino, zeroEof, ti);
+          if (flush === null) return checksDone(d, ti, st.req.ino, c);
+          lock(inodeOf(d, st.req.ino).invalidateLock, 'excl', ti);
+          const x = cur(d, ti);
+          x.wait = flush.wait;
+          x.ioError = flush.ioError;
+          x.zeroRest = flush.range;
+          x.phase = 'zero-flush-wait';
+        },
+        // The common case only: no zeroing past EOF and no demotion (which follows an upgrade,
+        // rare, and no test search reaches it without zeroing): those keep the draft form.
+        ...(zeroEof === null && !c.demote ? { next(w0: World): World { return withCur(w0, ti, { forceWait: c.forceWait, phase: c.forceWait ? 'dio-wait' : 'invalidate' }); } } : {}),
+      };
+      break;
+    }
+    default:
+      step = unreachable(chk);
+  }
   // kiocb_modified under IOCB_NOWAIT may refuse on timestamps, which the model cannot predict.
   return chk.kind === 'ok' ? [step, ...xfsNowaitTimestampRefusal(s, st.req, failEarly(ti, 'EAGAIN', 'lock'))] : step;
 }
@@ -268,16 +282,27 @@ function iomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
 
 const range = (g: IomapSeg) => (g.nblk === 1 ? `[${g.blk}]` : `[${g.blk}-${g.blk + g.nblk - 1}]`);
 
+// A switch rather than ts-pattern's `match`, which builds its matchers at every call: this runs
+// for every state in which a task is at ->iomap_begin (issue 10u).
 function describePlan(plan: IomapPlan, bio: number): string {
-  return match(plan)
-    .with({ kind: 'map' }, (p) => {
-      const g = p.seg;
-      const alloc = p.alloc.length > 0 ? `allocate ${p.alloc.map((a) => `p${a.p}${a.into === 'cow' ? ' (CoW staging)' : ''}`).join(',')}; ` : '';
+  switch (plan.kind) {
+    case 'map': {
+      const g = plan.seg;
+      const alloc = plan.alloc.length > 0 ? `allocate ${plan.alloc.map((a) => `p${a.p}${a.into === 'cow' ? ' (CoW staging)' : ''}`).join(',')}; ` : '';
       return `${alloc}map ${range(g)} ${g.type} p${g.p}${g.nblk > 1 ? `-p${g.p + g.nblk - 1}` : ''}`;
-    })
-    .with({ kind: 'zero' }, (p) => `zero ${p.zero.map((z) => `[${z.blk}] p${z.p}`).join(', ')} with bio#${bio}, then make one written extent`)
-    .with({ kind: 'error' }, (p) => `${p.why}: -${p.err}`)
-    .exhaustive();
+    }
+    case 'zero':
+      return `zero ${plan.zero.map((z) => `[${z.blk}] p${z.p}`).join(', ')} with bio#${bio}, then make one written extent`;
+    case 'error':
+      return `${plan.why}: -${plan.err}`;
+    default:
+      return unreachable(plan);
+  }
+}
+
+/** Exhaustiveness for a switch over a union's kinds: a kind left out does not compile. */
+function unreachable(x: never): never {
+  throw new Error(`unexpected ${JSON.stringify(x)}`);
 }
 
 /** iomap_iter → ->iomap_begin: map (and allocate) the next part of the range, under the ILOCK. */
