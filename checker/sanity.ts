@@ -131,7 +131,9 @@ function walkPlain(v: unknown, frozen: WeakSet<object> | undefined, ref: unknown
     const rec = v as Record<string, unknown>;
     const refs = typeof ref === 'object' && ref !== null && !Array.isArray(ref) ? (ref as Record<string, unknown>) : undefined;
     keys = Object.keys(rec);
-    for (const k of keys) {
+    // Index loops: the first 2,000 transitions' walks run while this is still interpreted.
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
       // Only `ref`'s own data can stand for a member: '__proto__' would read its prototype.
       const r = walkPlain(rec[k], frozen, refs === undefined || k === '__proto__' ? undefined : refs[k], found);
       if (r === OPAQUE) {
@@ -140,9 +142,10 @@ function walkPlain(v: unknown, frozen: WeakSet<object> | undefined, ref: unknown
       }
       if (r === PLAIN) deep = false;
     }
-    for (const s of Object.getOwnPropertySymbols(v)) {
+    const symbols = Object.getOwnPropertySymbols(v);
+    if (symbols.length > 0) {
       found.what = 'a symbol-keyed member';
-      found.at.push(String(s));
+      found.at.push(String(symbols[0]));
       return OPAQUE;
     }
   }
@@ -151,8 +154,8 @@ function walkPlain(v: unknown, frozen: WeakSet<object> | undefined, ref: unknown
   // `__lookupGetter__` rather than a descriptor: no object allocated per member (issue 10u: the
   // descriptors were a sixth of a search's allocation); an own key is found before any prototype.
   if (deep && keys !== undefined) {
-    for (const k of keys) {
-      if (lookupGetter.call(v, k) !== undefined) {
+    for (let i = 0; i < keys.length; i++) {
+      if (lookupGetter.call(v, keys[i]!) !== undefined) {
         deep = false;
         break;
       }

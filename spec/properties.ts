@@ -379,7 +379,10 @@ function fsyncReportsErrors(w: World): string | null {
 }
 
 function flagged(w: World, p: PropertyName): string | null {
-  return w.ghost.flagged.find((f) => f.property === p)?.what ?? null;
+  // An index loop, no closure: six invariants call this on every state.
+  const all = w.ghost.flagged;
+  for (let i = 0; i < all.length; i++) if (all[i]!.property === p) return all[i]!.what ?? null;
+  return null;
 }
 
 export interface PropertyDef {
