@@ -292,7 +292,12 @@ export class Engine<S, A> {
 
   /** Checks invariants and sometimes-properties; `path` is given by searches without parent links. */
   checkState(s: S, id: number, depth: number, path?: number[]): void {
-    for (const [name, holds] of this.invariants) {
+    // Index loops, no destructuring: in a fresh process this runs interpreted for thousands of
+    // states, where `for...of` and `[name, holds] =` each go through the iterator protocol.
+    const invariants = this.invariants;
+    for (let i = 0; i < invariants.length; i++) {
+      const name = invariants[i]![0];
+      const holds = invariants[i]![1];
       if (this.foundProps.has(name)) continue;
       let ok: boolean;
       try {
@@ -312,7 +317,8 @@ export class Engine<S, A> {
       }
     }
     for (let i = 0; i < this.pendingSometimes.length; i++) {
-      const [name, holds] = this.pendingSometimes[i]!;
+      const name = this.pendingSometimes[i]![0];
+      const holds = this.pendingSometimes[i]![1];
       let ok: boolean;
       try {
         ok = holds(s);

@@ -165,10 +165,15 @@ const mediaOfChoice = new WeakMap<Array<[number, number]>, Token[]>();
 export function actions(w: World, s: Settings): Action[] {
   if (w.crashed) return [];
   const out: Action[] = [];
-  w.tasks.forEach((_, ti) => {
-    stepsOf(w, s, ti).forEach((step, choice) => out.push({ kind: 'task', task: ti, choice, fn: step.fn, what: step.what }));
-  });
-  for (const b of w.device.inflight) {
+  // Index loops, no callbacks: this runs for every state expanded, interpreted for thousands of
+  // them in a fresh process (issue 10u).
+  for (let ti = 0; ti < w.tasks.length; ti++) {
+    const steps = stepsOf(w, s, ti);
+    for (let choice = 0; choice < steps.length; choice++) out.push({ kind: 'task', task: ti, choice, fn: steps[choice]!.fn, what: steps[choice]!.what });
+  }
+  const inflight = w.device.inflight;
+  for (let i = 0; i < inflight.length; i++) {
+    const b = inflight[i]!;
     out.push({ kind: 'dev-complete', bio: b.id, what: bioWhat(b) });
     if (b.op === 'write' && w.ioErrors < s.maxIoErrors) out.push({ kind: 'dev-fail', bio: b.id });
   }

@@ -139,9 +139,16 @@ function describeTear(w: World, W: GhostWrite, o: Observation, tear: { mine: num
     .join(', ')} {${o.data.join(',')}}; extents now: ${extents}`;
 }
 
+// The invariants every state is checked against, as index loops: in a fresh process they run
+// interpreted for thousands of states, where each `for...of` goes through the iterator protocol
+// (issue 10u).
 function atomicUntorn(w: World, s: Settings): string | null {
-  for (const o of observations(w, s)) {
-    for (const W of w.ghost.writes) {
+  const obs = observations(w, s);
+  const writes = w.ghost.writes;
+  for (let k = 0; k < obs.length; k++) {
+    const o = obs[k]!;
+    for (let j = 0; j < writes.length; j++) {
+      const W = writes[j]!;
       if (!W.atomic || W.nblk < 2) continue;
       const tear = tornBlocks(w, W, o, s.fs.blockSize);
       if (tear !== null) return describeTear(w, W, o, tear);
@@ -178,7 +185,9 @@ function atomicOldDataMaySurvive(w: World): string | null {
 function atomicOneRequest(w: World, s: Settings): string | null {
   const bs = s.fs.blockSize;
   const d = s.device;
-  for (const W of w.ghost.writes) {
+  const writes = w.ghost.writes;
+  for (let j = 0; j < writes.length; j++) {
+    const W = writes[j]!;
     if (!W.atomic) continue;
     const message = atomicRequestProblem(W, bs, d);
     if (message !== null) return `RWF_ATOMIC write ${W.id} (T${W.task + 1}, ${W.nblk * bs} bytes)${message}`;
@@ -235,7 +244,9 @@ function durability(w: World, s: Settings): string | null {
 }
 
 function noStaleData(w: World, s: Settings): string | null {
-  for (const o of observations(w, s)) {
+  const obs = observations(w, s);
+  for (let k = 0; k < obs.length; k++) {
+    const o = obs[k]!;
     for (let i = 0; i < o.data.length; i++) {
       // Every byte the observation holds: a mixed block is judged run by run.
       const whole = o.data[i] as Token;
@@ -368,7 +379,10 @@ function fsyncReportsErrors(w: World): string | null {
 }
 
 function flagged(w: World, p: PropertyName): string | null {
-  return w.ghost.flagged.find((f) => f.property === p)?.what ?? null;
+  // An index loop, no closure: six invariants call this on every state.
+  const all = w.ghost.flagged;
+  for (let i = 0; i < all.length; i++) if (all[i]!.property === p) return all[i]!.what ?? null;
+  return null;
 }
 
 export interface PropertyDef {

@@ -353,3 +353,28 @@ test('a successor frozen only at the top is not taken for unchangeable when it i
   };
   assert.match(errorOf(m), /next\(\) on action "go" changed its input state/);
 });
+
+test('a parent only the sample reaches is walked beside the last unchangeable state, and a mutable part under it is still caught', () => {
+  // A chain of states, one transition each: transition k is the k-th call to next(). Past the
+  // 2,000 full checks only every 64th is checked, so the parent of call 2,112 (state 2,111)
+  // was never checked as a successor: its walk goes beside the last state found frozen all
+  // the way down (that of call 2,048), which shares `same` with it but not `box`.
+  type S = { n: number; same: { k: number }; box: { v: number } };
+  const same = Object.freeze({ k: 1 });
+  const mutable = { v: 0 };
+  const at = (n: number): S => Object.freeze({ n, same, box: n === 2111 ? mutable : Object.freeze({ v: n }) });
+  const m: Model<S, 'go'> = {
+    name: 'sampled parent with a mutable part',
+    init: () => [at(0)],
+    actions: (s) => (s.n < 2200 ? ['go'] : []),
+    next: (s) => {
+      if (s.box === mutable) mutable.v++;
+      return at(s.n + 1);
+    },
+    done: () => true,
+  };
+  assert.match(errorOf(m), /next\(\) on action "go" changed its input state/);
+  // Without the mutation the same chain is sound, and checked all the way.
+  const fine: Model<S, 'go'> = { ...m, next: (s) => at(s.n + 1) };
+  assert.equal(check(fine).distinctStates, 2201);
+});

@@ -159,22 +159,27 @@ export function completeBioPure(dev: Device, ds: DeviceSettings, id: number, fai
   if (failed) return { dev: withMembers(dev, { inflight }), done };
   const media = copied(dev.media);
   let cache: CacheEntry[] = copied(dev.cache);
-  const flush = () => {
-    for (const e of cache) media[e.p] = e.t;
-    cache = [];
-  };
-  if (bio.op === 'flush' || bio.preflush) flush();
+  if (bio.op === 'flush' || bio.preflush) cache = flushTo(media, cache);
   for (const blk of bio.blocks) {
     if (ds.writeCache) cache.push(frozen({ p: blk.p, t: blk.t, bio: id, atomic: bio.atomic }));
     else media[blk.p] = blk.t;
   }
-  if (bio.fua && ds.writeCache && !ds.fua) flush();
+  if (bio.fua && ds.writeCache && !ds.fua) cache = flushTo(media, cache);
   else if (bio.fua) {
     const ps = new Set(bio.blocks.filter((blk) => cache.some((e) => e.p === blk.p && e.bio === id)).map((blk) => blk.p));
     for (const blk of bio.blocks) if (ps.has(blk.p)) media[blk.p] = blk.t;
     cache = cache.filter((e) => !ps.has(e.p));
   }
   return { dev: frozen({ media: keepIfSame(dev.media, media), cache: keepIfSame(dev.cache, cache), inflight }), done };
+}
+
+/**
+ * Writes `cache` to `media`, in order, and returns the empty cache. A function of its own rather
+ * than a closure built per completion (tsx names every such closure with a defineProperty).
+ */
+function flushTo(media: Token[], cache: readonly CacheEntry[]): CacheEntry[] {
+  for (const e of cache) media[e.p] = e.t;
+  return [];
 }
 
 /** flushDevice without a draft: the cache written to the media; `dev` itself when the cache is empty. */

@@ -86,13 +86,15 @@ function lockStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
   return {
     fn: top,
     what: `take ${lockName(s, st.lock)}`,
-    apply: (d) => {
+    apply(d) {
       lock(inodeOf(d, st.req.ino).iolock, st.lock, ti);
       const c = cur(d, ti);
       c.held = true;
       c.phase = 'checks';
     },
-    next: (x) => withCur(withInode(x, st.req.ino, { iolock: lockPure(inodeOf(x, st.req.ino).iolock, st.lock, ti) }), ti, { held: true, phase: 'checks' }),
+    next(x) {
+      return withCur(withInode(x, st.req.ino, { iolock: lockPure(inodeOf(x, st.req.ino).iolock, st.lock, ti) }), ti, { held: true, phase: 'checks' });
+    },
   };
 }
 
@@ -113,37 +115,51 @@ function checksStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
   if (zeroEof?.waits === true) return null;
   // A zeroing that flushes holds XFS_MMAPLOCK_EXCL across its wait.
   if (zeroEof?.flushAt != null && !canLock(inodeOf(w, st.req.ino).invalidateLock, 'excl')) return null;
-  const step = match(chk)
-    .with({ kind: 'error' }, (c): Step => ({ fn, what: `${c.why}: -${c.err}`, apply: failEarly(ti, c.err, 'lock') }))
-    .with({ kind: 'upgrade' }, (c): Step => ({
-      fn,
-      what: `${c.why}: drop ${lockName(s, 'shared')}, retake it exclusive and check again`,
-      apply: (d) => {
-        unlock(inodeOf(d, st.req.ino).iolock, 'shared', ti);
-        const x = cur(d, ti);
-        x.held = false;
-        x.lock = 'excl';
-        x.phase = 'lock';
-      },
-    }))
-    .with({ kind: 'ok' }, (c): Step => ({
-      fn,
-      what: [zeroEof === null ? '' : xfsFileWriteZeroEofWhat(w, st.req.ino, zeroEof), zeroEof?.flushAt != null ? 'wait for that writeback' : checksDoneWhat(c)].filter((x) => x !== '').join('; ') || 'checks pass',
-      apply: (d) => {
-        const flush = zeroEof === null ? null : xfsFileWriteZeroEof(d, st.req.ino, zeroEof, ti);
-        if (flush === null) return checksDone(d, ti, st.req.ino, c);
-        lock(inodeOf(d, st.req.ino).invalidateLock, 'excl', ti);
-        const x = cur(d, ti);
-        x.wait = flush.wait;
-        x.ioError = flush.ioError;
-        x.zeroRest = flush.range;
-        x.phase = 'zero-flush-wait';
-      },
-      // The common case only: no zeroing past EOF and no demotion (which follows an upgrade,
-      // rare, and no test search reaches it without zeroing): those keep the draft form.
-      ...(zeroEof === null && !c.demote ? { next: (w0: World): World => withCur(w0, ti, { forceWait: c.forceWait, phase: c.forceWait ? 'dio-wait' : 'invalidate' }) } : {}),
-    }))
-    .exhaustive();
+  // A switch rather than ts-pattern's `match` (its matchers built at every call; issue 10u).
+  let step: Step;
+  switch (chk.kind) {
+    case 'error':
+      step = { fn, what: `${chk.why}: -${chk.err}`, apply: failEarly(ti, chk.err, 'lock') };
+      break;
+    case 'upgrade': {
+      const c = chk;
+      step = {
+        fn,
+        what: `${c.why}: drop ${lockName(s, 'shared')}, retake it exclusive and check again`,
+        apply(d) {
+          unlock(inodeOf(d, st.req.ino).iolock, 'shared', ti);
+          const x = cur(d, ti);
+          x.held = false;
+          x.lock = 'excl';
+          x.phase = 'lock';
+        },
+      };
+      break;
+    }
+    case 'ok': {
+      const c = chk;
+      step = {
+        fn,
+        what: [zeroEof === null ? '' : xfsFileWriteZeroEofWhat(w, st.req.ino, zeroEof), zeroEof?.flushAt != null ? 'wait for that writeback' : checksDoneWhat(c)].filter((x) => x !== '').join('; ') || 'checks pass',
+        apply(d) {
+          const flush = zeroEof === null ? null : xfsFileWriteZeroEof(d, st.req.ino, zeroEof, ti);
+          if (flush === null) return checksDone(d, ti, st.req.ino, c);
+          lock(inodeOf(d, st.req.ino).invalidateLock, 'excl', ti);
+          const x = cur(d, ti);
+          x.wait = flush.wait;
+          x.ioError = flush.ioError;
+          x.zeroRest = flush.range;
+          x.phase = 'zero-flush-wait';
+        },
+        // The common case only: no zeroing past EOF and no demotion (which follows an upgrade,
+        // rare, and no test search reaches it without zeroing): those keep the draft form.
+        ...(zeroEof === null && !c.demote ? { next(w0: World): World { return withCur(w0, ti, { forceWait: c.forceWait, phase: c.forceWait ? 'dio-wait' : 'invalidate' }); } } : {}),
+      };
+      break;
+    }
+    default:
+      step = unreachable(chk);
+  }
   // kiocb_modified under IOCB_NOWAIT may refuse on timestamps, which the model cannot predict.
   return chk.kind === 'ok' ? [step, ...xfsNowaitTimestampRefusal(s, st.req, failEarly(ti, 'EAGAIN', 'lock'))] : step;
 }
@@ -180,7 +196,7 @@ function zeroFlushWaitStep(w: World, s: Settings, ti: number, st: DioWrite): Ste
   return {
     fn: rest.fn,
     what: [rest.what, st.ioError ? '' : checksDoneWhat(chk)].filter((x) => x !== '').join('; '),
-    apply: (d) => {
+    apply(d) {
       rest.apply(d, st.req.ino);
       unlock(inodeOf(d, st.req.ino).invalidateLock, 'excl', ti);
       const x = cur(d, ti);
@@ -196,7 +212,7 @@ function zeroFlushWaitStep(w: World, s: Settings, ti: number, st: DioWrite): Ste
 
 function dioWaitStep(w: World, ti: number, st: DioWrite): Steps {
   if (inodeOf(w, st.req.ino).dioCount > 0) return null;
-  return { fn: 'inode_dio_wait', what: 'no direct I/O in flight', apply: (d) => void (cur(d, ti).phase = 'invalidate') };
+  return { fn: 'inode_dio_wait', what: 'no direct I/O in flight', apply(d) { cur(d, ti).phase = 'invalidate'; } };
 }
 
 // --- iomap_dio_rw ------------------------------------------------------------------------
@@ -211,14 +227,14 @@ function invalidateAndBeginDio(req: WriteReq, ti: number): Step {
   return {
     fn: 'kiocb_invalidate_pages',
     what: 'invalidate_inode_pages2_range; inode_dio_begin',
-    apply: (d) => {
+    apply(d) {
       invalidateInodePages2Range(d, req.ino, req.blk, req.nblk);
       inodeOf(d, req.ino).dioCount++;
       const c = cur(d, ti);
       c.dioStarted = true;
       c.phase = 'iomap-begin';
     },
-    next: (w) => {
+    next(w) {
       const x = invalidateInodePages2RangePure(w, req.ino, req.blk, req.nblk).w;
       return withCur(withInode(x, req.ino, { dioCount: inodeOf(x, req.ino).dioCount + 1 }), ti, { dioStarted: true, phase: 'iomap-begin' });
     },
@@ -238,7 +254,7 @@ function invalidateStep(w: World, s: Settings, ti: number, st: DioWrite): Steps 
   return {
     fn: 'kiocb_invalidate_pages',
     what: `filemap_write_and_wait_range: write back dirty folios from bio#${nextBioId(w)}`,
-    apply: (d) => {
+    apply(d) {
       const bios = s.fs.kind === 'ext4' ? ext4FdatawriteRange(d, s, req.ino, req.blk, req.nblk, ti) : filemapFdatawriteRange(d, req.ino, req.blk, req.nblk, ti);
       const c = cur(d, ti);
       c.wait = bios ?? [];
@@ -266,30 +282,41 @@ function iomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
 
 const range = (g: IomapSeg) => (g.nblk === 1 ? `[${g.blk}]` : `[${g.blk}-${g.blk + g.nblk - 1}]`);
 
+// A switch rather than ts-pattern's `match`, which builds its matchers at every call: this runs
+// for every state in which a task is at ->iomap_begin (issue 10u).
 function describePlan(plan: IomapPlan, bio: number): string {
-  return match(plan)
-    .with({ kind: 'map' }, (p) => {
-      const g = p.seg;
-      const alloc = p.alloc.length > 0 ? `allocate ${p.alloc.map((a) => `p${a.p}${a.into === 'cow' ? ' (CoW staging)' : ''}`).join(',')}; ` : '';
+  switch (plan.kind) {
+    case 'map': {
+      const g = plan.seg;
+      const alloc = plan.alloc.length > 0 ? `allocate ${plan.alloc.map((a) => `p${a.p}${a.into === 'cow' ? ' (CoW staging)' : ''}`).join(',')}; ` : '';
       return `${alloc}map ${range(g)} ${g.type} p${g.p}${g.nblk > 1 ? `-p${g.p + g.nblk - 1}` : ''}`;
-    })
-    .with({ kind: 'zero' }, (p) => `zero ${p.zero.map((z) => `[${z.blk}] p${z.p}`).join(', ')} with bio#${bio}, then make one written extent`)
-    .with({ kind: 'error' }, (p) => `${p.why}: -${p.err}`)
-    .exhaustive();
+    }
+    case 'zero':
+      return `zero ${plan.zero.map((z) => `[${z.blk}] p${z.p}`).join(', ')} with bio#${bio}, then make one written extent`;
+    case 'error':
+      return `${plan.why}: -${plan.err}`;
+    default:
+      return unreachable(plan);
+  }
+}
+
+/** Exhaustiveness for a switch over a union's kinds: a kind left out does not compile. */
+function unreachable(x: never): never {
+  throw new Error(`unexpected ${JSON.stringify(x)}`);
 }
 
 /** iomap_iter → ->iomap_begin: map (and allocate) the next part of the range, under the ILOCK. */
 function iomapBeginStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
   const req = st.req;
   if (st.done === req.nblk || st.ret !== null) {
-    return { fn: 'iomap_iter', what: st.ret !== null ? 'dio->error is set: stop' : 'range done', apply: (d) => void (cur(d, ti).phase = 'io-wait') };
+    return { fn: 'iomap_iter', what: st.ret !== null ? 'dio->error is set: stop' : 'range done', apply(d) { cur(d, ti).phase = 'io-wait'; } };
   }
   const plan = iomapBegin(w, s, st);
   const bioId = nextBioId(w);
   return {
     fn: plan.fn,
     what: describePlan(plan, bioId),
-    apply: (d) => {
+    apply(d) {
       const c = cur(d, ti);
       match(plan)
         .with({ kind: 'map' }, (p) => {
@@ -310,7 +337,7 @@ function iomapBeginStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
         .exhaustive();
     },
     // A mapping (with what ->iomap_begin allocated for it): the same without a draft.
-    ...(plan.kind === 'map' ? { next: (x: World) => withCur(applyAllocsPure(x, req.ino, plan.alloc), ti, { iomap: frozen({ fn: plan.fn, seg: frozen({ ...plan.seg }), atomicBio: plan.atomicBio, fua: plan.fua }), phase: 'bio-iter' }) } : {}),
+    ...(plan.kind === 'map' ? { next(x: World): World { return withCur(applyAllocsPure(x, req.ino, plan.alloc), ti, { iomap: frozen({ fn: plan.fn, seg: frozen({ ...plan.seg }), atomicBio: plan.atomicBio, fua: plan.fua }), phase: 'bio-iter' }); } } : {}),
   };
 }
 
@@ -381,10 +408,10 @@ function bioIterStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
     c.phase = err !== null || c.done === req.nblk ? 'io-wait' : 'iomap-begin';
   };
   if (!mappingAligned(req, g, bs, s.fs.sectorSize)) {
-    return { fn: 'iomap_dio_bio_iter', what: `${range(g)}: pos or length not aligned to the logical block size: -EINVAL`, apply: (d) => finish(d, 0, 'EINVAL') };
+    return { fn: 'iomap_dio_bio_iter', what: `${range(g)}: pos or length not aligned to the logical block size: -EINVAL`, apply(d) { finish(d, 0, 'EINVAL'); } };
   }
   if (m.atomicBio && !blkAtomicWriteValid(s.device, bs, g.p, g.nblk)) {
-    return { fn: 'submit_bio_noacct', what: `REQ_ATOMIC bio of ${g.nblk * bs} bytes outside the device's atomic limits: BLK_STS_INVAL`, apply: (d) => finish(d, 0, 'EINVAL') };
+    return { fn: 'submit_bio_noacct', what: `REQ_ATOMIC bio of ${g.nblk * bs} bytes outside the device's atomic limits: BLK_STS_INVAL`, apply(d) { finish(d, 0, 'EINVAL'); } };
   }
   const bad = firstMisalignedPiece(req, g, bs, s.fs.sectorSize);
   const good = bad === null ? g.nblk : Math.min(g.nblk, blocksBeforeBadRequest(g, bad, bs, maxBlocks));
@@ -395,12 +422,12 @@ function bioIterStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
   return {
     fn: 'iomap_dio_bio_iter',
     what: [sent, failed].filter((x) => x !== '').join('; '),
-    apply: (d) => {
+    apply(d) {
       if (good > 0) submitMapping(d, s, ti, m, good);
       finish(d, good, bad === null ? null : 'EINVAL');
     },
     // The whole mapping goes out (the common case): the same without a draft.
-    ...(bad === null && good > 0 ? { next: (x: World) => bioIterPure(x, s, ti, m, good) } : {}),
+    ...(bad === null && good > 0 ? { next(x: World): World { return bioIterPure(x, s, ti, m, good); } } : {}),
   };
 }
 
@@ -429,7 +456,7 @@ function zeroWaitStep(ti: number, st: DioWrite): Steps {
   return {
     fn: 'ext4_iomap_alloc',
     what: st.ioError ? 'zeroing failed: -EIO' : 'zeroed blocks become one written extent; jbd2_journal_force_commit',
-    apply: (d) => {
+    apply(d) {
       const c = cur(d, ti);
       if (c.ioError) {
         setError(c, 'EIO', 'bio');
@@ -464,7 +491,7 @@ function completeStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
     return {
       fn: 'ext4_convert_unwritten_extents',
       what: `convert [${first.blk}${first.nblk > 1 ? `-${first.blk + first.nblk - 1}` : ''}] to written (one journal handle; ${runs.length - 1} extent(s) left)`,
-      apply: (d) => ext4ConvertRun(d, req.ino, first),
+      apply(d) { ext4ConvertRun(d, req.ino, first); },
     };
   }
   const stale = ok && foliosDirty(w, req.ino, req.blk, req.nblk);
@@ -474,7 +501,7 @@ function completeStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
   return {
     fn: 'iomap_dio_complete',
     what: `${st.ioError ? 'a bio failed: -EIO; ' : ok ? `->end_io (${endIo}); ` : ''}${stale ? 'kiocb_invalidate_post_direct_write fails on a dirty folio: dio_warn_stale_pagecache sets -EIO in wb_err; ' : ''}inode_dio_end`,
-    apply: (d) => {
+    apply(d) {
       const c = cur(d, ti);
       if (ok) {
         if (s.fs.kind === 'xfs') xfsDioWriteEndIo(d, c);
@@ -491,7 +518,7 @@ function completeStep(w: World, s: Settings, ti: number, st: DioWrite): Steps {
       c.phase = typeof c.ret === 'number' && c.ret > 0 && req.dsync && !c.fua ? 'sync' : 'unlock';
     },
     // The hot path of direct writes on XFS: the same completion without a draft.
-    ...(s.fs.kind === 'xfs' ? { next: (x: World) => iomapDioCompletePure(x, ti, ok, stale) } : {}),
+    ...(s.fs.kind === 'xfs' ? { next(x: World): World { return iomapDioCompletePure(x, ti, ok, stale); } } : {}),
   };
 }
 
@@ -524,7 +551,7 @@ function syncStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
     return {
       fn: 'generic_write_sync',
       what: `${s.fs.kind === 'xfs' ? 'xfs_log_force_seq' : 'jbd2_complete_transaction'}: commit (cache flushed first)`,
-      apply: (d) => {
+      apply(d) {
         commitJournal(d);
         cur(d, ti).phase = 'sync-wait';
       },
@@ -533,7 +560,7 @@ function syncStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
   return {
     fn: 'generic_write_sync',
     what: s.device.writeCache ? `blkdev_issue_flush: submit bio#${nextBioId(w)} REQ_PREFLUSH` : 'write-through device: nothing to flush',
-    apply: (d) => {
+    apply(d) {
       const c = cur(d, ti);
       if (s.device.writeCache) c.wait.push(...submitBio(d.device, { op: 'flush', owner: ti, blocks: [], atomic: false, fua: false, preflush: true, convert: [] }));
       c.phase = 'sync-wait';
@@ -547,7 +574,7 @@ function syncWaitStep(s: Settings, ti: number, st: DioWrite): Steps {
   return {
     fn: 'generic_write_sync',
     what: `${st.ioError ? 'flush failed: -EIO; ' : 'flush done; '}${legacy ? 'filemap_check_errors' : 'file_check_and_advance_wb_err'}`,
-    apply: (d) => {
+    apply(d) {
       const c = cur(d, ti);
       const f = fdOf(d, ti, st.req.fd);
       if (f === null) throw new Error(`T${ti + 1}: generic_write_sync on a closed fd`);
@@ -585,7 +612,12 @@ export function dioWriteStep(w: World, s: Settings, ti: number, st: DioWrite): S
 
 // --- back in ->write_iter: unlock, retry, fall back or return ---------------------------
 
-function fallbackStep(s: Settings, ti: number, st: DioWrite, held: string, release: (d: World) => void): Step {
+/** Drops the IOLOCK (inode lock) the write holds, if it holds it. */
+function release(d: World, ti: number, st: DioWrite): void {
+  if (st.held) unlock(inodeOf(d, st.req.ino).iolock, st.lock, ti);
+}
+
+function fallbackStep(s: Settings, ti: number, st: DioWrite, held: string): Step {
   const req = st.req;
   // ext4_dio_write_iter writes back and invalidates the range after the buffered write;
   // xfs_file_write_iter just calls xfs_file_buffered_write.
@@ -593,8 +625,8 @@ function fallbackStep(s: Settings, ti: number, st: DioWrite, held: string, relea
   return {
     fn: dioWriteFn(s, st),
     what: `${held}iomap_dio_rw returned -ENOTBLK: fall back to a buffered write${ext4 ? ', then write back and invalidate the range' : ''}`,
-    apply: (d) => {
-      release(d);
+    apply(d) {
+      release(d, ti, st);
       if (req.atomic) ghostWrite(d, req.id).path = 'buffered-fallback';
       task(d, ti).cur = newBufferedWrite(req, ext4);
     },
@@ -607,9 +639,6 @@ function dioWriteReturn(w: World, s: Settings, ti: number, st: DioWrite): Step {
   const top = dioWriteFn(s, st);
   const held = st.held ? `${s.fs.kind === 'xfs' ? 'xfs_iunlock' : 'inode_unlock'}; ` : '';
   const retry = s.fs.kind === 'xfs' ? xfsDioWriteRetry(s, st) : null;
-  const release = (d: World) => {
-    if (st.held) unlock(inodeOf(d, req.ino).iolock, st.lock, ti);
-  };
   if (retry !== null) {
     const how = st.overwriteOnly
       ? 'IOLOCK excl, inode_dio_wait'
@@ -619,14 +648,14 @@ function dioWriteReturn(w: World, s: Settings, ti: number, st: DioWrite): Step {
     return {
       fn: top,
       what: `${held}iomap_dio_rw returned -${String(st.ret)}: retry ${st.overwriteOnly ? 'exclusively' : 'in software CoW mode'} (${how})`,
-      apply: (d) => {
-        release(d);
+      apply(d) {
+        release(d, ti, st);
         const t = task(d, ti);
         t.cur = { ...st, ...retry, phase: 'lock', held: false, done: 0, segs: [], iomap: null, wait: [], ioError: false, ret: null, failure: null, dioStarted: false, fua: true };
       },
     };
   }
-  if (st.ret === 'ENOTBLK') return fallbackStep(s, ti, st, held, release);
+  if (st.ret === 'ENOTBLK') return fallbackStep(s, ti, st, held);
   const ret = st.ret;
   if (ret === null || ret === 'ENOPROTOOPT') throw new Error(`T${ti + 1}: direct write would return ${String(ret)}`);
   // ext4_dio_write_iter: a failed extending write frees what it allocated past i_size.
@@ -634,12 +663,12 @@ function dioWriteReturn(w: World, s: Settings, ti: number, st: DioWrite): Step {
   return {
     fn: top,
     what: `${trunc === null ? '' : `ext4_inode_extension_cleanup → ext4_truncate_failed_write: free the blocks from ${trunc} on (past i_size); `}${held}return ${typeof ret === 'number' ? ret : `-${ret}`}`,
-    apply: (d) => {
+    apply(d) {
       if (trunc !== null) ext4InodeExtensionCleanup(d, req.ino, trunc);
-      release(d);
+      release(d, ti, st);
       endWrite(d, ti, req, ret);
     },
     // Every direct write ends here: the same return without a draft (not ext4's cleanup).
-    ...(trunc === null ? { next: (x: World) => endWritePure(st.held ? withInode(x, req.ino, { iolock: unlockPure(inodeOf(x, req.ino).iolock, st.lock, ti) }) : x, ti, req, ret) } : {}),
+    ...(trunc === null ? { next(x: World): World { return endWritePure(st.held ? withInode(x, req.ino, { iolock: unlockPure(inodeOf(x, req.ino).iolock, st.lock, ti) }) : x, ti, req, ret); } } : {}),
   };
 }

@@ -17,6 +17,22 @@ import type { BufIomap, DioWrite } from '../iomap/types.ts';
 import type { Settings, World } from '../../world.ts';
 import { xfsHwAtomicMax } from './xfs_iops.ts';
 
+/** The CoW staging block at file block `b`, or null. */
+function stagedAt(inode: Inode, b: number): number | null {
+  const c = inode.cow[b];
+  return c !== undefined && c.kind === 'staging' ? c.p : null;
+}
+
+/** imap_needs_cow: only a CoW inode looks at the CoW fork outside the software atomic path. */
+function cowAt(inode: Inode, b: number): number | null {
+  return inode.reflink ? stagedAt(inode, b) : null;
+}
+
+/** Where file block `b` is staged, already or by `alloc`; -1 if neither. */
+function stagedOrAllocated(inode: Inode, alloc: readonly Alloc[], b: number): number {
+  return stagedAt(inode, b) ?? alloc.find((a) => a.blk === b)?.p ?? -1;
+}
+
 /** ->iomap_begin for the next part of a direct write. */
 export function xfsIomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
   const req = st.req;
@@ -24,24 +40,17 @@ export function xfsIomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
   const from = req.blk + st.done;
   const left = req.nblk - st.done;
   const bs = s.fs.blockSize;
-  const stagedAt = (b: number) => {
-    const c = inode.cow[b];
-    return c !== undefined && c.kind === 'staging' ? c.p : null;
-  };
-  // imap_needs_cow: only a CoW inode looks at the CoW fork outside the software atomic path.
-  const cowAt = (b: number) => (inode.reflink ? stagedAt(b) : null);
 
   if (req.atomic && st.xfsMode === 'sw') {
     const fn = 'xfs_atomic_write_cow_iomap_begin';
     if (req.nowait) return { kind: 'error', fn, err: 'EAGAIN', why: 'IOMAP_NOWAIT on the software path' };
     const need: number[] = [];
-    for (let b = from; b < from + left; b++) if (stagedAt(b) === null) need.push(b);
+    for (let b = from; b < from + left; b++) if (stagedAt(inode, b) === null) need.push(b);
     const got = allocBlocks(allocatable(w), need.length);
     if (got === null) return { kind: 'error', fn, err: 'ENOSPC', why: 'no free blocks for CoW staging' };
     const alloc: Alloc[] = need.map((blk, i) => ({ blk, p: got[i] as number, into: 'cow' }));
-    const staged = (b: number) => stagedAt(b) ?? alloc.find((a) => a.blk === b)?.p ?? -1;
-    const n = runLength(left, (i) => staged(from + i) === staged(from) + i);
-    return { kind: 'map', fn, seg: { blk: from, nblk: n, p: staged(from), type: 'cow' }, alloc, atomicBio: false, fua: false };
+    const n = runLength(left, (i) => stagedOrAllocated(inode, alloc, from + i) === stagedOrAllocated(inode, alloc, from) + i);
+    return { kind: 'map', fn, seg: { blk: from, nblk: n, p: stagedOrAllocated(inode, alloc, from), type: 'cow' }, alloc, atomicBio: false, fua: false };
   }
 
   const fn = 'xfs_direct_write_iomap_begin';
@@ -51,9 +60,9 @@ export function xfsIomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
     const refuse = s.knobs.xfsSwAtomicRetry === 'posted-v4' ? 'EAGAIN' : 'ENOPROTOOPT';
     const bytes = left * bs;
     if (bytes > xfsHwAtomicMax(s)) return { kind: 'error', fn, err: refuse, why: `${bytes} bytes > bt_awu_max ${xfsHwAtomicMax(s)}` };
-    const cow0 = cowAt(from);
+    const cow0 = cowAt(inode, from);
     if (cow0 !== null) {
-      const n = runLength(left, (i) => cowAt(from + i) === cow0 + i);
+      const n = runLength(left, (i) => cowAt(inode, from + i) === cow0 + i);
       if (n < left || (cow0 * bs) % bytes !== 0) return { kind: 'error', fn, err: refuse, why: 'CoW mapping not one aligned extent' };
       return { kind: 'map', fn, seg: { blk: from, nblk: left, p: cow0, type: 'cow' }, alloc: [], atomicBio: true, fua: false };
     }
@@ -69,7 +78,7 @@ export function xfsIomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
     const p0 = m0.p;
     const n = runLength(left, (i) => {
       const m = inode.map[from + i];
-      return m !== undefined && m.kind === m0.kind && m.p === p0 + i && cowAt(from + i) === null;
+      return m !== undefined && m.kind === m0.kind && m.p === p0 + i && cowAt(inode, from + i) === null;
     });
     if (n < left) return { kind: 'error', fn, err: refuse, why: 'extent does not span the whole range' };
     if ((p0 * bs) % bytes !== 0) return { kind: 'error', fn, err: refuse, why: `physical start p${p0} not aligned to ${bytes} bytes` };
@@ -77,9 +86,9 @@ export function xfsIomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
   }
 
   // Plain direct write: the CoW fork wins where it has staging blocks (xfs_reflink_allocate_cow).
-  const cow0 = cowAt(from);
+  const cow0 = cowAt(inode, from);
   if (cow0 !== null) {
-    const n = runLength(left, (i) => cowAt(from + i) === cow0 + i);
+    const n = runLength(left, (i) => cowAt(inode, from + i) === cow0 + i);
     if (req.nowait && n < left) return { kind: 'error', fn, err: 'EAGAIN', why: 'IOMAP_NOWAIT and the mapping does not span the range' };
     return { kind: 'map', fn, seg: { blk: from, nblk: n, p: cow0, type: 'cow' }, alloc: [], atomicBio: false, fua: false };
   }
@@ -89,7 +98,7 @@ export function xfsIomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
     if (st.overwriteOnly) return { kind: 'error', fn, err: 'EAGAIN', why: 'IOMAP_OVERWRITE_ONLY and allocation needed' };
     const holes = runLength(left, (i) => {
       const m = inode.map[from + i];
-      return (m?.kind === 'hole' || m?.kind === 'delalloc') && cowAt(from + i) === null;
+      return (m?.kind === 'hole' || m?.kind === 'delalloc') && cowAt(inode, from + i) === null;
     });
     if (req.nowait) return { kind: 'error', fn, err: 'EAGAIN', why: 'IOMAP_NOWAIT and allocation needed' };
     const got = allocBlocks(allocatable(w), holes);
@@ -100,7 +109,7 @@ export function xfsIomapBegin(w: World, s: Settings, st: DioWrite): IomapPlan {
   }
   const n = runLength(left, (i) => {
     const m = inode.map[from + i];
-    return m !== undefined && m.kind === m0.kind && m.p === m0.p + i && cowAt(from + i) === null;
+    return m !== undefined && m.kind === m0.kind && m.p === m0.p + i && cowAt(inode, from + i) === null;
   });
   // NOWAIT and OVERWRITE_ONLY need one mapping spanning the whole range, so a later
   // -EAGAIN cannot abort a partly issued write.
