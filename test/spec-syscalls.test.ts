@@ -4,6 +4,7 @@ import {
   allowedOutcomes,
   BS,
   DEVICES,
+  fdatasync,
   fsync,
   open,
   pread,
@@ -101,6 +102,21 @@ describe('reads', () => {
     assert.deepEqual(r.data, ['zero']);
     assert.deepEqual(rets(only(allowedOutcomes(xfsLoop([[open(0, 'O_DIRECT'), pread(0, 0, BS)]]))))[1], 0);
   });
+});
+
+describe('fsync and fdatasync', () => {
+  // The spec runs both through one ->fsync: datasync lets the kernel skip the log force when only
+  // timestamps changed, and the metadata the spec tracks (size, extent map) is what fdatasync
+  // must commit too. So the calls are told apart by their results only.
+  for (const [fs, make] of [['xfs', xfsLoop], ['ext4', ext4Loop]] as const) {
+    it(`${fs}: each call's result names it`, () => {
+      const rs = only(allowedOutcomes(make([[open(0), pwrite('W', 0, 0, BS), fdatasync(0), fsync(0), fdatasync(0)]])));
+      assert.deepEqual(
+        rs.map((r) => `${r.op}=${String(r.ret)}`),
+        ['open=0', `pwritev2=${BS}`, 'fdatasync=0', 'fsync=0', 'fdatasync=0'],
+      );
+    });
+  }
 });
 
 describe('IOCB_NOWAIT (cases the conformance run against Linux 6.18 shrank)', () => {
