@@ -137,6 +137,12 @@ export interface Footprints<S, A> {
    * (and whether an observer is enabled). Steps that write these are never deferred (C2).
    */
   observerReads?: readonly Token[];
+  /**
+   * Optional: the footprints are offered only on request. The command line turns the
+   * reduction on by default for models that give footprints; for these only with `--por`.
+   * Its combination with symmetry reduction is not argued, and the search refuses it.
+   */
+  onRequest?: boolean;
 }
 
 /** Where `Model.encode` writes a state: each call hashes one more value into the fingerprint. */
