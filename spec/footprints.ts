@@ -253,6 +253,12 @@ function taskStep(w: World, s: Settings, i: number): Footprint | null {
         if (chk.kind !== 'ok' || chk.demote) return null;
         return { reads: [...own(i), `inodes.${n}.size`, `inodes.${n}.reflink`], writes: [`tasks.${i}.cur.in`] };
       }
+      // iomap_iter → xfs_direct_write_iomap_begin for a plain write over written blocks with
+      // no CoW staging (no allocation, no journal), or the iteration's end.
+      case 'iomap-begin': {
+        if (s.fs.kind !== 'xfs' || c.req.atomic || c.req.dsync || !writtenNoCow(inode, c.req.blk + c.done, c.req.blk + c.req.nblk)) return null;
+        return { reads: [...own(i), `inodes.${n}.map`, `inodes.${n}.cow`, `inodes.${n}.reflink`], writes: [`tasks.${i}.cur.in`] };
+      }
       // kiocb_invalidate_pages + inode_dio_begin, with nothing of the file cached: nothing to write back or drop.
       case 'invalidate':
         if (!cacheEmpty(w, n)) return null;
@@ -272,6 +278,16 @@ function taskStep(w: World, s: Settings, i: number): Footprint | null {
   // xfs_file_dio_read / ext4_dio_read_iter: take i_rwsem shared; no dirty folio to write back (covered world).
   if (c.sys === 'dio-read' && c.phase === 'lock') return lockFootprint(w, i, c.ino, 'shared', pageCells(w, c.ino));
   return null;
+}
+
+/** Blocks [from, to) of the inode are written extents with no CoW staging over them. */
+function writtenNoCow(inode: Inode, from: number, to: number): boolean {
+  for (let b = from; b < to; b++) {
+    if (inode.map[b]?.kind !== 'written') return false;
+    const c = inode.cow[b];
+    if (c !== undefined && c.kind !== 'none') return false;
+  }
+  return true;
 }
 
 const pageCells = (w: World, n: number): string[] => (w.pageCache[n] ?? []).map((_, b) => `pageCache.${n}.${b}`);
@@ -351,6 +367,29 @@ function tame(w: World, s: Settings, q: number): boolean {
   return true;
 }
 
+/**
+ * Whether every write of task q (in progress or to come) is a plain XFS write over blocks that
+ * are written extents with no CoW staging now: such a write allocates nothing, and a covered
+ * world never turns a written block back (no truncate or punch is covered).
+ */
+function overwritesOnly(w: World, s: Settings, q: number): boolean {
+  if (s.fs.kind !== 'xfs') return false;
+  const t = w.tasks[q]!;
+  const c = t.cur;
+  if (c !== null && c.sys === 'dio-write' && (c.req.atomic || !writtenNoCow(w.inodes[c.req.ino]!, c.req.blk, c.req.blk + c.req.nblk))) return false;
+  const program = s.programs[q] ?? [];
+  const bs = s.fs.blockSize;
+  for (let k = c === null ? t.pc : t.pc + 1; k < program.length; k++) {
+    const call = program[k]!;
+    if (call.op !== 'pwritev2') continue;
+    const ino = inoOfFd(w, s, q, call.fd);
+    const inode = ino === undefined ? undefined : w.inodes[ino];
+    const count = call.iov.reduce((a, b) => a + b, 0);
+    if (inode === undefined || call.flags.includes('RWF_ATOMIC') || !writtenNoCow(inode, Math.floor(call.offset / bs), Math.ceil((call.offset + count) / bs))) return false;
+  }
+  return true;
+}
+
 /** Whether a write of task q (in progress or to come) may end past its file's size now. */
 function mayExtend(w: World, s: Settings, q: number): boolean {
   const t = w.tasks[q]!;
@@ -370,6 +409,8 @@ function mayExtend(w: World, s: Settings, q: number): boolean {
  * What an unfinished covered task q may touch from here on: `region`, narrowed where it is
  * cheap to know. A tame task (`tame`) writes only its own shared-holder and count cells and
  * reads the exclusive ones; a task none of whose writes can extend its file writes no size;
+ * no covered task sets the reflink flag; a task whose writes are all plain XFS overwrites of
+ * written blocks (`overwritesOnly`) writes no map, CoW fork, sequence count or free map;
  * with no folio cached anywhere (a covered world makes none) it writes no page-cache block,
  * mapping or vma.
  */
@@ -378,8 +419,12 @@ function taskFuture(w: World, s: Settings, q: number): Footprint {
   const extend = mayExtend(w, s, q);
   const cached = w.pageCache.some((pc) => pc.some((f) => f !== null));
   const isTame = tame(w, s, q);
+  const noAlloc = overwritesOnly(w, s, q);
   const writes = r.writes.filter((c) => {
+    if (noAlloc && (/^inodes\.\d+\.(map|cow|seq)$/.test(c) || c === 'free')) return false;
     if (!extend && /^inodes\.\d+\.(size|diskSize)$/.test(c)) return false;
+    // Only a reflink copy sets the flag (a software atomic write uses the CoW fork without it).
+    if (/^inodes\.\d+\.reflink$/.test(c)) return false;
     if (!cached && (c.startsWith('pageCache.') || c.startsWith('mappings.') || c === 'vmas')) return false;
     if (isTame && (c.includes('.iolock.ex.') || c.startsWith('inodes.') && c.endsWith('.invalidateLock'))) return false;
     return true;
