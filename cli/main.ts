@@ -69,7 +69,7 @@ async function runSearches(args: CheckArgs, loaded: readonly LoadedScenario[]): 
   const input: WorkerInput = { module: new URL('./worker.ts', import.meta.url).href, jobs, stop, progress, ...(args.workers === undefined ? {} : { workers: args.workers }) };
   if (args.por === true) porRefusals(args, loaded);
   if (args.workers !== undefined && args.noPor !== true) {
-    for (const l of loaded) if (l.scenario.model.footprints !== undefined) process.stderr.write(`writepath: note: ${l.scenario.name}: no partial-order reduction under --workers (the parallel search explores every interleaving)\n`);
+    for (const l of loaded) if (l.scenario.model.footprints !== undefined && l.scenario.model.footprints.onRequest !== true) process.stderr.write(`writepath: note: ${l.scenario.name}: no partial-order reduction under --workers (the parallel search explores every interleaving)\n`);
   }
   const results: Array<CheckResult<unknown, unknown> | string> = [];
   let interrupted = false;

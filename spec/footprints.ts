@@ -456,23 +456,43 @@ function journalFuture(w: World): Footprint {
   return { reads: [...meta, ...device, 'journal', 'free', 'dir', 'orphans'], writes: [...device, 'journal'] };
 }
 
-export function specFootprints(s: Settings, init: World): Footprints<World, Action> {
+/** `initOf`: the initial world, asked for once, when the search first needs what is visible. */
+export function specFootprints(s: Settings, initOf: () => World): Footprints<World, Action> {
   const n = specActors(s);
   const observer = (s.afterCrash?.length ?? 0) === 0;
-  const visible = universeOf(init).filter((c) => !invisible(c));
+  let visible: string[] | undefined;
+  const visibleCells = (): string[] => (visible ??= universeOf(initOf()).filter((c) => !invisible(c)));
   const active = (w: World, q: number): boolean => !taskFinished(w, s, q);
-  return {
+  const next = (w: World, p: number): Footprint => {
+    if (p >= n.device || !coveredWorld(w, s)) return TOP;
+    return taskStep(w, s, p) ?? region(w, p);
+  };
+  const common = {
     actorCount: n.background + 1,
-    actorOf: (a) => actorNumber(a, s),
-    next: (w, p) => {
-      if (p >= n.device || !coveredWorld(w, s)) return TOP;
-      return taskStep(w, s, p) ?? region(w, p);
-    },
-    future: (w, q) => futureWhile(w, q, -1),
-    futureWhile: (w, q, p) => futureWhile(w, q, p),
-    propertyReads: visible,
+    actorOf: (a: Action) => actorNumber(a, s),
+    next,
+    future: (w: World, q: number) => futureWhile(w, q, -1),
+    futureWhile: (w: World, q: number, p: number) => futureWhile(w, q, p),
     onRequest: true,
-    ...(observer ? { observers: [n.power], observerReads: visible } : {}),
+  };
+  // Getters, not values: most models built are never searched with the reduction.
+  if (!observer) {
+    return {
+      ...common,
+      get propertyReads() {
+        return visibleCells();
+      },
+    };
+  }
+  return {
+    ...common,
+    observers: [n.power],
+    get propertyReads() {
+      return visibleCells();
+    },
+    get observerReads() {
+      return visibleCells();
+    },
   };
 
   function futureWhile(w: World, q: number, p: number): Footprint {

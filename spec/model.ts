@@ -396,7 +396,7 @@ export function buildModel(s: Settings): Model<World, Action> & { settings: Sett
     // The ghost clock as a view (clock-view.ts): clock values renumbered, comparisons kept.
     canonical: clockViewFor(s),
     // Partial-order reduction (footprints.ts): only with --por / partialOrder, not with symmetry.
-    footprints: specFootprints(s, initWorld(s)),
+    footprints: specFootprints(s, () => initWorld(s)),
     settings: s,
   };
 }
