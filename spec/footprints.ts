@@ -203,8 +203,25 @@ function coveredTask(w: World, s: Settings, ti: number): boolean {
   return t.fds.every((f) => f.direct);
 }
 
+/** The last world asked about: the reduction asks several times per state. */
+let lastWorld: World | undefined;
+let lastSettings: Settings | undefined;
+let lastCovered = false;
+
 /** See the module comment. */
 export function coveredWorld(w: World, s: Settings): boolean {
+  if (w === lastWorld && s === lastSettings) return lastCovered;
+  const covered = coveredNow(w, s);
+  // Only a frozen world cannot change under its identity.
+  if (Object.isFrozen(w)) {
+    lastWorld = w;
+    lastSettings = s;
+    lastCovered = covered;
+  }
+  return covered;
+}
+
+function coveredNow(w: World, s: Settings): boolean {
   if (s.fs.kind === 'fuse' || s.flusher === true || s.reclaim === true || (s.afterCrash?.length ?? 0) > 0 || w.crashed || w.boot !== null) return false;
   // A sub-block write to a reflink inode falls back to a buffered write (xfs_file.ts).
   if (w.inodes.some((i) => i.reflink)) return false;
