@@ -236,7 +236,8 @@ function coveredNow(w: World, s: Settings): boolean {
 
 /** A task's own cells, and whether the world is crashed or booting (every task step's guard reads them). */
 const own = (i: number): string[] => [...taskCells(i), 'crashed', 'boot'];
-const mappingCells = (n: number): string[] => Object.keys(MAPPING_FIELDS).map((k) => `mappings.${n}.${k}`);
+/** A mapping's geometry (its folio sizes and block size), which no step changes. */
+const geometryCells = (n: number): string[] => ['folioBlocks', 'blockSize', 'maxFolioBlocks'].map((k) => `mappings.${n}.${k}`);
 const cacheEmpty = (w: World, n: number): boolean => (w.pageCache[n] ?? []).every((f) => f === null);
 
 /** Taking i_rwsem of inode n in `mode` (down_read / down_write, or the trylock under IOCB_NOWAIT). */
@@ -279,14 +280,14 @@ function taskStep(w: World, s: Settings, i: number): Footprint | null {
       // kiocb_invalidate_pages + inode_dio_begin, with nothing of the file cached: nothing to write back or drop.
       case 'invalidate':
         if (!cacheEmpty(w, n)) return null;
-        return { reads: [...own(i), `inodes.${n}.dio.T${i}`, ...pageCells(w, n), ...mappingCells(n), 'vmas'], writes: [`tasks.${i}.cur.in`, `inodes.${n}.dio.T${i}`] };
+        return { reads: [...own(i), `inodes.${n}.dio.T${i}`, ...pageCells(w, n), ...geometryCells(n), 'vmas'], writes: [`tasks.${i}.cur.in`, `inodes.${n}.dio.T${i}`] };
       // iomap_dio_complete → xfs_dio_write_end_io with nothing to do (a plain overwrite of
       // written blocks within the size), kiocb_invalidate_post_direct_write on an empty
       // cache, inode_dio_end.
       case 'io-wait': {
         const end = c.req.pos + c.req.count;
         if (s.fs.kind !== 'xfs' || c.req.atomic || !cacheEmpty(w, n) || end > inode.size || end > inode.diskSize || c.segs.some((g) => g.type !== 'written')) return null;
-        return { reads: [...own(i), `inodes.${n}.size`, `inodes.${n}.diskSize`, `inodes.${n}.dio.T${i}`, ...pageCells(w, n), ...mappingCells(n), 'vmas'], writes: [`tasks.${i}.cur.in`, `inodes.${n}.dio.T${i}`] };
+        return { reads: [...own(i), `inodes.${n}.size`, `inodes.${n}.diskSize`, `inodes.${n}.dio.T${i}`, ...pageCells(w, n), ...geometryCells(n), 'vmas'], writes: [`tasks.${i}.cur.in`, `inodes.${n}.dio.T${i}`] };
       }
       default:
         return null;
@@ -407,17 +408,20 @@ function overwritesOnly(w: World, s: Settings, q: number): boolean {
   return true;
 }
 
-/** Whether a write of task q (in progress or to come) may end past its file's size now. */
+/** The smaller of the size and the on-disk size: a write ending past either may move it (xfs_dio_write_end_io). */
+const sizeBound = (w: World, ino: number): number => Math.min(w.inodes[ino]?.size ?? 0, w.inodes[ino]?.diskSize ?? 0);
+
+/** Whether a write of task q (in progress or to come) may end past its file's size or on-disk size now. */
 function mayExtend(w: World, s: Settings, q: number): boolean {
   const t = w.tasks[q]!;
   const c = t.cur;
-  if (c !== null && c.sys === 'dio-write' && c.req.pos + c.req.count > (w.inodes[c.req.ino]?.size ?? 0)) return true;
+  if (c !== null && c.sys === 'dio-write' && c.req.pos + c.req.count > sizeBound(w, c.req.ino)) return true;
   const program = s.programs[q] ?? [];
   for (let k = c === null ? t.pc : t.pc + 1; k < program.length; k++) {
     const call = program[k]!;
     if (call.op !== 'pwritev2') continue;
     const ino = inoOfFd(w, s, q, call.fd);
-    if (ino === undefined || call.offset + call.iov.reduce((a, b) => a + b, 0) > (w.inodes[ino]?.size ?? 0)) return true;
+    if (ino === undefined || call.offset + call.iov.reduce((a, b) => a + b, 0) > sizeBound(w, ino)) return true;
   }
   return false;
 }
@@ -428,8 +432,8 @@ function mayExtend(w: World, s: Settings, q: number): boolean {
  * reads the exclusive ones; a task none of whose writes can extend its file writes no size;
  * no covered task sets the reflink flag; a task whose writes are all plain XFS overwrites of
  * written blocks (`overwritesOnly`) writes no map, CoW fork, sequence count or free map;
- * with no folio cached anywhere (a covered world makes none) it writes no page-cache block,
- * mapping or vma.
+ * with no folio cached anywhere (a covered world makes none) it writes no page-cache block;
+ * no covered step writes a vma or a mapping's geometry (a sync may write its error state).
  */
 function taskFuture(w: World, s: Settings, q: number): Footprint {
   const r = region(w, q);
@@ -442,7 +446,8 @@ function taskFuture(w: World, s: Settings, q: number): Footprint {
     if (!extend && /^inodes\.\d+\.(size|diskSize)$/.test(c)) return false;
     // Only a reflink copy sets the flag (a software atomic write uses the CoW fork without it).
     if (/^inodes\.\d+\.reflink$/.test(c)) return false;
-    if (!cached && (c.startsWith('pageCache.') || c.startsWith('mappings.') || c === 'vmas')) return false;
+    if (!cached && c.startsWith('pageCache.')) return false;
+    if (c === 'vmas' || /^mappings\.\d+\.(folioBlocks|blockSize|maxFolioBlocks)$/.test(c)) return false;
     if (isTame && (c.includes('.iolock.ex.') || c.startsWith('inodes.') && c.endsWith('.invalidateLock'))) return false;
     return true;
   });
