@@ -369,18 +369,21 @@ const blockSizeAligned = (s: Settings, pos: number, count: number): boolean => p
 
 /**
  * Whether task q, from this world on, only ever takes i_rwsem shared and never waits for the
- * direct-I/O count: XFS reads, and XFS plain block-aligned writes (xfsDioWriteStart: shared
- * with no retry; xfsDioWriteChecks: no upgrade at or below EOF, and no inode_dio_wait).
+ * direct-I/O count: XFS reads, and XFS block-aligned writes, plain or (with the merged
+ * software retry) atomic (xfsDioWriteStart: shared; no retry, or a software one that stays
+ * shared; xfsDioWriteChecks: no upgrade at or below EOF; no inode_dio_wait).
  */
 function tame(w: World, s: Settings, q: number): boolean {
   if (s.fs.kind !== 'xfs') return false;
   const t = w.tasks[q]!;
   const c = t.cur;
-  if (c !== null && c.sys === 'dio-write' && (c.req.atomic || !blockSizeAligned(s, c.req.pos, c.req.count) || c.lock !== 'shared' || c.overwriteOnly || c.forceWait)) return false;
+  // As merged (6.16), a software atomic retry keeps the lock shared and does not wait (xfsSwMode).
+  const atomicTame = s.knobs.xfsSwAtomicRetry === 'merged-6.16';
+  if (c !== null && c.sys === 'dio-write' && ((c.req.atomic && !atomicTame) || !blockSizeAligned(s, c.req.pos, c.req.count) || c.lock !== 'shared' || c.overwriteOnly || c.forceWait)) return false;
   const program = s.programs[q] ?? [];
   for (let k = c === null ? t.pc : t.pc + 1; k < program.length; k++) {
     const call = program[k]!;
-    if (call.op === 'pwritev2' && (call.flags.includes('RWF_ATOMIC') || !blockSizeAligned(s, call.offset, call.iov.reduce((a, b) => a + b, 0)))) return false;
+    if (call.op === 'pwritev2' && ((call.flags.includes('RWF_ATOMIC') && !atomicTame) || !blockSizeAligned(s, call.offset, call.iov.reduce((a, b) => a + b, 0)))) return false;
   }
   return true;
 }

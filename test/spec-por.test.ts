@@ -266,7 +266,19 @@ export function audit(m: SpecModel, fps: Footprints<World, Action>, walks: numbe
   return st;
 }
 
-const AUDITED = ['two-writers-one-reader', 'bench/scale/three-writers-one-reader.ts', 'xfs-sw-atomic-vs-plain-merged', 'xfs-sw-atomic-vs-atomic-merged-power-loss', 'torn-2-readers', 'xfs-dsync-write-eio', 'xfs-buffered-read-vs-direct-write', 'ext4-atomic-mixed-mapping-convert-at-completion'];
+const AUDITED = [
+  'two-writers-one-reader',
+  'bench/scale/three-writers-one-reader.ts',
+  'xfs-sw-atomic-vs-plain-merged',
+  'xfs-sw-atomic-vs-atomic-merged-power-loss',
+  'xfs-sw-atomic-vs-atomic-posted',
+  'torn-2-readers',
+  'xfs-dsync-write-eio',
+  'xfs-buffered-read-vs-direct-write',
+  'xfs-atomic-over-uncommitted-conversion',
+  'ext4-atomic-over-uncommitted-conversion',
+  'ext4-atomic-invalidate-failure-fall-back',
+];
 
 test('the spec footprints: every step inside its footprint and its actor\'s futures, invisible cells unread, independent steps commute', async () => {
   let covered = 0;
