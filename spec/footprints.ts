@@ -343,14 +343,17 @@ export function actorNumber(a: Action, s: Settings): number {
   }
 }
 
-/** Per world, the cells of its dimensions (the same for every world of a search but those that create files). */
-const universes = new WeakMap<object, { key: string; cells: string[] }>();
+/** The cells of a world's dimensions: the same for every world of a search but those that create files. */
+const universes = new Map<string, string[]>();
 function universe(w: World): string[] {
-  const key = `${w.tasks.length}/${w.inodes.length}/${w.pageCache.map((p) => p.length).join(',')}/${w.device.media.length}`;
-  const u = universes.get(w.tasks);
-  if (u !== undefined && u.key === key) return u.cells;
-  const cells = universeOf(w);
-  universes.set(w.tasks, { key, cells });
+  const key = `${w.tasks.length}/${w.pageCache.map((p) => p.length).join(',')}/${w.mappings.length}/${w.device.media.length}`;
+  let cells = universes.get(key);
+  if (cells === undefined) {
+    cells = universeOf(w);
+    // A handful of dimensions per process; bounded all the same.
+    if (universes.size > 64) universes.clear();
+    universes.set(key, cells);
+  }
   return cells;
 }
 
