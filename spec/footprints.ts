@@ -1,27 +1,31 @@
 /**
  * What the spec's steps read and write, for partial-order reduction (checker/reduce.ts; the
  * argument is in proofs-notes/checker.md, "Partial-order reduction and the spec (issue 10t)").
+ * Offered on request only (`Footprints.onRequest`: `writepath check --por`), not with symmetry.
  *
  * A footprint is a set of *cells*: parts of the world named by a path cut at a fixed depth
  * (`cellOf`): task i's syscall in progress (`tasks.i.cur.in`, and whether there is one,
- * `tasks.i.cur#`), its pc, results and open files; each field of inode n (`inodes.n.iolock`,
- * `inodes.n.map`, `inodes.n.size`, `inodes.n.dioCount`, ...); page-cache block (n, b); each
- * field of mapping n; the device's request queue, its volatile cache and media block p; each
- * field of the ghost (the clock, and the ghost writes field by field); every other member of
- * the world whole (the journal, the free map, ...).
+ * `tasks.i.cur#`), its pc, results and open files; each field of inode n (`inodes.n.map`,
+ * `inodes.n.size`, ...), with i_rwsem and i_dio_count cut by task (`inodeCells`); page-cache
+ * block (n, b); each field of mapping n; the device's request queue, its volatile cache and
+ * media block p; each field of the ghost (the clock, and the ghost writes field by field);
+ * every other member of the world whole (the journal, the free map, ...).
  *
- * Coverage. A world is *covered* when it can only run the direct I/O that the table below
- * describes: XFS or ext4, no flusher, reclaim or FUSE, nothing in writeback, no dirty folio,
- * no mapping, no recovery, and every task's current and remaining calls are opens with
- * O_DIRECT, pwritev2 at or below the file's size (so no zeroing through the page cache) and
- * pread; no reflink inode (a sub-block write to one falls back to a buffered write) and no
- * post-crash programs. A covered world's successors are covered or crashed (tested), so the
- * futures below hold along every path from it. In any other world every footprint is the top one (reads and writes everything):
- * nothing is reduced there, so coverage can grow without being unsound. In a covered world:
- *  - task steps: precise footprints for the steps that touch only the task, one inode's lock
- *    or counter and nothing the properties read (`TASK_STEPS`); every other task step may
- *    touch anything but the other tasks (`region`);
- *  - a task's future: nothing once its program is done, else `region`;
+ * Coverage. A world is *covered* (`coveredWorld`) when it can only run the direct I/O
+ * described here: XFS or ext4, no flusher, reclaim or FUSE, nothing in writeback, no dirty or
+ * locked folio, no mapping, no recovery, no reflink inode (a sub-block write to one falls back
+ * to a buffered write), no post-crash programs, and every task's current and remaining calls
+ * are opens with O_DIRECT, pwritev2 at or below the file's size (so no zeroing through the
+ * page cache) and pread. A covered world's successors are covered or crashed (tested), so the
+ * futures below hold along every path from it. In any other world every footprint is the top
+ * one (reads and writes everything): nothing is reduced there, so coverage can grow without
+ * being unsound. In a covered world:
+ *  - task steps: footprints of their own for the steps that move a task's syscall along
+ *    touching only its own cells, one inode's lock or count and what they read (`taskStep`,
+ *    by syscall and phase); every other task step may touch anything but the other tasks
+ *    (`region`);
+ *  - a task's future: nothing once its program is done, else `region` narrowed where cheap
+ *    to know (`taskFuture`);
  *  - the device's future while task p is still: the device, the error count, and the syscall
  *    state of each task that owns or could submit a request (p only if p has one in flight:
  *    p submits none while it takes no step);
@@ -30,14 +34,15 @@
  *  - the device's and the journal's own steps write the volatile cache (what a power loss
  *    leaves), so they are never deferred: their next footprints are the top one;
  *  - power loss is an observer (checker/reduce.ts) when the scenario has no post-crash
- *    programs (then its successors are terminal), else an actor whose footprint is the top;
+ *    programs (then its successors are terminal); with them nothing is covered;
  *  - the other background actors (flusher, reclaim, FUSE server, end-io workers, recovery)
  *    have no work in a covered world and the covered steps make none: nothing.
- * What the properties and a power loss's outcome read is everything but `INVISIBLE`.
+ * What the properties and a power loss's outcome read is every cell but the `invisible` ones.
  *
  * Audited in test/spec-por.test.ts: along random walks, each step's recorded reads and writes
  * lie in its declared footprint and in every earlier future of its actor, the properties read
- * nothing invisible, and steps declared independent commute.
+ * nothing invisible, covered worlds lead to covered or crashed ones, and steps declared
+ * independent commute.
  */
 import type { Footprint, Footprints } from '../checker/types.ts';
 import type { Action } from './model.ts';
