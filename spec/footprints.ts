@@ -365,7 +365,11 @@ function universe(w: World): string[] {
 /** Cells only a power loss and mount-time recovery write. */
 const POWER_ONLY = new Set(['crashed', 'boot', 'powerLosses', 'recovered']);
 
-/** Everything but the other tasks: what any covered step of task i may touch (reads), and but what only a power loss writes (writes). */
+/**
+ * What any covered step of task i may touch: everything but the other tasks' cells (of the
+ * lock and count cells, another task's are read, never written), and, of the writes, not what
+ * only a power loss writes.
+ */
 function region(w: World, i: number): { reads: string[]; writes: string[] } {
   const cells = universe(w).filter((c) => (!isTaskCell(c) || c.startsWith(`tasks.${i}.`)) && (!isTaskLockCell(c) || c.endsWith(`.T${i}`) || !c.includes('.T')));
   // Another task's lock and count cells are read (to take the lock, to wait for the count), never written.
