@@ -156,6 +156,8 @@ const benches: Record<string, Run | Prepared> = {
   'spec ext4-punch-hole-vs-buffered-write-flusher +view': scenario('scenarios/ext4-punch-hole-vs-buffered-write-flusher.ts', { view: true }),
   'spec scale two-writers-one-reader': twoWriters(false),
   'spec scale two-writers-one-reader +view': twoWriters(true),
+  // Partial-order reduction (spec/footprints.ts, issue 10t) on top of the view.
+  'spec scale two-writers-one-reader +view+por': twoWriters(true, false, true),
   'spec scale three-writers-one-reader (60 s) +view': scenario('bench/scale/three-writers-one-reader.ts', { timeLimitMs: 60_000, view: true }),
   'spec torn + 2 readers +symmetry+view': withTwoReaders(true, true),
   // As `writepath check` runs them: every reduction the model allows (the writers of A, B, C
@@ -184,14 +186,14 @@ function withTwoReaders(symmetry: boolean, view = false): Prepared {
 }
 
 /** The scale scenario with its first two writers and the reader (the third writer left out). */
-function twoWriters(view: boolean, symmetry = false): Prepared {
+function twoWriters(view: boolean, symmetry = false, partialOrder = false): Prepared {
   return {
     prepare: async () => {
       const { buildModel } = await import('../spec/index.ts');
       const sc = (await import('./scale/three-writers-one-reader.ts')).default;
       const s = (sc.model as unknown as { settings: Settings }).settings;
       const m = buildModel({ ...s, programs: [s.programs[0]!, s.programs[1]!, s.programs[3]!] });
-      return () => check(m as unknown as AnyModel, { stopAtFirst: false, view, symmetry });
+      return () => check(m as unknown as AnyModel, { stopAtFirst: false, view, symmetry, partialOrder });
     },
   };
 }

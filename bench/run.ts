@@ -101,6 +101,7 @@ const names = [
   'spec ext4-punch-hole-vs-buffered-write-flusher +view',
   'spec scale two-writers-one-reader',
   'spec scale two-writers-one-reader +view',
+  'spec scale two-writers-one-reader +view+por',
   'spec scale three-writers-one-reader (60 s) +view',
   'spec torn + 2 readers +symmetry+view',
   'spec xfs-sw-atomic-vs-atomic-merged +symmetry+view',

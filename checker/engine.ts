@@ -111,6 +111,7 @@ export class Engine<S, A> {
     this.memory = new MemoryGuard(options.maxMemoryBytes ?? defaultMaxMemoryBytes());
     this.identity = identityFor(model, options);
     if (options.partialOrder === true && model.footprints === undefined) throw new RangeError(`partial-order reduction needs the model "${model.name}" to give footprints`);
+    if (options.partialOrder === true && options.symmetry === true && model.footprints?.onRequest === true) throw new RangeError(`partial-order reduction with symmetry reduction is not argued for the model "${model.name}"'s footprints: turn one of them off`);
     if (model.kindOf !== undefined && model.actionKinds !== undefined) {
       this.kindOf = model.kindOf.bind(model);
       this.kindCounts = new Float64Array(model.actionKinds.length);

@@ -9,7 +9,9 @@
  *   C1  P's next steps (all of them, enabled or not) are independent of everything every other
  *       actor may do from s on: no write of P's meets a read or write of theirs, no read of P's
  *       meets a write of theirs. Then no action outside the set can, before P moves, enable,
- *       disable or change the effect of P's steps, nor be changed by them;
+ *       disable or change the effect of P's steps, nor be changed by them. With
+ *       `futureWhile` (issue 10t) "may do from s on" is "may do along paths from s on which
+ *       P takes no step": the only paths C1 speaks of, those before P's first step;
  *   C2  P's next steps write nothing the properties read (they are invisible);
  *   C3  (cycle proviso, in the conservative form of Bošnački and Holzmann for BFS) every
  *       successor by the ample set is a state not yet stored; otherwise s is fully expanded.
@@ -28,8 +30,12 @@ function meets(a: readonly Token[], b: ReadonlySet<Token>): boolean {
   return false;
 }
 
+const touchesNothing = (f: Footprint): boolean => f.all !== true && f.reads.length === 0 && f.writes.length === 0;
+
 /** Whether `p`'s next steps (footprint `mine`) are independent of another actor's future `theirs`. */
 export function independent(mine: Footprint, theirs: Footprint): boolean {
+  // The top footprint meets every footprint but the empty one (an actor with no future).
+  if (mine.all === true || theirs.all === true) return touchesNothing(mine) || touchesNothing(theirs);
   const tw = new Set(theirs.writes);
   const tr = new Set(theirs.reads);
   return !meets(mine.writes, tw) && !meets(mine.writes, tr) && !meets(mine.reads, tw);
@@ -69,7 +75,9 @@ export function ampleCandidate<S, A>(fp: Footprints<S, A>, state: S, acts: reado
   }
   if (byActor.size < 2) return undefined;
   const futures = new Map<number, Footprint>();
-  const future = (q: number): Footprint => {
+  const future = (q: number, p: number): Footprint => {
+    // futureWhile depends on p, so it is not kept across candidates.
+    if (fp.futureWhile !== undefined) return fp.futureWhile(state, q, p);
     let f = futures.get(q);
     if (f === undefined) {
       f = fp.future(state, q);
@@ -79,9 +87,9 @@ export function ampleCandidate<S, A>(fp: Footprints<S, A>, state: S, acts: reado
   };
   for (const [p, ks] of byActor) {
     const mine = fp.next(state, p);
-    if (meets(mine.writes, visible)) continue;
+    if (mine.all === true || meets(mine.writes, visible)) continue;
     let ok = true;
-    for (let q = 0; q < fp.actorCount && ok; q++) if (q !== p && !observers.includes(q) && !independent(mine, future(q))) ok = false;
+    for (let q = 0; q < fp.actorCount && ok; q++) if (q !== p && !observers.includes(q) && !independent(mine, future(q, p))) ok = false;
     if (ok) return observed.length === 0 ? ks : [...ks, ...observed];
   }
   return undefined;

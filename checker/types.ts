@@ -93,6 +93,12 @@ export type Token = string | number;
 export interface Footprint {
   reads: readonly Token[];
   writes: readonly Token[];
+  /**
+   * True: reads and writes everything (the top of the lattice), whatever `reads` and `writes`
+   * say. A model gives it for steps it has not described, so that coverage can grow step by
+   * step without ever being unsound.
+   */
+  all?: boolean;
 }
 
 /**
@@ -108,6 +114,14 @@ export interface Footprints<S, A> {
   next(state: S, p: number): Footprint;
   /** What actor `p` may read or write in any step from `state` on (a sound over-approximation). */
   future(state: S, p: number): Footprint;
+  /**
+   * Optional, used in place of `future` when given: what actor `q` may read or write in the
+   * steps it takes along any path from `state` on which actor `p` takes no step (other actors
+   * may). C1 only asks about such paths (the ample set is all of `p`'s enabled steps), so
+   * what `q` can do only once `p` has moved — behind a lock `p` holds, after a step only `p`
+   * can enable — may be left out. Must be a sound over-approximation of those steps.
+   */
+  futureWhile?(state: S, q: number, p: number): Footprint;
   /** What the invariants and sometimes-properties read: steps that write these are never deferred. */
   propertyReads: readonly Token[];
   /**
@@ -123,6 +137,12 @@ export interface Footprints<S, A> {
    * (and whether an observer is enabled). Steps that write these are never deferred (C2).
    */
   observerReads?: readonly Token[];
+  /**
+   * Optional: the footprints are offered only on request. The command line turns the
+   * reduction on by default for models that give footprints; for these only with `--por`.
+   * Its combination with symmetry reduction is not argued, and the search refuses it.
+   */
+  onRequest?: boolean;
 }
 
 /** Where `Model.encode` writes a state: each call hashes one more value into the fingerprint. */

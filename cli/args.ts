@@ -18,6 +18,8 @@ options:
   --max-memory SIZE        end 'incomplete' with figures when memory nears SIZE (4G, 512M, ...)
   --no-por, --no-symmetry, --no-view
                            turn off partial-order / symmetry reduction / the state view
+  --por                    partial-order reduction where a model offers it only on request
+                           (the spec's; needs --no-symmetry where the scenario has symmetry)
   --bitstate N             approximate bitstate (supertrace) search in 2^N bits, 10 <= N <= 32
   --workers N              breadth-first search on N worker threads sharing one state table,
                            1 <= N <= 64 (bfs only; no partial-order reduction, no --bitstate)
@@ -61,7 +63,11 @@ options for check (writepath check --help says more):
                          (needs --strategy random); combine the --json outputs with writepath merge
   --max-memory SIZE      end 'incomplete' with figures when memory nears SIZE (e.g. 4G, 512M;
                          default: half the machine's memory, and 85% of the JavaScript heap)
-  --no-por               no partial-order reduction (on when a scenario's model gives footprints)
+  --no-por               no partial-order reduction (on when a scenario's model gives footprints,
+                         unless they are offered only on request, as the spec's are)
+  --por                  partial-order reduction with footprints offered only on request (the
+                         spec's, spec/footprints.ts: sound with the view; not argued with
+                         symmetry, so a scenario with symmetry needs --no-symmetry too)
   --no-symmetry          no symmetry reduction (on when a scenario's model gives representative)
   --no-view              store states as they are, not by the model's canonical form (on when
                          the model gives canonical: the spec's ghost clock renumbered)
@@ -101,6 +107,8 @@ export interface CheckArgs {
   /** --workers N: the parallel breadth-first search (checker/object-workers.ts). */
   workers?: number;
   noPor?: boolean;
+  /** --por: also the footprints a model offers only on request (Footprints.onRequest). */
+  por?: boolean;
   noSymmetry?: boolean;
   noView?: boolean;
   maxStates?: number;
@@ -217,6 +225,7 @@ export function parseCommandLine(argv: readonly string[]): Args {
         bitstate: { type: 'string' },
         workers: { type: 'string' },
         'no-por': { type: 'boolean', default: false },
+        por: { type: 'boolean', default: false },
         'no-symmetry': { type: 'boolean', default: false },
         'no-view': { type: 'boolean', default: false },
         paranoid: { type: 'boolean', default: false },
@@ -229,7 +238,7 @@ export function parseCommandLine(argv: readonly string[]): Args {
   }
   const v = parsed.values;
   if (command === 'list') {
-    const extra = ['strategy', 'max-states', 'max-depth', 'time-limit', 'knob', 'property', 'all', 'quiet', 'seed', 'walks', 'shard', 'max-memory', 'bitstate', 'workers', 'no-por', 'no-symmetry', 'no-view', 'paranoid', 'typecheck', 'progress', ...Object.keys(TRACE_OPTIONS)].filter((k) => v[k as keyof typeof v] !== undefined && v[k as keyof typeof v] !== false);
+    const extra = ['strategy', 'max-states', 'max-depth', 'time-limit', 'knob', 'property', 'all', 'quiet', 'seed', 'walks', 'shard', 'max-memory', 'bitstate', 'workers', 'no-por', 'por', 'no-symmetry', 'no-view', 'paranoid', 'typecheck', 'progress', ...Object.keys(TRACE_OPTIONS)].filter((k) => v[k as keyof typeof v] !== undefined && v[k as keyof typeof v] !== false);
     if (extra.length > 0) throw new UsageError(`list takes no --${extra[0]}`);
     return { command: 'list', json: v.json === true };
   }
@@ -254,6 +263,10 @@ export function parseCommandLine(argv: readonly string[]): Args {
   if (walks !== undefined) out.walks = walks;
   if (shard !== undefined) out.shard = shard;
   if (v['no-por'] === true) out.noPor = true;
+  if (v.por === true) {
+    if (out.noPor === true) throw new UsageError('--por and --no-por contradict each other');
+    out.por = true;
+  }
   if (v['no-symmetry'] === true) out.noSymmetry = true;
   if (v['no-view'] === true) out.noView = true;
   const maxMemory = byteSize('--max-memory', v['max-memory']);

@@ -51,14 +51,25 @@ function changeOf(args: CheckArgs): ScenarioChange {
  * SIGINT stops the running search, which returns its figures so far, and no further
  * scenario starts; a second one exits at once.
  */
+/** --por where it would not apply or is not argued: a usage error (exit 2) before any search. */
+function porRefusals(args: CheckArgs, loaded: readonly LoadedScenario[]): void {
+  if (args.workers !== undefined) throw new UsageError('--por: the parallel search (--workers) does no partial-order reduction');
+  for (const l of loaded) {
+    const m = l.scenario.model;
+    if (m.footprints === undefined) throw new UsageError(`--por: scenario ${l.scenario.name} gives no footprints`);
+    if (m.representative !== undefined && args.noSymmetry !== true) throw new UsageError(`--por: scenario ${l.scenario.name} has symmetry reduction, and partial-order reduction with it is not argued (proofs-notes/checker.md); add --no-symmetry`);
+  }
+}
+
 async function runSearches(args: CheckArgs, loaded: readonly LoadedScenario[]): Promise<{ results: Array<CheckResult<unknown, unknown> | string>; interrupted: boolean }> {
   const stop = new SharedArrayBuffer(4);
   const flag = new Int32Array(stop);
   const progress = process.stderr.isTTY === true && !args.json;
-  const jobs: Job[] = loaded.map((l) => ({ path: l.path, index: l.index, change: changeOf(args), options: cliOptions(args), reductions: { partialOrder: args.noPor !== true, symmetry: args.noSymmetry !== true, view: args.noView !== true } }));
+  const jobs: Job[] = loaded.map((l) => ({ path: l.path, index: l.index, change: changeOf(args), options: cliOptions(args), reductions: { partialOrder: args.noPor !== true, symmetry: args.noSymmetry !== true, view: args.noView !== true, ...(args.por === true ? { por: true } : {}) } }));
   const input: WorkerInput = { module: new URL('./worker.ts', import.meta.url).href, jobs, stop, progress, ...(args.workers === undefined ? {} : { workers: args.workers }) };
+  if (args.por === true) porRefusals(args, loaded);
   if (args.workers !== undefined && args.noPor !== true) {
-    for (const l of loaded) if (l.scenario.model.footprints !== undefined) process.stderr.write(`writepath: note: ${l.scenario.name}: no partial-order reduction under --workers (the parallel search explores every interleaving)\n`);
+    for (const l of loaded) if (l.scenario.model.footprints !== undefined && l.scenario.model.footprints.onRequest !== true) process.stderr.write(`writepath: note: ${l.scenario.name}: no partial-order reduction under --workers (the parallel search explores every interleaving)\n`);
   }
   const results: Array<CheckResult<unknown, unknown> | string> = [];
   let interrupted = false;

@@ -23,7 +23,7 @@ export interface Job {
    * their soundness tests (test/checker-reductions.test.ts), so they are on whenever the
    * scenario's model gives what they need.
    */
-  reductions: { partialOrder: boolean; symmetry: boolean; view: boolean };
+  reductions: { partialOrder: boolean; symmetry: boolean; view: boolean; por?: boolean };
 }
 
 export interface WorkerInput {
@@ -66,7 +66,8 @@ for (const [i, job] of input.jobs.entries()) {
     const l = applyChange(loaded, job.change);
     const options: CheckOptions = { ...l.scenario.options, ...job.options, shouldStop: () => Atomics.load(stop, 0) !== 0 };
     // The parallel search cannot reduce by partial order (main.ts says so when it applies).
-    if (l.scenario.model.footprints !== undefined && job.reductions.partialOrder && pool === undefined) options.partialOrder ??= true;
+    const fps = l.scenario.model.footprints;
+    if (fps !== undefined && job.reductions.partialOrder && pool === undefined && (fps.onRequest !== true || job.reductions.por === true)) options.partialOrder ??= true;
     if (l.scenario.model.representative !== undefined && job.reductions.symmetry) options.symmetry ??= true;
     if (l.scenario.model.canonical !== undefined && job.reductions.view) options.view ??= true;
     // A scenario that expects a livelock needs the cycle search to meet its expectation.

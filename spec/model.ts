@@ -33,6 +33,7 @@ import { aboutOf, actorOf, cellsOf, viewOf } from './view.ts';
 import { representativeFor } from './symmetry.ts';
 import { clockViewFor } from './clock-view.ts';
 import { worldEncoder } from './encode.ts';
+import { specFootprints } from './footprints.ts';
 
 export type Action =
   /** `choice` picks among a task's enabled steps when the kernel's path depends on timing. */
@@ -420,6 +421,8 @@ export function buildModel(s: Settings): Model<World, Action> & { settings: Sett
     ...(representative === undefined ? {} : { representative }),
     // The ghost clock as a view (clock-view.ts): clock values renumbered, comparisons kept.
     canonical: clockViewFor(s),
+    // Partial-order reduction (footprints.ts): only with --por / partialOrder, not with symmetry.
+    footprints: specFootprints(s, () => initWorld(s)),
     settings: s,
   };
 }

@@ -114,3 +114,27 @@ test('check stores states by the clock view unless --no-view; list refuses --no-
   assert.equal(list.code, 2);
   assert.match(list.stderr, /list takes no --no-view/);
 });
+
+test('check --por reduces the spec only on request, and is refused where it is not argued', () => {
+  const run = (...extra: string[]) => {
+    const r = writepath('check', '--json', 'xfs-sw-atomic-vs-plain-merged', ...extra);
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { results: Array<{ status: string; met: boolean; distinctStates: number }> }).results[0]!;
+  };
+  const plain = run();
+  const por = run('--por');
+  assert.equal(por.status, plain.status);
+  assert.ok(por.met && plain.met);
+  assert.ok(por.distinctStates < plain.distinctStates, `${por.distinctStates} states with --por, ${plain.distinctStates} without`);
+  // The scenario has symmetry (two atomic writers): the combination is not argued.
+  const sym = writepath('check', 'xfs-sw-atomic-vs-atomic-merged', '--por');
+  assert.equal(sym.code, 2);
+  assert.match(sym.stderr, /--por: scenario xfs-sw-atomic-vs-atomic-merged has symmetry reduction.*add --no-symmetry/);
+  assert.doesNotMatch(sym.stderr, /\n\s+at /, 'no stack trace');
+  const both = writepath('check', 'xfs-sw-atomic-vs-plain-merged', '--por', '--no-por');
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /--por and --no-por contradict each other/);
+  const workers = writepath('check', 'xfs-sw-atomic-vs-plain-merged', '--por', '--workers', '2');
+  assert.equal(workers.code, 2);
+  assert.match(workers.stderr, /--por: the parallel search \(--workers\) does no partial-order reduction/);
+});

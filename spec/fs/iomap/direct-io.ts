@@ -312,10 +312,10 @@ function iomapBeginStep(w: World, s: Settings, ti: number, st: DioWrite): Step {
     return { fn: 'iomap_iter', what: st.ret !== null ? 'dio->error is set: stop' : 'range done', apply(d) { cur(d, ti).phase = 'io-wait'; } };
   }
   const plan = iomapBegin(w, s, st);
-  const bioId = nextBioId(w);
   return {
     fn: plan.fn,
-    what: describePlan(plan, bioId),
+    // Only the zeroing plan names its request: a mapping's step reads nothing of the device (spec/footprints.ts).
+    what: describePlan(plan, plan.kind === 'zero' ? nextBioId(w) : 0),
     apply(d) {
       const c = cur(d, ti);
       match(plan)
