@@ -2,6 +2,7 @@
  * What the spec's steps read and write, for partial-order reduction (checker/reduce.ts; the
  * argument is in proofs-notes/checker.md, "Partial-order reduction and the spec (issue 10t)").
  * Offered on request only (`Footprints.onRequest`: `writepath check --por`), not with symmetry.
+ * Models Linux 6.18: the locks and steps named are those of its direct I/O paths.
  *
  * A footprint is a set of *cells*: parts of the world named by a path cut at a fixed depth
  * (`cellOf`): task i's syscall in progress (`tasks.i.cur.in`, and whether there is one,
