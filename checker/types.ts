@@ -140,7 +140,8 @@ export interface Footprints<S, A> {
   /**
    * Optional: the footprints are offered only on request. The command line turns the
    * reduction on by default for models that give footprints; for these only with `--por`.
-   * Its combination with symmetry reduction is not argued, and the search refuses it.
+   * With symmetry reduction the footprints must commute with the model's permutations
+   * (proofs-notes/checker.md, "Partial-order reduction with symmetry").
    */
   onRequest?: boolean;
 }
