@@ -7,7 +7,7 @@
  * invariant or a sometimes-property ends it with status 'error' and the trace to the state
  * where it was thrown.
  */
-import type { CheckOptions, CheckResult, CheckStatus, Model, Violation, ViolationKind } from './types.ts';
+import type { CheckOptions, CheckResult, CheckStatus, Model, Reduction, Violation, ViolationKind } from './types.ts';
 import { fingerprinterForModel, type Fingerprint, type Fingerprinter } from './fingerprint.ts';
 import { FingerprintSet, NO_PARENT, ParentLinks } from './store.ts';
 import { BitstateSet } from './bitstate.ts';
@@ -58,6 +58,15 @@ export function identityFor<S, A>(model: Model<S, A>, options: CheckOptions): (s
   if (options.view === true && canonical === undefined) throw new RangeError(`the view needs the model "${model.name}" to give canonical()`);
   if (canonical === undefined) return representative ?? ((s) => s);
   return representative === undefined ? canonical : (s) => representative(canonical(s));
+}
+
+/** The reductions `options` turn on (each needs its hook of the model, which the search demands). */
+export function reductionsOf(options: CheckOptions): Reduction[] {
+  const out: Reduction[] = [];
+  if (options.partialOrder === true) out.push('partial-order');
+  if (options.symmetry === true) out.push('symmetry');
+  if (options.view === true) out.push('view');
+  return out;
 }
 
 export class Engine<S, A> {
@@ -452,6 +461,8 @@ export class Engine<S, A> {
     };
     if (this.incomplete !== undefined) result.incompleteReason = this.incomplete;
     if (this.options.partialOrder === true) result.ampleExpansions = this.reducedExpansions;
+    const reductions = reductionsOf(this.options);
+    if (reductions.length > 0) result.reductions = reductions;
     if (bitstate !== undefined) {
       const report = bitstateReport(n, bitstate, status === 'incomplete' && this.incomplete === 'bitstate');
       result.bitstate = report.bitstate;

@@ -165,6 +165,8 @@ export interface Progress {
   elapsedMs: number;
 }
 
+export type Reduction = 'partial-order' | 'symmetry' | 'view';
+
 export interface CheckOptions {
   /**
    * Also search for non-progress cycles (SPIN's -l mode, an explicit mode as there): a
@@ -275,6 +277,8 @@ export interface CheckResult<S, A> {
   bitstate?: { bits: number; hashes: number; hashFactor: number; expectedCoverage: number };
   /** Partial-order reduction: how many expanded states were cut to an ample set. */
   ampleExpansions?: number;
+  /** The reductions the search applied, in this order: 'partial-order', 'symmetry', 'view' (`reductionsOf`). */
+  reductions?: Reduction[];
   /** Peak resident set size of the process during the search, in bytes. */
   peakRssBytes?: number;
 }
