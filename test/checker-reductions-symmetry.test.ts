@@ -115,6 +115,7 @@ for (const strategy of ['bfs', 'dfs'] as const) {
   test(`${strategy}: symmetry + partial-order reduction on random spinner systems: the full search's verdicts, deadlocks, sometimes verdicts, replayable traces`, () => {
     let reduced = 0;
     let unsorted = 0;
+    let deadlocks = 0;
     fc.assert(
       fc.property(spinArb, (g) => {
         const m = spinModel(g);
@@ -125,10 +126,11 @@ for (const strategy of ['bfs', 'dfs'] as const) {
         assertSame(m, full, check(m, { strategy, stopAtFirst: false, symmetry: true }));
         assert.equal(check(m, { strategy, symmetry: true, partialOrder: true }).status === 'violation', full.status === 'violation');
         if ((both.ampleExpansions ?? 0) > 0) reduced++;
+        if (full.violations.some((v) => v.kind === 'deadlock')) deadlocks++;
         if (g.start.some((x, k) => k > 0 && x < g.start[k - 1]!)) unsorted++;
       }),
       { numRuns: 600 },
     );
-    assert.ok(reduced > 100 && unsorted > 100, `reduced on ${reduced} systems, unsorted start on ${unsorted}`);
+    assert.ok(reduced > 100 && unsorted > 100 && deadlocks > 50, `reduced on ${reduced} systems, unsorted start on ${unsorted}, deadlocks on ${deadlocks}`);
   });
 }
