@@ -140,8 +140,9 @@ export interface Footprints<S, A> {
   /**
    * Optional: the footprints are offered only on request. The command line turns the
    * reduction on by default for models that give footprints; for these only with `--por`.
-   * With symmetry reduction the footprints must commute with the model's permutations
-   * (proofs-notes/checker.md, "Partial-order reduction with symmetry").
+   * (The spec's were until issue 10v.) Any footprints may be used with symmetry reduction:
+   * ample sets are computed in the real state the frontier holds, so footprints sound in every
+   * reachable state suffice (proofs-notes/checker.md, "Partial-order reduction with symmetry").
    */
   onRequest?: boolean;
 }
