@@ -7,7 +7,7 @@
  * invariant or a sometimes-property ends it with status 'error' and the trace to the state
  * where it was thrown.
  */
-import type { CheckOptions, CheckResult, CheckStatus, Model, Violation, ViolationKind } from './types.ts';
+import type { CheckOptions, CheckResult, CheckStatus, Model, Reduction, Violation, ViolationKind } from './types.ts';
 import { fingerprinterForModel, type Fingerprint, type Fingerprinter } from './fingerprint.ts';
 import { FingerprintSet, NO_PARENT, ParentLinks } from './store.ts';
 import { BitstateSet } from './bitstate.ts';
@@ -58,6 +58,15 @@ export function identityFor<S, A>(model: Model<S, A>, options: CheckOptions): (s
   if (options.view === true && canonical === undefined) throw new RangeError(`the view needs the model "${model.name}" to give canonical()`);
   if (canonical === undefined) return representative ?? ((s) => s);
   return representative === undefined ? canonical : (s) => representative(canonical(s));
+}
+
+/** The reductions `options` turn on (each needs its hook of the model, which the search demands). */
+export function reductionsOf(options: CheckOptions): Reduction[] {
+  const out: Reduction[] = [];
+  if (options.partialOrder === true) out.push('partial-order');
+  if (options.symmetry === true) out.push('symmetry');
+  if (options.view === true) out.push('view');
+  return out;
 }
 
 export class Engine<S, A> {
@@ -111,7 +120,6 @@ export class Engine<S, A> {
     this.memory = new MemoryGuard(options.maxMemoryBytes ?? defaultMaxMemoryBytes());
     this.identity = identityFor(model, options);
     if (options.partialOrder === true && model.footprints === undefined) throw new RangeError(`partial-order reduction needs the model "${model.name}" to give footprints`);
-    if (options.partialOrder === true && options.symmetry === true && model.footprints?.onRequest === true) throw new RangeError(`partial-order reduction with symmetry reduction is not argued for the model "${model.name}"'s footprints: turn one of them off`);
     if (model.kindOf !== undefined && model.actionKinds !== undefined) {
       this.kindOf = model.kindOf.bind(model);
       this.kindCounts = new Float64Array(model.actionKinds.length);
@@ -187,7 +195,8 @@ export class Engine<S, A> {
   /**
    * Visits the successors to explore from an expanded state, in action order, until `visit`
    * returns false: all of them, or under partial-order reduction those of an ample set
-   * (reduce.ts) when every one of them is a state not yet stored (the cycle proviso, C3).
+   * (reduce.ts) when every one of them is a state not yet stored (the cycle proviso, C3),
+   * stored meaning its identity under the view and symmetry is (`identityFor`).
    * `k` is the action's index in `acts`, for the parent link.
    */
   forEachSuccessor(s: S, acts: readonly A[], id: number, visit: (k: number, t: S) => boolean): void {
@@ -217,6 +226,8 @@ export class Engine<S, A> {
             if (after.length > 0) throw new ModelError('footprints', new Error(`the successor by observer action ${this.safeLabel(acts[k]!)} has enabled actions; an observer's must be terminal`), id);
             continue;
           }
+          // C3 on the quotient: whether t's orbit (its identity) is stored, not t itself, which
+          // the visited set never holds unless it is its own representative (proofs-notes/checker.md).
           this.fingerprint(t, id);
           if (this.visited.has(this.scratch.hi, this.scratch.lo)) allNew = false;
         }
@@ -450,6 +461,8 @@ export class Engine<S, A> {
     };
     if (this.incomplete !== undefined) result.incompleteReason = this.incomplete;
     if (this.options.partialOrder === true) result.ampleExpansions = this.reducedExpansions;
+    const reductions = reductionsOf(this.options);
+    if (reductions.length > 0) result.reductions = reductions;
     if (bitstate !== undefined) {
       const report = bitstateReport(n, bitstate, status === 'incomplete' && this.incomplete === 'bitstate');
       result.bitstate = report.bitstate;

@@ -29,7 +29,7 @@ import { defaultLabel } from './label.ts';
 import { workerModuleUrl } from './worker-bundle.ts';
 import { withSanity } from './sanity.ts';
 import { withProgress } from './progress.ts';
-import { describeError, identityFor } from './engine.ts';
+import { describeError, identityFor, reductionsOf } from './engine.ts';
 import { ask } from './ask.ts';
 import { CHUNK, LOCAL, REASON_NAMES, STOP, STOP_REASON, STORED, shareOut, type Chunk, type ExpandRequest, type FoundMessage, type GiveRequest, type ObjectWorkerReply, type SearchRequest, type WorkerOptions } from './object-protocol.ts';
 
@@ -264,6 +264,8 @@ export class ObjectPool {
     };
     if (incomplete !== undefined) result.incompleteReason = incomplete;
     if (hint !== undefined) result.hint = hint;
+    const reductions = reductionsOf(options);
+    if (reductions.length > 0) result.reductions = reductions;
     return result;
   }
 

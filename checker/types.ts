@@ -140,7 +140,9 @@ export interface Footprints<S, A> {
   /**
    * Optional: the footprints are offered only on request. The command line turns the
    * reduction on by default for models that give footprints; for these only with `--por`.
-   * Its combination with symmetry reduction is not argued, and the search refuses it.
+   * (The spec's were until issue 10v.) Any footprints may be used with symmetry reduction:
+   * ample sets are computed in the real state the frontier holds, so footprints sound in every
+   * reachable state suffice (proofs-notes/checker.md, "Partial-order reduction with symmetry").
    */
   onRequest?: boolean;
 }
@@ -163,6 +165,8 @@ export interface Progress {
   frontier: number;
   elapsedMs: number;
 }
+
+export type Reduction = 'partial-order' | 'symmetry' | 'view';
 
 export interface CheckOptions {
   /**
@@ -274,6 +278,8 @@ export interface CheckResult<S, A> {
   bitstate?: { bits: number; hashes: number; hashFactor: number; expectedCoverage: number };
   /** Partial-order reduction: how many expanded states were cut to an ample set. */
   ampleExpansions?: number;
+  /** The reductions the search applied, in this order: 'partial-order', 'symmetry', 'view' (`reductionsOf`). */
+  reductions?: Reduction[];
   /** Peak resident set size of the process during the search, in bytes. */
   peakRssBytes?: number;
 }

@@ -18,8 +18,8 @@ options:
   --max-memory SIZE        end 'incomplete' with figures when memory nears SIZE (4G, 512M, ...)
   --no-por, --no-symmetry, --no-view
                            turn off partial-order / symmetry reduction / the state view
-  --por                    partial-order reduction where a model offers it only on request
-                           (the spec's; needs --no-symmetry where the scenario has symmetry)
+  --por                    partial-order reduction also where a model offers footprints only on
+                           request (the spec's are on by default, with symmetry and the view)
   --bitstate N             approximate bitstate (supertrace) search in 2^N bits, 10 <= N <= 32
   --workers N              breadth-first search on N worker threads sharing one state table,
                            1 <= N <= 64 (bfs only; no partial-order reduction, no --bitstate)
@@ -64,10 +64,10 @@ options for check (writepath check --help says more):
   --max-memory SIZE      end 'incomplete' with figures when memory nears SIZE (e.g. 4G, 512M;
                          default: half the machine's memory, and 85% of the JavaScript heap)
   --no-por               no partial-order reduction (on when a scenario's model gives footprints,
-                         unless they are offered only on request, as the spec's are)
-  --por                  partial-order reduction with footprints offered only on request (the
-                         spec's, spec/footprints.ts: sound with the view; not argued with
-                         symmetry, so a scenario with symmetry needs --no-symmetry too)
+                         unless they are offered only on request; the spec's are not: on by
+                         default, together with symmetry and the view)
+  --por                  partial-order reduction also with footprints offered only on request
+                         (Footprints.onRequest; no spec model uses it any more)
   --no-symmetry          no symmetry reduction (on when a scenario's model gives representative)
   --no-view              store states as they are, not by the model's canonical form (on when
                          the model gives canonical: the spec's ghost clock renumbered)

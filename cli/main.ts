@@ -57,7 +57,6 @@ function porRefusals(args: CheckArgs, loaded: readonly LoadedScenario[]): void {
   for (const l of loaded) {
     const m = l.scenario.model;
     if (m.footprints === undefined) throw new UsageError(`--por: scenario ${l.scenario.name} gives no footprints`);
-    if (m.representative !== undefined && args.noSymmetry !== true) throw new UsageError(`--por: scenario ${l.scenario.name} has symmetry reduction, and partial-order reduction with it is not argued (proofs-notes/checker.md); add --no-symmetry`);
   }
 }
 

@@ -66,7 +66,19 @@ export function formatTable(outcomes: readonly Outcome[], st: Styles): string {
   out.push('');
   const n = `${outcomes.length} scenario${outcomes.length === 1 ? '' : 's'}`;
   out.push(failed === 0 ? st.ok(`${n}, all as expected`) : st.bad(`${n}, ${failed} not as expected`));
+  out.push(st.dim(reductionsLine(outcomes)));
   return out.join('\n');
+}
+
+/** Which reductions each search applied, grouped: "reductions: partial-order, symmetry, view (2 scenarios); none (1)". */
+export function reductionsLine(outcomes: readonly Outcome[]): string {
+  const groups = new Map<string, number>();
+  for (const o of outcomes) {
+    const k = o.result.reductions?.join(', ') ?? 'none';
+    groups.set(k, (groups.get(k) ?? 0) + 1);
+  }
+  if (outcomes.length === 1) return `reductions: ${[...groups.keys()][0]!}`;
+  return `reductions: ${[...groups].map(([k, c]) => `${k} (${c} scenario${c === 1 ? '' : 's'})`).join('; ')}`;
 }
 
 /** The trace document of one violation of an outcome. */

@@ -1,7 +1,9 @@
 /**
  * What the spec's steps read and write, for partial-order reduction (checker/reduce.ts; the
  * argument is in proofs-notes/checker.md, "Partial-order reduction and the spec (issue 10t)").
- * Offered on request only (`Footprints.onRequest`: `writepath check --por`), not with symmetry.
+ * On by default in `writepath check` (`--no-por` turns it off), with symmetry too: the footprints
+ * commute with spec/symmetry.ts's renaming of tasks (test/spec-por-symmetry.test.ts; the argument
+ * is in proofs-notes/checker.md, "Partial-order reduction with symmetry (issue 10v)").
  * Models Linux 6.18: the locks and steps named are those of its direct I/O paths.
  *
  * A footprint is a set of *cells*: parts of the world named by a path cut at a fixed depth
@@ -511,7 +513,6 @@ export function specFootprints(s: Settings, initOf: () => World): Footprints<Wor
     next,
     future: (w: World, q: number) => futureWhile(w, q, -1),
     futureWhile: (w: World, q: number, p: number) => futureWhile(w, q, p),
-    onRequest: true,
   };
   // Getters, not values: most models built are never searched with the reduction.
   if (!observer) {

@@ -421,7 +421,7 @@ export function buildModel(s: Settings): Model<World, Action> & { settings: Sett
     ...(representative === undefined ? {} : { representative }),
     // The ghost clock as a view (clock-view.ts): clock values renumbered, comparisons kept.
     canonical: clockViewFor(s),
-    // Partial-order reduction (footprints.ts): only with --por / partialOrder, not with symmetry.
+    // Partial-order reduction (footprints.ts): with the view and with symmetry.
     footprints: specFootprints(s, () => initWorld(s)),
     settings: s,
   };

@@ -19,6 +19,8 @@ test('check: scenarios that meet their expectations exit 0 with a table and the 
   assert.match(r.stdout, /^ok\s+peterson-2\s+holds\s+holds\s+20\s+6\s/m);
   assert.match(r.stdout, /^ok\s+broken-mutex\s+violates mutual-exclusion\s+violates mutual-exclusion\s+9\s+4\s/m);
   assert.match(r.stdout, /2 scenarios, all as expected/);
+  // The fixtures give no reduction hooks: the line says so.
+  assert.match(r.stdout, /^reductions: none \(2 scenarios\)$/m);
   // The trace shows each step's label and only what changed.
   assert.match(r.stdout, /violated in broken-mutex .* — as expected/);
   assert.match(r.stdout, /^3  P0\n\s+pc\[0\]: 1 → 2\n\s+flag\[0\]: false → true$/m);
@@ -115,26 +117,36 @@ test('check stores states by the clock view unless --no-view; list refuses --no-
   assert.match(list.stderr, /list takes no --no-view/);
 });
 
-test('check --por reduces the spec only on request, and is refused where it is not argued', () => {
-  const run = (...extra: string[]) => {
-    const r = writepath('check', '--json', 'xfs-sw-atomic-vs-plain-merged', ...extra);
+test('check reduces the spec by partial order by default, with symmetry too; --no-por turns it off and the output says which ran', () => {
+  const run = (name: string, ...extra: string[]) => {
+    const r = writepath('check', '--json', name, ...extra);
     assert.equal(r.code, 0, r.stderr);
-    return (JSON.parse(r.stdout) as { results: Array<{ status: string; met: boolean; distinctStates: number }> }).results[0]!;
+    return (JSON.parse(r.stdout) as { results: Array<{ status: string; met: boolean; distinctStates: number; reductions?: string[] }> }).results[0]!;
   };
-  const plain = run();
-  const por = run('--por');
-  assert.equal(por.status, plain.status);
-  assert.ok(por.met && plain.met);
-  assert.ok(por.distinctStates < plain.distinctStates, `${por.distinctStates} states with --por, ${plain.distinctStates} without`);
-  // The scenario has symmetry (two atomic writers): the combination is not argued.
-  const sym = writepath('check', 'xfs-sw-atomic-vs-atomic-merged', '--por');
-  assert.equal(sym.code, 2);
-  assert.match(sym.stderr, /--por: scenario xfs-sw-atomic-vs-atomic-merged has symmetry reduction.*add --no-symmetry/);
-  assert.doesNotMatch(sym.stderr, /\n\s+at /, 'no stack trace');
-  const both = writepath('check', 'xfs-sw-atomic-vs-plain-merged', '--por', '--no-por');
-  assert.equal(both.code, 2);
-  assert.match(both.stderr, /--por and --no-por contradict each other/);
+  const reduced = run('xfs-sw-atomic-vs-plain-merged');
+  const plain = run('xfs-sw-atomic-vs-plain-merged', '--no-por');
+  assert.equal(reduced.status, plain.status);
+  assert.ok(reduced.met && plain.met);
+  assert.ok(reduced.distinctStates < plain.distinctStates, `${reduced.distinctStates} states by default, ${plain.distinctStates} with --no-por`);
+  assert.deepEqual(reduced.reductions, ['partial-order', 'view']);
+  assert.deepEqual(plain.reductions, ['view']);
+  // --por is the default now: the same search.
+  assert.equal(run('xfs-sw-atomic-vs-plain-merged', '--por').distinctStates, reduced.distinctStates);
+  // A scenario with symmetry (two atomic writers): both reductions, fewer states than symmetry alone.
+  const both = run('xfs-sw-atomic-vs-atomic-merged');
+  const sym = run('xfs-sw-atomic-vs-atomic-merged', '--no-por');
+  assert.deepEqual(both.reductions, ['partial-order', 'symmetry', 'view']);
+  assert.deepEqual(sym.reductions, ['symmetry', 'view']);
+  assert.equal(both.status, sym.status);
+  assert.ok(both.met && sym.met);
+  assert.ok(both.distinctStates < sym.distinctStates, `${both.distinctStates} states with both, ${sym.distinctStates} with symmetry alone`);
+  const text = writepath('check', '--quiet', 'xfs-sw-atomic-vs-atomic-merged');
+  assert.match(text.stdout, /^reductions: partial-order, symmetry, view$/m);
+  const bothFlags = writepath('check', 'xfs-sw-atomic-vs-plain-merged', '--por', '--no-por');
+  assert.equal(bothFlags.code, 2);
+  assert.match(bothFlags.stderr, /--por and --no-por contradict each other/);
   const workers = writepath('check', 'xfs-sw-atomic-vs-plain-merged', '--por', '--workers', '2');
   assert.equal(workers.code, 2);
   assert.match(workers.stderr, /--por: the parallel search \(--workers\) does no partial-order reduction/);
+  assert.doesNotMatch(workers.stderr, /\n\s+at /, 'no stack trace');
 });

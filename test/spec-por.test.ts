@@ -339,7 +339,3 @@ test('partial-order reduction of the spec: the full search\'s verdicts, traces t
   assert.ok(cut >= 2, `the reduction must cut states somewhere (${cut})`);
 });
 
-test('partial-order reduction of the spec is refused with symmetry reduction', async () => {
-  const m = await load('xfs-sw-atomic-vs-atomic-merged');
-  assert.throws(() => check(m, { partialOrder: true, symmetry: true }), /not argued/);
-});
