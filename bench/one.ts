@@ -165,6 +165,9 @@ const benches: Record<string, Run | Prepared> = {
   'spec xfs-sw-atomic-vs-atomic-merged +symmetry+view': scenario('scenarios/xfs-sw-atomic-vs-atomic-merged.ts', { view: true, symmetry: true }),
   'spec scale two-writers-one-reader +symmetry+view': twoWriters(true, true),
   'spec scale three-writers-one-reader (60 s) +symmetry+view': scenario('bench/scale/three-writers-one-reader.ts', { timeLimitMs: 60_000, view: true, symmetry: true }),
+  // What `writepath check` runs by default (issue 10v): partial-order reduction with symmetry and the view.
+  'spec scale two-writers-one-reader +symmetry+view+por': twoWriters(true, true, true),
+  'spec scale three-writers-one-reader (60 s) +symmetry+view+por': scenario('bench/scale/three-writers-one-reader.ts', { timeLimitMs: 60_000, view: true, symmetry: true, partialOrder: true }),
   'spec scale three-writers-one-reader (60 s) +symmetry+view 2 workers': scenarioWorkers('bench/scale/three-writers-one-reader.ts', 2, { timeLimitMs: 60_000, view: true, symmetry: true }),
 };
 

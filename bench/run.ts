@@ -107,6 +107,8 @@ const names = [
   'spec xfs-sw-atomic-vs-atomic-merged +symmetry+view',
   'spec scale two-writers-one-reader +symmetry+view',
   'spec scale three-writers-one-reader (60 s) +symmetry+view',
+  'spec scale two-writers-one-reader +symmetry+view+por',
+  'spec scale three-writers-one-reader (60 s) +symmetry+view+por',
   'spec scale three-writers-one-reader (60 s) +symmetry+view 2 workers',
 ].filter((n) => only.length === 0 || only.some((o) => n.includes(o)));
 
