@@ -12,34 +12,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { check, validateTrace, type CheckResult, type Model } from '../checker/index.ts';
 import { independent } from '../checker/reduce.ts';
-import type { Footprint, Footprints, Token } from '../checker/types.ts';
-
-interface Cond {
-  kind: 'shared' | 'local';
-  index: number;
-  value: number;
-}
-interface Trans {
-  from: number;
-  to: number;
-  guard: Cond | null;
-  effect: Cond | null;
-}
-interface Sys {
-  actors: number;
-  shared: number;
-  domain: number;
-  locations: number;
-  trans: Trans[][];
-  inv: { a: Cond; pcActor: number; pc: number };
-  some: Cond;
-}
-interface PState {
-  pc: number[];
-  v: number[];
-  l: number[];
-}
-type Act = { p: number; i: number };
+import type { Footprint, Footprints } from '../checker/types.ts';
+import { enabled, footprintOf, processModel, step, verdicts, type Act, type PState, type Sys, type Trans } from './helpers/process-systems.ts';
 
 // Guards on shared variables are drawn often: they are what makes one actor wait for another.
 const sysArb: fc.Arbitrary<Sys> = fc
@@ -80,33 +54,6 @@ const lineArb: fc.Arbitrary<Sys> = fc
     });
   });
 
-const tokenOf = (c: Cond, p: number): Token => (c.kind === 'shared' ? `v${c.index}` : `l${p}`);
-const valueOf = (s: PState, c: Cond, p: number): number => (c.kind === 'shared' ? s.v[c.index]! : s.l[p]!);
-
-function footprintOf(ts: readonly Trans[], p: number): Footprint {
-  const reads: Token[] = [`pc${p}`];
-  const writes: Token[] = [`pc${p}`];
-  for (const t of ts) {
-    if (t.guard !== null) reads.push(tokenOf(t.guard, p));
-    if (t.effect !== null) writes.push(tokenOf(t.effect, p));
-  }
-  return { reads, writes };
-}
-
-const enabled = (g: Sys, s: PState, p: number): number[] =>
-  g.trans[p]!.flatMap((t, i) => (s.pc[p] === t.from && (t.guard === null || valueOf(s, t.guard, p) === t.guard.value) ? [i] : []));
-
-function step(g: Sys, s: PState, { p, i }: Act): PState {
-  const t = g.trans[p]![i]!;
-  const n: PState = { pc: [...s.pc], v: [...s.v], l: [...s.l] };
-  n.pc[p] = t.to;
-  if (t.effect !== null) {
-    if (t.effect.kind === 'shared') n.v[t.effect.index] = t.effect.value;
-    else n.l[p] = t.effect.value;
-  }
-  return n;
-}
-
 /**
  * The exact future of q while p is still: the transitions q takes in the states reachable
  * from s by every actor but p.
@@ -136,31 +83,11 @@ function futureWhile(g: Sys, s: PState, q: number, p: number): Footprint {
 
 /** `narrowed`: q's next steps only, a deliberately unsound future (later steps left out). */
 function model(g: Sys, how: 'whole' | 'while' | 'narrowed'): Model<PState, Act> {
-  const fps: Footprints<PState, Act> = {
-    actorCount: g.actors,
-    actorOf: (a) => a.p,
-    next: (s, p) => footprintOf(g.trans[p]!.filter((t) => t.from === s.pc[p]), p),
-    future: (_s, p) => footprintOf(g.trans[p]!, p),
-    propertyReads: [tokenOf(g.inv.a, 0), `pc${g.inv.pcActor}`, tokenOf(g.some, 0)],
-    ...(how === 'whole' ? {} : { futureWhile: (s: PState, q: number, p: number) => (how === 'narrowed' ? footprintOf(g.trans[q]!.filter((t) => t.from === s.pc[q]), q) : futureWhile(g, s, q, p)) }),
-  };
-  return {
-    name: 'random-processes',
-    init: () => [{ pc: new Array<number>(g.actors).fill(0), v: new Array<number>(g.shared).fill(0), l: new Array<number>(g.actors).fill(0) }],
-    actions: (s) => {
-      const out: Act[] = [];
-      for (let p = 0; p < g.actors; p++) for (const i of enabled(g, s, p)) out.push({ p, i });
-      return out;
-    },
-    next: (s, a) => step(g, s, a),
-    invariants: { inv: (s) => !(valueOf(s, g.inv.a, 0) === g.inv.a.value && s.pc[g.inv.pcActor] === g.inv.pc) },
-    sometimes: { some: (s) => valueOf(s, g.some, 0) === g.some.value },
-    label: (a) => `P${a.p}.${a.i}`,
-    footprints: fps,
-  };
+  if (how === 'whole') return processModel(g);
+  return processModel(g, {
+    futureWhile: (s: PState, q: number, p: number) => (how === 'narrowed' ? footprintOf(g.trans[q]!.filter((t) => t.from === s.pc[q]), q) : futureWhile(g, s, q, p)),
+  });
 }
-
-const verdicts = <S, A>(r: CheckResult<S, A>): string[] => r.violations.map((v) => `${v.kind}:${v.property}`).sort();
 
 function sameVerdicts(m: Model<PState, Act>, full: CheckResult<PState, Act>, reduced: CheckResult<PState, Act>): boolean {
   if (reduced.status === 'error') return false;

@@ -11,34 +11,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { check, validateTrace, type CheckOptions, type CheckResult, type Model } from '../checker/index.ts';
 import type { Footprint, Token } from '../checker/types.ts';
+import { processModel, verdicts, type Act, type Cond, type PState, type Sys } from './helpers/process-systems.ts';
 
 // ---- random process systems for partial-order reduction -----------------------------------
-
-interface Cond {
-  kind: 'shared' | 'local';
-  index: number;
-  value: number;
-}
-interface Trans {
-  from: number;
-  to: number;
-  guard: Cond | null;
-  effect: Cond | null;
-}
-interface Sys {
-  actors: number;
-  shared: number;
-  domain: number;
-  locations: number;
-  trans: Trans[][];
-  inv: { a: Cond; pcActor: number; pc: number };
-  some: Cond;
-}
-interface PState {
-  pc: number[];
-  v: number[];
-  l: number[];
-}
 
 const sysArb: fc.Arbitrary<Sys> = fc
   .record({ actors: fc.integer({ min: 2, max: 3 }), shared: fc.integer({ min: 1, max: 2 }), domain: fc.integer({ min: 2, max: 3 }), locations: fc.integer({ min: 2, max: 3 }) })
@@ -56,59 +31,7 @@ const sysArb: fc.Arbitrary<Sys> = fc
     });
   });
 
-/** A local condition of actor p reads l[p]; a shared one v[index]. In properties, "local" means actor 0's. */
-const tokenOf = (c: Cond, p: number): Token => (c.kind === 'shared' ? `v${c.index}` : `l${p}`);
-const valueOf = (s: PState, c: Cond, p: number): number => (c.kind === 'shared' ? s.v[c.index]! : s.l[p]!);
-
-function footprintOf(ts: readonly Trans[], p: number): Footprint {
-  const reads: Token[] = [`pc${p}`];
-  const writes: Token[] = [`pc${p}`];
-  for (const t of ts) {
-    if (t.guard !== null) reads.push(tokenOf(t.guard, p));
-    if (t.effect !== null) writes.push(tokenOf(t.effect, p));
-  }
-  return { reads, writes };
-}
-
-function porModel(g: Sys): Model<PState, { p: number; i: number }> {
-  return {
-    name: 'random-processes',
-    init: () => [{ pc: new Array<number>(g.actors).fill(0), v: new Array<number>(g.shared).fill(0), l: new Array<number>(g.actors).fill(0) }],
-    actions: (s) => {
-      const out: Array<{ p: number; i: number }> = [];
-      for (let p = 0; p < g.actors; p++) {
-        g.trans[p]!.forEach((t, i) => {
-          if (s.pc[p] === t.from && (t.guard === null || valueOf(s, t.guard, p) === t.guard.value)) out.push({ p, i });
-        });
-      }
-      return out;
-    },
-    next: (s, { p, i }) => {
-      const t = g.trans[p]![i]!;
-      const n: PState = { pc: [...s.pc], v: [...s.v], l: [...s.l] };
-      n.pc[p] = t.to;
-      if (t.effect !== null) {
-        if (t.effect.kind === 'shared') n.v[t.effect.index] = t.effect.value;
-        else n.l[p] = t.effect.value;
-      }
-      return n;
-    },
-    invariants: { inv: (s) => !(valueOf(s, g.inv.a, 0) === g.inv.a.value && s.pc[g.inv.pcActor] === g.inv.pc) },
-    sometimes: { some: (s) => valueOf(s, g.some, 0) === g.some.value },
-    label: (a) => `P${a.p}.${a.i}`,
-    footprints: {
-      actorCount: g.actors,
-      actorOf: (a) => a.p,
-      next: (s, p) => footprintOf(g.trans[p]!.filter((t) => t.from === s.pc[p]), p),
-      future: (_s, p) => footprintOf(g.trans[p]!, p),
-      propertyReads: [tokenOf(g.inv.a, 0), `pc${g.inv.pcActor}`, tokenOf(g.some, 0)],
-    },
-  };
-}
-
-function verdicts<S, A>(r: CheckResult<S, A>): string[] {
-  return r.violations.map((v) => `${v.kind}:${v.property}`).sort();
-}
+const porModel = (g: Sys): Model<PState, Act> => processModel(g);
 
 function assertSameVerdicts<S, A>(model: Model<S, A>, full: CheckResult<S, A>, reduced: CheckResult<S, A>): void {
   assert.notEqual(reduced.status, 'error', reduced.violations[0]?.message ?? 'model error');
