@@ -248,6 +248,7 @@ export function structuralFingerprinter(options: { specialise?: boolean; memoBit
     if (Object.getPrototypeOf(o) !== Object.prototype) return false;
     const keys = sh.keys;
     const intKeys = sh.intKnown.length >> 8;
+    const intPairs = sh.intPairs;
     const rec = o as Record<string, unknown>;
     let i = 0;
     let sumHi = 0;
@@ -261,11 +262,23 @@ export function structuralFingerprinter(options: { specialise?: boolean; memoBit
       i++;
       if (val === undefined || typeof val === 'function' || typeof val === 'symbol') continue;
       n++;
+      // The two tables' pairs are added from the tables themselves: through pairHi and pairLo
+      // (module-wide lets) a hit would box a number past 2^30 on each store.
       // -0 too: it hashes as 0.
-      if (typeof val === 'number' && (val & 255) === val && i <= intKeys) smallIntPair(sh, i - 1, val, kHi, kLo);
-      else if (Array.isArray(val) && val.length <= 8 && packSmall(val)) shortBytesPair(memo, memoBits, i, val, kHi, kLo);
+      if (typeof val === 'number' && (val & 255) === val && i <= intKeys) {
+        const at = smallIntPairAt(sh, i - 1, val, kHi, kLo);
+        sumHi = (sumHi + intPairs[at]!) | 0;
+        sumLo = (sumLo + intPairs[at + 1]!) | 0;
+        continue;
+      }
+      if (Array.isArray(val) && val.length <= 8 && packSmall(val)) {
+        const at = shortBytesPairAt(memo, memoBits, i, val, kHi, kLo);
+        sumHi = (sumHi + memo[at + 3]!) | 0;
+        sumLo = (sumLo + memo[at + 4]!) | 0;
+        continue;
+      }
       // A byte array straight away: objectHash would get the same (a cached hash is this one).
-      else if (Array.isArray(val) && byteArrayHash(val)) pairHash(kHi, kLo, bytes.hi, bytes.lo);
+      if (Array.isArray(val) && byteArrayHash(val)) pairHash(kHi, kLo, bytes.hi, bytes.lo);
       else {
         valueHash(val, 0);
         pairHash(kHi, kLo, vHi, vLo);
@@ -333,33 +346,27 @@ function learnShape(o: object, h: Hasher): Shape | null {
   return { keys, keyHi, keyLo, intPairs: new Int32Array(intKeys << 9), intKnown: new Uint8Array(intKeys << 8) };
 }
 
-/** Sets pairHi/pairLo to the member pair of the integer `val` (0..255) under key `key` of `sh`, from its table once computed. */
-function smallIntPair(sh: Shape, key: number, val: number, kHi: number, kLo: number): void {
+/** Where sh.intPairs holds the member pair of the integer `val` (0..255) under key `key` of `sh`, computed there the first time. */
+function smallIntPairAt(sh: Shape, key: number, val: number, kHi: number, kLo: number): number {
   const at = (key << 8) | val;
-  const pairs = sh.intPairs;
   if (sh.intKnown[at] !== 1) {
     pairHash(kHi, kLo, intHashHi(val), intHashLo(val));
-    pairs[at << 1] = pairHi;
-    pairs[(at << 1) + 1] = pairLo;
+    sh.intPairs[at << 1] = pairHi;
+    sh.intPairs[(at << 1) + 1] = pairLo;
     sh.intKnown[at] = 1;
-    return;
   }
-  pairHi = pairs[at << 1]!;
-  pairLo = pairs[(at << 1) + 1]!;
+  return at << 1;
 }
 
 /**
- * Sets pairHi/pairLo to the member pair of the short byte array `val` (just packed by
- * packSmall) under the key numbered `i` (from 1), from the memo when this key has held it before.
+ * The memo slot holding the member pair (its words 3 and 4) of the short byte array `val`
+ * (just packed by packSmall) under the key numbered `i` (from 1): the slot it had when this key
+ * has held it before, else computed into its slot.
  */
-function shortBytesPair(memo: Int32Array, bits: number, i: number, val: readonly unknown[], kHi: number, kLo: number): void {
+function shortBytesPairAt(memo: Int32Array, bits: number, i: number, val: readonly unknown[], kHi: number, kLo: number): number {
   const tag = ((i << 4) | val.length) + 1;
   const at = memoSlot(packed0, packed1, tag, bits);
-  if (memo[at + 2] === tag && memo[at] === packed0 && memo[at + 1] === packed1) {
-    pairHi = memo[at + 3]!;
-    pairLo = memo[at + 4]!;
-    return;
-  }
+  if (memo[at + 2] === tag && memo[at] === packed0 && memo[at + 1] === packed1) return at;
   byteArrayHash(val);
   pairHash(kHi, kLo, bytes.hi, bytes.lo);
   memo[at] = packed0;
@@ -367,6 +374,7 @@ function shortBytesPair(memo: Int32Array, bits: number, i: number, val: readonly
   memo[at + 2] = tag;
   memo[at + 3] = pairHi;
   memo[at + 4] = pairLo;
+  return at;
 }
 
 /**
