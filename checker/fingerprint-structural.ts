@@ -6,29 +6,24 @@
  * once and cached by identity, and a successor re-hashes only the path that changed.
  * Objects that are not frozen are hashed afresh every time (they could have been mutated).
  */
-import {
-  C1,
-  f64,
-  finishHash,
-  fmix,
-  Hasher,
-  hashString,
-  M1,
-  M2,
-  rotl,
-  TAG_ARR,
-  TAG_BYTES,
-  TAG_FALSE,
-  TAG_INT_ELEMENT,
-  TAG_NULL,
-  TAG_NUM,
-  TAG_OBJ,
-  TAG_STR,
-  TAG_TRUE,
-  u32,
-  type Fingerprint,
-  type Fingerprinter,
-} from './hash.ts';
+import * as hash from './hash.ts';
+import { f64, finishHash, fmix, Hasher, hashString, rotl, u32, type Fingerprint, type Fingerprinter } from './hash.ts';
+
+// The hash constants as this module's own consts: an imported binding is read through its
+// module cell at every use, and read so in the hottest loops here they cost the shape hasher
+// 8 to 13% on peterson.4's states (issue 10w, bench/README.md).
+const C1 = hash.C1;
+const M1 = hash.M1;
+const M2 = hash.M2;
+const TAG_ARR = hash.TAG_ARR;
+const TAG_BYTES = hash.TAG_BYTES;
+const TAG_FALSE = hash.TAG_FALSE;
+const TAG_INT_ELEMENT = hash.TAG_INT_ELEMENT;
+const TAG_NULL = hash.TAG_NULL;
+const TAG_NUM = hash.TAG_NUM;
+const TAG_OBJ = hash.TAG_OBJ;
+const TAG_STR = hash.TAG_STR;
+const TAG_TRUE = hash.TAG_TRUE;
 
 /** Objects whose hashing costs fewer words than this are not worth a WeakMap entry. */
 const CACHE_MIN_WORDS = 48;
@@ -247,7 +242,8 @@ export function structuralFingerprinter(options: { specialise?: boolean; memoBit
   function shapeHash(o: object, sh: Shape): boolean {
     if (Object.getPrototypeOf(o) !== Object.prototype) return false;
     const keys = sh.keys;
-    const intKeys = sh.intKnown.length >> 8;
+    const intKnown = sh.intKnown;
+    const intKeys = intKnown.length >> 8;
     const intPairs = sh.intPairs;
     const rec = o as Record<string, unknown>;
     let i = 0;
@@ -262,17 +258,20 @@ export function structuralFingerprinter(options: { specialise?: boolean; memoBit
       i++;
       if (val === undefined || typeof val === 'function' || typeof val === 'symbol') continue;
       n++;
-      // The two tables' pairs are added from the tables themselves: through pairHi and pairLo
-      // (module-wide lets) a hit would box a number past 2^30 on each store.
-      // -0 too: it hashes as 0.
+      // The two tables' lookups stay here, and a hit's pair is added from the table: only a
+      // miss is a call (hits as calls returning through pairHi/pairLo, module-wide lets that
+      // box a number past 2^30, measured 1 to 5% slower: issue 10w). -0 hashes as 0 here too.
       if (typeof val === 'number' && (val & 255) === val && i <= intKeys) {
-        const at = smallIntPairAt(sh, i - 1, val, kHi, kLo);
-        sumHi = (sumHi + intPairs[at]!) | 0;
-        sumLo = (sumLo + intPairs[at + 1]!) | 0;
+        const at = ((i - 1) << 8) | val;
+        if (intKnown[at] !== 1) putSmallIntPair(sh, at, val, kHi, kLo);
+        sumHi = (sumHi + intPairs[at << 1]!) | 0;
+        sumLo = (sumLo + intPairs[(at << 1) + 1]!) | 0;
         continue;
       }
       if (Array.isArray(val) && val.length <= 8 && packSmall(val)) {
-        const at = shortBytesPairAt(memo, memoBits, i, val, kHi, kLo);
+        const tag = ((i << 4) | val.length) + 1;
+        const at = memoSlot(packed0, packed1, tag, memoBits);
+        if (memo[at + 2] !== tag || memo[at] !== packed0 || memo[at + 1] !== packed1) putShortBytesPair(memo, at, tag, val, kHi, kLo);
         sumHi = (sumHi + memo[at + 3]!) | 0;
         sumLo = (sumLo + memo[at + 4]!) | 0;
         continue;
@@ -346,27 +345,16 @@ function learnShape(o: object, h: Hasher): Shape | null {
   return { keys, keyHi, keyLo, intPairs: new Int32Array(intKeys << 9), intKnown: new Uint8Array(intKeys << 8) };
 }
 
-/** Where sh.intPairs holds the member pair of the integer `val` (0..255) under key `key` of `sh`, computed there the first time. */
-function smallIntPairAt(sh: Shape, key: number, val: number, kHi: number, kLo: number): number {
-  const at = (key << 8) | val;
-  if (sh.intKnown[at] !== 1) {
-    pairHash(kHi, kLo, intHashHi(val), intHashLo(val));
-    sh.intPairs[at << 1] = pairHi;
-    sh.intPairs[(at << 1) + 1] = pairLo;
-    sh.intKnown[at] = 1;
-  }
-  return at << 1;
+/** Computes the member pair of the integer `val` (0..255) into `sh`'s table at `at` (key << 8 | val). */
+function putSmallIntPair(sh: Shape, at: number, val: number, kHi: number, kLo: number): void {
+  pairHash(kHi, kLo, intHashHi(val), intHashLo(val));
+  sh.intPairs[at << 1] = pairHi;
+  sh.intPairs[(at << 1) + 1] = pairLo;
+  sh.intKnown[at] = 1;
 }
 
-/**
- * The memo slot holding the member pair (its words 3 and 4) of the short byte array `val`
- * (just packed by packSmall) under the key numbered `i` (from 1): the slot it had when this key
- * has held it before, else computed into its slot.
- */
-function shortBytesPairAt(memo: Int32Array, bits: number, i: number, val: readonly unknown[], kHi: number, kLo: number): number {
-  const tag = ((i << 4) | val.length) + 1;
-  const at = memoSlot(packed0, packed1, tag, bits);
-  if (memo[at + 2] === tag && memo[at] === packed0 && memo[at + 1] === packed1) return at;
+/** Computes the member pair of the short byte array `val` (just packed by packSmall) into the memo slot `at`, tagged `tag`. */
+function putShortBytesPair(memo: Int32Array, at: number, tag: number, val: readonly unknown[], kHi: number, kLo: number): void {
   byteArrayHash(val);
   pairHash(kHi, kLo, bytes.hi, bytes.lo);
   memo[at] = packed0;
@@ -374,7 +362,6 @@ function shortBytesPairAt(memo: Int32Array, bits: number, i: number, val: readon
   memo[at + 2] = tag;
   memo[at + 3] = pairHi;
   memo[at + 4] = pairLo;
-  return at;
 }
 
 /**
