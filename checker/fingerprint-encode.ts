@@ -1,14 +1,9 @@
 /** The fingerprinter for a model's `encode` hook (fingerprint.ts chooses it when a model has one). */
 import type { StateEncoder } from './types.ts';
-import * as hash from './hash.ts';
-import { f64, Hasher, hashString, u32, type Fingerprinter } from './hash.ts';
+import { HASH, f64, Hasher, hashString, u32, type Fingerprinter } from './hash.ts';
 
-// The tags as this module's own consts, as in fingerprint-structural.ts (an imported binding
-// is read through its module cell at every use).
-const TAG_BYTES = hash.TAG_BYTES;
-const TAG_FALSE = hash.TAG_FALSE;
-const TAG_NUM = hash.TAG_NUM;
-const TAG_TRUE = hash.TAG_TRUE;
+// The tags as this module's own consts, not imported bindings (see HASH in hash.ts).
+const { TAG_BYTES, TAG_FALSE, TAG_NUM, TAG_TRUE } = HASH;
 
 /**
  * The fingerprinter for a model's `encode` hook: the words it writes go straight into one

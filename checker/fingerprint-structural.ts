@@ -6,24 +6,10 @@
  * once and cached by identity, and a successor re-hashes only the path that changed.
  * Objects that are not frozen are hashed afresh every time (they could have been mutated).
  */
-import * as hash from './hash.ts';
-import { f64, finishHash, fmix, Hasher, hashString, rotl, u32, type Fingerprint, type Fingerprinter } from './hash.ts';
+import { HASH, f64, finishHash, fmix, Hasher, hashString, rotl, u32, type Fingerprint, type Fingerprinter } from './hash.ts';
 
-// The hash constants as this module's own consts: an imported binding is read through its
-// module cell at every use, and read so in the hottest loops here they cost the shape hasher
-// 8 to 13% on peterson.4's states (issue 10w, bench/README.md).
-const C1 = hash.C1;
-const M1 = hash.M1;
-const M2 = hash.M2;
-const TAG_ARR = hash.TAG_ARR;
-const TAG_BYTES = hash.TAG_BYTES;
-const TAG_FALSE = hash.TAG_FALSE;
-const TAG_INT_ELEMENT = hash.TAG_INT_ELEMENT;
-const TAG_NULL = hash.TAG_NULL;
-const TAG_NUM = hash.TAG_NUM;
-const TAG_OBJ = hash.TAG_OBJ;
-const TAG_STR = hash.TAG_STR;
-const TAG_TRUE = hash.TAG_TRUE;
+// The hash constants as this module's own consts, not imported bindings (see HASH in hash.ts).
+const { C1, M1, M2, TAG_ARR, TAG_BYTES, TAG_FALSE, TAG_INT_ELEMENT, TAG_NULL, TAG_NUM, TAG_OBJ, TAG_STR, TAG_TRUE } = HASH;
 
 /** Objects whose hashing costs fewer words than this are not worth a WeakMap entry. */
 const CACHE_MIN_WORDS = 48;
