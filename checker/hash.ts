@@ -33,9 +33,9 @@ const TAG_BYTES = 0x62797465;
 
 /**
  * The constants, for the fingerprinters' own hot loops. An exported binding is read through its
- * module cell at every use, even in its own module (issue 10w measured fingerprintWords 1.3x
- * slower so, even with it moved into this module, and the shape hasher some 8%): the constants above are module-private, and a
- * module that needs them takes its own consts from this record once.
+ * module cell at every use, even in its own module: issue 10w measured fingerprintWords 1.3x
+ * slower so (also when moved into this module) and the shape hasher some 8%. So the constants
+ * above are module-private, and a module that needs them takes its own consts from this record.
  */
 export const HASH: Readonly<Record<'C1' | 'C2' | 'M1' | 'M2' | 'TAG_NULL' | 'TAG_TRUE' | 'TAG_FALSE' | 'TAG_NUM' | 'TAG_STR' | 'TAG_ARR' | 'TAG_OBJ' | 'TAG_INT_ELEMENT' | 'TAG_BYTES', number>> = Object.freeze({ C1, C2, M1, M2, TAG_NULL, TAG_TRUE, TAG_FALSE, TAG_NUM, TAG_STR, TAG_ARR, TAG_OBJ, TAG_INT_ELEMENT, TAG_BYTES });
 
