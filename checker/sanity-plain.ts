@@ -33,10 +33,12 @@ export function childPath(path: string, key: string | number): string {
 }
 
 /** What `walkPlain` found: an opaque value (its `what` and `at`), plain data, or plain data frozen all the way down. */
-export const OPAQUE = 0;
+const OPAQUE = 0;
 const PLAIN = 1;
-export const DEEP_FROZEN = 2;
+const DEEP_FROZEN = 2;
 type Walked = typeof OPAQUE | typeof PLAIN | typeof DEEP_FROZEN;
+/** The three, for sanity.ts to take as consts of its own (an exported binding is read through its module cell: see HASH in hash.ts). */
+export const WALKED = { OPAQUE, PLAIN, DEEP_FROZEN } as const;
 
 /** Where `walkPlain` found an opaque value: its description and its path, innermost key first. */
 export interface Found {

@@ -39,8 +39,10 @@ import { structuralFingerprinter } from './fingerprint-structural.ts';
 import type { Fingerprint, Fingerprinter } from './hash.ts';
 import { defaultLabel } from './label.ts';
 import { firstDifference, sameValue, snapshot } from './sanity-compare.ts';
-import { deepFrozen, DEEP_FROZEN, described, findOpaque, OPAQUE, remember, walkPlain, type Found, type Whole } from './sanity-plain.ts';
+import { deepFrozen, described, findOpaque, remember, walkPlain, WALKED, type Found, type Whole } from './sanity-plain.ts';
 import type { Model } from './types.ts';
+
+const { OPAQUE, DEEP_FROZEN } = WALKED;
 
 export type SanityLevel = 'default' | 'paranoid' | 'off';
 
