@@ -26,7 +26,10 @@ export { structuralFingerprinter, fingerprintString, fingerprinterFor, type Fing
 export { FingerprintSet, ParentLinks } from './store.ts';
 export { defaultLabel } from './label.ts';
 export { shrinkTrace, violates, type ShrinkResult } from './shrink.ts';
-export { withSanity, SanityError, findOpaque, firstDifference, sameValue, jsonSafe, printable, type SanityLevel } from './sanity.ts';
+export { withSanity, SanityError, type SanityLevel } from './sanity.ts';
+export { findOpaque } from './sanity-plain.ts';
+export { firstDifference, sameValue } from './sanity-compare.ts';
+export { jsonSafe, printable } from './printable.ts';
 export { checkCompact, asObjectModel, type CompactModel } from './compact.ts';
 export { encoderFingerprinter, fingerprinterForModel } from './fingerprint.ts';
 export type { StateEncoder } from './types.ts';

@@ -7,7 +7,7 @@
  * is compared member by member by that id, so a bio that completes is one removed entry, not a
  * shift of every later one.
  */
-import { printable } from '../checker/sanity.ts';
+import { printable } from '../checker/printable.ts';
 
 export interface Change {
   path: string;

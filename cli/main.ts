@@ -14,7 +14,7 @@ import { applyChange, loadTargets, type LoadedScenario } from './load.ts';
 import { docFor, formatReport, jsonReport, progressLine, stylesFor, type Outcome } from './report.ts';
 import type { Job, WorkerInput, WorkerMessage } from './worker.ts';
 import { typeErrors } from './typecheck.ts';
-import { printable } from '../checker/sanity.ts';
+import { printable } from '../checker/printable.ts';
 import { mergeFiles } from './merge.ts';
 
 const SCENARIOS_DIR = 'scenarios';

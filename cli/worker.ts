@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { check, type CheckOptions, type CheckResult, type ScenarioChange } from '../checker/index.ts';
-import { jsonSafe } from '../checker/sanity.ts';
+import { jsonSafe } from '../checker/printable.ts';
 import { applyChange, loadScenarioFile } from './load.ts';
 import { ObjectPool } from '../checker/object-workers.ts';
 
