@@ -10,9 +10,13 @@
  * A weak oracle, measured: the reduction cuts few of these scenarios' states (7 of 121), and
  * none of five deliberate breaks changed a verdict here — C1 dropped, C2 dropped, power loss
  * left out of the reduced states, the tasks' futures empty, coverage widened to FUSE, flusher
- * and reclaim worlds. Those are caught by the random-system tests (test/checker-reductions*)
- * and the footprint audit (test/spec-por*). This one catches a reduction that errs or throws on
- * some scenario's worlds, loses a violation, or gives a trace that does not replay.
+ * and reclaim worlds. The first four are caught by the random-system tests
+ * (test/checker-reductions*: 9, 10 and 1 failures) and the footprint audit (test/spec-por); the
+ * widened coverage by none yet (the audit walks no FUSE or flusher scenario: adding
+ * fuse-dio-read-during-write shows a property reading a task's syscall state, which the
+ * footprints call invisible — harmless while FUSE worlds are never covered, open). This one
+ * catches a reduction that errs or throws on some scenario's worlds, loses a violation, or
+ * gives a trace that does not replay.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
