@@ -20,7 +20,7 @@ export type SpecModel = Model<World, Action> & { settings: Settings };
 type Path = readonly (string | number)[];
 
 /** A proxy over a (cloned, unfrozen) value that records each path read; frozen targets would forbid wrapping. */
-function tracked(value: unknown, path: Path, reads: Path[]): unknown {
+export function tracked(value: unknown, path: Path, reads: Path[]): unknown {
   if (value === null || typeof value !== 'object') return value;
   return new Proxy(value as object, {
     get(target, key, receiver) {

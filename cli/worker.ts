@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { check, type CheckOptions, type CheckResult, type ScenarioChange } from '../checker/index.ts';
 import { jsonSafe } from '../checker/printable.ts';
 import { applyChange, loadScenarioFile } from './load.ts';
+import { withReductions, type Reductions } from './reductions.ts';
 import { ObjectPool } from '../checker/object-workers.ts';
 
 export interface Job {
@@ -23,7 +24,7 @@ export interface Job {
    * their soundness tests (test/checker-reductions.test.ts), so they are on whenever the
    * scenario's model gives what they need.
    */
-  reductions: { partialOrder: boolean; symmetry: boolean; view: boolean; por?: boolean };
+  reductions: Reductions;
 }
 
 export interface WorkerInput {
@@ -64,14 +65,8 @@ for (const [i, job] of input.jobs.entries()) {
     const loaded = (await loadScenarioFile(job.path))[job.index];
     if (loaded === undefined) throw new Error(`${job.path} has no scenario #${job.index} any more`);
     const l = applyChange(loaded, job.change);
-    const options: CheckOptions = { ...l.scenario.options, ...job.options, shouldStop: () => Atomics.load(stop, 0) !== 0 };
     // The parallel search cannot reduce by partial order (main.ts says so when it applies).
-    const fps = l.scenario.model.footprints;
-    if (fps !== undefined && job.reductions.partialOrder && pool === undefined && (fps.onRequest !== true || job.reductions.por === true)) options.partialOrder ??= true;
-    if (l.scenario.model.representative !== undefined && job.reductions.symmetry) options.symmetry ??= true;
-    if (l.scenario.model.canonical !== undefined && job.reductions.view) options.view ??= true;
-    // A scenario that expects a livelock needs the cycle search to meet its expectation.
-    if (typeof l.scenario.expect === 'object' && l.scenario.expect.violates === 'progress') options.progress ??= true;
+    const options = withReductions(l.scenario, { ...l.scenario.options, ...job.options, shouldStop: () => Atomics.load(stop, 0) !== 0 }, job.reductions, pool !== undefined);
     if (input.progress) options.onProgress = (p) => send({ type: 'progress', job: i, progress: p });
     const result = pool === undefined ? check(l.scenario.model, options) : await pool.check({ module: scenarioModule, export: 'scenarioModel', args: [job.path, job.index, job.change] }, options);
     send({ type: 'result', job: i, result });

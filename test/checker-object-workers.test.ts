@@ -10,10 +10,11 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import { check, validateTrace, type CheckOptions, type CheckResult, type Model } from '../checker/index.ts';
+import { check, validateTrace, type CheckOptions, type CheckResult, type Scenario } from '../checker/index.ts';
 import { ObjectPool, checkObjectParallel } from '../checker/object-workers.ts';
 import { shareOut } from '../checker/object-protocol.ts';
 import { loadTargets } from '../cli/load.ts';
+import { withReductions } from '../cli/reductions.ts';
 import type { Job, WorkerInput, WorkerMessage } from '../cli/worker.ts';
 
 const { scenarios: loaded } = await loadTargets([], 'scenarios');
@@ -37,14 +38,8 @@ after(async () => {
 
 const refOf = (path: string, index: number) => ({ module: 'cli/scenario-model.ts', export: 'scenarioModel', args: [path, index, {}] });
 
-/** The options `writepath check` gives a scenario (symmetry and the view when the model has them; no POR either side). */
-function cliOptions(model: Model<unknown, unknown>, own: CheckOptions | undefined, expectsLivelock: boolean): CheckOptions {
-  const o: CheckOptions = { ...own };
-  if (model.representative !== undefined) o.symmetry ??= true;
-  if (model.canonical !== undefined) o.view ??= true;
-  if (expectsLivelock) o.progress ??= true;
-  return o;
-}
+/** The options `writepath check` gives a scenario, with no partial-order reduction either side. */
+const cliOptions = (scenario: Scenario): CheckOptions => withReductions(scenario, scenario.options ?? {}, { partialOrder: false, symmetry: true, view: true }, false);
 
 const summary = (r: CheckResult<unknown, unknown>) =>
   r.violations.map((v) => `${v.property}/${v.kind}/${v.trace.length}`).sort();
@@ -53,7 +48,7 @@ test('there are scenarios to compare', () => assert.ok(loaded.length > 50));
 
 for (const [i, { file, path, index, scenario }] of loaded.entries()) {
   test(`${scenario.name} (${file}): 2 workers agree with check`, async () => {
-    const options = cliOptions(scenario.model, scenario.options, typeof scenario.expect === 'object' && scenario.expect.violates === 'progress');
+    const options = cliOptions(scenario);
     const par = await pool.check(refOf(path, index), options);
     const seq = await seqResults[i]!;
     assert.equal(par.status, seq.status);
@@ -161,6 +156,6 @@ test('writepath check --workers: validated (exit 2 naming the option), and it ru
   assert.equal(ok.status, 0, ok.stderr);
   const doc = JSON.parse(ok.stdout) as { results: Array<{ distinctStates: number }> };
   const sc = loaded.find((l) => l.scenario.name === 'xfs-store-vs-punch-taken')!.scenario;
-  const seq = check(sc.model, cliOptions(sc.model, sc.options, false));
+  const seq = check(sc.model, cliOptions(sc));
   assert.equal(doc.results[0]!.distinctStates, seq.distinctStates);
 });

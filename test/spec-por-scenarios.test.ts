@@ -20,19 +20,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { check, validateTrace, type CheckOptions, type CheckResult, type Model } from '../checker/index.ts';
+import { check, validateTrace, type CheckResult, type Model } from '../checker/index.ts';
 import { loadTargets } from '../cli/load.ts';
+import { withReductions } from '../cli/reductions.ts';
 
 const { scenarios: loaded } = await loadTargets([], 'scenarios');
-
-/** What cli/worker.ts gives a scenario, but the partial-order reduction. */
-function cliOptions(model: Model<unknown, unknown>, own: CheckOptions | undefined, expectsLivelock: boolean): CheckOptions {
-  const o: CheckOptions = { ...own };
-  if (model.representative !== undefined) o.symmetry ??= true;
-  if (model.canonical !== undefined) o.view ??= true;
-  if (expectsLivelock) o.progress ??= true;
-  return o;
-}
 
 const violated = (r: CheckResult<unknown, unknown>): string[] => r.violations.map((v) => `${v.kind}:${v.property}`).sort();
 
@@ -41,9 +33,9 @@ test('partial-order reduction: every scenario gives the full search\'s verdict, 
   for (const { file, scenario } of loaded) {
     const m = scenario.model as Model<unknown, unknown>;
     assert.ok(m.footprints !== undefined, `${file}: the spec model gives footprints`);
-    const options = cliOptions(m, scenario.options, typeof scenario.expect === 'object' && scenario.expect.violates === 'progress');
-    const full = check(m, { ...options, partialOrder: false });
-    const reduced = check(m, { ...options, partialOrder: true });
+    // As cli/worker.ts runs it, and the same without the partial-order reduction.
+    const full = check(m, withReductions(scenario, scenario.options ?? {}, { partialOrder: false, symmetry: true, view: true }, false));
+    const reduced = check(m, withReductions(scenario, scenario.options ?? {}, { partialOrder: true, symmetry: true, view: true }, false));
     const where = `${scenario.name} (${file})`;
     assert.equal(reduced.status, full.status, `${where}: status`);
     assert.deepEqual(violated(reduced), violated(full), `${where}: violated properties`);

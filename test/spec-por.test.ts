@@ -28,33 +28,11 @@ import { actions, next, type Action } from '../spec/model.ts';
 import { cellOf, coveredWorld, invisible, type Path } from '../spec/footprints.ts';
 import { worldEncoder } from '../spec/encode.ts';
 import type { Settings, World } from '../spec/types.ts';
-import { changed, propertyReads } from '../bench/spec-independence-examine.ts';
+import { changed, propertyReads, tracked } from '../bench/spec-independence-examine.ts';
 import { load } from '../bench/spec-independence.ts';
 import type { SpecModel } from '../bench/spec-independence-examine.ts';
 
 // ---- recording what a step touches ----------------------------------------------------------
-
-function tracked(value: unknown, path: Path, reads: Path[]): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  return new Proxy(value as object, {
-    get(target, key, receiver) {
-      const v: unknown = Reflect.get(target, key, receiver);
-      if (typeof key === 'symbol' || !Object.prototype.hasOwnProperty.call(target, key)) return v;
-      const seg = Array.isArray(target) && /^\d+$/.test(key) ? Number(key) : key;
-      const p = [...path, seg];
-      reads.push(p);
-      return tracked(v, p, reads);
-    },
-    has(target, key) {
-      if (typeof key !== 'symbol') reads.push([...path, key]);
-      return Reflect.has(target, key);
-    },
-    ownKeys(target) {
-      reads.push([...path, '#keys']);
-      return Reflect.ownKeys(target);
-    },
-  });
-}
 
 function at(v: unknown, p: Path): unknown {
   let x = v;
